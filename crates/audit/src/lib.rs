@@ -1,0 +1,17 @@
+//! The access log (nhật ký truy cập): every read or release of a citizen's data, with who, when,
+//! for which purpose and what was released.
+//!
+//! Readers call [`AccessLog::record`], which only queues the entry; a background task writes queued
+//! entries in batched transactions, so logging adds no database round trip to a read. Entries are
+//! never updated or deleted by the application.
+
+mod purpose;
+mod query;
+mod writer;
+
+pub use purpose::{Purpose, PURPOSES};
+pub use query::{list_for_actor, list_for_subject, AccessRecord};
+pub use writer::{AccessEntry, AccessLog};
+
+/// Migrations of the access-log table.
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("audit", [(1, "access_log")]);

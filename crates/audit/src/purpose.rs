@@ -1,0 +1,30 @@
+//! Purposes for which personal data may be accessed. Every access-log entry names one.
+
+use serde::Serialize;
+
+/// A purpose code with its Vietnamese and English wording, as shown to the citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Purpose {
+    pub code: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+}
+
+/// The purposes the platform knows. Clients send the code; citizens read the words.
+pub const PURPOSES: &[Purpose] = &[
+    Purpose { code: "administration", vi: "Quản lý dân cư", en: "Population administration" },
+    Purpose { code: "investigation", vi: "Điều tra, xác minh", en: "Investigation and verification" },
+    Purpose { code: "public_service", vi: "Giải quyết thủ tục hành chính", en: "Handling a public service application" },
+    Purpose { code: "data_cleaning", vi: "Làm sạch dữ liệu", en: "Data cleaning" },
+    Purpose { code: "lodging", vi: "Thông báo lưu trú", en: "Lodging notification" },
+    Purpose { code: "identity_verification", vi: "Xác thực danh tính", en: "Identity verification" },
+    Purpose { code: "sign_in", vi: "Đăng nhập dịch vụ", en: "Signing in to a service" },
+    Purpose { code: "healthcare", vi: "Khám chữa bệnh", en: "Healthcare" },
+];
+
+impl Purpose {
+    /// Finds a purpose by code.
+    pub fn find(code: &str) -> Option<&'static Purpose> {
+        PURPOSES.iter().find(|p| p.code == code)
+    }
+}

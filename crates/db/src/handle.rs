@@ -1,0 +1,164 @@
+//! The [`Db`] handle: connection pools for either backend.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::pool::PoolOptions;
+use sqlx::{Any, AnyPool, Executor};
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors opening or migrating a database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL (use sqlite:// or postgres://): {0}")]
+    UnsupportedUrl(String),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration {module}/{version} failed: {source}")]
+    Migration {
+        module: String,
+        version: i64,
+        source: sqlx::Error,
+    },
+}
+
+/// A cheap-to-clone handle to the database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    backend: Backend,
+    url: String,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY; \
+     PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;";
+
+impl Db {
+    /// Opens a database from a URL: `sqlite://path/to/file.db` (created if missing) or
+    /// `postgres://user@host/db`.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let url = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            let readers = std::thread::available_parallelism()
+                .map(|n| n.get() as u32 * 2)
+                .unwrap_or(4)
+                .max(4);
+            let write = sqlite_pool(1).connect(&url).await?;
+            let read = sqlite_pool(readers).connect(&url).await?;
+            Ok(Db {
+                backend: Backend::Sqlite,
+                url,
+                read,
+                write,
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Db {
+                backend: Backend::Postgres,
+                url: url.to_string(),
+                read: pool.clone(),
+                write: pool,
+            })
+        } else {
+            Err(DbError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL the handle was opened with (for tools that need a raw connection, e.g. `COPY`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The pool for reads. On SQLite these connections never write.
+    pub fn read(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool for writes: one connection on SQLite, the shared pool on PostgreSQL.
+    pub fn write(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
+        self.write.begin().await
+    }
+
+    /// Runs one read query returning all rows (convenience for simple lookups).
+    pub async fn fetch_all(&self, sql: &str) -> Result<Vec<AnyRow>, sqlx::Error> {
+        self.read.fetch_all(sql).await
+    }
+
+    /// Connections and idle connections of the read and write pools, for `/metrics`.
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            read_size: self.read.size(),
+            read_idle: self.read.num_idle() as u32,
+            write_size: self.write.size(),
+            write_idle: self.write.num_idle() as u32,
+        }
+    }
+
+    /// Closes both pools, flushing SQLite's WAL.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Pool occupancy numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub read_size: u32,
+    pub read_idle: u32,
+    pub write_size: u32,
+    pub write_idle: u32,
+}
+
+fn sqlite_pool(max: u32) -> PoolOptions<Any> {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(SQLITE_PRAGMAS).await?;
+                Ok(())
+            })
+        })
+}
+
+impl FromStr for Backend {
+    type Err = DbError;
+    fn from_str(s: &str) -> Result<Self, DbError> {
+        if s.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if s.starts_with("postgres") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl(s.to_string()))
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Storage for dancu: one [`Db`] handle over SQLite (embedded, the default) or PostgreSQL
+//! (production), with per-module migrations and helpers for tests that run on both.
+//!
+//! Queries are written once in portable SQL with `$1` placeholders and run through sqlx's `Any`
+//! driver. SQLite gets a single writer connection (SQLite serializes writers anyway; one connection
+//! avoids `SQLITE_BUSY` storms) and a pool of readers in WAL mode.
+
+mod handle;
+mod migrate;
+pub mod testing;
+
+pub use handle::{Backend, Db, DbError, PoolStats};
+pub use migrate::{Migration, MigrationSet};
+
+/// Re-exported so business crates name one sqlx version.
+pub use sqlx;
+
+/// A row from any backend.
+pub type Row = sqlx::any::AnyRow;
+
+/// Converts a storage error into the platform's error type (the detail is logged, never shown).
+pub fn internal(e: impl std::fmt::Display) -> kernel::AppError {
+    tracing::error!(error = %e, "storage error");
+    kernel::AppError::internal("storage error")
+}

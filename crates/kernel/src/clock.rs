@@ -1,0 +1,65 @@
+//! Time as the platform sees it: UTC milliseconds for storage, Vietnam time for legal deadlines.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+
+/// Current time as UTC milliseconds since the Unix epoch, the storage format of every timestamp.
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// Vietnam has one time zone (UTC+7) and no daylight saving; legal deadlines are stated in it.
+pub fn vietnam_offset() -> FixedOffset {
+    FixedOffset::east_opt(7 * 3600).expect("constant offset is valid")
+}
+
+/// Today's date in Vietnam.
+pub fn today_vn() -> NaiveDate {
+    Utc::now().with_timezone(&vietnam_offset()).date_naive()
+}
+
+/// Converts stored UTC milliseconds to a Vietnam-local date-time for display.
+pub fn ms_to_vn(ms: i64) -> DateTime<FixedOffset> {
+    vietnam_offset()
+        .timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_else(|| vietnam_offset().timestamp_millis_opt(0).unwrap())
+}
+
+/// Formats a timestamp the Vietnamese way: `dd/mm/yyyy HH:MM`.
+pub fn format_ms_vn(ms: i64) -> String {
+    ms_to_vn(ms).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// Formats a date the Vietnamese way: `dd/mm/yyyy`.
+pub fn format_date_vn(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// Whole years between `birth` and `on` (the age a person has on that date).
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    let mut age = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_counts_birthdays() {
+        let b = NaiveDate::from_ymd_opt(2000, 6, 15).unwrap();
+        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2025, 6, 14).unwrap()), 24);
+        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2025, 6, 15).unwrap()), 25);
+    }
+
+    #[test]
+    fn formats_in_vietnam_time() {
+        // 2025-01-01T17:30Z is 00:30 on 2 January in Vietnam.
+        let ms = 1_735_752_600_000;
+        assert_eq!(format_ms_vn(ms), "02/01/2025 00:30");
+    }
+}

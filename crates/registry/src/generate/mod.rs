@@ -1,0 +1,1 @@
+//! Synthetic province generator (being written).

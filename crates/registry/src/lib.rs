@@ -1,0 +1,11 @@
+//! The population registry of one province (CSDLQG về dân cư, provincial slice): persons,
+//! households, residences, identity cards, their history, the administrative units they live in,
+//! data-quality rules, and a synthetic province generator for demos, tests and benchmarks.
+
+pub mod admin_units;
+pub mod card;
+pub mod generate;
+pub mod model;
+
+/// Migrations of the registry tables.
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("registry", [(1, "init")]);
