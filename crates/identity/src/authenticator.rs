@@ -1,0 +1,76 @@
+//! The database-backed [`web::Authenticator`].
+//!
+//! Bearer tokens are looked up once and then cached for a few seconds, because API clients send
+//! thousands of requests per second; revoking a token through this process clears the cache at
+//! once, and other processes see it within [`TOKEN_CACHE_TTL`]. Sessions are not cached.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use db::Db;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use web::auth::Credential;
+use web::{Authenticator, CurrentUser};
+
+use crate::secrets::hash_secret;
+
+/// How long a resolved bearer token is trusted without asking the database again.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Resolves sessions and tokens against the database.
+#[derive(Clone)]
+pub struct DbAuthenticator {
+    db: Db,
+    cache: Arc<RwLock<HashMap<String, (CurrentUser, Instant)>>>,
+}
+
+impl DbAuthenticator {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            cache: Arc::new(RwLock::new(HashMap::new())),
+        }
+    }
+
+    /// Revokes a token and forgets any cached resolution of it.
+    pub async fn revoke_token(&self, token_id: &str) -> Result<bool, kernel::AppError> {
+        let revoked = crate::tokens::revoke_token(&self.db, token_id).await?;
+        self.cache.write().expect("cache lock").clear();
+        Ok(revoked)
+    }
+
+    async fn bearer(&self, token: &str) -> Option<CurrentUser> {
+        let key = hash_secret(token);
+        if let Some((user, at)) = self.cache.read().expect("cache lock").get(&key) {
+            if at.elapsed() < TOKEN_CACHE_TTL {
+                return Some(user.clone());
+            }
+        }
+        let account = crate::tokens::lookup_token(&self.db, token).await.ok().flatten()?;
+        let user = account.to_user(None);
+        let mut cache = self.cache.write().expect("cache lock");
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(key, (user.clone(), Instant::now()));
+        Some(user)
+    }
+}
+
+impl Authenticator for DbAuthenticator {
+    fn authenticate<'a>(&'a self, credential: Credential<'a>) -> BoxFuture<'a, Option<CurrentUser>> {
+        async move {
+            match credential {
+                Credential::Bearer(t) => self.bearer(t).await,
+                Credential::Session(s) => crate::sessions::lookup_session(&self.db, s)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|(a, csrf)| a.to_user(Some(csrf))),
+            }
+        }
+        .boxed()
+    }
+}

@@ -1,0 +1,98 @@
+//! Password hashing with argon2id (OWASP parameters: 19 MiB, 2 iterations, 1 lane).
+//!
+//! Hashing costs ~19 MiB and tens of milliseconds, so it runs on blocking threads behind a
+//! semaphore: a flood of logins queues instead of exhausting memory.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use kernel::AppError;
+use tokio::sync::Semaphore;
+
+/// A bounded pool for argon2id hashing and verification. Cheap to clone.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+fn argon2() -> Argon2<'static> {
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters"),
+    )
+}
+
+/// A hash that verifies no password, used so unknown logins cost as much as known ones.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0aUW2Rk+Qdd8zPGJ2bL2Ea4xgsNx4UwUx5oW7HI6X0A";
+
+impl PasswordHasher {
+    /// At most `concurrency` hashes run at once (default: number of cores).
+    pub fn new(concurrency: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    /// Hashes a new password into a PHC string.
+    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
+        let password = password.to_owned();
+        self.run(move || {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            argon2()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|_| AppError::internal("password hashing failed"))
+        })
+        .await
+    }
+
+    /// Checks a password against a stored hash; `None` checks against a dummy hash so that
+    /// responses for unknown accounts take as long as for known ones.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        let password = password.to_owned();
+        let stored = stored.unwrap_or(DUMMY_HASH).to_owned();
+        let known = stored != DUMMY_HASH;
+        self.run(move || {
+            let ok = PasswordHash::new(&stored)
+                .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+                .unwrap_or(false);
+            Ok(ok && known)
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self.permits.acquire().await.map_err(|_| AppError::internal("hasher closed"))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|_| AppError::internal("hashing task failed"))?
+    }
+}
+
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        Self::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_and_verifies() {
+        let h = PasswordHasher::new(2);
+        let stored = h.hash("đúng-mật-khẩu").await.unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(h.verify("đúng-mật-khẩu", Some(&stored)).await);
+        assert!(!h.verify("sai", Some(&stored)).await);
+        assert!(!h.verify("anything", None).await);
+        assert!(!h.verify("x", Some("not a hash")).await);
+    }
+}

@@ -1,0 +1,53 @@
+//! Personal API tokens (`Authorization: Bearer dct_…`), stored as SHA-256 hashes and revocable.
+
+use db::sqlx;
+use db::Db;
+use kernel::AppError;
+
+use crate::accounts::{account_from_row, Account, ACCOUNT_COLUMNS};
+use crate::secrets::{hash_secret, random_secret};
+
+/// Prefix that makes tokens recognizable to secret scanners.
+pub const TOKEN_PREFIX: &str = "dct_";
+
+/// Issues a token; the plaintext is returned once and never stored. Returns (token id, token).
+pub async fn issue_token(db: &Db, account_id: &str, name: &str) -> Result<(String, String), AppError> {
+    let token = format!("{TOKEN_PREFIX}{}", random_secret());
+    let id = kernel::ids::new_id();
+    sqlx::query(
+        "INSERT INTO api_tokens (id, account_id, name, token_hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, NULL)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(name)
+    .bind(hash_secret(&token))
+    .bind(kernel::clock::now_ms())
+    .execute(db.write())
+    .await
+    .map_err(db::internal)?;
+    Ok((id, token))
+}
+
+/// Revokes a token by id; returns whether a live token was revoked.
+pub async fn revoke_token(db: &Db, token_id: &str) -> Result<bool, AppError> {
+    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(kernel::clock::now_ms())
+        .bind(token_id)
+        .execute(db.write())
+        .await
+        .map_err(db::internal)?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The active account behind a live token.
+pub(crate) async fn lookup_token(db: &Db, token: &str) -> Result<Option<Account>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.status = 'active'"
+    ))
+    .bind(hash_secret(token))
+    .fetch_optional(db.read())
+    .await
+    .map_err(db::internal)?;
+    Ok(row.as_ref().and_then(account_from_row))
+}

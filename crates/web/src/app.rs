@@ -1,0 +1,86 @@
+//! Application assembly: the shared context and the router with the cross-cutting routes and layers.
+
+use std::sync::Arc;
+
+use audit::AccessLog;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use db::Db;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::{resolve_user, Authenticator};
+
+/// What every handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: Db,
+    pub access_log: AccessLog,
+    pub auth: Arc<dyn Authenticator>,
+}
+
+/// Builds the whole application from the business routers and their merged OpenAPI document.
+pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenApi) -> Router {
+    let openapi = Arc::new(openapi);
+    let mut app = Router::new();
+    for r in routers {
+        app = app.merge(r);
+    }
+    let infra = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::metrics::render))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .with_state(ctx.clone())
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        );
+    crate::metrics::handle();
+    app.merge(infra)
+        .route_layer(middleware::from_fn(crate::metrics::track))
+        .layer(middleware::from_fn_with_state(ctx.auth.clone(), resolve_user))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            header::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            header::HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            header::HeaderValue::from_static("same-origin"),
+        ))
+}
+
+/// `GET /healthz`: ready when the database answers.
+async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
+    match db::sqlx::query("SELECT 1").execute(ctx.db.read()).await {
+        Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "unavailable"})),
+        ),
+    }
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("../static/app.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        include_str!("../static/app.js"),
+    )
+}

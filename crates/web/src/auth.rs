@@ -1,0 +1,256 @@
+//! Who is calling: the [`CurrentUser`] resolved once per request by a pluggable [`Authenticator`],
+//! and extractors that require it (JSON 401 for the API, a redirect to the login page for pages).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use futures::future::BoxFuture;
+use kernel::{AppError, ErrorCode};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// Name of the session cookie. The `__Host-` prefix pins it to this host, path `/`, Secure.
+pub const SESSION_COOKIE: &str = "__Host-dancu_session";
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages units, accounts, clients and settings; sees the whole province.
+    Admin,
+    /// Provincial department or police staff; sees the whole province.
+    ProvincialOfficer,
+    /// Commune police; sees only residents of their commune.
+    CommunePolice,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::ProvincialOfficer => "provincial_officer",
+            Role::CommunePolice => "commune_police",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "provincial_officer" => Some(Role::ProvincialOfficer),
+            "commune_police" => Some(Role::CommunePolice),
+            _ => None,
+        }
+    }
+
+    /// Vietnamese and English labels.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Role::Admin => ("Quản trị hệ thống", "Administrator"),
+            Role::ProvincialOfficer => ("Cán bộ cấp tỉnh", "Provincial officer"),
+            Role::CommunePolice => ("Công an cấp xã", "Commune police"),
+        }
+    }
+}
+
+/// The area whose residents an account may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "code", rename_all = "snake_case")]
+pub enum Jurisdiction {
+    /// A 2025 province code.
+    Province(String),
+    /// A 2025 commune code.
+    Commune(String),
+}
+
+impl Jurisdiction {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Jurisdiction::Province(_) => "province",
+            Jurisdiction::Commune(_) => "commune",
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            Jurisdiction::Province(c) | Jurisdiction::Commune(c) => c,
+        }
+    }
+
+    pub fn parse(kind: &str, code: &str) -> Option<Jurisdiction> {
+        match kind {
+            "province" => Some(Jurisdiction::Province(code.to_string())),
+            "commune" => Some(Jurisdiction::Commune(code.to_string())),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentUser {
+    pub account_id: String,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub jurisdiction: Jurisdiction,
+    /// The session's anti-CSRF token (absent for bearer-token callers, who send no cookies).
+    #[serde(skip)]
+    pub csrf: Option<String>,
+}
+
+impl CurrentUser {
+    /// Label written to access logs and shown to citizens: who acted, in which capacity.
+    pub fn actor_label(&self) -> String {
+        format!("{} ({})", self.display_name, self.role.label().0)
+    }
+
+    /// Requires one of the given roles.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::new(ErrorCode::Forbidden, format!("role {} not allowed", self.role.code())))
+        }
+    }
+}
+
+/// What a request presented to prove who it is.
+#[derive(Debug, Clone, Copy)]
+pub enum Credential<'a> {
+    /// The value of the session cookie.
+    Session(&'a str),
+    /// A personal API token from `Authorization: Bearer …`.
+    Bearer(&'a str),
+}
+
+/// Resolves credentials to users; implemented by the `identity` crate.
+pub trait Authenticator: Send + Sync + 'static {
+    fn authenticate<'a>(&'a self, credential: Credential<'a>) -> BoxFuture<'a, Option<CurrentUser>>;
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Middleware: resolves the caller once and stores `Option<CurrentUser>` in the request extensions.
+pub async fn resolve_user(State(auth): State<Arc<dyn Authenticator>>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let session = cookie(headers, SESSION_COOKIE).map(str::to_owned);
+    let user = match (bearer, session) {
+        (Some(t), _) => auth.authenticate(Credential::Bearer(&t)).await,
+        (None, Some(s)) => auth.authenticate(Credential::Session(&s)).await,
+        (None, None) => None,
+    };
+    req.extensions_mut().insert(user);
+    next.run(req).await
+}
+
+fn user_from(parts: &Parts) -> Option<CurrentUser> {
+    parts.extensions.get::<Option<CurrentUser>>().cloned().flatten()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        user_from(parts).ok_or_else(|| ApiError(AppError::new(ErrorCode::Unauthenticated, "sign in or send a bearer token")))
+    }
+}
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(user_from(parts))
+    }
+}
+
+/// A signed-in user on an HTML route; anonymous visitors are sent to the login page.
+#[derive(Debug, Clone)]
+pub struct PageUser(pub CurrentUser);
+
+/// Redirect to `/login?next=…`.
+pub struct LoginRedirect(String);
+
+impl IntoResponse for LoginRedirect {
+    fn into_response(self) -> Response {
+        Redirect::to(&format!("/login?next={}", urlencode(&self.0))).into_response()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageUser {
+    type Rejection = LoginRedirect;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+        user_from(parts).map(PageUser).ok_or(LoginRedirect(path))
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cookies() {
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, "a=1; __Host-dancu_session=abc; lang=en".parse().unwrap());
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "lang"), Some("en"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn encodes_next_parameter() {
+        assert_eq!(urlencode("/persons?q=Nguyễn a"), "/persons%3Fq%3DNguy%E1%BB%85n%20a");
+    }
+
+    #[test]
+    fn roles_round_trip_and_guard() {
+        for r in [Role::Admin, Role::ProvincialOfficer, Role::CommunePolice] {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
+        let u = CurrentUser {
+            account_id: "a".into(),
+            login: "l".into(),
+            display_name: "d".into(),
+            role: Role::CommunePolice,
+            jurisdiction: Jurisdiction::Commune("00691".into()),
+            csrf: None,
+        };
+        assert!(u.require(&[Role::CommunePolice]).is_ok());
+        assert_eq!(u.require(&[Role::Admin]).unwrap_err().code, ErrorCode::Forbidden);
+    }
+}

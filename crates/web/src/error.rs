@@ -1,0 +1,70 @@
+//! Errors as HTTP responses: JSON `{"error": {"code", "message", "detail"}}` for the API, a
+//! localized page for HTML routes.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use kernel::{AppError, ErrorCode};
+
+use crate::lang::Lang;
+
+/// An [`AppError`] rendered as the API's JSON error body.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+/// Result type of JSON handlers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+fn status(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let body = serde_json::json!({
+            "error": {
+                "code": e.code.as_str(),
+                "message": e.code.message_vi(),
+                "message_en": e.code.message_en(),
+                "detail": e.detail,
+            }
+        });
+        (status(e.code), Json(body)).into_response()
+    }
+}
+
+/// An [`AppError`] on an HTML route: a short page in the visitor's language.
+#[derive(Debug)]
+pub struct PageError {
+    pub error: AppError,
+    pub lang: Lang,
+}
+
+impl PageError {
+    pub fn new(error: AppError, lang: Lang) -> Self {
+        Self { error, lang }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let code = self.error.code;
+        let msg = self.lang.pick(code.message_vi(), code.message_en());
+        let back = self.lang.pick("Quay lại trang chủ", "Back to home");
+        let html = format!(
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+             <link rel=\"stylesheet\" href=\"/static/app.css\"><title>{msg}</title></head><body><main class=\"narrow\">\
+             <h1>{msg}</h1><p class=\"muted\">{}</p><p><a href=\"/\">{back}</a></p></main></body></html>",
+            self.lang.code(),
+            code.as_str()
+        );
+        (status(code), Html(html)).into_response()
+    }
+}

@@ -1,0 +1,19 @@
+//! HTTP assembly shared by every business crate: the request context, authentication extractors
+//! with role and jurisdiction guards, the error → response mapping, the Vietnamese/English layout,
+//! Prometheus metrics and the OpenAPI document.
+//!
+//! `web` knows nothing about accounts or persons: the `identity` crate plugs in an
+//! [`auth::Authenticator`], business crates hand in their routers.
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod lang;
+pub mod layout;
+pub mod metrics;
+
+pub use app::{assemble, Ctx};
+pub use auth::{Authenticator, CurrentUser, Jurisdiction, PageUser, Role};
+pub use error::{ApiError, ApiResult, PageError};
+pub use lang::Lang;
+pub use layout::Chrome;
