@@ -3,7 +3,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::ConnectOptions;
 use sqlx::pool::PoolOptions;
 use sqlx::{Any, AnyPool, Executor};
 
@@ -57,8 +58,9 @@ impl Db {
                 .map(|n| n.get() as u32 * 2)
                 .unwrap_or(4)
                 .max(4);
-            let write = sqlite_pool(1).connect(&url).await?;
-            let read = sqlite_pool(readers).connect(&url).await?;
+            let opts = quiet(&url)?;
+            let write = sqlite_pool(1).connect_with(opts.clone()).await?;
+            let read = sqlite_pool(readers).connect_with(opts).await?;
             Ok(Db {
                 backend: Backend::Sqlite,
                 url,
@@ -69,7 +71,7 @@ impl Db {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(quiet(url)?)
                 .await?;
             Ok(Db {
                 backend: Backend::Postgres,
@@ -135,6 +137,14 @@ pub struct PoolStats {
     pub read_idle: u32,
     pub write_size: u32,
     pub write_idle: u32,
+}
+
+/// Connection options that never log statements: SQL text can carry personal data in literals
+/// and slow-statement warnings would flood logs during bulk loads.
+fn quiet(url: &str) -> Result<AnyConnectOptions, DbError> {
+    Ok(AnyConnectOptions::from_str(url)?
+        .disable_statement_logging()
+        .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600)))
 }
 
 fn sqlite_pool(max: u32) -> PoolOptions<Any> {

@@ -5,10 +5,12 @@
 //! driver. SQLite gets a single writer connection (SQLite serializes writers anyway; one connection
 //! avoids `SQLITE_BUSY` storms) and a pool of readers in WAL mode.
 
+mod filter;
 mod handle;
 mod migrate;
 pub mod testing;
 
+pub use filter::{Arg, Filter};
 pub use handle::{Backend, Db, DbError, PoolStats};
 pub use migrate::{Migration, MigrationSet};
 

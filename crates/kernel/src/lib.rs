@@ -11,6 +11,7 @@ pub mod ids;
 pub mod page;
 pub mod partial_date;
 pub mod personal_id;
+pub mod syllable;
 pub mod text;
 pub mod vocab;
 

@@ -43,7 +43,7 @@ impl PageRequest {
 }
 
 /// One page of results. `has_next` comes from fetching one extra row, so no `COUNT(*)` over millions.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub page: u32,

@@ -2,10 +2,20 @@
 //! households, residences, identity cards, their history, the administrative units they live in,
 //! data-quality rules, and a synthetic province generator for demos, tests and benchmarks.
 
+pub mod access;
 pub mod admin_units;
+pub mod api;
 pub mod card;
 pub mod generate;
+pub mod history;
+pub mod io;
+pub mod load;
+pub mod meta;
 pub mod model;
+pub mod pages;
+pub mod quality;
+pub mod queries;
+pub mod write;
 
 /// Migrations of the registry tables.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!("registry", [(1, "init")]);

@@ -1,7 +1,6 @@
 //! The page frame shared by every HTML page: title, navigation, language toggle, signed-in user.
 
-use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::auth::CurrentUser;
@@ -35,10 +34,9 @@ impl Chrome {
         }
     }
 
-    /// Same as [`Chrome::new`], taking the path from the request.
-    pub fn from_parts(parts: &Parts, title: (&str, &str), user: Option<&CurrentUser>) -> Chrome {
-        let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        Chrome::new(Lang::from_parts(parts), title, user, path)
+    /// Same as [`Chrome::new`], taking the path from the request URI.
+    pub fn for_uri(lang: Lang, uri: &Uri, title: (&str, &str), user: Option<&CurrentUser>) -> Chrome {
+        Chrome::new(lang, title, user, uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
     }
 
     /// Link that switches language and comes back to the same page.

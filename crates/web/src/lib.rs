@@ -8,6 +8,7 @@
 pub mod app;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod lang;
 pub mod layout;
 pub mod metrics;
@@ -15,5 +16,6 @@ pub mod metrics;
 pub use app::{assemble, Ctx};
 pub use auth::{Authenticator, CurrentUser, Jurisdiction, PageUser, Role};
 pub use error::{ApiError, ApiResult, PageError};
+pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use lang::Lang;
 pub use layout::Chrome;

@@ -58,6 +58,7 @@ CREATE TABLE persons (
 CREATE INDEX persons_name ON persons (name_folded, birth_year);
 CREATE INDEX persons_commune_name ON persons (current_commune, name_folded);
 CREATE INDEX persons_household ON persons (household_id);
+CREATE INDEX persons_old_id ON persons (old_id);
 
 CREATE TABLE residences (
     id TEXT PRIMARY KEY,

@@ -6,7 +6,9 @@
 //! Lookups work by code and by name without diacritics ("tuyen quang", "P. Hồng Hà").
 
 mod data;
+mod store;
 mod lookup;
 
 pub use data::{AdminUnits, Commune, CommuneKind, LegacyCommune, Province};
 pub use lookup::LegacyAddress;
+pub use store::ensure_loaded;

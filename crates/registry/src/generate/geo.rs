@@ -143,10 +143,6 @@ impl Geo {
         *self.provinces[province].within.sample(rng)
     }
 
-    pub fn province_code_of(&self, place: usize) -> &str {
-        &self.provinces[self.places[place].province].code
-    }
-
     /// The two-digit CMND series of the province a place belonged to.
     pub fn cmnd_prefix(&self, place: usize) -> u8 {
         cmnd_prefix(&self.places[place].legacy)

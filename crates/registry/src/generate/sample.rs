@@ -40,10 +40,6 @@ impl<T> Weighted<T> {
         let x = rng.gen::<f64>() * total;
         self.cumulative.partition_point(|&c| c <= x).min(self.items.len() - 1)
     }
-
-    pub fn items(&self) -> &[T] {
-        &self.items
-    }
 }
 
 impl<T: Copy> Weighted<T> {

@@ -1,0 +1,111 @@
+//! `dancu accounts`: create officer accounts and manage their API tokens from the shell.
+
+use clap::Subcommand;
+use web::{Jurisdiction, Role};
+
+use crate::cli::Place;
+
+#[derive(Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account; the password is read from DANCU_NEW_PASSWORD or generated and printed.
+    Create {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// admin, provincial_officer or commune_police.
+        #[arg(long)]
+        role: String,
+        /// Province code (admin, provincial_officer) or commune code (commune_police).
+        #[arg(long)]
+        jurisdiction: String,
+    },
+    /// Issue a personal API token for an account (printed once).
+    Token {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long)]
+        login: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Revoke an API token by its id.
+    Revoke {
+        #[command(flatten)]
+        place: Place,
+        token_id: String,
+    },
+}
+
+/// Builds a role's jurisdiction, checking the code exists.
+pub fn jurisdiction_for(role: Role, code: &str) -> anyhow::Result<Jurisdiction> {
+    let units = registry::admin_units::AdminUnits::get();
+    match role {
+        Role::CommunePolice => {
+            units.commune(code).ok_or_else(|| anyhow::anyhow!("unknown commune code {code}"))?;
+            Ok(Jurisdiction::Commune(code.to_string()))
+        }
+        Role::Admin | Role::ProvincialOfficer => {
+            units.province(code).ok_or_else(|| anyhow::anyhow!("unknown province code {code}"))?;
+            Ok(Jurisdiction::Province(code.to_string()))
+        }
+    }
+}
+
+/// A random password of 16 letters and digits for generated accounts.
+pub fn random_password() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+}
+
+pub async fn run(cmd: AccountsCommand, default_dir: &str) -> anyhow::Result<()> {
+    match cmd {
+        AccountsCommand::Create { place, login, name, role, jurisdiction } => {
+            let s = place.settings(default_dir)?;
+            let db = crate::open_db(&s.database_url).await?;
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+            let jurisdiction = jurisdiction_for(role, &jurisdiction)?;
+            let (password, generated) = match std::env::var("DANCU_NEW_PASSWORD") {
+                Ok(p) => (p, false),
+                Err(_) => (random_password(), true),
+            };
+            let hasher = identity::PasswordHasher::default();
+            let a = identity::create_account(
+                &db,
+                &hasher,
+                identity::NewAccount { login, display_name: name, role, jurisdiction, password: password.clone() },
+            )
+            .await?;
+            println!("created {} ({})", a.login, a.id);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        AccountsCommand::Token { place, login, name } => {
+            let s = place.settings(default_dir)?;
+            let db = crate::open_db(&s.database_url).await?;
+            let (a, _, _) = identity::find_by_login(&db, &login)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
+            let (id, token) = identity::issue_token(&db, &a.id, &name).await?;
+            println!("token id: {id}\ntoken: {token}");
+            Ok(())
+        }
+        AccountsCommand::Revoke { place, token_id } => {
+            let s = place.settings(default_dir)?;
+            let db = crate::open_db(&s.database_url).await?;
+            if identity::revoke_token(&db, &token_id).await? {
+                println!("revoked {token_id}");
+                Ok(())
+            } else {
+                anyhow::bail!("no live token {token_id}")
+            }
+        }
+    }
+}

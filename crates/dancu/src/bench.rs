@@ -1,0 +1,143 @@
+//! `dancu bench`: measured numbers for docs/PERFORMANCE.md (never assertions in tests).
+
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Generate and load N residents into a fresh database; prints residents/s.
+    Load {
+        /// Database URL; default: a new SQLite file in a temporary directory.
+        #[arg(long, env = "DANCU_BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        #[arg(long, default_value = "08")]
+        province: String,
+        #[arg(long, default_value_t = 6)]
+        seed: u64,
+    },
+    /// Load N residents, start the server, and fire GET /api/v1/persons/{id} with a bearer token
+    /// from C concurrent connections for D seconds; prints requests/s and latency percentiles.
+    Http {
+        #[arg(long, env = "DANCU_BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+}
+
+/// A database for a benchmark: the given URL (must be empty) or a temporary SQLite file.
+async fn bench_db(url: Option<String>) -> anyhow::Result<(db::Db, Option<tempfile::TempDir>)> {
+    match url {
+        Some(u) => Ok((crate::open_db(&u).await?, None)),
+        None => {
+            let dir = tempfile::tempdir()?;
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            Ok((crate::open_db(&url).await?, Some(dir)))
+        }
+    }
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Load { database_url, people, province, seed } => {
+            let (db, _dir) = bench_db(database_url).await?;
+            let opts = registry::generate::GenerateOptions::new(&province, people, seed, kernel::clock::today_vn());
+            let stats = crate::generate_cmd::generate_into(&db, opts, None, true).await?;
+            println!("backend: {:?}", db.backend());
+            println!("{stats}");
+            Ok(())
+        }
+        BenchCommand::Http { database_url, people, connections, seconds } => {
+            let (db, _dir) = bench_db(database_url).await?;
+            let opts = registry::generate::GenerateOptions::new("08", people, 6, kernel::clock::today_vn());
+            let stats = crate::generate_cmd::generate_into(&db, opts, None, true).await?;
+            println!("loaded: {stats}");
+            http(db, connections, Duration::from_secs(seconds)).await
+        }
+    }
+}
+
+async fn http(db: db::Db, connections: usize, duration: Duration) -> anyhow::Result<()> {
+    use db::sqlx::{self, Row};
+    let ids: Vec<String> = sqlx::query("SELECT personal_id FROM persons WHERE current_commune IS NOT NULL LIMIT 100000")
+        .fetch_all(db.read())
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let hasher = identity::PasswordHasher::default();
+    let officer = identity::create_account(
+        &db,
+        &hasher,
+        identity::NewAccount {
+            login: "bench.officer".into(),
+            display_name: "Bench Officer".into(),
+            role: web::Role::ProvincialOfficer,
+            jurisdiction: web::Jurisdiction::Province("08".into()),
+            password: crate::accounts_cmd::random_password(),
+        },
+    )
+    .await?;
+    let (_, token) = identity::issue_token(&db, &officer.id, "bench").await?;
+    let running = crate::server::start(db.clone(), "127.0.0.1:0").await?;
+    let base = format!("http://{}", running.addr);
+    println!("server on {base}; {connections} connections for {} s", duration.as_secs());
+    println!("(equivalent wrk run: see docs/PERFORMANCE.md)");
+    let client = reqwest_client()?;
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let client = client.clone();
+        let ids = ids.clone();
+        let url = format!("{base}/api/v1/persons/");
+        let auth = format!("Bearer {token}");
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = c * 7919;
+            let mut errors = 0u64;
+            while Instant::now() < deadline {
+                let id = &ids[i % ids.len()];
+                i += 1;
+                let t = Instant::now();
+                match client.get(format!("{url}{id}")).header("authorization", &auth).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        lat.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        all.extend(l);
+        errors += e;
+    }
+    all.sort();
+    let n = all.len();
+    let pct = |p: f64| all.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
+    println!(
+        "requests: {n} ok, {errors} errors; {:.0} req/s; p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        n as f64 / duration.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        all.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    running.ctx.access_log.flush().await;
+    Ok(())
+}
+
+fn reqwest_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder().pool_max_idle_per_host(1024).build()?)
+}

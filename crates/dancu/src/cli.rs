@@ -1,0 +1,143 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "dancu", version, about = "Đề án 06 platform for a province: population registry, e-ID, services.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the server and tools find their data.
+#[derive(Args, Clone, Debug)]
+pub struct Place {
+    /// TOML configuration file.
+    #[arg(long, env = "DANCU_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(long, env = "DANCU_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Data directory (SQLite file, demo accounts, exports).
+    #[arg(long, env = "DANCU_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ProvinceArgs {
+    /// 2025 province code (08 = Tuyên Quang).
+    #[arg(long, default_value = "08")]
+    pub province: String,
+    /// Number of residents to generate.
+    #[arg(long, default_value_t = 200_000)]
+    pub people: usize,
+    /// Random seed (same seed, same province).
+    #[arg(long, default_value_t = 6)]
+    pub seed: u64,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        #[command(flatten)]
+        place: Place,
+        /// Address to listen on.
+        #[arg(long, env = "DANCU_LISTEN")]
+        listen: Option<String>,
+        /// Print the effective settings and exit.
+        #[arg(long)]
+        print_config: bool,
+    },
+    /// Create (or reuse) a synthetic province in ./dancu-demo, demo accounts, and serve it.
+    Demo {
+        #[command(flatten)]
+        place: Place,
+        #[command(flatten)]
+        province: ProvinceArgs,
+        #[arg(long, env = "DANCU_LISTEN")]
+        listen: Option<String>,
+        /// Prepare the data and accounts, then exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Generate a synthetic province into the database.
+    Generate {
+        #[command(flatten)]
+        place: Place,
+        #[command(flatten)]
+        province: ProvinceArgs,
+        /// Inject no data-quality defects.
+        #[arg(long)]
+        clean: bool,
+        /// Write the injected defects (ground truth) to this JSON Lines file.
+        #[arg(long)]
+        truth: Option<PathBuf>,
+    },
+    /// Import residents from CSV files written by `dancu export`.
+    Import {
+        #[command(flatten)]
+        place: Place,
+        /// Directory holding households.csv, persons.csv, residences.csv, cards.csv.
+        dir: PathBuf,
+    },
+    /// Export the registry as CSV files.
+    Export {
+        #[command(flatten)]
+        place: Place,
+        /// Output directory.
+        dir: PathBuf,
+    },
+    /// Data quality ("đúng, đủ, sạch, sống").
+    Quality {
+        #[command(subcommand)]
+        command: QualityCommand,
+    },
+    /// Accounts and API tokens.
+    Accounts {
+        #[command(subcommand)]
+        command: crate::accounts_cmd::AccountsCommand,
+    },
+    /// Benchmarks (results go to docs/PERFORMANCE.md).
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum QualityCommand {
+    /// Run every rule and print counts per rule and commune.
+    Report {
+        #[command(flatten)]
+        place: Place,
+        /// Only this commune.
+        #[arg(long)]
+        commune: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Place {
+    /// Settings for tools that do not listen.
+    pub fn settings(&self, default_data_dir: &str) -> anyhow::Result<crate::config::Settings> {
+        self.settings_with(None, default_data_dir)
+    }
+
+    pub fn settings_with(&self, listen: Option<String>, default_data_dir: &str) -> anyhow::Result<crate::config::Settings> {
+        let file = match &self.config {
+            Some(p) => crate::config::FileConfig::read(p)?,
+            None => crate::config::FileConfig::default(),
+        };
+        Ok(crate::config::resolve(file, self.database_url.clone(), listen, self.data_dir.clone(), default_data_dir))
+    }
+}

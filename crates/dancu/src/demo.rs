@@ -1,0 +1,154 @@
+//! `dancu demo`: a synthetic province on SQLite with one account per role, ready in one command.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use web::Role;
+
+use crate::cli::{Place, ProvinceArgs};
+
+/// One demo account as written to `demo-accounts.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoAccount {
+    pub role: String,
+    pub jurisdiction_kind: String,
+    pub jurisdiction_code: String,
+    pub jurisdiction_name: String,
+    pub login: String,
+    pub password: String,
+    /// Personal API token for `Authorization: Bearer …`.
+    pub api_token: String,
+    pub api_token_id: String,
+}
+
+/// Prepares (or reuses) the demo data and accounts; serves unless `no_serve`.
+pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, no_serve: bool) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let s = place.settings_with(listen, "./dancu-demo")?;
+    std::fs::create_dir_all(&s.data_dir)?;
+    let db = crate::open_db(&s.database_url).await?;
+    let existing = registry::meta::get(&db, "generated.province").await?;
+    match existing {
+        Some(p) => {
+            let n = registry::meta::person_count(&db).await?;
+            println!("Dùng lại dữ liệu có sẵn / reusing data: province {p}, {n} residents");
+        }
+        None => {
+            println!(
+                "Tạo tỉnh mẫu / generating province {} with {} residents (seed {})…",
+                province.province, province.people, province.seed
+            );
+            let truth = s.data_dir.join("ground-truth.jsonl");
+            let stats = crate::generate_cmd::generate(&db, &province, false, Some(&truth)).await?;
+            println!("{stats}");
+        }
+    }
+    let province_code = registry::meta::get(&db, "generated.province").await?.unwrap_or(province.province.clone());
+    let accounts = ensure_accounts(&db, &s.data_dir, &province_code).await?;
+    print!("Kiểm tra chất lượng dữ liệu / running data-quality rules… ");
+    let run = registry::quality::run(&db).await?;
+    println!("{} findings over {} persons", run.findings, run.persons_checked);
+    if no_serve {
+        println!("Sẵn sàng sau / ready after {:.1} s", start.elapsed().as_secs_f64());
+        return Ok(());
+    }
+    let running = crate::server::start(db, &s.listen).await?;
+    println!("\ndancu demo: http://{}/  (ready after {:.1} s)\n", running.addr, start.elapsed().as_secs_f64());
+    println!("{:<20} {:<22} {:<18} {}", "vai trò / role", "đăng nhập / login", "mật khẩu / password", "phạm vi / jurisdiction");
+    for a in &accounts {
+        println!("{:<20} {:<22} {:<18} {}", a.role, a.login, a.password, a.jurisdiction_name);
+    }
+    println!("\nAPI tokens: {}\nCtrl-C để dừng / to stop.", s.data_dir.join("demo-accounts.json").display());
+    running.wait().await
+}
+
+/// Creates the demo accounts once and records them; later runs read the file back.
+async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Result<Vec<DemoAccount>> {
+    let path = dir.join("demo-accounts.json");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let accounts: Vec<DemoAccount> = serde_json::from_str(&text)?;
+        if let Some(first) = accounts.first() {
+            if identity::find_by_login(db, &first.login).await?.is_some() {
+                return Ok(accounts);
+            }
+        }
+    }
+    let units = registry::admin_units::AdminUnits::get();
+    let commune = busiest_commune(db, province).await?;
+    let specs = [
+        (Role::Admin, "admin", "Quản trị viên Demo", province.to_string()),
+        (Role::ProvincialOfficer, "tinh.canbo", "Cán bộ Tỉnh Demo", province.to_string()),
+        (Role::CommunePolice, "xa.congan", "Công an Xã Demo", commune),
+    ];
+    let hasher = identity::PasswordHasher::default();
+    let mut out = Vec::new();
+    for (role, login, name, code) in specs {
+        let password = crate::accounts_cmd::random_password();
+        let jurisdiction = crate::accounts_cmd::jurisdiction_for(role, &code)?;
+        let account = identity::create_account(
+            db,
+            &hasher,
+            identity::NewAccount {
+                login: login.into(),
+                display_name: name.into(),
+                role,
+                jurisdiction: jurisdiction.clone(),
+                password: password.clone(),
+            },
+        )
+        .await?;
+        let (token_id, token) = identity::issue_token(db, &account.id, "demo").await?;
+        let jurisdiction_name = match role {
+            Role::CommunePolice => units.commune(&code).map(|c| c.name.clone()),
+            _ => units.province(&code).map(|p| p.name.clone()),
+        }
+        .unwrap_or_default();
+        out.push(DemoAccount {
+            role: role.code().into(),
+            jurisdiction_kind: jurisdiction.kind().into(),
+            jurisdiction_code: code,
+            jurisdiction_name,
+            login: login.into(),
+            password,
+            api_token: token,
+            api_token_id: token_id,
+        });
+    }
+    write_private(&path, &serde_json::to_string_pretty(&out)?)?;
+    Ok(out)
+}
+
+/// The commune with the most residents (the commune police demo account works there).
+async fn busiest_commune(db: &db::Db, province: &str) -> anyhow::Result<String> {
+    use db::sqlx::{self, Row};
+    let row = sqlx::query(
+        "SELECT p.current_commune, COUNT(*) AS n FROM persons p JOIN admin_communes c ON c.code = p.current_commune \
+         WHERE c.province_code = $1 GROUP BY p.current_commune ORDER BY n DESC, p.current_commune LIMIT 1",
+    )
+    .bind(province)
+    .fetch_optional(db.read())
+    .await?;
+    match row {
+        Some(r) => Ok(r.get(0)),
+        None => registry::admin_units::AdminUnits::get()
+            .communes_of(province)
+            .first()
+            .map(|c| c.code.clone())
+            .ok_or_else(|| anyhow::anyhow!("province {province} has no communes")),
+    }
+}
+
+/// Writes a file readable only by its owner (it holds passwords and tokens).
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(text.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! The `dancu` application: configuration, assembly of every module into one server, and the
+//! command-line tools. `main.rs` only parses arguments and calls into here, so integration tests
+//! start exactly the server the binary runs.
+
+pub mod accounts_cmd;
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod generate_cmd;
+pub mod io_cmd;
+pub mod progress;
+pub mod server;
+
+/// Every module's migrations, in foreign-key order.
+pub fn migrations() -> db::MigrationSet {
+    db::MigrationSet::new()
+        .with(audit::MIGRATIONS)
+        .with(registry::MIGRATIONS)
+        .with(identity::MIGRATIONS)
+}
+
+/// Opens the database, applies pending migrations and makes sure the admin units are loaded.
+pub async fn open_db(url: &str) -> anyhow::Result<db::Db> {
+    let db = db::Db::connect(url).await?;
+    migrations().run(&db).await?;
+    registry::admin_units::ensure_loaded(&db).await?;
+    Ok(db)
+}

@@ -1,0 +1,39 @@
+//! The registry's JSON API under `/api/v1`.
+
+mod admin_units;
+mod persons;
+
+use axum::routing::{get, post};
+use axum::Router;
+use web::Ctx;
+
+/// JSON routes of the registry.
+pub fn router(ctx: Ctx) -> Router {
+    Router::new()
+        .route("/api/v1/persons", get(persons::search))
+        .route("/api/v1/persons/{id}", get(persons::get).patch(persons::update))
+        .route("/api/v1/persons/{id}/death", post(persons::death))
+        .route("/api/v1/persons/{id}/history", get(persons::history))
+        .route("/api/v1/persons/{id}/residences", get(persons::residences))
+        .route("/api/v1/persons/{id}/cards", get(persons::cards))
+        .route("/api/v1/households/{id}", get(persons::household))
+        .route("/api/v1/purposes", get(persons::purposes))
+        .route("/api/v1/admin-units/provinces", get(admin_units::provinces))
+        .route("/api/v1/admin-units/provinces/{code}/communes", get(admin_units::communes_of))
+        .route("/api/v1/admin-units/communes", get(admin_units::find_communes))
+        .route("/api/v1/admin-units/convert", post(admin_units::convert))
+        .with_state(ctx)
+}
+
+/// OpenAPI description of the registry endpoints.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        persons::search, persons::get, persons::update, persons::death, persons::history,
+        persons::residences, persons::cards, persons::household, persons::purposes,
+        admin_units::provinces, admin_units::communes_of, admin_units::find_communes, admin_units::convert,
+    ),
+    tags((name = "registry", description = "Population registry (CSDLQG về dân cư)"),
+         (name = "admin-units", description = "2025 administrative units and legacy conversion"))
+)]
+pub struct ApiDoc;

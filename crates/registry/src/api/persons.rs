@@ -1,0 +1,217 @@
+//! Person, household, residence, card and history endpoints.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use chrono::NaiveDate;
+use kernel::{AppError, ErrorCode, Page, PageRequest, PartialDate, PersonalId};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use web::extract::check_api_csrf;
+use web::{ApiJson, ApiPath, ApiQuery, ApiResult, Ctx, CurrentUser, Role};
+
+use crate::access::OfficerReads;
+use crate::history::PersonEvent;
+use crate::queries::cards::CardView;
+use crate::queries::households::HouseholdView;
+use crate::queries::persons::{PersonSummary, PersonView, SearchQuery};
+use crate::queries::residences::ResidenceView;
+
+/// Officer roles that may read the registry.
+const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];
+/// Roles that may correct records and register deaths.
+const EDITORS: &[Role] = &[Role::ProvincialOfficer, Role::CommunePolice];
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// 12-digit personal id, 9-digit old id, or the start of a full name (diacritics optional).
+    q: Option<String>,
+    birth_year: Option<i32>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    birth_date: Option<String>,
+    /// 2025 commune code.
+    commune: Option<String>,
+    page: Option<u32>,
+    size: Option<u32>,
+    /// Purpose code (see `/api/v1/purposes`); default `administration`.
+    purpose: Option<String>,
+}
+
+fn reads<'a>(ctx: &'a Ctx, user: &'a CurrentUser, purpose: Option<&str>) -> Result<OfficerReads<'a>, AppError> {
+    user.require(READERS)?;
+    OfficerReads::new(ctx, user, purpose, "api")
+}
+
+/// Search residents within the caller's jurisdiction.
+#[utoipa::path(get, path = "/api/v1/persons", tag = "registry", params(SearchParams),
+    responses((status = 200, body = inline(Page<PersonSummary>)), (status = 400, description = "invalid_input, invalid_personal_id, bad_pagination, unknown_commune"),
+              (status = 403, description = "out_of_jurisdiction")))]
+pub async fn search(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> ApiResult<Json<Page<PersonSummary>>> {
+    let page = PageRequest::new(p.page, p.size)?;
+    let birth_date = p.birth_date.as_deref().map(PartialDate::parse).transpose()?;
+    let q = SearchQuery {
+        q: p.q,
+        birth_year: p.birth_year,
+        birth_date,
+        commune: p.commune,
+    };
+    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.search(&q, page).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PersonParams {
+    purpose: Option<String>,
+    /// Show the record as it was at the end of this date (`YYYY-MM-DD`).
+    as_of: Option<String>,
+}
+
+/// A person's record (access-logged).
+#[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "registry",
+    params(("id" = String, Path, description = "12-digit personal id"), PersonParams),
+    responses((status = 200, body = PersonView), (status = 400, description = "invalid_personal_id"), (status = 404, description = "not_found (or outside jurisdiction)")))]
+pub async fn get(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<PersonParams>,
+) -> ApiResult<Json<PersonView>> {
+    let reads = reads(&ctx, &user, p.purpose.as_deref())?;
+    match p.as_of {
+        Some(d) => {
+            let date = NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                .map_err(|_| AppError::new(ErrorCode::InvalidDate, "as_of must be YYYY-MM-DD"))?;
+            Ok(Json(reads.person_as_of(&id, date).await?))
+        }
+        None => Ok(Json(reads.person(&id).await?)),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateBody {
+    /// Field → new value (string or null). Editable: full_name, gender, birth_date, birth_place,
+    /// hometown, ethnicity, religion, old_id, current_address.
+    #[schema(value_type = Object)]
+    changes: Map<String, Value>,
+    /// Why the record changes (kept in the history).
+    reason: String,
+    /// The `version` read with the record (optimistic concurrency).
+    version: i64,
+}
+
+/// Correct a person's record; the change is kept in the history.
+#[utoipa::path(patch, path = "/api/v1/persons/{id}", tag = "registry", request_body = UpdateBody,
+    params(("id" = String, Path)),
+    responses((status = 200, description = "New version"), (status = 400, description = "invalid_input"), (status = 409, description = "conflict: stale version")))]
+pub async fn update(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> ApiResult<Json<Value>> {
+    user.require(EDITORS)?;
+    check_api_csrf(&user, &headers)?;
+    let id = PersonalId::parse(&id)?;
+    let version = crate::write::update_person(
+        &ctx.db,
+        &user.actor_label(),
+        &user.jurisdiction,
+        &id,
+        &body.changes,
+        &body.reason,
+        body.version,
+    )
+    .await?;
+    Ok(Json(serde_json::json!({ "personal_id": id.as_str(), "version": version })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeathBody {
+    /// `YYYY-MM-DD`.
+    death_date: String,
+    reason: String,
+}
+
+/// Record a death: status becomes deceased, residences end, valid cards are revoked.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/death", tag = "registry", request_body = DeathBody,
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Recorded"), (status = 409, description = "already deceased")))]
+pub async fn death(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DeathBody>,
+) -> ApiResult<Json<Value>> {
+    user.require(EDITORS)?;
+    check_api_csrf(&user, &headers)?;
+    let id = PersonalId::parse(&id)?;
+    let date = NaiveDate::parse_from_str(&body.death_date, "%Y-%m-%d")
+        .map_err(|_| AppError::new(ErrorCode::InvalidDate, "death_date must be YYYY-MM-DD"))?;
+    crate::write::record_death(&ctx.db, &user.actor_label(), &user.jurisdiction, &id, date, &body.reason).await?;
+    Ok(Json(serde_json::json!({ "personal_id": id.as_str(), "status": "deceased" })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PurposeParam {
+    purpose: Option<String>,
+}
+
+/// Change history of a person, newest first.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/history", tag = "registry",
+    params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<PersonEvent>)))]
+pub async fn history(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<PurposeParam>,
+) -> ApiResult<Json<Vec<PersonEvent>>> {
+    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.history(&id).await?))
+}
+
+/// Residence registrations of a person (permanent, temporary, current), newest first.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/residences", tag = "registry",
+    params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<ResidenceView>)))]
+pub async fn residences(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<PurposeParam>,
+) -> ApiResult<Json<Vec<ResidenceView>>> {
+    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.residences(&id).await?))
+}
+
+/// Identity cards of a person with their status today.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/cards", tag = "registry",
+    params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<CardView>)))]
+pub async fn cards(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<PurposeParam>,
+) -> ApiResult<Json<Vec<CardView>>> {
+    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.cards(&id).await?))
+}
+
+/// A household and its members (only members inside the caller's jurisdiction).
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry",
+    params(("id" = String, Path), PurposeParam), responses((status = 200, body = HouseholdView), (status = 404, description = "not_found")))]
+pub async fn household(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<PurposeParam>,
+) -> ApiResult<Json<HouseholdView>> {
+    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.household(&id).await?))
+}
+
+/// Purposes that may be given for access to personal data.
+#[utoipa::path(get, path = "/api/v1/purposes", tag = "registry", responses((status = 200, description = "Purpose codes with Vietnamese and English wording")))]
+pub async fn purposes() -> Json<Value> {
+    Json(serde_json::to_value(audit::PURPOSES).unwrap_or(Value::Null))
+}

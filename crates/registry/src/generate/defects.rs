@@ -1,0 +1,250 @@
+//! Known data-quality defects injected into otherwise consistent households, each recorded as
+//! ground truth so the quality rules can be tested for recall.
+//!
+//! A rate is the probability that a person *who can have the defect* gets it: day/month swaps
+//! need a day of 12 or less, "deceased but still living" applies to living people aged 60+,
+//! "expired card still valid" to living people whose only card has expired, and duplicates are
+//! made of living adults. A duplicated person gets no other defect, so the pair stays
+//! recognisable.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use kernel::text::fold;
+use kernel::PartialDate;
+use rand::Rng;
+
+use super::ids::hex_id;
+use super::names::is_known_word;
+use super::records::Out;
+use super::sample::{add_years, chance, date_between, GenRng};
+use super::{DefectKind, InjectedDefect, Shared, State};
+use crate::model::{CardStatus, CivilDeath, Household, PersonStatus, Residence, ResidenceKind};
+
+/// Injects defects into `out`; duplicate records come back as extra single-person households.
+/// Each duplicate takes one person from `budget` (the people still to produce).
+pub(super) fn inject(s: &Shared, st: &mut State, out: &mut Out, budget: &mut usize, found: &mut Vec<InjectedDefect>) -> Vec<Out> {
+    let r = s.rates;
+    let reference = s.reference;
+    let mut extra = Vec::new();
+    for i in 0..out.persons.len() {
+        let p = &out.persons[i];
+        let living = p.status == PersonStatus::Living;
+        let age = p.birth_date.map(|b| b.age_on(reference)).unwrap_or(0);
+        let mut protected = false;
+        if living && age >= 18 && *budget > 0 && chance(&mut st.rng, r.duplicate_person) {
+            let dup = duplicate(s, st, out, i);
+            found.push(InjectedDefect { personal_id: dup.persons[0].personal_id.clone(), kind: DefectKind::DuplicatePerson });
+            extra.push(dup);
+            *budget -= 1;
+            protected = true;
+        }
+        let id = out.persons[i].personal_id.clone();
+        let mut record = |kind| found.push(InjectedDefect { personal_id: id.clone(), kind });
+        let rng = &mut st.rng;
+        if !protected {
+            if chance(rng, r.missing_field) {
+                let p = &mut out.persons[i];
+                let kind = match rng.gen_range(0..4) {
+                    0 => {
+                        p.hometown = None;
+                        DefectKind::MissingHometown
+                    }
+                    1 => {
+                        p.ethnicity = None;
+                        DefectKind::MissingEthnicity
+                    }
+                    2 => {
+                        p.birth_place = None;
+                        DefectKind::MissingBirthPlace
+                    }
+                    _ => {
+                        p.gender = None;
+                        DefectKind::MissingGender
+                    }
+                };
+                record(kind);
+            }
+            if chance(rng, r.name_typo) {
+                let p = &mut out.persons[i];
+                p.full_name = typo(rng, &p.full_name);
+                record(DefectKind::NameTypo);
+            }
+            if let Some(swapped) = out.persons[i].birth_date.and_then(|b| swap_day_month(b, reference)) {
+                if chance(rng, r.swapped_day_month) {
+                    out.persons[i].birth_date = Some(swapped);
+                    record(DefectKind::SwappedDayMonth);
+                }
+            }
+        }
+        if living && age >= 60 && chance(rng, r.deceased_still_living) {
+            let born = out.persons[i].birth_date.map(|b| b.latest()).unwrap_or(reference);
+            let from = (reference - Duration::days(730)).max(born + Duration::days(1));
+            if from < reference {
+                let death_date = date_between(rng, from, reference);
+                out.deaths.push(CivilDeath { personal_id: id.clone(), death_date });
+                record(DefectKind::DeceasedStillLiving);
+            }
+        }
+        if living {
+            let cards: Vec<usize> = (0..out.cards.len()).filter(|&c| out.cards[c].personal_id == id).collect();
+            let has_valid = cards.iter().any(|&c| out.cards[c].status == CardStatus::Valid);
+            let expired = cards.iter().rev().copied().find(|&c| out.cards[c].status == CardStatus::Expired);
+            if let (false, Some(c)) = (has_valid, expired) {
+                if chance(rng, r.expired_card_still_valid) {
+                    out.cards[c].status = CardStatus::Valid;
+                    record(DefectKind::ExpiredCardStillValid);
+                }
+            }
+        }
+    }
+    extra
+}
+
+/// A second record of person `i` under a new personal id, registered in another commune: the
+/// same person, possibly typed without some diacritics.
+fn duplicate(s: &Shared, st: &mut State, out: &Out, i: usize) -> Out {
+    let original = &out.persons[i];
+    let rng = &mut st.rng;
+    let place = s.geo.other_home_place(rng, out.place);
+    let commune = s.geo.places[place].code.clone();
+    let address = s.geo.address(rng, place);
+    let household_id = hex_id(rng);
+    let birth = original.birth_date.expect("generated persons have a birth date");
+    let gender = original.gender.expect("generated persons have a gender");
+    let personal_id = st.ids.personal_id(&original.personal_id[..3], gender, birth.year_value());
+    let mut p = original.clone();
+    p.personal_id = personal_id.clone();
+    if chance(rng, 0.4) {
+        p.full_name = strip_one_word(rng, &p.full_name);
+    }
+    p.old_id = None;
+    p.father_id = None;
+    p.mother_id = None;
+    p.spouse_id = None;
+    p.household_id = Some(household_id.clone());
+    p.relationship = Some("head".to_string());
+    p.current_commune = Some(commune.clone());
+    p.current_address = Some(address.clone());
+    let adult = add_years(birth.latest(), 18);
+    let start = date_between(rng, adult.min(s.reference - Duration::days(1)), s.reference);
+    let residence = Residence {
+        id: hex_id(rng),
+        personal_id: personal_id.clone(),
+        kind: ResidenceKind::Permanent,
+        commune_code: commune.clone(),
+        address: address.clone(),
+        start_date: start,
+        end_date: None,
+        expiry_date: None,
+    };
+    Out {
+        place,
+        household: Household { id: household_id, head_id: personal_id, commune_code: commune, address },
+        persons: vec![p],
+        residences: vec![residence],
+        cards: Vec::new(),
+        deaths: Vec::new(),
+    }
+}
+
+/// The birth date with day and month swapped, when that is a different valid past date.
+fn swap_day_month(b: PartialDate, reference: NaiveDate) -> Option<PartialDate> {
+    let d = b.full()?;
+    if d.day() > 12 || d.day() == d.month() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(d.year(), d.day(), d.month()).filter(|s| *s <= reference).map(PartialDate::Full)
+}
+
+/// A word typed without its diacritics, capitalised as before ("Đặng" → "Dang").
+fn strip_word(word: &str) -> String {
+    let folded = fold(word);
+    let mut cs = folded.chars();
+    match cs.next() {
+        Some(f) => f.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
+fn strip_one_word(rng: &mut GenRng, name: &str) -> String {
+    let words: Vec<&str> = name.split(' ').collect();
+    let candidates: Vec<usize> = (0..words.len()).filter(|&w| strip_word(words[w]) != words[w]).collect();
+    if candidates.is_empty() {
+        return name.to_string();
+    }
+    let w = candidates[rng.gen_range(0..candidates.len())];
+    let mut out: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+    out[w] = strip_word(words[w]);
+    out.join(" ")
+}
+
+/// The name with one word mistyped: diacritics dropped, two letters swapped, a letter doubled or
+/// dropped. The result always contains a word no clean name has.
+pub(super) fn typo(rng: &mut GenRng, name: &str) -> String {
+    let mut words: Vec<String> = name.split(' ').map(str::to_string).collect();
+    for _ in 0..12 {
+        let w = rng.gen_range(0..words.len());
+        let chars: Vec<char> = words[w].chars().collect();
+        let n = chars.len();
+        let candidate: String = match rng.gen_range(0..4) {
+            0 => strip_word(&words[w]),
+            1 if n >= 3 => {
+                let k = rng.gen_range(1..n - 1);
+                let mut c = chars.clone();
+                c.swap(k, k + 1);
+                c.into_iter().collect()
+            }
+            2 if n >= 2 => {
+                let k = rng.gen_range(1..n);
+                let mut c = chars.clone();
+                c.insert(k, chars[k]);
+                c.into_iter().collect()
+            }
+            3 if n >= 3 => {
+                let k = rng.gen_range(1..n);
+                let mut c = chars.clone();
+                c.remove(k);
+                c.into_iter().collect()
+            }
+            _ => continue,
+        };
+        if candidate != words[w] && !is_known_word(&candidate) {
+            words[w] = candidate;
+            return words.join(" ");
+        }
+    }
+    let last = words.len() - 1;
+    let tail = words[last].chars().last().unwrap_or('a');
+    words[last].push(tail);
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn typos_always_leave_an_unknown_word() {
+        let mut rng = GenRng::seed_from_u64(1);
+        for name in ["Nguyễn Văn An", "Lý Thị Ly", "Ma Văn La", "Giàng A Páo", "Hà Thị Hoa"] {
+            for _ in 0..50 {
+                let t = typo(&mut rng, name);
+                assert_ne!(t, name);
+                assert!(t.split(' ').any(|w| !is_known_word(w)), "{t}");
+                assert!(kernel::text::is_nfc(&t));
+            }
+        }
+        assert_eq!(strip_word("Đặng"), "Dang");
+    }
+
+    #[test]
+    fn swaps_only_ambiguous_dates() {
+        let r = NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+        let d = |y, m, day| PartialDate::Full(NaiveDate::from_ymd_opt(y, m, day).unwrap());
+        assert_eq!(swap_day_month(d(1990, 3, 7), r), Some(d(1990, 7, 3)));
+        assert_eq!(swap_day_month(d(1990, 3, 13), r), None);
+        assert_eq!(swap_day_month(d(1990, 3, 3), r), None);
+        assert_eq!(swap_day_month(d(2025, 2, 10), r), None);
+        assert_eq!(swap_day_month(PartialDate::Year(1940), r), None);
+    }
+}

@@ -1,0 +1,41 @@
+//! The registry's HTML pages for officers: search, person, household, data quality.
+
+mod labels;
+mod person;
+mod quality;
+mod search;
+
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use web::{CurrentUser, Ctx};
+
+/// HTML routes of the registry.
+pub fn router(ctx: Ctx) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/persons", get(search::page))
+        .route("/persons/{id}", get(person::page))
+        .route("/households/{id}", get(person::household_page))
+        .route("/quality", get(quality::page))
+        .route("/quality/{rule}", get(quality::findings_page))
+        .with_state(ctx)
+}
+
+async fn home(user: Option<CurrentUser>) -> Response {
+    match user {
+        Some(_) => Redirect::to("/persons").into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+/// Link to another page of a paged list, keeping the other query parameters.
+pub(crate) fn page_href(path: &str, params: &[(&str, String)], page: u32) -> String {
+    let mut q: Vec<String> = params
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", web::auth::urlencode(v)))
+        .collect();
+    q.push(format!("page={page}"));
+    format!("{path}?{}", q.join("&"))
+}

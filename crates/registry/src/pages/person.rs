@@ -1,0 +1,202 @@
+//! `GET /persons/{id}` and `GET /households/{id}`.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::Response;
+use chrono::NaiveDate;
+use kernel::{AppError, ErrorCode};
+use serde::Deserialize;
+use web::layout::render;
+use web::{Chrome, Ctx, Lang, PageError, PageUser};
+
+use super::labels;
+use crate::access::OfficerReads;
+use crate::queries::persons::PersonView;
+
+#[derive(Deserialize)]
+pub struct Params {
+    purpose: Option<String>,
+    as_of: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    chrome: Chrome,
+    p: PersonView,
+    as_of: Option<String>,
+    status_label: String,
+    status_class: &'static str,
+    gender_label: String,
+    ethnicity: String,
+    religion: String,
+    residence: String,
+    relationship: String,
+    warnings: Vec<String>,
+    /// (kind, issued, valid until, status label, badge class)
+    cards: Vec<(String, String, String, String, &'static str)>,
+    /// (kind, address, from, until, active)
+    residences: Vec<(String, String, String, String, bool)>,
+    /// (when, by, reason, change)
+    history: Vec<(String, String, String, String)>,
+}
+
+pub async fn page(
+    State(ctx): State<Ctx>,
+    PageUser(user): PageUser,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let err = |e: AppError| PageError::new(e, lang);
+    let reads = OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web").map_err(err)?;
+    let as_of = q.as_of.as_deref().filter(|s| !s.is_empty());
+    let p = match as_of {
+        Some(d) => {
+            let date = NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| err(AppError::new(ErrorCode::InvalidDate, "as_of must be YYYY-MM-DD")))?;
+            reads.person_as_of(&id, date).await.map_err(err)?
+        }
+        None => reads.person(&id).await.map_err(err)?,
+    };
+    let cards = reads.cards(&id).await.map_err(err)?;
+    let residences = reads.residences(&id).await.map_err(err)?;
+    let history = reads.history(&id).await.map_err(err)?;
+    let (status_label, status_class) = labels::person_status(lang, &p.status);
+    let chrome = Chrome::for_uri(lang, &uri, ("Hồ sơ công dân", "Resident record"), Some(&user));
+    let page = PersonPage {
+        as_of: as_of.map(|d| labels::date_vn(Some(d))),
+        status_label,
+        status_class,
+        gender_label: labels::gender(lang, p.gender.as_deref()),
+        ethnicity: p.ethnicity.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "—".into()),
+        religion: p.religion.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "—".into()),
+        residence: p
+            .current_residence
+            .as_ref()
+            .map(|r| format!("{}, {}, {}", r.address, r.commune_name, r.province_name))
+            .unwrap_or_else(|| "—".into()),
+        relationship: p
+            .relationship
+            .as_deref()
+            .map(|r| lang.pick(kernel::vocab::relationship_vi(r), kernel::vocab::relationship_en(r)).to_string())
+            .unwrap_or_default(),
+        warnings: p
+            .id_warnings
+            .iter()
+            .map(|w| serde_json::to_value(w).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+            .collect(),
+        cards: cards
+            .iter()
+            .map(|c| {
+                let (label, class) = labels::card_status(lang, &c.status);
+                let kind = if c.kind == "cccd_chip" {
+                    lang.pick("CCCD gắn chip", "Chip-based citizen ID")
+                } else {
+                    lang.pick("Thẻ căn cước", "Identity card (2024)")
+                };
+                let until = c
+                    .expiry_date
+                    .as_deref()
+                    .map(|d| labels::date_vn(Some(d)))
+                    .unwrap_or_else(|| lang.pick("Không thời hạn", "No expiry").to_string());
+                (kind.to_string(), labels::date_vn(Some(&c.issue_date)), until, label, class)
+            })
+            .collect(),
+        residences: residences
+            .iter()
+            .map(|r| {
+                let (vi, en) = kernel::vocab::residence_kind_label(&r.kind);
+                let until = match (&r.end_date, &r.expiry_date) {
+                    (Some(e), _) => labels::date_vn(Some(e)),
+                    (None, Some(x)) => format!("{} {}", lang.pick("hết hạn", "expires"), labels::date_vn(Some(x))),
+                    (None, None) => "—".into(),
+                };
+                (
+                    lang.pick(vi, en).to_string(),
+                    format!("{}, {}, {}", r.address, r.commune_name, r.province_name),
+                    labels::date_vn(Some(&r.start_date)),
+                    until,
+                    r.active,
+                )
+            })
+            .collect(),
+        history: history
+            .iter()
+            .map(|e| {
+                let change = e
+                    .current
+                    .as_object()
+                    .map(|cur| {
+                        cur.iter()
+                            .map(|(k, v)| {
+                                let before = e.previous.get(k).and_then(|v| v.as_str()).unwrap_or("—");
+                                format!("{k}: {before} → {}", v.as_str().unwrap_or("—"))
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                    .unwrap_or_default();
+                (kernel::clock::format_ms_vn(e.occurred_at), e.actor.clone(), e.reason.clone(), change)
+            })
+            .collect(),
+        chrome,
+        p,
+    };
+    Ok(render(&page, lang))
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    chrome: Chrome,
+    address: String,
+    /// (relationship, name, birth date, personal id, status)
+    members: Vec<(String, String, String, String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct PurposeParam {
+    purpose: Option<String>,
+}
+
+pub async fn household_page(
+    State(ctx): State<Ctx>,
+    PageUser(user): PageUser,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PurposeParam>,
+) -> Result<Response, PageError> {
+    let err = |e: AppError| PageError::new(e, lang);
+    let h = OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web")
+        .map_err(err)?
+        .household(&id)
+        .await
+        .map_err(err)?;
+    let page = HouseholdPage {
+        chrome: Chrome::for_uri(lang, &uri, ("Hộ gia đình", "Household"), Some(&user)),
+        address: h
+            .address
+            .as_ref()
+            .map(|a| format!("{}, {}, {}", a.address, a.commune_name, a.province_name))
+            .unwrap_or_default(),
+        members: h
+            .members
+            .iter()
+            .map(|m| {
+                let rel = m.relationship.as_deref().unwrap_or("other");
+                (
+                    lang.pick(kernel::vocab::relationship_vi(rel), kernel::vocab::relationship_en(rel)).to_string(),
+                    m.full_name.clone(),
+                    m.birth_date_vn.clone().unwrap_or_else(|| "—".into()),
+                    m.personal_id.clone(),
+                    labels::person_status(lang, &m.status).0,
+                )
+            })
+            .collect(),
+    };
+    Ok(render(&page, lang))
+}

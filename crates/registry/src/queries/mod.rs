@@ -1,0 +1,7 @@
+//! Reading the registry, always within the caller's jurisdiction.
+
+pub mod cards;
+pub mod households;
+pub mod persons;
+pub mod residences;
+pub mod scope;
