@@ -80,7 +80,7 @@ impl PersonalId {
 
     /// Gender implied by the fourth digit (even = male, odd = female).
     pub fn implied_gender(&self) -> Gender {
-        if self.century_gender_digit() % 2 == 0 {
+        if self.century_gender_digit().is_multiple_of(2) {
             Gender::Male
         } else {
             Gender::Female

@@ -194,19 +194,19 @@ impl Builder<'_> {
             let gap = self.age_gap();
             let spouse_age = if gender == Gender::Female { age + gap } else { age - gap };
             let born = birth_for_age(self.rng, self.reference(), spouse_age.clamp(40, 100));
-            self.dead_spouse(head, born, ethnic, religion, registry_start());
+            let family = self.family_name(ethnic);
+            self.dead_spouse(head, born, (ethnic, religion, family), registry_start());
         }
     }
 
     /// The record of a late spouse who died after `not_before` (and after the registry went live).
-    fn dead_spouse(&mut self, of: usize, born: NaiveDate, ethnic: &'static str, religion: &'static str, not_before: NaiveDate) -> Option<usize> {
+    fn dead_spouse(&mut self, of: usize, born: NaiveDate, (ethnic, religion, family): (&'static str, &'static str, &'static str), not_before: NaiveDate) -> Option<usize> {
         let from = registry_start().max(not_before).max(add_years(born, 40)) + Duration::days(1);
         if from >= self.reference() {
             return None;
         }
         let death = date_between(self.rng, from, self.reference());
         let gender = other(self.members[of].gender);
-        let family = self.family_name(ethnic);
         let i = self.add(Rel::Spouse, gender, born, ethnic, religion, family);
         self.marry(of, i);
         self.members[i].death = Some(death);
@@ -275,7 +275,7 @@ impl Builder<'_> {
 
         let child_ethnic = if husband_ethnic == wife_ethnic || chance(self.rng, 0.75) { husband_ethnic } else { wife_ethnic };
         let youngest = births.last().map(|b| b.born).unwrap_or(registry_start());
-        let late = if widowed { self.dead_spouse(head, partner_born, partner_ethnic, partner_religion, youngest) } else { None };
+        let late = if widowed { self.dead_spouse(head, partner_born, (partner_ethnic, partner_religion, partner_family), youngest) } else { None };
         let partner = partner.or(late);
         let (father, mother) = if head_male { (Some(head), partner) } else { (partner, Some(head)) };
         for (k, birth) in births.iter().enumerate() {

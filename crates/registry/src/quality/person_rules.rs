@@ -21,6 +21,13 @@ pub struct PersonFacts {
     pub current_commune: Option<String>,
 }
 
+/// Ethnic groups whose names are written in their own Latin orthographies (Central Highlands,
+/// Khmer, Cham): their names are not Vietnamese syllables, so the spelling rule skips them.
+const NON_QUOC_NGU_SCRIPTS: [&str; 21] = [
+    "05", "10", "12", "13", "14", "16", "17", "19", "20", "21", "22", "23", "26", "27", "28", "30", "31", "32", "36",
+    "52", "54",
+];
+
 fn blank(v: &Option<String>) -> bool {
     v.as_deref().map(|s| s.trim().is_empty()).unwrap_or(true)
 }
@@ -41,7 +48,12 @@ pub fn check(p: &PersonFacts, today: NaiveDate) -> Vec<(&'static str, String)> {
             out.push((rule, detail));
         }
     }
-    // NAME_RULE
+    if !NON_QUOC_NGU_SCRIPTS.contains(&p.ethnicity.as_deref().unwrap_or("")) {
+        let bad_words = kernel::syllable::malformed_words(&p.full_name);
+        if !bad_words.is_empty() {
+            out.push(("name_malformed", bad_words.join(", ")));
+        }
+    }
     if let Some(b) = birth {
         if b.earliest() > today {
             out.push(("birth_date_future", b.to_storage()));
@@ -113,7 +125,12 @@ mod tests {
         let mut p = good();
         p.birth_date = Some("1991-03-07".into());
         assert_eq!(codes(&p), vec!["id_birth_year"]);
-        // NAME_TEST
+        let mut p = good();
+        p.full_name = "Nguyen Thị Hoa".into();
+        assert_eq!(check(&p, today()), vec![("name_malformed", "Nguyen".to_string())]);
+        p.ethnicity = Some("10".into());
+        p.full_name = "Ksor H'Hoa".into();
+        assert!(codes(&p).is_empty(), "Gia-rai names keep their own spelling");
         let mut p = good();
         p.hometown = Some("  ".into());
         p.ethnicity = None;

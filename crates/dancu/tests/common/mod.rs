@@ -1,0 +1,123 @@
+//! Shared set-up of the integration tests: a generated province, officer accounts with tokens, and
+//! the real server listening on a free port.
+#![allow(dead_code)]
+
+use db::sqlx::{self, Row};
+use db::Db;
+use registry::generate::{DefectRates, GenerateOptions};
+use web::{Jurisdiction, Role};
+
+/// Every module's migrations, as the binary applies them.
+pub fn migrations() -> db::MigrationSet {
+    dancu::migrations()
+}
+
+/// A running server over a generated province.
+pub struct World {
+    pub db: Db,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub running: dancu::server::Running,
+    /// Bearer token of a provincial officer (whole province 08).
+    pub province_token: String,
+    /// Bearer token of a commune police officer.
+    pub commune_token: String,
+    pub commune_token_id: String,
+    pub commune: String,
+    /// Password of both officers (logins `tinh.test`, `xa.test`).
+    pub password: String,
+}
+
+pub const PASSWORD: &str = "mat-khau-thu-nghiem";
+
+/// Generates `people` residents (province 08, seed 6), creates the officers and starts the server.
+pub async fn world(db: Db, people: usize, defects: bool) -> World {
+    registry::admin_units::ensure_loaded(&db).await.unwrap();
+    let mut opts = GenerateOptions::new("08", people, 6, kernel::clock::today_vn());
+    if !defects {
+        opts.defects = DefectRates::none();
+    }
+    dancu::generate_cmd::generate_into(&db, opts, None, false).await.unwrap();
+    let commune: String = sqlx::query(
+        "SELECT current_commune, COUNT(*) AS n FROM persons WHERE current_commune IS NOT NULL \
+         GROUP BY current_commune ORDER BY n DESC, current_commune LIMIT 1",
+    )
+    .fetch_one(db.read())
+    .await
+    .unwrap()
+    .get(0);
+    let hasher = identity::PasswordHasher::new(2);
+    let mut tokens = Vec::new();
+    for (login, role, j) in [
+        ("tinh.test", Role::ProvincialOfficer, Jurisdiction::Province("08".into())),
+        ("xa.test", Role::CommunePolice, Jurisdiction::Commune(commune.clone())),
+    ] {
+        let a = identity::create_account(
+            &db,
+            &hasher,
+            identity::NewAccount {
+                login: login.into(),
+                display_name: format!("Cán bộ {login}"),
+                role,
+                jurisdiction: j,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+        tokens.push(identity::issue_token(&db, &a.id, "test").await.unwrap());
+    }
+    let running = dancu::server::start(db.clone(), "127.0.0.1:0").await.unwrap();
+    World {
+        base: format!("http://{}", running.addr),
+        http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        running,
+        province_token: tokens[0].1.clone(),
+        commune_token: tokens[1].1.clone(),
+        commune_token_id: tokens[1].0.clone(),
+        commune,
+        password: PASSWORD.into(),
+        db,
+    }
+}
+
+impl World {
+    /// GET with a bearer token; returns status and JSON body.
+    pub async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A request with a JSON body and a bearer token.
+    pub async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A resident of the commune officer's commune, and one living elsewhere.
+    pub async fn inside_and_outside(&self) -> (String, String) {
+        let inside: String = sqlx::query("SELECT personal_id FROM persons WHERE current_commune = $1 ORDER BY personal_id LIMIT 1")
+            .bind(&self.commune)
+            .fetch_one(self.db.read())
+            .await
+            .unwrap()
+            .get(0);
+        let outside: String =
+            sqlx::query("SELECT personal_id FROM persons WHERE current_commune <> $1 ORDER BY personal_id LIMIT 1")
+                .bind(&self.commune)
+                .fetch_one(self.db.read())
+                .await
+                .unwrap()
+                .get(0);
+        (inside, outside)
+    }
+}
