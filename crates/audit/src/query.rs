@@ -58,11 +58,11 @@ async fn list_by(db: &Db, column: &'static str, value: &str, page: PageRequest) 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{AccessEntry, AccessLog};
 
-    fn migrations() -> db::MigrationSet {
+    pub(crate) fn migrations() -> db::MigrationSet {
         db::MigrationSet::new().with(crate::MIGRATIONS)
     }
 
@@ -103,5 +103,5 @@ mod tests {
         assert!(none.items.is_empty() && !none.has_next);
     }
 
-    db::dual_tests!(migrations(); batched_entries_are_all_written);
+    db::dual_tests!(crate::query::tests::migrations(); batched_entries_are_all_written);
 }

@@ -14,36 +14,34 @@ use rand::Rng;
 
 use super::ids::hex_id;
 use super::names::is_known_word;
-use super::records::Out;
+use super::records::Span;
 use super::sample::{add_years, chance, date_between, GenRng};
 use super::{DefectKind, InjectedDefect, Shared, State};
-use crate::model::{CardStatus, CivilDeath, Household, PersonStatus, Residence, ResidenceKind};
+use crate::model::{Batch, CardStatus, CivilDeath, Household, PersonStatus, Residence, ResidenceKind};
 
-/// Injects defects into `out`; duplicate records come back as extra single-person households.
-/// Each duplicate takes one person from `budget` (the people still to produce).
-pub(super) fn inject(s: &Shared, st: &mut State, out: &mut Out, budget: &mut usize, found: &mut Vec<InjectedDefect>) -> Vec<Out> {
+/// Injects defects into the household at `span`; duplicate records are appended to the batch as
+/// single-person households. Each duplicate takes one person from `budget` (the people still to
+/// produce).
+pub(super) fn inject(s: &Shared, st: &mut State, out: &mut Batch, span: &Span, budget: &mut usize, found: &mut Vec<InjectedDefect>) {
     let r = s.rates;
     let reference = s.reference;
-    let mut extra = Vec::new();
-    for i in 0..out.persons.len() {
+    for i in span.persons.clone() {
         let p = &out.persons[i];
         let living = p.status == PersonStatus::Living;
         let age = p.birth_date.map(|b| b.age_on(reference)).unwrap_or(0);
         let mut protected = false;
         if living && age >= 18 && *budget > 0 && chance(&mut st.rng, r.duplicate_person) {
-            let dup = duplicate(s, st, out, i);
-            found.push(InjectedDefect { personal_id: dup.persons[0].personal_id.clone(), kind: DefectKind::DuplicatePerson });
-            extra.push(dup);
+            let id = duplicate(s, st, out, span.place, i);
+            found.push(InjectedDefect { personal_id: id, kind: DefectKind::DuplicatePerson });
             *budget -= 1;
             protected = true;
         }
-        let id = out.persons[i].personal_id.clone();
-        let mut record = |kind| found.push(InjectedDefect { personal_id: id.clone(), kind });
         let rng = &mut st.rng;
+        let mut kinds: [Option<DefectKind>; 5] = [None; 5];
         if !protected {
             if chance(rng, r.missing_field) {
                 let p = &mut out.persons[i];
-                let kind = match rng.gen_range(0..4) {
+                kinds[0] = Some(match rng.gen_range(0..4) {
                     0 => {
                         p.hometown = None;
                         DefectKind::MissingHometown
@@ -60,18 +58,17 @@ pub(super) fn inject(s: &Shared, st: &mut State, out: &mut Out, budget: &mut usi
                         p.gender = None;
                         DefectKind::MissingGender
                     }
-                };
-                record(kind);
+                });
             }
             if chance(rng, r.name_typo) {
                 let p = &mut out.persons[i];
                 p.full_name = typo(rng, &p.full_name);
-                record(DefectKind::NameTypo);
+                kinds[1] = Some(DefectKind::NameTypo);
             }
             if let Some(swapped) = out.persons[i].birth_date.and_then(|b| swap_day_month(b, reference)) {
                 if chance(rng, r.swapped_day_month) {
                     out.persons[i].birth_date = Some(swapped);
-                    record(DefectKind::SwappedDayMonth);
+                    kinds[2] = Some(DefectKind::SwappedDayMonth);
                 }
             }
         }
@@ -80,31 +77,35 @@ pub(super) fn inject(s: &Shared, st: &mut State, out: &mut Out, budget: &mut usi
             let from = (reference - Duration::days(730)).max(born + Duration::days(1));
             if from < reference {
                 let death_date = date_between(rng, from, reference);
-                out.deaths.push(CivilDeath { personal_id: id.clone(), death_date });
-                record(DefectKind::DeceasedStillLiving);
+                let personal_id = out.persons[i].personal_id.clone();
+                out.civil_deaths.push(CivilDeath { personal_id, death_date });
+                kinds[3] = Some(DefectKind::DeceasedStillLiving);
             }
         }
-        if living {
-            let cards: Vec<usize> = (0..out.cards.len()).filter(|&c| out.cards[c].personal_id == id).collect();
-            let has_valid = cards.iter().any(|&c| out.cards[c].status == CardStatus::Valid);
-            let expired = cards.iter().rev().copied().find(|&c| out.cards[c].status == CardStatus::Expired);
+        if living && r.expired_card_still_valid > 0.0 {
+            let id = out.persons[i].personal_id.as_str();
+            let cards = &out.cards[span.cards.clone()];
+            let has_valid = cards.iter().any(|c| c.personal_id == id && c.status == CardStatus::Valid);
+            let expired = cards.iter().rposition(|c| c.personal_id == id && c.status == CardStatus::Expired);
             if let (false, Some(c)) = (has_valid, expired) {
                 if chance(rng, r.expired_card_still_valid) {
-                    out.cards[c].status = CardStatus::Valid;
-                    record(DefectKind::ExpiredCardStillValid);
+                    out.cards[span.cards.start + c].status = CardStatus::Valid;
+                    kinds[4] = Some(DefectKind::ExpiredCardStillValid);
                 }
             }
         }
+        for kind in kinds.into_iter().flatten() {
+            found.push(InjectedDefect { personal_id: out.persons[i].personal_id.clone(), kind });
+        }
     }
-    extra
 }
 
-/// A second record of person `i` under a new personal id, registered in another commune: the
-/// same person, possibly typed without some diacritics.
-fn duplicate(s: &Shared, st: &mut State, out: &Out, i: usize) -> Out {
+/// A second record of person `i` under a new personal id, registered in another commune than
+/// `place`: the same person, possibly typed without some diacritics. Returns the new id.
+fn duplicate(s: &Shared, st: &mut State, out: &mut Batch, place: usize, i: usize) -> String {
     let original = &out.persons[i];
     let rng = &mut st.rng;
-    let place = s.geo.other_home_place(rng, out.place);
+    let place = s.geo.other_home_place(rng, place);
     let commune = s.geo.places[place].code.clone();
     let address = s.geo.address(rng, place);
     let household_id = hex_id(rng);
@@ -126,7 +127,7 @@ fn duplicate(s: &Shared, st: &mut State, out: &Out, i: usize) -> Out {
     p.current_address = Some(address.clone());
     let adult = add_years(birth.latest(), 18);
     let start = date_between(rng, adult.min(s.reference - Duration::days(1)), s.reference);
-    let residence = Residence {
+    out.residences.push(Residence {
         id: hex_id(rng),
         personal_id: personal_id.clone(),
         kind: ResidenceKind::Permanent,
@@ -135,15 +136,10 @@ fn duplicate(s: &Shared, st: &mut State, out: &Out, i: usize) -> Out {
         start_date: start,
         end_date: None,
         expiry_date: None,
-    };
-    Out {
-        place,
-        household: Household { id: household_id, head_id: personal_id, commune_code: commune, address },
-        persons: vec![p],
-        residences: vec![residence],
-        cards: Vec::new(),
-        deaths: Vec::new(),
-    }
+    });
+    out.households.push(Household { id: household_id, head_id: personal_id.clone(), commune_code: commune, address });
+    out.persons.push(p);
+    personal_id
 }
 
 /// The birth date with day and month swapped, when that is a different valid past date.

@@ -64,6 +64,8 @@ pub(super) struct Member {
     pub previous: Option<usize>,
     pub death: Option<NaiveDate>,
     pub missing: bool,
+    /// Position when created, to re-link after sorting.
+    slot: usize,
 }
 
 /// Temporary residents keep their permanent residence in their home province.
@@ -87,11 +89,13 @@ fn registry_start() -> NaiveDate {
     NaiveDate::from_ymd_opt(2021, 7, 1).expect("valid date")
 }
 
-/// Plans the next household, with at most `max_people` members (at least one).
-pub(super) fn plan(s: &Shared, rng: &mut GenRng, max_people: usize) -> Plan {
+/// Plans the next household, with at most `max_people` members (at least one). `members` is a
+/// buffer to reuse; its contents are discarded.
+pub(super) fn plan(s: &Shared, rng: &mut GenRng, mut members: Vec<Member>, max_people: usize) -> Plan {
     let place = s.geo.home_place(rng);
     let urban = s.geo.places[place].kind.is_urban();
-    let mut b = Builder { s, rng, place, members: Vec::with_capacity(8) };
+    members.clear();
+    let mut b = Builder { s, rng, place, members };
     let migration = if chance(b.rng, if urban { 0.12 } else { 0.045 }) {
         Some(b.migrant_household())
     } else {
@@ -141,6 +145,7 @@ impl Builder<'_> {
             previous: None,
             death: None,
             missing: false,
+            slot: self.members.len(),
         });
         self.members.len() - 1
     }
@@ -630,20 +635,22 @@ fn other(g: Gender) -> Gender {
 
 /// Orders members head, spouse, parents, siblings, children, in-laws, grandchildren (the order
 /// household books list them), keeping the links right.
-fn sort_by_relationship(members: &mut Vec<Member>) {
-    let mut order: Vec<usize> = (0..members.len()).collect();
-    order.sort_by_key(|&i| (members[i].rel, i));
-    let mut new_index = vec![0; members.len()];
-    for (new, &old) in order.iter().enumerate() {
-        new_index[old] = new;
+fn sort_by_relationship(members: &mut [Member]) {
+    if members.is_sorted_by_key(|m| m.rel) {
+        return;
     }
-    let mut sorted: Vec<Member> = order.iter().map(|&i| members[i].clone()).collect();
-    for m in &mut sorted {
+    // Stable: members of the same relationship keep their order (children eldest first).
+    members.sort_by_key(|m| m.rel);
+    let mut new_index = [usize::MAX; 64];
+    for (new, m) in members.iter().enumerate() {
+        new_index[m.slot] = new;
+    }
+    for (new, m) in members.iter_mut().enumerate() {
+        m.slot = new;
         m.father = m.father.map(|i| new_index[i]);
         m.mother = m.mother.map(|i| new_index[i]);
         m.spouse = m.spouse.map(|i| new_index[i]);
     }
-    *members = sorted;
 }
 
 /// Keeps the first `max` members and drops links to the others.

@@ -34,16 +34,15 @@ impl IdAllocator {
     /// A fresh personal id for a person born in the legacy province `place_code` ("008").
     /// Should a prefix ever run out of serials, the next legacy code is used, so ids stay unique.
     pub fn personal_id(&mut self, place_code: &str, gender: Gender, birth_year: i32) -> String {
-        let first = place_code.parse::<u32>().unwrap_or(0);
-        let fallbacks = LEGACY_PROVINCE_CODES.iter().filter_map(|c| c.parse::<u32>().ok());
-        for code in std::iter::once(first).chain(fallbacks) {
-            let digit = kernel::personal_id::century_gender_digit(gender, birth_year) as u32;
-            let prefix = code * 1000 + digit * 100 + birth_year.rem_euclid(100) as u32;
+        let digit = kernel::personal_id::century_gender_digit(gender, birth_year) as u32;
+        for code in std::iter::once(place_code).chain(LEGACY_PROVINCE_CODES) {
+            let number = code.parse::<u32>().unwrap_or(0);
+            let prefix = number * 1000 + digit * 100 + birth_year.rem_euclid(100) as u32;
             let counter = self.personal.entry(prefix).or_insert(0);
             if *counter < SERIALS {
                 let serial = permute(*counter, SERIALS, 20, self.key ^ u64::from(prefix).wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 *counter += 1;
-                return PersonalId::compose(&format!("{code:03}"), gender, birth_year, serial).to_string();
+                return PersonalId::compose(code, gender, birth_year, serial).into();
             }
         }
         panic!("every personal-id prefix for {gender:?} born {birth_year} is exhausted");

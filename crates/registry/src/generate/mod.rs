@@ -186,6 +186,8 @@ struct Shared {
 struct State {
     rng: sample::GenRng,
     ids: ids::IdAllocator,
+    /// Reused between households to spare the allocator.
+    members: Vec<household::Member>,
 }
 
 /// Streams a synthetic province, household by household.
@@ -221,6 +223,7 @@ impl Generator {
             state: State {
                 rng: sample::GenRng::seed_from_u64(ids::mix(opts.seed ^ salt)),
                 ids: ids::IdAllocator::new(ids::mix(opts.seed.rotate_left(32) ^ salt ^ 0x5EED)),
+                members: Vec::with_capacity(16),
             },
         })
     }
@@ -232,24 +235,25 @@ impl Generator {
             return None;
         }
         let target = target_people.max(1);
-        let mut batch = Batch::default();
+        let expected = target.min(self.people - self.produced) + 32;
+        let mut batch = Batch {
+            households: Vec::with_capacity(expected / 3),
+            persons: Vec::with_capacity(expected),
+            residences: Vec::with_capacity(expected + expected / 2),
+            cards: Vec::with_capacity(expected + expected / 4),
+            civil_deaths: Vec::with_capacity(expected / 32),
+        };
         let mut found = Vec::new();
-        let mut in_batch = 0;
-        while in_batch < target && self.produced < self.people {
+        while batch.persons.len() < target && self.produced < self.people {
+            let before = batch.persons.len();
             let remaining = self.people - self.produced;
-            let plan = household::plan(&self.shared, &mut self.state.rng, remaining);
-            let mut out = records::build(&self.shared, &mut self.state, &plan);
-            let mut budget = remaining - out.persons.len();
-            let extra = defects::inject(&self.shared, &mut self.state, &mut out, &mut budget, &mut found);
-            for o in std::iter::once(out).chain(extra) {
-                in_batch += o.persons.len();
-                self.produced += o.persons.len();
-                batch.households.push(o.household);
-                batch.persons.extend(o.persons);
-                batch.residences.extend(o.residences);
-                batch.cards.extend(o.cards);
-                batch.civil_deaths.extend(o.deaths);
-            }
+            let members = std::mem::take(&mut self.state.members);
+            let plan = household::plan(&self.shared, &mut self.state.rng, members, remaining);
+            let span = records::build(&self.shared, &mut self.state, &plan, &mut batch);
+            let mut budget = remaining - span.persons.len();
+            defects::inject(&self.shared, &mut self.state, &mut batch, &span, &mut budget, &mut found);
+            self.state.members = plan.members;
+            self.produced += batch.persons.len() - before;
         }
         Some((batch, found))
     }

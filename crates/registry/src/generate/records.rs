@@ -1,6 +1,8 @@
 //! Turns a planned household into registry rows: persons with ids and names, residence history,
 //! identity cards and civil-status deaths.
 
+use std::ops::Range;
+
 use chrono::{Datelike, Duration, NaiveDate};
 use kernel::clock::age_on;
 use kernel::PartialDate;
@@ -12,23 +14,20 @@ use super::names::full_name;
 use super::sample::{add_months, add_years, chance, date_between, jan1, GenRng, Weighted};
 use super::{Shared, State};
 use crate::card::expiry_date;
-use crate::model::{Card, CardKind, CardStatus, CivilDeath, Household, Person, PersonStatus, Residence, ResidenceKind};
+use crate::model::{Batch, Card, CardKind, CardStatus, CivilDeath, Household, Person, PersonStatus, Residence, ResidenceKind};
 
 /// Issuing authority printed on chip-based citizen identity cards (2021 – June 2024).
 pub const ISSUER_CCCD: &str = "Cục Cảnh sát quản lý hành chính về trật tự xã hội";
 /// Issuing authority printed on identity cards under the Law on Identification 2023.
 pub const ISSUER_2024: &str = "Bộ Công an";
 
-/// The rows of one household (or of a duplicate record's own household).
+/// Where a household's rows landed in the batch.
 #[derive(Debug, Clone)]
-pub(super) struct Out {
+pub(super) struct Span {
     /// Commune index of the household in `Geo::places`.
     pub place: usize,
-    pub household: Household,
-    pub persons: Vec<Person>,
-    pub residences: Vec<Residence>,
-    pub cards: Vec<Card>,
-    pub deaths: Vec<CivilDeath>,
+    pub persons: Range<usize>,
+    pub cards: Range<usize>,
 }
 
 /// When cards were issued: the 2021 chip-card campaign, then a steady flow, and the switch to
@@ -78,8 +77,8 @@ impl CardCalendar {
     }
 }
 
-/// Builds the rows of a planned household.
-pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan) -> Out {
+/// Appends the rows of a planned household to `out`.
+pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan, out: &mut Batch) -> Span {
     let rng = &mut st.rng;
     let place = &s.geo.places[plan.place];
     let household_id = hex_id(rng);
@@ -89,19 +88,14 @@ pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan) -> Out {
         .map(|m| st.ids.personal_id(&s.geo.places[m.birth_place].legacy, m.gender, m.born.year()))
         .collect();
     let cmnd_place = plan.migration.as_ref().map(|m| m.origin).unwrap_or(plan.place);
-    let mut out = Out {
-        place: plan.place,
-        household: Household {
-            id: household_id.clone(),
-            head_id: ids[0].clone(),
-            commune_code: place.code.clone(),
-            address: plan.address.clone(),
-        },
-        persons: Vec::with_capacity(plan.members.len()),
-        residences: Vec::with_capacity(plan.members.len() * 2),
-        cards: Vec::with_capacity(plan.members.len()),
-        deaths: Vec::new(),
-    };
+    let first_person = out.persons.len();
+    let first_card = out.cards.len();
+    out.households.push(Household {
+        id: household_id.clone(),
+        head_id: ids[0].clone(),
+        commune_code: place.code.clone(),
+        address: plan.address.clone(),
+    });
     let origin_address = plan.migration.as_ref().map(|m| s.geo.address(rng, m.origin));
     for (i, m) in plan.members.iter().enumerate() {
         let birth = recorded_birth(rng, m.born);
@@ -134,24 +128,23 @@ pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan) -> Out {
             current_address: Some(plan.address.clone()),
         });
         if let Some(d) = m.death {
-            out.deaths.push(CivilDeath { personal_id: id.clone(), death_date: d });
+            out.civil_deaths.push(CivilDeath { personal_id: id.clone(), death_date: d });
         }
         match (&plan.migration, &origin_address) {
             (Some(mig), Some(origin_address)) => {
                 let origin = &s.geo.places[mig.origin].code;
-                push_residence(&mut out, rng, id, ResidenceKind::Permanent, origin, origin_address, birth.earliest(), None, None);
+                push_residence(out, rng, id, ResidenceKind::Permanent, origin, origin_address, birth.earliest(), None, None);
                 let arrived = m.moved_in.unwrap_or(mig.arrived).max(m.born);
                 let renewed = s.reference - Duration::days(rng.gen_range(30..800));
                 let start = arrived.max(renewed);
                 let expiry = add_months(start, if chance(rng, 0.7) { 24 } else { 12 });
-                push_residence(&mut out, rng, id, ResidenceKind::Temporary, &place.code, &plan.address, start, None, Some(expiry));
+                push_residence(out, rng, id, ResidenceKind::Temporary, &place.code, &plan.address, start, None, Some(expiry));
             }
-            _ => local_residences(s, rng, &mut out, id, m, birth, &plan.address),
+            _ => local_residences(s, rng, out, id, &place.code, m, birth, &plan.address),
         }
-        let cards = cards(s, rng, id, birth, m);
-        out.cards.extend(cards);
+        cards(s, rng, id, birth, m, &mut out.cards);
     }
-    out
+    Span { place: plan.place, persons: first_person..out.persons.len(), cards: first_card..out.cards.len() }
 }
 
 /// Older people's records often hold only the year (or month and year) of birth.
@@ -185,7 +178,7 @@ fn cmnd_likely(birth_year: i32, rng: &mut GenRng) -> bool {
 
 #[allow(clippy::too_many_arguments)]
 fn push_residence(
-    out: &mut Out,
+    out: &mut Batch,
     rng: &mut GenRng,
     id: &str,
     kind: ResidenceKind,
@@ -208,31 +201,30 @@ fn push_residence(
 }
 
 /// Permanent residence at the household, and the earlier one it replaced.
-fn local_residences(s: &Shared, rng: &mut GenRng, out: &mut Out, id: &str, m: &Member, birth: PartialDate, address: &str) {
+#[allow(clippy::too_many_arguments)]
+fn local_residences(s: &Shared, rng: &mut GenRng, out: &mut Batch, id: &str, here: &str, m: &Member, birth: PartialDate, address: &str) {
     let since_birth = birth.earliest();
     let start = m.moved_in.unwrap_or(since_birth);
     if let Some(prev) = m.previous.filter(|_| m.moved_in.is_some()) {
         let prev_start = if prev == m.birth_place { since_birth } else { add_years(m.born, 18) };
         if prev_start < start {
             let prev_address = s.geo.address(rng, prev);
-            let code = s.geo.places[prev].code.clone();
-            push_residence(out, rng, id, ResidenceKind::Permanent, &code, &prev_address, prev_start, Some(start), None);
+            push_residence(out, rng, id, ResidenceKind::Permanent, &s.geo.places[prev].code, &prev_address, prev_start, Some(start), None);
         }
     }
-    let code = out.household.commune_code.clone();
-    push_residence(out, rng, id, ResidenceKind::Permanent, &code, address, start, m.death, None);
+    push_residence(out, rng, id, ResidenceKind::Permanent, here, address, start, m.death, None);
 }
 
 /// Cards issued to a person: the first one, then renewals at the renewal ages, replacements of
 /// lost cards and reissues after revocation. Cards of the dead are revoked.
-fn cards(s: &Shared, rng: &mut GenRng, id: &str, birth: PartialDate, m: &Member) -> Vec<Card> {
+fn cards(s: &Shared, rng: &mut GenRng, id: &str, birth: PartialDate, m: &Member, all: &mut Vec<Card>) {
     let reference = s.reference;
     let end = m.death.unwrap_or(reference);
     let fourteen = add_years(m.born, 14);
     let mut issue = if fourteen < end {
         let p = if age_on(m.born, end) >= 80 { 0.8 } else { 0.93 };
         if !chance(rng, p) {
-            return Vec::new();
+            return;
         }
         match s.calendar.sample(rng, end) {
             Some(d) if d >= fourteen => d,
@@ -240,24 +232,24 @@ fn cards(s: &Shared, rng: &mut GenRng, id: &str, birth: PartialDate, m: &Member)
                 // Most teenagers get their card within months of turning 14.
                 let until = (fourteen + Duration::days(300)).min(end);
                 if fourteen.max(chip_start()) >= until {
-                    return Vec::new();
+                    return;
                 }
                 date_between(rng, fourteen.max(chip_start()), until)
             }
-            None => return Vec::new(),
+            None => return,
         }
     } else if m.death.is_none() && reference > law_2024() && chance(rng, 0.03) {
         // Children under 14 may get the new card on request since July 2024.
         let from = law_2024().max(m.born + Duration::days(30));
         if from >= reference {
-            return Vec::new();
+            return;
         }
         date_between(rng, from, reference)
     } else {
-        return Vec::new();
+        return;
     };
     let living = m.death.is_none();
-    let mut out: Vec<Card> = Vec::new();
+    let first = all.len();
     for _ in 0..4 {
         let kind = if issue < law_2024() { CardKind::CccdChip } else { CardKind::CanCuoc2024 };
         let issuer = if kind == CardKind::CccdChip { ISSUER_CCCD } else { ISSUER_2024 };
@@ -289,13 +281,13 @@ fn cards(s: &Shared, rng: &mut GenRng, id: &str, birth: PartialDate, m: &Member)
             card.status = CardStatus::Revoked;
             next = Some(date_between(rng, issue + Duration::days(30), reference));
         }
-        out.push(card);
+        all.push(card);
         match next.filter(|d| *d > issue && *d < reference) {
             Some(d) => issue = d,
             None => break,
         }
     }
-    if let Some(last) = out.last_mut() {
+    if let Some(last) = all[first..].last_mut() {
         if !living && last.status == CardStatus::Valid {
             last.status = CardStatus::Revoked;
         }
@@ -306,5 +298,4 @@ fn cards(s: &Shared, rng: &mut GenRng, id: &str, birth: PartialDate, m: &Member)
         // A reissue chain that ran out leaves the last card as issued; never valid past expiry.
         last.status = crate::card::effective_status(last.status, last.expiry_date, reference);
     }
-    out
 }

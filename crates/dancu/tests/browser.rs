@@ -1,0 +1,337 @@
+//! The server-rendered pages driven end to end in headless Chromium: sign-in (wrong and right
+//! password), resident search, a person's page, and the data-quality dashboard in both languages.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (override with `DANCU_CHROMIUM` and
+//! `DANCU_CHROMEDRIVER`) and runs only when `DANCU_BROWSER_TESTS=1` (`.ci/run` sets it). A
+//! screenshot of the English quality dashboard is written to
+//! `target/browser-screenshots/quality.png`.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use db::sqlx::{self, Row};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Upper bound of every wait for an element.
+const WAIT: Duration = Duration::from_secs(20);
+/// The session cookie set by a successful sign-in.
+const SESSION_COOKIE: &str = "__Host-dancu_session";
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,900",
+    "--lang=vi-VN",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_headless_chromium() {
+    if std::env::var("DANCU_BROWSER_TESTS").as_deref() != Ok("1") {
+        println!("browser test skipped: set DANCU_BROWSER_TESTS=1 to run it (needs chromium and chromedriver)");
+        return;
+    }
+    let t = db::testing::TestDb::sqlite(&common::migrations()).await;
+    let w = common::world(t.db().clone(), 2_000, true).await;
+    let quality = registry::quality::run(&w.db).await.expect("quality run");
+    println!(
+        "quality run: {} findings over {} persons",
+        quality.findings, quality.persons_checked
+    );
+
+    // A name prefix that exists in the officer's province: the first two words of a resident's name.
+    let full_name: String = sqlx::query(
+        "SELECT full_name FROM persons WHERE current_commune IS NOT NULL ORDER BY personal_id LIMIT 1",
+    )
+    .fetch_one(w.db.read())
+    .await
+    .expect("a resident")
+    .get(0);
+    let prefix = full_name
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!prefix.is_empty(), "resident without a name");
+
+    let driver = Driver::start().await.expect("start chromedriver");
+    let client = driver.connect().await.expect("open a Chromium session");
+    let outcome = drive(&client, &w.base, &w.password, &prefix).await;
+    // Close the session (and Chromium) whatever happened, then report.
+    let closed = client.close().await;
+    drop(driver);
+    let screenshot = outcome.unwrap();
+    closed.expect("close the browser session");
+    println!("screenshot: {}", screenshot.display());
+}
+
+/// The browser part; returns the path of the quality-dashboard screenshot.
+async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::Result<PathBuf> {
+    let shots = screenshot_dir()?;
+
+    // A wrong password: the error is shown and no session cookie is set.
+    c.goto(&format!("{base}/login")).await?;
+    sign_in(c, "tinh.test", "not-the-password-42").await?;
+    let alert = wait_css(c, "[role=alert]").await?;
+    let alert_text = alert.text().await?;
+    ensure!(!alert_text.trim().is_empty(), "the sign-in error is empty");
+    ensure!(
+        path_of(c).await? == "/login",
+        "a failed sign-in left the login page"
+    );
+    ensure!(
+        !has_session_cookie(c).await?,
+        "a failed sign-in set {SESSION_COOKIE}"
+    );
+    save_screenshot(c, &shots, "login-error.png").await?;
+
+    // The right password lands on the resident search.
+    c.goto(&format!("{base}/login")).await?;
+    sign_in(c, "tinh.test", password).await?;
+    wait_css(c, "form[role=search] input[name=q]").await?;
+    ensure!(
+        path_of(c).await? == "/persons",
+        "sign-in landed on {} instead of /persons",
+        c.current_url().await?
+    );
+    ensure!(
+        has_session_cookie(c).await?,
+        "sign-in did not set {SESSION_COOKIE}"
+    );
+
+    // Search by a name prefix (typed with its diacritics).
+    let q = c
+        .find(Locator::Css("form[role=search] input[name=q]"))
+        .await?;
+    q.clear().await?;
+    q.send_keys(prefix).await?;
+    c.find(Locator::Css("form[role=search] button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_css(c, "table#results").await?;
+    let rows = c.find_all(Locator::Css("table#results tbody tr")).await?;
+    ensure!(!rows.is_empty(), "no result for {prefix:?}");
+    let folded_q = kernel::text::fold(prefix);
+    for row in &rows {
+        let name = row
+            .find(Locator::Css("td:nth-child(2)"))
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            kernel::text::fold(&name).starts_with(&folded_q),
+            "result {name:?} does not start with {prefix:?} (folded {folded_q:?})"
+        );
+    }
+    println!("search {prefix:?}: {} rows on the first page", rows.len());
+    save_screenshot(c, &shots, "persons.png").await?;
+
+    // The first result opens the person's page.
+    let link = rows[0].find(Locator::Css("td:first-child a")).await?;
+    let clicked_id = link.text().await?.trim().to_string();
+    ensure!(!clicked_id.is_empty(), "first result has an empty id link");
+    link.click().await?;
+    let pid = wait_css(c, "#pid").await?;
+    // `#pid` holds the id followed by any warning badges.
+    let pid_text = pid.text().await?;
+    let shown_id = pid_text.split_whitespace().next().unwrap_or_default();
+    ensure!(
+        shown_id == clicked_id,
+        "person page shows {pid_text:?}, clicked {clicked_id:?}"
+    );
+    ensure!(
+        path_of(c).await? == format!("/persons/{clicked_id}"),
+        "person page at {}",
+        c.current_url().await?
+    );
+    save_screenshot(c, &shots, "person.png").await?;
+
+    // The quality dashboard, in Vietnamese then English.
+    c.goto(&format!("{base}/quality")).await?;
+    wait_css(c, "table#rules").await?;
+    let rules = c.find_all(Locator::Css("table#rules tbody tr")).await?;
+    ensure!(!rules.is_empty(), "the quality rules table has no rows");
+    let h1 = c.find(Locator::Css("main h1")).await?.text().await?;
+    ensure!(
+        h1 == "Chất lượng dữ liệu dân cư",
+        "Vietnamese heading is {h1:?}"
+    );
+    c.find(Locator::Css("a.lang")).await?.click().await?;
+    wait_css(c, "html[lang=en] table#rules").await?;
+    let h1 = c.find(Locator::Css("main h1")).await?.text().await?;
+    ensure!(h1 == "Population data quality", "English heading is {h1:?}");
+    ensure!(
+        path_of(c).await? == "/quality",
+        "language toggle went to {}",
+        c.current_url().await?
+    );
+
+    // The whole page in one screenshot: grow the viewport to the document's height.
+    let sizes = c
+        .execute("return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight];", vec![])
+        .await?;
+    let page_height = sizes[0].as_u64().unwrap_or(900).clamp(600, 4000);
+    let frame = sizes[1].as_u64().unwrap_or(0).min(300);
+    c.set_window_size(1280, (page_height + frame) as u32)
+        .await?;
+    save_screenshot(c, &shots, "quality.png").await
+}
+
+/// Fills and submits the sign-in form of the current page.
+async fn sign_in(c: &Client, login: &str, password: &str) -> anyhow::Result<()> {
+    let form = "form[action='/login']";
+    let login_input = wait_css(c, &format!("{form} input[name=login]")).await?;
+    login_input.clear().await?;
+    login_input.send_keys(login).await?;
+    c.find(Locator::Css(&format!("{form} input[name=password]")))
+        .await?
+        .send_keys(password)
+        .await?;
+    c.find(Locator::Css(&format!("{form} button[type=submit]")))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Waits (bounded) until an element matching `css` is on the page.
+async fn wait_css(c: &Client, css: &str) -> anyhow::Result<Element> {
+    match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+        Ok(e) => Ok(e),
+        Err(e) => {
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            Err(anyhow::Error::new(e).context(format!("waiting for {css:?} on {url}")))
+        }
+    }
+}
+
+async fn path_of(c: &Client) -> anyhow::Result<String> {
+    Ok(c.current_url().await?.path().to_string())
+}
+
+async fn has_session_cookie(c: &Client) -> anyhow::Result<bool> {
+    Ok(c.get_all_cookies()
+        .await?
+        .iter()
+        .any(|k| k.name() == SESSION_COOKIE && !k.value().is_empty()))
+}
+
+/// `target/browser-screenshots` (under `CARGO_TARGET_DIR` when set), created if missing.
+fn screenshot_dir() -> anyhow::Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("browser-screenshots");
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    Ok(dir.canonicalize()?)
+}
+
+async fn save_screenshot(c: &Client, dir: &std::path::Path, name: &str) -> anyhow::Result<PathBuf> {
+    let png = c.screenshot().await?;
+    let path = dir.join(name);
+    std::fs::write(&path, png).with_context(|| format!("write {}", path.display()))?;
+    Ok(path)
+}
+
+/// A chromedriver started for this test on a free port; killed (with the Chromium it started) on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+    /// Chromium's fresh profile; removed after the processes are gone.
+    profile: tempfile::TempDir,
+}
+
+impl Driver {
+    async fn start() -> anyhow::Result<Driver> {
+        let bin =
+            std::env::var("DANCU_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut cmd = Command::new(&bin);
+        cmd.arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // Its own process group, so the browsers it starts can be stopped with it.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd.spawn().with_context(|| format!("cannot start {bin}"))?;
+        let mut driver = Driver {
+            child,
+            port,
+            profile: tempfile::tempdir()?,
+        };
+        let status_url = format!("http://127.0.0.1:{port}/status");
+        let http = reqwest::Client::new();
+        let started = Instant::now();
+        for _ in 0..100 {
+            if let Some(status) = driver.child.try_wait()? {
+                bail!("{bin} exited ({status}) before answering on port {port}");
+            }
+            let ready = match http
+                .get(&status_url)
+                .timeout(Duration::from_secs(1))
+                .send()
+                .await
+            {
+                Ok(r) => r
+                    .json::<serde_json::Value>()
+                    .await
+                    .map(|v| v["value"]["ready"] == true)
+                    .unwrap_or(false),
+                Err(_) => false,
+            };
+            if ready {
+                return Ok(driver);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!(
+            "{bin} did not report ready on port {port} after {:.1} s",
+            started.elapsed().as_secs_f64()
+        )
+    }
+
+    /// A new headless Chromium session.
+    async fn connect(&self) -> anyhow::Result<Client> {
+        let binary = std::env::var("DANCU_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+        args.push(format!("--user-data-dir={}", self.profile.path().display()));
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "chrome".into());
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": binary, "args": args }),
+        );
+        let client = ClientBuilder::rustls()?
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .context("new WebDriver session")?;
+        Ok(client)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The whole process group this test created (chromedriver and any browser left behind).
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
