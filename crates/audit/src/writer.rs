@@ -38,9 +38,12 @@ pub struct AccessLog {
 }
 
 /// Entries written per transaction at most.
-const BATCH: usize = 500;
+const BATCH: usize = 5_000;
 /// Entries that may wait in memory before `record` starts waiting for the writer.
 const QUEUE: usize = 100_000;
+/// How long the writer gathers entries before committing. Each commit makes every SQLite reader
+/// drop its page cache, so fewer, larger commits keep reads fast under load.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl AccessLog {
     /// Starts the writer task on the current runtime.
@@ -80,6 +83,14 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicUsize>) {
     loop {
         if rx.recv_many(&mut buf, BATCH).await == 0 {
             return;
+        }
+        let deadline = tokio::time::Instant::now() + LINGER;
+        while buf.len() < BATCH && !buf.iter().any(|m| matches!(m, Msg::Flush(_))) {
+            let room = BATCH - buf.len();
+            match tokio::time::timeout_at(deadline, rx.recv_many(&mut buf, room)).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
         }
         let mut entries = Vec::with_capacity(buf.len());
         let mut waiters = Vec::new();

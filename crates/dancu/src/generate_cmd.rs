@@ -83,19 +83,12 @@ pub async fn generate_into(
     let mut truth_file = truth.map(std::fs::File::create).transpose()?.map(std::io::BufWriter::new);
     let start = Instant::now();
     let mut stats = GenerateStats { people: 0, households: 0, rows: 0, defects: 0, seconds: 0.0 };
-    while let Some((batch, defects)) = rx.recv().await {
-        registry::load::write_batch(db, &batch).await?;
-        stats.people += batch.persons.len();
-        stats.households += batch.households.len();
-        stats.rows += batch.rows();
-        stats.defects += defects.len();
-        if let Some(f) = truth_file.as_mut() {
-            for d in &defects {
-                writeln!(f, "{}", serde_json::to_string(d)?)?;
-            }
-        }
-        pb.set_position(stats.people as u64);
-    }
+    let dropped = registry::load::drop_secondary_indexes(db).await?;
+    let loaded = load_all(db, &mut rx, &mut stats, truth_file.as_mut(), &pb).await;
+    // Indexes come back whether or not the load succeeded.
+    pb.set_message("Indexing");
+    registry::load::restore_indexes(db, dropped).await?;
+    loaded?;
     producer.await?;
     pb.finish_and_clear();
     stats.seconds = start.elapsed().as_secs_f64();
@@ -103,4 +96,27 @@ pub async fn generate_into(
         registry::meta::set(db, k, &v).await?;
     }
     Ok(stats)
+}
+
+async fn load_all(
+    db: &db::Db,
+    rx: &mut tokio::sync::mpsc::Receiver<(Batch, Vec<InjectedDefect>)>,
+    stats: &mut GenerateStats,
+    mut truth_file: Option<&mut std::io::BufWriter<std::fs::File>>,
+    pb: &indicatif::ProgressBar,
+) -> anyhow::Result<()> {
+    while let Some((batch, defects)) = rx.recv().await {
+        registry::load::write_batch(db, &batch).await?;
+        stats.people += batch.persons.len();
+        stats.households += batch.households.len();
+        stats.rows += batch.rows();
+        stats.defects += defects.len();
+        if let Some(f) = truth_file.as_deref_mut() {
+            for d in &defects {
+                writeln!(f, "{}", serde_json::to_string(d)?)?;
+            }
+        }
+        pb.set_position(stats.people as u64);
+    }
+    Ok(())
 }

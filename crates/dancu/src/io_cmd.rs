@@ -44,7 +44,7 @@ pub async fn quality_report(db: &db::Db, commune: Option<&str>, json: bool) -> a
         "Chất lượng dữ liệu / data quality: {} records checked in {:.1} s, {} findings",
         run.persons_checked, run.seconds, run.findings
     );
-    println!("{:<10} {:<30} {:>9}  {}", "group", "rule", "records", "meaning");
+    println!("{:<10} {:<30} {:>9}  meaning", "group", "rule", "records");
     for r in &report.rules {
         println!("{:<10} {:<30} {:>9}  {}", r.group.label().0, r.rule, r.count, r.vi);
     }

@@ -140,9 +140,8 @@ async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::
     ensure!(!clicked_id.is_empty(), "first result has an empty id link");
     link.click().await?;
     let pid = wait_css(c, "#pid").await?;
-    // `#pid` holds the id followed by any warning badges.
     let pid_text = pid.text().await?;
-    let shown_id = pid_text.split_whitespace().next().unwrap_or_default();
+    let shown_id = pid_text.trim();
     ensure!(
         shown_id == clicked_id,
         "person page shows {pid_text:?}, clicked {clicked_id:?}"

@@ -41,7 +41,7 @@ pub struct Db {
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY; \
-     PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;";
+     PRAGMA cache_size = -262144; PRAGMA mmap_size = 1073741824;";
 
 impl Db {
     /// Opens a database from a URL: `sqlite://path/to/file.db` (created if missing) or

@@ -73,7 +73,7 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
         };
         w.serialize(p).map_err(|e| csv_err(FILES[1], e))?;
         n += 1;
-        if n % 50_000 == 0 {
+        if n.is_multiple_of(50_000) {
             tick(n);
         }
     }

@@ -8,6 +8,7 @@
 //! recognisable.
 
 use chrono::{Datelike, Duration, NaiveDate};
+use kernel::syllable::is_syllable;
 use kernel::text::fold;
 use kernel::PartialDate;
 use rand::Rng;
@@ -22,7 +23,14 @@ use crate::model::{Batch, CardStatus, CivilDeath, Household, PersonStatus, Resid
 /// Injects defects into the household at `span`; duplicate records are appended to the batch as
 /// single-person households. Each duplicate takes one person from `budget` (the people still to
 /// produce).
-pub(super) fn inject(s: &Shared, st: &mut State, out: &mut Batch, span: &Span, budget: &mut usize, found: &mut Vec<InjectedDefect>) {
+pub(super) fn inject(
+    s: &Shared,
+    st: &mut State,
+    out: &mut Batch,
+    span: &Span,
+    budget: &mut usize,
+    found: &mut Vec<InjectedDefect>,
+) {
     let r = s.rates;
     let reference = s.reference;
     for i in span.persons.clone() {
@@ -31,7 +39,10 @@ pub(super) fn inject(s: &Shared, st: &mut State, out: &mut Batch, span: &Span, b
         let age = p.birth_date.map(|b| b.age_on(reference)).unwrap_or(0);
         let mut protected = false;
         if living && age >= 18 && *budget > 0 && chance(&mut st.rng, r.duplicate_person) {
-            let id = duplicate(s, st, out, span.place, i);
+            let (id, stripped) = duplicate(s, st, out, span.place, i);
+            if stripped {
+                found.push(InjectedDefect { personal_id: id.clone(), kind: DefectKind::NameTypo });
+            }
             found.push(InjectedDefect { personal_id: id, kind: DefectKind::DuplicatePerson });
             *budget -= 1;
             protected = true;
@@ -101,8 +112,9 @@ pub(super) fn inject(s: &Shared, st: &mut State, out: &mut Batch, span: &Span, b
 }
 
 /// A second record of person `i` under a new personal id, registered in another commune than
-/// `place`: the same person, possibly typed without some diacritics. Returns the new id.
-fn duplicate(s: &Shared, st: &mut State, out: &mut Batch, place: usize, i: usize) -> String {
+/// `place`: the same person, possibly typed without some diacritics. Returns the new id and
+/// whether the name lost diacritics (itself a name typo).
+fn duplicate(s: &Shared, st: &mut State, out: &mut Batch, place: usize, i: usize) -> (String, bool) {
     let original = &out.persons[i];
     let rng = &mut st.rng;
     let place = s.geo.other_home_place(rng, place);
@@ -114,8 +126,13 @@ fn duplicate(s: &Shared, st: &mut State, out: &mut Batch, place: usize, i: usize
     let personal_id = st.ids.personal_id(&original.personal_id[..3], gender, birth.year_value());
     let mut p = original.clone();
     p.personal_id = personal_id.clone();
+    let mut stripped = false;
     if chance(rng, 0.4) {
-        p.full_name = strip_one_word(rng, &p.full_name);
+        let name = strip_one_word(rng, &p.full_name);
+        stripped = name.split(' ').any(|w| !is_known_word(w) && !is_syllable(w));
+        if stripped {
+            p.full_name = name;
+        }
     }
     p.old_id = None;
     p.father_id = None;
@@ -139,7 +156,7 @@ fn duplicate(s: &Shared, st: &mut State, out: &mut Batch, place: usize, i: usize
     });
     out.households.push(Household { id: household_id, head_id: personal_id.clone(), commune_code: commune, address });
     out.persons.push(p);
-    personal_id
+    (personal_id, stripped)
 }
 
 /// The birth date with day and month swapped, when that is a different valid past date.
@@ -174,7 +191,8 @@ fn strip_one_word(rng: &mut GenRng, name: &str) -> String {
 }
 
 /// The name with one word mistyped: diacritics dropped, two letters swapped, a letter doubled or
-/// dropped. The result always contains a word no clean name has.
+/// dropped. The result always contains a word that no clean name has and that is not a
+/// well-formed Vietnamese syllable, so the spelling rule can catch it.
 pub(super) fn typo(rng: &mut GenRng, name: &str) -> String {
     let mut words: Vec<String> = name.split(' ').map(str::to_string).collect();
     for _ in 0..12 {
@@ -203,7 +221,7 @@ pub(super) fn typo(rng: &mut GenRng, name: &str) -> String {
             }
             _ => continue,
         };
-        if candidate != words[w] && !is_known_word(&candidate) {
+        if candidate != words[w] && !is_known_word(&candidate) && !is_syllable(&candidate) {
             words[w] = candidate;
             return words.join(" ");
         }
@@ -226,7 +244,7 @@ mod tests {
             for _ in 0..50 {
                 let t = typo(&mut rng, name);
                 assert_ne!(t, name);
-                assert!(t.split(' ').any(|w| !is_known_word(w)), "{t}");
+                assert!(t.split(' ').any(|w| !is_known_word(w) && !is_syllable(w)), "{t}");
                 assert!(kernel::text::is_nfc(&t));
             }
         }

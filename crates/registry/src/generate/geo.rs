@@ -70,7 +70,18 @@ impl Geo {
         let mut provinces = Vec::with_capacity(units.provinces().len());
         for (pi, p) in units.provinces().iter().enumerate() {
             let communes = units.communes_of(&p.code);
-            let fallback = units.legacy_province_codes_of(&p.code).into_iter().next().unwrap_or_else(|| "01".into());
+            // The few communes without a legacy source take the province's most common code.
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for c in &communes {
+                if let Some(l) = legacy.get(c.code.as_str()) {
+                    *counts.entry(l.as_str()).or_default() += 1;
+                }
+            }
+            let fallback = counts
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+                .map(|c| c.0.to_string())
+                .unwrap_or_else(|| "01".into());
             let start = places.len();
             let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
             for c in &communes {
@@ -165,7 +176,7 @@ impl Geo {
         }
         let hamlets = 5 + (p.salt % 12) as u32;
         let h = rng.gen_range(0..hamlets);
-        let numbered = p.salt % 4 == 0;
+        let numbered = p.salt & 3 == 0;
         let pick = |list: &[&'static str]| list[(mix(p.salt.wrapping_add(u64::from(h))) % list.len() as u64) as usize];
         let hamlet = match style {
             Style::Upland { ban_share } => {
@@ -261,35 +272,137 @@ fn cmnd_prefix(legacy3: &str) -> u8 {
 }
 
 const STREETS: &[&str] = &[
-    "Trần Phú", "Lê Lợi", "Nguyễn Trãi", "Quang Trung", "Hai Bà Trưng", "Lý Thường Kiệt",
-    "Trần Hưng Đạo", "Phan Đình Phùng", "Nguyễn Du", "Lê Duẩn", "Hùng Vương", "Lê Hồng Phong",
-    "Nguyễn Văn Cừ", "Tôn Đức Thắng", "Điện Biên Phủ", "Nguyễn Huệ", "Bạch Đằng", "Kim Đồng",
-    "Tân Trào", "Chiến Thắng", "Phạm Văn Đồng", "Trường Chinh", "Lý Thái Tổ", "Ngô Quyền",
-    "Võ Thị Sáu", "Nguyễn Thị Minh Khai", "Lê Quý Đôn", "Chu Văn An", "Hoàng Hoa Thám", "Minh Khai",
+    "Trần Phú",
+    "Lê Lợi",
+    "Nguyễn Trãi",
+    "Quang Trung",
+    "Hai Bà Trưng",
+    "Lý Thường Kiệt",
+    "Trần Hưng Đạo",
+    "Phan Đình Phùng",
+    "Nguyễn Du",
+    "Lê Duẩn",
+    "Hùng Vương",
+    "Lê Hồng Phong",
+    "Nguyễn Văn Cừ",
+    "Tôn Đức Thắng",
+    "Điện Biên Phủ",
+    "Nguyễn Huệ",
+    "Bạch Đằng",
+    "Kim Đồng",
+    "Tân Trào",
+    "Chiến Thắng",
+    "Phạm Văn Đồng",
+    "Trường Chinh",
+    "Lý Thái Tổ",
+    "Ngô Quyền",
+    "Võ Thị Sáu",
+    "Nguyễn Thị Minh Khai",
+    "Lê Quý Đôn",
+    "Chu Văn An",
+    "Hoàng Hoa Thám",
+    "Minh Khai",
 ];
 
 const UPLAND_HAMLETS: &[&str] = &[
-    "Nà Hang", "Nà Khá", "Nà Mô", "Khuổi Phầy", "Bản Pình", "Pác Tạ", "Nà Tông", "Khuôn Hà",
-    "Nà Kiếu", "Phiêng Lanh", "Nà Đon", "Bản Chang", "Nà Tàng", "Pác Hóp", "Nặm Đăm", "Đồng Tâm",
-    "Tân Lập", "Làng Mới", "Trung Tâm", "Cốc Phường", "Khuổi Bốc", "Nà Coóc", "Thác Láng", "Bản Lục",
+    "Nà Hang",
+    "Nà Khá",
+    "Nà Mô",
+    "Khuổi Phầy",
+    "Bản Pình",
+    "Pác Tạ",
+    "Nà Tông",
+    "Khuôn Hà",
+    "Nà Kiếu",
+    "Phiêng Lanh",
+    "Nà Đon",
+    "Bản Chang",
+    "Nà Tàng",
+    "Pác Hóp",
+    "Nặm Đăm",
+    "Đồng Tâm",
+    "Tân Lập",
+    "Làng Mới",
+    "Trung Tâm",
+    "Cốc Phường",
+    "Khuổi Bốc",
+    "Nà Coóc",
+    "Thác Láng",
+    "Bản Lục",
 ];
 
 const HIGHLAND_HAMLETS: &[&str] = &[
-    "Sủng Là", "Mã Pì", "Lùng Tám", "Sà Phìn", "Phìn Hồ", "Sính Lủng", "Tả Lủng", "Má Là",
-    "Lao Xa", "Khó Già", "Séo Lủng", "Pả Vi", "Lũng Táo", "Sảng Tủng", "Xà Phìn", "Lũng Thầu",
+    "Sủng Là",
+    "Mã Pì",
+    "Lùng Tám",
+    "Sà Phìn",
+    "Phìn Hồ",
+    "Sính Lủng",
+    "Tả Lủng",
+    "Má Là",
+    "Lao Xa",
+    "Khó Già",
+    "Séo Lủng",
+    "Pả Vi",
+    "Lũng Táo",
+    "Sảng Tủng",
+    "Xà Phìn",
+    "Lũng Thầu",
 ];
 
 const DELTA_HAMLETS: &[&str] = &[
-    "Đông", "Đoài", "Thượng", "Hạ", "Trung", "Đồng Tâm", "Tân Lập", "Đoàn Kết", "Phú Thịnh",
-    "An Thịnh", "Thắng Lợi", "Quyết Tiến", "Tiến Bộ", "Cầu Trắng", "Đồng Bầu", "Ngọc Long", "Phúc Lâm",
+    "Đông",
+    "Đoài",
+    "Thượng",
+    "Hạ",
+    "Trung",
+    "Đồng Tâm",
+    "Tân Lập",
+    "Đoàn Kết",
+    "Phú Thịnh",
+    "An Thịnh",
+    "Thắng Lợi",
+    "Quyết Tiến",
+    "Tiến Bộ",
+    "Cầu Trắng",
+    "Đồng Bầu",
+    "Ngọc Long",
+    "Phúc Lâm",
 ];
 
 const CENTRAL_HAMLETS: &[&str] = &[
-    "Phú Lộc", "An Bình", "Tây Sơn", "Hòa Bình", "Phú Hòa", "Mỹ Thạnh", "Tân An", "Vĩnh Phước",
-    "Xuân Lâm", "Thạnh Mỹ", "Buôn Ea Kmát", "Plei Ốp", "Làng Kon Klor", "Đại An", "Phước Sơn",
+    "Phú Lộc",
+    "An Bình",
+    "Tây Sơn",
+    "Hòa Bình",
+    "Phú Hòa",
+    "Mỹ Thạnh",
+    "Tân An",
+    "Vĩnh Phước",
+    "Xuân Lâm",
+    "Thạnh Mỹ",
+    "Buôn Ea Kmát",
+    "Plei Ốp",
+    "Làng Kon Klor",
+    "Đại An",
+    "Phước Sơn",
 ];
 
 const SOUTH_HAMLETS: &[&str] = &[
-    "Tân Lập", "Phú Hòa", "Bình Thạnh", "Long Hòa", "Mỹ Phú", "Thạnh Lợi", "An Bình", "Tân Thuận",
-    "Phước Lộc", "Vĩnh Lợi", "Hòa Long", "Long Thạnh", "Tân Hưng", "Bình An", "Thới Lai", "Sóc Tràm",
+    "Tân Lập",
+    "Phú Hòa",
+    "Bình Thạnh",
+    "Long Hòa",
+    "Mỹ Phú",
+    "Thạnh Lợi",
+    "An Bình",
+    "Tân Thuận",
+    "Phước Lộc",
+    "Vĩnh Lợi",
+    "Hòa Long",
+    "Long Thạnh",
+    "Tân Hưng",
+    "Bình An",
+    "Thới Lai",
+    "Sóc Tràm",
 ];

@@ -128,7 +128,15 @@ impl Builder<'_> {
         self.s.reference
     }
 
-    fn add(&mut self, rel: Rel, gender: Gender, born: NaiveDate, ethnic: &'static str, religion: &'static str, family: &'static str) -> usize {
+    fn add(
+        &mut self,
+        rel: Rel,
+        gender: Gender,
+        born: NaiveDate,
+        ethnic: &'static str,
+        religion: &'static str,
+        family: &'static str,
+    ) -> usize {
         self.members.push(Member {
             rel,
             gender,
@@ -205,7 +213,13 @@ impl Builder<'_> {
     }
 
     /// The record of a late spouse who died after `not_before` (and after the registry went live).
-    fn dead_spouse(&mut self, of: usize, born: NaiveDate, (ethnic, religion, family): (&'static str, &'static str, &'static str), not_before: NaiveDate) -> Option<usize> {
+    fn dead_spouse(
+        &mut self,
+        of: usize,
+        born: NaiveDate,
+        (ethnic, religion, family): (&'static str, &'static str, &'static str),
+        not_before: NaiveDate,
+    ) -> Option<usize> {
         let from = registry_start().max(not_before).max(add_years(born, 40)) + Duration::days(1);
         if from >= self.reference() {
             return None;
@@ -229,11 +243,16 @@ impl Builder<'_> {
         };
         let head_male = chance(self.rng, male);
         let gap = self.age_gap();
-        let (mut husband_age, mut wife_age) = if head_male { (head_age, head_age - gap) } else { (head_age + gap, head_age) };
+        let (mut husband_age, mut wife_age) =
+            if head_male { (head_age, head_age - gap) } else { (head_age + gap, head_age) };
         wife_age = wife_age.max(18);
         husband_age = husband_age.clamp(18, 100);
         let partner_ethnic = if chance(self.rng, 0.88) { ethnic } else { self.s.mixes.sample(self.rng, self.place) };
-        let partner_religion = if chance(self.rng, 0.85) { religion } else { super::population::religion(self.rng, partner_ethnic, self.s.geo.home_code()) };
+        let partner_religion = if chance(self.rng, 0.85) {
+            religion
+        } else {
+            super::population::religion(self.rng, partner_ethnic, self.s.geo.home_code())
+        };
 
         let head_gender = if head_male { Gender::Male } else { Gender::Female };
         let head_born = birth_for_age(self.rng, reference, head_age);
@@ -243,7 +262,14 @@ impl Builder<'_> {
         let partner_born = birth_for_age(self.rng, reference, partner_age);
         let partner_family = self.family_name(partner_ethnic);
         let partner = if partner_present {
-            let p = self.add(Rel::Spouse, other(head_gender), partner_born, partner_ethnic, partner_religion, partner_family);
+            let p = self.add(
+                Rel::Spouse,
+                other(head_gender),
+                partner_born,
+                partner_ethnic,
+                partner_religion,
+                partner_family,
+            );
             self.marry(head, p);
             Some(p)
         } else {
@@ -278,13 +304,30 @@ impl Builder<'_> {
             self.sibling_of(head, head_age);
         }
 
-        let child_ethnic = if husband_ethnic == wife_ethnic || chance(self.rng, 0.75) { husband_ethnic } else { wife_ethnic };
+        // Parents choose either group for their children; a family name outside Quốc ngữ spelling
+        // ("Ksor") goes with the father's group.
+        let child_ethnic = if husband_ethnic == wife_ethnic
+            || children_family.split(' ').any(|w| !kernel::syllable::is_syllable(w))
+            || chance(self.rng, 0.75)
+        {
+            husband_ethnic
+        } else {
+            wife_ethnic
+        };
         let youngest = births.last().map(|b| b.born).unwrap_or(registry_start());
-        let late = if widowed { self.dead_spouse(head, partner_born, (partner_ethnic, partner_religion, partner_family), youngest) } else { None };
+        let late = if widowed {
+            self.dead_spouse(head, partner_born, (partner_ethnic, partner_religion, partner_family), youngest)
+        } else {
+            None
+        };
         let partner = partner.or(late);
         let (father, mother) = if head_male { (Some(head), partner) } else { (partner, Some(head)) };
         for (k, birth) in births.iter().enumerate() {
-            let stays = if three_generations { Some(k) == heir || (birth.stays && age_on(birth.born, reference) < 23) } else { birth.stays };
+            let stays = if three_generations {
+                Some(k) == heir || (birth.stays && age_on(birth.born, reference) < 23)
+            } else {
+                birth.stays
+            };
             if !stays {
                 continue;
             }
@@ -312,7 +355,8 @@ impl Builder<'_> {
         // Both parents at least 18 at the first birth.
         let husband_younger_by = (husband_born - wife_born).num_days().max(0) / 365 + 1;
         let min_age = 18 + husband_younger_by as i32;
-        let mut mother_age = if ethnic == ethnic::KINH { self.rng.gen_range(20..=27) } else { self.rng.gen_range(18..=23) };
+        let mut mother_age =
+            if ethnic == ethnic::KINH { self.rng.gen_range(20..=27) } else { self.rng.gen_range(18..=23) };
         mother_age = mother_age.max(min_age);
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
@@ -326,13 +370,16 @@ impl Builder<'_> {
             let boys = if born.year() >= 2000 { 111.0 / 211.0 } else { 0.51 };
             let gender = if chance(self.rng, boys) { Gender::Male } else { Gender::Female };
             // Daughters marry out earlier than sons.
-            let stays = chance(self.rng, match (age_on(born, reference), gender) {
-                (..=17, _) => 0.97,
-                (18..=22, _) => 0.75,
-                (23..=29, Gender::Male) => 0.45,
-                (23..=29, Gender::Female) => 0.25,
-                (_, _) => 0.08,
-            });
+            let stays = chance(
+                self.rng,
+                match (age_on(born, reference), gender) {
+                    (..=17, _) => 0.97,
+                    (18..=22, _) => 0.75,
+                    (23..=29, Gender::Male) => 0.45,
+                    (23..=29, Gender::Female) => 0.25,
+                    (_, _) => 0.08,
+                },
+            );
             out.push(Birth { born, gender, stays });
             mother_age += self.rng.gen_range(2..=if ethnic == ethnic::KINH { 5 } else { 3 });
         }
@@ -379,7 +426,7 @@ impl Builder<'_> {
             let born = birth_for_age(self.rng, reference, father_age);
             father = Some(self.add(Rel::Parent, Gender::Male, born, h.ethnic, h.religion, h.family));
         }
-        if (which < 60 || which >= 75) && mother_age <= 100 {
+        if !(60..75).contains(&which) && mother_age <= 100 {
             let born = birth_for_age(self.rng, reference, mother_age);
             let family = self.family_name(h.ethnic);
             mother = Some(self.add(Rel::Parent, Gender::Female, born, h.ethnic, h.religion, family));
@@ -395,7 +442,8 @@ impl Builder<'_> {
         let reference = self.reference();
         let h = self.members[head].clone();
         // Born while both parents were at least 18.
-        let youngest_parent = [h.father, h.mother].iter().flatten().map(|&p| age_on(self.members[p].born, reference)).min();
+        let youngest_parent =
+            [h.father, h.mother].iter().flatten().map(|&p| age_on(self.members[p].born, reference)).min();
         let mut age = (head_age + self.rng.gen_range(-8..=8)).max(16);
         if let Some(p) = youngest_parent {
             age = age.min(p - 19);
@@ -519,20 +567,31 @@ impl Builder<'_> {
                     let head_home = self.members[head].hometown;
                     let bp = if chance(self.rng, 0.7) { head_home } else { self.elsewhere(m.ethnic, 0.2) };
                     let home = if m.gender == Gender::Male { head_home } else { bp };
-                    let from = (reference - Duration::days(20 * 365)).max(add_years(self.members[head].born, 20)).max(settled);
+                    let from =
+                        (reference - Duration::days(20 * 365)).max(add_years(self.members[head].born, 20)).max(settled);
                     (bp, home, Some(self.move_date(from, m.born)))
                 }
                 Rel::Sibling => {
                     let bp = if chance(self.rng, 0.7) { head_birth } else { self.elsewhere(m.ethnic, 0.1) };
                     let home = self.members[head].hometown;
-                    let moved = if bp == here { head_moved.filter(|d| *d > m.born) } else { Some(self.move_date(settled.max(add_years(m.born, 16)), m.born)) };
+                    let moved = if bp == here {
+                        head_moved.filter(|d| *d > m.born)
+                    } else {
+                        Some(self.move_date(settled.max(add_years(m.born, 16)), m.born))
+                    };
                     (bp, home, moved)
                 }
                 Rel::Child | Rel::Grandchild => {
                     let bp = if chance(self.rng, 0.9) { here } else { self.s.geo.other_home_place(self.rng, here) };
                     let mother_home = m.mother.filter(|&x| x < i).map(|x| self.members[x].hometown);
                     let home = father_home.or(mother_home).unwrap_or(self.members[head].hometown);
-                    let moved = if settled > m.born { Some(settled) } else if bp != here { Some(m.born + Duration::days(self.rng.gen_range(1..60))) } else { None };
+                    let moved = if settled > m.born {
+                        Some(settled)
+                    } else if bp != here {
+                        Some(m.born + Duration::days(self.rng.gen_range(1..60)))
+                    } else {
+                        None
+                    };
                     (bp, home, moved.map(|d| d.min(reference)))
                 }
                 Rel::Spouse | Rel::Other => {
@@ -553,7 +612,8 @@ impl Builder<'_> {
         for i in 0..self.members.len() {
             let m = &self.members[i];
             if m.moved_in.is_some() && chance(self.rng, 0.6) {
-                let prev = if m.birth_place != here { m.birth_place } else { self.s.geo.other_home_place(self.rng, here) };
+                let prev =
+                    if m.birth_place != here { m.birth_place } else { self.s.geo.other_home_place(self.rng, here) };
                 if prev != here {
                     self.members[i].previous = Some(prev);
                 }
@@ -565,12 +625,8 @@ impl Builder<'_> {
     /// twenties when they have none here.
     fn marriage_date(&mut self, i: usize) -> NaiveDate {
         let m = &self.members[i];
-        let first_child = self
-            .members
-            .iter()
-            .filter(|c| c.father == Some(i) || c.mother == Some(i))
-            .map(|c| c.born)
-            .min();
+        let first_child =
+            self.members.iter().filter(|c| c.father == Some(i) || c.mother == Some(i)).map(|c| c.born).min();
         let born = m.born;
         let date = match first_child {
             Some(c) => c - Duration::days(self.rng.gen_range(300..900)),
@@ -608,14 +664,14 @@ impl Builder<'_> {
             };
             p *= if m.gender == Gender::Male { 1.4 } else { 0.8 };
             if chance(self.rng, p) {
-                let youngest_child = self
-                    .members
-                    .iter()
-                    .filter(|c| c.father == Some(i) || c.mother == Some(i))
-                    .map(|c| c.born)
-                    .max();
+                let youngest_child =
+                    self.members.iter().filter(|c| c.father == Some(i) || c.mother == Some(i)).map(|c| c.born).max();
                 let m = &self.members[i];
-                let from = registry_start().max(m.born).max(youngest_child.unwrap_or(m.born)).max(m.moved_in.unwrap_or(m.born)) + Duration::days(1);
+                let from = registry_start()
+                    .max(m.born)
+                    .max(youngest_child.unwrap_or(m.born))
+                    .max(m.moved_in.unwrap_or(m.born))
+                    + Duration::days(1);
                 if from < reference {
                     self.members[i].death = Some(date_between(self.rng, from, reference));
                 }
@@ -641,6 +697,7 @@ fn sort_by_relationship(members: &mut [Member]) {
     }
     // Stable: members of the same relationship keep their order (children eldest first).
     members.sort_by_key(|m| m.rel);
+    // A household has at most about 25 members (8 children, 8 grandchildren, parents, in-laws).
     let mut new_index = [usize::MAX; 64];
     for (new, m) in members.iter().enumerate() {
         new_index[m.slot] = new;

@@ -22,13 +22,44 @@ const CMND_SERIALS: u32 = 10_000_000;
 #[derive(Debug)]
 pub(super) struct IdAllocator {
     key: u64,
-    personal: HashMap<u32, u32>,
-    cmnd: HashMap<u8, u32>,
+    personal: HashMap<u32, u32, BuildMix>,
+    cmnd: HashMap<u8, u32, BuildMix>,
+}
+
+/// Hashing for the small integer keys of the counters (SipHash's DoS resistance is not needed).
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildMix;
+
+#[derive(Debug, Default)]
+struct MixHasher(u64);
+
+impl std::hash::BuildHasher for BuildMix {
+    type Hasher = MixHasher;
+    fn build_hasher(&self) -> MixHasher {
+        MixHasher(0)
+    }
+}
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        mix(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).rotate_left(5);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = self.0.rotate_left(8) ^ u64::from(i);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = self.0.rotate_left(32) ^ u64::from(i);
+    }
 }
 
 impl IdAllocator {
     pub fn new(key: u64) -> Self {
-        IdAllocator { key, personal: HashMap::new(), cmnd: HashMap::new() }
+        IdAllocator { key, personal: HashMap::with_hasher(BuildMix), cmnd: HashMap::with_hasher(BuildMix) }
     }
 
     /// A fresh personal id for a person born in the legacy province `place_code` ("008").
@@ -40,7 +71,8 @@ impl IdAllocator {
             let prefix = number * 1000 + digit * 100 + birth_year.rem_euclid(100) as u32;
             let counter = self.personal.entry(prefix).or_insert(0);
             if *counter < SERIALS {
-                let serial = permute(*counter, SERIALS, 20, self.key ^ u64::from(prefix).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let serial =
+                    permute(*counter, SERIALS, 20, self.key ^ u64::from(prefix).wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 *counter += 1;
                 return PersonalId::compose(code, gender, birth_year, serial).into();
             }
@@ -57,23 +89,36 @@ impl IdAllocator {
                 let key = self.key.rotate_left(17) ^ u64::from(p).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
                 let serial = permute(*counter, CMND_SERIALS, 24, key);
                 *counter += 1;
-                return format!("{p:02}{serial:07}");
+                return digits(u64::from(p) * 10_000_000 + u64::from(serial), 9);
             }
             p = if p >= 99 { 1 } else { p + 1 };
         }
     }
 }
 
+/// `value` as exactly `width` decimal digits (zero-padded).
+fn digits(mut value: u64, width: usize) -> String {
+    let mut bytes = vec![b'0'; width];
+    for b in bytes.iter_mut().rev() {
+        *b = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    String::from_utf8(bytes).expect("decimal digits are ASCII")
+}
+
 /// 32 lowercase hex digits from the seeded generator: a row id that is unique in practice and
 /// reproducible from the seed.
 pub(super) fn hex_id(rng: &mut GenRng) -> String {
-    format!("{:032x}", rng.gen::<u128>())
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let v = rng.gen::<u128>();
+    let bytes: Vec<u8> = (0..32).rev().map(|i| DIGITS[((v >> (i * 4)) & 0xF) as usize]).collect();
+    String::from_utf8(bytes).expect("hex digits are ASCII")
 }
 
 /// A keyed bijection of `0..domain` (`domain <= 2^bits`, `bits` even): a four-round Feistel
 /// network on `bits` bits with cycle walking back into the domain.
 fn permute(value: u32, domain: u32, bits: u32, key: u64) -> u32 {
-    debug_assert!(value < domain && domain <= 1 << bits && bits % 2 == 0);
+    debug_assert!(value < domain && domain <= 1 << bits && bits & 1 == 0);
     let mut x = value;
     loop {
         x = feistel(x, bits, key);
@@ -132,6 +177,12 @@ mod tests {
         assert!(a.iter().all(|id| id.starts_with("008190")));
         // Consecutive ids are not consecutive numbers.
         assert_ne!(a[1][6..].parse::<u32>().unwrap(), a[0][6..].parse::<u32>().unwrap() + 1);
+        let mut rng = <GenRng as rand::SeedableRng>::seed_from_u64(3);
+        let h = hex_id(&mut rng);
+        assert_eq!(h.len(), 32);
+        assert!(h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(h, hex_id(&mut rng));
+        assert_eq!(digits(7_000_042, 9), "007000042");
         let c = ids.cmnd(7);
         assert_eq!(c.len(), 9);
         assert!(c.starts_with("07"));

@@ -14,7 +14,9 @@ use super::names::full_name;
 use super::sample::{add_months, add_years, chance, date_between, jan1, GenRng, Weighted};
 use super::{Shared, State};
 use crate::card::expiry_date;
-use crate::model::{Batch, Card, CardKind, CardStatus, CivilDeath, Household, Person, PersonStatus, Residence, ResidenceKind};
+use crate::model::{
+    Batch, Card, CardKind, CardStatus, CivilDeath, Household, Person, PersonStatus, Residence, ResidenceKind,
+};
 
 /// Issuing authority printed on chip-based citizen identity cards (2021 – June 2024).
 pub const ISSUER_CCCD: &str = "Cục Cảnh sát quản lý hành chính về trật tự xã hội";
@@ -133,12 +135,32 @@ pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan, out: &mut Batch) ->
         match (&plan.migration, &origin_address) {
             (Some(mig), Some(origin_address)) => {
                 let origin = &s.geo.places[mig.origin].code;
-                push_residence(out, rng, id, ResidenceKind::Permanent, origin, origin_address, birth.earliest(), None, None);
+                push_residence(
+                    out,
+                    rng,
+                    id,
+                    ResidenceKind::Permanent,
+                    origin,
+                    origin_address,
+                    birth.earliest(),
+                    None,
+                    None,
+                );
                 let arrived = m.moved_in.unwrap_or(mig.arrived).max(m.born);
                 let renewed = s.reference - Duration::days(rng.gen_range(30..800));
                 let start = arrived.max(renewed);
                 let expiry = add_months(start, if chance(rng, 0.7) { 24 } else { 12 });
-                push_residence(out, rng, id, ResidenceKind::Temporary, &place.code, &plan.address, start, None, Some(expiry));
+                push_residence(
+                    out,
+                    rng,
+                    id,
+                    ResidenceKind::Temporary,
+                    &place.code,
+                    &plan.address,
+                    start,
+                    None,
+                    Some(expiry),
+                );
             }
             _ => local_residences(s, rng, out, id, &place.code, m, birth, &plan.address),
         }
@@ -202,14 +224,33 @@ fn push_residence(
 
 /// Permanent residence at the household, and the earlier one it replaced.
 #[allow(clippy::too_many_arguments)]
-fn local_residences(s: &Shared, rng: &mut GenRng, out: &mut Batch, id: &str, here: &str, m: &Member, birth: PartialDate, address: &str) {
+fn local_residences(
+    s: &Shared,
+    rng: &mut GenRng,
+    out: &mut Batch,
+    id: &str,
+    here: &str,
+    m: &Member,
+    birth: PartialDate,
+    address: &str,
+) {
     let since_birth = birth.earliest();
     let start = m.moved_in.unwrap_or(since_birth);
     if let Some(prev) = m.previous.filter(|_| m.moved_in.is_some()) {
         let prev_start = if prev == m.birth_place { since_birth } else { add_years(m.born, 18) };
         if prev_start < start {
             let prev_address = s.geo.address(rng, prev);
-            push_residence(out, rng, id, ResidenceKind::Permanent, &s.geo.places[prev].code, &prev_address, prev_start, Some(start), None);
+            push_residence(
+                out,
+                rng,
+                id,
+                ResidenceKind::Permanent,
+                &s.geo.places[prev].code,
+                &prev_address,
+                prev_start,
+                Some(start),
+                None,
+            );
         }
     }
     push_residence(out, rng, id, ResidenceKind::Permanent, here, address, start, m.death, None);

@@ -31,6 +31,7 @@ struct PersonPage {
     gender_label: String,
     ethnicity: String,
     religion: String,
+    nationality: String,
     residence: String,
     relationship: String,
     warnings: Vec<String>,
@@ -73,6 +74,10 @@ pub async fn page(
         gender_label: labels::gender(lang, p.gender.as_deref()),
         ethnicity: p.ethnicity.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "—".into()),
         religion: p.religion.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "—".into()),
+        nationality: match p.nationality.as_str() {
+            "VN" => lang.pick("Việt Nam", "Vietnamese").to_string(),
+            other => other.to_string(),
+        },
         residence: p
             .current_residence
             .as_ref()

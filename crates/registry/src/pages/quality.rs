@@ -72,7 +72,7 @@ pub async fn page(
                             x.rule.clone(),
                             lang.pick(&x.vi, &x.en).to_string(),
                             x.count,
-                            x.count * 100 / max,
+                            (x.count * 100 / max).max(i64::from(x.count > 0) * 2),
                         )
                     })
                     .collect()

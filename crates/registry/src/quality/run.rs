@@ -144,7 +144,9 @@ async fn duplicates(db: &Db, out: &mut Vec<Found>) -> Result<(), AppError> {
     .fetch_all(db.read())
     .await
     .map_err(db::internal)?;
-    let mut groups: HashMap<(String, String, String), Vec<(String, Option<String>)>> = HashMap::new();
+    // (folded name, birth date, folded hometown) → [(personal id, commune)]
+    type Key = (String, String, String);
+    let mut groups: HashMap<Key, Vec<(String, Option<String>)>> = HashMap::new();
     for r in &rows {
         let hometown: Option<String> = r.get(4);
         let key = (r.get(2), r.get(3), kernel::text::fold(hometown.as_deref().unwrap_or("")));
