@@ -14,7 +14,11 @@ pub struct Purpose {
 pub const PURPOSES: &[Purpose] = &[
     Purpose { code: "administration", vi: "Quản lý dân cư", en: "Population administration" },
     Purpose { code: "investigation", vi: "Điều tra, xác minh", en: "Investigation and verification" },
-    Purpose { code: "public_service", vi: "Giải quyết thủ tục hành chính", en: "Handling a public service application" },
+    Purpose {
+        code: "public_service",
+        vi: "Giải quyết thủ tục hành chính",
+        en: "Handling a public service application",
+    },
     Purpose { code: "data_cleaning", vi: "Làm sạch dữ liệu", en: "Data cleaning" },
     Purpose { code: "lodging", vi: "Thông báo lưu trú", en: "Lodging notification" },
     Purpose { code: "identity_verification", vi: "Xác thực danh tính", en: "Identity verification" },

@@ -43,10 +43,14 @@ pub async fn list_for_actor(db: &Db, actor_id: &str, page: PageRequest) -> Resul
     list_by(db, "actor_id", actor_id, page).await
 }
 
-async fn list_by(db: &Db, column: &'static str, value: &str, page: PageRequest) -> Result<Page<AccessRecord>, AppError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM access_log WHERE {column} = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3"
-    );
+async fn list_by(
+    db: &Db,
+    column: &'static str,
+    value: &str,
+    page: PageRequest,
+) -> Result<Page<AccessRecord>, AppError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM access_log WHERE {column} = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3");
     let rows = sqlx::query(&sql)
         .bind(value)
         .bind(page.limit_probe())
@@ -86,18 +90,12 @@ pub(crate) mod tests {
         }
         log.flush().await;
         assert_eq!(log.queue_depth(), 0);
-        let first = list_for_subject(&db, "001203000001", PageRequest::new(Some(1), Some(5)).unwrap())
-            .await
-            .unwrap();
+        let first = list_for_subject(&db, "001203000001", PageRequest::new(Some(1), Some(5)).unwrap()).await.unwrap();
         assert_eq!(first.items.len(), 5);
         assert!(first.has_next);
         assert_eq!(first.items[0].at, 1_000 + 1_232, "newest first");
         assert!(first.items.iter().all(|r| r.subject_id == "001203000001"));
-        let count: i64 = sqlx::query("SELECT COUNT(*) FROM access_log")
-            .fetch_one(db.read())
-            .await
-            .unwrap()
-            .get(0);
+        let count: i64 = sqlx::query("SELECT COUNT(*) FROM access_log").fetch_one(db.read()).await.unwrap().get(0);
         assert_eq!(count, 1_234);
         let none = list_for_subject(&db, "999999999999", PageRequest::new(None, None).unwrap()).await.unwrap();
         assert!(none.items.is_empty() && !none.has_next);

@@ -131,7 +131,14 @@ async fn write_batch(db: &Db, entries: &[AccessEntry]) -> Result<(), db::sqlx::E
             let b = i * 8;
             sql.push_str(&format!(
                 "(${},${},${},${},${},${},${},${})",
-                b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
             ));
         }
         let mut q = db::sqlx::query(&sql);

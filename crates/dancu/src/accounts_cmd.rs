@@ -90,9 +90,8 @@ pub async fn run(cmd: AccountsCommand, default_dir: &str) -> anyhow::Result<()> 
         AccountsCommand::Token { place, login, name } => {
             let s = place.settings(default_dir)?;
             let db = crate::open_db(&s.database_url).await?;
-            let (a, _, _) = identity::find_by_login(&db, &login)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
+            let (a, _, _) =
+                identity::find_by_login(&db, &login).await?.ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
             let (id, token) = identity::issue_token(&db, &a.id, &name).await?;
             println!("token id: {id}\ntoken: {token}");
             Ok(())

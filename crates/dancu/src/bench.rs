@@ -66,12 +66,13 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
 
 async fn http(db: db::Db, connections: usize, duration: Duration) -> anyhow::Result<()> {
     use db::sqlx::{self, Row};
-    let ids: Vec<String> = sqlx::query("SELECT personal_id FROM persons WHERE current_commune IS NOT NULL LIMIT 100000")
-        .fetch_all(db.read())
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let ids: Vec<String> =
+        sqlx::query("SELECT personal_id FROM persons WHERE current_commune IS NOT NULL LIMIT 100000")
+            .fetch_all(db.read())
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
     let hasher = identity::PasswordHasher::default();
     let officer = identity::create_account(
         &db,

@@ -133,7 +133,11 @@ impl Place {
         self.settings_with(None, default_data_dir)
     }
 
-    pub fn settings_with(&self, listen: Option<String>, default_data_dir: &str) -> anyhow::Result<crate::config::Settings> {
+    pub fn settings_with(
+        &self,
+        listen: Option<String>,
+        default_data_dir: &str,
+    ) -> anyhow::Result<crate::config::Settings> {
         let file = match &self.config {
             Some(p) => crate::config::FileConfig::read(p)?,
             None => crate::config::FileConfig::default(),

@@ -44,11 +44,7 @@ pub fn resolve(
         .or(file.database_url)
         .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("dancu.db").display()));
     let listen = cli_listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".to_string());
-    Settings {
-        database_url,
-        listen,
-        data_dir,
-    }
+    Settings { database_url, listen, data_dir }
 }
 
 /// The settings with any password in the database URL masked, for printing.
@@ -70,11 +66,8 @@ mod tests {
 
     #[test]
     fn flags_override_file_and_defaults() {
-        let file = FileConfig {
-            database_url: None,
-            listen: Some("0.0.0.0:9000".into()),
-            data_dir: Some("/srv/dancu".into()),
-        };
+        let file =
+            FileConfig { database_url: None, listen: Some("0.0.0.0:9000".into()), data_dir: Some("/srv/dancu".into()) };
         let s = resolve(file, None, Some("127.0.0.1:1".into()), None, "./x");
         assert_eq!(s.listen, "127.0.0.1:1");
         assert_eq!(s.database_url, "sqlite:///srv/dancu/dancu.db");

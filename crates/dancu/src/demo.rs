@@ -55,7 +55,10 @@ pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, n
     }
     let running = crate::server::start(db, &s.listen).await?;
     println!("\ndancu demo: http://{}/  (ready after {:.1} s)\n", running.addr, start.elapsed().as_secs_f64());
-    println!("{:<20} {:<22} {:<18} phạm vi / jurisdiction", "vai trò / role", "đăng nhập / login", "mật khẩu / password");
+    println!(
+        "{:<20} {:<22} {:<18} phạm vi / jurisdiction",
+        "vai trò / role", "đăng nhập / login", "mật khẩu / password"
+    );
     for a in &accounts {
         println!("{:<20} {:<22} {:<18} {}", a.role, a.login, a.password, a.jurisdiction_name);
     }

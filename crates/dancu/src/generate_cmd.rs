@@ -39,7 +39,12 @@ impl fmt::Display for GenerateStats {
 const BATCH_PEOPLE: usize = 20_000;
 
 /// Generates from the command-line arguments.
-pub async fn generate(db: &db::Db, args: &ProvinceArgs, clean: bool, truth: Option<&Path>) -> anyhow::Result<GenerateStats> {
+pub async fn generate(
+    db: &db::Db,
+    args: &ProvinceArgs,
+    clean: bool,
+    truth: Option<&Path>,
+) -> anyhow::Result<GenerateStats> {
     let mut opts = GenerateOptions::new(&args.province, args.people, args.seed, kernel::clock::today_vn());
     if clean {
         opts.defects = DefectRates::none();

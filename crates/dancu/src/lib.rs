@@ -14,10 +14,7 @@ pub mod server;
 
 /// Every module's migrations, in foreign-key order.
 pub fn migrations() -> db::MigrationSet {
-    db::MigrationSet::new()
-        .with(audit::MIGRATIONS)
-        .with(registry::MIGRATIONS)
-        .with(identity::MIGRATIONS)
+    db::MigrationSet::new().with(audit::MIGRATIONS).with(registry::MIGRATIONS).with(identity::MIGRATIONS)
 }
 
 /// Opens the database, applies pending migrations and makes sure the admin units are loaded.

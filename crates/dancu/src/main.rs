@@ -28,7 +28,9 @@ async fn main() -> anyhow::Result<()> {
             println!("dancu listening on http://{}", running.addr);
             running.wait().await
         }
-        Command::Demo { place, province, listen, no_serve } => dancu::demo::run(place, province, listen, no_serve).await,
+        Command::Demo { place, province, listen, no_serve } => {
+            dancu::demo::run(place, province, listen, no_serve).await
+        }
         Command::Migrate { place } => {
             let s = place.settings(DATA_DIR)?;
             std::fs::create_dir_all(&s.data_dir)?;

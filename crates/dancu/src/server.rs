@@ -10,11 +10,7 @@ use web::Ctx;
 /// Builds the application over an open database.
 pub fn app(db: db::Db) -> (Router, Ctx) {
     let auth = identity::DbAuthenticator::new(db.clone());
-    let ctx = Ctx {
-        access_log: audit::AccessLog::start(db.clone()),
-        auth: Arc::new(auth),
-        db: db.clone(),
-    };
+    let ctx = Ctx { access_log: audit::AccessLog::start(db.clone()), auth: Arc::new(auth), db: db.clone() };
     let mut doc = utoipa::openapi::OpenApiBuilder::new()
         .info(
             utoipa::openapi::InfoBuilder::new()
@@ -27,11 +23,8 @@ pub fn app(db: db::Db) -> (Router, Ctx) {
     doc.merge(registry::api::ApiDoc::openapi());
     doc.merge(identity::ApiDoc::openapi());
     let hasher = identity::PasswordHasher::default();
-    let routers = vec![
-        registry::api::router(ctx.clone()),
-        registry::pages::router(ctx.clone()),
-        identity::router(db, hasher),
-    ];
+    let routers =
+        vec![registry::api::router(ctx.clone()), registry::pages::router(ctx.clone()), identity::router(db, hasher)];
     (web::assemble(&ctx, routers, doc), ctx)
 }
 
@@ -45,9 +38,8 @@ pub struct Running {
 /// Binds `listen` and serves in the background.
 pub async fn start(db: db::Db, listen: &str) -> anyhow::Result<Running> {
     let (router, ctx) = app(db);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
     let handle = tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

@@ -41,24 +41,16 @@ async fn pages_in_headless_chromium() {
     let t = db::testing::TestDb::sqlite(&common::migrations()).await;
     let w = common::world(t.db().clone(), 2_000, true).await;
     let quality = registry::quality::run(&w.db).await.expect("quality run");
-    println!(
-        "quality run: {} findings over {} persons",
-        quality.findings, quality.persons_checked
-    );
+    println!("quality run: {} findings over {} persons", quality.findings, quality.persons_checked);
 
     // A name prefix that exists in the officer's province: the first two words of a resident's name.
-    let full_name: String = sqlx::query(
-        "SELECT full_name FROM persons WHERE current_commune IS NOT NULL ORDER BY personal_id LIMIT 1",
-    )
-    .fetch_one(w.db.read())
-    .await
-    .expect("a resident")
-    .get(0);
-    let prefix = full_name
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let full_name: String =
+        sqlx::query("SELECT full_name FROM persons WHERE current_commune IS NOT NULL ORDER BY personal_id LIMIT 1")
+            .fetch_one(w.db.read())
+            .await
+            .expect("a resident")
+            .get(0);
+    let prefix = full_name.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
     assert!(!prefix.is_empty(), "resident without a name");
 
     let driver = Driver::start().await.expect("start chromedriver");
@@ -82,50 +74,28 @@ async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::
     let alert = wait_css(c, "[role=alert]").await?;
     let alert_text = alert.text().await?;
     ensure!(!alert_text.trim().is_empty(), "the sign-in error is empty");
-    ensure!(
-        path_of(c).await? == "/login",
-        "a failed sign-in left the login page"
-    );
-    ensure!(
-        !has_session_cookie(c).await?,
-        "a failed sign-in set {SESSION_COOKIE}"
-    );
+    ensure!(path_of(c).await? == "/login", "a failed sign-in left the login page");
+    ensure!(!has_session_cookie(c).await?, "a failed sign-in set {SESSION_COOKIE}");
     save_screenshot(c, &shots, "login-error.png").await?;
 
     // The right password lands on the resident search.
     c.goto(&format!("{base}/login")).await?;
     sign_in(c, "tinh.test", password).await?;
     wait_css(c, "form[role=search] input[name=q]").await?;
-    ensure!(
-        path_of(c).await? == "/persons",
-        "sign-in landed on {} instead of /persons",
-        c.current_url().await?
-    );
-    ensure!(
-        has_session_cookie(c).await?,
-        "sign-in did not set {SESSION_COOKIE}"
-    );
+    ensure!(path_of(c).await? == "/persons", "sign-in landed on {} instead of /persons", c.current_url().await?);
+    ensure!(has_session_cookie(c).await?, "sign-in did not set {SESSION_COOKIE}");
 
     // Search by a name prefix (typed with its diacritics).
-    let q = c
-        .find(Locator::Css("form[role=search] input[name=q]"))
-        .await?;
+    let q = c.find(Locator::Css("form[role=search] input[name=q]")).await?;
     q.clear().await?;
     q.send_keys(prefix).await?;
-    c.find(Locator::Css("form[role=search] button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    c.find(Locator::Css("form[role=search] button[type=submit]")).await?.click().await?;
     wait_css(c, "table#results").await?;
     let rows = c.find_all(Locator::Css("table#results tbody tr")).await?;
     ensure!(!rows.is_empty(), "no result for {prefix:?}");
     let folded_q = kernel::text::fold(prefix);
     for row in &rows {
-        let name = row
-            .find(Locator::Css("td:nth-child(2)"))
-            .await?
-            .text()
-            .await?;
+        let name = row.find(Locator::Css("td:nth-child(2)")).await?.text().await?;
         ensure!(
             kernel::text::fold(&name).starts_with(&folded_q),
             "result {name:?} does not start with {prefix:?} (folded {folded_q:?})"
@@ -142,15 +112,8 @@ async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::
     let pid = wait_css(c, "#pid").await?;
     let pid_text = pid.text().await?;
     let shown_id = pid_text.trim();
-    ensure!(
-        shown_id == clicked_id,
-        "person page shows {pid_text:?}, clicked {clicked_id:?}"
-    );
-    ensure!(
-        path_of(c).await? == format!("/persons/{clicked_id}"),
-        "person page at {}",
-        c.current_url().await?
-    );
+    ensure!(shown_id == clicked_id, "person page shows {pid_text:?}, clicked {clicked_id:?}");
+    ensure!(path_of(c).await? == format!("/persons/{clicked_id}"), "person page at {}", c.current_url().await?);
     save_screenshot(c, &shots, "person.png").await?;
 
     // The quality dashboard, in Vietnamese then English.
@@ -159,19 +122,12 @@ async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::
     let rules = c.find_all(Locator::Css("table#rules tbody tr")).await?;
     ensure!(!rules.is_empty(), "the quality rules table has no rows");
     let h1 = c.find(Locator::Css("main h1")).await?.text().await?;
-    ensure!(
-        h1 == "Chất lượng dữ liệu dân cư",
-        "Vietnamese heading is {h1:?}"
-    );
+    ensure!(h1 == "Chất lượng dữ liệu dân cư", "Vietnamese heading is {h1:?}");
     c.find(Locator::Css("a.lang")).await?.click().await?;
     wait_css(c, "html[lang=en] table#rules").await?;
     let h1 = c.find(Locator::Css("main h1")).await?.text().await?;
     ensure!(h1 == "Population data quality", "English heading is {h1:?}");
-    ensure!(
-        path_of(c).await? == "/quality",
-        "language toggle went to {}",
-        c.current_url().await?
-    );
+    ensure!(path_of(c).await? == "/quality", "language toggle went to {}", c.current_url().await?);
 
     // The whole page in one screenshot: grow the viewport to the document's height.
     let sizes = c
@@ -179,8 +135,7 @@ async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::
         .await?;
     let page_height = sizes[0].as_u64().unwrap_or(900).clamp(600, 4000);
     let frame = sizes[1].as_u64().unwrap_or(0).min(300);
-    c.set_window_size(1280, (page_height + frame) as u32)
-        .await?;
+    c.set_window_size(1280, (page_height + frame) as u32).await?;
     save_screenshot(c, &shots, "quality.png").await
 }
 
@@ -190,14 +145,8 @@ async fn sign_in(c: &Client, login: &str, password: &str) -> anyhow::Result<()> 
     let login_input = wait_css(c, &format!("{form} input[name=login]")).await?;
     login_input.clear().await?;
     login_input.send_keys(login).await?;
-    c.find(Locator::Css(&format!("{form} input[name=password]")))
-        .await?
-        .send_keys(password)
-        .await?;
-    c.find(Locator::Css(&format!("{form} button[type=submit]")))
-        .await?
-        .click()
-        .await?;
+    c.find(Locator::Css(&format!("{form} input[name=password]"))).await?.send_keys(password).await?;
+    c.find(Locator::Css(&format!("{form} button[type=submit]"))).await?.click().await?;
     Ok(())
 }
 
@@ -206,11 +155,7 @@ async fn wait_css(c: &Client, css: &str) -> anyhow::Result<Element> {
     match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
         Ok(e) => Ok(e),
         Err(e) => {
-            let url = c
-                .current_url()
-                .await
-                .map(|u| u.to_string())
-                .unwrap_or_default();
+            let url = c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
             Err(anyhow::Error::new(e).context(format!("waiting for {css:?} on {url}")))
         }
     }
@@ -221,10 +166,7 @@ async fn path_of(c: &Client) -> anyhow::Result<String> {
 }
 
 async fn has_session_cookie(c: &Client) -> anyhow::Result<bool> {
-    Ok(c.get_all_cookies()
-        .await?
-        .iter()
-        .any(|k| k.name() == SESSION_COOKIE && !k.value().is_empty()))
+    Ok(c.get_all_cookies().await?.iter().any(|k| k.name() == SESSION_COOKIE && !k.value().is_empty()))
 }
 
 /// `target/browser-screenshots` (under `CARGO_TARGET_DIR` when set), created if missing.
@@ -254,23 +196,15 @@ struct Driver {
 
 impl Driver {
     async fn start() -> anyhow::Result<Driver> {
-        let bin =
-            std::env::var("DANCU_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let bin = std::env::var("DANCU_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let mut cmd = Command::new(&bin);
-        cmd.arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        cmd.arg(format!("--port={port}")).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         // Its own process group, so the browsers it starts can be stopped with it.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let child = cmd.spawn().with_context(|| format!("cannot start {bin}"))?;
-        let mut driver = Driver {
-            child,
-            port,
-            profile: tempfile::tempdir()?,
-        };
+        let mut driver = Driver { child, port, profile: tempfile::tempdir()? };
         let status_url = format!("http://127.0.0.1:{port}/status");
         let http = reqwest::Client::new();
         let started = Instant::now();
@@ -278,17 +212,8 @@ impl Driver {
             if let Some(status) = driver.child.try_wait()? {
                 bail!("{bin} exited ({status}) before answering on port {port}");
             }
-            let ready = match http
-                .get(&status_url)
-                .timeout(Duration::from_secs(1))
-                .send()
-                .await
-            {
-                Ok(r) => r
-                    .json::<serde_json::Value>()
-                    .await
-                    .map(|v| v["value"]["ready"] == true)
-                    .unwrap_or(false),
+            let ready = match http.get(&status_url).timeout(Duration::from_secs(1)).send().await {
+                Ok(r) => r.json::<serde_json::Value>().await.map(|v| v["value"]["ready"] == true).unwrap_or(false),
                 Err(_) => false,
             };
             if ready {
@@ -296,10 +221,7 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!(
-            "{bin} did not report ready on port {port} after {:.1} s",
-            started.elapsed().as_secs_f64()
-        )
+        bail!("{bin} did not report ready on port {port} after {:.1} s", started.elapsed().as_secs_f64())
     }
 
     /// A new headless Chromium session.
@@ -309,10 +231,7 @@ impl Driver {
         args.push(format!("--user-data-dir={}", self.profile.path().display()));
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "chrome".into());
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({ "binary": binary, "args": args }),
-        );
+        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": binary, "args": args }));
         let client = ClientBuilder::rustls()?
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
@@ -326,10 +245,8 @@ impl Drop for Driver {
     fn drop(&mut self) {
         // The whole process group this test created (chromedriver and any browser left behind).
         #[cfg(unix)]
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.child.id())])
-            .stderr(Stdio::null())
-            .status();
+        let _ =
+            Command::new("kill").args(["-TERM", "--", &format!("-{}", self.child.id())]).stderr(Stdio::null()).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

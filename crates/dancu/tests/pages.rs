@@ -37,20 +37,30 @@ async fn sign_in_search_and_sign_out(db: Db) {
     };
     // Wrong password and unknown login get the same generic answer and no session.
     for login in ["tinh.test", "khong.ton.tai"] {
-        let r = post(vec![("login", login.into()), ("password", "sai-mat-khau-1".into()), ("csrf", csrf.clone())], Some(form_cookie.clone()))
-            .await
-            .unwrap();
+        let r = post(
+            vec![("login", login.into()), ("password", "sai-mat-khau-1".into()), ("csrf", csrf.clone())],
+            Some(form_cookie.clone()),
+        )
+        .await
+        .unwrap();
         assert_eq!(r.status(), 401);
         assert!(cookie_value(&r, "__Host-dancu_session").is_none());
         assert!(r.text().await.unwrap().contains("Tên đăng nhập hoặc mật khẩu không đúng"));
     }
     // Without the form's CSRF cookie the form is refused.
-    let r = post(vec![("login", "tinh.test".into()), ("password", w.password.clone()), ("csrf", csrf.clone())], None).await.unwrap();
+    let r = post(vec![("login", "tinh.test".into()), ("password", w.password.clone()), ("csrf", csrf.clone())], None)
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert!(cookie_value(&r, "__Host-dancu_session").is_none());
     // The right password signs in and follows `next`, but never off-site.
     let r = post(
-        vec![("login", "TINH.test".into()), ("password", w.password.clone()), ("csrf", csrf.clone()), ("next", "//evil.example/".into())],
+        vec![
+            ("login", "TINH.test".into()),
+            ("password", w.password.clone()),
+            ("csrf", csrf.clone()),
+            ("next", "//evil.example/".into()),
+        ],
         Some(form_cookie.clone()),
     )
     .await
@@ -58,7 +68,8 @@ async fn sign_in_search_and_sign_out(db: Db) {
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()[LOCATION], "/persons");
     let session = cookie_value(&r, "__Host-dancu_session").unwrap();
-    let set = r.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
+    let set =
+        r.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
     for attr in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
         assert!(set.contains(attr), "{attr} missing in {set}");
     }
@@ -74,7 +85,10 @@ async fn sign_in_search_and_sign_out(db: Db) {
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()[LOCATION], "/login?next=/persons%3Fq%3Dnguyen");
     // Search and a person page in Vietnamese, then in English.
-    let row = sqlx::query("SELECT personal_id, full_name FROM persons ORDER BY personal_id LIMIT 1").fetch_one(w.db.read()).await.unwrap();
+    let row = sqlx::query("SELECT personal_id, full_name FROM persons ORDER BY personal_id LIMIT 1")
+        .fetch_one(w.db.read())
+        .await
+        .unwrap();
     let (id, name): (String, String) = (row.get(0), row.get(1));
     let folded = kernel::text::fold(&name).replace(' ', "+");
     let html = page(format!("/persons?q={folded}"), true).await.unwrap().text().await.unwrap();

@@ -32,7 +32,8 @@ async fn search_and_read(db: Db) {
         .unwrap();
     let (id, name, year): (String, String, i64) = (row.get(0), row.get(1), row.get(2));
     let prefix = kernel::text::fold(&name.split(' ').take(2).collect::<Vec<_>>().join(" "));
-    let (s, page) = w.get(&w.province_token, &format!("/api/v1/persons?q={}&size=50", prefix.replace(' ', "%20"))).await;
+    let (s, page) =
+        w.get(&w.province_token, &format!("/api/v1/persons?q={}&size=50", prefix.replace(' ', "%20"))).await;
     assert_eq!(s, 200);
     let items = page["items"].as_array().unwrap();
     assert!(!items.is_empty());
@@ -104,7 +105,10 @@ async fn search_and_read(db: Db) {
     w.running.ctx.access_log.flush().await;
     let before = access_count(&w.db, &id).await;
     let log = audit::list_for_subject(&w.db, &id, PageRequest::new(None, Some(50)).unwrap()).await.unwrap();
-    assert!(log.items.iter().any(|e| e.action == "person.read" && e.purpose == "administration" && e.actor_label.contains("tinh.test")));
+    assert!(log
+        .items
+        .iter()
+        .any(|e| e.action == "person.read" && e.purpose == "administration" && e.actor_label.contains("tinh.test")));
     assert!(log.items.iter().any(|e| e.action == "person.search"));
     let (s, e) = w.get(&w.province_token, &format!("/api/v1/persons/{id}?purpose=curiosity")).await;
     assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")));
@@ -153,12 +157,13 @@ async fn jurisdiction_is_enforced(db: Db) {
     assert_eq!((s, e["error"]["code"].as_str()), (403, Some("out_of_jurisdiction")));
     // Nothing was logged for the refused reads.
     w.running.ctx.access_log.flush().await;
-    let logged: i64 = sqlx::query("SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND actor_label LIKE '%xa.test%'")
-        .bind(&outside)
-        .fetch_one(w.db.read())
-        .await
-        .unwrap()
-        .get(0);
+    let logged: i64 =
+        sqlx::query("SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND actor_label LIKE '%xa.test%'")
+            .bind(&outside)
+            .fetch_one(w.db.read())
+            .await
+            .unwrap()
+            .get(0);
     assert_eq!(logged, 0);
 }
 
@@ -168,21 +173,32 @@ async fn corrections_keep_history(db: Db) {
     let (_, before) = w.get(&w.commune_token, &format!("/api/v1/persons/{inside}")).await;
     let old_hometown = before["hometown"].clone();
     let path = format!("/api/v1/persons/{inside}");
-    let change = |version: i64, hometown: &str, reason: &str| {
-        json!({"changes": {"hometown": hometown, "ethnicity": "02"}, "reason": reason, "version": version})
-    };
+    let change = |version: i64, hometown: &str, reason: &str| json!({"changes": {"hometown": hometown, "ethnicity": "02"}, "reason": reason, "version": version});
     // Refusals change nothing.
     for (body, status, code) in [
         (change(1, "Xã Mỹ Lâm, Tỉnh Tuyên Quang", "x"), 400, "invalid_input"),
-        (json!({"changes": {"ethnicity": "99"}, "reason": "sửa theo giấy khai sinh", "version": 1}), 400, "invalid_input"),
-        (json!({"changes": {"status": "deceased"}, "reason": "sửa theo giấy khai sinh", "version": 1}), 400, "invalid_input"),
+        (
+            json!({"changes": {"ethnicity": "99"}, "reason": "sửa theo giấy khai sinh", "version": 1}),
+            400,
+            "invalid_input",
+        ),
+        (
+            json!({"changes": {"status": "deceased"}, "reason": "sửa theo giấy khai sinh", "version": 1}),
+            400,
+            "invalid_input",
+        ),
         (change(7, "Xã Mỹ Lâm, Tỉnh Tuyên Quang", "sửa theo giấy khai sinh"), 409, "conflict"),
     ] {
         let (s, e) = w.send(Method::PATCH, &w.commune_token, &path, body).await;
         assert_eq!((s, e["error"]["code"].as_str()), (status, Some(code)), "{e}");
     }
     let (s, _) = w
-        .send(Method::PATCH, &w.commune_token, &format!("/api/v1/persons/{outside}"), change(1, "Xã A", "sửa theo giấy khai sinh"))
+        .send(
+            Method::PATCH,
+            &w.commune_token,
+            &format!("/api/v1/persons/{outside}"),
+            change(1, "Xã A", "sửa theo giấy khai sinh"),
+        )
         .await;
     assert_eq!(s, 404);
     let (_, same) = w.get(&w.commune_token, &path).await;
@@ -190,7 +206,12 @@ async fn corrections_keep_history(db: Db) {
 
     // A valid correction.
     let (s, r) = w
-        .send(Method::PATCH, &w.commune_token, &path, change(1, "Xã  Mỹ Lâm,  Tỉnh Tuyên Quang", "sửa theo giấy khai sinh"))
+        .send(
+            Method::PATCH,
+            &w.commune_token,
+            &path,
+            change(1, "Xã  Mỹ Lâm,  Tỉnh Tuyên Quang", "sửa theo giấy khai sinh"),
+        )
         .await;
     assert_eq!((s, r["version"].as_i64()), (200, Some(2)), "{r}");
     let (_, after) = w.get(&w.commune_token, &path).await;
@@ -211,15 +232,36 @@ async fn corrections_keep_history(db: Db) {
     // Death registration.
     let death = format!("{path}/death");
     let tomorrow = kernel::clock::today_vn().succ_opt().unwrap();
-    let (s, e) = w.send(Method::POST, &w.commune_token, &death, json!({"death_date": tomorrow.to_string(), "reason": "giấy báo tử"})).await;
+    let (s, e) = w
+        .send(
+            Method::POST,
+            &w.commune_token,
+            &death,
+            json!({"death_date": tomorrow.to_string(), "reason": "giấy báo tử"}),
+        )
+        .await;
     assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_date")));
-    let (s, _) = w.send(Method::POST, &w.commune_token, &death, json!({"death_date": yesterday.to_string(), "reason": "giấy báo tử"})).await;
+    let (s, _) = w
+        .send(
+            Method::POST,
+            &w.commune_token,
+            &death,
+            json!({"death_date": yesterday.to_string(), "reason": "giấy báo tử"}),
+        )
+        .await;
     assert_eq!(s, 200);
     let (_, dead) = w.get(&w.commune_token, &path).await;
     assert_eq!(dead["status"], "deceased");
     let (_, cards) = w.get(&w.commune_token, &format!("{path}/cards")).await;
     assert!(cards.as_array().unwrap().iter().all(|c| c["status"] != "valid"));
-    let (s, _) = w.send(Method::POST, &w.commune_token, &death, json!({"death_date": yesterday.to_string(), "reason": "giấy báo tử"})).await;
+    let (s, _) = w
+        .send(
+            Method::POST,
+            &w.commune_token,
+            &death,
+            json!({"death_date": yesterday.to_string(), "reason": "giấy báo tử"}),
+        )
+        .await;
     assert_eq!(s, 409);
 }
 
@@ -227,11 +269,8 @@ async fn tokens_metrics_and_openapi(db: Db) {
     let w = world(db, 500, false).await;
     let (inside, _) = w.inside_and_outside().await;
     // A revoked token is refused.
-    let account: String = sqlx::query("SELECT id FROM accounts WHERE login = 'xa.test'")
-        .fetch_one(w.db.read())
-        .await
-        .unwrap()
-        .get(0);
+    let account: String =
+        sqlx::query("SELECT id FROM accounts WHERE login = 'xa.test'").fetch_one(w.db.read()).await.unwrap().get(0);
     let (fresh_id, fresh) = identity::issue_token(&w.db, &account, "short-lived").await.unwrap();
     assert!(identity::revoke_token(&w.db, &fresh_id).await.unwrap());
     assert!(!identity::revoke_token(&w.db, &fresh_id).await.unwrap());
@@ -252,7 +291,13 @@ async fn tokens_metrics_and_openapi(db: Db) {
     let (s, doc) = w.get("", "/api/openapi.json").await;
     assert_eq!(s, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for p in ["/api/v1/persons", "/api/v1/persons/{id}", "/api/v1/households/{id}", "/api/v1/admin-units/convert", "/api/v1/me"] {
+    for p in [
+        "/api/v1/persons",
+        "/api/v1/persons/{id}",
+        "/api/v1/households/{id}",
+        "/api/v1/admin-units/convert",
+        "/api/v1/me",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "missing {p}");
     }
     // Admin units are public reference data.

@@ -52,7 +52,9 @@ async fn quality_rules_find_injected_defects(db: Db) {
         e.0 += 1;
         e.1 += usize::from(hit);
     }
-    for kind in ["missing_hometown", "duplicate_person", "deceased_still_living", "expired_card_still_valid", "name_typo"] {
+    for kind in
+        ["missing_hometown", "duplicate_person", "deceased_still_living", "expired_card_still_valid", "name_typo"]
+    {
         let (n, hit) = per_kind.get(kind).copied().unwrap_or_default();
         assert!(n > 0, "generator injected no {kind}");
         // Every structural defect is found; typos that happen to spell another valid syllable
@@ -61,7 +63,8 @@ async fn quality_rules_find_injected_defects(db: Db) {
         assert!(hit >= needed, "{kind}: found {hit} of {n}");
     }
     // Per-commune counts add up to the per-rule counts of the whole province.
-    let report = registry::quality::report(&db, &web::Jurisdiction::Province("08".into()), None).await.unwrap().unwrap();
+    let report =
+        registry::quality::report(&db, &web::Jurisdiction::Province("08".into()), None).await.unwrap().unwrap();
     let total: i64 = report.rules.iter().map(|r| r.count).sum();
     assert_eq!(total as usize, found.len());
     let first = &report.by_commune[0];
@@ -72,9 +75,13 @@ async fn quality_rules_find_injected_defects(db: Db) {
     assert_eq!(one.rules.iter().map(|r| r.count).sum::<i64>(), first.findings);
     // A commune officer sees only their commune.
     let other = report.by_commune.iter().find(|c| c.commune_code != first.commune_code).unwrap();
-    let err = registry::quality::report(&db, &web::Jurisdiction::Commune(first.commune_code.clone()), Some(&other.commune_code))
-        .await
-        .unwrap_err();
+    let err = registry::quality::report(
+        &db,
+        &web::Jurisdiction::Commune(first.commune_code.clone()),
+        Some(&other.commune_code),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code, kernel::ErrorCode::OutOfJurisdiction);
 }
 
@@ -84,15 +91,21 @@ async fn clean_data_passes_the_rules(db: Db) {
     opts.defects = registry::generate::DefectRates::none();
     dancu::generate_cmd::generate_into(&db, opts, None, false).await.unwrap();
     registry::quality::run(&db).await.unwrap();
-    let rows = sqlx::query("SELECT rule, COUNT(*) FROM quality_findings GROUP BY rule")
-        .fetch_all(db.read())
-        .await
-        .unwrap();
+    let rows =
+        sqlx::query("SELECT rule, COUNT(*) FROM quality_findings GROUP BY rule").fetch_all(db.read()).await.unwrap();
     let counts: HashMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     for rule in [
-        "id_birth_place_code", "id_gender_digit", "id_century_digit", "id_birth_year", "missing_hometown",
-        "missing_ethnicity", "missing_gender", "death_not_applied", "card_expired_still_valid",
-        "deceased_with_valid_card", "name_malformed",
+        "id_birth_place_code",
+        "id_gender_digit",
+        "id_century_digit",
+        "id_birth_year",
+        "missing_hometown",
+        "missing_ethnicity",
+        "missing_gender",
+        "death_not_applied",
+        "card_expired_still_valid",
+        "deceased_with_valid_card",
+        "name_malformed",
     ] {
         assert_eq!(counts.get(rule).copied().unwrap_or(0), 0, "{rule} on clean data: {counts:?}");
     }
@@ -173,5 +186,11 @@ async fn schemas_match_across_backends() {
     .map(|r| (r.get(0), r.get(1)))
     .collect();
     assert!(lite.len() > 50, "{lite:?}");
-    assert_eq!(lite, postgres, "sqlite-only: {:?}, postgres-only: {:?}", lite.difference(&postgres), postgres.difference(&lite));
+    assert_eq!(
+        lite,
+        postgres,
+        "sqlite-only: {:?}, postgres-only: {:?}",
+        lite.difference(&postgres),
+        postgres.difference(&lite)
+    );
 }

@@ -4,8 +4,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::ConnectOptions;
 use sqlx::pool::PoolOptions;
+use sqlx::ConnectOptions;
 use sqlx::{Any, AnyPool, Executor};
 
 /// Which database engine a [`Db`] talks to.
@@ -23,11 +23,7 @@ pub enum DbError {
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error("migration {module}/{version} failed: {source}")]
-    Migration {
-        module: String,
-        version: i64,
-        source: sqlx::Error,
-    },
+    Migration { module: String, version: i64, source: sqlx::Error },
 }
 
 /// A cheap-to-clone handle to the database.
@@ -49,36 +45,19 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         if url.starts_with("sqlite:") {
-            let url = if url.contains('?') {
-                url.to_string()
-            } else {
-                format!("{url}?mode=rwc")
-            };
-            let readers = std::thread::available_parallelism()
-                .map(|n| n.get() as u32 * 2)
-                .unwrap_or(4)
-                .max(4);
+            let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
+            let readers = std::thread::available_parallelism().map(|n| n.get() as u32 * 2).unwrap_or(4).max(4);
             let opts = quiet(&url)?;
             let write = sqlite_pool(1).connect_with(opts.clone()).await?;
             let read = sqlite_pool(readers).connect_with(opts).await?;
-            Ok(Db {
-                backend: Backend::Sqlite,
-                url,
-                read,
-                write,
-            })
+            Ok(Db { backend: Backend::Sqlite, url, read, write })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(quiet(url)?)
                 .await?;
-            Ok(Db {
-                backend: Backend::Postgres,
-                url: url.to_string(),
-                read: pool.clone(),
-                write: pool,
-            })
+            Ok(Db { backend: Backend::Postgres, url: url.to_string(), read: pool.clone(), write: pool })
         } else {
             Err(DbError::UnsupportedUrl(url.to_string()))
         }

@@ -47,13 +47,12 @@ impl MigrationSet {
     /// Applies every migration not yet recorded; returns how many were applied.
     pub async fn run(&self, db: &Db) -> Result<usize, DbError> {
         db.write().execute(CREATE_TRACKING).await?;
-        let applied: Vec<(String, i64)> =
-            sqlx::query("SELECT module, version FROM schema_migrations")
-                .fetch_all(db.write())
-                .await?
-                .iter()
-                .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
-                .collect();
+        let applied: Vec<(String, i64)> = sqlx::query("SELECT module, version FROM schema_migrations")
+            .fetch_all(db.write())
+            .await?
+            .iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+            .collect();
         let mut count = 0;
         for m in &self.items {
             if applied.iter().any(|(module, v)| module == m.module && *v == m.version) {
@@ -63,23 +62,17 @@ impl MigrationSet {
                 Backend::Sqlite => m.sqlite,
                 Backend::Postgres => m.postgres,
             };
-            let wrap = |source| DbError::Migration {
-                module: m.module.to_string(),
-                version: m.version,
-                source,
-            };
+            let wrap = |source| DbError::Migration { module: m.module.to_string(), version: m.version, source };
             let mut tx = db.begin().await?;
             tx.execute(sql).await.map_err(wrap)?;
-            sqlx::query(
-                "INSERT INTO schema_migrations (module, version, name, applied_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(m.module)
-            .bind(m.version)
-            .bind(m.name)
-            .bind(kernel::clock::now_ms())
-            .execute(&mut *tx)
-            .await
-            .map_err(wrap)?;
+            sqlx::query("INSERT INTO schema_migrations (module, version, name, applied_at) VALUES ($1, $2, $3, $4)")
+                .bind(m.module)
+                .bind(m.version)
+                .bind(m.name)
+                .bind(kernel::clock::now_ms())
+                .execute(&mut *tx)
+                .await
+                .map_err(wrap)?;
             tx.commit().await?;
             tracing::info!(module = m.module, version = m.version, name = m.name, "migration applied");
             count += 1;

@@ -26,11 +26,7 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let db = Db::connect(&url).await.expect("open sqlite");
         migrations.run(&db).await.expect("migrate sqlite");
-        TestDb {
-            db,
-            _dir: Some(dir),
-            pg_schema: None,
-        }
+        TestDb { db, _dir: Some(dir), pg_schema: None }
     }
 
     /// A new schema in the PostgreSQL database named by `DANCU_TEST_DATABASE_URL`, migrated; `None`
@@ -42,20 +38,13 @@ impl TestDb {
         };
         let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
         let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect postgres");
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&mut admin)
-            .await
-            .expect("create schema");
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create schema");
         admin.close().await.ok();
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
         let db = Db::connect(&url).await.expect("open postgres");
         migrations.run(&db).await.expect("migrate postgres");
-        Some(TestDb {
-            db,
-            _dir: None,
-            pg_schema: Some((base, schema)),
-        })
+        Some(TestDb { db, _dir: None, pg_schema: Some((base, schema)) })
     }
 
     pub fn db(&self) -> &Db {
@@ -68,15 +57,10 @@ impl Drop for TestDb {
         if let Some((base, schema)) = self.pg_schema.take() {
             // Dropping runs on its own thread and runtime: Drop cannot await.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async {
                     if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
-                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                            .execute(&mut c)
-                            .await;
+                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut c).await;
                     }
                 });
             })

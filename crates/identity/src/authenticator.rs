@@ -28,10 +28,7 @@ pub struct DbAuthenticator {
 
 impl DbAuthenticator {
     pub fn new(db: Db) -> Self {
-        Self {
-            db,
-            cache: Arc::new(RwLock::new(HashMap::new())),
-        }
+        Self { db, cache: Arc::new(RwLock::new(HashMap::new())) }
     }
 
     /// Revokes a token and forgets any cached resolution of it.

@@ -25,14 +25,13 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// A hash that verifies no password, used so unknown logins cost as much as known ones.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0aUW2Rk+Qdd8zPGJ2bL2Ea4xgsNx4UwUx5oW7HI6X0A";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0aUW2Rk+Qdd8zPGJ2bL2Ea4xgsNx4UwUx5oW7HI6X0A";
 
 impl PasswordHasher {
     /// At most `concurrency` hashes run at once (default: number of cores).
     pub fn new(concurrency: usize) -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-        }
+        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))) }
     }
 
     /// Hashes a new password into a PHC string.
@@ -69,9 +68,7 @@ impl PasswordHasher {
         f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
         let _permit = self.permits.acquire().await.map_err(|_| AppError::internal("hasher closed"))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|_| AppError::internal("hashing task failed"))?
+        tokio::task::spawn_blocking(f).await.map_err(|_| AppError::internal("hashing task failed"))?
     }
 }
 

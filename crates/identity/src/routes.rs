@@ -109,9 +109,7 @@ async fn login_submit(
         && found.as_ref().map(|(a, _, _)| a.status == "active").unwrap_or(false);
     if let Some((account, _, _)) = &found {
         if !locked {
-            crate::accounts::record_login_result(&st.db, &account.id, ok)
-                .await
-                .map_err(|e| PageError::new(e, lang))?;
+            crate::accounts::record_login_result(&st.db, &account.id, ok).await.map_err(|e| PageError::new(e, lang))?;
         }
     }
     let Some((account, _, _)) = found.filter(|_| ok) else {
@@ -123,9 +121,8 @@ async fn login_submit(
         return Ok(login_form(lang, next, f.login, Some(msg.to_string()), StatusCode::UNAUTHORIZED));
     };
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-    let (secret, _csrf) = crate::sessions::create_session(&st.db, &account.id, ua)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
+    let (secret, _csrf) =
+        crate::sessions::create_session(&st.db, &account.id, ua).await.map_err(|e| PageError::new(e, lang))?;
     tracing::info!(account = %account.id, "signed in");
     let mut resp = Redirect::to(&next).into_response();
     let h = resp.headers_mut();
@@ -137,7 +134,9 @@ async fn login_submit(
     );
     h.append(
         SET_COOKIE,
-        format!("{LOGIN_CSRF_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0").parse().expect("valid header"),
+        format!("{LOGIN_CSRF_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+            .parse()
+            .expect("valid header"),
     );
     Ok(resp)
 }
@@ -154,11 +153,7 @@ async fn logout(
     headers: HeaderMap,
     Form(f): Form<LogoutForm>,
 ) -> Result<Response, PageError> {
-    let valid = user
-        .as_ref()
-        .and_then(|u| u.csrf.as_deref())
-        .map(|t| constant_time_eq(t, &f.csrf))
-        .unwrap_or(false);
+    let valid = user.as_ref().and_then(|u| u.csrf.as_deref()).map(|t| constant_time_eq(t, &f.csrf)).unwrap_or(false);
     if !valid {
         return Err(PageError::new(AppError::new(ErrorCode::CsrfFailed, "sign-out token mismatch"), lang));
     }

@@ -123,10 +123,7 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self {
-            code,
-            detail: detail.into(),
-        }
+        Self { code, detail: detail.into() }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

@@ -23,10 +23,7 @@ impl PageRequest {
             return Err(AppError::new(ErrorCode::BadPagination, "page starts at 1"));
         }
         if size == 0 || size > MAX_PAGE_SIZE {
-            return Err(AppError::new(
-                ErrorCode::BadPagination,
-                format!("size must be between 1 and {MAX_PAGE_SIZE}"),
-            ));
+            return Err(AppError::new(ErrorCode::BadPagination, format!("size must be between 1 and {MAX_PAGE_SIZE}")));
         }
         Ok(Self { page, size })
     }
@@ -56,12 +53,7 @@ impl<T> Page<T> {
     pub fn from_probe(mut rows: Vec<T>, req: PageRequest) -> Self {
         let has_next = rows.len() > req.size as usize;
         rows.truncate(req.size as usize);
-        Page {
-            items: rows,
-            page: req.page,
-            size: req.size,
-            has_next,
-        }
+        Page { items: rows, page: req.page, size: req.size, has_next }
     }
 }
 

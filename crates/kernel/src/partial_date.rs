@@ -64,9 +64,9 @@ impl PartialDate {
         match parts.as_slice() {
             [y] if y.len() == 4 => Self::year(n(y)? as i32),
             [m, y] if y.len() == 4 => Self::year_month(n(y)? as i32, n(m)?),
-            [d, m, y] if y.len() == 4 => NaiveDate::from_ymd_opt(n(y)? as i32, n(m)?, n(d)?)
-                .map(PartialDate::Full)
-                .ok_or_else(bad),
+            [d, m, y] if y.len() == 4 => {
+                NaiveDate::from_ymd_opt(n(y)? as i32, n(m)?, n(d)?).map(PartialDate::Full).ok_or_else(bad)
+            }
             _ => Err(bad()),
         }
     }

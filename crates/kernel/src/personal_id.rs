@@ -14,11 +14,10 @@ use crate::gender::Gender;
 
 /// Legacy (63-province) codes zero-padded to three digits. They never change when provinces merge.
 pub const LEGACY_PROVINCE_CODES: [&str; 63] = [
-    "001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020", "022",
-    "024", "025", "026", "027", "030", "031", "033", "034", "035", "036", "037", "038", "040", "042",
-    "044", "045", "046", "048", "049", "051", "052", "054", "056", "058", "060", "062", "064", "066",
-    "067", "068", "070", "072", "074", "075", "077", "079", "080", "082", "083", "084", "086", "087",
-    "089", "091", "092", "093", "094", "095", "096",
+    "001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020", "022", "024", "025",
+    "026", "027", "030", "031", "033", "034", "035", "036", "037", "038", "040", "042", "044", "045", "046", "048",
+    "049", "051", "052", "054", "056", "058", "060", "062", "064", "066", "067", "068", "070", "072", "074", "075",
+    "077", "079", "080", "082", "083", "084", "086", "087", "089", "091", "092", "093", "094", "095", "096",
 ];
 
 /// A syntactically valid personal identification number.
@@ -47,21 +46,14 @@ impl PersonalId {
         if t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()) {
             Ok(PersonalId(t.to_string()))
         } else {
-            Err(AppError::new(
-                ErrorCode::InvalidPersonalId,
-                "personal id must be exactly 12 digits",
-            ))
+            Err(AppError::new(ErrorCode::InvalidPersonalId, "personal id must be exactly 12 digits"))
         }
     }
 
     /// Builds the id of a person from its parts; `serial` is the last six digits.
     pub fn compose(birth_place_code: &str, gender: Gender, birth_year: i32, serial: u32) -> Self {
         let digit = century_gender_digit(gender, birth_year);
-        PersonalId(format!(
-            "{birth_place_code:0>3}{digit}{:02}{:06}",
-            birth_year.rem_euclid(100),
-            serial % 1_000_000
-        ))
+        PersonalId(format!("{birth_place_code:0>3}{digit}{:02}{:06}", birth_year.rem_euclid(100), serial % 1_000_000))
     }
 
     pub fn as_str(&self) -> &str {
@@ -180,15 +172,9 @@ mod tests {
             id.soft_checks(Some(Gender::Male), Some(1903)),
             vec![IdWarning::GenderDigitMismatch, IdWarning::CenturyMismatch]
         );
-        assert_eq!(
-            id.soft_checks(None, Some(2004)),
-            vec![IdWarning::BirthYearMismatch]
-        );
+        assert_eq!(id.soft_checks(None, Some(2004)), vec![IdWarning::BirthYearMismatch]);
         let foreign_born = PersonalId::parse("704003012345").unwrap();
-        assert_eq!(
-            foreign_born.soft_checks(None, None),
-            vec![IdWarning::UnknownBirthPlaceCode]
-        );
+        assert_eq!(foreign_born.soft_checks(None, None), vec![IdWarning::UnknownBirthPlaceCode]);
     }
 
     #[test]

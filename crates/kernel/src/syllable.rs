@@ -15,8 +15,8 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Initial consonants, including the empty onset.
 const ONSETS: &[&str] = &[
-    "", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh",
-    "nh", "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x",
+    "", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh", "nh", "p", "ph", "qu",
+    "r", "s", "t", "th", "tr", "v", "x",
 ];
 
 /// Every toneless rhyme that follows an onset other than `qu` (or no onset), spelled as written.
@@ -131,17 +131,12 @@ fn spell(word: &str) -> Option<Spelled> {
     if letters.is_empty() {
         return None;
     }
-    Some(Spelled {
-        letters: letters.into_iter().collect(),
-        tone,
-    })
+    Some(Spelled { letters: letters.into_iter().collect(), tone })
 }
 
 /// Rhymes that open with the o/u glide; `c` never precedes them (the spelling is `qu`).
 fn has_medial(rhyme: &str) -> bool {
-    ["oa", "oă", "oe", "uê", "uâ", "uơ", "uy"]
-        .iter()
-        .any(|m| rhyme.starts_with(m))
+    ["oa", "oă", "oe", "uê", "uâ", "uơ", "uy"].iter().any(|m| rhyme.starts_with(m))
 }
 
 /// Whether `rhyme` is a rhyme of the language and may be written after `onset`.
@@ -197,17 +192,13 @@ fn tone_positions(rhyme: &[char]) -> Vec<usize> {
 /// Whether the tone (with its position relative to the rhyme; `None` when it sits on the onset)
 /// is allowed on `rhyme`.
 fn tone_fits(rhyme: &str, tone: Option<(Tone, Option<usize>)>) -> bool {
-    let stop = rhyme.ends_with('c')
-        || rhyme.ends_with("ch")
-        || rhyme.ends_with('p')
-        || rhyme.ends_with('t');
+    let stop = rhyme.ends_with('c') || rhyme.ends_with("ch") || rhyme.ends_with('p') || rhyme.ends_with('t');
     match tone {
         None => !stop,
         Some((_, None)) => false,
         Some((tone, Some(at))) => {
             let letters: Vec<char> = rhyme.chars().collect();
-            (!stop || matches!(tone, Tone::Acute | Tone::DotBelow))
-                && tone_positions(&letters).contains(&at)
+            (!stop || matches!(tone, Tone::Acute | Tone::DotBelow)) && tone_positions(&letters).contains(&at)
         }
     }
 }
@@ -235,10 +226,7 @@ pub fn is_syllable(word: &str) -> bool {
 /// The name is split on white space; a hyphenated word ("Ê-đê") is malformed when any of its parts
 /// is. Words are returned as written, in order, so the finding can point at them.
 pub fn malformed_words(name: &str) -> Vec<String> {
-    name.split_whitespace()
-        .filter(|word| !word.split('-').all(is_syllable))
-        .map(str::to_owned)
-        .collect()
+    name.split_whitespace().filter(|word| !word.split('-').all(is_syllable)).map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -630,21 +618,10 @@ mod tests {
 
     #[test]
     fn tone_mark_sits_on_the_main_vowel() {
-        for word in [
-            "Hoà", "Hòa", "Thuý", "Thúy", "Mùa", "Ngoài", "Giàu", "Quý", "Hướng",
-        ] {
+        for word in ["Hoà", "Hòa", "Thuý", "Thúy", "Mùa", "Ngoài", "Giàu", "Quý", "Hướng"] {
             assert!(is_syllable(word), "{word}");
         }
-        for word in [
-            "Tòan",
-            "Qúy",
-            "Gìa",
-            "Mưà",
-            "Ngòai",
-            "Hưóng",
-            "Nguỹên",
-            "Hủynh",
-        ] {
+        for word in ["Tòan", "Qúy", "Gìa", "Mưà", "Ngòai", "Hưóng", "Nguỹên", "Hủynh"] {
             assert!(!is_syllable(word), "{word}");
         }
     }
@@ -658,18 +635,7 @@ mod tests {
 
     #[test]
     fn non_letters_are_not_syllables() {
-        for word in [
-            "",
-            " ",
-            "-",
-            "1",
-            "An1",
-            "An.",
-            "Văn!",
-            "Nguyễn Văn",
-            "Thị-",
-            "O'Neil",
-        ] {
+        for word in ["", " ", "-", "1", "An1", "An.", "Văn!", "Nguyễn Văn", "Thị-", "O'Neil"] {
             assert!(!is_syllable(word), "{word:?}");
         }
         assert!(!is_syllable("\u{0301}"));

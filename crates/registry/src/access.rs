@@ -3,7 +3,7 @@
 
 use audit::{AccessEntry, Purpose};
 use kernel::{AppError, ErrorCode, Page, PageRequest, PersonalId};
-use web::{CurrentUser, Ctx};
+use web::{Ctx, CurrentUser};
 
 use crate::history::{self, PersonEvent};
 use crate::queries::cards::{self, CardView};
@@ -24,10 +24,16 @@ pub struct OfficerReads<'a> {
 
 impl<'a> OfficerReads<'a> {
     /// Validates the purpose code (default [`DEFAULT_PURPOSE`]).
-    pub fn new(ctx: &'a Ctx, user: &'a CurrentUser, purpose: Option<&str>, channel: &'static str) -> Result<Self, AppError> {
+    pub fn new(
+        ctx: &'a Ctx,
+        user: &'a CurrentUser,
+        purpose: Option<&str>,
+        channel: &'static str,
+    ) -> Result<Self, AppError> {
         let code = purpose.filter(|p| !p.is_empty()).unwrap_or(DEFAULT_PURPOSE);
-        let purpose = Purpose::find(code)
-            .ok_or_else(|| AppError::invalid(format!("unknown purpose {code:?}; see the purposes list in the API docs")))?;
+        let purpose = Purpose::find(code).ok_or_else(|| {
+            AppError::invalid(format!("unknown purpose {code:?}; see the purposes list in the API docs"))
+        })?;
         Ok(Self { ctx, user, purpose, channel })
     }
 

@@ -13,7 +13,9 @@ use futures::TryStreamExt;
 use kernel::{AppError, ErrorCode, PartialDate, PersonalId};
 
 use crate::admin_units::AdminUnits;
-use crate::model::{Batch, Card, CardKind, CardStatus, CivilDeath, Household, Person, PersonStatus, Residence, ResidenceKind};
+use crate::model::{
+    Batch, Card, CardKind, CardStatus, CivilDeath, Household, Person, PersonStatus, Residence, ResidenceKind,
+};
 
 /// The files, in load order.
 pub const FILES: [&str; 5] = ["households.csv", "persons.csv", "residences.csv", "cards.csv", "civil_deaths.csv"];
@@ -30,11 +32,11 @@ fn csv_err(file: &str, e: impl std::fmt::Display) -> AppError {
 pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppError> {
     std::fs::create_dir_all(dir).map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
     let mut n = 0u64;
-    let open = |f: &str| {
-        csv::Writer::from_path(dir.join(f)).map_err(|e| AppError::internal(format!("cannot write {f}: {e}")))
-    };
+    let open =
+        |f: &str| csv::Writer::from_path(dir.join(f)).map_err(|e| AppError::internal(format!("cannot write {f}: {e}")));
     let mut w = open(FILES[0])?;
-    let mut rows = sqlx::query("SELECT id, head_id, commune_code, address FROM households ORDER BY id").fetch(db.read());
+    let mut rows =
+        sqlx::query("SELECT id, head_id, commune_code, address FROM households ORDER BY id").fetch(db.read());
     while let Some(r) = rows.try_next().await.map_err(db::internal)? {
         w.serialize(Household { id: r.get(0), head_id: r.get(1), commune_code: r.get(2), address: r.get(3) })
             .map_err(|e| csv_err(FILES[0], e))?;
@@ -100,9 +102,10 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
     w.flush().map_err(|e| csv_err(FILES[2], e))?;
     tick(n);
     let mut w = open(FILES[3])?;
-    let mut rows =
-        sqlx::query("SELECT id, personal_id, kind, issue_date, expiry_date, issuer, status FROM identity_cards ORDER BY id")
-            .fetch(db.read());
+    let mut rows = sqlx::query(
+        "SELECT id, personal_id, kind, issue_date, expiry_date, issuer, status FROM identity_cards ORDER BY id",
+    )
+    .fetch(db.read());
     while let Some(r) = rows.try_next().await.map_err(db::internal)? {
         let c = Card {
             id: r.get(0),
@@ -118,7 +121,8 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
     }
     w.flush().map_err(|e| csv_err(FILES[3], e))?;
     let mut w = open(FILES[4])?;
-    let mut rows = sqlx::query("SELECT personal_id, death_date FROM civil_deaths ORDER BY personal_id").fetch(db.read());
+    let mut rows =
+        sqlx::query("SELECT personal_id, death_date FROM civil_deaths ORDER BY personal_id").fetch(db.read());
     while let Some(r) = rows.try_next().await.map_err(db::internal)? {
         let d = CivilDeath { personal_id: r.get(0), death_date: date(r.get(1)).unwrap_or_default() };
         w.serialize(d).map_err(|e| csv_err(FILES[4], e))?;
@@ -186,7 +190,9 @@ pub async fn import(db: &Db, dir: &Path) -> Result<usize, AppError> {
     let batch = read_dir(dir)?;
     let rows = batch.rows();
     crate::load::write_batch(db, &batch).await.map_err(|e| match e.code {
-        ErrorCode::InvalidInput => AppError::new(ErrorCode::Conflict, format!("import rejected, nothing loaded: {}", e.detail)),
+        ErrorCode::InvalidInput => {
+            AppError::new(ErrorCode::Conflict, format!("import rejected, nothing loaded: {}", e.detail))
+        }
         _ => e,
     })?;
     Ok(rows)

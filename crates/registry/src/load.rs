@@ -18,9 +18,30 @@ struct TableRows {
 
 const HOUSEHOLD_COLUMNS: &[&str] = &["id", "head_id", "commune_code", "address", "created_at"];
 const PERSON_COLUMNS: &[&str] = &[
-    "personal_id", "full_name", "name_folded", "gender", "birth_date", "birth_year", "birth_place", "hometown",
-    "ethnicity", "religion", "nationality", "old_id", "status", "death_date", "father_id", "mother_id", "spouse_id",
-    "household_id", "relationship", "current_commune", "current_address", "created_at", "updated_at", "version",
+    "personal_id",
+    "full_name",
+    "name_folded",
+    "gender",
+    "birth_date",
+    "birth_year",
+    "birth_place",
+    "hometown",
+    "ethnicity",
+    "religion",
+    "nationality",
+    "old_id",
+    "status",
+    "death_date",
+    "father_id",
+    "mother_id",
+    "spouse_id",
+    "household_id",
+    "relationship",
+    "current_commune",
+    "current_address",
+    "created_at",
+    "updated_at",
+    "version",
 ];
 const RESIDENCE_COLUMNS: &[&str] =
     &["id", "personal_id", "kind", "commune_code", "address", "start_date", "end_date", "expiry_date", "created_at"];
@@ -110,11 +131,31 @@ fn death_row(d: &CivilDeath, now: i64) -> Vec<Arg> {
 
 fn tables(batch: &Batch, now: i64) -> Vec<TableRows> {
     vec![
-        TableRows { name: "households", columns: HOUSEHOLD_COLUMNS, rows: batch.households.iter().map(|h| household_row(h, now)).collect() },
-        TableRows { name: "persons", columns: PERSON_COLUMNS, rows: batch.persons.iter().map(|p| person_row(p, now)).collect() },
-        TableRows { name: "residences", columns: RESIDENCE_COLUMNS, rows: batch.residences.iter().map(|r| residence_row(r, now)).collect() },
-        TableRows { name: "identity_cards", columns: CARD_COLUMNS, rows: batch.cards.iter().map(|c| card_row(c, now)).collect() },
-        TableRows { name: "civil_deaths", columns: DEATH_COLUMNS, rows: batch.civil_deaths.iter().map(|d| death_row(d, now)).collect() },
+        TableRows {
+            name: "households",
+            columns: HOUSEHOLD_COLUMNS,
+            rows: batch.households.iter().map(|h| household_row(h, now)).collect(),
+        },
+        TableRows {
+            name: "persons",
+            columns: PERSON_COLUMNS,
+            rows: batch.persons.iter().map(|p| person_row(p, now)).collect(),
+        },
+        TableRows {
+            name: "residences",
+            columns: RESIDENCE_COLUMNS,
+            rows: batch.residences.iter().map(|r| residence_row(r, now)).collect(),
+        },
+        TableRows {
+            name: "identity_cards",
+            columns: CARD_COLUMNS,
+            rows: batch.cards.iter().map(|c| card_row(c, now)).collect(),
+        },
+        TableRows {
+            name: "civil_deaths",
+            columns: DEATH_COLUMNS,
+            rows: batch.civil_deaths.iter().map(|d| death_row(d, now)).collect(),
+        },
     ]
 }
 
@@ -206,9 +247,7 @@ async fn write_postgres(db: &Db, tables: &[TableRows]) -> Result<(), sqlx::Error
         if t.rows.is_empty() {
             continue;
         }
-        let mut copy = (*tx)
-            .copy_in_raw(&format!("COPY {} ({}) FROM STDIN", t.name, t.columns.join(", ")))
-            .await?;
+        let mut copy = (*tx).copy_in_raw(&format!("COPY {} ({}) FROM STDIN", t.name, t.columns.join(", "))).await?;
         let mut buf = String::with_capacity(1 << 20);
         for row in &t.rows {
             copy_line(&mut buf, row);

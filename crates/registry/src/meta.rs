@@ -30,9 +30,5 @@ pub async fn set(db: &Db, key: &str, value: &str) -> Result<(), AppError> {
 
 /// Number of persons in the registry.
 pub async fn person_count(db: &Db) -> Result<i64, AppError> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM persons")
-        .fetch_one(db.read())
-        .await
-        .map_err(db::internal)?
-        .get(0))
+    Ok(sqlx::query("SELECT COUNT(*) FROM persons").fetch_one(db.read()).await.map_err(db::internal)?.get(0))
 }

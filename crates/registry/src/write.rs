@@ -13,7 +13,15 @@ use crate::queries::scope::restrict;
 
 /// Fields an officer may correct, with their storage column names.
 pub const EDITABLE_FIELDS: [&str; 9] = [
-    "full_name", "gender", "birth_date", "birth_place", "hometown", "ethnicity", "religion", "old_id", "current_address",
+    "full_name",
+    "gender",
+    "birth_date",
+    "birth_place",
+    "hometown",
+    "ethnicity",
+    "religion",
+    "old_id",
+    "current_address",
 ];
 
 /// Validates one field value and returns its storage form.
@@ -78,8 +86,11 @@ pub async fn update_person(
     let mut f = Filter::new();
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, jurisdiction);
-    let sql = format!("SELECT p.version, {} FROM persons p WHERE {}", EDITABLE_FIELDS.join(", p."), f.sql())
-        .replacen("p.version, ", "p.version, p.", 1);
+    let sql = format!("SELECT p.version, {} FROM persons p WHERE {}", EDITABLE_FIELDS.join(", p."), f.sql()).replacen(
+        "p.version, ",
+        "p.version, p.",
+        1,
+    );
     let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await.map_err(db::internal)?;
     let Some(row) = row else {
         return Err(AppError::not_found("no person with this id in your jurisdiction"));
@@ -121,13 +132,8 @@ pub async fn update_person(
         set.sql().replace(" AND ", ", "),
         n + 1
     );
-    let done = set
-        .bind(sqlx::query(&sql))
-        .bind(id.as_str())
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+    let done =
+        set.bind(sqlx::query(&sql)).bind(id.as_str()).bind(version).execute(&mut *tx).await.map_err(db::internal)?;
     if done.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "record changed meanwhile"));
     }

@@ -64,10 +64,7 @@ pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenA
 async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
     match db::sqlx::query("SELECT 1").execute(ctx.db.read()).await {
         Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "unavailable"})),
-        ),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))),
     }
 }
 

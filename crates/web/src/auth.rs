@@ -172,7 +172,8 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        user_from(parts).ok_or_else(|| ApiError(AppError::new(ErrorCode::Unauthenticated, "sign in or send a bearer token")))
+        user_from(parts)
+            .ok_or_else(|| ApiError(AppError::new(ErrorCode::Unauthenticated, "sign in or send a bearer token")))
     }
 }
 

@@ -54,9 +54,7 @@ impl Lang {
                 .find(|(k, _)| *k == "lang")
                 .and_then(|(_, v)| Lang::parse(v))
         });
-        from_query
-            .or_else(|| crate::auth::cookie(&parts.headers, "lang").and_then(Lang::parse))
-            .unwrap_or_default()
+        from_query.or_else(|| crate::auth::cookie(&parts.headers, "lang").and_then(Lang::parse)).unwrap_or_default()
     }
 }
 

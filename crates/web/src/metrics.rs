@@ -33,11 +33,8 @@ pub fn handle() -> &'static PrometheusHandle {
 /// template (not raw path, so personal ids never become label values).
 pub async fn track(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().to_string();
     let resp = next.run(req).await;
     let status = resp.status().as_u16().to_string();
@@ -56,9 +53,5 @@ pub async fn render(State(ctx): State<Ctx>) -> Response {
     metrics::gauge!("db_pool_connections", "pool" => "write", "state" => "open").set(s.write_size as f64);
     metrics::gauge!("db_pool_connections", "pool" => "write", "state" => "idle").set(s.write_idle as f64);
     metrics::gauge!("access_log_queue_depth").set(ctx.access_log.queue_depth() as f64);
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle().render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
 }

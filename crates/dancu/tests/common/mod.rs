@@ -90,7 +90,13 @@ impl World {
     }
 
     /// A request with a JSON body and a bearer token.
-    pub async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let r = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -105,12 +111,13 @@ impl World {
 
     /// A resident of the commune officer's commune, and one living elsewhere.
     pub async fn inside_and_outside(&self) -> (String, String) {
-        let inside: String = sqlx::query("SELECT personal_id FROM persons WHERE current_commune = $1 ORDER BY personal_id LIMIT 1")
-            .bind(&self.commune)
-            .fetch_one(self.db.read())
-            .await
-            .unwrap()
-            .get(0);
+        let inside: String =
+            sqlx::query("SELECT personal_id FROM persons WHERE current_commune = $1 ORDER BY personal_id LIMIT 1")
+                .bind(&self.commune)
+                .fetch_one(self.db.read())
+                .await
+                .unwrap()
+                .get(0);
         let outside: String =
             sqlx::query("SELECT personal_id FROM persons WHERE current_commune <> $1 ORDER BY personal_id LIMIT 1")
                 .bind(&self.commune)

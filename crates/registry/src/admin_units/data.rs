@@ -186,21 +186,11 @@ impl AdminUnits {
             .collect();
         let mut conversion: HashMap<String, Vec<(String, bool)>> = HashMap::new();
         for r in rows::<RowConversion>(CONVERSION) {
-            conversion
-                .entry(r.legacy_commune_code)
-                .or_default()
-                .push((r.commune_code_2025, r.is_default == 1));
+            conversion.entry(r.legacy_commune_code).or_default().push((r.commune_code_2025, r.is_default == 1));
         }
         let commune_by_code = communes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
         let legacy_by_code = legacy.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
-        AdminUnits {
-            provinces,
-            communes,
-            legacy,
-            commune_by_code,
-            legacy_by_code,
-            conversion,
-        }
+        AdminUnits { provinces, communes, legacy, commune_by_code, legacy_by_code, conversion }
     }
 
     /// The 34 provinces, by code.

@@ -8,8 +8,20 @@ use super::data::{AdminUnits, Commune, Province};
 
 /// Unit-type words and their abbreviations, folded; stripped before comparing names.
 const PREFIXES: [&str; 14] = [
-    "thanh pho ", "tp. ", "tp ", "tinh ", "phuong ", "p. ", "p ", "xa ", "x. ", "thi tran ", "tt. ",
-    "tt ", "dac khu ", "quan ",
+    "thanh pho ",
+    "tp. ",
+    "tp ",
+    "tinh ",
+    "phuong ",
+    "p. ",
+    "p ",
+    "xa ",
+    "x. ",
+    "thi tran ",
+    "tt. ",
+    "tt ",
+    "dac khu ",
+    "quan ",
 ];
 
 fn strip_prefix(folded: &str) -> &str {
@@ -113,7 +125,9 @@ impl AdminUnits {
             .iter()
             .filter(|l| l.province_code == addr.province.trim() || score(&p, &l.folded[0]).is_some())
             .filter(|l| match &d {
-                Some(d) => l.district_code == addr.district.as_deref().unwrap_or("").trim() || score(d, &l.folded[1]).is_some(),
+                Some(d) => {
+                    l.district_code == addr.district.as_deref().unwrap_or("").trim() || score(d, &l.folded[1]).is_some()
+                }
                 None => true,
             })
             .filter_map(|l| score(&c, &l.folded[2]).filter(|s| *s < 3).map(|s| (s, l)))

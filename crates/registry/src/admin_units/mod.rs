@@ -6,8 +6,8 @@
 //! Lookups work by code and by name without diacritics ("tuyen quang", "P. Hồng Hà").
 
 mod data;
-mod store;
 mod lookup;
+mod store;
 
 pub use data::{AdminUnits, Commune, CommuneKind, LegacyCommune, Province};
 pub use lookup::LegacyAddress;

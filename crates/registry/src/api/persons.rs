@@ -54,12 +54,7 @@ pub async fn search(
 ) -> ApiResult<Json<Page<PersonSummary>>> {
     let page = PageRequest::new(p.page, p.size)?;
     let birth_date = p.birth_date.as_deref().map(PartialDate::parse).transpose()?;
-    let q = SearchQuery {
-        q: p.q,
-        birth_year: p.birth_year,
-        birth_date,
-        commune: p.commune,
-    };
+    let q = SearchQuery { q: p.q, birth_year: p.birth_year, birth_date, commune: p.commune };
     Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.search(&q, page).await?))
 }
 

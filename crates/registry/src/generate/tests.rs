@@ -472,6 +472,7 @@ fn timing_one_million() {
     let start = std::time::Instant::now();
     let people = std::env::var("GEN_PEOPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let mut g = Generator::new(GenerateOptions::new("08", people, 1, reference())).unwrap();
+    let setup = start.elapsed();
     let mut rows = 0;
     let mut dropping = std::time::Duration::ZERO;
     let batch = std::env::var("GEN_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
@@ -483,7 +484,7 @@ fn timing_one_million() {
     }
     let total = start.elapsed();
     assert_eq!(g.produced_people(), people);
-    println!("{people} people ({rows} rows) in {total:?}, of which {dropping:?} freeing the batches");
+    println!("{people} people ({rows} rows) in {total:?}: setup {setup:?}, freeing the batches {dropping:?}");
 }
 
 #[test]

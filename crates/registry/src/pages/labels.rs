@@ -32,8 +32,12 @@ pub fn gender(lang: Lang, code: Option<&str>) -> String {
 pub fn communes_for(j: &Jurisdiction) -> Vec<(String, String)> {
     let units = AdminUnits::get();
     match j {
-        Jurisdiction::Commune(c) => units.commune(c).map(|c| vec![(c.code.clone(), c.name.clone())]).unwrap_or_default(),
-        Jurisdiction::Province(p) => units.communes_of(p).into_iter().map(|c| (c.code.clone(), c.name.clone())).collect(),
+        Jurisdiction::Commune(c) => {
+            units.commune(c).map(|c| vec![(c.code.clone(), c.name.clone())]).unwrap_or_default()
+        }
+        Jurisdiction::Province(p) => {
+            units.communes_of(p).into_iter().map(|c| (c.code.clone(), c.name.clone())).collect()
+        }
     }
 }
 

@@ -8,7 +8,7 @@ mod search;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use web::{CurrentUser, Ctx};
+use web::{Ctx, CurrentUser};
 
 /// HTML routes of the registry.
 pub fn router(ctx: Ctx) -> Router {
@@ -31,11 +31,8 @@ async fn home(user: Option<CurrentUser>) -> Response {
 
 /// Link to another page of a paged list, keeping the other query parameters.
 pub(crate) fn page_href(path: &str, params: &[(&str, String)], page: u32) -> String {
-    let mut q: Vec<String> = params
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", web::auth::urlencode(v)))
-        .collect();
+    let mut q: Vec<String> =
+        params.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", web::auth::urlencode(v))).collect();
     q.push(format!("page={page}"));
     format!("{path}?{}", q.join("&"))
 }

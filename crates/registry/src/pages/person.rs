@@ -176,11 +176,8 @@ pub async fn household_page(
     Query(q): Query<PurposeParam>,
 ) -> Result<Response, PageError> {
     let err = |e: AppError| PageError::new(e, lang);
-    let h = OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web")
-        .map_err(err)?
-        .household(&id)
-        .await
-        .map_err(err)?;
+    let h =
+        OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web").map_err(err)?.household(&id).await.map_err(err)?;
     let page = HouseholdPage {
         chrome: Chrome::for_uri(lang, &uri, ("Hộ gia đình", "Household"), Some(&user)),
         address: h

@@ -50,9 +50,8 @@ pub async fn page(
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
     let commune = q.commune.clone().filter(|c| !c.is_empty());
-    let report = quality::report(&ctx.db, &user.jurisdiction, commune.as_deref())
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
+    let report =
+        quality::report(&ctx.db, &user.jurisdiction, commune.as_deref()).await.map_err(|e| PageError::new(e, lang))?;
     let max = report.as_ref().and_then(|r| r.rules.iter().map(|x| x.count).max()).unwrap_or(0).max(1);
     let c = commune.clone().unwrap_or_default();
     let page = QualityPage {
@@ -80,7 +79,13 @@ pub async fn page(
             .unwrap_or_default(),
         by_commune: report
             .as_ref()
-            .map(|r| r.by_commune.iter().take(20).map(|c| (c.commune_code.clone(), c.commune_name.clone(), c.findings)).collect())
+            .map(|r| {
+                r.by_commune
+                    .iter()
+                    .take(20)
+                    .map(|c| (c.commune_code.clone(), c.commune_name.clone(), c.findings))
+                    .collect()
+            })
             .unwrap_or_default(),
         report: report.as_ref().map(|r| (kernel::clock::format_ms_vn(r.finished_at), r.persons_checked)),
     };
@@ -108,10 +113,8 @@ pub async fn findings_page(
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
     let err = |e: AppError| PageError::new(e, lang);
-    let rule_def = quality::RULES
-        .iter()
-        .find(|r| r.code == rule)
-        .ok_or_else(|| err(AppError::not_found("unknown rule")))?;
+    let rule_def =
+        quality::RULES.iter().find(|r| r.code == rule).ok_or_else(|| err(AppError::not_found("unknown rule")))?;
     let commune = q.commune.clone().filter(|c| !c.is_empty());
     let page = PageRequest::new(q.page, Some(50)).map_err(err)?;
     let found = OfficerReads::new(&ctx, &user, Some("data_cleaning"), "web")

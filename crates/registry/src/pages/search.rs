@@ -48,7 +48,13 @@ struct SearchPage {
     next_href: Option<String>,
 }
 
-pub async fn page(State(ctx): State<Ctx>, PageUser(user): PageUser, lang: Lang, uri: Uri, Query(p): Query<Params>) -> Response {
+pub async fn page(
+    State(ctx): State<Ctx>,
+    PageUser(user): PageUser,
+    lang: Lang,
+    uri: Uri,
+    Query(p): Query<Params>,
+) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Tra cứu dân cư", "Resident search"), Some(&user));
     let q = p.q.clone().unwrap_or_default();
     let commune = p.commune.clone().unwrap_or_default();
@@ -71,7 +77,9 @@ pub async fn page(State(ctx): State<Ctx>, PageUser(user): PageUser, lang: Lang, 
         let result = async {
             let year = match birth_year.trim() {
                 "" => None,
-                y => Some(y.parse::<i32>().map_err(|_| kernel::AppError::new(kernel::ErrorCode::InvalidDate, "birth year must be a number"))?),
+                y => Some(y.parse::<i32>().map_err(|_| {
+                    kernel::AppError::new(kernel::ErrorCode::InvalidDate, "birth year must be a number")
+                })?),
             };
             let page = PageRequest::new(p.page, Some(20))?;
             let query = SearchQuery {

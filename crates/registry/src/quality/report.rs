@@ -64,19 +64,19 @@ fn scope(f: &mut Filter, j: &Jurisdiction, commune: Option<&str>) -> Result<(), 
     }
     match j {
         Jurisdiction::Commune(c) => f.and("q.commune_code = ?", Arg::Text(c.clone())),
-        Jurisdiction::Province(p) => f.and(
-            "q.commune_code IN (SELECT code FROM admin_communes WHERE province_code = ?)",
-            Arg::Text(p.clone()),
-        ),
+        Jurisdiction::Province(p) => {
+            f.and("q.commune_code IN (SELECT code FROM admin_communes WHERE province_code = ?)", Arg::Text(p.clone()))
+        }
     };
     Ok(())
 }
 
 async fn latest_run(db: &Db) -> Result<Option<(String, i64, i64)>, AppError> {
-    let row = sqlx::query("SELECT id, finished_at, persons_checked FROM quality_runs ORDER BY finished_at DESC LIMIT 1")
-        .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+    let row =
+        sqlx::query("SELECT id, finished_at, persons_checked FROM quality_runs ORDER BY finished_at DESC LIMIT 1")
+            .fetch_optional(db.read())
+            .await
+            .map_err(db::internal)?;
     Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
 }
 
@@ -89,7 +89,10 @@ pub async fn report(db: &Db, j: &Jurisdiction, commune: Option<&str>) -> Result<
     f.and("q.run_id = ?", Arg::Text(run_id.clone()));
     scope(&mut f, j, commune)?;
     let per_rule = f
-        .bind(sqlx::query(&format!("SELECT q.rule, COUNT(*) FROM quality_findings q WHERE {} GROUP BY q.rule", f.sql())))
+        .bind(sqlx::query(&format!(
+            "SELECT q.rule, COUNT(*) FROM quality_findings q WHERE {} GROUP BY q.rule",
+            f.sql()
+        )))
         .fetch_all(db.read())
         .await
         .map_err(db::internal)?;

@@ -42,12 +42,7 @@ pub async fn run(db: &Db) -> Result<RunSummary, AppError> {
     found.retain(|f| seen.insert((f.rule, f.personal_id.clone())));
     let run_id = kernel::ids::new_id();
     store(db, &run_id, started_at, persons_checked, &found).await?;
-    Ok(RunSummary {
-        run_id,
-        persons_checked,
-        findings: found.len(),
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok(RunSummary { run_id, persons_checked, findings: found.len(), seconds: start.elapsed().as_secs_f64() })
 }
 
 async fn scan_persons(db: &Db, today: chrono::NaiveDate, out: &mut Vec<Found>) -> Result<i64, AppError> {
@@ -188,13 +183,15 @@ async fn store(db: &Db, run_id: &str, started_at: i64, checked: i64, found: &[Fo
             ]
         })
         .collect();
-    crate::load::insert_rows(db, "quality_findings", &["run_id", "rule", "personal_id", "commune_code", "detail"], rows)
-        .await?;
+    crate::load::insert_rows(
+        db,
+        "quality_findings",
+        &["run_id", "rule", "personal_id", "commune_code", "detail"],
+        rows,
+    )
+    .await?;
     // Keep only the newest run.
-    for sql in [
-        "DELETE FROM quality_findings WHERE run_id <> $1",
-        "DELETE FROM quality_runs WHERE id <> $1",
-    ] {
+    for sql in ["DELETE FROM quality_findings WHERE run_id <> $1", "DELETE FROM quality_runs WHERE id <> $1"] {
         sqlx::query(sql).bind(run_id).execute(db.write()).await.map_err(db::internal)?;
     }
     Ok(())

@@ -81,10 +81,7 @@ pub(crate) const PERSON_COLUMNS: &str = "p.personal_id, p.full_name, p.gender, p
     p.mother_id, p.spouse_id, p.household_id, p.relationship, p.current_commune, p.current_address, p.version";
 
 fn coded(code: Option<String>, name: fn(&str) -> Option<&'static str>) -> Option<Coded> {
-    code.map(|c| Coded {
-        name: name(&c).unwrap_or("?").to_string(),
-        code: c,
-    })
+    code.map(|c| Coded { name: name(&c).unwrap_or("?").to_string(), code: c })
 }
 
 pub(crate) fn place(commune: Option<String>, address: Option<String>) -> Option<Place> {
@@ -93,10 +90,7 @@ pub(crate) fn place(commune: Option<String>, address: Option<String>) -> Option<
     let c = units.commune(&code);
     Some(Place {
         commune_name: c.map(|c| c.name.clone()).unwrap_or_default(),
-        province_name: c
-            .and_then(|c| units.province(&c.province_code))
-            .map(|p| p.name.clone())
-            .unwrap_or_default(),
+        province_name: c.and_then(|c| units.province(&c.province_code)).map(|p| p.name.clone()).unwrap_or_default(),
         commune_code: code,
         address: address.unwrap_or_default(),
     })
@@ -116,12 +110,7 @@ pub(crate) fn person_from_row(r: &db::Row) -> PersonView {
     let gender: Option<String> = r.get(2);
     let id: String = r.get(0);
     let id_warnings = PersonalId::parse(&id)
-        .map(|p| {
-            p.soft_checks(
-                gender.as_deref().and_then(kernel::Gender::parse),
-                birth.map(|b| b.year_value()),
-            )
-        })
+        .map(|p| p.soft_checks(gender.as_deref().and_then(kernel::Gender::parse), birth.map(|b| b.year_value())))
         .unwrap_or_default();
     PersonView {
         personal_id: id,

@@ -18,9 +18,8 @@ pub fn restrict(filter: &mut Filter, j: &Jurisdiction) {
 pub fn covers(j: &Jurisdiction, commune_code: &str) -> bool {
     match j {
         Jurisdiction::Commune(c) => c == commune_code,
-        Jurisdiction::Province(p) => crate::admin_units::AdminUnits::get()
-            .commune(commune_code)
-            .map(|c| &c.province_code == p)
-            .unwrap_or(false),
+        Jurisdiction::Province(p) => {
+            crate::admin_units::AdminUnits::get().commune(commune_code).map(|c| &c.province_code == p).unwrap_or(false)
+        }
     }
 }
