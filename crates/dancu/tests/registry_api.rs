@@ -315,4 +315,32 @@ async fn tokens_metrics_and_openapi(db: Db) {
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "00097");
 }
 
-db::dual_tests!(crate::common::migrations(); search_and_read, jurisdiction_is_enforced, corrections_keep_history, tokens_metrics_and_openapi);
+async fn quality_api_respects_jurisdiction(db: Db) {
+    let w = world(db, 2_000, true).await;
+    let (s, e) = w.get(&w.province_token, "/api/v1/quality/report").await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")), "no run yet");
+    registry::quality::run(&w.db).await.unwrap();
+    let (s, all) = w.get(&w.province_token, "/api/v1/quality/report").await;
+    assert_eq!(s, 200);
+    let province_total: i64 = all["rules"].as_array().unwrap().iter().map(|r| r["count"].as_i64().unwrap()).sum();
+    assert!(province_total > 0);
+    let (_, mine) = w.get(&w.commune_token, "/api/v1/quality/report").await;
+    let commune_total: i64 = mine["rules"].as_array().unwrap().iter().map(|r| r["count"].as_i64().unwrap()).sum();
+    assert!(commune_total < province_total);
+    assert!(mine["by_commune"].as_array().unwrap().iter().all(|c| c["commune_code"] == w.commune.as_str()));
+    let rule = all["rules"].as_array().unwrap().iter().find(|r| r["count"].as_i64().unwrap() > 0).unwrap()["rule"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, page) = w.get(&w.province_token, &format!("/api/v1/quality/findings?rule={rule}&size=5")).await;
+    assert_eq!(s, 200);
+    assert!(!page["items"].as_array().unwrap().is_empty());
+    let (_, page) = w.get(&w.commune_token, &format!("/api/v1/quality/findings?rule={rule}&size=200")).await;
+    for f in page["items"].as_array().unwrap() {
+        assert_eq!(f["commune_code"], w.commune.as_str());
+    }
+    let (s, e) = w.get(&w.province_token, "/api/v1/quality/findings?rule=made_up").await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")));
+}
+
+db::dual_tests!(crate::common::migrations(); search_and_read, jurisdiction_is_enforced, corrections_keep_history, tokens_metrics_and_openapi, quality_api_respects_jurisdiction);

@@ -2,6 +2,7 @@
 
 mod admin_units;
 mod persons;
+mod quality;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -18,6 +19,8 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/api/v1/persons/{id}/cards", get(persons::cards))
         .route("/api/v1/households/{id}", get(persons::household))
         .route("/api/v1/purposes", get(persons::purposes))
+        .route("/api/v1/quality/report", get(quality::report))
+        .route("/api/v1/quality/findings", get(quality::findings))
         .route("/api/v1/admin-units/provinces", get(admin_units::provinces))
         .route("/api/v1/admin-units/provinces/{code}/communes", get(admin_units::communes_of))
         .route("/api/v1/admin-units/communes", get(admin_units::find_communes))
@@ -31,6 +34,7 @@ pub fn router(ctx: Ctx) -> Router {
     paths(
         persons::search, persons::get, persons::update, persons::death, persons::history,
         persons::residences, persons::cards, persons::household, persons::purposes,
+        quality::report, quality::findings,
         admin_units::provinces, admin_units::communes_of, admin_units::find_communes, admin_units::convert,
     ),
     tags((name = "registry", description = "Population registry (CSDLQG về dân cư)"),
