@@ -69,6 +69,20 @@ impl Filter {
         }
     }
 
+    /// Runs `SELECT … WHERE <conditions> ORDER BY <order_by>` for one page, fetching one extra row
+    /// so the caller can tell whether a next page exists (see `kernel::Page::from_probe`).
+    pub async fn fetch_page(
+        &self,
+        pool: &sqlx::AnyPool,
+        select: &str,
+        order_by: &str,
+        page: kernel::PageRequest,
+    ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        let n = self.next_placeholder();
+        let sql = format!("{select} WHERE {} ORDER BY {order_by} LIMIT ${n} OFFSET ${}", self.sql(), n + 1);
+        self.bind(sqlx::query(&sql)).bind(page.limit_probe()).bind(page.offset()).fetch_all(pool).await
+    }
+
     /// Binds the condition values, in order, to a query built from [`Filter::sql`].
     pub fn bind<'q>(&self, mut q: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
         for a in &self.args {

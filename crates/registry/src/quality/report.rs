@@ -156,18 +156,14 @@ pub async fn findings(
     f.and("q.run_id = ?", Arg::Text(run_id));
     f.and("q.rule = ?", Arg::Text(rule.to_string()));
     scope(&mut f, j, commune)?;
-    let n = f.next_placeholder();
-    let sql = format!(
-        "SELECT q.rule, q.personal_id, p.full_name, q.commune_code, q.detail FROM quality_findings q \
-         JOIN persons p ON p.personal_id = q.personal_id WHERE {} ORDER BY q.personal_id LIMIT ${n} OFFSET ${}",
-        f.sql(),
-        n + 1
-    );
     let rows = f
-        .bind(sqlx::query(&sql))
-        .bind(page.limit_probe())
-        .bind(page.offset())
-        .fetch_all(db.read())
+        .fetch_page(
+            db.read(),
+            "SELECT q.rule, q.personal_id, p.full_name, q.commune_code, q.detail FROM quality_findings q \
+             JOIN persons p ON p.personal_id = q.personal_id",
+            "q.personal_id",
+            page,
+        )
         .await
         .map_err(db::internal)?;
     let items = rows

@@ -211,18 +211,13 @@ pub async fn search(
         f.and("p.birth_year = ?", Arg::Int(y as i64));
     }
     restrict(&mut f, jurisdiction);
-    let n = f.next_placeholder();
-    let sql = format!(
-        "SELECT p.personal_id, p.full_name, p.gender, p.birth_date, p.status, p.current_commune \
-         FROM persons p WHERE {} ORDER BY p.name_folded, p.personal_id LIMIT ${n} OFFSET ${}",
-        f.sql(),
-        n + 1
-    );
     let rows = f
-        .bind(sqlx::query(&sql))
-        .bind(page.limit_probe())
-        .bind(page.offset())
-        .fetch_all(db.read())
+        .fetch_page(
+            db.read(),
+            "SELECT p.personal_id, p.full_name, p.gender, p.birth_date, p.status, p.current_commune FROM persons p",
+            "p.name_folded, p.personal_id",
+            page,
+        )
         .await
         .map_err(db::internal)?;
     let units = AdminUnits::get();
