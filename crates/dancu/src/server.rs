@@ -49,12 +49,31 @@ pub async fn start(db: db::Db, listen: &str) -> anyhow::Result<Running> {
     Ok(Running { addr, ctx, handle })
 }
 
+/// Ctrl-C or SIGTERM (what service managers send) stops the server gracefully.
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 impl Running {
-    /// Waits until the server stops (Ctrl-C), then flushes the access log.
+    /// Waits until the server stops (Ctrl-C or SIGTERM), then flushes the access log.
     pub async fn wait(self) -> anyhow::Result<()> {
         self.handle.await??;
         self.ctx.access_log.flush().await;
