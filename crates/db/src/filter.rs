@@ -56,6 +56,11 @@ impl Filter {
         self.args.len() + 1
     }
 
+    /// The bound values, in placeholder order.
+    pub fn args(&self) -> &[Arg] {
+        &self.args
+    }
+
     pub fn is_empty(&self) -> bool {
         self.conds.is_empty()
     }

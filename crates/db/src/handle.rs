@@ -1,6 +1,7 @@
 //! The [`Db`] handle: connection pools for either backend.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
@@ -22,6 +23,8 @@ pub enum DbError {
     UnsupportedUrl(String),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration {module}/{version} failed: {source}")]
     Migration { module: String, version: i64, source: sqlx::Error },
 }
@@ -33,6 +36,7 @@ pub struct Db {
     url: String,
     read: AnyPool,
     write: AnyPool,
+    fast: Option<Arc<crate::fast::FastReads>>,
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
@@ -50,14 +54,15 @@ impl Db {
             let opts = quiet(&url)?;
             let write = sqlite_pool(1).connect_with(opts.clone()).await?;
             let read = sqlite_pool(readers).connect_with(opts).await?;
-            Ok(Db { backend: Backend::Sqlite, url, read, write })
+            let fast = crate::fast::FastReads::open(&sqlite_path(&url), readers as usize)?;
+            Ok(Db { backend: Backend::Sqlite, url, read, write, fast: Some(Arc::new(fast)) })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(quiet(url)?)
                 .await?;
-            Ok(Db { backend: Backend::Postgres, url: url.to_string(), read: pool.clone(), write: pool })
+            Ok(Db { backend: Backend::Postgres, url: url.to_string(), read: pool.clone(), write: pool, fast: None })
         } else {
             Err(DbError::UnsupportedUrl(url.to_string()))
         }
@@ -75,6 +80,11 @@ impl Db {
     /// The pool for reads. On SQLite these connections never write.
     pub fn read(&self) -> &AnyPool {
         &self.read
+    }
+
+    /// Synchronous read-only connections for hot point lookups (SQLite only).
+    pub fn fast(&self) -> Option<&crate::fast::FastReads> {
+        self.fast.as_deref()
     }
 
     /// The pool for writes: one connection on SQLite, the shared pool on PostgreSQL.
@@ -116,6 +126,12 @@ pub struct PoolStats {
     pub read_idle: u32,
     pub write_size: u32,
     pub write_idle: u32,
+}
+
+/// The file path of a `sqlite://PATH?…` URL.
+fn sqlite_path(url: &str) -> String {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    rest.split('?').next().unwrap_or(rest).to_string()
 }
 
 /// Connection options that never log statements: SQL text can carry personal data in literals

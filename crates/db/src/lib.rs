@@ -5,6 +5,7 @@
 //! driver. SQLite gets a single writer connection (SQLite serializes writers anyway; one connection
 //! avoids `SQLITE_BUSY` storms) and a pool of readers in WAL mode.
 
+pub mod fast;
 mod filter;
 mod handle;
 mod migrate;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use web::Jurisdiction;
 
+use db::fast::Columns;
 use db::{Arg, Filter};
 
 use super::scope::{covers, restrict};
@@ -105,36 +106,36 @@ pub fn precision_code(d: &PartialDate) -> &'static str {
     }
 }
 
-pub(crate) fn person_from_row(r: &db::Row) -> PersonView {
-    let birth: Option<PartialDate> = r.get::<Option<String>, _>(3).and_then(|s| PartialDate::parse(&s).ok());
-    let gender: Option<String> = r.get(2);
-    let id: String = r.get(0);
+pub(crate) fn person_from_row(r: &impl Columns) -> PersonView {
+    let birth: Option<PartialDate> = r.text(3).and_then(|s| PartialDate::parse(&s).ok());
+    let gender = r.text(2);
+    let id = r.text(0).unwrap_or_default();
     let id_warnings = PersonalId::parse(&id)
         .map(|p| p.soft_checks(gender.as_deref().and_then(kernel::Gender::parse), birth.map(|b| b.year_value())))
         .unwrap_or_default();
     PersonView {
         personal_id: id,
-        full_name: r.get(1),
+        full_name: r.text(1).unwrap_or_default(),
         gender,
         birth_date: birth.map(|b| b.to_storage()),
         birth_date_precision: birth.map(|b| precision_code(&b).to_string()),
         birth_date_vn: birth.map(|b| b.to_vn()),
-        birth_place: r.get(4),
-        hometown: r.get(5),
-        ethnicity: coded(r.get(6), kernel::vocab::ethnicity_name),
-        religion: coded(r.get(7), kernel::vocab::religion_name),
-        nationality: r.get(8),
-        old_id: r.get(9),
-        status: r.get(10),
-        death_date: r.get(11),
-        father_id: r.get(12),
-        mother_id: r.get(13),
-        spouse_id: r.get(14),
-        household_id: r.get(15),
-        relationship: r.get(16),
-        current_residence: place(r.get(17), r.get(18)),
+        birth_place: r.text(4),
+        hometown: r.text(5),
+        ethnicity: coded(r.text(6), kernel::vocab::ethnicity_name),
+        religion: coded(r.text(7), kernel::vocab::religion_name),
+        nationality: r.text(8).unwrap_or_default(),
+        old_id: r.text(9),
+        status: r.text(10).unwrap_or_default(),
+        death_date: r.text(11),
+        father_id: r.text(12),
+        mother_id: r.text(13),
+        spouse_id: r.text(14),
+        household_id: r.text(15),
+        relationship: r.text(16),
+        current_residence: place(r.text(17), r.text(18)),
         id_warnings,
-        version: r.get(19),
+        version: r.int(19),
     }
 }
 
@@ -144,6 +145,9 @@ pub async fn get(db: &Db, id: &PersonalId, jurisdiction: &Jurisdiction) -> Resul
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, jurisdiction);
     let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE {}", f.sql());
+    if let Some(fast) = db.fast() {
+        return fast.query_one(&sql, &f, |r| person_from_row(r)).map_err(db::internal);
+    }
     let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)?;
     Ok(row.as_ref().map(person_from_row))
 }
