@@ -35,8 +35,9 @@ impl fmt::Display for GenerateStats {
     }
 }
 
-/// Persons per batch: one transaction each.
-const BATCH_PEOPLE: usize = 20_000;
+/// Persons per batch: one transaction each. Larger batches insert in longer key-ordered runs
+/// (1 M residents on SQLite: 121 s with 20,000, 86 s with 100,000, 75 s with 250,000 at 2.2 GB).
+const BATCH_PEOPLE: usize = 100_000;
 
 /// Generates from the command-line arguments.
 pub async fn generate(
