@@ -61,10 +61,6 @@ impl Filter {
         &self.args
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.conds.is_empty()
-    }
-
     /// The conditions joined with `AND` (`1=1` when empty).
     pub fn sql(&self) -> String {
         if self.conds.is_empty() {

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolOptions;
 use sqlx::ConnectOptions;
 use sqlx::{Any, AnyPool, Executor};
@@ -95,11 +95,6 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
         self.write.begin().await
-    }
-
-    /// Runs one read query returning all rows (convenience for simple lookups).
-    pub async fn fetch_all(&self, sql: &str) -> Result<Vec<AnyRow>, sqlx::Error> {
-        self.read.fetch_all(sql).await
     }
 
     /// Connections and idle connections of the read and write pools, for `/metrics`.

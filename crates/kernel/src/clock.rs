@@ -30,11 +30,6 @@ pub fn format_ms_vn(ms: i64) -> String {
     ms_to_vn(ms).format("%d/%m/%Y %H:%M").to_string()
 }
 
-/// Formats a date the Vietnamese way: `dd/mm/yyyy`.
-pub fn format_date_vn(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
-
 /// Whole years between `birth` and `on` (the age a person has on that date).
 pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     use chrono::Datelike;

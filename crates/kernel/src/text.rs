@@ -38,20 +38,6 @@ pub fn fold(s: &str) -> String {
     out
 }
 
-/// Title-cases each word (Vietnamese names are written with each syllable capitalized).
-pub fn title_case(s: &str) -> String {
-    s.split_whitespace()
-        .map(|w| {
-            let mut cs = w.chars();
-            match cs.next() {
-                Some(f) => f.to_uppercase().chain(cs.flat_map(|c| c.to_lowercase())).collect(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<String>>()
-        .join(" ")
-}
-
 /// True when the text is already in NFC form.
 pub fn is_nfc(s: &str) -> bool {
     unicode_normalization::is_nfc(s)
@@ -74,11 +60,6 @@ mod tests {
         let n = normalize_name(decomposed);
         assert!(is_nfc(&n));
         assert_eq!(n, "Nguyễn");
-    }
-
-    #[test]
-    fn title_cases_words() {
-        assert_eq!(title_case("trần THỊ mai"), "Trần Thị Mai");
     }
 
     proptest::proptest! {

@@ -6,7 +6,10 @@ mod quality;
 
 use axum::routing::{get, post};
 use axum::Router;
-use web::Ctx;
+use web::{Ctx, Role};
+
+/// Officer roles that may read the registry.
+const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];
 
 /// JSON routes of the registry.
 pub fn router(ctx: Ctx) -> Router {

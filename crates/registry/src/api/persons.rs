@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, Ctx, CurrentUser, Role};
 
+use super::READERS;
 use crate::access::OfficerReads;
 use crate::history::PersonEvent;
 use crate::queries::cards::CardView;
@@ -18,8 +19,6 @@ use crate::queries::households::HouseholdView;
 use crate::queries::persons::{PersonSummary, PersonView, SearchQuery};
 use crate::queries::residences::ResidenceView;
 
-/// Officer roles that may read the registry.
-const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];
 /// Roles that may correct records and register deaths.
 const EDITORS: &[Role] = &[Role::ProvincialOfficer, Role::CommunePolice];
 

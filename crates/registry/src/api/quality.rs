@@ -5,12 +5,11 @@ use axum::Json;
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use web::{ApiQuery, ApiResult, Ctx, CurrentUser, Role};
+use web::{ApiQuery, ApiResult, Ctx, CurrentUser};
 
+use super::READERS;
 use crate::access::OfficerReads;
 use crate::quality::{Finding, QualityReport};
-
-const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];
 
 #[derive(Deserialize, IntoParams)]
 pub struct ReportParams {

@@ -2,13 +2,14 @@
 
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
-use kernel::{AppError, ErrorCode, Page, PageRequest};
+use kernel::{AppError, Page, PageRequest};
 use serde::Serialize;
 use utoipa::ToSchema;
 use web::Jurisdiction;
 
 use super::rules::{self, Group, RULES};
 use crate::admin_units::AdminUnits;
+use crate::queries::scope::{check_commune, restrict_column};
 
 /// Findings of one rule.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -54,20 +55,10 @@ pub struct Finding {
 
 fn scope(f: &mut Filter, j: &Jurisdiction, commune: Option<&str>) -> Result<(), AppError> {
     if let Some(c) = commune {
-        if AdminUnits::get().commune(c).is_none() {
-            return Err(AppError::new(ErrorCode::UnknownCommune, format!("unknown commune code {c}")));
-        }
-        if !crate::queries::scope::covers(j, c) {
-            return Err(AppError::new(ErrorCode::OutOfJurisdiction, "commune outside your jurisdiction"));
-        }
+        check_commune(j, c)?;
         f.and("q.commune_code = ?", Arg::Text(c.to_string()));
     }
-    match j {
-        Jurisdiction::Commune(c) => f.and("q.commune_code = ?", Arg::Text(c.clone())),
-        Jurisdiction::Province(p) => {
-            f.and("q.commune_code IN (SELECT code FROM admin_communes WHERE province_code = ?)", Arg::Text(p.clone()))
-        }
-    };
+    restrict_column(f, j, "q.commune_code");
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use web::Jurisdiction;
 use db::fast::Columns;
 use db::{Arg, Filter};
 
-use super::scope::{covers, restrict};
+use super::scope::{check_commune, restrict};
 use crate::admin_units::AdminUnits;
 
 /// A coded value with its Vietnamese name.
@@ -201,12 +201,7 @@ pub async fn search(
         None => {}
     }
     if let Some(c) = &query.commune {
-        if AdminUnits::get().commune(c).is_none() {
-            return Err(AppError::new(ErrorCode::UnknownCommune, format!("unknown commune code {c}")));
-        }
-        if !covers(jurisdiction, c) {
-            return Err(AppError::new(ErrorCode::OutOfJurisdiction, "commune outside your jurisdiction"));
-        }
+        check_commune(jurisdiction, c)?;
         f.and("p.current_commune = ?", Arg::Text(c.clone()));
     }
     if let Some(d) = &query.birth_date {

@@ -1,17 +1,34 @@
 //! Jurisdiction as a SQL condition, so an officer's queries can only return their own area.
 
 use db::{Arg, Filter};
+use kernel::{AppError, ErrorCode};
 use web::Jurisdiction;
 
 /// Restricts a query on the persons table (alias `p`) to a jurisdiction.
 pub fn restrict(filter: &mut Filter, j: &Jurisdiction) {
+    restrict_column(filter, j, "p.current_commune");
+}
+
+/// Restricts a query to rows whose 2025 commune `column` lies in a jurisdiction.
+pub fn restrict_column(filter: &mut Filter, j: &Jurisdiction, column: &str) {
     match j {
-        Jurisdiction::Commune(code) => filter.and("p.current_commune = ?", Arg::Text(code.clone())),
+        Jurisdiction::Commune(code) => filter.and(&format!("{column} = ?"), Arg::Text(code.clone())),
         Jurisdiction::Province(code) => filter.and(
-            "p.current_commune IN (SELECT code FROM admin_communes WHERE province_code = ?)",
+            &format!("{column} IN (SELECT code FROM admin_communes WHERE province_code = ?)"),
             Arg::Text(code.clone()),
         ),
     };
+}
+
+/// Checks a commune asked for explicitly: it must exist and lie inside the jurisdiction.
+pub fn check_commune(j: &Jurisdiction, commune_code: &str) -> Result<(), AppError> {
+    if crate::admin_units::AdminUnits::get().commune(commune_code).is_none() {
+        return Err(AppError::new(ErrorCode::UnknownCommune, format!("unknown commune code {commune_code}")));
+    }
+    if !covers(j, commune_code) {
+        return Err(AppError::new(ErrorCode::OutOfJurisdiction, "commune outside your jurisdiction"));
+    }
+    Ok(())
 }
 
 /// True when a 2025 commune lies inside a jurisdiction.
