@@ -48,9 +48,13 @@ pub fn jurisdiction_for(role: Role, code: &str) -> anyhow::Result<Jurisdiction> 
             units.commune(code).ok_or_else(|| anyhow::anyhow!("unknown commune code {code}"))?;
             Ok(Jurisdiction::Commune(code.to_string()))
         }
-        Role::Admin | Role::ProvincialOfficer => {
+        Role::UnitFocal if units.commune(code).is_some() => Ok(Jurisdiction::Commune(code.to_string())),
+        Role::Admin | Role::ProvincialOfficer | Role::Leader | Role::WorkingGroup | Role::UnitFocal => {
             units.province(code).ok_or_else(|| anyhow::anyhow!("unknown province code {code}"))?;
             Ok(Jurisdiction::Province(code.to_string()))
+        }
+        Role::Citizen | Role::OrgStaff => {
+            anyhow::bail!("citizen and organization accounts are created by registration, not by this command")
         }
     }
 }

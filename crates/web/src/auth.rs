@@ -28,14 +28,41 @@ pub enum Role {
     ProvincialOfficer,
     /// Commune police; sees only residents of their commune.
     CommunePolice,
+    /// Provincial or commune leadership: reads dashboards and aggregated figures, never individuals.
+    Leader,
+    /// The provincial Project 06 working group: approves registrations and reports of every unit.
+    WorkingGroup,
+    /// Focal point of one unit (department, agency, commune) for Project 06 registrations and reports.
+    UnitFocal,
+    /// A resident with an e-ID account; sees only their own data.
+    Citizen,
+    /// Staff of an organization (hotel, pawn shop, hospital…); acts for that organization only.
+    OrgStaff,
 }
 
 impl Role {
+    /// Every role, for pickers and round-trip tests.
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::ProvincialOfficer,
+        Role::CommunePolice,
+        Role::Leader,
+        Role::WorkingGroup,
+        Role::UnitFocal,
+        Role::Citizen,
+        Role::OrgStaff,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::ProvincialOfficer => "provincial_officer",
             Role::CommunePolice => "commune_police",
+            Role::Leader => "leader",
+            Role::WorkingGroup => "working_group",
+            Role::UnitFocal => "unit_focal",
+            Role::Citizen => "citizen",
+            Role::OrgStaff => "org_staff",
         }
     }
 
@@ -44,6 +71,11 @@ impl Role {
             "admin" => Some(Role::Admin),
             "provincial_officer" => Some(Role::ProvincialOfficer),
             "commune_police" => Some(Role::CommunePolice),
+            "leader" => Some(Role::Leader),
+            "working_group" => Some(Role::WorkingGroup),
+            "unit_focal" => Some(Role::UnitFocal),
+            "citizen" => Some(Role::Citizen),
+            "org_staff" => Some(Role::OrgStaff),
             _ => None,
         }
     }
@@ -54,6 +86,11 @@ impl Role {
             Role::Admin => ("Quản trị hệ thống", "Administrator"),
             Role::ProvincialOfficer => ("Cán bộ cấp tỉnh", "Provincial officer"),
             Role::CommunePolice => ("Công an cấp xã", "Commune police"),
+            Role::Leader => ("Lãnh đạo", "Leader"),
+            Role::WorkingGroup => ("Tổ công tác Đề án 06", "Project 06 working group"),
+            Role::UnitFocal => ("Đầu mối đơn vị", "Unit focal point"),
+            Role::Citizen => ("Công dân", "Citizen"),
+            Role::OrgStaff => ("Nhân viên tổ chức", "Organization staff"),
         }
     }
 }
@@ -66,6 +103,9 @@ pub enum Jurisdiction {
     Province(String),
     /// A 2025 commune code.
     Commune(String),
+    /// No area at all: citizens and organization staff see only their own records. The code is the
+    /// owner (person id or organization id) so queries can still be pinned to it.
+    Own(String),
 }
 
 impl Jurisdiction {
@@ -73,12 +113,13 @@ impl Jurisdiction {
         match self {
             Jurisdiction::Province(_) => "province",
             Jurisdiction::Commune(_) => "commune",
+            Jurisdiction::Own(_) => "own",
         }
     }
 
     pub fn code(&self) -> &str {
         match self {
-            Jurisdiction::Province(c) | Jurisdiction::Commune(c) => c,
+            Jurisdiction::Province(c) | Jurisdiction::Commune(c) | Jurisdiction::Own(c) => c,
         }
     }
 
@@ -86,6 +127,7 @@ impl Jurisdiction {
         match kind {
             "province" => Some(Jurisdiction::Province(code.to_string())),
             "commune" => Some(Jurisdiction::Commune(code.to_string())),
+            "own" => Some(Jurisdiction::Own(code.to_string())),
             _ => None,
         }
     }
@@ -240,7 +282,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip_and_guard() {
-        for r in [Role::Admin, Role::ProvincialOfficer, Role::CommunePolice] {
+        for r in Role::ALL {
             assert_eq!(Role::parse(r.code()), Some(r));
         }
         let u = CurrentUser {

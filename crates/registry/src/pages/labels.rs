@@ -38,6 +38,7 @@ pub fn communes_for(j: &Jurisdiction) -> Vec<(String, String)> {
         Jurisdiction::Province(p) => {
             units.communes_of(p).into_iter().map(|c| (c.code.clone(), c.name.clone())).collect()
         }
+        Jurisdiction::Own(_) => Vec::new(),
     }
 }
 

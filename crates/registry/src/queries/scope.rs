@@ -17,6 +17,8 @@ pub fn restrict_column(filter: &mut Filter, j: &Jurisdiction, column: &str) {
             &format!("{column} IN (SELECT code FROM admin_communes WHERE province_code = ?)"),
             Arg::Text(code.clone()),
         ),
+        // Citizens and organization staff never list residents through officer queries.
+        Jurisdiction::Own(owner) => filter.and("? IS NULL", Arg::Text(owner.clone())),
     };
 }
 
@@ -38,5 +40,6 @@ pub fn covers(j: &Jurisdiction, commune_code: &str) -> bool {
         Jurisdiction::Province(p) => {
             crate::admin_units::AdminUnits::get().commune(commune_code).map(|c| &c.province_code == p).unwrap_or(false)
         }
+        Jurisdiction::Own(_) => false,
     }
 }
