@@ -29,6 +29,7 @@ impl Account {
             role: self.role,
             jurisdiction: self.jurisdiction.clone(),
             csrf,
+            scopes: None,
         }
     }
 }

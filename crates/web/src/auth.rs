@@ -144,12 +144,25 @@ pub struct CurrentUser {
     /// The session's anti-CSRF token (absent for bearer-token callers, who send no cookies).
     #[serde(skip)]
     pub csrf: Option<String>,
+    /// OAuth scopes the credential was limited to (an access token issued to a client); `None` for
+    /// sessions and personal tokens, which carry the account's full rights.
+    pub scopes: Option<Vec<String>>,
 }
 
 impl CurrentUser {
     /// Label written to access logs and shown to citizens: who acted, in which capacity.
     pub fn actor_label(&self) -> String {
         format!("{} ({})", self.display_name, self.role.label().0)
+    }
+
+    /// Requires an OAuth scope when the credential is scope-limited; sessions and personal tokens pass.
+    pub fn require_scope(&self, scope: &str) -> Result<(), AppError> {
+        match &self.scopes {
+            Some(granted) if !granted.iter().any(|s| s == scope) => {
+                Err(AppError::new(ErrorCode::Forbidden, format!("token lacks scope {scope}")))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Requires one of the given roles.
@@ -292,7 +305,10 @@ mod tests {
             role: Role::CommunePolice,
             jurisdiction: Jurisdiction::Commune("00691".into()),
             csrf: None,
+            scopes: Some(vec!["verify".into()]),
         };
+        assert!(u.require_scope("verify").is_ok());
+        assert_eq!(u.require_scope("lodging").unwrap_err().code, ErrorCode::Forbidden);
         assert!(u.require(&[Role::CommunePolice]).is_ok());
         assert_eq!(u.require(&[Role::Admin]).unwrap_err().code, ErrorCode::Forbidden);
     }
