@@ -26,7 +26,7 @@ async fn sign_in_search_and_sign_out(db: Db) {
     let login_page = w.http.get(format!("{}/login", w.base)).send().await.unwrap();
     let form_cookie = cookie_value(&login_page, "__Host-dancu_login").unwrap();
     let html = login_page.text().await.unwrap();
-    assert!(html.contains("Đăng nhập cán bộ"));
+    assert!(html.contains("Đăng nhập"));
     let csrf = hidden(&html, "csrf");
     let post = |fields: Vec<(&'static str, String)>, cookie: Option<String>| {
         let mut r = w.http.post(format!("{}/login", w.base)).form(&fields);

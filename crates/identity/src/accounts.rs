@@ -1,4 +1,5 @@
-//! Officer and administrator accounts.
+//! Accounts of every kind: officers and administrators (created by an administrator), citizens
+//! (self-registered, e-ID level 1 or 2) and organization staff (invited by their organization).
 
 use db::sqlx::{self, Row};
 use db::Db;
@@ -8,7 +9,52 @@ use web::{CurrentUser, Jurisdiction, Role};
 
 use crate::password::PasswordHasher;
 
-/// An account as stored (without its password hash).
+/// Whether an account may sign in, and if not, who stopped it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    /// Locked by the citizen themself (like locking the e-ID in VNeID); they unlock it with their
+    /// password and a code sent to their phone.
+    Locked,
+    /// Suspended by an administrator.
+    Suspended,
+    /// The registry records the holder's death: the account can never sign in again.
+    Deceased,
+}
+
+impl AccountStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Locked => "locked",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Deceased => "deceased",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AccountStatus> {
+        match s {
+            "active" => Some(AccountStatus::Active),
+            "locked" => Some(AccountStatus::Locked),
+            "suspended" => Some(AccountStatus::Suspended),
+            "deceased" => Some(AccountStatus::Deceased),
+            _ => None,
+        }
+    }
+
+    /// Vietnamese and English labels.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            AccountStatus::Active => ("Đang hoạt động", "Active"),
+            AccountStatus::Locked => ("Đã khóa (do bạn khóa)", "Locked (by you)"),
+            AccountStatus::Suspended => ("Bị tạm ngừng bởi quản trị viên", "Suspended by an administrator"),
+            AccountStatus::Deceased => ("Đã đóng (công dân đã mất)", "Closed (holder deceased)"),
+        }
+    }
+}
+
+/// An account as stored (without its secrets).
 #[derive(Debug, Clone, Serialize)]
 pub struct Account {
     pub id: String,
@@ -16,7 +62,23 @@ pub struct Account {
     pub display_name: String,
     pub role: Role,
     pub jurisdiction: Jurisdiction,
-    pub status: String,
+    pub status: AccountStatus,
+    /// e-ID level (Decree 69/2024): 0 for officers and organization staff, 1 or 2 for citizens.
+    pub level: u8,
+    /// When the current level was reached (UTC ms).
+    pub level_raised_at: Option<i64>,
+    /// The citizen's 12-digit personal id (citizen accounts only).
+    pub person_id: Option<String>,
+    /// The organization a staff account acts for.
+    pub organization_id: Option<String>,
+    /// `owner`, `manager` or `staff` within the organization.
+    pub org_role: Option<String>,
+    /// The phone number, only once it has been confirmed with a one-time code.
+    pub phone: Option<String>,
+    /// For a child's account: the guardian's account, which manages it.
+    pub guardian_account_id: Option<String>,
+    /// Whether sign-in asks for a TOTP code after the password.
+    pub totp_enabled: bool,
 }
 
 impl Account {
@@ -32,9 +94,13 @@ impl Account {
             scopes: None,
         }
     }
+
+    pub fn is_active(&self) -> bool {
+        self.status == AccountStatus::Active
+    }
 }
 
-/// What is needed to create an account.
+/// What is needed to create an officer or administrator account.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     pub login: String,
@@ -44,9 +110,24 @@ pub struct NewAccount {
     pub password: String,
 }
 
-/// Columns selected wherever an [`Account`] is read.
-pub(crate) const ACCOUNT_COLUMNS: &str =
-    "a.id, a.login, a.display_name, a.role, a.jurisdiction_kind, a.jurisdiction_code, a.status";
+/// Fields beyond [`NewAccount`] that citizen and organization accounts carry.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AccountExtras {
+    pub person_id: Option<String>,
+    pub level: u8,
+    pub phone: Option<String>,
+    pub organization_id: Option<String>,
+    pub org_role: Option<String>,
+    pub guardian_account_id: Option<String>,
+}
+
+/// Columns selected wherever an [`Account`] is read; [`ACCOUNT_COLUMN_COUNT`] of them.
+pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.login, a.display_name, a.role, a.jurisdiction_kind, \
+    a.jurisdiction_code, a.status, a.level, a.level_raised_at, a.person_id, a.organization_id, a.org_role, \
+    CASE WHEN a.phone_verified_at IS NOT NULL THEN a.phone END, a.guardian_account_id, a.totp_enabled_at";
+
+/// Index of the first column after [`ACCOUNT_COLUMNS`].
+pub(crate) const ACCOUNT_COLUMN_COUNT: usize = 15;
 
 pub(crate) fn account_from_row(r: &db::Row) -> Option<Account> {
     Some(Account {
@@ -55,29 +136,55 @@ pub(crate) fn account_from_row(r: &db::Row) -> Option<Account> {
         display_name: r.get(2),
         role: Role::parse(&r.get::<String, _>(3))?,
         jurisdiction: Jurisdiction::parse(&r.get::<String, _>(4), &r.get::<String, _>(5))?,
-        status: r.get(6),
+        status: AccountStatus::parse(&r.get::<String, _>(6))?,
+        level: r.get::<i64, _>(7).clamp(0, 2) as u8,
+        level_raised_at: r.get(8),
+        person_id: r.get(9),
+        organization_id: r.get(10),
+        org_role: r.get(11),
+        phone: r.get(12),
+        guardian_account_id: r.get(13),
+        totp_enabled: r.get::<Option<i64>, _>(14).is_some(),
     })
 }
 
-/// Creates an active account. Logins are case-insensitive and unique.
+/// Logins are case-insensitive: stored and looked up in lower case.
+pub(crate) fn normalize_login(login: &str) -> String {
+    login.trim().to_lowercase()
+}
+
+/// Creates an active officer or administrator account. Logins are case-insensitive and unique.
 pub async fn create_account(db: &Db, hasher: &PasswordHasher, new: NewAccount) -> Result<Account, AppError> {
-    let login = new.login.trim().to_lowercase();
+    let login = normalize_login(&new.login);
     if login.len() < 3 || !login.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
         return Err(AppError::invalid("login must be 3+ characters of a-z, 0-9, '.', '_' or '-'"));
     }
-    if new.password.chars().count() < 10 {
-        return Err(AppError::invalid("password must have at least 10 characters"));
-    }
+    crate::password::check_new_password(&new.password, &[&login])?;
+    let hash = hasher.hash(&new.password).await?;
+    let mut conn = db.write().acquire().await.map_err(db::internal)?;
+    insert_account(&mut conn, &new, &hash, AccountExtras::default()).await
+}
+
+/// Inserts an account row; shared by officer creation, citizen registration and invitations.
+pub(crate) async fn insert_account(
+    conn: &mut sqlx::AnyConnection,
+    new: &NewAccount,
+    password_hash: &str,
+    extras: AccountExtras,
+) -> Result<Account, AppError> {
+    let login = normalize_login(&new.login);
     let display_name = kernel::text::normalize_name(&new.display_name);
     if display_name.is_empty() {
         return Err(AppError::invalid("display name is required"));
     }
-    let hash = hasher.hash(&new.password).await?;
     let id = kernel::ids::new_id();
+    let now = kernel::clock::now_ms();
+    let level_at = (extras.level > 0).then_some(now);
     let res = sqlx::query(
         "INSERT INTO accounts (id, login, display_name, role, jurisdiction_kind, jurisdiction_code, \
-         password_hash, status, failed_logins, locked_until, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 0, NULL, $8)",
+         password_hash, status, failed_logins, locked_until, created_at, person_id, level, level_raised_at, phone, \
+         phone_verified_at, organization_id, org_role, guardian_account_id, status_changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 0, NULL, $8, $9, $10, $11, $12, $13, $14, $15, $16, $8)",
     )
     .bind(&id)
     .bind(&login)
@@ -85,9 +192,17 @@ pub async fn create_account(db: &Db, hasher: &PasswordHasher, new: NewAccount) -
     .bind(new.role.code())
     .bind(new.jurisdiction.kind())
     .bind(new.jurisdiction.code())
-    .bind(&hash)
-    .bind(kernel::clock::now_ms())
-    .execute(db.write())
+    .bind(password_hash)
+    .bind(now)
+    .bind(&extras.person_id)
+    .bind(extras.level as i64)
+    .bind(level_at)
+    .bind(&extras.phone)
+    .bind(extras.phone.as_ref().map(|_| now))
+    .bind(&extras.organization_id)
+    .bind(&extras.org_role)
+    .bind(&extras.guardian_account_id)
+    .execute(&mut *conn)
     .await;
     match res {
         Ok(_) => Ok(Account {
@@ -95,14 +210,42 @@ pub async fn create_account(db: &Db, hasher: &PasswordHasher, new: NewAccount) -
             login,
             display_name,
             role: new.role,
-            jurisdiction: new.jurisdiction,
-            status: "active".into(),
+            jurisdiction: new.jurisdiction.clone(),
+            status: AccountStatus::Active,
+            level: extras.level,
+            level_raised_at: level_at,
+            person_id: extras.person_id,
+            organization_id: extras.organization_id,
+            org_role: extras.org_role,
+            phone: extras.phone,
+            guardian_account_id: extras.guardian_account_id,
+            totp_enabled: false,
         }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(AppError::new(ErrorCode::Conflict, "login already taken"))
+            Err(AppError::new(ErrorCode::Conflict, "login or personal id already registered"))
         }
         Err(e) => Err(db::internal(e)),
     }
+}
+
+/// An account by id, whatever its status (callers decide what a non-active account may do).
+pub async fn account_by_id(db: &Db, id: &str) -> Result<Option<Account>, AppError> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(db.read())
+        .await
+        .map_err(db::internal)?;
+    Ok(row.as_ref().and_then(account_from_row))
+}
+
+/// The citizen account of a personal id, if one is registered.
+pub async fn account_by_person(db: &Db, person_id: &str) -> Result<Option<Account>, AppError> {
+    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.person_id = $1"))
+        .bind(person_id)
+        .fetch_optional(db.read())
+        .await
+        .map_err(db::internal)?;
+    Ok(row.as_ref().and_then(account_from_row))
 }
 
 /// Finds an account by login (case-insensitive), with its password hash and lockout state.
@@ -110,11 +253,43 @@ pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<(Account, Stri
     let row = sqlx::query(&format!(
         "SELECT {ACCOUNT_COLUMNS}, a.password_hash, a.locked_until FROM accounts a WHERE a.login = $1"
     ))
-    .bind(login.trim().to_lowercase())
+    .bind(normalize_login(login))
     .fetch_optional(db.read())
     .await
     .map_err(db::internal)?;
-    Ok(row.and_then(|r| Some((account_from_row(&r)?, r.get(7), r.get(8)))))
+    let n = ACCOUNT_COLUMN_COUNT;
+    Ok(row.and_then(|r| Some((account_from_row(&r)?, r.get(n), r.get(n + 1)))))
+}
+
+/// The stored password hash of an account (for re-authentication on sensitive changes).
+pub(crate) async fn password_hash(db: &Db, account_id: &str) -> Result<Option<String>, AppError> {
+    let row = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(db.read())
+        .await
+        .map_err(db::internal)?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Changes an account's status. `from` guards against races (only that status is changed);
+/// returns whether the row changed.
+pub(crate) async fn set_status(
+    db: &Db,
+    account_id: &str,
+    from: &[AccountStatus],
+    to: AccountStatus,
+) -> Result<bool, AppError> {
+    let placeholders: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "UPDATE accounts SET status = $1, status_changed_at = $2 WHERE id = $3 AND status IN ({})",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(to.code()).bind(kernel::clock::now_ms()).bind(account_id);
+    for s in from {
+        q = q.bind(s.code());
+    }
+    let r = q.execute(db.write()).await.map_err(db::internal)?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// Failed-login bookkeeping: after 5 failures the account locks for 1 minute, doubling with each

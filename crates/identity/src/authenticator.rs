@@ -2,7 +2,8 @@
 //!
 //! Bearer tokens are looked up once and then cached for a few seconds, because API clients send
 //! thousands of requests per second; revoking a token through this process clears the cache at
-//! once, and other processes see it within [`TOKEN_CACHE_TTL`]. Sessions are not cached.
+//! once, and other processes see it within [`TOKEN_CACHE_TTL`]. Sessions are not cached, but the
+//! registry check that a citizen is still alive is (see [`crate::liveness`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -46,6 +47,9 @@ impl DbAuthenticator {
             }
         }
         let account = crate::tokens::lookup_token(&self.db, token).await.ok().flatten()?;
+        if !crate::liveness::check(&self.db, &account).await.ok()? {
+            return None;
+        }
         let user = account.to_user(None);
         let mut cache = self.cache.write().expect("cache lock");
         if cache.len() > 10_000 {
@@ -61,11 +65,11 @@ impl Authenticator for DbAuthenticator {
         async move {
             match credential {
                 Credential::Bearer(t) => self.bearer(t).await,
-                Credential::Session(s) => crate::sessions::lookup_session(&self.db, s)
+                Credential::Session(s) => crate::sessions::session_info(&self.db, s)
                     .await
                     .ok()
                     .flatten()
-                    .map(|(a, csrf)| a.to_user(Some(csrf))),
+                    .map(|i| i.account.to_user(Some(i.csrf))),
             }
         }
         .boxed()

@@ -72,6 +72,22 @@ impl PasswordHasher {
     }
 }
 
+/// Minimum length of a new password (NIST SP 800-63B asks for at least 8; we ask for 10).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Checks a new password: long enough, and not one of the account's own identifiers (login,
+/// personal id, phone), which an attacker would try first.
+pub fn check_new_password(password: &str, identifiers: &[&str]) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::invalid(format!("password must have at least {MIN_PASSWORD_CHARS} characters")));
+    }
+    let folded = password.trim().to_lowercase();
+    if identifiers.iter().any(|i| !i.is_empty() && folded.contains(&i.trim().to_lowercase())) {
+        return Err(AppError::invalid("password must not contain your login or personal id"));
+    }
+    Ok(())
+}
+
 impl Default for PasswordHasher {
     fn default() -> Self {
         Self::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
@@ -91,5 +107,13 @@ mod tests {
         assert!(!h.verify("sai", Some(&stored)).await);
         assert!(!h.verify("anything", None).await);
         assert!(!h.verify("x", Some("not a hash")).await);
+    }
+
+    #[test]
+    fn new_passwords_are_long_and_not_the_login() {
+        assert!(check_new_password("ngắn", &[]).is_err());
+        assert!(check_new_password("x001203004567y", &["001203004567"]).is_err());
+        assert!(check_new_password("Tuyen.Quang", &["tuyen.quang"]).is_err());
+        assert!(check_new_password("một câu dài dễ nhớ", &["001203004567"]).is_ok());
     }
 }

@@ -1,0 +1,81 @@
+//! A sign-in half done: the password was right and a second factor is due. The browser holds a
+//! random secret in a short-lived cookie; the database holds its hash, the account, where to go
+//! next and how many wrong codes were entered.
+
+use db::sqlx::{self, Row};
+use db::Db;
+use kernel::AppError;
+
+use crate::secrets::{hash_secret, random_secret};
+
+/// Cookie of a pending second sign-in step.
+pub const CHALLENGE_COOKIE: &str = "__Host-dancu_mfa";
+/// How long the second step may take.
+pub const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
+/// Wrong second-factor entries allowed per challenge.
+pub const CHALLENGE_MAX_ATTEMPTS: i64 = 5;
+
+/// A pending second step.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub account_id: String,
+    pub next: String,
+    pub attempts: i64,
+}
+
+/// Starts a second step for `account_id`; returns the cookie value.
+pub async fn create(db: &Db, account_id: &str, kind: &str, next: &str) -> Result<String, AppError> {
+    let secret = random_secret();
+    let now = kernel::clock::now_ms();
+    sqlx::query(
+        "INSERT INTO login_challenges (id_hash, account_id, kind, state, next, attempts, created_at, expires_at) \
+         VALUES ($1, $2, $3, '', $4, 0, $5, $6)",
+    )
+    .bind(hash_secret(&secret))
+    .bind(account_id)
+    .bind(kind)
+    .bind(next)
+    .bind(now)
+    .bind(now + CHALLENGE_TTL_MS)
+    .execute(db.write())
+    .await
+    .map_err(db::internal)?;
+    Ok(secret)
+}
+
+/// The live challenge behind a cookie value, if any.
+pub async fn find(db: &Db, secret: &str, kind: &str) -> Result<Option<Challenge>, AppError> {
+    let row = sqlx::query(
+        "SELECT account_id, next, attempts FROM login_challenges \
+         WHERE id_hash = $1 AND kind = $2 AND expires_at > $3 AND attempts < $4",
+    )
+    .bind(hash_secret(secret))
+    .bind(kind)
+    .bind(kernel::clock::now_ms())
+    .bind(CHALLENGE_MAX_ATTEMPTS)
+    .fetch_optional(db.write())
+    .await
+    .map_err(db::internal)?;
+    Ok(row.map(|r| Challenge { account_id: r.get(0), next: r.get(1), attempts: r.get(2) }))
+}
+
+/// Counts a wrong entry.
+pub async fn fail(db: &Db, secret: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE login_challenges SET attempts = attempts + 1 WHERE id_hash = $1")
+        .bind(hash_secret(secret))
+        .execute(db.write())
+        .await
+        .map_err(db::internal)?;
+    Ok(())
+}
+
+/// Ends a challenge (it succeeded or was abandoned); also sweeps expired ones.
+pub async fn finish(db: &Db, secret: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM login_challenges WHERE id_hash = $1 OR expires_at < $2")
+        .bind(hash_secret(secret))
+        .bind(kernel::clock::now_ms())
+        .execute(db.write())
+        .await
+        .map_err(db::internal)?;
+    Ok(())
+}

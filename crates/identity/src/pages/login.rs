@@ -1,0 +1,317 @@
+//! Sign-in (password, then a TOTP or recovery code when two-step verification is on), sign-out
+//! and `GET /api/v1/me`.
+//!
+//! Wrong login, wrong password, unknown account and the temporary lockout all get one message, so
+//! the form reveals nothing about which accounts exist. Only someone who knows the password learns
+//! that the account is locked, suspended or closed, and how to unlock it.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header::USER_AGENT;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use web::auth::{cookie, SESSION_COOKIE};
+use web::layout::render;
+use web::{ApiResult, Chrome, CurrentUser, Lang, PageError, Role};
+
+use super::{check_form_csrf, check_session_csrf, issue_form_csrf, page_err, set_cookie, ClientIp, IdentityState};
+use crate::accounts::{Account, AccountStatus};
+use crate::challenges::{self, CHALLENGE_COOKIE};
+use crate::secrets::random_secret;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    csrf: String,
+    next: String,
+    force: bool,
+    login: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage {
+    chrome: Chrome,
+    csrf: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginQuery {
+    next: Option<String>,
+    /// `1` shows the form even to a signed-in user (OpenID Connect `prompt=login`).
+    force: Option<String>,
+    /// Set after a successful registration or invitation.
+    welcome: Option<String>,
+}
+
+/// Only same-site relative paths are followed after sign-in (no open redirects).
+pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Where an account lands when no `next` was given.
+fn home_of(account: &Account) -> &'static str {
+    match account.role {
+        Role::Citizen => "/account",
+        Role::OrgStaff => "/org",
+        _ => "/persons",
+    }
+}
+
+fn login_form(lang: Lang, form: LoginPage, status: StatusCode) -> Response {
+    let mut resp = render(&form, lang);
+    *resp.status_mut() = status;
+    issue_form_csrf(&mut resp, &form.csrf);
+    resp
+}
+
+fn form(lang: Lang, next: Option<String>, force: bool, login: String, error: Option<String>) -> LoginPage {
+    LoginPage {
+        chrome: Chrome::new(lang, ("Đăng nhập", "Sign in"), None, "/login"),
+        csrf: random_secret(),
+        next: next.unwrap_or_default(),
+        force,
+        login,
+        error,
+        notice: None,
+    }
+}
+
+pub(super) async fn login_page(lang: Lang, user: Option<CurrentUser>, Query(q): Query<LoginQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    let force = q.force.as_deref() == Some("1");
+    if let (Some(u), false) = (&user, force) {
+        let home = if u.role == Role::Citizen { "/account" } else { "/persons" };
+        return Redirect::to(next.as_deref().unwrap_or(home)).into_response();
+    }
+    let mut page = form(lang, next, force, String::new(), None);
+    if q.welcome.is_some() {
+        page.notice = Some(
+            lang.pick(
+                "Tài khoản đã được tạo. Mời bạn đăng nhập.",
+                "Your account has been created. Please sign in.",
+            )
+            .to_string(),
+        );
+    }
+    login_form(lang, page, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    login: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+    force: Option<String>,
+}
+
+/// The message for a right password on an account that may not sign in.
+fn status_message(lang: Lang, status: AccountStatus) -> String {
+    let (vi, en) = match status {
+        AccountStatus::Locked => (
+            "Tài khoản của bạn đang bị khóa theo yêu cầu của chính bạn. Để mở khóa, vào trang \
+             \"Mở khóa tài khoản\" (/account/unlock), nhập mật khẩu và mã xác nhận gửi tới số điện thoại đã đăng ký.",
+            "Your account is locked at your own request. To unlock it, open \"Unlock account\" (/account/unlock) \
+             and enter your password and the code sent to your registered phone.",
+        ),
+        AccountStatus::Suspended => (
+            "Tài khoản đang bị tạm ngừng bởi quản trị viên. Vui lòng liên hệ cơ quan công an nơi cư trú.",
+            "The account is suspended by an administrator. Please contact the police of your commune.",
+        ),
+        AccountStatus::Deceased | AccountStatus::Active => (
+            "Tài khoản đã đóng theo dữ liệu của Cơ sở dữ liệu quốc gia về dân cư.",
+            "The account is closed according to the national population database.",
+        ),
+    };
+    lang.pick(vi, en).to_string()
+}
+
+fn generic_failure(lang: Lang) -> String {
+    lang.pick(
+        "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa.",
+        "Wrong login or password, or the account is temporarily locked.",
+    )
+    .to_string()
+}
+
+pub(super) async fn login_submit(
+    State(st): State<IdentityState>,
+    lang: Lang,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&headers, &f.csrf, lang)?;
+    let next = safe_next(f.next.as_deref());
+    let force = f.force.as_deref() == Some("1");
+    let refuse = |msg: String, status: StatusCode| {
+        login_form(lang, form(lang, next.clone(), force, f.login.clone(), Some(msg)), status)
+    };
+    let login_key = format!("signin:login:{}", crate::accounts::normalize_login(&f.login));
+    let limits = st.config.limits;
+    if st.limit(&ip.key("signin"), limits.sign_in_per_ip).is_err()
+        || st.limit(&login_key, limits.sign_in_per_account).is_err()
+    {
+        let msg = lang.pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
+        return Ok(refuse(msg.to_string(), StatusCode::TOO_MANY_REQUESTS));
+    }
+    let db = &st.ctx.db;
+    let found = crate::accounts::find_by_login(db, &f.login).await.map_err(page_err(lang))?;
+    let now = kernel::clock::now_ms();
+    let locked_out = found.as_ref().and_then(|(_, _, until)| *until).map(|u| u > now).unwrap_or(false);
+    let password_ok = st.hasher.verify(&f.password, found.as_ref().map(|(_, h, _)| h.as_str())).await;
+    let Some((account, _, _)) = found else {
+        return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED));
+    };
+    if locked_out {
+        return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED));
+    }
+    crate::accounts::record_login_result(db, &account.id, password_ok).await.map_err(page_err(lang))?;
+    if !password_ok {
+        return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED));
+    }
+    let alive = crate::liveness::check(db, &account).await.map_err(page_err(lang))?;
+    if !alive {
+        return Ok(refuse(status_message(lang, AccountStatus::Deceased), StatusCode::FORBIDDEN));
+    }
+    if account.status != AccountStatus::Active {
+        return Ok(refuse(status_message(lang, account.status), StatusCode::FORBIDDEN));
+    }
+    let next = next.unwrap_or_else(|| home_of(&account).to_string());
+    if account.totp_enabled {
+        let secret = challenges::create(db, &account.id, "totp", &next).await.map_err(page_err(lang))?;
+        let mut resp = Redirect::to("/login/second-factor").into_response();
+        set_cookie(&mut resp, CHALLENGE_COOKIE, &secret, "Strict", challenges::CHALLENGE_TTL_MS / 1000);
+        return Ok(resp);
+    }
+    start_session(&st, &account, &headers, &["pwd"], &next, lang).await
+}
+
+/// Creates the session and sends the browser on, clearing the sign-in cookies.
+async fn start_session(
+    st: &IdentityState,
+    account: &Account,
+    headers: &HeaderMap,
+    amr: &[&str],
+    next: &str,
+    lang: Lang,
+) -> Result<Response, PageError> {
+    let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+    let (secret, _csrf) =
+        crate::sessions::create_session(&st.ctx.db, &account.id, ua, amr).await.map_err(page_err(lang))?;
+    tracing::info!(account = %account.id, "signed in");
+    let mut resp = Redirect::to(next).into_response();
+    set_cookie(&mut resp, SESSION_COOKIE, &secret, "Lax", crate::sessions::SESSION_TTL_MS / 1000);
+    set_cookie(&mut resp, super::FORM_CSRF_COOKIE, "", "Strict", 0);
+    set_cookie(&mut resp, CHALLENGE_COOKIE, "", "Strict", 0);
+    Ok(resp)
+}
+
+fn second_factor_form(lang: Lang, error: Option<String>, status: StatusCode) -> Response {
+    let page = SecondFactorPage {
+        chrome: Chrome::new(lang, ("Xác thực hai bước", "Two-step verification"), None, "/login/second-factor"),
+        csrf: random_secret(),
+        error,
+    };
+    let mut resp = render(&page, lang);
+    *resp.status_mut() = status;
+    issue_form_csrf(&mut resp, &page.csrf);
+    resp
+}
+
+pub(super) async fn second_factor_page(
+    State(st): State<IdentityState>,
+    lang: Lang,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    match cookie(&headers, CHALLENGE_COOKIE) {
+        Some(c) if challenges::find(&st.ctx.db, c, "totp").await.map_err(page_err(lang))?.is_some() => {
+            Ok(second_factor_form(lang, None, StatusCode::OK))
+        }
+        _ => Ok(Redirect::to("/login").into_response()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct SecondFactorForm {
+    code: String,
+    csrf: String,
+}
+
+pub(super) async fn second_factor_submit(
+    State(st): State<IdentityState>,
+    lang: Lang,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Form(f): Form<SecondFactorForm>,
+) -> Result<Response, PageError> {
+    check_form_csrf(&headers, &f.csrf, lang)?;
+    let db = &st.ctx.db;
+    let secret = cookie(&headers, CHALLENGE_COOKIE).unwrap_or_default().to_string();
+    let Some(ch) = challenges::find(db, &secret, "totp").await.map_err(page_err(lang))? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    if st.limit(&ip.key("signin"), st.config.limits.sign_in_per_ip).is_err() {
+        let msg = lang.pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
+        return Ok(second_factor_form(lang, Some(msg.into()), StatusCode::TOO_MANY_REQUESTS));
+    }
+    if !crate::totp::verify_second_factor(db, &ch.account_id, &f.code).await.map_err(page_err(lang))? {
+        challenges::fail(db, &secret).await.map_err(page_err(lang))?;
+        let left = challenges::CHALLENGE_MAX_ATTEMPTS - ch.attempts - 1;
+        if left <= 0 {
+            challenges::finish(db, &secret).await.map_err(page_err(lang))?;
+            return Ok(Redirect::to("/login").into_response());
+        }
+        let msg = match lang {
+            Lang::Vi => format!("Mã không đúng, còn {left} lần thử."),
+            Lang::En => format!("Wrong code, {left} attempts left."),
+        };
+        return Ok(second_factor_form(lang, Some(msg), StatusCode::UNAUTHORIZED));
+    }
+    challenges::finish(db, &secret).await.map_err(page_err(lang))?;
+    let account = crate::accounts::account_by_id(db, &ch.account_id)
+        .await
+        .map_err(page_err(lang))?
+        .filter(Account::is_active)
+        .ok_or_else(|| PageError::new(kernel::AppError::forbidden("account not active"), lang))?;
+    start_session(&st, &account, &headers, &["pwd", "otp"], &ch.next, lang).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct LogoutForm {
+    csrf: String,
+}
+
+pub(super) async fn logout(
+    State(st): State<IdentityState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    headers: HeaderMap,
+    Form(f): Form<LogoutForm>,
+) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(Redirect::to("/login").into_response()) };
+    check_session_csrf(&user, &f.csrf, lang)?;
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        crate::sessions::revoke_session(&st.ctx.db, secret).await.map_err(page_err(lang))?;
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    set_cookie(&mut resp, SESSION_COOKIE, "", "Lax", 0);
+    Ok(resp)
+}
+
+/// `GET /api/v1/me`: the caller's account, role and jurisdiction.
+#[utoipa::path(get, path = "/api/v1/me", tag = "identity",
+    responses((status = 200, description = "The authenticated account"), (status = 401, description = "Not signed in")))]
+pub(super) async fn me(user: CurrentUser) -> ApiResult<Json<CurrentUser>> {
+    Ok(Json(user))
+}

@@ -1,0 +1,135 @@
+//! HTML pages and the small JSON API of the identity crate.
+
+mod login;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use kernel::{AppError, ErrorCode};
+use web::auth::cookie;
+use web::{Ctx, CurrentUser, Lang, PageError};
+
+use crate::config::{IdentityConfig, Limit};
+use crate::password::PasswordHasher;
+use crate::ratelimit::RateLimiter;
+use crate::secrets::constant_time_eq;
+use crate::sms::SmsSender;
+
+/// Double-submit cookie protecting forms shown before there is a session (sign-in, registration,
+/// invitations).
+pub(crate) const FORM_CSRF_COOKIE: &str = "__Host-dancu_login";
+
+/// What every identity handler shares.
+#[derive(Clone)]
+pub(crate) struct IdentityState {
+    pub ctx: Ctx,
+    pub hasher: PasswordHasher,
+    pub config: Arc<IdentityConfig>,
+    pub limiter: RateLimiter,
+    pub sms: Arc<dyn SmsSender>,
+}
+
+/// Routes of the identity crate: sign-in and sign-out, `GET /api/v1/me`.
+pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc<dyn SmsSender>) -> Router {
+    let st = IdentityState { ctx, hasher, config: Arc::new(config), limiter: RateLimiter::new(), sms };
+    Router::new()
+        .route("/login", get(login::login_page).post(login::login_submit))
+        .route("/login/second-factor", get(login::second_factor_page).post(login::second_factor_submit))
+        .route("/logout", post(login::logout))
+        .route("/api/v1/me", get(login::me))
+        .with_state(st)
+}
+
+/// OpenAPI description of the identity endpoints.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(login::me))]
+pub struct ApiDoc;
+
+/// The client's address for rate limits: the TCP peer, or the first `X-Forwarded-For` hop when
+/// the server is configured to trust its proxy.
+pub(crate) struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<IdentityState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, st: &IdentityState) -> Result<Self, Self::Rejection> {
+        let forwarded = st
+            .config
+            .trust_proxy
+            .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+            .flatten()
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientIp(forwarded.or(peer)))
+    }
+}
+
+impl ClientIp {
+    pub(crate) fn key(&self, what: &str) -> String {
+        format!("{what}:ip:{}", self.0.map(|i| i.to_string()).unwrap_or_default())
+    }
+}
+
+impl IdentityState {
+    /// Counts one event against a limit; a `rate_limited` error when it is used up.
+    pub(crate) fn limit(&self, key: &str, limit: Limit) -> Result<(), AppError> {
+        if self.limiter.allow(key, limit) {
+            Ok(())
+        } else {
+            Err(AppError::new(ErrorCode::RateLimited, "too many attempts, try again later"))
+        }
+    }
+}
+
+/// Checks the double-submit token of an anonymous form.
+pub(crate) fn check_form_csrf(headers: &HeaderMap, sent: &str, lang: Lang) -> Result<(), PageError> {
+    let ok = cookie(headers, FORM_CSRF_COOKIE).map(|c| constant_time_eq(c, sent)).unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(PageError::new(AppError::new(ErrorCode::CsrfFailed, "form token mismatch"), lang))
+    }
+}
+
+/// Checks the session's CSRF token echoed by a signed-in user's form.
+pub(crate) fn check_session_csrf(user: &CurrentUser, sent: &str, lang: Lang) -> Result<(), PageError> {
+    let ok = user.csrf.as_deref().map(|t| constant_time_eq(t, sent)).unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(PageError::new(AppError::new(ErrorCode::CsrfFailed, "form token mismatch"), lang))
+    }
+}
+
+/// Sets a `__Host-` cookie (Secure, HttpOnly, path `/`); `max_age` 0 deletes it.
+pub(crate) fn set_cookie(resp: &mut Response, name: &str, value: &str, same_site: &str, max_age: i64) {
+    resp.headers_mut().append(
+        SET_COOKIE,
+        format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite={same_site}; Max-Age={max_age}")
+            .parse()
+            .expect("valid cookie header"),
+    );
+}
+
+/// A fresh double-submit token set as the form cookie on `resp`; returns the token for the form.
+pub(crate) fn issue_form_csrf(resp: &mut Response, token: &str) {
+    set_cookie(resp, FORM_CSRF_COOKIE, token, "Strict", 3600);
+}
+
+/// Maps an error to an HTML error page in the visitor's language.
+pub(crate) fn page_err(lang: Lang) -> impl Fn(AppError) -> PageError {
+    move |e| PageError::new(e, lang)
+}
+
+/// Formats UTC milliseconds the Vietnamese way (dd/mm/yyyy HH:MM, Vietnam time).
+pub(crate) fn when(ms: i64) -> String {
+    kernel::clock::format_ms_vn(ms)
+}

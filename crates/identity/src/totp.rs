@@ -1,0 +1,225 @@
+//! Time-based one-time passwords (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps, one step of
+//! clock drift either way) as a second factor, with single-use recovery codes.
+//!
+//! A code is accepted only for a time step later than the last one used, so an observed code
+//! cannot be replayed. Recovery codes are 12 random characters (60 bits), stored as SHA-256.
+
+use db::sqlx::{self, Row};
+use db::Db;
+use kernel::AppError;
+use rand::{Rng, RngCore};
+use totp_rs::{Algorithm, Secret, TOTP};
+
+use crate::secrets::{constant_time_eq, hash_secret};
+
+/// Issuer shown by authenticator apps.
+const ISSUER: &str = "dancu";
+/// Recovery codes issued when TOTP is enabled.
+pub const RECOVERY_CODES: usize = 10;
+
+fn totp(secret: Vec<u8>, label: &str) -> Result<TOTP, AppError> {
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, Some(ISSUER.into()), label.replace(':', " "))
+        .map_err(|_| AppError::internal("invalid TOTP parameters"))
+}
+
+fn decode(secret_b32: &str) -> Result<Vec<u8>, AppError> {
+    Secret::Encoded(secret_b32.to_string()).to_bytes().map_err(|_| AppError::invalid("invalid TOTP secret"))
+}
+
+/// A new random secret (160 bits, as RFC 4226 recommends), base32-encoded.
+pub fn new_secret() -> String {
+    let mut b = vec![0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    Secret::Raw(b).to_encoded().to_string()
+}
+
+/// The `otpauth://` URI an authenticator app scans.
+pub fn provisioning_uri(secret_b32: &str, label: &str) -> Result<String, AppError> {
+    Ok(totp(decode(secret_b32)?, label)?.get_url())
+}
+
+/// The provisioning URI as an SVG QR code.
+pub fn qr_svg(uri: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::new(uri.as_bytes()).map_err(|_| AppError::internal("QR encoding failed"))?;
+    Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build())
+}
+
+/// The time step (`unix_seconds / 30`) whose code is `code`, looking one step back and forward.
+pub fn matching_step(secret: &[u8], code: &str, unix_seconds: u64) -> Option<u64> {
+    let t = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, secret.to_vec(), None, String::new());
+    let code = code.trim();
+    let now = unix_seconds / 30;
+    [now.saturating_sub(1), now, now + 1].into_iter().find(|step| constant_time_eq(&t.generate(step * 30), code))
+}
+
+fn now_seconds() -> u64 {
+    (kernel::clock::now_ms() / 1000) as u64
+}
+
+/// Turns TOTP on after the user proved their app holds `secret_b32`; returns the recovery codes,
+/// shown once.
+pub async fn enable(db: &Db, account_id: &str, secret_b32: &str, code: &str) -> Result<Option<Vec<String>>, AppError> {
+    let secret = decode(secret_b32)?;
+    let Some(step) = matching_step(&secret, code, now_seconds()) else { return Ok(None) };
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    let r = sqlx::query(
+        "UPDATE accounts SET totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3 \
+         WHERE id = $4 AND totp_enabled_at IS NULL",
+    )
+    .bind(secret_b32)
+    .bind(kernel::clock::now_ms())
+    .bind(step as i64)
+    .bind(account_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db::internal)?;
+    if r.rows_affected() != 1 {
+        return Err(AppError::new(kernel::ErrorCode::Conflict, "two-step verification is already on"));
+    }
+    let codes = replace_recovery_codes(&mut tx, account_id).await?;
+    tx.commit().await.map_err(db::internal)?;
+    Ok(Some(codes))
+}
+
+/// Turns TOTP off and voids the recovery codes.
+pub async fn disable(db: &Db, account_id: &str) -> Result<(), AppError> {
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db::internal)?;
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db::internal)?;
+    tx.commit().await.map_err(db::internal)
+}
+
+fn recovery_code() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    let raw: String = (0..12).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12])
+}
+
+fn normalize_recovery(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+async fn replace_recovery_codes(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<Vec<String>, AppError> {
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db::internal)?;
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+    let now = kernel::clock::now_ms();
+    for c in &codes {
+        sqlx::query("INSERT INTO recovery_codes (id, account_id, code_hash, created_at, used_at) VALUES ($1, $2, $3, $4, NULL)")
+            .bind(kernel::ids::new_id())
+            .bind(account_id)
+            .bind(hash_secret(&normalize_recovery(c)))
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map_err(db::internal)?;
+    }
+    Ok(codes)
+}
+
+/// Issues a fresh set of recovery codes (the old ones stop working).
+pub async fn regenerate_recovery_codes(db: &Db, account_id: &str) -> Result<Vec<String>, AppError> {
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    let codes = replace_recovery_codes(&mut tx, account_id).await?;
+    tx.commit().await.map_err(db::internal)?;
+    Ok(codes)
+}
+
+/// How many unused recovery codes an account has left.
+pub async fn recovery_codes_left(db: &Db, account_id: &str) -> Result<i64, AppError> {
+    Ok(sqlx::query("SELECT COUNT(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL")
+        .bind(account_id)
+        .fetch_one(db.read())
+        .await
+        .map_err(db::internal)?
+        .get(0))
+}
+
+/// The second sign-in step: a current TOTP code (never one already used) or an unused recovery
+/// code, which is then spent. False when neither matched.
+pub async fn verify_second_factor(db: &Db, account_id: &str, input: &str) -> Result<bool, AppError> {
+    let row = sqlx::query("SELECT totp_secret FROM accounts WHERE id = $1 AND totp_enabled_at IS NOT NULL")
+        .bind(account_id)
+        .fetch_optional(db.write())
+        .await
+        .map_err(db::internal)?;
+    let Some(row) = row else { return Ok(false) };
+    let secret = decode(&row.get::<String, _>(0))?;
+    if let Some(step) = matching_step(&secret, input, now_seconds()) {
+        // Accept each step once: the update only succeeds if no later or equal step was used.
+        let r = sqlx::query("UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+            .bind(step as i64)
+            .bind(account_id)
+            .execute(db.write())
+            .await
+            .map_err(db::internal)?;
+        return Ok(r.rows_affected() == 1);
+    }
+    let normalized = normalize_recovery(input);
+    if normalized.len() != 12 {
+        return Ok(false);
+    }
+    let r = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 WHERE account_id = $2 AND code_hash = $3 AND used_at IS NULL",
+    )
+    .bind(kernel::clock::now_ms())
+    .bind(account_id)
+    .bind(hash_secret(&normalized))
+    .execute(db.write())
+    .await
+    .map_err(db::internal)?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6238 appendix B, SHA-1, 8 digits, secret "12345678901234567890".
+    #[test]
+    fn rfc6238_test_vectors() {
+        let t = TOTP::new_unchecked(Algorithm::SHA1, 8, 1, 30, b"12345678901234567890".to_vec(), None, String::new());
+        for (time, code) in [
+            (59u64, "94287082"),
+            (1111111109, "07081804"),
+            (1111111111, "14050471"),
+            (1234567890, "89005924"),
+            (2000000000, "69279037"),
+            (20000000000, "65353130"),
+        ] {
+            assert_eq!(t.generate(time), code, "T = {time}");
+        }
+    }
+
+    #[test]
+    fn accepts_one_step_of_drift_only() {
+        let secret = decode(&new_secret()).unwrap();
+        let t = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, secret.clone(), None, String::new());
+        let now = 1_750_000_000u64;
+        let code = t.generate(now);
+        assert_eq!(matching_step(&secret, &code, now), Some(now / 30));
+        assert_eq!(matching_step(&secret, &code, now + 30), Some(now / 30));
+        assert_eq!(matching_step(&secret, &code, now + 90), None);
+        assert_eq!(matching_step(&secret, "000000x", now), None);
+    }
+
+    #[test]
+    fn recovery_codes_normalize() {
+        let c = recovery_code();
+        assert_eq!(c.len(), 14);
+        assert_eq!(normalize_recovery(&c.to_uppercase()), normalize_recovery(&c));
+        assert_eq!(normalize_recovery(&c).len(), 12);
+    }
+}
