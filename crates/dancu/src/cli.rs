@@ -105,6 +105,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::accounts_cmd::AccountsCommand,
     },
+    /// Signing keys of tokens and receipts (list, rotate).
+    Keys {
+        #[command(subcommand)]
+        command: crate::keys_cmd::KeysCommand,
+    },
     /// Benchmarks (results go to docs/PERFORMANCE.md).
     Bench {
         #[command(subcommand)]

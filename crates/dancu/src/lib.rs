@@ -9,12 +9,17 @@ pub mod config;
 pub mod demo;
 pub mod generate_cmd;
 pub mod io_cmd;
+pub mod keys_cmd;
 pub mod progress;
 pub mod server;
 
 /// Every module's migrations, in foreign-key order.
 pub fn migrations() -> db::MigrationSet {
-    db::MigrationSet::new().with(audit::MIGRATIONS).with(registry::MIGRATIONS).with(identity::MIGRATIONS)
+    db::MigrationSet::new()
+        .with(audit::MIGRATIONS)
+        .with(registry::MIGRATIONS)
+        .with(identity::MIGRATIONS)
+        .with(keys::MIGRATIONS)
 }
 
 /// Opens the database, applies pending migrations and makes sure the admin units are loaded.

@@ -69,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
             dancu::io_cmd::quality_report(&db, commune.as_deref(), json).await
         }
         Command::Accounts { command } => dancu::accounts_cmd::run(command, DATA_DIR).await,
+        Command::Keys { command } => dancu::keys_cmd::run(command, DATA_DIR).await,
         Command::Bench { command } => dancu::bench::run(command).await,
     }
 }
