@@ -10,7 +10,7 @@ mod query;
 mod writer;
 
 pub use purpose::{Purpose, PURPOSES};
-pub use query::{list_for_actor, list_for_subject, AccessRecord};
+pub use query::{list_for_actor, list_for_subject, search_for_subject, AccessFilter, AccessRecord};
 pub use writer::{AccessEntry, AccessLog};
 
 /// Migrations of the access-log table.

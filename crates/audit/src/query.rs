@@ -43,6 +43,59 @@ pub async fn list_for_actor(db: &Db, actor_id: &str, page: PageRequest) -> Resul
     list_by(db, "actor_id", actor_id, page).await
 }
 
+/// Conditions on one citizen's access log (their "who read my data" page).
+#[derive(Debug, Clone, Default)]
+pub struct AccessFilter {
+    /// From this instant (UTC ms, inclusive).
+    pub from_ms: Option<i64>,
+    /// Before this instant (UTC ms, exclusive).
+    pub until_ms: Option<i64>,
+    /// A purpose code.
+    pub purpose: Option<String>,
+    /// Only these channels (`web`, `api`, `oidc`…); empty means every channel.
+    pub channels: Vec<String>,
+    /// Only actions starting with this prefix (`verify.`).
+    pub action_prefix: Option<String>,
+    /// Leave out actions starting with this prefix.
+    pub exclude_action_prefix: Option<String>,
+}
+
+/// Newest-first accesses to one citizen's data matching `filter`.
+pub async fn search_for_subject(
+    db: &Db,
+    subject_id: &str,
+    filter: &AccessFilter,
+    page: PageRequest,
+) -> Result<Page<AccessRecord>, AppError> {
+    use db::{Arg, Filter};
+    let mut f = Filter::new();
+    f.and("subject_id = ?", Arg::Text(subject_id.to_string()));
+    if let Some(t) = filter.from_ms {
+        f.and("at >= ?", Arg::Int(t));
+    }
+    if let Some(t) = filter.until_ms {
+        f.and("at < ?", Arg::Int(t));
+    }
+    if let Some(p) = &filter.purpose {
+        f.and("purpose = ?", Arg::Text(p.clone()));
+    }
+    if !filter.channels.is_empty() {
+        // One bound list: the row's channel must be one of the comma-separated values.
+        f.and("(',' || ? || ',') LIKE ('%,' || channel || ',%')", Arg::Text(filter.channels.join(",")));
+    }
+    if let Some(p) = &filter.action_prefix {
+        f.and("action LIKE ?", Arg::Text(format!("{}%", p.replace(['%', '_'], ""))));
+    }
+    if let Some(p) = &filter.exclude_action_prefix {
+        f.and("action NOT LIKE ?", Arg::Text(format!("{}%", p.replace(['%', '_'], ""))));
+    }
+    let rows = f
+        .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM access_log"), "at DESC, id DESC", page)
+        .await
+        .map_err(db::internal)?;
+    Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
+}
+
 async fn list_by(
     db: &Db,
     column: &'static str,
@@ -101,5 +154,52 @@ pub(crate) mod tests {
         assert!(none.items.is_empty() && !none.has_next);
     }
 
-    db::dual_tests!(crate::query::tests::migrations(); batched_entries_are_all_written);
+    async fn filters_a_subjects_log(db: Db) {
+        let log = AccessLog::start(db.clone());
+        let subject = "001203000009";
+        for (i, (channel, action, purpose)) in [
+            ("web", "person.read", "administration"),
+            ("api", "person.read", "investigation"),
+            ("oidc", "oidc.claims", "sign_in"),
+            ("api", "verify.card", "identity_verification"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut e = entry(i as i64 * 100, subject);
+            e.channel = channel.into();
+            e.action = action.into();
+            e.purpose = purpose.into();
+            log.record(e).await;
+        }
+        log.record(entry(50, "001203000010")).await;
+        log.flush().await;
+        let page = PageRequest::new(None, None).unwrap();
+        let run = |f: AccessFilter| {
+            let db = db.clone();
+            async move { search_for_subject(&db, subject, &f, page).await.unwrap().items }
+        };
+        assert_eq!(run(AccessFilter::default()).await.len(), 4);
+        let officers = run(AccessFilter {
+            channels: vec!["web".into(), "api".into()],
+            exclude_action_prefix: Some("verify.".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(
+            officers.iter().map(|r| r.purpose.as_str()).collect::<Vec<_>>(),
+            ["investigation", "administration"]
+        );
+        let services = run(AccessFilter { channels: vec!["oidc".into()], ..Default::default() }).await;
+        assert_eq!(services.len(), 1);
+        assert_eq!(services[0].action, "oidc.claims");
+        let verifications = run(AccessFilter { action_prefix: Some("verify.".into()), ..Default::default() }).await;
+        assert_eq!(verifications.len(), 1);
+        let window = run(AccessFilter { from_ms: Some(1_100), until_ms: Some(1_300), ..Default::default() }).await;
+        assert_eq!(window.iter().map(|r| r.at).collect::<Vec<_>>(), [1_200, 1_100]);
+        let purpose = run(AccessFilter { purpose: Some("sign_in".into()), ..Default::default() }).await;
+        assert_eq!(purpose.len(), 1);
+    }
+
+    db::dual_tests!(crate::query::tests::migrations(); batched_entries_are_all_written, filters_a_subjects_log);
 }
