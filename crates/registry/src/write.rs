@@ -176,6 +176,14 @@ pub async fn record_death(
     }
     let day = death_date.format("%Y-%m-%d").to_string();
     let now = kernel::clock::now_ms();
+    let ended: Vec<String> = sqlx::query("SELECT id FROM residences WHERE personal_id = $1 AND end_date IS NULL")
+        .bind(id.as_str())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db::internal)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     sqlx::query("UPDATE persons SET status = 'deceased', death_date = $1, updated_at = $2, version = version + 1 WHERE personal_id = $3")
         .bind(&day)
         .bind(now)
@@ -200,6 +208,8 @@ pub async fn record_death(
     let mut current = Map::new();
     current.insert("status".into(), Value::String("deceased".into()));
     current.insert("death_date".into(), Value::String(day));
+    // Lets readers of the change feed undo the death exactly (see `crate::feed`).
+    current.insert("residences_ended".into(), Value::String(ended.join(",")));
     crate::history::record(&mut tx, id.as_str(), "deceased", actor, reason, &previous, &current).await?;
     tx.commit().await.map_err(db::internal)
 }

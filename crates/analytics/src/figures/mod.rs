@@ -1,0 +1,257 @@
+//! Dashboards as data: figures with labelled rows and columns of cells, suppression applied. The
+//! JSON API, the HTML tables, the SVG charts and the CSV exports are all drawn from these.
+
+mod labels;
+mod labour;
+mod population;
+mod public_order;
+mod tourism;
+
+use db::Db;
+use kernel::AppError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::scope::{Bands, Period, Scope};
+use crate::Settings;
+
+/// A Vietnamese text with its English translation.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Text {
+    pub vi: String,
+    pub en: String,
+}
+
+/// Shorthand for a [`Text`].
+pub fn t(vi: &str, en: &str) -> Text {
+    Text { vi: vi.to_string(), en: en.to_string() }
+}
+
+/// The same text in both languages (proper names).
+pub fn same(s: &str) -> Text {
+    t(s, s)
+}
+
+/// How a figure is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Chart {
+    /// Horizontal bars, one group per row.
+    Bars,
+    /// Age-sex pyramid: first column to the left, second to the right.
+    Pyramid,
+    /// Values over months, one line per column.
+    Series,
+    /// One point per commune on the province map.
+    Map,
+}
+
+/// A value column.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Column {
+    pub id: String,
+    pub label: Text,
+    /// Decimal places shown (0 for counts).
+    pub decimals: u8,
+}
+
+/// One cell: a value, or nothing when suppressed (a count between 1 and the minimum).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct Cell {
+    pub value: Option<f64>,
+    pub suppressed: bool,
+}
+
+impl Cell {
+    /// A count, suppressed when `0 < n < min`.
+    pub fn count(n: i64, min: i64) -> Cell {
+        if n > 0 && n < min {
+            Cell { value: None, suppressed: true }
+        } else {
+            Cell { value: Some(n as f64), suppressed: false }
+        }
+    }
+
+    /// A measure that is not a count of people (area); never suppressed.
+    pub fn measure(x: f64) -> Cell {
+        Cell { value: Some(x), suppressed: false }
+    }
+
+    /// A rate derived from a count: suppressed with it; empty when the denominator is zero.
+    pub fn ratio(numerator: i64, denominator: f64, scale: f64, min: i64) -> Cell {
+        match Cell::count(numerator, min) {
+            c if c.suppressed => c,
+            _ if denominator <= 0.0 => Cell { value: None, suppressed: false },
+            _ => Cell { value: Some(numerator as f64 * scale / denominator), suppressed: false },
+        }
+    }
+}
+
+/// One labelled row.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Row {
+    /// Stable key (commune code, month, age band, category code).
+    pub key: String,
+    pub label: Text,
+    pub cells: Vec<Cell>,
+}
+
+/// One chart with its table, definition and source.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Figure {
+    pub id: String,
+    pub title: Text,
+    /// What is counted, from which data, as of when.
+    pub definition: Text,
+    pub chart: Chart,
+    /// False when the platform holds no data for this figure yet ("chưa có nguồn dữ liệu").
+    pub available: bool,
+    /// Header of the label column.
+    pub row_header: Text,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+}
+
+impl Figure {
+    fn new(id: &str, title: Text, definition: Text, chart: Chart, row_header: Text, columns: Vec<Column>) -> Figure {
+        Figure { id: id.into(), title, definition, chart, available: true, row_header, columns, rows: Vec::new() }
+    }
+
+    /// A figure the platform has no data for yet.
+    fn unavailable(id: &str, title: Text, definition: Text, chart: Chart) -> Figure {
+        Figure { available: false, ..Figure::new(id, title, definition, chart, t("", ""), Vec::new()) }
+    }
+}
+
+/// A value column.
+fn col(id: &str, label: Text, decimals: u8) -> Column {
+    Column { id: id.into(), label, decimals }
+}
+
+/// A set of figures for one audience.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Dashboard {
+    pub id: String,
+    pub title: Text,
+    /// When the registry figures were last brought up to date (UTC ms); `None` before any rebuild.
+    pub updated_at: Option<i64>,
+    /// Cells with a count from 1 to `min_cell - 1` are suppressed.
+    pub min_cell: i64,
+    /// First and last month of the period filter.
+    pub period_from: String,
+    pub period_to: String,
+    /// The selected commune, if any.
+    pub commune: Option<String>,
+    pub figures: Vec<Figure>,
+}
+
+/// The four dashboards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Board {
+    Population,
+    Labour,
+    Tourism,
+    PublicOrder,
+}
+
+impl Board {
+    pub const ALL: [Board; 4] = [Board::Population, Board::Labour, Board::Tourism, Board::PublicOrder];
+
+    /// URL segment.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Board::Population => "population",
+            Board::Labour => "labour",
+            Board::Tourism => "tourism",
+            Board::PublicOrder => "public-order",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Board> {
+        Board::ALL.into_iter().find(|b| b.slug() == s)
+    }
+
+    pub fn title(self) -> Text {
+        match self {
+            Board::Population => t("Dân số", "Population"),
+            Board::Labour => t("Lao động", "Labour"),
+            Board::Tourism => t("Du lịch qua lưu trú", "Tourism through lodging"),
+            Board::PublicOrder => t("Trật tự xã hội", "Public order"),
+        }
+    }
+
+    /// One-line summary for the index page.
+    pub fn summary(self) -> Text {
+        match self {
+            Board::Population => t(
+                "Quy mô, mật độ, tháp tuổi, dân tộc, tôn giáo, hộ, sinh và mất theo tháng",
+                "Size, density, age pyramid, ethnic groups, religions, households, births and deaths by month",
+            ),
+            Board::Labour => t(
+                "Dân số trong độ tuổi lao động theo nhóm tuổi, xã/phường, thành thị và nông thôn",
+                "Working-age population by age band, commune, urban and rural",
+            ),
+            Board::Tourism => t(
+                "Khách lưu trú trong nước và quốc tế, loại cơ sở, thời gian lưu trú",
+                "Domestic and foreign guests, facility types, length of stay",
+            ),
+            Board::PublicOrder => t(
+                "Chuyển đến, chuyển đi, tạm trú, tạm vắng, thông báo lưu trú muộn, cảnh báo",
+                "Moves in and out, temporary residence and absence, late lodging notices, alerts",
+            ),
+        }
+    }
+}
+
+/// Everything a dashboard's figures depend on.
+pub struct Request<'a> {
+    pub db: &'a Db,
+    pub scope: &'a Scope,
+    pub period: &'a Period,
+    pub bands: &'a Bands,
+    pub settings: Settings,
+}
+
+/// Builds a dashboard's figures.
+pub async fn build(board: Board, r: &Request<'_>) -> Result<Dashboard, AppError> {
+    let figures = match board {
+        Board::Population => population::figures(r).await?,
+        Board::Labour => labour::figures(r).await?,
+        Board::Tourism => tourism::figures(r).await?,
+        Board::PublicOrder => public_order::figures(r).await?,
+    };
+    let updated_at = crate::store::registry_checkpoint(r.db).await?.map(|c| c.updated_at);
+    Ok(Dashboard {
+        id: board.slug().into(),
+        title: board.title(),
+        updated_at,
+        min_cell: r.settings.min_cell,
+        period_from: r.period.from.clone(),
+        period_to: r.period.to.clone(),
+        commune: r.scope.commune.clone(),
+        figures,
+    })
+}
+
+/// Sums stored counts of one dimension inside the scope by a key derived from each row.
+async fn sum_by<K: Ord>(
+    r: &Request<'_>,
+    dimension: &str,
+    mut key: impl FnMut(&crate::store::CountRow) -> Option<K>,
+) -> Result<std::collections::BTreeMap<K, i64>, AppError> {
+    let rows = crate::store::read_dimension(r.db, dimension, r.scope.commune.as_deref()).await?;
+    let mut out = std::collections::BTreeMap::new();
+    for row in rows.iter().filter(|row| r.scope.contains(&row.commune)) {
+        if let Some(k) = key(row) {
+            *out.entry(k).or_insert(0) += row.value;
+        }
+    }
+    Ok(out)
+}
+
+/// Age reached in the current year (current year − birth year; `None` when unknown).
+fn age(birth_year: &str) -> Option<u32> {
+    let y: i32 = birth_year.parse().ok()?;
+    let now = chrono::Datelike::year(&kernel::clock::today_vn());
+    u32::try_from(now - y).ok()
+}

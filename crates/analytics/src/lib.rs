@@ -1,0 +1,57 @@
+//! IOC dashboards for leaders (pilot models 38–41): population, labour, tourism through lodging
+//! and public order.
+//!
+//! Pages never scan the registry: they read pre-aggregated counts per 2025 commune
+//! (`analytics_counts`), kept up to date by [`consume`] from the registry's change feed and
+//! recomputable from scratch by [`rebuild`] with exactly the same result. Lodging figures come in
+//! through [`lodging::ingest`]. Every displayed cell below a minimum count is suppressed.
+
+pub mod api;
+pub mod consume;
+pub mod facts;
+pub mod figures;
+pub mod lodging;
+pub mod pages;
+pub mod rebuild;
+pub mod scope;
+pub mod store;
+pub mod svg;
+
+pub use consume::{catch_up, consume_batch, spawn_consumer, ConsumeOptions};
+pub use rebuild::{rebuild, RebuildStats};
+
+/// Migrations of the analytics tables.
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("analytics", [(1, "init")]);
+
+/// Settings of the dashboards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Displayed cells with a count below this (and above zero) are suppressed.
+    pub min_cell: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { min_cell: 5 }
+    }
+}
+
+impl Settings {
+    /// Defaults, with `DANCU_ANALYTICS_MIN_CELL` overriding the suppression minimum.
+    pub fn from_env() -> Settings {
+        let min_cell = std::env::var("DANCU_ANALYTICS_MIN_CELL").ok().and_then(|v| v.parse().ok()).filter(|n| *n >= 1);
+        Settings { min_cell: min_cell.unwrap_or(Settings::default().min_cell) }
+    }
+}
+
+/// What the routers need: the database and the dashboard settings.
+#[derive(Clone)]
+pub struct Service {
+    pub db: db::Db,
+    pub settings: Settings,
+}
+
+/// HTML and JSON routes of the dashboards.
+pub fn router(service: Service) -> axum::Router {
+    api::router(service.clone()).merge(pages::router(service))
+}

@@ -1,0 +1,153 @@
+//! Reading and writing `analytics_counts` and the change-feed checkpoint.
+
+use db::sqlx::{self, AnyConnection, Row};
+use db::{Arg, Db, Filter};
+use kernel::AppError;
+
+use crate::facts::{Counts, Key};
+
+/// Name of the registry's change feed in `analytics_checkpoints`.
+pub const REGISTRY: &str = "registry";
+
+/// Rows per multi-row statement (5 values each).
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// Where a source stands: the last applied event id, and when it was applied and last rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub position: String,
+    pub updated_at: i64,
+    pub rebuilt_at: i64,
+}
+
+pub async fn checkpoint(conn: &mut AnyConnection, source: &str) -> Result<Option<Checkpoint>, AppError> {
+    let row = sqlx::query("SELECT position, updated_at, rebuilt_at FROM analytics_checkpoints WHERE source = $1")
+        .bind(source)
+        .fetch_optional(conn)
+        .await
+        .map_err(db::internal)?;
+    Ok(row.map(|r| Checkpoint { position: r.get(0), updated_at: r.get(1), rebuilt_at: r.get(2) }))
+}
+
+/// The checkpoint of the registry feed, read outside any transaction (for pages).
+pub async fn registry_checkpoint(db: &Db) -> Result<Option<Checkpoint>, AppError> {
+    let mut conn = db.read().acquire().await.map_err(db::internal)?;
+    checkpoint(&mut conn, REGISTRY).await
+}
+
+/// Moves the checkpoint from `expected` to `position`; fails with a conflict when another
+/// consumer moved it meanwhile, so two processes never apply the same events twice.
+pub async fn advance(conn: &mut AnyConnection, source: &str, expected: &str, position: &str) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "UPDATE analytics_checkpoints SET position = $1, updated_at = $2 WHERE source = $3 AND position = $4",
+    )
+    .bind(position)
+    .bind(kernel::clock::now_ms())
+    .bind(source)
+    .bind(expected)
+    .execute(conn)
+    .await
+    .map_err(db::internal)?;
+    if done.rows_affected() != 1 {
+        return Err(AppError::new(kernel::ErrorCode::Conflict, "the analytics checkpoint moved meanwhile"));
+    }
+    Ok(())
+}
+
+/// Replaces every registry-derived count and sets the checkpoint (after a full recompute).
+pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM analytics_counts").execute(&mut *conn).await.map_err(db::internal)?;
+    let mut rows: Vec<(&Key, i64)> = counts.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect();
+    rows.sort();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO analytics_counts (dimension, commune_code, k1, k2, value) VALUES {}",
+            values(chunk.len())
+        );
+        bind_rows(sqlx::query(&sql), chunk).execute(&mut *conn).await.map_err(db::internal)?;
+    }
+    let now = kernel::clock::now_ms();
+    sqlx::query(
+        "INSERT INTO analytics_checkpoints (source, position, updated_at, rebuilt_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, \
+         rebuilt_at = excluded.rebuilt_at",
+    )
+    .bind(REGISTRY)
+    .bind(position)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(db::internal)?;
+    Ok(())
+}
+
+/// Adds deltas to the counts; cells that reach zero are removed, so an incrementally maintained
+/// table holds exactly the rows a rebuild would write.
+pub async fn apply_deltas(conn: &mut AnyConnection, deltas: &Counts) -> Result<usize, AppError> {
+    let mut rows: Vec<(&Key, i64)> = deltas.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect();
+    rows.sort();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO analytics_counts (dimension, commune_code, k1, k2, value) VALUES {} \
+             ON CONFLICT (dimension, commune_code, k1, k2) DO UPDATE SET value = analytics_counts.value + excluded.value",
+            values(chunk.len())
+        );
+        bind_rows(sqlx::query(&sql), chunk).execute(&mut *conn).await.map_err(db::internal)?;
+    }
+    if rows.iter().any(|(_, n)| *n < 0) {
+        sqlx::query("DELETE FROM analytics_counts WHERE value = 0").execute(&mut *conn).await.map_err(db::internal)?;
+    }
+    Ok(rows.len())
+}
+
+fn values(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let b = i * 5;
+            format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn bind_rows<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    rows: &'q [(&'q Key, i64)],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for (k, n) in rows {
+        q = q.bind(k.dimension).bind(k.commune.as_str()).bind(k.k1.as_str()).bind(k.k2.as_str()).bind(*n);
+    }
+    q
+}
+
+/// One stored count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRow {
+    pub commune: String,
+    pub k1: String,
+    pub k2: String,
+    pub value: i64,
+}
+
+/// The counts of one dimension, optionally for one commune.
+pub async fn read_dimension(db: &Db, dimension: &str, commune: Option<&str>) -> Result<Vec<CountRow>, AppError> {
+    let mut f = Filter::new();
+    f.and("dimension = ?", Arg::Text(dimension.to_string()));
+    if let Some(c) = commune {
+        f.and("commune_code = ?", Arg::Text(c.to_string()));
+    }
+    let sql = format!("SELECT commune_code, k1, k2, value FROM analytics_counts WHERE {}", f.sql());
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    Ok(rows.iter().map(|r| CountRow { commune: r.get(0), k1: r.get(1), k2: r.get(2), value: r.get(3) }).collect())
+}
+
+/// The whole table, for comparisons in tests and tools.
+pub async fn all_counts(db: &Db) -> Result<Vec<(String, String, String, String, i64)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT dimension, commune_code, k1, k2, value FROM analytics_counts ORDER BY dimension, commune_code, k1, k2",
+    )
+    .fetch_all(db.read())
+    .await
+    .map_err(db::internal)?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect())
+}
