@@ -49,12 +49,19 @@ pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, n
     print!("Kiểm tra chất lượng dữ liệu / running data-quality rules… ");
     let run = registry::quality::run(&db).await?;
     println!("{} findings over {} persons", run.findings, run.persons_checked);
+    let figures = crate::analytics_cmd::rebuild(&db).await?;
+    println!("Số liệu điều hành / dashboard figures: {} rows in {:.1} s", figures.rows, figures.seconds);
     if no_serve {
         println!("Sẵn sàng sau / ready after {:.1} s", start.elapsed().as_secs_f64());
         return Ok(());
     }
-    let running = crate::server::start(db, &s.listen).await?;
-    println!("\ndancu demo: http://{}/  (ready after {:.1} s)\n", running.addr, start.elapsed().as_secs_f64());
+    let running = crate::server::start(db.clone(), &s.listen).await?;
+    analytics::spawn_consumer(db.clone(), std::time::Duration::from_secs(2));
+    let public = crate::server::public_url(running.addr);
+    let provider = oidc::Provider::start(db, running.ctx.access_log.clone(), &public).await?;
+    oidc::sample_rp::ensure_registered(&provider).await?;
+    println!("\ndancu demo: {public}/  (ready after {:.1} s)", start.elapsed().as_secs_f64());
+    println!("Cổng trường học mẫu đăng nhập bằng định danh điện tử / sample SSO relying party: {public}/demo/school\n");
     println!(
         "{:<20} {:<22} {:<18} phạm vi / jurisdiction",
         "vai trò / role", "đăng nhập / login", "mật khẩu / password"
@@ -83,6 +90,7 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
         (Role::Admin, "admin", "Quản trị viên Demo", province.to_string()),
         (Role::ProvincialOfficer, "tinh.canbo", "Cán bộ Tỉnh Demo", province.to_string()),
         (Role::CommunePolice, "xa.congan", "Công an Xã Demo", commune),
+        (Role::Leader, "lanhdao", "Lãnh đạo Tỉnh Demo", province.to_string()),
     ];
     let hasher = identity::PasswordHasher::default();
     let mut out = Vec::new();

@@ -3,6 +3,7 @@
 //! start exactly the server the binary runs.
 
 pub mod accounts_cmd;
+pub mod analytics_cmd;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -20,6 +21,7 @@ pub fn migrations() -> db::MigrationSet {
         .with(registry::MIGRATIONS)
         .with(identity::MIGRATIONS)
         .with(keys::MIGRATIONS)
+        .with(oidc::MIGRATIONS)
 }
 
 /// Opens the database, applies pending migrations and makes sure the admin units are loaded.

@@ -7,10 +7,25 @@ use axum::Router;
 use utoipa::OpenApi;
 use web::Ctx;
 
+/// The address citizens and relying parties reach the server at: `DANCU_PUBLIC_URL`, else the
+/// address the server is bound to. It is the OpenID Connect issuer and the WebAuthn origin.
+pub fn public_url(bound: SocketAddr) -> String {
+    std::env::var("DANCU_PUBLIC_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("http://{bound}"))
+}
+
 /// Builds the application over an open database.
-pub fn app(db: db::Db) -> (Router, Ctx) {
-    let auth = identity::DbAuthenticator::new(db.clone());
-    let ctx = Ctx { access_log: audit::AccessLog::start(db.clone()), auth: Arc::new(auth), db: db.clone() };
+pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> {
+    let access_log = audit::AccessLog::start(db.clone());
+    let provider = oidc::Provider::start(db.clone(), access_log.clone(), public_url).await?;
+    let auth = oidc::OAuthAuthenticator {
+        provider: provider.clone(),
+        inner: Arc::new(identity::DbAuthenticator::new(db.clone())),
+    };
+    let ctx = Ctx { access_log, auth: Arc::new(auth), db: db.clone() };
     let mut doc = utoipa::openapi::OpenApiBuilder::new()
         .info(
             utoipa::openapi::InfoBuilder::new()
@@ -22,10 +37,20 @@ pub fn app(db: db::Db) -> (Router, Ctx) {
         .build();
     doc.merge(registry::api::ApiDoc::openapi());
     doc.merge(identity::ApiDoc::openapi());
+    doc.merge(analytics::api::ApiDoc::openapi());
     let hasher = identity::PasswordHasher::default();
-    let routers =
-        vec![registry::api::router(ctx.clone()), registry::pages::router(ctx.clone()), identity::router(db, hasher)];
-    (web::assemble(&ctx, routers, doc), ctx)
+    let sms: Arc<dyn identity::sms::SmsSender> = Arc::new(identity::sms::OutboxSender::new(db.clone()));
+    let identity_config =
+        identity::IdentityConfig { public_url: public_url.to_string(), ..identity::IdentityConfig::from_env() };
+    let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms);
+    let routers = vec![
+        registry::api::router(ctx.clone()),
+        registry::pages::router(ctx.clone()),
+        identity_router,
+        oidc::router(provider),
+        analytics::router(analytics::Service { db: db.clone(), settings: analytics::Settings::from_env() }),
+    ];
+    Ok((web::assemble(&ctx, routers, doc), ctx))
 }
 
 /// A running server (for tests and the demo).
@@ -37,10 +62,10 @@ pub struct Running {
 
 /// Binds `listen` and serves in the background.
 pub async fn start(db: db::Db, listen: &str) -> anyhow::Result<Running> {
-    let (router, ctx) = app(db);
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
+    let (router, ctx) = app(db, &public_url(addr)).await?;
     let handle = tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())

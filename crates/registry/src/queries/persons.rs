@@ -144,9 +144,22 @@ pub async fn get(db: &Db, id: &PersonalId, jurisdiction: &Jurisdiction) -> Resul
     let mut f = Filter::new();
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, jurisdiction);
+    fetch_one(db, &f).await
+}
+
+/// A person's own record, wherever they live: for data the person themself releases or reads
+/// (single sign-on claims, their account page), never for officer reads, which go through
+/// [`get`] with a jurisdiction.
+pub async fn get_self(db: &Db, id: &PersonalId) -> Result<Option<PersonView>, AppError> {
+    let mut f = Filter::new();
+    f.and("p.personal_id = ?", Arg::Text(id.to_string()));
+    fetch_one(db, &f).await
+}
+
+async fn fetch_one(db: &Db, f: &Filter) -> Result<Option<PersonView>, AppError> {
     let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE {}", f.sql());
     if let Some(fast) = db.fast() {
-        return fast.query_one(&sql, &f, |r| person_from_row(r)).map_err(db::internal);
+        return fast.query_one(&sql, f, |r| person_from_row(r)).map_err(db::internal);
     }
     let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)?;
     Ok(row.as_ref().map(person_from_row))

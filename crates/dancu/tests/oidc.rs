@@ -1,0 +1,695 @@
+//! The OpenID Connect provider over HTTP: a citizen signs in to a relying party with consent,
+//! tokens are exchanged, refreshed, introspected and revoked, and every protocol violation gets
+//! its RFC error and changes nothing.
+
+mod common;
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use db::sqlx::{self, Row};
+use db::Db;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::Value;
+
+const REDIRECT: &str = "http://127.0.0.1:9/cb";
+
+/// A cookie-keeping HTTP client that does not follow redirects (the test follows them itself).
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    jar: HashMap<String, String>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        Browser {
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            base: base.to_string(),
+            jar: HashMap::new(),
+        }
+    }
+
+    fn keep(&mut self, r: &reqwest::Response) {
+        for v in r.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+            let pair = v.split(';').next().unwrap_or_default();
+            if let Some((k, val)) = pair.split_once('=') {
+                if val.is_empty() {
+                    self.jar.remove(k);
+                } else {
+                    self.jar.insert(k.to_string(), val.to_string());
+                }
+            }
+        }
+    }
+
+    fn cookies(&self) -> String {
+        self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> reqwest::Response {
+        let r = self.http.get(self.url(path)).header(COOKIE, self.cookies()).send().await.unwrap();
+        self.keep(&r);
+        r
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, String)]) -> reqwest::Response {
+        let r = self.http.post(self.url(path)).header(COOKIE, self.cookies()).form(form).send().await.unwrap();
+        self.keep(&r);
+        r
+    }
+
+    async fn sign_in(&mut self, login: &str, password: &str) {
+        let html = self.get("/login").await.text().await.unwrap();
+        let r = self
+            .post("/login", &[("csrf", hidden(&html, "csrf")), ("login", login.into()), ("password", password.into())])
+            .await;
+        assert_eq!(r.status(), 303, "sign-in of {login} failed");
+    }
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in {html}")) + marker.len();
+    unescape(&html[start..start + html[start..].find('"').unwrap()])
+}
+
+/// Undoes HTML escaping of an attribute value, as a browser does before submitting a form.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find(';').map(|e| i + e).expect("entity end");
+        let entity = &rest[i + 1..end];
+        let c = match entity {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            e if e.starts_with("#x") => char::from_u32(u32::from_str_radix(&e[2..], 16).unwrap()).unwrap(),
+            e if e.starts_with('#') => char::from_u32(e[1..].parse().unwrap()).unwrap(),
+            e => panic!("unknown entity {e}"),
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    let q = url.split_once('?')?.1;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// A citizen account at an e-ID level for a resident of the generated province.
+async fn citizen(db: &Db, nth: i64, level: u8) -> (String, String) {
+    let person: String =
+        sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' ORDER BY personal_id LIMIT 1 OFFSET $1")
+            .bind(nth)
+            .fetch_one(db.read())
+            .await
+            .unwrap()
+            .get(0);
+    let a = identity::create_account(
+        db,
+        &identity::PasswordHasher::new(2),
+        identity::NewAccount {
+            login: format!("cd{person}"),
+            display_name: "Công dân".into(),
+            role: web::Role::ProvincialOfficer,
+            jurisdiction: web::Jurisdiction::Province("08".into()),
+            password: common::PASSWORD.into(),
+        },
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE accounts SET role = 'citizen', jurisdiction_kind = 'own', jurisdiction_code = $1, person_id = $1, \
+         level = $2, level_raised_at = $3 WHERE id = $4",
+    )
+    .bind(&person)
+    .bind(level as i64)
+    .bind(kernel::clock::now_ms())
+    .bind(&a.id)
+    .execute(db.write())
+    .await
+    .unwrap();
+    (format!("cd{person}"), person)
+}
+
+async fn client(db: &Db, min_level: u8, auth: &str) -> (String, Option<String>) {
+    let (c, secret) = oidc::clients::register(
+        db,
+        oidc::NewClient {
+            name: format!("Dịch vụ thử nghiệm mức {min_level}"),
+            auth_method: auth.into(),
+            redirect_uris: vec![REDIRECT.into()],
+            post_logout_redirect_uris: vec!["http://127.0.0.1:9/bye".into()],
+            allowed_scopes: ["openid", "profile", "address", "personal_id"].map(String::from).to_vec(),
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            min_level,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    (c.id, secret)
+}
+
+fn authorize_url(client_id: &str, challenge: &str, extra: &str) -> String {
+    format!(
+        "/oidc/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20profile%20address%20personal_id&state=st-1&nonce=n-1&code_challenge={challenge}&code_challenge_method=S256{extra}",
+        web::auth::urlencode(REDIRECT)
+    )
+}
+
+/// Authorizes (consenting when asked) and returns the redirect back to the client.
+async fn authorize(b: &mut Browser, url: &str) -> String {
+    let r = b.get(url).await;
+    if r.status() == 303 {
+        return location(&r);
+    }
+    assert_eq!(r.status(), 200, "expected the consent page");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Cho phép chia sẻ thông tin"), "{html}");
+    let r = b
+        .post(
+            "/oidc/authorize/decision",
+            &[
+                ("csrf", hidden(&html, "csrf")),
+                ("request", hidden(&html, "request")),
+                ("decision", "allow".into()),
+                ("remember", "on".into()),
+            ],
+        )
+        .await;
+    let status = r.status();
+    let loc = location(&r);
+    assert_eq!(status, 303, "{}", r.text().await.unwrap());
+    loc
+}
+
+async fn token(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+    secret: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    let r =
+        http.post(format!("{base}/oidc/token")).basic_auth(client_id, Some(secret)).form(form).send().await.unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+fn jwt_payload(jwt: &str) -> Value {
+    let p = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
+}
+
+async fn access_log_actions(db: &Db, person: &str) -> Vec<String> {
+    sqlx::query("SELECT action FROM access_log WHERE subject_id = $1 AND channel = 'oidc' ORDER BY at")
+        .bind(person)
+        .fetch_all(db.read())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn code_flow_consent_refresh_and_revocation(db: Db) {
+    let w = common::world(db.clone(), 300, false).await;
+    let (login, person) = citizen(&db, 3, 2).await;
+    let (client_id, secret) = client(&db, 2, "client_secret_basic").await;
+    let secret = secret.unwrap();
+    let verifier = "v".repeat(43) + "-verifier";
+    let challenge = oidc::pkce::challenge_of(&verifier);
+
+    let mut b = Browser::new(&w.base);
+    // Not signed in: sent to the sign-in page, and back to the authorization afterwards.
+    let r = b.get(&authorize_url(&client_id, &challenge, "")).await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login?"), "{}", location(&r));
+    b.sign_in(&login, common::PASSWORD).await;
+    let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
+    assert!(back.starts_with(REDIRECT), "{back}");
+    assert_eq!(query_param(&back, "state").as_deref(), Some("st-1"));
+    assert_eq!(query_param(&back, "iss").as_deref(), Some(w.base.as_str()));
+    let code = query_param(&back, "code").unwrap();
+
+    // Wrong PKCE verifier: refused, and the code is spent.
+    let (s, body) = token(
+        &w.http,
+        &w.base,
+        &client_id,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &"x".repeat(43)),
+        ],
+    )
+    .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+
+    // A fresh code (consent is remembered now: straight back to the client).
+    let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
+    let code = query_param(&back, "code").unwrap();
+    let (s, t) = token(
+        &w.http,
+        &w.base,
+        &client_id,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{t}");
+    let id = jwt_payload(t["id_token"].as_str().unwrap());
+    assert_eq!(id["aud"], client_id.as_str());
+    assert_eq!(id["iss"], w.base.as_str());
+    assert_eq!(id["nonce"], "n-1");
+    assert_eq!(id["acr"], oidc::ACR_LEVEL2);
+    assert_ne!(id["sub"].as_str().unwrap(), person, "the subject is pairwise, not the personal id");
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(t["id_token"].as_str().unwrap().split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "ES256");
+
+    // Userinfo releases the consented claims, and the release is in the citizen's access log.
+    let access = t["access_token"].as_str().unwrap().to_string();
+    let info: Value = w
+        .http
+        .get(format!("{}/oidc/userinfo", w.base))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["personal_id"], person.as_str());
+    assert_eq!(info["sub"], id["sub"]);
+    let name: String = sqlx::query("SELECT full_name FROM persons WHERE personal_id = $1")
+        .bind(&person)
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(info["name"], name.as_str());
+    assert!(info["birthdate_precision"].is_string());
+    assert!(info["address"]["formatted"].is_string());
+    w.running.ctx.access_log.flush().await;
+    let actions = access_log_actions(&db, &person).await;
+    assert!(
+        actions.contains(&"oidc.sign_in".to_string()) && actions.contains(&"oidc.userinfo".to_string()),
+        "{actions:?}"
+    );
+
+    // The same code again: refused, and the tokens it produced are revoked.
+    let (s, body) = token(
+        &w.http,
+        &w.base,
+        &client_id,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    let r = w.http.get(format!("{}/oidc/userinfo", w.base)).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(r.status(), 401, "tokens from a replayed code must be revoked");
+
+    // A new grant for refresh, rotation, reuse detection, introspection and revocation.
+    let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
+    let code = query_param(&back, "code").unwrap();
+    let (_, t) = token(
+        &w.http,
+        &w.base,
+        &client_id,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    let r1 = t["refresh_token"].as_str().unwrap().to_string();
+    let (s, t2) =
+        token(&w.http, &w.base, &client_id, &secret, &[("grant_type", "refresh_token"), ("refresh_token", &r1)]).await;
+    assert_eq!(s, 200);
+    let r2 = t2["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(r1, r2);
+    let introspect = |tok: String| {
+        let http = w.http.clone();
+        let url = format!("{}/oidc/introspect", w.base);
+        let (id, sec) = (client_id.clone(), secret.clone());
+        async move {
+            http.post(url)
+                .basic_auth(id, Some(sec))
+                .form(&[("token", tok)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let a2 = t2["access_token"].as_str().unwrap().to_string();
+    let intro = introspect(a2.clone()).await;
+    assert_eq!(intro["active"], true);
+    assert_eq!(intro["acr"], oidc::ACR_LEVEL2);
+    // Reusing the rotated refresh token revokes the grant.
+    let (s, body) =
+        token(&w.http, &w.base, &client_id, &secret, &[("grant_type", "refresh_token"), ("refresh_token", &r1)]).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(introspect(a2).await["active"], false);
+    assert_eq!(introspect(r2.clone()).await["active"], false);
+
+    // Revocation (RFC 7009) of a live access token.
+    let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
+    let code = query_param(&back, "code").unwrap();
+    let (_, t) = token(
+        &w.http,
+        &w.base,
+        &client_id,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    let a = t["access_token"].as_str().unwrap().to_string();
+    let r = w
+        .http
+        .post(format!("{}/oidc/revoke", w.base))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("token", a.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(introspect(a).await["active"], false);
+
+    // The citizen withdraws consent: the next authorization asks again.
+    let html = b.get("/account/apps").await.text().await.unwrap();
+    assert!(html.contains("Dịch vụ thử nghiệm mức 2"), "{html}");
+    let r = b.post(&format!("/account/apps/{client_id}/revoke"), &[("csrf", hidden(&html, "csrf"))]).await;
+    assert_eq!(r.status(), 303);
+    let r = b.get(&authorize_url(&client_id, &challenge, "")).await;
+    assert_eq!(r.status(), 200, "consent is asked again after withdrawal");
+    // prompt=none cannot ask, so it says consent_required.
+    let r = b.get(&authorize_url(&client_id, &challenge, "&prompt=none")).await;
+    assert_eq!(query_param(&location(&r), "error").as_deref(), Some("consent_required"));
+}
+
+async fn protocol_errors_change_nothing(db: Db) {
+    let w = common::world(db.clone(), 200, false).await;
+    let (login1, _) = citizen(&db, 1, 1).await;
+    let (client_id, secret) = client(&db, 1, "client_secret_basic").await;
+    let secret = secret.unwrap();
+    let (level2_client, _) = client(&db, 2, "client_secret_post").await;
+    let (public_client, _) = client(&db, 1, "none").await;
+    let verifier = "w".repeat(50);
+    let challenge = oidc::pkce::challenge_of(&verifier);
+    let mut b = Browser::new(&w.base);
+    b.sign_in(&login1, common::PASSWORD).await;
+
+    // Unregistered or extra redirect URI: shown to the user, never redirected.
+    let bad = authorize_url(&client_id, &challenge, "").replace("127.0.0.1%3A9", "127.0.0.1%3A10");
+    let r = b.get(&bad).await;
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 400, "{bad}\n{body}");
+    let extra = authorize_url(&client_id, &challenge, "").replace("/cb&", "/cb/extra&");
+    assert_eq!(b.get(&extra).await.status(), 400);
+
+    // Public client without PKCE: error sent back to the client.
+    let r = b
+        .get(&format!(
+            "/oidc/authorize?response_type=code&client_id={public_client}&redirect_uri={}&scope=openid&state=s",
+            web::auth::urlencode(REDIRECT)
+        ))
+        .await;
+    assert_eq!(query_param(&location(&r), "error").as_deref(), Some("invalid_request"));
+
+    // A level-1 citizen at a level-2 client: an explanation page, never a code.
+    let r = b.get(&authorize_url(&level2_client, &challenge, "")).await;
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("mức độ 2") && html.contains("Công an cấp xã"), "{html}");
+    let r = b.get(&authorize_url(&level2_client, &challenge, "&prompt=none")).await;
+    assert_eq!(query_param(&location(&r), "error").as_deref(), Some("unmet_authentication_requirements"));
+    // acr_values asking for level 2 at a level-1 client has the same effect.
+    let ask2 = format!("&acr_values={}", web::auth::urlencode(oidc::ACR_LEVEL2));
+    assert_eq!(b.get(&authorize_url(&client_id, &challenge, &ask2)).await.status(), 403);
+    let codes: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_codes").fetch_one(db.read()).await.unwrap().get(0);
+    assert_eq!(codes, 0, "no code may be issued for refused requests");
+
+    // Consent form without the session's CSRF token: refused, no code, no consent stored.
+    let html = b.get(&authorize_url(&client_id, &challenge, "")).await.text().await.unwrap();
+    let r = b
+        .post(
+            "/oidc/authorize/decision",
+            &[
+                ("csrf", "forged".into()),
+                ("request", hidden(&html, "request")),
+                ("decision", "allow".into()),
+                ("remember", "on".into()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let consents: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_consents").fetch_one(db.read()).await.unwrap().get(0);
+    assert_eq!(consents, 0);
+
+    let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
+    let code = query_param(&back, "code").unwrap();
+    // Wrong client secret: 401 invalid_client, and the code is still usable afterwards.
+    let (s, body) = token(
+        &w.http,
+        &w.base,
+        &client_id,
+        "wrong-secret",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+    // The registered method is the only one accepted.
+    let r = w
+        .http
+        .post(format!("{}/oidc/token", w.base))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Redirect URI differing from the authorization request.
+    let (s, body) = token(
+        &w.http,
+        &w.base,
+        &client_id,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/other"),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+
+    // Expired code.
+    let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
+    let code = query_param(&back, "code").unwrap();
+    sqlx::query("UPDATE oauth_codes SET expires_at = 0 WHERE used_at IS NULL").execute(db.write()).await.unwrap();
+    let (s, body) = token(
+        &w.http,
+        &w.base,
+        &client_id,
+        &secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"].as_str(), body["error_description"].as_str()),
+        (400, Some("invalid_grant"), Some("authorization code expired"))
+    );
+    let tokens: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_tokens").fetch_one(db.read()).await.unwrap().get(0);
+    assert_eq!(tokens, 0, "no token may be issued by any refused exchange");
+
+    // Tampered and alg:none tokens are not accepted as ID token hints or bearer tokens.
+    let r = w.http.get(format!("{}/oidc/userinfo", w.base)).bearer_auth("dat_forged").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().get("www-authenticate").unwrap().to_str().unwrap().contains("invalid_token"));
+    let none_jwt = format!(
+        "{}.{}.",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!(r#"{{"iss":"{}","aud":"{client_id}"}}"#, w.base))
+    );
+    let r = b
+        .get(&format!(
+            "/oidc/logout?id_token_hint={none_jwt}&post_logout_redirect_uri={}",
+            web::auth::urlencode("http://127.0.0.1:9/bye")
+        ))
+        .await;
+    assert_eq!(r.status(), 200, "an unsigned hint must not earn a redirect");
+    assert!(location(&r).is_empty());
+
+    // Discovery and keys.
+    let d: Value =
+        w.http.get(format!("{}/.well-known/openid-configuration", w.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(d["issuer"], w.base.as_str());
+    assert_eq!(d["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    let jwks: Value = w.http.get(d["jwks_uri"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+    assert!(jwks["keys"].as_array().is_some_and(|k| !k.is_empty() && k.iter().all(|k| k.get("d").is_none())));
+}
+
+async fn client_credentials_for_an_organization(db: Db) {
+    let w = common::world(db.clone(), 100, false).await;
+    let (c, secret) = oidc::clients::register(
+        &db,
+        oidc::NewClient {
+            name: "Phần mềm quản lý khách sạn".into(),
+            auth_method: "client_secret_post".into(),
+            allowed_scopes: vec!["verify".into(), "lodging".into()],
+            grant_types: vec!["client_credentials".into()],
+            min_level: 1,
+            organization_id: Some("org-1".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let secret = secret.unwrap();
+    let post = |form: Vec<(&'static str, String)>| w.http.post(format!("{}/oidc/token", w.base)).form(&form).send();
+    let base_form = || {
+        vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", c.id.clone()),
+            ("client_secret", secret.clone()),
+        ]
+    };
+    let mut f = base_form();
+    f.push(("scope", "verify".into()));
+    let t: Value = post(f).await.unwrap().json().await.unwrap();
+    assert_eq!(t["scope"], "verify");
+    // The token identifies the organization, limited to its scope.
+    let (s, me) = w.get(t["access_token"].as_str().unwrap(), "/api/v1/me").await;
+    assert_eq!(s, 200);
+    assert_eq!(me["role"], "org_staff");
+    assert_eq!(me["jurisdiction"]["code"], "org-1");
+    // A scope the client was not given.
+    let mut f = base_form();
+    f.push(("scope", "verify services".into()));
+    let r = post(f).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_scope");
+    // The authorization code grant is not allowed for this client.
+    let mut f = base_form();
+    f[0].1 = "authorization_code".into();
+    assert_eq!(post(f).await.unwrap().json::<Value>().await.unwrap()["error"], "unauthorized_client");
+    // Disabled clients lose their tokens at once.
+    oidc::clients::disable(&db, &c.id).await.unwrap();
+    let (s, _) = w.get(t["access_token"].as_str().unwrap(), "/api/v1/me").await;
+    assert_eq!(s, 401);
+}
+
+/// Directory with the Python packages of the third-party relying party, installed on first use.
+fn python_deps() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pydeps");
+    let has = std::process::Command::new("python3")
+        .args(["-c", "import authlib, requests, cryptography"])
+        .env("PYTHONPATH", &dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has {
+        let status = std::process::Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+            .arg(&dir)
+            .args(["authlib==1.3.2", "requests", "cryptography"])
+            .status()
+            .expect("python3 with pip is needed for the third-party relying-party test");
+        assert!(status.success(), "installing authlib failed");
+    }
+    dir
+}
+
+async fn third_party_relying_party_completes_the_flow(db: Db) {
+    let deps = python_deps();
+    let w = common::world(db.clone(), 150, false).await;
+    let (login, person) = citizen(&db, 5, 2).await;
+    let (client_id, secret) = client(&db, 1, "client_secret_basic").await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rp/authlib_rp.py");
+    let args = [w.base.clone(), client_id, secret.unwrap(), REDIRECT.into(), login, common::PASSWORD.into()];
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").arg(script).args(args).env("PYTHONPATH", &deps).output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(out.status.success(), "authlib relying party failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(seen["alg"], "ES256");
+    assert_eq!(seen["acr"], oidc::ACR_LEVEL2);
+    assert_eq!(seen["personal_id"], person.as_str());
+    assert_eq!(seen["userinfo_after_revoke"], 401);
+}
+
+db::dual_tests!(crate::common::migrations();
+    code_flow_consent_refresh_and_revocation,
+    protocol_errors_change_nothing,
+    client_credentials_for_an_organization,
+    third_party_relying_party_completes_the_flow
+);

@@ -1,0 +1,50 @@
+//! Lets organizations' systems call the platform's APIs with client-credentials access tokens:
+//! such a token resolves to the organization (role `org_staff`, jurisdiction = the organization)
+//! limited to the token's scopes. Every other credential goes to the wrapped authenticator.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use web::auth::{Authenticator, Credential};
+use web::{CurrentUser, Jurisdiction, Role};
+
+use crate::provider::Provider;
+use crate::{grants, scopes};
+
+/// Client-credentials tokens first, then the inner authenticator (sessions, personal tokens).
+pub struct OAuthAuthenticator {
+    pub provider: Provider,
+    pub inner: Arc<dyn Authenticator>,
+}
+
+impl OAuthAuthenticator {
+    async fn client_token(&self, token: &str) -> Option<CurrentUser> {
+        let p = &self.provider;
+        let t = grants::find_active(&p.db, token).await.ok()??;
+        if t.kind != "access" || t.account_id.is_some() {
+            return None;
+        }
+        let client = p.clients.get(&p.db, &t.client_id).await.ok()??;
+        let org = client.organization_id.clone()?;
+        Some(CurrentUser {
+            account_id: format!("client:{}", client.id),
+            login: client.id.clone(),
+            display_name: client.name.clone(),
+            role: Role::OrgStaff,
+            jurisdiction: Jurisdiction::Own(org),
+            csrf: None,
+            scopes: Some(scopes::split(&t.scope)),
+        })
+    }
+}
+
+impl Authenticator for OAuthAuthenticator {
+    fn authenticate<'a>(&'a self, credential: Credential<'a>) -> BoxFuture<'a, Option<CurrentUser>> {
+        Box::pin(async move {
+            match credential {
+                Credential::Bearer(t) if t.starts_with("dat_") => self.client_token(t).await,
+                other => self.inner.authenticate(other).await,
+            }
+        })
+    }
+}

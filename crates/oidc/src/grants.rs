@@ -1,0 +1,288 @@
+//! Authorization codes, access tokens and refresh tokens as stored rows. Only hashes are stored.
+//!
+//! Every token belongs to a *grant* (the code it came from, or a client-credentials issuance).
+//! Presenting a used code again, or a refresh token that was already rotated, revokes the whole
+//! grant: one of the two presenters is an attacker and we cannot tell which.
+
+use db::sqlx::{self, Row};
+use db::Db;
+use identity::secrets::{hash_secret, random_secret};
+
+use crate::error::OAuthError;
+
+/// Lifetime of an authorization code.
+pub const CODE_TTL_MS: i64 = 60_000;
+/// Lifetime of an access token.
+pub const ACCESS_TTL_MS: i64 = 600_000;
+/// Lifetime of a refresh token.
+pub const REFRESH_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// What a code was issued for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub account_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub acr: String,
+    /// Space-separated authentication methods (`pwd otp`).
+    pub amr: String,
+    pub auth_time: i64,
+}
+
+/// A stored access or refresh token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRow {
+    pub kind: String,
+    pub client_id: String,
+    /// `None` for client-credentials tokens.
+    pub account_id: Option<String>,
+    pub scope: String,
+    pub acr: Option<String>,
+    pub auth_time: Option<i64>,
+    pub grant_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// Tokens handed to a client.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_in: i64,
+}
+
+/// Stores a new code and returns it.
+pub async fn issue_code(db: &Db, g: &CodeGrant) -> Result<String, OAuthError> {
+    let code = random_secret();
+    let now = kernel::clock::now_ms();
+    sqlx::query(
+        "INSERT INTO oauth_codes (code_hash, client_id, account_id, redirect_uri, scope, nonce, code_challenge, acr, \
+         amr, auth_time, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)",
+    )
+    .bind(hash_secret(&code))
+    .bind(&g.client_id)
+    .bind(&g.account_id)
+    .bind(&g.redirect_uri)
+    .bind(&g.scope)
+    .bind(&g.nonce)
+    .bind(&g.code_challenge)
+    .bind(&g.acr)
+    .bind(&g.amr)
+    .bind(g.auth_time)
+    .bind(now)
+    .bind(now + CODE_TTL_MS)
+    .execute(db.write())
+    .await
+    .map_err(OAuthError::server_error)?;
+    Ok(code)
+}
+
+fn code_from_row(r: &db::Row) -> CodeGrant {
+    CodeGrant {
+        client_id: r.get(0),
+        account_id: r.get(1),
+        redirect_uri: r.get(2),
+        scope: r.get(3),
+        nonce: r.get(4),
+        code_challenge: r.get(5),
+        acr: r.get(6),
+        amr: r.get(7),
+        auth_time: r.get(8),
+    }
+}
+
+const CODE_COLUMNS: &str = "client_id, account_id, redirect_uri, scope, nonce, code_challenge, acr, amr, auth_time";
+
+/// Marks a code used and returns what it was issued for. A code presented a second time revokes
+/// every token issued from it; an expired code or one issued to another client is refused.
+pub async fn redeem_code(db: &Db, code: &str, client_id: &str) -> Result<(String, CodeGrant), OAuthError> {
+    let hash = hash_secret(code);
+    let now = kernel::clock::now_ms();
+    let row = sqlx::query(&format!(
+        "UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND client_id = $3 AND used_at IS NULL \
+         AND expires_at > $1 RETURNING {CODE_COLUMNS}"
+    ))
+    .bind(now)
+    .bind(&hash)
+    .bind(client_id)
+    .fetch_optional(db.write())
+    .await
+    .map_err(OAuthError::server_error)?;
+    if let Some(r) = row {
+        return Ok((hash, code_from_row(&r)));
+    }
+    let known = sqlx::query("SELECT client_id, used_at FROM oauth_codes WHERE code_hash = $1")
+        .bind(&hash)
+        .fetch_optional(db.write())
+        .await
+        .map_err(OAuthError::server_error)?;
+    match known {
+        Some(r) if r.get::<Option<i64>, _>(1).is_some() && r.get::<String, _>(0) == client_id => {
+            revoke_grant(db, &hash).await?;
+            Err(OAuthError::invalid_grant("authorization code already used; tokens issued from it are revoked"))
+        }
+        Some(r) if r.get::<String, _>(0) != client_id => {
+            Err(OAuthError::invalid_grant("authorization code was issued to another client"))
+        }
+        Some(_) => Err(OAuthError::invalid_grant("authorization code expired")),
+        None => Err(OAuthError::invalid_grant("unknown authorization code")),
+    }
+}
+
+/// What a new token pair is for.
+pub struct TokenSpec<'a> {
+    pub client_id: &'a str,
+    pub account_id: Option<&'a str>,
+    pub scope: &'a str,
+    pub acr: Option<&'a str>,
+    pub auth_time: Option<i64>,
+    pub grant_id: &'a str,
+    pub with_refresh: bool,
+}
+
+/// Issues an access token (and a refresh token when asked) in one statement.
+pub async fn issue_tokens(db: &Db, s: &TokenSpec<'_>) -> Result<Issued, OAuthError> {
+    let access = format!("dat_{}", random_secret());
+    let refresh = s.with_refresh.then(|| format!("drt_{}", random_secret()));
+    let now = kernel::clock::now_ms();
+    let mut sql = String::from(
+        "INSERT INTO oauth_tokens (token_hash, kind, client_id, account_id, scope, acr, auth_time, grant_id, created_at, \
+         expires_at, rotated_at, revoked_at) VALUES ($1, 'access', $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL)",
+    );
+    if refresh.is_some() {
+        sql.push_str(", ($10, 'refresh', $2, $3, $4, $5, $6, $7, $8, $11, NULL, NULL)");
+    }
+    let mut q = sqlx::query(&sql)
+        .bind(hash_secret(&access))
+        .bind(s.client_id)
+        .bind(s.account_id)
+        .bind(s.scope)
+        .bind(s.acr)
+        .bind(s.auth_time)
+        .bind(s.grant_id)
+        .bind(now)
+        .bind(now + ACCESS_TTL_MS);
+    if let Some(r) = &refresh {
+        q = q.bind(hash_secret(r)).bind(now + REFRESH_TTL_MS);
+    }
+    q.execute(db.write()).await.map_err(OAuthError::server_error)?;
+    Ok(Issued { access_token: access, refresh_token: refresh, expires_in: ACCESS_TTL_MS / 1000 })
+}
+
+const TOKEN_COLUMNS: &str = "kind, client_id, account_id, scope, acr, auth_time, grant_id, created_at, expires_at";
+
+fn token_from_row(r: &db::Row) -> TokenRow {
+    TokenRow {
+        kind: r.get(0),
+        client_id: r.get(1),
+        account_id: r.get(2),
+        scope: r.get(3),
+        acr: r.get(4),
+        auth_time: r.get(5),
+        grant_id: r.get(6),
+        created_at: r.get(7),
+        expires_at: r.get(8),
+    }
+}
+
+/// Rotates a refresh token: the presented one is spent, and its row returned so a new pair can be
+/// issued. A refresh token presented after it was spent revokes the grant (reuse detection).
+pub async fn spend_refresh(db: &Db, token: &str, client_id: &str) -> Result<TokenRow, OAuthError> {
+    let hash = hash_secret(token);
+    let now = kernel::clock::now_ms();
+    let row = sqlx::query(&format!(
+        "UPDATE oauth_tokens SET rotated_at = $1 WHERE token_hash = $2 AND kind = 'refresh' AND client_id = $3 \
+         AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > $1 RETURNING {TOKEN_COLUMNS}"
+    ))
+    .bind(now)
+    .bind(&hash)
+    .bind(client_id)
+    .fetch_optional(db.write())
+    .await
+    .map_err(OAuthError::server_error)?;
+    if let Some(r) = row {
+        return Ok(token_from_row(&r));
+    }
+    let known = sqlx::query(
+        "SELECT grant_id, rotated_at, client_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh'",
+    )
+    .bind(&hash)
+    .fetch_optional(db.write())
+    .await
+    .map_err(OAuthError::server_error)?;
+    match known {
+        Some(r) if r.get::<Option<i64>, _>(1).is_some() && r.get::<String, _>(2) == client_id => {
+            revoke_grant(db, &r.get::<String, _>(0)).await?;
+            Err(OAuthError::invalid_grant("refresh token already used; the whole grant is revoked"))
+        }
+        _ => Err(OAuthError::invalid_grant("refresh token is invalid, expired or revoked")),
+    }
+}
+
+/// A live token by its value.
+pub async fn find_active(db: &Db, token: &str) -> Result<Option<TokenRow>, OAuthError> {
+    let row = sqlx::query(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 \
+         AND rotated_at IS NULL"
+    ))
+    .bind(hash_secret(token))
+    .bind(kernel::clock::now_ms())
+    .fetch_optional(db.read())
+    .await
+    .map_err(OAuthError::server_error)?;
+    Ok(row.as_ref().map(token_from_row))
+}
+
+/// Revokes every token of a grant.
+pub async fn revoke_grant(db: &Db, grant_id: &str) -> Result<(), OAuthError> {
+    sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL")
+        .bind(kernel::clock::now_ms())
+        .bind(grant_id)
+        .execute(db.write())
+        .await
+        .map_err(OAuthError::server_error)?;
+    Ok(())
+}
+
+/// RFC 7009 revocation by the client the token was issued to: an access token alone, or a refresh
+/// token together with its whole grant. Unknown tokens are ignored (the response is the same).
+pub async fn revoke_by_client(db: &Db, token: &str, client_id: &str) -> Result<(), OAuthError> {
+    let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE token_hash = $1"))
+        .bind(hash_secret(token))
+        .fetch_optional(db.read())
+        .await
+        .map_err(OAuthError::server_error)?;
+    let Some(t) = row.as_ref().map(token_from_row) else { return Ok(()) };
+    if t.client_id != client_id {
+        return Ok(());
+    }
+    if t.kind == "refresh" {
+        return revoke_grant(db, &t.grant_id).await;
+    }
+    sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+        .bind(kernel::clock::now_ms())
+        .bind(hash_secret(token))
+        .execute(db.write())
+        .await
+        .map_err(OAuthError::server_error)?;
+    Ok(())
+}
+
+/// Revokes everything a client holds for an account (the citizen withdrew consent).
+pub async fn revoke_for_account(db: &Db, account_id: &str, client_id: &str) -> Result<u64, OAuthError> {
+    let n = sqlx::query(
+        "UPDATE oauth_tokens SET revoked_at = $1 WHERE account_id = $2 AND client_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(kernel::clock::now_ms())
+    .bind(account_id)
+    .bind(client_id)
+    .execute(db.write())
+    .await
+    .map_err(OAuthError::server_error)?
+    .rows_affected();
+    Ok(n)
+}

@@ -1,0 +1,70 @@
+//! HTML pages of the provider: the authorization flow (sign-in hand-off, consent, level
+//! requirement), RP-initiated logout, the citizen's connected services, client administration.
+
+pub mod admin;
+pub mod apps;
+pub mod authorize;
+pub mod logout;
+
+use crate::clients::Client;
+use crate::provider::Provider;
+
+/// Writes a release of a citizen's claims to a client into the access log.
+pub async fn record_release(p: &Provider, client: &Client, person_id: &str, action: &str, claims: &[&str]) {
+    p.access_log
+        .record(audit::AccessEntry {
+            at: kernel::clock::now_ms(),
+            actor_id: format!("client:{}", client.id),
+            actor_label: client.name.clone(),
+            subject_id: person_id.to_string(),
+            action: action.to_string(),
+            purpose: "sign_in".to_string(),
+            released: claims.join(","),
+            channel: "oidc".to_string(),
+        })
+        .await;
+}
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use web::{Chrome, CurrentUser, Lang, PageError};
+
+/// A state-changing form must carry the session's CSRF token.
+pub fn check_csrf(user: &CurrentUser, token: &str, lang: Lang) -> Result<(), PageError> {
+    if user.csrf.as_deref().is_some_and(|t| identity::secrets::constant_time_eq(t, token)) {
+        Ok(())
+    } else {
+        Err(PageError::new(kernel::AppError::new(kernel::ErrorCode::CsrfFailed, "form token mismatch"), lang))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "oidc_message.html")]
+struct MessagePage {
+    chrome: Chrome,
+    heading: String,
+    paragraphs: Vec<String>,
+    link: Option<(String, String)>,
+}
+
+/// A page with a heading, explanation and an optional way forward.
+pub fn message(
+    lang: Lang,
+    user: Option<&CurrentUser>,
+    path: &str,
+    heading: (&str, &str),
+    paragraphs: &[(&str, &str)],
+    link: Option<(String, (&str, &str))>,
+    status: StatusCode,
+) -> Response {
+    let page = MessagePage {
+        chrome: Chrome::new(lang, heading, user, path),
+        heading: lang.pick(heading.0, heading.1).to_string(),
+        paragraphs: paragraphs.iter().map(|(vi, en)| lang.pick(vi, en).to_string()).collect(),
+        link: link.map(|(href, (vi, en))| (href, lang.pick(vi, en).to_string())),
+    };
+    let mut resp = web::layout::render(&page, lang);
+    *resp.status_mut() = status;
+    resp
+}

@@ -1,0 +1,91 @@
+//! The provider's shared state and its routes.
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use db::sqlx::{self, Row};
+use db::Db;
+use kernel::AppError;
+
+use crate::clients::ClientCache;
+
+/// Everything the provider's handlers need. Cheap to clone.
+#[derive(Clone)]
+pub struct Provider {
+    pub db: Db,
+    pub access_log: audit::AccessLog,
+    /// The issuer identifier: the public base URL, without a trailing slash.
+    pub issuer: Arc<str>,
+    pub keys: Arc<keys::KeyRing>,
+    /// Secret salt of pairwise subject identifiers.
+    pub salt: Arc<str>,
+    pub clients: ClientCache,
+    /// State of the built-in sample relying party.
+    pub sample: Arc<crate::sample_rp::Store>,
+}
+
+impl Provider {
+    /// Loads (creating on first start) the signing key and the pairwise salt.
+    pub async fn start(db: Db, access_log: audit::AccessLog, issuer: &str) -> Result<Provider, AppError> {
+        keys::ensure_key(&db, keys::KeyAlg::Es256).await?;
+        let ring = keys::KeyRing::load(&db).await?;
+        let salt = setting_or_create(&db, "pairwise_salt").await?;
+        Ok(Provider {
+            db,
+            access_log,
+            issuer: issuer.trim_end_matches('/').into(),
+            keys: ring,
+            salt: salt.into(),
+            clients: ClientCache::default(),
+            sample: Arc::default(),
+        })
+    }
+
+    /// An absolute URL on this provider.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+}
+
+/// A provider setting, generated randomly the first time it is read.
+pub async fn setting_or_create(db: &Db, name: &str) -> Result<String, AppError> {
+    let fresh = identity::secrets::random_secret();
+    sqlx::query("INSERT INTO oauth_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .bind(&fresh)
+        .execute(db.write())
+        .await
+        .map_err(db::internal)?;
+    let row = sqlx::query("SELECT value FROM oauth_settings WHERE name = $1")
+        .bind(name)
+        .fetch_one(db.write())
+        .await
+        .map_err(db::internal)?;
+    Ok(row.get(0))
+}
+
+/// Routes of the provider, its citizen and administrator pages, and the sample relying party.
+pub fn router(p: Provider) -> Router {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(crate::discovery::configuration))
+        .route("/oidc/jwks", get(crate::discovery::jwks))
+        .route(
+            "/oidc/authorize",
+            get(crate::pages::authorize::get_authorize).post(crate::pages::authorize::post_authorize),
+        )
+        .route("/oidc/authorize/decision", post(crate::pages::authorize::decision))
+        .route("/oidc/par", post(crate::token_routes::par))
+        .route("/oidc/token", post(crate::token_endpoint::token))
+        .route("/oidc/userinfo", get(crate::token_routes::userinfo).post(crate::token_routes::userinfo))
+        .route("/oidc/introspect", post(crate::token_routes::introspect))
+        .route("/oidc/revoke", post(crate::token_routes::revoke))
+        .route("/oidc/logout", get(crate::pages::logout::end_session))
+        .route("/account/apps", get(crate::pages::apps::list))
+        .route("/account/apps/{client_id}/revoke", post(crate::pages::apps::withdraw))
+        .route("/admin/clients", get(crate::pages::admin::list).post(crate::pages::admin::register))
+        .route("/admin/clients/{client_id}/disable", post(crate::pages::admin::disable))
+        .route("/admin/clients/{client_id}/secret", post(crate::pages::admin::rotate_secret))
+        .merge(crate::sample_rp::router())
+        .with_state(p)
+}

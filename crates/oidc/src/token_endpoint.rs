@@ -1,0 +1,240 @@
+//! `POST /oidc/token`: the authorization-code, refresh-token and client-credentials grants.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::clients::Client;
+use crate::error::OAuthError;
+use crate::grants::{self, TokenSpec};
+use crate::id_token::{at_hash, IdTokenClaims, ID_TOKEN_TTL_S};
+use crate::provider::Provider;
+use crate::{claims, pkce, scopes};
+
+/// Parses a form body; a parameter sent twice is an error (RFC 6749 §3.2).
+pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|e| OAuthError::invalid_request(format!("malformed form: {e}")))?;
+    let mut map = HashMap::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        if map.insert(k.clone(), v).is_some() {
+            return Err(OAuthError::invalid_request(format!("parameter {k} sent more than once")));
+        }
+    }
+    Ok(map)
+}
+
+/// A successful token response with `no-store` caching headers.
+pub fn token_response(body: serde_json::Value) -> Response {
+    ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(body)).into_response()
+}
+
+/// The token endpoint.
+pub async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+    match handle(&p, &headers, &body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn handle(p: &Provider, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
+    let form = parse_form(body)?;
+    let client = crate::client_auth::authenticate(p, headers, &form).await?;
+    let grant = form.get("grant_type").map(String::as_str).unwrap_or_default();
+    if !client.allows_grant(grant) {
+        return Err(match grant {
+            "authorization_code" | "refresh_token" | "client_credentials" => {
+                OAuthError::unauthorized_client(format!("client may not use the {grant} grant"))
+            }
+            "" => OAuthError::invalid_request("grant_type is missing"),
+            other => OAuthError::unsupported_grant_type(format!("unsupported grant_type {other}")),
+        });
+    }
+    match grant {
+        "authorization_code" => authorization_code(p, &client, &form).await,
+        "refresh_token" => refresh(p, &client, &form).await,
+        _ => client_credentials(p, &client, &form).await,
+    }
+}
+
+fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
+    form.get(name).map(String::as_str).ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
+}
+
+async fn authorization_code(
+    p: &Provider,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let code = required(form, "code")?;
+    let redirect_uri = required(form, "redirect_uri")?;
+    let (grant_id, g) = grants::redeem_code(&p.db, code, &client.id).await?;
+    if g.redirect_uri != redirect_uri {
+        grants::revoke_grant(&p.db, &grant_id).await?;
+        return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
+    }
+    match (&g.code_challenge, form.get("code_verifier")) {
+        (Some(challenge), Some(verifier)) if pkce::verify(verifier, challenge) => {}
+        (Some(_), Some(_)) => return Err(OAuthError::invalid_grant("PKCE verification failed")),
+        (Some(_), None) => return Err(OAuthError::invalid_grant("code_verifier is missing")),
+        (None, Some(_)) => return Err(OAuthError::invalid_grant("code_verifier sent but no code_challenge was")),
+        (None, None) => {}
+    }
+    let account = identity::account_by_id(&p.db, &g.account_id)
+        .await?
+        .filter(|a| a.status == identity::AccountStatus::Active)
+        .ok_or_else(|| OAuthError::invalid_grant("the account can no longer sign in"))?;
+    let issued = grants::issue_tokens(
+        &p.db,
+        &TokenSpec {
+            client_id: &client.id,
+            account_id: Some(&account.id),
+            scope: &g.scope,
+            acr: Some(&g.acr),
+            auth_time: Some(g.auth_time),
+            grant_id: &grant_id,
+            with_refresh: client.allows_grant("refresh_token"),
+        },
+    )
+    .await?;
+    let sub = claims::subject(client, &account.id, &p.salt);
+    let now = kernel::clock::now_ms() / 1000;
+    let id_claims = IdTokenClaims {
+        iss: &p.issuer,
+        sub: &sub,
+        aud: &client.id,
+        azp: &client.id,
+        iat: now,
+        exp: now + ID_TOKEN_TTL_S,
+        auth_time: g.auth_time / 1000,
+        nonce: g.nonce.as_deref(),
+        acr: &g.acr,
+        amr: g.amr.split(' ').filter(|s| !s.is_empty()).collect(),
+        at_hash: at_hash(&issued.access_token),
+    };
+    let id_token = p.keys.sign(&id_claims).map_err(OAuthError::server_error)?;
+    if let Some(pid) = &account.person_id {
+        crate::pages::record_release(p, client, pid, "oidc.sign_in", &["sub", "acr", "auth_time"]).await;
+    }
+    let mut body = json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "id_token": id_token,
+        "scope": g.scope,
+    });
+    if let Some(r) = issued.refresh_token {
+        body["refresh_token"] = json!(r);
+    }
+    Ok(token_response(body))
+}
+
+/// A narrower scope may be asked for on refresh, never a wider one.
+fn narrowed(requested: Option<&String>, granted: &str) -> Result<String, OAuthError> {
+    match requested {
+        None => Ok(granted.to_string()),
+        Some(r) => {
+            let want = scopes::split(r);
+            if !scopes::covers(granted, &want) {
+                return Err(OAuthError::invalid_scope("requested scope exceeds the original grant"));
+            }
+            Ok(want.join(" "))
+        }
+    }
+}
+
+async fn refresh(p: &Provider, client: &Client, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
+    let token = required(form, "refresh_token")?;
+    let old = grants::spend_refresh(&p.db, token, &client.id).await?;
+    let scope = narrowed(form.get("scope"), &old.scope)?;
+    let account_id = old.account_id.clone().unwrap_or_default();
+    let active =
+        identity::account_by_id(&p.db, &account_id).await?.is_some_and(|a| a.status == identity::AccountStatus::Active);
+    if !active {
+        grants::revoke_grant(&p.db, &old.grant_id).await?;
+        return Err(OAuthError::invalid_grant("the account can no longer sign in"));
+    }
+    let issued = grants::issue_tokens(
+        &p.db,
+        &TokenSpec {
+            client_id: &client.id,
+            account_id: Some(&account_id),
+            scope: &scope,
+            acr: old.acr.as_deref(),
+            auth_time: old.auth_time,
+            grant_id: &old.grant_id,
+            with_refresh: true,
+        },
+    )
+    .await?;
+    Ok(token_response(json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "refresh_token": issued.refresh_token,
+        "scope": scope,
+    })))
+}
+
+async fn client_credentials(
+    p: &Provider,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let api_scopes: Vec<String> = client
+        .allowed_scopes
+        .iter()
+        .filter(|s| scopes::find(s).is_some_and(|d| d.kind == scopes::ScopeKind::Api))
+        .cloned()
+        .collect();
+    let scope = match form.get("scope") {
+        None => api_scopes.join(" "),
+        Some(r) => scopes::check(r, &api_scopes).map_err(OAuthError::invalid_scope)?.join(" "),
+    };
+    if scope.is_empty() {
+        return Err(OAuthError::invalid_scope("the client has no API scopes"));
+    }
+    let grant_id = kernel::ids::new_id();
+    let issued = grants::issue_tokens(
+        &p.db,
+        &TokenSpec {
+            client_id: &client.id,
+            account_id: None,
+            scope: &scope,
+            acr: None,
+            auth_time: None,
+            grant_id: &grant_id,
+            with_refresh: false,
+        },
+    )
+    .await?;
+    Ok(token_response(json!({
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "scope": scope,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_parameters_are_refused() {
+        assert_eq!(parse_form(b"a=1&b=2").unwrap().len(), 2);
+        assert_eq!(parse_form(b"a=1&a=2").unwrap_err().error, "invalid_request");
+    }
+
+    #[test]
+    fn refresh_scope_may_only_narrow() {
+        assert_eq!(narrowed(Some(&"openid".into()), "openid profile").unwrap(), "openid");
+        assert_eq!(narrowed(None, "openid profile").unwrap(), "openid profile");
+        assert_eq!(narrowed(Some(&"openid phone".into()), "openid profile").unwrap_err().error, "invalid_scope");
+    }
+}

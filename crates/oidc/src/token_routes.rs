@@ -1,0 +1,139 @@
+//! The other back-channel endpoints: pushed authorization requests (RFC 9126), userinfo,
+//! introspection (RFC 7662) and revocation (RFC 7009).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::OAuthError;
+use crate::provider::Provider;
+use crate::request::{self, AuthParams, PAR_TTL_MS};
+use crate::token_endpoint::{parse_form, token_response};
+use crate::{claims, client_auth, grants, scopes};
+
+fn respond(r: Result<Response, OAuthError>) -> Response {
+    r.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /oidc/par`
+pub async fn par(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+    respond(
+        async {
+            let form = parse_form(&body)?;
+            let client = client_auth::authenticate(&p, &headers, &form).await?;
+            let params: AuthParams =
+                serde_json::from_value(serde_json::to_value(&form).map_err(OAuthError::server_error)?)
+                    .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
+            let uri = request::push(&p, &client, params).await?;
+            let body = json!({"request_uri": uri, "expires_in": PAR_TTL_MS / 1000});
+            Ok((StatusCode::CREATED, token_response(body)).into_response())
+        }
+        .await,
+    )
+}
+
+/// The bearer token of a resource request: the `Authorization` header, or the form field for POST.
+fn bearer(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if let Some(t) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
+        return Some(t.trim().to_string());
+    }
+    parse_form(body).ok().and_then(|f| f.get("access_token").cloned())
+}
+
+/// `GET|POST /oidc/userinfo`: the claims of the token's scopes. Each call is a release of the
+/// citizen's data to the client and is written to the access log.
+pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+    respond(
+        async {
+            let token = bearer(&headers, &body).ok_or_else(|| OAuthError::invalid_token("access token is missing"))?;
+            let t = grants::find_active(&p.db, &token)
+                .await?
+                .filter(|t| t.kind == "access")
+                .ok_or_else(|| OAuthError::invalid_token("access token is invalid, expired or revoked"))?;
+            let account_id = t.account_id.clone().ok_or_else(|| OAuthError::invalid_token("not a user's token"))?;
+            let scope_list = scopes::split(&t.scope);
+            if !scope_list.iter().any(|s| s == "openid") {
+                return Err(OAuthError::invalid_token("token was not issued for OpenID Connect"));
+            }
+            let client =
+                p.clients.get(&p.db, &t.client_id).await?.ok_or_else(|| OAuthError::invalid_token("client gone"))?;
+            let account = identity::account_by_id(&p.db, &account_id)
+                .await?
+                .filter(|a| a.status == identity::AccountStatus::Active)
+                .ok_or_else(|| OAuthError::invalid_token("the account can no longer sign in"))?;
+            let (mut out, released) = claims::user_claims(&p.db, &account, &scope_list).await?;
+            out.insert("sub".into(), json!(claims::subject(&client, &account.id, &p.salt)));
+            if let Some(pid) = &account.person_id {
+                let names: Vec<&str> = released.iter().map(String::as_str).collect();
+                crate::pages::record_release(&p, &client, pid, "oidc.userinfo", &names).await;
+            }
+            Ok(token_response(serde_json::Value::Object(out)))
+        }
+        .await,
+    )
+}
+
+/// `POST /oidc/introspect`: only the client a token was issued to learns about it.
+pub async fn introspect(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+    respond(
+        async {
+            let form = parse_form(&body)?;
+            let client = client_auth::authenticate(&p, &headers, &form).await?;
+            let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
+            let Some(t) = grants::find_active(&p.db, token).await?.filter(|t| t.client_id == client.id) else {
+                return Ok(token_response(json!({"active": false})));
+            };
+            let mut out = json!({
+                "active": true,
+                "scope": t.scope,
+                "client_id": t.client_id,
+                "token_type": if t.kind == "access" { "Bearer" } else { "refresh_token" },
+                "iat": t.created_at / 1000,
+                "exp": t.expires_at / 1000,
+                "iss": p.issuer.as_ref(),
+            });
+            if let Some(a) = &t.account_id {
+                out["sub"] = json!(claims::subject(&client, a, &p.salt));
+            }
+            if let Some(acr) = &t.acr {
+                out["acr"] = json!(acr);
+            }
+            if let Some(at) = t.auth_time {
+                out["auth_time"] = json!(at / 1000);
+            }
+            Ok(token_response(out))
+        }
+        .await,
+    )
+}
+
+/// `POST /oidc/revoke`: always 200 for an authenticated client, whether or not the token existed.
+pub async fn revoke(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+    respond(
+        async {
+            let form = parse_form(&body)?;
+            let client = client_auth::authenticate(&p, &headers, &form).await?;
+            let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
+            grants::revoke_by_client(&p.db, token, &client.id).await?;
+            Ok(StatusCode::OK.into_response())
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_from_header_or_form() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer(&h, b"access_token=abc"), Some("abc".into()));
+        h.insert(AUTHORIZATION, "Bearer xyz".parse().unwrap());
+        assert_eq!(bearer(&h, b""), Some("xyz".into()));
+        assert_eq!(bearer(&HeaderMap::new(), b""), None);
+    }
+}
