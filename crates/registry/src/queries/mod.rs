@@ -5,3 +5,4 @@ pub mod households;
 pub mod persons;
 pub mod residences;
 pub mod scope;
+pub mod stats;

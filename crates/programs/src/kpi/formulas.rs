@@ -1,0 +1,178 @@
+//! The computed KPIs. Three read the population registry today; the others wait for the modules
+//! that will collect their data and say so.
+
+use chrono::NaiveDate;
+use db::Db;
+use futures::future::BoxFuture;
+use kernel::AppError;
+use registry::queries::stats::{self, CommuneTally};
+
+use super::{Formula, NoSource, Source};
+use crate::catalogue::{Direction, KpiUnit};
+
+/// Cards of living residents that are expired ("sống": current data).
+struct ExpiredCards;
+
+impl Source for ExpiredCards {
+    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        Box::pin(async move { stats::expired_cards(db, today).await.map(Some) })
+    }
+}
+
+/// Residents aged 14+ holding a valid card, the precondition of a level-2 e-ID.
+struct AdultsWithCard;
+
+impl Source for AdultsWithCard {
+    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        Box::pin(async move { stats::adults_with_valid_card(db, today).await.map(Some) })
+    }
+}
+
+/// Records passing every data-quality rule of the latest run.
+struct QualityPass;
+
+impl Source for QualityPass {
+    fn tally<'a>(&'a self, db: &'a Db, _: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        Box::pin(async move { Ok(stats::passing_quality(db).await?.map(|(_, t)| t)) })
+    }
+}
+
+/// Every computed KPI the platform knows.
+pub static FORMULAS: &[Formula] = &[
+    Formula {
+        code: "cards_expired_share",
+        name: ("Tỷ lệ thẻ căn cước đã hết hạn", "Share of identity cards expired"),
+        definition: (
+            "Số thẻ đã hết hạn (ghi nhận hết hạn hoặc quá ngày hết hạn) / số thẻ hiện hành (còn hạn hoặc hết hạn) \
+             của người đang sinh sống, theo xã nơi ở hiện tại — dữ liệu \"sống\".",
+            "Expired cards (recorded expired, or past their expiry date) / current cards (valid or expired) of \
+             living residents, by commune of current residence — \"current\" data.",
+        ),
+        awaiting: ("", ""),
+        unit: KpiUnit::Percent,
+        direction: Direction::Down,
+        models: &["24", "36"],
+        source: &ExpiredCards,
+    },
+    Formula {
+        code: "adults_valid_card_share",
+        name: ("Tỷ lệ công dân từ 14 tuổi có thẻ căn cước còn hạn", "Share of residents aged 14+ with a valid card"),
+        definition: (
+            "Số công dân Việt Nam đang sinh sống, từ đủ 14 tuổi, có thẻ căn cước gắn chip còn hạn / tổng số công \
+             dân đang sinh sống từ đủ 14 tuổi — điều kiện để kích hoạt định danh điện tử mức 2.",
+            "Living Vietnamese residents aged 14 or more holding a valid chip card / all living residents aged 14 \
+             or more — the precondition of a level-2 e-ID.",
+        ),
+        awaiting: ("", ""),
+        unit: KpiUnit::Percent,
+        direction: Direction::Up,
+        models: &["24"],
+        source: &AdultsWithCard,
+    },
+    Formula {
+        code: "quality_pass_share",
+        name: ("Tỷ lệ hồ sơ đạt quy tắc chất lượng dữ liệu", "Share of records passing the data-quality rules"),
+        definition: (
+            "Số nhân khẩu không vi phạm quy tắc nào trong lần kiểm tra chất lượng gần nhất (đúng, đủ, sạch, sống) \
+             / tổng số nhân khẩu, theo xã.",
+            "Persons with no finding in the latest data-quality run (correct, complete, clean, current) / all \
+             persons, by commune.",
+        ),
+        awaiting: ("", ""),
+        unit: KpiUnit::Percent,
+        direction: Direction::Up,
+        models: &["36"],
+        source: &QualityPass,
+    },
+    Formula {
+        code: "eid_level2_share",
+        name: ("Tỷ lệ công dân từ 14 tuổi có định danh điện tử mức 2", "Share of residents aged 14+ with a level-2 e-ID"),
+        definition: (
+            "Số công dân từ đủ 14 tuổi có tài khoản định danh điện tử mức 2 đã kích hoạt / tổng số công dân từ đủ \
+             14 tuổi đang sinh sống.",
+            "Residents aged 14 or more with an activated level-2 e-ID account / all living residents aged 14 or \
+             more.",
+        ),
+        awaiting: ("phân hệ tài khoản định danh điện tử công dân", "the citizen e-ID accounts module"),
+        unit: KpiUnit::Percent,
+        direction: Direction::Up,
+        models: &["24"],
+        source: &NoSource,
+    },
+    Formula {
+        code: "lodging_active_share",
+        name: (
+            "Tỷ lệ cơ sở lưu trú có thông báo lưu trú trong 30 ngày",
+            "Share of lodging facilities notifying in the last 30 days",
+        ),
+        definition: (
+            "Số cơ sở kinh doanh lưu trú của xã đã gửi ít nhất một thông báo lưu trú trong 30 ngày gần nhất / tổng \
+             số cơ sở lưu trú của xã.",
+            "Accommodation facilities of the commune that sent at least one lodging notification in the last 30 \
+             days / all accommodation facilities of the commune.",
+        ),
+        awaiting: ("phân hệ quản lý lưu trú", "the lodging module"),
+        unit: KpiUnit::Percent,
+        direction: Direction::Up,
+        models: &["9", "10"],
+        source: &NoSource,
+    },
+    Formula {
+        code: "online_applications_share",
+        name: ("Tỷ lệ hồ sơ nộp trực tuyến (DVC thiết yếu)", "Share of applications submitted online (essential services)"),
+        definition: (
+            "Số hồ sơ dịch vụ công thiết yếu nộp trực tuyến / tổng số hồ sơ của các dịch vụ đó, tính theo từng dịch vụ.",
+            "Applications for essential public services submitted online / all applications for those services, \
+             per service.",
+        ),
+        awaiting: ("phân hệ dịch vụ công trực tuyến", "the online public services module"),
+        unit: KpiUnit::Percent,
+        direction: Direction::Up,
+        models: &["1", "3", "5"],
+        source: &NoSource,
+    },
+    Formula {
+        code: "online_payments_share",
+        name: ("Tỷ lệ hồ sơ có phí, lệ phí thanh toán trực tuyến", "Share of fee-bearing applications paid online"),
+        definition: (
+            "Số hồ sơ có nghĩa vụ tài chính được thanh toán trực tuyến / tổng số hồ sơ có nghĩa vụ tài chính.",
+            "Applications with fees paid online / all applications with fees.",
+        ),
+        awaiting: ("phân hệ dịch vụ công trực tuyến", "the online public services module"),
+        unit: KpiUnit::Percent,
+        direction: Direction::Up,
+        models: &["BG-1", "TH-3"],
+        source: &NoSource,
+    },
+    Formula {
+        code: "relic_site_checkins",
+        name: ("Số lượt quét mã ra/vào tại khu di tích, điểm du lịch", "Venue check-ins at relic and tourist sites"),
+        definition: (
+            "Số lượt quét mã QR căn cước / VNeID ghi nhận tại các khu di tích, điểm tham quan trong tháng.",
+            "Identity QR / VNeID check-ins recorded at relic sites and tourist attractions in the month.",
+        ),
+        awaiting: ("phân hệ quét mã tại địa điểm", "the venue check-in module"),
+        unit: KpiUnit::Count,
+        direction: Direction::Up,
+        models: &["13", "22"],
+        source: &NoSource,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_models_exist() {
+        let catalogue = crate::catalogue::parse_embedded().unwrap();
+        for (i, f) in FORMULAS.iter().enumerate() {
+            assert!(FORMULAS[i + 1..].iter().all(|g| g.code != f.code), "{} twice", f.code);
+            assert!(!f.definition.0.is_empty() && !f.definition.1.is_empty());
+            assert_eq!(f.source.available(), f.awaiting.0.is_empty(), "{}: awaiting text iff no source", f.code);
+            for m in f.models {
+                assert!(catalogue.iter().any(|(c, _)| c.id == *m), "{}: unknown model {m}", f.code);
+            }
+        }
+    }
+}
