@@ -4,7 +4,7 @@ use kernel::{AppError, ErrorCode};
 
 /// A signing or verification failure. The messages name the check that failed and never contain
 /// token contents.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
     #[error("token is not a compact JWS")]
     Malformed,
