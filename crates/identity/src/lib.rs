@@ -9,27 +9,34 @@
 //! - Sessions: server-side, behind `__Host-` cookies, listed and revocable by their owner; personal
 //!   API tokens stored only as hashes; the [`DbAuthenticator`] behind every request.
 
+pub mod access_history;
 mod accounts;
 mod authenticator;
-pub mod liveness;
-pub mod organizations;
-mod password;
 mod challenges;
 mod config;
-mod otp;
+pub mod invitations;
+pub mod levels;
+pub mod liveness;
+pub mod organizations;
+pub mod otp;
 mod pages;
+mod password;
 mod ratelimit;
-pub mod sms;
-mod totp;
+pub mod registration;
 pub mod secrets;
 mod sessions;
+pub mod sms;
 mod tokens;
+pub mod totp;
 
-pub use accounts::{account_by_id, account_by_person, create_account, find_by_login, Account, AccountStatus, NewAccount};
+pub use accounts::{
+    account_by_id, account_by_person, create_account, find_by_login, Account, AccountStatus, NewAccount,
+};
 pub use authenticator::DbAuthenticator;
-pub use password::{check_new_password, PasswordHasher};
 pub use config::{IdentityConfig, Limit, RateLimits};
+pub use levels::raise_level_by_chip;
 pub use pages::{router, ApiDoc};
+pub use password::{check_new_password, PasswordHasher};
 pub use sessions::{
     create_session, list_sessions, revoke_other_sessions, revoke_session, revoke_session_by_id, session_info,
     SessionInfo, SessionView,

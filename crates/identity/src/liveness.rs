@@ -30,7 +30,8 @@ pub async fn check(db: &Db, account: &Account) -> Result<bool, AppError> {
         }
     }
     let id = PersonalId::parse(person_id)?;
-    let deceased = registry::queries::persons::get_self(db, &id).await?.map(|p| p.status == "deceased").unwrap_or(false);
+    let deceased =
+        registry::queries::persons::get_self(db, &id).await?.map(|p| p.status == "deceased").unwrap_or(false);
     if deceased {
         crate::accounts::set_status(
             db,

@@ -33,7 +33,9 @@ impl OtpError {
     /// Vietnamese and English explanation for the form.
     pub fn message(&self) -> (String, String) {
         match self {
-            OtpError::Wrong(n) => (format!("Mã xác nhận không đúng, còn {n} lần thử."), format!("Wrong code, {n} attempts left.")),
+            OtpError::Wrong(n) => {
+                (format!("Mã xác nhận không đúng, còn {n} lần thử."), format!("Wrong code, {n} attempts left."))
+            }
             OtpError::Expired => (
                 "Mã xác nhận đã hết hạn hoặc đã được dùng. Vui lòng làm lại từ đầu.".into(),
                 "The code has expired or was already used. Please start again.".into(),
@@ -82,7 +84,12 @@ pub async fn start(
 }
 
 /// Checks a code; on success the flow is consumed (single use) and its payload returned.
-pub async fn verify(db: &Db, purpose: &str, flow: &str, code: &str) -> Result<Result<serde_json::Value, OtpError>, AppError> {
+pub async fn verify(
+    db: &Db,
+    purpose: &str,
+    flow: &str,
+    code: &str,
+) -> Result<Result<serde_json::Value, OtpError>, AppError> {
     let flow_hash = hash_secret(flow);
     let row = sqlx::query(
         "SELECT code_hash, payload, attempts, expires_at, consumed_at FROM otp_codes WHERE flow_hash = $1 AND purpose = $2",

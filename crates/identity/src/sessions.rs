@@ -110,7 +110,11 @@ fn split_amr(s: &str) -> Vec<String> {
 }
 
 /// The live sessions of an account, newest first; `current` marks the caller's own.
-pub async fn list_sessions(db: &Db, account_id: &str, current_secret: Option<&str>) -> Result<Vec<SessionView>, AppError> {
+pub async fn list_sessions(
+    db: &Db,
+    account_id: &str,
+    current_secret: Option<&str>,
+) -> Result<Vec<SessionView>, AppError> {
     let current = current_secret.map(hash_secret);
     let rows = sqlx::query(
         "SELECT id_hash, user_agent, created_at, last_seen_at, amr FROM sessions \

@@ -54,15 +54,17 @@ impl OutboxSender {
 impl SmsSender for OutboxSender {
     fn send<'a>(&'a self, channel: Channel, recipient: &'a str, body: &'a str) -> BoxFuture<'a, Result<(), AppError>> {
         async move {
-            sqlx::query("INSERT INTO sms_outbox (id, channel, recipient, body, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(kernel::ids::new_id())
-                .bind(channel.code())
-                .bind(recipient)
-                .bind(body)
-                .bind(kernel::clock::now_ms())
-                .execute(self.db.write())
-                .await
-                .map_err(db::internal)?;
+            sqlx::query(
+                "INSERT INTO sms_outbox (id, channel, recipient, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(kernel::ids::new_id())
+            .bind(channel.code())
+            .bind(recipient)
+            .bind(body)
+            .bind(kernel::clock::now_ms())
+            .execute(self.db.write())
+            .await
+            .map_err(db::internal)?;
             Ok(())
         }
         .boxed()

@@ -117,14 +117,16 @@ async fn replace_recovery_codes(conn: &mut sqlx::AnyConnection, account_id: &str
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let now = kernel::clock::now_ms();
     for c in &codes {
-        sqlx::query("INSERT INTO recovery_codes (id, account_id, code_hash, created_at, used_at) VALUES ($1, $2, $3, $4, NULL)")
-            .bind(kernel::ids::new_id())
-            .bind(account_id)
-            .bind(hash_secret(&normalize_recovery(c)))
-            .bind(now)
-            .execute(&mut *conn)
-            .await
-            .map_err(db::internal)?;
+        sqlx::query(
+            "INSERT INTO recovery_codes (id, account_id, code_hash, created_at, used_at) VALUES ($1, $2, $3, $4, NULL)",
+        )
+        .bind(kernel::ids::new_id())
+        .bind(account_id)
+        .bind(hash_secret(&normalize_recovery(c)))
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(db::internal)?;
     }
     Ok(codes)
 }
@@ -159,12 +161,14 @@ pub async fn verify_second_factor(db: &Db, account_id: &str, input: &str) -> Res
     let secret = decode(&row.get::<String, _>(0))?;
     if let Some(step) = matching_step(&secret, input, now_seconds()) {
         // Accept each step once: the update only succeeds if no later or equal step was used.
-        let r = sqlx::query("UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
-            .bind(step as i64)
-            .bind(account_id)
-            .execute(db.write())
-            .await
-            .map_err(db::internal)?;
+        let r = sqlx::query(
+            "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step as i64)
+        .bind(account_id)
+        .execute(db.write())
+        .await
+        .map_err(db::internal)?;
         return Ok(r.rows_affected() == 1);
     }
     let normalized = normalize_recovery(input);

@@ -96,11 +96,8 @@ pub(super) async fn login_page(lang: Lang, user: Option<CurrentUser>, Query(q): 
     let mut page = form(lang, next, force, String::new(), None);
     if q.welcome.is_some() {
         page.notice = Some(
-            lang.pick(
-                "Tài khoản đã được tạo. Mời bạn đăng nhập.",
-                "Your account has been created. Please sign in.",
-            )
-            .to_string(),
+            lang.pick("Tài khoản đã được tạo. Mời bạn đăng nhập.", "Your account has been created. Please sign in.")
+                .to_string(),
         );
     }
     login_form(lang, page, StatusCode::OK)
@@ -162,7 +159,8 @@ pub(super) async fn login_submit(
     if st.limit(&ip.key("signin"), limits.sign_in_per_ip).is_err()
         || st.limit(&login_key, limits.sign_in_per_account).is_err()
     {
-        let msg = lang.pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
+        let msg = lang
+            .pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
         return Ok(refuse(msg.to_string(), StatusCode::TOO_MANY_REQUESTS));
     }
     let db = &st.ctx.db;
@@ -262,7 +260,8 @@ pub(super) async fn second_factor_submit(
         return Ok(Redirect::to("/login").into_response());
     };
     if st.limit(&ip.key("signin"), st.config.limits.sign_in_per_ip).is_err() {
-        let msg = lang.pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
+        let msg = lang
+            .pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
         return Ok(second_factor_form(lang, Some(msg.into()), StatusCode::TOO_MANY_REQUESTS));
     }
     if !crate::totp::verify_second_factor(db, &ch.account_id, &f.code).await.map_err(page_err(lang))? {

@@ -1,6 +1,12 @@
 //! HTML pages and the small JSON API of the identity crate.
 
+mod access_log;
+mod account;
 mod login;
+mod officer;
+mod org;
+mod register;
+mod security;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -36,13 +42,37 @@ pub(crate) struct IdentityState {
     pub sms: Arc<dyn SmsSender>,
 }
 
-/// Routes of the identity crate: sign-in and sign-out, `GET /api/v1/me`.
+/// Routes of the identity crate: sign-in and sign-out, registration, the account pages, the
+/// officer's level-2 page, organizations, and `GET /api/v1/me`.
 pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc<dyn SmsSender>) -> Router {
     let st = IdentityState { ctx, hasher, config: Arc::new(config), limiter: RateLimiter::new(), sms };
     Router::new()
         .route("/login", get(login::login_page).post(login::login_submit))
         .route("/login/second-factor", get(login::second_factor_page).post(login::second_factor_submit))
         .route("/logout", post(login::logout))
+        .route("/register", get(register::register_page).post(register::register_submit))
+        .route("/register/confirm", post(register::register_confirm))
+        .route("/account", get(account::account_page))
+        .route("/account/sessions/revoke", post(account::revoke_session))
+        .route("/account/sessions/revoke-others", post(account::revoke_others))
+        .route("/account/lock", post(account::lock))
+        .route("/account/unlock", get(register::unlock_page).post(register::unlock_submit))
+        .route("/account/unlock/confirm", post(register::unlock_confirm))
+        .route("/account/children/new", get(account::child_page).post(account::child_submit))
+        .route("/account/totp", get(security::totp_page))
+        .route("/account/totp/enable", post(security::totp_enable))
+        .route("/account/totp/disable", post(security::totp_disable))
+        .route("/account/totp/recovery-codes", post(security::recovery_regenerate))
+        .route("/account/access-log", get(access_log::access_log_page))
+        .route("/account/access-log.csv", get(access_log::access_log_csv))
+        .route("/officer/eid", get(officer::find))
+        .route("/officer/eid/raise", post(officer::raise))
+        .route("/admin/organizations", get(org::admin_orgs_page).post(org::admin_orgs_create))
+        .route("/admin/sms-outbox", get(org::outbox))
+        .route("/org", get(org::org_page))
+        .route("/org/invite", post(org::org_invite))
+        .route("/org/invite/{token}", get(org::accept_page).post(org::accept_submit))
+        .route("/org/members", post(org::org_member))
         .route("/api/v1/me", get(login::me))
         .with_state(st)
 }
@@ -132,4 +162,41 @@ pub(crate) fn page_err(lang: Lang) -> impl Fn(AppError) -> PageError {
 /// Formats UTC milliseconds the Vietnamese way (dd/mm/yyyy HH:MM, Vietnam time).
 pub(crate) fn when(ms: i64) -> String {
     kernel::clock::format_ms_vn(ms)
+}
+
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    chrome: web::Chrome,
+    paragraphs: Vec<String>,
+    code_block: Option<String>,
+    link: Option<(String, String)>,
+}
+
+/// A short page: a title, a few paragraphs and an optional link onward.
+pub(crate) fn message(
+    lang: Lang,
+    title: (&str, &str),
+    paragraphs: Vec<String>,
+    link: Option<(&str, &str)>,
+) -> Response {
+    message_with_code(lang, None, title, paragraphs, None, link)
+}
+
+/// A short page with a preformatted block (recovery codes, an invitation link).
+pub(crate) fn message_with_code(
+    lang: Lang,
+    user: Option<&CurrentUser>,
+    title: (&str, &str),
+    paragraphs: Vec<String>,
+    code_block: Option<String>,
+    link: Option<(&str, &str)>,
+) -> Response {
+    let page = MessagePage {
+        chrome: web::Chrome::new(lang, title, user, "/"),
+        paragraphs,
+        code_block,
+        link: link.map(|(h, t)| (h.to_string(), t.to_string())),
+    };
+    web::layout::render(&page, lang)
 }
