@@ -112,3 +112,30 @@ pub async fn run(cmd: AccountsCommand, default_dir: &str) -> anyhow::Result<()> 
         }
     }
 }
+
+/// A citizen account for an existing resident, created as registration would (level 1, phone
+/// confirmed) and raised to `level` by a named officer when 2: for demos, tests and benchmarks.
+pub async fn citizen_account(
+    db: &db::Db,
+    hasher: &identity::PasswordHasher,
+    person_id: &str,
+    password: &str,
+    level: u8,
+) -> anyhow::Result<identity::Account> {
+    use db::sqlx::{self, Row};
+    let name: String =
+        sqlx::query("SELECT full_name FROM persons WHERE personal_id = $1").bind(person_id).fetch_one(db.read()).await?.get(0);
+    let pending = identity::registration::PendingRegistration {
+        person_id: person_id.to_string(),
+        full_name: name,
+        phone: format!("09{}", &person_id[person_id.len() - 8..]),
+        password_hash: hasher.hash(password).await?,
+    };
+    let account = identity::registration::complete(db, &pending).await?;
+    if level < 2 {
+        return Ok(account);
+    }
+    let actor = identity::levels::LevelActor { id: None, label: "Công an xã (dữ liệu mẫu)".into() };
+    Ok(identity::levels::raise_to_level2(db, &account.id, identity::levels::LevelMethod::InPersonCard, "demo", &actor)
+        .await?)
+}

@@ -30,6 +30,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         seconds: u64,
     },
+    /// Single sign-on throughput: code exchanges, refresh grants and userinfo over HTTP, and
+    /// password verifications per core.
+    Oidc {
+        #[arg(long, env = "DANCU_BENCH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Authorization codes issued beforehand (one exchange each).
+        #[arg(long, default_value_t = 40_000)]
+        codes: usize,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Upper bound on each phase's duration.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+    },
 }
 
 /// A database for a benchmark: the given URL (must be empty) or a temporary SQLite file.
@@ -60,6 +74,10 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let stats = crate::generate_cmd::generate_into(&db, opts, None, true).await?;
             println!("loaded: {stats}");
             http(db, connections, Duration::from_secs(seconds)).await
+        }
+        BenchCommand::Oidc { database_url, codes, connections, seconds } => {
+            let (db, _dir) = bench_db(database_url).await?;
+            crate::bench_oidc::run(db, codes, connections, seconds).await
         }
     }
 }

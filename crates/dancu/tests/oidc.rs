@@ -125,31 +125,10 @@ async fn citizen(db: &Db, nth: i64, level: u8) -> (String, String) {
             .await
             .unwrap()
             .get(0);
-    let a = identity::create_account(
-        db,
-        &identity::PasswordHasher::new(2),
-        identity::NewAccount {
-            login: format!("cd{person}"),
-            display_name: "Công dân".into(),
-            role: web::Role::ProvincialOfficer,
-            jurisdiction: web::Jurisdiction::Province("08".into()),
-            password: common::PASSWORD.into(),
-        },
-    )
-    .await
-    .unwrap();
-    sqlx::query(
-        "UPDATE accounts SET role = 'citizen', jurisdiction_kind = 'own', jurisdiction_code = $1, person_id = $1, \
-         level = $2, level_raised_at = $3 WHERE id = $4",
-    )
-    .bind(&person)
-    .bind(level as i64)
-    .bind(kernel::clock::now_ms())
-    .bind(&a.id)
-    .execute(db.write())
-    .await
-    .unwrap();
-    (format!("cd{person}"), person)
+    dancu::accounts_cmd::citizen_account(db, &identity::PasswordHasher::new(2), &person, common::PASSWORD, level)
+        .await
+        .unwrap();
+    (person.clone(), person)
 }
 
 async fn client(db: &Db, min_level: u8, auth: &str) -> (String, Option<String>) {

@@ -1,0 +1,217 @@
+//! `dancu bench oidc`: single sign-on throughput over HTTP — authorization-code exchanges, refresh
+//! grants and userinfo calls per second — and password verifications per second with the
+//! production argon2id settings.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use db::sqlx::{self, Row};
+use tokio::sync::Mutex;
+
+/// Latency samples of one phase, summarised.
+struct Phase {
+    name: &'static str,
+    ok: Vec<Duration>,
+    errors: u64,
+    elapsed: Duration,
+}
+
+impl Phase {
+    fn print(mut self) {
+        self.ok.sort();
+        let n = self.ok.len();
+        let pct = |p: f64| self.ok.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
+        println!(
+            "{:<22} {n:>7} ok, {:>4} errors; {:>7.0}/s; p50 {:.2} ms, p99 {:.2} ms",
+            self.name,
+            self.errors,
+            n as f64 / self.elapsed.as_secs_f64(),
+            pct(0.50).as_secs_f64() * 1e3,
+            pct(0.99).as_secs_f64() * 1e3,
+        );
+    }
+}
+
+/// Runs `work(i)` from `connections` tasks until `items` are used up or `duration` passes.
+async fn phase<F, Fut>(name: &'static str, connections: usize, items: usize, duration: Duration, work: F) -> Phase
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let work = Arc::new(work);
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (next, work) = (next.clone(), work.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut errors) = (Vec::new(), 0u64);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= items || Instant::now() >= deadline {
+                    break;
+                }
+                let t = Instant::now();
+                if work(i).await {
+                    ok.push(t.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            (ok, errors)
+        }));
+    }
+    let mut all = Phase { name, ok: Vec::new(), errors: 0, elapsed: Duration::ZERO };
+    for t in tasks {
+        let (ok, errors) = t.await.expect("bench task");
+        all.ok.extend(ok);
+        all.errors += errors;
+    }
+    all.elapsed = start.elapsed();
+    all
+}
+
+/// The benchmark: `codes` pre-issued codes are exchanged, then the refresh tokens rotated, then
+/// userinfo called with the access tokens, each from `connections` concurrent connections.
+pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64) -> anyhow::Result<()> {
+    let duration = Duration::from_secs(seconds);
+    let opts = registry::generate::GenerateOptions::new("08", 2_000, 6, kernel::clock::today_vn());
+    crate::generate_cmd::generate_into(&db, opts, None, false).await?;
+    let person: String = sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' LIMIT 1")
+        .fetch_one(db.read())
+        .await?
+        .get(0);
+    let password = crate::accounts_cmd::random_password();
+    let account =
+        crate::accounts_cmd::citizen_account(&db, &identity::PasswordHasher::new(1), &person, &password, 2).await?;
+    let running = crate::server::start(db.clone(), "127.0.0.1:0").await?;
+    let base = crate::server::public_url(running.addr);
+    let redirect = "http://127.0.0.1:9/cb".to_string();
+    let (client, secret) = oidc::clients::register(
+        &db,
+        oidc::NewClient {
+            name: "Bench RP".into(),
+            auth_method: "client_secret_basic".into(),
+            redirect_uris: vec![redirect.clone()],
+            allowed_scopes: vec!["openid".into(), "profile".into()],
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            min_level: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let secret = secret.unwrap_or_default();
+    let verifier = "b".repeat(64);
+    let challenge = oidc::pkce::challenge_of(&verifier);
+    print!("issuing {codes} authorization codes… ");
+    let mut code_list = Vec::with_capacity(codes);
+    for _ in 0..codes {
+        let g = oidc::grants::CodeGrant {
+            client_id: client.id.clone(),
+            account_id: account.id.clone(),
+            redirect_uri: redirect.clone(),
+            scope: "openid profile".into(),
+            nonce: Some("n".into()),
+            code_challenge: Some(challenge.clone()),
+            acr: oidc::ACR_LEVEL2.into(),
+            amr: "pwd".into(),
+            auth_time: kernel::clock::now_ms(),
+        };
+        code_list.push(oidc::grants::issue_code(&db, &g).await.map_err(|e| anyhow::anyhow!(e.description))?);
+    }
+    // Codes live 60 s: move their expiry out so a slow machine measures exchanges, not expiry.
+    sqlx::query("UPDATE oauth_codes SET expires_at = $1")
+        .bind(kernel::clock::now_ms() + 3_600_000)
+        .execute(db.write())
+        .await?;
+    println!("done.\nbackend {:?}, {connections} connections, {seconds} s per phase at most", db.backend());
+
+    let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
+    let codes = Arc::new(code_list);
+    let refresh_tokens = Arc::new(Mutex::new(Vec::new()));
+    let access_tokens = Arc::new(Mutex::new(Vec::new()));
+    let exchange = {
+        let (http, base, codes, cid, secret) =
+            (http.clone(), base.clone(), codes.clone(), client.id.clone(), secret.clone());
+        let (refresh_tokens, access_tokens, redirect, verifier) =
+            (refresh_tokens.clone(), access_tokens.clone(), redirect.clone(), verifier.clone());
+        move |i: usize| {
+            let (http, base, codes, cid, secret) =
+                (http.clone(), base.clone(), codes.clone(), cid.clone(), secret.clone());
+            let (refresh_tokens, access_tokens, redirect, verifier) =
+                (refresh_tokens.clone(), access_tokens.clone(), redirect.clone(), verifier.clone());
+            async move {
+                let form = [
+                    ("grant_type", "authorization_code"),
+                    ("code", codes[i].as_str()),
+                    ("redirect_uri", redirect.as_str()),
+                    ("code_verifier", verifier.as_str()),
+                ];
+                let r =
+                    http.post(format!("{base}/oidc/token")).basic_auth(&cid, Some(&secret)).form(&form).send().await;
+                let Ok(r) = r else { return false };
+                let Ok(v) = r.json::<serde_json::Value>().await else { return false };
+                match (v["access_token"].as_str(), v["refresh_token"].as_str()) {
+                    (Some(a), Some(rt)) => {
+                        access_tokens.lock().await.push(a.to_string());
+                        refresh_tokens.lock().await.push(rt.to_string());
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        }
+    };
+    phase("code -> token", connections, codes.len(), duration, exchange).await.print();
+
+    let refreshes = Arc::new(refresh_tokens.lock().await.clone());
+    let refresh = {
+        let (http, base, cid, secret, refreshes) =
+            (http.clone(), base.clone(), client.id.clone(), secret.clone(), refreshes.clone());
+        move |i: usize| {
+            let (http, base, cid, secret, refreshes) =
+                (http.clone(), base.clone(), cid.clone(), secret.clone(), refreshes.clone());
+            async move {
+                let form = [("grant_type", "refresh_token"), ("refresh_token", refreshes[i].as_str())];
+                let r =
+                    http.post(format!("{base}/oidc/token")).basic_auth(&cid, Some(&secret)).form(&form).send().await;
+                matches!(r, Ok(r) if r.status().is_success())
+            }
+        }
+    };
+    phase("refresh grant", connections, refreshes.len(), duration, refresh).await.print();
+
+    // Access tokens from the exchange were not revoked by refreshing (rotation replaces refresh
+    // tokens only), so they serve the userinfo phase; each is used many times.
+    let access = Arc::new(access_tokens.lock().await.clone());
+    let userinfo = {
+        let (http, base, access) = (http.clone(), base.clone(), access.clone());
+        move |i: usize| {
+            let (http, base, access) = (http.clone(), base.clone(), access.clone());
+            async move {
+                let t = &access[i % access.len()];
+                let r = http.get(format!("{base}/oidc/userinfo")).bearer_auth(t).send().await;
+                matches!(r, Ok(r) if r.status().is_success())
+            }
+        }
+    };
+    phase("userinfo", connections, usize::MAX, duration, userinfo).await.print();
+    running.ctx.access_log.flush().await;
+
+    let hasher = identity::PasswordHasher::default();
+    let hash = hasher.hash("mat-khau-do-kiem").await?;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let logins = {
+        let (hasher, hash) = (hasher.clone(), hash.clone());
+        move |_| {
+            let (hasher, hash) = (hasher.clone(), hash.clone());
+            async move { hasher.verify("mat-khau-do-kiem", Some(&hash)).await }
+        }
+    };
+    let p = phase("argon2id verify", cores * 2, usize::MAX, Duration::from_secs(seconds.min(10)), logins).await;
+    let per_core = p.ok.len() as f64 / p.elapsed.as_secs_f64() / cores as f64;
+    p.print();
+    println!("password logins per second per core (argon2id 19 MiB, t=2, p=1): {per_core:.1} on {cores} cores");
+    Ok(())
+}
