@@ -5,6 +5,7 @@
 pub mod accounts_cmd;
 pub mod analytics_cmd;
 pub mod bench;
+pub mod bench_oidc;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -22,6 +23,7 @@ pub fn migrations() -> db::MigrationSet {
         .with(identity::MIGRATIONS)
         .with(keys::MIGRATIONS)
         .with(oidc::MIGRATIONS)
+        .with(analytics::MIGRATIONS)
 }
 
 /// Opens the database, applies pending migrations and makes sure the admin units are loaded.
