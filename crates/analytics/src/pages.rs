@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use kernel::AppError;
 use web::layout::render;
-use web::{Chrome, Lang, PageError, PageUser};
+use web::{Chrome, CurrentUser, Lang, PageError, PageUser};
 
 use crate::figures::{Board, Figure};
 use crate::scope::{Bands, Filters, Scope};
@@ -88,10 +88,33 @@ async fn dashboard(
     Path(slug): Path<String>,
     Query(q): Query<Filters>,
 ) -> Result<Response, PageError> {
-    let err = |e: AppError| PageError::new(e, lang);
-    let d = crate::api::load(&service, &user, &slug, &q).await.map_err(err)?;
-    let scope = Scope::resolve(&user, q.commune.as_deref()).map_err(err)?;
-    let board = Board::parse(&slug).ok_or_else(|| err(AppError::not_found("no such dashboard")))?;
+    let page = build_page(&service, &user, &slug, &q, lang, &uri).await.map_err(|e| PageError::new(e, lang))?;
+    Ok(render(&page, lang))
+}
+
+/// The HTML of a dashboard as the page handler renders it (for `dancu analytics bench`).
+pub async fn render_dashboard(
+    service: &Service,
+    user: &CurrentUser,
+    slug: &str,
+    q: &Filters,
+    lang: Lang,
+) -> Result<String, AppError> {
+    let uri: Uri = format!("/analytics/{slug}").parse().map_err(db::internal)?;
+    build_page(service, user, slug, q, lang, &uri).await?.render().map_err(db::internal)
+}
+
+async fn build_page(
+    service: &Service,
+    user: &CurrentUser,
+    slug: &str,
+    q: &Filters,
+    lang: Lang,
+    uri: &Uri,
+) -> Result<DashboardPage, AppError> {
+    let d = crate::api::load(service, user, slug, q).await?;
+    let scope = Scope::resolve(user, q.commune.as_deref())?;
+    let board = Board::parse(slug).ok_or_else(|| AppError::not_found("no such dashboard"))?;
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     let pick = |t: &crate::figures::Text| lang.pick(&t.vi, &t.en).to_string();
     let figures = d
@@ -109,25 +132,21 @@ async fn dashboard(
                 .rows
                 .iter()
                 .map(|r| {
+                    let cells = r.cells.iter().zip(&f.columns);
                     (
                         pick(&r.label),
-                        r.cells
-                            .iter()
-                            .zip(&f.columns)
-                            .map(|(c, col)| (cell_text(c, col.decimals, d.min_cell, lang), c.suppressed))
-                            .collect(),
+                        cells.map(|(c, col)| (cell_text(c, col.decimals, d.min_cell, lang), c.suppressed)).collect(),
                     )
                 })
                 .collect(),
             csv_href: format!("/analytics/{slug}/{}.csv{query}", f.id),
         })
         .collect();
-    let title = pick(&d.title);
-    let page = DashboardPage {
-        chrome: Chrome::for_uri(lang, &uri, (&d.title.vi, &d.title.en), Some(&user)),
+    Ok(DashboardPage {
+        chrome: Chrome::for_uri(lang, uri, (&d.title.vi, &d.title.en), Some(user)),
         tabs: Board::ALL.iter().map(|b| (b.slug().to_string(), pick(&b.title()), *b == board)).collect(),
-        slug,
-        title,
+        slug: slug.to_string(),
+        title: pick(&d.title),
         communes: scope.choices,
         commune: d.commune.clone().unwrap_or_default(),
         from: d.period_from.clone(),
@@ -137,8 +156,7 @@ async fn dashboard(
         updated: d.updated_at.map(kernel::clock::format_ms_vn).unwrap_or_else(|| "—".into()),
         min_cell: d.min_cell,
         figures,
-    };
-    Ok(render(&page, lang))
+    })
 }
 
 /// `/analytics/{board}/{figure}.csv`.

@@ -110,6 +110,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::keys_cmd::KeysCommand,
     },
+    /// IOC dashboard figures: full rebuild, catch-up, benchmark.
+    Analytics {
+        #[command(subcommand)]
+        command: crate::analytics_cmd::AnalyticsCommand,
+    },
     /// Benchmarks (results go to docs/PERFORMANCE.md).
     Bench {
         #[command(subcommand)]

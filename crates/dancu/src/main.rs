@@ -25,6 +25,7 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&s.data_dir)?;
             let db = dancu::open_db(&s.database_url).await?;
             let running = dancu::server::start(db, &s.listen).await?;
+            analytics::spawn_consumer(running.ctx.db.clone(), std::time::Duration::from_secs(2));
             println!("dancu listening on http://{}", running.addr);
             running.wait().await
         }
@@ -70,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Accounts { command } => dancu::accounts_cmd::run(command, DATA_DIR).await,
         Command::Keys { command } => dancu::keys_cmd::run(command, DATA_DIR).await,
+        Command::Analytics { command } => dancu::analytics_cmd::run(command).await,
         Command::Bench { command } => dancu::bench::run(command).await,
     }
 }

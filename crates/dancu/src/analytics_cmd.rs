@@ -1,0 +1,196 @@
+//! `dancu analytics`: full recompute of the dashboard figures, catching up with the change feed,
+//! and the benchmark recorded in docs/PERFORMANCE.md.
+
+use std::time::Instant;
+
+use clap::Subcommand;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use web::{CurrentUser, Jurisdiction, Lang, Role};
+
+use crate::cli::Place;
+
+const DATA_DIR: &str = "./dancu-data";
+
+#[derive(Subcommand)]
+pub enum AnalyticsCommand {
+    /// Recompute every figure from the registry (same result as the incremental updates).
+    Rebuild {
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Apply the registry changes not yet counted (the server does this every few seconds).
+    Update {
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Time a rebuild, N changes applied incrementally, and every dashboard page.
+    Bench {
+        #[command(flatten)]
+        place: Place,
+        /// Registry changes (corrections, deaths, moves) to make and then apply incrementally;
+        /// 0 skips that part. They are real changes: use a scratch database.
+        #[arg(long, default_value_t = 0)]
+        changes: usize,
+        /// Renders per dashboard page.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Skip the rebuild (figures already built).
+        #[arg(long)]
+        no_rebuild: bool,
+    },
+}
+
+pub async fn run(cmd: AnalyticsCommand) -> anyhow::Result<()> {
+    match cmd {
+        AnalyticsCommand::Rebuild { place } => {
+            let db = open(&place).await?;
+            let s = rebuild(&db).await?;
+            println!("{} rows from the registry at event {:?} in {:.1} s", s.rows, s.position, s.seconds);
+            Ok(())
+        }
+        AnalyticsCommand::Update { place } => {
+            let db = open(&place).await?;
+            let start = Instant::now();
+            let opts = analytics::ConsumeOptions { settle_ms: 0, ..Default::default() };
+            let n = analytics::catch_up(&db, opts).await?;
+            println!("{n} events applied in {:.2} s", start.elapsed().as_secs_f64());
+            Ok(())
+        }
+        AnalyticsCommand::Bench { place, changes, runs, no_rebuild } => {
+            let db = open(&place).await?;
+            bench(&db, changes, runs, no_rebuild).await
+        }
+    }
+}
+
+async fn open(place: &Place) -> anyhow::Result<db::Db> {
+    let s = place.settings(DATA_DIR)?;
+    crate::open_db(&s.database_url).await
+}
+
+/// A rebuild with a progress bar over its steps.
+pub async fn rebuild(db: &db::Db) -> anyhow::Result<analytics::RebuildStats> {
+    let steps = analytics::rebuild::STEPS;
+    let pb = crate::progress::bar(steps.len() as u64, "steps");
+    let stats = analytics::rebuild(db, &|i| {
+        pb.set_position(i as u64);
+        pb.set_message(steps[i]);
+    })
+    .await;
+    pb.finish_and_clear();
+    Ok(stats?)
+}
+
+async fn bench(db: &db::Db, changes: usize, runs: usize, no_rebuild: bool) -> anyhow::Result<()> {
+    println!("backend: {:?}, residents: {}", db.backend(), registry::meta::person_count(db).await?);
+    if !no_rebuild {
+        let s = rebuild(db).await?;
+        println!("rebuild: {:.1} s ({} rows)", s.seconds, s.rows);
+    }
+    if changes > 0 {
+        let made = make_changes(db, changes).await?;
+        let start = Instant::now();
+        let opts = analytics::ConsumeOptions { settle_ms: 0, ..Default::default() };
+        let n = analytics::catch_up(db, opts).await?;
+        let secs = start.elapsed().as_secs_f64();
+        println!("incremental: {n} events ({made} changes made) in {secs:.2} s = {:.0} events/s", n as f64 / secs);
+    }
+    let province = registry::meta::get(db, "generated.province").await?.unwrap_or_else(|| "08".into());
+    let leader = CurrentUser {
+        account_id: "bench".into(),
+        login: "bench".into(),
+        display_name: "Bench".into(),
+        role: Role::Leader,
+        jurisdiction: Jurisdiction::Province(province),
+        csrf: None,
+        scopes: None,
+    };
+    let service = analytics::Service { db: db.clone(), settings: analytics::Settings::default() };
+    let filters = analytics::scope::Filters::default();
+    for board in analytics::figures::Board::ALL {
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..runs.max(1) {
+            let start = Instant::now();
+            bytes =
+                analytics::pages::render_dashboard(&service, &leader, board.slug(), &filters, Lang::Vi).await?.len();
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "page /analytics/{:<13} median {:>6.1} ms, max {:>6.1} ms ({} KiB)",
+            board.slug(),
+            times[times.len() / 2],
+            times[times.len() - 1],
+            bytes / 1024
+        );
+    }
+    Ok(())
+}
+
+/// Corrections, deaths and moves of random living residents through the registry's own write
+/// functions, so each one records its event as in production. Returns how many succeeded.
+async fn make_changes(db: &db::Db, n: usize) -> anyhow::Result<usize> {
+    use db::sqlx::{self, Row};
+    let ids: Vec<String> =
+        sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' AND current_commune IS NOT NULL LIMIT $1")
+            .bind((n * 4) as i64)
+            .fetch_all(db.read())
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    let communes: Vec<String> = sqlx::query("SELECT DISTINCT current_commune FROM persons LIMIT 200")
+        .fetch_all(db.read())
+        .await?
+        .iter()
+        .filter_map(|r| r.get::<Option<String>, _>(0))
+        .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6);
+    let mut ids = ids;
+    ids.shuffle(&mut rng);
+    let pb = crate::progress::bar(n as u64, "changes");
+    pb.set_message("Changing records");
+    let today = kernel::clock::today_vn();
+    let mut made = 0;
+    for (i, id) in ids.iter().enumerate() {
+        if made >= n {
+            break;
+        }
+        let pid = kernel::PersonalId::parse(id)?;
+        let row = sqlx::query("SELECT version, current_commune FROM persons WHERE personal_id = $1")
+            .bind(id)
+            .fetch_one(db.read())
+            .await?;
+        let (version, commune): (i64, String) = (row.get(0), row.get(1));
+        let j = Jurisdiction::Province(province_of(&commune));
+        let ok = match i % 3 {
+            0 => {
+                let mut changes = serde_json::Map::new();
+                changes
+                    .insert("religion".into(), serde_json::Value::String(if i % 2 == 0 { "01" } else { "02" }.into()));
+                registry::write::update_person(db, "bench", &j, &pid, &changes, "bench correction", version)
+                    .await
+                    .is_ok()
+            }
+            1 => registry::write::record_death(db, "bench", &j, &pid, today, "bench death").await.is_ok(),
+            _ => {
+                let to = registry::moves::Move {
+                    commune_code: communes[i % communes.len()].clone(),
+                    address: "Thôn Bench".into(),
+                    date: today,
+                };
+                registry::moves::record_move(db, "bench", &j, &pid, &to, "bench move").await.is_ok()
+            }
+        };
+        made += usize::from(ok);
+        pb.set_position(made as u64);
+    }
+    pb.finish_and_clear();
+    Ok(made)
+}
+
+fn province_of(commune: &str) -> String {
+    registry::admin_units::AdminUnits::get().commune(commune).map(|c| c.province_code.clone()).unwrap_or_default()
+}
