@@ -105,6 +105,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::accounts_cmd::AccountsCommand,
     },
+    /// OpenID Connect / OAuth clients (add, list, disable, rotate-secret).
+    Clients {
+        #[command(subcommand)]
+        command: crate::clients_cmd::ClientsCommand,
+    },
     /// Signing keys of tokens and receipts (list, rotate).
     Keys {
         #[command(subcommand)]

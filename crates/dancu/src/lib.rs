@@ -7,6 +7,7 @@ pub mod analytics_cmd;
 pub mod bench;
 pub mod bench_oidc;
 pub mod cli;
+pub mod clients_cmd;
 pub mod config;
 pub mod demo;
 pub mod generate_cmd;

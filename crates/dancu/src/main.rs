@@ -70,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
             dancu::io_cmd::quality_report(&db, commune.as_deref(), json).await
         }
         Command::Accounts { command } => dancu::accounts_cmd::run(command, DATA_DIR).await,
+        Command::Clients { command } => dancu::clients_cmd::run(command, DATA_DIR).await,
         Command::Keys { command } => dancu::keys_cmd::run(command, DATA_DIR).await,
         Command::Analytics { command } => dancu::analytics_cmd::run(command).await,
         Command::Bench { command } => dancu::bench::run(command).await,

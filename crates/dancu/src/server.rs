@@ -37,6 +37,7 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
         .build();
     doc.merge(registry::api::ApiDoc::openapi());
     doc.merge(identity::ApiDoc::openapi());
+    doc.merge(oidc::ApiDoc::openapi());
     doc.merge(analytics::api::ApiDoc::openapi());
     let hasher = identity::PasswordHasher::default();
     let sms: Arc<dyn identity::sms::SmsSender> = Arc::new(identity::sms::OutboxSender::new(db.clone()));

@@ -1,5 +1,6 @@
 //! The server-rendered pages driven end to end in headless Chromium: sign-in (wrong and right
-//! password), resident search, a person's page, and the data-quality dashboard in both languages.
+//! password), resident search, a person's page, and the data-quality dashboard in both languages;
+//! and single sign-on to the sample school portal with two-step verification and consent.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (override with `DANCU_CHROMIUM` and
 //! `DANCU_CHROMEDRIVER`) and runs only when `DANCU_BROWSER_TESTS=1` (`.ci/run` sets it). A
@@ -250,4 +251,171 @@ impl Drop for Driver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Single sign-on in a real browser: a level-2 citizen with two-step verification signs in to the
+/// sample school portal (password, then a TOTP code), consents, and the portal shows their name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sso_with_totp_and_consent_in_headless_chromium() {
+    if std::env::var("DANCU_BROWSER_TESTS").as_deref() != Ok("1") {
+        println!("browser test skipped: set DANCU_BROWSER_TESTS=1 to run it (needs chromium and chromedriver)");
+        return;
+    }
+    let t = db::testing::TestDb::sqlite(&common::migrations()).await;
+    let w = common::world(t.db().clone(), 300, false).await;
+    let (person, name): (String, String) = sqlx::query(
+        "SELECT personal_id, full_name FROM persons WHERE status = 'living' AND birth_date < '2000' ORDER BY personal_id LIMIT 1",
+    )
+    .fetch_one(w.db.read())
+    .await
+    .map(|r| (r.get(0), r.get(1)))
+    .expect("an adult resident");
+    dancu::accounts_cmd::citizen_account(&w.db, &identity::PasswordHasher::new(2), &person, &w.password, 2)
+        .await
+        .expect("citizen account");
+    let provider =
+        oidc::Provider::start(w.db.clone(), w.running.ctx.access_log.clone(), &w.base).await.expect("provider");
+    oidc::sample_rp::ensure_registered(&provider).await.expect("sample relying party");
+
+    let driver = Driver::start().await.expect("start chromedriver");
+    let client = driver.connect().await.expect("open a Chromium session");
+    let outcome = drive_sso(&client, &w.base, &person, &w.password, &name).await;
+    let closed = client.close().await;
+    drop(driver);
+    let screenshot = outcome.unwrap();
+    closed.expect("close the browser session");
+    println!("screenshot: {}", screenshot.display());
+    w.running.ctx.access_log.flush().await;
+    let released: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND channel = 'oidc' AND action = 'oidc.userinfo'",
+    )
+    .bind(&person)
+    .fetch_one(w.db.read())
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(released, 1, "the portal's userinfo call is one release in the citizen's access log");
+}
+
+/// The TOTP code of `secret` for the time step `steps_back` steps before now.
+fn totp_code(secret: &str, steps_back: u64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_string()).to_bytes().expect("base32 secret");
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, "test".into()).expect("totp");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    totp.generate(now - steps_back * 30)
+}
+
+async fn drive_sso(c: &Client, base: &str, login: &str, password: &str, name: &str) -> anyhow::Result<PathBuf> {
+    let shots = screenshot_dir()?;
+    // Turn on two-step verification (enrolled with the previous time step's code, so the sign-in
+    // below uses a later step and no code is ever used twice).
+    c.goto(&format!("{base}/login")).await?;
+    sign_in(c, login, password).await?;
+    wait_css(c, "header .who").await?;
+    c.goto(&format!("{base}/account/totp")).await?;
+    let secret = wait_css(c, "#totp-secret").await?.text().await?;
+    c.find(Locator::Css("form[action='/account/totp/enable'] input[name=code]"))
+        .await?
+        .send_keys(&totp_code(&secret, 1))
+        .await?;
+    c.find(Locator::Css("form[action='/account/totp/enable'] button[type=submit]")).await?.click().await?;
+    let recovery = wait_css(c, "#codes").await?.text().await?;
+    ensure!(recovery.lines().count() == 10, "expected 10 recovery codes, got {recovery:?}");
+    c.delete_all_cookies().await?;
+
+    // The school portal sends the parent to dancu to sign in.
+    c.goto(&format!("{base}/demo/school")).await?;
+    wait_css(c, "#rp-login").await?.click().await?;
+    sign_in(c, login, password).await?;
+    let code = wait_css(c, "form[action='/login/second-factor'] input[name=code]").await?;
+    code.send_keys(&totp_code(&secret, 0)).await?;
+    c.find(Locator::Css("form[action='/login/second-factor'] button[type=submit]")).await?.click().await?;
+
+    // Consent lists what the portal will receive; allowing it returns to the portal, signed in.
+    let allow = wait_css(c, "#consent-allow").await?;
+    let consent_text = c.find(Locator::Css("main")).await?.text().await?;
+    ensure!(consent_text.contains("Số định danh cá nhân"), "consent does not list the personal id: {consent_text}");
+    save_screenshot(c, &shots, "sso-consent.png").await?;
+    allow.click().await?;
+    let welcome = wait_css(c, "#rp-welcome").await?.text().await?;
+    ensure!(welcome.contains(name), "the portal greets {welcome:?}, expected {name}");
+    ensure!(path_of(c).await? == "/demo/school", "not back on the portal");
+    let page = c.find(Locator::Css("main")).await?.text().await?;
+    ensure!(page.contains(login), "the portal did not receive the personal id");
+    save_screenshot(c, &shots, "sso-portal.png").await
+}
+
+/// A leader signs in and opens the population dashboard: the province map, the pyramid and the
+/// tables are drawn from the pre-aggregated figures, a commune filter narrows the map to one
+/// point, and a figure with no source says so. Screenshot: `target/browser-screenshots/analytics.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_dashboard_in_headless_chromium() {
+    if std::env::var("DANCU_BROWSER_TESTS").as_deref() != Ok("1") {
+        println!("browser test skipped: set DANCU_BROWSER_TESTS=1 to run it (needs chromium and chromedriver)");
+        return;
+    }
+    let t = db::testing::TestDb::sqlite(&common::migrations()).await;
+    let w = common::world(t.db().clone(), 3_000, true).await;
+    analytics::rebuild(&w.db, &|_| {}).await.expect("rebuild");
+    identity::create_account(
+        &w.db,
+        &identity::PasswordHasher::new(2),
+        identity::NewAccount {
+            login: "lanhdao.test".into(),
+            display_name: "Lãnh đạo thử nghiệm".into(),
+            role: web::Role::Leader,
+            jurisdiction: web::Jurisdiction::Province("08".into()),
+            password: w.password.clone(),
+        },
+    )
+    .await
+    .expect("leader account");
+    let driver = Driver::start().await.expect("start chromedriver");
+    let client = driver.connect().await.expect("open a Chromium session");
+    let outcome = drive_dashboard(&client, &w.base, &w.password, &w.commune).await;
+    let closed = client.close().await;
+    drop(driver);
+    let screenshot = outcome.unwrap();
+    closed.expect("close the browser session");
+    println!("screenshot: {}", screenshot.display());
+}
+
+async fn drive_dashboard(c: &Client, base: &str, password: &str, commune: &str) -> anyhow::Result<PathBuf> {
+    let shots = screenshot_dir()?;
+    c.goto(&format!("{base}/login")).await?;
+    sign_in(c, "lanhdao.test", password).await?;
+    ensure!(has_session_cookie(c).await?, "the leader's sign-in did not set {SESSION_COOKIE}");
+    c.goto(&format!("{base}/analytics")).await?;
+    wait_css(c, "a.board[href='/analytics/population']").await?.click().await?;
+    wait_css(c, "#fig-density svg circle[data-commune]").await?;
+    let points = c.find_all(Locator::Css("#fig-density svg circle[data-commune]")).await?;
+    ensure!(points.len() > 20, "the province map has {} points", points.len());
+    let bars = c.find_all(Locator::Css("#fig-pyramid svg rect")).await?;
+    ensure!(bars.len() > 20, "the pyramid has {} bars", bars.len());
+    let no_source = c.find(Locator::Css("#fig-eid .no-source")).await?.text().await?;
+    ensure!(no_source == "Chưa có nguồn dữ liệu", "e-ID figure says {no_source:?}");
+    let csv = c.find(Locator::Css("#fig-religion a.csv")).await?.attr("href").await?.unwrap_or_default();
+    ensure!(csv.starts_with("/analytics/population/religion.csv"), "CSV link {csv:?}");
+
+    // Filter on one commune: the map keeps one point.
+    let select = c.find(Locator::Css("form.filters select[name=commune]")).await?;
+    select.select_by_value(commune).await?;
+    c.find(Locator::Css("form.filters button[type=submit]")).await?.click().await?;
+    wait_css(c, &format!("#fig-density svg circle[data-commune='{commune}']")).await?;
+    let points = c.find_all(Locator::Css("#fig-density svg circle[data-commune]")).await?;
+    ensure!(points.len() == 1, "filtered map has {} points", points.len());
+
+    // Back to the whole province, in English, opened table, full-page screenshot.
+    c.goto(&format!("{base}/analytics/population?lang=en")).await?;
+    wait_css(c, "html[lang=en] #fig-density svg").await?;
+    let h2 = c.find(Locator::Css("#fig-pyramid h2")).await?.text().await?;
+    ensure!(h2 == "Age-sex pyramid", "English title is {h2:?}");
+    c.execute("document.querySelectorAll('details').forEach(d => d.open = false);", vec![]).await?;
+    let sizes = c
+        .execute("return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight];", vec![])
+        .await?;
+    let page_height = sizes[0].as_u64().unwrap_or(900).clamp(600, 8000);
+    let frame = sizes[1].as_u64().unwrap_or(0).min(300);
+    c.set_window_size(1280, (page_height + frame) as u32).await?;
+    save_screenshot(c, &shots, "analytics.png").await
 }

@@ -28,6 +28,19 @@ pub use authenticator::OAuthAuthenticator;
 pub use clients::{Client, NewClient};
 pub use provider::{router, Provider};
 
+/// OpenAPI description of the provider's JSON endpoints.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    discovery::configuration,
+    discovery::jwks,
+    token_endpoint::token,
+    token_routes::par,
+    token_routes::userinfo,
+    token_routes::introspect,
+    token_routes::revoke
+))]
+pub struct ApiDoc;
+
 /// Migrations of the OpenID Connect tables.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!("oidc", [(1, "oidc")]);
 

@@ -30,6 +30,8 @@ impl Provider {
     pub async fn start(db: Db, access_log: audit::AccessLog, issuer: &str) -> Result<Provider, AppError> {
         keys::ensure_key(&db, keys::KeyAlg::Es256).await?;
         let ring = keys::KeyRing::load(&db).await?;
+        // Keys rotated by `dancu keys rotate` (possibly on another process) are picked up.
+        ring.spawn_refresh(std::time::Duration::from_secs(60));
         let salt = setting_or_create(&db, "pairwise_salt").await?;
         Ok(Provider {
             db,

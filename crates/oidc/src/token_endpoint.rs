@@ -35,6 +35,11 @@ pub fn token_response(body: serde_json::Value) -> Response {
 }
 
 /// The token endpoint.
+#[utoipa::path(post, path = "/oidc/token", tag = "oidc",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type = authorization_code (code, redirect_uri, code_verifier), refresh_token (refresh_token, scope) or client_credentials (scope); client authentication per registration"),
+    responses((status = 200, description = "access_token, token_type, expires_in, id_token, refresh_token, scope"),
+              (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type"),
+              (status = 401, description = "invalid_client")))]
 pub async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     match handle(&p, &headers, &body).await {
         Ok(r) => r,

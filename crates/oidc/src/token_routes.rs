@@ -19,6 +19,9 @@ fn respond(r: Result<Response, OAuthError>) -> Response {
 }
 
 /// `POST /oidc/par`
+#[utoipa::path(post, path = "/oidc/par", tag = "oidc",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "authorization request parameters and client authentication (RFC 9126)"),
+    responses((status = 201, description = "request_uri and expires_in"), (status = 400, description = "invalid_request or invalid_scope"), (status = 401, description = "invalid_client")))]
 pub async fn par(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     respond(
         async {
@@ -45,6 +48,10 @@ fn bearer(headers: &HeaderMap, body: &[u8]) -> Option<String> {
 
 /// `GET|POST /oidc/userinfo`: the claims of the token's scopes. Each call is a release of the
 /// citizen's data to the client and is written to the access log.
+#[utoipa::path(get, path = "/oidc/userinfo", tag = "oidc",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "for POST: access_token, unless sent as Authorization: Bearer"),
+    responses((status = 200, description = "Claims of the token's scopes; each call is written to the citizen's access log"),
+              (status = 401, description = "invalid_token")))]
 pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     respond(
         async {
@@ -77,6 +84,9 @@ pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes
 }
 
 /// `POST /oidc/introspect`: only the client a token was issued to learns about it.
+#[utoipa::path(post, path = "/oidc/introspect", tag = "oidc",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "token, and client authentication"),
+    responses((status = 200, description = "RFC 7662 response: active, scope, client_id, sub, exp, iat, acr"), (status = 401, description = "invalid_client")))]
 pub async fn introspect(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     respond(
         async {
@@ -111,6 +121,9 @@ pub async fn introspect(State(p): State<Provider>, headers: HeaderMap, body: Byt
 }
 
 /// `POST /oidc/revoke`: always 200 for an authenticated client, whether or not the token existed.
+#[utoipa::path(post, path = "/oidc/revoke", tag = "oidc",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "token, token_type_hint, and client authentication"),
+    responses((status = 200, description = "Revoked, or unknown (RFC 7009)"), (status = 401, description = "invalid_client")))]
 pub async fn revoke(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     respond(
         async {
