@@ -20,6 +20,15 @@ pub struct DemoAccount {
     /// Personal API token for `Authorization: Bearer …`.
     pub api_token: String,
     pub api_token_id: String,
+    /// Citizens: their personal id (also their login).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<String>,
+    /// Citizens: e-ID level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+    /// Organization staff: the organization's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
 }
 
 /// Prepares (or reuses) the demo data and accounts; serves unless `no_serve`.
@@ -86,6 +95,7 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
     }
     let units = registry::admin_units::AdminUnits::get();
     let commune = busiest_commune(db, province).await?;
+    let commune_code = commune.clone();
     let specs = [
         (Role::Admin, "admin", "Quản trị viên Demo", province.to_string()),
         (Role::ProvincialOfficer, "tinh.canbo", "Cán bộ Tỉnh Demo", province.to_string()),
@@ -94,6 +104,7 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
     ];
     let hasher = identity::PasswordHasher::default();
     let mut out = Vec::new();
+    let mut admin_id = String::new();
     for (role, login, name, code) in specs {
         let password = crate::accounts_cmd::random_password();
         let jurisdiction = crate::accounts_cmd::jurisdiction_for(role, &code)?;
@@ -109,6 +120,9 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
             },
         )
         .await?;
+        if role == Role::Admin {
+            admin_id = account.id.clone();
+        }
         let (token_id, token) = identity::issue_token(db, &account.id, "demo").await?;
         let jurisdiction_name = match role {
             Role::CommunePolice => units.commune(&code).map(|c| c.name.clone()),
@@ -124,9 +138,97 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
             password,
             api_token: token,
             api_token_id: token_id,
+            person_id: None,
+            level: None,
+            organization_id: None,
         });
     }
+    out.extend(citizens_and_hotel(db, &hasher, &commune_code, &admin_id).await?);
     write_private(&path, &serde_json::to_string_pretty(&out)?)?;
+    Ok(out)
+}
+
+/// Two citizens of the demo commune (level 2 and level 1, login = personal id) and a hotel there
+/// whose owner accepted the invitation, as a real organization would.
+async fn citizens_and_hotel(
+    db: &db::Db,
+    hasher: &identity::PasswordHasher,
+    commune: &str,
+    admin_id: &str,
+) -> anyhow::Result<Vec<DemoAccount>> {
+    use db::sqlx::{self, Row};
+    let units = registry::admin_units::AdminUnits::get();
+    let commune_name = units.commune(commune).map(|c| c.name.clone()).unwrap_or_default();
+    let ids: Vec<String> = sqlx::query(
+        "SELECT p.personal_id FROM persons p WHERE p.current_commune = $1 AND p.status = 'living' \
+         AND LENGTH(p.birth_date) = 10 AND p.birth_date < '2000-01-01' \
+         AND EXISTS (SELECT 1 FROM identity_cards c WHERE c.personal_id = p.personal_id AND c.status = 'valid') \
+         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) ORDER BY p.personal_id LIMIT 2",
+    )
+    .bind(commune)
+    .fetch_all(db.read())
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    let mut out = Vec::new();
+    for (id, level) in ids.iter().zip([2u8, 1]) {
+        let password = crate::accounts_cmd::random_password();
+        let account = crate::accounts_cmd::citizen_account(db, hasher, id, &password, level).await?;
+        out.push(DemoAccount {
+            role: Role::Citizen.code().into(),
+            jurisdiction_kind: "own".into(),
+            jurisdiction_code: id.clone(),
+            jurisdiction_name: commune_name.clone(),
+            login: account.login,
+            password,
+            api_token: String::new(),
+            api_token_id: String::new(),
+            person_id: Some(id.clone()),
+            level: Some(level),
+            organization_id: None,
+        });
+    }
+    let hotel = identity::organizations::create_organization(
+        db,
+        identity::organizations::NewOrganization {
+            tax_code: "5000123456".into(),
+            name: "Khách sạn Demo Sông Lô".into(),
+            kind: identity::organizations::OrgKind::Hotel,
+            address: "1 đường Demo".into(),
+            commune_code: commune.to_string(),
+        },
+    )
+    .await?;
+    let outbox = identity::sms::OutboxSender::new(db.clone());
+    let link = identity::invitations::invite(
+        db,
+        &outbox,
+        "http://localhost:8080",
+        &hotel.id,
+        "chu.khachsan@demo.example",
+        "owner",
+        admin_id,
+    )
+    .await?;
+    let token = link.rsplit('/').next().unwrap_or_default();
+    let password = crate::accounts_cmd::random_password();
+    let owner =
+        identity::invitations::accept(db, token, "chu.khachsan", "Chủ Khách sạn Demo", &hasher.hash(&password).await?)
+            .await?;
+    out.push(DemoAccount {
+        role: Role::OrgStaff.code().into(),
+        jurisdiction_kind: "own".into(),
+        jurisdiction_code: hotel.id.clone(),
+        jurisdiction_name: hotel.name,
+        login: owner.login,
+        password,
+        api_token: String::new(),
+        api_token_id: String::new(),
+        person_id: None,
+        level: None,
+        organization_id: Some(hotel.id),
+    });
     Ok(out)
 }
 

@@ -6,20 +6,7 @@ use db::sqlx::{self, Row};
 use db::Db;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
-fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v[name.len() + 1..].split(';').next().unwrap_or("").to_string())
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("hidden field") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
+use common::{cookie_value, hidden};
 
 async fn sign_in_search_and_sign_out(db: Db) {
     let w = common::world(db, 800, false).await;

@@ -321,3 +321,17 @@ pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool) -> 
     }
     Ok(())
 }
+
+/// An administrator suspends an account (or lifts the suspension): a suspended account cannot
+/// sign in and its sessions end at once. Returns whether the status changed.
+pub async fn set_suspended(db: &Db, account_id: &str, suspended: bool) -> Result<bool, AppError> {
+    let changed = if suspended {
+        set_status(db, account_id, &[AccountStatus::Active, AccountStatus::Locked], AccountStatus::Suspended).await?
+    } else {
+        set_status(db, account_id, &[AccountStatus::Suspended], AccountStatus::Active).await?
+    };
+    if changed && suspended {
+        crate::sessions::revoke_other_sessions(db, account_id, None).await?;
+    }
+    Ok(changed)
+}

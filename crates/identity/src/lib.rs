@@ -30,7 +30,7 @@ mod tokens;
 pub mod totp;
 
 pub use accounts::{
-    account_by_id, account_by_person, create_account, find_by_login, Account, AccountStatus, NewAccount,
+    account_by_id, account_by_person, create_account, find_by_login, set_suspended, Account, AccountStatus, NewAccount,
 };
 pub use authenticator::DbAuthenticator;
 pub use config::{IdentityConfig, Limit, RateLimits};

@@ -128,3 +128,20 @@ impl World {
         (inside, outside)
     }
 }
+
+/// The value a response sets for cookie `name`.
+pub fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v[name.len() + 1..].split(';').next().unwrap_or("").to_string())
+}
+
+/// The value of a hidden form field.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("hidden field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
