@@ -129,12 +129,21 @@ pub struct CountRow {
     pub value: i64,
 }
 
-/// The counts of one dimension, optionally for one commune.
-pub async fn read_dimension(db: &Db, dimension: &str, commune: Option<&str>) -> Result<Vec<CountRow>, AppError> {
+/// The counts of one dimension, optionally for one commune and a range of first keys (months).
+pub async fn read_dimension(
+    db: &Db,
+    dimension: &str,
+    commune: Option<&str>,
+    k1_range: Option<(&str, &str)>,
+) -> Result<Vec<CountRow>, AppError> {
     let mut f = Filter::new();
     f.and("dimension = ?", Arg::Text(dimension.to_string()));
     if let Some(c) = commune {
         f.and("commune_code = ?", Arg::Text(c.to_string()));
+    }
+    if let Some((from, to)) = k1_range {
+        f.and("k1 >= ?", Arg::Text(from.to_string()));
+        f.and("k1 <= ?", Arg::Text(to.to_string()));
     }
     let sql = format!("SELECT commune_code, k1, k2, value FROM analytics_counts WHERE {}", f.sql());
     let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;

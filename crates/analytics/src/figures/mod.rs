@@ -237,9 +237,27 @@ pub async fn build(board: Board, r: &Request<'_>) -> Result<Dashboard, AppError>
 async fn sum_by<K: Ord>(
     r: &Request<'_>,
     dimension: &str,
+    key: impl FnMut(&crate::store::CountRow) -> Option<K>,
+) -> Result<std::collections::BTreeMap<K, i64>, AppError> {
+    sum_rows(r, dimension, None, key).await
+}
+
+/// [`sum_by`] over the months of the period only (dimensions keyed by month first).
+async fn sum_by_month<K: Ord>(
+    r: &Request<'_>,
+    dimension: &str,
+    key: impl FnMut(&crate::store::CountRow) -> Option<K>,
+) -> Result<std::collections::BTreeMap<K, i64>, AppError> {
+    sum_rows(r, dimension, Some((r.period.from.as_str(), r.period.to.as_str())), key).await
+}
+
+async fn sum_rows<K: Ord>(
+    r: &Request<'_>,
+    dimension: &str,
+    months: Option<(&str, &str)>,
     mut key: impl FnMut(&crate::store::CountRow) -> Option<K>,
 ) -> Result<std::collections::BTreeMap<K, i64>, AppError> {
-    let rows = crate::store::read_dimension(r.db, dimension, r.scope.commune.as_deref()).await?;
+    let rows = crate::store::read_dimension(r.db, dimension, r.scope.commune.as_deref(), months).await?;
     let mut out = std::collections::BTreeMap::new();
     for row in rows.iter().filter(|row| r.scope.contains(&row.commune)) {
         if let Some(k) = key(row) {

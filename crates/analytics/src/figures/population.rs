@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use kernel::AppError;
 use registry::admin_units::AdminUnits;
 
-use super::{age, col, labels, sum_by, t, Cell, Chart, Figure, Request, Row};
+use super::{age, col, labels, sum_by, sum_by_month, t, Cell, Chart, Figure, Request, Row};
 use crate::facts::dim;
 
 pub(super) async fn figures(r: &Request<'_>) -> Result<Vec<Figure>, AppError> {
@@ -178,8 +178,8 @@ async fn households(r: &Request<'_>) -> Result<Figure, AppError> {
 }
 
 async fn births_deaths(r: &Request<'_>) -> Result<Figure, AppError> {
-    let births = sum_by(r, dim::BIRTHS, |row| r.period.contains(&row.k1).then(|| row.k1.clone())).await?;
-    let deaths = sum_by(r, dim::DEATHS, |row| r.period.contains(&row.k1).then(|| row.k1.clone())).await?;
+    let births = sum_by_month(r, dim::BIRTHS, |row| Some(row.k1.clone())).await?;
+    let deaths = sum_by_month(r, dim::DEATHS, |row| Some(row.k1.clone())).await?;
     let mut f = Figure::new(
         "births_deaths",
         t("Sinh và mất theo tháng", "Births and deaths by month"),

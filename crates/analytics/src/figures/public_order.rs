@@ -5,16 +5,14 @@ use std::collections::BTreeMap;
 
 use kernel::AppError;
 
-use super::{col, labels, sum_by, t, Cell, Chart, Figure, Request, Row, Text};
+use super::{col, labels, sum_by, sum_by_month, t, Cell, Chart, Figure, Request, Row, Text};
 use crate::facts::dim;
 use crate::lodging;
 
 pub(super) async fn figures(r: &Request<'_>) -> Result<Vec<Figure>, AppError> {
     let min = r.settings.min_cell;
-    let in_period = |row: &crate::store::CountRow| r.period.contains(&row.k1);
-    let moves_in = sum_by(r, dim::MOVE_IN, |row| in_period(row).then(|| (row.k1.clone(), row.commune.clone()))).await?;
-    let moves_out =
-        sum_by(r, dim::MOVE_OUT, |row| in_period(row).then(|| (row.k1.clone(), row.commune.clone()))).await?;
+    let moves_in = sum_by_month(r, dim::MOVE_IN, |row| Some((row.k1.clone(), row.commune.clone()))).await?;
+    let moves_out = sum_by_month(r, dim::MOVE_OUT, |row| Some((row.k1.clone(), row.commune.clone()))).await?;
     let moves_def = t(
         "Chuyển đến: đăng ký thường trú mới tại xã/phường, nối tiếp ngay một đăng ký thường trú ở xã/phường khác \
          của cùng người (kể cả ngoài tỉnh). Chuyển đi: ngược lại, tính tại xã/phường cũ. Theo tháng chuyển.",
