@@ -29,6 +29,12 @@ pub struct DemoAccount {
     /// Organization staff: the organization's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
+    /// Organization staff: OAuth client credentials of the organization's own system
+    /// (`grant_type=client_credentials` at `/oidc/token`, API scopes `verify lodging`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
 }
 
 /// Prepares (or reuses) the demo data and accounts; serves unless `no_serve`.
@@ -54,10 +60,12 @@ pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, n
         }
     }
     let province_code = registry::meta::get(&db, "generated.province").await?.unwrap_or(province.province.clone());
+    programs::init(&db, &province_code).await?;
     let accounts = ensure_accounts(&db, &s.data_dir, &province_code).await?;
     print!("Kiểm tra chất lượng dữ liệu / running data-quality rules… ");
     let run = registry::quality::run(&db).await?;
     println!("{} findings over {} persons", run.findings, run.persons_checked);
+    crate::demo_programs::seed(&db, &province_code).await?;
     let figures = crate::analytics_cmd::rebuild(&db).await?;
     println!("Số liệu điều hành / dashboard figures: {} rows in {:.1} s", figures.rows, figures.seconds);
     if no_serve {
@@ -101,6 +109,8 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
         (Role::ProvincialOfficer, "tinh.canbo", "Cán bộ Tỉnh Demo", province.to_string()),
         (Role::CommunePolice, "xa.congan", "Công an Xã Demo", commune),
         (Role::Leader, "lanhdao", "Lãnh đạo Tỉnh Demo", province.to_string()),
+        (Role::WorkingGroup, "todecan06", "Tổ công tác Đề án 06 Demo", province.to_string()),
+        (Role::UnitFocal, crate::demo_programs::FOCAL_LOGIN, "Đầu mối Đơn vị Demo", commune_code.clone()),
     ];
     let hasher = identity::PasswordHasher::default();
     let mut out = Vec::new();
@@ -123,9 +133,12 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
         if role == Role::Admin {
             admin_id = account.id.clone();
         }
+        if role == Role::UnitFocal {
+            programs::units::add_member(db, &crate::demo_programs::unit_of(&code), &account.id).await?;
+        }
         let (token_id, token) = identity::issue_token(db, &account.id, "demo").await?;
         let jurisdiction_name = match role {
-            Role::CommunePolice => units.commune(&code).map(|c| c.name.clone()),
+            Role::CommunePolice | Role::UnitFocal => units.commune(&code).map(|c| c.name.clone()),
             _ => units.province(&code).map(|p| p.name.clone()),
         }
         .unwrap_or_default();
@@ -141,6 +154,8 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
             person_id: None,
             level: None,
             organization_id: None,
+            client_id: None,
+            client_secret: None,
         });
     }
     out.extend(citizens_and_hotel(db, &hasher, &commune_code, &admin_id).await?);
@@ -187,6 +202,8 @@ async fn citizens_and_hotel(
             person_id: Some(id.clone()),
             level: Some(level),
             organization_id: None,
+            client_id: None,
+            client_secret: None,
         });
     }
     let hotel = identity::organizations::create_organization(
@@ -211,6 +228,19 @@ async fn citizens_and_hotel(
         admin_id,
     )
     .await?;
+    let (system, system_secret) = oidc::clients::register(
+        db,
+        oidc::NewClient {
+            name: "Phần mềm quản lý Khách sạn Demo Sông Lô".into(),
+            auth_method: "client_secret_basic".into(),
+            allowed_scopes: vec!["verify".into(), "lodging".into()],
+            grant_types: vec!["client_credentials".into()],
+            min_level: 1,
+            organization_id: Some(hotel.id.clone()),
+            ..Default::default()
+        },
+    )
+    .await?;
     let token = link.rsplit('/').next().unwrap_or_default();
     let password = crate::accounts_cmd::random_password();
     let owner =
@@ -228,6 +258,8 @@ async fn citizens_and_hotel(
         person_id: None,
         level: None,
         organization_id: Some(hotel.id),
+        client_id: Some(system.id),
+        client_secret: system_secret,
     });
     Ok(out)
 }
