@@ -1,49 +1,14 @@
 //! `dancu clients`: register and manage OpenID Connect / OAuth clients from the command line (the
 //! same operations as the administrators' page `/admin/clients`).
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 use crate::cli::Place;
 
 #[derive(Subcommand)]
 pub enum ClientsCommand {
     /// Register a client; prints its id and, for secret-based methods, the secret (once).
-    Add {
-        #[command(flatten)]
-        place: Place,
-        /// Display name shown to citizens on the consent screen.
-        #[arg(long)]
-        name: String,
-        /// Redirect URI (repeat for several); exact matching.
-        #[arg(long = "redirect-uri")]
-        redirect_uris: Vec<String>,
-        /// Where RP-initiated logout may send the user back (repeat for several).
-        #[arg(long = "post-logout-redirect-uri")]
-        post_logout_redirect_uris: Vec<String>,
-        /// Allowed scopes, space-separated.
-        #[arg(long, default_value = "openid profile")]
-        scopes: String,
-        /// Grant types, space-separated.
-        #[arg(long, default_value = "authorization_code refresh_token")]
-        grant_types: String,
-        /// client_secret_basic, client_secret_post, private_key_jwt or none.
-        #[arg(long, default_value = "client_secret_basic")]
-        auth_method: String,
-        /// Lowest e-ID level accepted (1 or 2).
-        #[arg(long, default_value_t = 1)]
-        min_level: u8,
-        /// Pairwise subject sector (default: host of the first redirect URI).
-        #[arg(long)]
-        sector: Option<String>,
-        /// Organization whose system this is (client credentials).
-        #[arg(long)]
-        organization: Option<String>,
-        /// File with the client's public JWKS (private_key_jwt).
-        #[arg(long)]
-        jwks_file: Option<std::path::PathBuf>,
-        #[arg(long)]
-        logo_url: Option<String>,
-    },
+    Add(Box<AddArgs>),
     /// List registered clients.
     List {
         #[command(flatten)]
@@ -63,22 +28,63 @@ pub enum ClientsCommand {
     },
 }
 
+/// What `dancu clients add` registers.
+#[derive(Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    place: Place,
+    /// Display name shown to citizens on the consent screen.
+    #[arg(long)]
+    name: String,
+    /// Redirect URI (repeat for several); exact matching.
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the user back (repeat for several).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Allowed scopes, space-separated.
+    #[arg(long, default_value = "openid profile")]
+    scopes: String,
+    /// Grant types, space-separated.
+    #[arg(long, default_value = "authorization_code refresh_token")]
+    grant_types: String,
+    /// client_secret_basic, client_secret_post, private_key_jwt or none.
+    #[arg(long, default_value = "client_secret_basic")]
+    auth_method: String,
+    /// Lowest e-ID level accepted (1 or 2).
+    #[arg(long, default_value_t = 1)]
+    min_level: u8,
+    /// Pairwise subject sector (default: host of the first redirect URI).
+    #[arg(long)]
+    sector: Option<String>,
+    /// Organization whose system this is (client credentials).
+    #[arg(long)]
+    organization: Option<String>,
+    /// File with the client's public JWKS (private_key_jwt).
+    #[arg(long)]
+    jwks_file: Option<std::path::PathBuf>,
+    /// Logo shown on the consent screen.
+    #[arg(long)]
+    logo_url: Option<String>,
+}
+
 pub async fn run(command: ClientsCommand, default_data_dir: &str) -> anyhow::Result<()> {
     match command {
-        ClientsCommand::Add {
-            place,
-            name,
-            redirect_uris,
-            post_logout_redirect_uris,
-            scopes,
-            grant_types,
-            auth_method,
-            min_level,
-            sector,
-            organization,
-            jwks_file,
-            logo_url,
-        } => {
+        ClientsCommand::Add(args) => {
+            let AddArgs {
+                place,
+                name,
+                redirect_uris,
+                post_logout_redirect_uris,
+                scopes,
+                grant_types,
+                auth_method,
+                min_level,
+                sector,
+                organization,
+                jwks_file,
+                logo_url,
+            } = *args;
             let jwks = jwks_file.map(std::fs::read_to_string).transpose()?;
             let db = crate::open_db(&place.settings(default_data_dir)?.database_url).await?;
             let new = oidc::NewClient {
