@@ -217,6 +217,7 @@ async fn citizens_and_hotel(
         },
     )
     .await?;
+    verification::caller::grant_purposes(db, &hotel.id, &["hotel_guest", "age_check", "notary_party"]).await?;
     let outbox = identity::sms::OutboxSender::new(db.clone());
     let link = identity::invitations::invite(
         db,

@@ -23,6 +23,7 @@ pub fn migrations() -> db::MigrationSet {
         .with(registry::MIGRATIONS)
         .with(identity::MIGRATIONS)
         .with(keys::MIGRATIONS)
+        .with(verification::MIGRATIONS)
         .with(oidc::MIGRATIONS)
         .with(analytics::MIGRATIONS)
 }

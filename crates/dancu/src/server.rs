@@ -39,6 +39,13 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
     doc.merge(identity::ApiDoc::openapi());
     doc.merge(oidc::ApiDoc::openapi());
     doc.merge(analytics::api::ApiDoc::openapi());
+    doc.merge(verification::api::ApiDoc::openapi());
+    let verifier = verification::Verifier::new(
+        ctx.clone(),
+        provider.keys.clone(),
+        verification::VerifierConfig::from_env(public_url),
+    )
+    .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
     let hasher = identity::PasswordHasher::default();
     let sms: Arc<dyn identity::sms::SmsSender> = Arc::new(identity::sms::OutboxSender::new(db.clone()));
     let identity_config =
@@ -50,6 +57,7 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
         identity_router,
         oidc::router(provider),
         analytics::router(analytics::Service { db: db.clone(), settings: analytics::Settings::from_env() }),
+        verification::router(verifier),
     ];
     Ok((web::assemble(&ctx, routers, doc), ctx))
 }

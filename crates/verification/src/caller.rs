@@ -39,11 +39,14 @@ impl Caller {
     }
 }
 
+/// An organization's name and allowed purposes; `None` when it is missing or suspended.
+type OrgEntry = Option<(String, Vec<String>)>;
+
 /// Organization names and purpose lists, cached for a few seconds: every verification needs them
 /// and they change rarely.
 #[derive(Default)]
 pub struct Callers {
-    cache: Mutex<HashMap<String, (i64, Option<(String, Vec<String>)>)>>,
+    cache: Mutex<HashMap<String, (i64, OrgEntry)>>,
 }
 
 const CACHE_MS: i64 = 10_000;
@@ -77,7 +80,7 @@ impl Callers {
     }
 }
 
-async fn load(db: &Db, org_id: &str) -> Result<Option<(String, Vec<String>)>, AppError> {
+async fn load(db: &Db, org_id: &str) -> Result<OrgEntry, AppError> {
     let Some(org) = identity::organizations::get_organization(db, org_id).await? else { return Ok(None) };
     if org.status != "active" {
         return Ok(None);

@@ -8,9 +8,38 @@ pub mod cccd_qr;
 pub mod check;
 pub mod chip;
 pub mod dynamic;
+pub mod history;
 pub mod purpose;
 pub mod ratelimit;
 pub mod result;
+pub mod service;
 
 /// Migrations of the verification tables.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!("verification", [(1, "verification")]);
+
+pub mod api;
+pub mod pages;
+
+pub use service::{Verifier, VerifierConfig};
+
+use axum::routing::{get, post};
+use axum::Router;
+
+/// The verification routes (API and pages).
+pub fn router(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/api/v1/verifications", post(api::verify))
+        .route("/api/v1/verifications/dynamic", post(api::verify_dynamic))
+        .route("/api/v1/verifications/chip", post(api::verify_chip))
+        .route("/api/v1/verifications/purposes", get(api::purposes))
+        .route("/api/v1/verifications/history", get(api::history))
+        .route("/api/v1/verifications/history.csv", get(api::history_csv))
+        .route("/api/v1/verifications/jwks.json", get(api::jwks))
+        .route("/api/v1/me/identity-qr", get(api::identity_qr))
+        .route("/verify", get(pages::verify))
+        .route("/verify/history", get(pages::history))
+        .route("/me/identity-qr", get(pages::identity_qr))
+        .route("/static/verification/jsQR.js", get(pages::script))
+        .route("/static/verification/verifier.js", get(pages::script))
+        .with_state(verifier)
+}

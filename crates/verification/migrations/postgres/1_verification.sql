@@ -39,3 +39,11 @@ CREATE TABLE used_nonces (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
+
+-- Face images (DG2) kept for purposes that require them (notaries), base64 JPEG/JPEG 2000.
+CREATE TABLE verification_faces (
+    verification_id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    image_b64 TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
