@@ -1,0 +1,91 @@
+//! Facility registration, reading and the police decision.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use kernel::{AppError, Page, PageRequest};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use web::extract::check_api_csrf;
+use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
+
+use super::{allow, POLICE};
+use crate::facilities::{self, Facility, NewFacility};
+use crate::Service;
+
+/// Everyone who may read facilities: police within their area, staff for their organization.
+const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff];
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// `pending`, `approved` or `suspended`.
+    status: Option<String>,
+    page: Option<u32>,
+    size: Option<u32>,
+}
+
+/// Facilities in the caller's jurisdiction (staff: their organization's).
+#[utoipa::path(get, path = "/api/v1/lodging/facilities", tag = "lodging", params(ListParams),
+    responses((status = 200, body = inline(Page<Facility>)), (status = 403, description = "forbidden")))]
+pub async fn list(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page<Facility>>> {
+    allow(&user, READERS)?;
+    let page = PageRequest::new(p.page, p.size)?;
+    Ok(Json(facilities::list(&s.ctx.db, &user.jurisdiction, p.status.as_deref(), page).await?))
+}
+
+/// Registers a facility of the caller's organization; it stays `pending` until the commune police approve.
+#[utoipa::path(post, path = "/api/v1/lodging/facilities", tag = "lodging", request_body = NewFacility,
+    responses((status = 200, body = Facility), (status = 400, description = "invalid_input, unknown_commune")))]
+pub async fn create(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewFacility>,
+) -> ApiResult<Json<Facility>> {
+    allow(&user, &[Role::OrgStaff])?;
+    check_api_csrf(&user, &headers)?;
+    let Jurisdiction::Own(org) = &user.jurisdiction else {
+        return Err(AppError::forbidden("organization staff only").into());
+    };
+    Ok(Json(facilities::create(&s.ctx.db, org, body).await?))
+}
+
+/// One facility, if it lies in the caller's jurisdiction (404 otherwise).
+#[utoipa::path(get, path = "/api/v1/lodging/facilities/{id}", tag = "lodging", params(("id" = String, Path)),
+    responses((status = 200, body = Facility), (status = 404, description = "not_found (or outside jurisdiction)")))]
+pub async fn get(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Facility>> {
+    allow(&user, READERS)?;
+    let f =
+        facilities::get(&s.ctx.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("facility"))?;
+    Ok(Json(f))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DecisionBody {
+    /// `approved` or `suspended`.
+    status: String,
+}
+
+/// The police approve or suspend a facility of their jurisdiction.
+#[utoipa::path(post, path = "/api/v1/lodging/facilities/{id}/decision", tag = "lodging", request_body = DecisionBody,
+    params(("id" = String, Path)),
+    responses((status = 200, body = Facility), (status = 404, description = "not_found (or outside jurisdiction)")))]
+pub async fn decide(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> ApiResult<Json<Facility>> {
+    allow(&user, POLICE)?;
+    check_api_csrf(&user, &headers)?;
+    Ok(Json(facilities::decide(&s.ctx.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
+}

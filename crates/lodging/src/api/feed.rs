@@ -1,0 +1,44 @@
+//! The live police feed as server-sent events.
+
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::stream::{self, Stream};
+use tokio::sync::broadcast::error::RecvError;
+use web::{ApiResult, CurrentUser};
+
+use super::{allow, POLICE};
+use crate::scope::covers;
+use crate::Service;
+
+/// New notifications of the officer's jurisdiction as they are committed (`event: notification`,
+/// JSON data). A client that falls too far behind receives `event: lagged` with the number of
+/// skipped events and should reload the list.
+#[utoipa::path(get, path = "/api/v1/lodging/feed", tag = "lodging",
+    responses((status = 200, description = "text/event-stream of notifications"), (status = 403, description = "forbidden")))]
+pub async fn stream(
+    State(s): State<Service>,
+    user: CurrentUser,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    allow(&user, POLICE)?;
+    // Subscribe before answering, so every event committed after the response starts is seen.
+    let rx = s.feed.subscribe();
+    let j = user.jurisdiction.clone();
+    let events = stream::unfold((rx, j), |(mut rx, j)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) if covers(&j, &ev.commune_code, &ev.province_code) => {
+                    let e = Event::default().event(ev.kind).json_data(&ev.data).unwrap_or_default();
+                    return Some((Ok(e), (rx, j)));
+                }
+                Ok(_) => continue,
+                Err(RecvError::Lagged(n)) => {
+                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), (rx, j)));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,141 @@
+//! Who is checking in: citizens resolved from the registry by personal id, foreigners from their
+//! passport data (form NA17).
+
+use chrono::NaiveDate;
+use kernel::{AppError, ErrorCode, PersonalId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::deadline::GuestKind;
+
+/// A guest as the staff enter them: a personal id, or passport data for a foreigner.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct GuestInput {
+    /// 12-digit personal id of a Vietnamese citizen (name, birth date and address come from the registry).
+    pub personal_id: Option<String>,
+    /// Passport data of a foreigner.
+    pub passport: Option<PassportInput>,
+}
+
+/// Passport data of a foreign guest (NA17).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct PassportInput {
+    pub number: String,
+    /// ISO 3166-1 alpha-3 code (`KOR`, `USA`…).
+    pub nationality: String,
+    pub full_name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// Visa or residence card number.
+    pub visa: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub entry_date: Option<String>,
+    /// Border gate of entry.
+    pub border_gate: Option<String>,
+}
+
+/// A guest ready to be written.
+#[derive(Debug, Clone)]
+pub struct Guest {
+    pub kind: GuestKind,
+    pub personal_id: Option<String>,
+    pub passport_number: Option<String>,
+    pub nationality: String,
+    pub full_name: String,
+    pub birth_date: Option<String>,
+    pub address: Option<String>,
+    pub visa: Option<String>,
+    pub entry_date: Option<String>,
+    pub border_gate: Option<String>,
+}
+
+impl Guest {
+    /// The key the access log and duplicate check use: personal id, or nationality and passport.
+    pub fn subject(&self) -> String {
+        match (&self.personal_id, &self.passport_number) {
+            (Some(id), _) => id.clone(),
+            (None, Some(p)) => format!("passport:{}:{}", self.nationality, p),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+fn date(s: &str, field: &str) -> Result<String, AppError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map_err(|_| AppError::new(ErrorCode::InvalidDate, format!("{field} must be YYYY-MM-DD")))
+}
+
+fn optional(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// Checks a foreigner's passport data.
+pub fn foreigner(p: PassportInput) -> Result<Guest, AppError> {
+    let number = p.number.trim().to_uppercase();
+    if number.is_empty() || number.len() > 20 || !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AppError::invalid("passport number must be 1 to 20 letters or digits"));
+    }
+    let nationality = p.nationality.trim().to_uppercase();
+    if nationality.len() != 3 || !nationality.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(AppError::invalid("nationality must be an ISO 3166-1 alpha-3 code"));
+    }
+    if nationality == "VNM" {
+        return Err(AppError::invalid("Vietnamese citizens check in with their personal id"));
+    }
+    let full_name = kernel::text::normalize_name(&p.full_name);
+    if full_name.is_empty() {
+        return Err(AppError::invalid("full_name is required for a foreign guest"));
+    }
+    Ok(Guest {
+        kind: GuestKind::Foreigner,
+        personal_id: None,
+        passport_number: Some(number),
+        nationality,
+        full_name,
+        birth_date: Some(date(&p.birth_date, "birth_date")?),
+        address: None,
+        visa: optional(p.visa),
+        entry_date: p.entry_date.as_deref().map(|d| date(d, "entry_date")).transpose()?,
+        border_gate: optional(p.border_gate),
+    })
+}
+
+/// Resolves a citizen from the registry (the caller logs the read once the check-in is committed).
+pub async fn citizen(db: &db::Db, personal_id: &str) -> Result<Guest, AppError> {
+    let id = PersonalId::parse(personal_id)?;
+    let person = registry::queries::persons::get_self(db, &id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no person with this personal id in the registry"))?;
+    if person.status == "deceased" {
+        return Err(AppError::invalid("the registry records this person as deceased"));
+    }
+    let address = person.current_residence.map(|p| {
+        [p.address, p.commune_name, p.province_name]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    Ok(Guest {
+        kind: GuestKind::Citizen,
+        personal_id: Some(person.personal_id),
+        passport_number: None,
+        nationality: "VNM".into(),
+        full_name: person.full_name,
+        birth_date: person.birth_date,
+        address,
+        visa: None,
+        entry_date: None,
+        border_gate: None,
+    })
+}
+
+/// Resolves one entered guest.
+pub async fn resolve(db: &db::Db, input: GuestInput) -> Result<Guest, AppError> {
+    match (input.personal_id, input.passport) {
+        (Some(id), None) => citizen(db, &id).await,
+        (None, Some(p)) => foreigner(p),
+        _ => Err(AppError::invalid("each guest needs either personal_id or passport, not both")),
+    }
+}

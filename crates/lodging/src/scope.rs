@@ -1,0 +1,29 @@
+//! Jurisdiction as a SQL condition on the lodging tables, which all carry the facility's commune,
+//! province and (for facilities and check-ins) the operating organization.
+
+use db::{Arg, Filter};
+use web::Jurisdiction;
+
+/// Restricts a query on a table (alias `alias`) with `commune_code` and `province_code` columns.
+/// Organization staff (`Own`) are pinned to the `organization_id` column when `has_org`, and see
+/// nothing otherwise.
+pub fn restrict(filter: &mut Filter, j: &Jurisdiction, alias: &str, has_org: bool) {
+    match j {
+        Jurisdiction::Commune(c) => filter.and(&format!("{alias}.commune_code = ?"), Arg::Text(c.clone())),
+        Jurisdiction::Province(p) => filter.and(&format!("{alias}.province_code = ?"), Arg::Text(p.clone())),
+        Jurisdiction::Own(org) if has_org => {
+            filter.and(&format!("{alias}.organization_id = ?"), Arg::Text(org.clone()))
+        }
+        Jurisdiction::Own(org) => filter.and("? IS NULL", Arg::Text(org.clone())),
+    };
+}
+
+/// True when an event in `commune`/`province` lies inside a police jurisdiction (for the live feed,
+/// where no SQL runs per event).
+pub fn covers(j: &Jurisdiction, commune: &str, province: &str) -> bool {
+    match j {
+        Jurisdiction::Commune(c) => c == commune,
+        Jurisdiction::Province(p) => p == province,
+        Jurisdiction::Own(_) => false,
+    }
+}
