@@ -26,6 +26,7 @@ pub fn migrations() -> db::MigrationSet {
         .with(verification::MIGRATIONS)
         .with(oidc::MIGRATIONS)
         .with(analytics::MIGRATIONS)
+        .with(lodging::MIGRATIONS)
 }
 
 /// Opens the database, applies pending migrations and makes sure the admin units are loaded.

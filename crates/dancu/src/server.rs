@@ -40,6 +40,7 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
     doc.merge(oidc::ApiDoc::openapi());
     doc.merge(analytics::api::ApiDoc::openapi());
     doc.merge(verification::api::ApiDoc::openapi());
+    doc.merge(lodging::ApiDoc::openapi());
     let verifier = verification::Verifier::new(
         ctx.clone(),
         provider.keys.clone(),
@@ -57,6 +58,7 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
         identity_router,
         oidc::router(provider),
         analytics::router(analytics::Service { db: db.clone(), settings: analytics::Settings::from_env() }),
+        lodging::router(lodging::Service { ctx: ctx.clone(), feed: lodging::Feed::default() }),
         verification::router(verifier),
     ];
     Ok((web::assemble(&ctx, routers, doc), ctx))
