@@ -120,6 +120,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::analytics_cmd::AnalyticsCommand,
     },
+    /// Project 06 tracking: catalogue and units, monthly KPI snapshot.
+    Programs {
+        #[command(subcommand)]
+        command: crate::programs_cmd::ProgramsCommand,
+    },
     /// Benchmarks (results go to docs/PERFORMANCE.md).
     Bench {
         #[command(subcommand)]

@@ -10,9 +10,11 @@ pub mod cli;
 pub mod clients_cmd;
 pub mod config;
 pub mod demo;
+pub mod demo_programs;
 pub mod generate_cmd;
 pub mod io_cmd;
 pub mod keys_cmd;
+pub mod programs_cmd;
 pub mod progress;
 pub mod server;
 
@@ -26,6 +28,7 @@ pub fn migrations() -> db::MigrationSet {
         .with(verification::MIGRATIONS)
         .with(oidc::MIGRATIONS)
         .with(analytics::MIGRATIONS)
+        .with(programs::MIGRATIONS)
         .with(lodging::MIGRATIONS)
 }
 

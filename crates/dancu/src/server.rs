@@ -39,6 +39,7 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
     doc.merge(identity::ApiDoc::openapi());
     doc.merge(oidc::ApiDoc::openapi());
     doc.merge(analytics::api::ApiDoc::openapi());
+    doc.merge(programs::api::ApiDoc::openapi());
     doc.merge(verification::api::ApiDoc::openapi());
     doc.merge(lodging::ApiDoc::openapi());
     let verifier = verification::Verifier::new(
@@ -59,6 +60,8 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
         oidc::router(provider),
         analytics::router(analytics::Service { db: db.clone(), settings: analytics::Settings::from_env() }),
         lodging::router(lodging::Service { ctx: ctx.clone(), feed: lodging::Feed::default() }),
+        programs::api::router(ctx.clone()),
+        programs::pages::router(ctx.clone()),
         verification::router(verifier),
     ];
     Ok((web::assemble(&ctx, routers, doc), ctx))

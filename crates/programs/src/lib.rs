@@ -3,13 +3,16 @@
 //! KPIs (reported by units with evidence, or computed from live platform data with a monthly
 //! history), periodic reports with a calendar, and the consolidated provincial report (XLSX, PDF).
 
+pub mod api;
 pub mod calendar;
 pub mod catalogue;
 pub mod kpi;
+pub mod pages;
 pub mod progress;
 pub mod registrations;
 pub mod reports;
 pub mod settings;
+mod svg;
 mod text;
 pub mod units;
 
@@ -27,6 +30,12 @@ pub(crate) fn bind_f64<'q>(
         Some(v) => q.bind(v),
         None => q.bind(None::<f32>),
     }
+}
+
+/// The password hasher for focal-point accounts created through the API (one bounded pool).
+pub(crate) fn hasher() -> &'static identity::PasswordHasher {
+    static HASHER: std::sync::OnceLock<identity::PasswordHasher> = std::sync::OnceLock::new();
+    HASHER.get_or_init(identity::PasswordHasher::default)
 }
 
 /// What [`init`] did.

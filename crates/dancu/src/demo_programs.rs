@@ -1,0 +1,70 @@
+//! Project 06 tracking in the demo: the demo unit (the focal point's commune) registers models 9,
+//! 24 and 1 with targets and a plan, and this month's computed KPIs are stored, so the working
+//! group's dashboard shows real values from the generated province.
+
+use chrono::Duration;
+use programs::registrations::{self, NewRegistration, NewStep, RegRole, Target};
+
+/// Login of the demo unit focal point (created with the other demo accounts).
+pub const FOCAL_LOGIN: &str = "donvi.daumoi";
+
+/// The focal point's unit: the commune unit of the demo commune.
+pub fn unit_of(commune: &str) -> String {
+    programs::units::commune_unit_id(commune)
+}
+
+/// Registers the demo models once and refreshes this month's KPI values.
+pub async fn seed(db: &db::Db, province: &str) -> anyhow::Result<()> {
+    let Some((focal, _, _)) = identity::find_by_login(db, FOCAL_LOGIN).await? else {
+        return Ok(());
+    };
+    let Some(unit) = programs::units::of_account(db, &focal.id).await? else {
+        return Ok(());
+    };
+    if registrations::list(db, Some(&unit.id), None).await?.is_empty() {
+        let today = kernel::clock::today_vn();
+        let by = today + Duration::days(365);
+        let t = |kpi: &str, v: f64| Target { kpi_id: kpi.into(), target_value: v, deadline: by };
+        let plan = || {
+            vec![
+                NewStep {
+                    title: "Bước 1: Xây dựng kế hoạch, phân công nhiệm vụ".into(),
+                    due_date: today + Duration::days(15),
+                },
+                NewStep {
+                    title: "Bước 2: Tuyên truyền, hướng dẫn người dân".into(),
+                    due_date: today + Duration::days(60),
+                },
+                NewStep {
+                    title: "Bước 3: Triển khai, đánh giá kết quả".into(), due_date: today + Duration::days(180)
+                },
+            ]
+        };
+        let models = [
+            ("9", vec![t("9.lodging_active_share", 100.0), t("9.1", 100.0)]),
+            (
+                "24",
+                vec![
+                    t("24.adults_valid_card_share", 98.0),
+                    t("24.cards_expired_share", 2.0),
+                    t("24.eid_level2_share", 70.0),
+                    t("24.3", 70.0),
+                ],
+            ),
+            ("1", vec![t("1.online_applications_share", 50.0), t("1.2", 100.0)]),
+        ];
+        for (model, targets) in models {
+            let new = NewRegistration {
+                model_id: model.into(),
+                role: RegRole::Lead,
+                note: String::new(),
+                targets,
+                steps: plan(),
+            };
+            registrations::register(db, &unit.id, &focal.to_user(None).actor_label(), &new).await?;
+        }
+    }
+    let rows = programs::kpi::refresh(db, province, kernel::clock::today_vn()).await?;
+    println!("Đề án 06: {} đăng ký mô hình 9, 24, 1; {rows} giá trị chỉ tiêu tháng này / KPI values", unit.name);
+    Ok(())
+}

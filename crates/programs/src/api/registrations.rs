@@ -1,0 +1,186 @@
+//! Registrations, their approval, plan steps and manual KPI values.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use web::extract::check_api_csrf;
+use web::{ApiJson, ApiPath, ApiQuery, ApiResult, Ctx, CurrentUser};
+
+use super::{own_unit, own_unit_for, DECIDERS, READERS};
+use crate::kpi::manual::{self, ManualValue, NewValue};
+use crate::progress::{self, KpiLine, Track};
+use crate::registrations::{self, NewRegistration, Registration};
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    unit: Option<String>,
+    model: Option<String>,
+}
+
+/// Registrations, optionally of one unit or one model.
+#[utoipa::path(get, path = "/api/v1/programs/registrations", tag = "programs", params(ListParams),
+    responses((status = 200, body = Vec<Registration>)))]
+pub async fn list(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<Vec<Registration>>> {
+    user.require(READERS)?;
+    Ok(Json(registrations::list(&ctx.db, p.unit.as_deref(), p.model.as_deref()).await?))
+}
+
+/// Register a model for the caller's unit (focal points), or resubmit a returned registration.
+#[utoipa::path(post, path = "/api/v1/programs/registrations", tag = "programs", request_body = NewRegistration,
+    responses((status = 201, body = Registration), (status = 400, description = "invalid_input"),
+              (status = 409, description = "already registered")))]
+pub async fn create(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(new): ApiJson<NewRegistration>,
+) -> ApiResult<(StatusCode, Json<Registration>)> {
+    let unit = own_unit(&ctx, &user).await?;
+    check_api_csrf(&user, &headers)?;
+    let r = registrations::register(&ctx.db, &unit.id, &user.actor_label(), &new).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// A registration with its KPI lines (values next to targets, formula definitions) and track.
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationDetail {
+    pub registration: Registration,
+    pub track: Track,
+    pub kpis: Vec<KpiLine>,
+}
+
+/// One registration with its KPIs against targets.
+#[utoipa::path(get, path = "/api/v1/programs/registrations/{id}", tag = "programs", params(("id" = String, Path)),
+    responses((status = 200, body = RegistrationDetail), (status = 404, description = "not_found")))]
+pub async fn get(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<RegistrationDetail>> {
+    user.require(READERS)?;
+    let registration = registrations::get(&ctx.db, &id).await?;
+    let unit = crate::units::get(&ctx.db, &registration.unit_id).await?;
+    let current = crate::kpi::current(&ctx.db, &unit.province_code, kernel::clock::today_vn()).await?;
+    let all = crate::catalogue::model_kpis(&ctx.db, Some(&registration.model_id)).await?;
+    let kpis = progress::lines(&ctx.db, &registration, &unit, &all, &current).await?;
+    let track = progress::track(&registration, &kpis, kernel::clock::today_vn());
+    Ok(Json(RegistrationDetail { registration, track, kpis }))
+}
+
+/// A working-group decision.
+#[derive(Deserialize, ToSchema)]
+pub struct Decision {
+    pub version: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+async fn decide(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    id: &str,
+    approve: bool,
+    d: &Decision,
+) -> ApiResult<Json<Registration>> {
+    user.require(DECIDERS)?;
+    check_api_csrf(user, headers)?;
+    Ok(Json(registrations::decide(&ctx.db, id, approve, &d.note, &user.actor_label(), d.version).await?))
+}
+
+/// Approve a pending registration (working group).
+#[utoipa::path(post, path = "/api/v1/programs/registrations/{id}/approve", tag = "programs",
+    params(("id" = String, Path)), request_body = Decision,
+    responses((status = 200, body = Registration), (status = 409, description = "not pending or stale")))]
+pub async fn approve(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(d): ApiJson<Decision>,
+) -> ApiResult<Json<Registration>> {
+    decide(&ctx, &user, &headers, &id, true, &d).await
+}
+
+/// Return a pending registration for revision, with a note (working group).
+#[utoipa::path(post, path = "/api/v1/programs/registrations/{id}/return", tag = "programs",
+    params(("id" = String, Path)), request_body = Decision,
+    responses((status = 200, body = Registration), (status = 400, description = "note missing")))]
+pub async fn give_back(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(d): ApiJson<Decision>,
+) -> ApiResult<Json<Registration>> {
+    decide(&ctx, &user, &headers, &id, false, &d).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StepBody {
+    pub done: bool,
+}
+
+/// Mark a plan step done or not done (the unit's focal point).
+#[utoipa::path(put, path = "/api/v1/programs/registrations/{id}/steps/{seq}", tag = "programs",
+    params(("id" = String, Path), ("seq" = i64, Path)), request_body = StepBody,
+    responses((status = 200, body = Registration), (status = 404, description = "no such step")))]
+pub async fn step(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath((id, seq)): ApiPath<(String, i64)>,
+    ApiJson(b): ApiJson<StepBody>,
+) -> ApiResult<Json<Registration>> {
+    let reg = registrations::get(&ctx.db, &id).await?;
+    own_unit_for(&ctx, &user, &reg.unit_id).await?;
+    check_api_csrf(&user, &headers)?;
+    Ok(Json(registrations::set_step_done(&ctx.db, &id, seq, b.done).await?))
+}
+
+/// Report a manual KPI value with evidence (a link or a base64 file) and a comment.
+#[utoipa::path(post, path = "/api/v1/programs/registrations/{id}/values", tag = "programs",
+    params(("id" = String, Path)), request_body = NewValue,
+    responses((status = 201, body = ManualValue), (status = 400, description = "no evidence, computed KPI, bad value")))]
+pub async fn add_value(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(v): ApiJson<NewValue>,
+) -> ApiResult<(StatusCode, Json<ManualValue>)> {
+    let reg = registrations::get(&ctx.db, &id).await?;
+    own_unit_for(&ctx, &user, &reg.unit_id).await?;
+    check_api_csrf(&user, &headers)?;
+    Ok((StatusCode::CREATED, Json(manual::record(&ctx.db, &id, &user.actor_label(), &v).await?)))
+}
+
+/// Download the evidence file of a manual value.
+#[utoipa::path(get, path = "/api/v1/programs/values/{id}/attachment", tag = "programs", params(("id" = String, Path)),
+    responses((status = 200, description = "the file"), (status = 404, description = "no file")))]
+pub async fn attachment(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<impl IntoResponse> {
+    user.require(READERS)?;
+    let (name, ctype, data) = manual::attachment(&ctx.db, &id).await?;
+    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, ctype),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", if safe.is_empty() { "evidence" } else { &safe }),
+            ),
+        ],
+        data,
+    ))
+}
