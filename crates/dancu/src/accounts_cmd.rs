@@ -123,8 +123,11 @@ pub async fn citizen_account(
     level: u8,
 ) -> anyhow::Result<identity::Account> {
     use db::sqlx::{self, Row};
-    let name: String =
-        sqlx::query("SELECT full_name FROM persons WHERE personal_id = $1").bind(person_id).fetch_one(db.read()).await?.get(0);
+    let name: String = sqlx::query("SELECT full_name FROM persons WHERE personal_id = $1")
+        .bind(person_id)
+        .fetch_one(db.read())
+        .await?
+        .get(0);
     let pending = identity::registration::PendingRegistration {
         person_id: person_id.to_string(),
         full_name: name,
