@@ -196,6 +196,13 @@ async fn token(
     (s, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Redeems a code with the matching redirect URI and PKCE verifier.
+async fn exchange(w: &common::World, client_id: &str, secret: &str, code: &str, verifier: &str) -> (u16, Value) {
+    let form =
+        [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT), ("code_verifier", verifier)];
+    token(&w.http, &w.base, client_id, secret, &form).await
+}
+
 fn jwt_payload(jwt: &str) -> Value {
     let p = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
@@ -251,19 +258,7 @@ async fn code_flow_consent_refresh_and_revocation(db: Db) {
     // A fresh code (consent is remembered now: straight back to the client).
     let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
     let code = query_param(&back, "code").unwrap();
-    let (s, t) = token(
-        &w.http,
-        &w.base,
-        &client_id,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
+    let (s, t) = exchange(&w, &client_id, &secret, &code, &verifier).await;
     assert_eq!(s, 200, "{t}");
     let id = jwt_payload(t["id_token"].as_str().unwrap());
     assert_eq!(id["aud"], client_id.as_str());
@@ -310,19 +305,7 @@ async fn code_flow_consent_refresh_and_revocation(db: Db) {
     );
 
     // The same code again: refused, and the tokens it produced are revoked.
-    let (s, body) = token(
-        &w.http,
-        &w.base,
-        &client_id,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
+    let (s, body) = exchange(&w, &client_id, &secret, &code, &verifier).await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
     let r = w.http.get(format!("{}/oidc/userinfo", w.base)).bearer_auth(&access).send().await.unwrap();
     assert_eq!(r.status(), 401, "tokens from a replayed code must be revoked");
@@ -330,19 +313,7 @@ async fn code_flow_consent_refresh_and_revocation(db: Db) {
     // A new grant for refresh, rotation, reuse detection, introspection and revocation.
     let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
     let code = query_param(&back, "code").unwrap();
-    let (_, t) = token(
-        &w.http,
-        &w.base,
-        &client_id,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
+    let (_, t) = exchange(&w, &client_id, &secret, &code, &verifier).await;
     let r1 = t["refresh_token"].as_str().unwrap().to_string();
     let (s, t2) =
         token(&w.http, &w.base, &client_id, &secret, &[("grant_type", "refresh_token"), ("refresh_token", &r1)]).await;
@@ -379,19 +350,7 @@ async fn code_flow_consent_refresh_and_revocation(db: Db) {
     // Revocation (RFC 7009) of a live access token.
     let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
     let code = query_param(&back, "code").unwrap();
-    let (_, t) = token(
-        &w.http,
-        &w.base,
-        &client_id,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
+    let (_, t) = exchange(&w, &client_id, &secret, &code, &verifier).await;
     let a = t["access_token"].as_str().unwrap().to_string();
     let r = w
         .http
@@ -527,19 +486,7 @@ async fn protocol_errors_change_nothing(db: Db) {
     let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
     let code = query_param(&back, "code").unwrap();
     sqlx::query("UPDATE oauth_codes SET expires_at = 0 WHERE used_at IS NULL").execute(db.write()).await.unwrap();
-    let (s, body) = token(
-        &w.http,
-        &w.base,
-        &client_id,
-        &secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
+    let (s, body) = exchange(&w, &client_id, &secret, &code, &verifier).await;
     assert_eq!(
         (s, body["error"].as_str(), body["error_description"].as_str()),
         (400, Some("invalid_grant"), Some("authorization code expired"))
