@@ -230,7 +230,10 @@ async fn lodging_ingest_is_idempotent_and_validated(db: Db) {
     let rows = analytics::lodging::stays(&db, std::slice::from_ref(&c), &month, &month).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.guests).sum::<i64>(), 2);
     assert_eq!(rows.iter().map(|r| r.nights).sum::<i64>(), 3);
-    assert_eq!(analytics::lodging::flags(&db, "watchlist_alert", std::slice::from_ref(&c), &month, &month).await.unwrap()[0].2, 1);
+    assert_eq!(
+        analytics::lodging::flags(&db, "watchlist_alert", std::slice::from_ref(&c), &month, &month).await.unwrap()[0].2,
+        1
+    );
 
     // One bad event rejects the whole batch.
     let bad = vec![
