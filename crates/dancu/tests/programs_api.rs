@@ -104,8 +104,17 @@ async fn programme_over_http(db: Db) {
     let v = adults["value"]["reading"]["value"].as_f64().unwrap();
     assert!(v > 50.0 && v <= 100.0, "{v}");
     assert!(adults["value"]["definition_vi"].as_str().unwrap().contains("14 tuổi"));
-    assert_eq!(line("24.eid_level2_share")["value"]["reading"]["state"], "no_source");
-    assert!(line("24.eid_level2_share")["progress"].is_null());
+    let eid = line("24.eid_level2_share");
+    assert_eq!(
+        (eid["value"]["reading"]["state"].as_str(), eid["value"]["reading"]["numerator"].as_f64()),
+        (Some("value"), Some(0.0))
+    );
+    assert_eq!(eid["progress"].as_f64(), Some(0.0), "no level-2 account yet: 0% of the target");
+    let (_, d1) = w.get(&wg, &format!("/api/v1/programs/registrations/{}", ids[2].0)).await;
+    let online =
+        d1["kpis"].as_array().unwrap().iter().find(|l| l["kpi"]["id"] == "1.online_applications_share").unwrap();
+    assert_eq!(online["value"]["reading"]["state"], "no_source");
+    assert!(online["progress"].is_null());
 
     // The monthly report: opened, written, submitted, approved.
     let period = chrono::Datelike::month(&kernel::clock::today_vn());

@@ -26,6 +26,7 @@ pub mod registration;
 pub mod secrets;
 mod sessions;
 pub mod sms;
+pub mod stats;
 mod tokens;
 pub mod totp;
 

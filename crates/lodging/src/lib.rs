@@ -10,6 +10,7 @@ pub mod feed;
 pub mod guests;
 pub mod notifications;
 pub mod scope;
+pub mod stats;
 
 pub use api::{router, ApiDoc};
 pub use feed::Feed;

@@ -19,6 +19,7 @@ fn migrations() -> db::MigrationSet {
         .with(audit::MIGRATIONS)
         .with(registry::MIGRATIONS)
         .with(identity::MIGRATIONS)
+        .with(lodging::MIGRATIONS)
         .with(programs::MIGRATIONS)
 }
 
@@ -190,8 +191,64 @@ async fn done_when(db: Db) {
     let quality = current.reading(kpi::formula("quality_pass_share").unwrap(), &Scope::Province("08".into()));
     let q = quality.value().expect("quality run exists");
     assert!(q > 50.0 && q < 100.0, "defects were injected, so not every record passes: {q}");
-    for code in ["eid_level2_share", "lodging_active_share", "online_applications_share"] {
+    for code in ["online_applications_share", "online_payments_share", "relic_site_checkins"] {
         assert!(matches!(current.reading(kpi::formula(code).unwrap(), &scope), Reading::NoSource { .. }), "{code}");
+    }
+    // No approved lodging facility in the commune yet: "no data", never a made-up 0%.
+    let lodging = current.reading(kpi::formula("lodging_active_share").unwrap(), &scope);
+    assert_eq!(lodging, Reading::NoData);
+    // Level-2 e-ID: the living residents aged 14+ of the commune, and the one with a level-2 account.
+    let cutoff = today.with_year(today.year() - 14).unwrap().format("%Y-%m-%d").to_string();
+    let adult_sql = "FROM persons WHERE current_commune = $1 AND status = 'living' AND length(birth_date) = 10 \
+                     AND birth_date <= $2";
+    let (adults_n, someone): (i64, String) = (
+        sqlx::query(&format!("SELECT COUNT(*) {adult_sql}"))
+            .bind(&commune)
+            .bind(&cutoff)
+            .fetch_one(db.read())
+            .await
+            .unwrap()
+            .get(0),
+        sqlx::query(&format!("SELECT personal_id {adult_sql} ORDER BY personal_id LIMIT 1"))
+            .bind(&commune)
+            .bind(&cutoff)
+            .fetch_one(db.read())
+            .await
+            .unwrap()
+            .get(0),
+    );
+    let eid = current.reading(kpi::formula("eid_level2_share").unwrap(), &scope);
+    assert!(matches!(eid, Reading::Value { numerator: 0.0, .. }), "no e-ID accounts yet: {eid:?}");
+    let account = identity::registration::complete(
+        &db,
+        &identity::registration::PendingRegistration {
+            person_id: someone.clone(),
+            full_name: "Công dân thử".into(),
+            phone: "0912345678".into(),
+            password_hash: "x".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let officer = identity::levels::LevelActor { id: None, label: "Công an xã".into() };
+    identity::levels::raise_to_level2(
+        &db,
+        &account.id,
+        identity::levels::LevelMethod::InPersonCard,
+        &someone,
+        &officer,
+    )
+    .await
+    .unwrap();
+    kpi::refresh(&db, "08", today).await.unwrap();
+    let eid = kpi::current(&db, "08", today).await.unwrap().reading(kpi::formula("eid_level2_share").unwrap(), &scope);
+    match eid {
+        Reading::Value { numerator, denominator, value: Some(v), .. } => {
+            assert_eq!(numerator, 1.0);
+            assert!(denominator >= adults_n as f64 && denominator > 1.0, "{denominator} vs {adults_n}");
+            assert!((v - 100.0 / denominator).abs() < 1e-9);
+        }
+        other => panic!("expected a value, got {other:?}"),
     }
 
     // Monthly history: one row per month and scope; refreshing the same month replaces it.

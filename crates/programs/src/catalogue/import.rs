@@ -5,7 +5,7 @@ use db::Db;
 use kernel::AppError;
 use serde::Deserialize;
 
-use super::store::{insert_kpi, snapshot_json};
+use super::store::{insert_kpi, snapshot_json, KpiEdit, ModelEdit};
 use super::{Direction, Kpi, KpiUnit, Model};
 use crate::kpi::FORMULAS;
 
@@ -31,6 +31,7 @@ struct RawModel {
 
 #[derive(Deserialize)]
 struct RawKpi {
+    metric_vi: String,
     metric_en: String,
     target: String,
     source: String,
@@ -53,7 +54,7 @@ pub(crate) fn parse() -> Result<Vec<(Model, Vec<Kpi>)>, AppError> {
                     id: format!("{}.{}", m.id, i + 1),
                     model_id: m.id.clone(),
                     seq: i as i64 + 1,
-                    name_vi: String::new(),
+                    name_vi: k.metric_vi.clone(),
                     name_en: k.metric_en.clone(),
                     target_text: k.target.clone(),
                     source: k.source.clone(),
@@ -106,6 +107,7 @@ pub async fn ensure_imported(db: &Db) -> Result<usize, AppError> {
     let n: i64 =
         sqlx::query("SELECT COUNT(*) FROM program_models").fetch_one(db.read()).await.map_err(db::internal)?.get(0);
     if n > 0 {
+        fill_vietnamese_wording(db).await?;
         return Ok(0);
     }
     let models = parse()?;
@@ -153,9 +155,38 @@ pub async fn ensure_imported(db: &Db) -> Result<usize, AppError> {
     Ok(models.len())
 }
 
+/// Catalogues imported before the KPIs had a Vietnamese wording get it from the embedded data:
+/// only KPIs whose Vietnamese name is still empty, as a new version of each model concerned (an
+/// administrator's wording is never replaced).
+async fn fill_vietnamese_wording(db: &Db) -> Result<(), AppError> {
+    let stored = super::store::model_kpis(db, None).await?;
+    for (m, kpis) in parse()? {
+        let edits: Vec<KpiEdit> = stored
+            .iter()
+            .filter(|k| k.model_id == m.id && k.name_vi.is_empty())
+            .filter_map(|k| kpis.iter().find(|e| e.id == k.id && !e.name_vi.is_empty()))
+            .map(|e| KpiEdit { id: Some(e.id.clone()), name_vi: Some(e.name_vi.clone()), ..KpiEdit::default() })
+            .collect();
+        if edits.is_empty() {
+            continue;
+        }
+        let current = super::store::get_model(db, &m.id).await?;
+        let edit = ModelEdit {
+            version: current.version,
+            note: "Bổ sung tên tiếng Việt của chỉ tiêu theo danh mục / Vietnamese KPI wording from the catalogue"
+                .into(),
+            kpis: edits,
+            ..ModelEdit::default()
+        };
+        super::store::update_model(db, &m.id, &edit, "dancu").await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_normalization::UnicodeNormalization;
 
     #[test]
     fn embedded_catalogue_has_the_47_models() {
@@ -172,5 +203,18 @@ mod tests {
         assert!(k24.iter().any(|k| k.formula.is_none() && k.target_text == "70%" && k.unit == KpiUnit::Percent));
         let total: usize = models.iter().map(|(_, k)| k.iter().filter(|k| k.formula.is_none()).count()).sum();
         assert_eq!(total, 52, "every catalogue KPI is imported");
+        let k = k24.iter().find(|k| k.id == "24.4").unwrap();
+        assert_eq!(
+            (k.name_vi.as_str(), k.name(web::Lang::En)),
+            ("Tỷ lệ công dân có tài khoản VNeID mức 2", k.name_en.as_str())
+        );
+        assert_eq!(k.name(web::Lang::Vi), "Tỷ lệ công dân có tài khoản VNeID mức 2");
+        for (m, kpis) in &models {
+            for k in kpis {
+                assert!(!k.name_vi.is_empty(), "{}: KPI {} has no Vietnamese wording", m.id, k.id);
+                assert_ne!(k.name_vi, k.name_en, "{}", k.id);
+                assert!(k.name_vi.nfc().eq(k.name_vi.chars()), "{} is not NFC", k.id);
+            }
+        }
     }
 }

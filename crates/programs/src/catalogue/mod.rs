@@ -103,7 +103,8 @@ pub struct Kpi {
     pub id: String,
     pub model_id: String,
     pub seq: i64,
-    /// Empty when the catalogue has no Vietnamese wording yet (the English one is shown).
+    /// Every catalogue KPI has one; a KPI an administrator added with an English name only shows
+    /// that name until the Vietnamese wording is filled in.
     pub name_vi: String,
     pub name_en: String,
     /// The target as written in the seed documents ("100%", "50%/70%").

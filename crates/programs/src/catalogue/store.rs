@@ -137,7 +137,7 @@ pub struct ModelEdit {
 }
 
 /// A change to one KPI of a model.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct KpiEdit {
     pub id: Option<String>,
     pub name_vi: Option<String>,

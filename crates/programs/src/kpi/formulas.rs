@@ -1,5 +1,6 @@
-//! The computed KPIs. Three read the population registry today; the others wait for the modules
-//! that will collect their data and say so.
+//! The computed KPIs. They read the population registry, e-ID accounts and lodging notifications
+//! through those modules' per-commune counts; the others wait for the modules that will collect
+//! their data and say so.
 
 use chrono::NaiveDate;
 use db::Db;
@@ -34,6 +35,30 @@ struct QualityPass;
 impl Source for QualityPass {
     fn tally<'a>(&'a self, db: &'a Db, _: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
         Box::pin(async move { Ok(stats::passing_quality(db).await?.map(|(_, t)| t)) })
+    }
+}
+
+/// Residents aged 14+ with an activated level-2 e-ID account.
+struct EidLevel2;
+
+impl Source for EidLevel2 {
+    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        Box::pin(async move { identity::stats::level2_adults_by_commune(db, today).await.map(Some) })
+    }
+}
+
+/// How far back a facility's last lodging notification may be for it to count as active.
+const LODGING_WINDOW_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// Approved lodging facilities that notified the police in the last 30 days.
+struct ActiveLodging;
+
+impl Source for ActiveLodging {
+    fn tally<'a>(&'a self, db: &'a Db, _: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        Box::pin(async move {
+            let since = kernel::clock::now_ms() - LODGING_WINDOW_MS;
+            lodging::stats::active_facilities_by_commune(db, since).await.map(Some)
+        })
     }
 }
 
@@ -93,11 +118,11 @@ pub static FORMULAS: &[Formula] = &[
             "Residents aged 14 or more with an activated level-2 e-ID account / all living residents aged 14 or \
              more.",
         ),
-        awaiting: ("phân hệ tài khoản định danh điện tử công dân", "the citizen e-ID accounts module"),
+        awaiting: ("", ""),
         unit: KpiUnit::Percent,
         direction: Direction::Up,
         models: &["24"],
-        source: &NoSource,
+        source: &EidLevel2,
     },
     Formula {
         code: "lodging_active_share",
@@ -106,16 +131,16 @@ pub static FORMULAS: &[Formula] = &[
             "Share of lodging facilities notifying in the last 30 days",
         ),
         definition: (
-            "Số cơ sở kinh doanh lưu trú của xã đã gửi ít nhất một thông báo lưu trú trong 30 ngày gần nhất / tổng \
-             số cơ sở lưu trú của xã.",
-            "Accommodation facilities of the commune that sent at least one lodging notification in the last 30 \
-             days / all accommodation facilities of the commune.",
+            "Số cơ sở kinh doanh lưu trú đã được Công an phê duyệt của xã gửi ít nhất một thông báo lưu trú trong \
+             30 ngày gần nhất / tổng số cơ sở lưu trú đã được phê duyệt của xã.",
+            "Police-approved accommodation facilities of the commune that sent at least one lodging notification \
+             in the last 30 days / all approved accommodation facilities of the commune.",
         ),
-        awaiting: ("phân hệ quản lý lưu trú", "the lodging module"),
+        awaiting: ("", ""),
         unit: KpiUnit::Percent,
         direction: Direction::Up,
         models: &["9", "10"],
-        source: &NoSource,
+        source: &ActiveLodging,
     },
     Formula {
         code: "online_applications_share",

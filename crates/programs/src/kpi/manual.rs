@@ -10,13 +10,12 @@ use utoipa::ToSchema;
 
 use crate::catalogue::{self, KpiUnit};
 
-/// Largest evidence file accepted.
-pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
-
-/// An evidence file, base64-encoded in JSON.
+/// An evidence file, base64-encoded in JSON (PDF, JPEG, PNG, .docx or .xlsx up to 5 MiB; see
+/// [`super::evidence`]).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewAttachment {
     pub name: String,
+    /// The type the client declares; the stored type is the one detected from the content.
     pub content_type: String,
     pub data_base64: String,
 }
@@ -46,20 +45,45 @@ pub struct ManualValue {
     pub reported_at: i64,
 }
 
+/// Whether an evidence link is an http(s) URL without spaces or control characters.
+pub(crate) fn valid_url(u: &str) -> bool {
+    (u.starts_with("https://") || u.starts_with("http://"))
+        && u.len() <= 2000
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 fn check_url(u: &str) -> Result<String, AppError> {
     let u = u.trim();
-    let ok = (u.starts_with("https://") || u.starts_with("http://"))
-        && u.len() <= 2000
-        && !u.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
+    if valid_url(u) {
         Ok(u.to_string())
     } else {
         Err(AppError::invalid("evidence_url must be an http(s) link"))
     }
 }
 
-/// Records a manual value for a KPI of a registration.
+/// Records a manual value for a KPI of a registration (an attachment comes base64-encoded).
 pub async fn record(db: &Db, registration_id: &str, actor: &str, new: &NewValue) -> Result<ManualValue, AppError> {
+    let file = match &new.attachment {
+        Some(a) => {
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(a.data_base64.trim())
+                .map_err(|_| AppError::invalid("attachment.data_base64 is not valid base64"))?;
+            Some((a.name.clone(), data))
+        }
+        None => None,
+    };
+    record_with_file(db, registration_id, actor, new, file).await
+}
+
+/// Records a manual value whose evidence file (name, bytes) was uploaded as it is; `new.attachment`
+/// is ignored.
+pub async fn record_with_file(
+    db: &Db,
+    registration_id: &str,
+    actor: &str,
+    new: &NewValue,
+    file: Option<(String, Vec<u8>)>,
+) -> Result<ManualValue, AppError> {
     let reg = crate::registrations::get(db, registration_id).await?;
     let kpi = catalogue::model_kpis(db, Some(&reg.model_id))
         .await?
@@ -73,20 +97,11 @@ pub async fn record(db: &Db, registration_id: &str, actor: &str, new: &NewValue)
         return Err(AppError::invalid("value must be 0 or more (0–100 for a share)"));
     }
     let url = new.evidence_url.as_deref().filter(|u| !u.trim().is_empty()).map(check_url).transpose()?;
-    let file = match &new.attachment {
-        Some(a) => {
-            let data = base64::engine::general_purpose::STANDARD
-                .decode(a.data_base64.trim())
-                .map_err(|_| AppError::invalid("attachment.data_base64 is not valid base64"))?;
-            if data.is_empty() || data.len() > MAX_ATTACHMENT_BYTES {
-                return Err(AppError::invalid("attachment must be between 1 byte and 5 MiB"));
-            }
-            let name: String = a.name.chars().filter(|c| !c.is_control() && !"/\\\"".contains(*c)).collect();
+    let file = match file {
+        Some((name, data)) => {
+            let name: String = name.chars().filter(|c| !c.is_control() && !"/\\\"".contains(*c)).collect();
             let name = crate::text::required(&name, "attachment.name", 200)?;
-            let ctype = a.content_type.trim();
-            if !ctype.contains('/') || ctype.len() > 100 || ctype.chars().any(|c| c.is_whitespace()) {
-                return Err(AppError::invalid("attachment.content_type must be a media type"));
-            }
+            let ctype = super::evidence::check(&name, &data).map_err(|p| AppError::invalid(p.message().1))?;
             Some((name, ctype.to_string(), data))
         }
         None => None,

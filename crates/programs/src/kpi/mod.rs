@@ -6,6 +6,7 @@
 //! [`NoSource`] with a source reading their own public functions; until then the KPI says it has no
 //! data source and never shows a number.
 
+pub mod evidence;
 mod formulas;
 pub mod manual;
 mod snapshots;

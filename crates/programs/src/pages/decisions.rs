@@ -1,11 +1,13 @@
-//! The working group's approve/return forms on the dashboard.
+//! The working group's approve/return forms, on the dashboard and on a report's page.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use kernel::{AppError, ErrorCode};
+use kernel::AppError;
 use serde::Deserialize;
 use web::{Ctx, CurrentUser, Lang, PageError, PageUser};
+
+use super::forms::{self, Problem};
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
@@ -15,22 +17,19 @@ pub struct DecisionForm {
     decision: String,
     #[serde(default)]
     note: String,
+    /// `report` when the form was on the report's page (the answer comes back there).
+    #[serde(default)]
+    back: String,
 }
 
-/// Checks the role and the session's CSRF token; returns whether the decision is an approval.
-fn check(user: &CurrentUser, f: &DecisionForm) -> Result<bool, AppError> {
-    user.require(crate::api::DECIDERS)?;
-    let expected = user.csrf.as_deref().unwrap_or("");
-    let ok = !expected.is_empty()
-        && expected.len() == f.csrf.len()
-        && expected.bytes().zip(f.csrf.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if !ok {
-        return Err(AppError::new(ErrorCode::CsrfFailed, "form token mismatch"));
-    }
+/// Checks the session's CSRF token and the role; returns whether the decision is an approval.
+fn check(user: &CurrentUser, f: &DecisionForm, lang: Lang) -> Result<bool, PageError> {
+    forms::check_csrf(user, &f.csrf, lang)?;
+    user.require(crate::api::DECIDERS).map_err(|e| PageError::new(e, lang))?;
     match f.decision.as_str() {
         "approve" => Ok(true),
         "return" => Ok(false),
-        _ => Err(AppError::invalid("decision must be approve or return")),
+        _ => Err(PageError::new(AppError::invalid("decision must be approve or return"), lang)),
     }
 }
 
@@ -41,9 +40,10 @@ pub async fn registration(
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let err = |e| PageError::new(e, lang);
-    let approve = check(&user, &f).map_err(err)?;
-    crate::registrations::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version).await.map_err(err)?;
+    let approve = check(&user, &f, lang)?;
+    crate::registrations::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version)
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
     Ok(Redirect::to("/programs").into_response())
 }
 
@@ -54,8 +54,17 @@ pub async fn report(
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let err = |e| PageError::new(e, lang);
-    let approve = check(&user, &f).map_err(err)?;
-    crate::reports::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version).await.map_err(err)?;
-    Ok(Redirect::to("/programs").into_response())
+    let approve = check(&user, &f, lang)?;
+    if !approve && f.note.trim().is_empty() {
+        let p = Problem::new(
+            "Khi trả lại báo cáo, cần nêu rõ nội dung đơn vị phải bổ sung, chỉnh sửa.",
+            "When returning a report, say what the unit must add or correct.",
+        );
+        return super::report::decision_problem(&ctx, &user, &id, lang, p).await;
+    }
+    if let Err(e) = crate::reports::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version).await {
+        return super::report::decision_problem(&ctx, &user, &id, lang, Problem::from_error(&e)).await;
+    }
+    let to = if f.back == "report" { format!("/programs/reports/{id}") } else { "/programs".to_string() };
+    Ok(Redirect::to(&to).into_response())
 }

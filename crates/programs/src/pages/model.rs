@@ -15,6 +15,8 @@ use crate::catalogue::{self, group_label};
 #[template(path = "programs_model.html")]
 struct ModelPage {
     chrome: Chrome,
+    /// Administrators edit the catalogue.
+    edits: bool,
     id: String,
     name: String,
     group: String,
@@ -67,6 +69,7 @@ pub async fn page(
     let (gvi, gen) = group_label(&m.group);
     let page = ModelPage {
         chrome: Chrome::for_uri(lang, &uri, (&m.name_vi, &m.name_en), Some(&user)),
+        edits: user.role == web::Role::Admin,
         id: m.id.clone(),
         name: lang.pick(&m.name_vi, &m.name_en).to_string(),
         group: lang.pick(gvi, gen).to_string(),

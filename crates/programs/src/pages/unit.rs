@@ -17,11 +17,13 @@ struct UnitPage {
     chrome: Chrome,
     name: String,
     kind: String,
+    /// The caller is this unit's focal point (the unit's forms are offered).
+    mine: bool,
     regs: Vec<RegView>,
     /// (report kind, due-day description)
     schedule: Vec<(String, String)>,
-    /// (period title, status, due, submitted, decision note)
-    reports: Vec<(String, String, String, String, String)>,
+    /// (report id, period title, status, due, submitted, decision note)
+    reports: Vec<(String, String, String, String, String, String)>,
 }
 
 pub async fn page(
@@ -60,6 +62,7 @@ pub async fn page(
         .map(|r| {
             let (svi, sen) = r.status.label();
             (
+                r.id.clone(),
                 r.period().title(lang),
                 lang.pick(svi, sen).to_string(),
                 r.due_date.format("%d/%m/%Y").to_string(),
@@ -68,11 +71,14 @@ pub async fn page(
             )
         })
         .collect();
+    let mine = user.role == web::Role::UnitFocal
+        && crate::units::of_account(db, &user.account_id).await.map_err(err)?.is_some_and(|u| u.id == unit.id);
     let (kvi, ken) = unit.kind.label();
     let page = UnitPage {
         chrome: Chrome::for_uri(lang, &uri, (&unit.name, &unit.name_en), Some(&user)),
         name: unit.display_name(lang).to_string(),
         kind: lang.pick(kvi, ken).to_string(),
+        mine,
         regs: views,
         schedule,
         reports,

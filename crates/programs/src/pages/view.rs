@@ -37,6 +37,8 @@ pub struct RegView {
     pub track_class: &'static str,
     pub version: i64,
     pub pending: bool,
+    /// Returned by the working group: the unit may revise and register again.
+    pub returned: bool,
     pub lines: Vec<LineView>,
     /// (title, due dd/mm/yyyy, done)
     pub steps: Vec<(String, String, bool)>,
@@ -65,7 +67,8 @@ fn line_view(l: &KpiLine, lang: Lang, trend: Option<String>) -> LineView {
                 kernel::clock::format_ms_vn(m.reported_at),
                 if m.comment.is_empty() { String::new() } else { format!(" · {}", m.comment) }
             );
-            (unit.format(m.value), note, m.evidence_url.clone())
+            let file = m.attachment_name.as_ref().map(|_| format!("/api/v1/programs/values/{}/attachment", m.id));
+            (unit.format(m.value), note, m.evidence_url.clone().or(file))
         }
         LineValue::Manual { latest: None } => {
             (lang.pick("chưa báo cáo", "not reported").to_string(), String::new(), None)
@@ -158,6 +161,7 @@ pub async fn registrations(
             track_class: track_class(track),
             version: reg.version,
             pending: reg.status == crate::registrations::RegStatus::Pending,
+            returned: reg.status == crate::registrations::RegStatus::Returned,
             lines: views,
             steps: reg
                 .steps
