@@ -77,6 +77,14 @@ impl ChipBody {
     }
 }
 
+/// The `sod` and `data_groups` members of a chip request, as a reader app sends them: the inverse
+/// of [`ChipBody::bundle`] (test cards, the demo's chip file, benchmarks).
+pub fn chip_json(bundle: &ChipBundle) -> serde_json::Value {
+    let groups: serde_json::Map<String, serde_json::Value> =
+        bundle.data_groups.iter().map(|(n, bytes)| (n.to_string(), STANDARD.encode(bytes).into())).collect();
+    serde_json::json!({ "sod": STANDARD.encode(&bundle.sod), "data_groups": groups })
+}
+
 /// Card QR or typed data.
 #[utoipa::path(post, path = "/api/v1/verifications", request_body = VerifyBody, tag = "verification",
     responses((status = 200, body = VerificationResponse), (status = 400), (status = 403), (status = 429)))]

@@ -53,9 +53,10 @@ const CACHE_MS: i64 = 10_000;
 
 impl Callers {
     /// Resolves the caller: role `org_staff` with an own-organization jurisdiction, organization
-    /// active.
+    /// active, and for an organization system's access token the `verify` scope.
     pub async fn resolve(&self, db: &Db, user: &CurrentUser) -> Result<Caller, AppError> {
         user.require(&[Role::OrgStaff])?;
+        user.require_scope("verify")?;
         let Jurisdiction::Own(org_id) = &user.jurisdiction else {
             return Err(AppError::forbidden("organization staff account without an organization"));
         };

@@ -8,6 +8,8 @@ use chrono::NaiveDate;
 use kernel::{Gender, PersonalId};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
+use registry::queries::cards::CardView;
+use registry::queries::persons::PersonView;
 
 /// The fields of a card QR payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +111,21 @@ impl CardQr {
             return Err(err(QrField::IssueDate, "is before the date of birth"));
         }
         Ok(CardQr { personal_id, old_id, full_name, birth_date, gender, address, issue_date })
+    }
+
+    /// The QR a registry card prints: the person's record and one of their cards (`None` when the
+    /// birth date is not a full date, which a card QR cannot carry). Test cards, demo, benchmarks.
+    pub fn of_registry(person: &PersonView, card: &CardView) -> Option<CardQr> {
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        Some(CardQr {
+            personal_id: PersonalId::parse(&person.personal_id).ok()?,
+            old_id: person.old_id.clone(),
+            full_name: person.full_name.clone(),
+            birth_date: date(person.birth_date.as_deref()?)?,
+            gender: Gender::parse(person.gender.as_deref()?)?,
+            address: person.current_residence.as_ref().map(crate::check::address_line).unwrap_or_default(),
+            issue_date: date(&card.issue_date)?,
+        })
     }
 
     /// The payload exactly as cards print it.

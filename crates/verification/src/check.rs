@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use db::Db;
 use kernel::{AppError, Gender, PartialDate, PersonalId};
 use registry::queries::cards::CardView;
-use registry::queries::persons::PersonView;
+use registry::queries::persons::{PersonView, Place};
 
 use crate::result::{CardCheck, FieldMatch, Match, Outcome, VerificationResult};
 
@@ -18,6 +18,16 @@ pub struct Presented {
     pub old_id: Option<String>,
     /// Identifies which card was shown (card QR, chip).
     pub issue_date: Option<NaiveDate>,
+}
+
+/// A place as one line: "Tổ 5, Phường Hà Giang 1, Tuyên Quang".
+pub fn address_line(place: &Place) -> String {
+    [place.address.as_str(), place.commune_name.as_str(), place.province_name.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Exact, diacritic-insensitive or no match.

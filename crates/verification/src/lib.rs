@@ -9,6 +9,7 @@ pub mod check;
 pub mod chip;
 pub mod dynamic;
 pub mod history;
+pub mod labels;
 pub mod purpose;
 pub mod ratelimit;
 pub mod result;

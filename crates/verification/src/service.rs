@@ -378,14 +378,7 @@ fn disclose(purpose: &VerifyPurpose, p: &PersonView, shared: Option<&IdQrClaims>
     d.birth_date = if birth_ok { p.birth_date_vn.clone() } else { None };
     d.gender = p.gender.clone();
     if purpose.disclosure == Disclosure::AutoFill {
-        d.address = p.current_residence.as_ref().map(|r| {
-            [r.address.as_str(), r.commune_name.as_str(), r.province_name.as_str()]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
+        d.address = p.current_residence.as_ref().map(check::address_line);
     }
     d
 }

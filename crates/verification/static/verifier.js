@@ -8,6 +8,9 @@
   var input = document.getElementById("evidence");
   var out = document.getElementById("result");
   var t = function (vi, en) { return lang === "en" ? en : vi; };
+  // Words for result codes, rendered by the server in the page's language (labels.rs).
+  var words = JSON.parse(document.getElementById("verify-labels").textContent);
+  var w = function (group, code) { return (words[group] && words[group][code]) || code; };
 
   function payload() {
     var base = {
@@ -41,26 +44,33 @@
   function show(data) {
     out.textContent = "";
     if (data.error) {
-      out.appendChild(el("p", "error", (lang === "en" ? data.error.message_en : data.error.message) + " — " + data.error.detail));
+      var detail = data.error.detail ? " — " + data.error.detail : "";
+      out.appendChild(el("p", "error", (lang === "en" ? data.error.message_en : data.error.message) + detail));
       return;
     }
     var r = data.result;
     var card = el("section", "card verdict verdict-" + r.outcome);
-    var titles = { green: t("HỢP LỆ", "VALID"), amber: t("CẦN KIỂM TRA THÊM", "CHECK FURTHER"), red: t("KHÔNG HỢP LỆ", "NOT VALID") };
-    card.appendChild(el("h2", null, titles[r.outcome]));
+    card.appendChild(el("h2", null, w("outcome", r.outcome)));
+    if (r.person_found) {
+      // The registry photo is not served yet: a placeholder marks where it will be compared.
+      card.appendChild(el("div", "photo-placeholder", t("Ảnh trong CSDL dân cư", "Registry photo")));
+    }
     var dl = el("dl");
     function row(k, v) { if (v === null || v === undefined || v === "") return; dl.appendChild(el("dt", null, k)); dl.appendChild(el("dd", null, String(v))); }
+    row(t("Mục đích", "Purpose"), w("purpose", r.purpose));
+    row(t("Cách xác minh", "Method"), w("method", r.method));
     row(t("Số định danh", "Personal id"), r.personal_id);
     row(t("Họ tên", "Full name"), r.person.full_name);
     row(t("Ngày sinh", "Date of birth"), r.person.birth_date);
+    if (r.person.gender) row(t("Giới tính", "Sex"), w("gender", r.person.gender));
     row(t("Địa chỉ", "Address"), r.person.address);
     if (r.age_over_18 !== null) row(t("Đủ 18 tuổi", "Aged 18 or over"), r.age_over_18 ? t("Có", "Yes") : t("Không", "No"));
-    if (r.card) row(t("Tình trạng thẻ", "Card status"), r.card.status + (r.card.superseded ? t(" (đã có thẻ mới hơn)", " (a newer card exists)") : ""));
-    row(t("Tình trạng công dân", "Person status"), r.person_status);
-    row(t("Mức xác thực", "Assurance"), r.assurance);
-    r.fields.forEach(function (f) { row(f.field, f.result); });
-    if (r.list) row(r.list.kind + " " + r.list.list_code, r.list.found ? (r.list.label || "✓") : "✗");
-    if (r.chip) r.chip.steps.forEach(function (s) { row("chip: " + s.step, s.status + " — " + s.detail); });
+    if (r.card) row(t("Tình trạng thẻ", "Card status"), w("card", r.card.status) + (r.card.superseded ? t(" (đã có thẻ mới hơn)", " (a newer card exists)") : ""));
+    if (r.person_status) row(t("Tình trạng công dân", "Person status"), w("person", r.person_status));
+    row(t("Mức xác thực", "Assurance"), w("assurance", r.assurance));
+    r.fields.forEach(function (f) { row(w("field", f.field), w("match", f.result)); });
+    if (r.list) row(w("list", r.list.kind) + " " + r.list.list_code, r.list.found ? (r.list.label || t("Có tên", "Listed")) : t("Không có tên", "Not listed"));
+    if (r.chip) r.chip.steps.forEach(function (s) { row("Chip: " + w("step", s.step), w("step_status", s.status) + " — " + s.detail); });
     card.appendChild(dl);
     var ul = el("ul", "reasons");
     r.reasons.forEach(function (x) { ul.appendChild(el("li", null, lang === "en" ? x.en : x.vi)); });

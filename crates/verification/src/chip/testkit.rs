@@ -13,13 +13,18 @@ use cms::signed_data::{
 };
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Tag, TagNumber};
+use kernel::Gender;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
+use super::dg1::{self, Mrz};
+use super::dg13::{self, Dg13};
 use super::lds::{DataGroupHash, LdsSecurityObject, ID_LDS_SECURITY_OBJECT};
 use super::sig::{Digest, SHA256};
+use super::ChipBundle;
+use crate::cccd_qr::CardQr;
 
 /// The document signer's key type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,4 +224,38 @@ pub fn wrap_ef_sod(content_info: &[u8]) -> Vec<u8> {
         .expect("fits")
         .to_der()
         .expect("encodes")
+}
+
+impl TestSigner {
+    /// What a reader app reads from the test card of `card`'s holder: DG1 (TD1 MRZ with the
+    /// personal id in optional data), DG13 (name, birth date, sex, issue date, old id) and the
+    /// EF.SOD this signer makes over them.
+    pub fn card_chip(&self, card: &CardQr) -> ChipBundle {
+        let id = card.personal_id.as_str();
+        let mrz = Mrz {
+            document_code: "ID".into(),
+            issuing_state: "VNM".into(),
+            document_number: id[3..].into(),
+            optional_data: id.into(),
+            birth_date: card.birth_date,
+            sex: if card.gender == Gender::Male { "M" } else { "F" }.into(),
+            expiry_date: None,
+            nationality: "VNM".into(),
+            name: kernel::text::fold(&card.full_name).to_uppercase(),
+        };
+        let vn = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+        let dg13 = Dg13 {
+            personal_id: Some(id.into()),
+            full_name: Some(card.full_name.clone()),
+            birth_date: Some(vn(card.birth_date)),
+            sex: Some(card.gender.label_vi().into()),
+            nationality: Some("Việt Nam".into()),
+            residence: Some(card.address.clone()).filter(|a| !a.is_empty()),
+            issue_date: Some(vn(card.issue_date)),
+            old_id: card.old_id.clone(),
+            ..Dg13::default()
+        };
+        let data_groups: BTreeMap<u8, Vec<u8>> = [(1, dg1::encode(&mrz)), (13, dg13::encode(&dg13))].into();
+        ChipBundle { sod: self.sign_sod(&data_groups), data_groups }
+    }
 }
