@@ -145,6 +145,13 @@ fn deltas(persons: &[PersonState], later: &[ChangeEvent], last: &str, touched: &
 
 /// Turns a state back to what it was before `e`.
 fn undo(p: &mut PersonState, e: &ChangeEvent) {
+    if e.kind == registry::feed::BORN {
+        // Before the birth was registered the person was in no figure at all.
+        p.status = "unregistered".into();
+        p.current_commune = None;
+        p.residences.clear();
+        return;
+    }
     for (field, value) in &e.previous {
         let v = value.as_str().map(str::to_string);
         match field.as_str() {
@@ -248,6 +255,22 @@ mod tests {
         assert_eq!(d[&facts::Key::new(facts::dim::MOVE_IN, "B", "2024-03", "")], 1);
         // The household stays where it is registered and keeps its size.
         assert!(!d.keys().any(|k| k.dimension == facts::dim::HOUSEHOLDS));
+    }
+
+    #[test]
+    fn a_registered_birth_adds_the_child_and_grows_the_household() {
+        let mut p = person();
+        p.birth_date = Some("2026-01-05".into());
+        p.current_commune = Some("A".into());
+        p.residences.truncate(1);
+        p.residences[0].end_date = None;
+        p.residences[0].start_date = "2026-01-05".into();
+        let e = event("e1", registry::feed::BORN, json!({}), json!({"residence_started": "r1"}));
+        let d = deltas(std::slice::from_ref(&p), &[e], "e1", std::slice::from_ref(&p.personal_id));
+        assert_eq!(d[&facts::Key::new(facts::dim::POPULATION, "A", "2026", "F")], 1);
+        assert_eq!(d[&facts::Key::new(facts::dim::BIRTHS, "A", "2026-01", "")], 1);
+        assert_eq!(d[&facts::Key::new(facts::dim::HOUSEHOLDS, "A", "1", "")], 1);
+        assert_eq!(d.values().filter(|n| **n < 0).count(), 0, "{d:?}");
     }
 
     #[test]

@@ -48,8 +48,15 @@ pub fn jurisdiction_for(role: Role, code: &str) -> anyhow::Result<Jurisdiction> 
             units.commune(code).ok_or_else(|| anyhow::anyhow!("unknown commune code {code}"))?;
             Ok(Jurisdiction::Commune(code.to_string()))
         }
-        Role::UnitFocal if units.commune(code).is_some() => Ok(Jurisdiction::Commune(code.to_string())),
-        Role::Admin | Role::ProvincialOfficer | Role::Leader | Role::WorkingGroup | Role::UnitFocal => {
+        Role::UnitFocal | Role::DeskOfficer if units.commune(code).is_some() => {
+            Ok(Jurisdiction::Commune(code.to_string()))
+        }
+        Role::Admin
+        | Role::ProvincialOfficer
+        | Role::Leader
+        | Role::WorkingGroup
+        | Role::UnitFocal
+        | Role::DeskOfficer => {
             units.province(code).ok_or_else(|| anyhow::anyhow!("unknown province code {code}"))?;
             Ok(Jurisdiction::Province(code.to_string()))
         }

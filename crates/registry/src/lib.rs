@@ -6,6 +6,7 @@ pub mod access;
 pub mod admin_units;
 pub mod api;
 pub mod card;
+pub mod civil;
 pub mod feed;
 pub mod generate;
 pub mod history;
@@ -20,4 +21,4 @@ pub mod queries;
 pub mod write;
 
 /// Migrations of the registry tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("registry", [(1, "init")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("registry", [(1, "init"), (2, "civil")]);

@@ -34,6 +34,20 @@ pub async fn record_move(
     to: &Move,
     reason: &str,
 ) -> Result<(), AppError> {
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    record_move_in(&mut tx, actor, jurisdiction, id, to, reason).await?;
+    tx.commit().await.map_err(db::internal)
+}
+
+/// Same as [`record_move`], inside the caller's transaction.
+pub async fn record_move_in(
+    tx: &mut sqlx::AnyConnection,
+    actor: &str,
+    jurisdiction: &Jurisdiction,
+    id: &PersonalId,
+    to: &Move,
+    reason: &str,
+) -> Result<(), AppError> {
     if reason.trim().len() < 5 {
         return Err(AppError::invalid("reason: describe why the record changes"));
     }
@@ -47,7 +61,6 @@ pub async fn record_move(
     if address.is_empty() || address.chars().count() > 300 {
         return Err(AppError::invalid("address: 1–300 characters"));
     }
-    let mut tx = db.begin().await.map_err(db::internal)?;
     let mut f = Filter::new();
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, jurisdiction);
@@ -111,6 +124,6 @@ pub async fn record_move(
     current.insert("current_address".into(), Value::String(address));
     current.insert("residence_started".into(), Value::String(residence_id));
     current.insert("residences_ended".into(), Value::String(ended.join(",")));
-    crate::history::record(&mut tx, id.as_str(), "moved", actor, reason.trim(), &previous, &current).await?;
-    tx.commit().await.map_err(db::internal)
+    crate::history::record(tx, id.as_str(), "moved", actor, reason.trim(), &previous, &current).await?;
+    Ok(())
 }

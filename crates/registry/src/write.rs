@@ -152,10 +152,23 @@ pub async fn record_death(
     death_date: NaiveDate,
     reason: &str,
 ) -> Result<(), AppError> {
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    record_death_in(&mut tx, actor, jurisdiction, id, death_date, reason).await?;
+    tx.commit().await.map_err(db::internal)
+}
+
+/// Same as [`record_death`], inside the caller's transaction.
+pub async fn record_death_in(
+    tx: &mut sqlx::AnyConnection,
+    actor: &str,
+    jurisdiction: &Jurisdiction,
+    id: &PersonalId,
+    death_date: NaiveDate,
+    reason: &str,
+) -> Result<(), AppError> {
     if death_date > kernel::clock::today_vn() {
         return Err(AppError::new(ErrorCode::InvalidDate, "death date is in the future"));
     }
-    let mut tx = db.begin().await.map_err(db::internal)?;
     let mut f = Filter::new();
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, jurisdiction);
@@ -210,8 +223,8 @@ pub async fn record_death(
     current.insert("death_date".into(), Value::String(day));
     // Lets readers of the change feed undo the death exactly (see `crate::feed`).
     current.insert("residences_ended".into(), Value::String(ended.join(",")));
-    crate::history::record(&mut tx, id.as_str(), "deceased", actor, reason, &previous, &current).await?;
-    tx.commit().await.map_err(db::internal)
+    crate::history::record(tx, id.as_str(), "deceased", actor, reason, &previous, &current).await?;
+    Ok(())
 }
 
 /// Sets one stored field on a view (used to rebuild a record as of a past date).

@@ -28,6 +28,9 @@ pub enum Role {
     ProvincialOfficer,
     /// Commune police; sees only residents of their commune.
     CommunePolice,
+    /// One-stop desk officer (cán bộ một cửa) of a commune or province: receives and processes
+    /// public-service applications of their jurisdiction.
+    DeskOfficer,
     /// Provincial or commune leadership: reads dashboards and aggregated figures, never individuals.
     Leader,
     /// The provincial Project 06 working group: approves registrations and reports of every unit.
@@ -42,10 +45,11 @@ pub enum Role {
 
 impl Role {
     /// Every role, for pickers and round-trip tests.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Admin,
         Role::ProvincialOfficer,
         Role::CommunePolice,
+        Role::DeskOfficer,
         Role::Leader,
         Role::WorkingGroup,
         Role::UnitFocal,
@@ -58,6 +62,7 @@ impl Role {
             Role::Admin => "admin",
             Role::ProvincialOfficer => "provincial_officer",
             Role::CommunePolice => "commune_police",
+            Role::DeskOfficer => "desk_officer",
             Role::Leader => "leader",
             Role::WorkingGroup => "working_group",
             Role::UnitFocal => "unit_focal",
@@ -71,6 +76,7 @@ impl Role {
             "admin" => Some(Role::Admin),
             "provincial_officer" => Some(Role::ProvincialOfficer),
             "commune_police" => Some(Role::CommunePolice),
+            "desk_officer" => Some(Role::DeskOfficer),
             "leader" => Some(Role::Leader),
             "working_group" => Some(Role::WorkingGroup),
             "unit_focal" => Some(Role::UnitFocal),
@@ -86,6 +92,7 @@ impl Role {
             Role::Admin => ("Quản trị hệ thống", "Administrator"),
             Role::ProvincialOfficer => ("Cán bộ cấp tỉnh", "Provincial officer"),
             Role::CommunePolice => ("Công an cấp xã", "Commune police"),
+            Role::DeskOfficer => ("Cán bộ một cửa", "One-stop desk officer"),
             Role::Leader => ("Lãnh đạo", "Leader"),
             Role::WorkingGroup => ("Tổ công tác Đề án 06", "Project 06 working group"),
             Role::UnitFocal => ("Đầu mối đơn vị", "Unit focal point"),

@@ -63,6 +63,7 @@ fn home_of(account: &Account) -> &'static str {
     match account.role {
         Role::Citizen => "/account",
         Role::OrgStaff => "/org",
+        Role::DeskOfficer => "/officer/applications",
         _ => "/persons",
     }
 }

@@ -72,6 +72,19 @@ pub struct LegacyAddress {
 }
 
 impl AdminUnits {
+    /// The legacy (63-province) code, three digits, of the province most of a 2025 commune's
+    /// legacy communes belonged to: the place-of-birth part of a personal id issued today.
+    pub fn legacy_province_code(&self, commune_2025: &str) -> Option<String> {
+        let mut votes: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+        for l in &self.legacy {
+            if self.to_2025_all(&l.code).iter().any(|c| c.code == commune_2025) {
+                *votes.entry(l.province_code.as_str()).or_insert(0) += 1;
+            }
+        }
+        let best = votes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))?;
+        Some(format!("{:0>3}", best.0))
+    }
+
     /// Provinces whose name matches `query` (diacritics and "Tỉnh"/"Thành phố" optional), best first.
     pub fn find_provinces(&self, query: &str) -> Vec<&Province> {
         let q = fold(query);

@@ -16,6 +16,10 @@ pub use counts::{LifeEventCount, MoveCount, ProfileCount, TemporaryCount};
 pub use events::{events_after, events_of_after, last_event_id, ChangeEvent};
 pub use snapshot::{household_members, snapshots, PersonState, ResidenceState};
 
+/// Kind of the event that creates a person (birth registration): before it the person did not
+/// exist, so undoing it removes them from every figure.
+pub const BORN: &str = "born";
+
 /// `$1, $2, …` placeholders for an `IN (…)` list of `n` values starting at `$first`.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")

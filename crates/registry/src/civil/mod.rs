@@ -1,0 +1,74 @@
+//! Civil-status and residence effects that public-service procedures have on the registry: birth
+//! registration, temporary residence (registration and extension), removal of a permanent
+//! residence, temporary absence declarations and marriage. Moves and deaths live in
+//! [`crate::moves`] and [`crate::write`].
+//!
+//! Every function takes an open transaction, so the caller (the services module approving an
+//! application) commits the registry change and its own status change together or not at all.
+//! Each change appends a person event with previous and new values, as every registry write does.
+
+mod absence;
+mod birth;
+mod marriage;
+mod residence;
+
+pub use absence::{declare_absence_in, Absence};
+pub use birth::{register_birth_in, Born, NewBirth};
+pub use marriage::record_marriage_in;
+pub use residence::{extend_temporary_in, register_temporary_in, remove_permanent_in, TemporaryStay};
+
+use db::sqlx::{self, AnyConnection, Row};
+use db::{Arg, Filter};
+use kernel::{AppError, ErrorCode, PersonalId};
+use web::Jurisdiction;
+
+use crate::queries::scope::restrict;
+
+/// The fields of a person the effects check before changing them.
+#[derive(Debug, Clone)]
+pub(crate) struct Subject {
+    pub gender: Option<String>,
+    pub birth_date: Option<String>,
+    pub spouse_id: Option<String>,
+    pub current_commune: Option<String>,
+}
+
+/// Reads a living person, inside `jurisdiction` when one is given; a person outside it is reported
+/// as not found.
+pub(crate) async fn living_subject(
+    tx: &mut AnyConnection,
+    id: &PersonalId,
+    jurisdiction: Option<&Jurisdiction>,
+) -> Result<Subject, AppError> {
+    let mut f = Filter::new();
+    f.and("p.personal_id = ?", Arg::Text(id.to_string()));
+    if let Some(j) = jurisdiction {
+        restrict(&mut f, j);
+    }
+    let sql = format!(
+        "SELECT p.status, p.gender, p.birth_date, p.spouse_id, p.current_commune FROM persons p WHERE {}",
+        f.sql()
+    );
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await.map_err(db::internal)?;
+    let Some(row) = row else {
+        return Err(AppError::not_found(format!("no person {id} in your jurisdiction")));
+    };
+    if row.get::<String, _>(0) != "living" {
+        return Err(AppError::new(ErrorCode::Conflict, format!("{id} is not recorded as living")));
+    }
+    Ok(Subject { gender: row.get(1), birth_date: row.get(2), spouse_id: row.get(3), current_commune: row.get(4) })
+}
+
+/// A trimmed, NFC address of 1–300 characters.
+pub(crate) fn address(text: &str) -> Result<String, AppError> {
+    let a = kernel::text::normalize_name(text);
+    if a.is_empty() || a.chars().count() > 300 {
+        return Err(AppError::invalid("address: 1–300 characters"));
+    }
+    Ok(a)
+}
+
+/// A JSON text value or null.
+pub(crate) fn text(s: Option<String>) -> serde_json::Value {
+    s.map(serde_json::Value::String).unwrap_or(serde_json::Value::Null)
+}
