@@ -1,8 +1,11 @@
 //! Project 06 tracking in the demo: the demo unit (the focal point's commune) registers models 9,
-//! 24 and 1 with targets and a plan, and this month's computed KPIs are stored, so the working
-//! group's dashboard shows real values from the generated province.
+//! 24 and 1 with targets and a plan, a third of the commune's card-holding adults get a level-2
+//! e-ID, and this month's computed KPIs are stored, so the working group's dashboard and the
+//! unit's page show real values from the generated province (lodging figures come from the
+//! lodging demo's facilities and guests).
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
+use db::sqlx::{self, Row};
 use programs::registrations::{self, NewRegistration, NewStep, RegRole, Target};
 
 /// Login of the demo unit focal point (created with the other demo accounts).
@@ -63,8 +66,48 @@ pub async fn seed(db: &db::Db, province: &str) -> anyhow::Result<()> {
             };
             registrations::register(db, &unit.id, &focal.to_user(None).actor_label(), &new).await?;
         }
+        if let Some(commune) = &unit.commune_code {
+            let n = level2_citizens(db, commune).await?;
+            println!("Định danh điện tử mức 2 mẫu / sample level-2 e-IDs: {n}");
+        }
     }
     let rows = programs::kpi::refresh(db, province, kernel::clock::today_vn()).await?;
     println!("Đề án 06: {} đăng ký mô hình 9, 24, 1; {rows} giá trị chỉ tiêu tháng này / KPI values", unit.name);
     Ok(())
+}
+
+/// Gives every third living adult of the commune who holds a valid card, and has no account yet, a
+/// level-2 e-ID account, raised the way a commune police officer does after checking the card.
+/// Nobody knows these accounts' password (one random password, hashed once and discarded): they
+/// exist for the figures; the demo citizens printed at start-up are the ones to sign in with.
+async fn level2_citizens(db: &db::Db, commune: &str) -> anyhow::Result<usize> {
+    let today = kernel::clock::today_vn();
+    let cutoff = today.with_year(today.year() - 14).unwrap_or(today).format("%Y-%m-%d").to_string();
+    let rows = sqlx::query(
+        "SELECT p.personal_id, p.full_name FROM persons p WHERE p.current_commune = $1 AND p.status = 'living' \
+         AND length(p.birth_date) = 10 AND p.birth_date <= $2 \
+         AND EXISTS (SELECT 1 FROM identity_cards c WHERE c.personal_id = p.personal_id AND c.status = 'valid') \
+         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) ORDER BY p.personal_id",
+    )
+    .bind(commune)
+    .bind(cutoff)
+    .fetch_all(db.read())
+    .await?;
+    let hash = identity::PasswordHasher::default().hash(&crate::accounts_cmd::random_password()).await?;
+    let officer = identity::levels::LevelActor { id: None, label: "Công an xã (dữ liệu mẫu)".into() };
+    let mut n = 0;
+    for r in rows.iter().step_by(3) {
+        let person_id: String = r.get(0);
+        let pending = identity::registration::PendingRegistration {
+            phone: format!("09{}", &person_id[person_id.len() - 8..]),
+            person_id: person_id.clone(),
+            full_name: r.get(1),
+            password_hash: hash.clone(),
+        };
+        let account = identity::registration::complete(db, &pending).await?;
+        let method = identity::levels::LevelMethod::InPersonCard;
+        identity::levels::raise_to_level2(db, &account.id, method, &person_id, &officer).await?;
+        n += 1;
+    }
+    Ok(n)
 }
