@@ -113,7 +113,7 @@ async fn programme_over_http(db: Db) {
     let (_, d1) = w.get(&wg, &format!("/api/v1/programs/registrations/{}", ids[2].0)).await;
     let online =
         d1["kpis"].as_array().unwrap().iter().find(|l| l["kpi"]["id"] == "1.online_applications_share").unwrap();
-    assert_eq!(online["value"]["reading"]["state"], "no_source");
+    assert_eq!(online["value"]["reading"]["state"], "no_data", "no application filed yet");
     assert!(online["progress"].is_null());
 
     // The monthly report: opened, written, submitted, approved.

@@ -20,6 +20,7 @@ fn migrations() -> db::MigrationSet {
         .with(registry::MIGRATIONS)
         .with(identity::MIGRATIONS)
         .with(lodging::MIGRATIONS)
+        .with(services::MIGRATIONS)
         .with(programs::MIGRATIONS)
 }
 
@@ -191,8 +192,10 @@ async fn done_when(db: Db) {
     let quality = current.reading(kpi::formula("quality_pass_share").unwrap(), &Scope::Province("08".into()));
     let q = quality.value().expect("quality run exists");
     assert!(q > 50.0 && q < 100.0, "defects were injected, so not every record passes: {q}");
-    for code in ["online_applications_share", "online_payments_share", "relic_site_checkins"] {
-        assert!(matches!(current.reading(kpi::formula(code).unwrap(), &scope), Reading::NoSource { .. }), "{code}");
+    assert!(matches!(current.reading(kpi::formula("relic_site_checkins").unwrap(), &scope), Reading::NoSource { .. }));
+    // The services module exists but no application was filed: no data, not 0%.
+    for code in ["online_applications_share", "online_payments_share"] {
+        assert_eq!(current.reading(kpi::formula(code).unwrap(), &scope), Reading::NoData, "{code}");
     }
     // No approved lodging facility in the commune yet: "no data", never a made-up 0%.
     let lodging = current.reading(kpi::formula("lodging_active_share").unwrap(), &scope);

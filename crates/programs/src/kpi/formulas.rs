@@ -62,6 +62,15 @@ impl Source for ActiveLodging {
     }
 }
 
+/// Shares of public-service applications over the last 12 months (`services::stats`).
+struct PublicServices(services::stats::Share);
+
+impl Source for PublicServices {
+    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        Box::pin(async move { services::stats::commune_tally(db, self.0, today).await.map(Some) })
+    }
+}
+
 /// Every computed KPI the platform knows.
 pub static FORMULAS: &[Formula] = &[
     Formula {
@@ -111,7 +120,10 @@ pub static FORMULAS: &[Formula] = &[
     },
     Formula {
         code: "eid_level2_share",
-        name: ("Tỷ lệ công dân từ 14 tuổi có định danh điện tử mức 2", "Share of residents aged 14+ with a level-2 e-ID"),
+        name: (
+            "Tỷ lệ công dân từ 14 tuổi có định danh điện tử mức 2",
+            "Share of residents aged 14+ with a level-2 e-ID",
+        ),
         definition: (
             "Số công dân từ đủ 14 tuổi có tài khoản định danh điện tử mức 2 đã kích hoạt / tổng số công dân từ đủ \
              14 tuổi đang sinh sống.",
@@ -144,30 +156,38 @@ pub static FORMULAS: &[Formula] = &[
     },
     Formula {
         code: "online_applications_share",
-        name: ("Tỷ lệ hồ sơ nộp trực tuyến (DVC thiết yếu)", "Share of applications submitted online (essential services)"),
-        definition: (
-            "Số hồ sơ dịch vụ công thiết yếu nộp trực tuyến / tổng số hồ sơ của các dịch vụ đó, tính theo từng dịch vụ.",
-            "Applications for essential public services submitted online / all applications for those services, \
-             per service.",
+        name: (
+            "Tỷ lệ hồ sơ nộp trực tuyến (DVC thiết yếu)",
+            "Share of applications submitted online (essential services)",
         ),
-        awaiting: ("phân hệ dịch vụ công trực tuyến", "the online public services module"),
+        definition: (
+            "Số hồ sơ của 25 dịch vụ công thiết yếu nộp trực tuyến (Cổng dịch vụ công hoặc ki-ốt) / tổng số hồ sơ \
+             của các dịch vụ đó nộp trong 12 tháng gần nhất, theo xã tiếp nhận; chi tiết từng dịch vụ tại \
+             /api/v1/services/stats.",
+            "Applications for the 25 essential public services submitted online (portal or kiosk) / all \
+             applications for those services in the last 12 months, by receiving commune; per service at \
+             /api/v1/services/stats.",
+        ),
+        awaiting: ("", ""),
         unit: KpiUnit::Percent,
         direction: Direction::Up,
         models: &["1", "3", "5"],
-        source: &NoSource,
+        source: &PublicServices(services::stats::Share::OnlineApplications),
     },
     Formula {
         code: "online_payments_share",
         name: ("Tỷ lệ hồ sơ có phí, lệ phí thanh toán trực tuyến", "Share of fee-bearing applications paid online"),
         definition: (
-            "Số hồ sơ có nghĩa vụ tài chính được thanh toán trực tuyến / tổng số hồ sơ có nghĩa vụ tài chính.",
-            "Applications with fees paid online / all applications with fees.",
+            "Số hồ sơ có phí, lệ phí được thanh toán trực tuyến / tổng số hồ sơ có phí, lệ phí nộp trong 12 tháng \
+             gần nhất, theo xã tiếp nhận.",
+            "Applications with fees paid online / all applications with fees, submitted in the last 12 months, by \
+             receiving commune.",
         ),
-        awaiting: ("phân hệ dịch vụ công trực tuyến", "the online public services module"),
+        awaiting: ("", ""),
         unit: KpiUnit::Percent,
         direction: Direction::Up,
         models: &["BG-1", "TH-3"],
-        source: &NoSource,
+        source: &PublicServices(services::stats::Share::OnlinePayments),
     },
     Formula {
         code: "relic_site_checkins",

@@ -1,0 +1,64 @@
+//! The procedure catalogue: public reading, administrator edits as new versions.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use web::extract::check_api_csrf;
+use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Role};
+
+use crate::catalogue::store::{self, VersionInfo};
+use crate::catalogue::Procedure;
+use crate::Service;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Part of the name (diacritics optional) or code.
+    q: Option<String>,
+}
+
+/// The catalogue (anyone may read it).
+#[utoipa::path(get, path = "/api/v1/services/procedures", tag = "services", params(ListQuery),
+    responses((status = 200, body = Vec<Procedure>)))]
+pub async fn list(State(s): State<Service>, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Vec<Procedure>>> {
+    Ok(Json(store::list(&s.ctx.db, q.q.as_deref()).await?))
+}
+
+/// A procedure with its published versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcedureDetail {
+    pub procedure: Procedure,
+    pub versions: Vec<VersionInfo>,
+}
+
+/// One procedure.
+#[utoipa::path(get, path = "/api/v1/services/procedures/{code}", tag = "services", params(("code" = String, Path)),
+    responses((status = 200, body = ProcedureDetail), (status = 404, description = "not_found")))]
+pub async fn get(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<ProcedureDetail>> {
+    let procedure =
+        store::get(&s.ctx.db, &code).await?.ok_or_else(|| kernel::AppError::not_found("no such procedure"))?;
+    let versions = store::versions(&s.ctx.db, &code).await?;
+    Ok(Json(ProcedureDetail { procedure, versions }))
+}
+
+/// Publishes an edited definition as the next version (administrators). Applications keep the
+/// version they were made under.
+#[utoipa::path(put, path = "/api/v1/services/procedures/{code}", tag = "services", params(("code" = String, Path)),
+    request_body = Procedure,
+    responses((status = 200, body = Procedure), (status = 400, description = "invalid_input"),
+              (status = 403, description = "forbidden")))]
+pub async fn edit(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<Procedure>,
+) -> ApiResult<Json<Procedure>> {
+    user.require(&[Role::Admin])?;
+    check_api_csrf(&user, &headers)?;
+    if body.code != code {
+        return Err(kernel::AppError::invalid("code: must match the path").into());
+    }
+    Ok(Json(store::edit(&s.ctx.db, &body, &user.actor_label()).await?))
+}

@@ -1,0 +1,254 @@
+//! Creating an application, saving it as a draft, and submitting it: answers checked against the
+//! procedure, the handling agency chosen, the fee and the statutory deadline fixed, a receipt code
+//! issued.
+
+use std::collections::BTreeMap;
+
+use db::sqlx;
+use db::Db;
+use kernel::{AppError, ErrorCode};
+use rand::Rng;
+use registry::queries::persons::PersonView;
+
+use super::model::{fee, status, Application, Channel};
+use crate::catalogue::{Effect, Procedure};
+use crate::forms::{self, FieldErrors};
+use crate::prefill::PrefillItem;
+
+/// Why filing failed: field problems to show next to the inputs, or any other error.
+#[derive(Debug)]
+pub enum FileError {
+    Fields(FieldErrors),
+    App(AppError),
+}
+
+impl From<AppError> for FileError {
+    fn from(e: AppError) -> Self {
+        FileError::App(e)
+    }
+}
+
+impl FileError {
+    /// One API error for either kind.
+    pub fn into_app(self) -> AppError {
+        match self {
+            FileError::Fields(f) => forms::to_app_error(&f),
+            FileError::App(e) => e,
+        }
+    }
+}
+
+/// Everything needed to file an application.
+pub struct Filing<'a> {
+    pub procedure: &'a Procedure,
+    pub applicant: &'a PersonView,
+    pub prefill: &'a [PrefillItem],
+    /// The citizen's account (online), or none (kiosk, counter).
+    pub account_id: Option<&'a str>,
+    /// Who acts, for the history ("Nguyễn Văn A (Công dân)").
+    pub actor_id: &'a str,
+    pub actor_label: &'a str,
+    pub channel: Channel,
+    pub by_official: bool,
+    pub answers: &'a BTreeMap<String, String>,
+    /// Submit now; otherwise keep as a draft (required fields may still be empty).
+    pub submit: bool,
+}
+
+/// The commune whose agency handles the application: the place of the new residence for
+/// residence registrations, otherwise where the applicant lives now.
+fn route(p: &Procedure, answers: &forms::Answers, applicant: &PersonView) -> Result<String, AppError> {
+    if matches!(p.effect, Effect::TemporaryResidence | Effect::PermanentResidence) {
+        if let Some(c) = answers.get("commune").and_then(|v| v.as_str()) {
+            return Ok(c.to_string());
+        }
+    }
+    applicant
+        .current_residence
+        .as_ref()
+        .map(|r| r.commune_code.clone())
+        .ok_or_else(|| AppError::invalid("the applicant has no current residence in the registry"))
+}
+
+fn check_answers(p: &Procedure, raw: &BTreeMap<String, String>, submit: bool) -> Result<forms::Answers, FileError> {
+    let relaxed;
+    let p = if submit {
+        p
+    } else {
+        relaxed = Procedure {
+            fields: p
+                .fields
+                .iter()
+                .cloned()
+                .map(|mut f| {
+                    f.required = false;
+                    f
+                })
+                .collect(),
+            ..p.clone()
+        };
+        &relaxed
+    };
+    forms::validate(p, raw).map_err(FileError::Fields)
+}
+
+/// A receipt code: commune, date and six random characters (no 0/O or 1/I to misread).
+fn receipt_code(commune: &str, now_ms: i64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let day = kernel::clock::ms_to_vn(now_ms).format("%y%m%d");
+    let mut rng = rand::thread_rng();
+    let tail: String = (0..6).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    format!("{commune}-{day}-{tail}")
+}
+
+/// Creates an application (draft or submitted).
+pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
+    let answers = check_answers(f.procedure, f.answers, f.submit)?;
+    let commune = route(f.procedure, &answers, f.applicant)?;
+    let province = registry::admin_units::AdminUnits::get()
+        .commune(&commune)
+        .map(|c| c.province_code.clone())
+        .ok_or_else(|| AppError::new(ErrorCode::UnknownCommune, commune.clone()))?;
+    let now = kernel::clock::now_ms();
+    let id = kernel::ids::new_id();
+    let p = f.procedure;
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut code = receipt_code(&commune, now);
+    // A clash of six random characters on the same commune and day is rare; try a few times.
+    for _ in 0..5 {
+        let taken = sqlx::query("SELECT 1 FROM svc_applications WHERE receipt_code = $1")
+            .bind(&code)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db::internal)?;
+        if taken.is_none() {
+            break;
+        }
+        code = receipt_code(&commune, now);
+    }
+    sqlx::query(
+        "INSERT INTO svc_applications (id, receipt_code, procedure_code, procedure_version, applicant_account_id, \
+         applicant_person_id, applicant_name, applicant_name_folded, commune_code, province_code, agency_level, handler_role, channel, \
+         by_official, status, answers, prefill, fee_vnd, fee_status, paid_online, assigned_to, submitted_at, due_at, \
+         decided_at, decision_note, result_code, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, \
+         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0, $18, 0, NULL, NULL, NULL, NULL, NULL, NULL, $19, $19, \
+         1)",
+    )
+    .bind(&id)
+    .bind(&code)
+    .bind(&p.code)
+    .bind(p.version)
+    .bind(f.account_id)
+    .bind(&f.applicant.personal_id)
+    .bind(&f.applicant.full_name)
+    .bind(kernel::text::fold(&f.applicant.full_name))
+    .bind(&commune)
+    .bind(&province)
+    .bind(&p.agency_level)
+    .bind(&p.handler_role)
+    .bind(f.channel.code())
+    .bind(i64::from(f.by_official))
+    .bind(status::DRAFT)
+    .bind(serde_json::Value::Object(answers).to_string())
+    .bind(serde_json::to_string(f.prefill).map_err(db::internal)?)
+    .bind(fee::NONE)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(db::internal)?;
+    super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "created", "").await?;
+    tx.commit().await.map_err(db::internal)?;
+    if f.submit {
+        return submit(db, &id, f.actor_id, f.actor_label).await;
+    }
+    Ok(super::query::by_id(db, &id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
+}
+
+/// Replaces a draft's answers (the applicant's own draft only), optionally submitting it.
+pub async fn update_draft(db: &Db, app: &Application, f: &Filing<'_>) -> Result<Application, FileError> {
+    if app.status != status::DRAFT {
+        return Err(AppError::new(ErrorCode::Conflict, "only a draft can be edited").into());
+    }
+    let answers = check_answers(f.procedure, f.answers, f.submit)?;
+    let commune = route(f.procedure, &answers, f.applicant)?;
+    let province = registry::admin_units::AdminUnits::get()
+        .commune(&commune)
+        .map(|c| c.province_code.clone())
+        .ok_or_else(|| AppError::new(ErrorCode::UnknownCommune, commune.clone()))?;
+    let n = sqlx::query(
+        "UPDATE svc_applications SET answers = $1, commune_code = $2, province_code = $3, by_official = $4, \
+         updated_at = $5, version = version + 1 WHERE id = $6 AND status = $7",
+    )
+    .bind(serde_json::Value::Object(answers).to_string())
+    .bind(&commune)
+    .bind(&province)
+    .bind(i64::from(f.by_official))
+    .bind(kernel::clock::now_ms())
+    .bind(&app.id)
+    .bind(status::DRAFT)
+    .execute(db.write())
+    .await
+    .map_err(db::internal)?
+    .rows_affected();
+    if n == 0 {
+        return Err(AppError::new(ErrorCode::Conflict, "only a draft can be edited").into());
+    }
+    if f.submit {
+        return submit(db, &app.id, f.actor_id, f.actor_label).await;
+    }
+    Ok(super::query::by_id(db, &app.id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
+}
+
+/// Submits a draft: every required field and attachment must be there; the fee and the statutory
+/// deadline are fixed now.
+pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str) -> Result<Application, FileError> {
+    let app = super::query::by_id(db, id).await?.ok_or_else(|| AppError::not_found("no such application"))?;
+    if app.status != status::DRAFT {
+        return Err(AppError::new(ErrorCode::Conflict, "the application was already submitted").into());
+    }
+    let p = crate::catalogue::store::get_version(db, &app.procedure_code, app.procedure_version)
+        .await?
+        .ok_or_else(|| AppError::internal("procedure version missing"))?;
+    let raw: BTreeMap<String, String> =
+        app.answers.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+    let answers = forms::validate(&p, &raw).map_err(FileError::Fields)?;
+    let have = crate::attachments::slots_of(db, id).await?;
+    let mut missing = FieldErrors::new();
+    for slot in p.attachments.iter().filter(|s| s.required && !have.contains(&s.name)) {
+        missing.insert(slot.name.clone(), ("Cần đính kèm tệp này.".into(), "This file is required.".into()));
+    }
+    if !missing.is_empty() {
+        return Err(FileError::Fields(missing));
+    }
+    let now = kernel::clock::now_ms();
+    let due = crate::sla::Calendar::load(db).await?.due_ms(now, p.processing_days);
+    let amount = p.fee_for(&answers);
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    let n = sqlx::query(
+        "UPDATE svc_applications SET status = $1, submitted_at = $2, due_at = $3, fee_vnd = $4, fee_status = $5, \
+         submitted_month = $8, updated_at = $2, version = version + 1 WHERE id = $6 AND status = $7",
+    )
+    .bind(status::SUBMITTED)
+    .bind(now)
+    .bind(due)
+    .bind(amount)
+    .bind(if amount > 0 { fee::UNPAID } else { fee::NONE })
+    .bind(id)
+    .bind(status::DRAFT)
+    .bind(kernel::clock::ms_to_vn(now).format("%Y-%m").to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(db::internal)?
+    .rows_affected();
+    if n == 0 {
+        return Err(AppError::new(ErrorCode::Conflict, "the application was already submitted").into());
+    }
+    super::events::add(&mut tx, id, actor_id, actor_label, "submitted", "").await?;
+    tx.commit().await.map_err(db::internal)?;
+    Ok(super::query::by_id(db, id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
+}
+
+/// Reads the stored answers back as form input (to show a draft again).
+pub fn raw_answers(app: &Application) -> BTreeMap<String, String> {
+    app.answers.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()
+}

@@ -1,0 +1,51 @@
+//! Online public services (dịch vụ công trực tuyến, pilot models 1, 2, 3, 5, BG-1, TH-1): a
+//! versioned catalogue of procedures defined as data, applications pre-filled from the population
+//! registry, the one-stop officer workflow with statutory deadlines in working days, real effects
+//! on the registry when an application is approved, online fee payment through a gateway with
+//! signed callbacks, signed result documents anyone can verify, a kiosk mode, and the monthly
+//! figures the programme KPIs read.
+
+pub mod api;
+pub mod applications;
+pub mod attachments;
+pub mod catalogue;
+pub mod documents;
+pub mod effects;
+pub mod forms;
+pub mod online;
+pub mod pages;
+pub mod payments;
+pub mod prefill;
+pub mod sla;
+pub mod stats;
+pub mod workflow;
+
+use std::sync::Arc;
+
+pub use api::ApiDoc;
+
+/// Migrations of the services tables.
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("services", [(1, "init")]);
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct Service {
+    pub ctx: web::Ctx,
+    /// Signs result documents and kiosk visits.
+    pub keys: Arc<keys::KeyRing>,
+    pub gateway: payments::Gateway,
+    /// Address users reach the server at (printed on documents).
+    pub public_url: String,
+}
+
+/// Loads the embedded catalogue and the holiday calendar where missing; returns the number of
+/// procedures added.
+pub async fn init(db: &db::Db) -> Result<usize, kernel::AppError> {
+    sla::seed_holidays(db).await?;
+    catalogue::store::seed(db).await
+}
+
+/// Routes of the services module (JSON API and pages).
+pub fn router(s: Service) -> axum::Router {
+    api::router(s.clone()).merge(pages::router(s))
+}

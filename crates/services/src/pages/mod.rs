@@ -1,0 +1,4 @@
+//! Pages.
+pub fn router(_s: crate::Service) -> axum::Router {
+    axum::Router::new()
+}

@@ -1,0 +1,112 @@
+//! Figures for the KPIs of pilot models 1, 3, 5, BG-1 and TH-1: per procedure, commune and month,
+//! how many applications came online, through a kiosk or at the counter, how many carried a fee
+//! and how many of those were paid online, how long processing took, how many ran past their
+//! deadline, and how many were filed by public officials. Counts only, never applicants.
+
+use db::sqlx::{self, Row};
+use db::Db;
+use kernel::AppError;
+use registry::queries::stats::CommuneTally;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One row of the monthly figures.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MonthlyRow {
+    pub procedure_code: String,
+    pub commune_code: String,
+    /// `YYYY-MM` of submission.
+    pub month: String,
+    pub total: i64,
+    pub online: i64,
+    pub kiosk: i64,
+    pub counter: i64,
+    pub fee_bearing: i64,
+    pub paid_online: i64,
+    pub decided: i64,
+    /// Mean hours from submission to decision, over decided applications.
+    pub mean_processing_hours: Option<f64>,
+    /// Decided after the deadline, or still open past it.
+    pub overdue: i64,
+    pub by_officials: i64,
+}
+
+/// Monthly figures of a province for months `from..=to` (`YYYY-MM`), optionally one commune.
+pub async fn monthly(
+    db: &Db,
+    province: &str,
+    from: &str,
+    to: &str,
+    commune: Option<&str>,
+) -> Result<Vec<MonthlyRow>, AppError> {
+    let now = kernel::clock::now_ms();
+    let sql = "SELECT procedure_code, commune_code, submitted_month, COUNT(*), \
+        SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END), SUM(CASE WHEN channel = 'kiosk' THEN 1 ELSE 0 END), \
+        SUM(CASE WHEN channel = 'counter' THEN 1 ELSE 0 END), SUM(CASE WHEN fee_vnd > 0 THEN 1 ELSE 0 END), \
+        CAST(SUM(paid_online) AS BIGINT), SUM(CASE WHEN decided_at IS NOT NULL THEN 1 ELSE 0 END), \
+        CAST(SUM(CASE WHEN decided_at IS NOT NULL THEN decided_at - submitted_at ELSE 0 END) AS BIGINT), \
+        SUM(CASE WHEN (decided_at IS NOT NULL AND decided_at > due_at) \
+                   OR (decided_at IS NULL AND status IN ('submitted', 'processing', 'info_requested') AND due_at < $4) \
+            THEN 1 ELSE 0 END), CAST(SUM(by_official) AS BIGINT) \
+        FROM svc_applications WHERE province_code = $1 AND submitted_month >= $2 AND submitted_month <= $3 \
+        AND ($5 = '' OR commune_code = $5) \
+        GROUP BY procedure_code, commune_code, submitted_month ORDER BY submitted_month, procedure_code, commune_code";
+    let rows = sqlx::query(sql)
+        .bind(province)
+        .bind(from)
+        .bind(to)
+        .bind(now)
+        .bind(commune.unwrap_or(""))
+        .fetch_all(db.read())
+        .await
+        .map_err(db::internal)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let decided: i64 = r.get(9);
+            let ms: i64 = r.get(10);
+            MonthlyRow {
+                procedure_code: r.get(0),
+                commune_code: r.get(1),
+                month: r.get(2),
+                total: r.get(3),
+                online: r.get(4),
+                kiosk: r.get(5),
+                counter: r.get(6),
+                fee_bearing: r.get(7),
+                paid_online: r.get(8),
+                decided,
+                mean_processing_hours: (decided > 0).then(|| ms as f64 / decided as f64 / 3_600_000.0),
+                overdue: r.get(11),
+                by_officials: r.get(12),
+            }
+        })
+        .collect())
+}
+
+/// Which share a commune tally counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    /// Essential-service applications submitted online (portal or kiosk) / all of them.
+    OnlineApplications,
+    /// Fee-bearing applications paid online / all fee-bearing applications.
+    OnlinePayments,
+}
+
+/// Per-commune tallies over applications submitted in the 12 months up to `today`.
+pub async fn commune_tally(db: &Db, share: Share, today: chrono::NaiveDate) -> Result<Vec<CommuneTally>, AppError> {
+    let since = (today - chrono::Months::new(11)).format("%Y-%m").to_string();
+    let sql = match share {
+        Share::OnlineApplications => {
+            "SELECT a.commune_code, COUNT(*), SUM(CASE WHEN a.channel <> 'counter' THEN 1 ELSE 0 END) \
+             FROM svc_applications a JOIN svc_procedures p ON p.code = a.procedure_code \
+             WHERE p.essential = 1 AND a.submitted_month >= $1 GROUP BY a.commune_code"
+        }
+        Share::OnlinePayments => {
+            "SELECT a.commune_code, COUNT(*), CAST(SUM(a.paid_online) AS BIGINT) FROM svc_applications a \
+             WHERE a.fee_vnd > 0 AND a.submitted_month >= $1 GROUP BY a.commune_code"
+        }
+    };
+    let rows = sqlx::query(sql).bind(since).fetch_all(db.read()).await.map_err(db::internal)?;
+    Ok(rows.iter().map(|r| CommuneTally { commune_code: r.get(0), total: r.get(1), matching: r.get(2) }).collect())
+}

@@ -1,0 +1,224 @@
+//! The one-stop workflow (quy trình một cửa): officers accept, ask for more information, assign,
+//! comment, approve or reject; citizens answer requests and withdraw. Each action checks the
+//! current status in its `UPDATE`, so a double click or two officers acting at once cannot apply
+//! it twice, and writes a history step in the same transaction. Approval runs the registry effect
+//! and issues the signed result document in that transaction too.
+
+use db::sqlx::{self, AnyConnection};
+use kernel::{AppError, ErrorCode, PersonalId};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use web::CurrentUser;
+
+use crate::applications::events;
+use crate::applications::model::{fee, status, Application};
+use crate::documents::{self, Payload};
+use crate::Service;
+
+/// An officer's action on an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Accept,
+    RequestInfo,
+    Assign,
+    Comment,
+    Approve,
+    Reject,
+}
+
+impl Action {
+    pub fn parse(s: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+}
+
+fn conflict(what: &str) -> AppError {
+    AppError::new(ErrorCode::Conflict, what.to_string())
+}
+
+async fn set_status(tx: &mut AnyConnection, app: &Application, from: &[&str], to: &str) -> Result<(), AppError> {
+    let allowed: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
+    // `from` are constants of this module, never input.
+    let sql = format!(
+        "UPDATE svc_applications SET status = $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3 AND status IN ({})",
+        allowed.join(", ")
+    );
+    let n = sqlx::query(&sql)
+        .bind(to)
+        .bind(kernel::clock::now_ms())
+        .bind(&app.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db::internal)?
+        .rows_affected();
+    if n == 0 {
+        return Err(conflict("the application is not in a state that allows this action"));
+    }
+    Ok(())
+}
+
+fn note_required(note: &str) -> Result<String, AppError> {
+    let n = kernel::text::normalize_name(note);
+    if n.chars().count() < 5 || n.chars().count() > 2000 {
+        return Err(AppError::invalid("note: give the reason (5–2000 characters)"));
+    }
+    Ok(n)
+}
+
+/// Applies an officer's action to an application they handle; returns the updated application.
+pub async fn act(
+    s: &Service,
+    officer: &CurrentUser,
+    app: &Application,
+    action: Action,
+    note: &str,
+) -> Result<Application, AppError> {
+    let db = &s.ctx.db;
+    let label = officer.actor_label();
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    let note = match action {
+        Action::RequestInfo | Action::Reject | Action::Comment => note_required(note)?,
+        _ => kernel::text::normalize_name(note),
+    };
+    let kind = match action {
+        Action::Accept => {
+            set_status(&mut tx, app, &[status::SUBMITTED], status::PROCESSING).await?;
+            "accepted"
+        }
+        Action::RequestInfo => {
+            set_status(&mut tx, app, &[status::SUBMITTED, status::PROCESSING], status::INFO_REQUESTED).await?;
+            "info_requested"
+        }
+        Action::Assign => {
+            let n = sqlx::query(
+                "UPDATE svc_applications SET assigned_to = $1, updated_at = $2, version = version + 1 \
+                 WHERE id = $3 AND status = $4",
+            )
+            .bind(&officer.account_id)
+            .bind(kernel::clock::now_ms())
+            .bind(&app.id)
+            .bind(status::PROCESSING)
+            .execute(&mut *tx)
+            .await
+            .map_err(db::internal)?
+            .rows_affected();
+            if n == 0 {
+                return Err(conflict("accept the application before assigning it"));
+            }
+            "assigned"
+        }
+        Action::Comment => {
+            if app.status == status::DRAFT {
+                return Err(conflict("drafts have no history yet"));
+            }
+            "comment"
+        }
+        Action::Reject => {
+            crate::payments::refund_in(&mut tx, app, &label).await?;
+            set_status(
+                &mut tx,
+                app,
+                &[status::SUBMITTED, status::PROCESSING, status::INFO_REQUESTED],
+                status::REJECTED,
+            )
+            .await?;
+            decided(&mut tx, app, &note).await?;
+            "rejected"
+        }
+        Action::Approve => {
+            approve(s, &mut tx, officer, app).await?;
+            "approved"
+        }
+    };
+    events::add(&mut tx, &app.id, &officer.account_id, &label, kind, &note).await?;
+    tx.commit().await.map_err(db::internal)?;
+    if action == Action::Approve {
+        tracing::info!(application = %app.id, procedure = %app.procedure_code, "application approved");
+    }
+    crate::applications::query::by_id(db, &app.id).await?.ok_or_else(|| AppError::internal("application vanished"))
+}
+
+async fn decided(tx: &mut AnyConnection, app: &Application, note: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE svc_applications SET decided_at = $1, decision_note = $2 WHERE id = $3")
+        .bind(kernel::clock::now_ms())
+        .bind(note)
+        .bind(&app.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db::internal)?;
+    Ok(())
+}
+
+async fn approve(
+    s: &Service,
+    tx: &mut AnyConnection,
+    officer: &CurrentUser,
+    app: &Application,
+) -> Result<(), AppError> {
+    if app.status != status::PROCESSING {
+        return Err(conflict("accept the application before approving it"));
+    }
+    if app.fee_status == fee::UNPAID {
+        return Err(conflict("the fee has not been paid yet"));
+    }
+    let p = crate::catalogue::store::get_version(&s.ctx.db, &app.procedure_code, app.procedure_version)
+        .await?
+        .ok_or_else(|| AppError::internal("procedure version missing"))?;
+    let applicant = registry::queries::persons::get_self(&s.ctx.db, &PersonalId::parse(&app.applicant_person_id)?)
+        .await?
+        .ok_or_else(|| AppError::not_found("the applicant is no longer in the registry"))?;
+    set_status(tx, app, &[status::PROCESSING], status::APPROVED).await?;
+    let lines = crate::effects::apply(tx, &p, app, &applicant, officer).await?;
+    let units = registry::admin_units::AdminUnits::get();
+    let place = units.commune(&app.commune_code).map(|c| c.name.clone()).unwrap_or_default();
+    let issuer = if p.agency_level == "commune" { format!("{} {}", p.agency_vi, place) } else { p.agency_vi.clone() };
+    let payload = Payload {
+        code: String::new(),
+        kind: p.code.clone(),
+        title: p.result_vi.clone(),
+        number: app.receipt_code.clone(),
+        issuer,
+        place,
+        holder_name: applicant.full_name.clone(),
+        holder_id: applicant.personal_id.clone(),
+        lines,
+        application: app.receipt_code.clone(),
+        iat: 0,
+    };
+    let doc = documents::issue_in(tx, &s.keys, &app.id, payload).await?;
+    sqlx::query("UPDATE svc_applications SET result_code = $1 WHERE id = $2")
+        .bind(&doc.payload.code)
+        .bind(&app.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db::internal)?;
+    decided(tx, app, "").await
+}
+
+/// The citizen answers a request for more information (the application goes back to the
+/// agency); the note says what was added.
+pub async fn answer(
+    s: &Service,
+    citizen: &CurrentUser,
+    app: &Application,
+    note: &str,
+) -> Result<Application, AppError> {
+    let note = note_required(note)?;
+    let mut tx = s.ctx.db.begin().await.map_err(db::internal)?;
+    set_status(&mut tx, app, &[status::INFO_REQUESTED], status::SUBMITTED).await?;
+    events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "info_provided", &note).await?;
+    tx.commit().await.map_err(db::internal)?;
+    crate::applications::query::by_id(&s.ctx.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
+}
+
+/// The citizen withdraws an application the agency has not decided yet (a paid fee is refunded).
+pub async fn withdraw(s: &Service, citizen: &CurrentUser, app: &Application) -> Result<Application, AppError> {
+    let mut tx = s.ctx.db.begin().await.map_err(db::internal)?;
+    crate::payments::refund_in(&mut tx, app, &citizen.actor_label()).await?;
+    set_status(&mut tx, app, &[status::DRAFT, status::SUBMITTED, status::INFO_REQUESTED], status::WITHDRAWN).await?;
+    events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "withdrawn", "").await?;
+    tx.commit().await.map_err(db::internal)?;
+    crate::applications::query::by_id(&s.ctx.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
+}
