@@ -44,6 +44,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 15)]
         seconds: u64,
     },
+    /// Lodging check-ins per second over HTTP (group commit), live-feed latency to a police
+    /// client, and the cost of watchlist matching.
+    Checkin(crate::bench_checkin::CheckinArgs),
 }
 
 /// A database for a benchmark: the given URL (must be empty) or a temporary SQLite file.
@@ -79,6 +82,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let (db, _dir) = bench_db(database_url).await?;
             crate::bench_oidc::run(db, codes, connections, seconds).await
         }
+        BenchCommand::Checkin(args) => crate::bench_checkin::run(args).await,
     }
 }
 

@@ -9,15 +9,15 @@ use db::sqlx::{self, Row};
 use tokio::sync::Mutex;
 
 /// Latency samples of one phase, summarised.
-struct Phase {
-    name: &'static str,
-    ok: Vec<Duration>,
-    errors: u64,
-    elapsed: Duration,
+pub(crate) struct Phase {
+    pub(crate) name: &'static str,
+    pub(crate) ok: Vec<Duration>,
+    pub(crate) errors: u64,
+    pub(crate) elapsed: Duration,
 }
 
 impl Phase {
-    fn print(mut self) {
+    pub(crate) fn print(mut self) {
         self.ok.sort();
         let n = self.ok.len();
         let pct = |p: f64| self.ok.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
@@ -33,7 +33,7 @@ impl Phase {
 }
 
 /// Runs `work(i)` from `connections` tasks until `items` are used up or `duration` passes.
-async fn phase<F, Fut>(name: &'static str, connections: usize, items: usize, duration: Duration, work: F) -> Phase
+pub(crate) async fn phase<F, Fut>(name: &'static str, connections: usize, items: usize, duration: Duration, work: F) -> Phase
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,

@@ -159,6 +159,7 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
         });
     }
     out.extend(citizens_and_hotel(db, &hasher, &commune_code, &admin_id).await?);
+    out.extend(crate::demo_lodging::seed(db, &hasher, &commune_code, &out).await?);
     write_private(&path, &serde_json::to_string_pretty(&out)?)?;
     Ok(out)
 }

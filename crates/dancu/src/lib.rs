@@ -5,11 +5,13 @@
 pub mod accounts_cmd;
 pub mod analytics_cmd;
 pub mod bench;
+pub mod bench_checkin;
 pub mod bench_oidc;
 pub mod cli;
 pub mod clients_cmd;
 pub mod config;
 pub mod demo;
+pub mod demo_lodging;
 pub mod demo_programs;
 pub mod generate_cmd;
 pub mod io_cmd;

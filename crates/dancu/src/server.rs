@@ -53,13 +53,14 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
     let identity_config =
         identity::IdentityConfig { public_url: public_url.to_string(), ..identity::IdentityConfig::from_env() };
     let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms);
+    let lodging = lodging::Service::start(ctx.clone(), provider.keys.clone());
     let routers = vec![
         registry::api::router(ctx.clone()),
         registry::pages::router(ctx.clone()),
         identity_router,
         oidc::router(provider),
         analytics::router(analytics::Service { db: db.clone(), settings: analytics::Settings::from_env() }),
-        lodging::router(lodging::Service { ctx: ctx.clone(), feed: lodging::Feed::default() }),
+        lodging::router(lodging),
         programs::api::router(ctx.clone()),
         programs::pages::router(ctx.clone()),
         verification::router(verifier),

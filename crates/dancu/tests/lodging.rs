@@ -239,4 +239,334 @@ async fn feed_by_jurisdiction(db: Db) {
     assert_eq!(ev["facility_id"].as_str(), Some(hotel_b.as_str()));
 }
 
-db::dual_tests!(crate::common::migrations(); facilities_checkins_and_scoping, feed_by_jurisdiction);
+/// An approved facility of `kind` run by a new organization in `commune`, with its staff token.
+async fn approved(w: &World, tax: &str, login: &str, kind: &str, commune: &str) -> (String, String) {
+    let staff = staff_of(w, tax, commune, login).await;
+    let body = json!({"kind": kind, "name": format!("Cơ sở {login}"), "licence_code": "GP-02", "commune_code": commune,
+        "address": "7 đường Nguyễn Trãi", "rooms": 10, "beds": 20});
+    let (s, f) = w.send(Method::POST, &staff, "/api/v1/lodging/facilities", body).await;
+    assert_eq!(s, 200, "{f}");
+    let id = f["id"].as_str().unwrap().to_string();
+    assert_eq!(decide(w, &w.province_token, &id, "approved").await, 200);
+    (staff, id)
+}
+
+/// Reads SSE frames until an event named `name` arrives.
+async fn next_named(r: &mut reqwest::Response, name: &str) -> Value {
+    let mut buf = String::new();
+    loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), r.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("stream open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            if frame.lines().any(|l| l == format!("event: {name}")) {
+                let data = frame.lines().find_map(|l| l.strip_prefix("data:")).unwrap();
+                return serde_json::from_str(data.trim()).unwrap();
+            }
+        }
+    }
+}
+
+async fn watchlist_and_alerts(db: Db) {
+    let w = world(db, 300, false).await;
+    let other = other_commune(&w).await;
+    let other_officer = account(&w, "xa.khac", Role::CommunePolice, Jurisdiction::Commune(other.clone())).await;
+    let (staff, hotel) = approved(&w, "0101234567", "le.tan.a", "hotel", &w.commune).await;
+    let (inside, outside) = w.inside_and_outside().await;
+    let entry = json!({"personal_id": outside, "category": "wanted", "reason": "Quyết định truy nã số 1"});
+
+    // Only the police manage the list, with valid input, once per unit and person.
+    assert_eq!(w.send(Method::POST, &staff, "/api/v1/lodging/watchlist", entry.clone()).await.0, 403);
+    for (body, code) in [
+        (json!({"personal_id": "123", "category": "wanted", "reason": "x"}), "invalid_personal_id"),
+        (json!({"personal_id": outside, "category": "other", "reason": "x"}), "invalid_input"),
+        (json!({"personal_id": outside, "category": "wanted", "reason": " "}), "invalid_input"),
+        (json!({"passport_number": "M1", "nationality": "VNM", "category": "wanted", "reason": "x"}), "invalid_input"),
+    ] {
+        let (s, e) = w.send(Method::POST, &w.commune_token, "/api/v1/lodging/watchlist", body).await;
+        assert_eq!((s, e["error"]["code"].as_str()), (400, Some(code)), "{e}");
+    }
+    assert_eq!(count(&w.db, "lodging_watchlist").await, 0);
+    let (s, e) = w.send(Method::POST, &w.commune_token, "/api/v1/lodging/watchlist", entry.clone()).await;
+    assert_eq!(s, 200, "{e}");
+    let entry_id = e["id"].as_str().unwrap().to_string();
+    assert_eq!(w.send(Method::POST, &w.commune_token, "/api/v1/lodging/watchlist", entry).await.0, 409);
+    let (_, mine) = w.get(&w.commune_token, "/api/v1/lodging/watchlist").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let (_, theirs) = w.get(&other_officer, "/api/v1/lodging/watchlist").await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0, "another commune does not see our entries");
+    let foreigner =
+        json!({"passport_number": "x1234567", "nationality": "kor", "category": "interest", "reason": "Cần xác minh"});
+    let (s, f) = w.send(Method::POST, &w.province_token, "/api/v1/lodging/watchlist", foreigner).await;
+    assert_eq!((s, f["subject_key"].as_str()), (200, Some("passport:KOR:X1234567")), "{f}");
+
+    // A check-in of the listed person raises an alert on the feed; the staff learn nothing.
+    let mut feed =
+        w.http.get(format!("{}/api/v1/lodging/feed", w.base)).bearer_auth(&w.commune_token).send().await.unwrap();
+    let started = std::time::Instant::now();
+    let group = json!([{"personal_id": outside}, {"passport": {"number": "X1234567", "nationality": "KOR",
+        "full_name": "Lee Ji Eun", "birth_date": "1992-02-02"}}, {"personal_id": inside}]);
+    let (s, r) = post_checkin(&w, &staff, None, checkin(&hotel, group)).await;
+    assert_eq!(s, 200, "{r}");
+    assert!(!r.to_string().contains("alert") && !r.to_string().contains("watch"), "staff see no match: {r}");
+    let alert = next_named(&mut feed, "alert").await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(alert["category"], "wanted");
+    assert_eq!(alert["reason"], "Quyết định truy nã số 1");
+    assert_eq!(
+        count(&w.db, "lodging_alerts").await,
+        2,
+        "the citizen and the foreigner match, the third guest does not"
+    );
+
+    let (_, list) = w.get(&w.commune_token, "/api/v1/lodging/alerts?status=open").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let (_, list) = w.get(&w.province_token, "/api/v1/lodging/alerts").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let (_, list) = w.get(&other_officer, "/api/v1/lodging/alerts").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    assert_eq!(w.get(&staff, "/api/v1/lodging/alerts").await.0, 403);
+    assert_eq!(w.get(&w.commune_token, "/api/v1/lodging/alerts?status=closed").await.0, 400);
+
+    // Acknowledgement: once, by an officer of the area.
+    let id = alert["alert_id"].as_str().unwrap();
+    let ack = format!("/api/v1/lodging/alerts/{id}/ack");
+    assert_eq!(w.send(Method::POST, &other_officer, &ack, json!({"note": "x"})).await.0, 404);
+    assert_eq!(w.send(Method::POST, &w.commune_token, &ack, json!({"note": "Đã mời làm việc"})).await.0, 200);
+    assert_eq!(w.send(Method::POST, &w.commune_token, &ack, json!({"note": ""})).await.0, 409);
+    let (_, open) = w.get(&w.commune_token, "/api/v1/lodging/alerts?status=open").await;
+    assert_eq!(open["items"].as_array().unwrap().len(), 1);
+    let (_, done) = w.get(&w.commune_token, "/api/v1/lodging/alerts?status=acknowledged").await;
+    assert_eq!(done["items"][0]["ack_note"], "Đã mời làm việc");
+
+    // A deactivated entry raises nothing more; another commune cannot deactivate it.
+    let off = format!("/api/v1/lodging/watchlist/{entry_id}/deactivate");
+    assert_eq!(w.send(Method::POST, &other_officer, &off, json!({})).await.0, 404);
+    assert_eq!(w.send(Method::POST, &w.commune_token, &off, json!({})).await.0, 200);
+    assert_eq!(w.send(Method::POST, &w.commune_token, &off, json!({})).await.0, 404);
+    let (s, _) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"personal_id": outside}]))).await;
+    assert_eq!(s, 200);
+    assert_eq!(count(&w.db, "lodging_alerts").await, 2);
+
+    // Changes and reads of the list are audited apart from the citizen's own access log.
+    let audited: Vec<String> = sqlx::query("SELECT action FROM lodging_watchlist_audit ORDER BY at, action")
+        .fetch_all(w.db.read())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for action in ["create", "list", "deactivate"] {
+        assert!(audited.iter().any(|a| a == action), "{action} audited: {audited:?}");
+    }
+    w.running.ctx.access_log.flush().await;
+    let leaked: i64 = sqlx::query("SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND action LIKE '%watch%'")
+        .bind(&outside)
+        .fetch_one(w.db.read())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(leaked, 0);
+}
+
+async fn qr_stays_exports_and_history(db: Db) {
+    let w = world(db, 300, false).await;
+    let (staff, hotel) = approved(&w, "0101234567", "le.tan.a", "hotel", &w.commune).await;
+    let (staff_b, _) = approved(&w, "0101234568", "le.tan.b", "hotel", &w.commune).await;
+    let (inside, outside) = w.inside_and_outside().await;
+    let name: String = sqlx::query("SELECT full_name FROM persons WHERE personal_id = $1")
+        .bind(&inside)
+        .fetch_one(w.db.read())
+        .await
+        .unwrap()
+        .get(0);
+
+    // Card QR: the id comes from the code, the data from the registry.
+    let qr = format!("{inside}||Tên In Trên Thẻ|01011990|Nam|1 đường Lê Lợi|01012021");
+    let (s, r) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"card_qr": qr}]))).await;
+    assert_eq!((s, r["checkins"][0]["full_name"].as_str()), (200, Some(name.as_str())), "{r}");
+    let stay = r["checkins"][0]["id"].as_str().unwrap().to_string();
+    let (s, e) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"card_qr": "không phải mã"}]))).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")), "{e}");
+    let both = json!([{"card_qr": format!("{outside}||A|01011990|Nam|x|01012021"), "personal_id": outside}]);
+    assert_eq!(post_checkin(&w, &staff, None, checkin(&hotel, both)).await.0, 400);
+
+    // Dynamic identity QR: signed by the platform, single use.
+    let ring = keys::KeyRing::load(&w.db).await.unwrap();
+    let person = registry::queries::persons::get_self(&w.db, &kernel::PersonalId::parse(&outside).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let token = verification::dynamic::issue(&ring, &person, 2, Default::default()).unwrap().token;
+    let (s, r) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"identity_qr": token}]))).await;
+    assert_eq!((s, r["checkins"][0]["personal_id"].as_str()), (200, Some(outside.as_str())), "{r}");
+    let (s, e) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"identity_qr": token}]))).await;
+    assert_eq!(s, 400, "a replayed identity QR is refused: {e}");
+    assert!(e["error"]["detail"].as_str().unwrap().contains("token_replayed"), "{e}");
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    assert_eq!(post_checkin(&w, &staff, None, checkin(&hotel, json!([{"identity_qr": forged}]))).await.0, 400);
+
+    // Staff see their own guests only, and can search them without diacritics.
+    let (_, mine) = w.get(&staff, "/api/v1/lodging/checkins?current=true").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2);
+    let folded = kernel::text::fold(name.split(' ').next_back().unwrap());
+    let (_, found) = w.get(&staff, &format!("/api/v1/lodging/checkins?q={folded}")).await;
+    assert!(found["items"].as_array().unwrap().iter().any(|i| i["id"] == stay.as_str()), "{found}");
+    let (_, theirs) = w.get(&staff_b, "/api/v1/lodging/checkins").await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+    assert_eq!(w.get(&w.commune_token, "/api/v1/lodging/checkins").await.0, 403);
+
+    // Room change and extension follow into the notification; nothing changes after check-out.
+    let path = format!("/api/v1/lodging/checkins/{stay}");
+    let later = (chrono::Utc::now() + chrono::Duration::days(5)).to_rfc3339();
+    assert_eq!(w.send(Method::PATCH, &staff_b, &path, json!({"room": "9"})).await.0, 404);
+    assert_eq!(w.send(Method::PATCH, &staff, &path, json!({})).await.0, 400);
+    let past = (chrono::Utc::now() - chrono::Duration::days(5)).to_rfc3339();
+    assert_eq!(w.send(Method::PATCH, &staff, &path, json!({"expected_departure_at": past})).await.0, 400);
+    let (s, ch) = w.send(Method::PATCH, &staff, &path, json!({"room": "502", "expected_departure_at": later})).await;
+    assert_eq!((s, ch["room"].as_str()), (200, Some("502")), "{ch}");
+    let dep: Option<i64> = sqlx::query("SELECT expected_departure_at FROM lodging_notifications WHERE checkin_id = $1")
+        .bind(&stay)
+        .fetch_one(w.db.read())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(dep, ch["expected_departure_at"].as_i64());
+    assert_eq!(w.send(Method::POST, &staff, &format!("{path}/checkout"), json!({})).await.0, 200);
+    assert_eq!(w.send(Method::PATCH, &staff, &path, json!({"room": "1"})).await.0, 409);
+
+    // Exports: CSV and JSON with filters, for the police only, every row access-logged.
+    let (s, doc) = w.get(&w.commune_token, "/api/v1/lodging/notifications.json?nationality=VNM").await;
+    assert_eq!(
+        (s, doc["format"].as_str(), doc["count"].as_u64()),
+        (200, Some("dancu.lodging.notifications/1"), Some(2))
+    );
+    assert!(doc["items"][0]["arrival_at"].as_str().unwrap().ends_with("+07:00"));
+    let (_, none) = w.get(&w.commune_token, "/api/v1/lodging/notifications.json?nationality=KOR").await;
+    assert_eq!(none["count"], 0);
+    let csv = w.http.get(format!("{}/api/v1/lodging/notifications.csv", w.base)).bearer_auth(&w.commune_token);
+    let csv = csv.send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("\u{feff}Mã thông báo,"), "{text}");
+    assert_eq!(text.lines().count(), 3, "header and two notifications");
+    assert!(text.contains(&name));
+    assert_eq!(w.get(&staff, "/api/v1/lodging/notifications.json").await.0, 403);
+    assert_eq!(w.get(&w.commune_token, "/api/v1/lodging/notifications.json?from=2026-13-01").await.0, 400);
+    w.running.ctx.access_log.flush().await;
+    let exported: i64 =
+        sqlx::query("SELECT COUNT(*) FROM access_log WHERE action = 'lodging.notification.export' AND subject_id = $1")
+            .bind(&inside)
+            .fetch_one(w.db.read())
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(exported, 2, "one entry per export that carried the guest");
+
+    // History: police need a purpose and it is logged; the citizen sees their own.
+    let q = format!("/api/v1/lodging/history?personal_id={inside}");
+    assert_eq!(w.get(&w.commune_token, &format!("{q}&purpose=curiosity")).await.0, 400);
+    let (s, h) = w.get(&w.commune_token, &format!("{q}&purpose=investigation")).await;
+    assert_eq!((s, h["items"].as_array().unwrap().len()), (200, 1));
+    assert_eq!(w.get(&staff, &format!("{q}&purpose=investigation")).await.0, 403);
+    w.running.ctx.access_log.flush().await;
+    let logged: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM access_log WHERE action = 'lodging.history.read' AND purpose = 'investigation'          AND subject_id = $1",
+    )
+    .bind(&inside)
+    .fetch_one(w.db.read())
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(logged, 1);
+    let citizen =
+        dancu::accounts_cmd::citizen_account(&w.db, &identity::PasswordHasher::new(2), &inside, common::PASSWORD, 2)
+            .await
+            .unwrap();
+    let citizen_token = identity::issue_token(&w.db, &citizen.id, "test").await.unwrap().1;
+    let (s, own) = w.get(&citizen_token, "/api/v1/me/lodging").await;
+    assert_eq!((s, own["items"][0]["id"].as_str()), (200, Some(stay.as_str())));
+    assert_eq!(w.get(&citizen_token, &format!("{q}&purpose=investigation")).await.0, 403);
+    assert_eq!(w.get(&staff, "/api/v1/me/lodging").await.0, 403);
+}
+
+async fn long_stays_and_concurrent_retries(db: Db) {
+    let w = world(db, 300, false).await;
+    let other = other_commune(&w).await;
+    let other_officer = account(&w, "xa.khac", Role::CommunePolice, Jurisdiction::Commune(other)).await;
+    let (staff, house) = approved(&w, "0101234567", "chu.nhatro", "rental_house", &w.commune).await;
+    let (hotel_staff, hotel) = approved(&w, "0101234568", "le.tan.a", "hotel", &w.commune).await;
+    let (inside, outside) = w.inside_and_outside().await;
+    let month_ago = (chrono::Utc::now() - chrono::Duration::days(31)).to_rfc3339();
+    for (token, facility, id) in [(&staff, &house, &inside), (&hotel_staff, &hotel, &outside)] {
+        let mut body = checkin(facility, json!([{"personal_id": id}]));
+        body["arrival_at"] = json!(month_ago);
+        assert_eq!(post_checkin(&w, token, None, body).await.0, 200);
+    }
+    // Only the rental house's stay prompts temporary-residence registration.
+    let (_, prompts) = w.get(&w.commune_token, "/api/v1/lodging/residence-prompts").await;
+    let items = prompts["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{prompts}");
+    assert_eq!((items[0]["personal_id"].as_str(), items[0]["days"].as_i64()), (Some(inside.as_str()), Some(31)));
+    let (_, staff_view) = w.get(&staff, "/api/v1/lodging/checkins?current=true").await;
+    assert_eq!(staff_view["items"][0]["residence_prompt"], true);
+    let (_, hotel_view) = w.get(&hotel_staff, "/api/v1/lodging/checkins?current=true").await;
+    assert_eq!(hotel_view["items"][0]["residence_prompt"], false);
+    let (_, none) = w.get(&other_officer, "/api/v1/lodging/residence-prompts").await;
+    assert_eq!(none["items"].as_array().unwrap().len(), 0);
+
+    // Concurrent check-ins go through the group-commit writer: 40 with one key write once, 40
+    // with their own keys write 40 times.
+    let before = count(&w.db, "lodging_checkins").await;
+    let same = (0..40)
+        .map(|_| post_checkin(&w, &hotel_staff, Some("same-key"), checkin(&hotel, json!([{"personal_id": inside}]))));
+    let results = futures::future::join_all(same).await;
+    assert!(results.iter().all(|(s, r)| *s == 200 && r["group_id"] == results[0].1["group_id"]), "one result for all");
+    assert_eq!(count(&w.db, "lodging_checkins").await, before + 1);
+    let keys: Vec<String> = (0..40).map(|i| format!("key-{i}")).collect();
+    let distinct =
+        keys.iter().map(|k| post_checkin(&w, &hotel_staff, Some(k), checkin(&hotel, json!([{"personal_id": inside}]))));
+    let results = futures::future::join_all(distinct).await;
+    assert!(results.iter().all(|(s, _)| *s == 200));
+    assert_eq!(count(&w.db, "lodging_checkins").await, before + 41);
+    assert_eq!(count(&w.db, "lodging_notifications").await, before + 41);
+}
+
+async fn pages_for_staff_police_and_citizens(db: Db) {
+    let w = world(db, 300, false).await;
+    let (staff, hotel) = approved(&w, "0101234567", "le.tan.a", "hotel", &w.commune).await;
+    let (inside, _) = w.inside_and_outside().await;
+    let mut late = checkin(&hotel, json!([{"personal_id": inside}]));
+    late["arrival_at"] = json!((chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339());
+    assert_eq!(post_checkin(&w, &staff, None, late).await.0, 200);
+    let page = |token: String, path: &str| {
+        let req = w.http.get(format!("{}{path}", w.base)).bearer_auth(token);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, html) = page(staff.clone(), "/lodging").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Khai báo lưu trú") && html.contains("Khách đang lưu trú"), "{html}");
+    assert!(html.contains("/static/verification/jsQR.js"), "reuses the verification module's QR decoder");
+    let (_, en) = page(staff.clone(), "/lodging?lang=en").await;
+    assert!(en.contains("Lodging check-in"));
+    let (s, html) = page(w.commune_token.clone(), "/lodging/police?late=true").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Trễ hạn") && html.contains("notifications.csv?late=true"), "{html}");
+    assert_eq!(page(w.commune_token.clone(), "/lodging/police?date=10-03-2026").await.0, 400);
+    assert_eq!(page(staff.clone(), "/lodging/police").await.0, 403);
+    assert_eq!(page(w.commune_token.clone(), "/lodging").await.0, 403);
+    assert_eq!(page(w.commune_token.clone(), "/lodging/watchlist").await.0, 200);
+    let js = page(staff, "/static/lodging/lodging.js").await;
+    assert!(js.1.contains("Idempotency-Key"));
+}
+
+db::dual_tests!(crate::common::migrations(); facilities_checkins_and_scoping, feed_by_jurisdiction,
+    watchlist_and_alerts, qr_stays_exports_and_history, long_stays_and_concurrent_retries,
+    pages_for_staff_police_and_citizens);

@@ -5,14 +5,18 @@ use chrono::{DateTime, FixedOffset};
 use db::sqlx::{self, Row};
 use db::Db;
 use kernel::{AppError, ErrorCode};
+use keys::KeyRing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::{Ctx, CurrentUser, Jurisdiction};
+use web::{CurrentUser, Jurisdiction};
 
+use crate::alerts::Alert;
 use crate::deadline::{deadline_ms, is_late};
 use crate::facilities::{self, Facility};
-use crate::feed::{Feed, FeedEvent};
+use crate::feed::FeedEvent;
 use crate::guests::{self, Guest, GuestInput};
+use crate::writer::{Job, Outcome};
+use crate::Service;
 
 /// Most guests one group check-in may carry.
 pub const MAX_GROUP: usize = 100;
@@ -64,16 +68,16 @@ pub struct CheckinResult {
 }
 
 /// The validated request, before writing.
-struct Plan {
-    facility: Facility,
-    room: String,
-    reason: String,
-    arrival: i64,
-    departure: Option<i64>,
-    guests: Vec<Guest>,
+pub struct Plan {
+    pub facility: Facility,
+    pub room: String,
+    pub reason: String,
+    pub arrival: i64,
+    pub departure: Option<i64>,
+    pub guests: Vec<Guest>,
 }
 
-async fn plan(db: &Db, j: &Jurisdiction, req: CheckinRequest, now: i64) -> Result<Plan, AppError> {
+async fn plan(db: &Db, keys: &KeyRing, j: &Jurisdiction, req: CheckinRequest, now: i64) -> Result<Plan, AppError> {
     let room = req.room.trim().to_string();
     let reason = kernel::text::normalize_name(&req.reason);
     if room.is_empty() || reason.is_empty() {
@@ -101,7 +105,7 @@ async fn plan(db: &Db, j: &Jurisdiction, req: CheckinRequest, now: i64) -> Resul
     }
     let mut resolved: Vec<Guest> = Vec::with_capacity(req.guests.len());
     for g in req.guests {
-        let g = guests::resolve(db, g).await?;
+        let g = guests::resolve(db, keys, g).await?;
         if resolved.iter().any(|r| r.subject() == g.subject()) {
             return Err(AppError::invalid("the same guest appears twice"));
         }
@@ -110,26 +114,27 @@ async fn plan(db: &Db, j: &Jurisdiction, req: CheckinRequest, now: i64) -> Resul
     Ok(Plan { facility, room, reason, arrival, departure, guests: resolved })
 }
 
-/// A stored result for `(actor, key)`, if any.
+/// A stored result for `(actor, key)`, if any (read from committed data; a concurrent retry is
+/// caught by the writer's claim instead).
 async fn stored(db: &Db, actor: &str, key: &str) -> Result<Option<CheckinResult>, AppError> {
     let row = sqlx::query("SELECT response FROM lodging_idempotency WHERE actor_id = $1 AND idem_key = $2")
         .bind(actor)
         .bind(key)
-        .fetch_optional(db.write())
+        .fetch_optional(db.read())
         .await
         .map_err(db::internal)?;
     row.map(|r| serde_json::from_str(&r.get::<String, _>(0)).map_err(db::internal)).transpose()
 }
 
-/// Checks guests in, writes their notifications, then logs the registry reads and feeds the police.
+/// Checks guests in, writes their notifications (through the group-commit writer), then logs the
+/// registry reads and feeds the police, including any watchlist alerts.
 pub async fn check_in(
-    ctx: &Ctx,
-    feed: &Feed,
+    svc: &Service,
     user: &CurrentUser,
     key: Option<&str>,
     req: CheckinRequest,
 ) -> Result<CheckinResult, AppError> {
-    let db = &ctx.db;
+    let db = &svc.ctx.db;
     if let Some(k) = key {
         if k.is_empty() || k.len() > 100 {
             return Err(AppError::invalid("Idempotency-Key must be 1 to 100 characters"));
@@ -139,7 +144,7 @@ pub async fn check_in(
         }
     }
     let now = kernel::clock::now_ms();
-    let plan = plan(db, &user.jurisdiction, req, now).await?;
+    let plan = plan(db, &svc.keys, &user.jurisdiction, req, now).await?;
     let result = CheckinResult {
         group_id: kernel::ids::new_id(),
         facility_id: plan.facility.id.clone(),
@@ -166,107 +171,25 @@ pub async fn check_in(
             })
             .collect(),
     };
-    let mut tx = db.begin().await.map_err(db::internal)?;
-    if let Some(k) = key {
-        let json = serde_json::to_string(&result).map_err(db::internal)?;
-        let claimed = sqlx::query(
-            "INSERT INTO lodging_idempotency (actor_id, idem_key, response, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&user.account_id)
-        .bind(k)
-        .bind(json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        match claimed {
-            Ok(_) => {}
-            // A concurrent retry committed first: return its result.
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                drop(tx);
-                return stored(db, &user.account_id, k)
-                    .await?
-                    .ok_or_else(|| AppError::internal("lost idempotent result"));
-            }
-            Err(e) => return Err(db::internal(e)),
+    let job = Job { plan, result, actor: user.account_id.clone(), key: key.map(str::to_string), now };
+    let job_ref = svc.writer.submit(job).await?;
+    match job_ref {
+        (Outcome::Replayed(first), _) => Ok(first),
+        (Outcome::Written(alerts), job) => {
+            after_commit(svc, user, &job, &alerts).await;
+            Ok(job.result)
         }
     }
-    for (g, c) in plan.guests.iter().zip(&result.checkins) {
-        write_one(&mut tx, &plan, (&result.group_id, g, c), &user.account_id, now).await.map_err(db::internal)?;
-    }
-    tx.commit().await.map_err(db::internal)?;
-    after_commit(ctx, feed, user, &plan, &result).await;
-    Ok(result)
 }
 
-async fn write_one(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    plan: &Plan,
-    (group_id, g, c): (&str, &Guest, &CheckedIn),
-    actor: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let f = &plan.facility;
-    sqlx::query(
-        "INSERT INTO lodging_checkins (id, group_id, facility_id, organization_id, guest_kind, personal_id, \
-         passport_number, nationality, full_name, birth_date, address, visa, entry_date, border_gate, room, \
-         arrival_at, expected_departure_at, reason, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-    )
-    .bind(&c.id)
-    .bind(group_id)
-    .bind(&f.id)
-    .bind(&f.organization_id)
-    .bind(&c.guest_kind)
-    .bind(&g.personal_id)
-    .bind(&g.passport_number)
-    .bind(&g.nationality)
-    .bind(&g.full_name)
-    .bind(&g.birth_date)
-    .bind(&g.address)
-    .bind(&g.visa)
-    .bind(&g.entry_date)
-    .bind(&g.border_gate)
-    .bind(&plan.room)
-    .bind(plan.arrival)
-    .bind(plan.departure)
-    .bind(&plan.reason)
-    .bind(actor)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO lodging_notifications (id, checkin_id, facility_id, facility_name, commune_code, province_code, \
-         guest_kind, personal_id, passport_number, nationality, full_name, reason, arrival_at, expected_departure_at, \
-         deadline_at, submitted_at, late) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-    )
-    .bind(&c.notification_id)
-    .bind(&c.id)
-    .bind(&f.id)
-    .bind(&f.name)
-    .bind(&f.commune_code)
-    .bind(&f.province_code)
-    .bind(&c.guest_kind)
-    .bind(&g.personal_id)
-    .bind(&g.passport_number)
-    .bind(&g.nationality)
-    .bind(&g.full_name)
-    .bind(&plan.reason)
-    .bind(plan.arrival)
-    .bind(plan.departure)
-    .bind(c.deadline_at)
-    .bind(now)
-    .bind(i64::from(c.late))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Logs the registry reads of citizen guests and publishes one feed event per notification.
-async fn after_commit(ctx: &Ctx, feed: &Feed, user: &CurrentUser, plan: &Plan, result: &CheckinResult) {
-    for (g, c) in plan.guests.iter().zip(&result.checkins) {
+/// Logs the registry reads of citizen guests and publishes one feed event per notification and
+/// per alert.
+async fn after_commit(svc: &Service, user: &CurrentUser, job: &Job, alerts: &[(Alert, String)]) {
+    let plan = &job.plan;
+    for (g, c) in plan.guests.iter().zip(&job.result.checkins) {
         if let Some(id) = &g.personal_id {
-            ctx.access_log
+            svc.ctx
+                .access_log
                 .record(audit::AccessEntry {
                     at: kernel::clock::now_ms(),
                     actor_id: user.account_id.clone(),
@@ -279,9 +202,9 @@ async fn after_commit(ctx: &Ctx, feed: &Feed, user: &CurrentUser, plan: &Plan, r
                 })
                 .await;
         }
-        feed.publish(FeedEvent {
+        svc.feed.publish(FeedEvent {
             kind: "notification",
-            commune_code: plan.facility.commune_code.clone(),
+            communes: vec![plan.facility.commune_code.clone()],
             province_code: plan.facility.province_code.clone(),
             data: serde_json::json!({
                 "notification_id": c.notification_id,
@@ -291,11 +214,16 @@ async fn after_commit(ctx: &Ctx, feed: &Feed, user: &CurrentUser, plan: &Plan, r
                 "guest_kind": c.guest_kind,
                 "full_name": c.full_name,
                 "nationality": c.nationality,
+                "room": plan.room,
                 "arrival_at": plan.arrival,
                 "deadline_at": c.deadline_at,
+                "submitted_at": job.now,
                 "late": c.late,
             }),
         });
+    }
+    for (a, reason) in alerts {
+        svc.feed.publish(crate::alerts::feed_event(a, reason));
     }
 }
 

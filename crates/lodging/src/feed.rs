@@ -9,11 +9,13 @@ use tokio::sync::broadcast;
 /// One event of the feed. The routing fields are not sent to clients.
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedEvent {
-    /// SSE event name (`notification`).
+    /// SSE event name (`notification`, `alert`, `stay`).
     #[serde(skip)]
     pub kind: &'static str,
+    /// Communes whose police receive the event (the facility's; for an alert also the commune
+    /// that owns the watchlist entry).
     #[serde(skip)]
-    pub commune_code: String,
+    pub communes: Vec<String>,
     #[serde(skip)]
     pub province_code: String,
     /// What the client receives as the event's data.

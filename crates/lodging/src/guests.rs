@@ -3,17 +3,27 @@
 
 use chrono::NaiveDate;
 use kernel::{AppError, ErrorCode, PersonalId};
+use keys::KeyRing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::deadline::GuestKind;
 
-/// A guest as the staff enter them: a personal id, or passport data for a foreigner.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+/// A guest as the staff enter them: exactly one of a typed personal id, the scanned card QR, the
+/// citizen's dynamic identity QR, or passport data for a foreigner.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct GuestInput {
     /// 12-digit personal id of a Vietnamese citizen (name, birth date and address come from the registry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal_id: Option<String>,
+    /// The text of the QR code printed on the chip card (`id|old id|name|…`), as a scanner typed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_qr: Option<String>,
+    /// The signed dynamic identity QR shown by the citizen's app (single use, 90 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_qr: Option<String>,
     /// Passport data of a foreigner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passport: Option<PassportInput>,
 }
 
@@ -54,7 +64,7 @@ impl Guest {
     pub fn subject(&self) -> String {
         match (&self.personal_id, &self.passport_number) {
             (Some(id), _) => id.clone(),
-            (None, Some(p)) => format!("passport:{}:{}", self.nationality, p),
+            (None, Some(p)) => crate::watchlist::passport_key(&self.nationality, p),
             (None, None) => String::new(),
         }
     }
@@ -70,19 +80,25 @@ fn optional(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
-/// Checks a foreigner's passport data.
-pub fn foreigner(p: PassportInput) -> Result<Guest, AppError> {
-    let number = p.number.trim().to_uppercase();
+/// A foreign passport's number and nationality, normalized (upper case) and checked.
+pub fn passport_identity(number: &str, nationality: &str) -> Result<(String, String), AppError> {
+    let number = number.trim().to_uppercase();
     if number.is_empty() || number.len() > 20 || !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(AppError::invalid("passport number must be 1 to 20 letters or digits"));
     }
-    let nationality = p.nationality.trim().to_uppercase();
+    let nationality = nationality.trim().to_uppercase();
     if nationality.len() != 3 || !nationality.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(AppError::invalid("nationality must be an ISO 3166-1 alpha-3 code"));
     }
     if nationality == "VNM" {
-        return Err(AppError::invalid("Vietnamese citizens check in with their personal id"));
+        return Err(AppError::invalid("Vietnamese citizens are identified by their personal id"));
     }
+    Ok((number, nationality))
+}
+
+/// Checks a foreigner's passport data.
+pub fn foreigner(p: PassportInput) -> Result<Guest, AppError> {
+    let (number, nationality) = passport_identity(&p.number, &p.nationality)?;
     let full_name = kernel::text::normalize_name(&p.full_name);
     if full_name.is_empty() {
         return Err(AppError::invalid("full_name is required for a foreign guest"));
@@ -131,11 +147,30 @@ pub async fn citizen(db: &db::Db, personal_id: &str) -> Result<Guest, AppError> 
     })
 }
 
+/// The personal id a card QR carries (the registry, not the card, supplies the guest's data).
+fn from_card_qr(payload: &str) -> Result<String, AppError> {
+    verification::cccd_qr::CardQr::parse(payload)
+        .map(|q| q.personal_id.as_str().to_string())
+        .map_err(|e| AppError::new(ErrorCode::InvalidInput, format!("card QR: {e}")))
+}
+
+/// The personal id of a dynamic identity QR after its signature, expiry and single use are checked.
+async fn from_identity_qr(db: &db::Db, keys: &KeyRing, token: &str) -> Result<String, AppError> {
+    let refuse = |p: verification::dynamic::TokenProblem| {
+        AppError::new(ErrorCode::InvalidInput, format!("identity QR {}: {}", p.code(), p.words().1))
+    };
+    let claims = verification::dynamic::check_offline(keys, token).map_err(refuse)?;
+    verification::dynamic::consume_nonce(db, &claims).await?.map_err(refuse)?;
+    Ok(claims.pid)
+}
+
 /// Resolves one entered guest.
-pub async fn resolve(db: &db::Db, input: GuestInput) -> Result<Guest, AppError> {
-    match (input.personal_id, input.passport) {
-        (Some(id), None) => citizen(db, &id).await,
-        (None, Some(p)) => foreigner(p),
-        _ => Err(AppError::invalid("each guest needs either personal_id or passport, not both")),
+pub async fn resolve(db: &db::Db, keys: &KeyRing, input: GuestInput) -> Result<Guest, AppError> {
+    match (input.personal_id, input.card_qr, input.identity_qr, input.passport) {
+        (Some(id), None, None, None) => citizen(db, &id).await,
+        (None, Some(qr), None, None) => citizen(db, &from_card_qr(&qr)?).await,
+        (None, None, Some(token), None) => citizen(db, &from_identity_qr(db, keys, &token).await?).await,
+        (None, None, None, Some(p)) => foreigner(p),
+        _ => Err(AppError::invalid("each guest needs exactly one of personal_id, card_qr, identity_qr or passport")),
     }
 }

@@ -1,7 +1,7 @@
 //! The police side: lodging notifications of the officer's jurisdiction, searched and filtered.
 
 use chrono::{NaiveDate, NaiveTime};
-use db::sqlx::Row;
+use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::Serialize;
@@ -40,6 +40,11 @@ pub struct NotificationQuery {
     /// ISO alpha-3 (`VNM` for citizens).
     pub nationality: Option<String>,
     pub late: Option<bool>,
+    /// Arrival day range (inclusive, Vietnam time), for exports.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Name without diacritics, personal id or passport number.
+    pub q: Option<String>,
 }
 
 const COLUMNS: &str = "n.id, n.checkin_id, n.facility_id, n.facility_name, n.commune_code, n.guest_kind, \
@@ -76,13 +81,8 @@ fn day_start(d: NaiveDate) -> Result<i64, AppError> {
         .ok_or_else(|| AppError::new(ErrorCode::InvalidDate, "date out of range"))
 }
 
-/// Notifications inside the jurisdiction, newest arrival first.
-pub async fn list(
-    db: &Db,
-    j: &Jurisdiction,
-    q: &NotificationQuery,
-    page: PageRequest,
-) -> Result<Page<Notification>, AppError> {
+/// The `WHERE` conditions of a search inside the jurisdiction.
+fn conditions(j: &Jurisdiction, q: &NotificationQuery) -> Result<Filter, AppError> {
     let mut f = Filter::new();
     restrict(&mut f, j, "n", false);
     if let Some(id) = &q.facility_id {
@@ -92,20 +92,61 @@ pub async fn list(
         let start = day_start(d)?;
         f.and("n.arrival_at >= ?", Arg::Int(start)).and("n.arrival_at < ?", Arg::Int(start + 86_400_000));
     }
+    if let Some(d) = q.from {
+        f.and("n.arrival_at >= ?", Arg::Int(day_start(d)?));
+    }
+    if let Some(d) = q.to {
+        f.and("n.arrival_at < ?", Arg::Int(day_start(d)? + 86_400_000));
+    }
     if let Some(n) = &q.nationality {
         f.and("n.nationality = ?", Arg::Text(n.trim().to_uppercase()));
     }
     if let Some(late) = q.late {
         f.and("n.late = ?", Arg::Int(i64::from(late)));
     }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        crate::stays::search(&mut f, "n", text);
+    }
+    Ok(f)
+}
+
+const ORDER: &str = "n.arrival_at DESC, n.id";
+
+/// Notifications inside the jurisdiction, newest arrival first.
+pub async fn list(
+    db: &Db,
+    j: &Jurisdiction,
+    q: &NotificationQuery,
+    page: PageRequest,
+) -> Result<Page<Notification>, AppError> {
+    let f = conditions(j, q)?;
     let rows = f
-        .fetch_page(
-            db.read(),
-            &format!("SELECT {COLUMNS} FROM lodging_notifications n"),
-            "n.arrival_at DESC, n.id",
-            page,
-        )
+        .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM lodging_notifications n"), ORDER, page)
         .await
         .map_err(db::internal)?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
+}
+
+/// Up to `limit` notifications of a search, newest first, plus whether more exist (exports).
+pub async fn all(
+    db: &Db,
+    j: &Jurisdiction,
+    q: &NotificationQuery,
+    limit: usize,
+) -> Result<(Vec<Notification>, bool), AppError> {
+    let f = conditions(j, q)?;
+    let n = f.next_placeholder();
+    let sql = format!("SELECT {COLUMNS} FROM lodging_notifications n WHERE {} ORDER BY {ORDER} LIMIT ${n}", f.sql());
+    let rows = f.bind(sqlx::query(&sql)).bind(limit as i64 + 1).fetch_all(db.read()).await.map_err(db::internal)?;
+    let more = rows.len() > limit;
+    Ok((rows.iter().take(limit).map(from_row).collect(), more))
+}
+
+/// The access-log subject of a notification's guest: personal id or passport key.
+pub fn subject(n: &Notification) -> Option<String> {
+    match (&n.personal_id, &n.passport_number) {
+        (Some(id), _) => Some(id.clone()),
+        (None, Some(pp)) => Some(crate::watchlist::passport_key(&n.nationality, pp)),
+        (None, None) => None,
+    }
 }

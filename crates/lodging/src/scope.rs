@@ -18,11 +18,11 @@ pub fn restrict(filter: &mut Filter, j: &Jurisdiction, alias: &str, has_org: boo
     };
 }
 
-/// True when an event in `commune`/`province` lies inside a police jurisdiction (for the live feed,
-/// where no SQL runs per event).
-pub fn covers(j: &Jurisdiction, commune: &str, province: &str) -> bool {
+/// True when an event for `communes`/`province` lies inside a police jurisdiction (for the live
+/// feed and the NATS publisher, where no SQL runs per event).
+pub fn covers(j: &Jurisdiction, communes: &[String], province: &str) -> bool {
     match j {
-        Jurisdiction::Commune(c) => c == commune,
+        Jurisdiction::Commune(c) => communes.contains(c),
         Jurisdiction::Province(p) => p == province,
         Jurisdiction::Own(_) => false,
     }

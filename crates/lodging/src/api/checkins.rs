@@ -3,16 +3,20 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use kernel::AppError;
+use kernel::{AppError, Page, PageRequest};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use web::extract::check_api_csrf;
-use web::{ApiJson, ApiPath, ApiResult, CurrentUser, Jurisdiction, Role};
+use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
 
 use super::allow;
 use crate::checkins::{self, CheckinRequest, CheckinResult};
+use crate::feed::FeedEvent;
+use crate::stays::{self, Stay, StayChange, StayQuery};
 use crate::Service;
 
 /// The organization a staff caller acts for.
-fn organization(user: &CurrentUser) -> Result<&str, AppError> {
+pub fn organization(user: &CurrentUser) -> Result<&str, AppError> {
     allow(user, &[Role::OrgStaff])?;
     match &user.jurisdiction {
         Jurisdiction::Own(org) => Ok(org),
@@ -41,7 +45,7 @@ pub async fn create(
         Some(v) => Some(v.to_str().map_err(|_| AppError::invalid("Idempotency-Key must be ASCII"))?),
         None => None,
     };
-    Ok(Json(checkins::check_in(&s.ctx, &s.feed, &user, key, body).await?))
+    Ok(Json(checkins::check_in(&s, &user, key, body).await?))
 }
 
 /// Records a guest's departure.
@@ -59,4 +63,81 @@ pub async fn checkout(
     let at = kernel::clock::now_ms();
     checkins::check_out(&s.ctx.db, &id, org, at).await?;
     Ok(Json(serde_json::json!({ "id": id, "checked_out_at": at })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct StayParams {
+    facility_id: Option<String>,
+    /// Only guests still staying.
+    #[serde(default)]
+    current: bool,
+    /// Name (diacritics optional), personal id or passport number.
+    q: Option<String>,
+    page: Option<u32>,
+    size: Option<u32>,
+}
+
+/// Guests of the caller's organization (its facilities only), newest arrival first, with the
+/// temporary-residence prompt for long stays in rental houses and dormitories.
+#[utoipa::path(get, path = "/api/v1/lodging/checkins", tag = "lodging", params(StayParams),
+    responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
+pub async fn list(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<StayParams>,
+) -> ApiResult<Json<Page<Stay>>> {
+    let org = organization(&user)?;
+    let page = PageRequest::new(p.page, p.size)?;
+    let q = StayQuery { facility_id: p.facility_id, current: p.current, q: p.q };
+    Ok(Json(stays::list(&s.ctx.db, org, &q, page).await?))
+}
+
+/// Extends a stay or moves the guest to another room; the notification follows and the police
+/// feed gets an `event: stay`.
+#[utoipa::path(patch, path = "/api/v1/lodging/checkins/{id}", tag = "lodging", request_body = StayChange,
+    params(("id" = String, Path)),
+    responses((status = 200, body = Stay), (status = 400, description = "invalid_input"),
+              (status = 404, description = "not_found"), (status = 409, description = "conflict: checked out")))]
+pub async fn change(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<StayChange>,
+) -> ApiResult<Json<Stay>> {
+    let org = organization(&user)?;
+    check_api_csrf(&user, &headers)?;
+    let stay = stays::change(&s.ctx.db, org, &id, body).await?;
+    let province = registry::admin_units::AdminUnits::get()
+        .commune(&stay.commune_code)
+        .map(|c| c.province_code.clone())
+        .unwrap_or_default();
+    s.feed.publish(FeedEvent {
+        kind: "stay",
+        communes: vec![stay.commune_code.clone()],
+        province_code: province,
+        data: serde_json::json!({"checkin_id": stay.id, "facility_id": stay.facility_id, "room": stay.room,
+            "expected_departure_at": stay.expected_departure_at}),
+    });
+    Ok(Json(stay))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PromptParams {
+    page: Option<u32>,
+    size: Option<u32>,
+}
+
+/// Citizens staying 30 days or more in a rental house or dormitory of the caller's area (police)
+/// or organization (staff), who should register temporary residence (tạm trú).
+#[utoipa::path(get, path = "/api/v1/lodging/residence-prompts", tag = "lodging", params(PromptParams),
+    responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
+pub async fn residence_prompts(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<PromptParams>,
+) -> ApiResult<Json<Page<Stay>>> {
+    allow(&user, &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff])?;
+    let page = PageRequest::new(p.page, p.size)?;
+    Ok(Json(stays::residence_prompts(&s.ctx.db, &user.jurisdiction, page).await?))
 }

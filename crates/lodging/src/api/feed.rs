@@ -12,8 +12,9 @@ use super::{allow, POLICE};
 use crate::scope::covers;
 use crate::Service;
 
-/// New notifications of the officer's jurisdiction as they are committed (`event: notification`,
-/// JSON data). A client that falls too far behind receives `event: lagged` with the number of
+/// New notifications (`event: notification`), watchlist alerts (`event: alert`) and stay changes
+/// (`event: stay`) of the officer's jurisdiction as they are committed, JSON data. A client that
+/// falls too far behind receives `event: lagged` with the number of
 /// skipped events and should reload the list.
 #[utoipa::path(get, path = "/api/v1/lodging/feed", tag = "lodging",
     responses((status = 200, description = "text/event-stream of notifications"), (status = 403, description = "forbidden")))]
@@ -28,7 +29,7 @@ pub async fn stream(
     let events = stream::unfold((rx, j), |(mut rx, j)| async move {
         loop {
             match rx.recv().await {
-                Ok(ev) if covers(&j, &ev.commune_code, &ev.province_code) => {
+                Ok(ev) if covers(&j, &ev.communes, &ev.province_code) => {
                     let e = Event::default().event(ev.kind).json_data(&ev.data).unwrap_or_default();
                     return Some((Ok(e), (rx, j)));
                 }

@@ -1,24 +1,30 @@
-//! The lodging JSON API under `/api/v1/lodging`, and the police feed (server-sent events).
+//! The lodging JSON API under `/api/v1/lodging`, the police feed (server-sent events), and the
+//! routes of the pages.
 
 mod checkins;
 mod facilities;
 mod feed;
-mod notifications;
+mod history;
+pub mod notifications;
+mod watchlist;
 
-use axum::routing::{get, post};
+pub use checkins::organization;
+pub use history::own as own_history;
+
+use axum::routing::{get, patch, post};
 use axum::Router;
 use web::{CurrentUser, Role};
 
 use crate::Service;
 
 /// Police roles that read notifications and decide on facilities.
-const POLICE: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];
+pub const POLICE: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];
 
 /// OAuth scope a client-credentials token needs to use the lodging API.
 const SCOPE: &str = "lodging";
 
 /// Requires one of `roles` and, for scope-limited tokens, the `lodging` scope.
-fn allow(user: &CurrentUser, roles: &[Role]) -> Result<(), kernel::AppError> {
+pub fn allow(user: &CurrentUser, roles: &[Role]) -> Result<(), kernel::AppError> {
     user.require(roles)?;
     user.require_scope(SCOPE)
 }
@@ -29,10 +35,25 @@ pub fn router(service: Service) -> Router {
         .route("/api/v1/lodging/facilities", get(facilities::list).post(facilities::create))
         .route("/api/v1/lodging/facilities/{id}", get(facilities::get))
         .route("/api/v1/lodging/facilities/{id}/decision", post(facilities::decide))
-        .route("/api/v1/lodging/checkins", post(checkins::create))
+        .route("/api/v1/lodging/checkins", get(checkins::list).post(checkins::create))
+        .route("/api/v1/lodging/checkins/{id}", patch(checkins::change))
         .route("/api/v1/lodging/checkins/{id}/checkout", post(checkins::checkout))
+        .route("/api/v1/lodging/residence-prompts", get(checkins::residence_prompts))
         .route("/api/v1/lodging/notifications", get(notifications::list))
+        .route("/api/v1/lodging/notifications.csv", get(notifications::csv))
+        .route("/api/v1/lodging/notifications.json", get(notifications::json))
         .route("/api/v1/lodging/feed", get(feed::stream))
+        .route("/api/v1/lodging/watchlist", get(watchlist::list).post(watchlist::create))
+        .route("/api/v1/lodging/watchlist/{id}/deactivate", post(watchlist::deactivate))
+        .route("/api/v1/lodging/alerts", get(watchlist::alerts))
+        .route("/api/v1/lodging/alerts/{id}/ack", post(watchlist::acknowledge))
+        .route("/api/v1/lodging/history", get(history::search))
+        .route("/api/v1/me/lodging", get(history::mine))
+        .route("/lodging", get(crate::pages::checkin))
+        .route("/lodging/police", get(crate::pages::police))
+        .route("/lodging/watchlist", get(crate::pages::watchlist_page))
+        .route("/me/lodging", get(crate::pages::history))
+        .route("/static/lodging/lodging.js", get(crate::pages::script))
         .with_state(service)
 }
 
@@ -41,7 +62,10 @@ pub fn router(service: Service) -> Router {
 #[openapi(
     paths(
         facilities::list, facilities::create, facilities::get, facilities::decide,
-        checkins::create, checkins::checkout, notifications::list, feed::stream,
+        checkins::create, checkins::checkout, checkins::list, checkins::change, checkins::residence_prompts,
+        notifications::list, notifications::csv, notifications::json, feed::stream,
+        watchlist::list, watchlist::create, watchlist::deactivate, watchlist::alerts, watchlist::acknowledge,
+        history::search, history::mine,
     ),
     tags((name = "lodging", description = "Lodging notifications (thông báo lưu trú)"))
 )]

@@ -1,27 +1,82 @@
-//! The police list of lodging notifications.
+//! The police list of lodging notifications and its exports (CSV, JSON).
 
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
 use kernel::{AppError, ErrorCode, Page, PageRequest};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use web::{ApiQuery, ApiResult, CurrentUser};
 
 use super::{allow, POLICE};
+use crate::export;
 use crate::notifications::{self, Notification, NotificationQuery};
 use crate::Service;
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
 pub struct ListParams {
-    facility_id: Option<String>,
+    pub facility_id: Option<String>,
     /// Arrival day `YYYY-MM-DD` (Vietnam time).
-    date: Option<String>,
+    pub date: Option<String>,
+    /// First arrival day `YYYY-MM-DD` (inclusive).
+    pub from: Option<String>,
+    /// Last arrival day `YYYY-MM-DD` (inclusive).
+    pub to: Option<String>,
     /// ISO alpha-3 nationality (`VNM` for citizens).
-    nationality: Option<String>,
-    late: Option<bool>,
-    page: Option<u32>,
-    size: Option<u32>,
+    pub nationality: Option<String>,
+    pub late: Option<bool>,
+    /// Name (diacritics optional), personal id or passport number.
+    pub q: Option<String>,
+    #[serde(skip_serializing)]
+    pub page: Option<u32>,
+    #[serde(skip_serializing)]
+    pub size: Option<u32>,
+}
+
+fn day(s: &Option<String>) -> Result<Option<NaiveDate>, AppError> {
+    s.as_deref()
+        .filter(|d| !d.is_empty())
+        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+        .transpose()
+        .map_err(|_| AppError::new(ErrorCode::InvalidDate, "dates must be YYYY-MM-DD"))
+}
+
+impl ListParams {
+    /// The validated search.
+    pub fn query(&self) -> Result<NotificationQuery, AppError> {
+        let blank = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+        Ok(NotificationQuery {
+            facility_id: blank(&self.facility_id),
+            date: day(&self.date)?,
+            from: day(&self.from)?,
+            to: day(&self.to)?,
+            nationality: blank(&self.nationality),
+            late: self.late,
+            q: blank(&self.q),
+        })
+    }
+}
+
+/// Writes one access-log entry per listed guest (purpose `lodging`).
+pub async fn log_reads(s: &Service, user: &CurrentUser, items: &[Notification], action: &str, channel: &str) {
+    for n in items {
+        let Some(subject) = notifications::subject(n) else { continue };
+        s.ctx
+            .access_log
+            .record(audit::AccessEntry {
+                at: kernel::clock::now_ms(),
+                actor_id: user.account_id.clone(),
+                actor_label: user.actor_label(),
+                subject_id: subject,
+                action: action.into(),
+                purpose: "lodging".into(),
+                released: "full_name,stay".into(),
+                channel: channel.into(),
+            })
+            .await;
+    }
 }
 
 /// Notifications of the officer's commune (or province), newest first; each listed guest is
@@ -35,33 +90,57 @@ pub async fn list(
 ) -> ApiResult<Json<Page<Notification>>> {
     allow(&user, POLICE)?;
     let page = PageRequest::new(p.page, p.size)?;
-    let date = p
-        .date
-        .as_deref()
-        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
-        .transpose()
-        .map_err(|_| AppError::new(ErrorCode::InvalidDate, "date must be YYYY-MM-DD"))?;
-    let q = NotificationQuery { facility_id: p.facility_id, date, nationality: p.nationality, late: p.late };
-    let found = notifications::list(&s.ctx.db, &user.jurisdiction, &q, page).await?;
-    for n in &found.items {
-        let subject = match (&n.personal_id, &n.passport_number) {
-            (Some(id), _) => id.clone(),
-            (None, Some(pp)) => format!("passport:{}:{pp}", n.nationality),
-            (None, None) => continue,
-        };
-        s.ctx
-            .access_log
-            .record(audit::AccessEntry {
-                at: kernel::clock::now_ms(),
-                actor_id: user.account_id.clone(),
-                actor_label: user.actor_label(),
-                subject_id: subject,
-                action: "lodging.notification.read".into(),
-                purpose: "lodging".into(),
-                released: "full_name,stay".into(),
-                channel: "api".into(),
-            })
-            .await;
-    }
+    let found = notifications::list(&s.ctx.db, &user.jurisdiction, &p.query()?, page).await?;
+    log_reads(&s, &user, &found.items, "lodging.notification.read", "api").await;
     Ok(Json(found))
+}
+
+/// All notifications of a search (at most 50,000; more is a 400 asking for narrower filters),
+/// each guest access-logged as exported.
+async fn exported(s: &Service, user: &CurrentUser, p: &ListParams) -> Result<Vec<Notification>, AppError> {
+    allow(user, POLICE)?;
+    let (items, more) = notifications::all(&s.ctx.db, &user.jurisdiction, &p.query()?, export::MAX_ROWS).await?;
+    if more {
+        return Err(AppError::invalid(format!(
+            "more than {} notifications match: narrow the dates or filters",
+            export::MAX_ROWS
+        )));
+    }
+    log_reads(s, user, &items, "lodging.notification.export", "export").await;
+    Ok(items)
+}
+
+/// CSV export of a search (same filters as the list).
+#[utoipa::path(get, path = "/api/v1/lodging/notifications.csv", tag = "lodging", params(ListParams),
+    responses((status = 200, content_type = "text/csv", description = "UTF-8 CSV with BOM"),
+              (status = 400, description = "invalid_date, or too many rows")))]
+pub async fn csv(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Response> {
+    let items = exported(&s, &user, &p).await?;
+    let body = export::to_csv(&items)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"thong-bao-luu-tru.csv\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// JSON export of a search: the `dancu.lodging.notifications/1` document (docs/LODGING.md).
+#[utoipa::path(get, path = "/api/v1/lodging/notifications.json", tag = "lodging", params(ListParams),
+    responses((status = 200, description = "dancu.lodging.notifications/1 document"),
+              (status = 400, description = "invalid_date, or too many rows")))]
+pub async fn json(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let items = exported(&s, &user, &p).await?;
+    let filters = serde_json::to_value(&p).unwrap_or_default();
+    Ok(Json(export::to_json(&items, &user.jurisdiction, &filters)))
 }

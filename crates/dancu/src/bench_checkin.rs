@@ -1,0 +1,211 @@
+//! `dancu bench checkin`: sustained lodging check-in ingest over HTTP against the real server —
+//! staff token, registry auto-fill, idempotency key, group-commit writer, watchlist matching,
+//! access log — with a police client connected to the live feed measuring how long a check-in
+//! takes to reach it. Run once with an empty watchlist and once with `--watchlist` entries to see
+//! what matching costs.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use db::sqlx::{self, Row};
+use web::{Jurisdiction, Role};
+
+use crate::bench_oidc::phase;
+
+#[derive(Args, Debug)]
+pub struct CheckinArgs {
+    /// Database (must be empty); default: a new SQLite file in a temporary directory.
+    #[arg(long, env = "DANCU_BENCH_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Residents to generate (guests are drawn from them).
+    #[arg(long, default_value_t = 20_000)]
+    pub people: usize,
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Upper bound on each phase's duration.
+    #[arg(long, default_value_t = 15)]
+    pub seconds: u64,
+    /// Watchlist entries loaded before the second phase (0 skips it).
+    #[arg(long, default_value_t = 100_000)]
+    pub watchlist: usize,
+    /// SQLite `synchronous` for the writer: `full` (every commit reaches the disk) or `normal`.
+    #[arg(long, default_value = "full")]
+    pub synchronous: String,
+}
+
+/// Feed latencies seen by the police client (milliseconds from the request being accepted).
+#[derive(Default)]
+struct FeedStats {
+    received: AtomicU64,
+    samples: std::sync::Mutex<Vec<i64>>,
+}
+
+pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url =
+        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let db = crate::open_db(&url).await?;
+    let opts = registry::generate::GenerateOptions::new("08", args.people, 6, kernel::clock::today_vn());
+    crate::generate_cmd::generate_into(&db, opts, None, false).await?;
+    if db.backend() == db::Backend::Sqlite {
+        let mode = if args.synchronous == "normal" { "NORMAL" } else { "FULL" };
+        sqlx::query(&format!("PRAGMA synchronous = {mode}")).execute(db.write()).await?;
+        println!("SQLite writer: synchronous = {mode}");
+    }
+    let commune: String = sqlx::query(
+        "SELECT current_commune FROM persons WHERE current_commune IS NOT NULL GROUP BY current_commune \
+         ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .fetch_one(db.read())
+    .await?
+    .get(0);
+    let guests: Arc<Vec<String>> = Arc::new(
+        sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' LIMIT 20000")
+            .fetch_all(db.read())
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+    );
+    let (staff, facility) = facility(&db, &commune).await?;
+    let officer = token(&db, "bench.tinh", Role::ProvincialOfficer, Jurisdiction::Province("08".into())).await?;
+    let running = crate::server::start(db.clone(), "127.0.0.1:0").await?;
+    let base = crate::server::public_url(running.addr);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
+    println!(
+        "backend {:?}, {} residents, {} connections, {} s per phase at most",
+        db.backend(),
+        args.people,
+        args.connections,
+        args.seconds
+    );
+    let feed = Arc::new(FeedStats::default());
+    let listener = tokio::spawn(listen(http.clone(), format!("{base}/api/v1/lodging/feed"), officer, feed.clone()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    for (label, entries) in [("empty watchlist", 0), ("with watchlist", args.watchlist)] {
+        if entries > 0 {
+            let t = std::time::Instant::now();
+            lodging::watchlist::load_synthetic(&db, entries, "08", "bench")
+                .await
+                .map_err(|e| anyhow::anyhow!(e.detail))?;
+            println!("loaded {entries} watchlist entries in {:.1} s", t.elapsed().as_secs_f64());
+        } else if label == "with watchlist" {
+            continue;
+        }
+        feed.received.store(0, Ordering::Relaxed);
+        feed.samples.lock().map(|mut s| s.clear()).ok();
+        let work = {
+            let (http, base, staff, facility, guests) =
+                (http.clone(), base.clone(), staff.clone(), facility.clone(), guests.clone());
+            let run = label.to_string();
+            move |i: usize| {
+                let body = serde_json::json!({"facility_id": facility, "room": format!("{}", 100 + i % 300),
+                    "reason": "Du lịch", "guests": [{"personal_id": guests[i % guests.len()]}]});
+                let req = http
+                    .post(format!("{base}/api/v1/lodging/checkins"))
+                    .bearer_auth(&staff)
+                    .header("Idempotency-Key", format!("{run}-{i}"))
+                    .json(&body);
+                async move { matches!(req.send().await, Ok(r) if r.status().is_success()) }
+            }
+        };
+        let name: &'static str = if entries == 0 { "check-in (no watchlist)" } else { "check-in (watchlist)" };
+        let p = phase(name, args.connections, usize::MAX, Duration::from_secs(args.seconds), work).await;
+        let sent = p.ok.len();
+        p.print();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        report_feed(label, sent, &feed);
+    }
+    listener.abort();
+    running.ctx.access_log.flush().await;
+    Ok(())
+}
+
+/// Follows the police feed and records, per notification, receive time minus `submitted_at`.
+async fn listen(http: reqwest::Client, url: String, token: String, stats: Arc<FeedStats>) -> anyhow::Result<()> {
+    let mut r = http.get(url).bearer_auth(token).send().await?;
+    let mut buf = String::new();
+    while let Some(chunk) = r.chunk().await? {
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data:")) else { continue };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(data.trim()) else { continue };
+            if let Some(at) = v["submitted_at"].as_i64() {
+                let now = kernel::clock::now_ms();
+                stats.received.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut s) = stats.samples.lock() {
+                    s.push(now - at);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn report_feed(label: &str, sent: usize, stats: &FeedStats) {
+    let mut s = stats.samples.lock().map(|s| s.clone()).unwrap_or_default();
+    s.sort_unstable();
+    let pct = |p: f64| s.get(((s.len() as f64 * p) as usize).min(s.len().saturating_sub(1))).copied().unwrap_or(0);
+    println!(
+        "feed ({label}): {} of {sent} notifications reached the police client; accepted → client p50 {} ms, \
+         p99 {} ms, max {} ms",
+        stats.received.load(Ordering::Relaxed),
+        pct(0.50),
+        pct(0.99),
+        s.last().copied().unwrap_or(0)
+    );
+}
+
+async fn token(db: &db::Db, login: &str, role: Role, j: Jurisdiction) -> anyhow::Result<String> {
+    let a = identity::create_account(
+        db,
+        &identity::PasswordHasher::new(1),
+        identity::NewAccount {
+            login: login.into(),
+            display_name: login.into(),
+            role,
+            jurisdiction: j,
+            password: crate::accounts_cmd::random_password(),
+        },
+    )
+    .await?;
+    Ok(identity::issue_token(db, &a.id, "bench").await?.1)
+}
+
+/// An approved hotel in `commune` and a staff token of its organization.
+async fn facility(db: &db::Db, commune: &str) -> anyhow::Result<(String, String)> {
+    let org = identity::organizations::create_organization(
+        db,
+        identity::organizations::NewOrganization {
+            tax_code: "0109999999".into(),
+            name: "Khách sạn Đo tải".into(),
+            kind: identity::organizations::OrgKind::Hotel,
+            address: "1 đường Đo tải".into(),
+            commune_code: commune.into(),
+        },
+    )
+    .await?;
+    let staff = token(db, "bench.letan", Role::OrgStaff, Jurisdiction::Own(org.id.clone())).await?;
+    let f = lodging::facilities::create(
+        db,
+        &org.id,
+        lodging::facilities::NewFacility {
+            kind: "hotel".into(),
+            name: "Khách sạn Đo tải".into(),
+            licence_code: "GP-BENCH".into(),
+            commune_code: commune.into(),
+            address: "1 đường Đo tải".into(),
+            rooms: 300,
+            beds: 600,
+        },
+    )
+    .await?;
+    lodging::facilities::decide(db, &f.id, "approved", &Jurisdiction::Commune(commune.into()), "bench")
+        .await
+        .map_err(|e| anyhow::anyhow!(e.detail))?;
+    Ok((staff, f.id))
+}

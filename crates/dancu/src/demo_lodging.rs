@@ -1,0 +1,232 @@
+//! Lodging in the demo: the demo hotel becomes an approved facility, and a rental house, a hospital
+//! ward and a coach operator are registered in the demo commune, each with a staff login; guests
+//! are checked in (one notified late, one on the commune's watchlist, one staying 35 days in the
+//! rental house) so the police page shows a late flag, an alert and a temporary-residence prompt.
+
+use std::sync::Arc;
+
+use db::sqlx::{self, Row};
+use identity::organizations::{NewOrganization, OrgKind};
+use lodging::checkins::{CheckinRequest, CheckinResult};
+use lodging::guests::GuestInput;
+use web::{CurrentUser, Jurisdiction, Role};
+
+use crate::demo::DemoAccount;
+
+/// The other facilities: organization kind, facility kind, name, licence, rooms, beds, staff login.
+const OTHERS: &[(OrgKind, &str, &str, &str, i64, i64, &str)] = &[
+    (OrgKind::RentalHouse, "rental_house", "Nhà trọ Demo Phú Lâm", "5000223344", 12, 24, "nhatro.demo"),
+    (OrgKind::Hospital, "hospital_ward", "Khoa Nội — Bệnh viện Đa khoa Demo", "5000334455", 30, 60, "benhvien.demo"),
+    (OrgKind::CoachOperator, "coach_operator", "Nhà xe Demo Tuyên Quang – Hà Nội", "5000445566", 6, 270, "nhaxe.demo"),
+];
+
+/// Seeds the lodging demo once (called when the demo accounts are first created) and returns the
+/// staff logins it created.
+pub async fn seed(
+    db: &db::Db,
+    hasher: &identity::PasswordHasher,
+    commune: &str,
+    accounts: &[DemoAccount],
+) -> anyhow::Result<Vec<DemoAccount>> {
+    let Some(hotel) = accounts.iter().find(|a| a.login == "chu.khachsan") else { return Ok(Vec::new()) };
+    let Some((police, _, _)) = identity::find_by_login(db, "xa.congan").await? else { return Ok(Vec::new()) };
+    let svc = service(db).await?;
+    let officer = user(&police.id, "xa.congan", Role::CommunePolice, Jurisdiction::Commune(commune.into()));
+    let hotel_org = hotel.organization_id.clone().unwrap_or_default();
+    let hotel_staff = identity::find_by_login(db, &hotel.login).await?.map(|a| a.0.id).unwrap_or_default();
+    let hotel_id = facility(db, &hotel_org, "hotel", &hotel.jurisdiction_name, "5000123456", (40, 80), commune).await?;
+    approve(db, &hotel_id, &officer).await?;
+
+    let mut out = Vec::new();
+    let mut staff = Vec::new();
+    for (org_kind, kind, name, tax, rooms, beds, login) in OTHERS {
+        let org = identity::organizations::create_organization(
+            db,
+            NewOrganization {
+                tax_code: (*tax).into(),
+                name: (*name).into(),
+                kind: *org_kind,
+                address: "2 đường Demo".into(),
+                commune_code: commune.into(),
+            },
+        )
+        .await?;
+        let id = facility(db, &org.id, kind, name, tax, (*rooms, *beds), commune).await?;
+        approve(db, &id, &officer).await?;
+        let password = crate::accounts_cmd::random_password();
+        let account = identity::create_account(
+            db,
+            hasher,
+            identity::NewAccount {
+                login: (*login).into(),
+                display_name: format!("Nhân viên {name}"),
+                role: Role::OrgStaff,
+                jurisdiction: Jurisdiction::Own(org.id.clone()),
+                password: password.clone(),
+            },
+        )
+        .await?;
+        staff.push((user(&account.id, login, Role::OrgStaff, Jurisdiction::Own(org.id.clone())), id));
+        out.push(DemoAccount {
+            role: Role::OrgStaff.code().into(),
+            jurisdiction_kind: "own".into(),
+            jurisdiction_code: org.id.clone(),
+            jurisdiction_name: (*name).into(),
+            login: (*login).into(),
+            password,
+            api_token: String::new(),
+            api_token_id: String::new(),
+            person_id: None,
+            level: None,
+            organization_id: Some(org.id),
+            client_id: None,
+            client_secret: None,
+        });
+    }
+
+    let guests = residents(db, commune, 7).await?;
+    if guests.len() < 7 {
+        return Ok(out);
+    }
+    let watched = &guests[2];
+    lodging::watchlist::create(
+        db,
+        &officer,
+        lodging::watchlist::NewEntry {
+            personal_id: Some(watched.clone()),
+            passport_number: None,
+            nationality: None,
+            full_name: None,
+            category: "wanted".into(),
+            reason: "Quyết định truy nã số 12/QĐ-CSHS (dữ liệu mẫu)".into(),
+        },
+    )
+    .await?;
+    let hour = 3_600_000;
+    let now = kernel::clock::now_ms();
+    let at_hotel = user(&hotel_staff, &hotel.login, Role::OrgStaff, Jurisdiction::Own(hotel_org));
+    let family = vec![citizen(&guests[0]), citizen(&guests[1])];
+    check_in(&svc, &at_hotel, &hotel_id, "201", "Du lịch", now - 2 * hour, family).await?;
+    // Arrived yesterday morning, notified only now: past the 23:00 deadline.
+    check_in(&svc, &at_hotel, &hotel_id, "305", "Công tác", now - 30 * hour, vec![citizen(&guests[3])]).await?;
+    let korean = GuestInput {
+        passport: Some(lodging::guests::PassportInput {
+            number: "M7654321".into(),
+            nationality: "KOR".into(),
+            full_name: "Kim Min Jun".into(),
+            birth_date: "1990-05-01".into(),
+            visa: Some("DL1234567".into()),
+            entry_date: Some(kernel::clock::today_vn().format("%Y-%m-%d").to_string()),
+            border_gate: Some("Cửa khẩu Quốc tế Nội Bài".into()),
+        }),
+        ..Default::default()
+    };
+    check_in(&svc, &at_hotel, &hotel_id, "402", "Du lịch", now - hour, vec![korean]).await?;
+    check_in(&svc, &at_hotel, &hotel_id, "108", "Thăm người thân", now - hour / 2, vec![citizen(watched)]).await?;
+    let (rental, rental_id) = &staff[0];
+    check_in(
+        &svc,
+        rental,
+        rental_id,
+        "P3",
+        "Làm việc tại khu công nghiệp",
+        now - 35 * 24 * hour,
+        vec![citizen(&guests[4])],
+    )
+    .await?;
+    let (ward, ward_id) = &staff[1];
+    check_in(&svc, ward, ward_id, "Giường 12", "Điều trị nội trú", now - 5 * hour, vec![citizen(&guests[5])]).await?;
+    check_in(&svc, ward, ward_id, "Giường 12", "Chăm sóc người bệnh", now - 5 * hour, vec![citizen(&guests[6])])
+        .await?;
+    svc.ctx.access_log.flush().await;
+    Ok(out)
+}
+
+/// A lodging service of its own for seeding (the server builds another when it starts).
+async fn service(db: &db::Db) -> anyhow::Result<lodging::Service> {
+    keys::ensure_key(db, keys::KeyAlg::Es256).await?;
+    let ring = keys::KeyRing::load(db).await?;
+    let ctx = web::Ctx {
+        db: db.clone(),
+        access_log: audit::AccessLog::start(db.clone()),
+        auth: Arc::new(identity::DbAuthenticator::new(db.clone())),
+    };
+    Ok(lodging::Service::start(ctx, ring))
+}
+
+fn user(id: &str, login: &str, role: Role, jurisdiction: Jurisdiction) -> CurrentUser {
+    CurrentUser {
+        account_id: id.into(),
+        login: login.into(),
+        display_name: login.into(),
+        role,
+        jurisdiction,
+        csrf: None,
+        scopes: None,
+    }
+}
+
+fn citizen(id: &str) -> GuestInput {
+    GuestInput { personal_id: Some(id.into()), ..Default::default() }
+}
+
+async fn facility(
+    db: &db::Db,
+    org: &str,
+    kind: &str,
+    name: &str,
+    licence: &str,
+    (rooms, beds): (i64, i64),
+    commune: &str,
+) -> anyhow::Result<String> {
+    let new = lodging::facilities::NewFacility {
+        kind: kind.into(),
+        name: name.into(),
+        licence_code: licence.into(),
+        commune_code: commune.into(),
+        address: "1 đường Demo".into(),
+        rooms,
+        beds,
+    };
+    Ok(lodging::facilities::create(db, org, new).await?.id)
+}
+
+async fn approve(db: &db::Db, facility: &str, officer: &CurrentUser) -> anyhow::Result<()> {
+    lodging::facilities::decide(db, facility, "approved", &officer.jurisdiction, &officer.account_id).await?;
+    Ok(())
+}
+
+async fn check_in(
+    svc: &lodging::Service,
+    staff: &CurrentUser,
+    facility: &str,
+    room: &str,
+    reason: &str,
+    arrival_ms: i64,
+    guests: Vec<GuestInput>,
+) -> anyhow::Result<CheckinResult> {
+    let arrival = kernel::clock::ms_to_vn(arrival_ms);
+    let req = CheckinRequest {
+        facility_id: facility.into(),
+        room: room.into(),
+        arrival_at: Some(arrival),
+        expected_departure_at: Some(kernel::clock::ms_to_vn(kernel::clock::now_ms() + 3 * 86_400_000)),
+        reason: reason.into(),
+        guests,
+    };
+    Ok(lodging::checkins::check_in(svc, staff, None, req).await?)
+}
+
+/// Living residents of the commune without an e-ID account (the demo citizens keep clean histories).
+async fn residents(db: &db::Db, commune: &str, n: i64) -> anyhow::Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT p.personal_id FROM persons p WHERE p.current_commune = $1 AND p.status = 'living' \
+         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) \
+         ORDER BY p.personal_id DESC LIMIT $2",
+    )
+    .bind(commune)
+    .bind(n)
+    .fetch_all(db.read())
+    .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}

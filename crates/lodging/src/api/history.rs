@@ -1,0 +1,83 @@
+//! A guest's lodging history: the citizen's own, and the police search with a purpose.
+
+use axum::extract::State;
+use axum::Json;
+use kernel::{AppError, Page, PageRequest};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use web::{ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
+
+use super::{allow, POLICE};
+use crate::history::{self, Subject};
+use crate::stays::Stay;
+use crate::Service;
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageParams {
+    page: Option<u32>,
+    size: Option<u32>,
+}
+
+/// The signed-in citizen's own stays (every facility, newest first).
+#[utoipa::path(get, path = "/api/v1/me/lodging", tag = "lodging", params(PageParams),
+    responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
+pub async fn mine(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<Stay>>> {
+    Ok(Json(own(&s, &user, PageRequest::new(p.page, p.size)?).await?))
+}
+
+/// The citizen's own stays (also used by the history page).
+pub async fn own(s: &Service, user: &CurrentUser, page: PageRequest) -> Result<Page<Stay>, AppError> {
+    user.require(&[Role::Citizen])?;
+    let Jurisdiction::Own(id) = &user.jurisdiction else {
+        return Err(AppError::forbidden("citizens only"));
+    };
+    history::stays(&s.ctx.db, &Subject::Citizen(id.clone()), None, page).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SearchParams {
+    personal_id: Option<String>,
+    passport_number: Option<String>,
+    nationality: Option<String>,
+    /// Purpose of the read (`investigation`, `lodging`, …), written to the access log.
+    purpose: String,
+    page: Option<u32>,
+    size: Option<u32>,
+}
+
+/// A person's stays at facilities of the officer's area, newest first. The purpose is required
+/// and the read is written to the person's access log.
+#[utoipa::path(get, path = "/api/v1/lodging/history", tag = "lodging", params(SearchParams),
+    responses((status = 200, body = inline(Page<Stay>)), (status = 400, description = "invalid_input: purpose"),
+              (status = 403, description = "forbidden")))]
+pub async fn search(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> ApiResult<Json<Page<Stay>>> {
+    allow(&user, POLICE)?;
+    if audit::Purpose::find(&p.purpose).is_none() {
+        return Err(AppError::invalid("purpose must be one of the access-log purposes").into());
+    }
+    let subject = Subject::parse(p.personal_id.as_deref(), p.passport_number.as_deref(), p.nationality.as_deref())?;
+    let page = PageRequest::new(p.page, p.size)?;
+    let found = history::stays(&s.ctx.db, &subject, Some(&user.jurisdiction), page).await?;
+    s.ctx
+        .access_log
+        .record(audit::AccessEntry {
+            at: kernel::clock::now_ms(),
+            actor_id: user.account_id.clone(),
+            actor_label: user.actor_label(),
+            subject_id: subject.key(),
+            action: "lodging.history.read".into(),
+            purpose: p.purpose,
+            released: "stays".into(),
+            channel: "api".into(),
+        })
+        .await;
+    Ok(Json(found))
+}

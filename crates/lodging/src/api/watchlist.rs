@@ -1,0 +1,113 @@
+//! Watchlist entries and the alerts they raise, for the police.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use kernel::{Page, PageRequest};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use web::extract::check_api_csrf;
+use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser};
+
+use super::{allow, POLICE};
+use crate::alerts::{self, Alert};
+use crate::watchlist::{self, Entry, NewEntry};
+use crate::Service;
+
+#[derive(Deserialize, IntoParams)]
+pub struct EntryParams {
+    active: Option<bool>,
+    page: Option<u32>,
+    size: Option<u32>,
+}
+
+/// Watchlist entries the officer's unit manages (a commune's own, or the whole province); the
+/// listing is audited.
+#[utoipa::path(get, path = "/api/v1/lodging/watchlist", tag = "lodging", params(EntryParams),
+    responses((status = 200, body = inline(Page<Entry>)), (status = 403, description = "forbidden")))]
+pub async fn list(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<EntryParams>,
+) -> ApiResult<Json<Page<Entry>>> {
+    allow(&user, POLICE)?;
+    let page = PageRequest::new(p.page, p.size)?;
+    Ok(Json(watchlist::list(&s.ctx.db, &user, p.active, page).await?))
+}
+
+/// Adds an entry owned by the officer's unit; from now on every check-in of the person raises an
+/// alert.
+#[utoipa::path(post, path = "/api/v1/lodging/watchlist", tag = "lodging", request_body = NewEntry,
+    responses((status = 200, body = Entry), (status = 400, description = "invalid_input, invalid_personal_id"),
+              (status = 409, description = "conflict: the unit already lists this person")))]
+pub async fn create(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewEntry>,
+) -> ApiResult<Json<Entry>> {
+    allow(&user, POLICE)?;
+    check_api_csrf(&user, &headers)?;
+    Ok(Json(watchlist::create(&s.ctx.db, &user, body).await?))
+}
+
+/// Ends an entry of the officer's unit.
+#[utoipa::path(post, path = "/api/v1/lodging/watchlist/{id}/deactivate", tag = "lodging", params(("id" = String, Path)),
+    responses((status = 200, description = "Deactivated"), (status = 404, description = "not_found")))]
+pub async fn deactivate(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    allow(&user, POLICE)?;
+    check_api_csrf(&user, &headers)?;
+    watchlist::deactivate(&s.ctx.db, &user, &id).await?;
+    Ok(Json(serde_json::json!({ "id": id, "active": false })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AlertParams {
+    /// `open` or `acknowledged`.
+    status: Option<String>,
+    page: Option<u32>,
+    size: Option<u32>,
+}
+
+/// Alerts of the officer's area (their commune's facilities and entries, or the province).
+#[utoipa::path(get, path = "/api/v1/lodging/alerts", tag = "lodging", params(AlertParams),
+    responses((status = 200, body = inline(Page<Alert>)), (status = 403, description = "forbidden")))]
+pub async fn alerts(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<AlertParams>,
+) -> ApiResult<Json<Page<Alert>>> {
+    allow(&user, POLICE)?;
+    let page = PageRequest::new(p.page, p.size)?;
+    Ok(Json(alerts::list(&s.ctx.db, &user.jurisdiction, p.status.as_deref(), page).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AckBody {
+    /// What was done (at most 500 characters).
+    #[serde(default)]
+    note: String,
+}
+
+/// Acknowledges an open alert.
+#[utoipa::path(post, path = "/api/v1/lodging/alerts/{id}/ack", tag = "lodging", request_body = AckBody,
+    params(("id" = String, Path)),
+    responses((status = 200, description = "Acknowledged"), (status = 404, description = "not_found"),
+              (status = 409, description = "conflict: already acknowledged")))]
+pub async fn acknowledge(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<AckBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    allow(&user, POLICE)?;
+    check_api_csrf(&user, &headers)?;
+    alerts::acknowledge(&s.ctx.db, &user, &id, &body.note).await?;
+    Ok(Json(serde_json::json!({ "id": id, "status": "acknowledged" })))
+}

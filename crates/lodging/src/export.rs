@@ -1,0 +1,137 @@
+//! Export of lodging notifications for exchange with other police systems: CSV (Vietnamese
+//! headers, `dd/mm/yyyy HH:MM` times, UTF-8 with BOM) and a versioned JSON document (format
+//! `dancu.lodging.notifications/1`, described in docs/LODGING.md).
+
+use serde::Serialize;
+use web::Jurisdiction;
+
+use crate::notifications::Notification;
+
+/// Most rows one export carries; a larger result is refused so nothing is silently cut.
+pub const MAX_ROWS: usize = 50_000;
+/// Name and version of the JSON document.
+pub const FORMAT: &str = "dancu.lodging.notifications/1";
+
+/// A time as RFC 3339 in Vietnam time (`2026-03-10T14:30:00+07:00`).
+fn rfc3339(ms: i64) -> String {
+    kernel::clock::ms_to_vn(ms).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+#[derive(Serialize)]
+struct Guest<'a> {
+    kind: &'a str,
+    personal_id: Option<&'a str>,
+    passport_number: Option<&'a str>,
+    nationality: &'a str,
+    full_name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Facility<'a> {
+    id: &'a str,
+    name: &'a str,
+    commune_code: &'a str,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    id: &'a str,
+    checkin_id: &'a str,
+    facility: Facility<'a>,
+    guest: Guest<'a>,
+    reason: &'a str,
+    arrival_at: String,
+    expected_departure_at: Option<String>,
+    deadline_at: String,
+    submitted_at: String,
+    late: bool,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    format: &'static str,
+    generated_at: String,
+    jurisdiction: &'a Jurisdiction,
+    filters: &'a serde_json::Value,
+    count: usize,
+    items: Vec<Item<'a>>,
+}
+
+/// The JSON export document.
+pub fn to_json(items: &[Notification], j: &Jurisdiction, filters: &serde_json::Value) -> serde_json::Value {
+    let doc = Document {
+        format: FORMAT,
+        generated_at: rfc3339(kernel::clock::now_ms()),
+        jurisdiction: j,
+        filters,
+        count: items.len(),
+        items: items
+            .iter()
+            .map(|n| Item {
+                id: &n.id,
+                checkin_id: &n.checkin_id,
+                facility: Facility { id: &n.facility_id, name: &n.facility_name, commune_code: &n.commune_code },
+                guest: Guest {
+                    kind: &n.guest_kind,
+                    personal_id: n.personal_id.as_deref(),
+                    passport_number: n.passport_number.as_deref(),
+                    nationality: &n.nationality,
+                    full_name: &n.full_name,
+                },
+                reason: &n.reason,
+                arrival_at: rfc3339(n.arrival_at),
+                expected_departure_at: n.expected_departure_at.map(rfc3339),
+                deadline_at: rfc3339(n.deadline_at),
+                submitted_at: rfc3339(n.submitted_at),
+                late: n.late,
+            })
+            .collect(),
+    };
+    serde_json::to_value(doc).unwrap_or_default()
+}
+
+/// The CSV export (with a byte-order mark so spreadsheet programs read UTF-8).
+pub fn to_csv(items: &[Notification]) -> Result<Vec<u8>, kernel::AppError> {
+    let csv_err = |e: csv::Error| kernel::AppError::internal(format!("csv: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "Mã thông báo",
+        "Cơ sở lưu trú",
+        "Mã xã",
+        "Loại khách",
+        "Số định danh",
+        "Số hộ chiếu",
+        "Quốc tịch",
+        "Họ và tên",
+        "Lý do lưu trú",
+        "Thời gian đến",
+        "Dự kiến đi",
+        "Hạn thông báo",
+        "Thời gian thông báo",
+        "Trễ hạn",
+    ])
+    .map_err(csv_err)?;
+    for n in items {
+        let fmt = kernel::clock::format_ms_vn;
+        w.write_record([
+            n.id.as_str(),
+            &n.facility_name,
+            &n.commune_code,
+            if n.guest_kind == "citizen" { "Công dân Việt Nam" } else { "Người nước ngoài" },
+            n.personal_id.as_deref().unwrap_or(""),
+            n.passport_number.as_deref().unwrap_or(""),
+            &n.nationality,
+            &n.full_name,
+            &n.reason,
+            &fmt(n.arrival_at),
+            &n.expected_departure_at.map(fmt).unwrap_or_default(),
+            &fmt(n.deadline_at),
+            &fmt(n.submitted_at),
+            if n.late { "Có" } else { "Không" },
+        ])
+        .map_err(csv_err)?;
+    }
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    body.extend(w.into_inner().map_err(|e| kernel::AppError::internal(format!("csv: {e}")))?);
+    Ok(body)
+}

@@ -1,0 +1,258 @@
+//! HTML pages: the facility staff check-in page (phone friendly, QR scanning, offline queue), the
+//! police page (live feed, search and filters, alerts, facility approval, long-stay prompts), the
+//! watchlist page and the citizen's own lodging history. Actions go through the JSON API from
+//! `static/lodging.js` with the session's CSRF token.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, Uri};
+use axum::response::{IntoResponse, Response};
+use kernel::{AppError, PageRequest};
+use web::layout::render;
+use web::{Chrome, Lang, PageError, PageUser};
+
+use crate::alerts::{self, Alert};
+use crate::api::notifications::{log_reads, ListParams};
+use crate::facilities::{self, Facility};
+use crate::notifications::{self, Notification};
+use crate::stays::{self, Stay, StayQuery};
+use crate::watchlist::{self, Entry};
+use crate::Service;
+
+/// Times shown on pages (`dd/mm/yyyy HH:MM`, Vietnam time).
+fn when(ms: i64) -> String {
+    kernel::clock::format_ms_vn(ms)
+}
+
+fn when_opt(ms: Option<i64>) -> String {
+    ms.map(when).unwrap_or_else(|| "—".into())
+}
+
+/// A stay with its times formatted.
+pub struct StayRow {
+    pub s: Stay,
+    pub arrival: String,
+    pub departure: String,
+}
+
+impl From<Stay> for StayRow {
+    fn from(s: Stay) -> Self {
+        StayRow { arrival: when(s.arrival_at), departure: when_opt(s.expected_departure_at), s }
+    }
+}
+
+/// A notification with its times formatted.
+pub struct NotificationRow {
+    pub n: Notification,
+    pub arrival: String,
+    pub deadline: String,
+    pub submitted: String,
+}
+
+/// An alert with its time formatted.
+pub struct AlertRow {
+    pub a: Alert,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "lodging_checkin.html")]
+struct CheckinPage {
+    chrome: Chrome,
+    approved: Vec<Facility>,
+    others: Vec<Facility>,
+    selected: String,
+    guests: Vec<StayRow>,
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "lodging_police.html")]
+struct PolicePage {
+    chrome: Chrome,
+    facilities: Vec<Facility>,
+    pending: Vec<Facility>,
+    rows: Vec<NotificationRow>,
+    alerts: Vec<AlertRow>,
+    prompts: Vec<StayRow>,
+    f: ListParams,
+    export_query: String,
+    page: u32,
+    has_next: bool,
+}
+
+#[derive(Template)]
+#[template(path = "lodging_watchlist.html")]
+struct WatchlistPage {
+    chrome: Chrome,
+    entries: Vec<(Entry, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "lodging_history.html")]
+struct HistoryPage {
+    chrome: Chrome,
+    stays: Vec<StayRow>,
+}
+
+fn page_err(lang: Lang) -> impl Fn(AppError) -> Response {
+    move |error| PageError { error, lang }.into_response()
+}
+
+/// All facilities the caller may see (up to 200), for pickers.
+async fn facilities_of(s: &Service, j: &web::Jurisdiction, status: Option<&str>) -> Result<Vec<Facility>, AppError> {
+    Ok(facilities::list(&s.ctx.db, j, status, PageRequest::new(None, Some(200))?).await?.items)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct CheckinQuery {
+    facility: Option<String>,
+    q: Option<String>,
+}
+
+/// `GET /lodging`: the staff check-in page.
+pub async fn checkin(
+    State(s): State<Service>,
+    PageUser(user): PageUser,
+    lang: Lang,
+    uri: Uri,
+    Query(p): Query<CheckinQuery>,
+) -> Response {
+    let chrome = Chrome::for_uri(lang, &uri, ("Khai báo lưu trú", "Lodging check-in"), Some(&user));
+    let result = async {
+        let org = crate::api::organization(&user)?;
+        let all = facilities_of(&s, &user.jurisdiction, None).await?;
+        let (approved, others): (Vec<Facility>, Vec<Facility>) = all.into_iter().partition(|f| f.status == "approved");
+        let selected = p
+            .facility
+            .filter(|id| approved.iter().any(|f| &f.id == id))
+            .or_else(|| approved.first().map(|f| f.id.clone()))
+            .unwrap_or_default();
+        let q = StayQuery { facility_id: Some(selected.clone()), current: true, q: p.q.clone() };
+        let guests = if selected.is_empty() {
+            Vec::new()
+        } else {
+            stays::list(&s.ctx.db, org, &q, PageRequest::new(None, Some(200))?).await?.items
+        };
+        Ok::<_, AppError>(CheckinPage {
+            chrome,
+            approved,
+            others,
+            selected,
+            guests: guests.into_iter().map(StayRow::from).collect(),
+            q: p.q.unwrap_or_default(),
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page, lang),
+        Err(e) => page_err(lang)(e),
+    }
+}
+
+/// `GET /lodging/police`: notifications with filters, live feed, alerts, approvals, prompts.
+pub async fn police(
+    State(s): State<Service>,
+    PageUser(user): PageUser,
+    lang: Lang,
+    uri: Uri,
+    Query(f): Query<ListParams>,
+) -> Response {
+    let chrome = Chrome::for_uri(lang, &uri, ("Lưu trú trên địa bàn", "Lodging in the area"), Some(&user));
+    let result = async {
+        crate::api::allow(&user, crate::api::POLICE)?;
+        let page = PageRequest::new(f.page, Some(50))?;
+        let found = notifications::list(&s.ctx.db, &user.jurisdiction, &f.query()?, page).await?;
+        log_reads(&s, &user, &found.items, "lodging.notification.read", "web").await;
+        let small = PageRequest::new(None, Some(50))?;
+        let open = alerts::list(&s.ctx.db, &user.jurisdiction, Some("open"), small).await?.items;
+        let prompts = stays::residence_prompts(&s.ctx.db, &user.jurisdiction, small).await?.items;
+        let export_query = serde_urlencoded::to_string(&f).unwrap_or_default();
+        Ok::<_, AppError>(PolicePage {
+            chrome,
+            facilities: facilities_of(&s, &user.jurisdiction, None).await?,
+            pending: facilities_of(&s, &user.jurisdiction, Some("pending")).await?,
+            rows: found
+                .items
+                .into_iter()
+                .map(|n| NotificationRow {
+                    arrival: when(n.arrival_at),
+                    deadline: when(n.deadline_at),
+                    submitted: when(n.submitted_at),
+                    n,
+                })
+                .collect(),
+            alerts: open.into_iter().map(|a| AlertRow { at: when(a.created_at), a }).collect(),
+            prompts: prompts.into_iter().map(StayRow::from).collect(),
+            export_query,
+            page: page.page,
+            has_next: found.has_next,
+            f,
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page, lang),
+        Err(e) => page_err(lang)(e),
+    }
+}
+
+/// `GET /lodging/watchlist`: the unit's watchlist entries and the form to add one.
+pub async fn watchlist_page(State(s): State<Service>, PageUser(user): PageUser, lang: Lang, uri: Uri) -> Response {
+    let chrome = Chrome::for_uri(lang, &uri, ("Danh sách cần chú ý", "Watchlist"), Some(&user));
+    let result = async {
+        crate::api::allow(&user, crate::api::POLICE)?;
+        let page = watchlist::list(&s.ctx.db, &user, Some(true), PageRequest::new(None, Some(200))?).await?;
+        Ok::<_, AppError>(WatchlistPage {
+            chrome,
+            entries: page
+                .items
+                .into_iter()
+                .map(|e| {
+                    let t = when(e.created_at);
+                    (e, t)
+                })
+                .collect(),
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page, lang),
+        Err(e) => page_err(lang)(e),
+    }
+}
+
+/// `GET /me/lodging`: the citizen's own lodging history.
+pub async fn history(State(s): State<Service>, PageUser(user): PageUser, lang: Lang, uri: Uri) -> Response {
+    let chrome = Chrome::for_uri(lang, &uri, ("Lịch sử lưu trú của tôi", "My lodging history"), Some(&user));
+    let result = async { crate::api::own_history(&s, &user, PageRequest::new(None, Some(200))?).await }.await;
+    match result {
+        Ok(found) => render(&HistoryPage { chrome, stays: found.items.into_iter().map(StayRow::from).collect() }, lang),
+        Err(e) => page_err(lang)(e),
+    }
+}
+
+/// The pages' script.
+pub async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")],
+        include_str!("../static/lodging.js"),
+    )
+        .into_response()
+}
+
+/// Vietnamese and English names of facility kinds, for pages.
+pub fn kind_label(kind: &str, lang: &Lang) -> &'static str {
+    let (vi, en) = match kind {
+        "hotel" => ("Khách sạn", "Hotel"),
+        "motel" => ("Nhà nghỉ", "Motel / guesthouse"),
+        "homestay" => ("Homestay", "Homestay"),
+        "rental_house" => ("Nhà cho thuê", "Rental house"),
+        "dormitory" => ("Ký túc xá, nhà ở công nhân", "Dormitory"),
+        "hospital_ward" => ("Khoa điều trị nội trú", "Hospital ward"),
+        "official_guest_house" => ("Nhà khách", "Official guest house"),
+        "coach_operator" => ("Nhà xe khách", "Coach operator"),
+        _ => ("Khác", "Other"),
+    };
+    lang.pick(vi, en)
+}

@@ -1,0 +1,245 @@
+//! Group commit of check-ins: one writer task gathers the check-ins that arrive while the previous
+//! transaction commits and writes them all in one transaction (idempotency claims, stays,
+//! notifications, watchlist matching and alerts), so a busy server pays one durable commit for
+//! many guests. A waiting request gets its own outcome back; when a batch fails as a whole, each
+//! of its check-ins is retried alone so that one bad request cannot fail the others.
+
+use db::sqlx::{self, Row};
+use db::Db;
+use kernel::AppError;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::alerts::{self, Alert};
+use crate::checkins::{CheckinResult, Plan};
+use crate::guests::Guest;
+use crate::watchlist;
+
+/// Most guests one transaction carries; more waiting check-ins go into the next one.
+const MAX_BATCH_GUESTS: usize = 1_000;
+/// Rows per multi-row `INSERT` (well under both backends' limits on bound parameters).
+const ROWS_PER_INSERT: usize = 50;
+
+/// One check-in call, validated and ready to be written.
+pub struct Job {
+    pub plan: Plan,
+    pub result: CheckinResult,
+    pub actor: String,
+    pub key: Option<String>,
+    pub now: i64,
+}
+
+/// What happened to a job.
+pub enum Outcome {
+    /// Written; the alerts it raised, each with its watchlist entry's reason.
+    Written(Vec<(Alert, String)>),
+    /// The idempotency key was used before: the stored result of the first call.
+    Replayed(CheckinResult),
+}
+
+type Reply = oneshot::Sender<Result<(Outcome, Job), AppError>>;
+
+/// Handle of the writer task.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<(Job, Reply)>,
+}
+
+impl Writer {
+    /// Starts the writer task over `db`.
+    pub fn start(db: Db) -> Writer {
+        let (tx, rx) = mpsc::channel(4_096);
+        tokio::spawn(run(db, rx));
+        Writer { tx }
+    }
+
+    /// Queues a job and waits until its transaction has committed (or failed); the job comes
+    /// back with its outcome.
+    pub async fn submit(&self, job: Job) -> Result<(Outcome, Job), AppError> {
+        let (reply, done) = oneshot::channel();
+        self.tx.send((job, reply)).await.map_err(|_| AppError::internal("check-in writer stopped"))?;
+        done.await.map_err(|_| AppError::internal("check-in writer dropped the request"))?
+    }
+}
+
+async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
+    while let Some(first) = rx.recv().await {
+        let mut guests = first.0.plan.guests.len();
+        let mut batch = vec![first];
+        while guests < MAX_BATCH_GUESTS {
+            match rx.try_recv() {
+                Ok(next) => {
+                    guests += next.0.plan.guests.len();
+                    batch.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        let jobs: Vec<&Job> = batch.iter().map(|(j, _)| j).collect();
+        match write(&db, &jobs).await {
+            Ok(outcomes) => {
+                for ((job, reply), o) in batch.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok((o, job)));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                if let Some((_, reply)) = batch.pop() {
+                    let _ = reply.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for (job, reply) in batch {
+                    let r = write(&db, &[&job]).await.map(|mut o| (o.remove(0), job));
+                    let _ = reply.send(r);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `jobs` in one transaction and returns one outcome per job, in order.
+async fn write(db: &Db, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut replayed: Vec<Option<CheckinResult>> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        replayed.push(match &job.key {
+            Some(k) => claim(&mut tx, job, k).await?,
+            None => None,
+        });
+    }
+    let live: Vec<&Job> = jobs.iter().zip(&replayed).filter(|(_, r)| r.is_none()).map(|(j, _)| *j).collect();
+    let rows: Vec<(&Job, &Guest, &crate::checkins::CheckedIn)> =
+        live.iter().flat_map(|j| j.plan.guests.iter().zip(&j.result.checkins).map(move |(g, c)| (*j, g, c))).collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        insert_checkins(&mut tx, chunk).await.map_err(db::internal)?;
+        insert_notifications(&mut tx, chunk).await.map_err(db::internal)?;
+    }
+    let keys: Vec<String> = rows.iter().map(|(_, g, _)| g.subject()).collect();
+    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let entries = watchlist::matching(&mut tx, &key_refs).await.map_err(db::internal)?;
+    let mut raised: Vec<Vec<(Alert, String)>> = vec![Vec::new(); jobs.len()];
+    let index_of = |job: &Job| jobs.iter().position(|j| std::ptr::eq(*j, job)).unwrap_or(0);
+    for ((job, g, c), key) in rows.iter().zip(&keys) {
+        for e in entries.iter().filter(|e| &e.subject_key == key) {
+            let f = &job.plan.facility;
+            let alert = Alert {
+                id: kernel::ids::new_id(),
+                watchlist_id: e.id.clone(),
+                source: "checkin".into(),
+                source_id: c.notification_id.clone(),
+                facility_id: f.id.clone(),
+                facility_name: f.name.clone(),
+                commune_code: f.commune_code.clone(),
+                province_code: f.province_code.clone(),
+                owner_commune: (e.owner_kind == "commune").then(|| e.owner_code.clone()),
+                subject_key: key.clone(),
+                full_name: g.full_name.clone(),
+                category: e.category.clone(),
+                reason: String::new(),
+                created_at: job.now,
+                status: "open".into(),
+                acked_by: None,
+                acked_at: None,
+                ack_note: None,
+            };
+            raised[index_of(job)].push((alert, e.reason.clone()));
+        }
+    }
+    let all: Vec<&Alert> = raised.iter().flatten().map(|(a, _)| a).collect();
+    for chunk in all.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO lodging_alerts ({}) VALUES {}",
+            alerts::INSERT_COLUMNS,
+            crate::bulk::values(chunk.len(), alerts::INSERT_WIDTH)
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = alerts::bind_row(q, a);
+        }
+        q.execute(&mut *tx).await.map_err(db::internal)?;
+    }
+    tx.commit().await.map_err(db::internal)?;
+    Ok(replayed
+        .into_iter()
+        .zip(raised)
+        .map(|(r, a)| match r {
+            Some(first) => Outcome::Replayed(first),
+            None => Outcome::Written(a),
+        })
+        .collect())
+}
+
+/// Claims `(actor, key)` for this job; when it was claimed before (by an earlier call, another
+/// process, or an earlier job of this batch) returns the stored result instead.
+async fn claim(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    job: &Job,
+    key: &str,
+) -> Result<Option<CheckinResult>, AppError> {
+    let json = serde_json::to_string(&job.result).map_err(db::internal)?;
+    let done = sqlx::query(
+        "INSERT INTO lodging_idempotency (actor_id, idem_key, response, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (actor_id, idem_key) DO NOTHING",
+    )
+    .bind(&job.actor)
+    .bind(key)
+    .bind(json)
+    .bind(job.now)
+    .execute(&mut **tx)
+    .await
+    .map_err(db::internal)?;
+    if done.rows_affected() == 1 {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT response FROM lodging_idempotency WHERE actor_id = $1 AND idem_key = $2")
+        .bind(&job.actor)
+        .bind(key)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db::internal)?;
+    serde_json::from_str(&row.get::<String, _>(0)).map(Some).map_err(db::internal)
+}
+
+async fn insert_checkins(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    rows: &[(&Job, &Guest, &crate::checkins::CheckedIn)],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO lodging_checkins (id, group_id, facility_id, organization_id, guest_kind, personal_id, \
+         passport_number, nationality, full_name, birth_date, address, visa, entry_date, border_gate, room, \
+         arrival_at, expected_departure_at, reason, created_by, created_at, name_folded) VALUES {}",
+        crate::bulk::values(rows.len(), 21)
+    );
+    let mut q = sqlx::query(&sql);
+    for (job, g, c) in rows {
+        let (p, f) = (&job.plan, &job.plan.facility);
+        q = q.bind(c.id.clone()).bind(job.result.group_id.clone()).bind(f.id.clone());
+        q = q.bind(f.organization_id.clone()).bind(c.guest_kind.clone()).bind(g.personal_id.clone());
+        q = q.bind(g.passport_number.clone()).bind(g.nationality.clone()).bind(g.full_name.clone());
+        q = q.bind(g.birth_date.clone()).bind(g.address.clone()).bind(g.visa.clone()).bind(g.entry_date.clone());
+        q = q.bind(g.border_gate.clone()).bind(p.room.clone()).bind(p.arrival).bind(p.departure);
+        q = q.bind(p.reason.clone()).bind(job.actor.clone()).bind(job.now).bind(kernel::text::fold(&g.full_name));
+    }
+    q.execute(&mut **tx).await.map(|_| ())
+}
+
+async fn insert_notifications(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    rows: &[(&Job, &Guest, &crate::checkins::CheckedIn)],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO lodging_notifications (id, checkin_id, facility_id, facility_name, commune_code, province_code, \
+         guest_kind, personal_id, passport_number, nationality, full_name, reason, arrival_at, expected_departure_at, \
+         deadline_at, submitted_at, late, name_folded) VALUES {}",
+        crate::bulk::values(rows.len(), 18)
+    );
+    let mut q = sqlx::query(&sql);
+    for (job, g, c) in rows {
+        let (p, f) = (&job.plan, &job.plan.facility);
+        q = q.bind(c.notification_id.clone()).bind(c.id.clone()).bind(f.id.clone()).bind(f.name.clone());
+        q = q.bind(f.commune_code.clone()).bind(f.province_code.clone()).bind(c.guest_kind.clone());
+        q = q.bind(g.personal_id.clone()).bind(g.passport_number.clone()).bind(g.nationality.clone());
+        q = q.bind(g.full_name.clone()).bind(p.reason.clone()).bind(p.arrival).bind(p.departure);
+        q = q.bind(c.deadline_at).bind(job.now).bind(i64::from(c.late)).bind(kernel::text::fold(&g.full_name));
+    }
+    q.execute(&mut **tx).await.map(|_| ())
+}
