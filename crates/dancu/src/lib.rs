@@ -32,6 +32,7 @@ pub fn migrations() -> db::MigrationSet {
         .with(analytics::MIGRATIONS)
         .with(programs::MIGRATIONS)
         .with(lodging::MIGRATIONS)
+        .with(services::MIGRATIONS)
 }
 
 /// Opens the database, applies pending migrations and makes sure the admin units are loaded.
@@ -39,5 +40,6 @@ pub async fn open_db(url: &str) -> anyhow::Result<db::Db> {
     let db = db::Db::connect(url).await?;
     migrations().run(&db).await?;
     registry::admin_units::ensure_loaded(&db).await?;
+    services::init(&db).await?;
     Ok(db)
 }

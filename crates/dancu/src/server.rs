@@ -42,6 +42,7 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
     doc.merge(programs::api::ApiDoc::openapi());
     doc.merge(verification::api::ApiDoc::openapi());
     doc.merge(lodging::ApiDoc::openapi());
+    doc.merge(services::ApiDoc::openapi());
     let verifier = verification::Verifier::new(
         ctx.clone(),
         provider.keys.clone(),
@@ -54,6 +55,13 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
         identity::IdentityConfig { public_url: public_url.to_string(), ..identity::IdentityConfig::from_env() };
     let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms);
     let lodging = lodging::Service::start(ctx.clone(), provider.keys.clone());
+    services::init(&db).await?;
+    let public_services = services::Service {
+        ctx: ctx.clone(),
+        keys: provider.keys.clone(),
+        gateway: services::payments::Gateway::load(&db).await?,
+        public_url: public_url.to_string(),
+    };
     let routers = vec![
         registry::api::router(ctx.clone()),
         registry::pages::router(ctx.clone()),
@@ -64,6 +72,7 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
         programs::api::router(ctx.clone()),
         programs::pages::router(ctx.clone()),
         verification::router(verifier),
+        services::router(public_services),
     ];
     Ok((web::assemble(&ctx, routers, doc), ctx))
 }

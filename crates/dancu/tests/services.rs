@@ -1,0 +1,336 @@
+//! Online public services over HTTP on both backends: a paperless birth registration whose
+//! approval puts the child in the registry and the household, a temporary residence paid online
+//! through signed gateway callbacks and approved by the commune police, refunds on rejection,
+//! filing at the counter, signed result documents, the monthly figures, and the refusals.
+
+mod common;
+
+use db::sqlx::{self, Row};
+use db::Db;
+use reqwest::Method;
+use serde_json::{json, Value};
+use web::{Jurisdiction, Role};
+
+use common::World;
+
+/// An officer account with an API token.
+async fn officer(db: &Db, login: &str, role: Role, j: Jurisdiction) -> String {
+    let hasher = identity::PasswordHasher::new(2);
+    let a = identity::create_account(
+        db,
+        &hasher,
+        identity::NewAccount {
+            login: login.into(),
+            display_name: format!("Cán bộ {login}"),
+            role,
+            jurisdiction: j,
+            password: common::PASSWORD.into(),
+        },
+    )
+    .await
+    .unwrap();
+    identity::issue_token(db, &a.id, "test").await.unwrap().1
+}
+
+/// A living adult of `gender` with a household, inside (or outside) the commune; returns the
+/// personal id and a citizen token at `level`.
+async fn citizen(w: &World, gender: &str, inside: bool, level: u8) -> (String, String) {
+    let op = if inside { "=" } else { "<>" };
+    let id: String = sqlx::query(&format!(
+        "SELECT p.personal_id FROM persons p WHERE p.current_commune {op} $1 AND p.status = 'living' \
+         AND p.gender = $2 AND p.household_id IS NOT NULL AND LENGTH(p.birth_date) = 10 \
+         AND p.birth_date < '1995-01-01' AND p.birth_date > '1960-01-01' \
+         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) ORDER BY p.personal_id LIMIT 1"
+    ))
+    .bind(&w.commune)
+    .bind(gender)
+    .fetch_one(w.db.read())
+    .await
+    .unwrap()
+    .get(0);
+    let hasher = identity::PasswordHasher::new(2);
+    let account = dancu::accounts_cmd::citizen_account(&w.db, &hasher, &id, "mat-khau-cong-dan", level).await.unwrap();
+    (id, identity::issue_token(&w.db, &account.id, "test").await.unwrap().1)
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    sqlx::query(sql).fetch_one(db.read()).await.unwrap().get(0)
+}
+
+fn act(action: &str, note: &str) -> Value {
+    json!({"action": action, "note": note})
+}
+
+async fn paperless_birth_registration(db: Db) {
+    let w = common::world(db, 600, false).await;
+    let desk = officer(&w.db, "motcua.test", Role::DeskOfficer, Jurisdiction::Commune(w.commune.clone())).await;
+    let (mother, token) = citizen(&w, "F", true, 2).await;
+    let (_, level1) = citizen(&w, "M", true, 1).await;
+
+    let (s, all) = w.get(&token, "/api/v1/services/procedures").await;
+    assert_eq!(s, 200);
+    assert_eq!(all.as_array().unwrap().iter().filter(|p| p["essential"] == true).count(), 25);
+    let (_, found) = w.get(&token, "/api/v1/services/procedures?q=khai%20sinh").await;
+    assert!(found.as_array().unwrap().iter().any(|p| p["code"] == "birth_registration"));
+
+    // Bad answers: every field named, nothing stored.
+    let bad = json!({"procedure": "birth_registration", "submit": true,
+        "answers": {"child_name": "", "child_gender": "X", "child_birth_date": "31/02/2026", "birth_commune": "99999"}});
+    let (s, e) = w.send(Method::POST, &token, "/api/v1/services/applications", bad).await;
+    assert_eq!(s, 400, "{e}");
+    let detail = e["error"]["detail"].as_str().unwrap();
+    for f in ["child_name", "child_gender", "child_birth_date", "birth_commune"] {
+        assert!(detail.contains(f), "{detail}");
+    }
+    assert_eq!(count(&w.db, "SELECT COUNT(*) FROM svc_applications").await, 0);
+    // A level-1 e-ID cannot file a level-2 procedure.
+    let today = kernel::clock::today_vn();
+    let born = (today - chrono::Duration::days(3)).format("%d/%m/%Y").to_string();
+    let good = json!({"procedure": "birth_registration", "submit": true, "answers": {
+        "child_name": "Nguyễn Minh An", "child_gender": "F", "child_birth_date": born, "birth_commune": w.commune}});
+    let (s, _) = w.send(Method::POST, &level1, "/api/v1/services/applications", good.clone()).await;
+    assert_eq!(s, 403);
+    // An officer token is not a citizen.
+    let (s, _) = w.send(Method::POST, &desk, "/api/v1/services/applications", good.clone()).await;
+    assert_eq!(s, 403);
+
+    let (s, app) = w.send(Method::POST, &token, "/api/v1/services/applications", good).await;
+    assert_eq!(s, 200, "{app}");
+    assert_eq!(app["status"], "submitted");
+    assert_eq!(app["fee_status"], "none");
+    assert_eq!(app["channel"], "online");
+    assert_eq!(app["handler_role"], "desk_officer");
+    let registry_name: String = sqlx::query("SELECT full_name FROM persons WHERE personal_id = $1")
+        .bind(&mother)
+        .fetch_one(w.db.read())
+        .await
+        .unwrap()
+        .get(0);
+    let prefill = app["prefill"].as_array().unwrap();
+    assert!(prefill.iter().any(|i| i["key"] == "full_name" && i["value"] == registry_name.as_str()));
+    assert!(prefill.iter().any(|i| i["key"] == "household"));
+    assert!(app["due_at"].as_i64().unwrap() > app["submitted_at"].as_i64().unwrap());
+    let id = app["id"].as_str().unwrap().to_string();
+
+    // The commune police do not handle civil status; the desk officer does.
+    let (_, police_inbox) = w.get(&w.commune_token, "/api/v1/services/inbox?status=open").await;
+    assert!(police_inbox["items"].as_array().unwrap().is_empty(), "{police_inbox}");
+    let (s, inbox) = w.get(&desk, "/api/v1/services/inbox?status=open").await;
+    assert_eq!(s, 200);
+    assert_eq!(inbox["items"][0]["id"], id.as_str());
+    let (s, _) = w.get(&desk, "/api/v1/services/inbox?status=bogus").await;
+    assert_eq!(s, 400);
+    let path = format!("/api/v1/services/inbox/{id}/actions");
+    let (s, _) = w.send(Method::POST, &desk, &path, act("approve", "")).await;
+    assert_eq!(s, 409, "not accepted yet");
+    let (s, _) = w.send(Method::POST, &desk, &path, act("reject", "")).await;
+    assert_eq!(s, 400, "a rejection needs its reason");
+    let persons_before = count(&w.db, "SELECT COUNT(*) FROM persons").await;
+    let (s, a) = w.send(Method::POST, &desk, &path, act("accept", "")).await;
+    assert_eq!((s, a["status"].as_str()), (200, Some("processing")));
+    let (s, a) = w.send(Method::POST, &desk, &path, act("approve", "")).await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(a["status"], "approved");
+    let (s, _) = w.send(Method::POST, &desk, &path, act("approve", "")).await;
+    assert_eq!(s, 409, "approved once only");
+    assert_eq!(count(&w.db, "SELECT COUNT(*) FROM persons").await, persons_before + 1);
+
+    // The child is in the registry, in the mother's household, with a well-formed personal id.
+    let child = sqlx::query(
+        "SELECT c.personal_id, c.full_name, c.mother_id, c.household_id, m.household_id, c.current_commune \
+         FROM persons c JOIN persons m ON m.personal_id = c.mother_id WHERE c.mother_id = $1 AND c.full_name = $2",
+    )
+    .bind(&mother)
+    .bind("Nguyễn Minh An")
+    .fetch_one(w.db.read())
+    .await
+    .unwrap();
+    let child_id: String = child.get(0);
+    assert_eq!(child.get::<Option<String>, _>(3), child.get::<Option<String>, _>(4));
+    assert_eq!(child.get::<Option<String>, _>(5).as_deref(), Some(w.commune.as_str()));
+    let pid = kernel::PersonalId::parse(&child_id).unwrap();
+    let year = chrono::Datelike::year(&(today - chrono::Duration::days(3)));
+    assert!(pid.soft_checks(Some(kernel::Gender::Female), Some(year)).is_empty(), "{child_id}");
+    let kinds: Vec<String> = sqlx::query("SELECT kind FROM person_events WHERE personal_id = $1")
+        .bind(&child_id)
+        .fetch_all(w.db.read())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(kinds, ["born"]);
+
+    // The signed result document verifies; a tampered one does not.
+    let code = a["result_code"].as_str().unwrap();
+    let (s, doc) = w.get("", &format!("/api/v1/services/documents/{code}")).await;
+    assert_eq!(s, 200);
+    assert!(doc["payload"]["lines"].as_array().unwrap().iter().any(|l| l["value"] == child_id.as_str()));
+    let jws = doc["jws"].as_str().unwrap().to_string();
+    let (s, v) = w.send(Method::POST, "", "/api/v1/services/documents/verify", json!({"jws": jws})).await;
+    assert_eq!((s, v["code"].as_str()), (200, Some(code)));
+    let mut parts: Vec<String> = jws.split('.').map(str::to_string).collect();
+    parts[2] = parts[2].chars().rev().collect();
+    let (s, _) = w.send(Method::POST, "", "/api/v1/services/documents/verify", json!({"jws": parts.join(".")})).await;
+    assert_eq!(s, 403);
+
+    // The citizen sees the application and its history; the prefill is in their access log.
+    let (s, mine) = w.get(&token, "/api/v1/services/applications/mine").await;
+    assert_eq!((s, mine["items"][0]["status"].as_str()), (200, Some("approved")));
+    let (_, d) = w.get(&token, &format!("/api/v1/services/applications/{id}")).await;
+    let kinds: Vec<&str> = d["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "submitted", "accepted", "approved"]);
+    let (_, other) = w.get(&level1, &format!("/api/v1/services/applications/{id}")).await;
+    assert_eq!(other["error"]["code"], "not_found");
+    w.running.ctx.access_log.flush().await;
+    let logged = sqlx::query("SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND action = 'services.prefill'")
+        .bind(&mother)
+        .fetch_one(w.db.read())
+        .await
+        .unwrap()
+        .get::<i64, _>(0);
+    assert!(logged >= 1);
+}
+
+/// Delivers a gateway callback signed with the server's secret (or a wrong one).
+async fn callback(w: &World, payment: &str, amount: i64, secret_ok: bool) -> (u16, Value) {
+    let body =
+        json!({"payment_id": payment, "amount_vnd": amount, "result": "success", "gateway_ref": "SIM-1"}).to_string();
+    let gateway = if secret_ok {
+        services::payments::Gateway::load(&w.db).await.unwrap()
+    } else {
+        services::payments::Gateway::with_secret(b"an attacker's guess of the key")
+    };
+    let r = w
+        .http
+        .post(format!("{}/api/v1/services/payments/callback", w.base))
+        .header("x-signature", gateway.sign(body.as_bytes()))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn temporary_residence_paid_online(db: Db) {
+    let w = common::world(db, 600, false).await;
+    let (mover, token) = citizen(&w, "M", false, 2).await;
+    let until = (kernel::clock::today_vn() + chrono::Duration::days(180)).format("%Y-%m-%d").to_string();
+    let body = json!({"procedure": "temporary_residence", "submit": true, "answers": {
+        "commune": w.commune, "address": "Số 5, tổ dân phố 3", "until": until, "reason": "work"}});
+    let (s, app) = w.send(Method::POST, &token, "/api/v1/services/applications", body.clone()).await;
+    assert_eq!(s, 200, "{app}");
+    assert_eq!(app["commune_code"], w.commune.as_str(), "routed to the commune of the stay");
+    assert_eq!((app["fee_status"].as_str(), app["fee_vnd"].as_i64()), (Some("unpaid"), Some(7000)));
+    let id = app["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/services/inbox/{id}/actions");
+    let (s, _) = w.send(Method::POST, &w.commune_token, &path, act("accept", "")).await;
+    assert_eq!(s, 200);
+    let (s, e) = w.send(Method::POST, &w.commune_token, &path, act("approve", "")).await;
+    assert_eq!(s, 409, "{e}");
+    assert!(e["error"]["detail"].as_str().unwrap().contains("fee"));
+
+    let (s, p) = w.send(Method::POST, &token, &format!("/api/v1/services/applications/{id}/payment"), json!({})).await;
+    assert_eq!(s, 200, "{p}");
+    let payment = p["payment"]["id"].as_str().unwrap().to_string();
+    assert!(p["gateway_url"].as_str().unwrap().ends_with(&payment));
+    let (_, again) =
+        w.send(Method::POST, &token, &format!("/api/v1/services/applications/{id}/payment"), json!({})).await;
+    assert_eq!(again["payment"]["id"], payment.as_str(), "one pending payment, reused");
+    // A forged callback and a wrong amount change nothing.
+    assert_eq!(callback(&w, &payment, 7000, false).await.0, 403);
+    assert_eq!(callback(&w, &payment, 1, true).await.0, 400);
+    let (_, d) = w.get(&token, &format!("/api/v1/services/applications/{id}")).await;
+    assert_eq!(d["application"]["fee_status"], "unpaid");
+    let (s, r) = callback(&w, &payment, 7000, true).await;
+    assert_eq!((s, r["outcome"].as_str()), (200, Some("paid")));
+    let (s, r) = callback(&w, &payment, 7000, true).await;
+    assert_eq!((s, r["outcome"].as_str()), (200, Some("already_applied")));
+    assert_eq!(count(&w.db, "SELECT COUNT(*) FROM svc_events WHERE kind = 'paid'").await, 1);
+
+    let (s, a) = w.send(Method::POST, &w.commune_token, &path, act("approve", "")).await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!((a["fee_status"].as_str(), a["paid_online"].as_bool()), (Some("paid"), Some(true)));
+    let r = sqlx::query(
+        "SELECT p.current_commune, r.expiry_date FROM persons p JOIN residences r ON r.personal_id = p.personal_id \
+         WHERE p.personal_id = $1 AND r.kind = 'temporary' AND r.end_date IS NULL",
+    )
+    .bind(&mover)
+    .fetch_one(w.db.read())
+    .await
+    .unwrap();
+    assert_eq!(r.get::<String, _>(0), w.commune);
+    assert_eq!(r.get::<String, _>(1), until);
+
+    // A second application, paid then rejected, is refunded.
+    let (_, app2) = w.send(Method::POST, &token, "/api/v1/services/applications", body).await;
+    let id2 = app2["id"].as_str().unwrap().to_string();
+    let (_, p2) =
+        w.send(Method::POST, &token, &format!("/api/v1/services/applications/{id2}/payment"), json!({})).await;
+    callback(&w, p2["payment"]["id"].as_str().unwrap(), 7000, true).await;
+    let (s, r) = w
+        .send(
+            Method::POST,
+            &w.commune_token,
+            &format!("/api/v1/services/inbox/{id2}/actions"),
+            act("reject", "Đã đăng ký tạm trú tại địa chỉ này"),
+        )
+        .await;
+    assert_eq!((s, r["status"].as_str(), r["fee_status"].as_str()), (200, Some("rejected"), Some("refunded")), "{r}");
+
+    // At the counter, for a citizen who came in person.
+    let (inside, _) = w.inside_and_outside().await;
+    let counter = json!({"procedure": "old_id_confirmation", "personal_id": inside, "answers": {}});
+    let (s, c) = w.send(Method::POST, &w.commune_token, "/api/v1/services/counter", counter).await;
+    assert_eq!((s, c["channel"].as_str()), (200, Some("counter")), "{c}");
+    let (s, _) = w
+        .send(Method::POST, &token, "/api/v1/services/counter", json!({"procedure": "x", "personal_id": inside}))
+        .await;
+    assert_eq!(s, 403);
+
+    // The figures: counts per procedure and commune; KPI tallies read them.
+    let (s, rows) = w.get(&w.province_token, "/api/v1/services/stats").await;
+    assert_eq!(s, 200);
+    let temp = rows.as_array().unwrap().iter().find(|r| r["procedure_code"] == "temporary_residence").unwrap();
+    assert_eq!(
+        (temp["total"].as_i64(), temp["online"].as_i64(), temp["paid_online"].as_i64()),
+        (Some(2), Some(2), Some(2))
+    );
+    assert_eq!(temp["decided"].as_i64(), Some(2));
+    let (s, _) = w.get(&token, "/api/v1/services/stats").await;
+    assert_eq!(s, 403);
+    let tallies =
+        services::stats::commune_tally(&w.db, services::stats::Share::OnlineApplications, kernel::clock::today_vn())
+            .await
+            .unwrap();
+    let t = tallies.iter().find(|t| t.commune_code == w.commune).unwrap();
+    assert_eq!((t.total, t.matching), (3, 2), "two online, one at the counter");
+}
+
+async fn catalogue_edits_are_versioned(db: Db) {
+    let w = common::world(db, 200, false).await;
+    let admin = officer(&w.db, "admin.test", Role::Admin, Jurisdiction::Province("08".into())).await;
+    let (_, d) = w.get(&admin, "/api/v1/services/procedures/temporary_residence").await;
+    let mut p = d["procedure"].clone();
+    assert_eq!(p["version"], 1);
+    p["fee_vnd"] = json!(8000);
+    let (s, e) =
+        w.send(Method::PUT, &w.province_token, "/api/v1/services/procedures/temporary_residence", p.clone()).await;
+    assert_eq!(s, 403, "{e}");
+    let mut broken = p.clone();
+    broken["handler_role"] = json!("mayor");
+    let (s, _) = w.send(Method::PUT, &admin, "/api/v1/services/procedures/temporary_residence", broken).await;
+    assert_eq!(s, 400);
+    let (s, v2) = w.send(Method::PUT, &admin, "/api/v1/services/procedures/temporary_residence", p).await;
+    assert_eq!((s, v2["version"].as_i64(), v2["fee_vnd"].as_i64()), (200, Some(2), Some(8000)));
+    let (_, d) = w.get(&admin, "/api/v1/services/procedures/temporary_residence").await;
+    assert_eq!(d["versions"].as_array().unwrap().len(), 2);
+}
+
+db::dual_tests!(crate::common::migrations();
+    paperless_birth_registration,
+    temporary_residence_paid_online,
+    catalogue_edits_are_versioned,
+);
