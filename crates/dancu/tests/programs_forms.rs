@@ -281,6 +281,8 @@ async fn forms_over_http(db: Db) {
         (lodging["value"]["reading"]["numerator"].as_f64(), lodging["value"]["reading"]["denominator"].as_f64()),
         (Some(1.0), Some(2.0))
     );
+    let (_, dash) = focal.get(&w, "/programs").await;
+    assert!(dash.contains("id=\"my-unit\"") && dash.contains(&format!("/programs/units/{unit}")));
     let (_, page) = focal.get(&w, &format!("/programs/units/{unit}")).await;
     assert!(page.contains("50,0%") && page.contains("/programs/reports/new"), "the unit page shows 1 of 2 hotels");
 

@@ -28,6 +28,8 @@ type Owed = (String, String, String, String, String, String, &'static str);
 #[template(path = "programs_dashboard.html")]
 struct Dashboard {
     chrome: Chrome,
+    /// (id, name) of the caller's unit, for a focal point.
+    my_unit: Option<(String, String)>,
     decides: bool,
     exports: bool,
     units_total: usize,
@@ -136,8 +138,16 @@ pub async fn page(
         .collect();
     let this_month = Period::containing(Frequency::Monthly, today);
     let last_month = Period::containing(Frequency::Monthly, this_month.start - chrono::Duration::days(1));
+    let my_unit = match user.role {
+        Role::UnitFocal => crate::units::of_account(db, &user.account_id)
+            .await
+            .map_err(err)?
+            .map(|u| (u.id.clone(), u.display_name(lang).to_string())),
+        _ => None,
+    };
     let page = Dashboard {
         chrome: Chrome::for_uri(lang, &uri, ("Theo dõi Đề án 06", "Project 06 tracking"), Some(&user)),
+        my_unit,
         decides: user.role == Role::WorkingGroup,
         exports: [Role::Admin, Role::WorkingGroup, Role::Leader, Role::ProvincialOfficer].contains(&user.role),
         units_total: data.units.len(),
