@@ -256,7 +256,13 @@ async fn forms_over_http(db: Db) {
     assert_eq!(r1.targets.iter().find(|t| t.kpi_id == "1.2").unwrap().target_value, 12.5);
     assert_eq!(r1.steps[0].due_date, chrono::NaiveDate::from_ymd_opt(2030, 12, 31).unwrap());
 
-    // The working group approves from the dashboard.
+    // The working group approves from the dashboard; returning needs a reason.
+    let first = format!("/programs/registrations/{}/decision", regs[0].id);
+    let v0 = regs[0].version.to_string();
+    let r = wg.post(&w, &first, &[("version", v0.as_str()), ("decision", "return"), ("note", "")], true).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("cần nêu rõ nội dung đơn vị phải điều chỉnh"));
+    assert_eq!(regs_of(unit.clone()).await[0].status, programs::registrations::RegStatus::Pending);
     for r in &regs {
         let version = r.version.to_string();
         let fields = [("version", version.as_str()), ("decision", "approve"), ("note", "")];

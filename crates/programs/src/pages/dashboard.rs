@@ -7,8 +7,9 @@ use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use web::layout::render;
-use web::{Chrome, Ctx, Lang, PageError, PageUser, Role};
+use web::{Chrome, Ctx, CurrentUser, Lang, PageError, PageUser, Role};
 
+use super::forms::Problem;
 use super::view::{self, track_class, Loaded, RegView};
 use crate::calendar::{Frequency, Period};
 use crate::kpi::{self, Scope, FORMULAS};
@@ -28,6 +29,7 @@ type Owed = (String, String, String, String, String, String, &'static str);
 #[template(path = "programs_dashboard.html")]
 struct Dashboard {
     chrome: Chrome,
+    problem: Option<String>,
     /// (id, name) of the caller's unit, for a focal point.
     my_unit: Option<(String, String)>,
     decides: bool,
@@ -54,6 +56,19 @@ pub async fn page(
     PageUser(user): PageUser,
     lang: Lang,
     uri: Uri,
+) -> Result<Response, PageError> {
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/programs").to_string();
+    render_dashboard(&ctx, &user, lang, &path, None).await
+}
+
+/// The dashboard, with a problem of the working group's last decision shown above it (answered
+/// with 400).
+pub async fn render_dashboard(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    lang: Lang,
+    path: &str,
+    problem: Option<Problem>,
 ) -> Result<Response, PageError> {
     let err = |e| PageError::new(e, lang);
     user.require(crate::api::READERS).map_err(err)?;
@@ -146,7 +161,8 @@ pub async fn page(
         _ => None,
     };
     let page = Dashboard {
-        chrome: Chrome::for_uri(lang, &uri, ("Theo dõi Đề án 06", "Project 06 tracking"), Some(&user)),
+        chrome: Chrome::new(lang, ("Theo dõi Đề án 06", "Project 06 tracking"), Some(user), path),
+        problem: problem.as_ref().map(|p| p.text(lang)),
         my_unit,
         decides: user.role == Role::WorkingGroup,
         exports: [Role::Admin, Role::WorkingGroup, Role::Leader, Role::ProvincialOfficer].contains(&user.role),
@@ -166,5 +182,5 @@ pub async fn page(
             .map(|p| (p.title(lang), format!("frequency=monthly&period={}", p.label)))
             .collect(),
     };
-    Ok(render(&page, lang))
+    Ok(super::forms::with_status(render(&page, lang), problem.is_some()))
 }

@@ -41,10 +41,21 @@ pub async fn registration(
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
     let approve = check(&user, &f, lang)?;
-    crate::registrations::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version)
-        .await
-        .map_err(|e| PageError::new(e, lang))?;
-    Ok(Redirect::to("/programs").into_response())
+    let problem = if !approve && f.note.trim().is_empty() {
+        Some(Problem::new(
+            "Khi trả lại đăng ký, cần nêu rõ nội dung đơn vị phải điều chỉnh.",
+            "When returning a registration, say what the unit must revise.",
+        ))
+    } else {
+        crate::registrations::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version)
+            .await
+            .err()
+            .map(|e| Problem::from_error(&e))
+    };
+    match problem {
+        Some(p) => super::dashboard::render_dashboard(&ctx, &user, lang, "/programs", Some(p)).await,
+        None => Ok(Redirect::to("/programs").into_response()),
+    }
 }
 
 pub async fn report(
