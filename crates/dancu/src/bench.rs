@@ -44,9 +44,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 15)]
         seconds: u64,
     },
+    /// Identity verification throughput: card QR, dynamic QR and chip data over HTTP, chip passive
+    /// authentication in process (reuses the database; residents generated only into an empty one).
+    Verify(crate::bench_verify::VerifyArgs),
     /// Lodging check-ins per second over HTTP (group commit), live-feed latency to a police
     /// client, and the cost of watchlist matching.
     Checkin(crate::bench_checkin::CheckinArgs),
+    /// Online public services: form render with registry auto-fill, paced submissions, and
+    /// paging an inbox of open applications.
+    Services(crate::bench_services::ServicesArgs),
 }
 
 /// A database for a benchmark: the given URL (must be empty) or a temporary SQLite file.
@@ -82,7 +88,12 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let (db, _dir) = bench_db(database_url).await?;
             crate::bench_oidc::run(db, codes, connections, seconds).await
         }
+        BenchCommand::Verify(args) => crate::bench_verify::run(args).await,
         BenchCommand::Checkin(args) => crate::bench_checkin::run(args).await,
+        BenchCommand::Services(args) => {
+            let (db, _dir) = bench_db(args.database_url.clone()).await?;
+            crate::bench_services::run(db, args).await
+        }
     }
 }
 

@@ -65,14 +65,16 @@ pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, n
     print!("Kiểm tra chất lượng dữ liệu / running data-quality rules… ");
     let run = registry::quality::run(&db).await?;
     println!("{} findings over {} persons", run.findings, run.persons_checked);
+    crate::demo_services::seed(&db, &province_code).await?;
     crate::demo_programs::seed(&db, &province_code).await?;
     let figures = crate::analytics_cmd::rebuild(&db).await?;
     println!("Số liệu điều hành / dashboard figures: {} rows in {:.1} s", figures.rows, figures.seconds);
+    let verifying = crate::demo_verification::prepare(&db, &s.data_dir, &accounts).await?;
     if no_serve {
         println!("Sẵn sàng sau / ready after {:.1} s", start.elapsed().as_secs_f64());
         return Ok(());
     }
-    let running = crate::server::start(db.clone(), &s.listen).await?;
+    let running = crate::server::start_with(db.clone(), &s.listen, verifying.config.clone()).await?;
     analytics::spawn_consumer(db.clone(), std::time::Duration::from_secs(2));
     let public = crate::server::public_url(running.addr);
     let provider = oidc::Provider::start(db, running.ctx.access_log.clone(), &public).await?;
@@ -86,6 +88,7 @@ pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, n
     for a in &accounts {
         println!("{:<20} {:<22} {:<18} {}", a.role, a.login, a.password, a.jurisdiction_name);
     }
+    verifying.print(&public);
     println!("\nAPI tokens: {}\nCtrl-C để dừng / to stop.", s.data_dir.join("demo-accounts.json").display());
     running.wait().await
 }
@@ -107,7 +110,8 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
     let specs = [
         (Role::Admin, "admin", "Quản trị viên Demo", province.to_string()),
         (Role::ProvincialOfficer, "tinh.canbo", "Cán bộ Tỉnh Demo", province.to_string()),
-        (Role::CommunePolice, "xa.congan", "Công an Xã Demo", commune),
+        (Role::CommunePolice, "xa.congan", "Công an Xã Demo", commune.clone()),
+        (Role::DeskOfficer, crate::demo_services::DESK_LOGIN, "Cán bộ Một cửa Xã Demo", commune),
         (Role::Leader, "lanhdao", "Lãnh đạo Tỉnh Demo", province.to_string()),
         (Role::WorkingGroup, "todecan06", "Tổ công tác Đề án 06 Demo", province.to_string()),
         (Role::UnitFocal, crate::demo_programs::FOCAL_LOGIN, "Đầu mối Đơn vị Demo", commune_code.clone()),
@@ -138,7 +142,7 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
         }
         let (token_id, token) = identity::issue_token(db, &account.id, "demo").await?;
         let jurisdiction_name = match role {
-            Role::CommunePolice | Role::UnitFocal => units.commune(&code).map(|c| c.name.clone()),
+            Role::CommunePolice | Role::UnitFocal | Role::DeskOfficer => units.commune(&code).map(|c| c.name.clone()),
             _ => units.province(&code).map(|p| p.name.clone()),
         }
         .unwrap_or_default();

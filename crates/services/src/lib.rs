@@ -18,6 +18,7 @@ pub mod payments;
 pub mod prefill;
 pub mod sla;
 pub mod stats;
+pub mod synthetic;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -36,6 +37,19 @@ pub struct Service {
     pub gateway: payments::Gateway,
     /// Address users reach the server at (printed on documents).
     pub public_url: String,
+    /// Records the single-use nonces of identity QR codes scanned at kiosks.
+    pub nonces: verification::writer::Writer,
+}
+
+impl Service {
+    /// Loads the catalogue and holidays where missing, the gateway secret, and starts the nonce
+    /// writer.
+    pub async fn start(ctx: web::Ctx, keys: Arc<keys::KeyRing>, public_url: &str) -> Result<Service, kernel::AppError> {
+        init(&ctx.db).await?;
+        let gateway = payments::Gateway::load(&ctx.db).await?;
+        let nonces = verification::writer::Writer::start(ctx.db.clone());
+        Ok(Service { ctx, keys, gateway, public_url: public_url.trim_end_matches('/').to_string(), nonces })
+    }
 }
 
 /// Loads the embedded catalogue and the holiday calendar where missing; returns the number of

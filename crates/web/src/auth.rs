@@ -172,6 +172,18 @@ impl CurrentUser {
         }
     }
 
+    /// Checks the anti-CSRF token a session's HTML form sent back (constant-time compare).
+    pub fn check_form_csrf(&self, sent: &str) -> Result<(), AppError> {
+        let ok = self.csrf.as_deref().is_some_and(|t| {
+            t.len() == sent.len() && t.bytes().zip(sent.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        });
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::new(ErrorCode::CsrfFailed, "form token mismatch"))
+        }
+    }
+
     /// Requires one of the given roles.
     pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
         if roles.contains(&self.role) {

@@ -15,6 +15,8 @@ use crate::applications::Application;
 use crate::attachments::Attachment;
 use crate::Service;
 
+pub use officer::log_read;
+
 /// An application with its history and files.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApplicationDetail {

@@ -1,0 +1,172 @@
+//! `dancu bench services`: the online public services under load — rendering a form pre-filled
+//! from the registry, submitting applications at a fixed rate, and paging an officer's inbox of
+//! open applications.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use db::sqlx::{self, Row};
+
+use crate::bench_oidc::{phase, Phase};
+
+/// Options of `dancu bench services`.
+#[derive(Debug, clap::Args)]
+pub struct ServicesArgs {
+    /// Database URL; default: a new SQLite file in a temporary directory.
+    #[arg(long, env = "DANCU_BENCH_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Residents generated into an empty database.
+    #[arg(long, default_value_t = 100_000)]
+    pub people: usize,
+    /// Open applications in the inbox.
+    #[arg(long, default_value_t = 100_000)]
+    pub open: usize,
+    /// Submissions per second in the submit phase.
+    #[arg(long, default_value_t = 500)]
+    pub rate: u64,
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Upper bound on each phase's duration.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+}
+
+/// Citizens (level 2) with API tokens, and their communes.
+async fn citizens(db: &db::Db, n: usize) -> anyhow::Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT p.personal_id, p.current_commune FROM persons p WHERE p.status = 'living' AND p.current_commune IS NOT NULL \
+         AND p.birth_date < '2000' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) \
+         ORDER BY p.personal_id LIMIT $1",
+    )
+    .bind(n as i64)
+    .fetch_all(db.read())
+    .await?;
+    let hasher = identity::PasswordHasher::new(1);
+    let mut out = Vec::new();
+    for r in rows {
+        let id: String = r.get(0);
+        let commune: String = r.get(1);
+        let password = crate::accounts_cmd::random_password();
+        let a = crate::accounts_cmd::citizen_account(db, &hasher, &id, &password, 2).await?;
+        out.push((identity::issue_token(db, &a.id, "bench").await?.1, commune));
+    }
+    Ok(out)
+}
+
+pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
+    let duration = Duration::from_secs(args.seconds);
+    if registry::meta::person_count(&db).await? == 0 {
+        println!("generating {} residents…", args.people);
+        let opts = registry::generate::GenerateOptions::new("08", args.people, 6, kernel::clock::today_vn());
+        crate::generate_cmd::generate_into(&db, opts, None, false).await?;
+    }
+    let bar = crate::progress::bar(args.open as u64, "open applications");
+    let t = Instant::now();
+    services::synthetic::history(&db, "08", args.open, 1.0, 7, &|n| bar.set_position(n as u64)).await?;
+    bar.finish_and_clear();
+    println!("{} open applications in {:.1} s", args.open, t.elapsed().as_secs_f64());
+    let people = Arc::new(citizens(&db, 64).await?);
+    let officer = identity::create_account(
+        &db,
+        &identity::PasswordHasher::new(1),
+        identity::NewAccount {
+            login: format!("bench.tinh.{}", kernel::clock::now_ms()),
+            display_name: "Bench officer".into(),
+            role: web::Role::ProvincialOfficer,
+            jurisdiction: web::Jurisdiction::Province("08".into()),
+            password: crate::accounts_cmd::random_password(),
+        },
+    )
+    .await?;
+    let officer = identity::issue_token(&db, &officer.id, "bench").await?.1;
+    let running = crate::server::start(db.clone(), "127.0.0.1:0").await?;
+    let base = crate::server::public_url(running.addr);
+    let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
+    println!("backend {:?}, {} connections, {} s per phase at most", db.backend(), args.connections, args.seconds);
+
+    let form = {
+        let (http, base, people) = (http.clone(), base.clone(), people.clone());
+        move |i: usize| {
+            let (http, base, people) = (http.clone(), base.clone(), people.clone());
+            async move {
+                let (token, _) = &people[i % people.len()];
+                let r = http.get(format!("{base}/services/temporary_residence")).bearer_auth(token).send().await;
+                match r {
+                    Ok(r) if r.status().is_success() => {
+                        r.text().await.map(|b| b.contains("id=\"prefill\"")).unwrap_or(false)
+                    }
+                    _ => false,
+                }
+            }
+        }
+    };
+    phase("form with auto-fill", args.connections, usize::MAX, duration, form).await.print();
+
+    let until = (kernel::clock::today_vn() + chrono::Duration::days(90)).format("%Y-%m-%d").to_string();
+    let submit = paced(args.rate, duration, {
+        let (http, base, people) = (http.clone(), base.clone(), people.clone());
+        move |i: usize| {
+            let (http, base, people, until) = (http.clone(), base.clone(), people.clone(), until.clone());
+            async move {
+                let (token, commune) = &people[i % people.len()];
+                let body = serde_json::json!({"procedure": "temporary_residence", "submit": true, "answers": {
+                    "commune": commune, "address": "Số 1, tổ 2", "until": until, "reason": "work"}});
+                let r = http
+                    .post(format!("{base}/api/v1/services/applications"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await;
+                matches!(r, Ok(r) if r.status().is_success())
+            }
+        }
+    })
+    .await;
+    submit.print();
+
+    for (name, path) in [
+        ("inbox page 1 (API)", "/api/v1/services/inbox?status=open&size=50"),
+        ("inbox page 20 (API)", "/api/v1/services/inbox?status=open&size=50&page=20"),
+        ("inbox page 1 (HTML)", "/officer/applications"),
+    ] {
+        let inbox = {
+            let (http, base, officer) = (http.clone(), base.clone(), officer.clone());
+            move |_| {
+                let (http, url, officer) = (http.clone(), format!("{base}{path}"), officer.clone());
+                async move { matches!(http.get(url).bearer_auth(&officer).send().await, Ok(r) if r.status().is_success()) }
+            }
+        };
+        phase(name, 4, usize::MAX, duration.min(Duration::from_secs(5)), inbox).await.print();
+    }
+    running.ctx.access_log.flush().await;
+    Ok(())
+}
+
+/// Sends request `i` at `i / rate` seconds from the start, each in its own task, so latency is
+/// measured from the moment it is sent and not from when a connection was free.
+async fn paced<F, Fut>(rate: u64, duration: Duration, work: F) -> Phase
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let start = Instant::now();
+    let n = (rate as f64 * duration.as_secs_f64()) as usize;
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        tokio::time::sleep_until((start + Duration::from_secs_f64(i as f64 / rate as f64)).into()).await;
+        let fut = work(i);
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            (fut.await, t.elapsed())
+        }));
+    }
+    let mut p = Phase { name: "submit (paced)", ok: Vec::new(), errors: 0, elapsed: Duration::ZERO };
+    for t in tasks {
+        match t.await {
+            Ok((true, d)) => p.ok.push(d),
+            _ => p.errors += 1,
+        }
+    }
+    p.elapsed = start.elapsed();
+    p
+}

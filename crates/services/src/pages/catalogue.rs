@@ -1,0 +1,216 @@
+//! `/services`: the catalogue, and `/services/{code}`: a procedure with its pre-filled form.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use web::layout::render;
+use web::{Chrome, CurrentUser, Lang, PageError, PageUser, Role};
+
+use super::form::FormView;
+use super::{err, read_multipart};
+use crate::applications::{file::raw_answers, query, FileError};
+use crate::catalogue::{store, Procedure};
+use crate::forms::FieldErrors;
+use crate::Service;
+
+struct Row {
+    code: String,
+    name: String,
+    agency: String,
+    essential: bool,
+    fee: String,
+    level: u8,
+}
+
+#[derive(Template)]
+#[template(path = "services_list.html")]
+struct ListPage {
+    chrome: Chrome,
+    q: String,
+    rows: Vec<Row>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ListQuery {
+    q: Option<String>,
+}
+
+pub(super) async fn list(
+    State(s): State<Service>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let all = store::list(&s.ctx.db, q.q.as_deref()).await.map_err(err(lang))?;
+    let rows = all
+        .iter()
+        .map(|p| Row {
+            code: p.code.clone(),
+            name: lang.pick(&p.name_vi, &p.name_en).to_string(),
+            agency: lang.pick(&p.agency_vi, &p.agency_en).to_string(),
+            essential: p.essential,
+            fee: if p.fee_vnd == 0 && p.fee_field.is_none() {
+                lang.pick("Miễn phí", "Free").into()
+            } else if p.fee_field.is_some() {
+                lang.pick("Theo quyết định", "Per decision").into()
+            } else {
+                super::money(p.fee_vnd)
+            },
+            level: p.min_level,
+        })
+        .collect();
+    let chrome = Chrome::new(lang, ("Dịch vụ công trực tuyến", "Online public services"), user.as_ref(), "/services");
+    Ok(render(&ListPage { chrome, q: q.q.unwrap_or_default(), rows }, lang))
+}
+
+#[derive(Template)]
+#[template(path = "services_apply.html")]
+struct ApplyPage {
+    chrome: Chrome,
+    code: String,
+    name: String,
+    agency: String,
+    basis: String,
+    result: String,
+    /// Why the visitor cannot apply here (not signed in as a citizen, level too low).
+    blocked: Option<String>,
+    form: Option<FormView>,
+    draft_id: String,
+    by_official: bool,
+    error: Option<String>,
+}
+
+fn page(lang: Lang, user: Option<&CurrentUser>, p: &Procedure) -> ApplyPage {
+    ApplyPage {
+        chrome: Chrome::new(lang, (&p.name_vi, &p.name_en), user, &format!("/services/{}", p.code)),
+        code: p.code.clone(),
+        name: lang.pick(&p.name_vi, &p.name_en).to_string(),
+        agency: lang.pick(&p.agency_vi, &p.agency_en).to_string(),
+        basis: p.legal_basis.clone(),
+        result: lang.pick(&p.result_vi, &p.result_en).to_string(),
+        blocked: None,
+        form: None,
+        draft_id: String::new(),
+        by_official: false,
+        error: None,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ShowQuery {
+    draft: Option<String>,
+}
+
+pub(super) async fn show(
+    State(s): State<Service>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    Path(code): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    let p = store::get(&s.ctx.db, &code)
+        .await
+        .map_err(err(lang))?
+        .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such procedure"), lang))?;
+    let mut pg = page(lang, user.as_ref(), &p);
+    let Some(user) = user.filter(|u| u.role == Role::Citizen) else {
+        pg.blocked = Some(
+            lang.pick(
+                "Đăng nhập bằng tài khoản định danh điện tử của công dân để nộp hồ sơ.",
+                "Sign in with a citizen e-ID account to apply.",
+            )
+            .into(),
+        );
+        return Ok(render(&pg, lang));
+    };
+    if let Err(e) = crate::online::procedure_for(&s, &user, &code).await {
+        pg.blocked = Some(format!(
+            "{} {}",
+            lang.pick(e.code.message_vi(), e.code.message_en()),
+            lang.pick(
+                "Thủ tục này cần định danh điện tử mức 2: đến Công an xã để được nâng mức.",
+                "This procedure needs a level-2 e-ID: visit the commune police to raise your level."
+            )
+        ));
+        return Ok(render(&pg, lang));
+    }
+    let mut values = BTreeMap::new();
+    if let Some(id) = q.draft.as_deref() {
+        let person = query::citizen_person(&user).map_err(err(lang))?;
+        let app = query::for_applicant(&s.ctx.db, person, id).await.map_err(err(lang))?;
+        values = raw_answers(&app);
+        pg.draft_id = app.id;
+        pg.by_official = app.by_official;
+    }
+    let pre = crate::online::prefill(&s, &user, &p).await.map_err(err(lang))?;
+    pg.form = Some(FormView::new(&p, lang, &pre.items, &values, &FieldErrors::new()));
+    Ok(render(&pg, lang))
+}
+
+pub(super) async fn apply(
+    State(s): State<Service>,
+    lang: Lang,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    mp: Multipart,
+) -> Result<Response, PageError> {
+    let mut posted = read_multipart(mp).await.map_err(err(lang))?;
+    user.check_form_csrf(&posted.take("csrf")).map_err(err(lang))?;
+    let person = query::citizen_person(&user).map_err(err(lang))?.to_string();
+    let submit = posted.take("action") == "submit";
+    let by_official = posted.take("by_official") == "on";
+    let draft_id = posted.take("draft_id");
+    let existing = if draft_id.is_empty() {
+        None
+    } else {
+        Some(query::for_applicant(&s.ctx.db, &person, &draft_id).await.map_err(err(lang))?)
+    };
+    let p = store::get(&s.ctx.db, &code)
+        .await
+        .map_err(err(lang))?
+        .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such procedure"), lang))?;
+    // Files go onto a draft first, so a submission checks them like any other.
+    let mut errors = FieldErrors::new();
+    let mut draft = existing;
+    if draft.is_none() && !posted.files.is_empty() {
+        match crate::online::file(&s, &user, &code, &posted.fields, by_official, false, None).await {
+            Ok(a) => draft = Some(a),
+            Err(FileError::Fields(f)) => errors = f,
+            Err(FileError::App(e)) => return Err(PageError::new(e, lang)),
+        }
+    }
+    if let Some(d) = &draft {
+        for (slot, name, bytes) in &posted.files {
+            if let Err(e) = crate::attachments::upload(&s.ctx.db, d, &p, slot, name, bytes).await {
+                errors.insert(slot.clone(), (e.detail.clone(), e.detail.clone()));
+            }
+        }
+    }
+    let result = if errors.is_empty() {
+        crate::online::file(&s, &user, &code, &posted.fields, by_official, submit, draft.as_ref()).await
+    } else {
+        Err(FileError::Fields(errors))
+    };
+    match result {
+        Ok(app) => Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response()),
+        Err(FileError::App(e)) => Err(PageError::new(e, lang)),
+        Err(FileError::Fields(errors)) => {
+            let pre = crate::online::prefill(&s, &user, &p).await.map_err(err(lang))?;
+            let mut pg = page(lang, Some(&user), &p);
+            pg.form = Some(FormView::new(&p, lang, &pre.items, &posted.fields, &errors));
+            pg.draft_id = draft.map(|d| d.id).unwrap_or_default();
+            pg.by_official = by_official;
+            pg.error = Some(
+                lang.pick("Hồ sơ chưa hợp lệ, xem các trường được đánh dấu.", "Please correct the marked fields.")
+                    .into(),
+            );
+            let mut r = render(&pg, lang);
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(r)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The view of a procedure's form, shared by the citizen's page and the kiosk: the pre-filled
+//! registry data (read-only, with its source), the fields with the values and errors to show, and
+//! the files still required.
+
+use std::collections::BTreeMap;
+
+use web::Lang;
+
+use crate::catalogue::{FieldKind, Procedure};
+use crate::forms::FieldErrors;
+use crate::prefill::PrefillItem;
+
+/// One input.
+pub struct FieldView {
+    pub name: String,
+    pub label: String,
+    /// `text`, `textarea`, `date`, `select`, `number`.
+    pub input: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub error: Option<String>,
+    /// (value, label, selected).
+    pub options: Vec<(String, String, bool)>,
+    pub hint: String,
+}
+
+/// One pre-filled line.
+pub struct PrefillView {
+    pub label: String,
+    pub value: String,
+}
+
+/// One file slot.
+pub struct SlotView {
+    pub name: String,
+    pub label: String,
+    pub required: bool,
+    pub accept: String,
+    pub max_kb: u64,
+    pub error: Option<String>,
+}
+
+/// The whole form.
+pub struct FormView {
+    pub prefill: Vec<PrefillView>,
+    pub source: String,
+    pub fields: Vec<FieldView>,
+    pub slots: Vec<SlotView>,
+    /// Documents the agency obtains itself.
+    pub obtained: Vec<String>,
+    pub fee: String,
+    pub days: i64,
+}
+
+impl FormView {
+    pub fn new(
+        p: &Procedure,
+        lang: Lang,
+        prefill: &[PrefillItem],
+        values: &BTreeMap<String, String>,
+        errors: &FieldErrors,
+    ) -> FormView {
+        let pick = |vi: &str, en: &str| lang.pick(vi, en).to_string();
+        let fields = p
+            .fields
+            .iter()
+            .map(|f| {
+                let value = values.get(&f.name).cloned().unwrap_or_default();
+                FieldView {
+                    name: f.name.clone(),
+                    label: pick(&f.label_vi, &f.label_en),
+                    input: match f.kind {
+                        FieldKind::Textarea => "textarea",
+                        FieldKind::Date => "date",
+                        FieldKind::Choice => "select",
+                        FieldKind::Number => "number",
+                        _ => "text",
+                    },
+                    required: f.required,
+                    options: f.options.iter().map(|o| (o[0].clone(), pick(&o[1], &o[2]), o[0] == value)).collect(),
+                    hint: match f.kind {
+                        FieldKind::PersonalId => pick("12 chữ số", "12 digits"),
+                        FieldKind::Commune => pick("Mã xã, phường (5 chữ số)", "Commune code (5 digits)"),
+                        _ => String::new(),
+                    },
+                    error: errors.get(&f.name).map(|(vi, en)| pick(vi, en)),
+                    value,
+                }
+            })
+            .collect();
+        FormView {
+            prefill: prefill
+                .iter()
+                .map(|i| PrefillView { label: pick(&i.label_vi, &i.label_en), value: i.value.clone() })
+                .collect(),
+            source: pick(crate::prefill::SOURCE_VI, crate::prefill::SOURCE_EN),
+            fields,
+            slots: p
+                .attachments
+                .iter()
+                .map(|a| SlotView {
+                    name: a.name.clone(),
+                    label: pick(&a.label_vi, &a.label_en),
+                    required: a.required,
+                    accept: a.types.join(","),
+                    max_kb: a.max_kb,
+                    error: errors.get(&a.name).map(|(vi, en)| pick(vi, en)),
+                })
+                .collect(),
+            obtained: if lang == Lang::Vi { p.documents_vi.clone() } else { p.documents_en.clone() },
+            fee: if p.fee_field.is_some() {
+                pick("Theo số tiền ghi trên quyết định", "As stated in the decision")
+            } else if p.fee_vnd == 0 {
+                pick("Miễn phí", "Free")
+            } else {
+                super::money(p.fee_vnd)
+            },
+            days: p.processing_days,
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! `/applications`: the citizen's applications, one application's progress, paying the fee,
+//! answering a request for information and withdrawing.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use kernel::PageRequest;
+use serde::Deserialize;
+use web::layout::render;
+use web::{Chrome, CurrentUser, Lang, PageError, PageUser};
+
+use super::{err, money, when};
+use crate::applications::model::{event_label, fee, status, Application};
+use crate::applications::query;
+use crate::catalogue::store;
+use crate::Service;
+
+/// An application as a row or a header.
+pub(super) struct AppView {
+    pub id: String,
+    pub receipt_code: String,
+    pub procedure: String,
+    pub applicant: String,
+    pub status: String,
+    pub status_label: String,
+    pub channel: String,
+    pub submitted: String,
+    pub due: String,
+    pub overdue: bool,
+    pub fee: String,
+    pub fee_label: String,
+    pub unpaid: bool,
+    pub result_code: String,
+    pub decision_note: String,
+}
+
+/// The procedure names by code, for lists.
+pub(super) async fn names(
+    s: &Service,
+    lang: Lang,
+) -> Result<std::collections::HashMap<String, String>, kernel::AppError> {
+    Ok(store::list(&s.ctx.db, None)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), lang.pick(&p.name_vi, &p.name_en).to_string()))
+        .collect())
+}
+
+pub(super) fn view(a: &Application, lang: Lang, names: &std::collections::HashMap<String, String>) -> AppView {
+    let now = kernel::clock::now_ms();
+    let (svi, sen) = status::label(&a.status);
+    let (fvi, fen) = fee::label(&a.fee_status);
+    let (cvi, cen) = a.channel.label();
+    AppView {
+        id: a.id.clone(),
+        receipt_code: a.receipt_code.clone(),
+        procedure: names.get(&a.procedure_code).cloned().unwrap_or_else(|| a.procedure_code.clone()),
+        applicant: a.applicant_name.clone(),
+        status: a.status.clone(),
+        status_label: lang.pick(svi, sen).into(),
+        channel: lang.pick(cvi, cen).into(),
+        submitted: when(a.submitted_at),
+        due: when(a.due_at),
+        overdue: a.overdue(now),
+        fee: if a.fee_vnd > 0 { money(a.fee_vnd) } else { String::new() },
+        fee_label: lang.pick(fvi, fen).into(),
+        unpaid: a.fee_status == fee::UNPAID && status::OPEN.contains(&a.status.as_str()),
+        result_code: a.result_code.clone().unwrap_or_default(),
+        decision_note: a.decision_note.clone().unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "services_mine.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<AppView>,
+    page: u32,
+    has_next: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    page: Option<u32>,
+}
+
+pub(super) async fn list(
+    State(s): State<Service>,
+    lang: Lang,
+    PageUser(user): PageUser,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let person = query::citizen_person(&user).map_err(err(lang))?;
+    let page = PageRequest::new(q.page, Some(20)).map_err(err(lang))?;
+    let found = query::mine(&s.ctx.db, person, page).await.map_err(err(lang))?;
+    let names = names(&s, lang).await.map_err(err(lang))?;
+    let chrome = Chrome::new(lang, ("Hồ sơ của tôi", "My applications"), Some(&user), "/applications");
+    let rows = found.items.iter().map(|a| view(a, lang, &names)).collect();
+    Ok(render(&ListPage { chrome, rows, page: found.page, has_next: found.has_next }, lang))
+}
+
+/// One step of the history as shown.
+pub(super) struct EventView {
+    pub at: String,
+    pub actor: String,
+    pub what: String,
+    pub note: String,
+}
+
+pub(super) async fn events(s: &Service, lang: Lang, id: &str) -> Result<Vec<EventView>, kernel::AppError> {
+    Ok(crate::applications::events::list(&s.ctx.db, id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let (vi, en) = event_label(&e.kind);
+            EventView { at: when(Some(e.at)), actor: e.actor_label, what: lang.pick(vi, en).into(), note: e.note }
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "services_application.html")]
+struct ShowPage {
+    chrome: Chrome,
+    app: AppView,
+    answers: Vec<(String, String)>,
+    events: Vec<EventView>,
+    draft: bool,
+    code: String,
+}
+
+/// The answers with their field labels.
+pub(super) async fn answers(
+    s: &Service,
+    lang: Lang,
+    a: &Application,
+) -> Result<Vec<(String, String)>, kernel::AppError> {
+    let p = store::get_version(&s.ctx.db, &a.procedure_code, a.procedure_version).await?;
+    Ok(p.map(|p| {
+        p.fields
+            .iter()
+            .filter_map(|f| {
+                let v = a.answers.get(&f.name)?.as_str()?.to_string();
+                let shown =
+                    f.options.iter().find(|o| o[0] == v).map(|o| lang.pick(&o[1], &o[2]).to_string()).unwrap_or(v);
+                Some((lang.pick(&f.label_vi, &f.label_en).to_string(), shown))
+            })
+            .collect()
+    })
+    .unwrap_or_default())
+}
+
+async fn own(s: &Service, user: &CurrentUser, id: &str) -> Result<Application, kernel::AppError> {
+    let person = query::citizen_person(user)?;
+    query::for_applicant(&s.ctx.db, person, id).await
+}
+
+pub(super) async fn show(
+    State(s): State<Service>,
+    lang: Lang,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let a = own(&s, &user, &id).await.map_err(err(lang))?;
+    let names = names(&s, lang).await.map_err(err(lang))?;
+    let chrome = Chrome::new(lang, ("Hồ sơ", "Application"), Some(&user), &format!("/applications/{id}"));
+    let page = ShowPage {
+        chrome,
+        answers: answers(&s, lang, &a).await.map_err(err(lang))?,
+        events: events(&s, lang, &a.id).await.map_err(err(lang))?,
+        draft: a.status == status::DRAFT,
+        code: a.procedure_code.clone(),
+        app: view(&a, lang, &names),
+    };
+    Ok(render(&page, lang))
+}
+
+#[derive(Deserialize)]
+pub(super) struct CsrfForm {
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub(super) async fn pay(
+    State(s): State<Service>,
+    lang: Lang,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    user.check_form_csrf(&f.csrf).map_err(err(lang))?;
+    let a = own(&s, &user, &id).await.map_err(err(lang))?;
+    let payment = crate::payments::start(&s.ctx.db, &a).await.map_err(err(lang))?;
+    Ok(Redirect::to(&format!("/payment-gateway/{}", payment.id)).into_response())
+}
+
+pub(super) async fn answer(
+    State(s): State<Service>,
+    lang: Lang,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    user.check_form_csrf(&f.csrf).map_err(err(lang))?;
+    let a = own(&s, &user, &id).await.map_err(err(lang))?;
+    crate::workflow::answer(&s, &user, &a, &f.note).await.map_err(err(lang))?;
+    Ok(Redirect::to(&format!("/applications/{id}")).into_response())
+}
+
+pub(super) async fn withdraw(
+    State(s): State<Service>,
+    lang: Lang,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    user.check_form_csrf(&f.csrf).map_err(err(lang))?;
+    let a = own(&s, &user, &id).await.map_err(err(lang))?;
+    crate::workflow::withdraw(&s, &user, &a).await.map_err(err(lang))?;
+    Ok(Redirect::to(&format!("/applications/{id}")).into_response())
+}
