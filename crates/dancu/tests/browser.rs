@@ -419,3 +419,118 @@ async fn drive_dashboard(c: &Client, base: &str, password: &str, commune: &str) 
     c.set_window_size(1280, (page_height + frame) as u32).await?;
     save_screenshot(c, &shots, "analytics.png").await
 }
+
+/// Lodging in two browsers: the commune police page is open and live; the hotel's staff check a
+/// guest in from the check-in page by typing the id (a scanner gun types the same way) and the
+/// police page shows the notification without a reload, then a watchlisted guest raises an alert
+/// there. A check-in made while the network is down waits in the page's queue and is sent once,
+/// with its idempotency key, when the network returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lodging_checkin_reaches_the_police_page_live() {
+    if std::env::var("DANCU_BROWSER_TESTS").as_deref() != Ok("1") {
+        println!("browser test skipped: set DANCU_BROWSER_TESTS=1 to run it (needs chromium and chromedriver)");
+        return;
+    }
+    let t = db::testing::TestDb::sqlite(&common::migrations()).await;
+    let w = common::world(t.db().clone(), 300, false).await;
+    let org = identity::organizations::create_organization(
+        &w.db,
+        identity::organizations::NewOrganization {
+            tax_code: "0301234568".into(),
+            name: "Khách sạn Lưu Trú".into(),
+            kind: identity::organizations::OrgKind::Hotel,
+            address: "2 Đường Thử".into(),
+            commune_code: w.commune.clone(),
+        },
+    )
+    .await
+    .expect("organization");
+    identity::create_account(
+        &w.db,
+        &identity::PasswordHasher::new(2),
+        identity::NewAccount {
+            login: "le.tan.luutru".into(),
+            display_name: "Lễ tân Lưu trú".into(),
+            role: web::Role::OrgStaff,
+            jurisdiction: web::Jurisdiction::Own(org.id.clone()),
+            password: w.password.clone(),
+        },
+    )
+    .await
+    .expect("staff account");
+    let new = lodging::facilities::NewFacility {
+        kind: "hotel".into(),
+        name: "Khách sạn Lưu Trú".into(),
+        licence_code: "GP-9".into(),
+        commune_code: w.commune.clone(),
+        address: "2 Đường Thử".into(),
+        rooms: 10,
+        beds: 20,
+    };
+    let hotel = lodging::facilities::create(&w.db, &org.id, new).await.expect("facility");
+    let officer = web::Jurisdiction::Commune(w.commune.clone());
+    lodging::facilities::decide(&w.db, &hotel.id, "approved", &officer, "test").await.expect("approved");
+    let (guest, watched) = w.inside_and_outside().await;
+    let body = serde_json::json!({"personal_id": watched, "category": "wanted", "reason": "Truy nã thử nghiệm"});
+    let (s, _) = w.send(reqwest::Method::POST, &w.commune_token, "/api/v1/lodging/watchlist", body).await;
+    assert_eq!(s, 200);
+
+    let police_driver = Driver::start().await.expect("start chromedriver");
+    let staff_driver = Driver::start().await.expect("start a second chromedriver");
+    let police = police_driver.connect().await.expect("police browser");
+    let staff = staff_driver.connect().await.expect("staff browser");
+    let outcome = drive_lodging(&police, &staff, &w.base, &w.password, (&guest, &watched)).await;
+    let closed = (police.close().await, staff.close().await);
+    drop((police_driver, staff_driver));
+    let screenshot = outcome.unwrap();
+    closed.0.expect("close the police browser");
+    closed.1.expect("close the staff browser");
+    println!("screenshot: {}", screenshot.display());
+    let rows: i64 =
+        sqlx::query("SELECT COUNT(*) FROM lodging_notifications").fetch_one(w.db.read()).await.unwrap().get(0);
+    assert_eq!(rows, 3, "two check-ins plus the queued one, sent once");
+}
+
+async fn drive_lodging(
+    police: &Client,
+    staff: &Client,
+    base: &str,
+    password: &str,
+    (guest, watched): (&str, &str),
+) -> anyhow::Result<PathBuf> {
+    let shots = screenshot_dir()?;
+    police.goto(&format!("{base}/login?next=/lodging/police")).await?;
+    sign_in(police, "xa.test", password).await?;
+    wait_css(police, "#live-status.ok").await?;
+
+    staff.goto(&format!("{base}/login?next=/lodging")).await?;
+    sign_in(staff, "le.tan.luutru", password).await?;
+    let check_in = |id: String, room: &'static str| async move {
+        let input = wait_css(staff, "#evidence").await?;
+        input.send_keys(&format!("{id}\n")).await?;
+        staff.find(Locator::Css("input[name=room]")).await?.send_keys(room).await?;
+        staff.find(Locator::Css("#checkin-form button[type=submit]")).await?.click().await?;
+        anyhow::Ok(())
+    };
+    check_in(guest.to_string(), "201").await?;
+    let done = wait_css(staff, "#checkin-result li[data-checkin]").await?;
+    ensure!(done.text().await?.contains("Đúng hạn"), "the staff page shows the auto-filled guest on time");
+    let live = wait_css(police, "#live li.live-notification").await?;
+    ensure!(live.text().await?.contains("201"), "the police page shows the new guest live");
+
+    check_in(watched.to_string(), "202").await?;
+    let alert = wait_css(police, "#alert-list li.alert-item").await?;
+    ensure!(alert.text().await?.contains("Truy nã thử nghiệm"), "the watchlist alert appears live");
+    save_screenshot(police, &shots, "lodging-police.png").await?;
+
+    // Network down: the check-in is queued; back up: it is sent once.
+    let offline = "window.realFetch = window.fetch; window.fetch = () => Promise.reject(new TypeError('offline'));";
+    staff.execute(offline, vec![]).await?;
+    check_in(guest.to_string(), "203").await?;
+    let queued = wait_css(staff, "#queue-status").await?;
+    ensure!(queued.text().await?.contains('1'), "one check-in waits in the queue");
+    staff.execute("window.fetch = window.realFetch; window.dispatchEvent(new Event('online'));", vec![]).await?;
+    staff.wait().at_most(WAIT).for_element(Locator::XPath("//p[@id='queue-status' and normalize-space(.)='']")).await?;
+    wait_css(police, "#live li.live-notification:nth-child(3)").await?;
+    save_screenshot(staff, &shots, "lodging-checkin.png").await
+}
