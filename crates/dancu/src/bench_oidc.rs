@@ -33,7 +33,13 @@ impl Phase {
 }
 
 /// Runs `work(i)` from `connections` tasks until `items` are used up or `duration` passes.
-pub(crate) async fn phase<F, Fut>(name: &'static str, connections: usize, items: usize, duration: Duration, work: F) -> Phase
+pub(crate) async fn phase<F, Fut>(
+    name: &'static str,
+    connections: usize,
+    items: usize,
+    duration: Duration,
+    work: F,
+) -> Phase
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,

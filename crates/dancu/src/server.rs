@@ -17,8 +17,9 @@ pub fn public_url(bound: SocketAddr) -> String {
         .unwrap_or_else(|| format!("http://{bound}"))
 }
 
-/// Builds the application over an open database.
-pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> {
+/// Builds the application over an open database. `verify` configures identity verification
+/// (trust store, rate limit); its issuer is replaced by `public_url`.
+pub async fn app(db: db::Db, public_url: &str, verify: verification::VerifierConfig) -> anyhow::Result<(Router, Ctx)> {
     let access_log = audit::AccessLog::start(db.clone());
     let provider = oidc::Provider::start(db.clone(), access_log.clone(), public_url).await?;
     let auth = oidc::OAuthAuthenticator {
@@ -43,25 +44,16 @@ pub async fn app(db: db::Db, public_url: &str) -> anyhow::Result<(Router, Ctx)> 
     doc.merge(verification::api::ApiDoc::openapi());
     doc.merge(lodging::ApiDoc::openapi());
     doc.merge(services::ApiDoc::openapi());
-    let verifier = verification::Verifier::new(
-        ctx.clone(),
-        provider.keys.clone(),
-        verification::VerifierConfig::from_env(public_url),
-    )
-    .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
+    let verify = verification::VerifierConfig { issuer: public_url.to_string(), ..verify };
+    let verifier = verification::Verifier::new(ctx.clone(), provider.keys.clone(), verify)
+        .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
     let hasher = identity::PasswordHasher::default();
     let sms: Arc<dyn identity::sms::SmsSender> = Arc::new(identity::sms::OutboxSender::new(db.clone()));
     let identity_config =
         identity::IdentityConfig { public_url: public_url.to_string(), ..identity::IdentityConfig::from_env() };
     let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms);
     let lodging = lodging::Service::start(ctx.clone(), provider.keys.clone());
-    services::init(&db).await?;
-    let public_services = services::Service {
-        ctx: ctx.clone(),
-        keys: provider.keys.clone(),
-        gateway: services::payments::Gateway::load(&db).await?,
-        public_url: public_url.to_string(),
-    };
+    let public_services = services::Service::start(ctx.clone(), provider.keys.clone(), public_url).await?;
     let routers = vec![
         registry::api::router(ctx.clone()),
         registry::pages::router(ctx.clone()),
@@ -84,12 +76,17 @@ pub struct Running {
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Binds `listen` and serves in the background.
+/// Binds `listen` and serves in the background, verification configured from the environment.
 pub async fn start(db: db::Db, listen: &str) -> anyhow::Result<Running> {
+    start_with(db, listen, verification::VerifierConfig::from_env("")).await
+}
+
+/// [`start`] with explicit verification settings (the demo's test CSCA, benchmarks' rate limit).
+pub async fn start_with(db: db::Db, listen: &str, verify: verification::VerifierConfig) -> anyhow::Result<Running> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
-    let (router, ctx) = app(db, &public_url(addr)).await?;
+    let (router, ctx) = app(db, &public_url(addr), verify).await?;
     let handle = tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())

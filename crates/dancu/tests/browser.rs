@@ -420,6 +420,153 @@ async fn drive_dashboard(c: &Client, base: &str, password: &str, commune: &str) 
     save_screenshot(c, &shots, "analytics.png").await
 }
 
+/// Hotel staff verify at `/verify` as a scanner gun would type: the card QR of a resident gives the
+/// green card with the registry name, a QR whose name differs gives the red card, the citizen's
+/// identity QR token gives green, a pasted chip bundle (no CSCA configured) gives amber, and the
+/// English page words every status. Screenshot: `target/browser-screenshots/verify.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verifier_page_in_headless_chromium() {
+    if std::env::var("DANCU_BROWSER_TESTS").as_deref() != Ok("1") {
+        println!("browser test skipped: set DANCU_BROWSER_TESTS=1 to run it (needs chromium and chromedriver)");
+        return;
+    }
+    let t = db::testing::TestDb::sqlite(&common::migrations()).await;
+    let w = common::world(t.db().clone(), 300, false).await;
+    let org = identity::organizations::create_organization(
+        &w.db,
+        identity::organizations::NewOrganization {
+            tax_code: "0301234567".into(),
+            name: "Khách sạn Thử Nghiệm".into(),
+            kind: identity::organizations::OrgKind::Hotel,
+            address: "1 Đường Thử".into(),
+            commune_code: w.commune.clone(),
+        },
+    )
+    .await
+    .expect("organization");
+    verification::caller::grant_purposes(&w.db, &org.id, &["hotel_guest"]).await.expect("purposes");
+    identity::create_account(
+        &w.db,
+        &identity::PasswordHasher::new(2),
+        identity::NewAccount {
+            login: "le.tan.test".into(),
+            display_name: "Lễ tân Thử".into(),
+            role: web::Role::OrgStaff,
+            jurisdiction: web::Jurisdiction::Own(org.id.clone()),
+            password: w.password.clone(),
+        },
+    )
+    .await
+    .expect("staff account");
+    let (person, card) = card_holder(&w.db).await;
+    let ring = keys::KeyRing::load(&w.db).await.expect("signing keys");
+    let share = verification::dynamic::Share { name: true, birth_date: false, age_over_18: true };
+    let token = verification::dynamic::issue(&ring, &person, 2, share).expect("identity QR").token;
+    let signer = verification::chip::testkit::TestCsca::new("dancu test CSCA", 2024, 2040).document_signer(
+        verification::chip::testkit::SignerKind::EcdsaP256,
+        2025,
+        2035,
+    );
+    let chip = verification::api::chip_json(&signer.card_chip(&card)).to_string();
+
+    let driver = Driver::start().await.expect("start chromedriver");
+    let client = driver.connect().await.expect("open a Chromium session");
+    let outcome = drive_verifier(&client, &w.base, &w.password, &card, &token, &chip).await;
+    let closed = client.close().await;
+    drop(driver);
+    let screenshot = outcome.unwrap();
+    closed.expect("close the browser session");
+    println!("screenshot: {}", screenshot.display());
+    let methods: Vec<String> = sqlx::query("SELECT method FROM verifications ORDER BY created_at")
+        .fetch_all(w.db.read())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(methods, ["card_qr", "card_qr", "dynamic_qr", "chip", "card_qr"], "one history row per check");
+}
+
+/// A living adult whose newest card is valid, and the QR that card prints.
+async fn card_holder(db: &db::Db) -> (registry::queries::persons::PersonView, verification::cccd_qr::CardQr) {
+    let today = kernel::clock::today_vn();
+    let ids: Vec<String> = sqlx::query(
+        "SELECT personal_id FROM persons WHERE status = 'living' AND LENGTH(birth_date) = 10 \
+         AND birth_date < '2000-01-01' ORDER BY personal_id",
+    )
+    .fetch_all(db.read())
+    .await
+    .expect("residents")
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    for id in ids {
+        let person = registry::queries::persons::get_self(db, &kernel::PersonalId::parse(&id).unwrap())
+            .await
+            .unwrap()
+            .expect("listed resident");
+        let cards = registry::queries::cards::of_person(db, &id, today).await.unwrap();
+        let newest = cards.first().filter(|c| c.status == "valid");
+        if let Some(card) = newest.and_then(|c| verification::cccd_qr::CardQr::of_registry(&person, c)) {
+            return (person, card);
+        }
+    }
+    panic!("no resident with a valid card");
+}
+
+/// Types `text` into the evidence field and presses Enter, as a scanner gun does; waits for a result
+/// card of class `verdict-{outcome}` and returns its text.
+async fn scan(c: &Client, text: &str, outcome: &str) -> anyhow::Result<String> {
+    let input = wait_css(c, "#evidence").await?;
+    input.send_keys(&format!("{text}\u{E007}")).await?;
+    Ok(wait_css(c, &format!("#result .verdict-{outcome}")).await?.text().await?)
+}
+
+async fn drive_verifier(
+    c: &Client,
+    base: &str,
+    password: &str,
+    card: &verification::cccd_qr::CardQr,
+    token: &str,
+    chip: &str,
+) -> anyhow::Result<PathBuf> {
+    let shots = screenshot_dir()?;
+    c.goto(&format!("{base}/login")).await?;
+    sign_in(c, "le.tan.test", password).await?;
+    ensure!(has_session_cookie(c).await?, "the staff sign-in did not set {SESSION_COOKIE}");
+    c.goto(&format!("{base}/verify")).await?;
+
+    let green = scan(c, &card.to_payload(), "green").await?;
+    ensure!(green.contains("HỢP LỆ") && green.contains(&card.full_name), "green card: {green}");
+    ensure!(green.contains("Còn hiệu lực") && green.contains("Khớp CSDL dân cư"), "statuses in words: {green}");
+    save_screenshot(c, &shots, "verify.png").await?;
+
+    let mut wrong = card.clone();
+    wrong.full_name = format!("{} Giả", card.full_name);
+    let red = scan(c, &wrong.to_payload(), "red").await?;
+    ensure!(red.contains("KHÔNG HỢP LỆ") && red.contains("Không khớp"), "red card: {red}");
+    ensure!(red.contains("Thông tin không khớp với CSDL dân cư: full_name"), "reason: {red}");
+    save_screenshot(c, &shots, "verify-mismatch.png").await?;
+
+    let dynamic = scan(c, token, "green").await?;
+    ensure!(dynamic.contains("Mã QR định danh có chữ ký số"), "dynamic QR assurance: {dynamic}");
+
+    // A chip bundle pasted from the reader's file: intact, but no CSCA is configured here.
+    c.find(Locator::Css("#chip-data summary")).await?.click().await?;
+    c.find(Locator::Css("textarea[name=chip]")).await?.send_keys(chip).await?;
+    c.find(Locator::Css("#verify-form button[type=submit]")).await?.click().await?;
+    let amber = wait_css(c, "#result .verdict-amber").await?.text().await?;
+    ensure!(amber.contains("Chip toàn vẹn, chưa xác minh chuỗi chứng thư"), "chip assurance: {amber}");
+    ensure!(amber.contains("Chuỗi chứng thư đến CSCA") && amber.contains("Không thực hiện"), "chip steps: {amber}");
+
+    c.goto(&format!("{base}/verify?lang=en")).await?;
+    wait_css(c, "html[lang=en] #evidence").await?;
+    let english = scan(c, &card.to_payload(), "green").await?;
+    ensure!(english.contains("VALID") && english.contains("Card status"), "English card: {english}");
+    ensure!(english.contains("Matches the registry (card not authenticated)"), "English assurance: {english}");
+    save_screenshot(c, &shots, "verify-en.png").await
+}
+
 /// Lodging in two browsers: the commune police page is open and live; the hotel's staff check a
 /// guest in from the check-in page by typing the id (a scanner gun types the same way) and the
 /// police page shows the notification without a reload, then a watchlisted guest raises an alert
@@ -533,4 +680,75 @@ async fn drive_lodging(
     staff.wait().at_most(WAIT).for_element(Locator::XPath("//p[@id='queue-status' and normalize-space(.)='']")).await?;
     wait_css(police, "#live li.live-notification:nth-child(3)").await?;
     save_screenshot(staff, &shots, "lodging-checkin.png").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kiosk_flow_in_headless_chromium() {
+    if std::env::var("DANCU_BROWSER_TESTS").as_deref() != Ok("1") {
+        println!("browser test skipped: set DANCU_BROWSER_TESTS=1 to run it (needs chromium and chromedriver)");
+        return;
+    }
+    let t = db::testing::TestDb::sqlite(&common::migrations()).await;
+    let w = common::world(t.db().clone(), 300, false).await;
+    identity::create_account(
+        &w.db,
+        &identity::PasswordHasher::new(2),
+        identity::NewAccount {
+            login: "kiosk.test".into(),
+            display_name: "Ki-ốt Trung tâm Hành chính công".into(),
+            role: web::Role::DeskOfficer,
+            jurisdiction: web::Jurisdiction::Commune(w.commune.clone()),
+            password: w.password.clone(),
+        },
+    )
+    .await
+    .expect("kiosk account");
+    let (person, card) = card_holder(&w.db).await;
+    let driver = Driver::start().await.expect("start chromedriver");
+    let client = driver.connect().await.expect("open a Chromium session");
+    let outcome = drive_kiosk(&client, &w.base, &w.password, &person.full_name, &card).await;
+    let closed = client.close().await;
+    drop(driver);
+    let (screenshot, receipt) = outcome.unwrap();
+    closed.expect("close the browser session");
+    println!("screenshot: {}", screenshot.display());
+    let row = sqlx::query("SELECT channel, applicant_person_id, status FROM svc_applications WHERE receipt_code = $1")
+        .bind(&receipt)
+        .fetch_one(w.db.read())
+        .await
+        .expect("the printed receipt names a stored application");
+    assert_eq!(row.get::<String, _>(0), "kiosk");
+    assert_eq!(row.get::<String, _>(1), person.personal_id);
+    assert_eq!(row.get::<String, _>(2), "submitted");
+}
+
+/// Scans a forged card (refused), then the real one, picks a service, submits the pre-filled form,
+/// reads the receipt and returns to the start screen. Returns the screenshot and the receipt code.
+async fn drive_kiosk(
+    c: &Client,
+    base: &str,
+    password: &str,
+    name: &str,
+    card: &verification::cccd_qr::CardQr,
+) -> anyhow::Result<(PathBuf, String)> {
+    let shots = screenshot_dir()?;
+    c.goto(&format!("{base}/kiosk")).await?;
+    sign_in(c, "kiosk.test", password).await?;
+    let forged = verification::cccd_qr::CardQr { full_name: "Trần Văn Giả".into(), ..card.clone() };
+    wait_css(c, "#payload").await?.send_keys(&format!("{}\u{E007}", forged.to_payload())).await?;
+    wait_css(c, "#kiosk-error").await?;
+    wait_css(c, "#payload").await?.send_keys(&format!("{}\u{E007}", card.to_payload())).await?;
+    let greeting = wait_css(c, "#citizen").await?.text().await?;
+    ensure!(greeting == name, "kiosk greets {greeting:?}, expected {name:?}");
+    wait_css(c, "#services a[href^='/kiosk/services/old_id_confirmation']").await?.click().await?;
+    let prefill = wait_css(c, "#prefill").await?.text().await?;
+    ensure!(prefill.contains(name), "pre-filled data shows the citizen: {prefill}");
+    wait_css(c, "#kiosk-form button[type=submit]").await?.click().await?;
+    let receipt = wait_css(c, "#receipt-code").await?.text().await?;
+    let shot = save_screenshot(c, &shots, "kiosk.png").await?;
+    wait_css(c, "#done").await?.click().await?;
+    wait_css(c, "#payload").await?;
+    let page = c.source().await?;
+    ensure!(!page.contains(name), "the start screen keeps nothing of the citizen");
+    Ok((shot, receipt))
 }

@@ -288,4 +288,173 @@ async fn verifies_every_way(db: Db) {
     }
 }
 
-db::dual_tests!(crate::common::migrations(); verifies_every_way);
+/// A hotel (or any organization) with the given purposes and one staff token.
+async fn organization(db: &Db, commune: &str, tax: &str, name: &str, purposes: &[&str]) -> (String, String) {
+    let org = identity::organizations::create_organization(
+        db,
+        identity::organizations::NewOrganization {
+            tax_code: tax.into(),
+            name: name.into(),
+            kind: identity::organizations::OrgKind::Hotel,
+            address: "1 Đường Thử".into(),
+            commune_code: commune.into(),
+        },
+    )
+    .await
+    .unwrap();
+    verification::caller::grant_purposes(db, &org.id, purposes).await.unwrap();
+    let staff = account(db, &format!("staff.{tax}"), Role::OrgStaff, Jurisdiction::Own(org.id.clone())).await;
+    (org.id, staff)
+}
+
+async fn history_count(db: &Db) -> i64 {
+    sqlx::query("SELECT COUNT(*) FROM verifications").fetch_one(db.read()).await.unwrap().get(0)
+}
+
+/// Purpose variants (hospital auto-fill, coach ticket, age only), expired and over-long identity
+/// QR tokens, a trusted chip chain, the rate limit, API scopes, and the citizen's own access log.
+async fn purposes_tokens_trust_and_limits(db: Db) {
+    let w = common::world(db.clone(), 300, false).await;
+    let h = holder(&db).await;
+    let qr = |purpose: &str| json!({"qr_payload": payload(&h), "purpose": purpose, "citizen_present": true});
+    let (org, staff) = organization(
+        &db,
+        &w.commune,
+        "0201234567",
+        "Xe khách và Bệnh viện Thử",
+        &["hospital_reception", "coach_passenger", "age_check", "hotel_guest"],
+    )
+    .await;
+
+    // Hospital reception fills the patient's form: name, birth date, gender and current address.
+    let (s, v) = w.send(Method::POST, &staff, "/api/v1/verifications", qr("hospital_reception")).await;
+    assert_eq!((s, outcome(&v)), (200, "green"), "{v}");
+    let person = &v["result"]["person"];
+    assert_eq!(person["full_name"], h.name.as_str());
+    assert_eq!(person["birth_date"], h.birth.format("%d/%m/%Y").to_string());
+    assert!(person["address"].as_str().is_some_and(|a| !a.is_empty()), "{v}");
+
+    // Coach passenger: the ticket bought under the id is checked; only age is revealed.
+    let mut coach = qr("coach_passenger");
+    coach["list_code"] = "TQ-HN-0730".into();
+    let (_, v) = w.send(Method::POST, &staff, "/api/v1/verifications", coach.clone()).await;
+    assert_eq!(outcome(&v), "red");
+    assert!(reasons(&v).contains(&"not_on_list".to_string()), "{v}");
+    verification::caller::add_to_list(&db, &org, "ticket", "TQ-HN-0730", &h.id, "Ghế 12").await.unwrap();
+    let (_, v) = w.send(Method::POST, &staff, "/api/v1/verifications", coach).await;
+    assert_eq!(outcome(&v), "green", "{v}");
+    assert_eq!(v["result"]["list"]["label"], "Ghế 12");
+    assert!(v["result"]["person"]["full_name"].is_null() && v["result"]["person"]["birth_date"].is_null());
+
+    // Age check: 18 or over, without name or birth date, also in the signed receipt.
+    let (_, v) = w.send(Method::POST, &staff, "/api/v1/verifications", qr("age_check")).await;
+    assert_eq!(v["result"]["age_over_18"], true);
+    assert_eq!(v["result"]["person"], json!({"full_name": null, "birth_date": null, "gender": null, "address": null}));
+    let receipt = v["receipt"].as_str().unwrap().split('.').nth(1).unwrap().to_owned();
+    let receipt = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(receipt).unwrap()).unwrap();
+    assert!(!receipt.contains(&h.birth.format("%d/%m/%Y").to_string()) && !receipt.contains(&h.name), "{receipt}");
+
+    // Identity QR tokens signed by the platform but expired, or living longer than 120 s.
+    let ring = keys::KeyRing::load(&db).await.unwrap();
+    let now = (kernel::clock::now_ms() / 1000) as u64;
+    let token = |iat: u64, exp: u64, n: &str| {
+        let c = verification::dynamic::IdQrClaims {
+            pid: h.id.clone(),
+            lvl: 2,
+            name: None,
+            bd: None,
+            a18: None,
+            n: n.into(),
+            iat,
+            exp,
+        };
+        json!({"token": ring.sign_typed(&c, verification::dynamic::TOKEN_TYP).unwrap(), "purpose": "hotel_guest", "citizen_present": true})
+    };
+    let (_, v) = w.send(Method::POST, &staff, "/api/v1/verifications/dynamic", token(now - 300, now - 210, "a")).await;
+    assert_eq!(reasons(&v), vec!["token_expired"]);
+    let (_, v) = w.send(Method::POST, &staff, "/api/v1/verifications/dynamic", token(now, now + 600, "b")).await;
+    assert_eq!(reasons(&v), vec!["token_lifetime_too_long"]);
+    assert!(v["result"]["person_found"] == false && v["result"]["person"]["full_name"].is_null());
+
+    // An organization system's token needs the `verify` scope.
+    let (client, secret) = oidc::clients::register(
+        &db,
+        oidc::NewClient {
+            name: "Phần mềm lưu trú".into(),
+            auth_method: "client_secret_post".into(),
+            allowed_scopes: vec!["verify".into(), "lodging".into()],
+            grant_types: vec!["client_credentials".into()],
+            min_level: 1,
+            organization_id: Some(org.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for (scope, status) in [("lodging", 403), ("verify", 200)] {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", client.id.as_str()),
+            ("client_secret", secret.as_deref().unwrap()),
+            ("scope", scope),
+        ];
+        let t: Value =
+            w.http.post(format!("{}/oidc/token", w.base)).form(&form).send().await.unwrap().json().await.unwrap();
+        let (s, v) =
+            w.send(Method::POST, t["access_token"].as_str().unwrap(), "/api/v1/verifications", qr("hotel_guest")).await;
+        assert_eq!(s, status, "scope {scope}: {v}");
+    }
+
+    // A second server over the same database with a trust store and a limit of 3 calls a minute.
+    let csca = TestCsca::new("dancu test CSCA", 2024, 2040);
+    let trust = tempfile::tempdir().unwrap();
+    std::fs::write(trust.path().join("csca.pem"), &csca.pem).unwrap();
+    let config = verification::VerifierConfig {
+        trust_dir: Some(trust.path().to_path_buf()),
+        rate_per_minute: 3,
+        issuer: String::new(),
+    };
+    let strict = dancu::server::start_with(db.clone(), "127.0.0.1:0", config).await.unwrap();
+    let strict_url = format!("http://{}/api/v1/verifications", strict.addr);
+    let send = |path: &str, body: &Value| {
+        let r = w.http.post(format!("{strict_url}{path}")).bearer_auth(&staff).json(body).send();
+        async move {
+            let r = r.await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let card = CardQr::parse(&payload(&h)).unwrap();
+    let chip = csca.document_signer(SignerKind::Rsa2048, 2025, 2035).card_chip(&card);
+    let mut body = verification::api::chip_json(&chip);
+    body["purpose"] = "hotel_guest".into();
+    body["citizen_present"] = true.into();
+    let (s, v) = send("/chip", &body).await;
+    assert_eq!((s, outcome(&v)), (200, "green"), "{v}");
+    assert_eq!(v["result"]["assurance"], "chip");
+    assert!(v["result"]["chip"]["csca"].as_str().unwrap().contains("dancu test CSCA"));
+    let foreign = TestCsca::new("dancu test CSCA", 2024, 2040).document_signer(SignerKind::EcdsaP256, 2025, 2035);
+    let mut impostor = verification::api::chip_json(&foreign.card_chip(&card));
+    impostor["purpose"] = "hotel_guest".into();
+    impostor["citizen_present"] = true.into();
+    let (_, v) = send("/chip", &impostor).await;
+    assert_eq!(outcome(&v), "red", "a same-name CSCA that is not trusted: {v}");
+    let (s, _) = send("", &qr("hotel_guest")).await;
+    assert_eq!(s, 200, "third call of the minute");
+    let before = history_count(&db).await;
+    let (s, v) = send("", &qr("hotel_guest")).await;
+    assert_eq!(s, 429, "{v}");
+    assert_eq!(v["error"]["code"], "rate_limited");
+    assert_eq!(history_count(&db).await, before, "a refused call leaves no trace in the history");
+
+    // The citizen reads every verification in their own access log, naming the organization.
+    w.running.ctx.access_log.flush().await;
+    strict.ctx.access_log.flush().await;
+    let citizen = account(&db, "cong.dan.2", Role::Citizen, Jurisdiction::Own(h.id.clone())).await;
+    let csv = w.http.get(format!("{}/account/access-log.csv", w.base)).bearer_auth(&citizen).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    let lines = csv.lines().filter(|l| l.contains("Xe khách và Bệnh viện Thử")).count();
+    assert!(lines >= 7, "{csv}");
+}
+
+db::dual_tests!(crate::common::migrations(); verifies_every_way, purposes_tokens_trust_and_limits);

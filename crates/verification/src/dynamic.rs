@@ -13,6 +13,8 @@ use rand::RngCore;
 use registry::queries::persons::PersonView;
 use serde::{Deserialize, Serialize};
 
+use crate::writer::Writer;
+
 /// JWS `typ` of identity QR tokens: an ID token or a receipt is never accepted as one.
 pub const TOKEN_TYP: &str = "dancu-idqr+jwt";
 /// Lifetime of a token; the citizen page refreshes well before.
@@ -132,21 +134,45 @@ pub fn check_offline(ring: &KeyRing, token: &str) -> Result<IdQrClaims, TokenPro
     Ok(claims)
 }
 
-/// Records the nonce; fails if it was seen before. Expired nonces are swept now and then.
-pub async fn consume_nonce(db: &Db, claims: &IdQrClaims) -> Result<Result<(), TokenProblem>, AppError> {
-    let expires_ms = (claims.exp as i64 + 60) * 1000;
-    let done = sqlx::query("INSERT INTO used_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(&claims.n)
-        .bind(expires_ms)
-        .execute(db.write())
-        .await
-        .map_err(db::internal)?;
-    if rand::random::<u16>() < 64 {
-        sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1")
-            .bind(kernel::clock::now_ms())
-            .execute(db.write())
+/// Where single-use nonces are recorded: the database directly (one insert per token), or the
+/// verification service's group-commit [`Writer`], which shares commits between requests.
+pub trait NonceStore {
+    /// Records `nonce` until `expires_ms`; `false` when it was recorded before.
+    fn use_nonce(
+        &self,
+        nonce: &str,
+        expires_ms: i64,
+    ) -> impl std::future::Future<Output = Result<bool, AppError>> + Send;
+}
+
+impl NonceStore for Db {
+    /// One insert; expired nonces are swept now and then.
+    async fn use_nonce(&self, nonce: &str, expires_ms: i64) -> Result<bool, AppError> {
+        let done = sqlx::query("INSERT INTO used_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(nonce)
+            .bind(expires_ms)
+            .execute(self.write())
             .await
             .map_err(db::internal)?;
+        if rand::random::<u16>() < 64 {
+            sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1")
+                .bind(kernel::clock::now_ms())
+                .execute(self.write())
+                .await
+                .map_err(db::internal)?;
+        }
+        Ok(done.rows_affected() == 1)
     }
-    Ok(if done.rows_affected() == 1 { Ok(()) } else { Err(TokenProblem::Replayed) })
+}
+
+impl NonceStore for Writer {
+    async fn use_nonce(&self, nonce: &str, expires_ms: i64) -> Result<bool, AppError> {
+        Writer::use_nonce(self, nonce, expires_ms).await
+    }
+}
+
+/// Records the token's nonce, kept a minute past its expiry; a nonce seen before is a replay.
+pub async fn consume_nonce(store: &impl NonceStore, claims: &IdQrClaims) -> Result<Result<(), TokenProblem>, AppError> {
+    let expires_ms = (claims.exp as i64 + 60) * 1000;
+    Ok(if store.use_nonce(&claims.n, expires_ms).await? { Ok(()) } else { Err(TokenProblem::Replayed) })
 }

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::caller::Caller;
 use crate::result::VerificationResult;
+use crate::writer::{HistoryEntry, Writer};
 
 /// One past verification as the organization sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -26,30 +27,25 @@ pub struct HistoryRow {
     pub assurance: String,
 }
 
-/// Stores a verification in the organization's history.
-pub async fn record(db: &Db, caller: &Caller, r: &VerificationResult) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO verifications (id, org_id, actor_id, actor_label, method, purpose, subject_id, outcome, \
-         card_status, person_status, assurance, summary, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(&r.id)
-    .bind(&caller.org_id)
-    .bind(&caller.account_id)
-    .bind(&caller.staff_label)
-    .bind(&r.method)
-    .bind(&r.purpose)
-    .bind(r.personal_id.as_deref())
-    .bind(serde_json::to_value(r.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
-    .bind(r.card.as_ref().map(|c| c.status.clone()))
-    .bind(r.person_status.as_deref())
-    .bind(&r.assurance)
-    .bind(r.person.full_name.as_deref().unwrap_or(""))
-    .bind(r.verified_at)
-    .execute(db.write())
-    .await
-    .map_err(db::internal)?;
-    Ok(())
+/// Stores a verification in the organization's history (returns once it is committed).
+pub async fn record(writer: &Writer, caller: &Caller, r: &VerificationResult) -> Result<(), AppError> {
+    writer
+        .history(HistoryEntry {
+            id: r.id.clone(),
+            org_id: caller.org_id.clone(),
+            actor_id: caller.account_id.clone(),
+            actor_label: caller.staff_label.clone(),
+            method: r.method.clone(),
+            purpose: r.purpose.clone(),
+            subject_id: r.personal_id.clone(),
+            outcome: r.outcome.code().into(),
+            card_status: r.card.as_ref().map(|c| c.status.clone()),
+            person_status: r.person_status.clone(),
+            assurance: r.assurance.clone(),
+            summary: r.person.full_name.clone().unwrap_or_default(),
+            created_at: r.verified_at,
+        })
+        .await
 }
 
 const COLUMNS: &str = "id, created_at, actor_label, method, purpose, subject_id, summary, outcome, card_status, \

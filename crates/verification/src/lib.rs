@@ -14,6 +14,7 @@ pub mod purpose;
 pub mod ratelimit;
 pub mod result;
 pub mod service;
+pub mod writer;
 
 /// Migrations of the verification tables.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!("verification", [(1, "verification")]);

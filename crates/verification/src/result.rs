@@ -31,6 +31,17 @@ pub enum Outcome {
     Red,
 }
 
+impl Outcome {
+    /// The code as stored and serialized.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Green => "green",
+            Outcome::Amber => "amber",
+            Outcome::Red => "red",
+        }
+    }
+}
+
 /// A reason behind the outcome, with words for the verifier page.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Reason {

@@ -21,6 +21,7 @@ use crate::dynamic::{self, IdQrClaims};
 use crate::purpose::{Disclosure, ListCheck, VerifyPurpose};
 use crate::ratelimit::RateLimiter;
 use crate::result::{Disclosed, ListResult, Outcome, VerificationResponse, VerificationResult};
+use crate::writer::Writer;
 
 /// JWS `typ` of verification receipts.
 pub const RECEIPT_TYP: &str = "dancu-verification+jwt";
@@ -80,6 +81,7 @@ struct Inner {
     trust: TrustStore,
     callers: Callers,
     limiter: RateLimiter,
+    writer: Writer,
     issuer: String,
 }
 
@@ -100,6 +102,7 @@ impl Verifier {
         };
         tracing::info!(cscas = trust.len(), "verification trust store loaded");
         Ok(Verifier(Arc::new(Inner {
+            writer: Writer::start(ctx.db.clone()),
             ctx,
             ring,
             trust,
@@ -223,7 +226,7 @@ impl Verifier {
             result.person = disclose(purpose, p, shared.as_ref());
             self.log(&caller, purpose, &result, req.channel).await;
         }
-        crate::history::record(&self.0.ctx.db, &caller, &result).await?;
+        crate::history::record(&self.0.writer, &caller, &result).await?;
         if let (Some(image), true) = (face, result.person_found) {
             self.keep_face(&caller, &result.id, &image).await?;
         }
@@ -247,7 +250,7 @@ impl Verifier {
         result: &mut VerificationResult,
     ) -> Result<Option<(Presented, IdQrClaims)>, AppError> {
         let checked = match dynamic::check_offline(&self.0.ring, token) {
-            Ok(c) => dynamic::consume_nonce(&self.0.ctx.db, &c).await?.map(|_| c),
+            Ok(c) => dynamic::consume_nonce(&self.0.writer, &c).await?.map(|_| c),
             Err(problem) => Err(problem),
         };
         let claims = match checked {

@@ -1,8 +1,9 @@
 //! Identity cards of a person and their status today.
 
 use chrono::NaiveDate;
-use db::sqlx::{self, Row};
-use db::Db;
+use db::fast::Columns;
+use db::sqlx;
+use db::{Arg, Db, Filter};
 use kernel::AppError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,35 +28,38 @@ pub struct CardView {
     pub status_vi: String,
 }
 
-/// Every card of a person, newest first.
+/// Every card of a person, newest first (through the fast read path on SQLite: verification
+/// reads a person's cards on every check).
 pub async fn of_person(db: &Db, personal_id: &str, today: NaiveDate) -> Result<Vec<CardView>, AppError> {
-    let rows = sqlx::query(
-        "SELECT id, kind, issue_date, expiry_date, issuer, status FROM identity_cards \
-         WHERE personal_id = $1 ORDER BY issue_date DESC, id DESC",
-    )
-    .bind(personal_id)
-    .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let expiry: Option<String> = r.get(3);
-            let recorded: String = r.get(5);
-            let expiry_date = expiry.as_deref().and_then(|e| NaiveDate::parse_from_str(e, "%Y-%m-%d").ok());
-            let status = CardStatus::parse(&recorded)
-                .map(|s| effective_status(s, expiry_date, today).code().to_string())
-                .unwrap_or_else(|| recorded.clone());
-            CardView {
-                id: r.get(0),
-                kind: r.get(1),
-                issue_date: r.get(2),
-                expiry_date: expiry,
-                issuer: r.get(4),
-                recorded_status: recorded,
-                status_vi: kernel::vocab::card_status_label(&status).0.to_string(),
-                status,
-            }
-        })
-        .collect())
+    let mut f = Filter::new();
+    f.and("personal_id = ?", Arg::Text(personal_id.to_string()));
+    let sql = format!(
+        "SELECT id, kind, issue_date, expiry_date, issuer, status FROM identity_cards WHERE {} \
+         ORDER BY issue_date DESC, id DESC",
+        f.sql()
+    );
+    if let Some(fast) = db.fast() {
+        return fast.query_all(&sql, &f, |r| card_from_row(r, today)).map_err(db::internal);
+    }
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    Ok(rows.iter().map(|r| card_from_row(r, today)).collect())
+}
+
+fn card_from_row(r: &impl Columns, today: NaiveDate) -> CardView {
+    let expiry = r.text(3);
+    let recorded = r.text(5).unwrap_or_default();
+    let expiry_date = expiry.as_deref().and_then(|e| NaiveDate::parse_from_str(e, "%Y-%m-%d").ok());
+    let status = CardStatus::parse(&recorded)
+        .map(|s| effective_status(s, expiry_date, today).code().to_string())
+        .unwrap_or_else(|| recorded.clone());
+    CardView {
+        id: r.text(0).unwrap_or_default(),
+        kind: r.text(1).unwrap_or_default(),
+        issue_date: r.text(2).unwrap_or_default(),
+        expiry_date: expiry,
+        issuer: r.text(4).unwrap_or_default(),
+        recorded_status: recorded,
+        status_vi: kernel::vocab::card_status_label(&status).0.to_string(),
+        status,
+    }
 }
