@@ -174,6 +174,36 @@ async fn paperless_birth_registration(db: Db) {
     let (s, _) = w.send(Method::POST, "", "/api/v1/services/documents/verify", json!({"jws": parts.join(".")})).await;
     assert_eq!(s, 403);
 
+    // The public verification page and the PDF.
+    let page = |path: String| {
+        let http = w.http.clone();
+        async move { http.get(path).send().await.unwrap() }
+    };
+    let ok = page(format!("{}/documents/verify?code={}", w.base, code.to_lowercase())).await.text().await.unwrap();
+    assert!(ok.contains("data-valid=\"true\"") && ok.contains(&child_id), "verification page");
+    let bad = page(format!("{}/documents/verify?code=AAAA-BBBB-CCCC", w.base)).await.text().await.unwrap();
+    assert!(bad.contains("data-valid=\"false\""));
+    let pdf = page(format!("{}/documents/{code}/pdf", w.base)).await;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // Pages: the catalogue is public; a form post without the session's CSRF token is refused.
+    let list = page(format!("{}/services?q=tam%20tru", w.base)).await.text().await.unwrap();
+    assert!(list.contains("/services/temporary_residence") && !list.contains("/services/birth_registration\""));
+    let anon = page(format!("{}/services/birth_registration", w.base)).await.text().await.unwrap();
+    assert!(anon.contains("id=\"blocked\""), "anonymous visitors are told to sign in");
+    let body = "--b\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nsubmit\r\n--b--\r\n";
+    let r = w
+        .http
+        .post(format!("{}/services/birth_registration", w.base))
+        .bearer_auth(&token)
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no CSRF token, no filing");
+    assert_eq!(count(&w.db, "SELECT COUNT(*) FROM svc_applications").await, 1);
+
     // The citizen sees the application and its history; the prefill is in their access log.
     let (s, mine) = w.get(&token, "/api/v1/services/applications/mine").await;
     assert_eq!((s, mine["items"][0]["status"].as_str()), (200, Some("approved")));

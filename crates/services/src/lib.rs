@@ -37,18 +37,14 @@ pub struct Service {
     pub gateway: payments::Gateway,
     /// Address users reach the server at (printed on documents).
     pub public_url: String,
-    /// Records the single-use nonces of identity QR codes scanned at kiosks.
-    pub nonces: verification::writer::Writer,
 }
 
 impl Service {
-    /// Loads the catalogue and holidays where missing, the gateway secret, and starts the nonce
-    /// writer.
+    /// Loads the catalogue and holidays where missing, and the gateway secret.
     pub async fn start(ctx: web::Ctx, keys: Arc<keys::KeyRing>, public_url: &str) -> Result<Service, kernel::AppError> {
         init(&ctx.db).await?;
         let gateway = payments::Gateway::load(&ctx.db).await?;
-        let nonces = verification::writer::Writer::start(ctx.db.clone());
-        Ok(Service { ctx, keys, gateway, public_url: public_url.trim_end_matches('/').to_string(), nonces })
+        Ok(Service { ctx, keys, gateway, public_url: public_url.trim_end_matches('/').to_string() })
     }
 }
 

@@ -124,7 +124,7 @@ async fn identify_person(s: &Service, payload: &str) -> Result<String, AppError>
     } else {
         let claims = verification::dynamic::check_offline(&s.keys, payload)
             .map_err(|e| AppError::new(ErrorCode::Forbidden, e.words().1.to_string()))?;
-        if let Err(e) = verification::dynamic::consume_nonce(&s.nonces, &claims).await? {
+        if let Err(e) = verification::dynamic::consume_nonce(&s.ctx.db, &claims).await? {
             return Err(AppError::new(ErrorCode::Forbidden, e.words().1.to_string()));
         }
         Ok(claims.pid)
