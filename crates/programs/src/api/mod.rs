@@ -29,6 +29,14 @@ pub(crate) async fn own_unit(ctx: &Ctx, user: &CurrentUser) -> Result<crate::uni
         .ok_or_else(|| AppError::forbidden("this account is not the focal point of any unit"))
 }
 
+/// The unit of a focal-point caller, `None` for anyone else (pages use it to offer the unit's forms).
+pub(crate) async fn focal_unit(ctx: &Ctx, user: &CurrentUser) -> Result<Option<crate::units::Unit>, AppError> {
+    match user.role {
+        Role::UnitFocal => crate::units::of_account(&ctx.db, &user.account_id).await,
+        _ => Ok(None),
+    }
+}
+
 /// The same, also checking that a record belongs to the caller's unit.
 pub(crate) async fn own_unit_for(ctx: &Ctx, user: &CurrentUser, unit_id: &str) -> Result<crate::units::Unit, AppError> {
     let unit = own_unit(ctx, user).await?;

@@ -153,13 +153,8 @@ pub async fn render_dashboard(
         .collect();
     let this_month = Period::containing(Frequency::Monthly, today);
     let last_month = Period::containing(Frequency::Monthly, this_month.start - chrono::Duration::days(1));
-    let my_unit = match user.role {
-        Role::UnitFocal => crate::units::of_account(db, &user.account_id)
-            .await
-            .map_err(err)?
-            .map(|u| (u.id.clone(), u.display_name(lang).to_string())),
-        _ => None,
-    };
+    let my_unit =
+        crate::api::focal_unit(ctx, user).await.map_err(err)?.map(|u| (u.id.clone(), u.display_name(lang).to_string()));
     let page = Dashboard {
         chrome: Chrome::new(lang, ("Theo dõi Đề án 06", "Project 06 tracking"), Some(user), path),
         problem: problem.as_ref().map(|p| p.text(lang)),

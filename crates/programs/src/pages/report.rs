@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use web::layout::render;
-use web::{Chrome, Ctx, CurrentUser, Lang, PageError, PageUser, Role};
+use web::{Chrome, Ctx, CurrentUser, Lang, PageError, PageUser};
 
 use super::forms::{self, Fields, Problem};
 use crate::calendar::{Frequency, Period};
@@ -79,8 +79,7 @@ async fn render_report(
     let unit = crate::units::get(db, &r.unit_id).await.map_err(err)?;
     let kpis = crate::catalogue::model_kpis(db, None).await.map_err(err)?;
     let regs = crate::registrations::list(db, Some(&r.unit_id), None).await.map_err(err)?;
-    let mine = user.role == Role::UnitFocal
-        && crate::units::of_account(db, &user.account_id).await.map_err(err)?.is_some_and(|u| u.id == r.unit_id);
+    let mine = crate::api::focal_unit(ctx, user).await.map_err(err)?.is_some_and(|u| u.id == r.unit_id);
     let editable = mine && matches!(r.status, ReportStatus::Draft | ReportStatus::Returned);
     let items = r
         .items

@@ -71,8 +71,7 @@ pub async fn page(
             )
         })
         .collect();
-    let mine = user.role == web::Role::UnitFocal
-        && crate::units::of_account(db, &user.account_id).await.map_err(err)?.is_some_and(|u| u.id == unit.id);
+    let mine = crate::api::focal_unit(&ctx, &user).await.map_err(err)?.is_some_and(|u| u.id == unit.id);
     let (kvi, ken) = unit.kind.label();
     let page = UnitPage {
         chrome: Chrome::for_uri(lang, &uri, (&unit.name, &unit.name_en), Some(&user)),
