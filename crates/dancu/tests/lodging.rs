@@ -16,6 +16,21 @@ async fn count(db: &Db, table: &str) -> i64 {
     sqlx::query(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(db.read()).await.unwrap().get(0)
 }
 
+/// Access-log entries about `subject` with `action` (and `purpose`, when given), after a flush.
+async fn logged(w: &World, subject: &str, action: &str, purpose: Option<&str>) -> i64 {
+    w.running.ctx.access_log.flush().await;
+    sqlx::query(
+        "SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND action = $2 AND purpose = COALESCE($3, purpose)",
+    )
+    .bind(subject)
+    .bind(action)
+    .bind(purpose.map(str::to_string))
+    .fetch_one(w.db.read())
+    .await
+    .unwrap()
+    .get(0)
+}
+
 /// An account with a bearer token.
 async fn account(w: &World, login: &str, role: Role, j: Jurisdiction) -> String {
     let hasher = identity::PasswordHasher::new(2);
@@ -144,16 +159,8 @@ async fn facilities_checkins_and_scoping(db: Db) {
         .get(0);
     assert_eq!(guests[0]["full_name"].as_str(), Some(name.as_str()), "auto-filled from the registry");
     assert_eq!(guests[1]["nationality"], "KOR");
-    w.running.ctx.access_log.flush().await;
-    let logged: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND purpose = 'lodging' AND action = 'lodging.checkin'",
-    )
-    .bind(&inside)
-    .fetch_one(w.db.read())
-    .await
-    .unwrap()
-    .get(0);
-    assert_eq!(logged, 1, "one registry read, not repeated by the retry");
+    let reads = logged(&w, &inside, "lodging.checkin", Some("lodging")).await;
+    assert_eq!(reads, 1, "one registry read, not repeated by the retry");
 
     // A guest who arrived two days ago is notified late.
     let arrival = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
@@ -457,14 +464,7 @@ async fn qr_stays_exports_and_history(db: Db) {
     assert!(text.contains(&name));
     assert_eq!(w.get(&staff, "/api/v1/lodging/notifications.json").await.0, 403);
     assert_eq!(w.get(&w.commune_token, "/api/v1/lodging/notifications.json?from=2026-13-01").await.0, 400);
-    w.running.ctx.access_log.flush().await;
-    let exported: i64 =
-        sqlx::query("SELECT COUNT(*) FROM access_log WHERE action = 'lodging.notification.export' AND subject_id = $1")
-            .bind(&inside)
-            .fetch_one(w.db.read())
-            .await
-            .unwrap()
-            .get(0);
+    let exported = logged(&w, &inside, "lodging.notification.export", None).await;
     assert_eq!(exported, 2, "one entry per export that carried the guest");
 
     // History: police need a purpose and it is logged; the citizen sees their own.
@@ -473,16 +473,8 @@ async fn qr_stays_exports_and_history(db: Db) {
     let (s, h) = w.get(&w.commune_token, &format!("{q}&purpose=investigation")).await;
     assert_eq!((s, h["items"].as_array().unwrap().len()), (200, 1));
     assert_eq!(w.get(&staff, &format!("{q}&purpose=investigation")).await.0, 403);
-    w.running.ctx.access_log.flush().await;
-    let logged: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM access_log WHERE action = 'lodging.history.read' AND purpose = 'investigation'          AND subject_id = $1",
-    )
-    .bind(&inside)
-    .fetch_one(w.db.read())
-    .await
-    .unwrap()
-    .get(0);
-    assert_eq!(logged, 1);
+    let reads = logged(&w, &inside, "lodging.history.read", Some("investigation")).await;
+    assert_eq!(reads, 1);
     let citizen =
         dancu::accounts_cmd::citizen_account(&w.db, &identity::PasswordHasher::new(2), &inside, common::PASSWORD, 2)
             .await

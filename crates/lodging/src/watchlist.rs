@@ -301,5 +301,8 @@ pub async fn load_synthetic(db: &Db, n: usize, province: &str, actor: &str) -> R
         }
         q.execute(&mut *tx).await.map_err(db::internal)?;
     }
-    tx.commit().await.map_err(db::internal)
+    tx.commit().await.map_err(db::internal)?;
+    // Fresh statistics, as autovacuum would give a list that grew over time.
+    sqlx::query("ANALYZE lodging_watchlist").execute(db.write()).await.map_err(db::internal)?;
+    Ok(())
 }

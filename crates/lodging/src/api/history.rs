@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use web::{ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
 
-use super::{allow, POLICE};
+use super::{allow, log_read, Read, POLICE};
 use crate::history::{self, Subject};
 use crate::stays::Stay;
 use crate::Service;
@@ -66,18 +66,7 @@ pub async fn search(
     let subject = Subject::parse(p.personal_id.as_deref(), p.passport_number.as_deref(), p.nationality.as_deref())?;
     let page = PageRequest::new(p.page, p.size)?;
     let found = history::stays(&s.ctx.db, &subject, Some(&user.jurisdiction), page).await?;
-    s.ctx
-        .access_log
-        .record(audit::AccessEntry {
-            at: kernel::clock::now_ms(),
-            actor_id: user.account_id.clone(),
-            actor_label: user.actor_label(),
-            subject_id: subject.key(),
-            action: "lodging.history.read".into(),
-            purpose: p.purpose,
-            released: "stays".into(),
-            channel: "api".into(),
-        })
-        .await;
+    let read = Read { action: "lodging.history.read", purpose: &p.purpose, released: "stays", channel: "api" };
+    log_read(&s, &user, subject.key(), &read).await;
     Ok(Json(found))
 }

@@ -29,6 +29,31 @@ pub fn allow(user: &CurrentUser, roles: &[Role]) -> Result<(), kernel::AppError>
     user.require_scope(SCOPE)
 }
 
+/// What one access-log entry says about a read: action, purpose, released fields, channel.
+pub struct Read<'a> {
+    pub action: &'a str,
+    pub purpose: &'a str,
+    pub released: &'a str,
+    pub channel: &'a str,
+}
+
+/// Writes the access-log entry of `user` reading `subject`'s data.
+pub async fn log_read(s: &Service, user: &CurrentUser, subject: String, read: &Read<'_>) {
+    s.ctx
+        .access_log
+        .record(audit::AccessEntry {
+            at: kernel::clock::now_ms(),
+            actor_id: user.account_id.clone(),
+            actor_label: user.actor_label(),
+            subject_id: subject,
+            action: read.action.into(),
+            purpose: read.purpose.into(),
+            released: read.released.into(),
+            channel: read.channel.into(),
+        })
+        .await;
+}
+
 /// Routes of the lodging module.
 pub fn router(service: Service) -> Router {
     Router::new()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use web::{ApiQuery, ApiResult, CurrentUser};
 
-use super::{allow, POLICE};
+use super::{allow, log_read, Read, POLICE};
 use crate::export;
 use crate::notifications::{self, Notification, NotificationQuery};
 use crate::Service;
@@ -61,21 +61,9 @@ impl ListParams {
 
 /// Writes one access-log entry per listed guest (purpose `lodging`).
 pub async fn log_reads(s: &Service, user: &CurrentUser, items: &[Notification], action: &str, channel: &str) {
-    for n in items {
-        let Some(subject) = notifications::subject(n) else { continue };
-        s.ctx
-            .access_log
-            .record(audit::AccessEntry {
-                at: kernel::clock::now_ms(),
-                actor_id: user.account_id.clone(),
-                actor_label: user.actor_label(),
-                subject_id: subject,
-                action: action.into(),
-                purpose: "lodging".into(),
-                released: "full_name,stay".into(),
-                channel: channel.into(),
-            })
-            .await;
+    let read = Read { action, purpose: "lodging", released: "full_name,stay", channel };
+    for subject in items.iter().filter_map(notifications::subject) {
+        log_read(s, user, subject, &read).await;
     }
 }
 
