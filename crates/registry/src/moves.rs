@@ -89,32 +89,9 @@ pub async fn record_move_in(
         .execute(&mut *tx)
         .await
         .map_err(db::internal)?;
-    let now = kernel::clock::now_ms();
-    let residence_id = kernel::ids::new_id();
-    sqlx::query(
-        "INSERT INTO residences (id, personal_id, kind, commune_code, address, start_date, end_date, expiry_date, \
-         created_at) VALUES ($1, $2, 'permanent', $3, $4, $5, NULL, NULL, $6)",
-    )
-    .bind(&residence_id)
-    .bind(id.as_str())
-    .bind(&to.commune_code)
-    .bind(&address)
-    .bind(&day)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
-    sqlx::query(
-        "UPDATE persons SET current_commune = $1, current_address = $2, updated_at = $3, version = version + 1 \
-         WHERE personal_id = $4",
-    )
-    .bind(&to.commune_code)
-    .bind(&address)
-    .bind(now)
-    .bind(id.as_str())
-    .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    let residence_id =
+        crate::civil::open_residence(tx, id, "permanent", &to.commune_code, &address, &day, None).await?;
+    crate::civil::set_current(tx, id, &to.commune_code, &address).await?;
     let text = |s: Option<String>| s.map(Value::String).unwrap_or(Value::Null);
     let mut previous = Map::new();
     previous.insert("current_commune".into(), text(row.get(1)));

@@ -144,20 +144,7 @@ pub async fn register_birth_in(
     .execute(&mut *tx)
     .await
     .map_err(db::internal)?;
-    let residence_id = kernel::ids::new_id();
-    sqlx::query(
-        "INSERT INTO residences (id, personal_id, kind, commune_code, address, start_date, end_date, expiry_date, \
-         created_at) VALUES ($1, $2, 'permanent', $3, $4, $5, NULL, NULL, $6)",
-    )
-    .bind(&residence_id)
-    .bind(id.as_str())
-    .bind(&commune)
-    .bind(&address)
-    .bind(&day)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    let residence_id = super::open_residence(tx, &id, "permanent", &commune, &address, &day, None).await?;
     let mut current = Map::new();
     current.insert("full_name".into(), Value::String(name));
     current.insert("birth_date".into(), Value::String(day));

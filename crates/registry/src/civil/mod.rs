@@ -72,3 +72,53 @@ pub(crate) fn address(text: &str) -> Result<String, AppError> {
 pub(crate) fn text(s: Option<String>) -> serde_json::Value {
     s.map(serde_json::Value::String).unwrap_or(serde_json::Value::Null)
 }
+
+/// A new open residence of `kind` (`permanent` or `temporary`); returns its id.
+pub(crate) async fn open_residence(
+    tx: &mut AnyConnection,
+    id: &PersonalId,
+    kind: &str,
+    commune: &str,
+    address: &str,
+    start: &str,
+    expiry: Option<&str>,
+) -> Result<String, AppError> {
+    let residence_id = kernel::ids::new_id();
+    sqlx::query(
+        "INSERT INTO residences (id, personal_id, kind, commune_code, address, start_date, end_date, expiry_date, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
+    )
+    .bind(&residence_id)
+    .bind(id.as_str())
+    .bind(kind)
+    .bind(commune)
+    .bind(address)
+    .bind(start)
+    .bind(expiry)
+    .bind(kernel::clock::now_ms())
+    .execute(&mut *tx)
+    .await
+    .map_err(db::internal)?;
+    Ok(residence_id)
+}
+
+/// Makes a place the person's current residence (the denormalized jurisdiction column).
+pub(crate) async fn set_current(
+    tx: &mut AnyConnection,
+    id: &PersonalId,
+    commune: &str,
+    address: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE persons SET current_commune = $1, current_address = $2, updated_at = $3, version = version + 1 \
+         WHERE personal_id = $4",
+    )
+    .bind(commune)
+    .bind(address)
+    .bind(kernel::clock::now_ms())
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await
+    .map_err(db::internal)?;
+    Ok(())
+}

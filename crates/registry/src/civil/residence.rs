@@ -88,33 +88,10 @@ pub async fn register_temporary_in(
     .execute(&mut *tx)
     .await
     .map_err(db::internal)?;
-    let now = kernel::clock::now_ms();
-    let residence_id = kernel::ids::new_id();
-    sqlx::query(
-        "INSERT INTO residences (id, personal_id, kind, commune_code, address, start_date, end_date, expiry_date, \
-         created_at) VALUES ($1, $2, 'temporary', $3, $4, $5, NULL, $6, $7)",
-    )
-    .bind(&residence_id)
-    .bind(id.as_str())
-    .bind(&stay.commune_code)
-    .bind(&address)
-    .bind(&start)
-    .bind(stay.expiry.format("%Y-%m-%d").to_string())
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
-    sqlx::query(
-        "UPDATE persons SET current_commune = $1, current_address = $2, updated_at = $3, version = version + 1 \
-         WHERE personal_id = $4",
-    )
-    .bind(&stay.commune_code)
-    .bind(&address)
-    .bind(now)
-    .bind(id.as_str())
-    .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    let expiry = stay.expiry.format("%Y-%m-%d").to_string();
+    let residence_id =
+        super::open_residence(tx, id, "temporary", &stay.commune_code, &address, &start, Some(&expiry)).await?;
+    super::set_current(tx, id, &stay.commune_code, &address).await?;
     let mut previous = Map::new();
     previous.insert("current_commune".into(), text(row.get(1)));
     previous.insert("current_address".into(), text(row.get(2)));

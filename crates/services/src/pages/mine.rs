@@ -183,41 +183,25 @@ pub(super) struct CsrfForm {
     note: String,
 }
 
-pub(super) async fn pay(
+/// `pay`, `answer` or `withdraw` on the citizen's own application.
+pub(super) async fn act(
     State(s): State<Service>,
     lang: Lang,
     PageUser(user): PageUser,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     user.check_form_csrf(&f.csrf).map_err(err(lang))?;
     let a = own(&s, &user, &id).await.map_err(err(lang))?;
-    let payment = crate::payments::start(&s.ctx.db, &a).await.map_err(err(lang))?;
-    Ok(Redirect::to(&format!("/payment-gateway/{}", payment.id)).into_response())
-}
-
-pub(super) async fn answer(
-    State(s): State<Service>,
-    lang: Lang,
-    PageUser(user): PageUser,
-    Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Result<Response, PageError> {
-    user.check_form_csrf(&f.csrf).map_err(err(lang))?;
-    let a = own(&s, &user, &id).await.map_err(err(lang))?;
-    crate::workflow::answer(&s, &user, &a, &f.note).await.map_err(err(lang))?;
-    Ok(Redirect::to(&format!("/applications/{id}")).into_response())
-}
-
-pub(super) async fn withdraw(
-    State(s): State<Service>,
-    lang: Lang,
-    PageUser(user): PageUser,
-    Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
-) -> Result<Response, PageError> {
-    user.check_form_csrf(&f.csrf).map_err(err(lang))?;
-    let a = own(&s, &user, &id).await.map_err(err(lang))?;
-    crate::workflow::withdraw(&s, &user, &a).await.map_err(err(lang))?;
+    match action.as_str() {
+        "pay" => {
+            let payment = crate::payments::start(&s.ctx.db, &a).await.map_err(err(lang))?;
+            return Ok(Redirect::to(&format!("/payment-gateway/{}", payment.id)).into_response());
+        }
+        "answer" => crate::workflow::answer(&s, &user, &a, &f.note).await.map(drop),
+        "withdraw" => crate::workflow::withdraw(&s, &user, &a).await.map(drop),
+        _ => Err(kernel::AppError::not_found("no such action")),
+    }
+    .map_err(err(lang))?;
     Ok(Redirect::to(&format!("/applications/{id}")).into_response())
 }
