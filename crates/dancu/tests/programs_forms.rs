@@ -9,6 +9,7 @@
 
 mod common;
 
+use base64::Engine;
 use common::{hidden, World};
 use db::sqlx::{self, Row};
 use db::Db;
@@ -311,6 +312,17 @@ async fn forms_over_http(db: Db) {
     assert_eq!((v.len(), v[0].value, v[0].attachment_name.as_deref()), (1, 80.0, Some("bien-ban.pdf")));
     let (_, ctype, bytes) = programs::kpi::manual::attachment(&w.db, &v[0].id).await.unwrap();
     assert_eq!((ctype.as_str(), bytes.as_slice()), ("application/pdf", pdf));
+    // Through the JSON API a file close to the 5 MiB limit fits (base64), one over it does not.
+    for (size, status) in [(4 * 1024 * 1024, 201), (5 * 1024 * 1024 + 1, 400)] {
+        let mut file = b"%PDF-1.4\n".to_vec();
+        file.resize(size, b'0');
+        let data = base64::engine::general_purpose::STANDARD.encode(&file);
+        let body = json!({"kpi_id": "9.1", "value": 81.0, "comment": "",
+            "attachment": {"name": "so-lieu.pdf", "content_type": "application/pdf", "data_base64": data}});
+        let (s, e) =
+            w.send(Method::POST, &focal.token, &format!("/api/v1/programs/registrations/{r9}/values"), body).await;
+        assert_eq!(s, status, "{size}: {e}");
+    }
 
     // The monthly report: opened pre-filled, refused edits change nothing, saved, submitted.
     let (s, html) = focal.get(&w, "/programs/reports/new").await;

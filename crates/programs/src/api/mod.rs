@@ -6,6 +6,7 @@ mod registrations;
 mod reports;
 mod units;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 use kernel::AppError;
@@ -62,7 +63,10 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/api/v1/programs/registrations/{id}/approve", post(registrations::approve))
         .route("/api/v1/programs/registrations/{id}/return", post(registrations::give_back))
         .route("/api/v1/programs/registrations/{id}/steps/{seq}", put(registrations::step))
-        .route("/api/v1/programs/registrations/{id}/values", post(registrations::add_value))
+        .route(
+            "/api/v1/programs/registrations/{id}/values",
+            post(registrations::add_value).layer(DefaultBodyLimit::max(registrations::VALUE_BODY_LIMIT)),
+        )
         .route("/api/v1/programs/values/{id}/attachment", get(registrations::attachment))
         .route("/api/v1/programs/formulas", get(kpis::formulas))
         .route("/api/v1/programs/formulas/{code}/history", get(kpis::history))

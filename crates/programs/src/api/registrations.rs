@@ -145,6 +145,9 @@ pub async fn step(
     Ok(Json(registrations::set_step_done(&ctx.db, &id, seq, b.done).await?))
 }
 
+/// A JSON value may carry a whole evidence file in base64 (a third larger than the file).
+pub(super) const VALUE_BODY_LIMIT: usize = crate::kpi::evidence::MAX_BYTES / 3 * 4 + 64 * 1024;
+
 /// Report a manual KPI value with evidence (a link or a base64 file) and a comment.
 #[utoipa::path(post, path = "/api/v1/programs/registrations/{id}/values", tag = "programs",
     params(("id" = String, Path)), request_body = NewValue,
