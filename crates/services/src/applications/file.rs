@@ -101,7 +101,7 @@ fn receipt_code(commune: &str, now_ms: i64) -> String {
     format!("{commune}-{day}-{tail}")
 }
 
-/// Creates an application (draft or submitted).
+/// Creates an application, as a draft or submitted at once (one transaction either way).
 pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
     let answers = check_answers(f.procedure, f.answers, f.submit)?;
     let commune = route(f.procedure, &answers, f.applicant)?;
@@ -109,59 +109,86 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
         .commune(&commune)
         .map(|c| c.province_code.clone())
         .ok_or_else(|| AppError::new(ErrorCode::UnknownCommune, commune.clone()))?;
-    let now = kernel::clock::now_ms();
-    let id = kernel::ids::new_id();
     let p = f.procedure;
-    let mut tx = db.begin().await.map_err(db::internal)?;
-    let mut code = receipt_code(&commune, now);
-    // A clash of six random characters on the same commune and day is rare; try a few times.
-    for _ in 0..5 {
-        let taken = sqlx::query("SELECT 1 FROM svc_applications WHERE receipt_code = $1")
-            .bind(&code)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db::internal)?;
-        if taken.is_none() {
-            break;
-        }
-        code = receipt_code(&commune, now);
-    }
-    sqlx::query(
-        "INSERT INTO svc_applications (id, receipt_code, procedure_code, procedure_version, applicant_account_id, \
-         applicant_person_id, applicant_name, applicant_name_folded, commune_code, province_code, agency_level, handler_role, channel, \
-         by_official, status, answers, prefill, fee_vnd, fee_status, paid_online, assigned_to, submitted_at, due_at, \
-         decided_at, decision_note, result_code, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, \
-         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0, $18, 0, NULL, NULL, NULL, NULL, NULL, NULL, $19, $19, \
-         1)",
-    )
-    .bind(&id)
-    .bind(&code)
-    .bind(&p.code)
-    .bind(p.version)
-    .bind(f.account_id)
-    .bind(&f.applicant.personal_id)
-    .bind(&f.applicant.full_name)
-    .bind(kernel::text::fold(&f.applicant.full_name))
-    .bind(&commune)
-    .bind(&province)
-    .bind(&p.agency_level)
-    .bind(&p.handler_role)
-    .bind(f.channel.code())
-    .bind(i64::from(f.by_official))
-    .bind(status::DRAFT)
-    .bind(serde_json::Value::Object(answers).to_string())
-    .bind(serde_json::to_string(f.prefill).map_err(db::internal)?)
-    .bind(fee::NONE)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
-    super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "created", "").await?;
-    tx.commit().await.map_err(db::internal)?;
     if f.submit {
-        return submit(db, &id, f.actor_id, f.actor_label).await;
+        // Files are attached to a draft; a procedure that needs them cannot be submitted in one go.
+        let mut missing = FieldErrors::new();
+        for slot in p.attachments.iter().filter(|s| s.required) {
+            missing.insert(
+                slot.name.clone(),
+                (
+                    "Cần đính kèm tệp này (lưu nháp rồi đính kèm).".into(),
+                    "This file is required (save a draft, then attach it).".into(),
+                ),
+            );
+        }
+        if !missing.is_empty() {
+            return Err(FileError::Fields(missing));
+        }
     }
-    Ok(super::query::by_id(db, &id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
+    let now = kernel::clock::now_ms();
+    let (state, submitted, month, due, amount) = if f.submit {
+        let due = crate::sla::Calendar::load(db).await?.due_ms(now, p.processing_days);
+        let month = kernel::clock::ms_to_vn(now).format("%Y-%m").to_string();
+        (status::SUBMITTED, Some(now), Some(month), Some(due), p.fee_for(&answers))
+    } else {
+        (status::DRAFT, None, None, None, 0)
+    };
+    let fee_status = if amount > 0 { fee::UNPAID } else { fee::NONE };
+    let answers_text = serde_json::Value::Object(answers).to_string();
+    let prefill_text = serde_json::to_string(f.prefill).map_err(db::internal)?;
+    let id = kernel::ids::new_id();
+    // Six random characters per commune and day rarely clash; the unique index decides, and a
+    // clash is retried with a new code.
+    for attempt in 0..3 {
+        let code = receipt_code(&commune, now);
+        let mut tx = db.begin().await.map_err(db::internal)?;
+        let inserted = sqlx::query(
+            "INSERT INTO svc_applications (id, receipt_code, procedure_code, procedure_version, applicant_account_id, \
+             applicant_person_id, applicant_name, applicant_name_folded, commune_code, province_code, agency_level, \
+             handler_role, channel, by_official, status, answers, prefill, fee_vnd, fee_status, paid_online, \
+             assigned_to, submitted_at, submitted_month, due_at, decided_at, decision_note, result_code, created_at, \
+             updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, 0, NULL, $20, $21, $22, NULL, NULL, NULL, $23, $23, 1)",
+        )
+        .bind(&id)
+        .bind(&code)
+        .bind(&p.code)
+        .bind(p.version)
+        .bind(f.account_id)
+        .bind(&f.applicant.personal_id)
+        .bind(&f.applicant.full_name)
+        .bind(kernel::text::fold(&f.applicant.full_name))
+        .bind(&commune)
+        .bind(&province)
+        .bind(&p.agency_level)
+        .bind(&p.handler_role)
+        .bind(f.channel.code())
+        .bind(i64::from(f.by_official))
+        .bind(state)
+        .bind(&answers_text)
+        .bind(&prefill_text)
+        .bind(amount)
+        .bind(fee_status)
+        .bind(submitted)
+        .bind(month.as_deref())
+        .bind(due)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if attempt < 2 && e.as_database_error().is_some_and(|d| d.is_unique_violation()) => continue,
+            Err(e) => return Err(db::internal(e).into()),
+        }
+        super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "created", "").await?;
+        if f.submit {
+            super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "submitted", "").await?;
+        }
+        tx.commit().await.map_err(db::internal)?;
+        return Ok(super::query::by_id(db, &id).await?.ok_or_else(|| AppError::internal("application vanished"))?);
+    }
+    Err(AppError::internal("no free receipt code").into())
 }
 
 /// Replaces a draft's answers (the applicant's own draft only), optionally submitting it.
