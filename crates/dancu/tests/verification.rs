@@ -453,8 +453,9 @@ async fn purposes_tokens_trust_and_limits(db: Db) {
     let csv = w.http.get(format!("{}/account/access-log.csv", w.base)).bearer_auth(&citizen).send().await.unwrap();
     assert_eq!(csv.status(), 200);
     let csv = csv.text().await.unwrap();
-    let lines = csv.lines().filter(|l| l.contains("Xe khách và Bệnh viện Thử")).count();
-    assert!(lines >= 7, "{csv}");
+    let lines: Vec<&str> = csv.lines().filter(|l| l.contains("Xe khách và Bệnh viện Thử")).collect();
+    assert_eq!(lines.len(), 7, "one entry per check that found the person: {csv}");
+    assert!(lines.iter().all(|l| l.contains("Xác thực danh tính") && l.contains("Kết quả đối chiếu")), "{csv}");
 }
 
 db::dual_tests!(crate::common::migrations(); verifies_every_way, purposes_tokens_trust_and_limits);

@@ -63,7 +63,8 @@ impl ActorKind {
     }
 }
 
-const VERIFY_PREFIX: &str = "verify.";
+/// Actions the verification service writes (`verification.card_qr`, `…dynamic_qr`, `…chip`).
+const VERIFY_PREFIX: &str = "verification.";
 
 /// Filters from the page's form, as typed (dates `dd/mm/yyyy`).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -130,6 +131,10 @@ pub fn field_label(code: &str) -> (&'static str, &'static str) {
         "phone_number" | "phone" => ("Số điện thoại", "Phone number"),
         "personal_id" | "pid" => ("Số định danh cá nhân", "Personal identification number"),
         "level" | "acr" => ("Mức định danh điện tử", "e-ID level"),
+        "match_result" => ("Kết quả đối chiếu", "Match result"),
+        "card_status" => ("Tình trạng thẻ", "Card status"),
+        "person_status" => ("Tình trạng công dân", "Person status"),
+        "age_over_18" => ("Đủ 18 tuổi hay chưa", "Whether aged 18 or over"),
         _ => ("", ""),
     }
 }
