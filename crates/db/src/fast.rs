@@ -77,7 +77,12 @@ impl FastReads {
     }
 
     /// Like [`FastReads::query_one`], mapping every row (for short indexed reads: a person's cards).
-    pub fn query_all<T>(&self, sql: &str, filter: &Filter, map: impl Fn(&FastRow<'_>) -> T) -> rusqlite::Result<Vec<T>> {
+    pub fn query_all<T>(
+        &self,
+        sql: &str,
+        filter: &Filter,
+        map: impl Fn(&FastRow<'_>) -> T,
+    ) -> rusqlite::Result<Vec<T>> {
         self.query(sql, filter, |rows| {
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {

@@ -32,7 +32,7 @@ pub struct HistoryEntry {
 }
 
 enum Job {
-    History(HistoryEntry, oneshot::Sender<bool>),
+    History(Box<HistoryEntry>, oneshot::Sender<bool>),
     /// Reply: true when the nonce was new (now recorded), false when it was seen before.
     Nonce {
         nonce: String,
@@ -66,7 +66,7 @@ impl Writer {
     /// Stores a history row; returns once it is committed.
     pub async fn history(&self, entry: HistoryEntry) -> Result<(), AppError> {
         let (reply, done) = oneshot::channel();
-        self.tx.send(Job::History(entry, reply)).await.map_err(|_| stopped())?;
+        self.tx.send(Job::History(Box::new(entry), reply)).await.map_err(|_| stopped())?;
         match done.await {
             Ok(true) => Ok(()),
             _ => Err(AppError::internal("the verification history could not be written")),
@@ -107,14 +107,14 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
         for job in buf.drain(..) {
             match job {
                 Job::History(e, reply) => {
-                    rows.push(e);
+                    rows.push(*e);
                     history_waiters.push(reply);
                 }
                 Job::Nonce { nonce, expires_ms, reply } => nonces.push((nonce, expires_ms, reply)),
             }
         }
         batches = batches.wrapping_add(1);
-        let sweep = batches % SWEEP_EVERY == 0;
+        let sweep = batches.is_multiple_of(SWEEP_EVERY);
         match write(&db, &rows, &nonces, sweep).await {
             Ok(mut fresh) => {
                 // Only the first request presenting a new nonce gets it.
