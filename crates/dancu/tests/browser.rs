@@ -1,6 +1,7 @@
 //! The server-rendered pages driven end to end in headless Chromium: sign-in (wrong and right
 //! password), resident search, a person's page, and the data-quality dashboard in both languages;
-//! and single sign-on to the sample school portal with two-step verification and consent.
+//! single sign-on to the sample school portal with two-step verification and consent; and the
+//! identity verifier page (scanner-gun input, green/red/amber result cards, both languages).
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (override with `DANCU_CHROMIUM` and
 //! `DANCU_CHROMEDRIVER`) and runs only when `DANCU_BROWSER_TESTS=1` (`.ci/run` sets it). A
