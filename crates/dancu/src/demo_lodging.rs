@@ -2,6 +2,7 @@
 //! ward and a coach operator are registered in the demo commune, each with a staff login; guests
 //! are checked in (one notified late, one on the commune's watchlist, one staying 35 days in the
 //! rental house) so the police page shows a late flag, an alert and a temporary-residence prompt.
+//! A relic site with two gates records a few visitor entries and one exit.
 
 use std::sync::Arc;
 
@@ -53,38 +54,12 @@ pub async fn seed(
         .await?;
         let id = facility(db, &org.id, kind, name, tax, (*rooms, *beds), commune).await?;
         approve(db, &id, &officer).await?;
-        let password = crate::accounts_cmd::random_password();
-        let account = identity::create_account(
-            db,
-            hasher,
-            identity::NewAccount {
-                login: (*login).into(),
-                display_name: format!("Nhân viên {name}"),
-                role: Role::OrgStaff,
-                jurisdiction: Jurisdiction::Own(org.id.clone()),
-                password: password.clone(),
-            },
-        )
-        .await?;
-        staff.push((user(&account.id, login, Role::OrgStaff, Jurisdiction::Own(org.id.clone())), id));
-        out.push(DemoAccount {
-            role: Role::OrgStaff.code().into(),
-            jurisdiction_kind: "own".into(),
-            jurisdiction_code: org.id.clone(),
-            jurisdiction_name: (*name).into(),
-            login: (*login).into(),
-            password,
-            api_token: String::new(),
-            api_token_id: String::new(),
-            person_id: None,
-            level: None,
-            organization_id: Some(org.id),
-            client_id: None,
-            client_secret: None,
-        });
+        let (who, account) = staff_login(db, hasher, &org.id, name, login).await?;
+        staff.push((who, id));
+        out.push(account);
     }
 
-    let guests = residents(db, commune, 7).await?;
+    let guests = residents(db, commune, 10).await?;
     if guests.len() < 7 {
         return Ok(out);
     }
@@ -138,8 +113,88 @@ pub async fn seed(
     check_in(&svc, ward, ward_id, "Giường 12", "Điều trị nội trú", now - 5 * hour, vec![citizen(&guests[5])]).await?;
     check_in(&svc, ward, ward_id, "Giường 12", "Chăm sóc người bệnh", now - 5 * hour, vec![citizen(&guests[6])])
         .await?;
+    if let Some(visitors) = guests.get(7..10) {
+        out.push(relic_site(db, hasher, &svc, &officer, commune, visitors).await?);
+    }
     svc.ctx.access_log.flush().await;
     Ok(out)
+}
+
+/// A relic site run by its management board, with a staff login at the gate; `visitors` enter
+/// and the first leaves again.
+async fn relic_site(
+    db: &db::Db,
+    hasher: &identity::PasswordHasher,
+    svc: &lodging::Service,
+    officer: &CurrentUser,
+    commune: &str,
+    visitors: &[String],
+) -> anyhow::Result<DemoAccount> {
+    let name = "Khu di tích lịch sử Demo";
+    let new = NewOrganization {
+        tax_code: "5000556677".into(),
+        name: format!("Ban quản lý {name}"),
+        kind: OrgKind::TouristSite,
+        address: "3 đường Demo".into(),
+        commune_code: commune.into(),
+    };
+    let org = identity::organizations::create_organization(db, new).await?;
+    let venue = lodging::venues::NewVenue {
+        kind: "relic_site".into(),
+        name: name.into(),
+        commune_code: commune.into(),
+        address: "3 đường Demo".into(),
+        gates: vec!["Cổng chính".into(), "Cổng phụ".into()],
+    };
+    let venue = lodging::venues::create(db, &org.id, venue).await?;
+    lodging::venues::decide(db, &venue.id, "approved", &officer.jurisdiction, &officer.account_id).await?;
+    let (staff, account) = staff_login(db, hasher, &org.id, name, "ditich.demo").await?;
+    let scan = |id: &str, direction: &str| lodging::venue_scans::ScanRequest {
+        venue_id: venue.id.clone(),
+        gate: "Cổng chính".into(),
+        direction: direction.into(),
+        visitor: citizen(id),
+    };
+    for v in visitors {
+        lodging::venue_scans::scan(svc, &staff, scan(v, "entry")).await?;
+    }
+    lodging::venue_scans::scan(svc, &staff, scan(&visitors[0], "exit")).await?;
+    Ok(account)
+}
+
+/// A staff login of an organization running `place`: the user to act as, and the demo account.
+async fn staff_login(
+    db: &db::Db,
+    hasher: &identity::PasswordHasher,
+    org: &str,
+    place: &str,
+    login: &str,
+) -> anyhow::Result<(CurrentUser, DemoAccount)> {
+    let password = crate::accounts_cmd::random_password();
+    let new = identity::NewAccount {
+        login: login.into(),
+        display_name: format!("Nhân viên {place}"),
+        role: Role::OrgStaff,
+        jurisdiction: Jurisdiction::Own(org.into()),
+        password: password.clone(),
+    };
+    let account = identity::create_account(db, hasher, new).await?;
+    let demo = DemoAccount {
+        role: Role::OrgStaff.code().into(),
+        jurisdiction_kind: "own".into(),
+        jurisdiction_code: org.into(),
+        jurisdiction_name: place.into(),
+        login: login.into(),
+        password,
+        api_token: String::new(),
+        api_token_id: String::new(),
+        person_id: None,
+        level: None,
+        organization_id: Some(org.into()),
+        client_id: None,
+        client_secret: None,
+    };
+    Ok((user(&account.id, login, Role::OrgStaff, Jurisdiction::Own(org.into())), demo))
 }
 
 /// A lodging service of its own for seeding (the server builds another when it starts).

@@ -559,6 +559,134 @@ async fn pages_for_staff_police_and_citizens(db: Db) {
     assert!(js.1.contains("Idempotency-Key"));
 }
 
+/// A venue scan of `person` at the main gate.
+fn scan(venue: &str, direction: &str, person: &str) -> Value {
+    json!({"venue_id": venue, "gate": "Cổng chính", "direction": direction, "visitor": {"personal_id": person}})
+}
+
+async fn venues_scans_and_aggregates(db: Db) {
+    let w = world(db, 300, false).await;
+    let other = other_commune(&w).await;
+    let other_officer = account(&w, "xa.khac", Role::CommunePolice, Jurisdiction::Commune(other.clone())).await;
+    let staff = staff_of(&w, "0101234567", &w.commune, "bql.ditich").await;
+    let stranger = staff_of(&w, "0101234568", &w.commune, "le.tan.b").await;
+    let (inside, outside) = w.inside_and_outside().await;
+    let venue = |kind: &str, commune: &str, gates: Value| {
+        json!({"kind": kind, "name": "Khu di tích Đền Hùng", "commune_code": commune, "address": "Núi Nghĩa Lĩnh",
+            "gates": gates})
+    };
+
+    // Registration: kind, commune and gates are checked; nothing is stored on a refusal.
+    for (body, code) in [
+        (venue("casino", &w.commune, json!(["Cổng chính"])), "invalid_input"),
+        (venue("relic_site", &w.commune, json!([])), "invalid_input"),
+        (venue("relic_site", &w.commune, json!([" "])), "invalid_input"),
+        (venue("relic_site", "00000", json!(["Cổng chính"])), "unknown_commune"),
+    ] {
+        let (s, e) = w.send(Method::POST, &staff, "/api/v1/lodging/venues", body).await;
+        assert_eq!((s, e["error"]["code"].as_str()), (400, Some(code)), "{e}");
+    }
+    assert_eq!(count(&w.db, "lodging_venues").await, 0);
+    let body = venue("relic_site", &w.commune, json!(["Cổng chính", "Cổng phụ", "Cổng chính"]));
+    assert_eq!(w.send(Method::POST, &w.commune_token, "/api/v1/lodging/venues", body.clone()).await.0, 403);
+    let (s, v) = w.send(Method::POST, &staff, "/api/v1/lodging/venues", body).await;
+    assert_eq!((s, v["status"].as_str(), v["gates"].as_array().map(Vec::len)), (200, Some("pending"), Some(2)), "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+
+    // A pending venue does not scan; only the police of its commune approve it.
+    let scans = "/api/v1/lodging/venue-scans";
+    let (s, e) = w.send(Method::POST, &staff, scans, scan(&id, "entry", &inside)).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+    let decision = format!("/api/v1/lodging/venues/{id}/decision");
+    assert_eq!(w.send(Method::POST, &other_officer, &decision, json!({"status": "approved"})).await.0, 404);
+    assert_eq!(w.send(Method::POST, &w.commune_token, &decision, json!({"status": "open"})).await.0, 400);
+    assert_eq!(w.send(Method::POST, &w.commune_token, &decision, json!({"status": "approved"})).await.0, 200);
+
+    // Bad scans change nothing: wrong direction or gate, another organization, the police.
+    let mut bad_gate = scan(&id, "entry", &inside);
+    bad_gate["gate"] = json!("Cổng sau");
+    for (token, body, status) in [
+        (&staff, scan(&id, "in", &inside), 400),
+        (&staff, bad_gate, 400),
+        (&staff, scan(&id, "entry", "123"), 400),
+        (&stranger, scan(&id, "entry", &inside), 404),
+        (&w.commune_token, scan(&id, "entry", &inside), 403),
+        (&staff, scan(&id, "exit", &inside), 409),
+    ] {
+        assert_eq!(w.send(Method::POST, token, scans, body).await.0, status);
+    }
+    assert_eq!(count(&w.db, "lodging_venue_checkins").await, 0);
+    assert_eq!(count(&w.db, "lodging_venue_daily").await, 0);
+
+    // Entry, a second entry refused, a watchlisted visitor raises an alert, then an exit.
+    let entry = json!({"personal_id": outside, "category": "interest", "reason": "Theo dõi (thử nghiệm)"});
+    assert_eq!(w.send(Method::POST, &w.commune_token, "/api/v1/lodging/watchlist", entry).await.0, 200);
+    let (s, first) = w.send(Method::POST, &staff, scans, scan(&id, "entry", &inside)).await;
+    assert_eq!((s, first["direction"].as_str()), (200, Some("entry")), "{first}");
+    assert_eq!(w.send(Method::POST, &staff, scans, scan(&id, "entry", &inside)).await.0, 409);
+    assert_eq!(count(&w.db, "lodging_alerts").await, 0, "an unlisted visitor raises nothing");
+    assert_eq!(w.send(Method::POST, &staff, scans, scan(&id, "entry", &outside)).await.0, 200);
+    let (_, alerts) = w.get(&w.commune_token, "/api/v1/lodging/alerts").await;
+    let items = alerts["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{alerts}");
+    assert_eq!(
+        (items[0]["source"].as_str(), items[0]["facility_id"].as_str()),
+        (Some("venue_entry"), Some(id.as_str()))
+    );
+    let (s, exit) = w.send(Method::POST, &staff, scans, scan(&id, "exit", &inside)).await;
+    assert_eq!(s, 200, "{exit}");
+    assert!(exit["dwell_ms"].as_i64().is_some_and(|d| d >= 0), "{exit}");
+    assert_eq!(logged(&w, &inside, "lodging.venue_scan", Some("venue_checkin")).await, 2);
+
+    // Aggregates for the venue's staff and its police; nobody else; dates checked.
+    let stats = format!("/api/v1/lodging/venues/{id}/stats");
+    let (s, st) = w.get(&staff, &stats).await;
+    assert_eq!(s, 200, "{st}");
+    assert_eq!(st["occupancy"], 1, "the watchlisted visitor is still inside: {st}");
+    let today = st["days"].as_array().unwrap().last().cloned().unwrap();
+    assert_eq!((today["entries"].as_i64(), today["exits"].as_i64()), (Some(2), Some(1)), "{st}");
+    assert_eq!(st["hours"].as_array().unwrap().iter().filter_map(Value::as_i64).sum::<i64>(), 2);
+    let origins: i64 = st["origins"].as_array().unwrap().iter().filter_map(|o| o["entries"].as_i64()).sum();
+    assert_eq!(origins, 2);
+    assert!(st["mean_dwell_minutes"].as_f64().is_some());
+    assert_eq!(w.get(&w.commune_token, &stats).await.0, 200);
+    assert_eq!(w.get(&other_officer, &stats).await.0, 404);
+    assert_eq!(w.get(&stranger, &stats).await.0, 404);
+    assert_eq!(w.get(&staff, &format!("{stats}?from=2026-13-01")).await.0, 400);
+    assert_eq!(w.get(&staff, &format!("{stats}?from=2026-03-10&to=2026-03-01")).await.0, 400);
+
+    // The programme count reads the daily aggregates, which outlive the purge of raw scans.
+    let day = kernel::clock::today_vn();
+    let kinds = lodging::venue_stats::VISITOR_SITES;
+    let tally = lodging::venue_stats::entries_by_commune(&w.db, kinds, day, day).await.unwrap();
+    assert_eq!(
+        tally.iter().map(|t| (t.commune_code.as_str(), t.matching)).collect::<Vec<_>>(),
+        [(w.commune.as_str(), 2)]
+    );
+    let now = kernel::clock::now_ms();
+    assert!(lodging::venue_scans::purge(&w.db, 0, now).await.is_err());
+    assert_eq!(lodging::venue_scans::purge(&w.db, 30, now).await.unwrap(), 0, "recent scans are kept");
+    assert_eq!(lodging::venue_scans::purge(&w.db, 30, now + 31 * 86_400_000).await.unwrap(), 3);
+    assert_eq!(count(&w.db, "lodging_venue_checkins").await, 0);
+    let tally = lodging::venue_stats::entries_by_commune(&w.db, kinds, day, day).await.unwrap();
+    assert_eq!(tally[0].matching, 2);
+    assert!(lodging::venue_stats::entries_by_commune(&w.db, &["station"], day, day).await.unwrap().is_empty());
+
+    // The self-service gate page, for the venue's staff only.
+    let page = |token: &str| {
+        let req = w.http.get(format!("{}/lodging/gate", w.base)).bearer_auth(token);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, html) = page(&staff).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Khu di tích Đền Hùng") && html.contains("Cổng phụ") && html.contains("gate-form"), "{html}");
+    assert!(page(&stranger).await.1.contains("chưa có địa điểm"));
+    assert_eq!(page(&w.commune_token).await.0, 403);
+}
+
 db::dual_tests!(crate::common::migrations(); facilities_checkins_and_scoping, feed_by_jurisdiction,
     watchlist_and_alerts, qr_stays_exports_and_history, long_stays_and_concurrent_retries,
-    pages_for_staff_police_and_citizens);
+    pages_for_staff_police_and_citizens, venues_scans_and_aggregates);

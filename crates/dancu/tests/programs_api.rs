@@ -95,7 +95,7 @@ async fn programme_over_http(db: Db) {
         assert_eq!((s, r["status"].as_str()), (200, Some("approved")), "{r}");
     }
 
-    // Computed KPIs: real values for the commune, "no data source" where the platform has none.
+    // Computed KPIs: real values for the commune, "no data" where nothing was recorded yet.
     let (s, d) = w.get(&wg, &format!("/api/v1/programs/registrations/{}", ids[1].0)).await;
     assert_eq!(s, 200);
     let line = |code: &str| d["kpis"].as_array().unwrap().iter().find(|l| l["kpi"]["id"] == code).unwrap().clone();
@@ -161,7 +161,7 @@ async fn programme_over_http(db: Db) {
 
     // The dashboard page renders the matrix for a signed-in working-group member (bearer works too).
     let html = w.http.get(format!("{}/programs", w.base)).bearer_auth(&wg).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("id=\"matrix\"") && html.contains("chưa có nguồn dữ liệu"), "{html}");
+    assert!(html.contains("id=\"matrix\"") && html.contains("chưa có dữ liệu"), "{html}");
     let doc = w.http.get(format!("{}/api/openapi.json", w.base)).send().await.unwrap().json::<Value>().await.unwrap();
     assert!(doc["paths"]["/api/v1/programs/reports/consolidated.pdf"].is_object());
 }

@@ -14,7 +14,7 @@ use web::{CurrentUser, Jurisdiction};
 pub struct Alert {
     pub id: String,
     pub watchlist_id: String,
-    /// `checkin` (a lodging notification).
+    /// `checkin` (a lodging notification) or `venue_entry`.
     pub source: String,
     /// The notification that matched.
     pub source_id: String,
@@ -47,14 +47,75 @@ impl Alert {
     }
 }
 
+/// Where a watchlisted person was just seen: a lodging notification or a venue entry.
+pub struct Sighting<'a> {
+    /// `checkin` or `venue_entry`.
+    pub source: &'a str,
+    /// The notification or venue check-in that matched.
+    pub source_id: &'a str,
+    /// The facility or venue.
+    pub place_id: &'a str,
+    pub place_name: &'a str,
+    pub commune_code: &'a str,
+    pub province_code: &'a str,
+    pub full_name: &'a str,
+    pub at: i64,
+}
+
+impl Alert {
+    /// The open alert `entry` raises for a sighting.
+    pub fn raised(entry: &crate::watchlist::Entry, s: &Sighting<'_>) -> Alert {
+        Alert {
+            id: kernel::ids::new_id(),
+            watchlist_id: entry.id.clone(),
+            source: s.source.into(),
+            source_id: s.source_id.into(),
+            facility_id: s.place_id.into(),
+            facility_name: s.place_name.into(),
+            commune_code: s.commune_code.into(),
+            province_code: s.province_code.into(),
+            owner_commune: (entry.owner_kind == "commune").then(|| entry.owner_code.clone()),
+            subject_key: entry.subject_key.clone(),
+            full_name: s.full_name.into(),
+            category: entry.category.clone(),
+            reason: String::new(),
+            created_at: s.at,
+            status: "open".into(),
+            acked_by: None,
+            acked_at: None,
+            ack_note: None,
+        }
+    }
+}
+
+/// Writes `alerts` inside the caller's transaction, in multi-row inserts of at most `per_insert`.
+pub async fn insert(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    alerts: &[&Alert],
+    per_insert: usize,
+) -> Result<(), sqlx::Error> {
+    for chunk in alerts.chunks(per_insert) {
+        let sql = format!(
+            "INSERT INTO lodging_alerts ({INSERT_COLUMNS}) VALUES {}",
+            crate::bulk::values(chunk.len(), INSERT_WIDTH)
+        );
+        let mut q = sqlx::query(&sql);
+        for a in chunk {
+            q = bind_row(q, a);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Columns written for each alert, in [`bind_row`] order.
-pub const INSERT_COLUMNS: &str = "id, watchlist_id, source, source_id, facility_id, facility_name, commune_code, \
+const INSERT_COLUMNS: &str = "id, watchlist_id, source, source_id, facility_id, facility_name, commune_code, \
     province_code, owner_commune, subject_key, full_name, category, created_at, status";
 /// Number of [`INSERT_COLUMNS`].
-pub const INSERT_WIDTH: usize = 14;
+const INSERT_WIDTH: usize = 14;
 
 /// Binds one alert's values for a multi-row insert of [`INSERT_COLUMNS`].
-pub fn bind_row<'q>(
+fn bind_row<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     a: &Alert,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {

@@ -168,6 +168,20 @@ pub async fn list(
 
 /// Sets a facility's status (`approved` or `suspended`) when it lies in the officer's jurisdiction.
 pub async fn decide(db: &Db, id: &str, status: &str, j: &Jurisdiction, actor: &str) -> Result<Facility, AppError> {
+    set_status(db, "lodging_facilities", id, status, j, actor).await?;
+    get(db, id, j).await?.ok_or_else(|| AppError::not_found("facility"))
+}
+
+/// The police decision on a registered place of `table` (facilities and venues share the
+/// `status`, `decided_by`, `decided_at` and jurisdiction columns).
+pub(crate) async fn set_status(
+    db: &Db,
+    table: &str,
+    id: &str,
+    status: &str,
+    j: &Jurisdiction,
+    actor: &str,
+) -> Result<(), AppError> {
     if !matches!(status, "approved" | "suspended") {
         return Err(AppError::invalid("status must be approved or suspended"));
     }
@@ -176,8 +190,8 @@ pub async fn decide(db: &Db, id: &str, status: &str, j: &Jurisdiction, actor: &s
     restrict(&mut w, j, "f", true);
     let n = w.next_placeholder();
     let sql = format!(
-        "UPDATE lodging_facilities SET status = ${n}, decided_by = ${}, decided_at = ${} \
-         WHERE id IN (SELECT f.id FROM lodging_facilities f WHERE {})",
+        "UPDATE {table} SET status = ${n}, decided_by = ${}, decided_at = ${} \
+         WHERE id IN (SELECT f.id FROM {table} f WHERE {})",
         n + 1,
         n + 2,
         w.sql()
@@ -185,7 +199,7 @@ pub async fn decide(db: &Db, id: &str, status: &str, j: &Jurisdiction, actor: &s
     let q = w.bind(sqlx::query(&sql)).bind(status.to_string()).bind(actor.to_string()).bind(kernel::clock::now_ms());
     let done = q.execute(db.write()).await.map_err(db::internal)?;
     if done.rows_affected() == 0 {
-        return Err(AppError::new(ErrorCode::NotFound, "no facility with this id in your jurisdiction"));
+        return Err(AppError::new(ErrorCode::NotFound, "nothing with this id in your jurisdiction"));
     }
-    get(db, id, j).await?.ok_or_else(|| AppError::not_found("facility"))
+    Ok(())
 }

@@ -57,6 +57,8 @@ pub struct Guest {
     pub visa: Option<String>,
     pub entry_date: Option<String>,
     pub border_gate: Option<String>,
+    /// Commune of the citizen's current residence (a venue's origin breakdown counts its province).
+    pub home_commune: Option<String>,
 }
 
 impl Guest {
@@ -114,6 +116,7 @@ pub fn foreigner(p: PassportInput) -> Result<Guest, AppError> {
         visa: optional(p.visa),
         entry_date: p.entry_date.as_deref().map(|d| date(d, "entry_date")).transpose()?,
         border_gate: optional(p.border_gate),
+        home_commune: None,
     })
 }
 
@@ -126,6 +129,7 @@ pub async fn citizen(db: &db::Db, personal_id: &str) -> Result<Guest, AppError> 
     if person.status == "deceased" {
         return Err(AppError::invalid("the registry records this person as deceased"));
     }
+    let home_commune = person.current_residence.as_ref().map(|p| p.commune_code.clone());
     let address = person.current_residence.map(|p| {
         [p.address, p.commune_name, p.province_name]
             .into_iter()
@@ -144,6 +148,7 @@ pub async fn citizen(db: &db::Db, personal_id: &str) -> Result<Guest, AppError> 
         visa: None,
         entry_date: None,
         border_gate: None,
+        home_commune,
     })
 }
 

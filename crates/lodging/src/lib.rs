@@ -18,6 +18,9 @@ pub mod pages;
 pub mod scope;
 pub mod stats;
 pub mod stays;
+pub mod venue_scans;
+pub mod venue_stats;
+pub mod venues;
 pub mod watchlist;
 pub mod writer;
 
@@ -25,7 +28,7 @@ pub use api::{router, ApiDoc};
 pub use feed::Feed;
 
 /// Migrations of the lodging tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("lodging", [(1, "init"), (2, "watchlist")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("lodging", [(1, "init"), (2, "watchlist"), (3, "venues")]);
 
 /// What the lodging handlers share: the request context, the live feed, the group-commit writer
 /// and the platform keys (to check dynamic identity QR codes).
@@ -38,11 +41,26 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts the check-in writer (and the NATS publisher when `DANCU_NATS_URL` is set).
+    /// Starts the check-in writer, the hourly purge of venue scans past their retention, and the
+    /// NATS publisher when `DANCU_NATS_URL` is set.
     pub fn start(ctx: web::Ctx, keys: std::sync::Arc<keys::KeyRing>) -> Service {
         let writer = writer::Writer::start(ctx.db.clone());
+        tokio::spawn(purge_venue_scans(ctx.db.clone()));
         let feed = Feed::default();
         nats::from_env(&feed);
         Service { ctx, feed, writer, keys }
+    }
+}
+
+/// Purges raw venue scans older than [`venue_scans::retention_days`] every hour.
+async fn purge_venue_scans(db: db::Db) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match venue_scans::purge(&db, venue_scans::retention_days(), kernel::clock::now_ms()).await {
+            Ok(n) if n > 0 => tracing::info!(purged = n, "venue scans past retention purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "venue scan purge failed"),
+        }
     }
 }

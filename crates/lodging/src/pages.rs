@@ -16,6 +16,8 @@ use crate::api::notifications::{log_reads, ListParams};
 use crate::facilities::{self, Facility};
 use crate::notifications::{self, Notification};
 use crate::stays::{self, Stay, StayQuery};
+use crate::venue_stats::{self, VenueStats};
+use crate::venues::{self, Venue};
 use crate::watchlist::{self, Entry};
 use crate::Service;
 
@@ -95,6 +97,22 @@ struct HistoryPage {
     stays: Vec<StayRow>,
 }
 
+/// The selected venue of the gate page with today's aggregates.
+struct GateView {
+    venue: Venue,
+    stats: VenueStats,
+    entries_today: i64,
+    dwell: String,
+}
+
+#[derive(Template)]
+#[template(path = "lodging_gate.html")]
+struct GatePage {
+    chrome: Chrome,
+    venues: Vec<Venue>,
+    view: Option<GateView>,
+}
+
 fn page_err(lang: Lang) -> impl Fn(AppError) -> Response {
     move |error| PageError { error, lang }.into_response()
 }
@@ -142,6 +160,43 @@ pub async fn checkin(
             guests: guests.into_iter().map(StayRow::from).collect(),
             q: p.q.unwrap_or_default(),
         })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page, lang),
+        Err(e) => page_err(lang)(e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct GateQuery {
+    venue_id: Option<String>,
+}
+
+/// `GET /lodging/gate`: the self-service gate of a venue (scan for entry or exit) with today's
+/// occupancy, entries, mean dwell time and origins.
+pub async fn gate(
+    State(s): State<Service>,
+    PageUser(user): PageUser,
+    lang: Lang,
+    uri: Uri,
+    Query(p): Query<GateQuery>,
+) -> Response {
+    let chrome = Chrome::for_uri(lang, &uri, ("Kiểm soát ra/vào", "Entry and exit control"), Some(&user));
+    let result = async {
+        crate::api::organization(&user)?;
+        let list = venues::list(&s.ctx.db, &user.jurisdiction, Some("approved"), PageRequest::new(None, Some(200))?);
+        let all = list.await?.items;
+        let Some(venue) =
+            p.venue_id.and_then(|id| all.iter().find(|v| v.id == id).cloned()).or_else(|| all.first().cloned())
+        else {
+            return Ok(GatePage { chrome, venues: all, view: None });
+        };
+        let today = kernel::clock::today_vn();
+        let stats = venue_stats::of_venue(&s.ctx.db, &venue.id, today, today).await?;
+        let entries_today = stats.days.iter().map(|d| d.entries).sum();
+        let dwell = stats.mean_dwell_minutes.map(|m| format!("{m:.0}")).unwrap_or_else(|| "—".into());
+        Ok::<_, AppError>(GatePage { chrome, venues: all, view: Some(GateView { venue, stats, entries_today, dwell }) })
     }
     .await;
     match result {

@@ -121,42 +121,22 @@ async fn write(db: &Db, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
     for ((job, g, c), key) in rows.iter().zip(&keys) {
         for e in entries.iter().filter(|e| &e.subject_key == key) {
             let f = &job.plan.facility;
-            let alert = Alert {
-                id: kernel::ids::new_id(),
-                watchlist_id: e.id.clone(),
-                source: "checkin".into(),
-                source_id: c.notification_id.clone(),
-                facility_id: f.id.clone(),
-                facility_name: f.name.clone(),
-                commune_code: f.commune_code.clone(),
-                province_code: f.province_code.clone(),
-                owner_commune: (e.owner_kind == "commune").then(|| e.owner_code.clone()),
-                subject_key: key.clone(),
-                full_name: g.full_name.clone(),
-                category: e.category.clone(),
-                reason: String::new(),
-                created_at: job.now,
-                status: "open".into(),
-                acked_by: None,
-                acked_at: None,
-                ack_note: None,
+            let sighting = alerts::Sighting {
+                source: "checkin",
+                source_id: &c.notification_id,
+                place_id: &f.id,
+                place_name: &f.name,
+                commune_code: &f.commune_code,
+                province_code: &f.province_code,
+                full_name: &g.full_name,
+                at: job.now,
             };
+            let alert = Alert::raised(e, &sighting);
             raised[index_of(job)].push((alert, e.reason.clone()));
         }
     }
     let all: Vec<&Alert> = raised.iter().flatten().map(|(a, _)| a).collect();
-    for chunk in all.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            "INSERT INTO lodging_alerts ({}) VALUES {}",
-            alerts::INSERT_COLUMNS,
-            crate::bulk::values(chunk.len(), alerts::INSERT_WIDTH)
-        );
-        let mut q = sqlx::query(&sql);
-        for a in chunk {
-            q = alerts::bind_row(q, a);
-        }
-        q.execute(&mut *tx).await.map_err(db::internal)?;
-    }
+    alerts::insert(&mut tx, &all, ROWS_PER_INSERT).await.map_err(db::internal)?;
     tx.commit().await.map_err(db::internal)?;
     Ok(replayed
         .into_iter()

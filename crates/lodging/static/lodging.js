@@ -1,5 +1,6 @@
 // Lodging pages: staff check-in (scanner gun, camera, passports, group, offline queue with
-// idempotency keys), stay actions, the police page (live feed, alerts, approvals) and the watchlist.
+// idempotency keys), stay actions, the police page (live feed, alerts, approvals), the watchlist
+// and the venue gate.
 (function () {
   "use strict";
   var lang = document.documentElement.lang === "en" ? "en" : "vi";
@@ -268,6 +269,34 @@
       var row = ev.target.closest("tr");
       call("POST", "/api/v1/lodging/watchlist/" + row.dataset.entry + "/deactivate", wcsrf, {})
         .then(function (r) { if (r.ok) row.remove(); else alert(errorText(r.data, r.status)); });
+    });
+  }
+  // ---- Self-service gate page (venue entry/exit) ---------------------------------------------
+  var gate = document.getElementById("gate-form");
+  if (gate) {
+    var gcsrf = gate.dataset.csrf, gateOut = document.getElementById("gate-result");
+    var scanAt = function (text) {
+      var g = guestOf(text);
+      if (!g) { gateOut.textContent = t("Mã không hợp lệ", "Unreadable code"); return; }
+      var body = { venue_id: gate.elements.venue_id.value, gate: gate.elements.gate.value,
+        direction: gate.querySelector("input[name=direction]:checked").value, visitor: g.guest };
+      call("POST", "/api/v1/lodging/venue-scans", gcsrf, body).then(function (r) {
+        gateOut.className = r.ok ? "notice" : "error";
+        gateOut.textContent = r.ok
+          ? (r.data.direction === "entry" ? t("Mời vào: ", "Welcome: ") : t("Tạm biệt: ", "Goodbye: ")) + r.data.full_name + " — " + time(r.data.at)
+          : errorText(r.data, r.status);
+      });
+    };
+    gate.elements.venue_id.addEventListener("change", function () {
+      location.href = "/lodging/gate?venue_id=" + encodeURIComponent(gate.elements.venue_id.value);
+    });
+    var gin = document.getElementById("gate-evidence");
+    gin.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") return;
+      e.preventDefault(); scanAt(gin.value); gin.value = "";
+    });
+    document.getElementById("gate-camera-button").addEventListener("click", function () {
+      cameraScan(document.getElementById("gate-camera"), scanAt);
     });
   }
 })();

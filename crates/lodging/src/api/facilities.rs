@@ -14,14 +14,14 @@ use crate::facilities::{self, Facility, NewFacility};
 use crate::Service;
 
 /// Everyone who may read facilities: police within their area, staff for their organization.
-const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff];
+pub(super) const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff];
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
     /// `pending`, `approved` or `suspended`.
-    status: Option<String>,
-    page: Option<u32>,
-    size: Option<u32>,
+    pub(super) status: Option<String>,
+    pub(super) page: Option<u32>,
+    pub(super) size: Option<u32>,
 }
 
 /// Facilities in the caller's jurisdiction (staff: their organization's).
@@ -71,7 +71,7 @@ pub async fn get(
 #[derive(Deserialize, ToSchema)]
 pub struct DecisionBody {
     /// `approved` or `suspended`.
-    status: String,
+    pub(super) status: String,
 }
 
 /// The police approve or suspend a facility of their jurisdiction.

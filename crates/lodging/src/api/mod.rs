@@ -6,6 +6,7 @@ mod facilities;
 mod feed;
 mod history;
 pub mod notifications;
+mod venues;
 mod watchlist;
 
 pub use checkins::organization;
@@ -72,11 +73,16 @@ pub fn router(service: Service) -> Router {
         .route("/api/v1/lodging/watchlist/{id}/deactivate", post(watchlist::deactivate))
         .route("/api/v1/lodging/alerts", get(watchlist::alerts))
         .route("/api/v1/lodging/alerts/{id}/ack", post(watchlist::acknowledge))
+        .route("/api/v1/lodging/venues", get(venues::list).post(venues::create))
+        .route("/api/v1/lodging/venues/{id}/decision", post(venues::decide))
+        .route("/api/v1/lodging/venues/{id}/stats", get(venues::stats))
+        .route("/api/v1/lodging/venue-scans", post(venues::scan))
         .route("/api/v1/lodging/history", get(history::search))
         .route("/api/v1/me/lodging", get(history::mine))
         .route("/lodging", get(crate::pages::checkin))
         .route("/lodging/police", get(crate::pages::police))
         .route("/lodging/watchlist", get(crate::pages::watchlist_page))
+        .route("/lodging/gate", get(crate::pages::gate))
         .route("/me/lodging", get(crate::pages::history))
         .route("/static/lodging/lodging.js", get(crate::pages::script))
         .with_state(service)
@@ -91,6 +97,7 @@ pub fn router(service: Service) -> Router {
         notifications::list, notifications::csv, notifications::json, feed::stream,
         watchlist::list, watchlist::create, watchlist::deactivate, watchlist::alerts, watchlist::acknowledge,
         history::search, history::mine,
+        venues::list, venues::create, venues::decide, venues::scan, venues::stats,
     ),
     tags((name = "lodging", description = "Lodging notifications (thông báo lưu trú)"))
 )]

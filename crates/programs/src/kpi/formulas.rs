@@ -1,14 +1,14 @@
-//! The computed KPIs. They read the population registry, e-ID accounts and lodging notifications
-//! through those modules' per-commune counts; the others wait for the modules that will collect
-//! their data and say so.
+//! The computed KPIs. They read the population registry, e-ID accounts, lodging notifications and
+//! venue check-ins through those modules' per-commune counts; the others wait for the modules that
+//! will collect their data and say so.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use db::Db;
 use futures::future::BoxFuture;
 use kernel::AppError;
 use registry::queries::stats::{self, CommuneTally};
 
-use super::{Formula, NoSource, Source};
+use super::{Formula, Source};
 use crate::catalogue::{Direction, KpiUnit};
 
 /// Cards of living residents that are expired ("sống": current data).
@@ -58,6 +58,20 @@ impl Source for ActiveLodging {
         Box::pin(async move {
             let since = kernel::clock::now_ms() - LODGING_WINDOW_MS;
             lodging::stats::active_facilities_by_commune(db, since).await.map(Some)
+        })
+    }
+}
+
+/// Entries scanned at relic sites and tourist areas since the first of the month (`lodging::venue_stats`).
+struct VisitorSiteEntries;
+
+impl Source for VisitorSiteEntries {
+    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        Box::pin(async move {
+            let first = today.with_day(1).unwrap_or(today);
+            lodging::venue_stats::entries_by_commune(db, lodging::venue_stats::VISITOR_SITES, first, today)
+                .await
+                .map(Some)
         })
     }
 }
@@ -196,11 +210,11 @@ pub static FORMULAS: &[Formula] = &[
             "Số lượt quét mã QR căn cước / VNeID ghi nhận tại các khu di tích, điểm tham quan trong tháng.",
             "Identity QR / VNeID check-ins recorded at relic sites and tourist attractions in the month.",
         ),
-        awaiting: ("phân hệ quét mã tại địa điểm", "the venue check-in module"),
+        awaiting: ("", ""),
         unit: KpiUnit::Count,
         direction: Direction::Up,
         models: &["13", "22"],
-        source: &NoSource,
+        source: &VisitorSiteEntries,
     },
 ];
 
