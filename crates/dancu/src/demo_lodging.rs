@@ -2,7 +2,8 @@
 //! ward and a coach operator are registered in the demo commune, each with a staff login; guests
 //! are checked in (one notified late, one on the commune's watchlist, one staying 35 days in the
 //! rental house) so the police page shows a late flag, an alert and a temporary-residence prompt.
-//! A relic site with two gates records a few visitor entries and one exit.
+//! A coach trip boards a passenger; a relic site with two gates records a few visitor entries and
+//! one exit.
 
 use std::sync::Arc;
 
@@ -113,6 +114,16 @@ pub async fn seed(
     check_in(&svc, ward, ward_id, "Giường 12", "Điều trị nội trú", now - 5 * hour, vec![citizen(&guests[5])]).await?;
     check_in(&svc, ward, ward_id, "Giường 12", "Chăm sóc người bệnh", now - 5 * hour, vec![citizen(&guests[6])])
         .await?;
+    let (coach, coach_id) = &staff[2];
+    let new = lodging::trips::NewTrip {
+        facility_id: coach_id.clone(),
+        route: "Tuyên Quang – Hà Nội".into(),
+        plate: "22B-012.34".into(),
+        departure_at: kernel::clock::ms_to_vn(now + hour),
+    };
+    let trip = lodging::trips::create(db, coach, new).await?;
+    let boarding = lodging::trips::Boarding { seat: Some("5".into()), passengers: vec![citizen(&guests[1])] };
+    lodging::trips::board(&svc, coach, None, &trip.id, boarding).await?;
     if let Some(visitors) = guests.get(7..10) {
         out.push(relic_site(db, hasher, &svc, &officer, commune, visitors).await?);
     }

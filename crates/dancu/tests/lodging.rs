@@ -687,6 +687,73 @@ async fn venues_scans_and_aggregates(db: Db) {
     assert_eq!(page(&w.commune_token).await.0, 403);
 }
 
+async fn coach_trips_and_manifest(db: Db) {
+    let w = world(db, 300, false).await;
+    let other = other_commune(&w).await;
+    let other_officer = account(&w, "xa.khac", Role::CommunePolice, Jurisdiction::Commune(other.clone())).await;
+    let (staff, operator) = approved(&w, "0101234567", "nha.xe", "coach_operator", &w.commune).await;
+    let (hotel_staff, hotel) = approved(&w, "0101234568", "le.tan.a", "hotel", &w.commune).await;
+    let (inside, outside) = w.inside_and_outside().await;
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let trip = |facility: &str, plate: &str, departure: &str| json!({"facility_id": facility, "route": "Tuyên Quang – Hà Nội", "plate": plate, "departure_at": departure});
+
+    // A trip needs a valid plate and an approved coach operator of the caller's organization.
+    for (token, body, status) in [
+        (&staff, trip(&operator, "x", &soon), 400),
+        (&staff, trip(&operator, "22B-012.34", "ngày mai"), 400),
+        (&staff, trip(&hotel, "22B-012.34", &soon), 404),
+        (&hotel_staff, trip(&hotel, "22B-012.34", &soon), 400),
+        (&w.commune_token, trip(&operator, "22B-012.34", &soon), 403),
+    ] {
+        assert_eq!(w.send(Method::POST, token, "/api/v1/lodging/trips", body).await.0, status);
+    }
+    assert_eq!(count(&w.db, "lodging_trips").await, 0);
+    let (s, t) = w.send(Method::POST, &staff, "/api/v1/lodging/trips", trip(&operator, "22b-012.34", &soon)).await;
+    assert_eq!((s, t["plate"].as_str()), (200, Some("22B-012.34")), "{t}");
+    let id = t["id"].as_str().unwrap().to_string();
+
+    // Boarding: each passenger is a notification to the operator's commune police; retries are safe.
+    let boarding = format!("{}/api/v1/lodging/trips/{id}/boardings", w.base);
+    let passengers = json!({"seat": "12A", "passengers": [{"personal_id": inside}, {"personal_id": outside}]});
+    let board = |token: &str, body: &Value| {
+        let r = w.http.post(&boarding).bearer_auth(token).header("Idempotency-Key", "len-xe-1").json(body).send();
+        async move {
+            let r = r.await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    assert_eq!(board(&hotel_staff, &passengers).await.0, 404, "another organization's trip");
+    assert_eq!(board(&staff, &json!({"passengers": []})).await.0, 400);
+    assert_eq!(count(&w.db, "lodging_notifications").await, 0);
+    let (s, first) = board(&staff, &passengers).await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(first["checkins"].as_array().unwrap().len(), 2);
+    let (_, again) = board(&staff, &passengers).await;
+    assert_eq!(again["group_id"], first["group_id"]);
+    assert_eq!(count(&w.db, "lodging_notifications").await, 2);
+    let (_, seen) = w.get(&w.commune_token, &format!("/api/v1/lodging/notifications?facility_id={operator}")).await;
+    assert_eq!(seen["items"].as_array().map(Vec::len), Some(2), "{seen}");
+    let (_, unseen) = w.get(&other_officer, "/api/v1/lodging/notifications").await;
+    assert_eq!(unseen["items"].as_array().map(Vec::len), Some(0));
+
+    // The manifest lists the trip's passengers, for the operator only.
+    let manifest = format!("/api/v1/lodging/trips/{id}/manifest");
+    let (s, m) = w.get(&staff, &manifest).await;
+    assert_eq!(s, 200, "{m}");
+    let items = m["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|p| p["room"] == "22B-012.34 — ghế 12A"), "{m}");
+    assert_eq!(w.get(&hotel_staff, &manifest).await.0, 404);
+
+    // Boarding closes 12 hours after departure.
+    let old = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    let (_, past) = w.send(Method::POST, &staff, "/api/v1/lodging/trips", trip(&operator, "22B-999.99", &old)).await;
+    let late = format!("/api/v1/lodging/trips/{}/boardings", past["id"].as_str().unwrap());
+    let body = json!({"passengers": [{"personal_id": inside}]});
+    assert_eq!(w.send(Method::POST, &staff, &late, body).await.0, 409);
+    assert_eq!(count(&w.db, "lodging_notifications").await, 2);
+}
+
 db::dual_tests!(crate::common::migrations(); facilities_checkins_and_scoping, feed_by_jurisdiction,
     watchlist_and_alerts, qr_stays_exports_and_history, long_stays_and_concurrent_retries,
-    pages_for_staff_police_and_citizens, venues_scans_and_aggregates);
+    pages_for_staff_police_and_citizens, venues_scans_and_aggregates, coach_trips_and_manifest);

@@ -75,6 +75,8 @@ pub struct Plan {
     pub arrival: i64,
     pub departure: Option<i64>,
     pub guests: Vec<Guest>,
+    /// The coach trip a boarding belongs to.
+    pub trip_id: Option<String>,
 }
 
 async fn plan(db: &Db, keys: &KeyRing, j: &Jurisdiction, req: CheckinRequest, now: i64) -> Result<Plan, AppError> {
@@ -111,7 +113,7 @@ async fn plan(db: &Db, keys: &KeyRing, j: &Jurisdiction, req: CheckinRequest, no
         }
         resolved.push(g);
     }
-    Ok(Plan { facility, room, reason, arrival, departure, guests: resolved })
+    Ok(Plan { facility, room, reason, arrival, departure, guests: resolved, trip_id: None })
 }
 
 /// A stored result for `(actor, key)`, if any (read from committed data; a concurrent retry is
@@ -134,6 +136,17 @@ pub async fn check_in(
     key: Option<&str>,
     req: CheckinRequest,
 ) -> Result<CheckinResult, AppError> {
+    check_in_to(svc, user, key, req, None).await
+}
+
+/// [`check_in`], recording the coach trip the guests boarded (`trip_id`, checked by the caller).
+pub async fn check_in_to(
+    svc: &Service,
+    user: &CurrentUser,
+    key: Option<&str>,
+    req: CheckinRequest,
+    trip_id: Option<String>,
+) -> Result<CheckinResult, AppError> {
     let db = &svc.ctx.db;
     if let Some(k) = key {
         if k.is_empty() || k.len() > 100 {
@@ -144,7 +157,7 @@ pub async fn check_in(
         }
     }
     let now = kernel::clock::now_ms();
-    let plan = plan(db, &svc.keys, &user.jurisdiction, req, now).await?;
+    let plan = Plan { trip_id, ..plan(db, &svc.keys, &user.jurisdiction, req, now).await? };
     let result = CheckinResult {
         group_id: kernel::ids::new_id(),
         facility_id: plan.facility.id.clone(),

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod scope;
 pub mod stats;
 pub mod stays;
+pub mod trips;
 pub mod venue_scans;
 pub mod venue_stats;
 pub mod venues;
@@ -28,7 +29,8 @@ pub use api::{router, ApiDoc};
 pub use feed::Feed;
 
 /// Migrations of the lodging tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("lodging", [(1, "init"), (2, "watchlist"), (3, "venues")]);
+pub const MIGRATIONS: &[db::Migration] =
+    db::migrations!("lodging", [(1, "init"), (2, "watchlist"), (3, "venues"), (4, "trips")]);
 
 /// What the lodging handlers share: the request context, the live feed, the group-commit writer
 /// and the platform keys (to check dynamic identity QR codes).

@@ -146,7 +146,7 @@ pub async fn checkin(
             .filter(|id| approved.iter().any(|f| &f.id == id))
             .or_else(|| approved.first().map(|f| f.id.clone()))
             .unwrap_or_default();
-        let q = StayQuery { facility_id: Some(selected.clone()), current: true, q: p.q.clone() };
+        let q = StayQuery { facility_id: Some(selected.clone()), current: true, q: p.q.clone(), trip_id: None };
         let guests = if selected.is_empty() {
             Vec::new()
         } else {

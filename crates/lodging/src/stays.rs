@@ -104,6 +104,8 @@ pub struct StayQuery {
     pub current: bool,
     /// Name (without diacritics), personal id or passport number prefix.
     pub q: Option<String>,
+    /// Only passengers of this coach trip (its manifest).
+    pub trip_id: Option<String>,
 }
 
 /// Stays of the staff member's organization, newest arrival first.
@@ -112,6 +114,9 @@ pub async fn list(db: &Db, organization_id: &str, q: &StayQuery, page: PageReque
     f.and("c.organization_id = ?", Arg::Text(organization_id.to_string()));
     if let Some(id) = &q.facility_id {
         f.and("c.facility_id = ?", Arg::Text(id.clone()));
+    }
+    if let Some(id) = &q.trip_id {
+        f.and("c.trip_id = ?", Arg::Text(id.clone()));
     }
     if q.current {
         f.and("c.checked_out_at IS NULL AND ? = 1", Arg::Int(1));

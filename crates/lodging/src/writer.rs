@@ -186,8 +186,8 @@ async fn insert_checkins(
     let sql = format!(
         "INSERT INTO lodging_checkins (id, group_id, facility_id, organization_id, guest_kind, personal_id, \
          passport_number, nationality, full_name, birth_date, address, visa, entry_date, border_gate, room, \
-         arrival_at, expected_departure_at, reason, created_by, created_at, name_folded) VALUES {}",
-        crate::bulk::values(rows.len(), 21)
+         arrival_at, expected_departure_at, reason, created_by, created_at, name_folded, trip_id) VALUES {}",
+        crate::bulk::values(rows.len(), 22)
     );
     let mut q = sqlx::query(&sql);
     for (job, g, c) in rows {
@@ -198,6 +198,7 @@ async fn insert_checkins(
         q = q.bind(g.birth_date.clone()).bind(g.address.clone()).bind(g.visa.clone()).bind(g.entry_date.clone());
         q = q.bind(g.border_gate.clone()).bind(p.room.clone()).bind(p.arrival).bind(p.departure);
         q = q.bind(p.reason.clone()).bind(job.actor.clone()).bind(job.now).bind(kernel::text::fold(&g.full_name));
+        q = q.bind(p.trip_id.clone());
     }
     q.execute(&mut **tx).await.map(|_| ())
 }

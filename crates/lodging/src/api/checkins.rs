@@ -41,11 +41,7 @@ pub async fn create(
 ) -> ApiResult<Json<CheckinResult>> {
     organization(&user)?;
     check_api_csrf(&user, &headers)?;
-    let key = match headers.get("idempotency-key") {
-        Some(v) => Some(v.to_str().map_err(|_| AppError::invalid("Idempotency-Key must be ASCII"))?),
-        None => None,
-    };
-    Ok(Json(checkins::check_in(&s, &user, key, body).await?))
+    Ok(Json(checkins::check_in(&s, &user, super::idempotency_key(&headers)?, body).await?))
 }
 
 /// Records a guest's departure.
@@ -88,7 +84,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<Stay>>> {
     let org = organization(&user)?;
     let page = PageRequest::new(p.page, p.size)?;
-    let q = StayQuery { facility_id: p.facility_id, current: p.current, q: p.q };
+    let q = StayQuery { facility_id: p.facility_id, current: p.current, q: p.q, trip_id: None };
     Ok(Json(stays::list(&s.ctx.db, org, &q, page).await?))
 }
 

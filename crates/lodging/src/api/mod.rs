@@ -6,6 +6,7 @@ mod facilities;
 mod feed;
 mod history;
 pub mod notifications;
+mod trips;
 mod venues;
 mod watchlist;
 
@@ -28,6 +29,14 @@ const SCOPE: &str = "lodging";
 pub fn allow(user: &CurrentUser, roles: &[Role]) -> Result<(), kernel::AppError> {
     user.require(roles)?;
     user.require_scope(SCOPE)
+}
+
+/// The `Idempotency-Key` header of a write, if sent.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<&str>, kernel::AppError> {
+    headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map_err(|_| kernel::AppError::invalid("Idempotency-Key must be ASCII")))
+        .transpose()
 }
 
 /// What one access-log entry says about a read: action, purpose, released fields, channel.
@@ -73,6 +82,9 @@ pub fn router(service: Service) -> Router {
         .route("/api/v1/lodging/watchlist/{id}/deactivate", post(watchlist::deactivate))
         .route("/api/v1/lodging/alerts", get(watchlist::alerts))
         .route("/api/v1/lodging/alerts/{id}/ack", post(watchlist::acknowledge))
+        .route("/api/v1/lodging/trips", get(trips::list).post(trips::create))
+        .route("/api/v1/lodging/trips/{id}/boardings", post(trips::board))
+        .route("/api/v1/lodging/trips/{id}/manifest", get(trips::manifest))
         .route("/api/v1/lodging/venues", get(venues::list).post(venues::create))
         .route("/api/v1/lodging/venues/{id}/decision", post(venues::decide))
         .route("/api/v1/lodging/venues/{id}/stats", get(venues::stats))
@@ -97,6 +109,7 @@ pub fn router(service: Service) -> Router {
         notifications::list, notifications::csv, notifications::json, feed::stream,
         watchlist::list, watchlist::create, watchlist::deactivate, watchlist::alerts, watchlist::acknowledge,
         history::search, history::mine,
+        trips::create, trips::list, trips::board, trips::manifest,
         venues::list, venues::create, venues::decide, venues::scan, venues::stats,
     ),
     tags((name = "lodging", description = "Lodging notifications (thông báo lưu trú)"))

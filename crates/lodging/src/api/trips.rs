@@ -1,0 +1,85 @@
+//! Coach trips: opening a trip, boarding passengers (each a lodging notification), the manifest.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use kernel::{AppError, Page, PageRequest};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use web::extract::check_api_csrf;
+use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser};
+
+use super::facilities::READERS;
+use super::{allow, idempotency_key, organization};
+use crate::checkins::CheckinResult;
+use crate::stays::{self, Stay, StayQuery};
+use crate::trips::{self, Boarding, NewTrip, Trip};
+use crate::Service;
+
+/// Opens a trip of an approved coach-operator facility of the caller's organization.
+#[utoipa::path(post, path = "/api/v1/lodging/trips", tag = "lodging", request_body = NewTrip,
+    responses((status = 200, body = Trip), (status = 400, description = "invalid_input"),
+              (status = 404, description = "not_found: facility outside the organization"),
+              (status = 409, description = "conflict: facility not approved")))]
+pub async fn create(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewTrip>,
+) -> ApiResult<Json<Trip>> {
+    organization(&user)?;
+    check_api_csrf(&user, &headers)?;
+    Ok(Json(trips::create(&s.ctx.db, &user, body).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TripParams {
+    page: Option<u32>,
+    size: Option<u32>,
+}
+
+/// Trips of the caller's organization (police: of their area), latest departure first.
+#[utoipa::path(get, path = "/api/v1/lodging/trips", tag = "lodging", params(TripParams),
+    responses((status = 200, body = inline(Page<Trip>)), (status = 403, description = "forbidden")))]
+pub async fn list(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<TripParams>,
+) -> ApiResult<Json<Page<Trip>>> {
+    allow(&user, READERS)?;
+    Ok(Json(trips::list(&s.ctx.db, &user.jurisdiction, PageRequest::new(p.page, p.size)?).await?))
+}
+
+/// Boards passengers scanned at the door; each becomes a lodging notification to the police of
+/// the operator's commune. Send an `Idempotency-Key` to make retries safe.
+#[utoipa::path(post, path = "/api/v1/lodging/trips/{id}/boardings", tag = "lodging", request_body = Boarding,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    responses((status = 200, body = CheckinResult), (status = 400, description = "invalid_input"),
+              (status = 404, description = "not_found: trip outside the organization, or unknown person"),
+              (status = 409, description = "conflict: boarding closed")))]
+pub async fn board(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<Boarding>,
+) -> ApiResult<Json<CheckinResult>> {
+    organization(&user)?;
+    check_api_csrf(&user, &headers)?;
+    Ok(Json(trips::board(&s, &user, idempotency_key(&headers)?, &id, body).await?))
+}
+
+/// The passenger manifest of a trip of the caller's organization.
+#[utoipa::path(get, path = "/api/v1/lodging/trips/{id}/manifest", tag = "lodging", params(("id" = String, Path)),
+    responses((status = 200, body = inline(Page<Stay>)), (status = 404, description = "not_found")))]
+pub async fn manifest(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Page<Stay>>> {
+    let org = organization(&user)?;
+    let trip = trips::get(&s.ctx.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("trip"))?;
+    let q = StayQuery { trip_id: Some(trip.id), ..Default::default() };
+    let page = PageRequest::new(None, Some(200))?;
+    Ok(Json(stays::list(&s.ctx.db, org, &q, page).await?))
+}
