@@ -754,6 +754,55 @@ async fn coach_trips_and_manifest(db: Db) {
     assert_eq!(count(&w.db, "lodging_notifications").await, 2);
 }
 
+async fn citizens_declare_stays_at_private_homes(db: Db) {
+    let w = world(db, 300, false).await;
+    let other = other_commune(&w).await;
+    let other_officer = account(&w, "xa.khac", Role::CommunePolice, Jurisdiction::Commune(other.clone())).await;
+    let (inside, outside) = w.inside_and_outside().await;
+    let hasher = identity::PasswordHasher::new(2);
+    let citizen = dancu::accounts_cmd::citizen_account(&w.db, &hasher, &outside, common::PASSWORD, 2).await.unwrap();
+    let token = identity::issue_token(&w.db, &citizen.id, "test").await.unwrap().1;
+    let path = "/api/v1/me/lodging/declarations";
+    let body = |commune: &str, host_id: Option<&str>, arrival: Option<String>| {
+        json!({"commune_code": commune, "address": "12 ngõ 5 đường Tân Trào", "host_name": "Nguyễn Văn Chủ",
+            "host_personal_id": host_id, "reason": "Thăm người thân", "arrival_at": arrival})
+    };
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(40)).to_rfc3339();
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+
+    // Only a citizen declares, with a real commune, a valid host id (not themselves), a recent arrival.
+    assert_eq!(w.send(Method::POST, &w.commune_token, path, body(&w.commune, None, None)).await.0, 403);
+    for (b, code) in [
+        (body("00000", None, None), "unknown_commune"),
+        (body(&w.commune, Some("123"), None), "invalid_personal_id"),
+        (body(&w.commune, Some(&outside), None), "invalid_input"),
+        (body(&w.commune, None, Some(long_ago)), "invalid_input"),
+        (body(&w.commune, None, Some(tomorrow)), "invalid_input"),
+        (json!({"commune_code": w.commune, "address": " ", "host_name": "A", "reason": "B"}), "invalid_input"),
+    ] {
+        let (s, e) = w.send(Method::POST, &token, path, b).await;
+        assert_eq!((s, e["error"]["code"].as_str()), (400, Some(code)), "{e}");
+    }
+    assert_eq!(count(&w.db, "lodging_declarations").await, 0);
+
+    // A declaration two days late reaches the host commune's police, flagged, and no one else.
+    let late = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    let (s, d) = w.send(Method::POST, &token, path, body(&w.commune, Some(&inside), Some(late))).await;
+    assert_eq!((s, d["late"].as_bool(), d["personal_id"].as_str()), (200, Some(true), Some(outside.as_str())), "{d}");
+    let (s, police) = w.get(&w.commune_token, "/api/v1/lodging/declarations").await;
+    assert_eq!((s, police["items"][0]["id"].as_str()), (200, d["id"].as_str()), "{police}");
+    assert_eq!(logged(&w, &outside, "lodging.declaration.read", Some("lodging")).await, 1);
+    let (_, elsewhere) = w.get(&other_officer, "/api/v1/lodging/declarations").await;
+    assert_eq!(elsewhere["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(w.get(&token, "/api/v1/lodging/declarations").await.0, 403);
+    let (_, own) = w.get(&token, path).await;
+    assert_eq!(own["items"].as_array().map(Vec::len), Some(1));
+    let html = w.http.get(format!("{}/me/lodging", w.base)).bearer_auth(&token).send().await.unwrap();
+    let html = html.text().await.unwrap();
+    assert!(html.contains("declare-form") && html.contains("12 ngõ 5 đường Tân Trào") && html.contains("Trễ hạn"));
+}
+
 db::dual_tests!(crate::common::migrations(); facilities_checkins_and_scoping, feed_by_jurisdiction,
     watchlist_and_alerts, qr_stays_exports_and_history, long_stays_and_concurrent_retries,
-    pages_for_staff_police_and_citizens, venues_scans_and_aggregates, coach_trips_and_manifest);
+    pages_for_staff_police_and_citizens, venues_scans_and_aggregates, coach_trips_and_manifest,
+    citizens_declare_stays_at_private_homes);

@@ -7,6 +7,7 @@ pub mod api;
 mod bulk;
 pub mod checkins;
 pub mod deadline;
+pub mod declarations;
 pub mod export;
 pub mod facilities;
 pub mod feed;
@@ -30,7 +31,7 @@ pub use feed::Feed;
 
 /// Migrations of the lodging tables.
 pub const MIGRATIONS: &[db::Migration] =
-    db::migrations!("lodging", [(1, "init"), (2, "watchlist"), (3, "venues"), (4, "trips")]);
+    db::migrations!("lodging", [(1, "init"), (2, "watchlist"), (3, "venues"), (4, "trips"), (5, "declarations")]);
 
 /// What the lodging handlers share: the request context, the live feed, the group-commit writer
 /// and the platform keys (to check dynamic identity QR codes).

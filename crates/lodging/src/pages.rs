@@ -13,6 +13,7 @@ use web::{Chrome, Lang, PageError, PageUser};
 
 use crate::alerts::{self, Alert};
 use crate::api::notifications::{log_reads, ListParams};
+use crate::declarations::{self, Declaration, Whose};
 use crate::facilities::{self, Facility};
 use crate::notifications::{self, Notification};
 use crate::stays::{self, Stay, StayQuery};
@@ -95,6 +96,8 @@ struct WatchlistPage {
 struct HistoryPage {
     chrome: Chrome,
     stays: Vec<StayRow>,
+    /// Own declarations with arrival and deadline formatted.
+    declarations: Vec<(Declaration, String, String)>,
 }
 
 /// The selected venue of the gate page with today's aggregates.
@@ -277,12 +280,30 @@ pub async fn watchlist_page(State(s): State<Service>, PageUser(user): PageUser, 
     }
 }
 
-/// `GET /me/lodging`: the citizen's own lodging history.
+/// `GET /me/lodging`: the citizen's own lodging history, their declarations of stays at private
+/// homes and the form to declare one.
 pub async fn history(State(s): State<Service>, PageUser(user): PageUser, lang: Lang, uri: Uri) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Lịch sử lưu trú của tôi", "My lodging history"), Some(&user));
-    let result = async { crate::api::own_history(&s, &user, PageRequest::new(None, Some(200))?).await }.await;
+    let result = async {
+        let page = PageRequest::new(None, Some(200))?;
+        let stays = crate::api::own_history(&s, &user, page).await?.items;
+        let id = crate::api::citizen(&user)?;
+        let declarations = declarations::list(&s.ctx.db, Whose::Citizen(id), page).await?.items;
+        Ok::<_, AppError>(HistoryPage {
+            chrome,
+            stays: stays.into_iter().map(StayRow::from).collect(),
+            declarations: declarations
+                .into_iter()
+                .map(|d| {
+                    let (a, dl) = (when(d.arrival_at), when(d.deadline_at));
+                    (d, a, dl)
+                })
+                .collect(),
+        })
+    }
+    .await;
     match result {
-        Ok(found) => render(&HistoryPage { chrome, stays: found.items.into_iter().map(StayRow::from).collect() }, lang),
+        Ok(page) => render(&page, lang),
         Err(e) => page_err(lang)(e),
     }
 }

@@ -1,6 +1,6 @@
 // Lodging pages: staff check-in (scanner gun, camera, passports, group, offline queue with
 // idempotency keys), stay actions, the police page (live feed, alerts, approvals), the watchlist
-// and the venue gate.
+// the venue gate and the citizen's declaration of a stay.
 (function () {
   "use strict";
   var lang = document.documentElement.lang === "en" ? "en" : "vi";
@@ -297,6 +297,22 @@
     });
     document.getElementById("gate-camera-button").addEventListener("click", function () {
       cameraScan(document.getElementById("gate-camera"), scanAt);
+    });
+  }
+  // ---- Citizen's declaration of a stay at a private home -------------------------------------
+  var declare = document.getElementById("declare-form");
+  if (declare) {
+    declare.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = declare.elements, out = document.getElementById("declare-result");
+      var body = { commune_code: f.commune_code.value.trim(), address: f.address.value, host_name: f.host_name.value,
+        host_personal_id: f.host_personal_id.value.trim() || null, reason: f.reason.value,
+        expected_departure_at: f.departure.value ? new Date(f.departure.value).toISOString() : null };
+      call("POST", "/api/v1/me/lodging/declarations", declare.dataset.csrf, body).then(function (r) {
+        out.className = r.ok ? "notice" : "error";
+        out.textContent = r.ok ? t("Đã gửi khai báo, hạn: ", "Declaration sent, deadline: ") + time(r.data.deadline_at) : errorText(r.data, r.status);
+        if (r.ok) setTimeout(function () { location.reload(); }, 1500);
+      });
     });
   }
 })();

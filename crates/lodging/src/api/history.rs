@@ -5,7 +5,7 @@ use axum::Json;
 use kernel::{AppError, Page, PageRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use web::{ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
+use web::{ApiQuery, ApiResult, CurrentUser};
 
 use super::{allow, log_read, Read, POLICE};
 use crate::history::{self, Subject};
@@ -14,8 +14,8 @@ use crate::Service;
 
 #[derive(Deserialize, IntoParams)]
 pub struct PageParams {
-    page: Option<u32>,
-    size: Option<u32>,
+    pub(super) page: Option<u32>,
+    pub(super) size: Option<u32>,
 }
 
 /// The signed-in citizen's own stays (every facility, newest first).
@@ -31,11 +31,8 @@ pub async fn mine(
 
 /// The citizen's own stays (also used by the history page).
 pub async fn own(s: &Service, user: &CurrentUser, page: PageRequest) -> Result<Page<Stay>, AppError> {
-    user.require(&[Role::Citizen])?;
-    let Jurisdiction::Own(id) = &user.jurisdiction else {
-        return Err(AppError::forbidden("citizens only"));
-    };
-    history::stays(&s.ctx.db, &Subject::Citizen(id.clone()), None, page).await
+    let id = super::citizen(user)?;
+    history::stays(&s.ctx.db, &Subject::Citizen(id.to_string()), None, page).await
 }
 
 #[derive(Deserialize, IntoParams)]

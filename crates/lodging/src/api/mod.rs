@@ -2,6 +2,7 @@
 //! routes of the pages.
 
 mod checkins;
+mod declarations;
 mod facilities;
 mod feed;
 mod history;
@@ -11,6 +12,7 @@ mod venues;
 mod watchlist;
 
 pub use checkins::organization;
+pub use declarations::citizen;
 pub use history::own as own_history;
 
 use axum::routing::{get, patch, post};
@@ -91,6 +93,8 @@ pub fn router(service: Service) -> Router {
         .route("/api/v1/lodging/venue-scans", post(venues::scan))
         .route("/api/v1/lodging/history", get(history::search))
         .route("/api/v1/me/lodging", get(history::mine))
+        .route("/api/v1/me/lodging/declarations", get(declarations::mine).post(declarations::declare))
+        .route("/api/v1/lodging/declarations", get(declarations::list))
         .route("/lodging", get(crate::pages::checkin))
         .route("/lodging/police", get(crate::pages::police))
         .route("/lodging/watchlist", get(crate::pages::watchlist_page))
@@ -109,6 +113,7 @@ pub fn router(service: Service) -> Router {
         notifications::list, notifications::csv, notifications::json, feed::stream,
         watchlist::list, watchlist::create, watchlist::deactivate, watchlist::alerts, watchlist::acknowledge,
         history::search, history::mine,
+        declarations::declare, declarations::mine, declarations::list,
         trips::create, trips::list, trips::board, trips::manifest,
         venues::list, venues::create, venues::decide, venues::scan, venues::stats,
     ),

@@ -1,0 +1,73 @@
+//! Citizens' self-declared stays at private homes, and the police list of their area.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use kernel::{AppError, Page, PageRequest};
+use web::extract::check_api_csrf;
+use web::{ApiJson, ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
+
+use super::history::PageParams;
+use super::{allow, log_read, Read, POLICE};
+use crate::declarations::{self, Declaration, NewDeclaration, Whose};
+use crate::Service;
+
+/// The personal id of the signed-in citizen.
+pub fn citizen(user: &CurrentUser) -> Result<&str, AppError> {
+    user.require(&[Role::Citizen])?;
+    match &user.jurisdiction {
+        Jurisdiction::Own(id) => Ok(id),
+        _ => Err(AppError::forbidden("citizens only")),
+    }
+}
+
+/// The signed-in citizen declares a stay at a private home; the police of the host's commune
+/// receive it with the legal deadline.
+#[utoipa::path(post, path = "/api/v1/me/lodging/declarations", tag = "lodging", request_body = NewDeclaration,
+    responses((status = 200, body = Declaration), (status = 400, description = "invalid_input, unknown_commune"),
+              (status = 403, description = "forbidden: citizens only")))]
+pub async fn declare(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewDeclaration>,
+) -> ApiResult<Json<Declaration>> {
+    let id = citizen(&user)?;
+    check_api_csrf(&user, &headers)?;
+    Ok(Json(declarations::declare(&s, id, body).await?))
+}
+
+/// The signed-in citizen's own declarations.
+#[utoipa::path(get, path = "/api/v1/me/lodging/declarations", tag = "lodging", params(PageParams),
+    responses((status = 200, body = inline(Page<Declaration>)), (status = 403, description = "forbidden")))]
+pub async fn mine(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<Declaration>>> {
+    let id = citizen(&user)?;
+    Ok(Json(declarations::list(&s.ctx.db, Whose::Citizen(id), p.request()?).await?))
+}
+
+/// Declarations for the officer's commune or province; each listed person's access log records it.
+#[utoipa::path(get, path = "/api/v1/lodging/declarations", tag = "lodging", params(PageParams),
+    responses((status = 200, body = inline(Page<Declaration>)), (status = 403, description = "forbidden")))]
+pub async fn list(
+    State(s): State<Service>,
+    user: CurrentUser,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Page<Declaration>>> {
+    allow(&user, POLICE)?;
+    let found = declarations::list(&s.ctx.db, Whose::Police(&user.jurisdiction), p.request()?).await?;
+    let read = Read { action: "lodging.declaration.read", purpose: "lodging", released: "declaration", channel: "api" };
+    for d in &found.items {
+        log_read(&s, &user, d.personal_id.clone(), &read).await;
+    }
+    Ok(Json(found))
+}
+
+impl PageParams {
+    fn request(&self) -> Result<PageRequest, AppError> {
+        PageRequest::new(self.page, self.size)
+    }
+}
