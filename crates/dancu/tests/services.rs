@@ -357,6 +357,36 @@ async fn catalogue_edits_are_versioned(db: Db) {
     assert_eq!((s, v2["version"].as_i64(), v2["fee_vnd"].as_i64()), (200, Some(2), Some(8000)));
     let (_, d) = w.get(&admin, "/api/v1/services/procedures/temporary_residence").await;
     assert_eq!(d["versions"].as_array().unwrap().len(), 2);
+
+    // Holidays: administrators add and remove them; deadlines skip them.
+    let (s, _) = w
+        .send(
+            Method::POST,
+            &w.province_token,
+            "/api/v1/services/holidays",
+            json!({"day": "2026-12-24", "name": "Nghỉ"}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) =
+        w.send(Method::POST, &admin, "/api/v1/services/holidays", json!({"day": "24/12/2026", "name": "Nghỉ"})).await;
+    assert_eq!(s, 400);
+    let (s, list) = w
+        .send(
+            Method::POST,
+            &admin,
+            "/api/v1/services/holidays",
+            json!({"day": "2026-12-24", "name": "Ngày nghỉ của tỉnh"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(list.as_array().unwrap().iter().any(|h| h["day"] == "2026-12-24"));
+    let cal = services::sla::Calendar::load(&w.db).await.unwrap();
+    assert!(!cal.is_working(chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()));
+    let (s, _) = w.send(Method::DELETE, &admin, "/api/v1/services/holidays/2026-12-24", json!({})).await;
+    assert_eq!(s, 200);
+    let (s, _) = w.send(Method::DELETE, &admin, "/api/v1/services/holidays/2026-12-24", json!({})).await;
+    assert_eq!(s, 404);
 }
 
 db::dual_tests!(crate::common::migrations();

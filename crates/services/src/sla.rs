@@ -93,6 +93,52 @@ pub async fn seed_holidays(db: &Db) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A public holiday.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Holiday {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub name: String,
+}
+
+/// The holidays, in date order.
+pub async fn holidays(db: &Db) -> Result<Vec<Holiday>, AppError> {
+    let rows = sqlx::query("SELECT day, name FROM svc_holidays ORDER BY day")
+        .fetch_all(db.read())
+        .await
+        .map_err(db::internal)?;
+    Ok(rows.iter().map(|r| Holiday { day: r.get(0), name: r.get(1) }).collect())
+}
+
+/// Adds or renames a holiday (administrators); deadlines already fixed do not move.
+pub async fn set_holiday(db: &Db, h: &Holiday) -> Result<(), AppError> {
+    NaiveDate::parse_from_str(&h.day, "%Y-%m-%d").map_err(|_| AppError::invalid("day: use YYYY-MM-DD"))?;
+    let name = kernel::text::normalize_name(&h.name);
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid("name: 1–100 characters"));
+    }
+    sqlx::query(
+        "INSERT INTO svc_holidays (day, name) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET name = excluded.name",
+    )
+    .bind(&h.day)
+    .bind(&name)
+    .execute(db.write())
+    .await
+    .map_err(db::internal)?;
+    Ok(())
+}
+
+/// Removes a holiday; `false` when there was none that day.
+pub async fn remove_holiday(db: &Db, day: &str) -> Result<bool, AppError> {
+    let n = sqlx::query("DELETE FROM svc_holidays WHERE day = $1")
+        .bind(day)
+        .execute(db.write())
+        .await
+        .map_err(db::internal)?
+        .rows_affected();
+    Ok(n > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,3 +62,43 @@ pub async fn edit(
     }
     Ok(Json(store::edit(&s.ctx.db, &body, &user.actor_label()).await?))
 }
+
+/// The public holidays deadlines skip (weekends always do).
+#[utoipa::path(get, path = "/api/v1/services/holidays", tag = "services",
+    responses((status = 200, body = Vec<crate::sla::Holiday>)))]
+pub async fn holidays(State(s): State<Service>) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
+    Ok(Json(crate::sla::holidays(&s.ctx.db).await?))
+}
+
+/// Adds or renames a holiday (administrators).
+#[utoipa::path(post, path = "/api/v1/services/holidays", tag = "services", request_body = crate::sla::Holiday,
+    responses((status = 200, body = Vec<crate::sla::Holiday>), (status = 400, description = "invalid_input"),
+              (status = 403, description = "forbidden")))]
+pub async fn add_holiday(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<crate::sla::Holiday>,
+) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
+    user.require(&[Role::Admin])?;
+    check_api_csrf(&user, &headers)?;
+    crate::sla::set_holiday(&s.ctx.db, &body).await?;
+    Ok(Json(crate::sla::holidays(&s.ctx.db).await?))
+}
+
+/// Removes a holiday (administrators).
+#[utoipa::path(delete, path = "/api/v1/services/holidays/{day}", tag = "services", params(("day" = String, Path)),
+    responses((status = 200, body = Vec<crate::sla::Holiday>), (status = 404, description = "not_found")))]
+pub async fn remove_holiday(
+    State(s): State<Service>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiPath(day): ApiPath<String>,
+) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
+    user.require(&[Role::Admin])?;
+    check_api_csrf(&user, &headers)?;
+    if !crate::sla::remove_holiday(&s.ctx.db, &day).await? {
+        return Err(kernel::AppError::not_found("no holiday on this day").into());
+    }
+    Ok(Json(crate::sla::holidays(&s.ctx.db).await?))
+}

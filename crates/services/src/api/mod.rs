@@ -38,6 +38,8 @@ pub fn router(s: Service) -> Router {
     Router::new()
         .route("/api/v1/services/procedures", get(catalogue::list))
         .route("/api/v1/services/procedures/{code}", get(catalogue::get).put(catalogue::edit))
+        .route("/api/v1/services/holidays", get(catalogue::holidays).post(catalogue::add_holiday))
+        .route("/api/v1/services/holidays/{day}", axum::routing::delete(catalogue::remove_holiday))
         .route("/api/v1/services/applications", post(citizen::create))
         .route("/api/v1/services/applications/mine", get(citizen::mine))
         .route("/api/v1/services/applications/{id}", get(citizen::get).put(citizen::update))
@@ -60,7 +62,8 @@ pub fn router(s: Service) -> Router {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
-        catalogue::list, catalogue::get, catalogue::edit,
+        catalogue::list, catalogue::get, catalogue::edit, catalogue::holidays, catalogue::add_holiday,
+        catalogue::remove_holiday,
         citizen::create, citizen::mine, citizen::get, citizen::update, citizen::attach, citizen::answer,
         citizen::withdraw, citizen::pay,
         officer::inbox, officer::get, officer::act, officer::counter, officer::stats,
