@@ -785,13 +785,22 @@ async fn citizens_declare_stays_at_private_homes(db: Db) {
     }
     assert_eq!(count(&w.db, "lodging_declarations").await, 0);
 
-    // A declaration two days late reaches the host commune's police, flagged, and no one else.
+    // A declaration two days late reaches the host commune's police, flagged, and no one else; the
+    // declarant is on the watchlist, so it raises an alert.
+    let entry = json!({"personal_id": outside, "category": "wanted", "reason": "Quyết định truy nã số 7"});
+    assert_eq!(w.send(Method::POST, &w.commune_token, "/api/v1/lodging/watchlist", entry).await.0, 200);
     let late = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
     let (s, d) = w.send(Method::POST, &token, path, body(&w.commune, Some(&inside), Some(late))).await;
     assert_eq!((s, d["late"].as_bool(), d["personal_id"].as_str()), (200, Some(true), Some(outside.as_str())), "{d}");
     let (s, police) = w.get(&w.commune_token, "/api/v1/lodging/declarations").await;
     assert_eq!((s, police["items"][0]["id"].as_str()), (200, d["id"].as_str()), "{police}");
     assert_eq!(logged(&w, &outside, "lodging.declaration.read", Some("lodging")).await, 1);
+    let (_, alerts) = w.get(&w.commune_token, "/api/v1/lodging/alerts").await;
+    assert_eq!(alerts["items"].as_array().map(Vec::len), Some(1), "{alerts}");
+    assert_eq!(
+        (alerts["items"][0]["source"].as_str(), alerts["items"][0]["source_id"].as_str()),
+        (Some("declaration"), d["id"].as_str())
+    );
     let (_, elsewhere) = w.get(&other_officer, "/api/v1/lodging/declarations").await;
     assert_eq!(elsewhere["items"].as_array().map(Vec::len), Some(0));
     assert_eq!(w.get(&token, "/api/v1/lodging/declarations").await.0, 403);

@@ -14,7 +14,7 @@ use web::{CurrentUser, Jurisdiction};
 pub struct Alert {
     pub id: String,
     pub watchlist_id: String,
-    /// `checkin` (a lodging notification) or `venue_entry`.
+    /// `checkin` (a lodging notification), `venue_entry` or `declaration`.
     pub source: String,
     /// The notification that matched.
     pub source_id: String,
@@ -47,9 +47,10 @@ impl Alert {
     }
 }
 
-/// Where a watchlisted person was just seen: a lodging notification or a venue entry.
+/// Where a watchlisted person was just seen: a lodging notification, a venue entry or a citizen's
+/// own declaration (place: the declaration, named by its address).
 pub struct Sighting<'a> {
-    /// `checkin` or `venue_entry`.
+    /// `checkin`, `venue_entry` or `declaration`.
     pub source: &'a str,
     /// The notification or venue check-in that matched.
     pub source_id: &'a str,
@@ -106,6 +107,19 @@ pub async fn insert(
         q.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// Matches one sighted person (`subject_key`) against the active watchlist inside the caller's
+/// transaction and writes the alerts raised, returned with their entries' reasons.
+pub async fn raise_for(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    subject_key: &str,
+    sighting: &Sighting<'_>,
+) -> Result<Vec<(Alert, String)>, sqlx::Error> {
+    let entries = crate::watchlist::matching(tx, &[subject_key]).await?;
+    let raised: Vec<(Alert, String)> = entries.iter().map(|e| (Alert::raised(e, sighting), e.reason.clone())).collect();
+    insert(tx, &raised.iter().map(|(a, _)| a).collect::<Vec<_>>(), 50).await?;
+    Ok(raised)
 }
 
 /// Columns written for each alert, in [`bind_row`] order.

@@ -1,7 +1,7 @@
 //! A citizen's own declaration of a stay at a private home (like VNeID's "khai báo lưu trú"): the
 //! citizen, identified by their account, declares the host's address and name; the declaration
 //! goes to the police of the host's commune with the citizen's legal deadline and the late flag,
-//! and appears on the live feed.
+//! and appears on the live feed; a citizen on the watchlist raises an alert as at a check-in.
 
 use chrono::{DateTime, FixedOffset};
 use db::sqlx::{self, Row};
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use web::Jurisdiction;
 
+use crate::alerts::{self, Sighting};
 use crate::deadline::{deadline_ms, is_late, GuestKind};
 use crate::feed::FeedEvent;
 use crate::scope::restrict;
@@ -79,7 +80,8 @@ fn from_row(r: &db::Row) -> Declaration {
     }
 }
 
-/// Checks and stores the declaration of citizen `personal_id`, then feeds the host commune's police.
+/// Checks and stores the declaration of citizen `personal_id` with any watchlist alert, then feeds
+/// the host commune's police.
 pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> Result<Declaration, AppError> {
     let now = kernel::clock::now_ms();
     let address = kernel::text::normalize_name(&new.address);
@@ -122,6 +124,7 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
         submitted_at: now,
         late: is_late(deadline, now),
     };
+    let mut tx = svc.ctx.db.begin().await.map_err(db::internal)?;
     sqlx::query(
         "INSERT INTO lodging_declarations (id, personal_id, full_name, commune_code, province_code, address, \
          host_name, host_personal_id, reason, arrival_at, expected_departure_at, deadline_at, submitted_at, late) \
@@ -141,9 +144,21 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
     .bind(d.deadline_at)
     .bind(d.submitted_at)
     .bind(i64::from(d.late))
-    .execute(svc.ctx.db.write())
+    .execute(&mut *tx)
     .await
     .map_err(db::internal)?;
+    let sighting = Sighting {
+        source: "declaration",
+        source_id: &d.id,
+        place_id: &d.id,
+        place_name: &d.address,
+        commune_code: &d.commune_code,
+        province_code: &commune.province_code,
+        full_name: &d.full_name,
+        at: now,
+    };
+    let raised = alerts::raise_for(&mut tx, personal_id, &sighting).await.map_err(db::internal)?;
+    tx.commit().await.map_err(db::internal)?;
     svc.feed.publish(FeedEvent {
         kind: "declaration",
         communes: vec![d.commune_code.clone()],
@@ -151,6 +166,9 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
         data: serde_json::json!({"declaration_id": d.id, "full_name": d.full_name, "commune_code": d.commune_code,
             "address": d.address, "arrival_at": d.arrival_at, "deadline_at": d.deadline_at, "late": d.late}),
     });
+    for (a, reason) in &raised {
+        svc.feed.publish(alerts::feed_event(a, reason));
+    }
     Ok(d)
 }
 

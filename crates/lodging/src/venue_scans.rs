@@ -165,8 +165,6 @@ async fn watch(
     guest: &Guest,
     scan: &Scan,
 ) -> Result<Vec<(Alert, String)>, sqlx::Error> {
-    let key = guest.subject();
-    let entries = crate::watchlist::matching(tx, &[key.as_str()]).await?;
     let sighting = Sighting {
         source: "venue_entry",
         source_id: &scan.id,
@@ -177,10 +175,7 @@ async fn watch(
         full_name: &guest.full_name,
         at: scan.at,
     };
-    let raised: Vec<(Alert, String)> =
-        entries.iter().map(|e| (Alert::raised(e, &sighting), e.reason.clone())).collect();
-    alerts::insert(tx, &raised.iter().map(|(a, _)| a).collect::<Vec<_>>(), 50).await?;
-    Ok(raised)
+    alerts::raise_for(tx, &guest.subject(), &sighting).await
 }
 
 /// Logs the registry read of a citizen and feeds the police the scan and any alert.
