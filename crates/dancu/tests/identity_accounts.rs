@@ -1,6 +1,7 @@
 //! Citizen e-ID accounts over HTTP: registration against the registry with a phone code, level 2
-//! by a police officer, account states, TOTP sign-in, rate limits, CSRF, organizations, and the
-//! citizen's access log.
+//! by a police officer, account states and the administrators' suspension page, TOTP sign-in with
+//! sealed keys, forgotten passwords, rate limits, CSRF, organizations, and the citizen's access
+//! log.
 
 mod common;
 
@@ -364,12 +365,13 @@ async fn account_states_stop_sign_in(db: Db) {
     let session = session_of(&w, &a.0, CITIZEN_PASSWORD).await;
     // Suspended by an administrator: sessions end and sign-in is refused with its own message.
     let account = identity::account_by_person(&w.db, &a.0).await.unwrap().unwrap();
-    assert!(identity::set_suspended(&w.db, &account.id, true).await.unwrap());
+    let admin = identity::levels::LevelActor { id: None, label: "Quản trị viên".into() };
+    assert!(identity::suspension::suspend(&w.db, &account.id, "kiểm thử", &admin).await.unwrap());
     assert_eq!(get(&w, &session, "/account").await.status(), 303);
     let r = sign_in(&w, &a.0, CITIZEN_PASSWORD).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("tạm ngừng"));
-    assert!(identity::set_suspended(&w.db, &account.id, false).await.unwrap());
+    assert!(identity::suspension::reactivate(&w.db, &account.id, "", &admin).await.unwrap());
     // A death recorded in the registry ends the live session and closes the account.
     let session = session_of(&w, &a.0, CITIZEN_PASSWORD).await;
     assert!(identity::session_info(&w.db, &session).await.unwrap().is_some());
@@ -399,26 +401,45 @@ fn totp_code(secret: &str, at: u64) -> String {
     totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, String::new()).generate(at)
 }
 
+/// Turns TOTP on from the account page; returns the key, the time the enrolment code was made
+/// for, that code and the recovery codes.
+async fn enable_totp(w: &World, session: &str) -> (String, u64, String, Vec<String>) {
+    let html = get(w, session, "/account/totp").await.text().await.unwrap();
+    assert!(html.contains("<svg"), "QR code shown");
+    let secret = hidden(&html, "secret");
+    let csrf = hidden(&html, "csrf");
+    let now = (kernel::clock::now_ms() / 1000) as u64;
+    let wrong = [("csrf", csrf.as_str()), ("secret", secret.as_str()), ("code", "12345x")];
+    assert_eq!(post(w, session, "/account/totp/enable", &wrong).await.status(), 400);
+    let code = totp_code(&secret, now);
+    let r = post(w, session, "/account/totp/enable", &[("csrf", &csrf), ("secret", &secret), ("code", &code)]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let start = html.find("id=\"codes\">").unwrap() + 11;
+    let codes: Vec<String> = html[start..start + html[start..].find('<').unwrap()].lines().map(str::to_owned).collect();
+    (secret, now, code, codes)
+}
+
+async fn stored_totp_secret(db: &Db, person_id: &str) -> String {
+    sqlx::query("SELECT totp_secret FROM accounts WHERE person_id = $1")
+        .bind(person_id)
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get(0)
+}
+
 async fn totp_second_factor_and_recovery_codes(db: Db) {
     let w = common::world(db, 800, false).await;
     let people = residents(&w.db, &w.commune, 1).await;
     let a = &people[0];
     register_and_confirm(&w, a, "0912000031").await;
     let session = session_of(&w, &a.0, CITIZEN_PASSWORD).await;
-    let html = get(&w, &session, "/account/totp").await.text().await.unwrap();
-    assert!(html.contains("<svg"), "QR code shown");
-    let secret = hidden(&html, "secret");
-    let csrf = hidden(&html, "csrf");
-    let now = (kernel::clock::now_ms() / 1000) as u64;
-    let wrong = [("csrf", csrf.as_str()), ("secret", secret.as_str()), ("code", "12345x")];
-    assert_eq!(post(&w, &session, "/account/totp/enable", &wrong).await.status(), 400);
-    let code = totp_code(&secret, now);
-    let r = post(&w, &session, "/account/totp/enable", &[("csrf", &csrf), ("secret", &secret), ("code", &code)]).await;
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
-    let start = html.find("id=\"codes\">").unwrap() + 11;
-    let codes: Vec<String> = html[start..start + html[start..].find('<').unwrap()].lines().map(str::to_owned).collect();
+    let (secret, now, code, codes) = enable_totp(&w, &session).await;
     assert_eq!(codes.len(), 10);
+    // The key is stored sealed (AES-256-GCM), never as the base32 text.
+    let stored = stored_totp_secret(&w.db, &a.0).await;
+    assert!(stored.starts_with("v1.") && !stored.contains(&secret), "{stored}");
     // The password alone now leads to the second step, not to a session.
     let r = sign_in(&w, &a.0, CITIZEN_PASSWORD).await;
     assert_eq!(r.headers()[LOCATION], "/login/second-factor");
@@ -442,6 +463,19 @@ async fn totp_second_factor_and_recovery_codes(db: Db) {
     }
     let left = get(&w, &s, "/account/totp").await.text().await.unwrap();
     assert!(left.contains("id=\"codes-left\">9<"));
+    // A key stored plain by an earlier version still works and is sealed at its next use.
+    sqlx::query("UPDATE accounts SET totp_secret = $1, totp_last_step = NULL WHERE person_id = $2")
+        .bind(&secret)
+        .bind(&a.0)
+        .execute(w.db.write())
+        .await
+        .unwrap();
+    let r = sign_in(&w, &a.0, CITIZEN_PASSWORD).await;
+    let mfa = cookie_value(&r, "__Host-dancu_mfa").unwrap();
+    let now = (kernel::clock::now_ms() / 1000) as u64;
+    assert_eq!(second_step(&w, &mfa, &totp_code(&secret, now)).await.status(), 303);
+    let resealed = stored_totp_secret(&w.db, &a.0).await;
+    assert!(resealed.starts_with("v1.") && !resealed.contains(&secret) && resealed != stored, "{resealed}");
 }
 
 async fn rate_limits_and_prompt_login(db: Db) {
@@ -605,6 +639,198 @@ async fn organization_staff_by_invitation(db: Db) {
     assert_eq!(sign_in(&w, "le.tan", "mat-khau-chu-co-so").await.status(), 403);
 }
 
+/// An administrator account (login `quan.tri`, the officers' password).
+async fn administrator(w: &World) -> identity::Account {
+    identity::create_account(
+        &w.db,
+        &identity::PasswordHasher::new(2),
+        identity::NewAccount {
+            login: "quan.tri".into(),
+            display_name: "Quản trị".into(),
+            role: web::Role::Admin,
+            jurisdiction: web::Jurisdiction::Province("08".into()),
+            password: w.password.clone(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn status_of(db: &Db, account_id: &str) -> String {
+    sqlx::query("SELECT status FROM accounts WHERE id = $1").bind(account_id).fetch_one(db.read()).await.unwrap().get(0)
+}
+
+async fn status_changes(db: &Db, account_id: &str) -> Vec<(String, String, String)> {
+    sqlx::query(
+        "SELECT to_status, reason, actor_label FROM account_status_changes WHERE account_id = $1 ORDER BY created_at, id",
+    )
+    .bind(account_id)
+    .fetch_all(db.read())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+async fn administrator_suspends_and_reactivates(db: Db) {
+    let w = common::world(db, 800, false).await;
+    let people = residents(&w.db, &w.commune, 1).await;
+    let a = &people[0];
+    register_and_confirm(&w, a, "0912000071").await;
+    let citizen = identity::account_by_person(&w.db, &a.0).await.unwrap().unwrap();
+    let citizen_session = session_of(&w, &a.0, CITIZEN_PASSWORD).await;
+    let me = administrator(&w).await;
+    let admin = session_of(&w, "quan.tri", &w.password).await;
+    let suspend = format!("/admin/accounts/{}/suspend", citizen.id);
+    let reactivate = format!("/admin/accounts/{}/reactivate", citizen.id);
+    // Officers who are not administrators neither see the page nor suspend.
+    let officer = session_of(&w, "xa.test", &w.password).await;
+    assert_eq!(get(&w, &officer, "/admin/accounts").await.status(), 403);
+    let ocsrf = csrf_of(&w, &officer).await;
+    assert_eq!(post(&w, &officer, &suspend, &[("csrf", &ocsrf), ("reason", "không được phép")]).await.status(), 403);
+    // The administrator finds the citizen by login or by name; the listing is access-logged.
+    let html = get(&w, &admin, &format!("/admin/accounts?q={}", a.0)).await.text().await.unwrap();
+    assert!(html.contains(&format!("data-login=\"{}\"", a.0)) && html.contains("Đang hoạt động"), "{html}");
+    let by_name = get(&w, &admin, &format!("/admin/accounts?q={}", web::auth::urlencode(&a.1))).await;
+    assert!(by_name.text().await.unwrap().contains(&format!("data-login=\"{}\"", a.0)));
+    let html = get(&w, &admin, "/admin/accounts?q=khong-ai-co-ten-nay").await.text().await.unwrap();
+    assert!(!html.contains("data-login="));
+    assert_eq!(get(&w, &admin, "/admin/accounts?page=0").await.status(), 400);
+    w.running.ctx.access_log.flush().await;
+    let listed: i64 =
+        sqlx::query("SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND action = 'account.listed'")
+            .bind(&a.0)
+            .fetch_one(w.db.read())
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(listed, 2);
+    // A forged token, a missing reason and the administrator's own account change nothing.
+    let csrf = csrf_of(&w, &admin).await;
+    assert_eq!(post(&w, &admin, &suspend, &[("csrf", "forged"), ("reason", "lý do")]).await.status(), 403);
+    assert_eq!(post(&w, &admin, &suspend, &[("csrf", &csrf), ("reason", " ")]).await.status(), 400);
+    let own = format!("/admin/accounts/{}/suspend", me.id);
+    assert_eq!(post(&w, &admin, &own, &[("csrf", &csrf), ("reason", "tự tạm ngừng")]).await.status(), 400);
+    assert_eq!(
+        post(&w, &admin, "/admin/accounts/khong-co/suspend", &[("csrf", &csrf), ("reason", "lý do")]).await.status(),
+        404
+    );
+    assert_eq!(status_of(&w.db, &citizen.id).await, "active");
+    assert_eq!(status_of(&w.db, &me.id).await, "active");
+    assert!(status_changes(&w.db, &citizen.id).await.is_empty());
+    assert_eq!(get(&w, &citizen_session, "/account").await.status(), 200);
+    // Suspension: recorded with reason and actor, the citizen's session ends, sign-in is refused.
+    let r = post(&w, &admin, &suspend, &[("csrf", &csrf), ("reason", "Nghi vấn bị chiếm đoạt")]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(status_of(&w.db, &citizen.id).await, "suspended");
+    assert_eq!(
+        status_changes(&w.db, &citizen.id).await,
+        [("suspended".to_string(), "Nghi vấn bị chiếm đoạt".to_string(), "Quản trị (Quản trị hệ thống)".to_string())]
+    );
+    assert_eq!(get(&w, &citizen_session, "/account").await.status(), 303);
+    let r = sign_in(&w, &a.0, CITIZEN_PASSWORD).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("tạm ngừng"));
+    let html = get(&w, &admin, &format!("/admin/accounts?q={}", a.0)).await.text().await.unwrap();
+    assert!(html.contains("Bị tạm ngừng") && html.contains("Nghi vấn bị chiếm đoạt") && html.contains(&reactivate));
+    // Suspending twice is a conflict; reactivation restores sign-in.
+    assert_eq!(post(&w, &admin, &suspend, &[("csrf", &csrf), ("reason", "lần hai")]).await.status(), 409);
+    assert_eq!(post(&w, &officer, &reactivate, &[("csrf", &ocsrf)]).await.status(), 403);
+    assert_eq!(post(&w, &admin, &reactivate, &[("csrf", &csrf), ("reason", "Đã xác minh")]).await.status(), 200);
+    assert_eq!(status_of(&w.db, &citizen.id).await, "active");
+    assert_eq!(status_changes(&w.db, &citizen.id).await.len(), 2);
+    assert_eq!(post(&w, &admin, &reactivate, &[("csrf", &csrf)]).await.status(), 409);
+    assert_eq!(sign_in(&w, &a.0, CITIZEN_PASSWORD).await.status(), 303);
+}
+
+/// Asks for a password reset; returns the response page.
+async fn forgot(w: &World, login: &str, phone: &str) -> Response {
+    let (c, html) = form(w, "/password/forgot").await;
+    post_anon(w, "/password/forgot", Some(&c), &[("csrf", &hidden(&html, "csrf")), ("login", login), ("phone", phone)])
+        .await
+}
+
+/// Submits the code and a new password on a reset page.
+async fn reset(w: &World, page_html: &str, code: &str, password: &str) -> Response {
+    let csrf = hidden(page_html, "csrf");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("flow", &hidden(page_html, "flow")),
+        ("login", &hidden(page_html, "login")),
+        ("phone", &hidden(page_html, "phone")),
+        ("code", code),
+        ("password", password),
+        ("password2", password),
+    ];
+    post_anon(w, "/password/forgot/confirm", Some(&csrf), &fields).await
+}
+
+async fn sms_count(db: &Db, phone: &str) -> i64 {
+    sqlx::query("SELECT COUNT(*) FROM sms_outbox WHERE recipient = $1")
+        .bind(phone)
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn forgotten_password_by_phone_code(db: Db) {
+    let w = common::world(db, 800, false).await;
+    let people = residents(&w.db, &w.commune, 1).await;
+    let a = &people[0];
+    let phone = "0912000081";
+    register_and_confirm(&w, a, phone).await;
+    let old_session = session_of(&w, &a.0, CITIZEN_PASSWORD).await;
+    let (totp_secret, _, _, _) = enable_totp(&w, &old_session).await;
+    let sent_before = sms_count(&w.db, phone).await;
+    // An unknown account and a phone that is not the account's get the same page, and no message.
+    let unknown = forgot(&w, "099999999999", phone).await;
+    let wrong_phone = forgot(&w, &a.0, "0912000089").await;
+    let mut decoy = String::new();
+    for r in [unknown, wrong_phone] {
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"sent\"") && html.contains("name=\"flow\""), "{html}");
+        decoy = html;
+    }
+    assert_eq!(sms_count(&w.db, phone).await, sent_before);
+    assert_eq!(sms_count(&w.db, "0912000089").await, 0);
+    // Its codes count down like real ones.
+    let r = reset(&w, &decoy, "000000", "mat-khau-moi-rat-dai").await;
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("còn 4 lần"));
+    // The account's own phone receives a code.
+    let r = forgot(&w, &a.0, "+84 912 000 081").await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert_eq!(sms_count(&w.db, phone).await, sent_before + 1);
+    let code = last_code(&w.db, phone).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    const NEW: &str = "mat-khau-moi-rat-dai";
+    // A weak password is refused before the code is looked at; a wrong code changes nothing.
+    assert_eq!(reset(&w, &page, &code, "ngan").await.status(), 400);
+    assert_eq!(reset(&w, &page, wrong, NEW).await.status(), 401);
+    assert_eq!(get(&w, &old_session, "/account").await.status(), 200);
+    assert_eq!(sign_in(&w, &a.0, NEW).await.status(), 401);
+    // The right code sets the password and ends every session.
+    let r = reset(&w, &page, &code, NEW).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Đã đặt mật khẩu mới"));
+    assert_eq!(get(&w, &old_session, "/account").await.status(), 303);
+    assert_eq!(sign_in(&w, &a.0, CITIZEN_PASSWORD).await.status(), 401);
+    // Two-step verification is still asked for.
+    let r = sign_in(&w, &a.0, NEW).await;
+    assert_eq!(r.headers()[LOCATION], "/login/second-factor");
+    assert!(cookie_value(&r, SESSION).is_none());
+    let mfa = cookie_value(&r, "__Host-dancu_mfa").unwrap();
+    let now = (kernel::clock::now_ms() / 1000) as u64;
+    assert_eq!(second_step(&w, &mfa, &totp_code(&totp_secret, now + 30)).await.status(), 303);
+    // A used code does not work again.
+    assert_eq!(reset(&w, &page, &code, "mat-khau-khac-nua-di").await.status(), 410);
+    assert_eq!(sign_in(&w, &a.0, "mat-khau-khac-nua-di").await.status(), 401);
+}
+
 db::dual_tests!(crate::common::migrations();
     registration_checks_the_registry_and_the_phone,
     officer_raises_level_within_jurisdiction,
@@ -613,4 +839,6 @@ db::dual_tests!(crate::common::migrations();
     rate_limits_and_prompt_login,
     guardian_registers_a_child,
     organization_staff_by_invitation,
+    administrator_suspends_and_reactivates,
+    forgotten_password_by_phone_code,
 );

@@ -3,7 +3,7 @@
 
 use db::sqlx::{self, Row};
 use db::Db;
-use kernel::{AppError, ErrorCode};
+use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::Serialize;
 use web::{CurrentUser, Jurisdiction, Role};
 
@@ -228,6 +228,29 @@ pub(crate) async fn insert_account(
     }
 }
 
+/// Accounts for the administrators' page, ordered by login: those whose login starts with `q`
+/// (case-insensitive) or whose name contains `q` as written (NFC); every account when `q` is empty.
+pub async fn search_accounts(db: &Db, q: &str, page: PageRequest) -> Result<Page<Account>, AppError> {
+    let q = kernel::text::normalize_name(q).replace(['%', '_', '\\'], "");
+    let (login_like, name_like) = if q.is_empty() {
+        ("%".to_string(), "%".to_string())
+    } else {
+        (format!("{}%", normalize_login(&q)), format!("%{q}%"))
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.login LIKE $1 OR a.display_name LIKE $2 \
+         ORDER BY a.login LIMIT $3 OFFSET $4"
+    ))
+    .bind(login_like)
+    .bind(name_like)
+    .bind(page.limit_probe())
+    .bind(page.offset())
+    .fetch_all(db.read())
+    .await
+    .map_err(db::internal)?;
+    Ok(Page::from_probe(rows.iter().filter_map(account_from_row).collect(), page))
+}
+
 /// An account by id, whatever its status (callers decide what a non-active account may do).
 pub async fn account_by_id(db: &Db, id: &str) -> Result<Option<Account>, AppError> {
     let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
@@ -320,18 +343,4 @@ pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool) -> 
         }
     }
     Ok(())
-}
-
-/// An administrator suspends an account (or lifts the suspension): a suspended account cannot
-/// sign in and its sessions end at once. Returns whether the status changed.
-pub async fn set_suspended(db: &Db, account_id: &str, suspended: bool) -> Result<bool, AppError> {
-    let changed = if suspended {
-        set_status(db, account_id, &[AccountStatus::Active, AccountStatus::Locked], AccountStatus::Suspended).await?
-    } else {
-        set_status(db, account_id, &[AccountStatus::Suspended], AccountStatus::Active).await?
-    };
-    if changed && suspended {
-        crate::sessions::revoke_other_sessions(db, account_id, None).await?;
-    }
-    Ok(changed)
 }

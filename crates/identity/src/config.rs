@@ -31,6 +31,8 @@ pub struct RateLimits {
     pub register_per_ip: Limit,
     /// One-time codes sent per phone number.
     pub otp_per_phone: Limit,
+    /// Forgotten-password requests per IP (each one probes an account and may send a code).
+    pub password_reset_per_ip: Limit,
 }
 
 impl Default for RateLimits {
@@ -40,6 +42,7 @@ impl Default for RateLimits {
             sign_in_per_account: Limit::per_minute(10),
             register_per_ip: Limit::per_hour(20),
             otp_per_phone: Limit::per_hour(5),
+            password_reset_per_ip: Limit::per_hour(10),
         }
     }
 }

@@ -7,7 +7,7 @@ use kernel::{AppError, ErrorCode};
 use serde::Serialize;
 use web::{Jurisdiction, Role};
 
-use crate::accounts::{insert_account, Account, AccountExtras, AccountStatus, NewAccount, ACCOUNT_COLUMNS};
+use crate::accounts::{insert_account, Account, AccountExtras, NewAccount, ACCOUNT_COLUMNS};
 use crate::secrets::{hash_secret, random_secret};
 use crate::sms::{Channel, SmsSender};
 
@@ -211,8 +211,14 @@ pub async fn manage_member(db: &Db, owner: &Account, member_id: &str, new_role: 
         }
         Some(_) => return Err(AppError::invalid("unknown organization role")),
         None => {
-            crate::accounts::set_status(db, &member.id, &[AccountStatus::Active], AccountStatus::Suspended).await?;
-            crate::sessions::revoke_other_sessions(db, &member.id, None).await?;
+            let actor = crate::levels::LevelActor { id: Some(owner.id.clone()), label: owner.display_name.clone() };
+            crate::suspension::suspend(
+                db,
+                &member.id,
+                "Chủ cơ sở gỡ khỏi tổ chức / Removed from the organization by its owner",
+                &actor,
+            )
+            .await?;
         }
     }
     Ok(())

@@ -21,23 +21,28 @@ pub mod organizations;
 pub mod otp;
 mod pages;
 mod password;
+pub mod password_reset;
 mod ratelimit;
 pub mod registration;
+pub mod sealing;
 pub mod secrets;
 mod sessions;
 pub mod sms;
 pub mod stats;
+pub mod suspension;
 mod tokens;
 pub mod totp;
 
 pub use accounts::{
-    account_by_id, account_by_person, create_account, find_by_login, set_suspended, Account, AccountStatus, NewAccount,
+    account_by_id, account_by_person, create_account, find_by_login, search_accounts, Account, AccountStatus,
+    NewAccount,
 };
 pub use authenticator::DbAuthenticator;
 pub use config::{IdentityConfig, Limit, RateLimits};
 pub use levels::raise_level_by_chip;
 pub use pages::{router, ApiDoc};
 pub use password::{check_new_password, PasswordHasher};
+pub use ratelimit::RateLimiter;
 pub use sessions::{
     create_session, list_sessions, revoke_other_sessions, revoke_session, revoke_session_by_id, session_info,
     SessionInfo, SessionView,
@@ -45,4 +50,5 @@ pub use sessions::{
 pub use tokens::{issue_token, revoke_token};
 
 /// Migrations of the identity tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("identity", [(1, "accounts"), (2, "citizens")]);
+pub const MIGRATIONS: &[db::Migration] =
+    db::migrations!("identity", [(1, "accounts"), (2, "citizens"), (3, "account_security")]);

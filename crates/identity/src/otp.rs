@@ -52,14 +52,8 @@ fn code_hash(flow: &str, code: &str) -> String {
     hash_secret(&format!("{flow}:{code}"))
 }
 
-/// Sends a new code to `phone` for `purpose`; returns the flow token for the confirmation form.
-pub async fn start(
-    db: &Db,
-    sender: &dyn SmsSender,
-    purpose: &str,
-    phone: &str,
-    payload: &serde_json::Value,
-) -> Result<String, AppError> {
+/// Stores a new code for `purpose`; returns the flow token and the code.
+async fn issue(db: &Db, purpose: &str, phone: &str, payload: &serde_json::Value) -> Result<(String, String), AppError> {
     let flow = random_secret();
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000));
     let now = kernel::clock::now_ms();
@@ -78,9 +72,33 @@ pub async fn start(
     .execute(db.write())
     .await
     .map_err(db::internal)?;
+    Ok((flow, code))
+}
+
+/// Sends a new code to `phone` for `purpose`; returns the flow token for the confirmation form.
+pub async fn start(
+    db: &Db,
+    sender: &dyn SmsSender,
+    purpose: &str,
+    phone: &str,
+    payload: &serde_json::Value,
+) -> Result<String, AppError> {
+    let (flow, code) = issue(db, purpose, phone, payload).await?;
     let body = format!("dancu: ma xac nhan cua ban la {code}, hieu luc 5 phut. Khong chia se ma nay cho bat ky ai.");
     sender.send(Channel::Sms, phone, &body).await?;
     Ok(flow)
+}
+
+/// A flow whose code is sent to no one. It answers a request that matched no account exactly as a
+/// matching one is answered (a confirmation form whose wrong codes count down), so the form does
+/// not reveal which accounts exist.
+pub async fn start_unsent(
+    db: &Db,
+    purpose: &str,
+    phone: &str,
+    payload: &serde_json::Value,
+) -> Result<String, AppError> {
+    Ok(issue(db, purpose, phone, payload).await?.0)
 }
 
 /// Checks a code; on success the flow is consumed (single use) and its payload returned.

@@ -180,3 +180,15 @@ pub async fn revoke_other_sessions(db: &Db, account_id: &str, keep: Option<&str>
     .map_err(db::internal)?;
     Ok(r.rows_affected())
 }
+
+/// Ends every session of an account inside the caller's transaction, so the change that calls for
+/// it (a suspension, a new password) and the sign-out happen together.
+pub(crate) async fn revoke_all_in(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+        .bind(kernel::clock::now_ms())
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db::internal)?;
+    Ok(())
+}

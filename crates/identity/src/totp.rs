@@ -2,7 +2,9 @@
 //! clock drift either way) as a second factor, with single-use recovery codes.
 //!
 //! A code is accepted only for a time step later than the last one used, so an observed code
-//! cannot be replayed. Recovery codes are 12 random characters (60 bits), stored as SHA-256.
+//! cannot be replayed. Recovery codes are 12 random characters (60 bits), stored as SHA-256. The
+//! key is stored sealed ([`crate::sealing`]); a key stored plain by an earlier version is still
+//! read and is sealed at its next use.
 
 use db::sqlx::{self, Row};
 use db::Db;
@@ -10,6 +12,7 @@ use kernel::AppError;
 use rand::{Rng, RngCore};
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use crate::sealing::Sealer;
 use crate::secrets::{constant_time_eq, hash_secret};
 
 /// Issuer shown by authenticator apps.
@@ -58,7 +61,13 @@ fn now_seconds() -> u64 {
 
 /// Turns TOTP on after the user proved their app holds `secret_b32`; returns the recovery codes,
 /// shown once.
-pub async fn enable(db: &Db, account_id: &str, secret_b32: &str, code: &str) -> Result<Option<Vec<String>>, AppError> {
+pub async fn enable(
+    db: &Db,
+    sealer: &Sealer,
+    account_id: &str,
+    secret_b32: &str,
+    code: &str,
+) -> Result<Option<Vec<String>>, AppError> {
     let secret = decode(secret_b32)?;
     let Some(step) = matching_step(&secret, code, now_seconds()) else { return Ok(None) };
     let mut tx = db.begin().await.map_err(db::internal)?;
@@ -66,7 +75,7 @@ pub async fn enable(db: &Db, account_id: &str, secret_b32: &str, code: &str) -> 
         "UPDATE accounts SET totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3 \
          WHERE id = $4 AND totp_enabled_at IS NULL",
     )
-    .bind(secret_b32)
+    .bind(sealer.seal(secret_b32, account_id)?)
     .bind(kernel::clock::now_ms())
     .bind(step as i64)
     .bind(account_id)
@@ -151,14 +160,26 @@ pub async fn recovery_codes_left(db: &Db, account_id: &str) -> Result<i64, AppEr
 
 /// The second sign-in step: a current TOTP code (never one already used) or an unused recovery
 /// code, which is then spent. False when neither matched.
-pub async fn verify_second_factor(db: &Db, account_id: &str, input: &str) -> Result<bool, AppError> {
+pub async fn verify_second_factor(db: &Db, sealer: &Sealer, account_id: &str, input: &str) -> Result<bool, AppError> {
     let row = sqlx::query("SELECT totp_secret FROM accounts WHERE id = $1 AND totp_enabled_at IS NOT NULL")
         .bind(account_id)
         .fetch_optional(db.write())
         .await
         .map_err(db::internal)?;
     let Some(row) = row else { return Ok(false) };
-    let secret = decode(&row.get::<String, _>(0))?;
+    let stored: String = row.get(0);
+    let opened = sealer.open(&stored, account_id)?;
+    if opened.was_plain {
+        // Written before keys were sealed: seal it now (only if nobody changed it meanwhile).
+        sqlx::query("UPDATE accounts SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+            .bind(sealer.seal(&opened.value, account_id)?)
+            .bind(account_id)
+            .bind(&stored)
+            .execute(db.write())
+            .await
+            .map_err(db::internal)?;
+    }
+    let secret = decode(&opened.value)?;
     if let Some(step) = matching_step(&secret, input, now_seconds()) {
         // Accept each step once: the update only succeeds if no later or equal step was used.
         let r = sqlx::query(

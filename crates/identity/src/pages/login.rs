@@ -265,7 +265,8 @@ pub(super) async fn second_factor_submit(
             .pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
         return Ok(second_factor_form(lang, Some(msg.into()), StatusCode::TOO_MANY_REQUESTS));
     }
-    if !crate::totp::verify_second_factor(db, &ch.account_id, &f.code).await.map_err(page_err(lang))? {
+    let sealer = st.sealer().await.map_err(page_err(lang))?;
+    if !crate::totp::verify_second_factor(db, sealer, &ch.account_id, &f.code).await.map_err(page_err(lang))? {
         challenges::fail(db, &secret).await.map_err(page_err(lang))?;
         let left = challenges::CHALLENGE_MAX_ATTEMPTS - ch.attempts - 1;
         if left <= 0 {

@@ -2,9 +2,11 @@
 
 mod access_log;
 mod account;
+mod admin_accounts;
 mod login;
 mod officer;
 mod org;
+mod password_reset;
 mod register;
 mod security;
 
@@ -25,6 +27,7 @@ use web::{Ctx, CurrentUser, Lang, PageError};
 use crate::config::{IdentityConfig, Limit};
 use crate::password::PasswordHasher;
 use crate::ratelimit::RateLimiter;
+use crate::sealing::Sealer;
 use crate::secrets::constant_time_eq;
 use crate::sms::SmsSender;
 
@@ -40,18 +43,29 @@ pub(crate) struct IdentityState {
     pub config: Arc<IdentityConfig>,
     pub limiter: RateLimiter,
     pub sms: Arc<dyn SmsSender>,
+    /// Loaded from the database on first use (the router is built before any query runs).
+    pub sealer: Arc<tokio::sync::OnceCell<Sealer>>,
 }
 
 /// Routes of the identity crate: sign-in and sign-out, registration, the account pages, the
 /// officer's level-2 page, organizations, and `GET /api/v1/me`.
 pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc<dyn SmsSender>) -> Router {
-    let st = IdentityState { ctx, hasher, config: Arc::new(config), limiter: RateLimiter::new(), sms };
+    let st = IdentityState {
+        ctx,
+        hasher,
+        config: Arc::new(config),
+        limiter: RateLimiter::new(),
+        sms,
+        sealer: Arc::default(),
+    };
     Router::new()
         .route("/login", get(login::login_page).post(login::login_submit))
         .route("/login/second-factor", get(login::second_factor_page).post(login::second_factor_submit))
         .route("/logout", post(login::logout))
         .route("/register", get(register::register_page).post(register::register_submit))
         .route("/register/confirm", post(register::register_confirm))
+        .route("/password/forgot", get(password_reset::forgot_page).post(password_reset::forgot_submit))
+        .route("/password/forgot/confirm", post(password_reset::reset_submit))
         .route("/account", get(account::account_page))
         .route("/account/sessions/revoke", post(account::revoke_session))
         .route("/account/sessions/revoke-others", post(account::revoke_others))
@@ -69,6 +83,9 @@ pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc
         .route("/officer/eid/raise", post(officer::raise))
         .route("/admin/organizations", get(org::admin_orgs_page).post(org::admin_orgs_create))
         .route("/admin/sms-outbox", get(org::outbox))
+        .route("/admin/accounts", get(admin_accounts::list))
+        .route("/admin/accounts/{id}/suspend", post(admin_accounts::suspend))
+        .route("/admin/accounts/{id}/reactivate", post(admin_accounts::reactivate))
         .route("/org", get(org::org_page))
         .route("/org/invite", post(org::org_invite))
         .route("/org/invite/{token}", get(org::accept_page).post(org::accept_submit))
@@ -109,6 +126,11 @@ impl ClientIp {
 }
 
 impl IdentityState {
+    /// The sealer of stored TOTP keys.
+    pub(crate) async fn sealer(&self) -> Result<&Sealer, AppError> {
+        self.sealer.get_or_try_init(|| Sealer::load(&self.ctx.db)).await
+    }
+
     /// Counts one event against a limit; a `rate_limited` error when it is used up.
     pub(crate) fn limit(&self, key: &str, limit: Limit) -> Result<(), AppError> {
         if self.limiter.allow(key, limit) {

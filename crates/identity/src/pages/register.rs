@@ -43,12 +43,12 @@ struct OtpPage {
 }
 
 /// Shows only the last three digits of a phone number.
-fn phone_hint(phone: &str) -> String {
+pub(super) fn phone_hint(phone: &str) -> String {
     let tail: String = phone.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
     format!("*******{tail}")
 }
 
-fn with_form_cookie(page: &impl Template, csrf: &str, lang: Lang, status: StatusCode) -> Response {
+pub(super) fn with_form_cookie(page: &impl Template, csrf: &str, lang: Lang, status: StatusCode) -> Response {
     let mut resp = render(page, lang);
     *resp.status_mut() = status;
     issue_form_csrf(&mut resp, csrf);
@@ -187,6 +187,18 @@ pub(super) struct OtpForm {
     phone_hint: String,
 }
 
+/// The page for a code that can no longer be used (410): why, and a link to start again.
+pub(super) fn start_over(lang: Lang, why: String, restart: &str) -> Response {
+    let mut r = message(
+        lang,
+        ("Không xác nhận được", "Not confirmed"),
+        vec![why],
+        Some((restart, lang.pick("Làm lại", "Start again"))),
+    );
+    *r.status_mut() = StatusCode::GONE;
+    r
+}
+
 /// Checks a code; on failure the response to send back (the form again, or "start over").
 async fn check_code(
     st: &IdentityState,
@@ -207,16 +219,7 @@ async fn check_code(
                 OtpError::Wrong(_) => {
                     otp_form(lang, action, f.flow.clone(), f.phone_hint.clone(), Some(msg), StatusCode::UNAUTHORIZED)
                 }
-                OtpError::Expired | OtpError::TooManyAttempts => {
-                    let mut r = message(
-                        lang,
-                        ("Không xác nhận được", "Not confirmed"),
-                        vec![msg],
-                        Some((restart, lang.pick("Làm lại", "Start again"))),
-                    );
-                    *r.status_mut() = StatusCode::GONE;
-                    r
-                }
+                OtpError::Expired | OtpError::TooManyAttempts => start_over(lang, msg, restart),
             }))
         }
     }

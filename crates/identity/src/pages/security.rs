@@ -98,7 +98,8 @@ pub(super) async fn totp_enable(
     Form(f): Form<EnableForm>,
 ) -> Result<Response, PageError> {
     check_session_csrf(&user, &f.csrf, lang)?;
-    match crate::totp::enable(&st.ctx.db, &user.account_id, &f.secret, &f.code).await.map_err(page_err(lang))? {
+    let sealer = st.sealer().await.map_err(page_err(lang))?;
+    match crate::totp::enable(&st.ctx.db, sealer, &user.account_id, &f.secret, &f.code).await.map_err(page_err(lang))? {
         Some(codes) => Ok(codes_page(lang, &user, codes)),
         None => {
             let msg = lang.pick(
