@@ -55,6 +55,12 @@ impl OAuthError {
         Self::new(StatusCode::UNAUTHORIZED, "invalid_token", d)
     }
 
+    /// The client sent more token requests than its per-minute allowance (429, with
+    /// `Retry-After`). `slow_down` is the token endpoint's "poll less often" error (RFC 8628 §3.5).
+    pub fn slow_down(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "slow_down", d)
+    }
+
     pub fn server_error(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "oidc server error");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
@@ -73,6 +79,9 @@ impl IntoResponse for OAuthError {
         let mut resp = (self.status, axum::Json(&body)).into_response();
         let headers = resp.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             let challenge =
                 if self.error == "invalid_token" { "Bearer error=\"invalid_token\"" } else { "Basic realm=\"dancu\"" };

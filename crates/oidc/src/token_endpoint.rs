@@ -39,7 +39,8 @@ pub fn token_response(body: serde_json::Value) -> Response {
     request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type = authorization_code (code, redirect_uri, code_verifier), refresh_token (refresh_token, scope) or client_credentials (scope); client authentication per registration"),
     responses((status = 200, description = "access_token, token_type, expires_in, id_token, refresh_token, scope"),
               (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type"),
-              (status = 401, description = "invalid_client")))]
+              (status = 401, description = "invalid_client"),
+              (status = 429, description = "slow_down: the client's per-minute allowance of token requests is used up")))]
 pub async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     match handle(&p, &headers, &body).await {
         Ok(r) => r,
@@ -50,6 +51,11 @@ pub async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -
 async fn handle(p: &Provider, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
     let form = parse_form(body)?;
     let client = crate::client_auth::authenticate(p, headers, &form).await?;
+    // Counted after authentication, so nobody can spend another client's allowance; checked
+    // before the grant, so a refused request changes nothing (a code stays unspent).
+    if !p.token_limiter.allow(&client.id, p.token_limit) {
+        return Err(OAuthError::slow_down("too many token requests for this client; retry in a minute"));
+    }
     let grant = form.get("grant_type").map(String::as_str).unwrap_or_default();
     if !client.allows_grant(grant) {
         return Err(match grant {
