@@ -2,7 +2,7 @@
 //! ward and a coach operator are registered in the demo commune, each with a staff login; guests
 //! are checked in (one notified late, one on the commune's watchlist, one staying 35 days in the
 //! rental house) so the police page shows a late flag, an alert and a temporary-residence prompt.
-//! A coach trip boards a passenger; a relic site with two gates records a few visitor entries and
+//! The hospital ward admits an inpatient with a caregiver. A coach trip boards a passenger; a relic site with two gates records a few visitor entries and
 //! one exit.
 
 use std::sync::Arc;
@@ -111,9 +111,22 @@ pub async fn seed(
     )
     .await?;
     let (ward, ward_id) = &staff[1];
-    check_in(&svc, ward, ward_id, "Giường 12", "Điều trị nội trú", now - 5 * hour, vec![citizen(&guests[5])]).await?;
-    check_in(&svc, ward, ward_id, "Giường 12", "Chăm sóc người bệnh", now - 5 * hour, vec![citizen(&guests[6])])
-        .await?;
+    let admission = lodging::hospital::Admission {
+        facility_id: ward_id.clone(),
+        ward: "Buồng 3".into(),
+        bed: "12".into(),
+        admitted_at: Some(kernel::clock::ms_to_vn(now - 5 * hour)),
+        expected_discharge_at: Some(kernel::clock::ms_to_vn(now + 72 * hour)),
+        patient: citizen(&guests[5]),
+    };
+    let patient = lodging::hospital::admit(&svc, ward, None, admission).await?;
+    let caregiver = lodging::hospital::NewCaregiver {
+        facility_id: ward_id.clone(),
+        patient_id: patient.checkins[0].id.clone(),
+        arrival_at: Some(kernel::clock::ms_to_vn(now - 4 * hour)),
+        caregiver: citizen(&guests[6]),
+    };
+    lodging::hospital::add_caregiver(&svc, ward, None, caregiver).await?;
     let (coach, coach_id) = &staff[2];
     let new = lodging::trips::NewTrip {
         facility_id: coach_id.clone(),

@@ -450,7 +450,7 @@ async fn qr_stays_exports_and_history(db: Db) {
     let (s, doc) = w.get(&w.commune_token, "/api/v1/lodging/notifications.json?nationality=VNM").await;
     assert_eq!(
         (s, doc["format"].as_str(), doc["count"].as_u64()),
-        (200, Some("dancu.lodging.notifications/1"), Some(2))
+        (200, Some("dancu.lodging.notifications/2"), Some(2))
     );
     assert!(doc["items"][0]["arrival_at"].as_str().unwrap().ends_with("+07:00"));
     let (_, none) = w.get(&w.commune_token, "/api/v1/lodging/notifications.json?nationality=KOR").await;
@@ -811,7 +811,269 @@ async fn citizens_declare_stays_at_private_homes(db: Db) {
     assert!(html.contains("declare-form") && html.contains("12 ngõ 5 đường Tân Trào") && html.contains("Trễ hạn"));
 }
 
+/// A page's status and HTML.
+async fn html(w: &World, token: &str, path: &str) -> (u16, String) {
+    let r = w.http.get(format!("{}{path}", w.base)).bearer_auth(token).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// `n` living residents, in a stable order.
+async fn living(w: &World, n: i64) -> Vec<String> {
+    let rows = sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' ORDER BY personal_id LIMIT $1")
+        .bind(n)
+        .fetch_all(w.db.read())
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+async fn declarations_in_the_police_list_and_exports(db: Db) {
+    let w = world(db, 300, false).await;
+    let other = other_commune(&w).await;
+    let other_officer = account(&w, "xa.khac", Role::CommunePolice, Jurisdiction::Commune(other.clone())).await;
+    let (staff, hotel) = approved(&w, "0101234567", "le.tan.a", "hotel", &w.commune).await;
+    let (inside, outside) = w.inside_and_outside().await;
+    let hasher = identity::PasswordHasher::new(2);
+    let citizen = dancu::accounts_cmd::citizen_account(&w.db, &hasher, &outside, common::PASSWORD, 2).await.unwrap();
+    let token = identity::issue_token(&w.db, &citizen.id, "test").await.unwrap().1;
+
+    // A guest checked in on time at a hotel, and a citizen's declaration two days late.
+    assert_eq!(post_checkin(&w, &staff, None, checkin(&hotel, json!([{"personal_id": inside}]))).await.0, 200);
+    let late = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    let body = json!({"commune_code": w.commune, "address": "12 ngõ 5 đường Tân Trào", "host_name": "Nguyễn Văn Chủ",
+        "reason": "Thăm người thân", "arrival_at": late});
+    let (s, d) = w.send(Method::POST, &token, "/api/v1/me/lodging/declarations", body).await;
+    assert_eq!(s, 200, "{d}");
+
+    // Both are in the host commune's list, with their source; the filters work on both.
+    let list = "/api/v1/lodging/notifications";
+    let (s, all) = w.get(&w.commune_token, list).await;
+    assert_eq!((s, all["items"].as_array().map(Vec::len)), (200, Some(2)), "{all}");
+    let decl = all["items"].as_array().unwrap().iter().find(|n| n["source"] == "declaration").cloned().unwrap();
+    assert_eq!(
+        (decl["id"].as_str(), decl["address"].as_str(), decl["late"].as_bool(), decl["facility_id"].is_null()),
+        (d["id"].as_str(), Some("12 ngõ 5 đường Tân Trào"), Some(true), true)
+    );
+    for (query, ids) in [
+        ("?source=declaration", vec![d["id"].clone()]),
+        ("?late=true", vec![d["id"].clone()]),
+        (&format!("?q={outside}"), vec![d["id"].clone()]),
+        ("?late=false&nationality=VNM", vec![]),
+        ("?source=declaration&late=false", vec![]),
+    ] {
+        let (_, found) = w.get(&w.commune_token, &format!("{list}{query}")).await;
+        let found: Vec<Value> = found["items"].as_array().unwrap().iter().map(|n| n["id"].clone()).collect();
+        if ids.is_empty() {
+            assert!(!found.contains(&d["id"]), "{query}: {found:?}");
+        } else {
+            assert_eq!(found, ids, "{query}");
+        }
+    }
+    let (_, facility_only) = w.get(&w.commune_token, &format!("{list}?source=facility")).await;
+    assert_eq!(facility_only["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(facility_only["items"][0]["source"], "facility");
+    let (s, e) = w.get(&w.commune_token, &format!("{list}?source=home")).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")));
+    let (_, elsewhere) = w.get(&other_officer, list).await;
+    assert_eq!(elsewhere["items"].as_array().map(Vec::len), Some(0), "another commune sees neither");
+    assert!(logged(&w, &outside, "lodging.notification.read", Some("lodging")).await >= 1);
+
+    // Exports carry the declaration; the JSON document says where the stay was.
+    let (s, doc) = w.get(&w.commune_token, "/api/v1/lodging/notifications.json?late=true").await;
+    assert_eq!(
+        (s, doc["format"].as_str(), doc["count"].as_u64()),
+        (200, Some("dancu.lodging.notifications/2"), Some(1))
+    );
+    let item = &doc["items"][0];
+    assert_eq!(
+        (item["source"].as_str(), item["facility"].is_null(), item["private_home"]["host_name"].as_str()),
+        (Some("declaration"), true, Some("Nguyễn Văn Chủ"))
+    );
+    assert_eq!(item["guest"]["personal_id"].as_str(), Some(outside.as_str()));
+    let (_, both) = w.get(&w.commune_token, "/api/v1/lodging/notifications.json").await;
+    assert_eq!(both["count"], 2);
+    let (_, none) = w.get(&other_officer, "/api/v1/lodging/notifications.json").await;
+    assert_eq!(none["count"], 0);
+    let (s, csv) = html(&w, &w.commune_token, "/api/v1/lodging/notifications.csv?source=declaration").await;
+    assert_eq!(s, 200);
+    assert_eq!(csv.lines().count(), 2, "header and the declaration: {csv}");
+    assert!(csv.contains("Tự khai báo tại nhà riêng") && csv.contains("12 ngõ 5 đường Tân Trào"), "{csv}");
+    assert_eq!(logged(&w, &outside, "lodging.notification.export", None).await, 3);
+
+    // The police page shows it with its source, and the source filter hides it.
+    let (s, page) = html(&w, &w.commune_token, "/lodging/police").await;
+    assert_eq!(s, 200);
+    assert!(page.contains(r#"data-source="declaration""#) && page.contains("12 ngõ 5 đường Tân Trào"), "{page}");
+    let (_, page) = html(&w, &w.commune_token, "/lodging/police?source=facility").await;
+    assert!(!page.contains("12 ngõ 5 đường Tân Trào") && page.contains(r#"data-source="facility""#));
+}
+
+async fn hospital_inpatients_and_caregivers(db: Db) {
+    let w = world(db, 300, false).await;
+    let (staff, ward) = approved(&w, "0101234567", "benh.vien", "hospital_ward", &w.commune).await;
+    let (staff_b, ward_b) = approved(&w, "0101234568", "benh.vien.b", "hospital_ward", &w.commune).await;
+    let body = json!({"kind": "hospital_ward", "name": "Khoa Ngoại", "licence_code": "GP-03", "commune_code": w.commune,
+        "address": "7 đường Nguyễn Trãi", "rooms": 10, "beds": 20});
+    let (_, f) = w.send(Method::POST, &staff, "/api/v1/lodging/facilities", body).await;
+    let ward2 = f["id"].as_str().unwrap().to_string();
+    assert_eq!(decide(&w, &w.province_token, &ward2, "approved").await, 200);
+    let people = living(&w, 6).await;
+    let admit = |facility: &str, person: &str, bed: &str| {
+        json!({"facility_id": facility, "ward": "Buồng 3", "bed": bed, "patient": {"personal_id": person},
+            "expected_discharge_at": (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339()})
+    };
+    let carer = |facility: &str, patient: &str, person: &str| json!({"facility_id": facility, "patient_id": patient, "caregiver": {"personal_id": person}});
+    let (inpatients, caregivers) = ("/api/v1/lodging/hospital/inpatients", "/api/v1/lodging/hospital/caregivers");
+
+    // A ward takes no ordinary check-in, an admission needs a bed.
+    let (s, e) = post_checkin(&w, &staff, None, checkin(&ward, json!([{"personal_id": people[0]}]))).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")), "{e}");
+    let (s, _) = w.send(Method::POST, &staff, inpatients, admit(&ward, &people[0], " ")).await;
+    assert_eq!(s, 400);
+    assert_eq!(count(&w.db, "lodging_checkins").await, 0);
+
+    // The admission is a notification to the commune police with the citizen deadline.
+    let (s, p) = w.send(Method::POST, &staff, inpatients, admit(&ward, &people[0], "12")).await;
+    assert_eq!(s, 200, "{p}");
+    let patient = p["checkins"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(p["room"], "Buồng 3 — giường 12");
+    let (_, seen) = w.get(&w.commune_token, &format!("/api/v1/lodging/notifications?facility_id={ward}")).await;
+    assert_eq!(seen["items"][0]["reason"], "Điều trị nội trú", "{seen}");
+    assert_eq!(seen["items"][0]["deadline_at"].as_i64(), p["checkins"][0]["deadline_at"].as_i64());
+    let (_, pb) = w.send(Method::POST, &staff_b, inpatients, admit(&ward_b, &people[1], "1")).await;
+    let patient_b = pb["checkins"][0]["id"].as_str().unwrap().to_string();
+    let (checkins, stays) = (count(&w.db, "lodging_checkins").await, count(&w.db, "lodging_hospital_stays").await);
+    assert_eq!((checkins, stays), (2, 2));
+
+    // No caregiver without a patient present at the same facility of the organization.
+    for (body, status, code) in [
+        (carer(&ward, "khong-co", &people[2]), 404, "not_found"),
+        (carer(&ward_b, &patient_b, &people[2]), 404, "not_found"),
+        (carer(&ward2, &patient, &people[2]), 409, "conflict"),
+        (json!({"facility_id": ward, "patient_id": patient, "caregiver": {}}), 400, "invalid_input"),
+    ] {
+        let (s, e) = w.send(Method::POST, &staff, caregivers, body).await;
+        assert_eq!((s, e["error"]["code"].as_str()), (status, Some(code)), "{e}");
+    }
+    assert_eq!((count(&w.db, "lodging_checkins").await, count(&w.db, "lodging_hospital_stays").await), (2, 2));
+
+    // Two caregivers; a third is refused and nothing of it is stored.
+    for person in &people[2..4] {
+        let (s, c) = w.send(Method::POST, &staff, caregivers, carer(&ward, &patient, person)).await;
+        assert_eq!((s, c["room"].as_str()), (200, Some("Buồng 3 — giường 12")), "{c}");
+    }
+    let notifications = count(&w.db, "lodging_notifications").await;
+    let (s, e) = w.send(Method::POST, &staff, caregivers, carer(&ward, &patient, &people[4])).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+    assert!(e["error"]["detail"].as_str().unwrap().contains("at most 2"), "{e}");
+    assert_eq!(count(&w.db, "lodging_notifications").await, notifications);
+    assert_eq!(count(&w.db, "lodging_hospital_stays").await, 4);
+    let (_, list) = w.get(&staff, &format!("{inpatients}?facility_id={ward}")).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!((list[0]["bed"].as_str(), list[0]["caregivers"].as_array().map(Vec::len)), (Some("12"), Some(2)));
+    let (_, theirs) = w.get(&staff_b, &format!("{inpatients}?facility_id={ward}")).await;
+    assert_eq!(theirs.as_array().map(Vec::len), Some(0), "another organization sees nothing");
+    let (s, page) = html(&w, &staff, &format!("/lodging/hospital?facility={ward}")).await;
+    let name: String = sqlx::query("SELECT full_name FROM persons WHERE personal_id = $1")
+        .bind(&people[2])
+        .fetch_one(w.db.read())
+        .await
+        .unwrap()
+        .get(0);
+    assert!(s == 200 && page.contains(&patient) && page.contains(&name), "{page}");
+    assert_eq!(html(&w, &w.commune_token, "/lodging/hospital").await.0, 403);
+
+    // Discharge checks the caregivers out; the discharged patient takes no new caregiver.
+    let (s, out) =
+        w.send(Method::POST, &staff, &format!("/api/v1/lodging/checkins/{patient}/checkout"), json!({})).await;
+    assert_eq!((s, out["caregivers_checked_out"].as_u64()), (200, Some(2)), "{out}");
+    let staying: i64 =
+        sqlx::query("SELECT COUNT(*) FROM lodging_checkins WHERE facility_id = $1 AND checked_out_at IS NULL")
+            .bind(&ward)
+            .fetch_one(w.db.read())
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(staying, 0);
+    let (_, list) = w.get(&staff, &format!("{inpatients}?facility_id={ward}")).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    let (s, _) = w.send(Method::POST, &staff, caregivers, carer(&ward, &patient, &people[4])).await;
+    assert_eq!(s, 409);
+}
+
+async fn pages_for_trips_registration_and_venue_stats(db: Db) {
+    let w = world(db, 300, false).await;
+    let other = other_commune(&w).await;
+    let other_officer = account(&w, "xa.khac", Role::CommunePolice, Jurisdiction::Commune(other.clone())).await;
+    let (coach, operator) = approved(&w, "0101234567", "nha.xe", "coach_operator", &w.commune).await;
+    let (inside, outside) = w.inside_and_outside().await;
+
+    // Trips: the boarded passenger appears on the manifest page.
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let trip =
+        json!({"facility_id": operator, "route": "Tuyên Quang – Hà Nội", "plate": "22B-012.34", "departure_at": soon});
+    let (_, t) = w.send(Method::POST, &coach, "/api/v1/lodging/trips", trip).await;
+    let trip_id = t["id"].as_str().unwrap().to_string();
+    let (s, empty) = html(&w, &coach, &format!("/lodging/trips?trip={trip_id}")).await;
+    assert!(s == 200 && empty.contains("board-form") && empty.contains("Chưa có hành khách lên xe."), "{empty}");
+    let boarding = json!({"seat": "7", "passengers": [{"personal_id": inside}]});
+    let (s, b) = w.send(Method::POST, &coach, &format!("/api/v1/lodging/trips/{trip_id}/boardings"), boarding).await;
+    assert_eq!(s, 200, "{b}");
+    let passenger = b["checkins"][0]["full_name"].as_str().unwrap().to_string();
+    let (_, page) = html(&w, &coach, &format!("/lodging/trips?trip={trip_id}&lang=en")).await;
+    assert!(page.contains("Passenger manifest") && page.contains(&passenger) && page.contains("22B-012.34 — ghế 7"));
+    assert_eq!(html(&w, &w.commune_token, "/lodging/trips").await.0, 403);
+
+    // Registration: a facility and a venue registered from the form's API calls appear pending on
+    // the organization's page and on the police page.
+    let org = staff_of(&w, "0101234569", &w.commune, "ban.quan.ly").await;
+    let (s, form) = html(&w, &org, "/lodging/register").await;
+    assert!(s == 200 && form.contains("facility-form") && form.contains("venue-form") && form.contains("csrf"));
+    assert!(form.contains("chưa đăng ký cơ sở hay địa điểm nào"), "{form}");
+    let body = json!({"kind": "homestay", "name": "Homestay Suối Khoáng", "licence_code": "GP-09", "commune_code": w.commune,
+        "address": "9 đường Suối Khoáng", "rooms": 5, "beds": 10});
+    let (_, f) = w.send(Method::POST, &org, "/api/v1/lodging/facilities", body).await;
+    let body = json!({"kind": "relic_site", "name": "Đình Hồng Thái", "commune_code": w.commune, "address": "Thôn Tân Lập",
+        "gates": ["Cổng chính"]});
+    let (_, v) = w.send(Method::POST, &org, "/api/v1/lodging/venues", body).await;
+    let venue = v["id"].as_str().unwrap().to_string();
+    let (_, form) = html(&w, &org, "/lodging/register").await;
+    assert!(form.contains("Homestay Suối Khoáng") && form.contains("Đình Hồng Thái") && form.contains("Chờ phê duyệt"));
+    let (_, police) = html(&w, &w.commune_token, "/lodging/police").await;
+    let facility_item = format!(r#"data-facility="{}""#, f["id"].as_str().unwrap());
+    assert!(police.contains(&facility_item) && police.contains(&format!(r#"data-venue="{venue}""#)), "{police}");
+    let (_, theirs) = html(&w, &other_officer, "/lodging/police").await;
+    assert!(!theirs.contains(&facility_item) && !theirs.contains("Đình Hồng Thái"));
+    assert_eq!(html(&w, &w.commune_token, "/lodging/register").await.0, 403);
+
+    // Venue statistics: an empty state, then the entry's occupancy and origin, for the venue's
+    // staff and its commune's police only.
+    let decision = format!("/api/v1/lodging/venues/{venue}/decision");
+    assert_eq!(w.send(Method::POST, &w.commune_token, &decision, json!({"status": "approved"})).await.0, 200);
+    let stats = format!("/lodging/venues/stats?venue_id={venue}");
+    let (s, page) = html(&w, &org, &stats).await;
+    assert!(s == 200 && page.contains("Chưa có lượt ra/vào nào trong khoảng thời gian này."), "{page}");
+    assert_eq!(w.send(Method::POST, &org, "/api/v1/lodging/venue-scans", scan(&venue, "entry", &outside)).await.0, 200);
+    let home: String = sqlx::query("SELECT current_commune FROM persons WHERE personal_id = $1")
+        .bind(&outside)
+        .fetch_one(w.db.read())
+        .await
+        .unwrap()
+        .get(0);
+    let units = registry::admin_units::AdminUnits::get();
+    let province = units.commune(&home).and_then(|c| units.province(&c.province_code)).unwrap().name.clone();
+    for token in [&org, &w.commune_token] {
+        let (s, page) = html(&w, token, &stats).await;
+        assert!(s == 200 && page.contains(r#"<dd class="num" id="occupancy">1</dd>"#), "{page}");
+        assert!(!page.contains("Chưa có lượt ra/vào nào") && page.contains(&province), "{page}");
+    }
+    let (_, theirs) = html(&w, &other_officer, &stats).await;
+    assert!(theirs.contains("Không có địa điểm nào trong phạm vi của bạn.") && !theirs.contains("Đình Hồng Thái"));
+    assert_eq!(html(&w, &org, &format!("{stats}&from=01-12-2026")).await.0, 400);
+}
+
 db::dual_tests!(crate::common::migrations(); facilities_checkins_and_scoping, feed_by_jurisdiction,
     watchlist_and_alerts, qr_stays_exports_and_history, long_stays_and_concurrent_retries,
     pages_for_staff_police_and_citizens, venues_scans_and_aggregates, coach_trips_and_manifest,
-    citizens_declare_stays_at_private_homes);
+    citizens_declare_stays_at_private_homes, declarations_in_the_police_list_and_exports,
+    hospital_inpatients_and_caregivers, pages_for_trips_registration_and_venue_stats);

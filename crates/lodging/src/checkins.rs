@@ -15,6 +15,7 @@ use crate::deadline::{deadline_ms, is_late};
 use crate::facilities::{self, Facility};
 use crate::feed::FeedEvent;
 use crate::guests::{self, Guest, GuestInput};
+use crate::hospital::WardStay;
 use crate::writer::{Job, Outcome};
 use crate::Service;
 
@@ -77,9 +78,26 @@ pub struct Plan {
     pub guests: Vec<Guest>,
     /// The coach trip a boarding belongs to.
     pub trip_id: Option<String>,
+    /// What a stay at a hospital ward is (inpatient or caregiver).
+    pub ward: Option<WardStay>,
 }
 
-async fn plan(db: &Db, keys: &KeyRing, j: &Jurisdiction, req: CheckinRequest, now: i64) -> Result<Plan, AppError> {
+/// What a check-in is attached to besides its facility (set by the trip and hospital modules,
+/// which check it first).
+#[derive(Debug, Clone, Default)]
+pub struct Attach {
+    pub trip_id: Option<String>,
+    pub ward: Option<WardStay>,
+}
+
+async fn plan(
+    db: &Db,
+    keys: &KeyRing,
+    j: &Jurisdiction,
+    req: CheckinRequest,
+    attach: Attach,
+    now: i64,
+) -> Result<Plan, AppError> {
     let room = req.room.trim().to_string();
     let reason = kernel::text::normalize_name(&req.reason);
     if room.is_empty() || reason.is_empty() {
@@ -105,6 +123,20 @@ async fn plan(db: &Db, keys: &KeyRing, j: &Jurisdiction, req: CheckinRequest, no
             format!("facility is {}: only approved facilities take guests", facility.status),
         ));
     }
+    match (facility.kind == "hospital_ward", &attach.ward) {
+        (true, None) => {
+            return Err(AppError::invalid(
+                "a hospital ward admits inpatients and caregivers: use /api/v1/lodging/hospital",
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(AppError::invalid("inpatients and caregivers stay at a hospital_ward facility"))
+        }
+        _ => {}
+    }
+    if attach.ward.is_some() && req.guests.len() != 1 {
+        return Err(AppError::invalid("one inpatient or caregiver at a time"));
+    }
     let mut resolved: Vec<Guest> = Vec::with_capacity(req.guests.len());
     for g in req.guests {
         let g = guests::resolve(db, keys, g).await?;
@@ -113,7 +145,8 @@ async fn plan(db: &Db, keys: &KeyRing, j: &Jurisdiction, req: CheckinRequest, no
         }
         resolved.push(g);
     }
-    Ok(Plan { facility, room, reason, arrival, departure, guests: resolved, trip_id: None })
+    let Attach { trip_id, ward } = attach;
+    Ok(Plan { facility, room, reason, arrival, departure, guests: resolved, trip_id, ward })
 }
 
 /// A stored result for `(actor, key)`, if any (read from committed data; a concurrent retry is
@@ -136,16 +169,17 @@ pub async fn check_in(
     key: Option<&str>,
     req: CheckinRequest,
 ) -> Result<CheckinResult, AppError> {
-    check_in_to(svc, user, key, req, None).await
+    check_in_to(svc, user, key, req, Attach::default()).await
 }
 
-/// [`check_in`], recording the coach trip the guests boarded (`trip_id`, checked by the caller).
+/// [`check_in`], recording the coach trip the guests boarded or the hospital-ward stay (checked
+/// by the caller; a caregiver's limit is checked again in the write transaction).
 pub async fn check_in_to(
     svc: &Service,
     user: &CurrentUser,
     key: Option<&str>,
     req: CheckinRequest,
-    trip_id: Option<String>,
+    attach: Attach,
 ) -> Result<CheckinResult, AppError> {
     let db = &svc.ctx.db;
     if let Some(k) = key {
@@ -157,7 +191,7 @@ pub async fn check_in_to(
         }
     }
     let now = kernel::clock::now_ms();
-    let plan = Plan { trip_id, ..plan(db, &svc.keys, &user.jurisdiction, req, now).await? };
+    let plan = plan(db, &svc.keys, &user.jurisdiction, req, attach, now).await?;
     let result = CheckinResult {
         group_id: kernel::ids::new_id(),
         facility_id: plan.facility.id.clone(),
@@ -240,8 +274,11 @@ async fn after_commit(svc: &Service, user: &CurrentUser, job: &Job, alerts: &[(A
     }
 }
 
-/// Records a guest's departure; only staff of the facility's organization may do so.
-pub async fn check_out(db: &Db, id: &str, organization_id: &str, at: i64) -> Result<(), AppError> {
+/// Records a guest's departure; only staff of the facility's organization may do so. The
+/// departure of a hospital inpatient (discharge) also checks out its caregivers, in the same
+/// transaction; returns how many caregivers left with the patient.
+pub async fn check_out(db: &Db, id: &str, organization_id: &str, at: i64) -> Result<u64, AppError> {
+    let mut tx = db.begin().await.map_err(db::internal)?;
     let done = sqlx::query(
         "UPDATE lodging_checkins SET checked_out_at = $1 \
          WHERE id = $2 AND organization_id = $3 AND checked_out_at IS NULL",
@@ -249,12 +286,15 @@ pub async fn check_out(db: &Db, id: &str, organization_id: &str, at: i64) -> Res
     .bind(at)
     .bind(id)
     .bind(organization_id)
-    .execute(db.write())
+    .execute(&mut *tx)
     .await
     .map_err(db::internal)?;
     if done.rows_affected() == 1 {
-        return Ok(());
+        let caregivers = crate::hospital::discharge_caregivers(&mut tx, id, at).await?;
+        tx.commit().await.map_err(db::internal)?;
+        return Ok(caregivers);
     }
+    drop(tx);
     let exists = sqlx::query("SELECT 1 FROM lodging_checkins WHERE id = $1 AND organization_id = $2")
         .bind(id)
         .bind(organization_id)

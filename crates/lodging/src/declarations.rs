@@ -127,8 +127,8 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
     let mut tx = svc.ctx.db.begin().await.map_err(db::internal)?;
     sqlx::query(
         "INSERT INTO lodging_declarations (id, personal_id, full_name, commune_code, province_code, address, \
-         host_name, host_personal_id, reason, arrival_at, expected_departure_at, deadline_at, submitted_at, late) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         host_name, host_personal_id, reason, arrival_at, expected_departure_at, deadline_at, submitted_at, late, \
+         name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&d.id)
     .bind(&d.personal_id)
@@ -144,6 +144,7 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
     .bind(d.deadline_at)
     .bind(d.submitted_at)
     .bind(i64::from(d.late))
+    .bind(kernel::text::fold(&d.full_name))
     .execute(&mut *tx)
     .await
     .map_err(db::internal)?;

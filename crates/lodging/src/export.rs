@@ -1,6 +1,7 @@
-//! Export of lodging notifications for exchange with other police systems: CSV (Vietnamese
-//! headers, `dd/mm/yyyy HH:MM` times, UTF-8 with BOM) and a versioned JSON document (format
-//! `dancu.lodging.notifications/1`, described in docs/LODGING.md).
+//! Export of lodging notifications — facilities' guests and citizens' declarations of stays at
+//! private homes — for exchange with other police systems: CSV (Vietnamese headers,
+//! `dd/mm/yyyy HH:MM` times, UTF-8 with BOM) and a versioned JSON document (format
+//! `dancu.lodging.notifications/2`, described in docs/LODGING.md).
 
 use serde::Serialize;
 use web::Jurisdiction;
@@ -9,8 +10,9 @@ use crate::notifications::Notification;
 
 /// Most rows one export carries; a larger result is refused so nothing is silently cut.
 pub const MAX_ROWS: usize = 50_000;
-/// Name and version of the JSON document.
-pub const FORMAT: &str = "dancu.lodging.notifications/1";
+/// Name and version of the JSON document (2: items carry a `source` and may be declarations,
+/// whose `facility` is null).
+pub const FORMAT: &str = "dancu.lodging.notifications/2";
 
 /// A time as RFC 3339 in Vietnam time (`2026-03-10T14:30:00+07:00`).
 fn rfc3339(ms: i64) -> String {
@@ -33,11 +35,22 @@ struct Facility<'a> {
     commune_code: &'a str,
 }
 
+/// The home a citizen declared a stay at.
+#[derive(Serialize)]
+struct PrivateHome<'a> {
+    host_name: Option<&'a str>,
+    address: Option<&'a str>,
+    commune_code: &'a str,
+}
+
 #[derive(Serialize)]
 struct Item<'a> {
     id: &'a str,
-    checkin_id: &'a str,
-    facility: Facility<'a>,
+    source: &'a str,
+    commune_code: &'a str,
+    checkin_id: Option<&'a str>,
+    facility: Option<Facility<'a>>,
+    private_home: Option<PrivateHome<'a>>,
     guest: Guest<'a>,
     reason: &'a str,
     arrival_at: String,
@@ -69,8 +82,19 @@ pub fn to_json(items: &[Notification], j: &Jurisdiction, filters: &serde_json::V
             .iter()
             .map(|n| Item {
                 id: &n.id,
-                checkin_id: &n.checkin_id,
-                facility: Facility { id: &n.facility_id, name: &n.facility_name, commune_code: &n.commune_code },
+                source: &n.source,
+                commune_code: &n.commune_code,
+                checkin_id: n.checkin_id.as_deref(),
+                facility: n.facility_id.as_deref().map(|id| Facility {
+                    id,
+                    name: n.facility_name.as_deref().unwrap_or_default(),
+                    commune_code: &n.commune_code,
+                }),
+                private_home: (n.source == "declaration").then(|| PrivateHome {
+                    host_name: n.host_name.as_deref(),
+                    address: n.address.as_deref(),
+                    commune_code: &n.commune_code,
+                }),
                 guest: Guest {
                     kind: &n.guest_kind,
                     personal_id: n.personal_id.as_deref(),
@@ -96,7 +120,9 @@ pub fn to_csv(items: &[Notification]) -> Result<Vec<u8>, kernel::AppError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "Mã thông báo",
-        "Cơ sở lưu trú",
+        "Nguồn",
+        "Cơ sở lưu trú / chủ nhà",
+        "Địa chỉ nơi ở",
         "Mã xã",
         "Loại khách",
         "Số định danh",
@@ -115,7 +141,9 @@ pub fn to_csv(items: &[Notification]) -> Result<Vec<u8>, kernel::AppError> {
         let fmt = kernel::clock::format_ms_vn;
         w.write_record([
             n.id.as_str(),
-            &n.facility_name,
+            if n.source == "declaration" { "Tự khai báo tại nhà riêng" } else { "Cơ sở lưu trú" },
+            n.facility_name.as_deref().or(n.host_name.as_deref()).unwrap_or(""),
+            n.address.as_deref().unwrap_or(""),
             &n.commune_code,
             if n.guest_kind == "citizen" { "Công dân Việt Nam" } else { "Người nước ngoài" },
             n.personal_id.as_deref().unwrap_or(""),

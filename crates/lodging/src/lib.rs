@@ -13,6 +13,7 @@ pub mod facilities;
 pub mod feed;
 pub mod guests;
 pub mod history;
+pub mod hospital;
 pub mod nats;
 pub mod notifications;
 pub mod pages;
@@ -30,8 +31,10 @@ pub use api::{router, ApiDoc};
 pub use feed::Feed;
 
 /// Migrations of the lodging tables.
-pub const MIGRATIONS: &[db::Migration] =
-    db::migrations!("lodging", [(1, "init"), (2, "watchlist"), (3, "venues"), (4, "trips"), (5, "declarations")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!(
+    "lodging",
+    [(1, "init"), (2, "watchlist"), (3, "venues"), (4, "trips"), (5, "declarations"), (6, "hospital_wards"),]
+);
 
 /// What the lodging handlers share: the request context, the live feed, the group-commit writer
 /// and the platform keys (to check dynamic identity QR codes).

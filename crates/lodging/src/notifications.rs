@@ -1,4 +1,5 @@
-//! The police side: lodging notifications of the officer's jurisdiction, searched and filtered.
+//! The police side: lodging notifications of the officer's jurisdiction — facilities' guests and
+//! citizens' declarations of stays at private homes — searched and filtered.
 
 use chrono::{NaiveDate, NaiveTime};
 use db::sqlx::{self, Row};
@@ -10,13 +11,24 @@ use web::Jurisdiction;
 
 use crate::scope::restrict;
 
-/// A notification as the police see it.
+/// Where a notification comes from: a facility's check-in, or a citizen's own declaration of a
+/// stay at a private home.
+pub const SOURCES: &[&str] = &["facility", "declaration"];
+
+/// A notification as the police see it: a facility's guest or a citizen's declaration.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Notification {
+    /// `facility` or `declaration`.
+    pub source: String,
     pub id: String,
-    pub checkin_id: String,
-    pub facility_id: String,
-    pub facility_name: String,
+    /// The stay at the facility (none for a declaration).
+    pub checkin_id: Option<String>,
+    pub facility_id: Option<String>,
+    pub facility_name: Option<String>,
+    /// A declaration's host.
+    pub host_name: Option<String>,
+    /// A declaration's address (the host's home).
+    pub address: Option<String>,
     pub commune_code: String,
     pub guest_kind: String,
     pub personal_id: Option<String>,
@@ -34,6 +46,8 @@ pub struct Notification {
 /// Search conditions of the police list.
 #[derive(Debug, Clone, Default)]
 pub struct NotificationQuery {
+    /// `facility` or `declaration` (both when absent).
+    pub source: Option<String>,
     pub facility_id: Option<String>,
     /// Arrival day in Vietnam time.
     pub date: Option<NaiveDate>,
@@ -47,28 +61,41 @@ pub struct NotificationQuery {
     pub q: Option<String>,
 }
 
-const COLUMNS: &str = "n.id, n.checkin_id, n.facility_id, n.facility_name, n.commune_code, n.guest_kind, \
-    n.personal_id, n.passport_number, n.nationality, n.full_name, n.reason, n.arrival_at, n.expected_departure_at, \
-    n.deadline_at, n.submitted_at, n.late";
+/// Facilities' notifications and citizens' declarations as one relation `n`, so one filtered,
+/// jurisdiction-restricted query pages through both (the conditions are pushed into each branch).
+const FROM: &str = "(SELECT 'facility' AS source, id, checkin_id, facility_id, facility_name, \
+    CAST(NULL AS TEXT) AS host_name, CAST(NULL AS TEXT) AS address, commune_code, province_code, guest_kind, \
+    personal_id, passport_number, nationality, full_name, name_folded, reason, arrival_at, expected_departure_at, \
+    deadline_at, submitted_at, late FROM lodging_notifications \
+    UNION ALL SELECT 'declaration', id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), host_name, \
+    address, commune_code, province_code, 'citizen', personal_id, CAST(NULL AS TEXT), 'VNM', full_name, name_folded, \
+    reason, arrival_at, expected_departure_at, deadline_at, submitted_at, late FROM lodging_declarations) n";
+
+const COLUMNS: &str = "n.source, n.id, n.checkin_id, n.facility_id, n.facility_name, n.host_name, n.address, \
+    n.commune_code, n.guest_kind, n.personal_id, n.passport_number, n.nationality, n.full_name, n.reason, \
+    n.arrival_at, n.expected_departure_at, n.deadline_at, n.submitted_at, n.late";
 
 fn from_row(r: &db::Row) -> Notification {
     Notification {
-        id: r.get(0),
-        checkin_id: r.get(1),
-        facility_id: r.get(2),
-        facility_name: r.get(3),
-        commune_code: r.get(4),
-        guest_kind: r.get(5),
-        personal_id: r.get(6),
-        passport_number: r.get(7),
-        nationality: r.get(8),
-        full_name: r.get(9),
-        reason: r.get(10),
-        arrival_at: r.get(11),
-        expected_departure_at: r.get(12),
-        deadline_at: r.get(13),
-        submitted_at: r.get(14),
-        late: r.get::<i64, _>(15) != 0,
+        source: r.get(0),
+        id: r.get(1),
+        checkin_id: r.get(2),
+        facility_id: r.get(3),
+        facility_name: r.get(4),
+        host_name: r.get(5),
+        address: r.get(6),
+        commune_code: r.get(7),
+        guest_kind: r.get(8),
+        personal_id: r.get(9),
+        passport_number: r.get(10),
+        nationality: r.get(11),
+        full_name: r.get(12),
+        reason: r.get(13),
+        arrival_at: r.get(14),
+        expected_departure_at: r.get(15),
+        deadline_at: r.get(16),
+        submitted_at: r.get(17),
+        late: r.get::<i64, _>(18) != 0,
     }
 }
 
@@ -85,6 +112,9 @@ fn day_start(d: NaiveDate) -> Result<i64, AppError> {
 fn conditions(j: &Jurisdiction, q: &NotificationQuery) -> Result<Filter, AppError> {
     let mut f = Filter::new();
     restrict(&mut f, j, "n", false);
+    if let Some(src) = &q.source {
+        f.and("n.source = ?", Arg::Text(src.clone()));
+    }
     if let Some(id) = &q.facility_id {
         f.and("n.facility_id = ?", Arg::Text(id.clone()));
     }
@@ -120,10 +150,8 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Notification>, AppError> {
     let f = conditions(j, q)?;
-    let rows = f
-        .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM lodging_notifications n"), ORDER, page)
-        .await
-        .map_err(db::internal)?;
+    let rows =
+        f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM {FROM}"), ORDER, page).await.map_err(db::internal)?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
@@ -136,7 +164,7 @@ pub async fn all(
 ) -> Result<(Vec<Notification>, bool), AppError> {
     let f = conditions(j, q)?;
     let n = f.next_placeholder();
-    let sql = format!("SELECT {COLUMNS} FROM lodging_notifications n WHERE {} ORDER BY {ORDER} LIMIT ${n}", f.sql());
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE {} ORDER BY {ORDER} LIMIT ${n}", f.sql());
     let rows = f.bind(sqlx::query(&sql)).bind(limit as i64 + 1).fetch_all(db.read()).await.map_err(db::internal)?;
     let more = rows.len() > limit;
     Ok((rows.iter().take(limit).map(from_row).collect(), more))

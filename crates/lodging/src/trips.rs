@@ -174,5 +174,6 @@ pub async fn board(
         reason: format!("Hành khách tuyến {}", trip.route),
         guests: b.passengers,
     };
-    checkins::check_in_to(svc, user, key, req, Some(trip.id)).await
+    let attach = checkins::Attach { trip_id: Some(trip.id), ..Default::default() };
+    checkins::check_in_to(svc, user, key, req, attach).await
 }

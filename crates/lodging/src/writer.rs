@@ -1,6 +1,6 @@
 //! Group commit of check-ins: one writer task gathers the check-ins that arrive while the previous
 //! transaction commits and writes them all in one transaction (idempotency claims, stays,
-//! notifications, watchlist matching and alerts), so a busy server pays one durable commit for
+//! notifications, hospital-ward rows, watchlist matching and alerts), so a busy server pays one durable commit for
 //! many guests. A waiting request gets its own outcome back; when a batch fails as a whole, each
 //! of its check-ins is retried alone so that one bad request cannot fail the others.
 
@@ -112,6 +112,11 @@ async fn write(db: &Db, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         insert_checkins(&mut tx, chunk).await.map_err(db::internal)?;
         insert_notifications(&mut tx, chunk).await.map_err(db::internal)?;
+    }
+    for (job, _, c) in &rows {
+        if let Some(stay) = &job.plan.ward {
+            crate::hospital::record(&mut tx, &c.id, &job.plan.facility.id, stay, job.now).await?;
+        }
     }
     let keys: Vec<String> = rows.iter().map(|(_, g, _)| g.subject()).collect();
     let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();

@@ -1,6 +1,7 @@
 // Lodging pages: staff check-in (scanner gun, camera, passports, group, offline queue with
-// idempotency keys), stay actions, the police page (live feed, alerts, approvals), the watchlist
-// the venue gate and the citizen's declaration of a stay.
+// idempotency keys), stay actions, the police page (live feed, alerts, approvals), the watchlist,
+// the venue gate, the citizen's declaration of a stay, coach trips (boarding), registration of
+// facilities and venues, and the hospital ward (inpatients, caregivers, discharge).
 (function () {
   "use strict";
   var lang = document.documentElement.lang === "en" ? "en" : "vi";
@@ -222,13 +223,17 @@
         .then(function (r) { if (r.ok || r.status === 409) li.remove(); else alert(errorText(r.data, r.status)); });
     });
 
-    var pendingList = document.getElementById("pending");
-    if (pendingList) pendingList.addEventListener("click", function (ev) {
-      var a = ev.target.dataset.action;
-      if (a !== "approve" && a !== "suspend") return;
-      var li = ev.target.closest("li");
-      call("POST", "/api/v1/lodging/facilities/" + li.dataset.facility + "/decision", pcsrf, { status: a === "approve" ? "approved" : "suspended" })
-        .then(function (r) { if (r.ok) li.remove(); else alert(errorText(r.data, r.status)); });
+    // Facilities and venues awaiting approval share the decision buttons.
+    ["pending", "pending-venues"].forEach(function (id) {
+      var list = document.getElementById(id);
+      if (list) list.addEventListener("click", function (ev) {
+        var a = ev.target.dataset.action;
+        if (a !== "approve" && a !== "suspend") return;
+        var li = ev.target.closest("li");
+        var url = li.dataset.venue ? "/api/v1/lodging/venues/" + li.dataset.venue : "/api/v1/lodging/facilities/" + li.dataset.facility;
+        call("POST", url + "/decision", pcsrf, { status: a === "approve" ? "approved" : "suspended" })
+          .then(function (r) { if (r.ok) li.remove(); else alert(errorText(r.data, r.status)); });
+      });
     });
 
     var feed = new EventSource("/api/v1/lodging/feed");
@@ -239,6 +244,13 @@
       var li = el("li", "live-notification", time(n.arrival_at) + " · " + n.full_name + " (" + n.nationality + ") · " + n.facility_name + " · " + t("phòng ", "room ") + n.room + " ");
       li.dataset.notification = n.notification_id;
       li.appendChild(el("span", "badge " + (n.late ? "bad" : "ok"), n.late ? t("Trễ hạn", "Late") : t("Đúng hạn", "On time")));
+      live.insertBefore(li, live.firstChild);
+    });
+    feed.addEventListener("declaration", function (ev) {
+      var d = JSON.parse(ev.data);
+      var li = el("li", "live-declaration", time(d.arrival_at) + " · " + d.full_name + " (VNM) · " + t("tự khai báo tại nhà riêng: ", "private home declaration: ") + d.address + " ");
+      li.dataset.declaration = d.declaration_id;
+      li.appendChild(el("span", "badge " + (d.late ? "bad" : "ok"), d.late ? t("Trễ hạn", "Late") : t("Đúng hạn", "On time")));
       live.insertBefore(li, live.firstChild);
     });
     feed.addEventListener("alert", function (ev) {
@@ -315,4 +327,98 @@
       });
     });
   }
+  // ---- Coach trips: open a trip, board passengers ----------------------------------------------
+  var tripForm = document.getElementById("trip-form");
+  if (tripForm) tripForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var f = tripForm.elements, out = document.getElementById("trip-result");
+    var body = { facility_id: f.facility_id.value, route: f.route.value, plate: f.plate.value,
+      departure_at: f.departure.value ? new Date(f.departure.value).toISOString() : "" };
+    call("POST", "/api/v1/lodging/trips", tripForm.dataset.csrf, body).then(function (r) {
+      if (r.ok) { location.href = "/lodging/trips?trip=" + encodeURIComponent(r.data.id); return; }
+      out.className = "error"; out.textContent = errorText(r.data, r.status);
+    });
+  });
+  var board = document.getElementById("board-form");
+  if (board) {
+    var boardOut = document.getElementById("board-result");
+    var boardScan = function (text) {
+      var g = guestOf(text);
+      if (!g) { boardOut.className = "error"; boardOut.textContent = t("Mã không hợp lệ", "Unreadable code"); return; }
+      var body = { seat: board.elements.seat.value.trim() || null, passengers: [g.guest] };
+      var key = "board-" + Date.now() + "-" + Math.random().toString(36).slice(2);
+      call("POST", "/api/v1/lodging/trips/" + board.dataset.trip + "/boardings", board.dataset.csrf, body, { "Idempotency-Key": key })
+        .then(function (r) {
+          boardOut.className = r.ok ? "notice" : "error";
+          boardOut.textContent = r.ok ? t("Đã lên xe: ", "Boarded: ") + r.data.checkins[0].full_name : errorText(r.data, r.status);
+          if (r.ok) setTimeout(function () { location.reload(); }, 800);
+        });
+    };
+    var bin = document.getElementById("board-evidence");
+    bin.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") return;
+      e.preventDefault(); boardScan(bin.value); bin.value = "";
+    });
+    document.getElementById("board-camera-button").addEventListener("click", function () {
+      cameraScan(document.getElementById("board-camera"), boardScan);
+    });
+  }
+  // ---- Registration of facilities and venues ------------------------------------------------
+  var register = function (id, url, bodyOf) {
+    var form = document.getElementById(id);
+    if (!form) return;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var out = form.querySelector(".result");
+      call("POST", url, form.dataset.csrf, bodyOf(form.elements)).then(function (r) {
+        out.className = "result " + (r.ok ? "notice" : "error");
+        out.textContent = r.ok ? t("Đã đăng ký, chờ Công an xã phê duyệt", "Registered, awaiting the commune police's approval") : errorText(r.data, r.status);
+        if (r.ok) setTimeout(function () { location.reload(); }, 1200);
+      });
+    });
+  };
+  register("facility-form", "/api/v1/lodging/facilities", function (f) {
+    return { kind: f.kind.value, name: f.name.value, licence_code: f.licence_code.value, commune_code: f.commune_code.value.trim(),
+      address: f.address.value, rooms: parseInt(f.rooms.value, 10), beds: parseInt(f.beds.value, 10) };
+  });
+  register("venue-form", "/api/v1/lodging/venues", function (f) {
+    return { kind: f.kind.value, name: f.name.value, commune_code: f.commune_code.value.trim(), address: f.address.value,
+      gates: f.gates.value.split(",").map(function (g) { return g.trim(); }).filter(function (g) { return g; }) };
+  });
+  // ---- Hospital ward: admission, caregivers, discharge ----------------------------------------
+  var admit = document.getElementById("admit-form");
+  if (admit) {
+    admit.elements.facility_id.addEventListener("change", function () {
+      location.href = "/lodging/hospital?facility=" + encodeURIComponent(admit.elements.facility_id.value);
+    });
+    admit.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = admit.elements, out = document.getElementById("admit-result"), g = guestOf(f.evidence.value);
+      if (!g) { out.className = "error"; out.textContent = t("Mã không hợp lệ", "Unreadable code"); return; }
+      var body = { facility_id: f.facility_id.value, ward: f.ward.value, bed: f.bed.value, patient: g.guest,
+        expected_discharge_at: f.discharge.value ? new Date(f.discharge.value + "T12:00:00+07:00").toISOString() : null };
+      call("POST", "/api/v1/lodging/hospital/inpatients", admit.dataset.csrf, body).then(function (r) {
+        out.className = r.ok ? "notice" : "error";
+        out.textContent = r.ok ? t("Đã nhập viện: ", "Admitted: ") + r.data.checkins[0].full_name : errorText(r.data, r.status);
+        if (r.ok) setTimeout(function () { location.reload(); }, 800);
+      });
+    });
+  }
+  var ward = document.getElementById("inpatients");
+  if (ward) ward.addEventListener("click", function (ev) {
+    var a = ev.target.dataset.action, row = ev.target.closest("tr");
+    if (!row || (a !== "caregiver" && a !== "discharge")) return;
+    var req;
+    if (a === "caregiver") {
+      var g = guestOf(row.querySelector("[data-field=caregiver]").value);
+      if (!g) { alert(t("Mã không hợp lệ", "Unreadable code")); return; }
+      req = call("POST", "/api/v1/lodging/hospital/caregivers", ward.dataset.csrf,
+        { facility_id: ward.dataset.facility, patient_id: row.dataset.patient, caregiver: g.guest });
+    } else {
+      if (!confirm(t("Cho người bệnh ra viện? Người chăm sóc cũng được trả phòng.", "Discharge the patient? Their caregivers are checked out too."))) return;
+      req = call("POST", "/api/v1/lodging/checkins/" + row.dataset.patient + "/checkout", ward.dataset.csrf, {});
+    }
+    req.then(function (r) { if (r.ok) location.reload(); else alert(errorText(r.data, r.status)); },
+      function () { alert(t("Mất mạng: thử lại sau", "Offline: try again later")); });
+  });
 })();

@@ -44,7 +44,7 @@ pub async fn create(
     Ok(Json(checkins::check_in(&s, &user, super::idempotency_key(&headers)?, body).await?))
 }
 
-/// Records a guest's departure.
+/// Records a guest's departure; an inpatient's discharge also checks out their caregivers.
 #[utoipa::path(post, path = "/api/v1/lodging/checkins/{id}/checkout", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, description = "Checked out"), (status = 404, description = "not_found"),
               (status = 409, description = "conflict: already checked out")))]
@@ -57,8 +57,8 @@ pub async fn checkout(
     let org = organization(&user)?;
     check_api_csrf(&user, &headers)?;
     let at = kernel::clock::now_ms();
-    checkins::check_out(&s.ctx.db, &id, org, at).await?;
-    Ok(Json(serde_json::json!({ "id": id, "checked_out_at": at })))
+    let caregivers = checkins::check_out(&s.ctx.db, &id, org, at).await?;
+    Ok(Json(serde_json::json!({ "id": id, "checked_out_at": at, "caregivers_checked_out": caregivers })))
 }
 
 #[derive(Deserialize, IntoParams)]

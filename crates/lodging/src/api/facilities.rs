@@ -14,7 +14,7 @@ use crate::facilities::{self, Facility, NewFacility};
 use crate::Service;
 
 /// Everyone who may read facilities: police within their area, staff for their organization.
-pub(super) const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff];
+pub const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff];
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {

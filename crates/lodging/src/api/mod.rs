@@ -6,6 +6,7 @@ mod declarations;
 mod facilities;
 mod feed;
 mod history;
+mod hospital;
 pub mod notifications;
 mod trips;
 mod venues;
@@ -13,7 +14,9 @@ mod watchlist;
 
 pub use checkins::organization;
 pub use declarations::citizen;
+pub use facilities::READERS;
 pub use history::own as own_history;
+pub use venues::period as venues_period;
 
 use axum::routing::{get, patch, post};
 use axum::Router;
@@ -84,6 +87,8 @@ pub fn router(service: Service) -> Router {
         .route("/api/v1/lodging/watchlist/{id}/deactivate", post(watchlist::deactivate))
         .route("/api/v1/lodging/alerts", get(watchlist::alerts))
         .route("/api/v1/lodging/alerts/{id}/ack", post(watchlist::acknowledge))
+        .route("/api/v1/lodging/hospital/inpatients", get(hospital::inpatients).post(hospital::admit))
+        .route("/api/v1/lodging/hospital/caregivers", post(hospital::caregiver))
         .route("/api/v1/lodging/trips", get(trips::list).post(trips::create))
         .route("/api/v1/lodging/trips/{id}/boardings", post(trips::board))
         .route("/api/v1/lodging/trips/{id}/manifest", get(trips::manifest))
@@ -99,6 +104,10 @@ pub fn router(service: Service) -> Router {
         .route("/lodging/police", get(crate::pages::police))
         .route("/lodging/watchlist", get(crate::pages::watchlist_page))
         .route("/lodging/gate", get(crate::pages::gate))
+        .route("/lodging/hospital", get(crate::pages::hospital))
+        .route("/lodging/trips", get(crate::pages::trips))
+        .route("/lodging/register", get(crate::pages::register))
+        .route("/lodging/venues/stats", get(crate::pages::venue_stats))
         .route("/me/lodging", get(crate::pages::history))
         .route("/static/lodging/lodging.js", get(crate::pages::script))
         .with_state(service)
@@ -114,6 +123,7 @@ pub fn router(service: Service) -> Router {
         watchlist::list, watchlist::create, watchlist::deactivate, watchlist::alerts, watchlist::acknowledge,
         history::search, history::mine,
         declarations::declare, declarations::mine, declarations::list,
+        hospital::admit, hospital::caregiver, hospital::inpatients,
         trips::create, trips::list, trips::board, trips::manifest,
         venues::list, venues::create, venues::decide, venues::scan, venues::stats,
     ),

@@ -1,4 +1,5 @@
-//! The police list of lodging notifications and its exports (CSV, JSON).
+//! The police list of lodging notifications (facilities' guests and citizens' declarations) and
+//! its exports (CSV, JSON).
 
 use axum::extract::State;
 use axum::http::header;
@@ -17,6 +18,8 @@ use crate::Service;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
 pub struct ListParams {
+    /// `facility` (a facility's guest) or `declaration` (a citizen's stay at a private home).
+    pub source: Option<String>,
     pub facility_id: Option<String>,
     /// Arrival day `YYYY-MM-DD` (Vietnam time).
     pub date: Option<String>,
@@ -47,7 +50,12 @@ impl ListParams {
     /// The validated search.
     pub fn query(&self) -> Result<NotificationQuery, AppError> {
         let blank = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+        let source = blank(&self.source);
+        if source.as_deref().is_some_and(|s| !notifications::SOURCES.contains(&s)) {
+            return Err(AppError::invalid("source must be facility or declaration"));
+        }
         Ok(NotificationQuery {
+            source,
             facility_id: blank(&self.facility_id),
             date: day(&self.date)?,
             from: day(&self.from)?,
@@ -67,8 +75,9 @@ pub async fn log_reads(s: &Service, user: &CurrentUser, items: &[Notification], 
     }
 }
 
-/// Notifications of the officer's commune (or province), newest first; each listed guest is
-/// written to the access log with purpose `lodging`.
+/// Notifications of the officer's commune (or province) — facilities' guests and citizens'
+/// declarations of stays at private homes —, newest first; each listed person is written to the
+/// access log with purpose `lodging`.
 #[utoipa::path(get, path = "/api/v1/lodging/notifications", tag = "lodging", params(ListParams),
     responses((status = 200, body = inline(Page<Notification>)), (status = 403, description = "forbidden")))]
 pub async fn list(
@@ -119,9 +128,9 @@ pub async fn csv(
         .into_response())
 }
 
-/// JSON export of a search: the `dancu.lodging.notifications/1` document (docs/LODGING.md).
+/// JSON export of a search: the `dancu.lodging.notifications/2` document (docs/LODGING.md).
 #[utoipa::path(get, path = "/api/v1/lodging/notifications.json", tag = "lodging", params(ListParams),
-    responses((status = 200, description = "dancu.lodging.notifications/1 document"),
+    responses((status = 200, description = "dancu.lodging.notifications/2 document"),
               (status = 400, description = "invalid_date, or too many rows")))]
 pub async fn json(
     State(s): State<Service>,

@@ -95,7 +95,7 @@ fn day(s: &str) -> Result<NaiveDate, AppError> {
 }
 
 /// The checked period of a statistics request.
-pub(crate) fn period(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), AppError> {
+pub fn period(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), AppError> {
     let to = to.map(day).transpose()?.unwrap_or_else(kernel::clock::today_vn);
     let from = from.map(day).transpose()?.unwrap_or(to - chrono::Duration::days(6));
     let span = (to - from).num_days();

@@ -1,7 +1,18 @@
 //! HTML pages: the facility staff check-in page (phone friendly, QR scanning, offline queue), the
-//! police page (live feed, search and filters, alerts, facility approval, long-stay prompts), the
-//! watchlist page and the citizen's own lodging history. Actions go through the JSON API from
-//! `static/lodging.js` with the session's CSRF token.
+//! police page (live feed, search and filters, alerts, facility and venue approval, long-stay
+//! prompts), the watchlist page, the citizen's own lodging history, and (in the submodules) the
+//! hospital ward, coach trips, registration and venue statistics pages. Actions go through the
+//! JSON API from `static/lodging.js` with the session's CSRF token.
+
+mod hospital;
+mod register;
+mod trips;
+mod venue_stats_page;
+
+pub use hospital::hospital;
+pub use register::register;
+pub use trips::trips;
+pub use venue_stats_page::venue_stats;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -75,6 +86,7 @@ struct PolicePage {
     chrome: Chrome,
     facilities: Vec<Facility>,
     pending: Vec<Facility>,
+    pending_venues: Vec<Venue>,
     rows: Vec<NotificationRow>,
     alerts: Vec<AlertRow>,
     prompts: Vec<StayRow>,
@@ -116,8 +128,12 @@ struct GatePage {
     view: Option<GateView>,
 }
 
-fn page_err(lang: Lang) -> impl Fn(AppError) -> Response {
-    move |error| PageError { error, lang }.into_response()
+/// The rendered page, or the error page.
+fn respond<T: Template>(result: Result<T, AppError>, lang: Lang) -> Response {
+    match result {
+        Ok(page) => render(&page, lang),
+        Err(error) => PageError { error, lang }.into_response(),
+    }
 }
 
 /// All facilities the caller may see (up to 200), for pickers.
@@ -143,7 +159,8 @@ pub async fn checkin(
     let result = async {
         let org = crate::api::organization(&user)?;
         let all = facilities_of(&s, &user.jurisdiction, None).await?;
-        let (approved, others): (Vec<Facility>, Vec<Facility>) = all.into_iter().partition(|f| f.status == "approved");
+        let (approved, others): (Vec<Facility>, Vec<Facility>) =
+            all.into_iter().filter(|f| f.kind != "hospital_ward").partition(|f| f.status == "approved");
         let selected = p
             .facility
             .filter(|id| approved.iter().any(|f| &f.id == id))
@@ -165,10 +182,7 @@ pub async fn checkin(
         })
     }
     .await;
-    match result {
-        Ok(page) => render(&page, lang),
-        Err(e) => page_err(lang)(e),
-    }
+    respond(result, lang)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -202,10 +216,7 @@ pub async fn gate(
         Ok::<_, AppError>(GatePage { chrome, venues: all, view: Some(GateView { venue, stats, entries_today, dwell }) })
     }
     .await;
-    match result {
-        Ok(page) => render(&page, lang),
-        Err(e) => page_err(lang)(e),
-    }
+    respond(result, lang)
 }
 
 /// `GET /lodging/police`: notifications with filters, live feed, alerts, approvals, prompts.
@@ -230,6 +241,7 @@ pub async fn police(
             chrome,
             facilities: facilities_of(&s, &user.jurisdiction, None).await?,
             pending: facilities_of(&s, &user.jurisdiction, Some("pending")).await?,
+            pending_venues: venues::list(&s.ctx.db, &user.jurisdiction, Some("pending"), small).await?.items,
             rows: found
                 .items
                 .into_iter()
@@ -249,10 +261,7 @@ pub async fn police(
         })
     }
     .await;
-    match result {
-        Ok(page) => render(&page, lang),
-        Err(e) => page_err(lang)(e),
-    }
+    respond(result, lang)
 }
 
 /// `GET /lodging/watchlist`: the unit's watchlist entries and the form to add one.
@@ -274,10 +283,7 @@ pub async fn watchlist_page(State(s): State<Service>, PageUser(user): PageUser, 
         })
     }
     .await;
-    match result {
-        Ok(page) => render(&page, lang),
-        Err(e) => page_err(lang)(e),
-    }
+    respond(result, lang)
 }
 
 /// `GET /me/lodging`: the citizen's own lodging history, their declarations of stays at private
@@ -302,17 +308,14 @@ pub async fn history(State(s): State<Service>, PageUser(user): PageUser, lang: L
         })
     }
     .await;
-    match result {
-        Ok(page) => render(&page, lang),
-        Err(e) => page_err(lang)(e),
-    }
+    respond(result, lang)
 }
 
 /// The pages' script.
 pub async fn script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")],
-        include_str!("../static/lodging.js"),
+        include_str!("../../static/lodging.js"),
     )
         .into_response()
 }
