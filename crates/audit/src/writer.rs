@@ -121,26 +121,10 @@ async fn write_batch(db: &Db, entries: &[AccessEntry]) -> Result<(), db::sqlx::E
     let mut tx = db.begin().await?;
     // 8 columns per row; 60 rows per statement keeps well under every placeholder limit.
     for chunk in entries.chunks(60) {
-        let mut sql = String::from(
-            "INSERT INTO access_log (at, actor_id, actor_label, subject_id, action, purpose, released, channel) VALUES ",
+        let sql = format!(
+            "INSERT INTO access_log (at, actor_id, actor_label, subject_id, action, purpose, released, channel) VALUES {}",
+            db::values(db.backend(), chunk.len(), 8)
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let b = i * 8;
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-        }
         let mut q = db::sqlx::query(&sql);
         for e in chunk {
             q = q

@@ -159,7 +159,8 @@ async fn export_import_round_trip(db: Db) {
 
 db::dual_tests!(crate::common::migrations(); quality_rules_find_injected_defects, clean_data_passes_the_rules, export_import_round_trip);
 
-/// Both backends end up with the same tables and columns after all migrations.
+/// Both backends end up with the same tables and columns after all migrations (on SQLite, in the
+/// main file and the attached `logs` file together).
 #[tokio::test]
 async fn schemas_match_across_backends() {
     let sqlite = db::testing::TestDb::sqlite(&common::migrations()).await;
@@ -167,7 +168,9 @@ async fn schemas_match_across_backends() {
         return;
     };
     let lite: HashSet<(String, String)> = sqlx::query(
-        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+        "SELECT m.name, p.name FROM main.sqlite_master m JOIN pragma_table_info(m.name, 'main') p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+         UNION ALL SELECT m.name, p.name FROM logs.sqlite_master m JOIN pragma_table_info(m.name, 'logs') p \
          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
     )
     .fetch_all(sqlite.db().read())

@@ -52,8 +52,9 @@ impl Db {
             let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
             let readers = std::thread::available_parallelism().map(|n| n.get() as u32 * 2).unwrap_or(4).max(4);
             let opts = quiet(&url)?;
-            let write = sqlite_pool(1).connect_with(opts.clone()).await?;
-            let read = sqlite_pool(readers).connect_with(opts).await?;
+            let logs = logs_path(&sqlite_path(&url));
+            let write = sqlite_pool(1, logs.clone()).connect_with(opts.clone()).await?;
+            let read = sqlite_pool(readers, logs).connect_with(opts).await?;
             let fast = crate::fast::FastReads::open(&sqlite_path(&url), readers as usize)?;
             Ok(Db { backend: Backend::Sqlite, url, read, write, fast: Some(Arc::new(fast)) })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -124,7 +125,7 @@ pub struct PoolStats {
 }
 
 /// The file path of a `sqlite://PATH?…` URL.
-fn sqlite_path(url: &str) -> String {
+pub(crate) fn sqlite_path(url: &str) -> String {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     rest.split('?').next().unwrap_or(rest).to_string()
 }
@@ -137,14 +138,39 @@ fn quiet(url: &str) -> Result<AnyConnectOptions, DbError> {
         .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600)))
 }
 
-fn sqlite_pool(max: u32) -> PoolOptions<Any> {
+/// Name of the attached SQLite database that holds the high-rate append-only tables.
+pub const LOGS_SCHEMA: &str = "logs";
+
+/// The file of the [`LOGS_SCHEMA`] database next to the main one: `dir/dancu.db` →
+/// `dir/dancu-logs.db`.
+///
+/// In WAL mode every commit makes each reader of the same file drop its whole page cache at its
+/// next read. The access log, verification history and single-use nonces are written hundreds of
+/// times a second; kept in their own file (attached on every connection, so queries name them
+/// without a schema), their commits leave the registry readers' caches warm. A transaction that
+/// writes both files is atomic on each file but not across them after a crash, which suits these
+/// tables: each is written in transactions of its own.
+fn logs_path(main: &str) -> String {
+    match main.strip_suffix(".db") {
+        Some(stem) => format!("{stem}-logs.db"),
+        None => format!("{main}-logs.db"),
+    }
+}
+
+fn sqlite_pool(max: u32, logs: String) -> PoolOptions<Any> {
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
+            let logs = logs.clone();
             Box::pin(async move {
                 conn.execute(SQLITE_PRAGMAS).await?;
+                let attach = format!("ATTACH DATABASE $1 AS {LOGS_SCHEMA}");
+                sqlx::query(&attach).bind(logs).execute(&mut *conn).await?;
+                let pragmas =
+                    format!("PRAGMA {LOGS_SCHEMA}.journal_mode = WAL; PRAGMA {LOGS_SCHEMA}.synchronous = NORMAL;");
+                (&mut *conn).execute(pragmas.as_str()).await?;
                 Ok(())
             })
         })
@@ -160,5 +186,35 @@ impl FromStr for Backend {
         } else {
             Err(DbError::UnsupportedUrl(s.to_string()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Row;
+
+    #[test]
+    fn logs_file_sits_next_to_the_main_file() {
+        assert_eq!(logs_path("/data/dancu.db"), "/data/dancu-logs.db");
+        assert_eq!(logs_path("/data/registry"), "/data/registry-logs.db");
+    }
+
+    /// Every pooled connection has the logs file attached: a table created there by the writer is
+    /// read by the readers without a schema prefix, and the main file does not contain it.
+    #[tokio::test]
+    async fn every_connection_sees_the_logs_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        db.write().execute("CREATE TABLE logs.entries (v INTEGER); INSERT INTO entries VALUES (7);").await.unwrap();
+        let v: i64 = sqlx::query("SELECT v FROM entries").fetch_one(db.read()).await.unwrap().get(0);
+        assert_eq!(v, 7);
+        let in_main: i64 = sqlx::query("SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'entries'")
+            .fetch_one(db.read())
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(in_main, 0);
+        assert!(dir.path().join("t-logs.db").exists());
     }
 }

@@ -10,10 +10,12 @@ mod filter;
 mod handle;
 mod migrate;
 pub mod testing;
+mod values;
 
 pub use filter::{Arg, Filter};
-pub use handle::{Backend, Db, DbError, PoolStats};
+pub use handle::{Backend, Db, DbError, PoolStats, LOGS_SCHEMA};
 pub use migrate::{Migration, MigrationSet};
+pub use values::{backend_of, values};
 
 /// Re-exported so business crates name one sqlx version.
 pub use sqlx;

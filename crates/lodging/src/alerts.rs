@@ -98,7 +98,7 @@ pub async fn insert(
     for chunk in alerts.chunks(per_insert) {
         let sql = format!(
             "INSERT INTO lodging_alerts ({INSERT_COLUMNS}) VALUES {}",
-            crate::bulk::values(chunk.len(), INSERT_WIDTH)
+            db::values(db::backend_of(tx), chunk.len(), INSERT_WIDTH)
         );
         let mut q = sqlx::query(&sql);
         for a in chunk {

@@ -4,7 +4,6 @@
 
 pub mod alerts;
 pub mod api;
-mod bulk;
 pub mod checkins;
 pub mod deadline;
 pub mod declarations;

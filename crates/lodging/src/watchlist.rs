@@ -290,7 +290,7 @@ pub async fn load_synthetic(db: &Db, n: usize, province: &str, actor: &str) -> R
         let sql = format!(
             "INSERT INTO lodging_watchlist (id, subject_key, personal_id, category, reason, owner_kind, owner_code, \
              province_code, active, created_by, created_at) VALUES {}",
-            crate::bulk::values(chunk.len(), 11)
+            db::values(db.backend(), chunk.len(), 11)
         );
         let mut q = sqlx::query(&sql);
         for i in chunk {

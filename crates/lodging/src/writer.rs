@@ -192,7 +192,7 @@ async fn insert_checkins(
         "INSERT INTO lodging_checkins (id, group_id, facility_id, organization_id, guest_kind, personal_id, \
          passport_number, nationality, full_name, birth_date, address, visa, entry_date, border_gate, room, \
          arrival_at, expected_departure_at, reason, created_by, created_at, name_folded, trip_id) VALUES {}",
-        crate::bulk::values(rows.len(), 22)
+        db::values(db::backend_of(tx), rows.len(), 22)
     );
     let mut q = sqlx::query(&sql);
     for (job, g, c) in rows {
@@ -216,7 +216,7 @@ async fn insert_notifications(
         "INSERT INTO lodging_notifications (id, checkin_id, facility_id, facility_name, commune_code, province_code, \
          guest_kind, personal_id, passport_number, nationality, full_name, reason, arrival_at, expected_departure_at, \
          deadline_at, submitted_at, late, name_folded) VALUES {}",
-        crate::bulk::values(rows.len(), 18)
+        db::values(db::backend_of(tx), rows.len(), 18)
     );
     let mut q = sqlx::query(&sql);
     for (job, g, c) in rows {

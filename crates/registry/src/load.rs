@@ -205,8 +205,7 @@ async fn write_inserts(db: &Db, tables: &[TableRows]) -> Result<(), sqlx::Error>
     tx.commit().await
 }
 
-/// A multi-row `INSERT`. SQLite gets anonymous `?` placeholders: binding numbered ones costs a
-/// parameter-name lookup per value, which dominated bulk loads.
+/// The sort key of a row (its first, text column): rows are inserted in key order.
 fn key(row: &[Arg]) -> &str {
     match row.first() {
         Some(Arg::Text(s)) => s,
@@ -214,30 +213,9 @@ fn key(row: &[Arg]) -> &str {
     }
 }
 
+/// A multi-row `INSERT` (anonymous placeholders on SQLite, see [`db::values`]).
 fn insert_sql(table: &str, columns: &[&str], rows: usize, backend: Backend) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push(',');
-            }
-            n += 1;
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql
+    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), db::values(backend, rows, columns.len()))
 }
 
 async fn write_postgres(db: &Db, tables: &[TableRows]) -> Result<(), sqlx::Error> {

@@ -17,7 +17,7 @@ pub mod service;
 pub mod writer;
 
 /// Migrations of the verification tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("verification", [(1, "verification")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("verification", [(1, "verification"), (2, "logs_file")]);
 
 pub mod api;
 pub mod pages;

@@ -152,7 +152,7 @@ async fn write(
         let sql = format!(
             "INSERT INTO verifications (id, org_id, actor_id, actor_label, method, purpose, subject_id, outcome, \
              card_status, person_status, assurance, summary, created_at) VALUES {}",
-            placeholders(chunk.len(), 13)
+            db::values(db.backend(), chunk.len(), 13)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -180,7 +180,7 @@ async fn write(
     for chunk in distinct.chunks(200) {
         let sql = format!(
             "INSERT INTO used_nonces (nonce, expires_at) VALUES {} ON CONFLICT DO NOTHING RETURNING nonce",
-            placeholders(chunk.len(), 2)
+            db::values(db.backend(), chunk.len(), 2)
         );
         let mut q = sqlx::query(&sql);
         for (nonce, expires) in chunk {
@@ -200,26 +200,9 @@ async fn write(
     Ok(fresh)
 }
 
-/// `($1,$2),($3,$4)…` for `rows` rows of `cols` values.
-fn placeholders(rows: usize, cols: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let values: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
-            format!("({})", values.join(","))
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbered_placeholders() {
-        assert_eq!(placeholders(2, 2), "($1,$2),($3,$4)");
-        assert_eq!(placeholders(1, 3), "($1,$2,$3)");
-    }
 
     fn entry(id: &str) -> HistoryEntry {
         HistoryEntry {
