@@ -3,8 +3,12 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{EncodingKey, Header};
+use jsonwebtoken::Header;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -16,11 +20,42 @@ use crate::error::KeyError;
 use crate::store::{load_live, StoredKey};
 use crate::verifier::{Expect, JwksVerifier};
 
+/// The private half of the active key, parsed once: rebuilding it from PKCS#8 for every token
+/// (as `jsonwebtoken::encode` does) costs about as much as the signature itself.
+enum SigningKey {
+    Es256(EcdsaKeyPair),
+    EdDsa(Ed25519KeyPair),
+}
+
 /// The signing key in use.
 struct Signer {
     kid: String,
     alg: KeyAlg,
-    key: EncodingKey,
+    key: SigningKey,
+}
+
+impl Signer {
+    /// The compact JWS (RFC 7515 §7.1) of `claims`: ES256 signatures are the fixed-size `r || s`
+    /// form JWS requires (RFC 7518 §3.4).
+    fn compact<T: Serialize>(&self, claims: &T, typ: &str) -> Result<String, KeyError> {
+        let mut header = Header::new(self.alg.jose());
+        header.kid = Some(self.kid.clone());
+        header.typ = Some(typ.to_owned());
+        let mut out = URL_SAFE_NO_PAD.encode(to_json(&header)?);
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(to_json(claims)?, &mut out);
+        let signature = match &self.key {
+            SigningKey::Es256(pair) => pair
+                .sign(&SystemRandom::new(), out.as_bytes())
+                .map_err(|_| KeyError::KeyMaterial("ES256 signing failed".into()))?
+                .as_ref()
+                .to_vec(),
+            SigningKey::EdDsa(pair) => pair.sign(out.as_bytes()).as_ref().to_vec(),
+        };
+        out.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut out);
+        Ok(out)
+    }
 }
 
 /// One consistent view of the live keys.
@@ -89,11 +124,7 @@ impl KeyRing {
     /// another (e.g. a dynamic QR token presented as an ID token).
     pub fn sign_typed<T: Serialize>(&self, claims: &T, typ: &str) -> Result<String, KeyError> {
         let state = self.snapshot();
-        let signer = state.signer.as_ref().ok_or(KeyError::NoActiveKey)?;
-        let mut header = Header::new(signer.alg.jose());
-        header.kid = Some(signer.kid.clone());
-        header.typ = Some(typ.to_owned());
-        jsonwebtoken::encode(&header, claims, &signer.key).map_err(|e| KeyError::KeyMaterial(e.to_string()))
+        state.signer.as_ref().ok_or(KeyError::NoActiveKey)?.compact(claims, typ)
     }
 
     /// Verifies a token signed by any live key of this ring; see [`JwksVerifier::verify`].
@@ -112,6 +143,10 @@ impl KeyRing {
     }
 }
 
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, KeyError> {
+    serde_json::to_vec(value).map_err(|e| KeyError::KeyMaterial(e.to_string()))
+}
+
 fn build(keys: Vec<StoredKey>) -> Result<Loaded, KeyError> {
     let mut verifier = JwksVerifier::default();
     let mut signer = None;
@@ -123,9 +158,12 @@ fn build(keys: Vec<StoredKey>) -> Result<Loaded, KeyError> {
         published.push(k.public_jwk);
         if k.active && signer.is_none() {
             let der = pem::parse(&k.private_pem).map_err(|e| KeyError::KeyMaterial(format!("{}: {e}", k.kid)))?;
+            let bad = |_| KeyError::KeyMaterial(format!("{}: invalid {} private key", k.kid, k.alg.code()));
             let key = match k.alg {
-                KeyAlg::Es256 => EncodingKey::from_ec_der(der.contents()),
-                KeyAlg::EdDsa => EncodingKey::from_ed_der(der.contents()),
+                KeyAlg::Es256 => SigningKey::Es256(
+                    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.contents()).map_err(bad)?,
+                ),
+                KeyAlg::EdDsa => SigningKey::EdDsa(Ed25519KeyPair::from_pkcs8(der.contents()).map_err(bad)?),
             };
             signer = Some(Signer { kid: k.kid, alg: k.alg, key });
         }

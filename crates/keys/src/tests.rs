@@ -58,6 +58,10 @@ async fn signs_and_verifies(db: Db) {
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
     assert_eq!(header.kid, ring.active_kid());
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
+    let signature = token.rsplit('.').next().unwrap();
+    let raw = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    assert_eq!(raw.len(), 64, "ES256 signatures are r || s, 32 bytes each (RFC 7518 §3.4)");
     let back: Claims = ring.verify(&token, &Expect::new()).unwrap();
     assert_eq!(back, c);
     let listed = list(&db).await.unwrap();
