@@ -37,6 +37,10 @@ pub struct VerifyArgs {
     /// Phases to run, comma-separated: card, dynamic, chip-ecdsa, chip-rsa, pa.
     #[arg(long, default_value = "card,dynamic,chip-ecdsa,chip-rsa,pa")]
     pub phases: String,
+    /// Load the HTTP phases with `wrk` (one thread, in its own process) instead of the in-process
+    /// client, which costs the server a large share of the two cores. Needs `wrk` on the PATH.
+    #[arg(long)]
+    pub wrk: bool,
 }
 
 /// Chip bundles per signer kind (distinct residents, one SOD each).
@@ -84,8 +88,8 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
             .iter()
             .map(|(_, card)| body(serde_json::json!({"qr_payload": card.to_payload()})))
             .collect::<Vec<_>>();
-        let work = poster(&http, &base, "/api/v1/verifications", tokens.clone(), bodies, "green");
-        phase("card QR (HTTP)", a.connections, usize::MAX, duration, work).await.print();
+        let load = Load { http: &http, base: &base, tokens: &tokens, args: &a, duration };
+        load.run("card QR (HTTP)", "/api/v1/verifications", bodies, usize::MAX).await?;
     }
     if wants("dynamic") {
         let ring = keys::KeyRing::load(&db).await?;
@@ -110,8 +114,8 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
             bodies.extend(j.await??.into_iter().map(|t| body(serde_json::json!({"token": t}))));
         }
         let items = bodies.len();
-        let work = poster(&http, &base, "/api/v1/verifications/dynamic", tokens.clone(), bodies, "green");
-        phase("dynamic QR (HTTP)", a.connections, items, duration, work).await.print();
+        let load = Load { http: &http, base: &base, tokens: &tokens, args: &a, duration };
+        load.run("dynamic QR (HTTP)", "/api/v1/verifications/dynamic", bodies, items).await?;
     }
     for (name, http_name, kind) in [
         ("chip-ecdsa", "chip ECDSA P-256 (HTTP)", SignerKind::EcdsaP256),
@@ -122,8 +126,8 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
         }
         let bundles = chip_bundles(&csca.document_signer(kind, 2025, 2035), &people);
         let bodies = bundles.iter().map(|b| body(verification::api::chip_json(b))).collect();
-        let work = poster(&http, &base, "/api/v1/verifications/chip", tokens.clone(), bodies, "green");
-        phase(http_name, a.connections, usize::MAX, duration, work).await.print();
+        let load = Load { http: &http, base: &base, tokens: &tokens, args: &a, duration };
+        load.run(http_name, "/api/v1/verifications/chip", bodies, usize::MAX).await?;
     }
     if wants("pa") {
         let store = Arc::new(TrustStore::new(vec![csca.certificate.clone()]));
@@ -234,6 +238,42 @@ fn body(mut evidence: serde_json::Value) -> Arc<str> {
     evidence["purpose"] = "hotel_guest".into();
     evidence["citizen_present"] = true.into();
     evidence.to_string().into()
+}
+
+/// How an HTTP phase is loaded: the in-process client, or `wrk` with `--wrk`.
+struct Load<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    tokens: &'a Arc<Vec<String>>,
+    args: &'a VerifyArgs,
+    duration: Duration,
+}
+
+impl Load<'_> {
+    /// Posts `bodies` (each at most once when `items` is their count) and prints the phase's rate
+    /// of green outcomes with latency percentiles.
+    async fn run(&self, name: &'static str, path: &str, bodies: Vec<Arc<str>>, items: usize) -> anyhow::Result<()> {
+        if !self.args.wrk {
+            let work = poster(self.http, self.base, path, self.tokens.clone(), bodies, "green");
+            phase(name, self.args.connections, items, self.duration, work).await.print();
+            return Ok(());
+        }
+        let bodies: Vec<&str> = bodies.iter().map(|b| b.as_ref()).collect();
+        let line = crate::bench_wrk::WrkLoad {
+            base: self.base,
+            path,
+            bodies: &bodies,
+            tokens: self.tokens,
+            idempotency_prefix: None,
+            expect: Some("\"outcome\":\"green\""),
+            connections: self.args.connections,
+            duration: self.duration,
+        }
+        .run()
+        .await?;
+        println!("{name} (wrk): {line}");
+        Ok(())
+    }
 }
 
 /// Posts body `i` (cycling) with connection `i`'s token; true when the outcome is the expected one.

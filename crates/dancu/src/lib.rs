@@ -9,6 +9,7 @@ pub mod bench_checkin;
 pub mod bench_oidc;
 pub mod bench_services;
 pub mod bench_verify;
+pub mod bench_wrk;
 pub mod cli;
 pub mod clients_cmd;
 pub mod config;

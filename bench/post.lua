@@ -1,0 +1,57 @@
+-- wrk script: POST one JSON body per request from a file (one body per line, each used once per
+-- pass; threads take disjoint lines, so single-use tokens are never replayed by the load itself),
+-- with bearer tokens from a second file (one per line, cycled). With DANCU_IDEMPOTENCY set, each
+-- request carries `Idempotency-Key: <that prefix>-<request number>`. A response counts as good only
+-- if its status is 2xx and, when DANCU_EXPECT is set, its body contains that text.
+-- `dancu bench verify --wrk` and `dancu bench checkin --wrk` write the files and run it; by hand:
+-- DANCU_BODIES=bodies.txt DANCU_TOKENS=tokens.txt DANCU_PATH=/api/v1/verifications \
+--   DANCU_EXPECT='"outcome":"green"' wrk -t1 -c32 -d10s -s bench/post.lua http://127.0.0.1:8080
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("index", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  bodies, tokens = {}, {}
+  for line in io.lines(os.getenv("DANCU_BODIES")) do bodies[#bodies + 1] = line end
+  for line in io.lines(os.getenv("DANCU_TOKENS")) do tokens[#tokens + 1] = "Bearer " .. line end
+  path = os.getenv("DANCU_PATH")
+  expect = os.getenv("DANCU_EXPECT")
+  idempotency = os.getenv("DANCU_IDEMPOTENCY")
+  stride = tonumber(os.getenv("DANCU_THREADS") or "1")
+  n = index
+  good, bad = 0, 0
+end
+
+function request()
+  local body = bodies[n % #bodies + 1]
+  local token = tokens[n % #tokens + 1]
+  local headers = { ["Authorization"] = token, ["Content-Type"] = "application/json" }
+  if idempotency then headers["Idempotency-Key"] = idempotency .. "-" .. n end
+  n = n + stride
+  return wrk.format("POST", path, headers, body)
+end
+
+function response(status, headers, body)
+  if status >= 200 and status < 300 and (not expect or string.find(body, expect, 1, true)) then
+    good = good + 1
+  else
+    bad = bad + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local g, b = 0, 0
+  for _, t in ipairs(threads) do
+    g = g + t:get("good")
+    b = b + t:get("bad")
+  end
+  io.write(string.format("wrk: good/s %.0f p50 %.2f ms p99 %.2f ms max %.2f ms good %d bad %d socket-errors %d\n",
+    g / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, g, b,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end

@@ -1,0 +1,69 @@
+//! Loading an HTTP phase with `wrk` in its own process (`--wrk` on the benchmarks): the in-process
+//! load generator shares the server's runtime and takes a large share of the two cores, while wrk
+//! (C, one thread) costs far less per request, so the figures show what the server can carry.
+
+use std::path::Path;
+use std::time::Duration;
+
+/// The wrk script, written next to the request files of each run.
+const SCRIPT: &str = include_str!("../../../bench/post.lua");
+
+/// One phase of POST requests.
+pub struct WrkLoad<'a> {
+    /// `http://host:port` of the server.
+    pub base: &'a str,
+    pub path: &'a str,
+    /// JSON bodies, one per request, taken in turn (each at most once per pass).
+    pub bodies: &'a [&'a str],
+    /// Bearer tokens, cycled.
+    pub tokens: &'a [String],
+    /// Prefix of a per-request `Idempotency-Key`, for endpoints that require one.
+    pub idempotency_prefix: Option<&'a str>,
+    /// Text a good response body contains (any 2xx body when `None`).
+    pub expect: Option<&'a str>,
+    pub connections: usize,
+    pub duration: Duration,
+}
+
+impl WrkLoad<'_> {
+    /// Runs wrk and returns its summary line: good responses per second, latency p50/p99/max,
+    /// counts of good and bad responses and socket errors.
+    pub async fn run(&self) -> anyhow::Result<String> {
+        let dir = tempfile::tempdir()?;
+        let file = |name: &str, text: String| -> anyhow::Result<std::path::PathBuf> {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text)?;
+            Ok(path)
+        };
+        let bodies = file("bodies.txt", self.bodies.join("\n"))?;
+        let tokens = file("tokens.txt", self.tokens.join("\n"))?;
+        let script = file("post.lua", SCRIPT.to_string())?;
+        let mut cmd = std::process::Command::new("wrk");
+        cmd.args(["-t1", &format!("-c{}", self.connections), &format!("-d{}s", self.duration.as_secs().max(1))])
+            .arg("-s")
+            .arg(&script)
+            .arg(self.base)
+            .env("DANCU_BODIES", &bodies)
+            .env("DANCU_TOKENS", &tokens)
+            .env("DANCU_PATH", self.path);
+        if let Some(p) = self.idempotency_prefix {
+            cmd.env("DANCU_IDEMPOTENCY", p);
+        }
+        if let Some(e) = self.expect {
+            cmd.env("DANCU_EXPECT", e);
+        }
+        let out = tokio::task::spawn_blocking(move || cmd.output())
+            .await?
+            .map_err(|e| anyhow::anyhow!("cannot run wrk ({e}); install it with `apt-get install wrk`"))?;
+        anyhow::ensure!(out.status.success(), "wrk failed: {}", String::from_utf8_lossy(&out.stderr));
+        summary(&String::from_utf8_lossy(&out.stdout), dir.path())
+    }
+}
+
+fn summary(stdout: &str, dir: &Path) -> anyhow::Result<String> {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("wrk: "))
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("wrk printed no summary (script in {}): {stdout}", dir.display()))
+}
