@@ -163,6 +163,17 @@ async fn wait_css(c: &Client, css: &str) -> anyhow::Result<Element> {
     }
 }
 
+/// Waits (bounded) until the browser has left `/login`: a click on the sign-in button returns
+/// before the form's navigation ends, and the session cookie only exists after it.
+async fn left_sign_in(c: &Client) -> anyhow::Result<()> {
+    let until = std::time::Instant::now() + WAIT;
+    while path_of(c).await? == "/login" {
+        ensure!(std::time::Instant::now() < until, "still on /login after {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
 async fn path_of(c: &Client) -> anyhow::Result<String> {
     Ok(c.current_url().await?.path().to_string())
 }
@@ -385,6 +396,7 @@ async fn drive_dashboard(c: &Client, base: &str, password: &str, commune: &str) 
     let shots = screenshot_dir()?;
     c.goto(&format!("{base}/login")).await?;
     sign_in(c, "lanhdao.test", password).await?;
+    left_sign_in(c).await?;
     ensure!(has_session_cookie(c).await?, "the leader's sign-in did not set {SESSION_COOKIE}");
     c.goto(&format!("{base}/analytics")).await?;
     wait_css(c, "a.board[href='/analytics/population']").await?.click().await?;
@@ -534,6 +546,7 @@ async fn drive_verifier(
     let shots = screenshot_dir()?;
     c.goto(&format!("{base}/login")).await?;
     sign_in(c, "le.tan.test", password).await?;
+    left_sign_in(c).await?;
     ensure!(has_session_cookie(c).await?, "the staff sign-in did not set {SESSION_COOKIE}");
     c.goto(&format!("{base}/verify")).await?;
 
