@@ -945,11 +945,13 @@ async fn hospital_inpatients_and_caregivers(db: Db) {
     let (checkins, stays) = (count(&w.db, "lodging_checkins").await, count(&w.db, "lodging_hospital_stays").await);
     assert_eq!((checkins, stays), (2, 2));
 
-    // No caregiver without a patient present at the same facility of the organization.
+    // No caregiver without a patient present at the same facility of the organization, and the
+    // patient is not their own caregiver.
     for (body, status, code) in [
         (carer(&ward, "khong-co", &people[2]), 404, "not_found"),
         (carer(&ward_b, &patient_b, &people[2]), 404, "not_found"),
         (carer(&ward2, &patient, &people[2]), 409, "conflict"),
+        (carer(&ward, &patient, &people[0]), 409, "conflict"),
         (json!({"facility_id": ward, "patient_id": patient, "caregiver": {}}), 400, "invalid_input"),
     ] {
         let (s, e) = w.send(Method::POST, &staff, caregivers, body).await;

@@ -185,7 +185,7 @@ pub async fn record(
     let (role, ward, bed, patient) = match stay {
         WardStay::Inpatient { ward, bed } => ("inpatient", Some(ward.as_str()), Some(bed.as_str()), None),
         WardStay::Caregiver { patient_checkin_id, limit } => {
-            check_room_for_caregiver(tx, patient_checkin_id, facility_id, *limit).await?;
+            check_room_for_caregiver(tx, patient_checkin_id, checkin_id, facility_id, *limit).await?;
             ("caregiver", None, None, Some(patient_checkin_id.as_str()))
         }
     };
@@ -206,10 +206,12 @@ pub async fn record(
     Ok(())
 }
 
-/// The inpatient is present at `facility_id` and has fewer than `limit` caregivers staying.
+/// The inpatient is present at `facility_id`, is not the caregiver of check-in `caregiver`
+/// themselves, and has fewer than `limit` caregivers staying.
 async fn check_room_for_caregiver(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     patient: &str,
+    caregiver: &str,
     facility_id: &str,
     limit: i64,
 ) -> Result<(), AppError> {
@@ -233,6 +235,21 @@ async fn check_room_for_caregiver(
         .get(0);
     if present.is_some() {
         return Err(AppError::new(ErrorCode::Conflict, "the patient has been discharged"));
+    }
+    let same_person: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM lodging_checkins p, lodging_checkins c WHERE p.id = $1 AND c.id = $2 \
+         AND ((p.personal_id IS NOT NULL AND p.personal_id = c.personal_id) \
+           OR (p.passport_number IS NOT NULL AND p.passport_number = c.passport_number \
+               AND p.nationality = c.nationality))",
+    )
+    .bind(patient)
+    .bind(caregiver)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db::internal)?
+    .get(0);
+    if same_person > 0 {
+        return Err(AppError::new(ErrorCode::Conflict, "the caregiver is the patient"));
     }
     let staying: i64 = sqlx::query(
         "SELECT COUNT(*) FROM lodging_hospital_stays h JOIN lodging_checkins k ON k.id = h.checkin_id \
