@@ -120,6 +120,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::analytics_cmd::AnalyticsCommand,
     },
+    /// Lodging and venue maintenance (purge of raw venue scans).
+    Lodging {
+        #[command(subcommand)]
+        command: crate::lodging_cmd::LodgingCommand,
+    },
     /// Project 06 tracking: catalogue and units, monthly KPI snapshot.
     Programs {
         #[command(subcommand)]

@@ -21,6 +21,7 @@ pub mod demo_verification;
 pub mod generate_cmd;
 pub mod io_cmd;
 pub mod keys_cmd;
+pub mod lodging_cmd;
 pub mod programs_cmd;
 pub mod progress;
 pub mod server;
