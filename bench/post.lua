@@ -1,18 +1,17 @@
 -- wrk script: POST one JSON body per request from a file (one body per line, each used once per
 -- pass; threads take disjoint lines, so single-use tokens are never replayed by the load itself),
--- with bearer tokens from a second file (one per line, cycled). With DANCU_IDEMPOTENCY set, each
--- request carries `Idempotency-Key: <that prefix>-<request number>`. A response counts as good only
--- if its status is 2xx and, when DANCU_EXPECT is set, its body contains that text.
--- `dancu bench verify --wrk` and `dancu bench checkin --wrk` write the files and run it; by hand:
+-- with bearer tokens from a second file (one per line, cycled). A response counts as good only if
+-- its status is 2xx and, when DANCU_EXPECT is set, its body contains that text.
+-- `dancu bench verify --wrk` writes the files and runs it; by hand:
 -- DANCU_BODIES=bodies.txt DANCU_TOKENS=tokens.txt DANCU_PATH=/api/v1/verifications \
---   DANCU_EXPECT='"outcome":"green"' wrk -t1 -c32 -d10s -s bench/post.lua http://127.0.0.1:8080
+--   DANCU_EXPECT='"outcome":"green"' DANCU_THREADS=1 wrk -t1 -c32 -d10s -s bench/post.lua http://127.0.0.1:8080
 local threads = {}
-local counter = 0
 
+-- Each thread starts at its own index and steps by DANCU_THREADS (set it to wrk's -t; default 1):
+-- wrk starts a thread right after its setup, so a thread cannot learn the total from setup.
 function setup(thread)
-  thread:set("index", counter)
-  counter = counter + 1
   table.insert(threads, thread)
+  thread:set("index", #threads - 1)
 end
 
 function init(args)
@@ -21,7 +20,6 @@ function init(args)
   for line in io.lines(os.getenv("DANCU_TOKENS")) do tokens[#tokens + 1] = "Bearer " .. line end
   path = os.getenv("DANCU_PATH")
   expect = os.getenv("DANCU_EXPECT")
-  idempotency = os.getenv("DANCU_IDEMPOTENCY")
   stride = tonumber(os.getenv("DANCU_THREADS") or "1")
   n = index
   good, bad = 0, 0
@@ -30,10 +28,8 @@ end
 function request()
   local body = bodies[n % #bodies + 1]
   local token = tokens[n % #tokens + 1]
-  local headers = { ["Authorization"] = token, ["Content-Type"] = "application/json" }
-  if idempotency then headers["Idempotency-Key"] = idempotency .. "-" .. n end
   n = n + stride
-  return wrk.format("POST", path, headers, body)
+  return wrk.format("POST", path, { ["Authorization"] = token, ["Content-Type"] = "application/json" }, body)
 end
 
 function response(status, headers, body)

@@ -83,13 +83,13 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
     let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("load average before: {}", load().trim());
 
+    let loader = Load { http: &http, base: &base, tokens: &tokens, args: &a, duration };
     if wants("card") {
         let bodies = people
             .iter()
             .map(|(_, card)| body(serde_json::json!({"qr_payload": card.to_payload()})))
             .collect::<Vec<_>>();
-        let load = Load { http: &http, base: &base, tokens: &tokens, args: &a, duration };
-        load.run("card QR (HTTP)", "/api/v1/verifications", bodies, usize::MAX).await?;
+        loader.run("card QR (HTTP)", "/api/v1/verifications", bodies, usize::MAX).await?;
     }
     if wants("dynamic") {
         let ring = keys::KeyRing::load(&db).await?;
@@ -114,8 +114,7 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
             bodies.extend(j.await??.into_iter().map(|t| body(serde_json::json!({"token": t}))));
         }
         let items = bodies.len();
-        let load = Load { http: &http, base: &base, tokens: &tokens, args: &a, duration };
-        load.run("dynamic QR (HTTP)", "/api/v1/verifications/dynamic", bodies, items).await?;
+        loader.run("dynamic QR (HTTP)", "/api/v1/verifications/dynamic", bodies, items).await?;
     }
     for (name, http_name, kind) in [
         ("chip-ecdsa", "chip ECDSA P-256 (HTTP)", SignerKind::EcdsaP256),
@@ -126,8 +125,7 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
         }
         let bundles = chip_bundles(&csca.document_signer(kind, 2025, 2035), &people);
         let bodies = bundles.iter().map(|b| body(verification::api::chip_json(b))).collect();
-        let load = Load { http: &http, base: &base, tokens: &tokens, args: &a, duration };
-        load.run(http_name, "/api/v1/verifications/chip", bodies, usize::MAX).await?;
+        loader.run(http_name, "/api/v1/verifications/chip", bodies, usize::MAX).await?;
     }
     if wants("pa") {
         let store = Arc::new(TrustStore::new(vec![csca.certificate.clone()]));
@@ -264,7 +262,6 @@ impl Load<'_> {
             path,
             bodies: &bodies,
             tokens: self.tokens,
-            idempotency_prefix: None,
             expect: Some("\"outcome\":\"green\""),
             connections: self.args.connections,
             duration: self.duration,

@@ -2,7 +2,6 @@
 //! load generator shares the server's runtime and takes a large share of the two cores, while wrk
 //! (C, one thread) costs far less per request, so the figures show what the server can carry.
 
-use std::path::Path;
 use std::time::Duration;
 
 /// The wrk script, written next to the request files of each run.
@@ -17,8 +16,6 @@ pub struct WrkLoad<'a> {
     pub bodies: &'a [&'a str],
     /// Bearer tokens, cycled.
     pub tokens: &'a [String],
-    /// Prefix of a per-request `Idempotency-Key`, for endpoints that require one.
-    pub idempotency_prefix: Option<&'a str>,
     /// Text a good response body contains (any 2xx body when `None`).
     pub expect: Option<&'a str>,
     pub connections: usize,
@@ -46,9 +43,6 @@ impl WrkLoad<'_> {
             .env("DANCU_BODIES", &bodies)
             .env("DANCU_TOKENS", &tokens)
             .env("DANCU_PATH", self.path);
-        if let Some(p) = self.idempotency_prefix {
-            cmd.env("DANCU_IDEMPOTENCY", p);
-        }
         if let Some(e) = self.expect {
             cmd.env("DANCU_EXPECT", e);
         }
@@ -56,14 +50,11 @@ impl WrkLoad<'_> {
             .await?
             .map_err(|e| anyhow::anyhow!("cannot run wrk ({e}); install it with `apt-get install wrk`"))?;
         anyhow::ensure!(out.status.success(), "wrk failed: {}", String::from_utf8_lossy(&out.stderr));
-        summary(&String::from_utf8_lossy(&out.stdout), dir.path())
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("wrk: "))
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("wrk printed no summary: {stdout}"))
     }
-}
-
-fn summary(stdout: &str, dir: &Path) -> anyhow::Result<String> {
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("wrk: "))
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("wrk printed no summary (script in {}): {stdout}", dir.display()))
 }

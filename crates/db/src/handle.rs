@@ -52,10 +52,11 @@ impl Db {
             let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
             let readers = std::thread::available_parallelism().map(|n| n.get() as u32 * 2).unwrap_or(4).max(4);
             let opts = quiet(&url)?;
-            let logs = logs_path(&sqlite_path(&url));
+            let path = sqlite_path(&url);
+            let logs = logs_path(&path);
             let write = sqlite_pool(1, logs.clone()).connect_with(opts.clone()).await?;
             let read = sqlite_pool(readers, logs).connect_with(opts).await?;
-            let fast = crate::fast::FastReads::open(&sqlite_path(&url), readers as usize)?;
+            let fast = crate::fast::FastReads::open(&path, readers as usize)?;
             Ok(Db { backend: Backend::Sqlite, url, read, write, fast: Some(Arc::new(fast)) })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -125,7 +126,7 @@ pub struct PoolStats {
 }
 
 /// The file path of a `sqlite://PATH?…` URL.
-pub(crate) fn sqlite_path(url: &str) -> String {
+fn sqlite_path(url: &str) -> String {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     rest.split('?').next().unwrap_or(rest).to_string()
 }
