@@ -783,6 +783,17 @@ async fn forgotten_password_by_phone_code(db: Db) {
     register_and_confirm(&w, a, phone).await;
     let old_session = session_of(&w, &a.0, CITIZEN_PASSWORD).await;
     let (totp_secret, _, _, _) = enable_totp(&w, &old_session).await;
+    let account = identity::account_by_person(&w.db, &a.0).await.unwrap().unwrap();
+    let (token_id, token) = identity::issue_token(&w.db, &account.id, "ứng dụng cá nhân").await.unwrap();
+    let token_revoked = || async {
+        sqlx::query("SELECT revoked_at FROM api_tokens WHERE id = $1")
+            .bind(&token_id)
+            .fetch_one(w.db.read())
+            .await
+            .unwrap()
+            .get::<Option<i64>, _>(0)
+            .is_some()
+    };
     let sent_before = sms_count(&w.db, phone).await;
     // An unknown account and a phone that is not the account's get the same page, and no message.
     let unknown = forgot(&w, "099999999999", phone).await;
@@ -813,12 +824,16 @@ async fn forgotten_password_by_phone_code(db: Db) {
     assert_eq!(reset(&w, &page, wrong, NEW).await.status(), 401);
     assert_eq!(get(&w, &old_session, "/account").await.status(), 200);
     assert_eq!(sign_in(&w, &a.0, NEW).await.status(), 401);
+    assert!(!token_revoked().await);
     // The right code sets the password and ends every session.
     let r = reset(&w, &page, &code, NEW).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Đã đặt mật khẩu mới"));
     assert_eq!(get(&w, &old_session, "/account").await.status(), 303);
     assert_eq!(sign_in(&w, &a.0, CITIZEN_PASSWORD).await.status(), 401);
+    // ... and revokes the personal API tokens.
+    assert!(token_revoked().await);
+    assert_eq!(w.get(&token, "/api/v1/me").await.0, 401);
     // Two-step verification is still asked for.
     let r = sign_in(&w, &a.0, NEW).await;
     assert_eq!(r.headers()[LOCATION], "/login/second-factor");

@@ -1,6 +1,7 @@
-//! A sign-in half done: the password was right and a second factor is due. The browser holds a
-//! random secret in a short-lived cookie; the database holds its hash, the account, where to go
-//! next and how many wrong codes were entered.
+//! A sign-in half done: the password was right and a second factor is due, or a WebAuthn ceremony
+//! waits for the authenticator's answer. The browser holds a random secret (a short-lived cookie,
+//! or a ticket in the ceremony's JSON); the database holds its hash, the account, where to go next
+//! or the ceremony's state, and how many wrong codes were entered.
 
 use db::sqlx::{self, Row};
 use db::Db;
@@ -25,15 +26,27 @@ pub struct Challenge {
 
 /// Starts a second step for `account_id`; returns the cookie value.
 pub async fn create(db: &Db, account_id: &str, kind: &str, next: &str) -> Result<String, AppError> {
+    insert(db, Some(account_id), kind, "", next).await
+}
+
+/// Starts a ceremony whose server-side `state` must survive until its second request (a WebAuthn
+/// challenge); `account_id` is `None` when the account is unknown. Returns the ticket the client
+/// sends back.
+pub async fn create_with_state(db: &Db, account_id: Option<&str>, kind: &str, state: &str) -> Result<String, AppError> {
+    insert(db, account_id, kind, state, "").await
+}
+
+async fn insert(db: &Db, account_id: Option<&str>, kind: &str, state: &str, next: &str) -> Result<String, AppError> {
     let secret = random_secret();
     let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO login_challenges (id_hash, account_id, kind, state, next, attempts, created_at, expires_at) \
-         VALUES ($1, $2, $3, '', $4, 0, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
     )
     .bind(hash_secret(&secret))
     .bind(account_id)
     .bind(kind)
+    .bind(state)
     .bind(next)
     .bind(now)
     .bind(now + CHALLENGE_TTL_MS)
@@ -41,6 +54,22 @@ pub async fn create(db: &Db, account_id: &str, kind: &str, next: &str) -> Result
     .await
     .map_err(db::internal)?;
     Ok(secret)
+}
+
+/// Ends a live ceremony and returns its account and state: a ticket works once, whatever the
+/// outcome, so a captured response cannot be replayed.
+pub async fn take(db: &Db, secret: &str, kind: &str) -> Result<Option<(Option<String>, String)>, AppError> {
+    let row = sqlx::query(
+        "DELETE FROM login_challenges WHERE id_hash = $1 AND kind = $2 AND expires_at > $3 \
+         RETURNING account_id, state",
+    )
+    .bind(hash_secret(secret))
+    .bind(kind)
+    .bind(kernel::clock::now_ms())
+    .fetch_optional(db.write())
+    .await
+    .map_err(db::internal)?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
 /// The live challenge behind a cookie value, if any.

@@ -5,7 +5,7 @@
 //!   in person by the police or chip data verified), organization staff invited by their
 //!   organization. States: active, locked by the citizen, suspended by an administrator, deceased.
 //! - Authentication: argon2id passwords on a bounded worker pool, TOTP with recovery codes,
-//!   per-IP and per-account rate limits, progressive lockout, generic errors.
+//!   WebAuthn passkeys, per-IP and per-account rate limits, progressive lockout, generic errors.
 //! - Sessions: server-side, behind `__Host-` cookies, listed and revocable by their owner; personal
 //!   API tokens stored only as hashes; the [`DbAuthenticator`] behind every request.
 
@@ -20,6 +20,7 @@ pub mod liveness;
 pub mod organizations;
 pub mod otp;
 mod pages;
+pub mod passkeys;
 mod password;
 pub mod password_reset;
 mod ratelimit;
@@ -51,4 +52,4 @@ pub use tokens::{issue_token, revoke_token};
 
 /// Migrations of the identity tables.
 pub const MIGRATIONS: &[db::Migration] =
-    db::migrations!("identity", [(1, "accounts"), (2, "citizens"), (3, "account_security")]);
+    db::migrations!("identity", [(1, "accounts"), (2, "citizens"), (3, "account_security"), (4, "passkeys")]);

@@ -1,6 +1,7 @@
 //! Recovering a forgotten password: the holder names the account (login or personal id) and its
 //! registered phone, receives a one-time code there ([`crate::otp`]) and chooses a new password.
-//! The new password ends every session of the account; two-step verification, when on, is still
+//! The new password ends every session of the account and revokes its personal API tokens;
+//! two-step verification, when on, is still
 //! asked at the next sign-in, and the account's state (locked, suspended) is not changed.
 
 use db::sqlx;
@@ -18,8 +19,8 @@ pub fn may_reset(account: &Account, phone: &str) -> bool {
     matches!(account.status, AccountStatus::Active | AccountStatus::Locked) && account.phone.as_deref() == Some(phone)
 }
 
-/// Stores the new password hash, clears the failed-sign-in count and ends every session, in one
-/// transaction. Returns false when the account can no longer recover its password.
+/// Stores the new password hash, clears the failed-sign-in count, ends every session and revokes
+/// every personal API token, in one transaction. Returns false when the account can no longer recover its password.
 pub async fn set_new_password(db: &Db, account_id: &str, password_hash: &str) -> Result<bool, AppError> {
     let mut tx = db.begin().await.map_err(db::internal)?;
     let r = sqlx::query(
@@ -35,6 +36,7 @@ pub async fn set_new_password(db: &Db, account_id: &str, password_hash: &str) ->
         return Ok(false);
     }
     crate::sessions::revoke_all_in(&mut tx, account_id).await?;
+    crate::tokens::revoke_all_in(&mut tx, account_id).await?;
     tx.commit().await.map_err(db::internal)?;
     Ok(true)
 }

@@ -11,7 +11,6 @@
 use aws_lc_rs::aead::{Aad, Nonce, RandomizedNonceKey, AES_256_GCM, NONCE_LEN};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use db::sqlx::{self, Row};
 use db::Db;
 use kernel::AppError;
 
@@ -42,27 +41,7 @@ impl Sealer {
     /// The server's sealer: its key from `identity_secrets`, generated the first time (every
     /// replica reads the same row).
     pub async fn load(db: &Db) -> Result<Sealer, AppError> {
-        sqlx::query(
-            "INSERT INTO identity_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(KEY_NAME)
-        .bind(crate::secrets::random_secret())
-        .bind(kernel::clock::now_ms())
-        .execute(db.write())
-        .await
-        .map_err(db::internal)?;
-        let stored: String = sqlx::query("SELECT value FROM identity_secrets WHERE name = $1")
-            .bind(KEY_NAME)
-            .fetch_one(db.write())
-            .await
-            .map_err(db::internal)?
-            .get(0);
-        let key: [u8; 32] = URL_SAFE_NO_PAD
-            .decode(stored)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| AppError::internal("the sealing key in identity_secrets is not 32 bytes"))?;
-        Ok(Sealer::new(&key))
+        Ok(Sealer::new(&crate::secrets::server_key(db, KEY_NAME).await?))
     }
 
     /// Seals `value` for the row identified by `context` (the account id).

@@ -1,6 +1,10 @@
-//! Random secrets and their stored form.
+//! Random secrets, their stored form, and the server's own named keys.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use db::sqlx::{self, Row};
+use db::Db;
+use kernel::AppError;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -8,12 +12,37 @@ use sha2::{Digest, Sha256};
 pub fn random_secret() -> String {
     let mut b = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    URL_SAFE_NO_PAD.encode(b)
 }
 
 /// What the database keeps of a secret: its SHA-256, so a leaked table reveals no usable token.
 pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The server's 32-byte key called `name` in `identity_secrets`, generated the first time it is
+/// asked for; every replica reads the same row, so all of them agree on it.
+pub async fn server_key(db: &Db, name: &str) -> Result<[u8; 32], AppError> {
+    sqlx::query(
+        "INSERT INTO identity_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(random_secret())
+    .bind(kernel::clock::now_ms())
+    .execute(db.write())
+    .await
+    .map_err(db::internal)?;
+    let stored: String = sqlx::query("SELECT value FROM identity_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_one(db.write())
+        .await
+        .map_err(db::internal)?
+        .get(0);
+    URL_SAFE_NO_PAD
+        .decode(stored)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| AppError::internal(format!("the key {name} in identity_secrets is not 32 bytes")))
 }
 
 /// Compares two strings in time independent of where they differ.

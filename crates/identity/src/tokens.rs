@@ -39,6 +39,19 @@ pub async fn revoke_token(db: &Db, token_id: &str) -> Result<bool, AppError> {
     Ok(r.rows_affected() == 1)
 }
 
+/// Revokes every live token of an account inside the caller's transaction (a password reset:
+/// whoever knew the old password may have made one). Processes that resolved a token in the last
+/// [`crate::authenticator::TOKEN_CACHE_TTL`] keep accepting it until their cache expires.
+pub(crate) async fn revoke_all_in(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<u64, AppError> {
+    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+        .bind(kernel::clock::now_ms())
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db::internal)?;
+    Ok(r.rows_affected())
+}
+
 /// The active account behind a live token.
 pub(crate) async fn lookup_token(db: &Db, token: &str) -> Result<Option<Account>, AppError> {
     let row = sqlx::query(&format!(

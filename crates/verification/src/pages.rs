@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use kernel::PageRequest;
 use serde::Deserialize;
@@ -119,6 +119,5 @@ pub async fn script(uri: Uri) -> Response {
         "/static/verification/jsQR.js" => include_str!("../static/jsQR.js"),
         _ => include_str!("../static/verifier.js"),
     };
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], body)
-        .into_response()
+    web::assets::script(body)
 }

@@ -6,7 +6,7 @@ use audit::AccessLog;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::middleware;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use db::Db;
@@ -68,16 +68,10 @@ async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
     }
 }
 
-async fn css() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
-        include_str!("../static/app.css"),
-    )
+async fn css() -> Response {
+    crate::assets::stylesheet(include_str!("../static/app.css"))
 }
 
-async fn js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
-        include_str!("../static/app.js"),
-    )
+async fn js() -> Response {
+    crate::assets::script(include_str!("../static/app.js"))
 }

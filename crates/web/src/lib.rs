@@ -6,6 +6,7 @@
 //! [`auth::Authenticator`], business crates hand in their routers.
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod extract;

@@ -1,5 +1,5 @@
-//! Sign-in (password, then a TOTP or recovery code when two-step verification is on), sign-out
-//! and `GET /api/v1/me`.
+//! Sign-in (password, then a TOTP or recovery code when two-step verification is on; passkeys are
+//! in [`super::passkeys`]), sign-out and `GET /api/v1/me`.
 //!
 //! Wrong login, wrong password, unknown account and the temporary lockout all get one message, so
 //! the form reveals nothing about which accounts exist. Only someone who knows the password learns
@@ -31,6 +31,8 @@ struct LoginPage {
     login: String,
     error: Option<String>,
     notice: Option<String>,
+    /// Where passkeys work, when the public address allows them.
+    passkey_origin: Option<String>,
 }
 
 #[derive(Template)]
@@ -59,7 +61,7 @@ pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
 }
 
 /// Where an account lands when no `next` was given.
-fn home_of(account: &Account) -> &'static str {
+pub(super) fn home_of(account: &Account) -> &'static str {
     match account.role {
         Role::Citizen => "/account",
         Role::OrgStaff => "/org",
@@ -75,8 +77,16 @@ fn login_form(lang: Lang, form: LoginPage, status: StatusCode) -> Response {
     resp
 }
 
-fn form(lang: Lang, next: Option<String>, force: bool, login: String, error: Option<String>) -> LoginPage {
+fn form(
+    st: &IdentityState,
+    lang: Lang,
+    next: Option<String>,
+    force: bool,
+    login: String,
+    error: Option<String>,
+) -> LoginPage {
     LoginPage {
+        passkey_origin: st.passkeys.availability().ok().map(|_| st.passkeys.origin().to_string()),
         chrome: Chrome::new(lang, ("Đăng nhập", "Sign in"), None, "/login"),
         csrf: random_secret(),
         next: next.unwrap_or_default(),
@@ -87,14 +97,19 @@ fn form(lang: Lang, next: Option<String>, force: bool, login: String, error: Opt
     }
 }
 
-pub(super) async fn login_page(lang: Lang, user: Option<CurrentUser>, Query(q): Query<LoginQuery>) -> Response {
+pub(super) async fn login_page(
+    State(st): State<IdentityState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let next = safe_next(q.next.as_deref());
     let force = q.force.as_deref() == Some("1");
     if let (Some(u), false) = (&user, force) {
         let home = if u.role == Role::Citizen { "/account" } else { "/persons" };
         return Redirect::to(next.as_deref().unwrap_or(home)).into_response();
     }
-    let mut page = form(lang, next, force, String::new(), None);
+    let mut page = form(&st, lang, next, force, String::new(), None);
     if q.welcome.is_some() {
         page.notice = Some(
             lang.pick("Tài khoản đã được tạo. Mời bạn đăng nhập.", "Your account has been created. Please sign in.")
@@ -114,7 +129,7 @@ pub(super) struct LoginForm {
 }
 
 /// The message for a right password on an account that may not sign in.
-fn status_message(lang: Lang, status: AccountStatus) -> String {
+pub(super) fn status_message(lang: Lang, status: AccountStatus) -> String {
     let (vi, en) = match status {
         AccountStatus::Locked => (
             "Tài khoản của bạn đang bị khóa theo yêu cầu của chính bạn. Để mở khóa, vào trang \
@@ -153,7 +168,7 @@ pub(super) async fn login_submit(
     let next = safe_next(f.next.as_deref());
     let force = f.force.as_deref() == Some("1");
     let refuse = |msg: String, status: StatusCode| {
-        login_form(lang, form(lang, next.clone(), force, f.login.clone(), Some(msg)), status)
+        login_form(lang, form(&st, lang, next.clone(), force, f.login.clone(), Some(msg)), status)
     };
     let login_key = format!("signin:login:{}", crate::accounts::normalize_login(&f.login));
     let limits = st.config.limits;
@@ -205,15 +220,27 @@ async fn start_session(
     next: &str,
     lang: Lang,
 ) -> Result<Response, PageError> {
-    let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-    let (secret, _csrf) =
-        crate::sessions::create_session(&st.ctx.db, &account.id, ua, amr).await.map_err(page_err(lang))?;
-    tracing::info!(account = %account.id, "signed in");
     let mut resp = Redirect::to(next).into_response();
-    set_cookie(&mut resp, SESSION_COOKIE, &secret, "Lax", crate::sessions::SESSION_TTL_MS / 1000);
-    set_cookie(&mut resp, super::FORM_CSRF_COOKIE, "", "Strict", 0);
-    set_cookie(&mut resp, CHALLENGE_COOKIE, "", "Strict", 0);
+    open_session(st, account, headers, amr, &mut resp).await.map_err(page_err(lang))?;
     Ok(resp)
+}
+
+/// Creates the session of `account`, signed in by `amr`; sets its cookie on `resp` and clears the
+/// sign-in cookies.
+pub(super) async fn open_session(
+    st: &IdentityState,
+    account: &Account,
+    headers: &HeaderMap,
+    amr: &[&str],
+    resp: &mut Response,
+) -> Result<(), kernel::AppError> {
+    let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+    let (secret, _csrf) = crate::sessions::create_session(&st.ctx.db, &account.id, ua, amr).await?;
+    tracing::info!(account = %account.id, "signed in");
+    set_cookie(resp, SESSION_COOKIE, &secret, "Lax", crate::sessions::SESSION_TTL_MS / 1000);
+    set_cookie(resp, super::FORM_CSRF_COOKIE, "", "Strict", 0);
+    set_cookie(resp, CHALLENGE_COOKIE, "", "Strict", 0);
+    Ok(())
 }
 
 fn second_factor_form(lang: Lang, error: Option<String>, status: StatusCode) -> Response {

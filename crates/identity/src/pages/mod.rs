@@ -6,6 +6,7 @@ mod admin_accounts;
 mod login;
 mod officer;
 mod org;
+mod passkeys;
 mod password_reset;
 mod register;
 mod security;
@@ -25,6 +26,7 @@ use web::auth::cookie;
 use web::{Ctx, CurrentUser, Lang, PageError};
 
 use crate::config::{IdentityConfig, Limit};
+use crate::passkeys::Passkeys;
 use crate::password::PasswordHasher;
 use crate::ratelimit::RateLimiter;
 use crate::sealing::Sealer;
@@ -45,6 +47,8 @@ pub(crate) struct IdentityState {
     pub sms: Arc<dyn SmsSender>,
     /// Loaded from the database on first use (the router is built before any query runs).
     pub sealer: Arc<tokio::sync::OnceCell<Sealer>>,
+    /// The WebAuthn relying party of the public address.
+    pub passkeys: Passkeys,
 }
 
 /// Routes of the identity crate: sign-in and sign-out, registration, the account pages, the
@@ -53,6 +57,7 @@ pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc
     let st = IdentityState {
         ctx,
         hasher,
+        passkeys: Passkeys::new(&config.public_url),
         config: Arc::new(config),
         limiter: RateLimiter::new(),
         sms,
@@ -61,6 +66,8 @@ pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc
     Router::new()
         .route("/login", get(login::login_page).post(login::login_submit))
         .route("/login/second-factor", get(login::second_factor_page).post(login::second_factor_submit))
+        .route("/login/passkey/options", post(passkeys::sign_in_options))
+        .route("/login/passkey", post(passkeys::sign_in_finish))
         .route("/logout", post(login::logout))
         .route("/register", get(register::register_page).post(register::register_submit))
         .route("/register/confirm", post(register::register_confirm))
@@ -77,6 +84,10 @@ pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc
         .route("/account/totp/enable", post(security::totp_enable))
         .route("/account/totp/disable", post(security::totp_disable))
         .route("/account/totp/recovery-codes", post(security::recovery_regenerate))
+        .route("/account/passkeys", get(passkeys::passkeys_page).post(passkeys::register_finish))
+        .route("/account/passkeys/options", post(passkeys::register_options))
+        .route("/account/passkeys/{id}/remove", post(passkeys::remove))
+        .route("/static/identity/passkeys.js", get(passkeys::script))
         .route("/account/access-log", get(access_log::access_log_page))
         .route("/account/access-log.csv", get(access_log::access_log_csv))
         .route("/officer/eid", get(officer::find))

@@ -16,7 +16,7 @@ pub use venue_stats_page::venue_stats;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use kernel::{AppError, PageRequest};
 use web::layout::render;
@@ -313,11 +313,7 @@ pub async fn history(State(s): State<Service>, PageUser(user): PageUser, lang: L
 
 /// The pages' script.
 pub async fn script() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")],
-        include_str!("../../static/lodging.js"),
-    )
-        .into_response()
+    web::assets::script(include_str!("../../static/lodging.js"))
 }
 
 /// Vietnamese and English names of facility kinds, for pages.

@@ -13,8 +13,7 @@ mod verify;
 use std::collections::BTreeMap;
 
 use axum::extract::Multipart;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use kernel::AppError;
@@ -44,7 +43,7 @@ pub fn router(s: Service) -> Router {
 }
 
 async fn kiosk_js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/kiosk.js")).into_response()
+    web::assets::script(include_str!("../../static/kiosk.js"))
 }
 
 /// An error page in the visitor's language.
