@@ -1,7 +1,8 @@
 //! The server-rendered pages driven end to end in headless Chromium: sign-in (wrong and right
 //! password), resident search, a person's page, and the data-quality dashboard in both languages;
 //! single sign-on to the sample school portal with two-step verification and consent; and the
-//! identity verifier page (scanner-gun input, green/red/amber result cards, both languages).
+//! identity verifier page (scanner-gun input, green/red/amber result cards, both languages); and a
+//! passkey added and used with Chromium's virtual authenticator.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (override with `DANCU_CHROMIUM` and
 //! `DANCU_CHROMEDRIVER`) and runs only when `DANCU_BROWSER_TESTS=1` (`.ci/run` sets it). A
@@ -355,6 +356,85 @@ async fn drive_sso(c: &Client, base: &str, login: &str, password: &str, name: &s
     let page = c.find(Locator::Css("main")).await?.text().await?;
     ensure!(page.contains(login), "the portal did not receive the personal id");
     save_screenshot(c, &shots, "sso-portal.png").await
+}
+
+/// Passkeys in a real browser, with Chromium's virtual authenticator (WebDriver's WebAuthn
+/// extension): an officer adds a passkey from `/account/passkeys` and, signed out, signs in with it
+/// from the sign-in page without a password. Opened at `127.0.0.1`, the page points to the
+/// `localhost` address instead. Screenshot: `target/browser-screenshots/passkeys.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_sign_in_in_headless_chromium() {
+    if std::env::var("DANCU_BROWSER_TESTS").as_deref() != Ok("1") {
+        println!("browser test skipped: set DANCU_BROWSER_TESTS=1 to run it (needs chromium and chromedriver)");
+        return;
+    }
+    let t = db::testing::TestDb::sqlite(&common::migrations()).await;
+    let w = common::world(t.db().clone(), 60, false).await;
+    let driver = Driver::start().await.expect("start chromedriver");
+    let client = driver.connect().await.expect("open a Chromium session");
+    let outcome = drive_passkeys(&client, &w.base, &w.password).await;
+    let closed = client.close().await;
+    drop(driver);
+    let screenshot = outcome.unwrap();
+    closed.expect("close the browser session");
+    println!("screenshot: {}", screenshot.display());
+    let used: Option<i64> = sqlx::query(
+        "SELECT w.last_used_at FROM webauthn_credentials w JOIN accounts a ON a.id = w.account_id WHERE a.login = 'xa.test'",
+    )
+    .fetch_one(w.db.read())
+    .await
+    .expect("one passkey stored")
+    .get(0);
+    assert!(used.is_some(), "the stored passkey records its use");
+}
+
+/// WebDriver's "Add Virtual Authenticator" (W3C WebAuthn §11.3): a platform authenticator with
+/// user verification that always succeeds.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/authenticator", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+            "hasUserVerification": true, "isUserVerified": true, "isUserConsenting": true});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+async fn drive_passkeys(c: &Client, base: &str, password: &str) -> anyhow::Result<PathBuf> {
+    let shots = screenshot_dir()?;
+    c.issue_cmd(AddVirtualAuthenticator).await.context("add a virtual authenticator")?;
+    // At 127.0.0.1 the sign-in page offers the localhost address instead of the button.
+    c.goto(&format!("{base}/login")).await?;
+    let status = wait_css(c, "#passkey-status a").await?;
+    let local = base.replace("127.0.0.1", "localhost");
+    ensure!(status.attr("href").await?.as_deref() == Some(&format!("{local}/login")), "no link to localhost");
+
+    c.goto(&format!("{local}/login")).await?;
+    sign_in(c, "xa.test", password).await?;
+    left_sign_in(c).await?;
+    c.goto(&format!("{local}/account/passkeys")).await?;
+    wait_css(c, "#passkeys-empty").await?;
+    wait_css(c, "#passkey-add input[name=name]").await?.send_keys("Máy tính văn phòng").await?;
+    c.find(Locator::Css("#passkey-add button[type=submit]")).await?.click().await?;
+    let table = wait_css(c, "#passkeys").await?.text().await?;
+    ensure!(table.contains("Máy tính văn phòng") && table.contains("Chưa dùng"), "passkey not listed: {table}");
+
+    c.delete_all_cookies().await?;
+    c.goto(&format!("{local}/login")).await?;
+    wait_css(c, "form[action='/login'] input[name=login]").await?.send_keys("xa.test").await?;
+    wait_css(c, "#passkey-signin button").await?.click().await?;
+    left_sign_in(c).await?;
+    ensure!(has_session_cookie(c).await?, "no session after the passkey sign-in");
+    ensure!(path_of(c).await? == "/persons", "landed on {}", path_of(c).await?);
+    c.goto(&format!("{local}/account/passkeys")).await?;
+    let table = wait_css(c, "#passkeys").await?.text().await?;
+    ensure!(!table.contains("Chưa dùng"), "the last use is not shown: {table}");
+    save_screenshot(c, &shots, "passkeys.png").await
 }
 
 /// A leader signs in and opens the population dashboard: the province map, the pyramid and the
