@@ -36,14 +36,7 @@ async fn session_of(w: &World, login: &str) -> (String, String) {
         .unwrap();
     assert_eq!(r.status(), 303, "password sign-in of {login}");
     let session = cookie_value(&r, SESSION).unwrap();
-    let account = w
-        .http
-        .get(format!("{}/account/passkeys", w.base))
-        .header(COOKIE, format!("{SESSION}={session}"))
-        .send()
-        .await
-        .unwrap();
-    let csrf = hidden(&account.text().await.unwrap(), "csrf");
+    let csrf = hidden(&page(w, &session).await, "csrf");
     (session, csrf)
 }
 

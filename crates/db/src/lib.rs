@@ -5,6 +5,7 @@
 //! driver. SQLite gets a single writer connection (SQLite serializes writers anyway; one connection
 //! avoids `SQLITE_BUSY` storms) and a pool of readers in WAL mode.
 
+mod batch;
 pub mod fast;
 mod filter;
 mod handle;
@@ -12,6 +13,7 @@ mod migrate;
 pub mod testing;
 mod values;
 
+pub use batch::Batcher;
 pub use filter::{Arg, Filter};
 pub use handle::{Backend, Db, DbError, PoolStats, LOGS_SCHEMA};
 pub use migrate::{Migration, MigrationSet};

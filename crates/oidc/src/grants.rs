@@ -4,7 +4,7 @@
 //! Presenting a used code again, or a refresh token that was already rotated, revokes the whole
 //! grant: one of the two presenters is an attacker and we cannot tell which.
 
-use db::sqlx::{self, Row};
+use db::sqlx::{self, AnyConnection, Row};
 use db::Db;
 use identity::secrets::{hash_secret, random_secret};
 
@@ -98,8 +98,13 @@ fn code_from_row(r: &db::Row) -> CodeGrant {
 const CODE_COLUMNS: &str = "client_id, account_id, redirect_uri, scope, nonce, code_challenge, acr, amr, auth_time";
 
 /// Marks a code used and returns what it was issued for. A code presented a second time revokes
-/// every token issued from it; an expired code or one issued to another client is refused.
-pub async fn redeem_code(db: &Db, code: &str, client_id: &str) -> Result<(String, CodeGrant), OAuthError> {
+/// every token issued from it; an expired code or one issued to another client is refused. Runs on
+/// the caller's connection (the token endpoint's batch transaction).
+pub async fn redeem_code(
+    conn: &mut AnyConnection,
+    code: &str,
+    client_id: &str,
+) -> Result<(String, CodeGrant), OAuthError> {
     let hash = hash_secret(code);
     let now = kernel::clock::now_ms();
     let row = sqlx::query(&format!(
@@ -109,7 +114,7 @@ pub async fn redeem_code(db: &Db, code: &str, client_id: &str) -> Result<(String
     .bind(now)
     .bind(&hash)
     .bind(client_id)
-    .fetch_optional(db.write())
+    .fetch_optional(&mut *conn)
     .await
     .map_err(OAuthError::server_error)?;
     if let Some(r) = row {
@@ -117,12 +122,12 @@ pub async fn redeem_code(db: &Db, code: &str, client_id: &str) -> Result<(String
     }
     let known = sqlx::query("SELECT client_id, used_at FROM oauth_codes WHERE code_hash = $1")
         .bind(&hash)
-        .fetch_optional(db.write())
+        .fetch_optional(&mut *conn)
         .await
         .map_err(OAuthError::server_error)?;
     match known {
         Some(r) if r.get::<Option<i64>, _>(1).is_some() && r.get::<String, _>(0) == client_id => {
-            revoke_grant(db, &hash).await?;
+            revoke_grant(conn, &hash).await?;
             Err(OAuthError::invalid_grant("authorization code already used; tokens issued from it are revoked"))
         }
         Some(r) if r.get::<String, _>(0) != client_id => {
@@ -131,6 +136,25 @@ pub async fn redeem_code(db: &Db, code: &str, client_id: &str) -> Result<(String
         Some(_) => Err(OAuthError::invalid_grant("authorization code expired")),
         None => Err(OAuthError::invalid_grant("unknown authorization code")),
     }
+}
+
+/// The account a code or a refresh token (by its value) was issued for, read outside any
+/// transaction so the token endpoint can load the account before its batched writes.
+pub async fn holder(db: &Db, kind: Holder, secret: &str) -> Result<Option<String>, OAuthError> {
+    let sql = match kind {
+        Holder::Code => "SELECT account_id FROM oauth_codes WHERE code_hash = $1",
+        Holder::Refresh => "SELECT account_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh'",
+    };
+    let row =
+        sqlx::query(sql).bind(hash_secret(secret)).fetch_optional(db.read()).await.map_err(OAuthError::server_error)?;
+    Ok(row.and_then(|r| r.get(0)))
+}
+
+/// What [`holder`] looks up.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder {
+    Code,
+    Refresh,
 }
 
 /// What a new token pair is for.
@@ -145,7 +169,7 @@ pub struct TokenSpec<'a> {
 }
 
 /// Issues an access token (and a refresh token when asked) in one statement.
-pub async fn issue_tokens(db: &Db, s: &TokenSpec<'_>) -> Result<Issued, OAuthError> {
+pub async fn issue_tokens(conn: &mut AnyConnection, s: &TokenSpec<'_>) -> Result<Issued, OAuthError> {
     let access = format!("dat_{}", random_secret());
     let refresh = s.with_refresh.then(|| format!("drt_{}", random_secret()));
     let now = kernel::clock::now_ms();
@@ -169,7 +193,7 @@ pub async fn issue_tokens(db: &Db, s: &TokenSpec<'_>) -> Result<Issued, OAuthErr
     if let Some(r) = &refresh {
         q = q.bind(hash_secret(r)).bind(now + REFRESH_TTL_MS);
     }
-    q.execute(db.write()).await.map_err(OAuthError::server_error)?;
+    q.execute(&mut *conn).await.map_err(OAuthError::server_error)?;
     Ok(Issued { access_token: access, refresh_token: refresh, expires_in: ACCESS_TTL_MS / 1000 })
 }
 
@@ -191,7 +215,7 @@ fn token_from_row(r: &db::Row) -> TokenRow {
 
 /// Rotates a refresh token: the presented one is spent, and its row returned so a new pair can be
 /// issued. A refresh token presented after it was spent revokes the grant (reuse detection).
-pub async fn spend_refresh(db: &Db, token: &str, client_id: &str) -> Result<TokenRow, OAuthError> {
+pub async fn spend_refresh(conn: &mut AnyConnection, token: &str, client_id: &str) -> Result<TokenRow, OAuthError> {
     let hash = hash_secret(token);
     let now = kernel::clock::now_ms();
     let row = sqlx::query(&format!(
@@ -201,7 +225,7 @@ pub async fn spend_refresh(db: &Db, token: &str, client_id: &str) -> Result<Toke
     .bind(now)
     .bind(&hash)
     .bind(client_id)
-    .fetch_optional(db.write())
+    .fetch_optional(&mut *conn)
     .await
     .map_err(OAuthError::server_error)?;
     if let Some(r) = row {
@@ -211,12 +235,12 @@ pub async fn spend_refresh(db: &Db, token: &str, client_id: &str) -> Result<Toke
         "SELECT grant_id, rotated_at, client_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh'",
     )
     .bind(&hash)
-    .fetch_optional(db.write())
+    .fetch_optional(&mut *conn)
     .await
     .map_err(OAuthError::server_error)?;
     match known {
         Some(r) if r.get::<Option<i64>, _>(1).is_some() && r.get::<String, _>(2) == client_id => {
-            revoke_grant(db, &r.get::<String, _>(0)).await?;
+            revoke_grant(conn, &r.get::<String, _>(0)).await?;
             Err(OAuthError::invalid_grant("refresh token already used; the whole grant is revoked"))
         }
         _ => Err(OAuthError::invalid_grant("refresh token is invalid, expired or revoked")),
@@ -238,11 +262,11 @@ pub async fn find_active(db: &Db, token: &str) -> Result<Option<TokenRow>, OAuth
 }
 
 /// Revokes every token of a grant.
-pub async fn revoke_grant(db: &Db, grant_id: &str) -> Result<(), OAuthError> {
+pub async fn revoke_grant(conn: &mut AnyConnection, grant_id: &str) -> Result<(), OAuthError> {
     sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL")
         .bind(kernel::clock::now_ms())
         .bind(grant_id)
-        .execute(db.write())
+        .execute(conn)
         .await
         .map_err(OAuthError::server_error)?;
     Ok(())
@@ -261,7 +285,8 @@ pub async fn revoke_by_client(db: &Db, token: &str, client_id: &str) -> Result<(
         return Ok(());
     }
     if t.kind == "refresh" {
-        return revoke_grant(db, &t.grant_id).await;
+        let mut conn = db.write().acquire().await.map_err(OAuthError::server_error)?;
+        return revoke_grant(&mut conn, &t.grant_id).await;
     }
     sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
         .bind(kernel::clock::now_ms())

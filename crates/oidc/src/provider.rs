@@ -26,6 +26,9 @@ pub struct Provider {
     /// Token requests allowed per authenticated client (`DANCU_OIDC_TOKEN_RATE_PER_MINUTE`).
     pub token_limit: identity::Limit,
     pub token_limiter: identity::RateLimiter,
+    /// Group commit of the token endpoint's grants (code redemption or refresh rotation together
+    /// with the new tokens): one commit for all the exchanges waiting at the same moment.
+    pub grants: db::Batcher,
 }
 
 /// Token requests per client and minute when `DANCU_OIDC_TOKEN_RATE_PER_MINUTE` is not set.
@@ -49,6 +52,7 @@ impl Provider {
         ring.spawn_refresh(std::time::Duration::from_secs(60));
         let salt = setting_or_create(&db, "pairwise_salt").await?;
         Ok(Provider {
+            grants: db::Batcher::start(db.clone()),
             db,
             access_log,
             issuer: issuer.trim_end_matches('/').into(),

@@ -7,6 +7,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use db::sqlx::AnyConnection;
+use futures::future::BoxFuture;
 use serde_json::json;
 
 use crate::clients::Client;
@@ -77,16 +79,61 @@ fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str
     form.get(name).map(String::as_str).ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
 }
 
-async fn authorization_code(
+/// Runs a grant's database work in the provider's batch transaction. A protocol refusal is a
+/// result like any other (what it wrote, such as revoking a reused code's tokens, is committed);
+/// only a storage failure rolls the grant's writes back.
+async fn in_batch<T, F>(p: &Provider, work: F) -> Result<T, OAuthError>
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, OAuthError>> + Send + 'static,
+{
+    let outcome = p
+        .grants
+        .run(move |conn: &mut AnyConnection| {
+            Box::pin(async move {
+                match work(conn).await {
+                    Err(e) if e.error == "server_error" => Err(db::sqlx::Error::Protocol(e.description)),
+                    other => Ok(other),
+                }
+            })
+        })
+        .await;
+    outcome.map_err(OAuthError::server_error)?
+}
+
+/// What a redeemed code produced.
+struct Exchanged {
+    grant: grants::CodeGrant,
+    account: identity::Account,
+    issued: grants::Issued,
+}
+
+/// The active account a code or refresh token was issued for, read before the batch so that the
+/// batch's transaction waits on no read. `None` when there is none (the grant then fails in the
+/// batch with the right error, or for the account's state).
+async fn active_holder(
     p: &Provider,
+    kind: grants::Holder,
+    secret: Option<&String>,
+) -> Result<Option<identity::Account>, OAuthError> {
+    let Some(secret) = secret else { return Ok(None) };
+    let Some(id) = grants::holder(&p.db, kind, secret).await? else { return Ok(None) };
+    Ok(identity::account_by_id(&p.db, &id).await?.filter(|a| a.status == identity::AccountStatus::Active))
+}
+
+/// Redeems the code and issues the tokens, on the batch's connection; `holder` is the code's
+/// account if it is active.
+async fn exchange(
+    conn: &mut AnyConnection,
+    holder: Option<identity::Account>,
     client: &Client,
     form: &HashMap<String, String>,
-) -> Result<Response, OAuthError> {
+) -> Result<Exchanged, OAuthError> {
     let code = required(form, "code")?;
     let redirect_uri = required(form, "redirect_uri")?;
-    let (grant_id, g) = grants::redeem_code(&p.db, code, &client.id).await?;
+    let (grant_id, g) = grants::redeem_code(conn, code, &client.id).await?;
     if g.redirect_uri != redirect_uri {
-        grants::revoke_grant(&p.db, &grant_id).await?;
+        grants::revoke_grant(conn, &grant_id).await?;
         return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
     }
     match (&g.code_challenge, form.get("code_verifier")) {
@@ -96,12 +143,11 @@ async fn authorization_code(
         (None, Some(_)) => return Err(OAuthError::invalid_grant("code_verifier sent but no code_challenge was")),
         (None, None) => {}
     }
-    let account = identity::account_by_id(&p.db, &g.account_id)
-        .await?
-        .filter(|a| a.status == identity::AccountStatus::Active)
+    let account = holder
+        .filter(|a| a.id == g.account_id)
         .ok_or_else(|| OAuthError::invalid_grant("the account can no longer sign in"))?;
     let issued = grants::issue_tokens(
-        &p.db,
+        conn,
         &TokenSpec {
             client_id: &client.id,
             account_id: Some(&account.id),
@@ -113,6 +159,18 @@ async fn authorization_code(
         },
     )
     .await?;
+    Ok(Exchanged { grant: g, account, issued })
+}
+
+async fn authorization_code(
+    p: &Provider,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let holder = active_holder(p, grants::Holder::Code, form.get("code")).await?;
+    let (c, f) = (client.clone(), form.clone());
+    let Exchanged { grant: g, account, issued } =
+        in_batch(p, move |conn| Box::pin(async move { exchange(conn, holder, &c, &f).await })).await?;
     let sub = claims::subject(client, &account.id, &p.salt);
     let now = kernel::clock::now_ms() / 1000;
     let id_claims = IdTokenClaims {
@@ -159,19 +217,24 @@ fn narrowed(requested: Option<&String>, granted: &str) -> Result<String, OAuthEr
     }
 }
 
-async fn refresh(p: &Provider, client: &Client, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
+/// Rotates the refresh token and issues the new pair, on the batch's connection; `holder` is the
+/// token's account if it is active.
+async fn rotate(
+    conn: &mut AnyConnection,
+    holder: Option<identity::Account>,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> Result<(grants::Issued, String), OAuthError> {
     let token = required(form, "refresh_token")?;
-    let old = grants::spend_refresh(&p.db, token, &client.id).await?;
+    let old = grants::spend_refresh(conn, token, &client.id).await?;
     let scope = narrowed(form.get("scope"), &old.scope)?;
     let account_id = old.account_id.clone().unwrap_or_default();
-    let active =
-        identity::account_by_id(&p.db, &account_id).await?.is_some_and(|a| a.status == identity::AccountStatus::Active);
-    if !active {
-        grants::revoke_grant(&p.db, &old.grant_id).await?;
+    if !holder.is_some_and(|a| a.id == account_id) {
+        grants::revoke_grant(conn, &old.grant_id).await?;
         return Err(OAuthError::invalid_grant("the account can no longer sign in"));
     }
     let issued = grants::issue_tokens(
-        &p.db,
+        conn,
         &TokenSpec {
             client_id: &client.id,
             account_id: Some(&account_id),
@@ -183,6 +246,13 @@ async fn refresh(p: &Provider, client: &Client, form: &HashMap<String, String>) 
         },
     )
     .await?;
+    Ok((issued, scope))
+}
+
+async fn refresh(p: &Provider, client: &Client, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
+    let holder = active_holder(p, grants::Holder::Refresh, form.get("refresh_token")).await?;
+    let (c, f) = (client.clone(), form.clone());
+    let (issued, scope) = in_batch(p, move |conn| Box::pin(async move { rotate(conn, holder, &c, &f).await })).await?;
     Ok(token_response(json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",
@@ -210,19 +280,21 @@ async fn client_credentials(
     if scope.is_empty() {
         return Err(OAuthError::invalid_scope("the client has no API scopes"));
     }
-    let grant_id = kernel::ids::new_id();
-    let issued = grants::issue_tokens(
-        &p.db,
-        &TokenSpec {
-            client_id: &client.id,
-            account_id: None,
-            scope: &scope,
-            acr: None,
-            auth_time: None,
-            grant_id: &grant_id,
-            with_refresh: false,
-        },
-    )
+    let (client_id, granted) = (client.id.clone(), scope.clone());
+    let issued = in_batch(p, move |conn| {
+        Box::pin(async move {
+            let spec = TokenSpec {
+                client_id: &client_id,
+                account_id: None,
+                scope: &granted,
+                acr: None,
+                auth_time: None,
+                grant_id: &kernel::ids::new_id(),
+                with_refresh: false,
+            };
+            grants::issue_tokens(conn, &spec).await
+        })
+    })
     .await?;
     Ok(token_response(json!({
         "access_token": issued.access_token,
