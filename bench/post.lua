@@ -1,9 +1,10 @@
--- wrk script: POST one JSON body per request from a file (one body per line, each used once per
+-- wrk script: POST one body per request from a file (one body per line, each used once per
 -- pass; threads take disjoint lines, so single-use tokens are never replayed by the load itself),
--- with bearer tokens from a second file (one per line, cycled). A response counts as good only if
+-- with Authorization header values from a second file (one per line, cycled) and the content type
+-- DANCU_CONTENT_TYPE (default application/json). A response counts as good only if
 -- its status is 2xx and, when DANCU_EXPECT is set, its body contains that text.
 -- `dancu bench verify --wrk` writes the files and runs it; by hand:
--- DANCU_BODIES=bodies.txt DANCU_TOKENS=tokens.txt DANCU_PATH=/api/v1/verifications \
+-- DANCU_BODIES=bodies.txt DANCU_AUTHORIZATIONS=auth.txt DANCU_PATH=/api/v1/verifications \
 --   DANCU_EXPECT='"outcome":"green"' DANCU_THREADS=1 wrk -t1 -c32 -d10s -s bench/post.lua http://127.0.0.1:8080
 local threads = {}
 
@@ -15,10 +16,11 @@ function setup(thread)
 end
 
 function init(args)
-  bodies, tokens = {}, {}
+  bodies, auths = {}, {}
   for line in io.lines(os.getenv("DANCU_BODIES")) do bodies[#bodies + 1] = line end
-  for line in io.lines(os.getenv("DANCU_TOKENS")) do tokens[#tokens + 1] = "Bearer " .. line end
+  for line in io.lines(os.getenv("DANCU_AUTHORIZATIONS")) do auths[#auths + 1] = line end
   path = os.getenv("DANCU_PATH")
+  content_type = os.getenv("DANCU_CONTENT_TYPE") or "application/json"
   expect = os.getenv("DANCU_EXPECT")
   stride = tonumber(os.getenv("DANCU_THREADS") or "1")
   n = index
@@ -27,9 +29,9 @@ end
 
 function request()
   local body = bodies[n % #bodies + 1]
-  local token = tokens[n % #tokens + 1]
+  local auth = auths[n % #auths + 1]
   n = n + stride
-  return wrk.format("POST", path, { ["Authorization"] = token, ["Content-Type"] = "application/json" }, body)
+  return wrk.format("POST", path, { ["Authorization"] = auth, ["Content-Type"] = content_type }, body)
 end
 
 function response(status, headers, body)

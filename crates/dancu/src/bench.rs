@@ -43,6 +43,10 @@ pub enum BenchCommand {
         /// Upper bound on each phase's duration.
         #[arg(long, default_value_t = 15)]
         seconds: u64,
+        /// Also run the exchange phase with `wrk` in its own process, on a second set of codes,
+        /// before the in-process phases.
+        #[arg(long)]
+        wrk: bool,
     },
     /// Identity verification throughput: card QR, dynamic QR and chip data over HTTP, chip passive
     /// authentication in process (reuses the database; residents generated only into an empty one).
@@ -84,9 +88,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             println!("loaded: {stats}");
             http(db, connections, Duration::from_secs(seconds)).await
         }
-        BenchCommand::Oidc { database_url, codes, connections, seconds } => {
+        BenchCommand::Oidc { database_url, codes, connections, seconds, wrk } => {
             let (db, _dir) = bench_db(database_url).await?;
-            crate::bench_oidc::run(db, codes, connections, seconds).await
+            crate::bench_oidc::run(db, codes, connections, seconds, wrk).await
         }
         BenchCommand::Verify(args) => crate::bench_verify::run(args).await,
         BenchCommand::Checkin(args) => crate::bench_checkin::run(args).await,

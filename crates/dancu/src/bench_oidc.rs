@@ -79,8 +79,9 @@ where
 }
 
 /// The benchmark: `codes` pre-issued codes are exchanged, then the refresh tokens rotated, then
-/// userinfo called with the access tokens, each from `connections` concurrent connections.
-pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64) -> anyhow::Result<()> {
+/// userinfo called with the access tokens, each from `connections` concurrent connections. With
+/// `wrk`, another `codes` codes are first exchanged by wrk.
+pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk: bool) -> anyhow::Result<()> {
     let duration = Duration::from_secs(seconds);
     let opts = registry::generate::GenerateOptions::new("08", 2_000, 6, kernel::clock::today_vn());
     crate::generate_cmd::generate_into(&db, opts, None, false).await?;
@@ -116,9 +117,10 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64) -> 
     let secret = secret.unwrap_or_default();
     let verifier = "b".repeat(64);
     let challenge = oidc::pkce::challenge_of(&verifier);
-    print!("issuing {codes} authorization codes… ");
-    let mut code_list = Vec::with_capacity(codes);
-    for _ in 0..codes {
+    let issued = if wrk { 2 * codes } else { codes };
+    print!("issuing {issued} authorization codes… ");
+    let mut code_list = Vec::with_capacity(issued);
+    for _ in 0..issued {
         let g = oidc::grants::CodeGrant {
             client_id: client.id.clone(),
             account_id: account.id.clone(),
@@ -139,6 +141,36 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64) -> 
         .await?;
     println!("done.\nbackend {:?}, {connections} connections, {seconds} s per phase at most", db.backend());
 
+    if wrk {
+        let wrk_codes = code_list.split_off(codes);
+        let bodies: Vec<String> = wrk_codes
+            .iter()
+            .map(|c| {
+                serde_urlencoded::to_string([
+                    ("grant_type", "authorization_code"),
+                    ("code", c.as_str()),
+                    ("redirect_uri", redirect.as_str()),
+                    ("code_verifier", verifier.as_str()),
+                ])
+            })
+            .collect::<Result<_, _>>()?;
+        let bodies: Vec<&str> = bodies.iter().map(String::as_str).collect();
+        let basic =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{}:{}", client.id, secret));
+        let line = crate::bench_wrk::WrkLoad {
+            base: &base,
+            path: "/oidc/token",
+            bodies: &bodies,
+            content_type: "application/x-www-form-urlencoded",
+            authorizations: &[format!("Basic {basic}")],
+            expect: Some("\"access_token\""),
+            connections,
+            duration,
+        }
+        .run()
+        .await?;
+        println!("code -> token (wrk): {line}");
+    }
     let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
     let codes = Arc::new(code_list);
     let refresh_tokens = Arc::new(Mutex::new(Vec::new()));

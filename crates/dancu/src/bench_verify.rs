@@ -257,11 +257,13 @@ impl Load<'_> {
             return Ok(());
         }
         let bodies: Vec<&str> = bodies.iter().map(|b| b.as_ref()).collect();
+        let authorizations: Vec<String> = self.tokens.iter().map(|t| format!("Bearer {t}")).collect();
         let line = crate::bench_wrk::WrkLoad {
             base: self.base,
             path,
             bodies: &bodies,
-            tokens: self.tokens,
+            content_type: "application/json",
+            authorizations: &authorizations,
             expect: Some("\"outcome\":\"green\""),
             connections: self.args.connections,
             duration: self.duration,

@@ -12,10 +12,12 @@ pub struct WrkLoad<'a> {
     /// `http://host:port` of the server.
     pub base: &'a str,
     pub path: &'a str,
-    /// JSON bodies, one per request, taken in turn (each at most once per pass).
+    /// Bodies, one per request, taken in turn (each at most once per pass).
     pub bodies: &'a [&'a str],
-    /// Bearer tokens, cycled.
-    pub tokens: &'a [String],
+    /// `Content-Type` of the bodies.
+    pub content_type: &'a str,
+    /// `Authorization` header values (`Bearer …`, `Basic …`), cycled.
+    pub authorizations: &'a [String],
     /// Text a good response body contains (any 2xx body when `None`).
     pub expect: Option<&'a str>,
     pub connections: usize,
@@ -33,7 +35,7 @@ impl WrkLoad<'_> {
             Ok(path)
         };
         let bodies = file("bodies.txt", self.bodies.join("\n"))?;
-        let tokens = file("tokens.txt", self.tokens.join("\n"))?;
+        let authorizations = file("authorizations.txt", self.authorizations.join("\n"))?;
         let script = file("post.lua", SCRIPT.to_string())?;
         let mut cmd = std::process::Command::new("wrk");
         cmd.args(["-t1", &format!("-c{}", self.connections), &format!("-d{}s", self.duration.as_secs().max(1))])
@@ -41,7 +43,8 @@ impl WrkLoad<'_> {
             .arg(&script)
             .arg(self.base)
             .env("DANCU_BODIES", &bodies)
-            .env("DANCU_TOKENS", &tokens)
+            .env("DANCU_AUTHORIZATIONS", &authorizations)
+            .env("DANCU_CONTENT_TYPE", self.content_type)
             .env("DANCU_PATH", self.path);
         if let Some(e) = self.expect {
             cmd.env("DANCU_EXPECT", e);

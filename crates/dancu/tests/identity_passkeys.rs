@@ -23,9 +23,9 @@ fn origin(w: &World) -> Url {
 
 /// A password session and its CSRF token.
 async fn session_of(w: &World, login: &str) -> (String, String) {
-    let page = w.http.get(format!("{}/login", w.base)).send().await.unwrap();
-    let form = cookie_value(&page, FORM).unwrap();
-    let csrf = hidden(&page.text().await.unwrap(), "csrf");
+    let sign_in_page = w.http.get(format!("{}/login", w.base)).send().await.unwrap();
+    let form = cookie_value(&sign_in_page, FORM).unwrap();
+    let csrf = hidden(&sign_in_page.text().await.unwrap(), "csrf");
     let r = w
         .http
         .post(format!("{}/login", w.base))

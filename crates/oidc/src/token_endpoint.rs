@@ -229,7 +229,7 @@ async fn rotate(
     let old = grants::spend_refresh(conn, token, &client.id).await?;
     let scope = narrowed(form.get("scope"), &old.scope)?;
     let account_id = old.account_id.clone().unwrap_or_default();
-    if !holder.is_some_and(|a| a.id == account_id) {
+    if holder.is_none_or(|a| a.id != account_id) {
         grants::revoke_grant(conn, &old.grant_id).await?;
         return Err(OAuthError::invalid_grant("the account can no longer sign in"));
     }
