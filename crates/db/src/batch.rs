@@ -79,18 +79,37 @@ async fn write(db: &Db, units: &mut Vec<(Unit, oneshot::Sender<Output>)>) -> Vec
         }
     };
     let mut results = Vec::with_capacity(units.len());
+    // Each boundary between units is one round trip that ends the previous unit's savepoint and
+    // opens the next one: the units of a batch run one after the other, so the writer's statements
+    // per unit are what bounds a batch's rate.
+    let mut boundary = "SAVEPOINT unit";
+    let mut broken = None;
     for (unit, reply) in units.drain(..) {
-        let out = match sqlx::query("SAVEPOINT unit").execute(&mut *tx).await {
-            Ok(_) => unit(&mut tx).await,
-            Err(e) => Err(e),
-        };
-        let end = if out.is_ok() { "RELEASE SAVEPOINT unit" } else { "ROLLBACK TO SAVEPOINT unit" };
-        let ended = sqlx::query(end).execute(&mut *tx).await;
-        if out.is_err() && ended.is_ok() {
-            // ROLLBACK TO keeps the savepoint open; release it so the next unit starts clean.
-            let _ = sqlx::query("RELEASE SAVEPOINT unit").execute(&mut *tx).await;
+        if broken.is_none() {
+            if let Err(e) = sqlx::Executor::execute(&mut *tx, boundary).await {
+                broken = Some(e.to_string());
+            }
         }
+        if let Some(why) = &broken {
+            results.push((reply, Err(sqlx::Error::Protocol(format!("savepoint: {why}")))));
+            continue;
+        }
+        let out = unit(&mut tx).await;
+        boundary = if out.is_ok() {
+            "RELEASE SAVEPOINT unit; SAVEPOINT unit"
+        } else {
+            // ROLLBACK TO keeps the savepoint open; release it before the next one.
+            "ROLLBACK TO SAVEPOINT unit; RELEASE SAVEPOINT unit; SAVEPOINT unit"
+        };
         results.push((reply, out));
+    }
+    if broken.is_some() {
+        return results;
+    }
+    let last = boundary.trim_end_matches("; SAVEPOINT unit");
+    if let Err(e) = sqlx::Executor::execute(&mut *tx, last).await {
+        tracing::error!(error = %e, "batch savepoint could not end");
+        return results.into_iter().map(|(r, _)| (r, Err(sqlx::Error::Protocol(format!("savepoint: {e}"))))).collect();
     }
     if let Err(e) = tx.commit().await {
         tracing::error!(error = %e, units = results.len(), "batch commit failed");
