@@ -52,7 +52,11 @@ const CEREMONY_TIMEOUT: Duration = Duration::from_millis(crate::challenges::CHAL
 pub struct Passkeys {
     rp: Result<Arc<Webauthn>, &'static str>,
     origin: String,
+    /// The decoy generator, keyed from `identity_secrets` on first use.
+    decoys: Arc<tokio::sync::OnceCell<Decoys>>,
 }
+
+type Decoys = WebauthnFakeCredentialGenerator<FakePasskeyDistribution>;
 
 /// A registered passkey as the account page lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -100,7 +104,11 @@ impl Passkeys {
     /// accepted.
     pub fn new(public_url: &str) -> Passkeys {
         let origin = passkey_origin(public_url);
-        Passkeys { rp: relying_party(&origin).map(Arc::new), origin: origin.trim_end_matches('/').to_string() }
+        Passkeys {
+            rp: relying_party(&origin).map(Arc::new),
+            origin: origin.trim_end_matches('/').to_string(),
+            decoys: Arc::default(),
+        }
     }
 
     /// The origin passkeys work at (the public address, with a loopback IP written `localhost`).
@@ -193,9 +201,15 @@ impl Passkeys {
     /// Options indistinguishable from a real sign-in's, for a login without passkeys: a fresh
     /// challenge and the credential ids this login would always be shown.
     async fn decoy_options(&self, db: &Db, rp: &Webauthn, login: &str) -> Result<RequestChallengeResponse, AppError> {
-        let key = crate::secrets::server_key(db, FAKE_KEY_NAME).await?;
-        let fake = WebauthnFakeCredentialGenerator::<FakePasskeyDistribution>::new(&key)
-            .and_then(|g| g.generate(crate::accounts::normalize_login(login).as_bytes()))
+        let decoys = self
+            .decoys
+            .get_or_try_init(|| async {
+                let key = crate::secrets::server_key(db, FAKE_KEY_NAME).await?;
+                Decoys::new(&key).map_err(|e| AppError::internal(format!("decoy credentials: {e}")))
+            })
+            .await?;
+        let fake = decoys
+            .generate(crate::accounts::normalize_login(login).as_bytes())
             .map_err(|e| AppError::internal(format!("decoy credentials: {e}")))?;
         let mut challenge = vec![0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut challenge);
