@@ -114,6 +114,20 @@ async fn account_id(db: &db::Db, login: &str) -> String {
     sqlx::query("SELECT id FROM accounts WHERE login = $1").bind(login).fetch_one(db.read()).await.unwrap().get(0)
 }
 
+/// The decoy credential ids the server's key gives `login`.
+async fn decoys(db: &db::Db, login: &str) -> Vec<Vec<u8>> {
+    let key: String = sqlx::query("SELECT value FROM identity_secrets WHERE name = 'webauthn_fake_credentials'")
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get(0);
+    let key = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, key).unwrap();
+    webauthn_rs::fake::WebauthnFakeCredentialGenerator::<webauthn_rs::fake::FakePasskeyDistribution>::new(&key)
+        .unwrap()
+        .generate(login.as_bytes())
+        .unwrap()
+}
+
 fn allowed_ids(options: &RequestChallengeResponse) -> Vec<Vec<u8>> {
     options.public_key.allow_credentials.iter().map(|c| c.id.to_vec()).collect()
 }
@@ -227,10 +241,12 @@ async fn passkeys_register_sign_in_and_remove(db: db::Db) {
     let (_, _, a1) = sign_in_options(&w, "khong.ton.tai").await;
     let (_, _, a2) = sign_in_options(&w, "khong.ton.tai").await;
     let (form_cookie, other_ticket, b) = sign_in_options(&w, "tinh.test").await;
-    assert!(!allowed_ids(&a1).is_empty());
+    // The decoys are the fake-credential generator's ids for the login under the server's key
+    // (about one login in seven gets none, like an account without passkeys).
+    assert_eq!(allowed_ids(&a1), decoys(&w.db, "khong.ton.tai").await);
+    assert_eq!(allowed_ids(&b), decoys(&w.db, "tinh.test").await);
     assert_eq!(allowed_ids(&a1), allowed_ids(&a2));
     assert_ne!(a1.public_key.challenge, a2.public_key.challenge);
-    assert_ne!(allowed_ids(&a1), allowed_ids(&b));
     assert_eq!(a1.public_key.rp_id, "localhost");
     let (_, _, real) = sign_in_options(&w, "xa.test").await;
     let fresh = serde_json::to_value(device.do_authentication(origin(&w), real).unwrap()).unwrap();
@@ -272,6 +288,24 @@ async fn passkeys_register_sign_in_and_remove(db: db::Db) {
     assert!(page(&w, &session).await.contains("Đã xóa"));
     let (_, _, after) = sign_in_options(&w, "xa.test").await;
     assert!(!allowed_ids(&after).contains(&stored), "a removed passkey is no longer offered");
+
+    // At most 10 passkeys, even for two registrations started while there were 9.
+    for n in 1..=9 {
+        let (ticket, options) = registration_options(&w, &session, &csrf).await;
+        let answer =
+            serde_json::to_value(SoftPasskey::new(true).do_registration(origin(&w), options).unwrap()).unwrap();
+        assert_eq!(finish_registration(&w, &session, &csrf, &ticket, &format!("Khóa {n}"), answer).await.0, 201);
+    }
+    let (t1, o1) = registration_options(&w, &session, &csrf).await;
+    let (t2, o2) = registration_options(&w, &session, &csrf).await;
+    let a1 = serde_json::to_value(SoftPasskey::new(true).do_registration(origin(&w), o1).unwrap()).unwrap();
+    let a2 = serde_json::to_value(SoftPasskey::new(true).do_registration(origin(&w), o2).unwrap()).unwrap();
+    assert_eq!(finish_registration(&w, &session, &csrf, &t1, "Khóa 10", a1).await.0, 201);
+    let (status, body) = finish_registration(&w, &session, &csrf, &t2, "Khóa 11", a2).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("passkey_refused")));
+    assert_eq!(count(&w.db, live, &me).await, 10);
+    let (status, _) = json_post(&w, "/account/passkeys/options", &cookie, Some(&csrf), json!({})).await;
+    assert_eq!(status, 409, "no eleventh registration starts");
 }
 
 db::dual_tests!(crate::common::migrations(); passkeys_register_sign_in_and_remove);

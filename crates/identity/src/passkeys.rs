@@ -329,23 +329,14 @@ async fn credentials(db: &Db, account_id: &str) -> Result<Vec<Passkey>, AppError
     rows.iter().map(|r| serde_json::from_str(&r.get::<String, _>(0)).map_err(json_err)).collect()
 }
 
-/// Stores a verified passkey; a credential id registered before is refused.
+/// Stores a verified passkey; a credential id registered before is refused, and so is an 11th
+/// passkey (counted in the same statement, so two registrations at once cannot both slip past).
 async fn store(
     db: &Db,
     account_id: &str,
     name: &str,
     passkey: &Passkey,
 ) -> Result<Result<StoredPasskey, Refusal>, AppError> {
-    let in_use: i64 =
-        sqlx::query("SELECT COUNT(*) FROM webauthn_credentials WHERE account_id = $1 AND removed_at IS NULL")
-            .bind(account_id)
-            .fetch_one(db.write())
-            .await
-            .map_err(db::internal)?
-            .get(0);
-    if in_use >= MAX_PER_ACCOUNT {
-        return Ok(Err(Refusal::TooMany));
-    }
     let stored = StoredPasskey {
         id: kernel::ids::new_id(),
         name: name.to_string(),
@@ -355,7 +346,8 @@ async fn store(
     };
     let res = sqlx::query(
         "INSERT INTO webauthn_credentials (id, account_id, credential_id, name, passkey, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT COUNT(*) FROM webauthn_credentials \
+         WHERE account_id = $2 AND removed_at IS NULL) < $7",
     )
     .bind(&stored.id)
     .bind(account_id)
@@ -363,9 +355,11 @@ async fn store(
     .bind(&stored.name)
     .bind(serde_json::to_string(passkey).map_err(json_err)?)
     .bind(stored.created_at)
+    .bind(MAX_PER_ACCOUNT)
     .execute(db.write())
     .await;
     match res {
+        Ok(done) if done.rows_affected() == 0 => Ok(Err(Refusal::TooMany)),
         Ok(_) => {
             tracing::info!(account = %account_id, passkey = %stored.id, "passkey registered");
             Ok(Ok(stored))
