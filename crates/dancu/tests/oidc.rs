@@ -522,6 +522,103 @@ async fn protocol_errors_change_nothing(db: Db) {
     assert!(jwks["keys"].as_array().is_some_and(|k| !k.is_empty() && k.iter().all(|k| k.get("d").is_none())));
 }
 
+/// A stored code for `account`, as the authorization endpoint would issue it.
+async fn issued_code(db: &Db, client_id: &str, account_id: &str, challenge: &str) -> String {
+    let g = oidc::grants::CodeGrant {
+        client_id: client_id.into(),
+        account_id: account_id.into(),
+        redirect_uri: REDIRECT.into(),
+        scope: "openid profile".into(),
+        nonce: None,
+        code_challenge: Some(challenge.into()),
+        acr: oidc::ACR_LEVEL1.into(),
+        amr: "pwd".into(),
+        auth_time: kernel::clock::now_ms(),
+    };
+    oidc::grants::issue_code(db, &g).await.unwrap()
+}
+
+/// Exchanges sent at the same moment are redeemed together: each good code gets its own tokens,
+/// a code sent three times at once is redeemed once and its tokens are then revoked, a wrong PKCE
+/// verifier spends only its own code, and a suspended holder gets nothing.
+async fn concurrent_exchanges_are_redeemed_together(db: Db) {
+    let w = common::world(db.clone(), 100, false).await;
+    let (login, _) = citizen(&db, 1, 1).await;
+    let (suspended_login, _) = citizen(&db, 2, 1).await;
+    let account = identity::find_by_login(&db, &login).await.unwrap().unwrap().0;
+    let suspended = identity::find_by_login(&db, &suspended_login).await.unwrap().unwrap().0;
+    sqlx::query("UPDATE accounts SET status = 'suspended' WHERE id = $1")
+        .bind(&suspended.id)
+        .execute(db.write())
+        .await
+        .unwrap();
+    let (client_id, secret) = client(&db, 1, "client_secret_basic").await;
+    let secret = secret.unwrap();
+    let verifier = "v".repeat(48);
+    let challenge = oidc::pkce::challenge_of(&verifier);
+    let mut good = Vec::new();
+    for _ in 0..40 {
+        good.push(issued_code(&db, &client_id, &account.id, &challenge).await);
+    }
+    let tripled = issued_code(&db, &client_id, &account.id, &challenge).await;
+    let bad_pkce = issued_code(&db, &client_id, &account.id, &challenge).await;
+    let of_suspended = issued_code(&db, &client_id, &suspended.id, &challenge).await;
+
+    let mut sent: Vec<(&str, String)> = good.iter().map(|c| ("good", c.clone())).collect();
+    sent.extend([("tripled", tripled.clone()), ("tripled", tripled.clone()), ("tripled", tripled.clone())]);
+    sent.extend([("bad_pkce", bad_pkce.clone()), ("suspended", of_suspended.clone())]);
+    let calls = sent.iter().map(|(kind, code)| {
+        let v = if *kind == "bad_pkce" { "x".repeat(48) } else { verifier.clone() };
+        let (w, client_id, secret) = (&w, &client_id, &secret);
+        async move { (*kind, exchange(w, client_id, secret, code, &v).await) }
+    });
+    let answers = futures::future::join_all(calls).await;
+
+    let mut access = std::collections::HashSet::new();
+    let mut tripled_ok = Vec::new();
+    let mut tripled_refused = 0;
+    for (kind, (status, body)) in &answers {
+        match *kind {
+            "good" => {
+                assert_eq!(*status, 200, "{body}");
+                assert!(access.insert(body["access_token"].as_str().unwrap().to_string()), "tokens must differ");
+                assert!(body["refresh_token"].is_string() && body["id_token"].is_string());
+            }
+            "tripled" if *status == 200 => tripled_ok.push(body["access_token"].as_str().unwrap().to_string()),
+            "tripled" => {
+                assert_eq!(body["error"], "invalid_grant");
+                assert!(body["error_description"].as_str().unwrap().contains("already used"), "{body}");
+                tripled_refused += 1;
+            }
+            "bad_pkce" => {
+                assert_eq!((status, body["error_description"].as_str()), (&400, Some("PKCE verification failed")))
+            }
+            _ => assert_eq!(
+                (status, body["error_description"].as_str()),
+                (&400, Some("the account can no longer sign in"))
+            ),
+        }
+    }
+    assert_eq!((tripled_ok.len(), tripled_refused), (1, 2), "a code is redeemed once");
+    let userinfo = |t: String| {
+        let w = &w;
+        async move { w.http.get(format!("{}/oidc/userinfo", w.base)).bearer_auth(t).send().await.unwrap().status() }
+    };
+    assert_eq!(userinfo(tripled_ok[0].clone()).await, 401, "the reused code's tokens are revoked");
+    assert_eq!(userinfo(access.iter().next().unwrap().clone()).await, 200);
+    // The failed verifier spent its code: the right one no longer helps.
+    let (s, body) = exchange(&w, &client_id, &secret, &bad_pkce, &verifier).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    let tokens: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_tokens").fetch_one(db.read()).await.unwrap().get(0);
+    assert_eq!(tokens, 2 * 41, "an access and a refresh token for each redeemed code, nothing for the refused ones");
+    let unused: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_codes WHERE used_at IS NULL")
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(unused, 0, "every presented code is spent");
+}
+
 async fn client_credentials_for_an_organization(db: Db) {
     let w = common::world(db.clone(), 100, false).await;
     let (c, secret) = oidc::clients::register(
@@ -616,6 +713,7 @@ async fn third_party_relying_party_completes_the_flow(db: Db) {
 db::dual_tests!(crate::common::migrations();
     code_flow_consent_refresh_and_revocation,
     protocol_errors_change_nothing,
+    concurrent_exchanges_are_redeemed_together,
     client_credentials_for_an_organization,
     third_party_relying_party_completes_the_flow
 );

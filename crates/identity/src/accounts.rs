@@ -261,6 +261,23 @@ pub async fn account_by_id(db: &Db, id: &str) -> Result<Option<Account>, AppErro
     Ok(row.as_ref().and_then(account_from_row))
 }
 
+/// The accounts of several ids, read on the caller's connection: a group-commit writer loads the
+/// holders of a whole batch of grants with one statement inside its transaction. Ids that name
+/// no account are missing from the result.
+pub async fn accounts_by_ids(conn: &mut sqlx::AnyConnection, ids: &[&str]) -> Result<Vec<Account>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = db::values(db::backend_of(conn), ids.len(), 1);
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN ({placeholders})");
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut *conn).await.map_err(db::internal)?;
+    Ok(rows.iter().filter_map(account_from_row).collect())
+}
+
 /// The citizen account of a personal id, if one is registered.
 pub async fn account_by_person(db: &Db, person_id: &str) -> Result<Option<Account>, AppError> {
     let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.person_id = $1"))

@@ -4,6 +4,8 @@
 //! Presenting a used code again, or a refresh token that was already rotated, revokes the whole
 //! grant: one of the two presenters is an attacker and we cannot tell which.
 
+use std::collections::HashMap;
+
 use db::sqlx::{self, AnyConnection, Row};
 use db::Db;
 use identity::secrets::{hash_secret, random_secret};
@@ -96,6 +98,8 @@ fn code_from_row(r: &db::Row) -> CodeGrant {
 }
 
 const CODE_COLUMNS: &str = "client_id, account_id, redirect_uri, scope, nonce, code_challenge, acr, amr, auth_time";
+/// Index of the first column after [`CODE_COLUMNS`].
+const CODE_COLUMN_COUNT: usize = 9;
 
 /// Marks a code used and returns what it was issued for. A code presented a second time revokes
 /// every token issued from it; an expired code or one issued to another client is refused. Runs on
@@ -138,23 +142,43 @@ pub async fn redeem_code(
     }
 }
 
-/// The account a code or a refresh token (by its value) was issued for, read outside any
-/// transaction so the token endpoint can load the account before its batched writes.
-pub async fn holder(db: &Db, kind: Holder, secret: &str) -> Result<Option<String>, OAuthError> {
-    let sql = match kind {
-        Holder::Code => "SELECT account_id FROM oauth_codes WHERE code_hash = $1",
-        Holder::Refresh => "SELECT account_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh'",
-    };
-    let row =
-        sqlx::query(sql).bind(hash_secret(secret)).fetch_optional(db.read()).await.map_err(OAuthError::server_error)?;
-    Ok(row.and_then(|r| r.get(0)))
+/// Marks unused, unexpired codes of one client used and returns what each was issued for, keyed
+/// by code hash: the batch form of [`redeem_code`]'s first statement. Codes it does not return
+/// (unknown, expired, already used, another client's) are left as they were, for
+/// [`redeem_code`] to tell which and to act on a reuse.
+pub async fn claim_codes(
+    conn: &mut AnyConnection,
+    client_id: &str,
+    hashes: &[&str],
+) -> Result<HashMap<String, CodeGrant>, OAuthError> {
+    if hashes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let b = db::backend_of(conn);
+    let (p1, p2, p3) = (db::param(b, 1), db::param(b, 2), db::param(b, 3));
+    let sql = format!(
+        "UPDATE oauth_codes SET used_at = {p1} WHERE client_id = {p2} AND used_at IS NULL AND expires_at > {p3} \
+         AND code_hash IN ({}) RETURNING {CODE_COLUMNS}, code_hash",
+        db::values_after(b, 3, hashes.len(), 1)
+    );
+    let now = kernel::clock::now_ms();
+    let mut q = sqlx::query(&sql).bind(now).bind(client_id).bind(now);
+    for h in hashes {
+        q = q.bind(*h);
+    }
+    let rows = q.fetch_all(&mut *conn).await.map_err(OAuthError::server_error)?;
+    Ok(rows.iter().map(|r| (r.get(CODE_COLUMN_COUNT), code_from_row(r))).collect())
 }
 
-/// What [`holder`] looks up.
-#[derive(Debug, Clone, Copy)]
-pub enum Holder {
-    Code,
-    Refresh,
+/// The account a refresh token (by its value) was issued for, read outside any transaction so the
+/// token endpoint can load the account before its batched writes.
+pub async fn refresh_holder(db: &Db, token: &str) -> Result<Option<String>, OAuthError> {
+    let row = sqlx::query("SELECT account_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh'")
+        .bind(hash_secret(token))
+        .fetch_optional(db.read())
+        .await
+        .map_err(OAuthError::server_error)?;
+    Ok(row.and_then(|r| r.get(0)))
 }
 
 /// What a new token pair is for.
@@ -170,31 +194,59 @@ pub struct TokenSpec<'a> {
 
 /// Issues an access token (and a refresh token when asked) in one statement.
 pub async fn issue_tokens(conn: &mut AnyConnection, s: &TokenSpec<'_>) -> Result<Issued, OAuthError> {
-    let access = format!("dat_{}", random_secret());
-    let refresh = s.with_refresh.then(|| format!("drt_{}", random_secret()));
-    let now = kernel::clock::now_ms();
-    let mut sql = String::from(
-        "INSERT INTO oauth_tokens (token_hash, kind, client_id, account_id, scope, acr, auth_time, grant_id, created_at, \
-         expires_at, rotated_at, revoked_at) VALUES ($1, 'access', $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL)",
-    );
-    if refresh.is_some() {
-        sql.push_str(", ($10, 'refresh', $2, $3, $4, $5, $6, $7, $8, $11, NULL, NULL)");
+    let issued = mint(s.with_refresh);
+    store_tokens(conn, &[(s, &issued)]).await?;
+    Ok(issued)
+}
+
+/// New random token values for a pair, not stored yet.
+pub fn mint(with_refresh: bool) -> Issued {
+    Issued {
+        access_token: format!("dat_{}", random_secret()),
+        refresh_token: with_refresh.then(|| format!("drt_{}", random_secret())),
+        expires_in: ACCESS_TTL_MS / 1000,
     }
-    let mut q = sqlx::query(&sql)
-        .bind(hash_secret(&access))
-        .bind(s.client_id)
-        .bind(s.account_id)
-        .bind(s.scope)
-        .bind(s.acr)
-        .bind(s.auth_time)
-        .bind(s.grant_id)
-        .bind(now)
-        .bind(now + ACCESS_TTL_MS);
-    if let Some(r) = &refresh {
-        q = q.bind(hash_secret(r)).bind(now + REFRESH_TTL_MS);
+}
+
+/// Columns of one stored token; `rotated_at` and `revoked_at` start empty.
+const NEW_TOKEN_COLUMNS: usize = 10;
+
+/// Stores the hashes of minted pairs with one multi-row insert, however many pairs a group commit
+/// brings.
+pub async fn store_tokens(conn: &mut AnyConnection, pairs: &[(&TokenSpec<'_>, &Issued)]) -> Result<(), OAuthError> {
+    let now = kernel::clock::now_ms();
+    let rows: Vec<(&TokenSpec, &'static str, &str, i64)> = pairs
+        .iter()
+        .flat_map(|(spec, issued)| {
+            let access = (*spec, "access", issued.access_token.as_str(), now + ACCESS_TTL_MS);
+            let refresh = issued.refresh_token.as_deref().map(|r| (*spec, "refresh", r, now + REFRESH_TTL_MS));
+            std::iter::once(access).chain(refresh)
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO oauth_tokens (token_hash, kind, client_id, account_id, scope, acr, auth_time, grant_id, \
+         created_at, expires_at) VALUES {}",
+        db::values(db::backend_of(conn), rows.len(), NEW_TOKEN_COLUMNS)
+    );
+    let mut q = sqlx::query(&sql);
+    for (s, kind, token, expires_at) in rows {
+        q = q
+            .bind(hash_secret(token))
+            .bind(kind)
+            .bind(s.client_id)
+            .bind(s.account_id)
+            .bind(s.scope)
+            .bind(s.acr)
+            .bind(s.auth_time)
+            .bind(s.grant_id)
+            .bind(now)
+            .bind(expires_at);
     }
     q.execute(&mut *conn).await.map_err(OAuthError::server_error)?;
-    Ok(Issued { access_token: access, refresh_token: refresh, expires_in: ACCESS_TTL_MS / 1000 })
+    Ok(())
 }
 
 const TOKEN_COLUMNS: &str = "kind, client_id, account_id, scope, acr, auth_time, grant_id, created_at, expires_at";

@@ -10,6 +10,7 @@ pub mod authenticator;
 pub mod claims;
 pub mod client_auth;
 pub mod clients;
+pub mod code_exchange;
 pub mod consents;
 pub mod discovery;
 pub mod error;

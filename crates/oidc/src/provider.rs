@@ -4,11 +4,13 @@ use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::Router;
-use db::sqlx::{self, Row};
+use db::sqlx::{self, AnyConnection, Row};
 use db::Db;
+use futures::future::BoxFuture;
 use kernel::AppError;
 
 use crate::clients::ClientCache;
+use crate::error::OAuthError;
 
 /// Everything the provider's handlers need. Cheap to clone.
 #[derive(Clone)]
@@ -29,6 +31,8 @@ pub struct Provider {
     /// Group commit of the token endpoint's grants (code redemption or refresh rotation together
     /// with the new tokens): one commit for all the exchanges waiting at the same moment.
     pub grants: db::Batcher,
+    /// Batched redemption of authorization codes, the most frequent grant.
+    pub codes: crate::code_exchange::Redeemer,
 }
 
 /// Token requests per client and minute when `DANCU_OIDC_TOKEN_RATE_PER_MINUTE` is not set.
@@ -53,6 +57,7 @@ impl Provider {
         let salt = setting_or_create(&db, "pairwise_salt").await?;
         Ok(Provider {
             grants: db::Batcher::start(db.clone()),
+            codes: crate::code_exchange::Redeemer::start(db.clone()),
             db,
             access_log,
             issuer: issuer.trim_end_matches('/').into(),
@@ -63,6 +68,28 @@ impl Provider {
             token_limit: identity::Limit::per_minute(token_rate_from_env()),
             token_limiter: identity::RateLimiter::new(),
         })
+    }
+
+    /// Runs a grant's database work in the provider's batch transaction. A protocol refusal is a
+    /// result like any other (what it wrote, such as revoking a reused code's tokens, is
+    /// committed); only a storage failure rolls the grant's writes back.
+    pub async fn in_batch<T, F>(&self, work: F) -> Result<T, OAuthError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, OAuthError>> + Send + 'static,
+    {
+        let outcome = self
+            .grants
+            .run(move |conn: &mut AnyConnection| {
+                Box::pin(async move {
+                    match work(conn).await {
+                        Err(e) if e.error == "server_error" => Err(sqlx::Error::Protocol(e.description)),
+                        other => Ok(other),
+                    }
+                })
+            })
+            .await;
+        outcome.map_err(OAuthError::server_error)?
     }
 
     /// An absolute URL on this provider.

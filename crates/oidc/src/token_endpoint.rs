@@ -8,15 +8,15 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use db::sqlx::AnyConnection;
-use futures::future::BoxFuture;
 use serde_json::json;
 
 use crate::clients::Client;
+use crate::code_exchange::{self, Exchanged, Redemption};
 use crate::error::OAuthError;
 use crate::grants::{self, TokenSpec};
 use crate::id_token::{at_hash, IdTokenClaims, ID_TOKEN_TTL_S};
 use crate::provider::Provider;
-use crate::{claims, pkce, scopes};
+use crate::{claims, scopes};
 
 /// Parses a form body; a parameter sent twice is an error (RFC 6749 §3.2).
 pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
@@ -79,87 +79,13 @@ fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str
     form.get(name).map(String::as_str).ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
 }
 
-/// Runs a grant's database work in the provider's batch transaction. A protocol refusal is a
-/// result like any other (what it wrote, such as revoking a reused code's tokens, is committed);
-/// only a storage failure rolls the grant's writes back.
-async fn in_batch<T, F>(p: &Provider, work: F) -> Result<T, OAuthError>
-where
-    T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, OAuthError>> + Send + 'static,
-{
-    let outcome = p
-        .grants
-        .run(move |conn: &mut AnyConnection| {
-            Box::pin(async move {
-                match work(conn).await {
-                    Err(e) if e.error == "server_error" => Err(db::sqlx::Error::Protocol(e.description)),
-                    other => Ok(other),
-                }
-            })
-        })
-        .await;
-    outcome.map_err(OAuthError::server_error)?
-}
-
-/// What a redeemed code produced.
-struct Exchanged {
-    grant: grants::CodeGrant,
-    account: identity::Account,
-    issued: grants::Issued,
-}
-
-/// The active account a code or refresh token was issued for, read before the batch so that the
-/// batch's transaction waits on no read. `None` when there is none (the grant then fails in the
-/// batch with the right error, or for the account's state).
-async fn active_holder(
-    p: &Provider,
-    kind: grants::Holder,
-    secret: Option<&String>,
-) -> Result<Option<identity::Account>, OAuthError> {
-    let Some(secret) = secret else { return Ok(None) };
-    let Some(id) = grants::holder(&p.db, kind, secret).await? else { return Ok(None) };
+/// The active account a refresh token was issued for, read before the batch so that the batch's
+/// transaction waits on no read. `None` when there is none (the grant then fails in the batch
+/// with the right error, or for the account's state).
+async fn active_holder(p: &Provider, token: Option<&String>) -> Result<Option<identity::Account>, OAuthError> {
+    let Some(token) = token else { return Ok(None) };
+    let Some(id) = grants::refresh_holder(&p.db, token).await? else { return Ok(None) };
     Ok(identity::account_by_id(&p.db, &id).await?.filter(|a| a.status == identity::AccountStatus::Active))
-}
-
-/// Redeems the code and issues the tokens, on the batch's connection; `holder` is the code's
-/// account if it is active.
-async fn exchange(
-    conn: &mut AnyConnection,
-    holder: Option<identity::Account>,
-    client: &Client,
-    form: &HashMap<String, String>,
-) -> Result<Exchanged, OAuthError> {
-    let code = required(form, "code")?;
-    let redirect_uri = required(form, "redirect_uri")?;
-    let (grant_id, g) = grants::redeem_code(conn, code, &client.id).await?;
-    if g.redirect_uri != redirect_uri {
-        grants::revoke_grant(conn, &grant_id).await?;
-        return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
-    }
-    match (&g.code_challenge, form.get("code_verifier")) {
-        (Some(challenge), Some(verifier)) if pkce::verify(verifier, challenge) => {}
-        (Some(_), Some(_)) => return Err(OAuthError::invalid_grant("PKCE verification failed")),
-        (Some(_), None) => return Err(OAuthError::invalid_grant("code_verifier is missing")),
-        (None, Some(_)) => return Err(OAuthError::invalid_grant("code_verifier sent but no code_challenge was")),
-        (None, None) => {}
-    }
-    let account = holder
-        .filter(|a| a.id == g.account_id)
-        .ok_or_else(|| OAuthError::invalid_grant("the account can no longer sign in"))?;
-    let issued = grants::issue_tokens(
-        conn,
-        &TokenSpec {
-            client_id: &client.id,
-            account_id: Some(&account.id),
-            scope: &g.scope,
-            acr: Some(&g.acr),
-            auth_time: Some(g.auth_time),
-            grant_id: &grant_id,
-            with_refresh: client.allows_grant("refresh_token"),
-        },
-    )
-    .await?;
-    Ok(Exchanged { grant: g, account, issued })
 }
 
 async fn authorization_code(
@@ -167,10 +93,8 @@ async fn authorization_code(
     client: &Client,
     form: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
-    let holder = active_holder(p, grants::Holder::Code, form.get("code")).await?;
-    let (c, f) = (client.clone(), form.clone());
-    let Exchanged { grant: g, account, issued } =
-        in_batch(p, move |conn| Box::pin(async move { exchange(conn, holder, &c, &f).await })).await?;
+    let redemption = Redemption::from_form(client, form)?;
+    let Exchanged { grant: g, account, issued } = code_exchange::exchange(p, redemption).await?;
     let sub = claims::subject(client, &account.id, &p.salt);
     let now = kernel::clock::now_ms() / 1000;
     let id_claims = IdTokenClaims {
@@ -250,9 +174,9 @@ async fn rotate(
 }
 
 async fn refresh(p: &Provider, client: &Client, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
-    let holder = active_holder(p, grants::Holder::Refresh, form.get("refresh_token")).await?;
+    let holder = active_holder(p, form.get("refresh_token")).await?;
     let (c, f) = (client.clone(), form.clone());
-    let (issued, scope) = in_batch(p, move |conn| Box::pin(async move { rotate(conn, holder, &c, &f).await })).await?;
+    let (issued, scope) = p.in_batch(move |conn| Box::pin(async move { rotate(conn, holder, &c, &f).await })).await?;
     Ok(token_response(json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",
@@ -281,21 +205,22 @@ async fn client_credentials(
         return Err(OAuthError::invalid_scope("the client has no API scopes"));
     }
     let (client_id, granted) = (client.id.clone(), scope.clone());
-    let issued = in_batch(p, move |conn| {
-        Box::pin(async move {
-            let spec = TokenSpec {
-                client_id: &client_id,
-                account_id: None,
-                scope: &granted,
-                acr: None,
-                auth_time: None,
-                grant_id: &kernel::ids::new_id(),
-                with_refresh: false,
-            };
-            grants::issue_tokens(conn, &spec).await
+    let issued = p
+        .in_batch(move |conn| {
+            Box::pin(async move {
+                let spec = TokenSpec {
+                    client_id: &client_id,
+                    account_id: None,
+                    scope: &granted,
+                    acr: None,
+                    auth_time: None,
+                    grant_id: &kernel::ids::new_id(),
+                    with_refresh: false,
+                };
+                grants::issue_tokens(conn, &spec).await
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(token_response(json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",

@@ -1,0 +1,219 @@
+//! Redeeming authorization codes in batches. Exchanges arriving together are handed to one task,
+//! which redeems them with a fixed number of statements however many there are: one `UPDATE …
+//! RETURNING` per client claims the codes, one read loads their accounts, one multi-row insert
+//! stores every new token, then one commit. Each caller gets its tokens only after that commit.
+//!
+//! A code the batch cannot claim (unknown, expired, already used, another client's) is refused
+//! through [`grants::redeem_code`] afterwards, which tells the caller which of these it was and
+//! revokes the tokens of a code presented twice, exactly as a single redemption would.
+
+use std::collections::HashMap;
+
+use db::Db;
+use identity::{Account, AccountStatus};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clients::Client;
+use crate::error::OAuthError;
+use crate::grants::{self, CodeGrant, Issued, TokenSpec};
+use crate::pkce;
+use crate::provider::Provider;
+
+/// Redemptions per transaction at most.
+const BATCH: usize = 256;
+
+/// One exchange as the client sent it, with the code already hashed.
+#[derive(Debug, Clone)]
+pub struct Redemption {
+    code: String,
+    code_hash: String,
+    client_id: String,
+    redirect_uri: String,
+    verifier: Option<String>,
+    with_refresh: bool,
+}
+
+impl Redemption {
+    /// The redemption a token request asks for; `code` and `redirect_uri` are required.
+    pub fn from_form(client: &Client, form: &HashMap<String, String>) -> Result<Redemption, OAuthError> {
+        let field = |name: &str| {
+            form.get(name).cloned().ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
+        };
+        let code = field("code")?;
+        Ok(Redemption {
+            code_hash: identity::secrets::hash_secret(&code),
+            code,
+            client_id: client.id.clone(),
+            redirect_uri: field("redirect_uri")?,
+            verifier: form.get("code_verifier").cloned(),
+            with_refresh: client.allows_grant("refresh_token"),
+        })
+    }
+
+    fn spec<'a>(&'a self, g: &'a CodeGrant) -> TokenSpec<'a> {
+        TokenSpec {
+            client_id: &self.client_id,
+            account_id: Some(&g.account_id),
+            scope: &g.scope,
+            acr: Some(&g.acr),
+            auth_time: Some(g.auth_time),
+            grant_id: &self.code_hash,
+            with_refresh: self.with_refresh,
+        }
+    }
+}
+
+/// What a redeemed code produced.
+pub struct Exchanged {
+    pub grant: CodeGrant,
+    pub account: Account,
+    pub issued: Issued,
+}
+
+enum Outcome {
+    Done(Result<Box<Exchanged>, OAuthError>),
+    /// The batch could not claim the code; [`refuse`] finds out why.
+    Unclaimed,
+}
+
+type Job = (Redemption, oneshot::Sender<Outcome>);
+
+/// Handle to the redeeming task. Cheap to clone.
+#[derive(Clone)]
+pub struct Redeemer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Redeemer {
+    /// Starts the task on the current runtime.
+    pub fn start(db: Db) -> Redeemer {
+        let (tx, rx) = mpsc::channel(4 * BATCH);
+        tokio::spawn(run(db, rx));
+        Redeemer { tx }
+    }
+
+    async fn submit(&self, r: Redemption) -> Result<Outcome, OAuthError> {
+        let stopped = || OAuthError::server_error("the code redeemer has stopped");
+        let (reply, done) = oneshot::channel();
+        self.tx.send((r, reply)).await.map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())
+    }
+}
+
+/// Redeems a code for its tokens.
+pub async fn exchange(p: &Provider, r: Redemption) -> Result<Exchanged, OAuthError> {
+    match p.codes.submit(r.clone()).await? {
+        Outcome::Done(result) => result.map(|e| *e),
+        Outcome::Unclaimed => refuse(p, r).await,
+    }
+}
+
+/// The single-redemption path for a code the batch did not claim. It finds the code unusable in
+/// practice and says why (revoking a reused code's tokens); should the code have become
+/// claimable in between, it is redeemed here like in a batch.
+async fn refuse(p: &Provider, r: Redemption) -> Result<Exchanged, OAuthError> {
+    p.in_batch(move |conn| {
+        Box::pin(async move {
+            let (_, grant) = grants::redeem_code(conn, &r.code, &r.client_id).await?;
+            let holder =
+                identity::accounts_by_ids(conn, &[&grant.account_id]).await.map_err(OAuthError::server_error)?;
+            let account = settle(&r, &grant, holder.first())?;
+            let issued = grants::issue_tokens(conn, &r.spec(&grant)).await?;
+            Ok(Exchanged { grant, account, issued })
+        })
+    })
+    .await
+}
+
+/// The checks a claimed code must pass before tokens are issued: the same redirect URI, PKCE, and
+/// an account that may still sign in. A code failing them stays spent. No token was issued from
+/// a code claimed just now, so there is nothing to revoke.
+fn settle(r: &Redemption, g: &CodeGrant, holder: Option<&Account>) -> Result<Account, OAuthError> {
+    if g.redirect_uri != r.redirect_uri {
+        return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
+    }
+    match (&g.code_challenge, &r.verifier) {
+        (Some(challenge), Some(verifier)) if pkce::verify(verifier, challenge) => {}
+        (Some(_), Some(_)) => return Err(OAuthError::invalid_grant("PKCE verification failed")),
+        (Some(_), None) => return Err(OAuthError::invalid_grant("code_verifier is missing")),
+        (None, Some(_)) => return Err(OAuthError::invalid_grant("code_verifier sent but no code_challenge was")),
+        (None, None) => {}
+    }
+    holder
+        .filter(|a| a.id == g.account_id && a.status == AccountStatus::Active)
+        .cloned()
+        .ok_or_else(|| OAuthError::invalid_grant("the account can no longer sign in"))
+}
+
+async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(BATCH);
+    loop {
+        if rx.recv_many(&mut jobs, BATCH).await == 0 {
+            return;
+        }
+        let (batch, replies): (Vec<Redemption>, Vec<oneshot::Sender<Outcome>>) = jobs.drain(..).unzip();
+        match redeem_batch(&db, &batch).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e.description, redemptions = batch.len(), "code redemption batch failed");
+                for reply in replies {
+                    let _ = reply.send(Outcome::Done(Err(e.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction over a batch; the outcomes are in the batch's order.
+async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Outcome>, OAuthError> {
+    let mut tx = db.begin().await.map_err(OAuthError::server_error)?;
+    let mut clients: Vec<&str> = batch.iter().map(|r| r.client_id.as_str()).collect();
+    clients.sort_unstable();
+    clients.dedup();
+    let mut claimed = HashMap::with_capacity(batch.len());
+    for client in clients {
+        let hashes: Vec<&str> = batch.iter().filter(|r| r.client_id == client).map(|r| r.code_hash.as_str()).collect();
+        claimed.extend(grants::claim_codes(&mut tx, client, &hashes).await?);
+    }
+    let accounts = holders(&mut tx, &claimed).await?;
+    // A code sent twice in one batch is claimed once: the first request takes it, the second is
+    // refused afterwards as a reuse.
+    let outcomes: Vec<Outcome> = batch
+        .iter()
+        .map(|r| match claimed.remove(&r.code_hash) {
+            None => Outcome::Unclaimed,
+            Some(grant) => Outcome::Done(
+                settle(r, &grant, accounts.get(&grant.account_id))
+                    .map(|account| Box::new(Exchanged { issued: grants::mint(r.with_refresh), grant, account })),
+            ),
+        })
+        .collect();
+    let specs: Vec<(TokenSpec, &Issued)> = batch
+        .iter()
+        .zip(&outcomes)
+        .filter_map(|(r, o)| match o {
+            Outcome::Done(Ok(e)) => Some((r.spec(&e.grant), &e.issued)),
+            _ => None,
+        })
+        .collect();
+    let pairs: Vec<(&TokenSpec, &Issued)> = specs.iter().map(|(s, i)| (s, *i)).collect();
+    grants::store_tokens(&mut tx, &pairs).await?;
+    tx.commit().await.map_err(OAuthError::server_error)?;
+    Ok(outcomes)
+}
+
+/// The accounts of the claimed codes, by id.
+async fn holders(
+    conn: &mut db::sqlx::AnyConnection,
+    claimed: &HashMap<String, CodeGrant>,
+) -> Result<HashMap<String, Account>, OAuthError> {
+    let mut ids: Vec<&str> = claimed.values().map(|g| g.account_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let accounts = identity::accounts_by_ids(conn, &ids).await.map_err(OAuthError::server_error)?;
+    Ok(accounts.into_iter().map(|a| (a.id.clone(), a)).collect())
+}
