@@ -2,7 +2,9 @@
 -- pass; threads take disjoint lines, so single-use tokens are never replayed by the load itself),
 -- with Authorization header values from a second file (one per line, cycled) and the content type
 -- DANCU_CONTENT_TYPE (default application/json). A response counts as good only if
--- its status is 2xx and, when DANCU_EXPECT is set, its body contains that text.
+-- its status is 2xx and, when DANCU_EXPECT is set, its body contains that text. With
+-- DANCU_IDEMPOTENCY_PREFIX set, every request carries a fresh `Idempotency-Key` (prefix, then the
+-- request's number), as a client retrying safely would send.
 -- `dancu bench verify --wrk` writes the files and runs it; by hand:
 -- DANCU_BODIES=bodies.txt DANCU_AUTHORIZATIONS=auth.txt DANCU_PATH=/api/v1/verifications \
 --   DANCU_EXPECT='"outcome":"green"' DANCU_THREADS=1 wrk -t1 -c32 -d10s -s bench/post.lua http://127.0.0.1:8080
@@ -22,6 +24,7 @@ function init(args)
   path = os.getenv("DANCU_PATH")
   content_type = os.getenv("DANCU_CONTENT_TYPE") or "application/json"
   expect = os.getenv("DANCU_EXPECT")
+  idempotency = os.getenv("DANCU_IDEMPOTENCY_PREFIX")
   stride = tonumber(os.getenv("DANCU_THREADS") or "1")
   n = index
   good, bad = 0, 0
@@ -30,8 +33,10 @@ end
 function request()
   local body = bodies[n % #bodies + 1]
   local auth = auths[n % #auths + 1]
+  local headers = { ["Authorization"] = auth, ["Content-Type"] = content_type }
+  if idempotency then headers["Idempotency-Key"] = idempotency .. n end
   n = n + stride
-  return wrk.format("POST", path, { ["Authorization"] = auth, ["Content-Type"] = content_type }, body)
+  return wrk.format("POST", path, headers, body)
 end
 
 function response(status, headers, body)

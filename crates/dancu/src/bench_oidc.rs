@@ -163,6 +163,7 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk
             bodies: &bodies,
             content_type: "application/x-www-form-urlencoded",
             authorizations: &[format!("Basic {basic}")],
+            idempotency_prefix: None,
             expect: Some("\"access_token\""),
             connections,
             duration,

@@ -264,6 +264,7 @@ impl Load<'_> {
             bodies: &bodies,
             content_type: "application/json",
             authorizations: &authorizations,
+            idempotency_prefix: None,
             expect: Some("\"outcome\":\"green\""),
             connections: self.args.connections,
             duration: self.duration,

@@ -18,6 +18,8 @@ pub struct WrkLoad<'a> {
     pub content_type: &'a str,
     /// `Authorization` header values (`Bearer …`, `Basic …`), cycled.
     pub authorizations: &'a [String],
+    /// Requests carry a fresh `Idempotency-Key` starting with this prefix when set.
+    pub idempotency_prefix: Option<&'a str>,
     /// Text a good response body contains (any 2xx body when `None`).
     pub expect: Option<&'a str>,
     pub connections: usize,
@@ -49,6 +51,9 @@ impl WrkLoad<'_> {
         if let Some(e) = self.expect {
             cmd.env("DANCU_EXPECT", e);
         }
+        if let Some(prefix) = self.idempotency_prefix {
+            cmd.env("DANCU_IDEMPOTENCY_PREFIX", prefix);
+        }
         let out = tokio::task::spawn_blocking(move || cmd.output())
             .await?
             .map_err(|e| anyhow::anyhow!("cannot run wrk ({e}); install it with `apt-get install wrk`"))?;
@@ -59,5 +64,22 @@ impl WrkLoad<'_> {
             .find_map(|l| l.strip_prefix("wrk: "))
             .map(str::to_owned)
             .ok_or_else(|| anyhow::anyhow!("wrk printed no summary: {stdout}"))
+    }
+}
+
+/// The number of good responses in a summary line of [`WrkLoad::run`].
+pub fn good_count(summary: &str) -> Option<usize> {
+    let mut words = summary.split_whitespace();
+    words.by_ref().find(|w| *w == "good")?;
+    words.next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_good_count() {
+        let line = "good/s 3900 p50 6.61 ms p99 23.83 ms max 37.88 ms good 39062 bad 0 socket-errors 0";
+        assert_eq!(super::good_count(line), Some(39062));
+        assert_eq!(super::good_count("good/s 1"), None);
     }
 }
