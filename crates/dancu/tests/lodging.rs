@@ -190,10 +190,21 @@ async fn facilities_checkins_and_scoping(db: Db) {
     assert_eq!(w.send(Method::POST, &staff_a, &out, json!({})).await.0, 200);
     assert_eq!(w.send(Method::POST, &staff_a, &out, json!({})).await.0, 409);
 
+    // Retries sent at the same moment share one claim: every answer is the first one's.
+    let once = checkin(&hotel, json!([{"personal_id": inside}]));
+    let calls = (0..5).map(|_| post_checkin(&w, &staff_a, Some("k-2"), once.clone()));
+    let answers = futures::future::join_all(calls).await;
+    assert!(answers.iter().all(|(s, b)| *s == 200 && b == &answers[0].1), "{answers:?}");
+    assert_eq!(count(&w.db, "lodging_checkins").await, 4, "five concurrent retries wrote one stay");
+    assert_eq!(logged(&w, &inside, "lodging.checkin", Some("lodging")).await, 2);
     // Suspension stops check-ins.
     assert_eq!(decide(&w, &w.commune_token, &hotel, "suspended").await, 200);
     let (s, _) = post_checkin(&w, &staff_a, None, checkin(&hotel, citizen)).await;
     assert_eq!(s, 409);
+    // A retry of a call that succeeded still gets its stored result, without a new stay.
+    let (s, again) = post_checkin(&w, &staff_a, Some("k-1"), checkin(&hotel, group)).await;
+    assert_eq!((s, &again), (200, &first));
+    assert_eq!(count(&w.db, "lodging_checkins").await, 4);
 }
 
 /// Reads SSE frames until one `data:` line arrives.

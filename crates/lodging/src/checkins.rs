@@ -2,7 +2,7 @@
 //! lodging notification in one transaction, replay-safe with an idempotency key.
 
 use chrono::{DateTime, FixedOffset};
-use db::sqlx::{self, Row};
+use db::sqlx;
 use db::Db;
 use kernel::{AppError, ErrorCode};
 use keys::KeyRing;
@@ -149,18 +149,6 @@ async fn plan(
     Ok(Plan { facility, room, reason, arrival, departure, guests: resolved, trip_id, ward })
 }
 
-/// A stored result for `(actor, key)`, if any (read from committed data; a concurrent retry is
-/// caught by the writer's claim instead).
-async fn stored(db: &Db, actor: &str, key: &str) -> Result<Option<CheckinResult>, AppError> {
-    let row = sqlx::query("SELECT response FROM lodging_idempotency WHERE actor_id = $1 AND idem_key = $2")
-        .bind(actor)
-        .bind(key)
-        .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
-    row.map(|r| serde_json::from_str(&r.get::<String, _>(0)).map_err(db::internal)).transpose()
-}
-
 /// Checks guests in, writes their notifications (through the group-commit writer), then logs the
 /// registry reads and feeds the police, including any watchlist alerts.
 pub async fn check_in(
@@ -186,12 +174,19 @@ pub async fn check_in_to(
         if k.is_empty() || k.len() > 100 {
             return Err(AppError::invalid("Idempotency-Key must be 1 to 100 characters"));
         }
-        if let Some(done) = stored(db, &user.account_id, k).await? {
-            return Ok(done);
-        }
     }
     let now = kernel::clock::now_ms();
-    let plan = plan(db, &svc.keys, &user.jurisdiction, req, attach, now).await?;
+    // A retry is answered by the writer's claim of its key, so the request is planned as if new.
+    // Only when planning fails is the key looked up: a retry of a call that succeeded gets its
+    // stored result even if the facility or a guest changed since.
+    let plan = match plan(db, &svc.keys, &user.jurisdiction, req, attach, now).await {
+        Ok(plan) => plan,
+        Err(e) => {
+            let Some(k) = key else { return Err(e) };
+            let mut conn = db.read().acquire().await.map_err(db::internal)?;
+            return crate::writer::stored(&mut conn, &user.account_id, k).await?.ok_or(e);
+        }
+    };
     let result = CheckinResult {
         group_id: kernel::ids::new_id(),
         facility_id: plan.facility.id.clone(),

@@ -4,6 +4,8 @@
 //! many guests. A waiting request gets its own outcome back; when a batch fails as a whole, each
 //! of its check-ins is retried alone so that one bad request cannot fail the others.
 
+use std::collections::HashSet;
+
 use db::sqlx::{self, Row};
 use db::Db;
 use kernel::AppError;
@@ -99,13 +101,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
 /// Writes `jobs` in one transaction and returns one outcome per job, in order.
 async fn write(db: &Db, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
     let mut tx = db.begin().await.map_err(db::internal)?;
-    let mut replayed: Vec<Option<CheckinResult>> = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        replayed.push(match &job.key {
-            Some(k) => claim(&mut tx, job, k).await?,
-            None => None,
-        });
-    }
+    let replayed = claim_all(&mut tx, jobs).await?;
     let live: Vec<&Job> = jobs.iter().zip(&replayed).filter(|(_, r)| r.is_none()).map(|(j, _)| *j).collect();
     let rows: Vec<(&Job, &Guest, &crate::checkins::CheckedIn)> =
         live.iter().flat_map(|j| j.plan.guests.iter().zip(&j.result.checkins).map(move |(g, c)| (*j, g, c))).collect();
@@ -153,35 +149,56 @@ async fn write(db: &Db, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
         .collect())
 }
 
-/// Claims `(actor, key)` for this job; when it was claimed before (by an earlier call, another
-/// process, or an earlier job of this batch) returns the stored result instead.
-async fn claim(
+/// Claims the `(actor, key)` pair of every job that has a key, with one multi-row insert per
+/// [`ROWS_PER_INSERT`] jobs. A job whose pair was claimed before (by an earlier call, another
+/// process, or an earlier job of this batch) gets the stored result instead; one entry per job.
+async fn claim_all(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    job: &Job,
+    jobs: &[&Job],
+) -> Result<Vec<Option<CheckinResult>>, AppError> {
+    let mut out = vec![None; jobs.len()];
+    let keyed: Vec<(usize, &str)> =
+        jobs.iter().enumerate().filter_map(|(i, j)| j.key.as_deref().map(|k| (i, k))).collect();
+    let mut claimed: HashSet<(String, String)> = HashSet::with_capacity(keyed.len());
+    for chunk in keyed.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO lodging_idempotency (actor_id, idem_key, response, created_at) VALUES {} \
+             ON CONFLICT (actor_id, idem_key) DO NOTHING RETURNING actor_id, idem_key",
+            db::values(db::backend_of(tx), chunk.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for (i, key) in chunk {
+            let job = jobs[*i];
+            let json = serde_json::to_string(&job.result).map_err(db::internal)?;
+            q = q.bind(job.actor.clone()).bind(key.to_string()).bind(json).bind(job.now);
+        }
+        for row in q.fetch_all(&mut **tx).await.map_err(db::internal)? {
+            claimed.insert((row.get(0), row.get(1)));
+        }
+    }
+    // A pair sent twice in one batch is inserted once, for its first job; the later ones replay it.
+    for (i, key) in keyed {
+        let job = jobs[i];
+        if !claimed.remove(&(job.actor.clone(), key.to_string())) {
+            out[i] = stored(tx, &job.actor, key).await?;
+        }
+    }
+    Ok(out)
+}
+
+/// The result stored for `(actor, key)`, if any.
+pub(crate) async fn stored(
+    conn: &mut sqlx::AnyConnection,
+    actor: &str,
     key: &str,
 ) -> Result<Option<CheckinResult>, AppError> {
-    let json = serde_json::to_string(&job.result).map_err(db::internal)?;
-    let done = sqlx::query(
-        "INSERT INTO lodging_idempotency (actor_id, idem_key, response, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (actor_id, idem_key) DO NOTHING",
-    )
-    .bind(&job.actor)
-    .bind(key)
-    .bind(json)
-    .bind(job.now)
-    .execute(&mut **tx)
-    .await
-    .map_err(db::internal)?;
-    if done.rows_affected() == 1 {
-        return Ok(None);
-    }
     let row = sqlx::query("SELECT response FROM lodging_idempotency WHERE actor_id = $1 AND idem_key = $2")
-        .bind(&job.actor)
+        .bind(actor)
         .bind(key)
-        .fetch_one(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(db::internal)?;
-    serde_json::from_str(&row.get::<String, _>(0)).map(Some).map_err(db::internal)
+    row.map(|r| serde_json::from_str(&r.get::<String, _>(0)).map_err(db::internal)).transpose()
 }
 
 async fn insert_checkins(
