@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use lodging::feed::{Feed, FeedEvent};
 
 const URL: &str = "127.0.0.1:4222";
@@ -20,8 +19,6 @@ async fn notifications_and_alerts_are_published_per_commune() {
     let feed = Feed::new(16);
     let publisher = lodging::nats::start(URL, &feed).await.expect("publisher starts");
     let client = async_nats::connect(URL).await.unwrap();
-    let mut sub = client.subscribe(format!("dancu.lodging.{commune}.>")).await.unwrap();
-    client.flush().await.unwrap();
 
     feed.publish(FeedEvent {
         kind: "notification",
@@ -35,24 +32,27 @@ async fn notifications_and_alerts_are_published_per_commune() {
         province_code: "08".into(),
         data: serde_json::json!({"alert_id": "a-1"}),
     });
-    let mut got = Vec::new();
-    for _ in 0..2 {
-        let m = tokio::time::timeout(Duration::from_secs(5), sub.next()).await.expect("a message within 5 s").unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
-        got.push((m.subject.to_string(), v));
-    }
-    assert_eq!(got[0].0, format!("dancu.lodging.{commune}.notification"));
-    assert_eq!(got[0].1["notification_id"], "n-1");
-    assert_eq!(got[1].0, format!("dancu.lodging.{commune}.alert"));
-    assert_eq!(got[1].1["alert_id"], "a-1");
-
-    // JetStream kept it: the stream's last message on the subject is the notification.
+    // JetStream keeps each event under its commune's subject. The stream is read rather than a
+    // live subscription: a subscription made on another connection is not guaranteed to be in
+    // place on the server before the publisher's first message arrives.
     let js = async_nats::jetstream::new(client);
     let stream = js.get_stream(lodging::nats::STREAM).await.unwrap();
-    let stored =
-        stream.get_last_raw_message_by_subject(&lodging::nats::subject(&commune, "notification")).await.unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&stored.payload).unwrap();
-    assert_eq!(v["notification_id"], "n-1");
+    for (kind, field, id) in [("notification", "notification_id", "n-1"), ("alert", "alert_id", "a-1")] {
+        let subject = lodging::nats::subject(&commune, kind);
+        assert_eq!(subject, format!("dancu.lodging.{commune}.{kind}"));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let stored = loop {
+            match stream.get_last_raw_message_by_subject(&subject).await {
+                Ok(m) => break m,
+                Err(_) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("no {kind} stored under {subject} within 10 s: {e}"),
+            }
+        };
+        let v: serde_json::Value = serde_json::from_slice(&stored.payload).unwrap();
+        assert_eq!(v[field], id);
+    }
     publisher.abort();
 }
 
