@@ -18,12 +18,13 @@ use crate::error::OAuthError;
 use crate::grants::{self, CodeGrant, Issued, TokenSpec};
 use crate::pkce;
 use crate::provider::Provider;
+use crate::token_endpoint::required;
 
 /// Redemptions per transaction at most.
 const BATCH: usize = 256;
 
 /// One exchange as the client sent it, with the code already hashed.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Redemption {
     code: String,
     code_hash: String,
@@ -36,15 +37,12 @@ pub struct Redemption {
 impl Redemption {
     /// The redemption a token request asks for; `code` and `redirect_uri` are required.
     pub fn from_form(client: &Client, form: &HashMap<String, String>) -> Result<Redemption, OAuthError> {
-        let field = |name: &str| {
-            form.get(name).cloned().ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
-        };
-        let code = field("code")?;
+        let code = required(form, "code")?;
         Ok(Redemption {
-            code_hash: identity::secrets::hash_secret(&code),
-            code,
+            code_hash: identity::secrets::hash_secret(code),
+            code: code.to_owned(),
             client_id: client.id.clone(),
-            redirect_uri: field("redirect_uri")?,
+            redirect_uri: required(form, "redirect_uri")?.to_owned(),
             verifier: form.get("code_verifier").cloned(),
             with_refresh: client.allows_grant("refresh_token"),
         })
@@ -70,10 +68,14 @@ pub struct Exchanged {
     pub issued: Issued,
 }
 
+/// What the batch did with a code: `None` when it could not claim it.
+type Claimed = Option<Result<Box<Exchanged>, OAuthError>>;
+
 enum Outcome {
     Done(Result<Box<Exchanged>, OAuthError>),
-    /// The batch could not claim the code; [`refuse`] finds out why.
-    Unclaimed,
+    /// The batch could not claim the code; the redemption comes back for [`refuse`], which finds
+    /// out why.
+    Unclaimed(Redemption),
 }
 
 type Job = (Redemption, oneshot::Sender<Outcome>);
@@ -102,9 +104,9 @@ impl Redeemer {
 
 /// Redeems a code for its tokens.
 pub async fn exchange(p: &Provider, r: Redemption) -> Result<Exchanged, OAuthError> {
-    match p.codes.submit(r.clone()).await? {
+    match p.codes.submit(r).await? {
         Outcome::Done(result) => result.map(|e| *e),
-        Outcome::Unclaimed => refuse(p, r).await,
+        Outcome::Unclaimed(r) => refuse(p, r).await,
     }
 }
 
@@ -153,9 +155,9 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
         }
         let (batch, replies): (Vec<Redemption>, Vec<oneshot::Sender<Outcome>>) = jobs.drain(..).unzip();
         match redeem_batch(&db, &batch).await {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(outcome);
+            Ok(claimed) => {
+                for ((reply, r), c) in replies.into_iter().zip(batch).zip(claimed) {
+                    let _ = reply.send(c.map_or(Outcome::Unclaimed(r), Outcome::Done));
                 }
             }
             Err(e) => {
@@ -169,7 +171,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
 }
 
 /// One transaction over a batch; the outcomes are in the batch's order.
-async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Outcome>, OAuthError> {
+async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Claimed>, OAuthError> {
     let mut tx = db.begin().await.map_err(OAuthError::server_error)?;
     let mut clients: Vec<&str> = batch.iter().map(|r| r.client_id.as_str()).collect();
     clients.sort_unstable();
@@ -182,21 +184,21 @@ async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Outcome>, OAu
     let accounts = holders(&mut tx, &claimed).await?;
     // A code sent twice in one batch is claimed once: the first request takes it, the second is
     // refused afterwards as a reuse.
-    let outcomes: Vec<Outcome> = batch
+    let outcomes: Vec<Claimed> = batch
         .iter()
-        .map(|r| match claimed.remove(&r.code_hash) {
-            None => Outcome::Unclaimed,
-            Some(grant) => Outcome::Done(
+        .map(|r| {
+            let grant = claimed.remove(&r.code_hash)?;
+            Some(
                 settle(r, &grant, accounts.get(&grant.account_id))
                     .map(|account| Box::new(Exchanged { issued: grants::mint(r.with_refresh), grant, account })),
-            ),
+            )
         })
         .collect();
     let specs: Vec<(TokenSpec, &Issued)> = batch
         .iter()
         .zip(&outcomes)
         .filter_map(|(r, o)| match o {
-            Outcome::Done(Ok(e)) => Some((r.spec(&e.grant), &e.issued)),
+            Some(Ok(e)) => Some((r.spec(&e.grant), &e.issued)),
             _ => None,
         })
         .collect();

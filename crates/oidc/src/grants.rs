@@ -110,19 +110,8 @@ pub async fn redeem_code(
     client_id: &str,
 ) -> Result<(String, CodeGrant), OAuthError> {
     let hash = hash_secret(code);
-    let now = kernel::clock::now_ms();
-    let row = sqlx::query(&format!(
-        "UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND client_id = $3 AND used_at IS NULL \
-         AND expires_at > $1 RETURNING {CODE_COLUMNS}"
-    ))
-    .bind(now)
-    .bind(&hash)
-    .bind(client_id)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(OAuthError::server_error)?;
-    if let Some(r) = row {
-        return Ok((hash, code_from_row(&r)));
+    if let Some(grant) = claim_codes(conn, client_id, &[&hash]).await?.remove(&hash) {
+        return Ok((hash, grant));
     }
     let known = sqlx::query("SELECT client_id, used_at FROM oauth_codes WHERE code_hash = $1")
         .bind(&hash)
@@ -143,7 +132,7 @@ pub async fn redeem_code(
 }
 
 /// Marks unused, unexpired codes of one client used and returns what each was issued for, keyed
-/// by code hash: the batch form of [`redeem_code`]'s first statement. Codes it does not return
+/// by code hash ([`redeem_code`] claims one code with it). Codes it does not return
 /// (unknown, expired, already used, another client's) are left as they were, for
 /// [`redeem_code`] to tell which and to act on a reuse.
 pub async fn claim_codes(

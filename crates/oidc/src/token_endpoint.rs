@@ -75,7 +75,8 @@ async fn handle(p: &Provider, headers: &HeaderMap, body: &[u8]) -> Result<Respon
     }
 }
 
-fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
+/// A required form parameter, or `invalid_request` naming it.
+pub(crate) fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
     form.get(name).map(String::as_str).ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
 }
 
