@@ -180,7 +180,9 @@ async fn claim_all(
     for (i, key) in keyed {
         let job = jobs[i];
         if !claimed.remove(&(job.actor.clone(), key.to_string())) {
-            out[i] = stored(tx, &job.actor, key).await?;
+            let first = stored(tx, &job.actor, key).await?;
+            out[i] =
+                Some(first.ok_or_else(|| AppError::internal("an idempotency key was claimed without its result"))?);
         }
     }
     Ok(out)
