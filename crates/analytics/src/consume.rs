@@ -30,7 +30,7 @@ pub struct ConsumeOptions {
 
 impl Default for ConsumeOptions {
     fn default() -> Self {
-        ConsumeOptions { batch: 2_000, settle_ms: 5_000 }
+        ConsumeOptions { batch: 5_000, settle_ms: 5_000 }
     }
 }
 
@@ -52,7 +52,15 @@ pub async fn consume_batch(db: &Db, opts: ConsumeOptions) -> Result<usize, AppEr
     let touched: BTreeSet<String> = batch.iter().map(|e| e.personal_id.clone()).collect();
     let touched: Vec<String> = touched.into_iter().collect();
     let mut persons = registry::feed::snapshots(&mut tx, &touched).await?;
-    let households: BTreeSet<String> = persons.iter().filter_map(|p| p.household_id.clone()).collect();
+    // A household's size changes only when a member is born or changes status; for other events
+    // (corrections, moves) the members' counts before and after are equal and need no reading.
+    let resized: BTreeSet<&str> =
+        batch.iter().filter(|e| changes_household_size(e)).map(|e| e.personal_id.as_str()).collect();
+    let households: BTreeSet<String> = persons
+        .iter()
+        .filter(|p| resized.contains(p.personal_id.as_str()))
+        .filter_map(|p| p.household_id.clone())
+        .collect();
     let households: Vec<String> = households.into_iter().collect();
     let members = registry::feed::household_members(&mut tx, &households).await?;
     let extra: Vec<String> = {
@@ -68,6 +76,11 @@ pub async fn consume_batch(db: &Db, opts: ConsumeOptions) -> Result<usize, AppEr
     store::advance(&mut tx, store::REGISTRY, &cp.position, &last).await?;
     tx.commit().await.map_err(db::internal)?;
     Ok(batch.len())
+}
+
+/// Whether an event can change the number of living members of the person's household.
+fn changes_household_size(e: &ChangeEvent) -> bool {
+    e.kind == registry::feed::BORN || e.previous.contains_key("status")
 }
 
 /// Applies batches until the feed is caught up; returns the number of events applied.
@@ -87,7 +100,7 @@ pub async fn catch_up(db: &Db, opts: ConsumeOptions) -> Result<usize, AppError> 
 pub fn spawn_consumer(db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         match store::registry_checkpoint(&db).await {
-            Ok(None) => match crate::rebuild(&db, &|_| {}).await {
+            Ok(None) => match crate::rebuild(&db, |_| {}).await {
                 Ok(s) => tracing::info!(rows = s.rows, seconds = s.seconds, "analytics rebuilt"),
                 Err(e) => tracing::warn!(error = %e, "analytics rebuild failed"),
             },
@@ -105,7 +118,9 @@ pub fn spawn_consumer(db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
 }
 
 /// Facts after the batch minus facts before it. `later` holds every event after the checkpoint
-/// of the given persons, oldest first; `last` is the batch's last event id.
+/// of the given persons, oldest first; `last` is the batch's last event id. A household whose
+/// living members are not all among `persons` must have the same count before and after (none of
+/// the given members changed status), so it yields no fact.
 fn deltas(persons: &[PersonState], later: &[ChangeEvent], last: &str, touched: &[String]) -> Counts {
     let mut by_person: HashMap<&str, Vec<&ChangeEvent>> = HashMap::new();
     for e in later {

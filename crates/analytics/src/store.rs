@@ -9,8 +9,8 @@ use crate::facts::{Counts, Key};
 /// Name of the registry's change feed in `analytics_checkpoints`.
 pub const REGISTRY: &str = "registry";
 
-/// Rows per multi-row statement (5 values each).
-const ROWS_PER_STATEMENT: usize = 200;
+/// Rows per multi-row statement (5 values each, well under both backends' parameter limits).
+const ROWS_PER_STATEMENT: usize = 2_000;
 
 /// Where a source stands: the last applied event id, and when it was applied and last rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &s
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO analytics_counts (dimension, commune_code, k1, k2, value) VALUES {}",
-            values(chunk.len())
+            db::values(db::backend_of(conn), chunk.len(), 5)
         );
         bind_rows(sqlx::query(&sql), chunk).execute(&mut *conn).await.map_err(db::internal)?;
     }
@@ -90,7 +90,7 @@ pub async fn apply_deltas(conn: &mut AnyConnection, deltas: &Counts) -> Result<u
         let sql = format!(
             "INSERT INTO analytics_counts (dimension, commune_code, k1, k2, value) VALUES {} \
              ON CONFLICT (dimension, commune_code, k1, k2) DO UPDATE SET value = analytics_counts.value + excluded.value",
-            values(chunk.len())
+            db::values(db::backend_of(conn), chunk.len(), 5)
         );
         bind_rows(sqlx::query(&sql), chunk).execute(&mut *conn).await.map_err(db::internal)?;
     }
@@ -98,16 +98,6 @@ pub async fn apply_deltas(conn: &mut AnyConnection, deltas: &Counts) -> Result<u
         sqlx::query("DELETE FROM analytics_counts WHERE value = 0").execute(&mut *conn).await.map_err(db::internal)?;
     }
     Ok(rows.len())
-}
-
-fn values(n: usize) -> String {
-    (0..n)
-        .map(|i| {
-            let b = i * 5;
-            format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn bind_rows<'q>(

@@ -131,7 +131,7 @@ async fn changes(db: &Db, people: &[String], round: usize) -> usize {
 
 async fn incremental_equals_rebuild(db: Db) {
     generated(&db, 3_000).await;
-    analytics::rebuild(&db, &|_| {}).await.unwrap();
+    analytics::rebuild(&db, |_| {}).await.unwrap();
     let initial = all_counts(&db).await.unwrap();
     assert!(initial.iter().any(|r| r.0 == dim::POPULATION), "rebuild wrote population counts");
     assert!(initial.iter().any(|r| r.0 == dim::MOVE_IN), "generated data holds moves");
@@ -149,7 +149,7 @@ async fn incremental_equals_rebuild(db: Db) {
 
     let incremental = all_counts(&db).await.unwrap();
     assert_ne!(incremental, initial, "the changes moved the figures");
-    analytics::rebuild(&db, &|_| {}).await.unwrap();
+    analytics::rebuild(&db, |_| {}).await.unwrap();
     let rebuilt = all_counts(&db).await.unwrap();
     let diff: Vec<_> = incremental
         .iter()
@@ -162,7 +162,7 @@ async fn incremental_equals_rebuild(db: Db) {
 
 async fn settle_window_holds_back_young_events(db: Db) {
     generated(&db, 300).await;
-    analytics::rebuild(&db, &|_| {}).await.unwrap();
+    analytics::rebuild(&db, |_| {}).await.unwrap();
     let people = living(&db).await;
     assert!(die(&db, &people[0], 1).await);
     let held = ConsumeOptions { batch: 100, settle_ms: 60_000 };

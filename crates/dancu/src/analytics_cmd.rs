@@ -46,6 +46,7 @@ pub async fn run(cmd: AnalyticsCommand) -> anyhow::Result<()> {
         AnalyticsCommand::Rebuild { place } => {
             let db = open(&place).await?;
             let s = rebuild(&db).await?;
+            print_steps(&s);
             println!("{} rows from the registry at event {:?} in {:.1} s", s.rows, s.position, s.seconds);
             Ok(())
         }
@@ -73,7 +74,7 @@ async fn open(place: &Place) -> anyhow::Result<db::Db> {
 pub async fn rebuild(db: &db::Db) -> anyhow::Result<analytics::RebuildStats> {
     let steps = analytics::rebuild::STEPS;
     let pb = crate::progress::bar(steps.len() as u64, "steps");
-    let stats = analytics::rebuild(db, &|i| {
+    let stats = analytics::rebuild(db, |i| {
         pb.set_position(i as u64);
         pb.set_message(steps[i]);
     })
@@ -82,10 +83,18 @@ pub async fn rebuild(db: &db::Db) -> anyhow::Result<analytics::RebuildStats> {
     Ok(stats?)
 }
 
+/// How long each part of a rebuild took.
+fn print_steps(stats: &analytics::RebuildStats) {
+    for (name, secs) in &stats.steps {
+        println!("  {name:<34} {secs:>6.1} s");
+    }
+}
+
 async fn bench(db: &db::Db, changes: usize, runs: usize, no_rebuild: bool) -> anyhow::Result<()> {
     println!("backend: {:?}, residents: {}", db.backend(), registry::meta::person_count(db).await?);
     if !no_rebuild {
         let s = rebuild(db).await?;
+        print_steps(&s);
         println!("rebuild: {:.1} s ({} rows)", s.seconds, s.rows);
     }
     if changes > 0 {

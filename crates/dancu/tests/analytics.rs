@@ -38,7 +38,7 @@ fn shown_total(f: &serde_json::Value) -> f64 {
 
 async fn dashboards_for_leaders(db: Db) {
     let w = common::world(db, 2_000, true).await;
-    analytics::rebuild(&w.db, &|_| {}).await.unwrap();
+    analytics::rebuild(&w.db, |_| {}).await.unwrap();
     let leader = leader_token(&w).await;
     let living: i64 = sqlx::query(
         "SELECT COUNT(*) FROM persons p JOIN admin_communes c ON c.code = p.current_commune \
@@ -127,7 +127,7 @@ async fn dashboards_for_leaders(db: Db) {
 
 async fn figures_follow_registry_changes(db: Db) {
     let w = common::world(db, 1_000, false).await;
-    analytics::rebuild(&w.db, &|_| {}).await.unwrap();
+    analytics::rebuild(&w.db, |_| {}).await.unwrap();
     let leader = leader_token(&w).await;
     let month = kernel::clock::today_vn().format("%Y-%m").to_string();
     let deaths_now = |d: &serde_json::Value| {

@@ -448,7 +448,7 @@ async fn analytics_dashboard_in_headless_chromium() {
     }
     let t = db::testing::TestDb::sqlite(&common::migrations()).await;
     let w = common::world(t.db().clone(), 3_000, true).await;
-    analytics::rebuild(&w.db, &|_| {}).await.expect("rebuild");
+    analytics::rebuild(&w.db, |_| {}).await.expect("rebuild");
     identity::create_account(
         &w.db,
         &identity::PasswordHasher::new(2),

@@ -25,6 +25,8 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    #[error("scan failed: {0}")]
+    Scan(String),
     #[error("migration {module}/{version} failed: {source}")]
     Migration { module: String, version: i64, source: sqlx::Error },
 }
@@ -37,6 +39,7 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     fast: Option<Arc<crate::fast::FastReads>>,
+    sqlite_file: Option<String>,
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
@@ -57,14 +60,21 @@ impl Db {
             let write = sqlite_pool(1, logs.clone()).connect_with(opts.clone()).await?;
             let read = sqlite_pool(readers, logs).connect_with(opts).await?;
             let fast = crate::fast::FastReads::open(&path, readers as usize)?;
-            Ok(Db { backend: Backend::Sqlite, url, read, write, fast: Some(Arc::new(fast)) })
+            Ok(Db { backend: Backend::Sqlite, url, read, write, fast: Some(Arc::new(fast)), sqlite_file: Some(path) })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(quiet(url)?)
                 .await?;
-            Ok(Db { backend: Backend::Postgres, url: url.to_string(), read: pool.clone(), write: pool, fast: None })
+            Ok(Db {
+                backend: Backend::Postgres,
+                url: url.to_string(),
+                read: pool.clone(),
+                write: pool,
+                fast: None,
+                sqlite_file: None,
+            })
         } else {
             Err(DbError::UnsupportedUrl(url.to_string()))
         }
@@ -77,6 +87,11 @@ impl Db {
     /// The URL the handle was opened with (for tools that need a raw connection, e.g. `COPY`).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The main database file on SQLite (for tools that open their own connection).
+    pub fn sqlite_file(&self) -> Option<&str> {
+        self.sqlite_file.as_deref()
     }
 
     /// The pool for reads. On SQLite these connections never write.

@@ -10,6 +10,7 @@ pub mod fast;
 mod filter;
 mod handle;
 mod migrate;
+pub mod scan;
 pub mod testing;
 mod values;
 

@@ -78,9 +78,3 @@ pub async fn events_of_after(
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
 }
-
-/// The newest event id, `""` when there is none.
-pub async fn last_event_id(conn: &mut AnyConnection) -> Result<String, AppError> {
-    let row = sqlx::query("SELECT MAX(id) FROM person_events").fetch_one(conn).await.map_err(db::internal)?;
-    Ok(row.get::<Option<String>, _>(0).unwrap_or_default())
-}

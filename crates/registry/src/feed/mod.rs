@@ -11,9 +11,8 @@ mod counts;
 mod events;
 mod snapshot;
 
-pub use counts::{births_and_deaths, household_sizes, living_by_profile, moves, open_temporary};
-pub use counts::{LifeEventCount, MoveCount, ProfileCount, TemporaryCount};
-pub use events::{events_after, events_of_after, last_event_id, ChangeEvent};
+pub use counts::{tallies, LifeEventCount, MoveCount, ProfileCount, RegistryTallies, TemporaryCount};
+pub use events::{events_after, events_of_after, ChangeEvent};
 pub use snapshot::{household_members, snapshots, PersonState, ResidenceState};
 
 /// Kind of the event that creates a person (birth registration): before it the person did not
