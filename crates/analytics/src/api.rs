@@ -30,8 +30,14 @@ pub async fn load(service: &Service, user: &CurrentUser, board: &str, q: &Filter
     let scope = Scope::resolve(user, q.commune.as_deref())?;
     let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
     let bands = Bands::parse(q.bands.as_deref())?;
-    let req =
-        figures::Request { db: &service.db, scope: &scope, period: &period, bands: &bands, settings: service.settings };
+    let req = figures::Request {
+        db: &service.db,
+        scope: &scope,
+        period: &period,
+        bands: &bands,
+        settings: service.settings,
+        read: Default::default(),
+    };
     figures::build(board, &req).await
 }
 

@@ -120,6 +120,9 @@ pub struct CountRow {
 }
 
 /// The counts of one dimension, optionally for one commune and a range of first keys (months).
+/// On SQLite the rows come through the synchronous read path on a blocking thread: a dashboard
+/// reads tens of thousands of rows, and through sqlx's row conversion that took most of a page's
+/// time.
 pub async fn read_dimension(
     db: &Db,
     dimension: &str,
@@ -136,6 +139,23 @@ pub async fn read_dimension(
         f.and("k1 <= ?", Arg::Text(to.to_string()));
     }
     let sql = format!("SELECT commune_code, k1, k2, value FROM analytics_counts WHERE {}", f.sql());
+    if db.fast().is_some() {
+        let db = db.clone();
+        let read = move || {
+            let fast = db.fast().ok_or_else(|| AppError::internal("no fast read path"))?;
+            fast.query_all(&sql, &f, |r| {
+                use db::fast::Columns;
+                CountRow {
+                    commune: r.text(0).unwrap_or_default(),
+                    k1: r.text(1).unwrap_or_default(),
+                    k2: r.text(2).unwrap_or_default(),
+                    value: r.int(3),
+                }
+            })
+            .map_err(db::internal)
+        };
+        return tokio::task::spawn_blocking(read).await.map_err(db::internal)?;
+    }
     let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
     Ok(rows.iter().map(|r| CountRow { commune: r.get(0), k1: r.get(1), k2: r.get(2), value: r.get(3) }).collect())
 }

@@ -7,12 +7,16 @@ mod population;
 mod public_order;
 mod tourism;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use db::Db;
 use kernel::AppError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::scope::{Bands, Period, Scope};
+use crate::store::CountRow;
 use crate::Settings;
 
 /// A Vietnamese text with its English translation.
@@ -210,7 +214,12 @@ pub struct Request<'a> {
     pub period: &'a Period,
     pub bands: &'a Bands,
     pub settings: Settings,
+    /// Rows already read for this request: several figures of a page count the same family.
+    pub read: RowCache,
 }
+
+/// Stored rows by (dimension, month range), read at most once per request.
+pub type RowCache = std::sync::Mutex<HashMap<(String, Option<(String, String)>), Arc<Vec<CountRow>>>>;
 
 /// Builds a dashboard's figures.
 pub async fn build(board: Board, r: &Request<'_>) -> Result<Dashboard, AppError> {
@@ -237,7 +246,7 @@ pub async fn build(board: Board, r: &Request<'_>) -> Result<Dashboard, AppError>
 async fn sum_by<K: Ord>(
     r: &Request<'_>,
     dimension: &str,
-    key: impl FnMut(&crate::store::CountRow) -> Option<K>,
+    key: impl FnMut(&CountRow) -> Option<K>,
 ) -> Result<std::collections::BTreeMap<K, i64>, AppError> {
     sum_rows(r, dimension, None, key).await
 }
@@ -246,7 +255,7 @@ async fn sum_by<K: Ord>(
 async fn sum_by_month<K: Ord>(
     r: &Request<'_>,
     dimension: &str,
-    key: impl FnMut(&crate::store::CountRow) -> Option<K>,
+    key: impl FnMut(&CountRow) -> Option<K>,
 ) -> Result<std::collections::BTreeMap<K, i64>, AppError> {
     sum_rows(r, dimension, Some((r.period.from.as_str(), r.period.to.as_str())), key).await
 }
@@ -255,12 +264,22 @@ async fn sum_rows<K: Ord>(
     r: &Request<'_>,
     dimension: &str,
     months: Option<(&str, &str)>,
-    mut key: impl FnMut(&crate::store::CountRow) -> Option<K>,
+    mut key_of: impl FnMut(&CountRow) -> Option<K>,
 ) -> Result<std::collections::BTreeMap<K, i64>, AppError> {
-    let rows = crate::store::read_dimension(r.db, dimension, r.scope.commune.as_deref(), months).await?;
+    let key = (dimension.to_string(), months.map(|(a, b)| (a.to_string(), b.to_string())));
+    let cached = r.read.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+    let rows = match cached {
+        Some(rows) => rows,
+        None => {
+            let rows =
+                Arc::new(crate::store::read_dimension(r.db, dimension, r.scope.commune.as_deref(), months).await?);
+            r.read.lock().unwrap_or_else(|e| e.into_inner()).insert(key, rows.clone());
+            rows
+        }
+    };
     let mut out = std::collections::BTreeMap::new();
     for row in rows.iter().filter(|row| r.scope.contains(&row.commune)) {
-        if let Some(k) = key(row) {
+        if let Some(k) = key_of(row) {
             *out.entry(k).or_insert(0) += row.value;
         }
     }
