@@ -1,7 +1,8 @@
 //! Incremental maintenance from the registry's change feed.
 //!
-//! A batch is the next events after the stored checkpoint. For every person the batch touches (and
-//! every member of their households) the consumer reads the current state and undoes, newest
+//! A batch is the next events after the stored checkpoint. For every person the batch touches (and,
+//! where a birth or a change of status can change a household's size, the status of every member
+//! of that household) the consumer reads the current state and undoes, newest
 //! first, the events after the batch (giving the state right after it) and then the batch's own
 //! events (the state the counts reflect now). The difference of the facts of the two states is
 //! added to the counts, and the checkpoint moves, in one transaction.
@@ -62,13 +63,9 @@ pub async fn consume_batch(db: &Db, opts: ConsumeOptions) -> Result<usize, AppEr
         .filter_map(|p| p.household_id.clone())
         .collect();
     let households: Vec<String> = households.into_iter().collect();
+    // Other members count only towards their household's size: their status is all that is read.
     let members = registry::feed::household_members(&mut tx, &households).await?;
-    let extra: Vec<String> = {
-        let known: BTreeSet<&str> = touched.iter().map(String::as_str).collect();
-        let set: BTreeSet<String> = members.into_iter().filter(|m| !known.contains(m.as_str())).collect();
-        set.into_iter().collect()
-    };
-    persons.extend(registry::feed::snapshots(&mut tx, &extra).await?);
+    persons.extend(members.into_iter().filter(|m| touched.binary_search(&m.personal_id).is_err()));
     let ids: Vec<String> = persons.iter().map(|p| p.personal_id.clone()).collect();
     let later = registry::feed::events_of_after(&mut tx, &ids, &cp.position).await?;
     let deltas = deltas(&persons, &later, &last, &touched);

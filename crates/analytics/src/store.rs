@@ -12,6 +12,9 @@ pub const REGISTRY: &str = "registry";
 /// Rows per multi-row statement (5 values each, well under both backends' parameter limits).
 const ROWS_PER_STATEMENT: usize = 2_000;
 
+/// Cells deleted per statement (an OR of key lookups each).
+const ZEROS_PER_STATEMENT: usize = 200;
+
 /// Where a source stands: the last applied event id, and when it was applied and last rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
@@ -86,16 +89,41 @@ pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &s
 pub async fn apply_deltas(conn: &mut AnyConnection, deltas: &Counts) -> Result<usize, AppError> {
     let mut rows: Vec<(&Key, i64)> = deltas.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect();
     rows.sort();
+    let mut zeros: Vec<[String; 4]> = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO analytics_counts (dimension, commune_code, k1, k2, value) VALUES {} \
-             ON CONFLICT (dimension, commune_code, k1, k2) DO UPDATE SET value = analytics_counts.value + excluded.value",
+             ON CONFLICT (dimension, commune_code, k1, k2) DO UPDATE SET value = analytics_counts.value + excluded.value \
+             RETURNING dimension, commune_code, k1, k2, value",
             db::values(db::backend_of(conn), chunk.len(), 5)
         );
-        bind_rows(sqlx::query(&sql), chunk).execute(&mut *conn).await.map_err(db::internal)?;
+        let stored = bind_rows(sqlx::query(&sql), chunk).fetch_all(&mut *conn).await.map_err(db::internal)?;
+        zeros.extend(
+            stored.iter().filter(|r| r.get::<i64, _>(4) == 0).map(|r| [r.get(0), r.get(1), r.get(2), r.get(3)]),
+        );
     }
-    if rows.iter().any(|(_, n)| *n < 0) {
-        sqlx::query("DELETE FROM analytics_counts WHERE value = 0").execute(&mut *conn).await.map_err(db::internal)?;
+    // Delete the cells that reached zero by key (an OR of primary-key lookups: SQLite plans a
+    // row-value IN list as a scan of the whole table).
+    for chunk in zeros.chunks(ZEROS_PER_STATEMENT) {
+        let backend = db::backend_of(conn);
+        let mut n = 0;
+        let mut key = || {
+            n += 4;
+            format!(
+                "(dimension = {} AND commune_code = {} AND k1 = {} AND k2 = {})",
+                db::param(backend, n - 3),
+                db::param(backend, n - 2),
+                db::param(backend, n - 1),
+                db::param(backend, n)
+            )
+        };
+        let keys: Vec<String> = chunk.iter().map(|_| key()).collect();
+        let sql = format!("DELETE FROM analytics_counts WHERE value = 0 AND ({})", keys.join(" OR "));
+        let mut q = sqlx::query(&sql);
+        for k in chunk {
+            q = q.bind(k[0].as_str()).bind(k[1].as_str()).bind(k[2].as_str()).bind(k[3].as_str());
+        }
+        q.execute(&mut *conn).await.map_err(db::internal)?;
     }
     Ok(rows.len())
 }

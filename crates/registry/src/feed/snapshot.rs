@@ -90,16 +90,36 @@ pub async fn snapshots(conn: &mut AnyConnection, personal_ids: &[String]) -> Res
     Ok(out)
 }
 
-/// Ids of every person registered in these households.
-pub async fn household_members(conn: &mut AnyConnection, household_ids: &[String]) -> Result<Vec<String>, AppError> {
+/// Every person registered in these households, with only what household sizes depend on: id,
+/// status, household and its commune (no other attributes, no residences).
+pub async fn household_members(
+    conn: &mut AnyConnection,
+    household_ids: &[String],
+) -> Result<Vec<PersonState>, AppError> {
     let mut out = Vec::new();
     for chunk in household_ids.chunks(CHUNK) {
-        let sql = format!("SELECT personal_id FROM persons WHERE household_id IN ({})", placeholders(1, chunk.len()));
+        let sql = format!(
+            "SELECT p.personal_id, p.status, p.household_id, h.commune_code FROM persons p \
+             LEFT JOIN households h ON h.id = p.household_id WHERE p.household_id IN ({})",
+            placeholders(1, chunk.len())
+        );
         let mut q = sqlx::query(&sql);
         for id in chunk {
             q = q.bind(id);
         }
-        out.extend(q.fetch_all(&mut *conn).await.map_err(db::internal)?.iter().map(|r| r.get::<String, _>(0)));
+        out.extend(q.fetch_all(&mut *conn).await.map_err(db::internal)?.iter().map(|r| PersonState {
+            personal_id: r.get(0),
+            gender: None,
+            birth_date: None,
+            ethnicity: None,
+            religion: None,
+            status: r.get(1),
+            death_date: None,
+            current_commune: None,
+            household_id: r.get(2),
+            household_commune: r.get(3),
+            residences: Vec::new(),
+        }));
     }
     Ok(out)
 }
