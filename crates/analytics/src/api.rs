@@ -96,6 +96,12 @@ pub struct Status {
     pub updated_at: Option<i64>,
     /// When the last full rebuild ran (UTC ms).
     pub rebuilt_at: Option<i64>,
+    /// When the lodging feed last read the lodging module (UTC ms; `None` before its first run).
+    pub lodging_updated_at: Option<i64>,
+    /// When e-ID accounts were last recounted (UTC ms).
+    pub eid_recounted_at: Option<i64>,
+    /// When lodging bed capacity was last recounted (UTC ms).
+    pub beds_recounted_at: Option<i64>,
     /// Suppression minimum in force.
     pub min_cell: i64,
 }
@@ -106,10 +112,17 @@ pub struct Status {
 pub async fn status(State(service): State<Service>, user: CurrentUser) -> ApiResult<Json<Status>> {
     user.require(crate::scope::VIEWERS)?;
     let cp = store::registry_checkpoint(&service.db).await?;
+    let updated = |source: &'static str| {
+        let db = service.db.clone();
+        async move { store::source_checkpoint(&db, source).await.map(|c| c.map(|c| c.updated_at)) }
+    };
     Ok(Json(Status {
         position: cp.as_ref().map(|c| c.position.clone()),
         updated_at: cp.as_ref().map(|c| c.updated_at),
         rebuilt_at: cp.as_ref().map(|c| c.rebuilt_at),
+        lodging_updated_at: updated(crate::lodging::SOURCE).await?,
+        eid_recounted_at: updated(crate::eid::SOURCE).await?,
+        beds_recounted_at: updated(crate::lodging::CAPACITY_SOURCE).await?,
         min_cell: service.settings.min_cell,
     }))
 }

@@ -31,6 +31,18 @@ pub mod dim {
     pub const TEMP_RESIDENTS: &str = "temp_residents";
     /// Permanent residents of the commune registered temporarily elsewhere; k1 = that province.
     pub const TEMP_ABSENT: &str = "temp_absent";
+
+    /// The dimensions derived from the registry: the ones a rebuild replaces and the change feed
+    /// maintains. Other dimensions are recounted from their own sources.
+    pub const REGISTRY: &[&str] =
+        &[POPULATION, ETHNICITY, RELIGION, HOUSEHOLDS, BIRTHS, DEATHS, MOVE_IN, MOVE_OUT, TEMP_RESIDENTS, TEMP_ABSENT];
+
+    /// Citizens' e-ID accounts (activated, not suspended or closed) by the holder's current
+    /// commune; k1 = level (`1`, `2`). Recounted from `identity` (checkpoint `eid`).
+    pub const EID: &str = "eid";
+    /// Bed places of approved tourism accommodation; k1 = month of the count (`YYYY-MM`), k2 =
+    /// facility type. Recounted from `lodging` (checkpoint `lodging_capacity`).
+    pub const LODGING_BEDS: &str = "lodging_beds";
 }
 
 /// One cell of `analytics_counts`.

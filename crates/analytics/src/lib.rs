@@ -4,10 +4,13 @@
 //! Pages never scan the registry: they read pre-aggregated counts per 2025 commune
 //! (`analytics_counts`), kept up to date by [`consume`] from the registry's change feed and
 //! recomputable from scratch by [`rebuild`] with exactly the same result. Lodging figures come in
-//! through [`lodging::ingest`]. Every displayed cell below a minimum count is suppressed.
+//! through [`lodging::ingest`], e-ID accounts through [`eid::replace`] and lodging bed capacity
+//! through [`lodging::replace_capacity`] (the binary reads those modules and calls these). Every
+//! displayed cell below a minimum count is suppressed.
 
 pub mod api;
 pub mod consume;
+pub mod eid;
 pub mod facts;
 pub mod figures;
 pub mod lodging;
@@ -21,7 +24,7 @@ pub use consume::{catch_up, consume_batch, spawn_consumer, ConsumeOptions};
 pub use rebuild::{rebuild, RebuildStats};
 
 /// Migrations of the analytics tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("analytics", [(1, "init")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("analytics", [(1, "init"), (2, "lodging_feed")]);
 
 /// Settings of the dashboards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

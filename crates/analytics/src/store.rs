@@ -34,8 +34,13 @@ pub async fn checkpoint(conn: &mut AnyConnection, source: &str) -> Result<Option
 
 /// The checkpoint of the registry feed, read outside any transaction (for pages).
 pub async fn registry_checkpoint(db: &Db) -> Result<Option<Checkpoint>, AppError> {
+    source_checkpoint(db, REGISTRY).await
+}
+
+/// The checkpoint of any source, read outside any transaction.
+pub async fn source_checkpoint(db: &Db, source: &str) -> Result<Option<Checkpoint>, AppError> {
     let mut conn = db.read().acquire().await.map_err(db::internal)?;
-    checkpoint(&mut conn, REGISTRY).await
+    checkpoint(&mut conn, source).await
 }
 
 /// Moves the checkpoint from `expected` to `position`; fails with a conflict when another
@@ -59,7 +64,12 @@ pub async fn advance(conn: &mut AnyConnection, source: &str, expected: &str, pos
 
 /// Replaces every registry-derived count and sets the checkpoint (after a full recompute).
 pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM analytics_counts").execute(&mut *conn).await.map_err(db::internal)?;
+    // Only the registry's dimensions: other sources' rows (e-ID accounts, bed capacity) stay.
+    let registry = crate::facts::dim::REGISTRY.iter().map(|d| format!("'{d}'")).collect::<Vec<_>>().join(", ");
+    sqlx::query(&format!("DELETE FROM analytics_counts WHERE dimension IN ({registry})"))
+        .execute(&mut *conn)
+        .await
+        .map_err(db::internal)?;
     let mut rows: Vec<(&Key, i64)> = counts.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect();
     rows.sort();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
@@ -81,6 +91,53 @@ pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &s
     .execute(&mut *conn)
     .await
     .map_err(db::internal)?;
+    Ok(())
+}
+
+/// Replaces the rows of a dimension recounted from a source other than the registry — all of
+/// them, or only those whose first key is `k1` — and records the recount time in the source's
+/// checkpoint, in one transaction.
+pub async fn replace_dimension(
+    db: &Db,
+    dimension: &'static str,
+    k1: Option<&str>,
+    counts: &Counts,
+    source: &str,
+) -> Result<(), AppError> {
+    if crate::facts::dim::REGISTRY.contains(&dimension) || counts.keys().any(|k| k.dimension != dimension) {
+        return Err(AppError::internal("only a non-registry dimension can be replaced, with its own rows"));
+    }
+    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut f = Filter::new();
+    f.and("dimension = ?", Arg::Text(dimension.to_string()));
+    if let Some(k1) = k1 {
+        f.and("k1 = ?", Arg::Text(k1.to_string()));
+    }
+    let sql = format!("DELETE FROM analytics_counts WHERE {}", f.sql());
+    f.bind(sqlx::query(&sql)).execute(&mut *tx).await.map_err(db::internal)?;
+    let mut rows: Vec<(&Key, i64)> = counts.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect();
+    rows.sort();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO analytics_counts (dimension, commune_code, k1, k2, value) VALUES {}",
+            values(chunk.len())
+        );
+        bind_rows(sqlx::query(&sql), chunk).execute(&mut *tx).await.map_err(db::internal)?;
+    }
+    let now = kernel::clock::now_ms();
+    let total: i64 = rows.iter().map(|(_, n)| n).sum();
+    sqlx::query(
+        "INSERT INTO analytics_checkpoints (source, position, updated_at, rebuilt_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, \
+         rebuilt_at = excluded.rebuilt_at",
+    )
+    .bind(source)
+    .bind(total.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(db::internal)?;
+    tx.commit().await.map_err(db::internal)?;
     Ok(())
 }
 

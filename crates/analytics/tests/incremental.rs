@@ -206,7 +206,7 @@ fn stay(commune: &str, nationality: &str) -> Stay {
         commune_code: commune.into(),
         facility_type: "hotel".into(),
         nationality: nationality.into(),
-        origin_province: (nationality == "VN").then(|| "01".to_string()),
+        origin_province: (nationality == "VNM").then(|| "01".to_string()),
     }
 }
 
@@ -215,35 +215,147 @@ async fn lodging_ingest_is_idempotent_and_validated(db: Db) {
     assert!(!analytics::lodging::has_data(&db).await.unwrap());
     let c = communes()[0].clone();
     let day = today() - Duration::days(2);
+    let check_in = |id: &str, nationality: &str| LodgingFact {
+        id: id.into(),
+        event: LodgingEvent::CheckIn { day, stay: stay(&c, nationality) },
+    };
     let facts = vec![
-        LodgingFact { id: "a1".into(), event: LodgingEvent::CheckIn { day, stay: stay(&c, "VN") } },
-        LodgingFact { id: "a2".into(), event: LodgingEvent::CheckIn { day, stay: stay(&c, "KR") } },
+        check_in("a1", "VNM"),
+        check_in("a2", "KOR"),
+        // The same id twice in one batch counts once.
+        check_in("a2", "KOR"),
         LodgingFact {
             id: "a3".into(),
-            event: LodgingEvent::CheckOut { arrival_day: day, stay: stay(&c, "KR"), nights: 3 },
+            event: LodgingEvent::CheckOut { arrival_day: day, stay: stay(&c, "KOR"), nights: 3 },
         },
         LodgingFact { id: "a4".into(), event: LodgingEvent::WatchlistAlert { day, commune_code: c.clone() } },
     ];
     assert_eq!(analytics::lodging::ingest(&db, &facts).await.unwrap(), 4);
     assert_eq!(analytics::lodging::ingest(&db, &facts).await.unwrap(), 0, "a retried delivery counts once");
+    assert!(analytics::lodging::has_data(&db).await.unwrap());
     let month = day.format("%Y-%m").to_string();
     let rows = analytics::lodging::stays(&db, std::slice::from_ref(&c), &month, &month).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.guests).sum::<i64>(), 2);
+    assert_eq!(rows.iter().filter(|r| r.nationality == "VNM").map(|r| r.guests).sum::<i64>(), 1);
     assert_eq!(rows.iter().map(|r| r.nights).sum::<i64>(), 3);
+    let first = today() - Duration::days(40);
+    let nights = analytics::lodging::nights(
+        &db,
+        std::slice::from_ref(&c),
+        &first.format("%Y-%m").to_string(),
+        &today().format("%Y-%m").to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(nights.iter().map(|n| n.3).sum::<i64>(), 3, "three guest-nights, by the month of each night");
     assert_eq!(
         analytics::lodging::flags(&db, "watchlist_alert", std::slice::from_ref(&c), &month, &month).await.unwrap()[0].2,
         1
     );
 
-    // One bad event rejects the whole batch.
-    let bad = vec![
-        LodgingFact { id: "b1".into(), event: LodgingEvent::CheckIn { day, stay: stay(&c, "VN") } },
-        LodgingFact { id: "b2".into(), event: LodgingEvent::CheckIn { day, stay: stay("99999", "VN") } },
-    ];
-    let e = analytics::lodging::ingest(&db, &bad).await.unwrap_err();
-    assert_eq!(e.code.as_str(), "unknown_commune");
+    // Ids older than an hour are forgotten at the next ingest; newer ones stay.
+    let ids = |db: &Db| {
+        let db = db.clone();
+        async move {
+            sqlx::query("SELECT COUNT(*) FROM analytics_ingested WHERE source = 'lodging'")
+                .fetch_one(db.read())
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    };
+    assert_eq!(ids(&db).await, 4);
+    sqlx::query("UPDATE analytics_ingested SET ingested_at = ingested_at - 3700000 WHERE event_id IN ('a1', 'a2')")
+        .execute(db.write())
+        .await
+        .unwrap();
+    assert_eq!(analytics::lodging::ingest(&db, &[check_in("a5", "JPN")]).await.unwrap(), 1);
+    assert_eq!(ids(&db).await, 3, "a1 and a2 purged, a3, a4 and a5 kept");
+
+    // One bad event rejects the whole batch: an unknown commune, an alpha-2 nationality.
+    for bad in [stay("99999", "VNM"), stay(&c, "KR")] {
+        let facts = vec![
+            check_in("b1", "VNM"),
+            LodgingFact { id: "b2".into(), event: LodgingEvent::CheckIn { day, stay: bad } },
+        ];
+        let e = analytics::lodging::ingest(&db, &facts).await.unwrap_err();
+        assert!(["unknown_commune", "invalid_input"].contains(&e.code.as_str()), "{e:?}");
+    }
     let rows = analytics::lodging::stays(&db, &[c], &month, &month).await.unwrap();
-    assert_eq!(rows.iter().map(|r| r.guests).sum::<i64>(), 2, "nothing of the rejected batch was counted");
+    assert_eq!(rows.iter().map(|r| r.guests).sum::<i64>(), 3, "nothing of the rejected batches was counted");
+    assert_eq!(ids(&db).await, 3);
+}
+
+/// Counts recounted from other modules (e-ID accounts, beds) are not registry dimensions: a
+/// registry rebuild keeps them, and a recount replaces only its own rows.
+async fn recounted_dimensions_survive_a_rebuild(db: Db) {
+    generated(&db, 300).await;
+    let c = communes()[0].clone();
+    let eid = |level: i64, accounts: i64| analytics::eid::EidCount { commune_code: c.clone(), level, accounts };
+    analytics::eid::replace(&db, &[eid(1, 7), eid(2, 3)]).await.unwrap();
+    let beds =
+        |beds: i64| analytics::lodging::BedCapacity { commune_code: c.clone(), facility_type: "hotel".into(), beds };
+    analytics::lodging::replace_capacity(&db, "2026-01", &[beds(40)]).await.unwrap();
+    analytics::lodging::replace_capacity(&db, "2026-02", &[beds(60)]).await.unwrap();
+    analytics::rebuild(&db, &|_| {}).await.unwrap();
+    let kept = |db: &Db| {
+        let db = db.clone();
+        async move {
+            all_counts(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.0 == dim::EID || r.0 == dim::LODGING_BEDS)
+                .map(|r| (r.0, r.2, r.4))
+                .collect::<Vec<_>>()
+        }
+    };
+    let expected = vec![
+        ("eid".to_string(), "1".to_string(), 7),
+        ("eid".into(), "2".into(), 3),
+        ("lodging_beds".into(), "2026-01".into(), 40),
+        ("lodging_beds".into(), "2026-02".into(), 60),
+    ];
+    assert_eq!(kept(&db).await, expected);
+    // A recount replaces its own rows only; a bad one changes nothing.
+    analytics::eid::replace(&db, &[eid(2, 4)]).await.unwrap();
+    analytics::lodging::replace_capacity(&db, "2026-02", &[beds(80)]).await.unwrap();
+    let e = analytics::eid::replace(&db, &[eid(3, 1)]).await.unwrap_err();
+    assert_eq!(e.code.as_str(), "invalid_input");
+    let bad = analytics::eid::EidCount { commune_code: "99999".into(), level: 1, accounts: 1 };
+    assert_eq!(analytics::eid::replace(&db, &[bad]).await.unwrap_err().code.as_str(), "unknown_commune");
+    let expected = vec![
+        ("eid".to_string(), "2".to_string(), 4),
+        ("lodging_beds".into(), "2026-01".into(), 40),
+        ("lodging_beds".into(), "2026-02".into(), 80),
+    ];
+    assert_eq!(kept(&db).await, expected);
+}
+
+#[test]
+fn registry_facts_use_registry_dimensions_only() {
+    // Every dimension a person or household contributes to is one the rebuild replaces.
+    let p = registry::feed::PersonState {
+        personal_id: "008090000001".into(),
+        gender: Some("F".into()),
+        birth_date: Some("1990-05-02".into()),
+        ethnicity: Some("01".into()),
+        religion: Some("00".into()),
+        status: "deceased".into(),
+        death_date: Some("2025-01-02".into()),
+        current_commune: Some("A".into()),
+        household_id: None,
+        household_commune: None,
+        residences: Vec::new(),
+    };
+    let mut counts = analytics::facts::Counts::new();
+    analytics::facts::person_facts(&p, &mut counts, 1);
+    let living = registry::feed::PersonState { status: "living".into(), death_date: None, ..p };
+    analytics::facts::person_facts(&living, &mut counts, 1);
+    analytics::facts::household_fact(&mut counts, "A", 2, 1);
+    assert!(!counts.is_empty());
+    assert!(counts.keys().all(|k| dim::REGISTRY.contains(&k.dimension)), "{counts:?}");
+    assert!(!dim::REGISTRY.contains(&dim::EID) && !dim::REGISTRY.contains(&dim::LODGING_BEDS));
 }
 
 db::dual_tests!(crate::migrations();
@@ -251,4 +363,5 @@ db::dual_tests!(crate::migrations();
     settle_window_holds_back_young_events,
     moves_with_bad_input_change_nothing,
     lodging_ingest_is_idempotent_and_validated,
+    recounted_dimensions_survive_a_rebuild,
 );

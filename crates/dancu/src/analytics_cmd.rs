@@ -14,12 +14,14 @@ const DATA_DIR: &str = "./dancu-data";
 
 #[derive(Subcommand)]
 pub enum AnalyticsCommand {
-    /// Recompute every figure from the registry (same result as the incremental updates).
+    /// Recompute every figure from the registry (same result as the incremental updates), replay
+    /// the lodging events and recount e-ID accounts and beds.
     Rebuild {
         #[command(flatten)]
         place: Place,
     },
-    /// Apply the registry changes not yet counted (the server does this every few seconds).
+    /// Apply the registry changes and lodging events not yet counted and recount e-ID accounts and
+    /// beds (the server does this every few seconds).
     Update {
         #[command(flatten)]
         place: Place,
@@ -48,6 +50,8 @@ pub async fn run(cmd: AnalyticsCommand) -> anyhow::Result<()> {
             let s = rebuild(&db).await?;
             print_steps(&s);
             println!("{} rows from the registry at event {:?} in {:.1} s", s.rows, s.position, s.seconds);
+            let n = crate::lodging_figures::rebuild(&db).await?;
+            println!("{n} lodging events replayed; e-ID accounts and beds recounted");
             Ok(())
         }
         AnalyticsCommand::Update { place } => {
@@ -56,6 +60,9 @@ pub async fn run(cmd: AnalyticsCommand) -> anyhow::Result<()> {
             let opts = analytics::ConsumeOptions { settle_ms: 0, ..Default::default() };
             let n = analytics::catch_up(&db, opts).await?;
             println!("{n} events applied in {:.2} s", start.elapsed().as_secs_f64());
+            let n = crate::lodging_figures::catch_up(&db).await?;
+            crate::lodging_figures::recount(&db).await?;
+            println!("{n} new lodging events; e-ID accounts and beds recounted");
             Ok(())
         }
         AnalyticsCommand::Bench { place, changes, runs, no_rebuild } => {

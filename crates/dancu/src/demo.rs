@@ -69,6 +69,9 @@ pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, n
     crate::demo_programs::seed(&db, &province_code).await?;
     let figures = crate::analytics_cmd::rebuild(&db).await?;
     println!("Số liệu điều hành / dashboard figures: {} rows in {:.1} s", figures.rows, figures.seconds);
+    let lodged = crate::lodging_figures::catch_up(&db).await?;
+    crate::lodging_figures::recount(&db).await?;
+    println!("Số liệu lưu trú / lodging events counted: {lodged}");
     let verifying = crate::demo_verification::prepare(&db, &s.data_dir, &accounts).await?;
     if no_serve {
         println!("Sẵn sàng sau / ready after {:.1} s", start.elapsed().as_secs_f64());
@@ -76,6 +79,7 @@ pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, n
     }
     let running = crate::server::start_with(db.clone(), &s.listen, verifying.config.clone()).await?;
     analytics::spawn_consumer(db.clone(), std::time::Duration::from_secs(2));
+    crate::lodging_figures::spawn(db.clone(), std::time::Duration::from_secs(2), std::time::Duration::from_secs(60));
     let public = crate::server::public_url(running.addr);
     let provider = oidc::Provider::start(db, running.ctx.access_log.clone(), &public).await?;
     oidc::sample_rp::ensure_registered(&provider).await?;

@@ -1,7 +1,9 @@
 //! Lodging in the demo: the demo hotel becomes an approved facility, and a rental house, a hospital
 //! ward and a coach operator are registered in the demo commune, each with a staff login; guests
 //! are checked in (one notified late, one on the commune's watchlist, one staying 35 days in the
-//! rental house) so the police page shows a late flag, an alert and a temporary-residence prompt.
+//! rental house) so the police page shows a late flag, an alert and a temporary-residence prompt,
+//! and enough more (a Korean tour group, a business group that checks out, a family) that the
+//! tourism dashboards show numbers rather than cells suppressed below 5.
 //! The hospital ward admits an inpatient with a caregiver. A coach trip boards a passenger; a relic site with two gates records a few visitor entries and
 //! one exit.
 
@@ -60,7 +62,7 @@ pub async fn seed(
         out.push(account);
     }
 
-    let guests = residents(db, commune, 10).await?;
+    let guests = residents(db, commune, 18).await?;
     if guests.len() < 7 {
         return Ok(out);
     }
@@ -140,8 +142,54 @@ pub async fn seed(
     if let Some(visitors) = guests.get(7..10) {
         out.push(relic_site(db, hasher, &svc, &officer, commune, visitors).await?);
     }
+    if let Some(more) = guests.get(10..18) {
+        tourists(&svc, &at_hotel, &hotel_id, more).await?;
+    }
     svc.ctx.access_log.flush().await;
     Ok(out)
+}
+
+/// Enough guests for the tourism dashboards to show numbers rather than suppressed cells (fewer
+/// than 5): a Korean tour group, a business group of five that arrived two days ago (notified
+/// late) and leaves today after two nights, and a family of three.
+async fn tourists(svc: &lodging::Service, staff: &CurrentUser, hotel: &str, citizens: &[String]) -> anyhow::Result<()> {
+    let hour = 3_600_000;
+    let now = kernel::clock::now_ms();
+    let yesterday = kernel::clock::ms_to_vn(now - 24 * hour).format("%Y-%m-%d").to_string();
+    let tour: Vec<GuestInput> = [
+        ("M81234501", "Park Ji Hoon", "1985-03-12"),
+        ("M81234502", "Lee Seo Yeon", "1988-07-24"),
+        ("M81234503", "Choi Min Seo", "1992-11-02"),
+        ("M81234504", "Jung Woo Jin", "1979-01-30"),
+        ("M81234505", "Kang Ha Eun", "1995-09-18"),
+    ]
+    .into_iter()
+    .map(|(number, name, birth)| GuestInput {
+        passport: Some(lodging::guests::PassportInput {
+            number: number.into(),
+            nationality: "KOR".into(),
+            full_name: name.into(),
+            birth_date: birth.into(),
+            visa: Some(format!("DL{}", &number[3..])),
+            entry_date: Some(yesterday.clone()),
+            border_gate: Some("Cửa khẩu Quốc tế Nội Bài".into()),
+        }),
+        ..Default::default()
+    })
+    .collect();
+    check_in(svc, staff, hotel, "501", "Du lịch theo đoàn", now - 3 * hour, tour).await?;
+    let business: Vec<GuestInput> = citizens[0..5].iter().map(|id| citizen(id)).collect();
+    let stayed = check_in(svc, staff, hotel, "601", "Hội nghị xúc tiến đầu tư", now - 48 * hour, business).await?;
+    let organization = match &staff.jurisdiction {
+        Jurisdiction::Own(org) => org.clone(),
+        _ => String::new(),
+    };
+    for c in &stayed.checkins {
+        lodging::checkins::check_out(&svc.ctx.db, &c.id, &organization, now).await?;
+    }
+    let family: Vec<GuestInput> = citizens[5..8].iter().map(|id| citizen(id)).collect();
+    check_in(svc, staff, hotel, "702", "Nghỉ dưỡng cuối tuần", now - hour, family).await?;
+    Ok(())
 }
 
 /// A relic site run by its management board, with a staff login at the gate; `visitors` enter

@@ -22,6 +22,7 @@ pub mod generate_cmd;
 pub mod io_cmd;
 pub mod keys_cmd;
 pub mod lodging_cmd;
+pub mod lodging_figures;
 pub mod programs_cmd;
 pub mod progress;
 pub mod server;

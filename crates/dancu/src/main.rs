@@ -32,6 +32,11 @@ async fn main() -> anyhow::Result<()> {
             let db = dancu::open_db(&s.database_url).await?;
             let running = dancu::server::start(db, &s.listen).await?;
             analytics::spawn_consumer(running.ctx.db.clone(), std::time::Duration::from_secs(2));
+            dancu::lodging_figures::spawn(
+                running.ctx.db.clone(),
+                std::time::Duration::from_secs(2),
+                std::time::Duration::from_secs(60),
+            );
             println!("dancu listening on http://{}", running.addr);
             running.wait().await
         }

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod scope;
 pub mod stats;
 pub mod stays;
+pub mod tourism;
 pub mod trips;
 pub mod venue_scans;
 pub mod venue_stats;
@@ -32,7 +33,15 @@ pub use feed::Feed;
 /// Migrations of the lodging tables.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!(
     "lodging",
-    [(1, "init"), (2, "watchlist"), (3, "venues"), (4, "trips"), (5, "declarations"), (6, "hospital_wards"),]
+    [
+        (1, "init"),
+        (2, "watchlist"),
+        (3, "venues"),
+        (4, "trips"),
+        (5, "declarations"),
+        (6, "hospital_wards"),
+        (7, "write_time_indexes"),
+    ]
 );
 
 /// What the lodging handlers share: the request context, the live feed, the group-commit writer

@@ -1,4 +1,5 @@
-//! Labels of keys: communes, provinces, months, genders, ethnic groups, religions, facility types.
+//! Labels of keys: communes, provinces, months, genders, ethnic groups, religions, facility types,
+//! nationalities.
 
 use registry::admin_units::AdminUnits;
 
@@ -50,16 +51,47 @@ pub fn religion(code: &str) -> Text {
     }
 }
 
+/// The lodging module's facility kinds, and `private_home` for citizens' declared stays.
 pub fn facility_type(code: &str) -> Text {
     match code {
         "hotel" => t("Khách sạn", "Hotel"),
-        "guesthouse" => t("Nhà nghỉ", "Guesthouse"),
+        "motel" => t("Nhà nghỉ", "Motel"),
         "homestay" => t("Homestay", "Homestay"),
-        "rental" => t("Nhà cho thuê", "Rental"),
-        "hospital" => t("Bệnh viện", "Hospital"),
+        "rental_house" => t("Nhà cho thuê", "Rental house"),
         "dormitory" => t("Ký túc xá", "Dormitory"),
+        "official_guest_house" => t("Nhà khách", "Official guest house"),
+        "private_home" => t("Nhà riêng (công dân tự khai báo)", "Private home (declared by the citizen)"),
         other => same(other),
     }
+}
+
+/// A nationality by ISO 3166-1 alpha-3 code: the countries most guests come from by name, others
+/// by code.
+pub fn nationality(code: &str) -> Text {
+    let (vi, en) = match code {
+        "VNM" => ("Việt Nam", "Viet Nam"),
+        "KOR" => ("Hàn Quốc", "Korea, Republic of"),
+        "CHN" => ("Trung Quốc", "China"),
+        "TWN" => ("Đài Loan (Trung Quốc)", "Taiwan (China)"),
+        "JPN" => ("Nhật Bản", "Japan"),
+        "USA" => ("Hoa Kỳ", "United States"),
+        "RUS" => ("Liên bang Nga", "Russian Federation"),
+        "AUS" => ("Úc", "Australia"),
+        "IND" => ("Ấn Độ", "India"),
+        "THA" => ("Thái Lan", "Thailand"),
+        "LAO" => ("Lào", "Lao PDR"),
+        "KHM" => ("Campuchia", "Cambodia"),
+        "MYS" => ("Ma-lai-xi-a", "Malaysia"),
+        "SGP" => ("Xin-ga-po", "Singapore"),
+        "PHL" => ("Phi-líp-pin", "Philippines"),
+        "IDN" => ("In-đô-nê-xi-a", "Indonesia"),
+        "FRA" => ("Pháp", "France"),
+        "DEU" => ("Đức", "Germany"),
+        "GBR" => ("Vương quốc Anh", "United Kingdom"),
+        "CAN" => ("Ca-na-đa", "Canada"),
+        _ => return same(code),
+    };
+    t(vi, en)
 }
 
 pub fn unknown() -> Text {

@@ -286,6 +286,12 @@ async fn sum_rows<K: Ord>(
     Ok(out)
 }
 
+/// "Recounted at dd/mm/yyyy HH:MM (Vietnam time)." for figures recounted from another module.
+fn recounted_at(ms: i64) -> Text {
+    let at = kernel::clock::format_ms_vn(ms);
+    t(&format!("Đếm lại lần cuối: {at} (giờ Việt Nam)."), &format!("Last recounted: {at} (Vietnam time)."))
+}
+
 /// Age reached in the current year (current year − birth year; `None` when unknown).
 fn age(birth_year: &str) -> Option<u32> {
     let y: i32 = birth_year.parse().ok()?;

@@ -17,16 +17,67 @@ pub(super) async fn figures(r: &Request<'_>) -> Result<Vec<Figure>, AppError> {
         categories(r, dim::RELIGION, "religion").await?,
         households(r).await?,
         births_deaths(r).await?,
-        Figure::unavailable(
+        eid(r).await?,
+    ])
+}
+
+async fn eid(r: &Request<'_>) -> Result<Figure, AppError> {
+    let title =
+        t("Tài khoản định danh điện tử mức 1, mức 2 theo xã/phường", "e-ID accounts (level 1, level 2) by commune");
+    let Some(cp) = crate::store::source_checkpoint(r.db, crate::eid::SOURCE).await? else {
+        return Ok(Figure::unavailable(
             "eid",
-            t("Tài khoản định danh điện tử mức 1, mức 2 theo xã/phường", "e-ID accounts (level 1, level 2) by commune"),
+            title,
             t(
-                "Chưa có nguồn dữ liệu: hệ thống chưa quản lý tài khoản định danh điện tử của công dân.",
-                "No data source yet: the platform does not hold citizens' e-ID accounts.",
+                "Chưa có số liệu: tài khoản định danh điện tử chưa được đếm từ phân hệ tài khoản.",
+                "No data yet: e-ID accounts have not yet been counted from the accounts module.",
             ),
             Chart::Bars,
+        ));
+    };
+    let accounts = sum_by(r, dim::EID, |row| Some((row.commune.clone(), row.k1.clone()))).await?;
+    let population = population_by_commune(r).await?;
+    let recounted = super::recounted_at(cp.updated_at);
+    let mut f = Figure::new(
+        "eid",
+        title,
+        t(
+            &format!(
+                "Tài khoản định danh điện tử của công dân đã kích hoạt, không bị tạm khóa bởi quản trị và không \
+                 đóng (kể cả tài khoản công dân tự khóa), theo mức (1, 2) và xã/phường nơi cư trú hiện tại của \
+                 người có tài khoản còn sống. Trên 100 dân = (mức 1 + mức 2) × 100 / dân số của xã/phường. {}",
+                recounted.vi
+            ),
+            &format!(
+                "Citizens' e-ID accounts that are activated and neither suspended by an administrator nor closed \
+                 (accounts the citizen locked still count), by level (1, 2) and the current commune of residence \
+                 of the living holder. Per 100 residents = (level 1 + level 2) × 100 / the commune's population. {}",
+                recounted.en
+            ),
         ),
-    ])
+        Chart::Bars,
+        t("Xã/phường", "Commune"),
+        vec![
+            col("level_1", t("Mức 1", "Level 1"), 0),
+            col("level_2", t("Mức 2", "Level 2"), 0),
+            col("per_100", t("Trên 100 dân", "Per 100 residents"), 1),
+        ],
+    );
+    let min = r.settings.min_cell;
+    for code in &r.scope.communes {
+        let level = |l: &str| accounts.get(&(code.clone(), l.to_string())).copied().unwrap_or(0);
+        let (one, two) = (level("1"), level("2"));
+        let residents = population.get(code).copied().unwrap_or(0);
+        let cells = [Cell::count(one, min), Cell::count(two, min)];
+        // The rate of both levels would give away a suppressed level: it is suppressed with it.
+        let per_100 = match cells.iter().find(|c| c.suppressed) {
+            Some(c) => *c,
+            None => Cell::ratio(one + two, residents as f64, 100.0, min),
+        };
+        f.rows.push(Row { key: code.clone(), label: labels::commune(code), cells: vec![cells[0], cells[1], per_100] });
+    }
+    f.rows.sort_by(|a, b| a.label.vi.cmp(&b.label.vi));
+    Ok(f)
 }
 
 /// Living residents per commune of the scope.
