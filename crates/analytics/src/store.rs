@@ -70,6 +70,12 @@ pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &s
         .execute(&mut *conn)
         .await
         .map_err(db::internal)?;
+    insert_counts(conn, counts).await?;
+    mark_rebuilt(conn, REGISTRY, position).await
+}
+
+/// Inserts the non-zero counts in key order, in multi-row statements.
+async fn insert_counts(conn: &mut AnyConnection, counts: &Counts) -> Result<i64, AppError> {
     let mut rows: Vec<(&Key, i64)> = counts.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect();
     rows.sort();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
@@ -79,15 +85,19 @@ pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &s
         );
         bind_rows(sqlx::query(&sql), chunk).execute(&mut *conn).await.map_err(db::internal)?;
     }
-    let now = kernel::clock::now_ms();
+    Ok(rows.iter().map(|(_, n)| n).sum())
+}
+
+/// Sets a source's checkpoint after a full recount.
+async fn mark_rebuilt(conn: &mut AnyConnection, source: &str, position: &str) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO analytics_checkpoints (source, position, updated_at, rebuilt_at) VALUES ($1, $2, $3, $3) \
          ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, \
          rebuilt_at = excluded.rebuilt_at",
     )
-    .bind(REGISTRY)
+    .bind(source)
     .bind(position)
-    .bind(now)
+    .bind(kernel::clock::now_ms())
     .execute(&mut *conn)
     .await
     .map_err(db::internal)?;
@@ -115,28 +125,8 @@ pub async fn replace_dimension(
     }
     let sql = format!("DELETE FROM analytics_counts WHERE {}", f.sql());
     f.bind(sqlx::query(&sql)).execute(&mut *tx).await.map_err(db::internal)?;
-    let mut rows: Vec<(&Key, i64)> = counts.iter().filter(|(_, n)| **n != 0).map(|(k, n)| (k, *n)).collect();
-    rows.sort();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO analytics_counts (dimension, commune_code, k1, k2, value) VALUES {}",
-            values(chunk.len())
-        );
-        bind_rows(sqlx::query(&sql), chunk).execute(&mut *tx).await.map_err(db::internal)?;
-    }
-    let now = kernel::clock::now_ms();
-    let total: i64 = rows.iter().map(|(_, n)| n).sum();
-    sqlx::query(
-        "INSERT INTO analytics_checkpoints (source, position, updated_at, rebuilt_at) VALUES ($1, $2, $3, $3) \
-         ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, \
-         rebuilt_at = excluded.rebuilt_at",
-    )
-    .bind(source)
-    .bind(total.to_string())
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    let total = insert_counts(&mut tx, counts).await?;
+    mark_rebuilt(&mut tx, source, &total.to_string()).await?;
     tx.commit().await.map_err(db::internal)?;
     Ok(())
 }
