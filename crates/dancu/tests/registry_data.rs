@@ -32,6 +32,9 @@ async fn quality_rules_find_injected_defects(db: Db) {
     let mut opts = GenerateOptions::new("08", 4_000, 11, kernel::clock::today_vn());
     opts.defects.duplicate_person = 0.02;
     opts.defects.name_typo = 0.02;
+    // About 1.7 % of residents hold only expired cards; at the default 2 % of them a province of
+    // 4,000 gets one or two such defects and, on some dates, none.
+    opts.defects.expired_card_still_valid = 0.2;
     dancu::generate_cmd::generate_into(&db, opts, Some(&truth_path), false).await.unwrap();
     let run = registry::quality::run(&db).await.unwrap();
     assert_eq!(run.persons_checked, 4_000);
