@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The rebuild's grouped counts (crates/registry/src/feed/counts.rs) in DuckDB, over the CSV files
-written by `dancu export DIR`, for the comparison in docs/PERFORMANCE.md.
+"""The rebuild's counts (crates/registry/src/feed/counts.rs counts them in hash maps) written as
+grouped queries in DuckDB, over the CSV files written by `dancu export DIR`, for the comparison in
+docs/PERFORMANCE.md.
 
     python3 bench/analytics_duckdb.py DIR [--threads N]
 
