@@ -272,21 +272,8 @@ pub async fn position(db: &Db) -> Result<Option<i64>, AppError> {
 
 /// Records the feed's position (UTC ms); `rebuilt` marks the end of a full replay.
 pub async fn set_position(db: &Db, position_ms: i64, rebuilt: bool) -> Result<(), AppError> {
-    let now = kernel::clock::now_ms();
-    sqlx::query(
-        "INSERT INTO analytics_checkpoints (source, position, updated_at, rebuilt_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, \
-         rebuilt_at = CASE WHEN $5 = 1 THEN excluded.rebuilt_at ELSE analytics_checkpoints.rebuilt_at END",
-    )
-    .bind(SOURCE)
-    .bind(position_ms.to_string())
-    .bind(now)
-    .bind(if rebuilt { now } else { 0 })
-    .bind(i64::from(rebuilt))
-    .execute(db.write())
-    .await
-    .map_err(db::internal)?;
-    Ok(())
+    let mut conn = db.write().acquire().await.map_err(db::internal)?;
+    store::set_checkpoint(&mut conn, SOURCE, &position_ms.to_string(), rebuilt).await
 }
 
 /// Forgets every lodging count, ingested id and the feed's position, in one transaction, before a

@@ -71,7 +71,7 @@ pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &s
         .await
         .map_err(db::internal)?;
     insert_counts(conn, counts).await?;
-    mark_rebuilt(conn, REGISTRY, position).await
+    set_checkpoint(conn, REGISTRY, position, true).await
 }
 
 /// Inserts the non-zero counts in key order, in multi-row statements.
@@ -88,16 +88,25 @@ async fn insert_counts(conn: &mut AnyConnection, counts: &Counts) -> Result<i64,
     Ok(rows.iter().map(|(_, n)| n).sum())
 }
 
-/// Sets a source's checkpoint after a full recount.
-async fn mark_rebuilt(conn: &mut AnyConnection, source: &str, position: &str) -> Result<(), AppError> {
+/// Sets a source's position; with `rebuilt` the time is also recorded as its last full recount,
+/// otherwise the previous recount time stays (0 for a source never recounted).
+pub async fn set_checkpoint(
+    conn: &mut AnyConnection,
+    source: &str,
+    position: &str,
+    rebuilt: bool,
+) -> Result<(), AppError> {
+    let now = kernel::clock::now_ms();
     sqlx::query(
-        "INSERT INTO analytics_checkpoints (source, position, updated_at, rebuilt_at) VALUES ($1, $2, $3, $3) \
+        "INSERT INTO analytics_checkpoints (source, position, updated_at, rebuilt_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, \
-         rebuilt_at = excluded.rebuilt_at",
+         rebuilt_at = CASE WHEN $5 = 1 THEN excluded.rebuilt_at ELSE analytics_checkpoints.rebuilt_at END",
     )
     .bind(source)
     .bind(position)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
+    .bind(if rebuilt { now } else { 0 })
+    .bind(i64::from(rebuilt))
     .execute(&mut *conn)
     .await
     .map_err(db::internal)?;
@@ -126,7 +135,7 @@ pub async fn replace_dimension(
     let sql = format!("DELETE FROM analytics_counts WHERE {}", f.sql());
     f.bind(sqlx::query(&sql)).execute(&mut *tx).await.map_err(db::internal)?;
     let total = insert_counts(&mut tx, counts).await?;
-    mark_rebuilt(&mut tx, source, &total.to_string()).await?;
+    set_checkpoint(&mut tx, source, &total.to_string(), true).await?;
     tx.commit().await.map_err(db::internal)?;
     Ok(())
 }
@@ -151,20 +160,21 @@ pub async fn apply_deltas(conn: &mut AnyConnection, deltas: &Counts) -> Result<u
     }
     // Delete the cells that reached zero by key (an OR of primary-key lookups: SQLite plans a
     // row-value IN list as a scan of the whole table).
+    let backend = db::backend_of(conn);
     for chunk in zeros.chunks(ZEROS_PER_STATEMENT) {
-        let backend = db::backend_of(conn);
-        let mut n = 0;
-        let mut key = || {
-            n += 4;
-            format!(
-                "(dimension = {} AND commune_code = {} AND k1 = {} AND k2 = {})",
-                db::param(backend, n - 3),
-                db::param(backend, n - 2),
-                db::param(backend, n - 1),
-                db::param(backend, n)
-            )
-        };
-        let keys: Vec<String> = chunk.iter().map(|_| key()).collect();
+        let p = |n: usize| db::param(backend, n);
+        let keys: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 4;
+                format!(
+                    "(dimension = {} AND commune_code = {} AND k1 = {} AND k2 = {})",
+                    p(b + 1),
+                    p(b + 2),
+                    p(b + 3),
+                    p(b + 4)
+                )
+            })
+            .collect();
         let sql = format!("DELETE FROM analytics_counts WHERE value = 0 AND ({})", keys.join(" OR "));
         let mut q = sqlx::query(&sql);
         for k in chunk {

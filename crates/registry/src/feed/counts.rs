@@ -271,19 +271,13 @@ impl State {
         let (Some(pid), Some(commune), Some(start)) = (c[0], c[1], c[2]) else { return };
         if let Some(ended) = self.ended.get(pid) {
             let to = self.words.id(commune);
-            let froms: Vec<u32> = ended.iter().filter(|(from, end)| end == start && *from != to).map(|e| e.0).collect();
-            if !froms.is_empty() {
+            for (from, _) in ended.iter().filter(|(from, end)| end == start && *from != to) {
                 let month = self.words.id(prefix(start, 7));
-                for from in froms {
-                    *self.moves.entry([from, to, month]).or_insert(0) += 1;
-                }
+                *self.moves.entry([*from, to, month]).or_insert(0) += 1;
             }
         }
-        if c[3].is_none() && self.temporary.contains_key(pid) {
-            let id = self.words.id(commune);
-            if let Some(t) = self.temporary.get_mut(pid) {
-                t.open_permanent.push(id);
-            }
+        if let (None, Some(t)) = (c[3], self.temporary.get_mut(pid)) {
+            t.open_permanent.push(self.words.id(commune));
         }
     }
 }
