@@ -6,6 +6,7 @@
 //! avoids `SQLITE_BUSY` storms) and a pool of readers in WAL mode.
 
 mod batch;
+pub mod coalesce;
 pub mod fast;
 mod filter;
 mod handle;

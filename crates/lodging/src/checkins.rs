@@ -5,14 +5,13 @@ use chrono::{DateTime, FixedOffset};
 use db::sqlx;
 use db::Db;
 use kernel::{AppError, ErrorCode};
-use keys::KeyRing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use web::{CurrentUser, Jurisdiction};
 
 use crate::alerts::Alert;
 use crate::deadline::{deadline_ms, is_late};
-use crate::facilities::{self, Facility};
+use crate::facilities::Facility;
 use crate::feed::FeedEvent;
 use crate::guests::{self, Guest, GuestInput};
 use crate::hospital::WardStay;
@@ -91,8 +90,7 @@ pub struct Attach {
 }
 
 async fn plan(
-    db: &Db,
-    keys: &KeyRing,
+    svc: &Service,
     j: &Jurisdiction,
     req: CheckinRequest,
     attach: Attach,
@@ -114,7 +112,9 @@ async fn plan(
     if departure.is_some_and(|d| d <= arrival) {
         return Err(AppError::invalid("expected_departure_at must be after arrival_at"));
     }
-    let facility = facilities::get(db, &req.facility_id, j)
+    let facility = svc
+        .facilities
+        .get(&req.facility_id, j)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no facility with this id in your organization"))?;
     if facility.status != "approved" {
@@ -139,7 +139,7 @@ async fn plan(
     }
     let mut resolved: Vec<Guest> = Vec::with_capacity(req.guests.len());
     for g in req.guests {
-        let g = guests::resolve(db, keys, g).await?;
+        let g = guests::resolve(svc, g).await?;
         if resolved.iter().any(|r| r.subject() == g.subject()) {
             return Err(AppError::invalid("the same guest appears twice"));
         }
@@ -179,7 +179,7 @@ pub async fn check_in_to(
     // A retry is answered by the writer's claim of its key, so the request is planned as if new.
     // Only when planning fails is the key looked up: a retry of a call that succeeded gets its
     // stored result even if the facility or a guest changed since.
-    let plan = match plan(db, &svc.keys, &user.jurisdiction, req, attach, now).await {
+    let plan = match plan(svc, &user.jurisdiction, req, attach, now).await {
         Ok(plan) => plan,
         Err(e) => {
             let Some(k) = key else { return Err(e) };

@@ -107,7 +107,7 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
     if departure.is_some_and(|d| d <= arrival) {
         return Err(AppError::invalid("expected_departure_at must be after arrival_at"));
     }
-    let citizen = crate::guests::citizen(&svc.ctx.db, personal_id).await?;
+    let citizen = crate::guests::citizen(&svc.persons, personal_id).await?;
     let deadline = deadline_ms(GuestKind::Citizen, arrival);
     let d = Declaration {
         id: kernel::ids::new_id(),

@@ -1,6 +1,7 @@
 //! Accommodation facilities: registration by the operating organization, approval or suspension
 //! by the police of the facility's commune.
 
+use db::coalesce::Coalescer;
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
 use kernel::{AppError, ErrorCode, Page, PageRequest};
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use web::Jurisdiction;
 
-use crate::scope::restrict;
+use crate::scope::{admits, restrict};
 
 /// The kinds of accommodation the pilot models cover.
 pub const KINDS: &[&str] = &[
@@ -145,6 +146,30 @@ pub async fn get(db: &Db, id: &str, j: &Jurisdiction) -> Result<Option<Facility>
     let sql = format!("SELECT {COLUMNS} FROM lodging_facilities f WHERE {}", f.sql());
     let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)?;
     Ok(row.as_ref().map(from_row))
+}
+
+/// Facilities by id for the check-ins of concurrent requests: one query serves all the lookups
+/// that arrive while earlier ones run (see [`db::coalesce`]). Cheap to clone.
+#[derive(Clone)]
+pub struct FacilityLookup(Coalescer<String, Facility>);
+
+impl FacilityLookup {
+    pub fn start(db: Db) -> FacilityLookup {
+        FacilityLookup(Coalescer::start(64, 2, move |ids: Vec<String>| {
+            let db = db.clone();
+            async move {
+                let select = format!("SELECT {COLUMNS} FROM lodging_facilities f");
+                let rows = db::coalesce::fetch_in(&db, &select, "f.id", &ids).await?;
+                Ok(rows.iter().map(from_row).map(|f| (f.id.clone(), f)).collect())
+            }
+        }))
+    }
+
+    /// As [`get`]: the facility when it lies inside the caller's jurisdiction.
+    pub async fn get(&self, id: &str, j: &Jurisdiction) -> Result<Option<Facility>, AppError> {
+        let f = self.0.get(id.to_string()).await?;
+        Ok(f.filter(|f| admits(j, &f.commune_code, &f.province_code, Some(&f.organization_id))))
+    }
 }
 
 /// Facilities inside the caller's jurisdiction, optionally of one status.

@@ -7,7 +7,10 @@ use keys::KeyRing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use registry::queries::person_lookup::PersonLookup;
+
 use crate::deadline::GuestKind;
+use crate::Service;
 
 /// A guest as the staff enter them: exactly one of a typed personal id, the scanned card QR, the
 /// citizen's dynamic identity QR, or passport data for a foreigner.
@@ -121,9 +124,10 @@ pub fn foreigner(p: PassportInput) -> Result<Guest, AppError> {
 }
 
 /// Resolves a citizen from the registry (the caller logs the read once the check-in is committed).
-pub async fn citizen(db: &db::Db, personal_id: &str) -> Result<Guest, AppError> {
+pub async fn citizen(persons: &PersonLookup, personal_id: &str) -> Result<Guest, AppError> {
     let id = PersonalId::parse(personal_id)?;
-    let person = registry::queries::persons::get_self(db, &id)
+    let person = persons
+        .get(&id)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no person with this personal id in the registry"))?;
     if person.status == "deceased" {
@@ -170,11 +174,14 @@ async fn from_identity_qr(db: &db::Db, keys: &KeyRing, token: &str) -> Result<St
 }
 
 /// Resolves one entered guest.
-pub async fn resolve(db: &db::Db, keys: &KeyRing, input: GuestInput) -> Result<Guest, AppError> {
+pub async fn resolve(svc: &Service, input: GuestInput) -> Result<Guest, AppError> {
+    let persons = &svc.persons;
     match (input.personal_id, input.card_qr, input.identity_qr, input.passport) {
-        (Some(id), None, None, None) => citizen(db, &id).await,
-        (None, Some(qr), None, None) => citizen(db, &from_card_qr(&qr)?).await,
-        (None, None, Some(token), None) => citizen(db, &from_identity_qr(db, keys, &token).await?).await,
+        (Some(id), None, None, None) => citizen(persons, &id).await,
+        (None, Some(qr), None, None) => citizen(persons, &from_card_qr(&qr)?).await,
+        (None, None, Some(token), None) => {
+            citizen(persons, &from_identity_qr(&svc.ctx.db, &svc.keys, &token).await?).await
+        }
         (None, None, None, Some(p)) => foreigner(p),
         _ => Err(AppError::invalid("each guest needs exactly one of personal_id, card_qr, identity_qr or passport")),
     }

@@ -44,14 +44,17 @@ pub const MIGRATIONS: &[db::Migration] = db::migrations!(
     ]
 );
 
-/// What the lodging handlers share: the request context, the live feed, the group-commit writer
-/// and the platform keys (to check dynamic identity QR codes).
+/// What the lodging handlers share: the request context, the live feed, the group-commit writer,
+/// the platform keys (to check dynamic identity QR codes) and the lookups that check-ins of
+/// concurrent requests share.
 #[derive(Clone)]
 pub struct Service {
     pub ctx: web::Ctx,
     pub feed: Feed,
     pub writer: writer::Writer,
     pub keys: std::sync::Arc<keys::KeyRing>,
+    pub persons: registry::queries::person_lookup::PersonLookup,
+    pub facilities: facilities::FacilityLookup,
 }
 
 impl Service {
@@ -62,7 +65,9 @@ impl Service {
         tokio::spawn(purge_venue_scans(ctx.db.clone()));
         let feed = Feed::default();
         nats::from_env(&feed);
-        Service { ctx, feed, writer, keys }
+        let persons = registry::queries::person_lookup::PersonLookup::start(ctx.db.clone());
+        let facilities = facilities::FacilityLookup::start(ctx.db.clone());
+        Service { ctx, feed, writer, keys, persons, facilities }
     }
 }
 

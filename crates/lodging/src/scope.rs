@@ -18,6 +18,17 @@ pub fn restrict(filter: &mut Filter, j: &Jurisdiction, alias: &str, has_org: boo
     };
 }
 
+/// True when a row with these columns passes [`restrict`] (`organization` is `None` for tables
+/// without an organization): for rows read by key without the caller's jurisdiction, such as the
+/// coalesced facility lookups of check-ins.
+pub fn admits(j: &Jurisdiction, commune: &str, province: &str, organization: Option<&str>) -> bool {
+    match j {
+        Jurisdiction::Commune(c) => c == commune,
+        Jurisdiction::Province(p) => p == province,
+        Jurisdiction::Own(org) => organization == Some(org.as_str()),
+    }
+}
+
 /// True when an event for `communes`/`province` lies inside a police jurisdiction (for the live
 /// feed and the NATS publisher, where no SQL runs per event).
 pub fn covers(j: &Jurisdiction, communes: &[String], province: &str) -> bool {

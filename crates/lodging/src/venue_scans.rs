@@ -78,7 +78,7 @@ async fn place(svc: &Service, user: &CurrentUser, req: &ScanRequest) -> Result<V
 pub async fn scan(svc: &Service, user: &CurrentUser, req: ScanRequest) -> Result<Scan, AppError> {
     let venue = place(svc, user, &req).await?;
     let db = &svc.ctx.db;
-    let guest = guests::resolve(db, &svc.keys, req.visitor).await?;
+    let guest = guests::resolve(svc, req.visitor).await?;
     let now = kernel::clock::now_ms();
     let key = guest.subject();
     let mut tx = db.begin().await.map_err(db::internal)?;

@@ -2,6 +2,7 @@
 
 pub mod cards;
 pub mod households;
+pub mod person_lookup;
 pub mod persons;
 pub mod residences;
 pub mod scope;

@@ -77,7 +77,7 @@ pub struct PersonSummary {
     pub commune_name: Option<String>,
 }
 
-pub(crate) const PERSON_COLUMNS: &str = "p.personal_id, p.full_name, p.gender, p.birth_date, p.birth_place, \
+pub(super) const PERSON_COLUMNS: &str = "p.personal_id, p.full_name, p.gender, p.birth_date, p.birth_place, \
     p.hometown, p.ethnicity, p.religion, p.nationality, p.old_id, p.status, p.death_date, p.father_id, \
     p.mother_id, p.spouse_id, p.household_id, p.relationship, p.current_commune, p.current_address, p.version";
 
@@ -106,7 +106,7 @@ pub fn precision_code(d: &PartialDate) -> &'static str {
     }
 }
 
-pub(crate) fn person_from_row(r: &impl Columns) -> PersonView {
+pub(super) fn person_from_row(r: &impl Columns) -> PersonView {
     let birth: Option<PartialDate> = r.text(3).and_then(|s| PartialDate::parse(&s).ok());
     let gender = r.text(2);
     let id = r.text(0).unwrap_or_default();
