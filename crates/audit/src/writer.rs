@@ -3,6 +3,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use db::held::Held;
+use db::sqlx::Connection;
 use db::Db;
 use tokio::sync::{mpsc, oneshot};
 
@@ -80,6 +82,7 @@ impl AccessLog {
 
 async fn run(db: Db, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicUsize>) {
     let mut buf = Vec::with_capacity(BATCH);
+    let mut held = Held::new(&db, db.write());
     loop {
         if rx.recv_many(&mut buf, BATCH).await == 0 {
             return;
@@ -104,7 +107,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicUsize>) {
             let n = entries.len();
             // A failed batch is retried until it commits: the log must not lose entries.
             let mut attempt = 0u32;
-            while let Err(e) = write_batch(&db, &entries).await {
+            while let Err(e) = write_batch(&db, &mut held, &entries).await {
                 attempt += 1;
                 tracing::error!(error = %e, attempt, "access log batch failed; retrying");
                 tokio::time::sleep(std::time::Duration::from_millis(100 * attempt.min(50) as u64)).await;
@@ -117,8 +120,15 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicUsize>) {
     }
 }
 
-async fn write_batch(db: &Db, entries: &[AccessEntry]) -> Result<(), db::sqlx::Error> {
-    let mut tx = db.begin().await?;
+/// Writes one batch on the writer's connection.
+async fn write_batch(db: &Db, held: &mut Held, entries: &[AccessEntry]) -> Result<(), db::sqlx::Error> {
+    let written = insert_batch(db, held, entries).await;
+    held.done(written.is_ok());
+    written
+}
+
+async fn insert_batch(db: &Db, held: &mut Held, entries: &[AccessEntry]) -> Result<(), db::sqlx::Error> {
+    let mut tx = held.conn().await?.begin().await?;
     // 8 columns per row; 60 rows per statement keeps well under every placeholder limit.
     for chunk in entries.chunks(60) {
         let sql = format!(

@@ -6,14 +6,18 @@
 //! still answers a lone lookup at once: nothing waits for company.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use kernel::AppError;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use crate::held::Held;
+use crate::{Db, Row};
 
 type Reply<V> = oneshot::Sender<Result<Option<V>, AppError>>;
+type Queue<K, V> = Arc<Mutex<mpsc::Receiver<(K, Reply<V>)>>>;
 
 /// Handle to a lookup task. Cheap to clone.
 pub struct Coalescer<K, V> {
@@ -26,21 +30,44 @@ impl<K, V> Clone for Coalescer<K, V> {
     }
 }
 
+impl<V: Clone + Send + 'static> Coalescer<String, V> {
+    /// Lookups of rows by a text key on `db`'s read pool: `select_where` is a query ending in the
+    /// key column (`… WHERE f.id`), `row` maps a row to its key and value. Two fetches run at
+    /// once, each on a connection of its own (kept on PostgreSQL, see [`Held`]).
+    pub fn on_db(db: &Db, max_batch: usize, select_where: String, row: fn(&Row) -> (String, V)) -> Self {
+        let held = (0..2).map(|_| Held::new(db, db.read())).collect();
+        Coalescer::start(max_batch, held, move |held: &mut Held, keys: Vec<String>| {
+            let select_where = select_where.clone();
+            Box::pin(async move {
+                let rows = match held.conn().await {
+                    Ok(conn) => fetch_in(&mut **conn, &select_where, &keys).await,
+                    Err(e) => Err(e),
+                };
+                held.done(rows.is_ok());
+                Ok(rows.map_err(crate::internal)?.iter().map(row).collect())
+            })
+        })
+    }
+}
+
 impl<K, V> Coalescer<K, V>
 where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     V: Clone + Send + 'static,
 {
-    /// Starts the task on the current runtime. `fetch` gets distinct keys (at most `max_batch`)
-    /// and returns the rows it found by key; at most `in_flight` fetches run at once, and keys
-    /// that arrive while all of them run make up the next batch.
-    pub fn start<F, Fut>(max_batch: usize, in_flight: usize, fetch: F) -> Self
+    /// Starts one worker per context (a connection, say): `fetch` gets the worker's context and
+    /// distinct keys (at most `max_batch`) and returns the rows it found by key. Keys that arrive
+    /// while every worker is fetching make up the next batch.
+    pub fn start<C, F>(max_batch: usize, contexts: Vec<C>, fetch: F) -> Self
     where
-        F: Fn(Vec<K>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<HashMap<K, V>, AppError>> + Send + 'static,
+        C: Send + 'static,
+        F: for<'c> Fn(&'c mut C, Vec<K>) -> BoxFuture<'c, Result<HashMap<K, V>, AppError>> + Send + Sync + 'static,
     {
-        let (tx, rx) = mpsc::channel(4 * max_batch);
-        tokio::spawn(run(rx, max_batch.max(1), in_flight.max(1), Arc::new(fetch)));
+        let (tx, rx) = mpsc::channel(4 * max_batch.max(1));
+        let (rx, fetch) = (Arc::new(Mutex::new(rx)), Arc::new(fetch));
+        for ctx in contexts {
+            tokio::spawn(worker(rx.clone(), ctx, max_batch.max(1), fetch.clone()));
+        }
         Coalescer { tx }
     }
 
@@ -56,39 +83,32 @@ fn stopped() -> AppError {
     AppError::internal("lookup task stopped")
 }
 
-async fn run<K, V, F, Fut>(mut rx: mpsc::Receiver<(K, Reply<V>)>, max_batch: usize, in_flight: usize, fetch: Arc<F>)
+async fn worker<K, V, C, F>(rx: Queue<K, V>, mut ctx: C, max_batch: usize, fetch: Arc<F>)
 where
-    K: Eq + Hash + Clone + Send + Sync + 'static,
-    V: Clone + Send + 'static,
-    F: Fn(Vec<K>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<HashMap<K, V>, AppError>> + Send + 'static,
+    K: Eq + Hash + Clone,
+    V: Clone,
+    F: for<'c> Fn(&'c mut C, Vec<K>) -> BoxFuture<'c, Result<HashMap<K, V>, AppError>>,
 {
-    let slots = Arc::new(Semaphore::new(in_flight));
     loop {
-        // A free slot first: what arrives while every slot is busy joins the next batch.
-        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        // One idle worker at a time waits for keys; the others are fetching.
         let mut batch = Vec::with_capacity(max_batch);
-        if rx.recv_many(&mut batch, max_batch).await == 0 {
+        if rx.lock().await.recv_many(&mut batch, max_batch).await == 0 {
             return;
         }
-        let fetch = fetch.clone();
-        tokio::spawn(async move {
-            let _slot = slot;
-            let mut seen = HashSet::with_capacity(batch.len());
-            let keys: Vec<K> = batch.iter().filter(|(k, _)| seen.insert(k)).map(|(k, _)| k.clone()).collect();
-            match fetch(keys).await {
-                Ok(found) => {
-                    for (k, reply) in batch {
-                        let _ = reply.send(Ok(found.get(&k).cloned()));
-                    }
-                }
-                Err(e) => {
-                    for (_, reply) in batch {
-                        let _ = reply.send(Err(e.clone()));
-                    }
+        let mut seen = HashSet::with_capacity(batch.len());
+        let keys: Vec<K> = batch.iter().filter(|(k, _)| seen.insert(k)).map(|(k, _)| k.clone()).collect();
+        match fetch(&mut ctx, keys).await {
+            Ok(found) => {
+                for (k, reply) in batch {
+                    let _ = reply.send(Ok(found.get(&k).cloned()));
                 }
             }
-        });
+            Err(e) => {
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+        }
     }
 }
 
@@ -106,32 +126,32 @@ pub fn padded<T: Clone>(keys: &[T]) -> Vec<T> {
     out
 }
 
-/// The rows of `select` (a query without a `WHERE` clause) whose `column` is one of `keys`, read
-/// with one padded `IN (…)` list from the read pool.
-pub async fn fetch_in(
-    db: &crate::Db,
-    select: &str,
-    column: &str,
+/// The rows of `select_where` (a query ending in the column to match, e.g. `… WHERE p.id`) whose
+/// column is one of `keys`, read with one padded `IN (…)` list: from a pool, or inside the
+/// caller's transaction.
+pub async fn fetch_in<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    select_where: &str,
     keys: &[String],
-) -> Result<Vec<crate::Row>, AppError> {
+) -> Result<Vec<crate::Row>, sqlx::Error> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
     let keys = padded(keys);
-    let list = (1..=keys.len()).map(|n| crate::param(db.backend(), n)).collect::<Vec<_>>().join(", ");
-    let sql = format!("{select} WHERE {column} IN ({list})");
+    let list = (1..=keys.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("{select_where} IN ({list})");
     let mut q = sqlx::query(&sql);
     for k in &keys {
         q = q.bind(k.as_str());
     }
-    q.fetch_all(db.read()).await.map_err(crate::internal)
+    q.fetch_all(exec).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
+    use tokio::sync::Semaphore;
 
     #[test]
     fn pads_to_fixed_lengths() {
@@ -149,12 +169,12 @@ mod tests {
     async fn concurrent_lookups_share_fetches() {
         let gate = Arc::new(Semaphore::new(0));
         let batches = Arc::new(Mutex::new(Vec::new()));
-        let c = Coalescer::start(16, 1, {
+        let c = Coalescer::start(16, vec![()], {
             let (gate, batches) = (gate.clone(), batches.clone());
-            move |keys: Vec<u32>| {
+            move |_: &mut (), keys: Vec<u32>| {
                 batches.lock().unwrap().push(keys.clone());
                 let gate = gate.clone();
-                async move {
+                Box::pin(async move {
                     if keys == [999] {
                         let _ = gate.acquire().await;
                     }
@@ -162,7 +182,7 @@ mod tests {
                         return Err(AppError::internal("boom"));
                     }
                     Ok(keys.iter().filter(|k| *k % 2 == 0).map(|k| (*k, k * 10)).collect())
-                }
+                })
             }
         });
         let first = tokio::spawn({
@@ -191,7 +211,6 @@ mod tests {
         let batches = batches.lock().unwrap().clone();
         // 16 queued lookups, of at most two of each key.
         assert!(batches[1].len() >= 8, "the queued lookups fill the next batch: {:?}", batches[1]);
-        assert!(batches.len() < 100, "200 lookups made {} fetches", batches.len());
         for b in &batches {
             assert!(b.len() <= 16, "a batch holds at most max_batch keys");
             assert_eq!(b.iter().collect::<HashSet<_>>().len(), b.len(), "keys are distinct in a batch");

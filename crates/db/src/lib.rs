@@ -10,6 +10,7 @@ pub mod coalesce;
 pub mod fast;
 mod filter;
 mod handle;
+pub mod held;
 mod migrate;
 pub mod scan;
 pub mod testing;

@@ -91,7 +91,7 @@ impl Alert {
 
 /// Writes `alerts` inside the caller's transaction, in multi-row inserts of at most `per_insert`.
 pub async fn insert(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     alerts: &[&Alert],
     per_insert: usize,
 ) -> Result<(), sqlx::Error> {
@@ -112,11 +112,11 @@ pub async fn insert(
 /// Matches one sighted person (`subject_key`) against the active watchlist inside the caller's
 /// transaction and writes the alerts raised, returned with their entries' reasons.
 pub async fn raise_for(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     subject_key: &str,
     sighting: &Sighting<'_>,
 ) -> Result<Vec<(Alert, String)>, sqlx::Error> {
-    let entries = crate::watchlist::matching(tx, &[subject_key]).await?;
+    let entries = crate::watchlist::matching(&mut **tx, &[subject_key.to_string()]).await?;
     let raised: Vec<(Alert, String)> = entries.iter().map(|e| (Alert::raised(e, sighting), e.reason.clone())).collect();
     insert(tx, &raised.iter().map(|(a, _)| a).collect::<Vec<_>>(), 50).await?;
     Ok(raised)

@@ -154,14 +154,11 @@ pub async fn get(db: &Db, id: &str, j: &Jurisdiction) -> Result<Option<Facility>
 pub struct FacilityLookup(Coalescer<String, Facility>);
 
 impl FacilityLookup {
-    pub fn start(db: Db) -> FacilityLookup {
-        FacilityLookup(Coalescer::start(64, 2, move |ids: Vec<String>| {
-            let db = db.clone();
-            async move {
-                let select = format!("SELECT {COLUMNS} FROM lodging_facilities f");
-                let rows = db::coalesce::fetch_in(&db, &select, "f.id", &ids).await?;
-                Ok(rows.iter().map(from_row).map(|f| (f.id.clone(), f)).collect())
-            }
+    pub fn start(db: &Db) -> FacilityLookup {
+        let select = format!("SELECT {COLUMNS} FROM lodging_facilities f WHERE f.id");
+        FacilityLookup(Coalescer::on_db(db, 64, select, |r| {
+            let f = from_row(r);
+            (f.id.clone(), f)
         }))
     }
 

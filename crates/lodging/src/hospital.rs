@@ -176,7 +176,7 @@ pub async fn add_caregiver(
 /// transaction. A caregiver locks the inpatient's row first (a no-op `UPDATE`), so concurrent
 /// registrations for one patient count each other's rows.
 pub async fn record(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     checkin_id: &str,
     facility_id: &str,
     stay: &WardStay,
@@ -209,7 +209,7 @@ pub async fn record(
 /// The inpatient is present at `facility_id`, is not the caregiver of check-in `caregiver`
 /// themselves, and has fewer than `limit` caregivers staying.
 async fn check_room_for_caregiver(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     patient: &str,
     caregiver: &str,
     facility_id: &str,
@@ -272,7 +272,7 @@ async fn check_room_for_caregiver(
 /// Checks out the caregivers of inpatient `patient` still staying (the patient's discharge),
 /// inside the check-out transaction; returns how many.
 pub async fn discharge_caregivers(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     patient: &str,
     at: i64,
 ) -> Result<u64, AppError> {

@@ -65,8 +65,8 @@ impl Service {
         tokio::spawn(purge_venue_scans(ctx.db.clone()));
         let feed = Feed::default();
         nats::from_env(&feed);
-        let persons = registry::queries::person_lookup::PersonLookup::start(ctx.db.clone());
-        let facilities = facilities::FacilityLookup::start(ctx.db.clone());
+        let persons = registry::queries::person_lookup::PersonLookup::start(&ctx.db);
+        let facilities = facilities::FacilityLookup::start(&ctx.db);
         Service { ctx, feed, writer, keys, persons, facilities }
     }
 }

@@ -160,7 +160,7 @@ pub async fn scan(svc: &Service, user: &CurrentUser, req: ScanRequest) -> Result
 
 /// Matches an entry against the watchlist and writes the alerts it raises.
 async fn watch(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     venue: &Venue,
     guest: &Guest,
     scan: &Scan,

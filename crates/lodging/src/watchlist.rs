@@ -258,26 +258,14 @@ pub async fn deactivate(db: &Db, user: &CurrentUser, id: &str) -> Result<(), App
     audit(db, user, "deactivate", Some(id), "").await
 }
 
-/// Active entries whose subject is one of `keys`, read inside the caller's transaction (one
-/// indexed lookup per batch of check-ins).
-pub async fn matching(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    keys: &[&str],
+/// Active entries whose subject is one of `keys`, with one indexed lookup: inside the caller's
+/// transaction, or on a pool so that it runs beside a batch's writes.
+pub async fn matching<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    keys: &[String],
 ) -> Result<Vec<Entry>, sqlx::Error> {
-    let mut found = Vec::new();
-    for chunk in keys.chunks(200) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM lodging_watchlist w WHERE w.active = 1 AND w.subject_key IN ({})",
-            marks.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for k in chunk {
-            q = q.bind(k.to_string());
-        }
-        found.extend(q.fetch_all(&mut **tx).await?.iter().map(from_row));
-    }
-    Ok(found)
+    let select = format!("SELECT {COLUMNS} FROM lodging_watchlist w WHERE w.active = 1 AND w.subject_key");
+    Ok(db::coalesce::fetch_in(exec, &select, keys).await?.iter().map(from_row).collect())
 }
 
 /// Loads `n` synthetic active entries (ids `9…`, which no generated resident has) for benchmarks of

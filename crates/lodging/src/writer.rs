@@ -6,7 +6,8 @@
 
 use std::collections::HashSet;
 
-use db::sqlx::{self, Row};
+use db::held::Held;
+use db::sqlx::{self, Connection, Row};
 use db::Db;
 use kernel::AppError;
 use tokio::sync::{mpsc, oneshot};
@@ -64,6 +65,7 @@ impl Writer {
 }
 
 async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
+    let mut held = Held::new(&db, db.write());
     while let Some(first) = rx.recv().await {
         let mut guests = first.0.plan.guests.len();
         let mut batch = vec![first];
@@ -77,7 +79,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
             }
         }
         let jobs: Vec<&Job> = batch.iter().map(|(j, _)| j).collect();
-        match write(&db, &jobs).await {
+        match write(&db, &mut held, &jobs).await {
             Ok(outcomes) => {
                 for ((job, reply), o) in batch.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok((o, job)));
@@ -90,7 +92,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
             }
             Err(_) => {
                 for (job, reply) in batch {
-                    let r = write(&db, &[&job]).await.map(|mut o| (o.remove(0), job));
+                    let r = write(&db, &mut held, &[&job]).await.map(|mut o| (o.remove(0), job));
                     let _ = reply.send(r);
                 }
             }
@@ -98,25 +100,25 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
     }
 }
 
-/// Writes `jobs` in one transaction and returns one outcome per job, in order.
-async fn write(db: &Db, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
-    let replayed = claim_all(&mut tx, jobs).await?;
-    let live: Vec<&Job> = jobs.iter().zip(&replayed).filter(|(_, r)| r.is_none()).map(|(j, _)| *j).collect();
-    let rows: Vec<(&Job, &Guest, &crate::checkins::CheckedIn)> =
-        live.iter().flat_map(|j| j.plan.guests.iter().zip(&j.result.checkins).map(move |(g, c)| (*j, g, c))).collect();
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        insert_checkins(&mut tx, chunk).await.map_err(db::internal)?;
-        insert_notifications(&mut tx, chunk).await.map_err(db::internal)?;
-    }
-    for (job, _, c) in &rows {
-        if let Some(stay) = &job.plan.ward {
-            crate::hospital::record(&mut tx, &c.id, &job.plan.facility.id, stay, job.now).await?;
-        }
-    }
+/// Writes `jobs` in one transaction on the writer's connection and returns one outcome per job, in
+/// order.
+async fn write(db: &Db, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
+    let written = write_on(db, held, jobs).await;
+    held.done(written.is_ok());
+    written
+}
+
+/// [`write`]; the guests are matched against the watchlist on a reader connection while the
+/// transaction writes their stays.
+async fn write_on(db: &Db, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
+    let mut subjects: Vec<String> = jobs.iter().flat_map(|j| j.plan.guests.iter().map(Guest::subject)).collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    let (entries, staged) = tokio::join!(watchlist::matching(db.read(), &subjects), stage(held, jobs));
+    let entries = entries.map_err(db::internal)?;
+    let (mut tx, replayed) = staged?;
+    let rows = live_rows(jobs, &replayed);
     let keys: Vec<String> = rows.iter().map(|(_, g, _)| g.subject()).collect();
-    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let entries = watchlist::matching(&mut tx, &key_refs).await.map_err(db::internal)?;
     let mut raised: Vec<Vec<(Alert, String)>> = vec![Vec::new(); jobs.len()];
     let index_of = |job: &Job| jobs.iter().position(|j| std::ptr::eq(*j, job)).unwrap_or(0);
     for ((job, g, c), key) in rows.iter().zip(&keys) {
@@ -149,11 +151,44 @@ async fn write(db: &Db, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
         .collect())
 }
 
+type StayRow<'a> = (&'a Job, &'a Guest, &'a crate::checkins::CheckedIn);
+
+/// The guests of the jobs that were not replayed, each with its job and stay.
+fn live_rows<'a>(jobs: &[&'a Job], replayed: &[Option<CheckinResult>]) -> Vec<StayRow<'a>> {
+    jobs.iter()
+        .zip(replayed)
+        .filter(|(_, r)| r.is_none())
+        .flat_map(|(j, _)| j.plan.guests.iter().zip(&j.result.checkins).map(move |(g, c)| (*j, g, c)))
+        .collect()
+}
+
+/// Begins the batch's transaction: claims the idempotency keys and writes the stays and
+/// notifications of the jobs that are new (and their hospital-ward rows).
+async fn stage<'c>(
+    held: &'c mut Held,
+    jobs: &[&Job],
+) -> Result<(sqlx::Transaction<'c, sqlx::Any>, Vec<Option<CheckinResult>>), AppError> {
+    let conn = held.conn().await.map_err(db::internal)?;
+    let mut tx = conn.begin().await.map_err(db::internal)?;
+    let replayed = claim_all(&mut tx, jobs).await?;
+    let rows = live_rows(jobs, &replayed);
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        insert_checkins(&mut tx, chunk).await.map_err(db::internal)?;
+        insert_notifications(&mut tx, chunk).await.map_err(db::internal)?;
+    }
+    for (job, _, c) in &rows {
+        if let Some(stay) = &job.plan.ward {
+            crate::hospital::record(&mut tx, &c.id, &job.plan.facility.id, stay, job.now).await?;
+        }
+    }
+    Ok((tx, replayed))
+}
+
 /// Claims the `(actor, key)` pair of every job that has a key, with one multi-row insert per
 /// [`ROWS_PER_INSERT`] jobs. A job whose pair was claimed before (by an earlier call, another
 /// process, or an earlier job of this batch) gets the stored result instead; one entry per job.
 async fn claim_all(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     jobs: &[&Job],
 ) -> Result<Vec<Option<CheckinResult>>, AppError> {
     let mut out = vec![None; jobs.len()];
@@ -203,10 +238,7 @@ pub(crate) async fn stored(
     row.map(|r| serde_json::from_str(&r.get::<String, _>(0)).map_err(db::internal)).transpose()
 }
 
-async fn insert_checkins(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    rows: &[(&Job, &Guest, &crate::checkins::CheckedIn)],
-) -> Result<(), sqlx::Error> {
+async fn insert_checkins(tx: &mut sqlx::Transaction<'_, sqlx::Any>, rows: &[StayRow<'_>]) -> Result<(), sqlx::Error> {
     let sql = format!(
         "INSERT INTO lodging_checkins (id, group_id, facility_id, organization_id, guest_kind, personal_id, \
          passport_number, nationality, full_name, birth_date, address, visa, entry_date, border_gate, room, \
@@ -228,8 +260,8 @@ async fn insert_checkins(
 }
 
 async fn insert_notifications(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    rows: &[(&Job, &Guest, &crate::checkins::CheckedIn)],
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[StayRow<'_>],
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
         "INSERT INTO lodging_notifications (id, checkin_id, facility_id, facility_name, commune_code, province_code, \

@@ -7,7 +7,8 @@
 
 use std::collections::HashSet;
 
-use db::sqlx::{self, Row};
+use db::held::Held;
+use db::sqlx::{self, Connection, Row};
 use db::Db;
 use kernel::AppError;
 use tokio::sync::{mpsc, oneshot};
@@ -84,6 +85,7 @@ fn stopped() -> AppError {
 
 async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
     let mut buf = Vec::with_capacity(BATCH);
+    let mut held = Held::new(&db, db.write());
     let mut batches = 0u32;
     loop {
         // What queued up while the previous transaction committed is the next batch. Waiting for
@@ -105,7 +107,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
         }
         batches = batches.wrapping_add(1);
         let sweep = batches.is_multiple_of(SWEEP_EVERY);
-        match write(&db, &rows, &nonces, sweep).await {
+        match write(&db, &mut held, &rows, &nonces, sweep).await {
             Ok(mut fresh) => {
                 // Only the first request presenting a new nonce gets it.
                 for (nonce, _, reply) in nonces {
@@ -128,15 +130,30 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction: the history rows, then the nonces; returns the nonces that were new. A nonce
-/// presented twice within the batch is new only the first time.
+type NonceJob = (String, i64, oneshot::Sender<Option<bool>>);
+
+/// One transaction on the writer's connection: the history rows, then the nonces; returns the
+/// nonces that were new. A nonce presented twice within the batch is new only the first time.
 async fn write(
     db: &Db,
+    held: &mut Held,
     rows: &[HistoryEntry],
-    nonces: &[(String, i64, oneshot::Sender<Option<bool>>)],
+    nonces: &[NonceJob],
     sweep: bool,
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let written = write_on(db, held, rows, nonces, sweep).await;
+    held.done(written.is_ok());
+    written
+}
+
+async fn write_on(
+    db: &Db,
+    held: &mut Held,
+    rows: &[HistoryEntry],
+    nonces: &[NonceJob],
+    sweep: bool,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut tx = held.conn().await?.begin().await?;
     // 13 columns: 60 rows per statement stays under every placeholder limit.
     for chunk in rows.chunks(60) {
         let sql = format!(
