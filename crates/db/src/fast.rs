@@ -59,7 +59,7 @@ impl FastReads {
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
             )?;
-            c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA query_only = ON;")?;
+            c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -4096; PRAGMA mmap_size = 1073741824; PRAGMA query_only = ON;")?;
             c.set_prepared_statement_cache_capacity(64);
             conns.push(Mutex::new(c));
         }

@@ -9,6 +9,8 @@ use sqlx::pool::PoolOptions;
 use sqlx::ConnectOptions;
 use sqlx::{Any, AnyPool, Executor};
 
+use crate::checkpoint::BACKSTOP_PAGES;
+
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -40,6 +42,7 @@ pub struct Db {
     write: AnyPool,
     fast: Option<Arc<crate::fast::FastReads>>,
     sqlite_file: Option<String>,
+    _checkpoints: Option<Arc<crate::checkpoint::Checkpointer>>,
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
@@ -60,7 +63,16 @@ impl Db {
             let write = sqlite_pool(1, logs.clone()).connect_with(opts.clone()).await?;
             let read = sqlite_pool(readers, logs).connect_with(opts).await?;
             let fast = crate::fast::FastReads::open(&path, readers as usize)?;
-            Ok(Db { backend: Backend::Sqlite, url, read, write, fast: Some(Arc::new(fast)), sqlite_file: Some(path) })
+            let checkpoints = crate::checkpoint::Checkpointer::start(vec![path.clone(), logs_path(&path)])?;
+            Ok(Db {
+                backend: Backend::Sqlite,
+                url,
+                read,
+                write,
+                fast: Some(Arc::new(fast)),
+                sqlite_file: Some(path),
+                _checkpoints: Some(Arc::new(checkpoints)),
+            })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
@@ -74,6 +86,7 @@ impl Db {
                 write: pool,
                 fast: None,
                 sqlite_file: None,
+                _checkpoints: None,
             })
         } else {
             Err(DbError::UnsupportedUrl(url.to_string()))
@@ -185,7 +198,10 @@ fn sqlite_pool(max: u32, logs: String) -> PoolOptions<Any> {
                 let attach = format!("ATTACH DATABASE $1 AS {LOGS_SCHEMA}");
                 sqlx::query(&attach).bind(logs).execute(&mut *conn).await?;
                 let pragmas =
-                    format!("PRAGMA {LOGS_SCHEMA}.journal_mode = WAL; PRAGMA {LOGS_SCHEMA}.synchronous = NORMAL;");
+                    format!(
+                    "PRAGMA {LOGS_SCHEMA}.journal_mode = WAL; PRAGMA {LOGS_SCHEMA}.synchronous = NORMAL; \
+                     PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}; PRAGMA {LOGS_SCHEMA}.wal_autocheckpoint = {BACKSTOP_PAGES};"
+                );
                 (&mut *conn).execute(pragmas.as_str()).await?;
                 Ok(())
             })

@@ -6,6 +6,7 @@
 //! avoids `SQLITE_BUSY` storms) and a pool of readers in WAL mode.
 
 mod batch;
+mod checkpoint;
 pub mod coalesce;
 pub mod fast;
 mod filter;
