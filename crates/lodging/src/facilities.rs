@@ -165,7 +165,7 @@ impl FacilityLookup {
     /// As [`get`]: the facility when it lies inside the caller's jurisdiction.
     pub async fn get(&self, id: &str, j: &Jurisdiction) -> Result<Option<Facility>, AppError> {
         let f = self.0.get(id.to_string()).await?;
-        Ok(f.filter(|f| admits(j, &f.commune_code, &f.province_code, Some(&f.organization_id))))
+        Ok(f.filter(|f| admits(j, &f.commune_code, &f.province_code, &f.organization_id)))
     }
 }
 

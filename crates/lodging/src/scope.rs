@@ -18,14 +18,14 @@ pub fn restrict(filter: &mut Filter, j: &Jurisdiction, alias: &str, has_org: boo
     };
 }
 
-/// True when a row with these columns passes [`restrict`] (`organization` is `None` for tables
-/// without an organization): for rows read by key without the caller's jurisdiction, such as the
-/// coalesced facility lookups of check-ins.
-pub fn admits(j: &Jurisdiction, commune: &str, province: &str, organization: Option<&str>) -> bool {
+/// True when a row of a table with an organization (commune, province, organization) passes
+/// [`restrict`]: for rows read by key without the caller's jurisdiction, such as the coalesced
+/// facility lookups of check-ins.
+pub fn admits(j: &Jurisdiction, commune: &str, province: &str, organization: &str) -> bool {
     match j {
         Jurisdiction::Commune(c) => c == commune,
         Jurisdiction::Province(p) => p == province,
-        Jurisdiction::Own(org) => organization == Some(org.as_str()),
+        Jurisdiction::Own(org) => org == organization,
     }
 }
 
