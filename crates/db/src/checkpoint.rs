@@ -9,10 +9,11 @@
 //! between is copied once.
 
 use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
+
+use crate::DbError;
 
 /// How often the log is copied into the database file.
 pub const EVERY: Duration = Duration::from_millis(500);
@@ -23,12 +24,12 @@ pub const BACKSTOP_PAGES: u32 = 65_536;
 /// Stops the checkpoint thread when the last handle of the database is dropped.
 #[derive(Debug)]
 pub struct Checkpointer {
-    _stop: Mutex<Sender<()>>,
+    _stop: Sender<()>,
 }
 
 impl Checkpointer {
     /// Starts the thread for the database files `paths` (each in WAL mode).
-    pub fn start(paths: Vec<String>) -> rusqlite::Result<Checkpointer> {
+    pub fn start(paths: Vec<String>) -> Result<Checkpointer, DbError> {
         let conns = paths
             .iter()
             .map(|p| {
@@ -47,8 +48,8 @@ impl Checkpointer {
                     }
                 }
             })
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        Ok(Checkpointer { _stop: Mutex::new(stop) })
+            .map_err(DbError::Thread)?;
+        Ok(Checkpointer { _stop: stop })
     }
 }
 

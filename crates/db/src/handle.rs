@@ -29,6 +29,8 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("scan failed: {0}")]
     Scan(String),
+    #[error("could not start a background thread: {0}")]
+    Thread(std::io::Error),
     #[error("migration {module}/{version} failed: {source}")]
     Migration { module: String, version: i64, source: sqlx::Error },
 }
