@@ -11,8 +11,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use web::{ApiPath, ApiQuery, ApiResult, CurrentUser};
 
-use crate::figures::{self, Board, Dashboard};
-use crate::scope::{Bands, Filters, Period, Scope};
+use crate::figures::{self, Dashboard};
+use crate::scope::Filters;
 use crate::{store, Service};
 
 /// JSON routes of the dashboards.
@@ -22,23 +22,6 @@ pub fn router(service: Service) -> Router {
         .route("/api/v1/analytics/{board}", get(dashboard))
         .route("/api/v1/analytics/{board}/{figure}", get(figure_csv))
         .with_state(service)
-}
-
-/// Builds a dashboard for a caller and filters (shared by the API and the pages).
-pub async fn load(service: &Service, user: &CurrentUser, board: &str, q: &Filters) -> Result<Dashboard, AppError> {
-    let board = Board::parse(board).ok_or_else(|| AppError::not_found(format!("no dashboard {board}")))?;
-    let scope = Scope::resolve(user, q.commune.as_deref())?;
-    let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
-    let bands = Bands::parse(q.bands.as_deref())?;
-    let req = figures::Request {
-        db: &service.db,
-        scope: &scope,
-        period: &period,
-        bands: &bands,
-        settings: service.settings,
-        read: Default::default(),
-    };
-    figures::build(board, &req).await
 }
 
 /// A dashboard: every figure with its rows, cells (suppressed ones empty) and definition.
@@ -52,7 +35,7 @@ pub async fn dashboard(
     ApiPath(board): ApiPath<String>,
     ApiQuery(q): ApiQuery<Filters>,
 ) -> ApiResult<Json<Dashboard>> {
-    Ok(Json(load(&service, &user, &board, &q).await?))
+    Ok(Json(figures::load(&service, &user, &board, &q).await?))
 }
 
 /// One figure as CSV (UTF-8 with BOM, for spreadsheet programs): label column, then value
@@ -66,7 +49,7 @@ pub async fn figure_csv(
     ApiPath((board, figure)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<Filters>,
 ) -> ApiResult<Response> {
-    let d = load(&service, &user, &board, &q).await?;
+    let d = figures::load(&service, &user, &board, &q).await?;
     let figure = figure.trim_end_matches(".csv");
     let f =
         d.figures.iter().find(|f| f.id == figure).ok_or_else(|| AppError::not_found(format!("no figure {figure}")))?;

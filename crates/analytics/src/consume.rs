@@ -38,9 +38,9 @@ impl Default for ConsumeOptions {
 /// Applies the next batch; returns how many events it applied (0 when caught up or when no
 /// rebuild has set a starting point yet).
 pub async fn consume_batch(db: &Db, opts: ConsumeOptions) -> Result<usize, AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     if db.backend() == Backend::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await.map_err(db::internal)?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
     }
     let Some(cp) = store::checkpoint(&mut tx, store::REGISTRY).await? else {
         return Ok(0);
@@ -71,7 +71,7 @@ pub async fn consume_batch(db: &Db, opts: ConsumeOptions) -> Result<usize, AppEr
     let deltas = deltas(&persons, &later, &last, &touched);
     store::apply_deltas(&mut tx, &deltas).await?;
     store::advance(&mut tx, store::REGISTRY, &cp.position, &last).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(batch.len())
 }
 

@@ -83,7 +83,7 @@ pub async fn ingest(db: &Db, facts: &[LodgingFact]) -> Result<usize, AppError> {
     let unique: Vec<&LodgingFact> = facts.iter().filter(|f| seen.insert(f.id.as_str())).collect();
     let now = kernel::clock::now_ms();
     let backend = db.backend();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let mut ids: Vec<&str> = unique.iter().map(|f| f.id.as_str()).collect();
     // Sorted, so concurrent ingests lock rows in the same order.
     ids.sort_unstable();
@@ -98,7 +98,7 @@ pub async fn ingest(db: &Db, facts: &[LodgingFact]) -> Result<usize, AppError> {
         for id in chunk {
             q = q.bind(SOURCE).bind(*id).bind(now);
         }
-        for r in q.fetch_all(&mut *tx).await.map_err(db::internal)? {
+        for r in q.fetch_all(&mut *tx).await? {
             new_ids.insert(r.get(0));
         }
     }
@@ -111,9 +111,8 @@ pub async fn ingest(db: &Db, facts: &[LodgingFact]) -> Result<usize, AppError> {
         .bind(SOURCE)
         .bind(now - KEEP_IDS_MS)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+        .await?;
+    tx.commit().await?;
     Ok(new_ids.len())
 }
 
@@ -225,7 +224,7 @@ impl Aggregate {
                 q = q.bind(day.as_str()).bind(commune.as_str()).bind(kind.as_str()).bind(nationality.as_str());
                 q = q.bind(origin.as_str()).bind(*guests).bind(*ended).bind(*nights);
             }
-            q.execute(&mut *tx).await.map_err(db::internal)?;
+            q.execute(&mut *tx).await?;
         }
         let flags: Vec<_> = self.flags.iter().collect();
         for chunk in flags.chunks(ROWS_PER_STATEMENT) {
@@ -238,7 +237,7 @@ impl Aggregate {
             for ((day, commune, kind), n) in chunk {
                 q = q.bind(day.as_str()).bind(commune.as_str()).bind(*kind).bind(*n);
             }
-            q.execute(&mut *tx).await.map_err(db::internal)?;
+            q.execute(&mut *tx).await?;
         }
         let nights: Vec<_> = self.nights.iter().collect();
         for chunk in nights.chunks(ROWS_PER_STATEMENT) {
@@ -252,7 +251,7 @@ impl Aggregate {
             for ((month, commune, kind), n) in chunk {
                 q = q.bind(month.as_str()).bind(commune.as_str()).bind(kind.as_str()).bind(*n);
             }
-            q.execute(&mut *tx).await.map_err(db::internal)?;
+            q.execute(&mut *tx).await?;
         }
         Ok(())
     }
@@ -272,7 +271,7 @@ pub async fn position(db: &Db) -> Result<Option<i64>, AppError> {
 
 /// Records the feed's position (UTC ms); `rebuilt` marks the end of a full replay.
 pub async fn set_position(db: &Db, position_ms: i64, rebuilt: bool) -> Result<(), AppError> {
-    let mut conn = db.write().acquire().await.map_err(db::internal)?;
+    let mut conn = db.write().acquire().await?;
     store::set_checkpoint(&mut conn, SOURCE, &position_ms.to_string(), rebuilt).await
 }
 
@@ -280,20 +279,20 @@ pub async fn set_position(db: &Db, position_ms: i64, rebuilt: bool) -> Result<()
 /// full replay. Bed capacity (a snapshot per month that cannot be recounted for past months) is
 /// kept.
 pub async fn clear(db: &Db) -> Result<(), AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     for sql in [
         "DELETE FROM analytics_lodging_stays",
         "DELETE FROM analytics_lodging_flags",
         "DELETE FROM analytics_lodging_nights",
     ] {
-        sqlx::query(sql).execute(&mut *tx).await.map_err(db::internal)?;
+        sqlx::query(sql).execute(&mut *tx).await?;
     }
     for sql in
         ["DELETE FROM analytics_ingested WHERE source = $1", "DELETE FROM analytics_checkpoints WHERE source = $1"]
     {
-        sqlx::query(sql).bind(SOURCE).execute(&mut *tx).await.map_err(db::internal)?;
+        sqlx::query(sql).bind(SOURCE).execute(&mut *tx).await?;
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -345,7 +344,7 @@ pub async fn stays(db: &Db, communes: &[String], from: &str, to: &str) -> Result
          CAST(SUM(stays_ended) AS BIGINT), CAST(SUM(nights) AS BIGINT) FROM analytics_lodging_stays WHERE {} GROUP BY 1, 2, 3, 4, 5",
         f.sql()
     );
-    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await?;
     Ok(rows
         .iter()
         .map(|r| StayRow {
@@ -378,8 +377,7 @@ pub async fn flags(
     .bind(format!("{from}-01"))
     .bind(format!("{to}-31"))
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1), r.get::<i64, _>(2)))
@@ -401,7 +399,7 @@ pub async fn nights(
     .bind(to)
     .fetch_all(db.read())
     .await
-    .map_err(db::internal)?;
+    ?;
     Ok(rows
         .iter()
         .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1), r.get::<String, _>(2), r.get::<i64, _>(3)))
@@ -419,8 +417,7 @@ pub async fn has_data(db: &Db) -> Result<bool, AppError> {
     )
     .bind(SOURCE)
     .fetch_one(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(row.get::<i64, _>(0) > 0)
 }
 

@@ -100,8 +100,9 @@ pub async fn render_dashboard(
     q: &Filters,
     lang: Lang,
 ) -> Result<String, AppError> {
-    let uri: Uri = format!("/analytics/{slug}").parse().map_err(db::internal)?;
-    build_page(service, user, slug, q, lang, &uri).await?.render().map_err(db::internal)
+    let uri: Uri = format!("/analytics/{slug}").parse().map_err(|e| AppError::internal_from("dashboard path", e))?;
+    let page = build_page(service, user, slug, q, lang, &uri).await?;
+    page.render().map_err(|e| AppError::internal_from("template rendering failed", e))
 }
 
 async fn build_page(
@@ -112,7 +113,7 @@ async fn build_page(
     lang: Lang,
     uri: &Uri,
 ) -> Result<DashboardPage, AppError> {
-    let d = crate::api::load(service, user, slug, q).await?;
+    let d = crate::figures::load(service, user, slug, q).await?;
     let scope = Scope::resolve(user, q.commune.as_deref())?;
     let board = Board::parse(slug).ok_or_else(|| AppError::not_found("no such dashboard"))?;
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -169,7 +170,7 @@ async fn download(
 ) -> Result<Response, PageError> {
     let err = |e: AppError| PageError::new(e, lang);
     let id = file.strip_suffix(".csv").ok_or_else(|| err(AppError::not_found("not a CSV file")))?;
-    let d = crate::api::load(&service, &user, &slug, &q).await.map_err(err)?;
+    let d = crate::figures::load(&service, &user, &slug, &q).await.map_err(err)?;
     let f = d.figures.iter().find(|f| f.id == id).ok_or_else(|| err(AppError::not_found("no such figure")))?;
     crate::api::csv_response(&d, f).map_err(err)
 }
@@ -185,11 +186,11 @@ fn cell_text(c: &crate::figures::Cell, decimals: u8, min_cell: i64, lang: Lang) 
 /// A figure as CSV: a header of Vietnamese (English) labels, then one line per row; suppressed
 /// cells read `<N`. Starts with a BOM so spreadsheet programs read UTF-8.
 pub fn csv(f: &Figure, min_cell: i64) -> Result<String, AppError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = kernel::csv_export::CsvExport::new();
     let both = |t: &crate::figures::Text| if t.vi == t.en { t.vi.clone() } else { format!("{} ({})", t.vi, t.en) };
     let mut header = vec!["key".to_string(), both(&f.row_header)];
     header.extend(f.columns.iter().map(|c| both(&c.label)));
-    w.write_record(&header).map_err(db::internal)?;
+    w.row(&header)?;
     for r in &f.rows {
         let mut line = vec![r.key.clone(), both(&r.label)];
         for (c, col) in r.cells.iter().zip(&f.columns) {
@@ -199,8 +200,7 @@ pub fn csv(f: &Figure, min_cell: i64) -> Result<String, AppError> {
                 None => String::new(),
             });
         }
-        w.write_record(&line).map_err(db::internal)?;
+        w.row(&line)?;
     }
-    let bytes = w.into_inner().map_err(db::internal)?;
-    Ok(format!("\u{feff}{}", String::from_utf8(bytes).map_err(db::internal)?))
+    w.finish()
 }

@@ -38,9 +38,9 @@ pub async fn rebuild(db: &Db, progress: impl Fn(usize)) -> Result<RebuildStats, 
     facts::from_temporary(&mut counts, &t.temporary);
     progress(1);
     let writing = Instant::now();
-    let mut w = db.begin().await.map_err(db::internal)?;
+    let mut w = db.begin().await?;
     store::replace_all(&mut w, &counts, &t.position).await?;
-    w.commit().await.map_err(db::internal)?;
+    w.commit().await?;
     let mut steps = t.scan_seconds;
     steps.push((STEPS[1], writing.elapsed().as_secs_f64()));
     let rows = counts.values().filter(|n| **n != 0).count();

@@ -2,11 +2,11 @@
 //! viewer's jurisdiction, a period of months, and (for labour) age bands.
 
 use chrono::Datelike;
+use kernel::{Actor, Jurisdiction, Role};
 use kernel::{AppError, ErrorCode};
 use registry::admin_units::AdminUnits;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use web::{CurrentUser, Jurisdiction, Role};
 
 /// Roles that see the dashboards: leaders, and provincial staff and administrators who prepare
 /// figures for them.
@@ -38,7 +38,7 @@ pub struct Scope {
 
 impl Scope {
     /// Checks the role and resolves the commune filter against the jurisdiction (403 outside it).
-    pub fn resolve(user: &CurrentUser, commune: Option<&str>) -> Result<Scope, AppError> {
+    pub fn resolve(user: &Actor, commune: Option<&str>) -> Result<Scope, AppError> {
         user.require(VIEWERS)?;
         let units = AdminUnits::get();
         let choices: Vec<(String, String)> = match &user.jurisdiction {

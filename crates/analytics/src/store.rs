@@ -27,8 +27,7 @@ pub async fn checkpoint(conn: &mut AnyConnection, source: &str) -> Result<Option
     let row = sqlx::query("SELECT position, updated_at, rebuilt_at FROM analytics_checkpoints WHERE source = $1")
         .bind(source)
         .fetch_optional(conn)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(row.map(|r| Checkpoint { position: r.get(0), updated_at: r.get(1), rebuilt_at: r.get(2) }))
 }
 
@@ -39,7 +38,7 @@ pub async fn registry_checkpoint(db: &Db) -> Result<Option<Checkpoint>, AppError
 
 /// The checkpoint of any source, read outside any transaction.
 pub async fn source_checkpoint(db: &Db, source: &str) -> Result<Option<Checkpoint>, AppError> {
-    let mut conn = db.read().acquire().await.map_err(db::internal)?;
+    let mut conn = db.read().acquire().await?;
     checkpoint(&mut conn, source).await
 }
 
@@ -54,8 +53,7 @@ pub async fn advance(conn: &mut AnyConnection, source: &str, expected: &str, pos
     .bind(source)
     .bind(expected)
     .execute(conn)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if done.rows_affected() != 1 {
         return Err(AppError::new(kernel::ErrorCode::Conflict, "the analytics checkpoint moved meanwhile"));
     }
@@ -66,10 +64,7 @@ pub async fn advance(conn: &mut AnyConnection, source: &str, expected: &str, pos
 pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &str) -> Result<(), AppError> {
     // Only the registry's dimensions: other sources' rows (e-ID accounts, bed capacity) stay.
     let registry = crate::facts::dim::REGISTRY.iter().map(|d| format!("'{d}'")).collect::<Vec<_>>().join(", ");
-    sqlx::query(&format!("DELETE FROM analytics_counts WHERE dimension IN ({registry})"))
-        .execute(&mut *conn)
-        .await
-        .map_err(db::internal)?;
+    sqlx::query(&format!("DELETE FROM analytics_counts WHERE dimension IN ({registry})")).execute(&mut *conn).await?;
     insert_counts(conn, counts).await?;
     set_checkpoint(conn, REGISTRY, position, true).await
 }
@@ -83,7 +78,7 @@ async fn insert_counts(conn: &mut AnyConnection, counts: &Counts) -> Result<i64,
             "INSERT INTO analytics_counts (dimension, commune_code, k1, k2, value) VALUES {}",
             db::values(db::backend_of(conn), chunk.len(), 5)
         );
-        bind_rows(sqlx::query(&sql), chunk).execute(&mut *conn).await.map_err(db::internal)?;
+        bind_rows(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
     }
     Ok(rows.iter().map(|(_, n)| n).sum())
 }
@@ -108,8 +103,7 @@ pub async fn set_checkpoint(
     .bind(if rebuilt { now } else { 0 })
     .bind(i64::from(rebuilt))
     .execute(&mut *conn)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 
@@ -126,17 +120,17 @@ pub async fn replace_dimension(
     if crate::facts::dim::REGISTRY.contains(&dimension) || counts.keys().any(|k| k.dimension != dimension) {
         return Err(AppError::internal("only a non-registry dimension can be replaced, with its own rows"));
     }
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let mut f = Filter::new();
     f.and("dimension = ?", Arg::Text(dimension.to_string()));
     if let Some(k1) = k1 {
         f.and("k1 = ?", Arg::Text(k1.to_string()));
     }
     let sql = format!("DELETE FROM analytics_counts WHERE {}", f.sql());
-    f.bind(sqlx::query(&sql)).execute(&mut *tx).await.map_err(db::internal)?;
+    f.bind(sqlx::query(&sql)).execute(&mut *tx).await?;
     let total = insert_counts(&mut tx, counts).await?;
     set_checkpoint(&mut tx, source, &total.to_string(), true).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -153,7 +147,7 @@ pub async fn apply_deltas(conn: &mut AnyConnection, deltas: &Counts) -> Result<u
              RETURNING dimension, commune_code, k1, k2, value",
             db::values(db::backend_of(conn), chunk.len(), 5)
         );
-        let stored = bind_rows(sqlx::query(&sql), chunk).fetch_all(&mut *conn).await.map_err(db::internal)?;
+        let stored = bind_rows(sqlx::query(&sql), chunk).fetch_all(&mut *conn).await?;
         zeros.extend(
             stored.iter().filter(|r| r.get::<i64, _>(4) == 0).map(|r| [r.get(0), r.get(1), r.get(2), r.get(3)]),
         );
@@ -180,7 +174,7 @@ pub async fn apply_deltas(conn: &mut AnyConnection, deltas: &Counts) -> Result<u
         for k in chunk {
             q = q.bind(k[0].as_str()).bind(k[1].as_str()).bind(k[2].as_str()).bind(k[3].as_str());
         }
-        q.execute(&mut *conn).await.map_err(db::internal)?;
+        q.execute(&mut *conn).await?;
     }
     Ok(rows.len())
 }
@@ -237,11 +231,13 @@ pub async fn read_dimension(
                     value: r.int(3),
                 }
             })
-            .map_err(db::internal)
+            .map_err(AppError::from)
         };
-        return tokio::task::spawn_blocking(read).await.map_err(db::internal)?;
+        return tokio::task::spawn_blocking(read)
+            .await
+            .map_err(|e| AppError::internal_from("dashboard read task", e))?;
     }
-    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await?;
     Ok(rows.iter().map(|r| CountRow { commune: r.get(0), k1: r.get(1), k2: r.get(2), value: r.get(3) }).collect())
 }
 
@@ -251,7 +247,6 @@ pub async fn all_counts(db: &Db) -> Result<Vec<(String, String, String, String, 
         "SELECT dimension, commune_code, k1, k2, value FROM analytics_counts ORDER BY dimension, commune_code, k1, k2",
     )
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect())
 }

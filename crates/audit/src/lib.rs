@@ -13,5 +13,14 @@ pub use purpose::{Purpose, PURPOSES};
 pub use query::{list_for_actor, list_for_subject, search_for_subject, AccessFilter, AccessRecord};
 pub use writer::{AccessEntry, AccessLog};
 
+/// The handles a domain service works with: the database and the access log that every read of a
+/// citizen's data goes through. The HTTP layer's `web::Ctx` adds the authenticator and derefs to
+/// this, so handlers hand `&ctx` to domain code that takes `&Stores`.
+#[derive(Clone)]
+pub struct Stores {
+    pub db: db::Db,
+    pub access_log: AccessLog,
+}
+
 /// Migrations of the access-log table.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!("audit", [(1, "access_log"), (2, "logs_file")]);

@@ -89,10 +89,7 @@ pub async fn search_for_subject(
     if let Some(p) = &filter.exclude_action_prefix {
         f.and("action NOT LIKE ?", Arg::Text(format!("{}%", p.replace(['%', '_'], ""))));
     }
-    let rows = f
-        .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM access_log"), "at DESC, id DESC", page)
-        .await
-        .map_err(db::internal)?;
+    let rows = f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM access_log"), "at DESC, id DESC", page).await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
@@ -104,13 +101,7 @@ async fn list_by(
 ) -> Result<Page<AccessRecord>, AppError> {
     let sql =
         format!("SELECT {COLUMNS} FROM access_log WHERE {column} = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3");
-    let rows = sqlx::query(&sql)
-        .bind(value)
-        .bind(page.limit_probe())
-        .bind(page.offset())
-        .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+    let rows = sqlx::query(&sql).bind(value).bind(page.limit_probe()).bind(page.offset()).fetch_all(db.read()).await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 

@@ -1,7 +1,7 @@
 //! `dancu accounts`: create officer accounts and manage their API tokens from the shell.
 
 use clap::Subcommand;
-use web::{Jurisdiction, Role};
+use kernel::{Jurisdiction, Role};
 
 use crate::cli::Place;
 

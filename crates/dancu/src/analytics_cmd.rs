@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use clap::Subcommand;
+use kernel::{Actor, Jurisdiction, Lang, Role};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use web::{CurrentUser, Jurisdiction, Lang, Role};
 
 use crate::cli::Place;
 
@@ -113,14 +113,9 @@ async fn bench(db: &db::Db, changes: usize, runs: usize, no_rebuild: bool) -> an
         println!("incremental: {n} events ({made} changes made) in {secs:.2} s = {:.0} events/s", n as f64 / secs);
     }
     let province = registry::meta::get(db, "generated.province").await?.unwrap_or_else(|| "08".into());
-    let leader = CurrentUser {
-        account_id: "bench".into(),
-        login: "bench".into(),
-        display_name: "Bench".into(),
-        role: Role::Leader,
-        jurisdiction: Jurisdiction::Province(province),
+    let leader = web::CurrentUser {
+        actor: Actor::new("bench", "bench", Role::Leader, Jurisdiction::Province(province)),
         csrf: None,
-        scopes: None,
     };
     let service = analytics::Service { db: db.clone(), settings: analytics::Settings::default() };
     let filters = analytics::scope::Filters::default();

@@ -117,8 +117,8 @@ async fn http(db: db::Db, connections: usize, duration: Duration) -> anyhow::Res
         identity::NewAccount {
             login: "bench.officer".into(),
             display_name: "Bench Officer".into(),
-            role: web::Role::ProvincialOfficer,
-            jurisdiction: web::Jurisdiction::Province("08".into()),
+            role: kernel::Role::ProvincialOfficer,
+            jurisdiction: kernel::Jurisdiction::Province("08".into()),
             password: crate::accounts_cmd::random_password(),
         },
     )

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Args;
 use db::sqlx::{self, Row};
-use web::{Jurisdiction, Role};
+use kernel::{Jurisdiction, Role};
 
 use crate::bench_oidc::phase;
 

@@ -72,8 +72,8 @@ pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
         identity::NewAccount {
             login: format!("bench.tinh.{}", kernel::clock::now_ms()),
             display_name: "Bench officer".into(),
-            role: web::Role::ProvincialOfficer,
-            jurisdiction: web::Jurisdiction::Province("08".into()),
+            role: kernel::Role::ProvincialOfficer,
+            jurisdiction: kernel::Jurisdiction::Province("08".into()),
             password: crate::accounts_cmd::random_password(),
         },
     )

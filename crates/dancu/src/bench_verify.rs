@@ -215,8 +215,8 @@ async fn staff_tokens(db: &db::Db, n: usize) -> anyhow::Result<Vec<String>> {
             identity::NewAccount {
                 login: format!("bench.{run}.{i}"),
                 display_name: format!("Lễ tân {i}"),
-                role: web::Role::OrgStaff,
-                jurisdiction: web::Jurisdiction::Own(org.id.clone()),
+                role: kernel::Role::OrgStaff,
+                jurisdiction: kernel::Jurisdiction::Own(org.id.clone()),
                 password: crate::accounts_cmd::random_password(),
             },
         )

@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::time::Instant;
 
+use kernel::Role;
 use serde::{Deserialize, Serialize};
-use web::Role;
 
 use crate::cli::{Place, ProvinceArgs};
 

@@ -7,13 +7,11 @@
 //! The hospital ward admits an inpatient with a caregiver. A coach trip boards a passenger; a relic site with two gates records a few visitor entries and
 //! one exit.
 
-use std::sync::Arc;
-
 use db::sqlx::{self, Row};
 use identity::organizations::{NewOrganization, OrgKind};
+use kernel::{Actor, Jurisdiction, Role};
 use lodging::checkins::{CheckinRequest, CheckinResult};
 use lodging::guests::GuestInput;
-use web::{CurrentUser, Jurisdiction, Role};
 
 use crate::demo::DemoAccount;
 
@@ -145,14 +143,14 @@ pub async fn seed(
     if let Some(more) = guests.get(10..18) {
         tourists(&svc, &at_hotel, &hotel_id, more).await?;
     }
-    svc.ctx.access_log.flush().await;
+    svc.stores.access_log.flush().await;
     Ok(out)
 }
 
 /// Enough guests for the tourism dashboards to show numbers rather than suppressed cells (fewer
 /// than 5): a Korean tour group, a business group of five that arrived two days ago (notified
 /// late) and leaves today after two nights, and a family of three.
-async fn tourists(svc: &lodging::Service, staff: &CurrentUser, hotel: &str, citizens: &[String]) -> anyhow::Result<()> {
+async fn tourists(svc: &lodging::Service, staff: &Actor, hotel: &str, citizens: &[String]) -> anyhow::Result<()> {
     let hour = 3_600_000;
     let now = kernel::clock::now_ms();
     let yesterday = kernel::clock::ms_to_vn(now - 24 * hour).format("%Y-%m-%d").to_string();
@@ -185,7 +183,7 @@ async fn tourists(svc: &lodging::Service, staff: &CurrentUser, hotel: &str, citi
         _ => String::new(),
     };
     for c in &stayed.checkins {
-        lodging::checkins::check_out(&svc.ctx.db, &c.id, &organization, now).await?;
+        lodging::checkins::check_out(&svc.stores.db, &c.id, &organization, now).await?;
     }
     let family: Vec<GuestInput> = citizens[5..8].iter().map(|id| citizen(id)).collect();
     check_in(svc, staff, hotel, "702", "Nghỉ dưỡng cuối tuần", now - hour, family).await?;
@@ -198,7 +196,7 @@ async fn relic_site(
     db: &db::Db,
     hasher: &identity::PasswordHasher,
     svc: &lodging::Service,
-    officer: &CurrentUser,
+    officer: &Actor,
     commune: &str,
     visitors: &[String],
 ) -> anyhow::Result<DemoAccount> {
@@ -241,7 +239,7 @@ async fn staff_login(
     org: &str,
     place: &str,
     login: &str,
-) -> anyhow::Result<(CurrentUser, DemoAccount)> {
+) -> anyhow::Result<(Actor, DemoAccount)> {
     let password = crate::accounts_cmd::random_password();
     let new = identity::NewAccount {
         login: login.into(),
@@ -273,24 +271,16 @@ async fn staff_login(
 async fn service(db: &db::Db) -> anyhow::Result<lodging::Service> {
     keys::ensure_key(db, keys::KeyAlg::Es256).await?;
     let ring = keys::KeyRing::load(db).await?;
-    let ctx = web::Ctx {
-        db: db.clone(),
-        access_log: audit::AccessLog::start(db.clone()),
-        auth: Arc::new(identity::DbAuthenticator::new(db.clone())),
-    };
-    Ok(lodging::Service::start(ctx, ring))
+    let stores = audit::Stores { db: db.clone(), access_log: audit::AccessLog::start(db.clone()) };
+    Ok(lodging::Service::start(stores, ring))
 }
 
-fn user(id: &str, login: &str, role: Role, jurisdiction: Jurisdiction) -> CurrentUser {
-    CurrentUser {
-        account_id: id.into(),
-        login: login.into(),
-        display_name: login.into(),
-        role,
-        jurisdiction,
-        csrf: None,
-        scopes: None,
+fn user(id: &str, login: &str, role: Role, jurisdiction: Jurisdiction) -> Actor {
+    let mut actor = Actor::new(id, login, role, jurisdiction);
+    if let (Role::OrgStaff, Jurisdiction::Own(org)) = (role, &actor.jurisdiction) {
+        actor.organization_id = Some(org.clone());
     }
+    actor
 }
 
 fn citizen(id: &str) -> GuestInput {
@@ -318,14 +308,14 @@ async fn facility(
     Ok(lodging::facilities::create(db, org, new).await?.id)
 }
 
-async fn approve(db: &db::Db, facility: &str, officer: &CurrentUser) -> anyhow::Result<()> {
+async fn approve(db: &db::Db, facility: &str, officer: &Actor) -> anyhow::Result<()> {
     lodging::facilities::decide(db, facility, "approved", &officer.jurisdiction, &officer.account_id).await?;
     Ok(())
 }
 
 async fn check_in(
     svc: &lodging::Service,
-    staff: &CurrentUser,
+    staff: &Actor,
     facility: &str,
     room: &str,
     reason: &str,

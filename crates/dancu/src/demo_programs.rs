@@ -64,7 +64,7 @@ pub async fn seed(db: &db::Db, province: &str) -> anyhow::Result<()> {
                 targets,
                 steps: plan(),
             };
-            registrations::register(db, &unit.id, &focal.to_user(None).actor_label(), &new).await?;
+            registrations::register(db, &unit.id, &focal.to_actor(Vec::new()).actor_label(), &new).await?;
         }
         if let Some(commune) = &unit.commune_code {
             let n = level2_citizens(db, commune).await?;

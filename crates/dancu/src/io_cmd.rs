@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use web::Jurisdiction;
+use kernel::Jurisdiction;
 
 /// Exports the registry to CSV files, with a progress bar.
 pub async fn export(db: &db::Db, dir: &Path) -> anyhow::Result<u64> {

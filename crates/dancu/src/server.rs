@@ -26,7 +26,7 @@ pub async fn app(db: db::Db, public_url: &str, verify: verification::VerifierCon
         provider: provider.clone(),
         inner: Arc::new(identity::DbAuthenticator::new(db.clone())),
     };
-    let ctx = Ctx { access_log, auth: Arc::new(auth), db: db.clone() };
+    let ctx = Ctx::new(db.clone(), access_log, Arc::new(auth));
     let mut doc = utoipa::openapi::OpenApiBuilder::new()
         .info(
             utoipa::openapi::InfoBuilder::new()
@@ -45,15 +45,15 @@ pub async fn app(db: db::Db, public_url: &str, verify: verification::VerifierCon
     doc.merge(lodging::ApiDoc::openapi());
     doc.merge(services::ApiDoc::openapi());
     let verify = verification::VerifierConfig { issuer: public_url.to_string(), ..verify };
-    let verifier = verification::Verifier::new(ctx.clone(), provider.keys.clone(), verify)
+    let verifier = verification::Verifier::new(ctx.stores.clone(), provider.keys.clone(), verify)
         .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
     let hasher = identity::PasswordHasher::default();
     let sms: Arc<dyn identity::sms::SmsSender> = Arc::new(identity::sms::OutboxSender::new(db.clone()));
     let identity_config =
         identity::IdentityConfig { public_url: public_url.to_string(), ..identity::IdentityConfig::from_env() };
     let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms);
-    let lodging = lodging::Service::start(ctx.clone(), provider.keys.clone());
-    let public_services = services::Service::start(ctx.clone(), provider.keys.clone(), public_url).await?;
+    let lodging = lodging::Service::start(ctx.stores.clone(), provider.keys.clone());
+    let public_services = services::Service::start(ctx.stores.clone(), provider.keys.clone(), public_url).await?;
     let routers = vec![
         registry::api::router(ctx.clone()),
         registry::pages::router(ctx.clone()),

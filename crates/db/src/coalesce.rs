@@ -44,7 +44,7 @@ impl<V: Clone + Send + 'static> Coalescer<String, V> {
                     Err(e) => Err(e),
                 };
                 held.done(rows.is_ok());
-                Ok(rows.map_err(crate::internal)?.iter().map(row).collect())
+                Ok(rows?.iter().map(row).collect())
             })
         })
     }

@@ -29,8 +29,10 @@ pub use sqlx;
 /// A row from any backend.
 pub type Row = sqlx::any::AnyRow;
 
-/// Converts a storage error into the platform's error type (the detail is logged, never shown).
-pub fn internal(e: impl std::fmt::Display) -> kernel::AppError {
-    tracing::error!(error = %e, "storage error");
-    kernel::AppError::internal("storage error")
+/// Errors opening or migrating the database reach clients as `internal`, with the cause kept.
+impl From<DbError> for kernel::AppError {
+    #[track_caller]
+    fn from(e: DbError) -> Self {
+        kernel::AppError::internal_from("storage error", e)
+    }
 }

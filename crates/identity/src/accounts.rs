@@ -3,9 +3,9 @@
 
 use db::sqlx::{self, Row};
 use db::Db;
+use kernel::{Actor, Jurisdiction, Role};
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::Serialize;
-use web::{CurrentUser, Jurisdiction, Role};
 
 use crate::password::PasswordHasher;
 
@@ -82,15 +82,17 @@ pub struct Account {
 }
 
 impl Account {
-    /// The request identity of this account.
-    pub fn to_user(&self, csrf: Option<String>) -> CurrentUser {
-        CurrentUser {
+    /// This account as the actor of a request authenticated with the methods `amr`.
+    pub fn to_actor(&self, amr: Vec<String>) -> Actor {
+        Actor {
             account_id: self.id.clone(),
             login: self.login.clone(),
             display_name: self.display_name.clone(),
             role: self.role,
             jurisdiction: self.jurisdiction.clone(),
-            csrf,
+            organization_id: self.organization_id.clone(),
+            eid_level: self.level,
+            amr,
             scopes: None,
         }
     }
@@ -161,7 +163,7 @@ pub async fn create_account(db: &Db, hasher: &PasswordHasher, new: NewAccount) -
     }
     crate::password::check_new_password(&new.password, &[&login])?;
     let hash = hasher.hash(&new.password).await?;
-    let mut conn = db.write().acquire().await.map_err(db::internal)?;
+    let mut conn = db.write().acquire().await?;
     insert_account(&mut conn, &new, &hash, AccountExtras::default()).await
 }
 
@@ -224,7 +226,7 @@ pub(crate) async fn insert_account(
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(AppError::new(ErrorCode::Conflict, "login or personal id already registered"))
         }
-        Err(e) => Err(db::internal(e)),
+        Err(e) => Err(kernel::AppError::from(e)),
     }
 }
 
@@ -246,8 +248,7 @@ pub async fn search_accounts(db: &Db, q: &str, page: PageRequest) -> Result<Page
     .bind(page.limit_probe())
     .bind(page.offset())
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(Page::from_probe(rows.iter().filter_map(account_from_row).collect(), page))
 }
 
@@ -256,8 +257,7 @@ pub async fn account_by_id(db: &Db, id: &str) -> Result<Option<Account>, AppErro
     let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(row.as_ref().and_then(account_from_row))
 }
 
@@ -274,7 +274,7 @@ pub async fn accounts_by_ids(conn: &mut sqlx::AnyConnection, ids: &[&str]) -> Re
     for id in ids {
         q = q.bind(*id);
     }
-    let rows = q.fetch_all(&mut *conn).await.map_err(db::internal)?;
+    let rows = q.fetch_all(&mut *conn).await?;
     Ok(rows.iter().filter_map(account_from_row).collect())
 }
 
@@ -283,8 +283,7 @@ pub async fn account_by_person(db: &Db, person_id: &str) -> Result<Option<Accoun
     let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.person_id = $1"))
         .bind(person_id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(row.as_ref().and_then(account_from_row))
 }
 
@@ -295,8 +294,7 @@ pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<(Account, Stri
     ))
     .bind(normalize_login(login))
     .fetch_optional(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let n = ACCOUNT_COLUMN_COUNT;
     Ok(row.and_then(|r| Some((account_from_row(&r)?, r.get(n), r.get(n + 1)))))
 }
@@ -306,8 +304,7 @@ pub(crate) async fn password_hash(db: &Db, account_id: &str) -> Result<Option<St
     let row = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(row.map(|r| r.get(0)))
 }
 
@@ -328,7 +325,7 @@ pub(crate) async fn set_status(
     for s in from {
         q = q.bind(s.code());
     }
-    let r = q.execute(db.write()).await.map_err(db::internal)?;
+    let r = q.execute(db.write()).await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -340,13 +337,12 @@ pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool) -> 
     } else {
         "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = $1".to_string()
     };
-    sqlx::query(&sql).bind(account_id).execute(db.write()).await.map_err(db::internal)?;
+    sqlx::query(&sql).bind(account_id).execute(db.write()).await?;
     if !ok {
         let failed: i64 = sqlx::query("SELECT failed_logins FROM accounts WHERE id = $1")
             .bind(account_id)
             .fetch_one(db.write())
-            .await
-            .map_err(db::internal)?
+            .await?
             .get(0);
         if failed >= 5 {
             let minutes = 1i64 << (failed - 5).min(6);
@@ -355,8 +351,7 @@ pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool) -> 
                 .bind(until)
                 .bind(account_id)
                 .execute(db.write())
-                .await
-                .map_err(db::internal)?;
+                .await?;
         }
     }
     Ok(())

@@ -51,8 +51,7 @@ async fn insert(db: &Db, account_id: Option<&str>, kind: &str, state: &str, next
     .bind(now)
     .bind(now + CHALLENGE_TTL_MS)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(secret)
 }
 
@@ -67,8 +66,7 @@ pub async fn take(db: &Db, secret: &str, kind: &str) -> Result<Option<(Option<St
     .bind(kind)
     .bind(kernel::clock::now_ms())
     .fetch_optional(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
@@ -83,8 +81,7 @@ pub async fn find(db: &Db, secret: &str, kind: &str) -> Result<Option<Challenge>
     .bind(kernel::clock::now_ms())
     .bind(CHALLENGE_MAX_ATTEMPTS)
     .fetch_optional(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(row.map(|r| Challenge { account_id: r.get(0), next: r.get(1), attempts: r.get(2) }))
 }
 
@@ -93,8 +90,7 @@ pub async fn fail(db: &Db, secret: &str) -> Result<(), AppError> {
     sqlx::query("UPDATE login_challenges SET attempts = attempts + 1 WHERE id_hash = $1")
         .bind(hash_secret(secret))
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(())
 }
 
@@ -104,7 +100,6 @@ pub async fn finish(db: &Db, secret: &str) -> Result<(), AppError> {
         .bind(hash_secret(secret))
         .bind(kernel::clock::now_ms())
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(())
 }

@@ -4,8 +4,8 @@
 use db::sqlx::{self, Row};
 use db::Db;
 use kernel::{AppError, ErrorCode};
+use kernel::{Jurisdiction, Role};
 use serde::Serialize;
-use web::{Jurisdiction, Role};
 
 use crate::accounts::{insert_account, Account, AccountExtras, NewAccount, ACCOUNT_COLUMNS};
 use crate::secrets::{hash_secret, random_secret};
@@ -77,7 +77,7 @@ pub async fn invite(
     .bind(now + INVITATION_TTL_MS)
     .execute(db.write())
     .await
-    .map_err(db::internal)?;
+    ?;
     let link = format!("{public_url}/org/invite/{token}");
     let body = format!(
         "dancu: ban duoc moi lam {} cua {}. Mo lien ket (7 ngay): {link}",
@@ -97,8 +97,7 @@ pub async fn find_invitation(db: &Db, token: &str) -> Result<Option<Invitation>,
     .bind(hash_secret(token))
     .bind(kernel::clock::now_ms())
     .fetch_optional(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(row.map(|r| Invitation {
         id: r.get(0),
         organization_id: r.get(1),
@@ -118,13 +117,12 @@ pub async fn accept(
     password_hash: &str,
 ) -> Result<Account, AppError> {
     let inv = find_invitation(db, token).await?.ok_or_else(|| AppError::not_found("invitation expired or used"))?;
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let spent = sqlx::query("UPDATE org_invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL")
         .bind(kernel::clock::now_ms())
         .bind(&inv.id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     if spent.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "invitation already used"));
     }
@@ -146,9 +144,8 @@ pub async fn accept(
         .bind(&account.id)
         .bind(&inv.id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+        .await?;
+    tx.commit().await?;
     Ok(account)
 }
 
@@ -159,8 +156,7 @@ pub async fn members(db: &Db, organization_id: &str) -> Result<Vec<Account>, App
     ))
     .bind(organization_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().filter_map(crate::accounts::account_from_row).collect())
 }
 
@@ -174,7 +170,7 @@ pub async fn pending(db: &Db, organization_id: &str) -> Result<Vec<Invitation>, 
     .bind(kernel::clock::now_ms())
     .fetch_all(db.read())
     .await
-    .map_err(db::internal)?;
+    ?;
     Ok(rows
         .iter()
         .map(|r| Invitation {
@@ -206,8 +202,7 @@ pub async fn manage_member(db: &Db, owner: &Account, member_id: &str, new_role: 
                 .bind(&member.id)
                 .bind(org)
                 .execute(db.write())
-                .await
-                .map_err(db::internal)?;
+                .await?;
         }
         Some(_) => return Err(AppError::invalid("unknown organization role")),
         None => {

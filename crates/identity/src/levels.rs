@@ -68,15 +68,14 @@ pub async fn raise_to_level2(
     actor: &LevelActor,
 ) -> Result<Account, AppError> {
     let now = kernel::clock::now_ms();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let r = sqlx::query(
         "UPDATE accounts SET level = 2, level_raised_at = $1 WHERE id = $2 AND level = 1 AND status = 'active'",
     )
     .bind(now)
     .bind(account_id)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if r.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "not an active level-1 account"));
     }
@@ -92,9 +91,8 @@ pub async fn raise_to_level2(
     .bind(&actor.label)
     .bind(now)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+    .await?;
+    tx.commit().await?;
     crate::accounts::account_by_id(db, account_id).await?.ok_or_else(|| AppError::not_found("account"))
 }
 
@@ -118,8 +116,7 @@ pub async fn level_history(db: &Db, account_id: &str) -> Result<Vec<LevelChange>
     )
     .bind(account_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| LevelChange {

@@ -11,7 +11,7 @@
 
 pub mod access_history;
 mod accounts;
-mod authenticator;
+pub mod api;
 mod challenges;
 mod config;
 pub mod invitations;
@@ -38,7 +38,7 @@ pub use accounts::{
     account_by_id, account_by_person, accounts_by_ids, create_account, find_by_login, search_accounts, Account,
     AccountStatus, NewAccount,
 };
-pub use authenticator::DbAuthenticator;
+pub use api::DbAuthenticator;
 pub use config::{IdentityConfig, Limit, RateLimits};
 pub use levels::raise_level_by_chip;
 pub use pages::{router, ApiDoc};

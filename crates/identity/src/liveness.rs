@@ -12,7 +12,7 @@ use kernel::{AppError, PersonalId};
 use crate::accounts::{Account, AccountStatus};
 
 /// How long a "still living" answer from the registry is trusted.
-pub const LIVENESS_CACHE_TTL: std::time::Duration = crate::authenticator::TOKEN_CACHE_TTL;
+pub const LIVENESS_CACHE_TTL: std::time::Duration = crate::tokens::TOKEN_CACHE_TTL;
 
 fn cache() -> &'static RwLock<HashMap<String, Instant>> {
     static CACHE: OnceLock<RwLock<HashMap<String, Instant>>> = OnceLock::new();

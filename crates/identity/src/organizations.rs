@@ -174,7 +174,7 @@ pub async fn create_organization(db: &Db, new: NewOrganization) -> Result<Organi
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(AppError::new(ErrorCode::Conflict, "an organization with this tax code exists"))
         }
-        Err(e) => Err(db::internal(e)),
+        Err(e) => Err(kernel::AppError::from(e)),
     }
 }
 
@@ -183,8 +183,7 @@ pub async fn get_organization(db: &Db, id: &str) -> Result<Option<Organization>,
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM organizations WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(row.as_ref().and_then(from_row))
 }
 
@@ -198,10 +197,8 @@ pub async fn list_organizations(db: &Db, q: Option<&str>, page: PageRequest) -> 
             f.and("name_folded LIKE ?", Arg::Text(format!("{}%", kernel::text::fold(q).replace(['%', '_'], ""))));
         }
     }
-    let rows = f
-        .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM organizations"), "name_folded, id", page)
-        .await
-        .map_err(db::internal)?;
+    let rows =
+        f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM organizations"), "name_folded, id", page).await?;
     Ok(Page::from_probe(rows.iter().filter_map(from_row).collect(), page))
 }
 

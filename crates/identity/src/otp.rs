@@ -10,7 +10,7 @@ use db::Db;
 use kernel::{AppError, ErrorCode};
 use rand::Rng;
 
-use crate::secrets::{constant_time_eq, hash_secret, random_secret};
+use crate::secrets::{hash_secret, random_secret};
 use crate::sms::{Channel, SmsSender};
 
 /// How long a code is valid.
@@ -70,8 +70,7 @@ async fn issue(db: &Db, purpose: &str, phone: &str, payload: &serde_json::Value)
     .bind(now)
     .bind(now + OTP_TTL_MS)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok((flow, code))
 }
 
@@ -116,7 +115,7 @@ pub async fn verify(
     .bind(purpose)
     .fetch_optional(db.write())
     .await
-    .map_err(db::internal)?;
+    ?;
     let Some(row) = row else { return Ok(Err(OtpError::Expired)) };
     let attempts: i64 = row.get(2);
     let expires_at: i64 = row.get(3);
@@ -129,13 +128,12 @@ pub async fn verify(
         return Ok(Err(OtpError::TooManyAttempts));
     }
     let code = code.trim();
-    let good = code.len() == 6 && constant_time_eq(&code_hash(flow, code), &row.get::<String, _>(0));
+    let good = code.len() == 6 && kernel::secret::ct_eq(code_hash(flow, code), row.get::<String, _>(0));
     if !good {
         sqlx::query("UPDATE otp_codes SET attempts = attempts + 1 WHERE flow_hash = $1")
             .bind(&flow_hash)
             .execute(db.write())
-            .await
-            .map_err(db::internal)?;
+            .await?;
         let left = OTP_MAX_ATTEMPTS - attempts - 1;
         return Ok(Err(if left == 0 { OtpError::TooManyAttempts } else { OtpError::Wrong(left) }));
     }
@@ -144,8 +142,7 @@ pub async fn verify(
         .bind(now)
         .bind(&flow_hash)
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     if r.rows_affected() != 1 {
         return Ok(Err(OtpError::Expired));
     }

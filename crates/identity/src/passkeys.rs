@@ -250,7 +250,7 @@ impl Passkeys {
         .bind(&cred_id)
         .fetch_optional(db.write())
         .await
-        .map_err(db::internal)?;
+        ?;
         let Some(row) = row else { return Ok(Err(Refusal::Rejected)) };
         let mut passkey: Passkey = serde_json::from_str(&row.get::<String, _>(1)).map_err(json_err)?;
         passkey.update_credential(&result);
@@ -259,8 +259,7 @@ impl Passkeys {
             .bind(kernel::clock::now_ms())
             .bind(row.get::<String, _>(0))
             .execute(db.write())
-            .await
-            .map_err(db::internal)?;
+            .await?;
         let account = crate::accounts::account_by_id(db, &owner).await?;
         Ok(account.ok_or(Refusal::Rejected))
     }
@@ -324,8 +323,7 @@ async fn credentials(db: &Db, account_id: &str) -> Result<Vec<Passkey>, AppError
     )
     .bind(account_id)
     .fetch_all(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     rows.iter().map(|r| serde_json::from_str(&r.get::<String, _>(0)).map_err(json_err)).collect()
 }
 
@@ -365,7 +363,7 @@ async fn store(
             Ok(Ok(stored))
         }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Err(Refusal::Duplicate)),
-        Err(e) => Err(db::internal(e)),
+        Err(e) => Err(kernel::AppError::from(e)),
     }
 }
 
@@ -377,8 +375,7 @@ pub async fn list(db: &Db, account_id: &str) -> Result<Vec<StoredPasskey>, AppEr
     )
     .bind(account_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| StoredPasskey {
@@ -400,8 +397,7 @@ pub async fn remove(db: &Db, account_id: &str, id: &str) -> Result<bool, AppErro
     .bind(id)
     .bind(account_id)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if res.rows_affected() == 1 {
         tracing::info!(account = %account_id, passkey = %id, "passkey removed");
     }

@@ -22,7 +22,7 @@ pub fn may_reset(account: &Account, phone: &str) -> bool {
 /// Stores the new password hash, clears the failed-sign-in count, ends every session and revokes
 /// every personal API token, in one transaction. Returns false when the account can no longer recover its password.
 pub async fn set_new_password(db: &Db, account_id: &str, password_hash: &str) -> Result<bool, AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let r = sqlx::query(
         "UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL \
          WHERE id = $2 AND status IN ('active', 'locked')",
@@ -30,13 +30,12 @@ pub async fn set_new_password(db: &Db, account_id: &str, password_hash: &str) ->
     .bind(password_hash)
     .bind(account_id)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if r.rows_affected() != 1 {
         return Ok(false);
     }
     crate::sessions::revoke_all_in(&mut tx, account_id).await?;
     crate::tokens::revoke_all_in(&mut tx, account_id).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(true)
 }

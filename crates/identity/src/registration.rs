@@ -4,9 +4,9 @@
 
 use db::Db;
 use kernel::{AppError, ErrorCode, PartialDate, PersonalId};
+use kernel::{Jurisdiction, Role};
 use registry::queries::persons::PersonView;
 use serde::{Deserialize, Serialize};
-use web::{Jurisdiction, Role};
 
 use crate::accounts::{insert_account, Account, AccountExtras, NewAccount};
 
@@ -119,7 +119,7 @@ fn citizen(person_id: &str, full_name: &str) -> NewAccount {
 
 /// Creates the level-1 account once the phone code was confirmed.
 pub async fn complete(db: &Db, p: &PendingRegistration) -> Result<Account, AppError> {
-    let mut conn = db.write().acquire().await.map_err(db::internal)?;
+    let mut conn = db.write().acquire().await?;
     let extras = AccountExtras {
         person_id: Some(p.person_id.clone()),
         level: 1,
@@ -147,7 +147,7 @@ pub async fn register_child(
     if age_of(child).map(|a| a >= SELF_REGISTRATION_AGE).unwrap_or(true) {
         return Ok(Err(ClaimError::NotUnder14));
     }
-    let mut conn = db.write().acquire().await.map_err(db::internal)?;
+    let mut conn = db.write().acquire().await?;
     let extras = AccountExtras {
         person_id: Some(child.personal_id.clone()),
         level: 1,
@@ -166,8 +166,7 @@ pub async fn children_of(db: &Db, guardian_id: &str) -> Result<Vec<Account>, App
     ))
     .bind(guardian_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().filter_map(crate::accounts::account_from_row).collect())
 }
 

@@ -62,8 +62,7 @@ pub async fn create_session(
     .bind(now + SESSION_TTL_MS)
     .bind(amr.join(" "))
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok((secret, csrf))
 }
 
@@ -81,8 +80,7 @@ pub async fn session_info(db: &Db, secret: &str) -> Result<Option<SessionInfo>, 
     .bind(&id_hash)
     .bind(now)
     .fetch_optional(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let Some(account) = account_from_row(&row) else { return Ok(None) };
     if !crate::liveness::check(db, &account).await? {
@@ -94,8 +92,7 @@ pub async fn session_info(db: &Db, secret: &str) -> Result<Option<SessionInfo>, 
             .bind(now)
             .bind(&id_hash)
             .execute(db.write())
-            .await
-            .map_err(db::internal)?;
+            .await?;
     }
     Ok(Some(SessionInfo {
         account,
@@ -123,8 +120,7 @@ pub async fn list_sessions(
     .bind(account_id)
     .bind(kernel::clock::now_ms())
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -148,8 +144,7 @@ pub async fn revoke_session(db: &Db, secret: &str) -> Result<(), AppError> {
         .bind(kernel::clock::now_ms())
         .bind(hash_secret(secret))
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(())
 }
 
@@ -162,8 +157,7 @@ pub async fn revoke_session_by_id(db: &Db, account_id: &str, id_hash: &str) -> R
     .bind(id_hash)
     .bind(account_id)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -176,8 +170,7 @@ pub async fn revoke_other_sessions(db: &Db, account_id: &str, keep: Option<&str>
     .bind(account_id)
     .bind(keep.map(hash_secret).unwrap_or_default())
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(r.rows_affected())
 }
 
@@ -188,7 +181,6 @@ pub(crate) async fn revoke_all_in(conn: &mut sqlx::AnyConnection, account_id: &s
         .bind(kernel::clock::now_ms())
         .bind(account_id)
         .execute(&mut *conn)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(())
 }

@@ -63,8 +63,7 @@ impl SmsSender for OutboxSender {
             .bind(body)
             .bind(kernel::clock::now_ms())
             .execute(self.db.write())
-            .await
-            .map_err(db::internal)?;
+            .await?;
             Ok(())
         }
         .boxed()
@@ -89,7 +88,7 @@ pub async fn list_outbox(db: &Db, page: PageRequest) -> Result<Page<OutboxMessag
     .bind(page.offset())
     .fetch_all(db.read())
     .await
-    .map_err(db::internal)?;
+    ?;
     let items = rows
         .iter()
         .map(|r| OutboxMessage { channel: r.get(0), recipient: r.get(1), body: r.get(2), created_at: r.get(3) })

@@ -29,8 +29,7 @@ pub async fn level2_adults_by_commune(db: &Db, today: NaiveDate) -> Result<Vec<C
     .bind(cutoff.format("%Y-%m-%d").to_string())
     .bind(cutoff.year() as i64)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().map(|r| CommuneTally { commune_code: r.get(0), total: r.get(1), matching: r.get(2) }).collect())
 }
 
@@ -55,7 +54,6 @@ pub async fn eid_accounts_by_commune(db: &Db) -> Result<Vec<EidTally>, AppError>
          GROUP BY p.current_commune, a.level ORDER BY p.current_commune, a.level",
     )
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().map(|r| EidTally { commune_code: r.get(0), level: r.get(1), accounts: r.get(2) }).collect())
 }

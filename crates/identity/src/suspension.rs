@@ -47,12 +47,11 @@ async fn change(
     actor: &LevelActor,
 ) -> Result<bool, AppError> {
     let now = kernel::clock::now_ms();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let current: Option<String> = sqlx::query("SELECT status FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db::internal)?
+        .await?
         .map(|r| r.get(0));
     let Some(current) = current.filter(|s| from.iter().any(|f| f.code() == s)) else {
         return Ok(false);
@@ -64,8 +63,7 @@ async fn change(
         .bind(account_id)
         .bind(&current)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     if r.rows_affected() != 1 {
         return Ok(false);
     }
@@ -82,12 +80,11 @@ async fn change(
     .bind(&actor.label)
     .bind(now)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if to == AccountStatus::Suspended {
         crate::sessions::revoke_all_in(&mut tx, account_id).await?;
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(true)
 }
 
@@ -114,8 +111,7 @@ pub async fn history(db: &Db, account_id: &str) -> Result<Vec<StatusChange>, App
     )
     .bind(account_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| StatusChange {

@@ -24,7 +24,7 @@ pub async fn issue_token(db: &Db, account_id: &str, name: &str) -> Result<(Strin
     .bind(kernel::clock::now_ms())
     .execute(db.write())
     .await
-    .map_err(db::internal)?;
+    ?;
     Ok((id, token))
 }
 
@@ -34,21 +34,22 @@ pub async fn revoke_token(db: &Db, token_id: &str) -> Result<bool, AppError> {
         .bind(kernel::clock::now_ms())
         .bind(token_id)
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
+/// How long a process that resolved a bearer token trusts it without asking the database again.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Revokes every live token of an account inside the caller's transaction (a password reset:
 /// whoever knew the old password may have made one). Processes that resolved a token in the last
-/// [`crate::authenticator::TOKEN_CACHE_TTL`] keep accepting it until their cache expires.
+/// [`TOKEN_CACHE_TTL`] keep accepting it until their cache expires.
 pub(crate) async fn revoke_all_in(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<u64, AppError> {
     let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
         .bind(kernel::clock::now_ms())
         .bind(account_id)
         .execute(&mut *conn)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(r.rows_affected())
 }
 
@@ -60,7 +61,6 @@ pub(crate) async fn lookup_token(db: &Db, token: &str) -> Result<Option<Account>
     ))
     .bind(hash_secret(token))
     .fetch_optional(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(row.as_ref().and_then(account_from_row))
 }

@@ -13,7 +13,7 @@ use rand::{Rng, RngCore};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::sealing::Sealer;
-use crate::secrets::{constant_time_eq, hash_secret};
+use crate::secrets::hash_secret;
 
 /// Issuer shown by authenticator apps.
 const ISSUER: &str = "dancu";
@@ -52,7 +52,7 @@ pub fn matching_step(secret: &[u8], code: &str, unix_seconds: u64) -> Option<u64
     let t = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, secret.to_vec(), None, String::new());
     let code = code.trim();
     let now = unix_seconds / 30;
-    [now.saturating_sub(1), now, now + 1].into_iter().find(|step| constant_time_eq(&t.generate(step * 30), code))
+    [now.saturating_sub(1), now, now + 1].into_iter().find(|step| kernel::secret::ct_eq(t.generate(step * 30), code))
 }
 
 fn now_seconds() -> u64 {
@@ -70,7 +70,7 @@ pub async fn enable(
 ) -> Result<Option<Vec<String>>, AppError> {
     let secret = decode(secret_b32)?;
     let Some(step) = matching_step(&secret, code, now_seconds()) else { return Ok(None) };
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let r = sqlx::query(
         "UPDATE accounts SET totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3 \
          WHERE id = $4 AND totp_enabled_at IS NULL",
@@ -80,30 +80,24 @@ pub async fn enable(
     .bind(step as i64)
     .bind(account_id)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if r.rows_affected() != 1 {
         return Err(AppError::new(kernel::ErrorCode::Conflict, "two-step verification is already on"));
     }
     let codes = replace_recovery_codes(&mut tx, account_id).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(Some(codes))
 }
 
 /// Turns TOTP off and voids the recovery codes.
 pub async fn disable(db: &Db, account_id: &str) -> Result<(), AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE accounts SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1")
         .bind(account_id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
-    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+    Ok(tx.commit().await?)
 }
 
 fn recovery_code() -> String {
@@ -118,11 +112,7 @@ fn normalize_recovery(code: &str) -> String {
 }
 
 async fn replace_recovery_codes(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<Vec<String>, AppError> {
-    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(db::internal)?;
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1").bind(account_id).execute(&mut *conn).await?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let now = kernel::clock::now_ms();
     for c in &codes {
@@ -134,17 +124,16 @@ async fn replace_recovery_codes(conn: &mut sqlx::AnyConnection, account_id: &str
         .bind(hash_secret(&normalize_recovery(c)))
         .bind(now)
         .execute(&mut *conn)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     }
     Ok(codes)
 }
 
 /// Issues a fresh set of recovery codes (the old ones stop working).
 pub async fn regenerate_recovery_codes(db: &Db, account_id: &str) -> Result<Vec<String>, AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let codes = replace_recovery_codes(&mut tx, account_id).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(codes)
 }
 
@@ -153,8 +142,7 @@ pub async fn recovery_codes_left(db: &Db, account_id: &str) -> Result<i64, AppEr
     Ok(sqlx::query("SELECT COUNT(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL")
         .bind(account_id)
         .fetch_one(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .get(0))
 }
 
@@ -164,8 +152,7 @@ pub async fn verify_second_factor(db: &Db, sealer: &Sealer, account_id: &str, in
     let row = sqlx::query("SELECT totp_secret FROM accounts WHERE id = $1 AND totp_enabled_at IS NOT NULL")
         .bind(account_id)
         .fetch_optional(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let Some(row) = row else { return Ok(false) };
     let stored: String = row.get(0);
     let opened = sealer.open(&stored, account_id)?;
@@ -176,8 +163,7 @@ pub async fn verify_second_factor(db: &Db, sealer: &Sealer, account_id: &str, in
             .bind(account_id)
             .bind(&stored)
             .execute(db.write())
-            .await
-            .map_err(db::internal)?;
+            .await?;
     }
     let secret = decode(&opened.value)?;
     if let Some(step) = matching_step(&secret, input, now_seconds()) {
@@ -188,8 +174,7 @@ pub async fn verify_second_factor(db: &Db, sealer: &Sealer, account_id: &str, in
         .bind(step as i64)
         .bind(account_id)
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
         return Ok(r.rows_affected() == 1);
     }
     let normalized = normalize_recovery(input);
@@ -203,8 +188,7 @@ pub async fn verify_second_factor(db: &Db, sealer: &Sealer, account_id: &str, in
     .bind(account_id)
     .bind(hash_secret(&normalized))
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 

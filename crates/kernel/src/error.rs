@@ -3,7 +3,10 @@
 //! API clients switch on `code`; people read `message`. The HTTP status lives here as a number so the
 //! `web` crate can map errors without knowing every domain.
 
+use std::error::Error as StdError;
 use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -115,31 +118,89 @@ impl fmt::Display for ErrorCode {
 }
 
 /// An error with a stable code and a detail that names what was wrong (never personal data).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It keeps the error that caused it (`source`) and where it was raised (`location`), so a failure
+/// that reaches a client as a bare `internal` still names its file, line and cause in the server
+/// log. Every constructor and conversion is `#[track_caller]`: `?` on a storage error records the
+/// line of the `?`.
+#[derive(Clone)]
 pub struct AppError {
     pub code: ErrorCode,
     pub detail: String,
+    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
+    location: &'static Location<'static>,
 }
 
 impl AppError {
+    #[track_caller]
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into() }
+        Self { code, detail: detail.into(), source: None, location: Location::caller() }
     }
 
+    #[track_caller]
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::new(ErrorCode::NotFound, what)
     }
 
+    #[track_caller]
     pub fn invalid(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidInput, detail)
     }
 
+    #[track_caller]
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Forbidden, detail)
     }
 
+    #[track_caller]
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Internal, detail)
+    }
+
+    /// An internal failure caused by `source`: the client sees `detail`, the log sees the cause.
+    #[track_caller]
+    pub fn internal_from(detail: impl Into<String>, source: impl StdError + Send + Sync + 'static) -> Self {
+        Self::new(ErrorCode::Internal, detail).with_source(source)
+    }
+
+    /// Attaches the error that caused this one.
+    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// Where the error was raised (file and line of the constructor call or of the `?`).
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// The code, detail, location and the whole chain of causes on one line, for logs. Causes are
+    /// storage, I/O and library errors: they name what failed, not whose data.
+    pub fn report(&self) -> String {
+        let mut out = format!("{}: {} (at {}:{})", self.code, self.detail, self.location.file(), self.location.line());
+        let mut cause: Option<&(dyn StdError + 'static)> =
+            self.source.as_deref().map(|e| e as &(dyn StdError + 'static));
+        while let Some(e) = cause {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            cause = e.source();
+        }
+        out
+    }
+}
+
+/// Two errors are the same error when code and detail match; where they were raised is diagnostics.
+impl PartialEq for AppError {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && self.detail == other.detail
+    }
+}
+
+impl Eq for AppError {}
+
+impl fmt::Debug for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.report())
     }
 }
 
@@ -149,4 +210,60 @@ impl fmt::Display for AppError {
     }
 }
 
-impl std::error::Error for AppError {}
+impl StdError for AppError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// Conversions of library errors that mean "the platform failed", not "the request was wrong":
+/// `?` turns them into `internal` with the cause kept and the `?`'s line as the location.
+macro_rules! internal_from {
+    ($($(#[$cfg:meta])* $ty:ty => $detail:literal;)*) => {$(
+        $(#[$cfg])*
+        impl From<$ty> for AppError {
+            #[track_caller]
+            fn from(e: $ty) -> Self {
+                AppError::internal_from($detail, e)
+            }
+        }
+    )*};
+}
+
+internal_from! {
+    #[cfg(feature = "sqlx")] sqlx::Error => "storage error";
+    #[cfg(feature = "rusqlite")] rusqlite::Error => "storage error";
+    std::io::Error => "input/output error";
+    serde_json::Error => "serialization error";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fails() -> Result<(), AppError> {
+        Err(std::io::Error::other("disk on fire"))?;
+        Ok(())
+    }
+
+    #[test]
+    fn question_mark_keeps_cause_and_line() {
+        let e = fails().unwrap_err();
+        assert_eq!(e.code, ErrorCode::Internal);
+        assert_eq!(e.location().file(), file!());
+        let marker = "Err(std::io::Error::other(\"disk on fire\"))?";
+        let line = include_str!("error.rs").lines().position(|l| l.trim_start().starts_with(marker)).unwrap() + 1;
+        assert_eq!(e.location().line() as usize, line);
+        assert!(e.report().ends_with(": disk on fire"), "{}", e.report());
+        assert_eq!(e.source().map(|s| s.to_string()).as_deref(), Some("disk on fire"));
+    }
+
+    #[test]
+    fn constructors_record_their_caller() {
+        let line = line!() + 1;
+        let e = AppError::invalid("bad");
+        assert_eq!((e.location().file(), e.location().line()), (file!(), line));
+        assert_eq!(e, AppError::new(ErrorCode::InvalidInput, "bad"));
+        assert!(e.source().is_none());
+    }
+}

@@ -4,10 +4,10 @@
 
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::{Actor, Jurisdiction};
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::Serialize;
 use utoipa::ToSchema;
-use web::{CurrentUser, Jurisdiction};
 
 /// An alert as the police see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -217,12 +217,12 @@ pub async fn list(db: &Db, j: &Jurisdiction, status: Option<&str>, page: PageReq
         f.and("a.status = ?", Arg::Text(s.to_string()));
     }
     let select = format!("SELECT {COLUMNS} FROM lodging_alerts a JOIN lodging_watchlist w ON w.id = a.watchlist_id");
-    let rows = f.fetch_page(db.read(), &select, "a.created_at DESC, a.id", page).await.map_err(db::internal)?;
+    let rows = f.fetch_page(db.read(), &select, "a.created_at DESC, a.id", page).await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
 /// An officer acknowledges an open alert of their area, with a note of what was done.
-pub async fn acknowledge(db: &Db, user: &CurrentUser, id: &str, note: &str) -> Result<(), AppError> {
+pub async fn acknowledge(db: &Db, user: &Actor, id: &str, note: &str) -> Result<(), AppError> {
     let note = kernel::text::normalize_name(note);
     if note.chars().count() > 500 {
         return Err(AppError::invalid("note is at most 500 characters"));
@@ -244,8 +244,7 @@ pub async fn acknowledge(db: &Db, user: &CurrentUser, id: &str, note: &str) -> R
         .bind(kernel::clock::now_ms())
         .bind(note)
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     if done.rows_affected() == 1 {
         return Ok(());
     }
@@ -253,7 +252,7 @@ pub async fn acknowledge(db: &Db, user: &CurrentUser, id: &str, note: &str) -> R
     f.and("a.id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, &user.jurisdiction);
     let sql = format!("SELECT a.status FROM lodging_alerts a WHERE {}", f.sql());
-    match f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)? {
+    match f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await? {
         Some(_) => Err(AppError::new(ErrorCode::Conflict, "alert already acknowledged")),
         None => Err(AppError::new(ErrorCode::NotFound, "no alert with this id in your area")),
     }

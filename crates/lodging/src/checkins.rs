@@ -4,10 +4,10 @@
 use chrono::{DateTime, FixedOffset};
 use db::sqlx;
 use db::Db;
+use kernel::{Actor, Jurisdiction};
 use kernel::{AppError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::{CurrentUser, Jurisdiction};
 
 use crate::alerts::Alert;
 use crate::deadline::{deadline_ms, is_late};
@@ -153,7 +153,7 @@ async fn plan(
 /// registry reads and feeds the police, including any watchlist alerts.
 pub async fn check_in(
     svc: &Service,
-    user: &CurrentUser,
+    user: &Actor,
     key: Option<&str>,
     req: CheckinRequest,
 ) -> Result<CheckinResult, AppError> {
@@ -164,12 +164,12 @@ pub async fn check_in(
 /// by the caller; a caregiver's limit is checked again in the write transaction).
 pub async fn check_in_to(
     svc: &Service,
-    user: &CurrentUser,
+    user: &Actor,
     key: Option<&str>,
     req: CheckinRequest,
     attach: Attach,
 ) -> Result<CheckinResult, AppError> {
-    let db = &svc.ctx.db;
+    let db = &svc.stores.db;
     if let Some(k) = key {
         if k.is_empty() || k.len() > 100 {
             return Err(AppError::invalid("Idempotency-Key must be 1 to 100 characters"));
@@ -183,7 +183,7 @@ pub async fn check_in_to(
         Ok(plan) => plan,
         Err(e) => {
             let Some(k) = key else { return Err(e) };
-            let mut conn = db.read().acquire().await.map_err(db::internal)?;
+            let mut conn = db.read().acquire().await?;
             return crate::writer::stored(&mut conn, &user.account_id, k).await?.ok_or(e);
         }
     };
@@ -226,11 +226,11 @@ pub async fn check_in_to(
 
 /// Logs the registry reads of citizen guests and publishes one feed event per notification and
 /// per alert.
-async fn after_commit(svc: &Service, user: &CurrentUser, job: &Job, alerts: &[(Alert, String)]) {
+async fn after_commit(svc: &Service, user: &Actor, job: &Job, alerts: &[(Alert, String)]) {
     let plan = &job.plan;
     for (g, c) in plan.guests.iter().zip(&job.result.checkins) {
         if let Some(id) = &g.personal_id {
-            svc.ctx
+            svc.stores
                 .access_log
                 .record(audit::AccessEntry {
                     at: kernel::clock::now_ms(),
@@ -273,7 +273,7 @@ async fn after_commit(svc: &Service, user: &CurrentUser, job: &Job, alerts: &[(A
 /// departure of a hospital inpatient (discharge) also checks out its caregivers, in the same
 /// transaction; returns how many caregivers left with the patient.
 pub async fn check_out(db: &Db, id: &str, organization_id: &str, at: i64) -> Result<u64, AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE lodging_checkins SET checked_out_at = $1 \
          WHERE id = $2 AND organization_id = $3 AND checked_out_at IS NULL",
@@ -282,11 +282,10 @@ pub async fn check_out(db: &Db, id: &str, organization_id: &str, at: i64) -> Res
     .bind(id)
     .bind(organization_id)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if done.rows_affected() == 1 {
         let caregivers = crate::hospital::discharge_caregivers(&mut tx, id, at).await?;
-        tx.commit().await.map_err(db::internal)?;
+        tx.commit().await?;
         return Ok(caregivers);
     }
     drop(tx);
@@ -294,8 +293,7 @@ pub async fn check_out(db: &Db, id: &str, organization_id: &str, at: i64) -> Res
         .bind(id)
         .bind(organization_id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     match exists {
         Some(_) => Err(AppError::new(ErrorCode::Conflict, "guest already checked out")),
         None => Err(AppError::new(ErrorCode::NotFound, "no check-in with this id in your organization")),

@@ -6,11 +6,11 @@
 use chrono::{DateTime, FixedOffset};
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, Page, PageRequest, PersonalId};
 use registry::admin_units::AdminUnits;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::Jurisdiction;
 
 use crate::alerts::{self, Sighting};
 use crate::deadline::{deadline_ms, is_late, GuestKind};
@@ -124,7 +124,7 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
         submitted_at: now,
         late: is_late(deadline, now),
     };
-    let mut tx = svc.ctx.db.begin().await.map_err(db::internal)?;
+    let mut tx = svc.stores.db.begin().await?;
     sqlx::query(
         "INSERT INTO lodging_declarations (id, personal_id, full_name, commune_code, province_code, address, \
          host_name, host_personal_id, reason, arrival_at, expected_departure_at, deadline_at, submitted_at, late, \
@@ -146,8 +146,7 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
     .bind(i64::from(d.late))
     .bind(kernel::text::fold(&d.full_name))
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let sighting = Sighting {
         source: "declaration",
         source_id: &d.id,
@@ -158,8 +157,8 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> R
         full_name: &d.full_name,
         at: now,
     };
-    let raised = alerts::raise_for(&mut tx, personal_id, &sighting).await.map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+    let raised = alerts::raise_for(&mut tx, personal_id, &sighting).await?;
+    tx.commit().await?;
     svc.feed.publish(FeedEvent {
         kind: "declaration",
         communes: vec![d.commune_code.clone()],
@@ -191,6 +190,6 @@ pub async fn list(db: &Db, whose: Whose<'_>, page: PageRequest) -> Result<Page<D
         Whose::Police(j) => restrict(&mut f, j, "f", false),
     }
     let select = format!("SELECT {COLUMNS} FROM lodging_declarations f");
-    let rows = f.fetch_page(db.read(), &select, "f.arrival_at DESC, f.id", page).await.map_err(db::internal)?;
+    let rows = f.fetch_page(db.read(), &select, "f.arrival_at DESC, f.id", page).await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }

@@ -3,8 +3,8 @@
 //! `dd/mm/yyyy HH:MM` times, UTF-8 with BOM) and a versioned JSON document (format
 //! `dancu.lodging.notifications/2`, described in docs/LODGING.md).
 
+use kernel::Jurisdiction;
 use serde::Serialize;
-use web::Jurisdiction;
 
 use crate::notifications::Notification;
 
@@ -116,9 +116,8 @@ pub fn to_json(items: &[Notification], j: &Jurisdiction, filters: &serde_json::V
 
 /// The CSV export (with a byte-order mark so spreadsheet programs read UTF-8).
 pub fn to_csv(items: &[Notification]) -> Result<Vec<u8>, kernel::AppError> {
-    let csv_err = |e: csv::Error| kernel::AppError::internal(format!("csv: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = kernel::csv_export::CsvExport::new();
+    w.row([
         "Mã thông báo",
         "Nguồn",
         "Cơ sở lưu trú / chủ nhà",
@@ -135,11 +134,10 @@ pub fn to_csv(items: &[Notification]) -> Result<Vec<u8>, kernel::AppError> {
         "Hạn thông báo",
         "Thời gian thông báo",
         "Trễ hạn",
-    ])
-    .map_err(csv_err)?;
+    ])?;
     for n in items {
         let fmt = kernel::clock::format_ms_vn;
-        w.write_record([
+        w.row([
             n.id.as_str(),
             if n.source == "declaration" { "Tự khai báo tại nhà riêng" } else { "Cơ sở lưu trú" },
             n.facility_name.as_deref().or(n.host_name.as_deref()).unwrap_or(""),
@@ -156,10 +154,7 @@ pub fn to_csv(items: &[Notification]) -> Result<Vec<u8>, kernel::AppError> {
             &fmt(n.deadline_at),
             &fmt(n.submitted_at),
             if n.late { "Có" } else { "Không" },
-        ])
-        .map_err(csv_err)?;
+        ])?;
     }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(w.into_inner().map_err(|e| kernel::AppError::internal(format!("csv: {e}")))?);
-    Ok(body)
+    Ok(w.finish()?.into_bytes())
 }

@@ -4,11 +4,11 @@
 use db::coalesce::Coalescer;
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use registry::admin_units::AdminUnits;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::Jurisdiction;
 
 use crate::scope::{admits, restrict};
 
@@ -133,8 +133,7 @@ pub async fn create(db: &Db, organization_id: &str, new: NewFacility) -> Result<
     .bind(&f.status)
     .bind(f.created_at)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(f)
 }
 
@@ -144,7 +143,7 @@ pub async fn get(db: &Db, id: &str, j: &Jurisdiction) -> Result<Option<Facility>
     f.and("f.id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, j, "f", true);
     let sql = format!("SELECT {COLUMNS} FROM lodging_facilities f WHERE {}", f.sql());
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -183,8 +182,7 @@ pub async fn list(
     }
     let rows = f
         .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM lodging_facilities f"), "f.created_at, f.id", page)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
@@ -219,7 +217,7 @@ pub(crate) async fn set_status(
         w.sql()
     );
     let q = w.bind(sqlx::query(&sql)).bind(status.to_string()).bind(actor.to_string()).bind(kernel::clock::now_ms());
-    let done = q.execute(db.write()).await.map_err(db::internal)?;
+    let done = q.execute(db.write()).await?;
     if done.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::NotFound, "nothing with this id in your jurisdiction"));
     }

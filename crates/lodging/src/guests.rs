@@ -180,7 +180,7 @@ pub async fn resolve(svc: &Service, input: GuestInput) -> Result<Guest, AppError
         (Some(id), None, None, None) => citizen(persons, &id).await,
         (None, Some(qr), None, None) => citizen(persons, &from_card_qr(&qr)?).await,
         (None, None, Some(token), None) => {
-            citizen(persons, &from_identity_qr(&svc.ctx.db, &svc.keys, &token).await?).await
+            citizen(persons, &from_identity_qr(&svc.stores.db, &svc.keys, &token).await?).await
         }
         (None, None, None, Some(p)) => foreigner(p),
         _ => Err(AppError::invalid("each guest needs exactly one of personal_id, card_qr, identity_qr or passport")),

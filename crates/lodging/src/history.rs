@@ -2,8 +2,8 @@
 //! the officer's area with a stated purpose. Every police read is access-logged by the caller.
 
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, Page, PageRequest, PersonalId};
-use web::Jurisdiction;
 
 use crate::stays::Stay;
 

@@ -8,10 +8,10 @@
 use chrono::{DateTime, FixedOffset};
 use db::sqlx::{self, Row};
 use db::Db;
+use kernel::Actor;
 use kernel::{AppError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::CurrentUser;
 
 use crate::checkins::{self, Attach, CheckinRequest, CheckinResult};
 use crate::guests::GuestInput;
@@ -113,12 +113,7 @@ fn label(s: &str, what: &str) -> Result<String, AppError> {
 }
 
 /// Admits an inpatient at an approved hospital ward of the caller's organization.
-pub async fn admit(
-    svc: &Service,
-    user: &CurrentUser,
-    key: Option<&str>,
-    a: Admission,
-) -> Result<CheckinResult, AppError> {
+pub async fn admit(svc: &Service, user: &Actor, key: Option<&str>, a: Admission) -> Result<CheckinResult, AppError> {
     let ward = label(&a.ward, "ward")?;
     let bed = label(&a.bed, "bed")?;
     let req = CheckinRequest {
@@ -137,11 +132,11 @@ pub async fn admit(
 /// organization; refused when the patient already has [`caregiver_limit`] caregivers staying.
 pub async fn add_caregiver(
     svc: &Service,
-    user: &CurrentUser,
+    user: &Actor,
     key: Option<&str>,
     c: NewCaregiver,
 ) -> Result<CheckinResult, AppError> {
-    let org = crate::api::organization(user)?;
+    let org = crate::access::organization(user)?;
     let row = sqlx::query(
         "SELECT h.facility_id, k.room, k.checked_out_at FROM lodging_hospital_stays h \
          JOIN lodging_checkins k ON k.id = h.checkin_id \
@@ -149,9 +144,8 @@ pub async fn add_caregiver(
     )
     .bind(&c.patient_id)
     .bind(org)
-    .fetch_optional(svc.ctx.db.read())
-    .await
-    .map_err(db::internal)?
+    .fetch_optional(svc.stores.db.read())
+    .await?
     .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no inpatient with this id in your organization"))?;
     let facility: String = row.get(0);
     if facility != c.facility_id {
@@ -202,7 +196,7 @@ pub async fn record(
     .bind(now)
     .execute(&mut **tx)
     .await
-    .map_err(db::internal)?;
+    ?;
     Ok(())
 }
 
@@ -222,16 +216,14 @@ async fn check_room_for_caregiver(
     .bind(patient)
     .bind(facility_id)
     .execute(&mut **tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if locked.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "no inpatient with this id at this facility"));
     }
     let present: Option<i64> = sqlx::query("SELECT checked_out_at FROM lodging_checkins WHERE id = $1")
         .bind(patient)
         .fetch_one(&mut **tx)
-        .await
-        .map_err(db::internal)?
+        .await?
         .get(0);
     if present.is_some() {
         return Err(AppError::new(ErrorCode::Conflict, "the patient has been discharged"));
@@ -245,8 +237,7 @@ async fn check_room_for_caregiver(
     .bind(patient)
     .bind(caregiver)
     .fetch_one(&mut **tx)
-    .await
-    .map_err(db::internal)?
+    .await?
     .get(0);
     if same_person > 0 {
         return Err(AppError::new(ErrorCode::Conflict, "the caregiver is the patient"));
@@ -257,8 +248,7 @@ async fn check_room_for_caregiver(
     )
     .bind(patient)
     .fetch_one(&mut **tx)
-    .await
-    .map_err(db::internal)?
+    .await?
     .get(0);
     if staying >= limit {
         return Err(AppError::new(
@@ -283,8 +273,7 @@ pub async fn discharge_caregivers(
     .bind(at)
     .bind(patient)
     .execute(&mut **tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -301,8 +290,7 @@ pub async fn inpatients(db: &Db, organization_id: &str, facility_id: &str) -> Re
     .bind(facility_id)
     .bind(organization_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let mut out: Vec<Inpatient> = Vec::new();
     let mut caregivers: Vec<(String, Caregiver)> = Vec::new();
     for r in &rows {

@@ -2,6 +2,7 @@
 //! commune police, guest check-in by facility staff with registry auto-fill, notifications with
 //! legal deadlines routed to the police of the facility's commune, and a live police feed.
 
+pub mod access;
 pub mod alerts;
 pub mod api;
 pub mod checkins;
@@ -49,7 +50,7 @@ pub const MIGRATIONS: &[db::Migration] = db::migrations!(
 /// concurrent requests share.
 #[derive(Clone)]
 pub struct Service {
-    pub ctx: web::Ctx,
+    pub stores: audit::Stores,
     pub feed: Feed,
     pub writer: writer::Writer,
     pub keys: std::sync::Arc<keys::KeyRing>,
@@ -60,14 +61,14 @@ pub struct Service {
 impl Service {
     /// Starts the check-in writer, the hourly purge of venue scans past their retention, and the
     /// NATS publisher when `DANCU_NATS_URL` is set.
-    pub fn start(ctx: web::Ctx, keys: std::sync::Arc<keys::KeyRing>) -> Service {
-        let writer = writer::Writer::start(ctx.db.clone());
-        tokio::spawn(purge_venue_scans(ctx.db.clone()));
+    pub fn start(stores: audit::Stores, keys: std::sync::Arc<keys::KeyRing>) -> Service {
+        let writer = writer::Writer::start(stores.db.clone());
+        tokio::spawn(purge_venue_scans(stores.db.clone()));
         let feed = Feed::default();
         nats::from_env(&feed);
-        let persons = registry::queries::person_lookup::PersonLookup::start(&ctx.db);
-        let facilities = facilities::FacilityLookup::start(&ctx.db);
-        Service { ctx, feed, writer, keys, persons, facilities }
+        let persons = registry::queries::person_lookup::PersonLookup::start(&stores.db);
+        let facilities = facilities::FacilityLookup::start(&stores.db);
+        Service { stores, feed, writer, keys, persons, facilities }
     }
 }
 

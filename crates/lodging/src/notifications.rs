@@ -4,10 +4,10 @@
 use chrono::{NaiveDate, NaiveTime};
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::Serialize;
 use utoipa::ToSchema;
-use web::Jurisdiction;
 
 use crate::scope::restrict;
 
@@ -150,8 +150,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Notification>, AppError> {
     let f = conditions(j, q)?;
-    let rows =
-        f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM {FROM}"), ORDER, page).await.map_err(db::internal)?;
+    let rows = f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM {FROM}"), ORDER, page).await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
@@ -165,7 +164,7 @@ pub async fn all(
     let f = conditions(j, q)?;
     let n = f.next_placeholder();
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE {} ORDER BY {ORDER} LIMIT ${n}", f.sql());
-    let rows = f.bind(sqlx::query(&sql)).bind(limit as i64 + 1).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = f.bind(sqlx::query(&sql)).bind(limit as i64 + 1).fetch_all(db.read()).await?;
     let more = rows.len() > limit;
     Ok((rows.iter().take(limit).map(from_row).collect(), more))
 }

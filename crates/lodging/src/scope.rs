@@ -2,7 +2,7 @@
 //! province and (for facilities and check-ins) the operating organization.
 
 use db::{Arg, Filter};
-use web::Jurisdiction;
+use kernel::Jurisdiction;
 
 /// Restricts a query on a table (alias `alias`) with `commune_code` and `province_code` columns.
 /// Organization staff (`Own`) are pinned to the `organization_id` column when `has_org`, and see

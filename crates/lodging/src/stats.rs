@@ -19,7 +19,6 @@ pub async fn active_facilities_by_commune(db: &Db, since_ms: i64) -> Result<Vec<
     )
     .bind(since_ms)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().map(|r| CommuneTally { commune_code: r.get(0), total: r.get(1), matching: r.get(2) }).collect())
 }

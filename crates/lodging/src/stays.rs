@@ -4,10 +4,10 @@
 
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::Jurisdiction;
 
 use crate::scope::restrict;
 
@@ -133,8 +133,7 @@ const NEWEST: &str = "c.arrival_at DESC, c.id";
 /// One page of the stays matching `f` (conditions on `c` = check-ins and `f` = facilities).
 async fn page_of(db: &Db, f: &Filter, order: &str, page: PageRequest) -> Result<Page<Stay>, AppError> {
     let now = kernel::clock::now_ms();
-    let rows =
-        f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM {FROM}"), order, page).await.map_err(db::internal)?;
+    let rows = f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM {FROM}"), order, page).await?;
     Ok(Page::from_probe(rows.iter().map(|r| from_row(r, now)).collect(), page))
 }
 
@@ -173,7 +172,7 @@ pub async fn change(db: &Db, organization_id: &str, id: &str, ch: StayChange) ->
     }
     let room = room.unwrap_or(stay.room.clone());
     let departure = departure.or(stay.expected_departure_at);
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE lodging_checkins SET room = $1, expected_departure_at = $2 \
          WHERE id = $3 AND organization_id = $4 AND checked_out_at IS NULL",
@@ -183,15 +182,13 @@ pub async fn change(db: &Db, organization_id: &str, id: &str, ch: StayChange) ->
     .bind(id)
     .bind(organization_id)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     sqlx::query("UPDATE lodging_notifications SET expected_departure_at = $1 WHERE checkin_id = $2")
         .bind(departure)
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+        .await?;
+    tx.commit().await?;
     get(db, organization_id, id).await
 }
 
@@ -202,8 +199,7 @@ pub async fn get(db: &Db, organization_id: &str, id: &str) -> Result<Stay, AppEr
         .bind(id)
         .bind(organization_id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no check-in with this id in your organization"))?;
     Ok(from_row(&row, kernel::clock::now_ms()))
 }

@@ -135,15 +135,7 @@ fn province_of(commune: Option<String>) -> Option<String> {
 /// Runs a window query whose first four placeholders are the window bounds and fifth the limit.
 async fn fetch(db: &Db, sql: &str, w: &Window<'_>) -> Result<Vec<db::Row>, AppError> {
     let (from, until, at, id) = w.bounds();
-    sqlx::query(sql)
-        .bind(from)
-        .bind(until)
-        .bind(at)
-        .bind(id)
-        .bind(w.limit)
-        .fetch_all(db.read())
-        .await
-        .map_err(db::internal)
+    Ok(sqlx::query(sql).bind(from).bind(until).bind(at).bind(id).bind(w.limit).fetch_all(db.read()).await?)
 }
 
 /// Facility notifications submitted in the window, oldest first.
@@ -269,7 +261,7 @@ pub async fn next_write_after(db: &Db, after_ms: i64) -> Result<Option<i64>, App
         "SELECT MIN(checked_out_at) FROM lodging_checkins WHERE checked_out_at > $1",
         "SELECT MIN(created_at) FROM lodging_alerts WHERE created_at > $1",
     ] {
-        let at: Option<i64> = sqlx::query(sql).bind(after_ms).fetch_one(db.read()).await.map_err(db::internal)?.get(0);
+        let at: Option<i64> = sqlx::query(sql).bind(after_ms).fetch_one(db.read()).await?.get(0);
         next = match (next, at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -297,7 +289,7 @@ pub async fn capacity(db: &Db) -> Result<Vec<Capacity>, AppError> {
          FROM lodging_facilities WHERE status = 'approved' AND beds > 0 AND kind NOT IN ({excluded}) \
          GROUP BY commune_code, kind ORDER BY commune_code, kind"
     );
-    let rows = sqlx::query(&sql).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = sqlx::query(&sql).fetch_all(db.read()).await?;
     Ok(rows
         .iter()
         .map(|r| Capacity {

@@ -6,10 +6,10 @@
 use chrono::{DateTime, FixedOffset};
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::{Actor, Jurisdiction};
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::{CurrentUser, Jurisdiction};
 
 use crate::checkins::{self, CheckinRequest, CheckinResult};
 use crate::guests::GuestInput;
@@ -79,7 +79,7 @@ fn plate(s: &str) -> Result<String, AppError> {
 }
 
 /// Opens a trip of an approved coach-operator facility of the caller's organization.
-pub async fn create(db: &Db, user: &CurrentUser, new: NewTrip) -> Result<Trip, AppError> {
+pub async fn create(db: &Db, user: &Actor, new: NewTrip) -> Result<Trip, AppError> {
     let route = kernel::text::normalize_name(&new.route);
     if route.is_empty() || route.chars().count() > 200 {
         return Err(AppError::invalid("route is required (at most 200 characters)"));
@@ -121,8 +121,7 @@ pub async fn create(db: &Db, user: &CurrentUser, new: NewTrip) -> Result<Trip, A
     .bind(&user.account_id)
     .bind(t.created_at)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(t)
 }
 
@@ -132,17 +131,14 @@ pub async fn get(db: &Db, id: &str, j: &Jurisdiction) -> Result<Option<Trip>, Ap
     f.and("f.id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, j, "f", true);
     let sql = format!("SELECT {COLUMNS} WHERE {}", f.sql());
-    Ok(f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)?.as_ref().map(from_row))
+    Ok(f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await?.as_ref().map(from_row))
 }
 
 /// Trips inside the caller's jurisdiction, latest departure first.
 pub async fn list(db: &Db, j: &Jurisdiction, page: PageRequest) -> Result<Page<Trip>, AppError> {
     let mut f = Filter::new();
     restrict(&mut f, j, "f", true);
-    let rows = f
-        .fetch_page(db.read(), &format!("SELECT {COLUMNS}"), "f.departure_at DESC, f.id", page)
-        .await
-        .map_err(db::internal)?;
+    let rows = f.fetch_page(db.read(), &format!("SELECT {COLUMNS}"), "f.departure_at DESC, f.id", page).await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
@@ -150,12 +146,12 @@ pub async fn list(db: &Db, j: &Jurisdiction, page: PageRequest) -> Result<Page<T
 /// trip, within 12 hours of departure.
 pub async fn board(
     svc: &Service,
-    user: &CurrentUser,
+    user: &Actor,
     key: Option<&str>,
     trip_id: &str,
     b: Boarding,
 ) -> Result<CheckinResult, AppError> {
-    let trip = get(&svc.ctx.db, trip_id, &user.jurisdiction)
+    let trip = get(&svc.stores.db, trip_id, &user.jurisdiction)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no trip with this id in your organization"))?;
     let now = kernel::clock::now_ms();

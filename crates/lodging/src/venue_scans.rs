@@ -4,11 +4,11 @@
 //! open entry and records the dwell time. Raw scans are purged after the retention period.
 
 use db::sqlx::{self, Row};
+use kernel::Actor;
 use kernel::{AppError, ErrorCode};
 use registry::admin_units::AdminUnits;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::CurrentUser;
 
 use crate::alerts::{self, Alert, Sighting};
 use crate::feed::FeedEvent;
@@ -54,12 +54,12 @@ fn origin(g: &Guest) -> String {
 }
 
 /// The venue and gate a staff member scans at, checked.
-async fn place(svc: &Service, user: &CurrentUser, req: &ScanRequest) -> Result<Venue, AppError> {
-    crate::api::organization(user)?;
+async fn place(svc: &Service, user: &Actor, req: &ScanRequest) -> Result<Venue, AppError> {
+    crate::access::organization(user)?;
     if !matches!(req.direction.as_str(), "entry" | "exit") {
         return Err(AppError::invalid("direction must be entry or exit"));
     }
-    let venue = venues::get(&svc.ctx.db, &req.venue_id, &user.jurisdiction)
+    let venue = venues::get(&svc.stores.db, &req.venue_id, &user.jurisdiction)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no venue with this id in your organization"))?;
     if venue.status != "approved" {
@@ -75,13 +75,13 @@ async fn place(svc: &Service, user: &CurrentUser, req: &ScanRequest) -> Result<V
 }
 
 /// Records a scan, raises the alerts of an entry by a watchlisted person and feeds the police.
-pub async fn scan(svc: &Service, user: &CurrentUser, req: ScanRequest) -> Result<Scan, AppError> {
+pub async fn scan(svc: &Service, user: &Actor, req: ScanRequest) -> Result<Scan, AppError> {
     let venue = place(svc, user, &req).await?;
-    let db = &svc.ctx.db;
+    let db = &svc.stores.db;
     let guest = guests::resolve(svc, req.visitor).await?;
     let now = kernel::clock::now_ms();
     let key = guest.subject();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let open = sqlx::query(
         "SELECT id, at FROM lodging_venue_checkins WHERE venue_id = $1 AND subject_key = $2 AND direction = 'entry' \
          AND exited_at IS NULL AND at >= $3 ORDER BY at DESC LIMIT 1",
@@ -90,8 +90,7 @@ pub async fn scan(svc: &Service, user: &CurrentUser, req: ScanRequest) -> Result
     .bind(&key)
     .bind(now - OPEN_ENTRY_MS)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let entry = req.direction == "entry";
     let dwell = match (entry, open) {
         (true, Some(_)) => return Err(AppError::new(ErrorCode::Conflict, "this visitor is already inside")),
@@ -104,8 +103,7 @@ pub async fn scan(svc: &Service, user: &CurrentUser, req: ScanRequest) -> Result
                 .bind(dwell)
                 .bind(row.get::<String, _>(0))
                 .execute(&mut *tx)
-                .await
-                .map_err(db::internal)?;
+                .await?;
             Some(dwell)
         }
     };
@@ -133,8 +131,7 @@ pub async fn scan(svc: &Service, user: &CurrentUser, req: ScanRequest) -> Result
     .bind(dwell)
     .bind(&user.account_id)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     sqlx::query(
         "INSERT INTO lodging_venue_daily (venue_id, day, origin, commune_code, province_code, entries, exits, \
          dwell_total_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (venue_id, day, origin) DO UPDATE SET \
@@ -150,10 +147,9 @@ pub async fn scan(svc: &Service, user: &CurrentUser, req: ScanRequest) -> Result
     .bind(i64::from(!entry))
     .bind(dwell.unwrap_or(0))
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
-    let raised = if entry { watch(&mut tx, &venue, &guest, &scan).await.map_err(db::internal)? } else { Vec::new() };
-    tx.commit().await.map_err(db::internal)?;
+    .await?;
+    let raised = if entry { watch(&mut tx, &venue, &guest, &scan).await? } else { Vec::new() };
+    tx.commit().await?;
     after_commit(svc, user, &venue, &guest, &scan, &raised).await;
     Ok(scan)
 }
@@ -181,20 +177,20 @@ async fn watch(
 /// Logs the registry read of a citizen and feeds the police the scan and any alert.
 async fn after_commit(
     svc: &Service,
-    user: &CurrentUser,
+    user: &Actor,
     venue: &Venue,
     guest: &Guest,
     scan: &Scan,
     raised: &[(Alert, String)],
 ) {
     if let Some(id) = &guest.personal_id {
-        let read = crate::api::Read {
+        let read = crate::access::Read {
             action: "lodging.venue_scan",
             purpose: "venue_checkin",
             released: "full_name",
             channel: "api",
         };
-        crate::api::log_read(svc, user, id.clone(), &read).await;
+        crate::access::log_read(svc, user, id.clone(), &read, scan.at).await;
     }
     svc.feed.publish(FeedEvent {
         kind: "venue",
@@ -225,7 +221,6 @@ pub async fn purge(db: &db::Db, days: i64, now: i64) -> Result<u64, AppError> {
     let done = sqlx::query("DELETE FROM lodging_venue_checkins WHERE at < $1")
         .bind(now - days * 86_400_000)
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(done.rows_affected())
 }

@@ -59,8 +59,7 @@ pub async fn of_venue(db: &Db, venue_id: &str, from: NaiveDate, to: NaiveDate) -
     .bind(venue_id)
     .bind(now - OPEN_ENTRY_MS)
     .fetch_one(db.read())
-    .await
-    .map_err(db::internal)?
+    .await?
     .get(0);
     let offset = kernel::clock::vietnam_offset().local_minus_utc() as i64 * 1000;
     let day_start = to.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis() - offset).unwrap_or(0);
@@ -72,8 +71,7 @@ pub async fn of_venue(db: &Db, venue_id: &str, from: NaiveDate, to: NaiveDate) -
     .bind(day_start)
     .bind(day_start + 86_400_000)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let mut hours = vec![0i64; 24];
     for r in &rows {
         if let Some(h) = usize::try_from(r.get::<i64, _>(0)).ok().filter(|h| *h < 24) {
@@ -89,8 +87,7 @@ pub async fn of_venue(db: &Db, venue_id: &str, from: NaiveDate, to: NaiveDate) -
     .bind(&from_s)
     .bind(&to_s)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let days: Vec<Day> = rows.iter().map(|r| Day { day: r.get(0), entries: r.get(1), exits: r.get(2) }).collect();
     let rows = sqlx::query(&format!(
         "SELECT origin, {sums}, CAST(SUM(dwell_total_ms) AS BIGINT) FROM lodging_venue_daily WHERE venue_id = $1 \
@@ -100,8 +97,7 @@ pub async fn of_venue(db: &Db, venue_id: &str, from: NaiveDate, to: NaiveDate) -
     .bind(&from_s)
     .bind(&to_s)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let units = registry::admin_units::AdminUnits::get();
     let (mut exits, mut dwell) = (0i64, 0i64);
     let mut origins = Vec::new();
@@ -141,7 +137,7 @@ pub async fn entries_by_commune(
     for k in kinds {
         q = q.bind(k.to_string());
     }
-    let rows = q.fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = q.fetch_all(db.read()).await?;
     Ok(rows
         .iter()
         .map(|r| {

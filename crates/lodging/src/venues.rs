@@ -4,11 +4,11 @@
 
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use registry::admin_units::AdminUnits;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::Jurisdiction;
 
 use crate::scope::restrict;
 
@@ -123,13 +123,12 @@ pub async fn create(db: &Db, organization_id: &str, new: NewVenue) -> Result<Ven
     .bind(&v.commune_code)
     .bind(&v.province_code)
     .bind(&v.address)
-    .bind(serde_json::to_string(&v.gates).map_err(db::internal)?)
+    .bind(serde_json::to_string(&v.gates)?)
     .bind(&v.organization_id)
     .bind(&v.status)
     .bind(v.created_at)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(v)
 }
 
@@ -139,7 +138,7 @@ pub async fn get(db: &Db, id: &str, j: &Jurisdiction) -> Result<Option<Venue>, A
     f.and("f.id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, j, "f", true);
     let sql = format!("SELECT {COLUMNS} FROM lodging_venues f WHERE {}", f.sql());
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -150,10 +149,8 @@ pub async fn list(db: &Db, j: &Jurisdiction, status: Option<&str>, page: PageReq
     if let Some(s) = status {
         f.and("f.status = ?", Arg::Text(s.to_string()));
     }
-    let rows = f
-        .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM lodging_venues f"), "f.created_at, f.id", page)
-        .await
-        .map_err(db::internal)?;
+    let rows =
+        f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM lodging_venues f"), "f.created_at, f.id", page).await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 

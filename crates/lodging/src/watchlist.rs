@@ -7,10 +7,10 @@
 
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::{Actor, Jurisdiction};
 use kernel::{AppError, ErrorCode, Page, PageRequest, PersonalId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::{CurrentUser, Jurisdiction};
 
 /// Categories of entries.
 pub const CATEGORIES: &[&str] = &["wanted", "interest"];
@@ -130,7 +130,7 @@ fn restrict(f: &mut Filter, j: &Jurisdiction) {
     }
 }
 
-async fn audit(db: &Db, user: &CurrentUser, action: &str, entry: Option<&str>, detail: &str) -> Result<(), AppError> {
+async fn audit(db: &Db, user: &Actor, action: &str, entry: Option<&str>, detail: &str) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO lodging_watchlist_audit (id, at, actor_id, actor_label, action, entry_id, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -143,14 +143,13 @@ async fn audit(db: &Db, user: &CurrentUser, action: &str, entry: Option<&str>, d
     .bind(entry.map(str::to_string))
     .bind(detail)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 
 /// Adds an active entry owned by the officer's unit; refuses a duplicate active entry of the same
 /// unit for the same subject.
-pub async fn create(db: &Db, user: &CurrentUser, new: NewEntry) -> Result<Entry, AppError> {
+pub async fn create(db: &Db, user: &Actor, new: NewEntry) -> Result<Entry, AppError> {
     if !CATEGORIES.contains(&new.category.as_str()) {
         return Err(AppError::invalid("category must be wanted or interest"));
     }
@@ -167,8 +166,7 @@ pub async fn create(db: &Db, user: &CurrentUser, new: NewEntry) -> Result<Entry,
     .bind(owner_kind)
     .bind(&owner_code)
     .fetch_optional(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if dup.is_some() {
         return Err(AppError::new(ErrorCode::Conflict, "your unit already has an active entry for this person"));
     }
@@ -205,19 +203,13 @@ pub async fn create(db: &Db, user: &CurrentUser, new: NewEntry) -> Result<Entry,
     .bind(&user.account_id)
     .bind(e.created_at)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     audit(db, user, "create", Some(&e.id), &e.category).await?;
     Ok(e)
 }
 
 /// Entries the officer manages, newest first (the listing itself is audited).
-pub async fn list(
-    db: &Db,
-    user: &CurrentUser,
-    active: Option<bool>,
-    page: PageRequest,
-) -> Result<Page<Entry>, AppError> {
+pub async fn list(db: &Db, user: &Actor, active: Option<bool>, page: PageRequest) -> Result<Page<Entry>, AppError> {
     let mut f = Filter::new();
     restrict(&mut f, &user.jurisdiction);
     if let Some(a) = active {
@@ -225,15 +217,14 @@ pub async fn list(
     }
     let rows = f
         .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM lodging_watchlist w"), "w.created_at DESC, w.id", page)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let page = Page::from_probe(rows.iter().map(from_row).collect::<Vec<_>>(), page);
     audit(db, user, "list", None, &format!("{} entries", page.items.len())).await?;
     Ok(page)
 }
 
 /// Ends an entry: it no longer raises alerts (its past alerts stay).
-pub async fn deactivate(db: &Db, user: &CurrentUser, id: &str) -> Result<(), AppError> {
+pub async fn deactivate(db: &Db, user: &Actor, id: &str) -> Result<(), AppError> {
     let mut w = Filter::new();
     w.and("w.id = ?", Arg::Text(id.to_string()));
     restrict(&mut w, &user.jurisdiction);
@@ -250,8 +241,7 @@ pub async fn deactivate(db: &Db, user: &CurrentUser, id: &str) -> Result<(), App
         .bind(user.account_id.clone())
         .bind(kernel::clock::now_ms())
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::NotFound, "no active entry with this id for your unit"));
     }
@@ -271,7 +261,7 @@ pub async fn matching<'e>(
 /// Loads `n` synthetic active entries (ids `9…`, which no generated resident has) for benchmarks of
 /// the matching cost.
 pub async fn load_synthetic(db: &Db, n: usize, province: &str, actor: &str) -> Result<(), AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let now = kernel::clock::now_ms();
     let ids: Vec<usize> = (0..n).collect();
     for chunk in ids.chunks(500) {
@@ -287,10 +277,10 @@ pub async fn load_synthetic(db: &Db, n: usize, province: &str, actor: &str) -> R
             q = q.bind("province").bind(province.to_string()).bind(province.to_string()).bind(1i64);
             q = q.bind(actor.to_string()).bind(now);
         }
-        q.execute(&mut *tx).await.map_err(db::internal)?;
+        q.execute(&mut *tx).await?;
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     // Fresh statistics, as autovacuum would give a list that grew over time.
-    sqlx::query("ANALYZE lodging_watchlist").execute(db.write()).await.map_err(db::internal)?;
+    sqlx::query("ANALYZE lodging_watchlist").execute(db.write()).await?;
     Ok(())
 }

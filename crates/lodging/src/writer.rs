@@ -115,7 +115,7 @@ async fn write_on(db: &Db, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome
     subjects.sort_unstable();
     subjects.dedup();
     let (entries, staged) = tokio::join!(watchlist::matching(db.read(), &subjects), stage(held, jobs));
-    let entries = entries.map_err(db::internal)?;
+    let entries = entries?;
     let (mut tx, replayed) = staged?;
     let rows = live_rows(jobs, &replayed);
     let keys: Vec<String> = rows.iter().map(|(_, g, _)| g.subject()).collect();
@@ -139,8 +139,8 @@ async fn write_on(db: &Db, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome
         }
     }
     let all: Vec<&Alert> = raised.iter().flatten().map(|(a, _)| a).collect();
-    alerts::insert(&mut tx, &all, ROWS_PER_INSERT).await.map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+    alerts::insert(&mut tx, &all, ROWS_PER_INSERT).await?;
+    tx.commit().await?;
     Ok(replayed
         .into_iter()
         .zip(raised)
@@ -168,13 +168,13 @@ async fn stage<'c>(
     held: &'c mut Held,
     jobs: &[&Job],
 ) -> Result<(sqlx::Transaction<'c, sqlx::Any>, Vec<Option<CheckinResult>>), AppError> {
-    let conn = held.conn().await.map_err(db::internal)?;
-    let mut tx = conn.begin().await.map_err(db::internal)?;
+    let conn = held.conn().await?;
+    let mut tx = conn.begin().await?;
     let replayed = claim_all(&mut tx, jobs).await?;
     let rows = live_rows(jobs, &replayed);
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        insert_checkins(&mut tx, chunk).await.map_err(db::internal)?;
-        insert_notifications(&mut tx, chunk).await.map_err(db::internal)?;
+        insert_checkins(&mut tx, chunk).await?;
+        insert_notifications(&mut tx, chunk).await?;
     }
     for (job, _, c) in &rows {
         if let Some(stay) = &job.plan.ward {
@@ -204,10 +204,10 @@ async fn claim_all(
         let mut q = sqlx::query(&sql);
         for (i, key) in chunk {
             let job = jobs[*i];
-            let json = serde_json::to_string(&job.result).map_err(db::internal)?;
+            let json = serde_json::to_string(&job.result)?;
             q = q.bind(job.actor.clone()).bind(key.to_string()).bind(json).bind(job.now);
         }
-        for row in q.fetch_all(&mut **tx).await.map_err(db::internal)? {
+        for row in q.fetch_all(&mut **tx).await? {
             claimed.insert((row.get(0), row.get(1)));
         }
     }
@@ -233,9 +233,8 @@ pub(crate) async fn stored(
         .bind(actor)
         .bind(key)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(db::internal)?;
-    row.map(|r| serde_json::from_str(&r.get::<String, _>(0)).map_err(db::internal)).transpose()
+        .await?;
+    Ok(row.map(|r| serde_json::from_str(&r.get::<String, _>(0))).transpose()?)
 }
 
 async fn insert_checkins(tx: &mut sqlx::Transaction<'_, sqlx::Any>, rows: &[StayRow<'_>]) -> Result<(), sqlx::Error> {

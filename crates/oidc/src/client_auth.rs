@@ -9,7 +9,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 use base64::Engine;
 use db::sqlx;
-use identity::secrets::{constant_time_eq, hash_secret};
+use identity::secrets::hash_secret;
 use serde::Deserialize;
 
 use crate::clients::Client;
@@ -76,7 +76,7 @@ async fn load(p: &Provider, id: &str) -> Result<Arc<Client>, OAuthError> {
 
 fn check_secret(client: &Client, secret: &str) -> Result<(), OAuthError> {
     match &client.secret_hash {
-        Some(h) if constant_time_eq(h, &hash_secret(secret)) => Ok(()),
+        Some(h) if kernel::secret::ct_eq(h, hash_secret(secret)) => Ok(()),
         _ => Err(OAuthError::invalid_client("client authentication failed")),
     }
 }

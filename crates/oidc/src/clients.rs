@@ -199,8 +199,8 @@ pub async fn register(db: &Db, new: NewClient) -> Result<(Client, Option<String>
     .bind(&client.secret_hash)
     .bind(&client.auth_method)
     .bind(&client.jwks)
-    .bind(serde_json::to_string(&client.redirect_uris).map_err(db::internal)?)
-    .bind(serde_json::to_string(&client.post_logout_redirect_uris).map_err(db::internal)?)
+    .bind(serde_json::to_string(&client.redirect_uris)?)
+    .bind(serde_json::to_string(&client.post_logout_redirect_uris)?)
     .bind(client.allowed_scopes.join(" "))
     .bind(client.grant_types.join(" "))
     .bind(client.min_level as i64)
@@ -211,7 +211,7 @@ pub async fn register(db: &Db, new: NewClient) -> Result<(Client, Option<String>
     .bind(client.created_at)
     .execute(db.write())
     .await
-    .map_err(db::internal)?;
+    ?;
     Ok((client, secret))
 }
 
@@ -245,8 +245,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Client>, AppError> {
     let row = sqlx::query(&format!("SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -254,21 +253,19 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Client>, AppError> {
 pub async fn list(db: &Db) -> Result<Vec<Client>, AppError> {
     let rows = sqlx::query(&format!("SELECT {CLIENT_COLUMNS} FROM oauth_clients ORDER BY created_at DESC, id"))
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(rows.iter().map(from_row).collect())
 }
 
 /// Disables a client: it can no longer obtain tokens, and its live tokens are revoked.
 pub async fn disable(db: &Db, id: &str) -> Result<(), AppError> {
     let now = kernel::clock::now_ms();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let n = sqlx::query("UPDATE oauth_clients SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?
+        .await?
         .rows_affected();
     if n == 0 {
         return Err(AppError::new(ErrorCode::NotFound, "no such active client"));
@@ -277,9 +274,8 @@ pub async fn disable(db: &Db, id: &str) -> Result<(), AppError> {
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -291,8 +287,7 @@ pub async fn rotate_secret(db: &Db, id: &str) -> Result<String, AppError> {
             .bind(identity::secrets::hash_secret(&secret))
             .bind(id)
             .execute(db.write())
-            .await
-            .map_err(db::internal)?
+            .await?
             .rows_affected();
     if n == 0 {
         return Err(AppError::new(ErrorCode::NotFound, "no client with a secret has this id"));

@@ -24,8 +24,7 @@ pub async fn granted(db: &Db, account_id: &str, client_id: &str) -> Result<Strin
             .bind(account_id)
             .bind(client_id)
             .fetch_optional(db.read())
-            .await
-            .map_err(db::internal)?;
+            .await?;
     Ok(row.map(|r| r.get(0)).unwrap_or_default())
 }
 
@@ -49,7 +48,7 @@ pub async fn remember(db: &Db, account_id: &str, client_id: &str, scope: &[Strin
     .bind(now)
     .execute(db.write())
     .await
-    .map_err(db::internal)?;
+    ?;
     Ok(())
 }
 
@@ -62,7 +61,7 @@ pub async fn list(db: &Db, account_id: &str) -> Result<Vec<Consent>, AppError> {
     .bind(account_id)
     .fetch_all(db.read())
     .await
-    .map_err(db::internal)?;
+    ?;
     Ok(rows
         .iter()
         .map(|r| Consent {
@@ -84,8 +83,7 @@ pub async fn withdraw(db: &Db, account_id: &str, client_id: &str) -> Result<bool
     .bind(account_id)
     .bind(client_id)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?
+    .await?
     .rows_affected();
     crate::grants::revoke_for_account(db, account_id, client_id)
         .await

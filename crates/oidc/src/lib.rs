@@ -6,7 +6,7 @@
 //! Every release of a citizen's claims to a client is written to the access log, so the citizen can
 //! see which service received which data and when.
 
-pub mod authenticator;
+pub mod api;
 pub mod claims;
 pub mod client_auth;
 pub mod clients;
@@ -25,7 +25,7 @@ pub mod scopes;
 pub mod token_endpoint;
 pub mod token_routes;
 
-pub use authenticator::OAuthAuthenticator;
+pub use api::OAuthAuthenticator;
 pub use clients::{Client, NewClient};
 pub use provider::{router, Provider};
 

@@ -13,7 +13,7 @@ pub fn valid_challenge(challenge: &str) -> bool {
 pub fn verify(verifier: &str, challenge: &str) -> bool {
     let ok_shape = (43..=128).contains(&verifier.len())
         && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    ok_shape && identity::secrets::constant_time_eq(&challenge_of(verifier), challenge)
+    ok_shape && kernel::secret::ct_eq(challenge_of(verifier), challenge)
 }
 
 /// The S256 challenge of a verifier.

@@ -105,13 +105,8 @@ pub async fn setting_or_create(db: &Db, name: &str) -> Result<String, AppError> 
         .bind(name)
         .bind(&fresh)
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
-    let row = sqlx::query("SELECT value FROM oauth_settings WHERE name = $1")
-        .bind(name)
-        .fetch_one(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
+    let row = sqlx::query("SELECT value FROM oauth_settings WHERE name = $1").bind(name).fetch_one(db.write()).await?;
     Ok(row.get(0))
 }
 

@@ -71,7 +71,7 @@ pub async fn ensure_registered(p: &Provider) -> Result<String, kernel::AppError>
     )
     .await?;
     let reg = Registration { client_id: client.id.clone(), client_secret: secret.unwrap_or_default() };
-    let json = serde_json::to_string(&reg).map_err(db::internal)?;
+    let json = serde_json::to_string(&reg)?;
     db::sqlx::query(
         "INSERT INTO oauth_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
     )
@@ -79,7 +79,7 @@ pub async fn ensure_registered(p: &Provider) -> Result<String, kernel::AppError>
         .bind(json)
         .execute(p.db.write())
         .await
-        .map_err(db::internal)?;
+        ?;
     Ok(client.id)
 }
 
@@ -87,8 +87,7 @@ async fn registration(p: &Provider) -> Result<Option<Registration>, kernel::AppE
     let row = db::sqlx::query("SELECT value FROM oauth_settings WHERE name = $1")
         .bind(SETTING)
         .fetch_optional(p.db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(row.and_then(|r| serde_json::from_str(&db::sqlx::Row::get::<String, _>(&r, 0)).ok()))
 }
 

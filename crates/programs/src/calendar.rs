@@ -153,20 +153,20 @@ impl Period {
     }
 
     /// Human label: "Tháng 06/2025", "Tuần 23/2025", "6 tháng đầu năm 2025", "Năm 2025".
-    pub fn title(&self, lang: web::Lang) -> String {
+    pub fn title(&self, lang: kernel::Lang) -> String {
         let y = self.start.year();
         match (self.frequency, lang) {
-            (Frequency::Weekly, web::Lang::Vi) => format!("Tuần {:02}/{}", self.start.iso_week().week(), y),
-            (Frequency::Weekly, web::Lang::En) => format!("Week {:02}/{}", self.start.iso_week().week(), y),
-            (Frequency::Monthly, web::Lang::Vi) => format!("Tháng {:02}/{y}", self.start.month()),
-            (Frequency::Monthly, web::Lang::En) => format!("Month {:02}/{y}", self.start.month()),
-            (Frequency::SemiAnnual, web::Lang::Vi) if self.start.month() == 1 => format!("6 tháng đầu năm {y}"),
-            (Frequency::SemiAnnual, web::Lang::Vi) => format!("6 tháng cuối năm {y}"),
-            (Frequency::SemiAnnual, web::Lang::En) => {
+            (Frequency::Weekly, kernel::Lang::Vi) => format!("Tuần {:02}/{}", self.start.iso_week().week(), y),
+            (Frequency::Weekly, kernel::Lang::En) => format!("Week {:02}/{}", self.start.iso_week().week(), y),
+            (Frequency::Monthly, kernel::Lang::Vi) => format!("Tháng {:02}/{y}", self.start.month()),
+            (Frequency::Monthly, kernel::Lang::En) => format!("Month {:02}/{y}", self.start.month()),
+            (Frequency::SemiAnnual, kernel::Lang::Vi) if self.start.month() == 1 => format!("6 tháng đầu năm {y}"),
+            (Frequency::SemiAnnual, kernel::Lang::Vi) => format!("6 tháng cuối năm {y}"),
+            (Frequency::SemiAnnual, kernel::Lang::En) => {
                 format!("{} half of {y}", if self.start.month() == 1 { "First" } else { "Second" })
             }
-            (Frequency::Annual, web::Lang::Vi) => format!("Năm {y}"),
-            (Frequency::Annual, web::Lang::En) => format!("Year {y}"),
+            (Frequency::Annual, kernel::Lang::Vi) => format!("Năm {y}"),
+            (Frequency::Annual, kernel::Lang::En) => format!("Year {y}"),
         }
     }
 }
@@ -209,7 +209,7 @@ mod tests {
         assert_eq!((h.label.as_str(), h.end, h.due_date(15)), ("2025-H2", d(2025, 12, 31), d(2026, 1, 15)));
         let a = Period::containing(Frequency::Annual, d(2025, 3, 1));
         assert_eq!((a.label.as_str(), a.due_date(10)), ("2025", d(2026, 1, 10)));
-        assert_eq!(Period::containing(Frequency::Monthly, d(2025, 6, 9)).title(web::Lang::Vi), "Tháng 06/2025");
+        assert_eq!(Period::containing(Frequency::Monthly, d(2025, 6, 9)).title(kernel::Lang::Vi), "Tháng 06/2025");
     }
 
     #[test]

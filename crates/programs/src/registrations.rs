@@ -159,10 +159,9 @@ pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration
             .bind(unit_id)
             .bind(&new.model_id)
             .fetch_optional(db.read())
-            .await
-            .map_err(db::internal)?;
+            .await?;
     let now = kernel::clock::now_ms();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let id = match existing {
         Some(r) if r.get::<String, _>(1) == "returned" => {
             let id: String = r.get(0);
@@ -177,8 +176,7 @@ pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration
             .bind(&id)
             .bind(r.get::<i64, _>(2))
             .execute(&mut *tx)
-            .await
-            .map_err(db::internal)?;
+            .await?;
             if res.rows_affected() != 1 {
                 return Err(AppError::new(ErrorCode::Conflict, "the registration changed meanwhile"));
             }
@@ -186,7 +184,7 @@ pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration
                 "DELETE FROM program_targets WHERE registration_id = $1",
                 "DELETE FROM program_steps WHERE registration_id = $1",
             ] {
-                sqlx::query(sql).bind(&id).execute(&mut *tx).await.map_err(db::internal)?;
+                sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
             }
             id
         }
@@ -210,8 +208,7 @@ pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration
             .bind(actor)
             .bind(now)
             .execute(&mut *tx)
-            .await
-            .map_err(db::internal)?;
+            .await?;
             id
         }
     };
@@ -224,8 +221,7 @@ pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration
         .bind(t.target_value)
         .bind(t.deadline.format("%Y-%m-%d").to_string())
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     }
     for (i, s) in new.steps.iter().enumerate() {
         sqlx::query("INSERT INTO program_steps (registration_id, seq, title, due_date) VALUES ($1, $2, $3, $4)")
@@ -234,10 +230,9 @@ pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration
             .bind(crate::text::nfc(&s.title))
             .bind(s.due_date.format("%Y-%m-%d").to_string())
             .execute(&mut *tx)
-            .await
-            .map_err(db::internal)?;
+            .await?;
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     get(db, &id).await
 }
 
@@ -269,8 +264,7 @@ pub async fn decide(
     .bind(id)
     .bind(version)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if res.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "the registration changed meanwhile"));
     }
@@ -284,8 +278,7 @@ pub async fn set_step_done(db: &Db, id: &str, seq: i64, done: bool) -> Result<Re
         .bind(id)
         .bind(seq)
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     if res.rows_affected() != 1 {
         return Err(AppError::not_found(format!("step {seq} of registration {id}")));
     }
@@ -308,8 +301,7 @@ async fn load(db: &Db, rows: Vec<db::Row>) -> Result<Vec<Registration>, AppError
         )
         .bind(&id)
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .iter()
         .map(|t| Target { kpi_id: t.get(0), target_value: t.get(1), deadline: date(&t.get::<String, _>(2)) })
         .collect();
@@ -318,8 +310,7 @@ async fn load(db: &Db, rows: Vec<db::Row>) -> Result<Vec<Registration>, AppError
         )
         .bind(&id)
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .iter()
         .map(|s| Step { seq: s.get(0), title: s.get(1), due_date: date(&s.get::<String, _>(2)), done_at: s.get(3) })
         .collect();
@@ -348,8 +339,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Registration, AppError> {
     let row = sqlx::query(&format!("SELECT {REG_COLUMNS} FROM program_registrations WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .ok_or_else(|| AppError::not_found(format!("registration {id}")))?;
     Ok(load(db, vec![row]).await?.remove(0))
 }
@@ -364,7 +354,7 @@ pub async fn list(db: &Db, unit_id: Option<&str>, model_id: Option<&str>) -> Res
         f.and("model_id = ?", Arg::Text(m.into()));
     }
     let sql = format!("SELECT {REG_COLUMNS} FROM program_registrations WHERE {} ORDER BY registered_at", f.sql());
-    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await?;
     load(db, rows).await
 }
 
@@ -374,8 +364,7 @@ pub async fn units_not_registered(db: &Db) -> Result<Vec<crate::units::Unit>, Ap
     let registered: Vec<String> =
         sqlx::query("SELECT DISTINCT unit_id FROM program_registrations WHERE status IN ('pending', 'approved')")
             .fetch_all(db.read())
-            .await
-            .map_err(db::internal)?
+            .await?
             .iter()
             .map(|r| r.get(0))
             .collect();

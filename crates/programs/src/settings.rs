@@ -38,8 +38,7 @@ async fn get(db: &Db, key: &str) -> Result<Option<String>, AppError> {
     Ok(sqlx::query("SELECT value FROM program_settings WHERE key = $1")
         .bind(key)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .map(|r| r.get(0)))
 }
 
@@ -51,8 +50,7 @@ pub(crate) async fn set(db: &Db, key: &str, value: &str) -> Result<(), AppError>
     .bind(key)
     .bind(value)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 

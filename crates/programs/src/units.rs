@@ -4,9 +4,9 @@
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
 use kernel::{AppError, ErrorCode};
+use kernel::{Jurisdiction, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::{Jurisdiction, Role};
 
 /// What kind of body a unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -62,7 +62,7 @@ pub struct Unit {
 }
 
 impl Unit {
-    pub fn display_name(&self, lang: web::Lang) -> &str {
+    pub fn display_name(&self, lang: kernel::Lang) -> &str {
         lang.pick(&self.name, &self.name_en)
     }
 }
@@ -138,7 +138,7 @@ pub async fn seed(db: &Db, province: &str) -> Result<usize, AppError> {
     );
     let now = kernel::clock::now_ms();
     let mut added = 0;
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     for (id, kind, name, name_en, commune) in &all {
         let res = sqlx::query(
             "INSERT INTO program_units (id, kind, name, name_en, name_folded, commune_code, province_code, active, \
@@ -153,8 +153,7 @@ pub async fn seed(db: &Db, province: &str) -> Result<usize, AppError> {
         .bind(province)
         .bind(now)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
         if res.rows_affected() == 1 {
             added += 1;
             for (freq, day) in crate::calendar::DEFAULT_SCHEDULE {
@@ -163,12 +162,11 @@ pub async fn seed(db: &Db, province: &str) -> Result<usize, AppError> {
                     .bind(freq.code())
                     .bind(*day)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db::internal)?;
+                    .await?;
             }
         }
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(added)
 }
 
@@ -200,7 +198,7 @@ pub async fn list(db: &Db, kind: Option<UnitKind>, q: Option<&str>) -> Result<Ve
          WHEN 'department' THEN 1 WHEN 'agency' THEN 2 ELSE 3 END, u.name_folded",
         f.sql()
     );
-    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await?;
     Ok(rows.iter().map(unit_from).collect())
 }
 
@@ -209,8 +207,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Unit, AppError> {
     sqlx::query(&format!("SELECT {UNIT_COLUMNS} FROM program_units u WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .map(|r| unit_from(&r))
         .ok_or_else(|| AppError::not_found(format!("unit {id}")))
 }
@@ -222,8 +219,7 @@ pub async fn of_account(db: &Db, account_id: &str) -> Result<Option<Unit>, AppEr
     ))
     .bind(account_id)
     .fetch_optional(db.read())
-    .await
-    .map_err(db::internal)?
+    .await?
     .map(|r| unit_from(&r)))
 }
 
@@ -241,7 +237,7 @@ pub async fn add_member(db: &Db, unit_id: &str, account_id: &str) -> Result<(), 
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(AppError::new(ErrorCode::Conflict, "the account is already the focal point of a unit"))
         }
-        Err(e) => Err(db::internal(e)),
+        Err(e) => Err(kernel::AppError::from(e)),
     }
 }
 
@@ -250,8 +246,7 @@ pub async fn members(db: &Db, unit_id: &str) -> Result<Vec<String>, AppError> {
     let rows = sqlx::query("SELECT account_id FROM unit_members WHERE unit_id = $1 ORDER BY created_at")
         .bind(unit_id)
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 

@@ -1,9 +1,9 @@
 //! Officer reads of personal data: jurisdiction applied in the query, and every record returned
 //! written to the access log with the caller's purpose.
 
-use audit::{AccessEntry, Purpose};
+use audit::{AccessEntry, Purpose, Stores};
+use kernel::Actor;
 use kernel::{AppError, ErrorCode, Page, PageRequest, PersonalId};
-use web::{Ctx, CurrentUser};
 
 use crate::history::{self, PersonEvent};
 use crate::queries::cards::{self, CardView};
@@ -16,8 +16,8 @@ pub const DEFAULT_PURPOSE: &str = "administration";
 
 /// A signed-in officer reading the registry for a stated purpose through one channel.
 pub struct OfficerReads<'a> {
-    ctx: &'a Ctx,
-    user: &'a CurrentUser,
+    stores: &'a Stores,
+    user: &'a Actor,
     purpose: &'static Purpose,
     channel: &'static str,
 }
@@ -25,8 +25,8 @@ pub struct OfficerReads<'a> {
 impl<'a> OfficerReads<'a> {
     /// Validates the purpose code (default [`DEFAULT_PURPOSE`]).
     pub fn new(
-        ctx: &'a Ctx,
-        user: &'a CurrentUser,
+        stores: &'a Stores,
+        user: &'a Actor,
         purpose: Option<&str>,
         channel: &'static str,
     ) -> Result<Self, AppError> {
@@ -34,11 +34,11 @@ impl<'a> OfficerReads<'a> {
         let purpose = Purpose::find(code).ok_or_else(|| {
             AppError::invalid(format!("unknown purpose {code:?}; see the purposes list in the API docs"))
         })?;
-        Ok(Self { ctx, user, purpose, channel })
+        Ok(Self { stores, user, purpose, channel })
     }
 
     async fn log(&self, subject: &str, action: &str, released: &str) {
-        self.ctx
+        self.stores
             .access_log
             .record(AccessEntry {
                 at: kernel::clock::now_ms(),
@@ -60,7 +60,7 @@ impl<'a> OfficerReads<'a> {
     /// A person's full record.
     pub async fn person(&self, id: &str) -> Result<PersonView, AppError> {
         let id = Self::parse_id(id)?;
-        let p = persons::get(&self.ctx.db, &id, &self.user.jurisdiction)
+        let p = persons::get(&self.stores.db, &id, &self.user.jurisdiction)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no person with this id in your jurisdiction"))?;
         self.log(id.as_str(), "person.read", "full_record").await;
@@ -69,7 +69,7 @@ impl<'a> OfficerReads<'a> {
 
     /// Search results (names, birth dates, communes) are personal data too: each hit is logged.
     pub async fn search(&self, q: &SearchQuery, page: PageRequest) -> Result<Page<PersonSummary>, AppError> {
-        let result = persons::search(&self.ctx.db, q, &self.user.jurisdiction, page).await?;
+        let result = persons::search(&self.stores.db, q, &self.user.jurisdiction, page).await?;
         for hit in &result.items {
             self.log(&hit.personal_id, "person.search", "full_name,gender,birth_date,status,commune").await;
         }
@@ -78,7 +78,7 @@ impl<'a> OfficerReads<'a> {
 
     /// A household with the members inside the jurisdiction.
     pub async fn household(&self, id: &str) -> Result<HouseholdView, AppError> {
-        let h = households::get(&self.ctx.db, id, &self.user.jurisdiction)
+        let h = households::get(&self.stores.db, id, &self.user.jurisdiction)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no household with this id in your jurisdiction"))?;
         for m in &h.members {
@@ -90,7 +90,7 @@ impl<'a> OfficerReads<'a> {
     /// Checks the person is in scope before reading a sub-resource.
     async fn in_scope(&self, id: &str) -> Result<PersonalId, AppError> {
         let id = Self::parse_id(id)?;
-        persons::get(&self.ctx.db, &id, &self.user.jurisdiction)
+        persons::get(&self.stores.db, &id, &self.user.jurisdiction)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no person with this id in your jurisdiction"))?;
         Ok(id)
@@ -98,21 +98,21 @@ impl<'a> OfficerReads<'a> {
 
     pub async fn residences(&self, id: &str) -> Result<Vec<ResidenceView>, AppError> {
         let id = self.in_scope(id).await?;
-        let r = residences::history(&self.ctx.db, id.as_str(), kernel::clock::today_vn()).await?;
+        let r = residences::history(&self.stores.db, id.as_str(), kernel::clock::today_vn()).await?;
         self.log(id.as_str(), "residence.read", "residence_history").await;
         Ok(r)
     }
 
     pub async fn cards(&self, id: &str) -> Result<Vec<CardView>, AppError> {
         let id = self.in_scope(id).await?;
-        let c = cards::of_person(&self.ctx.db, id.as_str(), kernel::clock::today_vn()).await?;
+        let c = cards::of_person(&self.stores.db, id.as_str(), kernel::clock::today_vn()).await?;
         self.log(id.as_str(), "card.read", "identity_cards").await;
         Ok(c)
     }
 
     pub async fn history(&self, id: &str) -> Result<Vec<PersonEvent>, AppError> {
         let id = self.in_scope(id).await?;
-        let h = history::list(&self.ctx.db, id.as_str()).await?;
+        let h = history::list(&self.stores.db, id.as_str()).await?;
         self.log(id.as_str(), "history.read", "change_history").await;
         Ok(h)
     }
@@ -120,7 +120,7 @@ impl<'a> OfficerReads<'a> {
     /// The record as it stood at the end of `date` (Vietnam time).
     pub async fn person_as_of(&self, id: &str, date: chrono::NaiveDate) -> Result<PersonView, AppError> {
         let current = self.person(id).await?;
-        let events = history::list(&self.ctx.db, &current.personal_id).await?;
+        let events = history::list(&self.stores.db, &current.personal_id).await?;
         let end_of_day = date
             .succ_opt()
             .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -137,7 +137,7 @@ impl<'a> OfficerReads<'a> {
         commune: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<crate::quality::Finding>, AppError> {
-        let found = crate::quality::findings(&self.ctx.db, &self.user.jurisdiction, rule, commune, page).await?;
+        let found = crate::quality::findings(&self.stores.db, &self.user.jurisdiction, rule, commune, page).await?;
         for f in &found.items {
             self.log(&f.personal_id, "quality.read", "full_name,finding").await;
         }

@@ -50,8 +50,7 @@ pub async fn record(
     .bind(Value::Object(previous.clone()).to_string())
     .bind(Value::Object(current.clone()).to_string())
     .execute(tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 
@@ -63,8 +62,7 @@ pub async fn list(db: &Db, personal_id: &str) -> Result<Vec<PersonEvent>, AppErr
     )
     .bind(personal_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null);
     Ok(rows
         .iter()

@@ -37,7 +37,7 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
     let mut w = open(FILES[0])?;
     let mut rows =
         sqlx::query("SELECT id, head_id, commune_code, address FROM households ORDER BY id").fetch(db.read());
-    while let Some(r) = rows.try_next().await.map_err(db::internal)? {
+    while let Some(r) = rows.try_next().await? {
         w.serialize(Household { id: r.get(0), head_id: r.get(1), commune_code: r.get(2), address: r.get(3) })
             .map_err(|e| csv_err(FILES[0], e))?;
         n += 1;
@@ -51,7 +51,7 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
          current_address FROM persons ORDER BY personal_id",
     )
     .fetch(db.read());
-    while let Some(r) = rows.try_next().await.map_err(db::internal)? {
+    while let Some(r) = rows.try_next().await? {
         let p = Person {
             personal_id: r.get(0),
             full_name: r.get(1),
@@ -85,7 +85,7 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
         "SELECT id, personal_id, kind, commune_code, address, start_date, end_date, expiry_date FROM residences ORDER BY id",
     )
     .fetch(db.read());
-    while let Some(r) = rows.try_next().await.map_err(db::internal)? {
+    while let Some(r) = rows.try_next().await? {
         let res = Residence {
             id: r.get(0),
             personal_id: r.get(1),
@@ -106,7 +106,7 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
         "SELECT id, personal_id, kind, issue_date, expiry_date, issuer, status FROM identity_cards ORDER BY id",
     )
     .fetch(db.read());
-    while let Some(r) = rows.try_next().await.map_err(db::internal)? {
+    while let Some(r) = rows.try_next().await? {
         let c = Card {
             id: r.get(0),
             personal_id: r.get(1),
@@ -123,7 +123,7 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
     let mut w = open(FILES[4])?;
     let mut rows =
         sqlx::query("SELECT personal_id, death_date FROM civil_deaths ORDER BY personal_id").fetch(db.read());
-    while let Some(r) = rows.try_next().await.map_err(db::internal)? {
+    while let Some(r) = rows.try_next().await? {
         let d = CivilDeath { personal_id: r.get(0), death_date: date(r.get(1)).unwrap_or_default() };
         w.serialize(d).map_err(|e| csv_err(FILES[4], e))?;
         n += 1;

@@ -181,7 +181,7 @@ pub(crate) async fn insert_rows(
     columns: &'static [&'static str],
     rows: Vec<Vec<Arg>>,
 ) -> Result<(), AppError> {
-    write_inserts(db, &[TableRows { name, columns, rows }]).await.map_err(db::internal)
+    Ok(write_inserts(db, &[TableRows { name, columns, rows }]).await?)
 }
 
 async fn write_inserts(db: &Db, tables: &[TableRows]) -> Result<(), sqlx::Error> {
@@ -289,11 +289,11 @@ pub async fn drop_secondary_indexes(db: &Db) -> Result<DroppedIndexes, AppError>
              (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))"
         ),
     };
-    let rows = sqlx::query(&sql).fetch_all(db.write()).await.map_err(db::internal)?;
+    let rows = sqlx::query(&sql).fetch_all(db.write()).await?;
     let mut dropped = Vec::new();
     for r in rows {
         let (name, def): (String, String) = (sqlx::Row::get(&r, 0), sqlx::Row::get(&r, 1));
-        sqlx::query(&format!("DROP INDEX {name}")).execute(db.write()).await.map_err(db::internal)?;
+        sqlx::query(&format!("DROP INDEX {name}")).execute(db.write()).await?;
         dropped.push(def);
     }
     Ok(DroppedIndexes(dropped))
@@ -302,10 +302,10 @@ pub async fn drop_secondary_indexes(db: &Db) -> Result<DroppedIndexes, AppError>
 /// Rebuilds indexes dropped by [`drop_secondary_indexes`].
 pub async fn restore_indexes(db: &Db, dropped: DroppedIndexes) -> Result<(), AppError> {
     for def in dropped.0 {
-        sqlx::query(&def).execute(db.write()).await.map_err(db::internal)?;
+        sqlx::query(&def).execute(db.write()).await?;
     }
     if db.backend() == Backend::Postgres {
-        sqlx::query("ANALYZE").execute(db.write()).await.map_err(db::internal)?;
+        sqlx::query("ANALYZE").execute(db.write()).await?;
     }
     Ok(())
 }

@@ -7,11 +7,7 @@ use kernel::AppError;
 
 /// Reads one value.
 pub async fn get(db: &Db, key: &str) -> Result<Option<String>, AppError> {
-    let row = sqlx::query("SELECT value FROM registry_meta WHERE key = $1")
-        .bind(key)
-        .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+    let row = sqlx::query("SELECT value FROM registry_meta WHERE key = $1").bind(key).fetch_optional(db.read()).await?;
     Ok(row.map(|r| r.get(0)))
 }
 
@@ -23,12 +19,11 @@ pub async fn set(db: &Db, key: &str, value: &str) -> Result<(), AppError> {
     .bind(key)
     .bind(value)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 
 /// Number of persons in the registry.
 pub async fn person_count(db: &Db) -> Result<i64, AppError> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM persons").fetch_one(db.read()).await.map_err(db::internal)?.get(0))
+    Ok(sqlx::query("SELECT COUNT(*) FROM persons").fetch_one(db.read()).await?.get(0))
 }

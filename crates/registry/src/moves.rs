@@ -5,9 +5,9 @@
 use chrono::NaiveDate;
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, PersonalId};
 use serde_json::{Map, Value};
-use web::Jurisdiction;
 
 use crate::admin_units::AdminUnits;
 use crate::queries::scope::restrict;
@@ -34,9 +34,9 @@ pub async fn record_move(
     to: &Move,
     reason: &str,
 ) -> Result<(), AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     record_move_in(&mut tx, actor, jurisdiction, id, to, reason).await?;
-    tx.commit().await.map_err(db::internal)
+    Ok(tx.commit().await?)
 }
 
 /// Same as [`record_move`], inside the caller's transaction.
@@ -65,7 +65,7 @@ pub async fn record_move_in(
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, jurisdiction);
     let sql = format!("SELECT p.status, p.current_commune, p.current_address FROM persons p WHERE {}", f.sql());
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await?;
     let Some(row) = row else {
         return Err(AppError::not_found("no person with this id in your jurisdiction"));
     };
@@ -77,8 +77,7 @@ pub async fn record_move_in(
     let open = sqlx::query("SELECT id, start_date FROM residences WHERE personal_id = $1 AND end_date IS NULL")
         .bind(id.as_str())
         .fetch_all(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     if open.iter().any(|r| r.get::<String, _>(1) >= day) {
         return Err(AppError::new(ErrorCode::InvalidDate, "move date is not after the current registration began"));
     }
@@ -87,8 +86,7 @@ pub async fn record_move_in(
         .bind(&day)
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let residence_id =
         crate::civil::open_residence(tx, id, "permanent", &to.commune_code, &address, &day, None).await?;
     crate::civil::set_current(tx, id, &to.commune_code, &address).await?;

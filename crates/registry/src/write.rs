@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, PartialDate, PersonalId};
 use serde_json::{Map, Value};
-use web::Jurisdiction;
 
 use crate::queries::persons::PersonView;
 use crate::queries::scope::restrict;
@@ -82,7 +82,7 @@ pub async fn update_person(
         };
         validated.push((field.as_str(), validate(field, v)?));
     }
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let mut f = Filter::new();
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, jurisdiction);
@@ -91,7 +91,7 @@ pub async fn update_person(
         "p.version, p.",
         1,
     );
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await?;
     let Some(row) = row else {
         return Err(AppError::not_found("no person with this id in your jurisdiction"));
     };
@@ -132,13 +132,12 @@ pub async fn update_person(
         set.sql().replace(" AND ", ", "),
         n + 1
     );
-    let done =
-        set.bind(sqlx::query(&sql)).bind(id.as_str()).bind(version).execute(&mut *tx).await.map_err(db::internal)?;
+    let done = set.bind(sqlx::query(&sql)).bind(id.as_str()).bind(version).execute(&mut *tx).await?;
     if done.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "record changed meanwhile"));
     }
     crate::history::record(&mut tx, id.as_str(), "updated", actor, reason.trim(), &previous, &current).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(version + 1)
 }
 
@@ -152,9 +151,9 @@ pub async fn record_death(
     death_date: NaiveDate,
     reason: &str,
 ) -> Result<(), AppError> {
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     record_death_in(&mut tx, actor, jurisdiction, id, death_date, reason).await?;
-    tx.commit().await.map_err(db::internal)
+    Ok(tx.commit().await?)
 }
 
 /// Same as [`record_death`], inside the caller's transaction.
@@ -173,7 +172,7 @@ pub async fn record_death_in(
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
     restrict(&mut f, jurisdiction);
     let sql = format!("SELECT p.status, p.death_date, p.birth_date FROM persons p WHERE {}", f.sql());
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await?;
     let Some(row) = row else {
         return Err(AppError::not_found("no person with this id in your jurisdiction"));
     };
@@ -192,8 +191,7 @@ pub async fn record_death_in(
     let ended: Vec<String> = sqlx::query("SELECT id FROM residences WHERE personal_id = $1 AND end_date IS NULL")
         .bind(id.as_str())
         .fetch_all(&mut *tx)
-        .await
-        .map_err(db::internal)?
+        .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
@@ -203,18 +201,16 @@ pub async fn record_death_in(
         .bind(id.as_str())
         .execute(&mut *tx)
         .await
-        .map_err(db::internal)?;
+        ?;
     sqlx::query("UPDATE residences SET end_date = $1 WHERE personal_id = $2 AND end_date IS NULL")
         .bind(&day)
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     sqlx::query("UPDATE identity_cards SET status = 'revoked' WHERE personal_id = $1 AND status = 'valid'")
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let mut previous = Map::new();
     previous.insert("status".into(), Value::String(status));
     previous.insert("death_date".into(), row.get::<Option<String>, _>(1).map(Value::String).unwrap_or(Value::Null));

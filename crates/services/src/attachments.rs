@@ -68,13 +68,12 @@ pub async fn upload(
     let name = if name.trim().is_empty() { format!("{slot}.bin") } else { kernel::text::normalize_name(&name) };
     let sha = hex::encode(Sha256::digest(bytes));
     let id = kernel::ids::new_id();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM svc_attachments WHERE application_id = $1 AND slot = $2")
         .bind(&app.id)
         .bind(slot)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     sqlx::query(
         "INSERT INTO svc_attachments (id, application_id, slot, file_name, content_type, size_bytes, sha256, content, \
          created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -89,9 +88,8 @@ pub async fn upload(
     .bind(bytes.to_vec())
     .bind(kernel::clock::now_ms())
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+    .await?;
+    tx.commit().await?;
     Ok(Attachment {
         id,
         slot: slot.into(),
@@ -110,8 +108,7 @@ pub async fn list(db: &Db, application_id: &str) -> Result<Vec<Attachment>, AppE
     )
     .bind(application_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| Attachment {
@@ -138,8 +135,7 @@ pub async fn content(db: &Db, application_id: &str, id: &str) -> Result<(String,
     .bind(id)
     .bind(application_id)
     .fetch_optional(db.read())
-    .await
-    .map_err(db::internal)?
+    .await?
     .ok_or_else(|| AppError::not_found("no such file"))?;
     Ok((row.get(0), row.get(1), row.get(2)))
 }

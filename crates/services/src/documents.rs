@@ -75,12 +75,12 @@ pub async fn issue_in(
     .bind(&payload.code)
     .bind(application_id)
     .bind(&payload.title)
-    .bind(serde_json::to_string(&payload).map_err(db::internal)?)
+    .bind(serde_json::to_string(&payload)?)
     .bind(&jws)
     .bind(kernel::clock::now_ms())
     .execute(&mut *tx)
     .await
-    .map_err(db::internal)?;
+    ?;
     Ok(Document { payload, jws })
 }
 
@@ -89,10 +89,9 @@ pub async fn by_code(db: &Db, code: &str) -> Result<Option<Document>, AppError> 
     let row = sqlx::query("SELECT jws, payload FROM svc_documents WHERE code = $1")
         .bind(code.trim().to_uppercase())
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let Some(row) = row else { return Ok(None) };
-    let payload = serde_json::from_str(&row.get::<String, _>(1)).map_err(db::internal)?;
+    let payload = serde_json::from_str(&row.get::<String, _>(1))?;
     Ok(Some(Document { jws: row.get(0), payload }))
 }
 

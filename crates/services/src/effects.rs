@@ -5,10 +5,10 @@
 
 use chrono::NaiveDate;
 use db::sqlx::AnyConnection;
+use kernel::Actor;
 use kernel::{AppError, Gender, PersonalId};
 use registry::civil::{self, Absence, NewBirth, TemporaryStay};
 use registry::queries::persons::PersonView;
-use web::CurrentUser;
 
 use crate::applications::model::Application;
 use crate::catalogue::{Effect, Procedure};
@@ -51,7 +51,7 @@ pub async fn apply(
     p: &Procedure,
     app: &Application,
     applicant: &PersonView,
-    officer: &CurrentUser,
+    officer: &Actor,
 ) -> Result<Vec<Line>, AppError> {
     let actor = officer.actor_label();
     let j = &officer.jurisdiction;
@@ -128,7 +128,7 @@ pub async fn apply(
                 date: today,
             };
             // The applicant may live elsewhere now: the police of the new commune register them.
-            let anywhere = web::Jurisdiction::Province(app.province_code.clone());
+            let anywhere = kernel::Jurisdiction::Province(app.province_code.clone());
             registry::moves::record_move_in(tx, &actor, &anywhere, &me, &to, &reason).await?;
             Ok(vec![
                 line("Nơi thường trú mới", format!("{}, {}", to.address, commune_name(&to.commune_code))),

@@ -31,7 +31,7 @@ pub const MIGRATIONS: &[db::Migration] = db::migrations!("services", [(1, "init"
 /// What the handlers share.
 #[derive(Clone)]
 pub struct Service {
-    pub ctx: web::Ctx,
+    pub stores: audit::Stores,
     /// Signs result documents and kiosk visits.
     pub keys: Arc<keys::KeyRing>,
     pub gateway: payments::Gateway,
@@ -41,10 +41,14 @@ pub struct Service {
 
 impl Service {
     /// Loads the catalogue and holidays where missing, and the gateway secret.
-    pub async fn start(ctx: web::Ctx, keys: Arc<keys::KeyRing>, public_url: &str) -> Result<Service, kernel::AppError> {
-        init(&ctx.db).await?;
-        let gateway = payments::Gateway::load(&ctx.db).await?;
-        Ok(Service { ctx, keys, gateway, public_url: public_url.trim_end_matches('/').to_string() })
+    pub async fn start(
+        stores: audit::Stores,
+        keys: Arc<keys::KeyRing>,
+        public_url: &str,
+    ) -> Result<Service, kernel::AppError> {
+        init(&stores.db).await?;
+        let gateway = payments::Gateway::load(&stores.db).await?;
+        Ok(Service { stores, keys, gateway, public_url: public_url.trim_end_matches('/').to_string() })
     }
 }
 

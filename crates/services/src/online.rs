@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use kernel::Actor;
 use kernel::{AppError, ErrorCode};
-use web::CurrentUser;
 
 use crate::applications::{file, query, Application, Channel, FileError, Filing};
 use crate::catalogue::{store, Procedure};
@@ -12,9 +12,9 @@ use crate::prefill::Prefilled;
 use crate::Service;
 
 /// The procedure, after checking the citizen's e-ID level allows applying online.
-pub async fn procedure_for(s: &Service, user: &CurrentUser, code: &str) -> Result<Procedure, AppError> {
-    let p = store::get(&s.ctx.db, code).await?.ok_or_else(|| AppError::not_found("no such procedure"))?;
-    let level = identity::account_by_id(&s.ctx.db, &user.account_id).await?.map(|a| a.level).unwrap_or(0);
+pub async fn procedure_for(s: &Service, user: &Actor, code: &str) -> Result<Procedure, AppError> {
+    let p = store::get(&s.stores.db, code).await?.ok_or_else(|| AppError::not_found("no such procedure"))?;
+    let level = identity::account_by_id(&s.stores.db, &user.account_id).await?.map(|a| a.level).unwrap_or(0);
     if level < p.min_level {
         return Err(AppError::new(
             ErrorCode::Forbidden,
@@ -25,15 +25,15 @@ pub async fn procedure_for(s: &Service, user: &CurrentUser, code: &str) -> Resul
 }
 
 /// The citizen's registry data for the procedure (logged).
-pub async fn prefill(s: &Service, user: &CurrentUser, p: &Procedure) -> Result<Prefilled, AppError> {
+pub async fn prefill(s: &Service, user: &Actor, p: &Procedure) -> Result<Prefilled, AppError> {
     let person = query::citizen_person(user)?;
-    crate::prefill::load(&s.ctx, user, person, p, "web").await
+    crate::prefill::load(&s.stores, user, person, p, "web").await
 }
 
 /// Creates the application, or updates the citizen's draft `existing`.
 pub async fn file(
     s: &Service,
-    user: &CurrentUser,
+    user: &Actor,
     code: &str,
     answers: &BTreeMap<String, String>,
     by_official: bool,
@@ -41,7 +41,7 @@ pub async fn file(
     existing: Option<&Application>,
 ) -> Result<Application, FileError> {
     let p = match existing {
-        Some(app) => store::get_version(&s.ctx.db, &app.procedure_code, app.procedure_version)
+        Some(app) => store::get_version(&s.stores.db, &app.procedure_code, app.procedure_version)
             .await?
             .ok_or_else(|| AppError::internal("procedure version missing"))?,
         None => procedure_for(s, user, code).await?,
@@ -61,7 +61,7 @@ pub async fn file(
         submit,
     };
     match existing {
-        Some(app) => file::update_draft(&s.ctx.db, app, &filing).await,
-        None => file::create(&s.ctx.db, &filing).await,
+        Some(app) => file::update_draft(&s.stores.db, app, &filing).await,
+        None => file::create(&s.stores.db, &filing).await,
     }
 }

@@ -54,14 +54,10 @@ impl Gateway {
             .bind(SECRET_KEY)
             .bind(hex::encode(fresh))
             .execute(db.write())
-            .await
-            .map_err(db::internal)?;
-        let row = sqlx::query("SELECT value FROM svc_settings WHERE key = $1")
-            .bind(SECRET_KEY)
-            .fetch_one(db.write())
-            .await
-            .map_err(db::internal)?;
-        let secret = hex::decode(row.get::<String, _>(0)).map_err(db::internal)?;
+            .await?;
+        let row =
+            sqlx::query("SELECT value FROM svc_settings WHERE key = $1").bind(SECRET_KEY).fetch_one(db.write()).await?;
+        let secret = hex::decode(row.get::<String, _>(0)).map_err(|e| AppError::internal_from("payment secret", e))?;
         Ok(Gateway { secret })
     }
 
@@ -113,8 +109,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Payment>, AppError> {
     let row = sqlx::query(&format!("SELECT {PAYMENT_COLUMNS} FROM svc_payments WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(row.as_ref().map(payment_from))
 }
 
@@ -131,8 +126,7 @@ pub async fn start(db: &Db, app: &Application) -> Result<Payment, AppError> {
     ))
     .bind(&app.id)
     .fetch_optional(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if let Some(p) = pending {
         return Ok(payment_from(&p));
     }
@@ -146,8 +140,7 @@ pub async fn start(db: &Db, app: &Application) -> Result<Payment, AppError> {
     .bind(app.fee_vnd)
     .bind(kernel::clock::now_ms())
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     get(db, &id).await?.ok_or_else(|| AppError::internal("payment vanished"))
 }
 
@@ -197,7 +190,7 @@ pub async fn handle_callback(
         return Ok((CallbackOutcome::AlreadyApplied, payment));
     }
     let now = kernel::clock::now_ms();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let n = sqlx::query(
         "UPDATE svc_payments SET status = $1, gateway_ref = $2, paid_at = $3 WHERE id = $4 AND status = 'pending'",
     )
@@ -206,8 +199,7 @@ pub async fn handle_callback(
     .bind(if new_status == "paid" { Some(now) } else { None })
     .bind(&payment.id)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?
+    .await?
     .rows_affected();
     if n == 0 {
         // A concurrent delivery of the same callback won.
@@ -223,13 +215,12 @@ pub async fn handle_callback(
         .bind(&payment.application_id)
         .bind(fee::UNPAID)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
         let note = format!("{} đồng, mã giao dịch {}", payment.amount_vnd, cb.gateway_ref);
         crate::applications::events::add(&mut tx, &payment.application_id, "gateway", "Cổng thanh toán", "paid", &note)
             .await?;
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     let outcome = if new_status == "paid" { CallbackOutcome::Paid } else { CallbackOutcome::Failed };
     Ok((outcome, get(db, &payment.id).await?.unwrap_or(payment)))
 }
@@ -247,14 +238,12 @@ pub async fn refund_in(tx: &mut AnyConnection, app: &Application, actor_label: &
     .bind(now)
     .bind(&app.id)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     sqlx::query("UPDATE svc_applications SET fee_status = $1 WHERE id = $2")
         .bind(fee::REFUNDED)
         .bind(&app.id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let note = format!("{} đồng", app.fee_vnd);
     crate::applications::events::add(tx, &app.id, "gateway", actor_label, "refunded", &note).await?;
     Ok(true)

@@ -2,12 +2,13 @@
 //! again and never asked for as a paper copy (pilot model 3). Each fill is one access-log entry
 //! naming exactly what was released, with the purpose "handling a public service application".
 
+use audit::Stores;
+use kernel::{Actor, Jurisdiction};
 use kernel::{AppError, PersonalId};
 use registry::queries::households::HouseholdView;
 use registry::queries::persons::PersonView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use web::{Ctx, CurrentUser, Jurisdiction};
 
 use crate::catalogue::Procedure;
 
@@ -41,14 +42,14 @@ fn item(key: &str, vi: &str, en: &str, value: String) -> PrefillItem {
 /// Reads the applicant and (when the procedure needs it) their household, and logs the release.
 /// `actor` is who sees the form: the citizen, a kiosk, or a desk officer at the counter.
 pub async fn load(
-    ctx: &Ctx,
-    actor: &CurrentUser,
+    stores: &Stores,
+    actor: &Actor,
     person_id: &str,
     procedure: &Procedure,
     channel: &str,
 ) -> Result<Prefilled, AppError> {
     let id = PersonalId::parse(person_id)?;
-    let person = registry::queries::persons::get_self(&ctx.db, &id)
+    let person = registry::queries::persons::get_self(&stores.db, &id)
         .await?
         .ok_or_else(|| AppError::not_found("the applicant is not in the population registry"))?;
     if person.status != "living" {
@@ -85,7 +86,7 @@ pub async fn load(
             _ => {}
         }
     }
-    let household = if procedure.needs_household() { household_of(ctx, &person).await? } else { None };
+    let household = if procedure.needs_household() { household_of(stores, &person).await? } else { None };
     if let Some(h) = &household {
         let head = h.members.iter().find(|m| m.personal_id == h.head_id).map(|m| m.full_name.clone());
         items.push(item("household", "Mã hộ", "Household id", h.id.clone()));
@@ -99,7 +100,8 @@ pub async fn load(
         items.push(item("household_members", "Thành viên hộ", "Household members", members.join("; ")));
     }
     let released: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
-    ctx.access_log
+    stores
+        .access_log
         .record(audit::AccessEntry {
             at: kernel::clock::now_ms(),
             actor_id: actor.account_id.clone(),
@@ -115,7 +117,7 @@ pub async fn load(
 }
 
 /// The person's household with all its members, wherever they live now.
-async fn household_of(ctx: &Ctx, person: &PersonView) -> Result<Option<HouseholdView>, AppError> {
+async fn household_of(stores: &Stores, person: &PersonView) -> Result<Option<HouseholdView>, AppError> {
     let Some(id) = person.household_id.as_deref() else { return Ok(None) };
     let units = registry::admin_units::AdminUnits::get();
     let Some(province) =
@@ -123,5 +125,5 @@ async fn household_of(ctx: &Ctx, person: &PersonView) -> Result<Option<Household
     else {
         return Ok(None);
     };
-    registry::queries::households::get(&ctx.db, id, &Jurisdiction::Province(province)).await
+    registry::queries::households::get(&stores.db, id, &Jurisdiction::Province(province)).await
 }

@@ -39,7 +39,7 @@ impl Calendar {
 
     /// The holidays stored in the database.
     pub async fn load(db: &Db) -> Result<Calendar, AppError> {
-        let rows = sqlx::query("SELECT day FROM svc_holidays").fetch_all(db.read()).await.map_err(db::internal)?;
+        let rows = sqlx::query("SELECT day FROM svc_holidays").fetch_all(db.read()).await?;
         Ok(Calendar::new(
             rows.iter().filter_map(|r| NaiveDate::parse_from_str(&r.get::<String, _>(0), "%Y-%m-%d").ok()),
         ))
@@ -87,8 +87,7 @@ pub async fn seed_holidays(db: &Db) -> Result<(), AppError> {
             .bind(*day)
             .bind(*name)
             .execute(db.write())
-            .await
-            .map_err(db::internal)?;
+            .await?;
     }
     Ok(())
 }
@@ -103,10 +102,7 @@ pub struct Holiday {
 
 /// The holidays, in date order.
 pub async fn holidays(db: &Db) -> Result<Vec<Holiday>, AppError> {
-    let rows = sqlx::query("SELECT day, name FROM svc_holidays ORDER BY day")
-        .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+    let rows = sqlx::query("SELECT day, name FROM svc_holidays ORDER BY day").fetch_all(db.read()).await?;
     Ok(rows.iter().map(|r| Holiday { day: r.get(0), name: r.get(1) }).collect())
 }
 
@@ -123,19 +119,13 @@ pub async fn set_holiday(db: &Db, h: &Holiday) -> Result<(), AppError> {
     .bind(&h.day)
     .bind(&name)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 
 /// Removes a holiday; `false` when there was none that day.
 pub async fn remove_holiday(db: &Db, day: &str) -> Result<bool, AppError> {
-    let n = sqlx::query("DELETE FROM svc_holidays WHERE day = $1")
-        .bind(day)
-        .execute(db.write())
-        .await
-        .map_err(db::internal)?
-        .rows_affected();
+    let n = sqlx::query("DELETE FROM svc_holidays WHERE day = $1").bind(day).execute(db.write()).await?.rows_affected();
     Ok(n > 0)
 }
 

@@ -58,8 +58,7 @@ pub async fn monthly(
         .bind(now)
         .bind(commune.unwrap_or(""))
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -107,6 +106,6 @@ pub async fn commune_tally(db: &Db, share: Share, today: chrono::NaiveDate) -> R
              WHERE a.fee_vnd > 0 AND a.submitted_month >= $1 GROUP BY a.commune_code"
         }
     };
-    let rows = sqlx::query(sql).bind(since).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = sqlx::query(sql).bind(since).fetch_all(db.read()).await?;
     Ok(rows.iter().map(|r| CommuneTally { commune_code: r.get(0), total: r.get(1), matching: r.get(2) }).collect())
 }

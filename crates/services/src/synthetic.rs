@@ -35,7 +35,7 @@ pub async fn history(
     .bind(province)
     .fetch_all(db.read())
     .await
-    .map_err(db::internal)?
+    ?
     .iter()
     .map(|r| (r.get(0), r.get(1), r.get(2)))
     .collect();
@@ -47,7 +47,7 @@ pub async fn history(
     const DAY: i64 = 86_400_000;
     let mut done = 0;
     for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {
-        let mut tx = db.begin().await.map_err(db::internal)?;
+        let mut tx = db.begin().await?;
         for _ in chunk {
             let p = &procedures[rng.gen_range(0..procedures.len())];
             let (pid, name, commune) = &people[rng.gen_range(0..people.len())];
@@ -110,9 +110,9 @@ pub async fn history(
             .bind(decided)
             .execute(&mut *tx)
             .await
-            .map_err(db::internal)?;
+            ?;
         }
-        tx.commit().await.map_err(db::internal)?;
+        tx.commit().await?;
         done += chunk.len();
         progress(done);
     }

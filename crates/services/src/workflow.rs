@@ -5,10 +5,10 @@
 //! and issues the signed result document in that transaction too.
 
 use db::sqlx::{self, AnyConnection};
+use kernel::Actor;
 use kernel::{AppError, ErrorCode, PersonalId};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use web::CurrentUser;
 
 use crate::applications::events;
 use crate::applications::model::{fee, status, Application};
@@ -45,14 +45,8 @@ async fn set_status(tx: &mut AnyConnection, app: &Application, from: &[&str], to
          WHERE id = $3 AND status IN ({})",
         allowed.join(", ")
     );
-    let n = sqlx::query(&sql)
-        .bind(to)
-        .bind(kernel::clock::now_ms())
-        .bind(&app.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?
-        .rows_affected();
+    let n =
+        sqlx::query(&sql).bind(to).bind(kernel::clock::now_ms()).bind(&app.id).execute(&mut *tx).await?.rows_affected();
     if n == 0 {
         return Err(conflict("the application is not in a state that allows this action"));
     }
@@ -70,14 +64,14 @@ fn note_required(note: &str) -> Result<String, AppError> {
 /// Applies an officer's action to an application they handle; returns the updated application.
 pub async fn act(
     s: &Service,
-    officer: &CurrentUser,
+    officer: &Actor,
     app: &Application,
     action: Action,
     note: &str,
 ) -> Result<Application, AppError> {
-    let db = &s.ctx.db;
+    let db = &s.stores.db;
     let label = officer.actor_label();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let note = match action {
         Action::RequestInfo | Action::Reject | Action::Comment => note_required(note)?,
         _ => kernel::text::normalize_name(note),
@@ -101,8 +95,7 @@ pub async fn act(
             .bind(&app.id)
             .bind(status::PROCESSING)
             .execute(&mut *tx)
-            .await
-            .map_err(db::internal)?
+            .await?
             .rows_affected();
             if n == 0 {
                 return Err(conflict("accept the application before assigning it"));
@@ -133,7 +126,7 @@ pub async fn act(
         }
     };
     events::add(&mut tx, &app.id, &officer.account_id, &label, kind, &note).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     if action == Action::Approve {
         tracing::info!(application = %app.id, procedure = %app.procedure_code, "application approved");
     }
@@ -146,27 +139,21 @@ async fn decided(tx: &mut AnyConnection, app: &Application, note: &str) -> Resul
         .bind(note)
         .bind(&app.id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(())
 }
 
-async fn approve(
-    s: &Service,
-    tx: &mut AnyConnection,
-    officer: &CurrentUser,
-    app: &Application,
-) -> Result<(), AppError> {
+async fn approve(s: &Service, tx: &mut AnyConnection, officer: &Actor, app: &Application) -> Result<(), AppError> {
     if app.status != status::PROCESSING {
         return Err(conflict("accept the application before approving it"));
     }
     if app.fee_status == fee::UNPAID {
         return Err(conflict("the fee has not been paid yet"));
     }
-    let p = crate::catalogue::store::get_version(&s.ctx.db, &app.procedure_code, app.procedure_version)
+    let p = crate::catalogue::store::get_version(&s.stores.db, &app.procedure_code, app.procedure_version)
         .await?
         .ok_or_else(|| AppError::internal("procedure version missing"))?;
-    let applicant = registry::queries::persons::get_self(&s.ctx.db, &PersonalId::parse(&app.applicant_person_id)?)
+    let applicant = registry::queries::persons::get_self(&s.stores.db, &PersonalId::parse(&app.applicant_person_id)?)
         .await?
         .ok_or_else(|| AppError::not_found("the applicant is no longer in the registry"))?;
     set_status(tx, app, &[status::PROCESSING], status::APPROVED).await?;
@@ -192,33 +179,27 @@ async fn approve(
         .bind(&doc.payload.code)
         .bind(&app.id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     decided(tx, app, "").await
 }
 
 /// The citizen answers a request for more information (the application goes back to the
 /// agency); the note says what was added.
-pub async fn answer(
-    s: &Service,
-    citizen: &CurrentUser,
-    app: &Application,
-    note: &str,
-) -> Result<Application, AppError> {
+pub async fn answer(s: &Service, citizen: &Actor, app: &Application, note: &str) -> Result<Application, AppError> {
     let note = note_required(note)?;
-    let mut tx = s.ctx.db.begin().await.map_err(db::internal)?;
+    let mut tx = s.stores.db.begin().await?;
     set_status(&mut tx, app, &[status::INFO_REQUESTED], status::SUBMITTED).await?;
     events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "info_provided", &note).await?;
-    tx.commit().await.map_err(db::internal)?;
-    crate::applications::query::by_id(&s.ctx.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
+    tx.commit().await?;
+    crate::applications::query::by_id(&s.stores.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
 }
 
 /// The citizen withdraws an application the agency has not decided yet (a paid fee is refunded).
-pub async fn withdraw(s: &Service, citizen: &CurrentUser, app: &Application) -> Result<Application, AppError> {
-    let mut tx = s.ctx.db.begin().await.map_err(db::internal)?;
+pub async fn withdraw(s: &Service, citizen: &Actor, app: &Application) -> Result<Application, AppError> {
+    let mut tx = s.stores.db.begin().await?;
     crate::payments::refund_in(&mut tx, app, &citizen.actor_label()).await?;
     set_status(&mut tx, app, &[status::DRAFT, status::SUBMITTED, status::INFO_REQUESTED], status::WITHDRAWN).await?;
     events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "withdrawn", "").await?;
-    tx.commit().await.map_err(db::internal)?;
-    crate::applications::query::by_id(&s.ctx.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
+    tx.commit().await?;
+    crate::applications::query::by_id(&s.stores.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
 }

@@ -175,14 +175,14 @@ pub async fn history(
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<HistoryRow>>> {
     let caller = v.caller(&user).await?;
-    Ok(Json(crate::history::list(&v.ctx().db, &caller.org_id, PageRequest::new(p.page, p.size)?).await?))
+    Ok(Json(crate::history::list(&v.stores().db, &caller.org_id, PageRequest::new(p.page, p.size)?).await?))
 }
 
 /// The history as CSV.
 #[utoipa::path(get, path = "/api/v1/verifications/history.csv", tag = "verification", responses((status = 200)))]
 pub async fn history_csv(State(v): State<Verifier>, user: CurrentUser) -> ApiResult<impl IntoResponse> {
     let caller = v.caller(&user).await?;
-    let body = crate::history::csv(&v.ctx().db, &caller.org_id).await?;
+    let body = crate::history::csv(&v.stores().db, &caller.org_id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -234,10 +234,10 @@ pub async fn issue_for(v: &Verifier, user: &CurrentUser, share: Share) -> Result
     let Jurisdiction::Own(pid) = &user.jurisdiction else {
         return Err(AppError::forbidden("citizen account without a person"));
     };
-    let person = registry::queries::persons::get_self(&v.ctx().db, &PersonalId::parse(pid)?)
+    let person = registry::queries::persons::get_self(&v.stores().db, &PersonalId::parse(pid)?)
         .await?
         .ok_or_else(|| AppError::not_found("no registry record for this account"))?;
-    let level = identity::account_by_id(&v.ctx().db, &user.account_id).await?.map(|a| a.level).unwrap_or(1);
+    let level = identity::account_by_id(&v.stores().db, &user.account_id).await?.map(|a| a.level).unwrap_or(1);
     let issued = dynamic::issue(v.ring(), &person, level.clamp(1, 2) as u8, share)?;
     let svg = crate::cccd_qr::qr_svg(&issued.token).map_err(|e| AppError::internal(e.to_string()))?;
     Ok(IdentityQr { token: issued.token, expires_at: issued.expires_at, svg })

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use db::sqlx::{self, Row};
 use db::Db;
 use kernel::AppError;
-use web::{CurrentUser, Jurisdiction, Role};
+use kernel::{Actor, Jurisdiction, Role};
 
 use crate::purpose::VerifyPurpose;
 
@@ -54,7 +54,7 @@ const CACHE_MS: i64 = 10_000;
 impl Callers {
     /// Resolves the caller: role `org_staff` with an own-organization jurisdiction, organization
     /// active, and for an organization system's access token the `verify` scope.
-    pub async fn resolve(&self, db: &Db, user: &CurrentUser) -> Result<Caller, AppError> {
+    pub async fn resolve(&self, db: &Db, user: &Actor) -> Result<Caller, AppError> {
         user.require(&[Role::OrgStaff])?;
         user.require_scope("verify")?;
         let Jurisdiction::Own(org_id) = &user.jurisdiction else {
@@ -94,8 +94,7 @@ pub async fn allowed_purposes(db: &Db, org_id: &str) -> Result<Vec<String>, AppE
     let rows = sqlx::query("SELECT purpose FROM verifier_purposes WHERE org_id = $1 ORDER BY purpose")
         .bind(org_id)
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
@@ -104,16 +103,15 @@ pub async fn grant_purposes(db: &Db, org_id: &str, purposes: &[&str]) -> Result<
     if let Some(bad) = purposes.iter().find(|p| VerifyPurpose::find(p).is_none()) {
         return Err(AppError::invalid(format!("unknown purpose {bad:?}")));
     }
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     for p in purposes {
         sqlx::query("INSERT INTO verifier_purposes (org_id, purpose) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(org_id)
             .bind(*p)
             .execute(&mut *tx)
-            .await
-            .map_err(db::internal)?;
+            .await?;
     }
-    tx.commit().await.map_err(db::internal)
+    Ok(tx.commit().await?)
 }
 
 /// Adds a person to one of an organization's lists (an exam's registrations, a trip's tickets).
@@ -135,8 +133,7 @@ pub async fn add_to_list(
     .bind(personal_id)
     .bind(label)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 
@@ -156,7 +153,6 @@ pub async fn list_entry(
     .bind(list_code)
     .bind(personal_id)
     .fetch_optional(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(row.map(|r| r.get(0)))
 }

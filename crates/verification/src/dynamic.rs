@@ -152,14 +152,12 @@ impl NonceStore for Db {
             .bind(nonce)
             .bind(expires_ms)
             .execute(self.write())
-            .await
-            .map_err(db::internal)?;
+            .await?;
         if rand::random::<u16>() < 64 {
             sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1")
                 .bind(kernel::clock::now_ms())
                 .execute(self.write())
-                .await
-                .map_err(db::internal)?;
+                .await?;
         }
         Ok(done.rows_affected() == 1)
     }

@@ -76,8 +76,7 @@ pub async fn list(db: &Db, org_id: &str, page: PageRequest) -> Result<Page<Histo
     .bind(page.limit_probe())
     .bind(page.offset())
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
@@ -86,9 +85,8 @@ pub async fn csv(db: &Db, org_id: &str) -> Result<String, AppError> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM verifications WHERE org_id = $1 ORDER BY created_at, id"))
         .bind(org_id)
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+        .await?;
+    let mut w = kernel::csv_export::CsvExport::new();
     let header = [
         "id",
         "time",
@@ -102,9 +100,9 @@ pub async fn csv(db: &Db, org_id: &str) -> Result<String, AppError> {
         "person_status",
         "assurance",
     ];
-    w.write_record(header).map_err(|e| AppError::internal(e.to_string()))?;
+    w.row(header)?;
     for r in rows.iter().map(from_row) {
-        w.write_record([
+        w.row([
             r.id,
             kernel::clock::format_ms_vn(r.at),
             r.staff,
@@ -116,9 +114,7 @@ pub async fn csv(db: &Db, org_id: &str) -> Result<String, AppError> {
             r.card_status.unwrap_or_default(),
             r.person_status.unwrap_or_default(),
             r.assurance,
-        ])
-        .map_err(|e| AppError::internal(e.to_string()))?;
+        ])?;
     }
-    let bytes = w.into_inner().map_err(|e| AppError::internal(e.to_string()))?;
-    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
+    w.finish()
 }

@@ -2,8 +2,8 @@
 //! compared fields, chip steps…), in Vietnamese and English. The API keeps stable codes; the
 //! verifier page and the history show these words instead, so staff never read `chip_chain…`.
 
+use kernel::Lang;
 use serde_json::{Map, Value};
-use web::Lang;
 
 /// One group of codes: its name in the table and `(code, Vietnamese, English)` entries.
 type Group = (&'static str, &'static [(&'static str, &'static str, &'static str)]);

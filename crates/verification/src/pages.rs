@@ -76,7 +76,7 @@ pub async fn history(
     let chrome = Chrome::for_uri(lang, &uri, ("Lịch sử xác minh", "Verification history"), Some(&user));
     let result = async {
         let c = v.caller(&user).await?;
-        let page = crate::history::list(&v.ctx().db, &c.org_id, PageRequest::new(q.page, Some(50))?).await?;
+        let page = crate::history::list(&v.stores().db, &c.org_id, PageRequest::new(q.page, Some(50))?).await?;
         Ok::<_, kernel::AppError>((c.org_name, page))
     }
     .await;

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use audit::AccessEntry;
+use audit::Stores;
 use base64::Engine;
+use kernel::Actor;
 use kernel::{AppError, PartialDate, PersonalId};
 use keys::KeyRing;
 use registry::queries::persons::PersonView;
 use serde::Serialize;
-use web::{Ctx, CurrentUser};
 
 use crate::caller::{Caller, Callers};
 use crate::cccd_qr::CardQr;
@@ -76,7 +77,7 @@ pub struct Request {
 pub struct Verifier(Arc<Inner>);
 
 struct Inner {
-    ctx: Ctx,
+    stores: Stores,
     ring: Arc<KeyRing>,
     trust: TrustStore,
     callers: Callers,
@@ -95,15 +96,15 @@ struct ReceiptClaims<'a> {
 }
 
 impl Verifier {
-    pub fn new(ctx: Ctx, ring: Arc<KeyRing>, config: VerifierConfig) -> Result<Verifier, String> {
+    pub fn new(stores: Stores, ring: Arc<KeyRing>, config: VerifierConfig) -> Result<Verifier, String> {
         let trust = match &config.trust_dir {
             Some(dir) => TrustStore::load_dir(dir)?,
             None => TrustStore::default(),
         };
         tracing::info!(cscas = trust.len(), "verification trust store loaded");
         Ok(Verifier(Arc::new(Inner {
-            writer: Writer::start(ctx.db.clone()),
-            ctx,
+            writer: Writer::start(stores.db.clone()),
+            stores,
             ring,
             trust,
             callers: Callers::default(),
@@ -112,8 +113,8 @@ impl Verifier {
         })))
     }
 
-    pub fn ctx(&self) -> &Ctx {
-        &self.0.ctx
+    pub fn stores(&self) -> &Stores {
+        &self.0.stores
     }
 
     pub fn ring(&self) -> &KeyRing {
@@ -121,12 +122,12 @@ impl Verifier {
     }
 
     /// Resolves an organization caller (role, organization, purposes).
-    pub async fn caller(&self, user: &CurrentUser) -> Result<Caller, AppError> {
-        self.0.callers.resolve(&self.0.ctx.db, user).await
+    pub async fn caller(&self, user: &Actor) -> Result<Caller, AppError> {
+        self.0.callers.resolve(&self.0.stores.db, user).await
     }
 
     /// Runs one verification.
-    pub async fn verify(&self, user: &CurrentUser, req: Request) -> Result<VerificationResponse, AppError> {
+    pub async fn verify(&self, user: &Actor, req: Request) -> Result<VerificationResponse, AppError> {
         let caller = self.caller(user).await?;
         self.0.limiter.check(&caller.account_id, kernel::clock::now_ms())?;
         let purpose = caller.purpose(&req.purpose)?;
@@ -211,11 +212,12 @@ impl Verifier {
             }
         };
         let person = match &presented {
-            Some(p) => check::against_registry(&self.0.ctx.db, p, today, &mut result).await?,
+            Some(p) => check::against_registry(&self.0.stores.db, p, today, &mut result).await?,
             None => None,
         };
         if let (Some(code), Some(kind), Some(p)) = (&list_code, purpose.list.kind(), &person) {
-            let entry = crate::caller::list_entry(&self.0.ctx.db, &caller.org_id, kind, code, &p.personal_id).await?;
+            let entry =
+                crate::caller::list_entry(&self.0.stores.db, &caller.org_id, kind, code, &p.personal_id).await?;
             if entry.is_none() {
                 result.flag(Outcome::Red, "not_on_list", "Không có tên trong danh sách", "Not on the list");
             }
@@ -339,7 +341,7 @@ impl Verifier {
             }
         }
         self.0
-            .ctx
+            .stores
             .access_log
             .record(AccessEntry {
                 at: r.verified_at,
@@ -362,9 +364,8 @@ impl Verifier {
         .bind(&caller.org_id)
         .bind(base64::engine::general_purpose::STANDARD.encode(image))
         .bind(kernel::clock::now_ms())
-        .execute(self.0.ctx.db.write())
-        .await
-        .map_err(db::internal)?;
+        .execute(self.0.stores.db.write())
+        .await?;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use audit::AccessLog;
+use audit::{AccessLog, Stores};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::middleware;
@@ -14,12 +14,26 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth::{resolve_user, Authenticator};
 
-/// What every handler may need. Cheap to clone.
+/// What every handler may need. Cheap to clone. Derefs to the domain's [`Stores`] (`ctx.db`,
+/// `ctx.access_log`).
 #[derive(Clone)]
 pub struct Ctx {
-    pub db: Db,
-    pub access_log: AccessLog,
+    pub stores: Stores,
     pub auth: Arc<dyn Authenticator>,
+}
+
+impl Ctx {
+    pub fn new(db: Db, access_log: AccessLog, auth: Arc<dyn Authenticator>) -> Ctx {
+        Ctx { stores: Stores { db, access_log }, auth }
+    }
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = Stores;
+
+    fn deref(&self) -> &Stores {
+        &self.stores
+    }
 }
 
 /// Builds the whole application from the business routers and their merged OpenAPI document.

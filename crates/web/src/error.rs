@@ -25,9 +25,20 @@ fn status(code: ErrorCode) -> StatusCode {
     StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// Server failures are logged once, where they become a response, with the location and the
+/// chain of causes; refusals of bad requests are not errors of the platform and stay at debug.
+fn log(e: &AppError) {
+    if e.code.http_status() >= 500 {
+        tracing::error!(code = e.code.as_str(), location = %e.location(), error = %e.report(), "request failed");
+    } else {
+        tracing::debug!(code = e.code.as_str(), location = %e.location(), "request refused");
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
+        log(&e);
         let body = serde_json::json!({
             "error": {
                 "code": e.code.as_str(),
@@ -55,6 +66,7 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        log(&self.error);
         let code = self.error.code;
         let msg = self.lang.pick(code.message_vi(), code.message_en());
         let back = self.lang.pick("Quay lại trang chủ", "Back to home");

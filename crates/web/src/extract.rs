@@ -63,7 +63,7 @@ pub fn check_api_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), App
         None => Ok(()),
         Some(expected) => {
             let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-            if sent.len() == expected.len() && sent.bytes().zip(expected.bytes()).all(|(a, b)| a == b) {
+            if kernel::secret::ct_eq(sent, expected) {
                 Ok(())
             } else {
                 Err(AppError::new(ErrorCode::CsrfFailed, "missing or wrong X-CSRF-Token header"))

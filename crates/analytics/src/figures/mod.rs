@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use db::Db;
-use kernel::AppError;
+use kernel::{Actor, AppError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::scope::{Bands, Period, Scope};
+use crate::scope::{Bands, Filters, Period, Scope};
 use crate::store::CountRow;
 use crate::Settings;
 
@@ -297,4 +297,21 @@ fn age(birth_year: &str) -> Option<u32> {
     let y: i32 = birth_year.parse().ok()?;
     let now = chrono::Datelike::year(&kernel::clock::today_vn());
     u32::try_from(now - y).ok()
+}
+
+/// Builds a dashboard for a caller and filters (shared by the API, the pages and the bench).
+pub async fn load(service: &crate::Service, user: &Actor, board: &str, q: &Filters) -> Result<Dashboard, AppError> {
+    let board = Board::parse(board).ok_or_else(|| AppError::not_found(format!("no dashboard {board}")))?;
+    let scope = Scope::resolve(user, q.commune.as_deref())?;
+    let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
+    let bands = Bands::parse(q.bands.as_deref())?;
+    let req = Request {
+        db: &service.db,
+        scope: &scope,
+        period: &period,
+        bands: &bands,
+        settings: service.settings,
+        read: Default::default(),
+    };
+    build(board, &req).await
 }

@@ -1,6 +1,6 @@
 //! Horizontal bar charts and the age-sex pyramid.
 
-use web::Lang;
+use kernel::Lang;
 
 use super::{count_columns, esc, format_number, legend, open, value, PALETTE, WIDTH};
 use crate::figures::Figure;

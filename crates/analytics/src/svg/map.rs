@@ -1,8 +1,8 @@
 //! The province map: one point per commune at its centre (from the administrative-unit
 //! catalogue), area proportional to population, colour by density class.
 
+use kernel::Lang;
 use registry::admin_units::AdminUnits;
-use web::Lang;
 
 use super::{esc, format_number, open, WIDTH};
 use crate::figures::Figure;

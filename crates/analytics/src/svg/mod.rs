@@ -6,7 +6,7 @@ mod bars;
 mod map;
 mod series;
 
-use web::Lang;
+use kernel::Lang;
 
 use crate::figures::{Cell, Chart, Figure};
 

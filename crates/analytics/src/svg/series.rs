@@ -1,6 +1,6 @@
 //! Values over months: one line per count column, suppressed months drawn as gaps.
 
-use web::Lang;
+use kernel::Lang;
 
 use super::{count_columns, esc, format_number, legend, open, PALETTE, WIDTH};
 use crate::figures::Figure;

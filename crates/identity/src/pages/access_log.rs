@@ -112,25 +112,23 @@ pub(super) async fn access_log_csv(
     Query(q): Query<HistoryQuery>,
 ) -> Result<Response, PageError> {
     let person = person_of(&user, lang)?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = kernel::csv_export::CsvExport::new();
     let header_row = match lang {
         Lang::Vi => ["Thời gian", "Ai truy cập", "Loại", "Mục đích", "Dữ liệu"],
         Lang::En => ["When", "Who", "Kind", "Purpose", "Data"],
     };
-    w.write_record(header_row).map_err(|_| PageError::new(kernel::AppError::internal("csv"), lang))?;
+    w.row(header_row).map_err(page_err(lang))?;
     for n in 1..=CSV_PAGES {
         let req = PageRequest::new(Some(n), Some(CSV_LIMIT)).map_err(page_err(lang))?;
         let found = access_history::history(&st.ctx.db, &person, &q, req).await.map_err(page_err(lang))?;
         for r in rows(lang, &found.items) {
-            w.write_record([&r.when, &r.who, &r.kind, &r.purpose, &r.data])
-                .map_err(|_| PageError::new(kernel::AppError::internal("csv"), lang))?;
+            w.row([&r.when, &r.who, &r.kind, &r.purpose, &r.data]).map_err(page_err(lang))?;
         }
         if !found.has_next {
             break;
         }
     }
-    let mut body = "\u{feff}".as_bytes().to_vec(); // BOM so spreadsheet programs read UTF-8
-    body.extend(w.into_inner().map_err(|_| PageError::new(kernel::AppError::internal("csv"), lang))?);
+    let body = w.finish().map_err(page_err(lang))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -30,7 +30,6 @@ use crate::passkeys::Passkeys;
 use crate::password::PasswordHasher;
 use crate::ratelimit::RateLimiter;
 use crate::sealing::Sealer;
-use crate::secrets::constant_time_eq;
 use crate::sms::SmsSender;
 
 /// Double-submit cookie protecting forms shown before there is a session (sign-in, registration,
@@ -154,7 +153,7 @@ impl IdentityState {
 
 /// Checks the double-submit token of an anonymous form.
 pub(crate) fn check_form_csrf(headers: &HeaderMap, sent: &str, lang: Lang) -> Result<(), PageError> {
-    let ok = cookie(headers, FORM_CSRF_COOKIE).map(|c| constant_time_eq(c, sent)).unwrap_or(false);
+    let ok = cookie(headers, FORM_CSRF_COOKIE).map(|c| kernel::secret::ct_eq(c, sent)).unwrap_or(false);
     if ok {
         Ok(())
     } else {
@@ -164,7 +163,7 @@ pub(crate) fn check_form_csrf(headers: &HeaderMap, sent: &str, lang: Lang) -> Re
 
 /// Checks the session's CSRF token echoed by a signed-in user's form.
 pub(crate) fn check_session_csrf(user: &CurrentUser, sent: &str, lang: Lang) -> Result<(), PageError> {
-    let ok = user.csrf.as_deref().map(|t| constant_time_eq(t, sent)).unwrap_or(false);
+    let ok = user.csrf.as_deref().map(|t| kernel::secret::ct_eq(t, sent)).unwrap_or(false);
     if ok {
         Ok(())
     } else {

@@ -17,7 +17,6 @@ use super::login::{home_of, open_session, safe_next, status_message};
 use super::{check_session_csrf, page_err, ClientIp, IdentityState, FORM_CSRF_COOKIE};
 use crate::accounts::AccountStatus;
 use crate::passkeys::{Refusal, StoredPasskey};
-use crate::secrets::constant_time_eq;
 
 #[derive(Template)]
 #[template(path = "passkeys.html")]
@@ -135,7 +134,7 @@ pub(super) async fn remove(
 fn check_login_csrf(headers: &HeaderMap) -> ApiResult<()> {
     let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
     let cookie = web::auth::cookie(headers, FORM_CSRF_COOKIE).unwrap_or("");
-    if cookie.is_empty() || !constant_time_eq(cookie, sent) {
+    if cookie.is_empty() || !kernel::secret::ct_eq(cookie, sent) {
         return Err(kernel::AppError::new(kernel::ErrorCode::CsrfFailed, "form token mismatch").into());
     }
     Ok(())

@@ -3,26 +3,17 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use kernel::{AppError, Page, PageRequest};
+use kernel::{Page, PageRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use web::extract::check_api_csrf;
-use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
+use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Role};
 
-use super::allow;
+use crate::access::allow;
 use crate::checkins::{self, CheckinRequest, CheckinResult};
 use crate::feed::FeedEvent;
 use crate::stays::{self, Stay, StayChange, StayQuery};
 use crate::Service;
-
-/// The organization a staff caller acts for.
-pub fn organization(user: &CurrentUser) -> Result<&str, AppError> {
-    allow(user, &[Role::OrgStaff])?;
-    match &user.jurisdiction {
-        Jurisdiction::Own(org) => Ok(org),
-        _ => Err(AppError::forbidden("organization staff only")),
-    }
-}
 
 /// Checks one guest or a group into a room of an approved facility of the caller's organization.
 /// Each guest gets a notification to the commune police with its legal deadline. Send an
@@ -39,7 +30,7 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CheckinRequest>,
 ) -> ApiResult<Json<CheckinResult>> {
-    organization(&user)?;
+    crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
     Ok(Json(checkins::check_in(&s, &user, super::idempotency_key(&headers)?, body).await?))
 }
@@ -54,10 +45,10 @@ pub async fn checkout(
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let org = organization(&user)?;
+    let org = crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
     let at = kernel::clock::now_ms();
-    let caregivers = checkins::check_out(&s.ctx.db, &id, org, at).await?;
+    let caregivers = checkins::check_out(&s.stores.db, &id, org, at).await?;
     Ok(Json(serde_json::json!({ "id": id, "checked_out_at": at, "caregivers_checked_out": caregivers })))
 }
 
@@ -82,10 +73,10 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(p): ApiQuery<StayParams>,
 ) -> ApiResult<Json<Page<Stay>>> {
-    let org = organization(&user)?;
+    let org = crate::access::organization(&user)?;
     let page = PageRequest::new(p.page, p.size)?;
     let q = StayQuery { facility_id: p.facility_id, current: p.current, q: p.q, trip_id: None };
-    Ok(Json(stays::list(&s.ctx.db, org, &q, page).await?))
+    Ok(Json(stays::list(&s.stores.db, org, &q, page).await?))
 }
 
 /// Extends a stay or moves the guest to another room; the notification follows and the police
@@ -101,9 +92,9 @@ pub async fn change(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<StayChange>,
 ) -> ApiResult<Json<Stay>> {
-    let org = organization(&user)?;
+    let org = crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
-    let stay = stays::change(&s.ctx.db, org, &id, body).await?;
+    let stay = stays::change(&s.stores.db, org, &id, body).await?;
     let province = registry::admin_units::AdminUnits::get()
         .commune(&stay.commune_code)
         .map(|c| c.province_code.clone())
@@ -135,5 +126,5 @@ pub async fn residence_prompts(
 ) -> ApiResult<Json<Page<Stay>>> {
     allow(&user, &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff])?;
     let page = PageRequest::new(p.page, p.size)?;
-    Ok(Json(stays::residence_prompts(&s.ctx.db, &user.jurisdiction, page).await?))
+    Ok(Json(stays::residence_prompts(&s.stores.db, &user.jurisdiction, page).await?))
 }

@@ -5,21 +5,12 @@ use axum::http::HeaderMap;
 use axum::Json;
 use kernel::{AppError, Page, PageRequest};
 use web::extract::check_api_csrf;
-use web::{ApiJson, ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
+use web::{ApiJson, ApiQuery, ApiResult, CurrentUser};
 
 use super::history::PageParams;
-use super::{allow, log_read, Read, POLICE};
+use crate::access::{allow, log_read, Read, POLICE};
 use crate::declarations::{self, Declaration, NewDeclaration, Whose};
 use crate::Service;
-
-/// The personal id of the signed-in citizen.
-pub fn citizen(user: &CurrentUser) -> Result<&str, AppError> {
-    user.require(&[Role::Citizen])?;
-    match &user.jurisdiction {
-        Jurisdiction::Own(id) => Ok(id),
-        _ => Err(AppError::forbidden("citizens only")),
-    }
-}
 
 /// The signed-in citizen declares a stay at a private home; the police of the host's commune
 /// receive it with the legal deadline.
@@ -32,7 +23,7 @@ pub async fn declare(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewDeclaration>,
 ) -> ApiResult<Json<Declaration>> {
-    let id = citizen(&user)?;
+    let id = crate::access::citizen(&user)?;
     check_api_csrf(&user, &headers)?;
     Ok(Json(declarations::declare(&s, id, body).await?))
 }
@@ -45,8 +36,8 @@ pub async fn mine(
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<Declaration>>> {
-    let id = citizen(&user)?;
-    Ok(Json(declarations::list(&s.ctx.db, Whose::Citizen(id), p.request()?).await?))
+    let id = crate::access::citizen(&user)?;
+    Ok(Json(declarations::list(&s.stores.db, Whose::Citizen(id), p.request()?).await?))
 }
 
 /// Declarations for the officer's commune or province; each listed person's access log records it.
@@ -58,10 +49,10 @@ pub async fn list(
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<Declaration>>> {
     allow(&user, POLICE)?;
-    let found = declarations::list(&s.ctx.db, Whose::Police(&user.jurisdiction), p.request()?).await?;
+    let found = declarations::list(&s.stores.db, Whose::Police(&user.jurisdiction), p.request()?).await?;
     let read = Read { action: "lodging.declaration.read", purpose: "lodging", released: "declaration", channel: "api" };
     for d in &found.items {
-        log_read(&s, &user, d.personal_id.clone(), &read).await;
+        log_read(&s, &user, d.personal_id.clone(), &read, kernel::clock::now_ms()).await;
     }
     Ok(Json(found))
 }

@@ -9,12 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
 
-use super::{allow, POLICE};
+use crate::access::{allow, POLICE};
 use crate::facilities::{self, Facility, NewFacility};
 use crate::Service;
-
-/// Everyone who may read facilities: police within their area, staff for their organization.
-pub const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff];
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
@@ -32,9 +29,9 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<Facility>>> {
-    allow(&user, READERS)?;
+    allow(&user, crate::access::READERS)?;
     let page = PageRequest::new(p.page, p.size)?;
-    Ok(Json(facilities::list(&s.ctx.db, &user.jurisdiction, p.status.as_deref(), page).await?))
+    Ok(Json(facilities::list(&s.stores.db, &user.jurisdiction, p.status.as_deref(), page).await?))
 }
 
 /// Registers a facility of the caller's organization; it stays `pending` until the commune police approve.
@@ -51,7 +48,7 @@ pub async fn create(
     let Jurisdiction::Own(org) = &user.jurisdiction else {
         return Err(AppError::forbidden("organization staff only").into());
     };
-    Ok(Json(facilities::create(&s.ctx.db, org, body).await?))
+    Ok(Json(facilities::create(&s.stores.db, org, body).await?))
 }
 
 /// One facility, if it lies in the caller's jurisdiction (404 otherwise).
@@ -62,9 +59,9 @@ pub async fn get(
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Facility>> {
-    allow(&user, READERS)?;
+    allow(&user, crate::access::READERS)?;
     let f =
-        facilities::get(&s.ctx.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("facility"))?;
+        facilities::get(&s.stores.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("facility"))?;
     Ok(Json(f))
 }
 
@@ -87,5 +84,5 @@ pub async fn decide(
 ) -> ApiResult<Json<Facility>> {
     allow(&user, POLICE)?;
     check_api_csrf(&user, &headers)?;
-    Ok(Json(facilities::decide(&s.ctx.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
+    Ok(Json(facilities::decide(&s.stores.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
 }

@@ -8,7 +8,7 @@ use futures::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 use web::{ApiResult, CurrentUser};
 
-use super::{allow, POLICE};
+use crate::access::{allow, POLICE};
 use crate::scope::covers;
 use crate::Service;
 

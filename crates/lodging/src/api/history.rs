@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use web::{ApiQuery, ApiResult, CurrentUser};
 
-use super::{allow, log_read, Read, POLICE};
+use crate::access::{allow, log_read, Read, POLICE};
 use crate::history::{self, Subject};
 use crate::stays::Stay;
 use crate::Service;
@@ -31,8 +31,8 @@ pub async fn mine(
 
 /// The citizen's own stays (also used by the history page).
 pub async fn own(s: &Service, user: &CurrentUser, page: PageRequest) -> Result<Page<Stay>, AppError> {
-    let id = super::citizen(user)?;
-    history::stays(&s.ctx.db, &Subject::Citizen(id.to_string()), None, page).await
+    let id = crate::access::citizen(user)?;
+    history::stays(&s.stores.db, &Subject::Citizen(id.to_string()), None, page).await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -62,8 +62,8 @@ pub async fn search(
     }
     let subject = Subject::parse(p.personal_id.as_deref(), p.passport_number.as_deref(), p.nationality.as_deref())?;
     let page = PageRequest::new(p.page, p.size)?;
-    let found = history::stays(&s.ctx.db, &subject, Some(&user.jurisdiction), page).await?;
+    let found = history::stays(&s.stores.db, &subject, Some(&user.jurisdiction), page).await?;
     let read = Read { action: "lodging.history.read", purpose: &p.purpose, released: "stays", channel: "api" };
-    log_read(&s, &user, subject.key(), &read).await;
+    log_read(&s, &user, subject.key(), &read, kernel::clock::now_ms()).await;
     Ok(Json(found))
 }

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use web::extract::check_api_csrf;
 use web::{ApiJson, ApiQuery, ApiResult, CurrentUser};
 
-use super::{idempotency_key, organization};
+use super::idempotency_key;
 use crate::checkins::CheckinResult;
 use crate::hospital::{self, Admission, Inpatient, NewCaregiver};
 use crate::Service;
@@ -28,7 +28,7 @@ pub async fn admit(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Admission>,
 ) -> ApiResult<Json<CheckinResult>> {
-    organization(&user)?;
+    crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
     Ok(Json(hospital::admit(&s, &user, idempotency_key(&headers)?, body).await?))
 }
@@ -46,7 +46,7 @@ pub async fn caregiver(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewCaregiver>,
 ) -> ApiResult<Json<CheckinResult>> {
-    organization(&user)?;
+    crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
     Ok(Json(hospital::add_caregiver(&s, &user, idempotency_key(&headers)?, body).await?))
 }
@@ -65,6 +65,6 @@ pub async fn inpatients(
     user: CurrentUser,
     ApiQuery(p): ApiQuery<WardParams>,
 ) -> ApiResult<Json<Vec<Inpatient>>> {
-    let org = organization(&user)?;
-    Ok(Json(hospital::inpatients(&s.ctx.db, org, &p.facility_id).await?))
+    let org = crate::access::organization(&user)?;
+    Ok(Json(hospital::inpatients(&s.stores.db, org, &p.facility_id).await?))
 }

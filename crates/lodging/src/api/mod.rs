@@ -12,29 +12,13 @@ mod trips;
 mod venues;
 mod watchlist;
 
-pub use checkins::organization;
-pub use declarations::citizen;
-pub use facilities::READERS;
 pub use history::own as own_history;
 pub use venues::period as venues_period;
 
 use axum::routing::{get, patch, post};
 use axum::Router;
-use web::{CurrentUser, Role};
 
 use crate::Service;
-
-/// Police roles that read notifications and decide on facilities.
-pub const POLICE: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];
-
-/// OAuth scope a client-credentials token needs to use the lodging API.
-const SCOPE: &str = "lodging";
-
-/// Requires one of `roles` and, for scope-limited tokens, the `lodging` scope.
-pub fn allow(user: &CurrentUser, roles: &[Role]) -> Result<(), kernel::AppError> {
-    user.require(roles)?;
-    user.require_scope(SCOPE)
-}
 
 /// The `Idempotency-Key` header of a write, if sent.
 pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<&str>, kernel::AppError> {
@@ -42,31 +26,6 @@ pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<&str>, 
         .get("idempotency-key")
         .map(|v| v.to_str().map_err(|_| kernel::AppError::invalid("Idempotency-Key must be ASCII")))
         .transpose()
-}
-
-/// What one access-log entry says about a read: action, purpose, released fields, channel.
-pub struct Read<'a> {
-    pub action: &'a str,
-    pub purpose: &'a str,
-    pub released: &'a str,
-    pub channel: &'a str,
-}
-
-/// Writes the access-log entry of `user` reading `subject`'s data.
-pub async fn log_read(s: &Service, user: &CurrentUser, subject: String, read: &Read<'_>) {
-    s.ctx
-        .access_log
-        .record(audit::AccessEntry {
-            at: kernel::clock::now_ms(),
-            actor_id: user.account_id.clone(),
-            actor_label: user.actor_label(),
-            subject_id: subject,
-            action: read.action.into(),
-            purpose: read.purpose.into(),
-            released: read.released.into(),
-            channel: read.channel.into(),
-        })
-        .await;
 }
 
 /// Routes of the lodging module.
@@ -100,16 +59,7 @@ pub fn router(service: Service) -> Router {
         .route("/api/v1/me/lodging", get(history::mine))
         .route("/api/v1/me/lodging/declarations", get(declarations::mine).post(declarations::declare))
         .route("/api/v1/lodging/declarations", get(declarations::list))
-        .route("/lodging", get(crate::pages::checkin))
-        .route("/lodging/police", get(crate::pages::police))
-        .route("/lodging/watchlist", get(crate::pages::watchlist_page))
-        .route("/lodging/gate", get(crate::pages::gate))
-        .route("/lodging/hospital", get(crate::pages::hospital))
-        .route("/lodging/trips", get(crate::pages::trips))
-        .route("/lodging/register", get(crate::pages::register))
-        .route("/lodging/venues/stats", get(crate::pages::venue_stats))
-        .route("/me/lodging", get(crate::pages::history))
-        .route("/static/lodging/lodging.js", get(crate::pages::script))
+        .merge(crate::pages::routes())
         .with_state(service)
 }
 

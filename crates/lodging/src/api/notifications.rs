@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use web::{ApiQuery, ApiResult, CurrentUser};
 
-use super::{allow, log_read, Read, POLICE};
+use crate::access::{allow, log_read, Read, POLICE};
 use crate::export;
 use crate::notifications::{self, Notification, NotificationQuery};
 use crate::Service;
@@ -71,7 +71,7 @@ impl ListParams {
 pub async fn log_reads(s: &Service, user: &CurrentUser, items: &[Notification], action: &str, channel: &str) {
     let read = Read { action, purpose: "lodging", released: "full_name,stay", channel };
     for subject in items.iter().filter_map(notifications::subject) {
-        log_read(s, user, subject, &read).await;
+        log_read(s, user, subject, &read, kernel::clock::now_ms()).await;
     }
 }
 
@@ -87,7 +87,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<Notification>>> {
     allow(&user, POLICE)?;
     let page = PageRequest::new(p.page, p.size)?;
-    let found = notifications::list(&s.ctx.db, &user.jurisdiction, &p.query()?, page).await?;
+    let found = notifications::list(&s.stores.db, &user.jurisdiction, &p.query()?, page).await?;
     log_reads(&s, &user, &found.items, "lodging.notification.read", "api").await;
     Ok(Json(found))
 }
@@ -96,7 +96,7 @@ pub async fn list(
 /// each guest access-logged as exported.
 async fn exported(s: &Service, user: &CurrentUser, p: &ListParams) -> Result<Vec<Notification>, AppError> {
     allow(user, POLICE)?;
-    let (items, more) = notifications::all(&s.ctx.db, &user.jurisdiction, &p.query()?, export::MAX_ROWS).await?;
+    let (items, more) = notifications::all(&s.stores.db, &user.jurisdiction, &p.query()?, export::MAX_ROWS).await?;
     if more {
         return Err(AppError::invalid(format!(
             "more than {} notifications match: narrow the dates or filters",

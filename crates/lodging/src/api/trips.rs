@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser};
 
-use super::facilities::READERS;
-use super::{allow, idempotency_key, organization};
+use super::idempotency_key;
+use crate::access::allow;
 use crate::checkins::CheckinResult;
 use crate::stays::{self, Stay, StayQuery};
 use crate::trips::{self, Boarding, NewTrip, Trip};
@@ -27,9 +27,9 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewTrip>,
 ) -> ApiResult<Json<Trip>> {
-    organization(&user)?;
+    crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
-    Ok(Json(trips::create(&s.ctx.db, &user, body).await?))
+    Ok(Json(trips::create(&s.stores.db, &user, body).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -46,8 +46,8 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(p): ApiQuery<TripParams>,
 ) -> ApiResult<Json<Page<Trip>>> {
-    allow(&user, READERS)?;
-    Ok(Json(trips::list(&s.ctx.db, &user.jurisdiction, PageRequest::new(p.page, p.size)?).await?))
+    allow(&user, crate::access::READERS)?;
+    Ok(Json(trips::list(&s.stores.db, &user.jurisdiction, PageRequest::new(p.page, p.size)?).await?))
 }
 
 /// Boards passengers scanned at the door; each becomes a lodging notification to the police of
@@ -64,7 +64,7 @@ pub async fn board(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<Boarding>,
 ) -> ApiResult<Json<CheckinResult>> {
-    organization(&user)?;
+    crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
     Ok(Json(trips::board(&s, &user, idempotency_key(&headers)?, &id, body).await?))
 }
@@ -77,9 +77,9 @@ pub async fn manifest(
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Page<Stay>>> {
-    let org = organization(&user)?;
-    let trip = trips::get(&s.ctx.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("trip"))?;
+    let org = crate::access::organization(&user)?;
+    let trip = trips::get(&s.stores.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("trip"))?;
     let q = StayQuery { trip_id: Some(trip.id), ..Default::default() };
     let page = PageRequest::new(None, Some(200))?;
-    Ok(Json(stays::list(&s.ctx.db, org, &q, page).await?))
+    Ok(Json(stays::list(&s.stores.db, org, &q, page).await?))
 }

@@ -10,8 +10,8 @@ use utoipa::IntoParams;
 use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser};
 
-use super::facilities::{DecisionBody, ListParams, READERS};
-use super::{allow, organization, POLICE};
+use super::facilities::{DecisionBody, ListParams};
+use crate::access::{allow, POLICE};
 use crate::venue_scans::{self, Scan, ScanRequest};
 use crate::venue_stats::{self, VenueStats};
 use crate::venues::{self, NewVenue, Venue};
@@ -28,9 +28,9 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<Venue>>> {
-    allow(&user, READERS)?;
+    allow(&user, crate::access::READERS)?;
     let page = PageRequest::new(p.page, p.size)?;
-    Ok(Json(venues::list(&s.ctx.db, &user.jurisdiction, p.status.as_deref(), page).await?))
+    Ok(Json(venues::list(&s.stores.db, &user.jurisdiction, p.status.as_deref(), page).await?))
 }
 
 /// Registers a venue of the caller's organization; it stays `pending` until the commune police approve.
@@ -42,9 +42,9 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewVenue>,
 ) -> ApiResult<Json<Venue>> {
-    let org = organization(&user)?;
+    let org = crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
-    Ok(Json(venues::create(&s.ctx.db, org, body).await?))
+    Ok(Json(venues::create(&s.stores.db, org, body).await?))
 }
 
 /// The police approve or suspend a venue of their jurisdiction.
@@ -60,7 +60,7 @@ pub async fn decide(
 ) -> ApiResult<Json<Venue>> {
     allow(&user, POLICE)?;
     check_api_csrf(&user, &headers)?;
-    Ok(Json(venues::decide(&s.ctx.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
+    Ok(Json(venues::decide(&s.stores.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
 }
 
 /// Records a visitor's entry or exit at a gate of an approved venue of the caller's organization.
@@ -76,7 +76,7 @@ pub async fn scan(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ScanRequest>,
 ) -> ApiResult<Json<Scan>> {
-    organization(&user)?;
+    crate::access::organization(&user)?;
     check_api_csrf(&user, &headers)?;
     Ok(Json(venue_scans::scan(&s, &user, body).await?))
 }
@@ -117,8 +117,8 @@ pub async fn stats(
     ApiPath(id): ApiPath<String>,
     ApiQuery(p): ApiQuery<StatsParams>,
 ) -> ApiResult<Json<VenueStats>> {
-    allow(&user, READERS)?;
+    allow(&user, crate::access::READERS)?;
     let (from, to) = period(p.from.as_deref(), p.to.as_deref())?;
-    let v = venues::get(&s.ctx.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("venue"))?;
-    Ok(Json(venue_stats::of_venue(&s.ctx.db, &v.id, from, to).await?))
+    let v = venues::get(&s.stores.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("venue"))?;
+    Ok(Json(venue_stats::of_venue(&s.stores.db, &v.id, from, to).await?))
 }

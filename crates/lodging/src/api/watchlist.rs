@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser};
 
-use super::{allow, POLICE};
+use crate::access::{allow, POLICE};
 use crate::alerts::{self, Alert};
 use crate::watchlist::{self, Entry, NewEntry};
 use crate::Service;
@@ -32,7 +32,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<Entry>>> {
     allow(&user, POLICE)?;
     let page = PageRequest::new(p.page, p.size)?;
-    Ok(Json(watchlist::list(&s.ctx.db, &user, p.active, page).await?))
+    Ok(Json(watchlist::list(&s.stores.db, &user, p.active, page).await?))
 }
 
 /// Adds an entry owned by the officer's unit; from now on every check-in of the person raises an
@@ -48,7 +48,7 @@ pub async fn create(
 ) -> ApiResult<Json<Entry>> {
     allow(&user, POLICE)?;
     check_api_csrf(&user, &headers)?;
-    Ok(Json(watchlist::create(&s.ctx.db, &user, body).await?))
+    Ok(Json(watchlist::create(&s.stores.db, &user, body).await?))
 }
 
 /// Ends an entry of the officer's unit.
@@ -62,7 +62,7 @@ pub async fn deactivate(
 ) -> ApiResult<Json<serde_json::Value>> {
     allow(&user, POLICE)?;
     check_api_csrf(&user, &headers)?;
-    watchlist::deactivate(&s.ctx.db, &user, &id).await?;
+    watchlist::deactivate(&s.stores.db, &user, &id).await?;
     Ok(Json(serde_json::json!({ "id": id, "active": false })))
 }
 
@@ -84,7 +84,7 @@ pub async fn alerts(
 ) -> ApiResult<Json<Page<Alert>>> {
     allow(&user, POLICE)?;
     let page = PageRequest::new(p.page, p.size)?;
-    Ok(Json(alerts::list(&s.ctx.db, &user.jurisdiction, p.status.as_deref(), page).await?))
+    Ok(Json(alerts::list(&s.stores.db, &user.jurisdiction, p.status.as_deref(), page).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -108,6 +108,6 @@ pub async fn acknowledge(
 ) -> ApiResult<Json<serde_json::Value>> {
     allow(&user, POLICE)?;
     check_api_csrf(&user, &headers)?;
-    alerts::acknowledge(&s.ctx.db, &user, &id, &body.note).await?;
+    alerts::acknowledge(&s.stores.db, &user, &id, &body.note).await?;
     Ok(Json(serde_json::json!({ "id": id, "status": "acknowledged" })))
 }

@@ -47,7 +47,7 @@ pub async fn hospital(
     let chrome =
         Chrome::for_uri(lang, &uri, ("Người bệnh nội trú và người chăm sóc", "Inpatients and caregivers"), Some(&user));
     let result = async {
-        let org = crate::api::organization(&user)?;
+        let org = crate::access::organization(&user)?;
         let wards: Vec<Facility> = facilities_of(&s, &user.jurisdiction, Some("approved"))
             .await?
             .into_iter()
@@ -59,7 +59,7 @@ pub async fn hospital(
             .or_else(|| wards.first().map(|f| f.id.clone()))
             .unwrap_or_default();
         let inpatients =
-            if selected.is_empty() { Vec::new() } else { hospital::inpatients(&s.ctx.db, org, &selected).await? };
+            if selected.is_empty() { Vec::new() } else { hospital::inpatients(&s.stores.db, org, &selected).await? };
         Ok::<_, AppError>(HospitalPage {
             chrome,
             wards,

@@ -18,6 +18,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use kernel::{AppError, PageRequest};
 use web::layout::render;
 use web::{Chrome, Lang, PageError, PageUser};
@@ -137,8 +139,23 @@ fn respond<T: Template>(result: Result<T, AppError>, lang: Lang) -> Response {
 }
 
 /// All facilities the caller may see (up to 200), for pickers.
+/// Routes of the lodging pages (merged into the module's router by `api::router`).
+pub(crate) fn routes() -> Router<Service> {
+    Router::new()
+        .route("/lodging", get(checkin))
+        .route("/lodging/police", get(police))
+        .route("/lodging/watchlist", get(watchlist_page))
+        .route("/lodging/gate", get(gate))
+        .route("/lodging/hospital", get(hospital))
+        .route("/lodging/trips", get(trips))
+        .route("/lodging/register", get(register))
+        .route("/lodging/venues/stats", get(venue_stats))
+        .route("/me/lodging", get(history))
+        .route("/static/lodging/lodging.js", get(script))
+}
+
 async fn facilities_of(s: &Service, j: &web::Jurisdiction, status: Option<&str>) -> Result<Vec<Facility>, AppError> {
-    Ok(facilities::list(&s.ctx.db, j, status, PageRequest::new(None, Some(200))?).await?.items)
+    Ok(facilities::list(&s.stores.db, j, status, PageRequest::new(None, Some(200))?).await?.items)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -157,7 +174,7 @@ pub async fn checkin(
 ) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Khai báo lưu trú", "Lodging check-in"), Some(&user));
     let result = async {
-        let org = crate::api::organization(&user)?;
+        let org = crate::access::organization(&user)?;
         let all = facilities_of(&s, &user.jurisdiction, None).await?;
         let (approved, others): (Vec<Facility>, Vec<Facility>) =
             all.into_iter().filter(|f| f.kind != "hospital_ward").partition(|f| f.status == "approved");
@@ -170,7 +187,7 @@ pub async fn checkin(
         let guests = if selected.is_empty() {
             Vec::new()
         } else {
-            stays::list(&s.ctx.db, org, &q, PageRequest::new(None, Some(200))?).await?.items
+            stays::list(&s.stores.db, org, &q, PageRequest::new(None, Some(200))?).await?.items
         };
         Ok::<_, AppError>(CheckinPage {
             chrome,
@@ -201,8 +218,8 @@ pub async fn gate(
 ) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Kiểm soát ra/vào", "Entry and exit control"), Some(&user));
     let result = async {
-        crate::api::organization(&user)?;
-        let list = venues::list(&s.ctx.db, &user.jurisdiction, Some("approved"), PageRequest::new(None, Some(200))?);
+        crate::access::organization(&user)?;
+        let list = venues::list(&s.stores.db, &user.jurisdiction, Some("approved"), PageRequest::new(None, Some(200))?);
         let all = list.await?.items;
         let Some(venue) =
             p.venue_id.and_then(|id| all.iter().find(|v| v.id == id).cloned()).or_else(|| all.first().cloned())
@@ -210,7 +227,7 @@ pub async fn gate(
             return Ok(GatePage { chrome, venues: all, view: None });
         };
         let today = kernel::clock::today_vn();
-        let stats = venue_stats::of_venue(&s.ctx.db, &venue.id, today, today).await?;
+        let stats = venue_stats::of_venue(&s.stores.db, &venue.id, today, today).await?;
         let entries_today = stats.days.iter().map(|d| d.entries).sum();
         let dwell = stats.mean_dwell_minutes.map(|m| format!("{m:.0}")).unwrap_or_else(|| "—".into());
         Ok::<_, AppError>(GatePage { chrome, venues: all, view: Some(GateView { venue, stats, entries_today, dwell }) })
@@ -229,19 +246,19 @@ pub async fn police(
 ) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Lưu trú trên địa bàn", "Lodging in the area"), Some(&user));
     let result = async {
-        crate::api::allow(&user, crate::api::POLICE)?;
+        crate::access::allow(&user, crate::access::POLICE)?;
         let page = PageRequest::new(f.page, Some(50))?;
-        let found = notifications::list(&s.ctx.db, &user.jurisdiction, &f.query()?, page).await?;
+        let found = notifications::list(&s.stores.db, &user.jurisdiction, &f.query()?, page).await?;
         log_reads(&s, &user, &found.items, "lodging.notification.read", "web").await;
         let small = PageRequest::new(None, Some(50))?;
-        let open = alerts::list(&s.ctx.db, &user.jurisdiction, Some("open"), small).await?.items;
-        let prompts = stays::residence_prompts(&s.ctx.db, &user.jurisdiction, small).await?.items;
+        let open = alerts::list(&s.stores.db, &user.jurisdiction, Some("open"), small).await?.items;
+        let prompts = stays::residence_prompts(&s.stores.db, &user.jurisdiction, small).await?.items;
         let export_query = serde_urlencoded::to_string(&f).unwrap_or_default();
         Ok::<_, AppError>(PolicePage {
             chrome,
             facilities: facilities_of(&s, &user.jurisdiction, None).await?,
             pending: facilities_of(&s, &user.jurisdiction, Some("pending")).await?,
-            pending_venues: venues::list(&s.ctx.db, &user.jurisdiction, Some("pending"), small).await?.items,
+            pending_venues: venues::list(&s.stores.db, &user.jurisdiction, Some("pending"), small).await?.items,
             rows: found
                 .items
                 .into_iter()
@@ -268,8 +285,8 @@ pub async fn police(
 pub async fn watchlist_page(State(s): State<Service>, PageUser(user): PageUser, lang: Lang, uri: Uri) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Danh sách cần chú ý", "Watchlist"), Some(&user));
     let result = async {
-        crate::api::allow(&user, crate::api::POLICE)?;
-        let page = watchlist::list(&s.ctx.db, &user, Some(true), PageRequest::new(None, Some(200))?).await?;
+        crate::access::allow(&user, crate::access::POLICE)?;
+        let page = watchlist::list(&s.stores.db, &user, Some(true), PageRequest::new(None, Some(200))?).await?;
         Ok::<_, AppError>(WatchlistPage {
             chrome,
             entries: page
@@ -293,8 +310,8 @@ pub async fn history(State(s): State<Service>, PageUser(user): PageUser, lang: L
     let result = async {
         let page = PageRequest::new(None, Some(200))?;
         let stays = crate::api::own_history(&s, &user, page).await?.items;
-        let id = crate::api::citizen(&user)?;
-        let declarations = declarations::list(&s.ctx.db, Whose::Citizen(id), page).await?.items;
+        let id = crate::access::citizen(&user)?;
+        let declarations = declarations::list(&s.stores.db, Whose::Citizen(id), page).await?.items;
         Ok::<_, AppError>(HistoryPage {
             chrome,
             stays: stays.into_iter().map(StayRow::from).collect(),

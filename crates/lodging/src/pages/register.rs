@@ -29,14 +29,14 @@ pub async fn register(State(s): State<Service>, PageUser(user): PageUser, lang: 
     let chrome =
         Chrome::for_uri(lang, &uri, ("Đăng ký cơ sở lưu trú, địa điểm", "Register facilities and venues"), Some(&user));
     let result = async {
-        crate::api::organization(&user)?;
+        crate::access::organization(&user)?;
         let page = PageRequest::new(None, Some(200))?;
         Ok::<_, AppError>(RegisterPage {
             chrome,
             facility_kinds: facilities::KINDS,
             venue_kinds: venues::KINDS,
             facilities: facilities_of(&s, &user.jurisdiction, None).await?,
-            venues: venues::list(&s.ctx.db, &user.jurisdiction, None, page).await?.items,
+            venues: venues::list(&s.stores.db, &user.jurisdiction, None, page).await?.items,
         })
     }
     .await;

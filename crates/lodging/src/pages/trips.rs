@@ -45,27 +45,27 @@ pub async fn trips(
 ) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Chuyến xe khách", "Coach trips"), Some(&user));
     let result = async {
-        let org = crate::api::organization(&user)?;
+        let org = crate::access::organization(&user)?;
         let operators: Vec<Facility> = facilities_of(&s, &user.jurisdiction, Some("approved"))
             .await?
             .into_iter()
             .filter(|f| f.kind == "coach_operator")
             .collect();
         let page = PageRequest::new(None, Some(50))?;
-        let rows: Vec<TripRow> = trips::list(&s.ctx.db, &user.jurisdiction, page)
+        let rows: Vec<TripRow> = trips::list(&s.stores.db, &user.jurisdiction, page)
             .await?
             .items
             .into_iter()
             .map(|t| TripRow { departure: when(t.departure_at), t })
             .collect();
         let selected = match p.trip.or_else(|| rows.first().map(|r| r.t.id.clone())) {
-            Some(id) => trips::get(&s.ctx.db, &id, &user.jurisdiction).await?,
+            Some(id) => trips::get(&s.stores.db, &id, &user.jurisdiction).await?,
             None => None,
         };
         let manifest = match &selected {
             Some(t) => {
                 let q = StayQuery { trip_id: Some(t.id.clone()), ..Default::default() };
-                stays::list(&s.ctx.db, org, &q, PageRequest::new(None, Some(200))?).await?.items
+                stays::list(&s.stores.db, org, &q, PageRequest::new(None, Some(200))?).await?.items
             }
             None => Vec::new(),
         };

@@ -72,17 +72,17 @@ pub async fn venue_stats(
 ) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Thống kê lượt ra/vào", "Visitor statistics"), Some(&user));
     let result = async {
-        crate::api::allow(&user, crate::api::READERS)?;
+        crate::access::allow(&user, crate::access::READERS)?;
         let blank = |v: Option<String>| v.filter(|d| !d.trim().is_empty());
         let (from, to) = crate::api::venues_period(blank(p.from).as_deref(), blank(p.to).as_deref())?;
-        let list = venues::list(&s.ctx.db, &user.jurisdiction, None, PageRequest::new(None, Some(200))?).await?;
+        let list = venues::list(&s.stores.db, &user.jurisdiction, None, PageRequest::new(None, Some(200))?).await?;
         let all = list.items;
         let chosen =
             p.venue_id.and_then(|id| all.iter().find(|v| v.id == id).cloned()).or_else(|| all.first().cloned());
         let view = match chosen {
             None => None,
             Some(venue) => {
-                let stats = venue_stats::of_venue(&s.ctx.db, &venue.id, from, to).await?;
+                let stats = venue_stats::of_venue(&s.stores.db, &venue.id, from, to).await?;
                 Some(StatsView {
                     entries: stats.days.iter().map(|d| d.entries).sum(),
                     exits: stats.days.iter().map(|d| d.exits).sum(),

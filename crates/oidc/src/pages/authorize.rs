@@ -124,7 +124,7 @@ async fn authorize(
         Some(s) => s,
     };
     let account = &session.account;
-    let page_user = account.to_user(Some(session.csrf.clone()));
+    let page_user = CurrentUser { actor: account.to_actor(session.amr.clone()), csrf: Some(session.csrf.clone()) };
     if account.role != Role::Citizen || account.level == 0 {
         return crate::pages::message(
             lang,
@@ -245,7 +245,7 @@ pub async fn decision(
         Some(raw) => identity::session_info(&p.db, raw).await.ok().flatten(),
         None => None,
     };
-    let Some(session) = session.filter(|s| identity::secrets::constant_time_eq(&s.csrf, &d.csrf)) else {
+    let Some(session) = session.filter(|s| kernel::secret::ct_eq(&s.csrf, &d.csrf)) else {
         return web::PageError::new(
             kernel::AppError::new(kernel::ErrorCode::CsrfFailed, "consent form token mismatch"),
             lang,

@@ -32,7 +32,7 @@ use web::{Chrome, CurrentUser, Lang, PageError};
 
 /// A state-changing form must carry the session's CSRF token.
 pub fn check_csrf(user: &CurrentUser, token: &str, lang: Lang) -> Result<(), PageError> {
-    if user.csrf.as_deref().is_some_and(|t| identity::secrets::constant_time_eq(t, token)) {
+    if user.csrf.as_deref().is_some_and(|t| kernel::secret::ct_eq(t, token)) {
         Ok(())
     } else {
         Err(PageError::new(kernel::AppError::new(kernel::ErrorCode::CsrfFailed, "form token mismatch"), lang))

@@ -104,14 +104,13 @@ pub(crate) fn parse() -> Result<Vec<(Model, Vec<Kpi>)>, AppError> {
 /// Imports the catalogue when the database has none yet; returns how many models were imported
 /// (0 when a catalogue is already there, so administrators' edits are never overwritten).
 pub async fn ensure_imported(db: &Db) -> Result<usize, AppError> {
-    let n: i64 =
-        sqlx::query("SELECT COUNT(*) FROM program_models").fetch_one(db.read()).await.map_err(db::internal)?.get(0);
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM program_models").fetch_one(db.read()).await?.get(0);
     if n > 0 {
         fill_vietnamese_wording(db).await?;
         return Ok(0);
     }
     let models = parse()?;
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     for (i, (m, kpis)) in models.iter().enumerate() {
         sqlx::query(
             "INSERT INTO program_models (id, number, sort_key, name_vi, name_en, group_code, kind, goal_vi, goal_en, \
@@ -133,8 +132,7 @@ pub async fn ensure_imported(db: &Db) -> Result<usize, AppError> {
         .bind(&m.tools_en)
         .bind(m.updated_at)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
         for k in kpis {
             insert_kpi(&mut tx, k).await?;
         }
@@ -148,10 +146,9 @@ pub async fn ensure_imported(db: &Db) -> Result<usize, AppError> {
         .bind("dancu")
         .bind(m.updated_at)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(models.len())
 }
 
@@ -205,10 +202,10 @@ mod tests {
         assert_eq!(total, 52, "every catalogue KPI is imported");
         let k = k24.iter().find(|k| k.id == "24.4").unwrap();
         assert_eq!(
-            (k.name_vi.as_str(), k.name(web::Lang::En)),
+            (k.name_vi.as_str(), k.name(kernel::Lang::En)),
             ("Tỷ lệ công dân có tài khoản VNeID mức 2", k.name_en.as_str())
         );
-        assert_eq!(k.name(web::Lang::Vi), "Tỷ lệ công dân có tài khoản VNeID mức 2");
+        assert_eq!(k.name(kernel::Lang::Vi), "Tỷ lệ công dân có tài khoản VNeID mức 2");
         for (m, kpis) in &models {
             for k in kpis {
                 assert!(!k.name_vi.is_empty(), "{}: KPI {} has no Vietnamese wording", m.id, k.id);

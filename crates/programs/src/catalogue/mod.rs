@@ -119,7 +119,7 @@ pub struct Kpi {
 
 impl Kpi {
     /// The name in the visitor's language, falling back to English when untranslated.
-    pub fn name(&self, lang: web::Lang) -> &str {
+    pub fn name(&self, lang: kernel::Lang) -> &str {
         if self.name_vi.is_empty() {
             &self.name_en
         } else {

@@ -54,8 +54,7 @@ fn kpi_from(r: &db::Row) -> Kpi {
 pub async fn list_models(db: &Db) -> Result<Vec<Model>, AppError> {
     let rows = sqlx::query(&format!("SELECT {MODEL_COLUMNS} FROM program_models ORDER BY sort_key"))
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(rows.iter().map(model_from).collect())
 }
 
@@ -64,8 +63,7 @@ pub async fn get_model(db: &Db, id: &str) -> Result<Model, AppError> {
     sqlx::query(&format!("SELECT {MODEL_COLUMNS} FROM program_models WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .map(|r| model_from(&r))
         .ok_or_else(|| AppError::not_found(format!("pilot model {id}")))
 }
@@ -84,8 +82,7 @@ pub async fn model_kpis(db: &Db, model_id: Option<&str>) -> Result<Vec<Kpi>, App
                 .fetch_all(db.read())
                 .await
         }
-    }
-    .map_err(db::internal)?;
+    }?;
     Ok(rows.iter().map(kpi_from).collect())
 }
 
@@ -105,8 +102,7 @@ pub(crate) async fn insert_kpi(tx: &mut Transaction<'static, Any>, k: &Kpi) -> R
     .bind(k.direction.code())
     .bind(i64::from(k.active))
     .execute(&mut **tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 
@@ -227,7 +223,7 @@ pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str) -> R
     }
     m.version += 1;
     m.updated_at = kernel::clock::now_ms();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let res = sqlx::query(
         "UPDATE program_models SET name_vi = $1, name_en = $2, goal_vi = $3, goal_en = $4, lead_unit_vi = $5, \
          lead_unit_en = $6, tools_vi = $7, tools_en = $8, active = $9, version = $10, updated_at = $11 \
@@ -247,8 +243,7 @@ pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str) -> R
     .bind(id)
     .bind(edit.version)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if res.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, format!("model {id} changed meanwhile")));
     }
@@ -265,8 +260,7 @@ pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str) -> R
         .bind(i64::from(k.active))
         .bind(&k.id)
         .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     }
     for k in &added {
         insert_kpi(&mut tx, k).await?;
@@ -283,9 +277,8 @@ pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str) -> R
     .bind(actor)
     .bind(m.updated_at)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)?;
+    .await?;
+    tx.commit().await?;
     Ok(m)
 }
 
@@ -309,8 +302,7 @@ pub async fn versions(db: &Db, id: &str) -> Result<Vec<ModelVersion>, AppError> 
     )
     .bind(id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| ModelVersion {

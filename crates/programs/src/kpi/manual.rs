@@ -129,8 +129,7 @@ pub async fn record_with_file(
     .bind(actor)
     .bind(now)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(ManualValue {
         id,
         registration_id: registration_id.to_string(),
@@ -154,8 +153,7 @@ pub async fn latest(db: &Db, registration_id: &str) -> Result<Vec<ManualValue>, 
     )
     .bind(registration_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| ManualValue {
@@ -180,8 +178,7 @@ pub async fn attachment(db: &Db, value_id: &str) -> Result<(String, String, Vec<
     )
     .bind(value_id)
     .fetch_optional(db.read())
-    .await
-    .map_err(db::internal)?
+    .await?
     .ok_or_else(|| AppError::not_found(format!("evidence file of value {value_id}")))?;
     Ok((r.get(0), r.get(1), r.get(2)))
 }

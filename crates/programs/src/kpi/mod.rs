@@ -158,7 +158,7 @@ impl Reading {
     }
 
     /// The text shown in place of a number, or the formatted number.
-    pub fn display(&self, unit: KpiUnit, lang: web::Lang) -> String {
+    pub fn display(&self, unit: KpiUnit, lang: kernel::Lang) -> String {
         match self {
             Reading::NoSource { .. } => lang.pick("chưa có nguồn dữ liệu", "no data source yet").to_string(),
             Reading::NoData => lang.pick("chưa có dữ liệu", "no data yet").to_string(),

@@ -41,7 +41,7 @@ pub async fn refresh(db: &Db, province: &str, today: NaiveDate) -> Result<usize,
         rows.push((f.code, Scope::Province(province.to_string()).key(), c.province));
         rows.extend(c.communes.into_iter().map(|(code, m)| (f.code, Scope::Commune(code).key(), m)));
     }
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     for (code, scope, m) in &rows {
         let q = sqlx::query(
             "INSERT INTO kpi_snapshots (formula, scope, month, numerator, denominator, value, computed_at) \
@@ -54,9 +54,9 @@ pub async fn refresh(db: &Db, province: &str, today: NaiveDate) -> Result<usize,
         .bind(&month)
         .bind(m.numerator)
         .bind(m.denominator);
-        crate::bind_f64(q, m.value).bind(now).execute(&mut *tx).await.map_err(db::internal)?;
+        crate::bind_f64(q, m.value).bind(now).execute(&mut *tx).await?;
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(rows.len())
 }
 
@@ -90,8 +90,7 @@ pub async fn current(db: &Db, province: &str, today: NaiveDate) -> Result<Curren
     let have: i64 = sqlx::query("SELECT COUNT(*) FROM kpi_snapshots WHERE month = $1")
         .bind(&month)
         .fetch_one(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .get(0);
     if have == 0 {
         refresh(db, province, today).await?;
@@ -102,8 +101,7 @@ pub async fn current(db: &Db, province: &str, today: NaiveDate) -> Result<Curren
          ON m.formula = s.formula AND m.scope = s.scope AND m.month = s.month",
     )
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let latest = rows.iter().map(snapshot_from).map(|s| ((s.formula.clone(), s.scope.clone()), s)).collect();
     Ok(Current { latest })
 }
@@ -129,7 +127,6 @@ pub async fn history(db: &Db, formula: &str, scope: &Scope) -> Result<Vec<Snapsh
     .bind(formula)
     .bind(scope.key())
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().map(snapshot_from).collect())
 }

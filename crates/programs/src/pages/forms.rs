@@ -38,7 +38,7 @@ impl Problem {
 /// cannot use the forms at all.
 pub fn check_csrf(user: &CurrentUser, sent: &str, lang: Lang) -> Result<(), PageError> {
     match user.csrf.as_deref() {
-        Some(t) if identity::secrets::constant_time_eq(t, sent) => Ok(()),
+        Some(t) if kernel::secret::ct_eq(t, sent) => Ok(()),
         _ => Err(PageError::new(AppError::new(ErrorCode::CsrfFailed, "form token mismatch"), lang)),
     }
 }

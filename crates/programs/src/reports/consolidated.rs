@@ -87,7 +87,7 @@ pub async fn build(db: &Db, frequency: Frequency, period: &str, today: NaiveDate
     let schedules = super::schedules(db, None).await?;
     let regs = crate::registrations::list(db, None, None).await?;
     let all_units = crate::units::list(db, None, None).await?;
-    let lang = web::Lang::Vi;
+    let lang = kernel::Lang::Vi;
     let mut units = Vec::new();
     let mut kpi_rows = Vec::new();
     for unit in &all_units {

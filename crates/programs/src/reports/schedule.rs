@@ -33,8 +33,7 @@ pub async fn schedules(db: &Db, unit_id: Option<&str>) -> Result<Vec<Schedule>, 
                 .fetch_all(db.read())
                 .await
         }
-    }
-    .map_err(db::internal)?;
+    }?;
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -70,7 +69,6 @@ pub async fn set_schedule(db: &Db, unit_id: &str, frequency: Frequency, due_day:
                 .execute(db.write())
                 .await
         }
-    }
-    .map_err(db::internal)?;
+    }?;
     Ok(())
 }

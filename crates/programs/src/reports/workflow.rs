@@ -103,8 +103,7 @@ async fn load(db: &Db, rows: Vec<db::Row>) -> Result<Vec<Report>, AppError> {
         )
         .bind(&id)
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .iter()
         .map(|i| ReportItem {
             registration_id: i.get(0),
@@ -142,8 +141,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Report, AppError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM program_reports WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?
+        .await?
         .ok_or_else(|| AppError::not_found(format!("report {id}")))?;
     Ok(load(db, vec![row]).await?.remove(0))
 }
@@ -170,7 +168,7 @@ pub async fn list(
         f.and("status = ?", Arg::Text(s.code().into()));
     }
     let sql = format!("SELECT {COLUMNS} FROM program_reports WHERE {} ORDER BY due_date DESC, unit_id", f.sql());
-    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await?;
     load(db, rows).await
 }
 
@@ -214,7 +212,7 @@ pub async fn create_draft(
         )?;
     let items = prefill(db, unit).await?;
     let id = kernel::ids::new_id();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let res = sqlx::query(
         "INSERT INTO program_reports (id, unit_id, frequency, period, due_date, status, summary, difficulties, \
          created_by, created_at, version) VALUES ($1, $2, $3, $4, $5, 'draft', '', '', $6, $7, 1)",
@@ -233,7 +231,7 @@ pub async fn create_draft(
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             return Err(AppError::new(ErrorCode::Conflict, format!("the {} report exists already", period.label)))
         }
-        Err(e) => return Err(db::internal(e)),
+        Err(e) => return Err(kernel::AppError::from(e)),
     }
     for it in &items {
         let q = sqlx::query(
@@ -244,9 +242,9 @@ pub async fn create_draft(
         .bind(&it.registration_id)
         .bind(&it.kpi_id)
         .bind(i64::from(it.computed));
-        crate::bind_f64(crate::bind_f64(q, it.value), it.target).execute(&mut *tx).await.map_err(db::internal)?;
+        crate::bind_f64(crate::bind_f64(q, it.value), it.target).execute(&mut *tx).await?;
     }
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     get(db, &id).await
 }
 
@@ -306,7 +304,7 @@ pub async fn edit(db: &Db, id: &str, e: &ReportEdit) -> Result<Report, AppError>
             item.note = crate::text::limited(crate::text::nfc(n), "note", 2000)?;
         }
     }
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let res = sqlx::query(
         "UPDATE program_reports SET summary = $1, difficulties = $2, version = version + 1 \
          WHERE id = $3 AND version = $4 AND status IN ('draft', 'returned')",
@@ -316,13 +314,12 @@ pub async fn edit(db: &Db, id: &str, e: &ReportEdit) -> Result<Report, AppError>
     .bind(id)
     .bind(e.version)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if res.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "the report changed meanwhile"));
     }
     write_items(&mut tx, id, &r.items).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     get(db, id).await
 }
 
@@ -342,8 +339,7 @@ async fn write_items(
             .bind(&it.registration_id)
             .bind(&it.kpi_id)
             .execute(&mut **tx)
-            .await
-            .map_err(db::internal)?;
+            .await?;
     }
     Ok(())
 }
@@ -365,7 +361,7 @@ pub async fn submit(db: &Db, id: &str, unit: &Unit, version: i64) -> Result<Repo
             .find(|f| f.registration_id == it.registration_id && f.kpi_id == it.kpi_id)
             .and_then(|f| f.value);
     }
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let res = sqlx::query(
         "UPDATE program_reports SET status = 'submitted', submitted_at = $1, version = version + 1 \
          WHERE id = $2 AND version = $3 AND status IN ('draft', 'returned')",
@@ -374,13 +370,12 @@ pub async fn submit(db: &Db, id: &str, unit: &Unit, version: i64) -> Result<Repo
     .bind(id)
     .bind(version)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if res.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "the report changed meanwhile"));
     }
     write_items(&mut tx, id, &r.items).await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     get(db, id).await
 }
 
@@ -412,8 +407,7 @@ pub async fn decide(
     .bind(id)
     .bind(version)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     if res.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::Conflict, "the report changed meanwhile"));
     }

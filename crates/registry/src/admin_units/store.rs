@@ -9,8 +9,7 @@ use super::data::AdminUnits;
 /// Loads provinces and communes once; later calls find them present and do nothing.
 pub async fn ensure_loaded(db: &Db) -> Result<bool, AppError> {
     let units = AdminUnits::get();
-    let have: i64 =
-        sqlx::query("SELECT COUNT(*) FROM admin_communes").fetch_one(db.read()).await.map_err(db::internal)?.get(0);
+    let have: i64 = sqlx::query("SELECT COUNT(*) FROM admin_communes").fetch_one(db.read()).await?.get(0);
     if have as usize == units.communes().len() {
         return Ok(false);
     }

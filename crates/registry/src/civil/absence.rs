@@ -3,9 +3,9 @@
 
 use chrono::NaiveDate;
 use db::sqlx::{self, AnyConnection};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, PersonalId};
 use serde_json::{Map, Value};
-use web::Jurisdiction;
 
 use super::{address, living_subject};
 
@@ -52,8 +52,7 @@ pub async fn declare_absence_in(
     .bind(reason)
     .bind(kernel::clock::now_ms())
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let mut current = Map::new();
     current.insert("absence".into(), Value::String(absence_id.clone()));
     current.insert("absence_from".into(), Value::String(from));

@@ -3,10 +3,10 @@
 
 use chrono::NaiveDate;
 use db::sqlx::{self, AnyConnection, Row};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, Gender, PersonalId};
 use rand::Rng;
 use serde_json::{Map, Value};
-use web::Jurisdiction;
 
 use crate::admin_units::AdminUnits;
 use crate::queries::scope::covers;
@@ -46,8 +46,7 @@ async fn parent(tx: &mut AnyConnection, id: &PersonalId, gender: &str) -> Result
     let row = sqlx::query("SELECT gender, ethnicity, hometown, status FROM persons WHERE personal_id = $1")
         .bind(id.as_str())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db::internal)?
+        .await?
         .ok_or_else(|| AppError::not_found(format!("no parent with id {id}")))?;
     let p = Parent { id: id.to_string(), gender: row.get(0), ethnicity: row.get(1), hometown: row.get(2) };
     if p.gender.as_deref().is_some_and(|g| g != gender) {
@@ -84,8 +83,7 @@ pub async fn register_birth_in(
     let household = sqlx::query("SELECT head_id, commune_code, address FROM households WHERE id = $1")
         .bind(&b.household_id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let Some(household) = household.filter(|h| covers(jurisdiction, &h.get::<String, _>(1))) else {
         return Err(AppError::not_found("no household with this id in your jurisdiction"));
     };
@@ -142,8 +140,7 @@ pub async fn register_birth_in(
     .bind(&address)
     .bind(now)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let residence_id = super::open_residence(tx, &id, "permanent", &commune, &address, &day, None).await?;
     let mut current = Map::new();
     current.insert("full_name".into(), Value::String(name));
@@ -163,8 +160,7 @@ async fn free_id(tx: &mut AnyConnection, place: &str, gender: Gender, year: i32)
         let taken = sqlx::query("SELECT 1 FROM persons WHERE personal_id = $1")
             .bind(id.as_str())
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(db::internal)?
+            .await?
             .is_some();
         if !taken {
             return Ok(id);

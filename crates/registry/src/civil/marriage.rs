@@ -4,9 +4,9 @@
 
 use chrono::NaiveDate;
 use db::sqlx::{self, AnyConnection};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, PartialDate, PersonalId};
 use serde_json::{Map, Value};
-use web::Jurisdiction;
 
 use super::{living_subject, Subject};
 use crate::queries::scope::covers;
@@ -68,8 +68,7 @@ pub async fn record_marriage_in(
             .bind(now)
             .bind(me.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(db::internal)?;
+            .await?;
         let mut previous = Map::new();
         previous.insert("spouse_id".into(), Value::Null);
         let mut current = Map::new();

@@ -19,8 +19,8 @@ pub use residence::{extend_temporary_in, register_temporary_in, remove_permanent
 
 use db::sqlx::{self, AnyConnection, Row};
 use db::{Arg, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, PersonalId};
-use web::Jurisdiction;
 
 use crate::queries::scope::restrict;
 
@@ -49,7 +49,7 @@ pub(crate) async fn living_subject(
         "SELECT p.status, p.gender, p.birth_date, p.spouse_id, p.current_commune FROM persons p WHERE {}",
         f.sql()
     );
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await?;
     let Some(row) = row else {
         return Err(AppError::not_found(format!("no person {id} in your jurisdiction")));
     };
@@ -97,8 +97,7 @@ pub(crate) async fn open_residence(
     .bind(expiry)
     .bind(kernel::clock::now_ms())
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(residence_id)
 }
 
@@ -118,7 +117,6 @@ pub(crate) async fn set_current(
     .bind(kernel::clock::now_ms())
     .bind(id.as_str())
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }

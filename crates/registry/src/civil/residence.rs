@@ -3,9 +3,9 @@
 
 use chrono::NaiveDate;
 use db::sqlx::{self, AnyConnection, Row};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, PersonalId};
 use serde_json::{Map, Value};
-use web::Jurisdiction;
 
 use super::{address, text};
 use crate::admin_units::AdminUnits;
@@ -59,8 +59,7 @@ pub async fn register_temporary_in(
     let row = sqlx::query("SELECT status, current_commune, current_address FROM persons WHERE personal_id = $1")
         .bind(id.as_str())
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db::internal)?
+        .await?
         .ok_or_else(|| AppError::not_found(format!("no person {id}")))?;
     if row.get::<String, _>(0) != "living" {
         return Err(AppError::new(ErrorCode::Conflict, format!("{id} is not recorded as living")));
@@ -71,8 +70,7 @@ pub async fn register_temporary_in(
     )
     .bind(id.as_str())
     .fetch_all(&mut *tx)
-    .await
-    .map_err(db::internal)?
+    .await?
     .iter()
     .map(|r| (r.get(0), r.get(1)))
     .collect();
@@ -86,8 +84,7 @@ pub async fn register_temporary_in(
     .bind(&start)
     .bind(id.as_str())
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let expiry = stay.expiry.format("%Y-%m-%d").to_string();
     let residence_id =
         super::open_residence(tx, id, "temporary", &stay.commune_code, &address, &start, Some(&expiry)).await?;
@@ -118,7 +115,7 @@ pub async fn extend_temporary_in(
     f.and("r.kind = ?", db::Arg::Text("temporary".into()));
     restrict_column(&mut f, jurisdiction, "r.commune_code");
     let sql = format!("SELECT r.id, r.expiry_date FROM residences r WHERE r.end_date IS NULL AND {}", f.sql());
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await?;
     let Some(row) = row else {
         return Err(AppError::not_found("no open temporary residence of this person in your jurisdiction"));
     };
@@ -129,12 +126,7 @@ pub async fn extend_temporary_in(
     }
     check_period(today, expiry)?;
     let new = expiry.format("%Y-%m-%d").to_string();
-    sqlx::query("UPDATE residences SET expiry_date = $1 WHERE id = $2")
-        .bind(&new)
-        .bind(&rid)
-        .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+    sqlx::query("UPDATE residences SET expiry_date = $1 WHERE id = $2").bind(&new).bind(&rid).execute(&mut *tx).await?;
     let mut previous = Map::new();
     previous.insert("expiry_date".into(), text(old));
     let mut current = Map::new();
@@ -161,7 +153,7 @@ pub async fn remove_permanent_in(
     f.and("r.kind = ?", db::Arg::Text("permanent".into()));
     restrict_column(&mut f, jurisdiction, "r.commune_code");
     let sql = format!("SELECT r.id, r.start_date FROM residences r WHERE r.end_date IS NULL AND {}", f.sql());
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(&mut *tx).await?;
     let Some(row) = row else {
         return Err(AppError::not_found("no open permanent residence of this person in your jurisdiction"));
     };
@@ -170,12 +162,7 @@ pub async fn remove_permanent_in(
     if day < start {
         return Err(AppError::new(ErrorCode::InvalidDate, "date is before the registration began"));
     }
-    sqlx::query("UPDATE residences SET end_date = $1 WHERE id = $2")
-        .bind(&day)
-        .bind(&rid)
-        .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
+    sqlx::query("UPDATE residences SET end_date = $1 WHERE id = $2").bind(&day).bind(&rid).execute(&mut *tx).await?;
     let mut current = Map::new();
     current.insert("residences_ended".into(), Value::String(rid));
     crate::history::record(tx, id.as_str(), "permanent_removed", actor, reason, &Map::new(), &current).await

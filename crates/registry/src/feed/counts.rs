@@ -108,7 +108,7 @@ pub async fn tallies(db: &Db) -> Result<RegistryTallies, AppError> {
         },
     };
     let groups = vec![group(Part::Residences, &RESIDENCES), group(Part::Residents, &RESIDENTS)];
-    let mut sinks = db::scan::scan(db, groups).await.map_err(db::internal)?.into_iter();
+    let mut sinks = db::scan::scan(db, groups).await?.into_iter();
     match (sinks.next(), sinks.next()) {
         (Some(residences), Some(residents)) => Ok(finish(residences, residents)),
         _ => Err(AppError::internal("a registry scan returned no result")),

@@ -52,8 +52,7 @@ pub async fn events_after(
     .bind(until_ms)
     .bind(limit)
     .fetch_all(conn)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().map(from_row).collect())
 }
 
@@ -73,7 +72,7 @@ pub async fn events_of_after(
         for id in chunk {
             q = q.bind(id);
         }
-        out.extend(q.fetch_all(&mut *conn).await.map_err(db::internal)?.iter().map(from_row));
+        out.extend(q.fetch_all(&mut *conn).await?.iter().map(from_row));
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)

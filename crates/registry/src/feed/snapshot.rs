@@ -51,7 +51,7 @@ pub async fn snapshots(conn: &mut AnyConnection, personal_ids: &[String]) -> Res
         for id in chunk {
             q = q.bind(id);
         }
-        let persons = q.fetch_all(&mut *conn).await.map_err(db::internal)?;
+        let persons = q.fetch_all(&mut *conn).await?;
         let sql = format!(
             "SELECT personal_id, id, kind, commune_code, start_date, end_date FROM residences \
              WHERE personal_id IN ({list}) ORDER BY personal_id, start_date, id"
@@ -61,7 +61,7 @@ pub async fn snapshots(conn: &mut AnyConnection, personal_ids: &[String]) -> Res
             q = q.bind(id);
         }
         let mut residences: HashMap<String, Vec<ResidenceState>> = HashMap::new();
-        for r in q.fetch_all(&mut *conn).await.map_err(db::internal)? {
+        for r in q.fetch_all(&mut *conn).await? {
             residences.entry(r.get(0)).or_default().push(ResidenceState {
                 id: r.get(1),
                 kind: r.get(2),
@@ -107,7 +107,7 @@ pub async fn household_members(
         for id in chunk {
             q = q.bind(id);
         }
-        out.extend(q.fetch_all(&mut *conn).await.map_err(db::internal)?.iter().map(|r| PersonState {
+        out.extend(q.fetch_all(&mut *conn).await?.iter().map(|r| PersonState {
             personal_id: r.get(0),
             gender: None,
             birth_date: None,

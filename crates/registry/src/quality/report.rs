@@ -2,10 +2,10 @@
 
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, Page, PageRequest};
 use serde::Serialize;
 use utoipa::ToSchema;
-use web::Jurisdiction;
 
 use super::rules::{self, Group, RULES};
 use crate::admin_units::AdminUnits;
@@ -66,8 +66,7 @@ async fn latest_run(db: &Db) -> Result<Option<(String, i64, i64)>, AppError> {
     let row =
         sqlx::query("SELECT id, finished_at, persons_checked FROM quality_runs ORDER BY finished_at DESC LIMIT 1")
             .fetch_optional(db.read())
-            .await
-            .map_err(db::internal)?;
+            .await?;
     Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
 }
 
@@ -85,8 +84,7 @@ pub async fn report(db: &Db, j: &Jurisdiction, commune: Option<&str>) -> Result<
             f.sql()
         )))
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let counts: Vec<(String, i64)> = per_rule.iter().map(|r| (r.get(0), r.get(1))).collect();
     let rules = RULES
         .iter()
@@ -105,8 +103,7 @@ pub async fn report(db: &Db, j: &Jurisdiction, commune: Option<&str>) -> Result<
             f.sql()
         )))
         .fetch_all(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let units = AdminUnits::get();
     let by_commune = per_commune
         .iter()
@@ -155,8 +152,7 @@ pub async fn findings(
             "q.personal_id",
             page,
         )
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let items = rows
         .iter()
         .map(|r| Finding {

@@ -52,7 +52,7 @@ async fn scan_persons(db: &Db, today: chrono::NaiveDate, out: &mut Vec<Found>) -
     )
     .fetch(db.read());
     let mut n = 0;
-    while let Some(r) = rows.try_next().await.map_err(db::internal)? {
+    while let Some(r) = rows.try_next().await? {
         n += 1;
         let p = PersonFacts {
             personal_id: r.get(0),
@@ -117,7 +117,7 @@ async fn cross_table_rules(db: &Db, today: chrono::NaiveDate, out: &mut Vec<Foun
         for a in &args {
             q = a.bind_to(q);
         }
-        let rows = q.fetch_all(db.read()).await.map_err(db::internal)?;
+        let rows = q.fetch_all(db.read()).await?;
         out.extend(rows.iter().map(|r| Found {
             rule,
             personal_id: r.get(0),
@@ -137,8 +137,7 @@ async fn duplicates(db: &Db, out: &mut Vec<Found>) -> Result<(), AppError> {
          ON d.name_folded = p.name_folded AND d.birth_date = p.birth_date",
     )
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     // (folded name, birth date, folded hometown) → [(personal id, commune)]
     type Key = (String, String, String);
     let mut groups: HashMap<Key, Vec<(String, Option<String>)>> = HashMap::new();
@@ -169,8 +168,7 @@ async fn store(db: &Db, run_id: &str, started_at: i64, checked: i64, found: &[Fo
         .bind(kernel::clock::now_ms())
         .bind(checked)
         .execute(db.write())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let rows = found
         .iter()
         .map(|f| {
@@ -192,7 +190,7 @@ async fn store(db: &Db, run_id: &str, started_at: i64, checked: i64, found: &[Fo
     .await?;
     // Keep only the newest run.
     for sql in ["DELETE FROM quality_findings WHERE run_id <> $1", "DELETE FROM quality_runs WHERE id <> $1"] {
-        sqlx::query(sql).bind(run_id).execute(db.write()).await.map_err(db::internal)?;
+        sqlx::query(sql).bind(run_id).execute(db.write()).await?;
     }
     Ok(())
 }

@@ -39,9 +39,9 @@ pub async fn of_person(db: &Db, personal_id: &str, today: NaiveDate) -> Result<V
         f.sql()
     );
     if let Some(fast) = db.fast() {
-        return fast.query_all(&sql, &f, |r| card_from_row(r, today)).map_err(db::internal);
+        return Ok(fast.query_all(&sql, &f, |r| card_from_row(r, today))?);
     }
-    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await?;
     Ok(rows.iter().map(|r| card_from_row(r, today)).collect())
 }
 

@@ -2,10 +2,10 @@
 
 use db::sqlx::{self, Row};
 use db::{Arg, Db, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, PartialDate};
 use serde::Serialize;
 use utoipa::ToSchema;
-use web::Jurisdiction;
 
 use super::persons::{place, Place};
 use super::scope::restrict;
@@ -38,8 +38,7 @@ pub async fn get(db: &Db, id: &str, jurisdiction: &Jurisdiction) -> Result<Optio
     let head = sqlx::query("SELECT head_id, commune_code, address FROM households WHERE id = $1")
         .bind(id)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let Some(head) = head else { return Ok(None) };
     let mut f = Filter::new();
     f.and("p.household_id = ?", Arg::Text(id.to_string()));
@@ -49,7 +48,7 @@ pub async fn get(db: &Db, id: &str, jurisdiction: &Jurisdiction) -> Result<Optio
          FROM persons p WHERE {} ORDER BY CASE WHEN p.relationship = 'head' THEN 0 ELSE 1 END, p.birth_date",
         f.sql()
     );
-    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await?;
     if rows.is_empty() {
         return Ok(None);
     }

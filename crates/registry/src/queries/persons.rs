@@ -3,10 +3,10 @@
 use db::sqlx::{self, Row};
 use db::Db;
 use kernel::personal_id::IdWarning;
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode, Page, PageRequest, PartialDate, PersonalId};
 use serde::Serialize;
 use utoipa::ToSchema;
-use web::Jurisdiction;
 
 use db::fast::Columns;
 use db::{Arg, Filter};
@@ -159,9 +159,9 @@ pub async fn get_self(db: &Db, id: &PersonalId) -> Result<Option<PersonView>, Ap
 async fn fetch_one(db: &Db, f: &Filter) -> Result<Option<PersonView>, AppError> {
     let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE {}", f.sql());
     if let Some(fast) = db.fast() {
-        return fast.query_one(&sql, f, |r| person_from_row(r)).map_err(db::internal);
+        return Ok(fast.query_one(&sql, f, |r| person_from_row(r))?);
     }
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await?;
     Ok(row.as_ref().map(person_from_row))
 }
 
@@ -230,8 +230,7 @@ pub async fn search(
             "p.name_folded, p.personal_id",
             page,
         )
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let units = AdminUnits::get();
     let items = rows
         .iter()

@@ -34,8 +34,7 @@ pub async fn history(db: &Db, personal_id: &str, today: chrono::NaiveDate) -> Re
     )
     .bind(personal_id)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     let units = AdminUnits::get();
     let today_s = today.format("%Y-%m-%d").to_string();
     Ok(rows

@@ -1,8 +1,8 @@
 //! Jurisdiction as a SQL condition, so an officer's queries can only return their own area.
 
 use db::{Arg, Filter};
+use kernel::Jurisdiction;
 use kernel::{AppError, ErrorCode};
-use web::Jurisdiction;
 
 /// Restricts a query on the persons table (alias `p`) to a jurisdiction.
 pub fn restrict(filter: &mut Filter, j: &Jurisdiction) {

@@ -21,7 +21,7 @@ async fn tallies(db: &Db, sql: &str, args: &[Arg]) -> Result<Vec<CommuneTally>, 
     for a in args {
         q = a.bind_to(q);
     }
-    let rows = q.fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = q.fetch_all(db.read()).await?;
     Ok(rows.iter().map(|r| CommuneTally { commune_code: r.get(0), total: r.get(1), matching: r.get(2) }).collect())
 }
 
@@ -67,8 +67,7 @@ pub async fn adults_with_valid_card(db: &Db, today: NaiveDate) -> Result<Vec<Com
 pub async fn passing_quality(db: &Db) -> Result<Option<(i64, Vec<CommuneTally>)>, AppError> {
     let run = sqlx::query("SELECT id, finished_at FROM quality_runs ORDER BY finished_at DESC LIMIT 1")
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     let Some(run) = run else { return Ok(None) };
     let (run_id, finished_at): (String, i64) = (run.get(0), run.get(1));
     let persons = tallies(

@@ -22,7 +22,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/services/procedures", tag = "services", params(ListQuery),
     responses((status = 200, body = Vec<Procedure>)))]
 pub async fn list(State(s): State<Service>, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Vec<Procedure>>> {
-    Ok(Json(store::list(&s.ctx.db, q.q.as_deref()).await?))
+    Ok(Json(store::list(&s.stores.db, q.q.as_deref()).await?))
 }
 
 /// A procedure with its published versions.
@@ -37,8 +37,8 @@ pub struct ProcedureDetail {
     responses((status = 200, body = ProcedureDetail), (status = 404, description = "not_found")))]
 pub async fn get(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<ProcedureDetail>> {
     let procedure =
-        store::get(&s.ctx.db, &code).await?.ok_or_else(|| kernel::AppError::not_found("no such procedure"))?;
-    let versions = store::versions(&s.ctx.db, &code).await?;
+        store::get(&s.stores.db, &code).await?.ok_or_else(|| kernel::AppError::not_found("no such procedure"))?;
+    let versions = store::versions(&s.stores.db, &code).await?;
     Ok(Json(ProcedureDetail { procedure, versions }))
 }
 
@@ -60,14 +60,14 @@ pub async fn edit(
     if body.code != code {
         return Err(kernel::AppError::invalid("code: must match the path").into());
     }
-    Ok(Json(store::edit(&s.ctx.db, &body, &user.actor_label()).await?))
+    Ok(Json(store::edit(&s.stores.db, &body, &user.actor_label()).await?))
 }
 
 /// The public holidays deadlines skip (weekends always do).
 #[utoipa::path(get, path = "/api/v1/services/holidays", tag = "services",
     responses((status = 200, body = Vec<crate::sla::Holiday>)))]
 pub async fn holidays(State(s): State<Service>) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
-    Ok(Json(crate::sla::holidays(&s.ctx.db).await?))
+    Ok(Json(crate::sla::holidays(&s.stores.db).await?))
 }
 
 /// Adds or renames a holiday (administrators).
@@ -82,8 +82,8 @@ pub async fn add_holiday(
 ) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
     user.require(&[Role::Admin])?;
     check_api_csrf(&user, &headers)?;
-    crate::sla::set_holiday(&s.ctx.db, &body).await?;
-    Ok(Json(crate::sla::holidays(&s.ctx.db).await?))
+    crate::sla::set_holiday(&s.stores.db, &body).await?;
+    Ok(Json(crate::sla::holidays(&s.stores.db).await?))
 }
 
 /// Removes a holiday (administrators).
@@ -97,8 +97,8 @@ pub async fn remove_holiday(
 ) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
     user.require(&[Role::Admin])?;
     check_api_csrf(&user, &headers)?;
-    if !crate::sla::remove_holiday(&s.ctx.db, &day).await? {
+    if !crate::sla::remove_holiday(&s.stores.db, &day).await? {
         return Err(kernel::AppError::not_found("no holiday on this day").into());
     }
-    Ok(Json(crate::sla::holidays(&s.ctx.db).await?))
+    Ok(Json(crate::sla::holidays(&s.stores.db).await?))
 }

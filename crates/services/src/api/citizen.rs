@@ -75,7 +75,7 @@ pub async fn mine(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<Application>>> {
     let person = citizen(&user)?;
-    Ok(Json(query::mine(&s.ctx.db, person, PageRequest::new(q.page, q.size)?).await?))
+    Ok(Json(query::mine(&s.stores.db, person, PageRequest::new(q.page, q.size)?).await?))
 }
 
 /// One of the citizen's applications with its history and files.
@@ -87,8 +87,8 @@ pub async fn get(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationDetail>> {
     let person = citizen(&user)?;
-    let app = query::for_applicant(&s.ctx.db, person, &id).await?;
-    Ok(Json(detail(&s.ctx.db, app).await?))
+    let app = query::for_applicant(&s.stores.db, person, &id).await?;
+    Ok(Json(detail(&s.stores.db, app).await?))
 }
 
 /// New answers for a draft.
@@ -114,7 +114,7 @@ pub async fn update(
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
     check_api_csrf(&user, &headers)?;
-    let app = query::for_applicant(&s.ctx.db, person, &id).await?;
+    let app = query::for_applicant(&s.stores.db, person, &id).await?;
     let out = crate::online::file(&s, &user, "", &body.answers, body.by_official, body.submit, Some(&app))
         .await
         .map_err(|e| e.into_app())?;
@@ -136,12 +136,12 @@ pub async fn attach(
 ) -> ApiResult<Json<Attachment>> {
     let person = citizen(&user)?;
     check_api_csrf(&user, &headers)?;
-    let app = query::for_applicant(&s.ctx.db, person, &id).await?;
-    let p = crate::catalogue::store::get_version(&s.ctx.db, &app.procedure_code, app.procedure_version)
+    let app = query::for_applicant(&s.stores.db, person, &id).await?;
+    let p = crate::catalogue::store::get_version(&s.stores.db, &app.procedure_code, app.procedure_version)
         .await?
         .ok_or_else(|| AppError::internal("procedure version missing"))?;
     let name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("");
-    Ok(Json(crate::attachments::upload(&s.ctx.db, &app, &p, &slot, name, &body).await?))
+    Ok(Json(crate::attachments::upload(&s.stores.db, &app, &p, &slot, name, &body).await?))
 }
 
 /// A note from the citizen.
@@ -163,7 +163,7 @@ pub async fn answer(
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
     check_api_csrf(&user, &headers)?;
-    let app = query::for_applicant(&s.ctx.db, person, &id).await?;
+    let app = query::for_applicant(&s.stores.db, person, &id).await?;
     Ok(Json(crate::workflow::answer(&s, &user, &app, &body.note).await?))
 }
 
@@ -178,7 +178,7 @@ pub async fn withdraw(
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
     check_api_csrf(&user, &headers)?;
-    let app = query::for_applicant(&s.ctx.db, person, &id).await?;
+    let app = query::for_applicant(&s.stores.db, person, &id).await?;
     Ok(Json(crate::workflow::withdraw(&s, &user, &app).await?))
 }
 
@@ -202,8 +202,8 @@ pub async fn pay(
 ) -> ApiResult<Json<PaymentStart>> {
     let person = citizen(&user)?;
     check_api_csrf(&user, &headers)?;
-    let app = query::for_applicant(&s.ctx.db, person, &id).await?;
-    let payment = crate::payments::start(&s.ctx.db, &app).await?;
+    let app = query::for_applicant(&s.stores.db, person, &id).await?;
+    let payment = crate::payments::start(&s.stores.db, &app).await?;
     let gateway_url = format!("{}/payment-gateway/{}", s.public_url, payment.id);
     Ok(Json(PaymentStart { payment, gateway_url }))
 }

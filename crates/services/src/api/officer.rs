@@ -41,7 +41,7 @@ pub async fn inbox(
 ) -> ApiResult<Json<Page<Application>>> {
     let page = PageRequest::new(q.page, q.size)?;
     let filters = InboxQuery { status: q.status, procedure: q.procedure, overdue: q.overdue.unwrap_or(false), q: q.q };
-    Ok(Json(query::inbox(&s.ctx.db, &user, &filters, page).await?))
+    Ok(Json(query::inbox(&s.stores.db, &user, &filters, page).await?))
 }
 
 /// One application of the inbox (the applicant's data read is access-logged).
@@ -52,14 +52,14 @@ pub async fn get(
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationDetail>> {
-    let app = query::for_officer(&s.ctx.db, &user, &id).await?;
+    let app = query::for_officer(&s.stores.db, &user, &id).await?;
     log_read(&s, &user, &app, "api").await;
-    Ok(Json(detail(&s.ctx.db, app).await?))
+    Ok(Json(detail(&s.stores.db, app).await?))
 }
 
 /// Writes the officer's read of an application to the applicant's access log.
 pub async fn log_read(s: &Service, user: &CurrentUser, app: &Application, channel: &str) {
-    s.ctx
+    s.stores
         .access_log
         .record(audit::AccessEntry {
             at: kernel::clock::now_ms(),
@@ -98,7 +98,7 @@ pub async fn act(
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<Application>> {
     check_api_csrf(&user, &headers)?;
-    let app = query::for_officer(&s.ctx.db, &user, &id).await?;
+    let app = query::for_officer(&s.stores.db, &user, &id).await?;
     Ok(Json(crate::workflow::act(&s, &user, &app, body.action, &body.note).await?))
 }
 
@@ -123,10 +123,10 @@ pub async fn counter(
 ) -> ApiResult<Json<Application>> {
     user.require(&[Role::DeskOfficer, Role::CommunePolice, Role::ProvincialOfficer, Role::Admin])?;
     check_api_csrf(&user, &headers)?;
-    let p = crate::catalogue::store::get(&s.ctx.db, &body.procedure)
+    let p = crate::catalogue::store::get(&s.stores.db, &body.procedure)
         .await?
         .ok_or_else(|| AppError::not_found("no such procedure"))?;
-    let pre = crate::prefill::load(&s.ctx, &user, &body.personal_id, &p, "counter").await?;
+    let pre = crate::prefill::load(&s.stores, &user, &body.personal_id, &p, "counter").await?;
     let label = user.actor_label();
     let filing = Filing {
         procedure: &p,
@@ -140,7 +140,7 @@ pub async fn counter(
         answers: &body.answers,
         submit: true,
     };
-    Ok(Json(file::create(&s.ctx.db, &filing).await.map_err(|e| e.into_app())?))
+    Ok(Json(file::create(&s.stores.db, &filing).await.map_err(|e| e.into_app())?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -186,5 +186,5 @@ pub async fn stats(
     let to = month(&q.to.unwrap_or_else(|| today.format("%Y-%m").to_string()))?;
     let default_from = (today - chrono::Months::new(11)).format("%Y-%m").to_string();
     let from = month(&q.from.unwrap_or(default_from))?;
-    Ok(Json(crate::stats::monthly(&s.ctx.db, &province, &from, &to, commune.as_deref()).await?))
+    Ok(Json(crate::stats::monthly(&s.stores.db, &province, &from, &to, commune.as_deref()).await?))
 }

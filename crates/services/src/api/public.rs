@@ -28,7 +28,7 @@ pub struct CallbackResult {
     responses((status = 200, body = CallbackResult), (status = 403, description = "forbidden: bad signature")))]
 pub async fn callback(State(s): State<Service>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<CallbackResult>> {
     let sig = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let (outcome, payment) = crate::payments::handle_callback(&s.ctx.db, &s.gateway, &body, sig).await?;
+    let (outcome, payment) = crate::payments::handle_callback(&s.stores.db, &s.gateway, &body, sig).await?;
     Ok(Json(CallbackResult { outcome, payment }))
 }
 
@@ -44,7 +44,7 @@ pub struct VerifyRequest {
     responses((status = 200, body = Payload), (status = 403, description = "forbidden: signature does not verify"),
               (status = 409, description = "conflict: content differs")))]
 pub async fn verify(State(s): State<Service>, ApiJson(body): ApiJson<VerifyRequest>) -> ApiResult<Json<Payload>> {
-    Ok(Json(crate::documents::verify(&s.ctx.db, &s.keys, &body.jws).await?))
+    Ok(Json(crate::documents::verify(&s.stores.db, &s.keys, &body.jws).await?))
 }
 
 /// A document by the verification code printed on it.
@@ -52,6 +52,6 @@ pub async fn verify(State(s): State<Service>, ApiJson(body): ApiJson<VerifyReque
     responses((status = 200, body = Document), (status = 404, description = "not_found")))]
 pub async fn document(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Document>> {
     let doc =
-        crate::documents::by_code(&s.ctx.db, &code).await?.ok_or_else(|| AppError::not_found("no such document"))?;
+        crate::documents::by_code(&s.stores.db, &code).await?.ok_or_else(|| AppError::not_found("no such document"))?;
     Ok(Json(doc))
 }

@@ -27,8 +27,7 @@ pub async fn add(
     .bind(kind)
     .bind(note)
     .execute(tx)
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(())
 }
 
@@ -38,7 +37,6 @@ pub async fn list(db: &Db, application_id: &str) -> Result<Vec<Event>, AppError>
         sqlx::query("SELECT at, actor_label, kind, note FROM svc_events WHERE application_id = $1 ORDER BY at, id")
             .bind(application_id)
             .fetch_all(db.read())
-            .await
-            .map_err(db::internal)?;
+            .await?;
     Ok(rows.iter().map(|r| Event { at: r.get(0), actor_label: r.get(1), kind: r.get(2), note: r.get(3) }).collect())
 }

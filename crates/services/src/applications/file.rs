@@ -28,6 +28,20 @@ impl From<AppError> for FileError {
     }
 }
 
+impl From<db::sqlx::Error> for FileError {
+    #[track_caller]
+    fn from(e: db::sqlx::Error) -> Self {
+        FileError::App(e.into())
+    }
+}
+
+impl From<serde_json::Error> for FileError {
+    #[track_caller]
+    fn from(e: serde_json::Error) -> Self {
+        FileError::App(e.into())
+    }
+}
+
 impl FileError {
     /// One API error for either kind.
     pub fn into_app(self) -> AppError {
@@ -136,13 +150,13 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
     };
     let fee_status = if amount > 0 { fee::UNPAID } else { fee::NONE };
     let answers_text = serde_json::Value::Object(answers).to_string();
-    let prefill_text = serde_json::to_string(f.prefill).map_err(db::internal)?;
+    let prefill_text = serde_json::to_string(f.prefill)?;
     let id = kernel::ids::new_id();
     // Six random characters per commune and day rarely clash; the unique index decides, and a
     // clash is retried with a new code.
     for attempt in 0..3 {
         let code = receipt_code(&commune, now);
-        let mut tx = db.begin().await.map_err(db::internal)?;
+        let mut tx = db.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO svc_applications (id, receipt_code, procedure_code, procedure_version, applicant_account_id, \
              applicant_person_id, applicant_name, applicant_name_folded, commune_code, province_code, agency_level, \
@@ -179,13 +193,13 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
         match inserted {
             Ok(_) => {}
             Err(e) if attempt < 2 && e.as_database_error().is_some_and(|d| d.is_unique_violation()) => continue,
-            Err(e) => return Err(db::internal(e).into()),
+            Err(e) => return Err(kernel::AppError::from(e).into()),
         }
         super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "created", "").await?;
         if f.submit {
             super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "submitted", "").await?;
         }
-        tx.commit().await.map_err(db::internal)?;
+        tx.commit().await?;
         return Ok(super::query::by_id(db, &id).await?.ok_or_else(|| AppError::internal("application vanished"))?);
     }
     Err(AppError::internal("no free receipt code").into())
@@ -214,8 +228,7 @@ pub async fn update_draft(db: &Db, app: &Application, f: &Filing<'_>) -> Result<
     .bind(&app.id)
     .bind(status::DRAFT)
     .execute(db.write())
-    .await
-    .map_err(db::internal)?
+    .await?
     .rows_affected();
     if n == 0 {
         return Err(AppError::new(ErrorCode::Conflict, "only a draft can be edited").into());
@@ -250,7 +263,7 @@ pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str) -> Res
     let now = kernel::clock::now_ms();
     let due = crate::sla::Calendar::load(db).await?.due_ms(now, p.processing_days);
     let amount = p.fee_for(&answers);
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let n = sqlx::query(
         "UPDATE svc_applications SET status = $1, submitted_at = $2, due_at = $3, fee_vnd = $4, fee_status = $5, \
          submitted_month = $8, updated_at = $2, version = version + 1 WHERE id = $6 AND status = $7",
@@ -264,14 +277,13 @@ pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str) -> Res
     .bind(status::DRAFT)
     .bind(kernel::clock::ms_to_vn(now).format("%Y-%m").to_string())
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?
+    .await?
     .rows_affected();
     if n == 0 {
         return Err(AppError::new(ErrorCode::Conflict, "the application was already submitted").into());
     }
     super::events::add(&mut tx, id, actor_id, actor_label, "submitted", "").await?;
-    tx.commit().await.map_err(db::internal)?;
+    tx.commit().await?;
     Ok(super::query::by_id(db, id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
 }
 

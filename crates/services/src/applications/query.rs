@@ -3,15 +3,15 @@
 
 use db::sqlx;
 use db::{Arg, Db, Filter};
+use kernel::{Actor, Jurisdiction, Role};
 use kernel::{AppError, ErrorCode, Page, PageRequest};
-use web::{CurrentUser, Jurisdiction, Role};
 
 use super::model::{from_row, status, Application, COLUMNS};
 
 /// An application by id.
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Application>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM svc_applications a WHERE a.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(db.read()).await.map_err(db::internal)?;
+    let row = sqlx::query(&sql).bind(id).fetch_optional(db.read()).await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -19,7 +19,7 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<Application>, AppError> {
 /// administrators see their province; commune officers see their commune's applications that
 /// go to the commune level and to their own role (police: residence; one-stop desk: civil
 /// status). Other roles are refused.
-pub fn officer_scope(user: &CurrentUser, f: &mut Filter) -> Result<(), AppError> {
+pub fn officer_scope(user: &Actor, f: &mut Filter) -> Result<(), AppError> {
     match (user.role, &user.jurisdiction) {
         (Role::Admin | Role::ProvincialOfficer, Jurisdiction::Province(p)) => {
             f.and("a.province_code = ?", Arg::Text(p.clone()));
@@ -40,19 +40,19 @@ pub fn officer_scope(user: &CurrentUser, f: &mut Filter) -> Result<(), AppError>
 }
 
 /// An application the officer handles; anything else is not found.
-pub async fn for_officer(db: &Db, user: &CurrentUser, id: &str) -> Result<Application, AppError> {
+pub async fn for_officer(db: &Db, user: &Actor, id: &str) -> Result<Application, AppError> {
     let mut f = Filter::new();
     f.and("a.id = ?", Arg::Text(id.to_string()));
     officer_scope(user, &mut f)?;
     let sql = format!("SELECT {COLUMNS} FROM svc_applications a WHERE {}", f.sql());
-    let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await.map_err(db::internal)?;
+    let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await?;
     row.as_ref().map(from_row).ok_or_else(|| AppError::not_found("no such application in your inbox"))
 }
 
 /// An application of this applicant; anyone else's is not found.
 pub async fn for_applicant(db: &Db, person_id: &str, id: &str) -> Result<Application, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM svc_applications a WHERE a.id = $1 AND a.applicant_person_id = $2");
-    let row = sqlx::query(&sql).bind(id).bind(person_id).fetch_optional(db.read()).await.map_err(db::internal)?;
+    let row = sqlx::query(&sql).bind(id).bind(person_id).fetch_optional(db.read()).await?;
     row.as_ref().map(from_row).ok_or_else(|| AppError::not_found("no such application"))
 }
 
@@ -72,12 +72,7 @@ pub struct InboxQuery {
 }
 
 /// An officer's inbox, oldest submission first (the order they are due).
-pub async fn inbox(
-    db: &Db,
-    user: &CurrentUser,
-    q: &InboxQuery,
-    page: PageRequest,
-) -> Result<Page<Application>, AppError> {
+pub async fn inbox(db: &Db, user: &Actor, q: &InboxQuery, page: PageRequest) -> Result<Page<Application>, AppError> {
     let mut f = Filter::new();
     officer_scope(user, &mut f)?;
     match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -108,8 +103,7 @@ pub async fn inbox(
     }
     let rows = f
         .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM svc_applications a"), "a.submitted_at, a.id", page)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
@@ -119,13 +113,12 @@ pub async fn mine(db: &Db, person_id: &str, page: PageRequest) -> Result<Page<Ap
     f.and("a.applicant_person_id = ?", Arg::Text(person_id.to_string()));
     let rows = f
         .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM svc_applications a"), "a.created_at DESC, a.id", page)
-        .await
-        .map_err(db::internal)?;
+        .await?;
     Ok(Page::from_probe(rows.iter().map(from_row).collect(), page))
 }
 
 /// The person id of a citizen caller.
-pub fn citizen_person(user: &CurrentUser) -> Result<&str, AppError> {
+pub fn citizen_person(user: &Actor) -> Result<&str, AppError> {
     match (user.role, &user.jurisdiction) {
         (Role::Citizen, Jurisdiction::Own(p)) => Ok(p),
         _ => Err(AppError::new(ErrorCode::Forbidden, "citizens only")),

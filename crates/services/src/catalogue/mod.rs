@@ -142,7 +142,7 @@ impl Procedure {
         if !["commune", "province"].contains(&self.agency_level.as_str()) {
             return Err(format!("{}: agency_level must be commune or province", self.code));
         }
-        if web::Role::parse(&self.handler_role).is_none() {
+        if kernel::Role::parse(&self.handler_role).is_none() {
             return Err(format!("{}: unknown handler_role {}", self.code, self.handler_role));
         }
         if self.fee_vnd < 0 || !(0..=60).contains(&self.processing_days) || !(1..=2).contains(&self.min_level) {

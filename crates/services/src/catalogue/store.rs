@@ -32,8 +32,7 @@ pub async fn get(db: &Db, code: &str) -> Result<Option<Procedure>, AppError> {
     let row = sqlx::query("SELECT definition FROM svc_procedures WHERE code = $1")
         .bind(code)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     row.map(|r| parse(&r.get::<String, _>(0))).transpose()
 }
 
@@ -43,15 +42,14 @@ pub async fn get_version(db: &Db, code: &str, version: i64) -> Result<Option<Pro
         .bind(code)
         .bind(version)
         .fetch_optional(db.read())
-        .await
-        .map_err(db::internal)?;
+        .await?;
     row.map(|r| parse(&r.get::<String, _>(0))).transpose()
 }
 
 /// Every procedure, essential ones first, then by Vietnamese name; `q` filters by name or code
 /// without diacritics.
 pub async fn list(db: &Db, q: Option<&str>) -> Result<Vec<Procedure>, AppError> {
-    let rows = sqlx::query("SELECT definition FROM svc_procedures").fetch_all(db.read()).await.map_err(db::internal)?;
+    let rows = sqlx::query("SELECT definition FROM svc_procedures").fetch_all(db.read()).await?;
     let mut all: Vec<Procedure> = rows.iter().map(|r| parse(&r.get::<String, _>(0))).collect::<Result<_, _>>()?;
     if let Some(q) = q.map(kernel::text::fold).filter(|q| !q.is_empty()) {
         all.retain(|p| {
@@ -77,8 +75,7 @@ pub async fn versions(db: &Db, code: &str) -> Result<Vec<VersionInfo>, AppError>
     )
     .bind(code)
     .fetch_all(db.read())
-    .await
-    .map_err(db::internal)?;
+    .await?;
     Ok(rows.iter().map(|r| VersionInfo { version: r.get(0), created_at: r.get(1), created_by: r.get(2) }).collect())
 }
 
@@ -94,9 +91,9 @@ pub async fn edit(db: &Db, edited: &Procedure, actor: &str) -> Result<Procedure,
 }
 
 async fn publish(db: &Db, p: &Procedure, actor: &str) -> Result<(), AppError> {
-    let text = serde_json::to_string(p).map_err(db::internal)?;
+    let text = serde_json::to_string(p)?;
     let now = kernel::clock::now_ms();
-    let mut tx = db.begin().await.map_err(db::internal)?;
+    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO svc_procedure_versions (code, version, definition, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -107,8 +104,7 @@ async fn publish(db: &Db, p: &Procedure, actor: &str) -> Result<(), AppError> {
     .bind(now)
     .bind(actor)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?
+    .await?
     .rows_affected();
     if inserted == 0 {
         return Err(AppError::new(ErrorCode::Conflict, "this version was published concurrently; reload"));
@@ -126,7 +122,6 @@ async fn publish(db: &Db, p: &Procedure, actor: &str) -> Result<(), AppError> {
     .bind(now)
     .bind(actor)
     .execute(&mut *tx)
-    .await
-    .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)
+    .await?;
+    Ok(tx.commit().await?)
 }

@@ -45,7 +45,7 @@ pub(super) async fn list(
     user: Option<CurrentUser>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let all = store::list(&s.ctx.db, q.q.as_deref()).await.map_err(err(lang))?;
+    let all = store::list(&s.stores.db, q.q.as_deref()).await.map_err(err(lang))?;
     let rows = all
         .iter()
         .map(|p| Row {
@@ -112,7 +112,7 @@ pub(super) async fn show(
     Path(code): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, PageError> {
-    let p = store::get(&s.ctx.db, &code)
+    let p = store::get(&s.stores.db, &code)
         .await
         .map_err(err(lang))?
         .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such procedure"), lang))?;
@@ -141,7 +141,7 @@ pub(super) async fn show(
     let mut values = BTreeMap::new();
     if let Some(id) = q.draft.as_deref() {
         let person = query::citizen_person(&user).map_err(err(lang))?;
-        let app = query::for_applicant(&s.ctx.db, person, id).await.map_err(err(lang))?;
+        let app = query::for_applicant(&s.stores.db, person, id).await.map_err(err(lang))?;
         values = raw_answers(&app);
         pg.draft_id = app.id;
         pg.by_official = app.by_official;
@@ -167,9 +167,9 @@ pub(super) async fn apply(
     let existing = if draft_id.is_empty() {
         None
     } else {
-        Some(query::for_applicant(&s.ctx.db, &person, &draft_id).await.map_err(err(lang))?)
+        Some(query::for_applicant(&s.stores.db, &person, &draft_id).await.map_err(err(lang))?)
     };
-    let p = store::get(&s.ctx.db, &code)
+    let p = store::get(&s.stores.db, &code)
         .await
         .map_err(err(lang))?
         .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such procedure"), lang))?;
@@ -185,7 +185,7 @@ pub(super) async fn apply(
     }
     if let Some(d) = &draft {
         for (slot, name, bytes) in &posted.files {
-            if let Err(e) = crate::attachments::upload(&s.ctx.db, d, &p, slot, name, bytes).await {
+            if let Err(e) = crate::attachments::upload(&s.stores.db, d, &p, slot, name, bytes).await {
                 errors.insert(slot.clone(), (e.detail.clone(), e.detail.clone()));
             }
         }

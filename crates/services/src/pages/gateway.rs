@@ -24,7 +24,7 @@ struct GatewayPage {
 }
 
 pub(super) async fn show(State(s): State<Service>, lang: Lang, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = payments::get(&s.ctx.db, &id)
+    let p = payments::get(&s.stores.db, &id)
         .await
         .map_err(err(lang))?
         .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such payment"), lang))?;
@@ -49,7 +49,7 @@ pub(super) async fn confirm(
     Path(id): Path<String>,
     Form(f): Form<Confirm>,
 ) -> Result<Response, PageError> {
-    let p = payments::get(&s.ctx.db, &id)
+    let p = payments::get(&s.stores.db, &id)
         .await
         .map_err(err(lang))?
         .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such payment"), lang))?;
@@ -61,6 +61,6 @@ pub(super) async fn confirm(
     };
     let body = serde_json::to_vec(&cb).map_err(|e| PageError::new(kernel::AppError::internal(e.to_string()), lang))?;
     let signature = s.gateway.sign(&body);
-    payments::handle_callback(&s.ctx.db, &s.gateway, &body, &signature).await.map_err(err(lang))?;
+    payments::handle_callback(&s.stores.db, &s.gateway, &body, &signature).await.map_err(err(lang))?;
     Ok(Redirect::to(&format!("/applications/{}", p.application_id)).into_response())
 }

@@ -114,7 +114,7 @@ async fn identify_person(s: &Service, payload: &str) -> Result<String, AppError>
     let unknown = || AppError::new(ErrorCode::NotFound, "the card does not match the population registry");
     if payload.contains('|') {
         let qr = verification::cccd_qr::CardQr::parse(payload).map_err(|e| AppError::invalid(e.to_string()))?;
-        let p = registry::queries::persons::get_self(&s.ctx.db, &qr.personal_id).await?.ok_or_else(unknown)?;
+        let p = registry::queries::persons::get_self(&s.stores.db, &qr.personal_id).await?.ok_or_else(unknown)?;
         let same_name = kernel::text::fold(&p.full_name) == kernel::text::fold(&qr.full_name);
         let same_birth = p.birth_date.as_deref() == Some(qr.birth_date.format("%Y-%m-%d").to_string().as_str());
         if !same_name || !same_birth || p.status != "living" {
@@ -124,7 +124,7 @@ async fn identify_person(s: &Service, payload: &str) -> Result<String, AppError>
     } else {
         let claims = verification::dynamic::check_offline(&s.keys, payload)
             .map_err(|e| AppError::new(ErrorCode::Forbidden, e.words().1.to_string()))?;
-        if let Err(e) = verification::dynamic::consume_nonce(&s.ctx.db, &claims).await? {
+        if let Err(e) = verification::dynamic::consume_nonce(&s.stores.db, &claims).await? {
             return Err(AppError::new(ErrorCode::Forbidden, e.words().1.to_string()));
         }
         Ok(claims.pid)
@@ -132,13 +132,13 @@ async fn identify_person(s: &Service, payload: &str) -> Result<String, AppError>
 }
 
 async fn choose(s: &Service, lang: Lang, user: &CurrentUser, person: &str) -> Result<KioskPage, AppError> {
-    let p = registry::queries::persons::get_self(&s.ctx.db, &kernel::PersonalId::parse(person)?)
+    let p = registry::queries::persons::get_self(&s.stores.db, &kernel::PersonalId::parse(person)?)
         .await?
         .ok_or_else(|| AppError::not_found("no such person"))?;
     let mut pg = page(lang, user, "choose");
     pg.visit = visit_token(s, user, person)?;
     pg.citizen = p.full_name;
-    pg.services = store::list(&s.ctx.db, None)
+    pg.services = store::list(&s.stores.db, None)
         .await?
         .into_iter()
         .filter(|p| p.attachments.iter().all(|a| !a.required))
@@ -180,8 +180,8 @@ async fn form_page(
     errors: &FieldErrors,
 ) -> Result<(KioskPage, crate::prefill::Prefilled, crate::catalogue::Procedure), AppError> {
     let person = check_visit(s, user, visit)?;
-    let p = store::get(&s.ctx.db, code).await?.ok_or_else(|| AppError::not_found("no such procedure"))?;
-    let pre = crate::prefill::load(&s.ctx, user, &person, &p, "kiosk").await?;
+    let p = store::get(&s.stores.db, code).await?.ok_or_else(|| AppError::not_found("no such procedure"))?;
+    let pre = crate::prefill::load(&s.stores, user, &person, &p, "kiosk").await?;
     let mut pg = page(lang, user, "form");
     pg.visit = visit.into();
     pg.citizen = pre.person.full_name.clone();
@@ -229,7 +229,7 @@ pub(super) async fn submit(
         answers: &fields,
         submit: true,
     };
-    match file::create(&s.ctx.db, &filing).await {
+    match file::create(&s.stores.db, &filing).await {
         Ok(app) => {
             let mut done = page(lang, &user, "receipt");
             done.citizen = pre.person.full_name.clone();

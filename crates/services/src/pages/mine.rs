@@ -40,7 +40,7 @@ pub(super) async fn names(
     s: &Service,
     lang: Lang,
 ) -> Result<std::collections::HashMap<String, String>, kernel::AppError> {
-    Ok(store::list(&s.ctx.db, None)
+    Ok(store::list(&s.stores.db, None)
         .await?
         .into_iter()
         .map(|p| (p.code.clone(), lang.pick(&p.name_vi, &p.name_en).to_string()))
@@ -93,7 +93,7 @@ pub(super) async fn list(
 ) -> Result<Response, PageError> {
     let person = query::citizen_person(&user).map_err(err(lang))?;
     let page = PageRequest::new(q.page, Some(20)).map_err(err(lang))?;
-    let found = query::mine(&s.ctx.db, person, page).await.map_err(err(lang))?;
+    let found = query::mine(&s.stores.db, person, page).await.map_err(err(lang))?;
     let names = names(&s, lang).await.map_err(err(lang))?;
     let chrome = Chrome::new(lang, ("Hồ sơ của tôi", "My applications"), Some(&user), "/applications");
     let rows = found.items.iter().map(|a| view(a, lang, &names)).collect();
@@ -109,7 +109,7 @@ pub(super) struct EventView {
 }
 
 pub(super) async fn events(s: &Service, lang: Lang, id: &str) -> Result<Vec<EventView>, kernel::AppError> {
-    Ok(crate::applications::events::list(&s.ctx.db, id)
+    Ok(crate::applications::events::list(&s.stores.db, id)
         .await?
         .into_iter()
         .map(|e| {
@@ -136,7 +136,7 @@ pub(super) async fn answers(
     lang: Lang,
     a: &Application,
 ) -> Result<Vec<(String, String)>, kernel::AppError> {
-    let p = store::get_version(&s.ctx.db, &a.procedure_code, a.procedure_version).await?;
+    let p = store::get_version(&s.stores.db, &a.procedure_code, a.procedure_version).await?;
     Ok(p.map(|p| {
         p.fields
             .iter()
@@ -153,7 +153,7 @@ pub(super) async fn answers(
 
 async fn own(s: &Service, user: &CurrentUser, id: &str) -> Result<Application, kernel::AppError> {
     let person = query::citizen_person(user)?;
-    query::for_applicant(&s.ctx.db, person, id).await
+    query::for_applicant(&s.stores.db, person, id).await
 }
 
 pub(super) async fn show(
@@ -195,7 +195,7 @@ pub(super) async fn act(
     let a = own(&s, &user, &id).await.map_err(err(lang))?;
     match action.as_str() {
         "pay" => {
-            let payment = crate::payments::start(&s.ctx.db, &a).await.map_err(err(lang))?;
+            let payment = crate::payments::start(&s.stores.db, &a).await.map_err(err(lang))?;
             return Ok(Redirect::to(&format!("/payment-gateway/{}", payment.id)).into_response());
         }
         "answer" => crate::workflow::answer(&s, &user, &a, &f.note).await.map(drop),

@@ -49,7 +49,7 @@ pub(super) async fn inbox(
     let status = p.status.unwrap_or_else(|| "open".into());
     let overdue = p.overdue.as_deref() == Some("on");
     let filters = InboxQuery { status: Some(status.clone()), procedure: None, overdue, q: p.q.clone() };
-    let found = query::inbox(&s.ctx.db, &user, &filters, page).await.map_err(err(lang))?;
+    let found = query::inbox(&s.stores.db, &user, &filters, page).await.map_err(err(lang))?;
     let names = names(&s, lang).await.map_err(err(lang))?;
     let q = p.q.unwrap_or_default();
     let query = format!("status={status}&q={}{}", web::auth::urlencode(&q), if overdue { "&overdue=on" } else { "" });
@@ -78,7 +78,7 @@ async fn show_page(
     id: &str,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    let a = query::for_officer(&s.ctx.db, user, id).await.map_err(err(lang))?;
+    let a = query::for_officer(&s.stores.db, user, id).await.map_err(err(lang))?;
     crate::api::log_read(s, user, &a, "web").await;
     let names = names(s, lang).await.map_err(err(lang))?;
     let page = ShowPage {
@@ -90,7 +90,7 @@ async fn show_page(
         ),
         answers: answers(s, lang, &a).await.map_err(err(lang))?,
         prefill: a.prefill.iter().map(|i| (lang.pick(&i.label_vi, &i.label_en).to_string(), i.value.clone())).collect(),
-        files: crate::attachments::list(&s.ctx.db, &a.id).await.map_err(err(lang))?,
+        files: crate::attachments::list(&s.stores.db, &a.id).await.map_err(err(lang))?,
         events: events(s, lang, &a.id).await.map_err(err(lang))?,
         app: view(&a, lang, &names),
         error,
@@ -129,7 +129,7 @@ pub(super) async fn act(
     user.check_form_csrf(&f.csrf).map_err(err(lang))?;
     let action =
         Action::parse(&f.action).ok_or_else(|| PageError::new(kernel::AppError::invalid("action: unknown"), lang))?;
-    let a = query::for_officer(&s.ctx.db, &user, &id).await.map_err(err(lang))?;
+    let a = query::for_officer(&s.stores.db, &user, &id).await.map_err(err(lang))?;
     match crate::workflow::act(&s, &user, &a, action, &f.note).await {
         Ok(_) => Ok(Redirect::to(&format!("/officer/applications/{id}")).into_response()),
         Err(e) => {
@@ -145,8 +145,8 @@ pub(super) async fn file(
     PageUser(user): PageUser,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let a = query::for_officer(&s.ctx.db, &user, &id).await.map_err(err(lang))?;
-    let (name, kind, bytes) = crate::attachments::content(&s.ctx.db, &a.id, &file).await.map_err(err(lang))?;
+    let a = query::for_officer(&s.stores.db, &user, &id).await.map_err(err(lang))?;
+    let (name, kind, bytes) = crate::attachments::content(&s.stores.db, &a.id, &file).await.map_err(err(lang))?;
     let disposition = format!("attachment; filename=\"{}\"", name.replace(['"', '\\'], "_"));
     Ok(([(header::CONTENT_TYPE, kind), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }

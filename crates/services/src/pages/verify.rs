@@ -44,9 +44,9 @@ pub(super) async fn page(
     );
     let mut p = VerifyPage { chrome, code: code.clone(), doc: None, valid: None, issued: String::new() };
     if !code.is_empty() {
-        match documents::by_code(&s.ctx.db, &code).await.map_err(err(lang))? {
+        match documents::by_code(&s.stores.db, &code).await.map_err(err(lang))? {
             Some(d) => {
-                let checked = documents::verify(&s.ctx.db, &s.keys, &d.jws).await;
+                let checked = documents::verify(&s.stores.db, &s.keys, &d.jws).await;
                 p.valid = Some(checked.is_ok());
                 p.issued = kernel::clock::format_ms_vn(d.payload.iat * 1000);
                 p.doc = Some(d.payload);
@@ -58,7 +58,7 @@ pub(super) async fn page(
 }
 
 pub(super) async fn pdf(State(s): State<Service>, lang: Lang, Path(code): Path<String>) -> Result<Response, PageError> {
-    let d = documents::by_code(&s.ctx.db, &code)
+    let d = documents::by_code(&s.stores.db, &code)
         .await
         .map_err(err(lang))?
         .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such document"), lang))?;

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use kernel::{Actor, Jurisdiction, Role};
 use web::auth::{Authenticator, Credential};
-use web::{CurrentUser, Jurisdiction, Role};
+use web::CurrentUser;
 
 use crate::provider::Provider;
 use crate::{grants, scopes};
@@ -26,15 +27,18 @@ impl OAuthAuthenticator {
         }
         let client = p.clients.get(&p.db, &t.client_id).await.ok()??;
         let org = client.organization_id.clone()?;
-        Some(CurrentUser {
+        let actor = Actor {
             account_id: format!("client:{}", client.id),
             login: client.id.clone(),
             display_name: client.name.clone(),
             role: Role::OrgStaff,
-            jurisdiction: Jurisdiction::Own(org),
-            csrf: None,
+            jurisdiction: Jurisdiction::Own(org.clone()),
+            organization_id: Some(org),
+            eid_level: 0,
+            amr: Vec::new(),
             scopes: Some(scopes::split(&t.scope)),
-        })
+        };
+        Some(CurrentUser { actor, csrf: None })
     }
 }
 

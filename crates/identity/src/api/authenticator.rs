@@ -2,12 +2,12 @@
 //!
 //! Bearer tokens are looked up once and then cached for a few seconds, because API clients send
 //! thousands of requests per second; revoking a token through this process clears the cache at
-//! once, and other processes see it within [`TOKEN_CACHE_TTL`]. Sessions are not cached, but the
+//! once, and other processes see it within [`crate::tokens::TOKEN_CACHE_TTL`]. Sessions are not cached, but the
 //! registry check that a citizen is still alive is (see [`crate::liveness`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use db::Db;
 use futures::future::BoxFuture;
@@ -16,9 +16,7 @@ use web::auth::Credential;
 use web::{Authenticator, CurrentUser};
 
 use crate::secrets::hash_secret;
-
-/// How long a resolved bearer token is trusted without asking the database again.
-pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+use crate::tokens::TOKEN_CACHE_TTL;
 
 /// Resolves sessions and tokens against the database.
 #[derive(Clone)]
@@ -50,7 +48,7 @@ impl DbAuthenticator {
         if !crate::liveness::check(&self.db, &account).await.ok()? {
             return None;
         }
-        let user = account.to_user(None);
+        let user = CurrentUser { actor: account.to_actor(Vec::new()), csrf: None };
         let mut cache = self.cache.write().expect("cache lock");
         if cache.len() > 10_000 {
             cache.clear();
@@ -69,7 +67,7 @@ impl Authenticator for DbAuthenticator {
                     .await
                     .ok()
                     .flatten()
-                    .map(|i| i.account.to_user(Some(i.csrf))),
+                    .map(|i| CurrentUser { actor: i.account.to_actor(i.amr), csrf: Some(i.csrf) }),
             }
         }
         .boxed()
