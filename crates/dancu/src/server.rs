@@ -66,7 +66,8 @@ pub async fn app(db: db::Db, public_url: &str, verify: verification::VerifierCon
         verification::router(verifier),
         services::router(public_services),
     ];
-    Ok((web::assemble(&ctx, routers, doc), ctx))
+    let exempt = web::csrf::Exempt::new(identity::pages::CSRF_EXEMPT.iter().copied());
+    Ok((web::assemble(&ctx, routers, doc, exempt), ctx))
 }
 
 /// A running server (for tests and the demo).

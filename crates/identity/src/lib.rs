@@ -19,7 +19,7 @@ pub mod levels;
 pub mod liveness;
 pub mod organizations;
 pub mod otp;
-mod pages;
+pub mod pages;
 pub mod passkeys;
 mod password;
 pub mod password_reset;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
@@ -11,7 +11,7 @@ use base64::Engine;
 use kernel::{AppError, Page, PageRequest, PersonalId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use web::extract::{check_api_csrf, ApiJson, ApiQuery};
+use web::extract::{ApiJson, ApiQuery};
 use web::{ApiResult, CurrentUser, Jurisdiction, Role};
 
 use crate::chip::ChipBundle;
@@ -91,10 +91,8 @@ pub fn chip_json(bundle: &ChipBundle) -> serde_json::Value {
 pub async fn verify(
     State(v): State<Verifier>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> ApiResult<Json<VerificationResponse>> {
-    check_api_csrf(&user, &headers)?;
     let evidence = match (b.qr_payload, b.personal_id) {
         (Some(qr), _) if !qr.trim().is_empty() => Evidence::CardQr(qr),
         (_, Some(id)) => Evidence::Form {
@@ -120,10 +118,8 @@ pub async fn verify(
 pub async fn verify_dynamic(
     State(v): State<Verifier>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(b): ApiJson<DynamicBody>,
 ) -> ApiResult<Json<VerificationResponse>> {
-    check_api_csrf(&user, &headers)?;
     let req = Request {
         evidence: Evidence::Dynamic(b.token),
         purpose: b.purpose,
@@ -140,10 +136,8 @@ pub async fn verify_dynamic(
 pub async fn verify_chip(
     State(v): State<Verifier>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(b): ApiJson<ChipBody>,
 ) -> ApiResult<Json<VerificationResponse>> {
-    check_api_csrf(&user, &headers)?;
     let req = Request {
         evidence: Evidence::Chip(b.bundle()?),
         purpose: b.purpose,

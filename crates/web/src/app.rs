@@ -37,7 +37,13 @@ impl std::ops::Deref for Ctx {
 }
 
 /// Builds the whole application from the business routers and their merged OpenAPI document.
-pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenApi) -> Router {
+/// `csrf_exempt` lists the path templates whose forms protect themselves (see [`crate::csrf`]).
+pub fn assemble(
+    ctx: &Ctx,
+    routers: Vec<Router>,
+    openapi: utoipa::openapi::OpenApi,
+    csrf_exempt: crate::csrf::Exempt,
+) -> Router {
     let openapi = Arc::new(openapi);
     let mut app = Router::new();
     for r in routers {
@@ -59,6 +65,7 @@ pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenA
     crate::metrics::handle();
     app.merge(infra)
         .route_layer(middleware::from_fn(crate::metrics::track))
+        .layer(middleware::from_fn_with_state(csrf_exempt, crate::csrf::guard))
         .layer(middleware::from_fn_with_state(ctx.auth.clone(), resolve_user))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

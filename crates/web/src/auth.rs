@@ -39,17 +39,6 @@ impl std::ops::Deref for CurrentUser {
     }
 }
 
-impl CurrentUser {
-    /// Checks the anti-CSRF token a session's HTML form sent back (constant-time compare).
-    pub fn check_form_csrf(&self, sent: &str) -> Result<(), AppError> {
-        if self.csrf.as_deref().is_some_and(|t| kernel::secret::ct_eq(t, sent)) {
-            Ok(())
-        } else {
-            Err(AppError::new(ErrorCode::CsrfFailed, "form token mismatch"))
-        }
-    }
-}
-
 /// What a request presented to prove who it is.
 #[derive(Debug, Clone, Copy)]
 pub enum Credential<'a> {

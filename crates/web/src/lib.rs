@@ -8,6 +8,7 @@
 pub mod app;
 pub mod assets;
 pub mod auth;
+pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod lang;

@@ -12,7 +12,7 @@ use web::layout::render;
 use web::{Chrome, Lang, PageError, PageUser, Role};
 
 use super::register::{password_problem, RegisterForm, RegisterPage};
-use super::{check_session_csrf, message, page_err, set_cookie, when, IdentityState};
+use super::{message, page_err, set_cookie, when, IdentityState};
 use crate::accounts::{Account, AccountStatus};
 use crate::levels::{level_history, LevelMethod};
 use crate::registration::{self, IdentityClaim};
@@ -85,13 +85,7 @@ pub(super) async fn account_page(
 }
 
 #[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    csrf: String,
-}
-
-#[derive(Deserialize)]
 pub(super) struct RevokeForm {
-    csrf: String,
     id: String,
 }
 
@@ -101,7 +95,6 @@ pub(super) async fn revoke_session(
     PageUser(user): PageUser,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     crate::sessions::revoke_session_by_id(&st.ctx.db, &user.account_id, &f.id).await.map_err(page_err(lang))?;
     Ok(Redirect::to("/account#sessions").into_response())
 }
@@ -111,9 +104,7 @@ pub(super) async fn revoke_others(
     lang: Lang,
     PageUser(user): PageUser,
     headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     crate::sessions::revoke_other_sessions(&st.ctx.db, &user.account_id, cookie(&headers, SESSION_COOKIE))
         .await
         .map_err(page_err(lang))?;
@@ -126,9 +117,7 @@ pub(super) async fn lock(
     State(st): State<IdentityState>,
     lang: Lang,
     PageUser(user): PageUser,
-    Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     let account = current_account(&st, &user, lang).await?;
     if account.phone.is_none() {
         return Err(PageError::new(
@@ -208,7 +197,6 @@ pub(super) async fn child_submit(
     PageUser(user): PageUser,
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     let g = guardian(&st, &user, lang).await?;
     if let Some(msg) = password_problem(lang, &f) {
         return Ok(child_form(lang, &user, &f, Some(msg), StatusCode::BAD_REQUEST));

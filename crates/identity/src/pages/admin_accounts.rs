@@ -11,7 +11,7 @@ use serde::Deserialize;
 use web::layout::render;
 use web::{Chrome, CurrentUser, Lang, PageError, PageUser, Role};
 
-use super::{check_session_csrf, message_with_code, page_err, when, IdentityState};
+use super::{message_with_code, page_err, when, IdentityState};
 use crate::accounts::{Account, AccountStatus};
 use crate::levels::LevelActor;
 
@@ -124,7 +124,6 @@ async fn log_citizens_shown(st: &IdentityState, user: &CurrentUser, accounts: &[
 
 #[derive(Deserialize)]
 pub(super) struct ChangeForm {
-    csrf: String,
     reason: Option<String>,
 }
 
@@ -137,7 +136,6 @@ async fn change(
     f: &ChangeForm,
     suspend: bool,
 ) -> Result<Response, PageError> {
-    check_session_csrf(user, &f.csrf, lang)?;
     user.require(&[Role::Admin]).map_err(page_err(lang))?;
     if suspend && account_id == user.account_id {
         return Err(PageError::new(AppError::invalid("administrators cannot suspend their own account"), lang));

@@ -16,7 +16,7 @@ use web::auth::{cookie, SESSION_COOKIE};
 use web::layout::render;
 use web::{ApiResult, Chrome, CurrentUser, Lang, PageError, Role};
 
-use super::{check_form_csrf, check_session_csrf, issue_form_csrf, page_err, set_cookie, ClientIp, IdentityState};
+use super::{check_form_csrf, issue_form_csrf, page_err, set_cookie, ClientIp, IdentityState};
 use crate::accounts::{Account, AccountStatus};
 use crate::challenges::{self, CHALLENGE_COOKIE};
 use crate::secrets::random_secret;
@@ -315,20 +315,15 @@ pub(super) async fn second_factor_submit(
     start_session(&st, &account, &headers, &["pwd", "otp"], &ch.next, lang).await
 }
 
-#[derive(Deserialize)]
-pub(super) struct LogoutForm {
-    csrf: String,
-}
-
 pub(super) async fn logout(
     State(st): State<IdentityState>,
     lang: Lang,
     user: Option<CurrentUser>,
     headers: HeaderMap,
-    Form(f): Form<LogoutForm>,
 ) -> Result<Response, PageError> {
-    let Some(user) = user else { return Ok(Redirect::to("/login").into_response()) };
-    check_session_csrf(&user, &f.csrf, lang)?;
+    if user.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         crate::sessions::revoke_session(&st.ctx.db, secret).await.map_err(page_err(lang))?;
     }

@@ -52,6 +52,22 @@ pub(crate) struct IdentityState {
 
 /// Routes of the identity crate: sign-in and sign-out, registration, the account pages, the
 /// officer's level-2 page, organizations, and `GET /api/v1/me`.
+/// Forms posted before a session exists: they carry the double-submit token of
+/// [`FORM_CSRF_COOKIE`] instead of a session's (see `web::csrf`).
+pub const CSRF_EXEMPT: &[&str] = &[
+    "/login",
+    "/login/second-factor",
+    "/login/passkey/options",
+    "/login/passkey",
+    "/register",
+    "/register/confirm",
+    "/password/forgot",
+    "/password/forgot/confirm",
+    "/account/unlock",
+    "/account/unlock/confirm",
+    "/org/invite/{token}",
+];
+
 pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc<dyn SmsSender>) -> Router {
     let st = IdentityState {
         ctx,
@@ -154,16 +170,6 @@ impl IdentityState {
 /// Checks the double-submit token of an anonymous form.
 pub(crate) fn check_form_csrf(headers: &HeaderMap, sent: &str, lang: Lang) -> Result<(), PageError> {
     let ok = cookie(headers, FORM_CSRF_COOKIE).map(|c| kernel::secret::ct_eq(c, sent)).unwrap_or(false);
-    if ok {
-        Ok(())
-    } else {
-        Err(PageError::new(AppError::new(ErrorCode::CsrfFailed, "form token mismatch"), lang))
-    }
-}
-
-/// Checks the session's CSRF token echoed by a signed-in user's form.
-pub(crate) fn check_session_csrf(user: &CurrentUser, sent: &str, lang: Lang) -> Result<(), PageError> {
-    let ok = user.csrf.as_deref().map(|t| kernel::secret::ct_eq(t, sent)).unwrap_or(false);
     if ok {
         Ok(())
     } else {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use web::layout::render;
 use web::{Chrome, CurrentUser, Lang, PageError, PageUser, Role};
 
-use super::{check_session_csrf, page_err, IdentityState};
+use super::{page_err, IdentityState};
 use crate::accounts::Account;
 use crate::levels::{LevelActor, LevelMethod};
 
@@ -85,7 +85,6 @@ pub(super) async fn find(
 
 #[derive(Deserialize)]
 pub(super) struct RaiseForm {
-    csrf: String,
     person_id: String,
     card_seen: Option<String>,
     card_number: String,
@@ -97,7 +96,6 @@ pub(super) async fn raise(
     PageUser(user): PageUser,
     Form(f): Form<RaiseForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     user.require(OFFICERS).map_err(page_err(lang))?;
     let mut p = page(lang, &user, f.person_id.trim().to_string());
     load(&st, &user, &mut p).await.map_err(page_err(lang))?;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use web::layout::render;
 use web::{Chrome, CurrentUser, Lang, PageError, PageUser, Role};
 
-use super::{check_form_csrf, check_session_csrf, issue_form_csrf, message_with_code, page_err, when, IdentityState};
+use super::{check_form_csrf, issue_form_csrf, message_with_code, page_err, when, IdentityState};
 use crate::accounts::Account;
 use crate::invitations::{self, org_role_label, Invitation};
 use crate::organizations::{self, NewOrganization, OrgKind, Organization};
@@ -66,7 +66,6 @@ pub(super) async fn admin_orgs_page(
 
 #[derive(Deserialize)]
 pub(super) struct NewOrgForm {
-    csrf: String,
     tax_code: String,
     name: String,
     kind: String,
@@ -81,7 +80,6 @@ pub(super) async fn admin_orgs_create(
     PageUser(user): PageUser,
     Form(f): Form<NewOrgForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     user.require(&[Role::Admin]).map_err(page_err(lang))?;
     let Some(kind) = OrgKind::parse(&f.kind) else {
         return admin_orgs(&st, lang, &user, Some(lang.pick("Loại hình không hợp lệ.", "Unknown kind.").into())).await;
@@ -352,7 +350,6 @@ pub(super) async fn org_page(
 
 #[derive(Deserialize)]
 pub(super) struct InviteForm {
-    csrf: String,
     contact: String,
     org_role: String,
 }
@@ -363,7 +360,6 @@ pub(super) async fn org_invite(
     PageUser(user): PageUser,
     Form(f): Form<InviteForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     let (me, org) = staff(&st, &user, lang).await?;
     // The owner invites anyone; a manager invites staff only.
     let allowed = match me.org_role.as_deref() {
@@ -390,7 +386,6 @@ pub(super) async fn org_invite(
 
 #[derive(Deserialize)]
 pub(super) struct MemberForm {
-    csrf: String,
     account_id: String,
     /// A new role, or `remove`.
     action: String,
@@ -402,7 +397,6 @@ pub(super) async fn org_member(
     PageUser(user): PageUser,
     Form(f): Form<MemberForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     let (me, _) = staff(&st, &user, lang).await?;
     let role = (f.action != "remove").then_some(f.action.as_str());
     invitations::manage_member(&st.ctx.db, &me, &f.account_id, role).await.map_err(page_err(lang))?;

@@ -6,15 +6,15 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use serde::Deserialize;
-use web::extract::{check_api_csrf, CSRF_HEADER};
+use web::csrf::CSRF_HEADER;
 use web::layout::render;
 use web::{ApiResult, Chrome, CurrentUser, Lang, PageError, PageUser};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use super::login::{home_of, open_session, safe_next, status_message};
-use super::{check_session_csrf, page_err, ClientIp, IdentityState, FORM_CSRF_COOKIE};
+use super::{page_err, ClientIp, IdentityState, FORM_CSRF_COOKIE};
 use crate::accounts::AccountStatus;
 use crate::passkeys::{Refusal, StoredPasskey};
 
@@ -56,11 +56,10 @@ pub(super) async fn passkeys_page(
 }
 
 /// A signed-in browser session (not a bearer token) whose call carries its CSRF header.
-fn browser_session(user: &CurrentUser, headers: &HeaderMap) -> ApiResult<()> {
+fn browser_session(user: &CurrentUser) -> ApiResult<()> {
     if user.csrf.is_none() {
         return Err(kernel::AppError::forbidden("passkeys are managed from a browser session").into());
     }
-    check_api_csrf(user, headers)?;
     Ok(())
 }
 
@@ -68,9 +67,8 @@ fn browser_session(user: &CurrentUser, headers: &HeaderMap) -> ApiResult<()> {
 pub(super) async fn register_options(
     State(st): State<IdentityState>,
     user: CurrentUser,
-    headers: HeaderMap,
 ) -> ApiResult<Json<serde_json::Value>> {
-    browser_session(&user, &headers)?;
+    browser_session(&user)?;
     let account = crate::accounts::account_by_id(&st.ctx.db, &user.account_id)
         .await?
         .ok_or_else(|| kernel::AppError::not_found("account"))?;
@@ -98,10 +96,9 @@ pub(super) async fn register_finish(
     State(st): State<IdentityState>,
     lang: Lang,
     user: CurrentUser,
-    headers: HeaderMap,
     Json(f): Json<RegisterFinish>,
 ) -> ApiResult<Response> {
-    browser_session(&user, &headers)?;
+    browser_session(&user)?;
     let outcome =
         st.passkeys.finish_registration(&st.ctx.db, &user.account_id, &f.ticket, &f.name, &f.credential).await?;
     Ok(match outcome {
@@ -110,20 +107,13 @@ pub(super) async fn register_finish(
     })
 }
 
-#[derive(Deserialize)]
-pub(super) struct RemoveForm {
-    csrf: String,
-}
-
 /// `POST /account/passkeys/{id}/remove`.
 pub(super) async fn remove(
     State(st): State<IdentityState>,
     lang: Lang,
     PageUser(user): PageUser,
     Path(id): Path<String>,
-    Form(f): Form<RemoveForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     if !crate::passkeys::remove(&st.ctx.db, &user.account_id, &id).await.map_err(page_err(lang))? {
         return Err(PageError::new(kernel::AppError::not_found("passkey"), lang));
     }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use web::layout::render;
 use web::{Chrome, Lang, PageError, PageUser};
 
-use super::{check_session_csrf, message_with_code, page_err, IdentityState};
+use super::{message_with_code, page_err, IdentityState};
 
 #[derive(Template)]
 #[template(path = "totp.html")]
@@ -70,7 +70,6 @@ pub(super) async fn totp_page(
 
 #[derive(Deserialize)]
 pub(super) struct EnableForm {
-    csrf: String,
     secret: String,
     code: String,
 }
@@ -97,7 +96,6 @@ pub(super) async fn totp_enable(
     PageUser(user): PageUser,
     Form(f): Form<EnableForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     let sealer = st.sealer().await.map_err(page_err(lang))?;
     match crate::totp::enable(&st.ctx.db, sealer, &user.account_id, &f.secret, &f.code).await.map_err(page_err(lang))? {
         Some(codes) => Ok(codes_page(lang, &user, codes)),
@@ -113,7 +111,6 @@ pub(super) async fn totp_enable(
 
 #[derive(Deserialize)]
 pub(super) struct DisableForm {
-    csrf: String,
     password: String,
 }
 
@@ -128,7 +125,6 @@ pub(super) async fn totp_disable(
     PageUser(user): PageUser,
     Form(f): Form<DisableForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     if !password_ok(&st, &user.account_id, &f.password).await.map_err(page_err(lang))? {
         return show(&st, lang, &user, Some(lang.pick("Mật khẩu không đúng.", "Wrong password.").into()), None).await;
     }
@@ -142,7 +138,6 @@ pub(super) async fn recovery_regenerate(
     PageUser(user): PageUser,
     Form(f): Form<DisableForm>,
 ) -> Result<Response, PageError> {
-    check_session_csrf(&user, &f.csrf, lang)?;
     if !password_ok(&st, &user.account_id, &f.password).await.map_err(page_err(lang))? {
         return show(&st, lang, &user, Some(lang.pick("Mật khẩu không đúng.", "Wrong password.").into()), None).await;
     }

@@ -1,12 +1,10 @@
 //! Facility registration, reading and the police decision.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use kernel::{AppError, Page, PageRequest};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
 
 use crate::access::{allow, POLICE};
@@ -40,11 +38,9 @@ pub async fn list(
 pub async fn create(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<NewFacility>,
 ) -> ApiResult<Json<Facility>> {
     allow(&user, &[Role::OrgStaff])?;
-    check_api_csrf(&user, &headers)?;
     let Jurisdiction::Own(org) = &user.jurisdiction else {
         return Err(AppError::forbidden("organization staff only").into());
     };
@@ -78,11 +74,9 @@ pub struct DecisionBody {
 pub async fn decide(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Facility>> {
     allow(&user, POLICE)?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(facilities::decide(&s.stores.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
 }

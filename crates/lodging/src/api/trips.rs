@@ -6,7 +6,6 @@ use axum::Json;
 use kernel::{AppError, Page, PageRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser};
 
 use super::idempotency_key;
@@ -24,11 +23,9 @@ use crate::Service;
 pub async fn create(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<NewTrip>,
 ) -> ApiResult<Json<Trip>> {
     crate::access::organization(&user)?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(trips::create(&s.stores.db, &user, body).await?))
 }
 
@@ -65,7 +62,6 @@ pub async fn board(
     ApiJson(body): ApiJson<Boarding>,
 ) -> ApiResult<Json<CheckinResult>> {
     crate::access::organization(&user)?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(trips::board(&s, &user, idempotency_key(&headers)?, &id, body).await?))
 }
 

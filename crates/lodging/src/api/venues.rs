@@ -1,13 +1,11 @@
 //! Venue registration, the police decision, gate scans and the venue's aggregates.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use chrono::NaiveDate;
 use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser};
 
 use super::facilities::{DecisionBody, ListParams};
@@ -39,11 +37,9 @@ pub async fn list(
 pub async fn create(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<NewVenue>,
 ) -> ApiResult<Json<Venue>> {
     let org = crate::access::organization(&user)?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(venues::create(&s.stores.db, org, body).await?))
 }
 
@@ -54,12 +50,10 @@ pub async fn create(
 pub async fn decide(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Venue>> {
     allow(&user, POLICE)?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(venues::decide(&s.stores.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
 }
 
@@ -73,11 +67,9 @@ pub async fn decide(
 pub async fn scan(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<ScanRequest>,
 ) -> ApiResult<Json<Scan>> {
     crate::access::organization(&user)?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(venue_scans::scan(&s, &user, body).await?))
 }
 

@@ -11,7 +11,6 @@ use web::auth::PageUser;
 use web::{Chrome, CurrentUser, Lang, PageError, Role};
 
 use crate::clients::{self, Client, NewClient, AUTH_METHODS};
-use crate::pages::check_csrf;
 use crate::provider::Provider;
 use crate::scopes;
 
@@ -60,7 +59,6 @@ pub async fn list(State(p): State<Provider>, lang: Lang, PageUser(user): PageUse
 /// The registration form.
 #[derive(Deserialize)]
 pub struct RegisterForm {
-    csrf: String,
     name: String,
     redirect_uris: String,
     post_logout_redirect_uris: String,
@@ -110,7 +108,6 @@ pub async fn register(
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, PageError> {
     admin_only(&user, lang)?;
-    check_csrf(&user, &f.csrf, lang)?;
     match clients::register(&p.db, f.to_new()).await {
         Ok((c, secret)) => page(&p, lang, &user, Some((c.id, secret)), None).await,
         Err(e) if e.code == ErrorCode::InvalidInput => page(&p, lang, &user, None, Some(e.detail)).await,
@@ -119,21 +116,14 @@ pub async fn register(
 }
 
 /// A form with only the CSRF token.
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// `POST /admin/clients/{id}/disable`
 pub async fn disable(
     State(p): State<Provider>,
     lang: Lang,
     PageUser(user): PageUser,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     admin_only(&user, lang)?;
-    check_csrf(&user, &f.csrf, lang)?;
     clients::disable(&p.db, &id).await.map_err(|e| PageError::new(e, lang))?;
     p.clients.forget(&id);
     page(&p, lang, &user, None, None).await
@@ -145,10 +135,8 @@ pub async fn rotate_secret(
     lang: Lang,
     PageUser(user): PageUser,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     admin_only(&user, lang)?;
-    check_csrf(&user, &f.csrf, lang)?;
     let secret = clients::rotate_secret(&p.db, &id).await.map_err(|e| PageError::new(e, lang))?;
     p.clients.forget(&id);
     page(&p, lang, &user, Some((id, Some(secret))), None).await

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use web::auth::PageUser;
 use web::{Chrome, Lang, PageError, Role};
@@ -66,21 +65,14 @@ pub async fn list(
 }
 
 /// The withdraw form.
-#[derive(Deserialize)]
-pub struct WithdrawForm {
-    csrf: String,
-}
-
 /// `POST /account/apps/{client_id}/revoke`
 pub async fn withdraw(
     State(p): State<Provider>,
     lang: Lang,
     PageUser(user): PageUser,
     Path(client_id): Path<String>,
-    Form(f): Form<WithdrawForm>,
 ) -> Result<Response, PageError> {
     citizen_only(&user, lang)?;
-    crate::pages::check_csrf(&user, &f.csrf, lang)?;
     let found = consents::withdraw(&p.db, &user.account_id, &client_id).await.map_err(|e| PageError::new(e, lang))?;
     if !found {
         return Err(PageError::new(kernel::AppError::new(kernel::ErrorCode::NotFound, "no such consent"), lang));

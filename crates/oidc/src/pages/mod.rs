@@ -28,16 +28,7 @@ pub async fn record_release(p: &Provider, client: &Client, person_id: &str, acti
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
-use web::{Chrome, CurrentUser, Lang, PageError};
-
-/// A state-changing form must carry the session's CSRF token.
-pub fn check_csrf(user: &CurrentUser, token: &str, lang: Lang) -> Result<(), PageError> {
-    if user.csrf.as_deref().is_some_and(|t| kernel::secret::ct_eq(t, token)) {
-        Ok(())
-    } else {
-        Err(PageError::new(kernel::AppError::new(kernel::ErrorCode::CsrfFailed, "form token mismatch"), lang))
-    }
-}
+use web::{Chrome, CurrentUser, Lang};
 
 #[derive(Template)]
 #[template(path = "oidc_message.html")]

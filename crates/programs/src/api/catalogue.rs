@@ -1,11 +1,9 @@
 //! The pilot-model catalogue.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
-use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiResult, Ctx, CurrentUser, Role};
 
 use super::READERS;
@@ -48,12 +46,10 @@ pub async fn get(
 pub async fn update(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(edit): ApiJson<ModelEdit>,
 ) -> ApiResult<Json<Model>> {
     user.require(&[Role::Admin])?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(catalogue::update_model(&ctx.db, &id, &edit, &user.actor_label()).await?))
 }
 

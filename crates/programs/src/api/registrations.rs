@@ -1,12 +1,11 @@
 //! Registrations, their approval, plan steps and manual KPI values.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, Ctx, CurrentUser};
 
 use super::{own_unit, own_unit_for, DECIDERS, READERS};
@@ -39,11 +38,9 @@ pub async fn list(
 pub async fn create(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(new): ApiJson<NewRegistration>,
 ) -> ApiResult<(StatusCode, Json<Registration>)> {
     let unit = own_unit(&ctx, &user).await?;
-    check_api_csrf(&user, &headers)?;
     let r = registrations::register(&ctx.db, &unit.id, &user.actor_label(), &new).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -82,16 +79,8 @@ pub struct Decision {
     pub note: String,
 }
 
-async fn decide(
-    ctx: &Ctx,
-    user: &CurrentUser,
-    headers: &HeaderMap,
-    id: &str,
-    approve: bool,
-    d: &Decision,
-) -> ApiResult<Json<Registration>> {
+async fn decide(ctx: &Ctx, user: &CurrentUser, id: &str, approve: bool, d: &Decision) -> ApiResult<Json<Registration>> {
     user.require(DECIDERS)?;
-    check_api_csrf(user, headers)?;
     Ok(Json(registrations::decide(&ctx.db, id, approve, &d.note, &user.actor_label(), d.version).await?))
 }
 
@@ -102,11 +91,10 @@ async fn decide(
 pub async fn approve(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(d): ApiJson<Decision>,
 ) -> ApiResult<Json<Registration>> {
-    decide(&ctx, &user, &headers, &id, true, &d).await
+    decide(&ctx, &user, &id, true, &d).await
 }
 
 /// Return a pending registration for revision, with a note (working group).
@@ -116,11 +104,10 @@ pub async fn approve(
 pub async fn give_back(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(d): ApiJson<Decision>,
 ) -> ApiResult<Json<Registration>> {
-    decide(&ctx, &user, &headers, &id, false, &d).await
+    decide(&ctx, &user, &id, false, &d).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -135,13 +122,11 @@ pub struct StepBody {
 pub async fn step(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath((id, seq)): ApiPath<(String, i64)>,
     ApiJson(b): ApiJson<StepBody>,
 ) -> ApiResult<Json<Registration>> {
     let reg = registrations::get(&ctx.db, &id).await?;
     own_unit_for(&ctx, &user, &reg.unit_id).await?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(registrations::set_step_done(&ctx.db, &id, seq, b.done).await?))
 }
 
@@ -155,13 +140,11 @@ pub(super) const VALUE_BODY_LIMIT: usize = crate::kpi::evidence::MAX_BYTES / 3 *
 pub async fn add_value(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(v): ApiJson<NewValue>,
 ) -> ApiResult<(StatusCode, Json<ManualValue>)> {
     let reg = registrations::get(&ctx.db, &id).await?;
     own_unit_for(&ctx, &user, &reg.unit_id).await?;
-    check_api_csrf(&user, &headers)?;
     Ok((StatusCode::CREATED, Json(manual::record(&ctx.db, &id, &user.actor_label(), &v).await?)))
 }
 

@@ -1,13 +1,12 @@
 //! Periodic reports, obligations, the consolidated report and its exports.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use kernel::AppError;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, Ctx, CurrentUser, Role};
 
 use super::registrations::Decision;
@@ -50,11 +49,9 @@ pub struct NewReport {
 pub async fn create(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(b): ApiJson<NewReport>,
 ) -> ApiResult<(StatusCode, Json<Report>)> {
     let unit = own_unit(&ctx, &user).await?;
-    check_api_csrf(&user, &headers)?;
     let r = reports::create_draft(&ctx.db, &unit, b.frequency, &b.period, &user.actor_label()).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -74,13 +71,11 @@ pub async fn get(State(ctx): State<Ctx>, user: CurrentUser, ApiPath(id): ApiPath
 pub async fn edit(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(e): ApiJson<ReportEdit>,
 ) -> ApiResult<Json<Report>> {
     let r = reports::get(&ctx.db, &id).await?;
     own_unit_for(&ctx, &user, &r.unit_id).await?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(reports::edit(&ctx.db, &id, &e).await?))
 }
 
@@ -96,26 +91,16 @@ pub struct VersionBody {
 pub async fn submit(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VersionBody>,
 ) -> ApiResult<Json<Report>> {
     let r = reports::get(&ctx.db, &id).await?;
     let unit = own_unit_for(&ctx, &user, &r.unit_id).await?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(reports::submit(&ctx.db, &id, &unit, b.version).await?))
 }
 
-async fn decide(
-    ctx: &Ctx,
-    user: &CurrentUser,
-    headers: &HeaderMap,
-    id: &str,
-    approve: bool,
-    d: &Decision,
-) -> ApiResult<Json<Report>> {
+async fn decide(ctx: &Ctx, user: &CurrentUser, id: &str, approve: bool, d: &Decision) -> ApiResult<Json<Report>> {
     user.require(DECIDERS)?;
-    check_api_csrf(user, headers)?;
     Ok(Json(reports::decide(&ctx.db, id, approve, &d.note, &user.actor_label(), d.version).await?))
 }
 
@@ -125,11 +110,10 @@ async fn decide(
 pub async fn approve(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(d): ApiJson<Decision>,
 ) -> ApiResult<Json<Report>> {
-    decide(&ctx, &user, &headers, &id, true, &d).await
+    decide(&ctx, &user, &id, true, &d).await
 }
 
 /// Return a submitted report for revision, with a note (working group).
@@ -138,11 +122,10 @@ pub async fn approve(
 pub async fn give_back(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(d): ApiJson<Decision>,
 ) -> ApiResult<Json<Report>> {
-    decide(&ctx, &user, &headers, &id, false, &d).await
+    decide(&ctx, &user, &id, false, &d).await
 }
 
 /// Reports owed by registered units: reminders (due within 7 days), late and missing reports.
@@ -235,10 +218,8 @@ pub async fn header(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json
 pub async fn save_header(
     State(ctx): State<Ctx>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(h): ApiJson<ReportHeader>,
 ) -> ApiResult<Json<ReportHeader>> {
     user.require(OVERSEERS)?;
-    check_api_csrf(&user, &headers)?;
     Ok(Json(settings::save_header(&ctx.db, &h).await?))
 }

@@ -7,11 +7,10 @@ use kernel::AppError;
 use serde::Deserialize;
 use web::{Ctx, CurrentUser, Lang, PageError, PageUser};
 
-use super::forms::{self, Problem};
+use super::forms::Problem;
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
-    csrf: String,
     version: i64,
     /// `approve` or `return`.
     decision: String,
@@ -24,7 +23,6 @@ pub struct DecisionForm {
 
 /// Checks the session's CSRF token and the role; returns whether the decision is an approval.
 fn check(user: &CurrentUser, f: &DecisionForm, lang: Lang) -> Result<bool, PageError> {
-    forms::check_csrf(user, &f.csrf, lang)?;
     user.require(crate::api::DECIDERS).map_err(|e| PageError::new(e, lang))?;
     match f.decision.as_str() {
         "approve" => Ok(true),

@@ -5,8 +5,8 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
-use kernel::{AppError, ErrorCode};
-use web::{CurrentUser, Lang, PageError};
+use kernel::AppError;
+use web::Lang;
 
 /// A validation message shown above a form, in Vietnamese and English.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,15 +31,6 @@ impl Problem {
 
     pub fn text(&self, lang: Lang) -> String {
         lang.pick(&self.vi, &self.en).to_string()
-    }
-}
-
-/// Requires the session's CSRF token in the form. Bearer-token callers have no session token and
-/// cannot use the forms at all.
-pub fn check_csrf(user: &CurrentUser, sent: &str, lang: Lang) -> Result<(), PageError> {
-    match user.csrf.as_deref() {
-        Some(t) if kernel::secret::ct_eq(t, sent) => Ok(()),
-        _ => Err(PageError::new(AppError::new(ErrorCode::CsrfFailed, "form token mismatch"), lang)),
     }
 }
 

@@ -257,7 +257,6 @@ pub async fn submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fs = Fields(pairs);
-    forms::check_csrf(&user, fs.get("csrf"), lang)?;
     let unit = crate::api::own_unit(&ctx, &user).await.map_err(|e| PageError::new(e, lang))?;
     let model = fs.get("model").to_string();
     let chosen = Some(model.as_str()).filter(|m| !m.is_empty());

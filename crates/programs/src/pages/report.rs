@@ -218,7 +218,6 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     let err = |e| PageError::new(e, lang);
     let fs = Fields(pairs);
-    forms::check_csrf(&user, fs.get("csrf"), lang)?;
     let r = reports::get(&ctx.db, &id).await.map_err(err)?;
     let unit = crate::api::own_unit_for(&ctx, &user, &r.unit_id).await.map_err(err)?;
     if !matches!(r.status, ReportStatus::Draft | ReportStatus::Returned) {
@@ -315,7 +314,6 @@ pub async fn create(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let fs = Fields(pairs);
-    forms::check_csrf(&user, fs.get("csrf"), lang)?;
     let unit = crate::api::own_unit(&ctx, &user).await.map_err(|e| PageError::new(e, lang))?;
     let chosen = fs.get("period").split_once(':').and_then(|(f, p)| Some((Frequency::parse(f)?, p)));
     let Some((frequency, period)) = chosen else {

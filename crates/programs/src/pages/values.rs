@@ -193,8 +193,6 @@ pub async fn submit(
     mp: Multipart,
 ) -> Result<Response, PageError> {
     let read = read(mp).await;
-    let csrf = read.as_ref().map(|(f, _)| f.get("csrf").to_string()).unwrap_or_default();
-    forms::check_csrf(&user, &csrf, lang)?;
     let reg = own_registration(&ctx, &user, &id, lang).await?;
     let (fs, file) = match read {
         Ok(r) => r,

@@ -9,7 +9,6 @@ use axum::Json;
 use kernel::{AppError, Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser};
 
 use super::{detail, ApplicationDetail};
@@ -49,11 +48,9 @@ pub struct NewApplication {
 pub async fn create(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<NewApplication>,
 ) -> ApiResult<Json<Application>> {
     citizen(&user)?;
-    check_api_csrf(&user, &headers)?;
     let app = crate::online::file(&s, &user, &body.procedure, &body.answers, body.by_official, body.submit, None)
         .await
         .map_err(|e| e.into_app())?;
@@ -108,12 +105,10 @@ pub struct DraftUpdate {
 pub async fn update(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DraftUpdate>,
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
-    check_api_csrf(&user, &headers)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
     let out = crate::online::file(&s, &user, "", &body.answers, body.by_official, body.submit, Some(&app))
         .await
@@ -135,7 +130,6 @@ pub async fn attach(
     body: Bytes,
 ) -> ApiResult<Json<Attachment>> {
     let person = citizen(&user)?;
-    check_api_csrf(&user, &headers)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
     let p = crate::catalogue::store::get_version(&s.stores.db, &app.procedure_code, app.procedure_version)
         .await?
@@ -157,12 +151,10 @@ pub struct Note {
 pub async fn answer(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<Note>,
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
-    check_api_csrf(&user, &headers)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
     Ok(Json(crate::workflow::answer(&s, &user, &app, &body.note).await?))
 }
@@ -173,11 +165,9 @@ pub async fn answer(
 pub async fn withdraw(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
-    check_api_csrf(&user, &headers)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
     Ok(Json(crate::workflow::withdraw(&s, &user, &app).await?))
 }
@@ -197,11 +187,9 @@ pub struct PaymentStart {
 pub async fn pay(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<PaymentStart>> {
     let person = citizen(&user)?;
-    check_api_csrf(&user, &headers)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
     let payment = crate::payments::start(&s.stores.db, &app).await?;
     let gateway_url = format!("{}/payment-gateway/{}", s.public_url, payment.id);

@@ -3,12 +3,10 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use kernel::{AppError, Page, PageRequest};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use web::extract::check_api_csrf;
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Jurisdiction, Role};
 
 use super::{detail, ApplicationDetail};
@@ -93,11 +91,9 @@ pub struct ActionRequest {
 pub async fn act(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<Application>> {
-    check_api_csrf(&user, &headers)?;
     let app = query::for_officer(&s.stores.db, &user, &id).await?;
     Ok(Json(crate::workflow::act(&s, &user, &app, body.action, &body.note).await?))
 }
@@ -118,11 +114,9 @@ pub struct CounterApplication {
 pub async fn counter(
     State(s): State<Service>,
     user: CurrentUser,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<CounterApplication>,
 ) -> ApiResult<Json<Application>> {
     user.require(&[Role::DeskOfficer, Role::CommunePolice, Role::ProvincialOfficer, Role::Admin])?;
-    check_api_csrf(&user, &headers)?;
     let p = crate::catalogue::store::get(&s.stores.db, &body.procedure)
         .await?
         .ok_or_else(|| AppError::not_found("no such procedure"))?;

@@ -159,7 +159,6 @@ pub(super) async fn apply(
     mp: Multipart,
 ) -> Result<Response, PageError> {
     let mut posted = read_multipart(mp).await.map_err(err(lang))?;
-    user.check_form_csrf(&posted.take("csrf")).map_err(err(lang))?;
     let person = query::citizen_person(&user).map_err(err(lang))?.to_string();
     let submit = posted.take("action") == "submit";
     let by_official = posted.take("by_official") == "on";

@@ -103,7 +103,6 @@ pub(super) async fn start(lang: Lang, PageUser(user): PageUser) -> Result<Respon
 
 #[derive(Deserialize)]
 pub(super) struct ScanForm {
-    csrf: String,
     payload: String,
 }
 
@@ -154,7 +153,6 @@ pub(super) async fn identify(
     Form(f): Form<ScanForm>,
 ) -> Result<Response, PageError> {
     user.require(KIOSK_ROLES).map_err(err(lang))?;
-    user.check_form_csrf(&f.csrf).map_err(err(lang))?;
     match identify_person(&s, f.payload.trim()).await {
         Ok(person) => Ok(render(&choose(&s, lang, &user, &person).await.map_err(err(lang))?, lang)),
         Err(e) => {
@@ -212,7 +210,6 @@ pub(super) async fn submit(
     Form(mut fields): Form<BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
     user.require(KIOSK_ROLES).map_err(err(lang))?;
-    user.check_form_csrf(&fields.remove("csrf").unwrap_or_default()).map_err(err(lang))?;
     let visit = fields.remove("visit").unwrap_or_default();
     let (mut pg, pre, p) =
         form_page(&s, lang, &user, &code, &visit, &fields, &FieldErrors::new()).await.map_err(err(lang))?;

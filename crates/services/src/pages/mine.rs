@@ -178,7 +178,6 @@ pub(super) async fn show(
 
 #[derive(Deserialize)]
 pub(super) struct CsrfForm {
-    csrf: String,
     #[serde(default)]
     note: String,
 }
@@ -191,7 +190,6 @@ pub(super) async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    user.check_form_csrf(&f.csrf).map_err(err(lang))?;
     let a = own(&s, &user, &id).await.map_err(err(lang))?;
     match action.as_str() {
         "pay" => {

@@ -113,7 +113,6 @@ pub(super) async fn show(
 
 #[derive(Deserialize)]
 pub(super) struct ActForm {
-    csrf: String,
     action: String,
     #[serde(default)]
     note: String,
@@ -126,7 +125,6 @@ pub(super) async fn act(
     Path(id): Path<String>,
     Form(f): Form<ActForm>,
 ) -> Result<Response, PageError> {
-    user.check_form_csrf(&f.csrf).map_err(err(lang))?;
     let action =
         Action::parse(&f.action).ok_or_else(|| PageError::new(kernel::AppError::invalid("action: unknown"), lang))?;
     let a = query::for_officer(&s.stores.db, &user, &id).await.map_err(err(lang))?;
