@@ -113,7 +113,7 @@ async fn facilities_checkins_and_scoping(db: Db) {
 
     // Pending facilities take no guests.
     let (s, e) = post_checkin(&w, &staff_a, None, checkin(&hotel, citizen.clone())).await;
-    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("lodging.facility_not_approved")), "{e}");
     // Only the police of the facility's commune decide; staff cannot approve their own facility.
     assert_eq!(decide(&w, &other_officer, &hotel, "approved").await, 404);
     assert_eq!(decide(&w, &staff_a, &hotel, "approved").await, 403);
@@ -188,7 +188,8 @@ async fn facilities_checkins_and_scoping(db: Db) {
     let out = format!("/api/v1/lodging/checkins/{stay}/checkout");
     assert_eq!(w.send(Method::POST, &staff_b, &out, json!({})).await.0, 404);
     assert_eq!(w.send(Method::POST, &staff_a, &out, json!({})).await.0, 200);
-    assert_eq!(w.send(Method::POST, &staff_a, &out, json!({})).await.0, 409);
+    let (s, e) = w.send(Method::POST, &staff_a, &out, json!({})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("lodging.already_checked_out")), "{e}");
 
     // Retries sent at the same moment share one claim: every answer is the first one's.
     let once = checkin(&hotel, json!([{"personal_id": inside}]));
@@ -455,7 +456,8 @@ async fn qr_stays_exports_and_history(db: Db) {
         .get(0);
     assert_eq!(dep, ch["expected_departure_at"].as_i64());
     assert_eq!(w.send(Method::POST, &staff, &format!("{path}/checkout"), json!({})).await.0, 200);
-    assert_eq!(w.send(Method::PATCH, &staff, &path, json!({"room": "1"})).await.0, 409);
+    let (s, e) = w.send(Method::PATCH, &staff, &path, json!({"room": "1"})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("lodging.already_checked_out")), "{e}");
 
     // Exports: CSV and JSON with filters, for the police only, every row access-logged.
     let (s, doc) = w.get(&w.commune_token, "/api/v1/lodging/notifications.json?nationality=VNM").await;
@@ -607,7 +609,7 @@ async fn venues_scans_and_aggregates(db: Db) {
     // A pending venue does not scan; only the police of its commune approve it.
     let scans = "/api/v1/lodging/venue-scans";
     let (s, e) = w.send(Method::POST, &staff, scans, scan(&id, "entry", &inside)).await;
-    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("lodging.facility_not_approved")), "{e}");
     let decision = format!("/api/v1/lodging/venues/{id}/decision");
     assert_eq!(w.send(Method::POST, &other_officer, &decision, json!({"status": "approved"})).await.0, 404);
     assert_eq!(w.send(Method::POST, &w.commune_token, &decision, json!({"status": "open"})).await.0, 400);

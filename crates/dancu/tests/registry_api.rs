@@ -187,7 +187,7 @@ async fn corrections_keep_history(db: Db) {
             400,
             "invalid_input",
         ),
-        (change(7, "Xã Mỹ Lâm, Tỉnh Tuyên Quang", "sửa theo giấy khai sinh"), 409, "conflict"),
+        (change(7, "Xã Mỹ Lâm, Tỉnh Tuyên Quang", "sửa theo giấy khai sinh"), 409, "stale_version"),
     ] {
         let (s, e) = w.send(Method::PATCH, &w.commune_token, &path, body).await;
         assert_eq!((s, e["error"]["code"].as_str()), (status, Some(code)), "{e}");

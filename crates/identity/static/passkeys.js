@@ -73,7 +73,9 @@
     const data = await resp.json().catch(() => ({}));
     if (!resp.ok) {
       const e = (data && data.error) || {};
-      throw new Error(e.message || resp.statusText);
+      // The API sends both languages; the page's language picks one.
+      const english = document.documentElement.lang === "en";
+      throw new Error((english ? e.message_en : e.message) || e.message || resp.statusText);
     }
     return data;
   }

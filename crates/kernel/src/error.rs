@@ -12,8 +12,7 @@ use serde::Serialize;
 
 /// Every error the platform reports to a client. The string form is part of the public API: never
 /// rename a variant's code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidPersonalId,
     InvalidDate,
@@ -26,12 +25,45 @@ pub enum ErrorCode {
     Forbidden,
     OutOfJurisdiction,
     Conflict,
+    /// An optimistic update named a version that is no longer current: reload and retry.
+    StaleVersion,
+    /// A lodging facility or venue that is not approved (pending, suspended) takes no guests.
+    LodgingFacilityNotApproved,
+    /// The guest has checked out already: the stay can no longer change.
+    LodgingAlreadyCheckedOut,
+    /// The authenticator's answer to a passkey ceremony was not accepted.
+    PasskeyRefused,
+    /// The account exists but cannot be used now (locked, suspended, deceased).
+    AccountUnavailable,
     RateLimited,
     CsrfFailed,
     Internal,
 }
 
 impl ErrorCode {
+    /// Every code, for documentation checks.
+    pub const ALL: [ErrorCode; 19] = [
+        ErrorCode::InvalidPersonalId,
+        ErrorCode::InvalidDate,
+        ErrorCode::InvalidInput,
+        ErrorCode::UnknownCommune,
+        ErrorCode::UnknownProvince,
+        ErrorCode::BadPagination,
+        ErrorCode::NotFound,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::OutOfJurisdiction,
+        ErrorCode::Conflict,
+        ErrorCode::StaleVersion,
+        ErrorCode::LodgingFacilityNotApproved,
+        ErrorCode::LodgingAlreadyCheckedOut,
+        ErrorCode::PasskeyRefused,
+        ErrorCode::AccountUnavailable,
+        ErrorCode::RateLimited,
+        ErrorCode::CsrfFailed,
+        ErrorCode::Internal,
+    ];
+
     /// The stable machine-readable code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +78,11 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::OutOfJurisdiction => "out_of_jurisdiction",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::StaleVersion => "stale_version",
+            ErrorCode::LodgingFacilityNotApproved => "lodging.facility_not_approved",
+            ErrorCode::LodgingAlreadyCheckedOut => "lodging.already_checked_out",
+            ErrorCode::PasskeyRefused => "passkey_refused",
+            ErrorCode::AccountUnavailable => "account_unavailable",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::CsrfFailed => "csrf_failed",
             ErrorCode::Internal => "internal",
@@ -60,11 +97,18 @@ impl ErrorCode {
             | ErrorCode::InvalidInput
             | ErrorCode::UnknownCommune
             | ErrorCode::UnknownProvince
-            | ErrorCode::BadPagination => 400,
+            | ErrorCode::BadPagination
+            | ErrorCode::PasskeyRefused => 400,
             ErrorCode::Unauthenticated => 401,
-            ErrorCode::Forbidden | ErrorCode::OutOfJurisdiction | ErrorCode::CsrfFailed => 403,
+            ErrorCode::Forbidden
+            | ErrorCode::OutOfJurisdiction
+            | ErrorCode::CsrfFailed
+            | ErrorCode::AccountUnavailable => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::Conflict => 409,
+            ErrorCode::Conflict
+            | ErrorCode::StaleVersion
+            | ErrorCode::LodgingFacilityNotApproved
+            | ErrorCode::LodgingAlreadyCheckedOut => 409,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }
@@ -84,6 +128,13 @@ impl ErrorCode {
             ErrorCode::Forbidden => "Bạn không có quyền thực hiện thao tác này",
             ErrorCode::OutOfJurisdiction => "Dữ liệu nằm ngoài phạm vi quản lý của bạn",
             ErrorCode::Conflict => "Dữ liệu đã thay đổi hoặc đã tồn tại",
+            ErrorCode::StaleVersion => "Bản ghi đã được người khác cập nhật, vui lòng tải lại rồi thử lại",
+            ErrorCode::LodgingFacilityNotApproved => {
+                "Cơ sở lưu trú chưa được Công an xã phê duyệt hoặc đang bị tạm dừng"
+            }
+            ErrorCode::LodgingAlreadyCheckedOut => "Khách đã trả phòng, không thể thay đổi lượt lưu trú",
+            ErrorCode::PasskeyRefused => "Khóa truy cập không được chấp nhận",
+            ErrorCode::AccountUnavailable => "Tài khoản hiện không sử dụng được",
             ErrorCode::RateLimited => "Quá nhiều yêu cầu, vui lòng thử lại sau",
             ErrorCode::CsrfFailed => "Phiên biểu mẫu đã hết hạn, vui lòng tải lại trang",
             ErrorCode::Internal => "Lỗi hệ thống, vui lòng thử lại sau",
@@ -104,10 +155,24 @@ impl ErrorCode {
             ErrorCode::Forbidden => "You are not allowed to do this",
             ErrorCode::OutOfJurisdiction => "This record is outside your jurisdiction",
             ErrorCode::Conflict => "The data changed or already exists",
+            ErrorCode::StaleVersion => "Someone else updated this record; reload and try again",
+            ErrorCode::LodgingFacilityNotApproved => {
+                "The facility is not approved by the commune police, or is suspended"
+            }
+            ErrorCode::LodgingAlreadyCheckedOut => "The guest has checked out; the stay can no longer change",
+            ErrorCode::PasskeyRefused => "The passkey was not accepted",
+            ErrorCode::AccountUnavailable => "This account cannot be used now",
             ErrorCode::RateLimited => "Too many requests, try again later",
             ErrorCode::CsrfFailed => "The form expired, reload the page",
             ErrorCode::Internal => "Internal error, try again later",
         }
+    }
+}
+
+/// Serialized as its stable code (`lodging.facility_not_approved`).
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -129,12 +194,14 @@ pub struct AppError {
     pub detail: String,
     source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
     location: &'static Location<'static>,
+    /// Vietnamese and English wording more precise than the code's own, shown to the person.
+    message: Option<(String, String)>,
 }
 
 impl AppError {
     #[track_caller]
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), source: None, location: Location::caller() }
+        Self { code, detail: detail.into(), source: None, location: Location::caller(), message: None }
     }
 
     #[track_caller]
@@ -167,6 +234,20 @@ impl AppError {
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.source = Some(Arc::new(source));
         self
+    }
+
+    /// Replaces the code's generic message with a more precise one, in both languages.
+    pub fn with_message(mut self, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        self.message = Some((vi.into(), en.into()));
+        self
+    }
+
+    /// The message shown to people: the precise one if set, else the code's.
+    pub fn message(&self) -> (&str, &str) {
+        match &self.message {
+            Some((vi, en)) => (vi, en),
+            None => (self.code.message_vi(), self.code.message_en()),
+        }
     }
 
     /// Where the error was raised (file and line of the constructor call or of the `?`).

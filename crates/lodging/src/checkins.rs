@@ -119,7 +119,7 @@ async fn plan(
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no facility with this id in your organization"))?;
     if facility.status != "approved" {
         return Err(AppError::new(
-            ErrorCode::Conflict,
+            ErrorCode::LodgingFacilityNotApproved,
             format!("facility is {}: only approved facilities take guests", facility.status),
         ));
     }
@@ -295,7 +295,7 @@ pub async fn check_out(db: &Db, id: &str, organization_id: &str, at: i64) -> Res
         .fetch_optional(db.read())
         .await?;
     match exists {
-        Some(_) => Err(AppError::new(ErrorCode::Conflict, "guest already checked out")),
+        Some(_) => Err(AppError::new(ErrorCode::LodgingAlreadyCheckedOut, "guest already checked out")),
         None => Err(AppError::new(ErrorCode::NotFound, "no check-in with this id in your organization")),
     }
 }

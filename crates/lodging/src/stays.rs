@@ -165,7 +165,7 @@ pub async fn change(db: &Db, organization_id: &str, id: &str, ch: StayChange) ->
     }
     let stay = get(db, organization_id, id).await?;
     if stay.checked_out_at.is_some() {
-        return Err(AppError::new(ErrorCode::Conflict, "guest already checked out"));
+        return Err(AppError::new(ErrorCode::LodgingAlreadyCheckedOut, "guest already checked out"));
     }
     if departure.is_some_and(|d| d <= stay.arrival_at) {
         return Err(AppError::invalid("expected_departure_at must be after the arrival"));

@@ -64,7 +64,7 @@ async fn place(svc: &Service, user: &Actor, req: &ScanRequest) -> Result<Venue, 
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no venue with this id in your organization"))?;
     if venue.status != "approved" {
         return Err(AppError::new(
-            ErrorCode::Conflict,
+            ErrorCode::LodgingFacilityNotApproved,
             format!("venue is {}: only approved venues scan", venue.status),
         ));
     }

@@ -97,7 +97,7 @@ pub async fn update_person(
     };
     let version: i64 = row.get(0);
     if version != expected_version {
-        return Err(AppError::new(ErrorCode::Conflict, format!("record is at version {version}")));
+        return Err(AppError::new(ErrorCode::StaleVersion, format!("record is at version {version}")));
     }
     let mut previous = Map::new();
     let mut current = Map::new();
@@ -134,7 +134,7 @@ pub async fn update_person(
     );
     let done = set.bind(sqlx::query(&sql)).bind(id.as_str()).bind(version).execute(&mut *tx).await?;
     if done.rows_affected() != 1 {
-        return Err(AppError::new(ErrorCode::Conflict, "record changed meanwhile"));
+        return Err(AppError::new(ErrorCode::StaleVersion, "record changed meanwhile"));
     }
     crate::history::record(&mut tx, id.as_str(), "updated", actor, reason.trim(), &previous, &current).await?;
     tx.commit().await?;

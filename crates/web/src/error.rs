@@ -42,8 +42,8 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({
             "error": {
                 "code": e.code.as_str(),
-                "message": e.code.message_vi(),
-                "message_en": e.code.message_en(),
+                "message": e.message().0,
+                "message_en": e.message().1,
                 "detail": e.detail,
             }
         });
@@ -68,7 +68,8 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         log(&self.error);
         let code = self.error.code;
-        let msg = self.lang.pick(code.message_vi(), code.message_en());
+        let (vi, en) = self.error.message();
+        let msg = self.lang.pick(vi, en);
         let back = self.lang.pick("Quay lại trang chủ", "Back to home");
         let html = format!(
             "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\

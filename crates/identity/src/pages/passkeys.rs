@@ -7,10 +7,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use kernel::{AppError, ErrorCode};
 use serde::Deserialize;
 use web::csrf::CSRF_HEADER;
 use web::layout::render;
-use web::{ApiResult, Chrome, CurrentUser, Lang, PageError, PageUser};
+use web::{ApiError, ApiResult, Chrome, CurrentUser, Lang, PageError, PageUser};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use super::login::{home_of, open_session, safe_next, status_message};
@@ -84,17 +85,14 @@ pub(super) struct RegisterFinish {
 }
 
 /// A refused ceremony as JSON, in the shape of the API's errors.
-fn refused(lang: Lang, why: Refusal, status: StatusCode) -> Response {
+fn refused(why: Refusal, code: ErrorCode) -> ApiError {
     let (vi, en) = why.message();
-    let body =
-        serde_json::json!({"error": {"code": "passkey_refused", "message": lang.pick(vi, en), "message_en": en}});
-    (status, Json(body)).into_response()
+    AppError::new(code, format!("{why:?}")).with_message(vi, en).into()
 }
 
 /// `POST /account/passkeys`: verifies the authenticator's answer and stores the passkey.
 pub(super) async fn register_finish(
     State(st): State<IdentityState>,
-    lang: Lang,
     user: CurrentUser,
     Json(f): Json<RegisterFinish>,
 ) -> ApiResult<Response> {
@@ -103,7 +101,7 @@ pub(super) async fn register_finish(
         st.passkeys.finish_registration(&st.ctx.db, &user.account_id, &f.ticket, &f.name, &f.credential).await?;
     Ok(match outcome {
         Ok(p) => (StatusCode::CREATED, Json(serde_json::json!({"id": p.id, "name": p.name}))).into_response(),
-        Err(why) => refused(lang, why, StatusCode::BAD_REQUEST),
+        Err(why) => return Err(refused(why, ErrorCode::PasskeyRefused)),
     })
 }
 
@@ -163,7 +161,6 @@ pub(super) struct SignInFinish {
 /// `{"redirect": …}` with the session cookie set.
 pub(super) async fn sign_in_finish(
     State(st): State<IdentityState>,
-    lang: Lang,
     ip: ClientIp,
     headers: HeaderMap,
     Json(f): Json<SignInFinish>,
@@ -173,13 +170,13 @@ pub(super) async fn sign_in_finish(
     let db = &st.ctx.db;
     let account = match st.passkeys.finish_sign_in(db, &f.ticket, &f.credential).await? {
         Ok(a) => a,
-        Err(why) => return Ok(refused(lang, why, StatusCode::UNAUTHORIZED)),
+        Err(why) => return Err(refused(why, ErrorCode::Unauthenticated)),
     };
     let status = if crate::liveness::check(db, &account).await? { account.status } else { AccountStatus::Deceased };
     if status != AccountStatus::Active {
-        let body =
-            serde_json::json!({"error": {"code": "account_unavailable", "message": status_message(lang, status)}});
-        return Ok((StatusCode::FORBIDDEN, Json(body)).into_response());
+        let e = AppError::new(ErrorCode::AccountUnavailable, status.code())
+            .with_message(status_message(Lang::Vi, status), status_message(Lang::En, status));
+        return Err(e.into());
     }
     let next = safe_next(f.next.as_deref()).unwrap_or_else(|| home_of(&account).to_string());
     let mut resp = Json(serde_json::json!({ "redirect": next })).into_response();
