@@ -278,7 +278,7 @@ async fn service(db: &db::Db) -> anyhow::Result<lodging::Service> {
         access_log: audit::AccessLog::start(db.clone()),
         auth: Arc::new(identity::DbAuthenticator::new(db.clone())),
     };
-    Ok(lodging::Service::start(ctx, ring))
+    Ok(lodging::Service::start(ctx, ring, lodging::LodgingSettings::default()))
 }
 
 fn user(id: &str, login: &str, role: Role, jurisdiction: Jurisdiction) -> CurrentUser {

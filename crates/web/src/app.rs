@@ -23,7 +23,8 @@ pub struct Ctx {
 }
 
 /// Builds the whole application from the business routers and their merged OpenAPI document.
-pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenApi) -> Router {
+/// `trust_proxy`: the server sits behind a proxy whose `X-Request-Id` is kept (see [`crate::trace`]).
+pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenApi, trust_proxy: bool) -> Router {
     let openapi = Arc::new(openapi);
     let mut app = Router::new();
     for r in routers {
@@ -43,7 +44,8 @@ pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenA
             }),
         );
     crate::metrics::handle();
-    app.merge(infra)
+    let app = app
+        .merge(infra)
         .route_layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn_with_state(ctx.auth.clone(), resolve_user))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -57,7 +59,8 @@ pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenA
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             header::HeaderValue::from_static("same-origin"),
-        ))
+        ));
+    crate::trace::layer(app, trust_proxy)
 }
 
 /// `GET /healthz`: ready when the database answers.
