@@ -220,7 +220,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
-#[tokio::test]
+// Two workers: the collector must answer while the test thread waits for the server to exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spans_and_metrics_reach_an_otlp_collector() {
     let (endpoint, received) = collector().await;
     let dir = tempfile::tempdir().unwrap();
