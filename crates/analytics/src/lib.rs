@@ -26,24 +26,17 @@ pub use rebuild::{rebuild, RebuildStats};
 /// Migrations of the analytics tables.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!("analytics", [(1, "init"), (2, "lodging_feed")]);
 
-/// Settings of the dashboards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Settings of the dashboards (the `[analytics]` section of the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// Displayed cells with a count below this (and above zero) are suppressed.
+    /// Displayed cells with a count below this (and above zero) are suppressed (at least 1).
     pub min_cell: i64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings { min_cell: 5 }
-    }
-}
-
-impl Settings {
-    /// Defaults, with `DANCU_ANALYTICS_MIN_CELL` overriding the suppression minimum.
-    pub fn from_env() -> Settings {
-        let min_cell = std::env::var("DANCU_ANALYTICS_MIN_CELL").ok().and_then(|v| v.parse().ok()).filter(|n| *n >= 1);
-        Settings { min_cell: min_cell.unwrap_or(Settings::default().min_cell) }
     }
 }
 

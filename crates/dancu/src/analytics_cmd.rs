@@ -9,8 +9,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use crate::cli::Place;
-
-const DATA_DIR: &str = "./dancu-data";
+use crate::config::DATA_DIR;
 
 #[derive(Subcommand)]
 pub enum AnalyticsCommand {

@@ -124,7 +124,7 @@ async fn http(db: db::Db, connections: usize, duration: Duration) -> anyhow::Res
     )
     .await?;
     let (_, token) = identity::issue_token(&db, &officer.id, "bench").await?;
-    let running = crate::server::start(db.clone(), "127.0.0.1:0").await?;
+    let running = crate::server::start(db.clone(), &crate::server::local_settings()).await?;
     let base = format!("http://{}", running.addr);
     println!("server on {base}; {connections} connections for {} s", duration.as_secs());
     println!("(equivalent wrk run: see docs/PERFORMANCE.md)");

@@ -75,8 +75,8 @@ pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
     );
     let (staff, facility) = facility(&db, &commune).await?;
     let officer = token(&db, "bench.tinh", Role::ProvincialOfficer, Jurisdiction::Province("08".into())).await?;
-    let running = crate::server::start(db.clone(), "127.0.0.1:0").await?;
-    let base = crate::server::public_url(running.addr);
+    let running = crate::server::start(db.clone(), &crate::server::local_settings()).await?;
+    let base = running.public_url.clone();
     let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
     println!(
         "backend {:?}, {} residents, {} connections, {} s per phase at most",

@@ -92,14 +92,11 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk
     let password = crate::accounts_cmd::random_password();
     let account =
         crate::accounts_cmd::citizen_account(&db, &identity::PasswordHasher::new(1), &person, &password, 2).await?;
-    // One client makes every request, far above the production per-client allowance: lift it for
-    // the run (before the server reads it) unless the caller chose a value.
-    if std::env::var_os("DANCU_OIDC_TOKEN_RATE_PER_MINUTE").is_none() {
-        std::env::set_var("DANCU_OIDC_TOKEN_RATE_PER_MINUTE", u32::MAX.to_string());
-        println!("per-client token limit lifted for the run (DANCU_OIDC_TOKEN_RATE_PER_MINUTE)");
-    }
-    let running = crate::server::start(db.clone(), "127.0.0.1:0").await?;
-    let base = crate::server::public_url(running.addr);
+    // One client makes every request, far above the production per-client allowance: lifted.
+    let mut settings = crate::server::local_settings();
+    settings.oidc.token_rate_per_minute = u32::MAX;
+    let running = crate::server::start(db.clone(), &settings).await?;
+    let base = running.public_url.clone();
     let redirect = "http://127.0.0.1:9/cb".to_string();
     let (client, secret) = oidc::clients::register(
         &db,

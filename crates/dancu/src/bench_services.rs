@@ -79,8 +79,8 @@ pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
     )
     .await?;
     let officer = identity::issue_token(&db, &officer.id, "bench").await?.1;
-    let running = crate::server::start(db.clone(), "127.0.0.1:0").await?;
-    let base = crate::server::public_url(running.addr);
+    let running = crate::server::start(db.clone(), &crate::server::local_settings()).await?;
+    let base = running.public_url.clone();
     let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
     println!("backend {:?}, {} connections, {} s per phase at most", db.backend(), args.connections, args.seconds);
 

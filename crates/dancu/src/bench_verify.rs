@@ -70,14 +70,12 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
     let csca = TestCsca::new("dancu bench CSCA", 2024, 2045);
     let trust = tempfile::tempdir()?;
     std::fs::write(trust.path().join("bench-csca.pem"), &csca.pem)?;
-    let config = verification::VerifierConfig {
-        trust_dir: Some(trust.path().to_path_buf()),
-        rate_per_minute: u32::MAX,
-        issuer: String::new(),
-    };
+    let mut settings = crate::server::local_settings();
+    settings.verification =
+        verification::VerificationSettings { csca_dir: Some(trust.path().to_path_buf()), rate_per_minute: u32::MAX };
     let tokens = Arc::new(staff_tokens(&db, a.connections).await?);
-    let running = crate::server::start_with(db.clone(), "127.0.0.1:0", config).await?;
-    let base = crate::server::public_url(running.addr);
+    let running = crate::server::start(db.clone(), &settings).await?;
+    let base = running.public_url.clone();
     let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
     println!("{} connections (one staff account each), {seconds} s per phase at most", a.connections);
     let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default();

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::{Settings, Sources};
+
 #[derive(Parser)]
 #[command(name = "dancu", version, about = "Đề án 06 platform for a province: population registry, e-ID, services.")]
 pub struct Cli {
@@ -11,17 +13,18 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Where the server and tools find their data.
+/// Where the server and tools find their settings and data. The environment variables of these
+/// settings (`DANCU_DATABASE_URL`, `DANCU_DATA_DIR`, …) are read by [`crate::config`].
 #[derive(Args, Clone, Debug)]
 pub struct Place {
-    /// TOML configuration file.
+    /// TOML configuration file (docs/CONFIGURATION.md).
     #[arg(long, env = "DANCU_CONFIG")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
-    #[arg(long, env = "DANCU_DATABASE_URL")]
+    #[arg(long)]
     pub database_url: Option<String>,
     /// Data directory (SQLite file, demo accounts, exports).
-    #[arg(long, env = "DANCU_DATA_DIR")]
+    #[arg(long)]
     pub data_dir: Option<PathBuf>,
 }
 
@@ -45,9 +48,9 @@ pub enum Command {
         #[command(flatten)]
         place: Place,
         /// Address to listen on.
-        #[arg(long, env = "DANCU_LISTEN")]
+        #[arg(long)]
         listen: Option<String>,
-        /// Print the effective settings and exit.
+        /// Print the effective settings (secrets masked) and exit.
         #[arg(long)]
         print_config: bool,
     },
@@ -57,11 +60,16 @@ pub enum Command {
         place: Place,
         #[command(flatten)]
         province: ProvinceArgs,
-        #[arg(long, env = "DANCU_LISTEN")]
+        #[arg(long)]
         listen: Option<String>,
         /// Prepare the data and accounts, then exit without serving.
         #[arg(long)]
         no_serve: bool,
+    },
+    /// Configuration files.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
     /// Apply pending database migrations.
     Migrate {
@@ -152,21 +160,42 @@ pub enum QualityCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file alone (no environment); prints every problem and fails if
+    /// there is one.
+    Check {
+        /// The TOML file.
+        file: PathBuf,
+    },
+}
+
 impl Place {
     /// Settings for tools that do not listen.
-    pub fn settings(&self, default_data_dir: &str) -> anyhow::Result<crate::config::Settings> {
-        self.settings_with(None, default_data_dir)
+    pub fn settings(&self, default_data_dir: &str) -> anyhow::Result<Settings> {
+        self.settings_with(None, default_data_dir, false)
     }
 
+    /// The settings from the file, the process environment and these flags. `demo`: plain
+    /// `http://` public addresses are accepted on any host.
     pub fn settings_with(
         &self,
         listen: Option<String>,
         default_data_dir: &str,
-    ) -> anyhow::Result<crate::config::Settings> {
-        let file = match &self.config {
-            Some(p) => crate::config::FileConfig::read(p)?,
-            None => crate::config::FileConfig::default(),
-        };
-        Ok(crate::config::resolve(file, self.database_url.clone(), listen, self.data_dir.clone(), default_data_dir))
+        demo: bool,
+    ) -> anyhow::Result<Settings> {
+        let mut flags = Vec::new();
+        if let Some(url) = &self.database_url {
+            flags.push(("database_url", url.clone()));
+        }
+        if let Some(dir) = &self.data_dir {
+            flags.push(("data_dir", dir.display().to_string()));
+        }
+        if let Some(listen) = listen {
+            flags.push(("listen", listen));
+        }
+        let sources =
+            Sources { file: self.config.as_deref(), env: &crate::config::process_env, flags, default_data_dir };
+        Settings::load(&sources, demo)
     }
 }

@@ -6,7 +6,8 @@ use std::time::Instant;
 use kernel::Role;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{Place, ProvinceArgs};
+use crate::cli::ProvinceArgs;
+use crate::config::Settings;
 
 /// One demo account as written to `demo-accounts.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,10 +38,12 @@ pub struct DemoAccount {
     pub client_secret: Option<String>,
 }
 
+/// Data directory of the demo unless configured.
+pub const DATA_DIR: &str = "./dancu-demo";
+
 /// Prepares (or reuses) the demo data and accounts; serves unless `no_serve`.
-pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, no_serve: bool) -> anyhow::Result<()> {
+pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> anyhow::Result<()> {
     let start = Instant::now();
-    let s = place.settings_with(listen, "./dancu-demo")?;
     std::fs::create_dir_all(&s.data_dir)?;
     let db = crate::open_db(&s.database_url).await?;
     let existing = registry::meta::get(&db, "generated.province").await?;
@@ -73,15 +76,17 @@ pub async fn run(place: Place, province: ProvinceArgs, listen: Option<String>, n
     crate::lodging_figures::recount(&db).await?;
     println!("Số liệu lưu trú / lodging events counted: {lodged}");
     let verifying = crate::demo_verification::prepare(&db, &s.data_dir, &accounts).await?;
+    // A configured trust store wins over the demo's.
+    s.verification.csca_dir.get_or_insert(verifying.trust_dir.clone());
     if no_serve {
         println!("Sẵn sàng sau / ready after {:.1} s", start.elapsed().as_secs_f64());
         return Ok(());
     }
-    let running = crate::server::start_with(db.clone(), &s.listen, verifying.config.clone()).await?;
+    let running = crate::server::start(db.clone(), &s).await?;
     analytics::spawn_consumer(db.clone(), std::time::Duration::from_secs(2));
     crate::lodging_figures::spawn(db.clone(), std::time::Duration::from_secs(2), std::time::Duration::from_secs(60));
-    let public = crate::server::public_url(running.addr);
-    let provider = oidc::Provider::start(db, running.ctx.access_log.clone(), &public).await?;
+    let public = running.public_url.clone();
+    let provider = oidc::Provider::start(db, running.ctx.access_log.clone(), &public, &s.oidc).await?;
     oidc::sample_rp::ensure_registered(&provider).await?;
     println!("\ndancu demo: {public}/  (ready after {:.1} s)", start.elapsed().as_secs_f64());
     println!("Cổng trường học mẫu đăng nhập bằng định danh điện tử / sample SSO relying party: {public}/demo/school\n");

@@ -272,7 +272,7 @@ async fn service(db: &db::Db) -> anyhow::Result<lodging::Service> {
     keys::ensure_key(db, keys::KeyAlg::Es256).await?;
     let ring = keys::KeyRing::load(db).await?;
     let stores = audit::Stores { db: db.clone(), access_log: audit::AccessLog::start(db.clone()) };
-    Ok(lodging::Service::start(stores, ring))
+    Ok(lodging::Service::start(stores, ring, lodging::LodgingSettings::default()))
 }
 
 fn user(id: &str, login: &str, role: Role, jurisdiction: Jurisdiction) -> Actor {

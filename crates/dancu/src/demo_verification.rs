@@ -17,16 +17,15 @@ pub const CHIP_FILE: &str = "chip-demo-citizen.json";
 const QR_TEXT_FILE: &str = "card-qr-demo-citizen.txt";
 const QR_SVG_FILE: &str = "card-qr-demo-citizen.svg";
 
-/// Files written for verification and the server settings that trust the demo CSCA.
+/// Files written for verification and the trust store holding the demo CSCA.
 pub struct DemoVerification {
-    pub config: verification::VerifierConfig,
+    pub trust_dir: PathBuf,
     files: Vec<PathBuf>,
     citizen: String,
 }
 
 /// Writes the demo citizen's card QR and chip bundle (once: a later run reuses the CSCA and
-/// bundle so a file already handed to a tester stays valid) and returns the verifier settings.
-/// `DANCU_CSCA_DIR`, when set, wins over the demo's trust store.
+/// bundle so a file already handed to a tester stays valid) and returns where they are.
 pub async fn prepare(db: &db::Db, dir: &Path, accounts: &[DemoAccount]) -> anyhow::Result<DemoVerification> {
     let citizen = accounts
         .iter()
@@ -50,10 +49,8 @@ pub async fn prepare(db: &db::Db, dir: &Path, accounts: &[DemoAccount]) -> anyho
         std::fs::write(trust_dir.join(CSCA_FILE), &csca.pem)?;
         std::fs::write(&chip_path, serde_json::to_string_pretty(&body)?)?;
     }
-    let mut config = verification::VerifierConfig::from_env("");
-    config.trust_dir.get_or_insert(trust_dir.clone());
-    let files = vec![dir.join(QR_TEXT_FILE), dir.join(QR_SVG_FILE), chip_path, trust_dir];
-    Ok(DemoVerification { config, files, citizen })
+    let files = vec![dir.join(QR_TEXT_FILE), dir.join(QR_SVG_FILE), chip_path, trust_dir.clone()];
+    Ok(DemoVerification { trust_dir, files, citizen })
 }
 
 /// The card QR of the citizen's newest card, from the registry.

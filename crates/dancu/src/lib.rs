@@ -26,6 +26,7 @@ pub mod lodging_figures;
 pub mod programs_cmd;
 pub mod progress;
 pub mod server;
+pub mod telemetry;
 
 /// Every module's migrations, in foreign-key order.
 pub fn migrations() -> db::MigrationSet {

@@ -11,7 +11,7 @@ pub enum LodgingCommand {
     PurgeVenueScans {
         #[command(flatten)]
         place: Place,
-        /// Days to keep; default `DANCU_VENUE_RETENTION_DAYS`, else 30.
+        /// Days to keep; default the configured `lodging.venue_retention_days`.
         #[arg(long)]
         days: Option<i64>,
     },
@@ -20,8 +20,9 @@ pub enum LodgingCommand {
 pub async fn run(command: LodgingCommand, default_data_dir: &str) -> anyhow::Result<()> {
     match command {
         LodgingCommand::PurgeVenueScans { place, days } => {
-            let days = days.unwrap_or_else(lodging::venue_scans::retention_days);
-            let db = crate::open_db(&place.settings(default_data_dir)?.database_url).await?;
+            let settings = place.settings(default_data_dir)?;
+            let days = days.unwrap_or(settings.lodging.venue_retention_days);
+            let db = crate::open_db(&settings.database_url).await?;
             let deleted = lodging::venue_scans::purge(&db, days, kernel::clock::now_ms())
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.detail))?;

@@ -1,7 +1,8 @@
 //! `dancu`: one binary for the server and its tools.
 
 use clap::Parser;
-use dancu::cli::{Cli, Command, QualityCommand};
+use dancu::cli::{Cli, Command, ConfigCommand, QualityCommand};
+use dancu::config::{Settings, Sources, DATA_DIR};
 
 /// mimalloc instead of the system allocator: request handling allocates many small, short-lived
 /// objects on every core, and glibc's malloc spent a tenth of the server's CPU time in profiles of
@@ -9,28 +10,24 @@ use dancu::cli::{Cli, Command, QualityCommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Default data directory of `serve` and the tools.
-const DATA_DIR: &str = "./dancu-data";
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DANCU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // The server and the demo log as their settings say, once they are read.
+    if !matches!(cli.command, Command::Serve { .. } | Command::Demo { .. }) {
+        tools_logging()?;
+    }
     match cli.command {
         Command::Serve { place, listen, print_config } => {
-            let s = place.settings_with(listen, DATA_DIR)?;
+            let s = place.settings_with(listen, DATA_DIR, false)?;
             if print_config {
-                println!("{}", toml::to_string(&dancu::config::redacted(&s))?);
+                print!("{}", s.printable()?);
                 return Ok(());
             }
+            let telemetry = dancu::telemetry::init(&s.log, &s.telemetry)?;
             std::fs::create_dir_all(&s.data_dir)?;
             let db = dancu::open_db(&s.database_url).await?;
-            let running = dancu::server::start(db, &s.listen).await?;
+            let running = dancu::server::start(db, &s).await?;
             analytics::spawn_consumer(running.ctx.db.clone(), std::time::Duration::from_secs(2));
             dancu::lodging_figures::spawn(
                 running.ctx.db.clone(),
@@ -38,11 +35,23 @@ async fn main() -> anyhow::Result<()> {
                 std::time::Duration::from_secs(60),
             );
             println!("dancu listening on http://{}", running.addr);
-            running.wait().await
+            let stopped = running.wait().await;
+            telemetry.shutdown().await;
+            stopped
         }
         Command::Demo { place, province, listen, no_serve } => {
-            dancu::demo::run(place, province, listen, no_serve).await
+            let s = place.settings_with(listen, dancu::demo::DATA_DIR, true)?;
+            let telemetry = dancu::telemetry::init(&s.log, &s.telemetry)?;
+            let stopped = dancu::demo::run(s, province, no_serve).await;
+            telemetry.shutdown().await;
+            stopped
         }
+        Command::Config { command: ConfigCommand::Check { file } } => {
+            dancu::config::check_file(&file)?;
+            println!("{}: ok", file.display());
+            Ok(())
+        }
+
         Command::Migrate { place } => {
             let s = place.settings(DATA_DIR)?;
             std::fs::create_dir_all(&s.data_dir)?;
@@ -88,4 +97,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Programs { command } => dancu::programs_cmd::run(command).await,
         Command::Bench { command } => dancu::bench::run(command).await,
     }
+}
+
+/// The tools log as `DANCU_LOG` and `DANCU_LOG_FORMAT` say: their configuration file is read
+/// later, by each tool. An invalid environment is reported by the tool itself.
+fn tools_logging() -> anyhow::Result<()> {
+    let sources =
+        Sources { file: None, env: &dancu::config::process_env, flags: Vec::new(), default_data_dir: DATA_DIR };
+    let log = Settings::load(&sources, false).map(|s| s.log).unwrap_or_default();
+    // Tools export nothing: there are no exporters to stop.
+    dancu::telemetry::init(&log, &Default::default()).map(drop)
 }

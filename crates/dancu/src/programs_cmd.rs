@@ -4,8 +4,7 @@
 use clap::Subcommand;
 
 use crate::cli::Place;
-
-const DATA_DIR: &str = "./dancu-data";
+use crate::config::DATA_DIR;
 
 #[derive(Subcommand)]
 pub enum ProgramsCommand {

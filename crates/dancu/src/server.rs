@@ -7,21 +7,18 @@ use axum::Router;
 use utoipa::OpenApi;
 use web::Ctx;
 
-/// The address citizens and relying parties reach the server at: `DANCU_PUBLIC_URL`, else the
-/// address the server is bound to. It is the OpenID Connect issuer and the WebAuthn origin.
-pub fn public_url(bound: SocketAddr) -> String {
-    std::env::var("DANCU_PUBLIC_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .map(|u| u.trim_end_matches('/').to_string())
-        .unwrap_or_else(|| format!("http://{bound}"))
+use crate::config::Settings;
+
+/// The address citizens and relying parties reach the server at: the configured public URL, else
+/// the address the server is bound to. It is the OpenID Connect issuer and the WebAuthn origin.
+pub fn public_url(settings: &Settings, bound: SocketAddr) -> String {
+    settings.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
 }
 
-/// Builds the application over an open database. `verify` configures identity verification
-/// (trust store, rate limit); its issuer is replaced by `public_url`.
-pub async fn app(db: db::Db, public_url: &str, verify: verification::VerifierConfig) -> anyhow::Result<(Router, Ctx)> {
+/// Builds the application over an open database, each module with its section of `settings`.
+pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::Result<(Router, Ctx)> {
     let access_log = audit::AccessLog::start(db.clone());
-    let provider = oidc::Provider::start(db.clone(), access_log.clone(), public_url).await?;
+    let provider = oidc::Provider::start(db.clone(), access_log.clone(), public_url, &settings.oidc).await?;
     let auth = oidc::OAuthAuthenticator {
         provider: provider.clone(),
         inner: Arc::new(identity::DbAuthenticator::new(db.clone())),
@@ -44,22 +41,21 @@ pub async fn app(db: db::Db, public_url: &str, verify: verification::VerifierCon
     doc.merge(verification::api::ApiDoc::openapi());
     doc.merge(lodging::ApiDoc::openapi());
     doc.merge(services::ApiDoc::openapi());
-    let verify = verification::VerifierConfig { issuer: public_url.to_string(), ..verify };
-    let verifier = verification::Verifier::new(ctx.stores.clone(), provider.keys.clone(), verify)
+    let verifier = verification::Verifier::new(ctx.stores.clone(), provider.keys.clone(), &settings.verification, public_url)
         .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
     let hasher = identity::PasswordHasher::default();
     let sms: Arc<dyn identity::sms::SmsSender> = Arc::new(identity::sms::OutboxSender::new(db.clone()));
-    let identity_config =
-        identity::IdentityConfig { public_url: public_url.to_string(), ..identity::IdentityConfig::from_env() };
+    let identity_config = identity::IdentityConfig::new(public_url, settings.trust_proxy, &settings.identity);
     let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms);
-    let lodging = lodging::Service::start(ctx.stores.clone(), provider.keys.clone());
-    let public_services = services::Service::start(ctx.stores.clone(), provider.keys.clone(), public_url).await?;
+    let lodging = lodging::Service::start(ctx.stores.clone(), provider.keys.clone(), settings.lodging.clone());
+    let public_services =
+        services::Service::start(ctx.stores.clone(), provider.keys.clone(), public_url, &settings.services).await?;
     let routers = vec![
         registry::api::router(ctx.clone()),
         registry::pages::router(ctx.clone()),
         identity_router,
         oidc::router(provider),
-        analytics::router(analytics::Service { db: db.clone(), settings: analytics::Settings::from_env() }),
+        analytics::router(analytics::Service { db: db.clone(), settings: settings.analytics }),
         lodging::router(lodging),
         programs::api::router(ctx.clone()),
         programs::pages::router(ctx.clone()),
@@ -67,33 +63,37 @@ pub async fn app(db: db::Db, public_url: &str, verify: verification::VerifierCon
         services::router(public_services),
     ];
     let exempt = web::csrf::Exempt::new(identity::pages::CSRF_EXEMPT.iter().copied());
-    Ok((web::assemble(&ctx, routers, doc, exempt), ctx))
+    Ok((web::assemble(&ctx, routers, doc, exempt, settings.trust_proxy), ctx))
 }
 
 /// A running server (for tests and the demo).
 pub struct Running {
     pub addr: SocketAddr,
+    /// The public URL the server was built with.
+    pub public_url: String,
     pub ctx: Ctx,
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Binds `listen` and serves in the background, verification configured from the environment.
-pub async fn start(db: db::Db, listen: &str) -> anyhow::Result<Running> {
-    start_with(db, listen, verification::VerifierConfig::from_env("")).await
-}
-
-/// [`start`] with explicit verification settings (the demo's test CSCA, benchmarks' rate limit).
-pub async fn start_with(db: db::Db, listen: &str, verify: verification::VerifierConfig) -> anyhow::Result<Running> {
+/// Binds `settings.listen` and serves in the background.
+pub async fn start(db: db::Db, settings: &Settings) -> anyhow::Result<Running> {
+    let listen = &settings.listen;
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
-    let (router, ctx) = app(db, &public_url(addr), verify).await?;
+    let public_url = public_url(settings, addr);
+    let (router, ctx) = app(db, settings, &public_url).await?;
     let handle = tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
     });
-    Ok(Running { addr, ctx, handle })
+    Ok(Running { addr, public_url, ctx, handle })
+}
+
+/// Settings of a server for tests and benchmarks: defaults, on a free loopback port.
+pub fn local_settings() -> Settings {
+    Settings { listen: "127.0.0.1:0".into(), ..Settings::default() }
 }
 
 /// Ctrl-C or SIGTERM (what service managers send) stops the server gracefully.

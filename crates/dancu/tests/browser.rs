@@ -286,8 +286,9 @@ async fn sso_with_totp_and_consent_in_headless_chromium() {
     dancu::accounts_cmd::citizen_account(&w.db, &identity::PasswordHasher::new(2), &person, &w.password, 2)
         .await
         .expect("citizen account");
-    let provider =
-        oidc::Provider::start(w.db.clone(), w.running.ctx.access_log.clone(), &w.base).await.expect("provider");
+    let provider = oidc::Provider::start(w.db.clone(), w.running.ctx.access_log.clone(), &w.base, &Default::default())
+        .await
+        .expect("provider");
     oidc::sample_rp::ensure_registered(&provider).await.expect("sample relying party");
 
     let driver = Driver::start().await.expect("start chromedriver");

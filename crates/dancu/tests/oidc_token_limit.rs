@@ -1,6 +1,5 @@
-//! The token endpoint's per-client rate limit, with a low limit set through
-//! `DANCU_OIDC_TOKEN_RATE_PER_MINUTE` (this test binary sets it for every server it starts): once a
-//! client's allowance is used up, `/oidc/token` answers 429 `slow_down` and changes nothing, and
+//! The token endpoint's per-client rate limit, with a low limit given in the server's settings
+//! (`oidc.token_rate_per_minute`): once a client's allowance is used up, `/oidc/token` answers 429 `slow_down` and changes nothing, and
 //! other clients are unaffected.
 
 mod common;
@@ -74,9 +73,9 @@ async fn tokens_of(db: &Db, client_id: &str) -> i64 {
 }
 
 async fn token_endpoint_limits_each_client(db: Db) {
-    // Safe here: every test of this binary wants the same value, set before any server starts.
-    std::env::set_var("DANCU_OIDC_TOKEN_RATE_PER_MINUTE", LIMIT.to_string());
-    let w = common::world(db, 200, false).await;
+    let mut settings = dancu::server::local_settings();
+    settings.oidc.token_rate_per_minute = LIMIT as u32;
+    let w = common::world_with(db, 200, false, settings).await;
     let person: String =
         sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' ORDER BY personal_id LIMIT 1")
             .fetch_one(w.db.read())

@@ -227,7 +227,7 @@ async fn callback(w: &World, payment: &str, amount: i64, secret_ok: bool) -> (u1
     let body =
         json!({"payment_id": payment, "amount_vnd": amount, "result": "success", "gateway_ref": "SIM-1"}).to_string();
     let gateway = if secret_ok {
-        services::payments::Gateway::load(&w.db).await.unwrap()
+        services::payments::Gateway::load(&w.db, None).await.unwrap()
     } else {
         services::payments::Gateway::with_secret(b"an attacker's guess of the key")
     };

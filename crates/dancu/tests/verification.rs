@@ -409,12 +409,10 @@ async fn purposes_tokens_trust_and_limits(db: Db) {
     let csca = TestCsca::new("dancu test CSCA", 2024, 2040);
     let trust = tempfile::tempdir().unwrap();
     std::fs::write(trust.path().join("csca.pem"), &csca.pem).unwrap();
-    let config = verification::VerifierConfig {
-        trust_dir: Some(trust.path().to_path_buf()),
-        rate_per_minute: 3,
-        issuer: String::new(),
-    };
-    let strict = dancu::server::start_with(db.clone(), "127.0.0.1:0", config).await.unwrap();
+    let mut settings = dancu::server::local_settings();
+    settings.verification =
+        verification::VerificationSettings { csca_dir: Some(trust.path().to_path_buf()), rate_per_minute: 3 };
+    let strict = dancu::server::start(db.clone(), &settings).await.unwrap();
     let strict_url = format!("http://{}/api/v1/verifications", strict.addr);
     let send = |path: &str, body: &Value| {
         let r = w.http.post(format!("{strict_url}{path}")).bearer_auth(&staff).json(body).send();

@@ -39,7 +39,7 @@ pub use accounts::{
     AccountStatus, NewAccount,
 };
 pub use api::DbAuthenticator;
-pub use config::{IdentityConfig, Limit, RateLimits};
+pub use config::{IdentityConfig, IdentitySettings, Limit, RateLimits};
 pub use levels::raise_level_by_chip;
 pub use pages::{router, ApiDoc};
 pub use password::{check_new_password, PasswordHasher};

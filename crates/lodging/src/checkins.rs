@@ -162,6 +162,7 @@ pub async fn check_in(
 
 /// [`check_in`], recording the coach trip the guests boarded or the hospital-ward stay (checked
 /// by the caller; a caregiver's limit is checked again in the write transaction).
+#[tracing::instrument(name = "lodging.check_in", skip_all, fields(facility_id = %req.facility_id, guests = req.guests.len()))]
 pub async fn check_in_to(
     svc: &Service,
     user: &Actor,

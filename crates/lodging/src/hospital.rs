@@ -2,7 +2,7 @@
 //! (ward, bed, admission and expected discharge) or a caregiver staying overnight with an
 //! inpatient of the same facility. Both are check-ins, so each is a lodging notification to the
 //! police of the ward's commune with the legal deadline. Caregivers per inpatient are limited
-//! (`DANCU_HOSPITAL_CAREGIVERS`, default 2), checked in the write transaction with the inpatient's
+//! (`lodging.hospital_caregivers`, default 2), checked in the write transaction with the inpatient's
 //! row locked; discharging the inpatient checks its caregivers out.
 
 use chrono::{DateTime, FixedOffset};
@@ -17,21 +17,9 @@ use crate::checkins::{self, Attach, CheckinRequest, CheckinResult};
 use crate::guests::GuestInput;
 use crate::Service;
 
-/// Caregivers per inpatient when `DANCU_HOSPITAL_CAREGIVERS` is not set.
-pub const DEFAULT_CAREGIVERS: i64 = 2;
 /// Reasons recorded on the notifications.
 const INPATIENT_REASON: &str = "Điều trị nội trú";
 const CAREGIVER_REASON: &str = "Chăm sóc người bệnh";
-
-/// Most caregivers one inpatient may have staying at the same time (`DANCU_HOSPITAL_CAREGIVERS`,
-/// at least 1).
-pub fn caregiver_limit() -> i64 {
-    std::env::var("DANCU_HOSPITAL_CAREGIVERS")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|n| *n >= 1)
-        .unwrap_or(DEFAULT_CAREGIVERS)
-}
 
 /// What a hospital-ward stay is, carried by the check-in plan into the write transaction.
 #[derive(Debug, Clone)]
@@ -129,7 +117,8 @@ pub async fn admit(svc: &Service, user: &Actor, key: Option<&str>, a: Admission)
 }
 
 /// Registers a caregiver with an inpatient present at the same facility of the caller's
-/// organization; refused when the patient already has [`caregiver_limit`] caregivers staying.
+/// organization; refused when the patient already has as many caregivers staying as
+/// [`crate::LodgingSettings::hospital_caregivers`] allows.
 pub async fn add_caregiver(
     svc: &Service,
     user: &Actor,
@@ -162,7 +151,7 @@ pub async fn add_caregiver(
         reason: CAREGIVER_REASON.into(),
         guests: vec![c.caregiver],
     };
-    let stay = WardStay::Caregiver { patient_checkin_id: c.patient_id, limit: caregiver_limit() };
+    let stay = WardStay::Caregiver { patient_checkin_id: c.patient_id, limit: svc.settings.hospital_caregivers };
     checkins::check_in_to(svc, user, key, req, Attach { ward: Some(stay), ..Default::default() }).await
 }
 

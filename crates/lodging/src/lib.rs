@@ -18,6 +18,7 @@ pub mod nats;
 pub mod notifications;
 pub mod pages;
 pub mod scope;
+pub mod settings;
 pub mod stats;
 pub mod stays;
 pub mod tourism;
@@ -30,6 +31,7 @@ pub mod writer;
 
 pub use api::{router, ApiDoc};
 pub use feed::Feed;
+pub use settings::LodgingSettings;
 
 /// Migrations of the lodging tables.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!(
@@ -56,28 +58,31 @@ pub struct Service {
     pub keys: std::sync::Arc<keys::KeyRing>,
     pub persons: registry::queries::person_lookup::PersonLookup,
     pub facilities: facilities::FacilityLookup,
+    pub settings: std::sync::Arc<LodgingSettings>,
 }
 
 impl Service {
     /// Starts the check-in writer, the hourly purge of venue scans past their retention, and the
-    /// NATS publisher when `DANCU_NATS_URL` is set.
-    pub fn start(stores: audit::Stores, keys: std::sync::Arc<keys::KeyRing>) -> Service {
+    /// NATS publisher when a NATS URL is configured.
+    pub fn start(stores: audit::Stores, keys: std::sync::Arc<keys::KeyRing>, settings: LodgingSettings) -> Service {
         let writer = writer::Writer::start(stores.db.clone());
-        tokio::spawn(purge_venue_scans(stores.db.clone()));
+        tokio::spawn(purge_venue_scans(stores.db.clone(), settings.venue_retention_days));
         let feed = Feed::default();
-        nats::from_env(&feed);
+        if let Some(url) = &settings.nats_url {
+            nats::spawn(url.clone(), &feed);
+        }
         let persons = registry::queries::person_lookup::PersonLookup::start(&stores.db);
         let facilities = facilities::FacilityLookup::start(&stores.db);
-        Service { stores, feed, writer, keys, persons, facilities }
+        Service { stores, feed, writer, keys, persons, facilities, settings: std::sync::Arc::new(settings) }
     }
 }
 
-/// Purges raw venue scans older than [`venue_scans::retention_days`] every hour.
-async fn purge_venue_scans(db: db::Db) {
+/// Purges raw venue scans older than `retention_days` every hour.
+async fn purge_venue_scans(db: db::Db, retention_days: i64) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match venue_scans::purge(&db, venue_scans::retention_days(), kernel::clock::now_ms()).await {
+        match venue_scans::purge(&db, retention_days, kernel::clock::now_ms()).await {
             Ok(n) if n > 0 => tracing::info!(purged = n, "venue scans past retention purged"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "venue scan purge failed"),

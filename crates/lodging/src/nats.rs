@@ -1,4 +1,4 @@
-//! Publishing to NATS JetStream for other police systems: with `DANCU_NATS_URL` set, every feed
+//! Publishing to NATS JetStream for other police systems: with `lodging.nats_url` set, every feed
 //! event (notification, alert, stay change) is also published on `dancu.lodging.<commune>.<kind>`
 //! to the `DANCU_LODGING` stream, one message per receiving commune, and the publisher waits for
 //! JetStream's acknowledgement before the next one. A provincial system subscribes to
@@ -58,9 +58,8 @@ pub async fn start(url: &str, feed: &Feed) -> Result<tokio::task::JoinHandle<()>
     }))
 }
 
-/// Starts the publisher when `DANCU_NATS_URL` is set (a failure is logged; the server runs on).
-pub fn from_env(feed: &Feed) {
-    let Some(url) = std::env::var("DANCU_NATS_URL").ok().filter(|u| !u.is_empty()) else { return };
+/// Starts the publisher in the background (a failure is logged; the server runs on).
+pub fn spawn(url: String, feed: &Feed) {
     let feed = feed.clone();
     tokio::spawn(async move {
         match start(&url, &feed).await {

@@ -204,15 +204,6 @@ async fn after_commit(
     }
 }
 
-/// Days raw scans are kept: `DANCU_VENUE_RETENTION_DAYS` (at least 1), 30 by default.
-pub fn retention_days() -> i64 {
-    std::env::var("DANCU_VENUE_RETENTION_DAYS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|d| *d >= 1)
-        .unwrap_or(30)
-}
-
 /// Deletes raw scans older than `days` before `now` (the daily aggregates stay); returns how many.
 pub async fn purge(db: &db::Db, days: i64, now: i64) -> Result<u64, AppError> {
     if days < 1 {

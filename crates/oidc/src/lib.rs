@@ -22,12 +22,14 @@ pub mod provider;
 pub mod request;
 pub mod sample_rp;
 pub mod scopes;
+pub mod settings;
 pub mod token_endpoint;
 pub mod token_routes;
 
 pub use api::OAuthAuthenticator;
 pub use clients::{Client, NewClient};
 pub use provider::{router, Provider};
+pub use settings::OidcSettings;
 
 /// OpenAPI description of the provider's JSON endpoints.
 #[derive(utoipa::OpenApi)]

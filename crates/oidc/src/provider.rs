@@ -25,7 +25,7 @@ pub struct Provider {
     pub clients: ClientCache,
     /// State of the built-in sample relying party.
     pub sample: Arc<crate::sample_rp::Store>,
-    /// Token requests allowed per authenticated client (`DANCU_OIDC_TOKEN_RATE_PER_MINUTE`).
+    /// Token requests allowed per authenticated client ([`crate::OidcSettings`]).
     pub token_limit: identity::Limit,
     pub token_limiter: identity::RateLimiter,
     /// Group commit of the token endpoint's grants (code redemption or refresh rotation together
@@ -35,21 +35,14 @@ pub struct Provider {
     pub codes: crate::code_exchange::Redeemer,
 }
 
-/// Token requests per client and minute when `DANCU_OIDC_TOKEN_RATE_PER_MINUTE` is not set.
-pub const DEFAULT_TOKEN_RATE_PER_MINUTE: u32 = 6_000;
-
-fn token_rate_from_env() -> u32 {
-    std::env::var("DANCU_OIDC_TOKEN_RATE_PER_MINUTE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(DEFAULT_TOKEN_RATE_PER_MINUTE)
-}
-
 impl Provider {
-    /// Loads (creating on first start) the signing key and the pairwise salt; reads the token rate
-    /// limit from the environment.
-    pub async fn start(db: Db, access_log: audit::AccessLog, issuer: &str) -> Result<Provider, AppError> {
+    /// Loads (creating on first start) the signing key and the pairwise salt.
+    pub async fn start(
+        db: Db,
+        access_log: audit::AccessLog,
+        issuer: &str,
+        settings: &crate::OidcSettings,
+    ) -> Result<Provider, AppError> {
         keys::ensure_key(&db, keys::KeyAlg::Es256).await?;
         let ring = keys::KeyRing::load(&db).await?;
         // Keys rotated by `dancu keys rotate` (possibly on another process) are picked up.
@@ -65,7 +58,7 @@ impl Provider {
             salt: salt.into(),
             clients: ClientCache::default(),
             sample: Arc::default(),
-            token_limit: identity::Limit::per_minute(token_rate_from_env()),
+            token_limit: identity::Limit::per_minute(settings.token_rate_per_minute),
             token_limiter: identity::RateLimiter::new(),
         })
     }

@@ -43,6 +43,7 @@ pub fn token_response(body: serde_json::Value) -> Response {
               (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type"),
               (status = 401, description = "invalid_client"),
               (status = 429, description = "slow_down: the client's per-minute allowance of token requests is used up")))]
+#[tracing::instrument(name = "oidc.token", skip_all, fields(client_id = tracing::field::Empty))]
 pub async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     match handle(&p, &headers, &body).await {
         Ok(r) => r,
@@ -53,6 +54,7 @@ pub async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -
 async fn handle(p: &Provider, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
     let form = parse_form(body)?;
     let client = crate::client_auth::authenticate(p, headers, &form).await?;
+    tracing::Span::current().record("client_id", client.id.as_str());
     // Counted after authentication, so nobody can spend another client's allowance; checked
     // before the grant, so a refused request changes nothing (a code stays unspent).
     if !p.token_limiter.allow(&client.id, p.token_limit) {

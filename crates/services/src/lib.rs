@@ -39,15 +39,33 @@ pub struct Service {
     pub public_url: String,
 }
 
+/// The `[services]` section of the configuration.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServicesSettings {
+    /// Shared secret of the payment gateway's signed callbacks (at least
+    /// [`payments::MIN_SECRET_LEN`] characters); none = a random one kept in the database.
+    pub payment_secret: Option<String>,
+}
+
+/// Never prints the secret, so the settings may be logged or shown in errors.
+impl std::fmt::Debug for ServicesSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = self.payment_secret.as_ref().map(|_| "***");
+        f.debug_struct("ServicesSettings").field("payment_secret", &secret).finish()
+    }
+}
+
 impl Service {
     /// Loads the catalogue and holidays where missing, and the gateway secret.
     pub async fn start(
         stores: audit::Stores,
         keys: Arc<keys::KeyRing>,
         public_url: &str,
+        settings: &ServicesSettings,
     ) -> Result<Service, kernel::AppError> {
         init(&stores.db).await?;
-        let gateway = payments::Gateway::load(&stores.db).await?;
+        let gateway = payments::Gateway::load(&stores.db, settings.payment_secret.as_deref()).await?;
         Ok(Service { stores, keys, gateway, public_url: public_url.trim_end_matches('/').to_string() })
     }
 }

@@ -21,8 +21,12 @@ use crate::applications::model::{fee, status, Application};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Settings key of the shared secret when `DANCU_PAYMENT_SECRET` is not set.
+/// Settings key of the shared secret when the configuration gives none.
 const SECRET_KEY: &str = "payment.secret";
+
+/// Shortest shared secret accepted from the configuration: an HMAC key much shorter than this
+/// could be guessed from signed callbacks.
+pub const MIN_SECRET_LEN: usize = 16;
 
 /// The gateway's shared secret.
 #[derive(Clone)]
@@ -41,12 +45,11 @@ impl Gateway {
         Gateway { secret: secret.to_vec() }
     }
 
-    /// `DANCU_PAYMENT_SECRET`, else a random secret created once and kept in `svc_settings`.
-    pub async fn load(db: &Db) -> Result<Gateway, AppError> {
-        if let Ok(s) = std::env::var("DANCU_PAYMENT_SECRET") {
-            if s.len() >= 16 {
-                return Ok(Gateway::with_secret(s.as_bytes()));
-            }
+    /// The configured secret (checked by the configuration's validation to be at least
+    /// [`MIN_SECRET_LEN`] long), else a random secret created once and kept in `svc_settings`.
+    pub async fn load(db: &Db, configured: Option<&str>) -> Result<Gateway, AppError> {
+        if let Some(s) = configured {
+            return Ok(Gateway::with_secret(s.as_bytes()));
         }
         let mut fresh = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut fresh);

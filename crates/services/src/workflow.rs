@@ -62,6 +62,7 @@ fn note_required(note: &str) -> Result<String, AppError> {
 }
 
 /// Applies an officer's action to an application they handle; returns the updated application.
+#[tracing::instrument(name = "services.workflow_act", skip_all, fields(application_id = %app.id, action = ?action))]
 pub async fn act(
     s: &Service,
     officer: &Actor,

@@ -22,7 +22,7 @@ pub const MIGRATIONS: &[db::Migration] = db::migrations!("verification", [(1, "v
 pub mod api;
 pub mod pages;
 
-pub use service::{Verifier, VerifierConfig};
+pub use service::{VerificationSettings, Verifier};
 
 use axum::routing::{get, post};
 use axum::Router;

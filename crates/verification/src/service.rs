@@ -12,7 +12,7 @@ use kernel::Actor;
 use kernel::{AppError, PartialDate, PersonalId};
 use keys::KeyRing;
 use registry::queries::persons::PersonView;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::caller::{Caller, Callers};
 use crate::cccd_qr::CardQr;
@@ -27,28 +27,19 @@ use crate::writer::Writer;
 /// JWS `typ` of verification receipts.
 pub const RECEIPT_TYP: &str = "dancu-verification+jwt";
 
-/// Settings of the verification service.
-#[derive(Debug, Clone)]
-pub struct VerifierConfig {
+/// The `[verification]` section of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerificationSettings {
     /// Directory of trusted CSCA certificates and master lists; none = chains are not verified.
-    pub trust_dir: Option<PathBuf>,
-    /// Verification calls per account per minute.
+    pub csca_dir: Option<PathBuf>,
+    /// Verification calls per account per minute (at least 1).
     pub rate_per_minute: u32,
-    /// `iss` of receipts (the server's public URL).
-    pub issuer: String,
 }
 
-impl VerifierConfig {
-    /// `DANCU_CSCA_DIR`, `DANCU_VERIFY_RATE_PER_MINUTE` (default 600).
-    pub fn from_env(issuer: &str) -> Self {
-        VerifierConfig {
-            trust_dir: std::env::var_os("DANCU_CSCA_DIR").map(PathBuf::from),
-            rate_per_minute: std::env::var("DANCU_VERIFY_RATE_PER_MINUTE")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(600),
-            issuer: issuer.to_string(),
-        }
+impl Default for VerificationSettings {
+    fn default() -> Self {
+        VerificationSettings { csca_dir: None, rate_per_minute: 600 }
     }
 }
 
@@ -58,6 +49,18 @@ pub enum Evidence {
     Form { personal_id: String, full_name: String, birth_date: String },
     Dynamic(String),
     Chip(ChipBundle),
+}
+
+impl Evidence {
+    /// The kind of evidence, for traces (never its content).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Evidence::CardQr(_) => "card_qr",
+            Evidence::Form { .. } => "form",
+            Evidence::Dynamic(_) => "dynamic_qr",
+            Evidence::Chip(_) => "chip",
+        }
+    }
 }
 
 /// A verification request.
@@ -96,8 +99,14 @@ struct ReceiptClaims<'a> {
 }
 
 impl Verifier {
-    pub fn new(stores: Stores, ring: Arc<KeyRing>, config: VerifierConfig) -> Result<Verifier, String> {
-        let trust = match &config.trust_dir {
+    /// A verifier whose receipts name `issuer` (the server's public URL) as `iss`.
+    pub fn new(
+        stores: Stores,
+        ring: Arc<KeyRing>,
+        settings: &VerificationSettings,
+        issuer: &str,
+    ) -> Result<Verifier, String> {
+        let trust = match &settings.csca_dir {
             Some(dir) => TrustStore::load_dir(dir)?,
             None => TrustStore::default(),
         };
@@ -108,8 +117,8 @@ impl Verifier {
             ring,
             trust,
             callers: Callers::default(),
-            limiter: RateLimiter::new(config.rate_per_minute),
-            issuer: config.issuer,
+            limiter: RateLimiter::new(settings.rate_per_minute),
+            issuer: issuer.to_string(),
         })))
     }
 
@@ -127,6 +136,7 @@ impl Verifier {
     }
 
     /// Runs one verification.
+    #[tracing::instrument(name = "verification.verify", skip_all, fields(evidence = req.evidence.kind(), channel = req.channel))]
     pub async fn verify(&self, user: &Actor, req: Request) -> Result<VerificationResponse, AppError> {
         let caller = self.caller(user).await?;
         self.0.limiter.check(&caller.account_id, kernel::clock::now_ms())?;

@@ -37,12 +37,14 @@ impl std::ops::Deref for Ctx {
 }
 
 /// Builds the whole application from the business routers and their merged OpenAPI document.
-/// `csrf_exempt` lists the path templates whose forms protect themselves (see [`crate::csrf`]).
+/// `csrf_exempt` lists the path templates whose forms protect themselves (see [`crate::csrf`]);
+/// `trust_proxy`: the server sits behind a proxy whose `X-Request-Id` is kept (see [`crate::trace`]).
 pub fn assemble(
     ctx: &Ctx,
     routers: Vec<Router>,
     openapi: utoipa::openapi::OpenApi,
     csrf_exempt: crate::csrf::Exempt,
+    trust_proxy: bool,
 ) -> Router {
     let openapi = Arc::new(openapi);
     let mut app = Router::new();
@@ -63,7 +65,8 @@ pub fn assemble(
             }),
         );
     crate::metrics::handle();
-    app.merge(infra)
+    let app = app
+        .merge(infra)
         .route_layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn_with_state(csrf_exempt, crate::csrf::guard))
         .layer(middleware::from_fn_with_state(ctx.auth.clone(), resolve_user))
@@ -78,7 +81,8 @@ pub fn assemble(
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             header::HeaderValue::from_static("same-origin"),
-        ))
+        ));
+    crate::trace::layer(app, trust_proxy)
 }
 
 /// `GET /healthz`: ready when the database answers.

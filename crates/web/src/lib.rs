@@ -1,6 +1,6 @@
 //! HTTP assembly shared by every business crate: the request context, authentication extractors
 //! with role and jurisdiction guards, the error → response mapping, the Vietnamese/English layout,
-//! Prometheus metrics and the OpenAPI document.
+//! Prometheus metrics, request tracing and the OpenAPI document.
 //!
 //! `web` knows nothing about accounts or persons: the `identity` crate plugs in an
 //! [`auth::Authenticator`], business crates hand in their routers.
@@ -14,6 +14,7 @@ pub mod extract;
 pub mod lang;
 pub mod layout;
 pub mod metrics;
+pub mod trace;
 
 pub use app::{assemble, Ctx};
 pub use auth::{Authenticator, CurrentUser, Jurisdiction, PageUser, Role};

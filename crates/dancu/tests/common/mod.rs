@@ -30,8 +30,14 @@ pub struct World {
 
 pub const PASSWORD: &str = "mat-khau-thu-nghiem";
 
-/// Generates `people` residents (province 08, seed 6), creates the officers and starts the server.
+/// Generates `people` residents (province 08, seed 6), creates the officers and starts the server
+/// with default settings.
 pub async fn world(db: Db, people: usize, defects: bool) -> World {
+    world_with(db, people, defects, dancu::server::local_settings()).await
+}
+
+/// [`world`] with a server built from `settings`.
+pub async fn world_with(db: Db, people: usize, defects: bool, settings: dancu::config::Settings) -> World {
     registry::admin_units::ensure_loaded(&db).await.unwrap();
     let mut opts = GenerateOptions::new("08", people, 6, kernel::clock::today_vn());
     if !defects {
@@ -67,7 +73,7 @@ pub async fn world(db: Db, people: usize, defects: bool) -> World {
         .unwrap();
         tokens.push(identity::issue_token(&db, &a.id, "test").await.unwrap());
     }
-    let running = dancu::server::start(db.clone(), "127.0.0.1:0").await.unwrap();
+    let running = dancu::server::start(db.clone(), &settings).await.unwrap();
     World {
         base: format!("http://{}", running.addr),
         http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),

@@ -32,7 +32,7 @@ pub async fn admit(
 }
 
 /// Registers a caregiver staying with an inpatient present at the same facility (at most
-/// `DANCU_HOSPITAL_CAREGIVERS`, default 2, per patient).
+/// `lodging.hospital_caregivers`, default 2, per patient).
 #[utoipa::path(post, path = "/api/v1/lodging/hospital/caregivers", tag = "lodging", request_body = NewCaregiver,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
     responses((status = 200, body = CheckinResult), (status = 400, description = "invalid_input"),

@@ -72,7 +72,7 @@ pub async fn hospital(
                     p,
                 })
                 .collect(),
-            limit: hospital::caregiver_limit(),
+            limit: s.settings.hospital_caregivers,
         })
     }
     .await;
