@@ -14,4 +14,5 @@ pub use query::{list_for_actor, list_for_subject, search_for_subject, AccessFilt
 pub use writer::{AccessEntry, AccessLog};
 
 /// Migrations of the access-log table.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("audit", [(1, "access_log"), (2, "logs_file")]);
+pub const MIGRATIONS: &[db::Migration] =
+    db::migrations!("audit", [(1, "access_log", per_backend), (2, "logs_file", per_backend)]);

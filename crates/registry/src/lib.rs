@@ -21,4 +21,4 @@ pub mod queries;
 pub mod write;
 
 /// Migrations of the registry tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("registry", [(1, "init"), (2, "civil")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("registry", [(1, "init", per_backend), (2, "civil")]);
