@@ -18,6 +18,7 @@ pub mod moves;
 pub mod pages;
 pub mod quality;
 pub mod queries;
+pub mod sample;
 pub mod write;
 
 /// Migrations of the registry tables.
