@@ -398,8 +398,7 @@ pub async fn nights(
     .bind(from)
     .bind(to)
     .fetch_all(db.read())
-    .await
-    ?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1), r.get::<String, _>(2), r.get::<i64, _>(3)))

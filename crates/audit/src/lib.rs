@@ -23,4 +23,5 @@ pub struct Stores {
 }
 
 /// Migrations of the access-log table.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("audit", [(1, "access_log"), (2, "logs_file")]);
+pub const MIGRATIONS: &[db::Migration] =
+    db::migrations!("audit", [(1, "access_log", per_backend), (2, "logs_file", per_backend)]);

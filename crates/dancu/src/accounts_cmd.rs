@@ -129,12 +129,10 @@ pub async fn citizen_account(
     password: &str,
     level: u8,
 ) -> anyhow::Result<identity::Account> {
-    use db::sqlx::{self, Row};
-    let name: String = sqlx::query("SELECT full_name FROM persons WHERE personal_id = $1")
-        .bind(person_id)
-        .fetch_one(db.read())
+    let name = registry::queries::persons::get_self(db, &kernel::PersonalId::parse(person_id)?)
         .await?
-        .get(0);
+        .ok_or_else(|| anyhow::anyhow!("no person {person_id} in the registry"))?
+        .full_name;
     let pending = identity::registration::PendingRegistration {
         person_id: person_id.to_string(),
         full_name: name,
@@ -148,4 +146,18 @@ pub async fn citizen_account(
     let actor = identity::levels::LevelActor { id: None, label: "Công an xã (dữ liệu mẫu)".into() };
     Ok(identity::levels::raise_to_level2(db, &account.id, identity::levels::LevelMethod::InPersonCard, "demo", &actor)
         .await?)
+}
+
+/// Up to `n` residents matching `criteria` who hold no account yet (demo citizens keep clean
+/// histories; benchmark citizens get fresh accounts).
+pub async fn residents_without_account(
+    db: &db::Db,
+    criteria: registry::sample::Criteria<'_>,
+    n: usize,
+) -> anyhow::Result<Vec<registry::sample::Resident>> {
+    let holders = identity::account_holders(db).await?;
+    // Enough candidates that the holders among them still leave `n`.
+    let limit = criteria.limit.map(|l| l + holders.len() as i64);
+    let picked = registry::sample::residents(db, &registry::sample::Criteria { limit, ..criteria }).await?;
+    Ok(picked.into_iter().filter(|r| !holders.contains(&r.personal_id)).take(n).collect())
 }

@@ -142,39 +142,23 @@ async fn bench(db: &db::Db, changes: usize, runs: usize, no_rebuild: bool) -> an
 /// Corrections, deaths and moves of random living residents through the registry's own write
 /// functions, so each one records its event as in production. Returns how many succeeded.
 async fn make_changes(db: &db::Db, n: usize) -> anyhow::Result<usize> {
-    use db::sqlx::{self, Row};
-    let ids: Vec<String> =
-        sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' AND current_commune IS NOT NULL LIMIT $1")
-            .bind((n * 4) as i64)
-            .fetch_all(db.read())
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-    let communes: Vec<String> = sqlx::query("SELECT DISTINCT current_commune FROM persons LIMIT 200")
-        .fetch_all(db.read())
-        .await?
-        .iter()
-        .filter_map(|r| r.get::<Option<String>, _>(0))
-        .collect();
+    use registry::sample::{self, Criteria};
+    let criteria = Criteria { living: true, housed: true, limit: Some((n * 4) as i64), ..Default::default() };
+    let mut residents = sample::residents(db, &criteria).await?;
+    let communes = sample::inhabited_communes(db, 200).await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(6);
-    let mut ids = ids;
-    ids.shuffle(&mut rng);
+    residents.shuffle(&mut rng);
     let pb = crate::progress::bar(n as u64, "changes");
     pb.set_message("Changing records");
     let today = kernel::clock::today_vn();
     let mut made = 0;
-    for (i, id) in ids.iter().enumerate() {
+    for (i, r) in residents.iter().enumerate() {
         if made >= n {
             break;
         }
-        let pid = kernel::PersonalId::parse(id)?;
-        let row = sqlx::query("SELECT version, current_commune FROM persons WHERE personal_id = $1")
-            .bind(id)
-            .fetch_one(db.read())
-            .await?;
-        let (version, commune): (i64, String) = (row.get(0), row.get(1));
-        let j = Jurisdiction::Province(province_of(&commune));
+        let pid = kernel::PersonalId::parse(&r.personal_id)?;
+        let version = r.version;
+        let j = Jurisdiction::Province(province_of(r.current_commune.as_deref().unwrap_or_default()));
         let ok = match i % 3 {
             0 => {
                 let mut changes = serde_json::Map::new();

@@ -102,14 +102,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
 }
 
 async fn http(db: db::Db, connections: usize, duration: Duration) -> anyhow::Result<()> {
-    use db::sqlx::{self, Row};
+    let housed = registry::sample::Criteria { housed: true, limit: Some(100_000), ..Default::default() };
     let ids: Vec<String> =
-        sqlx::query("SELECT personal_id FROM persons WHERE current_commune IS NOT NULL LIMIT 100000")
-            .fetch_all(db.read())
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        registry::sample::residents(&db, &housed).await?.into_iter().map(|r| r.personal_id).collect();
     let hasher = identity::PasswordHasher::default();
     let officer = identity::create_account(
         &db,

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Args;
-use db::sqlx::{self, Row};
+use db::sqlx;
 use kernel::{Jurisdiction, Role};
 
 use crate::bench_oidc::phase;
@@ -58,21 +59,10 @@ pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
         sqlx::query(&format!("PRAGMA synchronous = {mode}")).execute(db.write()).await?;
         println!("SQLite writer: synchronous = {mode}");
     }
-    let commune: String = sqlx::query(
-        "SELECT current_commune FROM persons WHERE current_commune IS NOT NULL GROUP BY current_commune \
-         ORDER BY COUNT(*) DESC LIMIT 1",
-    )
-    .fetch_one(db.read())
-    .await?
-    .get(0);
-    let guests: Arc<Vec<String>> = Arc::new(
-        sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' LIMIT 20000")
-            .fetch_all(db.read())
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect(),
-    );
+    let commune = registry::sample::busiest_commune(&db, None).await?.context("no residents")?;
+    let living = registry::sample::Criteria { living: true, limit: Some(20_000), ..Default::default() };
+    let guests: Arc<Vec<String>> =
+        Arc::new(registry::sample::residents(&db, &living).await?.into_iter().map(|r| r.personal_id).collect());
     let (staff, facility) = facility(&db, &commune).await?;
     let officer = token(&db, "bench.tinh", Role::ProvincialOfficer, Jurisdiction::Province("08".into())).await?;
     let running = crate::server::start(db.clone(), &crate::server::local_settings()).await?;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use db::sqlx::{self, Row};
+use anyhow::Context;
 use tokio::sync::Mutex;
 
 /// Latency samples of one phase, summarised.
@@ -85,10 +85,8 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk
     let duration = Duration::from_secs(seconds);
     let opts = registry::generate::GenerateOptions::new("08", 2_000, 6, kernel::clock::today_vn());
     crate::generate_cmd::generate_into(&db, opts, None, false).await?;
-    let person: String = sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' LIMIT 1")
-        .fetch_one(db.read())
-        .await?
-        .get(0);
+    let living = registry::sample::Criteria { living: true, limit: Some(1), ..Default::default() };
+    let person = registry::sample::residents(&db, &living).await?.pop().context("no living resident")?.personal_id;
     let password = crate::accounts_cmd::random_password();
     let account =
         crate::accounts_cmd::citizen_account(&db, &identity::PasswordHasher::new(1), &person, &password, 2).await?;
@@ -132,10 +130,9 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk
         code_list.push(oidc::grants::issue_code(&db, &g).await.map_err(|e| anyhow::anyhow!(e.description))?);
     }
     // Codes live 60 s: move their expiry out so a slow machine measures exchanges, not expiry.
-    sqlx::query("UPDATE oauth_codes SET expires_at = $1")
-        .bind(kernel::clock::now_ms() + 3_600_000)
-        .execute(db.write())
-        .await?;
+    oidc::grants::postpone_unused_codes(&db, kernel::clock::now_ms() + 3_600_000)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.description))?;
     println!("done.\nbackend {:?}, {connections} connections, {seconds} s per phase at most", db.backend());
 
     if wrk {

@@ -5,8 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use db::sqlx::{self, Row};
-
 use crate::bench_oidc::{phase, Phase};
 
 /// Options of `dancu bench services`.
@@ -33,19 +31,18 @@ pub struct ServicesArgs {
 
 /// Citizens (level 2) with API tokens, and their communes.
 async fn citizens(db: &db::Db, n: usize) -> anyhow::Result<Vec<(String, String)>> {
-    let rows = sqlx::query(
-        "SELECT p.personal_id, p.current_commune FROM persons p WHERE p.status = 'living' AND p.current_commune IS NOT NULL \
-         AND p.birth_date < '2000' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) \
-         ORDER BY p.personal_id LIMIT $1",
-    )
-    .bind(n as i64)
-    .fetch_all(db.read())
-    .await?;
+    let adults = registry::sample::Criteria {
+        living: true,
+        housed: true,
+        born_before: chrono::NaiveDate::from_ymd_opt(2000, 1, 1),
+        limit: Some(n as i64),
+        ..Default::default()
+    };
     let hasher = identity::PasswordHasher::new(1);
     let mut out = Vec::new();
-    for r in rows {
-        let id: String = r.get(0);
-        let commune: String = r.get(1);
+    for r in crate::accounts_cmd::residents_without_account(db, adults, n).await? {
+        let id = r.personal_id;
+        let commune = r.current_commune.unwrap_or_default();
         let password = crate::accounts_cmd::random_password();
         let a = crate::accounts_cmd::citizen_account(db, &hasher, &id, &password, 2).await?;
         out.push((identity::issue_token(db, &a.id, "bench").await?.1, commune));

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Args;
-use db::sqlx::{self, Row};
 use verification::cccd_qr::CardQr;
 use verification::chip::testkit::{SignerKind, TestCsca, TestSigner};
 use verification::chip::{ChipBundle, TrustStore};
@@ -156,16 +156,14 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
 /// Up to `n` random living residents with a full birth date whose newest card is valid, with the
 /// QR that card prints.
 async fn sample(db: &db::Db, n: usize) -> anyhow::Result<Vec<(registry::queries::persons::PersonView, CardQr)>> {
-    let ids: Vec<String> = sqlx::query(
-        "SELECT personal_id FROM persons WHERE status = 'living' AND LENGTH(birth_date) = 10 \
-         AND birth_date < '2005-01-01' ORDER BY random() LIMIT $1",
-    )
-    .bind(n as i64 * 2)
-    .fetch_all(db.read())
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
+    let adults = registry::sample::Criteria {
+        living: true,
+        born_before: chrono::NaiveDate::from_ymd_opt(2005, 1, 1),
+        order: registry::sample::Order::Random,
+        limit: Some(n as i64 * 2),
+        ..Default::default()
+    };
+    let ids: Vec<String> = registry::sample::residents(db, &adults).await?.into_iter().map(|r| r.personal_id).collect();
     let today = kernel::clock::today_vn();
     let mut out = Vec::with_capacity(n);
     for id in ids {
@@ -188,10 +186,7 @@ async fn sample(db: &db::Db, n: usize) -> anyhow::Result<Vec<(registry::queries:
 async fn staff_tokens(db: &db::Db, n: usize) -> anyhow::Result<Vec<String>> {
     let run = kernel::ids::new_id();
     let tax: String = run.chars().filter(char::is_ascii_digit).chain(std::iter::repeat('0')).take(10).collect();
-    let commune: String = sqlx::query("SELECT current_commune FROM persons WHERE current_commune IS NOT NULL LIMIT 1")
-        .fetch_one(db.read())
-        .await?
-        .get(0);
+    let commune = registry::sample::inhabited_communes(db, 1).await?.pop().context("no residents")?;
     let org = identity::organizations::create_organization(
         db,
         identity::organizations::NewOrganization {

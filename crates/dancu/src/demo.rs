@@ -185,21 +185,21 @@ async fn citizens_and_hotel(
     commune: &str,
     admin_id: &str,
 ) -> anyhow::Result<Vec<DemoAccount>> {
-    use db::sqlx::{self, Row};
     let units = registry::admin_units::AdminUnits::get();
     let commune_name = units.commune(commune).map(|c| c.name.clone()).unwrap_or_default();
-    let ids: Vec<String> = sqlx::query(
-        "SELECT p.personal_id FROM persons p WHERE p.current_commune = $1 AND p.status = 'living' \
-         AND LENGTH(p.birth_date) = 10 AND p.birth_date < '2000-01-01' \
-         AND EXISTS (SELECT 1 FROM identity_cards c WHERE c.personal_id = p.personal_id AND c.status = 'valid') \
-         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) ORDER BY p.personal_id LIMIT 2",
-    )
-    .bind(commune)
-    .fetch_all(db.read())
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
+    let adults = registry::sample::Criteria {
+        living: true,
+        commune: Some(commune),
+        born_before: chrono::NaiveDate::from_ymd_opt(2000, 1, 1),
+        valid_card: true,
+        limit: Some(2),
+        ..Default::default()
+    };
+    let ids: Vec<String> = crate::accounts_cmd::residents_without_account(db, adults, 2)
+        .await?
+        .into_iter()
+        .map(|r| r.personal_id)
+        .collect();
     let mut out = Vec::new();
     for (id, level) in ids.iter().zip([2u8, 1]) {
         let password = crate::accounts_cmd::random_password();
@@ -281,16 +281,8 @@ async fn citizens_and_hotel(
 
 /// The commune with the most residents (the commune police demo account works there).
 async fn busiest_commune(db: &db::Db, province: &str) -> anyhow::Result<String> {
-    use db::sqlx::{self, Row};
-    let row = sqlx::query(
-        "SELECT p.current_commune, COUNT(*) AS n FROM persons p JOIN admin_communes c ON c.code = p.current_commune \
-         WHERE c.province_code = $1 GROUP BY p.current_commune ORDER BY n DESC, p.current_commune LIMIT 1",
-    )
-    .bind(province)
-    .fetch_optional(db.read())
-    .await?;
-    match row {
-        Some(r) => Ok(r.get(0)),
+    match registry::sample::busiest_commune(db, Some(province)).await? {
+        Some(code) => Ok(code),
         None => registry::admin_units::AdminUnits::get()
             .communes_of(province)
             .first()

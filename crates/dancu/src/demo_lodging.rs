@@ -7,7 +7,6 @@
 //! The hospital ward admits an inpatient with a caregiver. A coach trip boards a passenger; a relic site with two gates records a few visitor entries and
 //! one exit.
 
-use db::sqlx::{self, Row};
 use identity::organizations::{NewOrganization, OrgKind};
 use kernel::{Actor, Jurisdiction, Role};
 use lodging::checkins::{CheckinRequest, CheckinResult};
@@ -336,14 +335,13 @@ async fn check_in(
 
 /// Living residents of the commune without an e-ID account (the demo citizens keep clean histories).
 async fn residents(db: &db::Db, commune: &str, n: i64) -> anyhow::Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT p.personal_id FROM persons p WHERE p.current_commune = $1 AND p.status = 'living' \
-         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) \
-         ORDER BY p.personal_id DESC LIMIT $2",
-    )
-    .bind(commune)
-    .bind(n)
-    .fetch_all(db.read())
-    .await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    let living = registry::sample::Criteria {
+        living: true,
+        commune: Some(commune),
+        order: registry::sample::Order::PersonalIdDescending,
+        limit: Some(n),
+        ..Default::default()
+    };
+    let picked = crate::accounts_cmd::residents_without_account(db, living, n as usize).await?;
+    Ok(picked.into_iter().map(|r| r.personal_id).collect())
 }

@@ -5,7 +5,6 @@
 //! lodging demo's facilities and guests).
 
 use chrono::{Datelike, Duration};
-use db::sqlx::{self, Row};
 use programs::registrations::{self, NewRegistration, NewStep, RegRole, Target};
 
 /// Login of the demo unit focal point (created with the other demo accounts).
@@ -82,26 +81,25 @@ pub async fn seed(db: &db::Db, province: &str) -> anyhow::Result<()> {
 /// exist for the figures; the demo citizens printed at start-up are the ones to sign in with.
 async fn level2_citizens(db: &db::Db, commune: &str) -> anyhow::Result<usize> {
     let today = kernel::clock::today_vn();
-    let cutoff = today.with_year(today.year() - 14).unwrap_or(today).format("%Y-%m-%d").to_string();
-    let rows = sqlx::query(
-        "SELECT p.personal_id, p.full_name FROM persons p WHERE p.current_commune = $1 AND p.status = 'living' \
-         AND length(p.birth_date) = 10 AND p.birth_date <= $2 \
-         AND EXISTS (SELECT 1 FROM identity_cards c WHERE c.personal_id = p.personal_id AND c.status = 'valid') \
-         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.personal_id) ORDER BY p.personal_id",
-    )
-    .bind(commune)
-    .bind(cutoff)
-    .fetch_all(db.read())
-    .await?;
+    // Fourteen today: born on this day fourteen years ago or before.
+    let cutoff = today.with_year(today.year() - 14).unwrap_or(today);
+    let adults = registry::sample::Criteria {
+        living: true,
+        commune: Some(commune),
+        born_before: cutoff.succ_opt(),
+        valid_card: true,
+        ..Default::default()
+    };
+    let rows = crate::accounts_cmd::residents_without_account(db, adults, usize::MAX).await?;
     let hash = identity::PasswordHasher::default().hash(&crate::accounts_cmd::random_password()).await?;
     let officer = identity::levels::LevelActor { id: None, label: "Công an xã (dữ liệu mẫu)".into() };
     let mut n = 0;
     for r in rows.iter().step_by(3) {
-        let person_id: String = r.get(0);
+        let person_id = r.personal_id.clone();
         let pending = identity::registration::PendingRegistration {
             phone: format!("09{}", &person_id[person_id.len() - 8..]),
             person_id: person_id.clone(),
-            full_name: r.get(1),
+            full_name: r.full_name.clone(),
             password_hash: hash.clone(),
         };
         let account = identity::registration::complete(db, &pending).await?;

@@ -121,8 +121,6 @@ async fn write(db: &Db, units: &mut Vec<(Unit, oneshot::Sender<Output>)>) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::TestDb;
-    use crate::MigrationSet;
 
     async fn table(db: &Db) {
         sqlx::query("CREATE TABLE batch_t (k TEXT PRIMARY KEY, v BIGINT NOT NULL)").execute(db.write()).await.unwrap();
@@ -179,15 +177,5 @@ mod tests {
         assert_eq!(count(&db).await, 180, "failed units left no row, not even their first insert");
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let t = TestDb::sqlite(&MigrationSet::new()).await;
-        units_commit_together_and_fail_alone(t.db().clone()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        let Some(t) = TestDb::postgres(&MigrationSet::new()).await else { return };
-        units_commit_together_and_fail_alone(t.db().clone()).await;
-    }
+    crate::dual_tests!(crate::MigrationSet::new(); units_commit_together_and_fail_alone);
 }

@@ -33,6 +33,11 @@ pub enum DbError {
     Thread(std::io::Error),
     #[error("migration {module}/{version} failed: {source}")]
     Migration { module: String, version: i64, source: sqlx::Error },
+    #[error(
+        "migration {module}/{version} ({file}) was changed after it was applied: its SHA-256 differs from the one \
+         recorded in schema_migrations; restore the file and put the change in a new migration"
+    )]
+    MigrationChanged { module: String, version: i64, file: String },
 }
 
 /// A cheap-to-clone handle to the database.

@@ -20,7 +20,7 @@ mod values;
 pub use batch::Batcher;
 pub use filter::{Arg, Filter};
 pub use handle::{Backend, Db, DbError, PoolStats, LOGS_SCHEMA};
-pub use migrate::{Migration, MigrationSet};
+pub use migrate::{Migration, MigrationSet, Sql as MigrationSql};
 pub use values::{backend_of, param, values, values_after};
 
 /// Re-exported so business crates name one sqlx version.

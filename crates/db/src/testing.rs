@@ -1,5 +1,16 @@
 //! Fresh databases for tests, on SQLite always and on PostgreSQL when `DANCU_TEST_DATABASE_URL` is set.
 //!
+//! Whether the PostgreSQL tests run is decided when they are compiled (`test_gates.rs`, the build
+//! script of every crate with storage tests, sets `cfg(dancu_pg)` from the variable): without it
+//! they are compiled `#[ignore]`d, so `cargo test` counts them as ignored instead of passing tests
+//! that did nothing. A PostgreSQL test of its own marks itself the same way:
+//!
+//! ```ignore
+//! #[tokio::test]
+//! #[cfg_attr(not(dancu_pg), ignore = "needs PostgreSQL: set DANCU_TEST_DATABASE_URL")]
+//! async fn on_postgres() { let t = db::testing::TestDb::postgres(&migrations).await; /* ... */ }
+//! ```
+//!
 //! A PostgreSQL test database is a new schema in the configured database, selected through the
 //! connection's `search_path` and dropped when the [`TestDb`] is dropped, so tests run in parallel
 //! without seeing each other's rows.
@@ -29,13 +40,16 @@ impl TestDb {
         TestDb { db, _dir: Some(dir), pg_schema: None }
     }
 
-    /// A new schema in the PostgreSQL database named by `DANCU_TEST_DATABASE_URL`, migrated; `None`
-    /// (with a note on stderr) when the variable is not set.
-    pub async fn postgres(migrations: &MigrationSet) -> Option<TestDb> {
-        let Ok(base) = std::env::var(PG_ENV) else {
-            eprintln!("PostgreSQL run skipped: {PG_ENV} is not set");
-            return None;
-        };
+    /// A new schema in the PostgreSQL database named by `DANCU_TEST_DATABASE_URL`, migrated.
+    ///
+    /// # Panics
+    /// When the variable is not set: a test that calls this was compiled to run on PostgreSQL
+    /// (or was asked for with `--include-ignored`), and passing without a database would hide that
+    /// it did not run.
+    pub async fn postgres(migrations: &MigrationSet) -> TestDb {
+        let base = std::env::var(PG_ENV).unwrap_or_else(|_| {
+            panic!("{PG_ENV} is not set: this test needs PostgreSQL (e.g. {PG_ENV}=postgres://postgres@127.0.0.1:5432/test)")
+        });
         let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
         let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect postgres");
         sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create schema");
@@ -44,7 +58,7 @@ impl TestDb {
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
         let db = Db::connect(&url).await.expect("open postgres");
         migrations.run(&db).await.expect("migrate postgres");
-        Some(TestDb { db, _dir: None, pg_schema: Some((base, schema)) })
+        TestDb { db, _dir: None, pg_schema: Some((base, schema)) }
     }
 
     pub fn db(&self) -> &Db {
@@ -69,7 +83,9 @@ impl Drop for TestDb {
     }
 }
 
-/// Runs an async test body once on SQLite and once on PostgreSQL (when configured).
+/// Runs an async test body once on SQLite and once on PostgreSQL. The PostgreSQL half is ignored,
+/// with the reason, unless the crate was compiled with `DANCU_TEST_DATABASE_URL` set (the calling
+/// crate needs `build = "../db/test_gates.rs"`).
 ///
 /// ```ignore
 /// async fn finds_person(db: db::Db) { /* ... */ }
@@ -86,10 +102,9 @@ macro_rules! dual_tests {
                     super::$name(t.db().clone()).await;
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(dancu_pg), ignore = "needs PostgreSQL: set DANCU_TEST_DATABASE_URL")]
                 async fn postgres() {
-                    let Some(t) = $crate::testing::TestDb::postgres(&$migrations).await else {
-                        return;
-                    };
+                    let t = $crate::testing::TestDb::postgres(&$migrations).await;
                     super::$name(t.db().clone()).await;
                 }
             }

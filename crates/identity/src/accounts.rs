@@ -287,6 +287,15 @@ pub async fn account_by_person(db: &Db, person_id: &str) -> Result<Option<Accoun
     Ok(row.as_ref().and_then(account_from_row))
 }
 
+/// The personal ids that hold an account, all of them: for the demo and benchmark commands, which
+/// pick residents without one (a province in production has far too many to list).
+pub async fn account_holders(db: &Db) -> Result<std::collections::HashSet<String>, AppError> {
+    let rows = sqlx::query("SELECT person_id FROM accounts WHERE person_id IS NOT NULL")
+        .fetch_all(db.read())
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
 /// Finds an account by login (case-insensitive), with its password hash and lockout state.
 pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<(Account, String, Option<i64>)>, AppError> {
     let row = sqlx::query(&format!(

@@ -76,8 +76,7 @@ pub async fn invite(
     .bind(now)
     .bind(now + INVITATION_TTL_MS)
     .execute(db.write())
-    .await
-    ?;
+    .await?;
     let link = format!("{public_url}/org/invite/{token}");
     let body = format!(
         "dancu: ban duoc moi lam {} cua {}. Mo lien ket (7 ngay): {link}",
@@ -169,8 +168,7 @@ pub async fn pending(db: &Db, organization_id: &str) -> Result<Vec<Invitation>, 
     .bind(organization_id)
     .bind(kernel::clock::now_ms())
     .fetch_all(db.read())
-    .await
-    ?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| Invitation {

@@ -35,8 +35,8 @@ mod tokens;
 pub mod totp;
 
 pub use accounts::{
-    account_by_id, account_by_person, accounts_by_ids, create_account, find_by_login, search_accounts, Account,
-    AccountStatus, NewAccount,
+    account_by_id, account_by_person, account_holders, accounts_by_ids, create_account, find_by_login, search_accounts,
+    Account, AccountStatus, NewAccount,
 };
 pub use api::DbAuthenticator;
 pub use config::{IdentityConfig, IdentitySettings, Limit, RateLimits};

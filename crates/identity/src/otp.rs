@@ -114,8 +114,7 @@ pub async fn verify(
     .bind(&flow_hash)
     .bind(purpose)
     .fetch_optional(db.write())
-    .await
-    ?;
+    .await?;
     let Some(row) = row else { return Ok(Err(OtpError::Expired)) };
     let attempts: i64 = row.get(2);
     let expires_at: i64 = row.get(3);

@@ -249,8 +249,7 @@ impl Passkeys {
         .bind(&owner)
         .bind(&cred_id)
         .fetch_optional(db.write())
-        .await
-        ?;
+        .await?;
         let Some(row) = row else { return Ok(Err(Refusal::Rejected)) };
         let mut passkey: Passkey = serde_json::from_str(&row.get::<String, _>(1)).map_err(json_err)?;
         passkey.update_credential(&result);

@@ -87,8 +87,7 @@ pub async fn list_outbox(db: &Db, page: PageRequest) -> Result<Page<OutboxMessag
     .bind(page.limit_probe())
     .bind(page.offset())
     .fetch_all(db.read())
-    .await
-    ?;
+    .await?;
     let items = rows
         .iter()
         .map(|r| OutboxMessage { channel: r.get(0), recipient: r.get(1), body: r.get(2), created_at: r.get(3) })

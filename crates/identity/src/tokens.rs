@@ -23,8 +23,7 @@ pub async fn issue_token(db: &Db, account_id: &str, name: &str) -> Result<(Strin
     .bind(hash_secret(&token))
     .bind(kernel::clock::now_ms())
     .execute(db.write())
-    .await
-    ?;
+    .await?;
     Ok((id, token))
 }
 

@@ -184,8 +184,7 @@ pub async fn record(
     .bind(patient)
     .bind(now)
     .execute(&mut **tx)
-    .await
-    ?;
+    .await?;
     Ok(())
 }
 

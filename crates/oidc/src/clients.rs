@@ -210,8 +210,7 @@ pub async fn register(db: &Db, new: NewClient) -> Result<(Client, Option<String>
     .bind(&client.logo_url)
     .bind(client.created_at)
     .execute(db.write())
-    .await
-    ?;
+    .await?;
     Ok((client, secret))
 }
 

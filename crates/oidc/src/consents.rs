@@ -47,8 +47,7 @@ pub async fn remember(db: &Db, account_id: &str, client_id: &str, scope: &[Strin
     .bind(all.join(" "))
     .bind(now)
     .execute(db.write())
-    .await
-    ?;
+    .await?;
     Ok(())
 }
 
@@ -60,8 +59,7 @@ pub async fn list(db: &Db, account_id: &str) -> Result<Vec<Consent>, AppError> {
     )
     .bind(account_id)
     .fetch_all(db.read())
-    .await
-    ?;
+    .await?;
     Ok(rows
         .iter()
         .map(|r| Consent {

@@ -78,8 +78,7 @@ pub async fn ensure_registered(p: &Provider) -> Result<String, kernel::AppError>
         .bind(SETTING)
         .bind(json)
         .execute(p.db.write())
-        .await
-        ?;
+        .await?;
     Ok(client.id)
 }
 

@@ -17,7 +17,7 @@ mod text;
 pub mod units;
 
 /// Migrations of the programme tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("programs", [(1, "programs")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("programs", [(1, "programs", per_backend)]);
 
 /// Binds an optional float. sqlx 0.8's `Any` driver sends a NULL `f64` to PostgreSQL typed as
 /// `float4` (and a NULL `f32` as `float8`), which a `DOUBLE PRECISION` parameter rejects; binding

@@ -18,7 +18,8 @@ pub mod moves;
 pub mod pages;
 pub mod quality;
 pub mod queries;
+pub mod sample;
 pub mod write;
 
 /// Migrations of the registry tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("registry", [(1, "init"), (2, "civil")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("registry", [(1, "init", per_backend), (2, "civil")]);

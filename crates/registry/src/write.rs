@@ -200,8 +200,7 @@ pub async fn record_death_in(
         .bind(now)
         .bind(id.as_str())
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
     sqlx::query("UPDATE residences SET end_date = $1 WHERE personal_id = $2 AND end_date IS NULL")
         .bind(&day)
         .bind(id.as_str())

@@ -79,8 +79,7 @@ pub async fn issue_in(
     .bind(&jws)
     .bind(kernel::clock::now_ms())
     .execute(&mut *tx)
-    .await
-    ?;
+    .await?;
     Ok(Document { payload, jws })
 }
 

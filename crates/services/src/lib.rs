@@ -26,7 +26,7 @@ use std::sync::Arc;
 pub use api::ApiDoc;
 
 /// Migrations of the services tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("services", [(1, "init")]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("services", [(1, "init", per_backend)]);
 
 /// What the handlers share.
 #[derive(Clone)]

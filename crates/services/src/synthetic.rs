@@ -3,7 +3,7 @@
 //! living residents of the registry. They are history only (no registry effect is replayed) and
 //! carry `"synthetic": "1"` in their answers so nobody mistakes them for real filings.
 
-use db::sqlx::{self, Row};
+use db::sqlx;
 use db::Db;
 use kernel::AppError;
 use rand::{Rng, SeedableRng};
@@ -17,6 +17,13 @@ pub struct Generated {
     pub applications: usize,
 }
 
+/// Whether any application is stored (the demo generates its history once).
+pub async fn has_applications(db: &Db) -> Result<bool, AppError> {
+    let row =
+        sqlx::query("SELECT 1 FROM svc_applications LIMIT 1").fetch_optional(db.read()).await?;
+    Ok(row.is_some())
+}
+
 /// Inserts `n` applications of residents of `province`; `open_share` of them are still open
 /// (the rest decided). Deterministic for a seed.
 pub async fn history(
@@ -28,17 +35,17 @@ pub async fn history(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Generated, AppError> {
     let procedures = store::list(db, None).await?;
-    let people: Vec<(String, String, String)> = sqlx::query(
-        "SELECT p.personal_id, p.full_name, p.current_commune FROM persons p JOIN admin_communes c \
-         ON c.code = p.current_commune WHERE c.province_code = $1 AND p.status = 'living' ORDER BY p.personal_id LIMIT 20000",
-    )
-    .bind(province)
-    .fetch_all(db.read())
-    .await
-    ?
-    .iter()
-    .map(|r| (r.get(0), r.get(1), r.get(2)))
-    .collect();
+    let criteria = registry::sample::Criteria {
+        living: true,
+        province: Some(province),
+        limit: Some(20_000),
+        ..Default::default()
+    };
+    let people: Vec<(String, String, String)> = registry::sample::residents(db, &criteria)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.personal_id, r.full_name, r.current_commune?)))
+        .collect();
     if people.is_empty() || procedures.is_empty() {
         return Ok(Generated { applications: 0 });
     }
@@ -109,8 +116,7 @@ pub async fn history(
             .bind(due)
             .bind(decided)
             .execute(&mut *tx)
-            .await
-            ?;
+            .await?;
         }
         tx.commit().await?;
         done += chunk.len();

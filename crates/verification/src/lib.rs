@@ -17,7 +17,8 @@ pub mod service;
 pub mod writer;
 
 /// Migrations of the verification tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("verification", [(1, "verification"), (2, "logs_file")]);
+pub const MIGRATIONS: &[db::Migration] =
+    db::migrations!("verification", [(1, "verification"), (2, "logs_file", per_backend)]);
 
 pub mod api;
 pub mod pages;
