@@ -47,6 +47,13 @@ pub enum BenchCommand {
         /// before the in-process phases.
         #[arg(long)]
         wrk: bool,
+        /// Then run the same phases against panva's oidc-provider (Node.js, `bench/oidc-provider`)
+        /// with the same arguments and print the ratio per phase.
+        #[arg(long)]
+        against_oidc_provider: bool,
+        /// The `bench/oidc-provider` directory for `--against-oidc-provider`.
+        #[arg(long, default_value = "bench/oidc-provider")]
+        oidc_provider_dir: std::path::PathBuf,
     },
     /// Identity verification throughput: card QR, dynamic QR and chip data over HTTP, chip passive
     /// authentication in process (reuses the database; residents generated only into an empty one).
@@ -88,9 +95,23 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             println!("loaded: {stats}");
             http(db, connections, Duration::from_secs(seconds)).await
         }
-        BenchCommand::Oidc { database_url, codes, connections, seconds, wrk } => {
+        BenchCommand::Oidc {
+            database_url,
+            codes,
+            connections,
+            seconds,
+            wrk,
+            against_oidc_provider,
+            oidc_provider_dir,
+        } => {
             let (db, _dir) = bench_db(database_url).await?;
-            crate::bench_oidc::run(db, codes, connections, seconds, wrk).await
+            let against = against_oidc_provider.then(|| crate::bench_oidc_provider::Against {
+                dir: oidc_provider_dir,
+                codes,
+                connections,
+                seconds,
+            });
+            crate::bench_oidc::run(db, codes, connections, seconds, wrk, against).await
         }
         BenchCommand::Verify(args) => crate::bench_verify::run(args).await,
         BenchCommand::Checkin(args) => crate::bench_checkin::run(args).await,

@@ -17,7 +17,13 @@ pub(crate) struct Phase {
 }
 
 impl Phase {
+    /// Successful requests per second over the phase's wall time.
+    pub(crate) fn rate(&self) -> f64 {
+        self.ok.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
     pub(crate) fn print(mut self) {
+        let rate = self.rate();
         self.ok.sort();
         let n = self.ok.len();
         let pct = |p: f64| self.ok.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
@@ -25,7 +31,7 @@ impl Phase {
             "{:<22} {n:>7} ok, {:>4} errors; {:>7.0}/s; p50 {:.2} ms, p99 {:.2} ms",
             self.name,
             self.errors,
-            n as f64 / self.elapsed.as_secs_f64(),
+            rate,
             pct(0.50).as_secs_f64() * 1e3,
             pct(0.99).as_secs_f64() * 1e3,
         );
@@ -80,8 +86,16 @@ where
 
 /// The benchmark: `codes` pre-issued codes are exchanged, then the refresh tokens rotated, then
 /// userinfo called with the access tokens, each from `connections` concurrent connections. With
-/// `wrk`, another `codes` codes are first exchanged by wrk.
-pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk: bool) -> anyhow::Result<()> {
+/// `wrk`, another `codes` codes are first exchanged by wrk. With `against`, the same phases are
+/// then run against oidc-provider and the ratios printed.
+pub async fn run(
+    db: db::Db,
+    codes: usize,
+    connections: usize,
+    seconds: u64,
+    wrk: bool,
+    against: Option<crate::bench_oidc_provider::Against>,
+) -> anyhow::Result<()> {
     let duration = Duration::from_secs(seconds);
     let opts = registry::generate::GenerateOptions::new("08", 2_000, 6, kernel::clock::today_vn());
     crate::generate_cmd::generate_into(&db, opts, None, false).await?;
@@ -202,7 +216,10 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk
             }
         }
     };
-    phase("code -> token", connections, codes.len(), duration, exchange).await.print();
+    let mut rates = [0.0; 3];
+    let p = phase("code -> token", connections, codes.len(), duration, exchange).await;
+    rates[0] = p.rate();
+    p.print();
 
     let refreshes = Arc::new(refresh_tokens.lock().await.clone());
     let refresh = {
@@ -219,7 +236,9 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk
             }
         }
     };
-    phase("refresh grant", connections, refreshes.len(), duration, refresh).await.print();
+    let p = phase("refresh grant", connections, refreshes.len(), duration, refresh).await;
+    rates[1] = p.rate();
+    p.print();
 
     // Access tokens from the exchange were not revoked by refreshing (rotation replaces refresh
     // tokens only), so they serve the userinfo phase; each is used many times.
@@ -235,8 +254,17 @@ pub async fn run(db: db::Db, codes: usize, connections: usize, seconds: u64, wrk
             }
         }
     };
-    phase("userinfo", connections, usize::MAX, duration, userinfo).await.print();
+    let p = phase("userinfo", connections, usize::MAX, duration, userinfo).await;
+    rates[2] = p.rate();
+    p.print();
     running.ctx.access_log.flush().await;
+    if let Some(against) = against {
+        // dancu's server stays up but idle while Node.js runs: nothing is sent to it.
+        println!("\noidc-provider, same codes, connections and time limit:");
+        let theirs = tokio::task::spawn_blocking(move || against.run()).await??;
+        crate::bench_oidc_provider::print_ratios(&rates, &theirs);
+        println!();
+    }
 
     let hasher = identity::PasswordHasher::default();
     let hash = hasher.hash("mat-khau-do-kiem").await?;

@@ -7,6 +7,7 @@ pub mod analytics_cmd;
 pub mod bench;
 pub mod bench_checkin;
 pub mod bench_oidc;
+pub mod bench_oidc_provider;
 pub mod bench_services;
 pub mod bench_verify;
 pub mod bench_wrk;

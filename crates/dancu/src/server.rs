@@ -41,8 +41,9 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
     doc.merge(verification::api::ApiDoc::openapi());
     doc.merge(lodging::ApiDoc::openapi());
     doc.merge(services::ApiDoc::openapi());
-    let verifier = verification::Verifier::new(ctx.stores.clone(), provider.keys.clone(), &settings.verification, public_url)
-        .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
+    let verifier =
+        verification::Verifier::new(ctx.stores.clone(), provider.keys.clone(), &settings.verification, public_url)
+            .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
     let hasher = identity::PasswordHasher::default();
     let sms: Arc<dyn identity::sms::SmsSender> = Arc::new(identity::sms::OutboxSender::new(db.clone()));
     let identity_config = identity::IdentityConfig::new(public_url, settings.trust_proxy, &settings.identity);

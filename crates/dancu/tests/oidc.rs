@@ -619,6 +619,119 @@ async fn concurrent_exchanges_are_redeemed_together(db: Db) {
     assert_eq!(unused, 0, "every presented code is spent");
 }
 
+/// Refreshes a token, optionally asking for a scope.
+async fn refresh(
+    w: &common::World,
+    client_id: &str,
+    secret: &str,
+    refresh_token: &str,
+    scope: Option<&str>,
+) -> (u16, Value) {
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
+    form.extend(scope.map(|s| ("scope", s)));
+    token(&w.http, &w.base, client_id, secret, &form).await
+}
+
+/// Refresh requests sent at the same moment are rotated together: each live token gets its own
+/// new pair, a token sent three times at once is rotated once and its grant is then revoked, a
+/// wider scope is refused and leaves its token usable, and a suspended holder's grant is revoked,
+/// none of it touching the other rotations.
+async fn concurrent_refreshes_are_rotated_together(db: Db) {
+    let w = common::world(db.clone(), 100, false).await;
+    let (login, _) = citizen(&db, 1, 1).await;
+    let (suspended_login, _) = citizen(&db, 2, 1).await;
+    let account = identity::find_by_login(&db, &login).await.unwrap().unwrap().0;
+    let suspended = identity::find_by_login(&db, &suspended_login).await.unwrap().unwrap().0;
+    let (client_id, secret) = client(&db, 1, "client_secret_basic").await;
+    let secret = secret.unwrap();
+    let verifier = "v".repeat(48);
+    let challenge = oidc::pkce::challenge_of(&verifier);
+    // Each grant: (access token, refresh token) from an exchanged code.
+    let grant = |holder: String| {
+        let (w, db, client_id, secret, challenge, verifier) = (&w, &db, &client_id, &secret, &challenge, &verifier);
+        async move {
+            let code = issued_code(db, client_id, &holder, challenge).await;
+            let (s, t) = exchange(w, client_id, secret, &code, verifier).await;
+            assert_eq!(s, 200, "{t}");
+            (t["access_token"].as_str().unwrap().to_string(), t["refresh_token"].as_str().unwrap().to_string())
+        }
+    };
+    let mut good = Vec::new();
+    for _ in 0..40 {
+        good.push(grant(account.id.clone()).await.1);
+    }
+    let (_, tripled) = grant(account.id.clone()).await;
+    let (_, wider) = grant(account.id.clone()).await;
+    let (suspended_access, of_suspended) = grant(suspended.id.clone()).await;
+    sqlx::query("UPDATE accounts SET status = 'suspended' WHERE id = $1")
+        .bind(&suspended.id)
+        .execute(db.write())
+        .await
+        .unwrap();
+
+    let mut sent: Vec<(&str, &str, Option<&str>)> = good.iter().map(|t| ("good", t.as_str(), None)).collect();
+    sent.extend([("tripled", tripled.as_str(), None); 3]);
+    sent.extend([("wider", wider.as_str(), Some("openid phone")), ("suspended", of_suspended.as_str(), None)]);
+    let calls = sent.iter().map(|&(kind, t, scope)| {
+        let (w, client_id, secret) = (&w, &client_id, &secret);
+        async move { (kind, t, refresh(w, client_id, secret, t, scope).await) }
+    });
+    let answers = futures::future::join_all(calls).await;
+
+    let mut fresh = std::collections::HashSet::new();
+    let mut tripled_ok = Vec::new();
+    let mut tripled_refused = 0;
+    for (kind, old, (status, body)) in &answers {
+        match *kind {
+            "good" => {
+                assert_eq!(*status, 200, "{body}");
+                let new = body["refresh_token"].as_str().unwrap();
+                assert_ne!(new, *old);
+                assert!(fresh.insert(new.to_string()), "every rotation gets its own token");
+                assert!(fresh.insert(body["access_token"].as_str().unwrap().to_string()));
+                assert_eq!(body["scope"], "openid profile");
+            }
+            "tripled" if *status == 200 => tripled_ok.push(body["access_token"].as_str().unwrap().to_string()),
+            "tripled" => {
+                assert_eq!(body["error"], "invalid_grant");
+                assert!(body["error_description"].as_str().unwrap().contains("already used"), "{body}");
+                tripled_refused += 1;
+            }
+            "wider" => assert_eq!((*status, body["error"].as_str()), (400, Some("invalid_scope"))),
+            _ => assert_eq!(
+                (*status, body["error_description"].as_str()),
+                (400, Some("the account can no longer sign in"))
+            ),
+        }
+    }
+    assert_eq!((tripled_ok.len(), tripled_refused), (1, 2), "a refresh token is rotated once");
+    let active = |t: String| {
+        let (w, client_id, secret) = (&w, &client_id, &secret);
+        async move {
+            let r = w.http.post(format!("{}/oidc/introspect", w.base)).basic_auth(client_id, Some(secret));
+            let v: Value = r.form(&[("token", t)]).send().await.unwrap().json().await.unwrap();
+            v["active"].as_bool().unwrap()
+        }
+    };
+    assert!(!active(tripled_ok[0].clone()).await, "the reused token's grant is revoked, new pair included");
+    assert!(!active(suspended_access).await, "a suspended holder's grant is revoked");
+    for t in fresh.iter().take(4) {
+        assert!(active(t.clone()).await, "the other rotations are untouched");
+    }
+    // The refused scope left its token unspent: it still rotates, with the original scope.
+    let (s, body) = refresh(&w, &client_id, &secret, &wider, None).await;
+    assert_eq!((s, body["scope"].as_str()), (200, Some("openid profile")), "{body}");
+    let rotated: i64 =
+        sqlx::query("SELECT COUNT(*) FROM oauth_tokens WHERE kind = 'refresh' AND rotated_at IS NOT NULL")
+            .fetch_one(db.read())
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(rotated, 40 + 1 + 1 + 1, "good, tripled once, wider afterwards, and the suspended holder's token");
+    let tokens: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_tokens").fetch_one(db.read()).await.unwrap().get(0);
+    assert_eq!(tokens, 2 * 43 + 2 * 42, "a pair per exchange and per successful rotation, nothing for refusals");
+}
+
 async fn client_credentials_for_an_organization(db: Db) {
     let w = common::world(db.clone(), 100, false).await;
     let (c, secret) = oidc::clients::register(
@@ -714,6 +827,7 @@ db::dual_tests!(crate::common::migrations();
     code_flow_consent_refresh_and_revocation,
     protocol_errors_change_nothing,
     concurrent_exchanges_are_redeemed_together,
+    concurrent_refreshes_are_rotated_together,
     client_credentials_for_an_organization,
     third_party_relying_party_completes_the_flow
 );

@@ -290,9 +290,7 @@ pub async fn account_by_person(db: &Db, person_id: &str) -> Result<Option<Accoun
 /// The personal ids that hold an account, all of them: for the demo and benchmark commands, which
 /// pick residents without one (a province in production has far too many to list).
 pub async fn account_holders(db: &Db) -> Result<std::collections::HashSet<String>, AppError> {
-    let rows = sqlx::query("SELECT person_id FROM accounts WHERE person_id IS NOT NULL")
-        .fetch_all(db.read())
-        .await?;
+    let rows = sqlx::query("SELECT person_id FROM accounts WHERE person_id IS NOT NULL").fetch_all(db.read()).await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 

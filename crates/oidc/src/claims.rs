@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use kernel::{AppError, PersonalId};
+use registry::queries::person_lookup::PersonLookup;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -31,7 +32,7 @@ fn name_parts(full: &str) -> (String, String, String) {
 /// The claims of `scopes` for an account, and the names of the claims released (for the access
 /// log). `sub` is added by the caller.
 pub async fn user_claims(
-    db: &db::Db,
+    persons: &PersonLookup,
     account: &identity::Account,
     scopes: &[String],
 ) -> Result<(Map<String, Value>, Vec<String>), AppError> {
@@ -40,7 +41,7 @@ pub async fn user_claims(
     let needs_registry = wants("profile") || wants("address");
     let person = match (&account.person_id, needs_registry) {
         (Some(pid), true) => match PersonalId::parse(pid) {
-            Ok(id) => registry::queries::persons::get_self(db, &id).await?,
+            Ok(id) => persons.get(&id).await?,
             Err(_) => None,
         },
         _ => None,

@@ -11,17 +11,14 @@ use std::collections::HashMap;
 
 use db::Db;
 use identity::{Account, AccountStatus};
-use tokio::sync::{mpsc, oneshot};
 
 use crate::clients::Client;
 use crate::error::OAuthError;
+use crate::grant_batch::{distinct, holders, Claimed, GrantBatch, Outcome};
 use crate::grants::{self, CodeGrant, Issued, TokenSpec};
 use crate::pkce;
 use crate::provider::Provider;
 use crate::token_endpoint::required;
-
-/// Redemptions per transaction at most.
-const BATCH: usize = 256;
 
 /// One exchange as the client sent it, with the code already hashed.
 #[derive(Debug)]
@@ -68,38 +65,12 @@ pub struct Exchanged {
     pub issued: Issued,
 }
 
-/// What the batch did with a code: `None` when it could not claim it.
-type Claimed = Option<Result<Box<Exchanged>, OAuthError>>;
+/// The batching task of code redemptions.
+pub type Redeemer = GrantBatch<Redemption, Exchanged>;
 
-enum Outcome {
-    Done(Result<Box<Exchanged>, OAuthError>),
-    /// The batch could not claim the code; the redemption comes back for [`refuse`], which finds
-    /// out why.
-    Unclaimed(Redemption),
-}
-
-type Job = (Redemption, oneshot::Sender<Outcome>);
-
-/// Handle to the redeeming task. Cheap to clone.
-#[derive(Clone)]
-pub struct Redeemer {
-    tx: mpsc::Sender<Job>,
-}
-
-impl Redeemer {
-    /// Starts the task on the current runtime.
-    pub fn start(db: Db) -> Redeemer {
-        let (tx, rx) = mpsc::channel(4 * BATCH);
-        tokio::spawn(run(db, rx));
-        Redeemer { tx }
-    }
-
-    async fn submit(&self, r: Redemption) -> Result<Outcome, OAuthError> {
-        let stopped = || OAuthError::server_error("the code redeemer has stopped");
-        let (reply, done) = oneshot::channel();
-        self.tx.send((r, reply)).await.map_err(|_| stopped())?;
-        done.await.map_err(|_| stopped())
-    }
+/// Starts the batching task on the current runtime.
+pub fn start(db: Db) -> Redeemer {
+    GrantBatch::start(db, "code redemption", |db, batch| Box::pin(redeem_batch(db, batch)))
 }
 
 /// Redeems a code for its tokens.
@@ -147,44 +118,18 @@ fn settle(r: &Redemption, g: &CodeGrant, holder: Option<&Account>) -> Result<Acc
         .ok_or_else(|| OAuthError::invalid_grant("the account can no longer sign in"))
 }
 
-async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
-    let mut jobs = Vec::with_capacity(BATCH);
-    loop {
-        if rx.recv_many(&mut jobs, BATCH).await == 0 {
-            return;
-        }
-        let (batch, replies): (Vec<Redemption>, Vec<oneshot::Sender<Outcome>>) = jobs.drain(..).unzip();
-        match redeem_batch(&db, &batch).await {
-            Ok(claimed) => {
-                for ((reply, r), c) in replies.into_iter().zip(batch).zip(claimed) {
-                    let _ = reply.send(c.map_or(Outcome::Unclaimed(r), Outcome::Done));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e.description, redemptions = batch.len(), "code redemption batch failed");
-                for reply in replies {
-                    let _ = reply.send(Outcome::Done(Err(e.clone())));
-                }
-            }
-        }
-    }
-}
-
 /// One transaction over a batch; the outcomes are in the batch's order.
-async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Claimed>, OAuthError> {
+async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Claimed<Exchanged>>, OAuthError> {
     let mut tx = db.begin().await.map_err(OAuthError::server_error)?;
-    let mut clients: Vec<&str> = batch.iter().map(|r| r.client_id.as_str()).collect();
-    clients.sort_unstable();
-    clients.dedup();
     let mut claimed = HashMap::with_capacity(batch.len());
-    for client in clients {
+    for client in distinct(batch, |r| &r.client_id) {
         let hashes: Vec<&str> = batch.iter().filter(|r| r.client_id == client).map(|r| r.code_hash.as_str()).collect();
         claimed.extend(grants::claim_codes(&mut tx, client, &hashes).await?);
     }
-    let accounts = holders(&mut tx, &claimed).await?;
+    let accounts = holders(&mut tx, claimed.values().map(|g| g.account_id.as_str())).await?;
     // A code sent twice in one batch is claimed once: the first request takes it, the second is
     // refused afterwards as a reuse.
-    let outcomes: Vec<Claimed> = batch
+    let outcomes: Vec<Claimed<Exchanged>> = batch
         .iter()
         .map(|r| {
             let grant = claimed.remove(&r.code_hash)?;
@@ -206,16 +151,4 @@ async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Claimed>, OAu
     grants::store_tokens(&mut tx, &pairs).await?;
     tx.commit().await.map_err(OAuthError::server_error)?;
     Ok(outcomes)
-}
-
-/// The accounts of the claimed codes, by id.
-async fn holders(
-    conn: &mut db::sqlx::AnyConnection,
-    claimed: &HashMap<String, CodeGrant>,
-) -> Result<HashMap<String, Account>, OAuthError> {
-    let mut ids: Vec<&str> = claimed.values().map(|g| g.account_id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let accounts = identity::accounts_by_ids(conn, &ids).await.map_err(OAuthError::server_error)?;
-    Ok(accounts.into_iter().map(|a| (a.id.clone(), a)).collect())
 }

@@ -120,7 +120,7 @@ pub async fn redeem_code(
         .map_err(OAuthError::server_error)?;
     match known {
         Some(r) if r.get::<Option<i64>, _>(1).is_some() && r.get::<String, _>(0) == client_id => {
-            revoke_grant(conn, &hash).await?;
+            revoke_grants(conn, &[&hash]).await?;
             Err(OAuthError::invalid_grant("authorization code already used; tokens issued from it are revoked"))
         }
         Some(r) if r.get::<String, _>(0) != client_id => {
@@ -157,17 +157,6 @@ pub async fn claim_codes(
     }
     let rows = q.fetch_all(&mut *conn).await.map_err(OAuthError::server_error)?;
     Ok(rows.iter().map(|r| (r.get(CODE_COLUMN_COUNT), code_from_row(r))).collect())
-}
-
-/// The account a refresh token (by its value) was issued for, read outside any transaction so the
-/// token endpoint can load the account before its batched writes.
-pub async fn refresh_holder(db: &Db, token: &str) -> Result<Option<String>, OAuthError> {
-    let row = sqlx::query("SELECT account_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh'")
-        .bind(hash_secret(token))
-        .fetch_optional(db.read())
-        .await
-        .map_err(OAuthError::server_error)?;
-    Ok(row.and_then(|r| r.get(0)))
 }
 
 /// What a new token pair is for.
@@ -239,6 +228,8 @@ pub async fn store_tokens(conn: &mut AnyConnection, pairs: &[(&TokenSpec<'_>, &I
 }
 
 const TOKEN_COLUMNS: &str = "kind, client_id, account_id, scope, acr, auth_time, grant_id, created_at, expires_at";
+/// Index of the first column after [`TOKEN_COLUMNS`].
+const TOKEN_COLUMN_COUNT: usize = 9;
 
 fn token_from_row(r: &db::Row) -> TokenRow {
     TokenRow {
@@ -258,19 +249,8 @@ fn token_from_row(r: &db::Row) -> TokenRow {
 /// issued. A refresh token presented after it was spent revokes the grant (reuse detection).
 pub async fn spend_refresh(conn: &mut AnyConnection, token: &str, client_id: &str) -> Result<TokenRow, OAuthError> {
     let hash = hash_secret(token);
-    let now = kernel::clock::now_ms();
-    let row = sqlx::query(&format!(
-        "UPDATE oauth_tokens SET rotated_at = $1 WHERE token_hash = $2 AND kind = 'refresh' AND client_id = $3 \
-         AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > $1 RETURNING {TOKEN_COLUMNS}"
-    ))
-    .bind(now)
-    .bind(&hash)
-    .bind(client_id)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(OAuthError::server_error)?;
-    if let Some(r) = row {
-        return Ok(token_from_row(&r));
+    if let Some(row) = claim_refresh(conn, client_id, &[&hash]).await?.remove(&hash) {
+        return Ok(row);
     }
     let known = sqlx::query(
         "SELECT grant_id, rotated_at, client_id FROM oauth_tokens WHERE token_hash = $1 AND kind = 'refresh'",
@@ -281,11 +261,58 @@ pub async fn spend_refresh(conn: &mut AnyConnection, token: &str, client_id: &st
     .map_err(OAuthError::server_error)?;
     match known {
         Some(r) if r.get::<Option<i64>, _>(1).is_some() && r.get::<String, _>(2) == client_id => {
-            revoke_grant(conn, &r.get::<String, _>(0)).await?;
+            revoke_grants(conn, &[&r.get::<String, _>(0)]).await?;
             Err(OAuthError::invalid_grant("refresh token already used; the whole grant is revoked"))
         }
         _ => Err(OAuthError::invalid_grant("refresh token is invalid, expired or revoked")),
     }
+}
+
+/// Marks live refresh tokens of one client spent and returns their rows, keyed by token hash
+/// ([`spend_refresh`] spends one token with it). Tokens it does not return (unknown, expired,
+/// revoked, already rotated, another client's) are left as they were, for [`spend_refresh`] to
+/// tell which and to act on a reuse.
+pub async fn claim_refresh(
+    conn: &mut AnyConnection,
+    client_id: &str,
+    hashes: &[&str],
+) -> Result<HashMap<String, TokenRow>, OAuthError> {
+    if hashes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let b = db::backend_of(conn);
+    let (p1, p2, p3) = (db::param(b, 1), db::param(b, 2), db::param(b, 3));
+    let sql = format!(
+        "UPDATE oauth_tokens SET rotated_at = {p1} WHERE client_id = {p2} AND kind = 'refresh' \
+         AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > {p3} AND token_hash IN ({}) \
+         RETURNING {TOKEN_COLUMNS}, token_hash",
+        db::values_after(b, 3, hashes.len(), 1)
+    );
+    let now = kernel::clock::now_ms();
+    let mut q = sqlx::query(&sql).bind(now).bind(client_id).bind(now);
+    for h in hashes {
+        q = q.bind(*h);
+    }
+    let rows = q.fetch_all(&mut *conn).await.map_err(OAuthError::server_error)?;
+    Ok(rows.iter().map(|r| (r.get(TOKEN_COLUMN_COUNT), token_from_row(r))).collect())
+}
+
+/// Gives claimed refresh tokens back unspent, in the transaction that claimed them: a rotation
+/// refused for its request alone (a wider scope) leaves the token usable.
+pub async fn unclaim_refresh(conn: &mut AnyConnection, hashes: &[&str]) -> Result<(), OAuthError> {
+    if hashes.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE oauth_tokens SET rotated_at = NULL WHERE kind = 'refresh' AND token_hash IN ({})",
+        db::values(db::backend_of(conn), hashes.len(), 1)
+    );
+    let mut q = sqlx::query(&sql);
+    for h in hashes {
+        q = q.bind(*h);
+    }
+    q.execute(&mut *conn).await.map_err(OAuthError::server_error)?;
+    Ok(())
 }
 
 /// A live token by its value.
@@ -302,14 +329,41 @@ pub async fn find_active(db: &Db, token: &str) -> Result<Option<TokenRow>, OAuth
     Ok(row.as_ref().map(token_from_row))
 }
 
-/// Revokes every token of a grant.
-pub async fn revoke_grant(conn: &mut AnyConnection, grant_id: &str) -> Result<(), OAuthError> {
-    sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL")
-        .bind(kernel::clock::now_ms())
-        .bind(grant_id)
-        .execute(conn)
-        .await
-        .map_err(OAuthError::server_error)?;
+/// Live access tokens by hash, read with one padded `IN (…)` list (see `db::coalesce`) on the
+/// caller's connection; tokens that are unknown, revoked or expired are missing from the result.
+pub async fn live_access_tokens(
+    conn: &mut AnyConnection,
+    hashes: &[String],
+) -> Result<HashMap<String, TokenRow>, OAuthError> {
+    let select = format!(
+        "SELECT {TOKEN_COLUMNS}, token_hash FROM oauth_tokens WHERE kind = 'access' AND revoked_at IS NULL \
+         AND rotated_at IS NULL AND token_hash"
+    );
+    let rows = db::coalesce::fetch_in(&mut *conn, &select, hashes).await.map_err(OAuthError::server_error)?;
+    let now = kernel::clock::now_ms();
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(TOKEN_COLUMN_COUNT), token_from_row(r)))
+        .filter(|(_, t): &(String, TokenRow)| t.expires_at > now)
+        .collect())
+}
+
+/// Revokes every token of the given grants.
+pub async fn revoke_grants(conn: &mut AnyConnection, grant_ids: &[&str]) -> Result<(), OAuthError> {
+    if grant_ids.is_empty() {
+        return Ok(());
+    }
+    let b = db::backend_of(conn);
+    let sql = format!(
+        "UPDATE oauth_tokens SET revoked_at = {} WHERE revoked_at IS NULL AND grant_id IN ({})",
+        db::param(b, 1),
+        db::values_after(b, 1, grant_ids.len(), 1)
+    );
+    let mut q = sqlx::query(&sql).bind(kernel::clock::now_ms());
+    for g in grant_ids {
+        q = q.bind(*g);
+    }
+    q.execute(&mut *conn).await.map_err(OAuthError::server_error)?;
     Ok(())
 }
 
@@ -327,7 +381,7 @@ pub async fn revoke_by_client(db: &Db, token: &str, client_id: &str) -> Result<(
     }
     if t.kind == "refresh" {
         let mut conn = db.write().acquire().await.map_err(OAuthError::server_error)?;
-        return revoke_grant(&mut conn, &t.grant_id).await;
+        return revoke_grants(&mut conn, &[&t.grant_id]).await;
     }
     sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
         .bind(kernel::clock::now_ms())

@@ -6,6 +6,7 @@
 //! Every release of a citizen's claims to a client is written to the access log, so the citizen can
 //! see which service received which data and when.
 
+pub mod access_lookup;
 pub mod api;
 pub mod claims;
 pub mod client_auth;
@@ -14,11 +15,13 @@ pub mod code_exchange;
 pub mod consents;
 pub mod discovery;
 pub mod error;
+pub mod grant_batch;
 pub mod grants;
 pub mod id_token;
 pub mod pages;
 pub mod pkce;
 pub mod provider;
+pub mod refresh_rotation;
 pub mod request;
 pub mod sample_rp;
 pub mod scopes;

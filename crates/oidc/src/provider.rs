@@ -28,11 +28,18 @@ pub struct Provider {
     /// Token requests allowed per authenticated client ([`crate::OidcSettings`]).
     pub token_limit: identity::Limit,
     pub token_limiter: identity::RateLimiter,
-    /// Group commit of the token endpoint's grants (code redemption or refresh rotation together
-    /// with the new tokens): one commit for all the exchanges waiting at the same moment.
+    /// Group commit of the token endpoint's other grants (client credentials, and the codes and
+    /// refresh tokens the batch-shaped writers could not claim): one commit for all the units
+    /// waiting at the same moment.
     pub grants: db::Batcher,
     /// Batched redemption of authorization codes, the most frequent grant.
     pub codes: crate::code_exchange::Redeemer,
+    /// Batched rotation of refresh tokens.
+    pub refreshes: crate::refresh_rotation::Rotator,
+    /// Coalesced reads of the access tokens presented at userinfo, with their holders.
+    pub access: crate::access_lookup::AccessLookup,
+    /// The registry records of the citizens whose claims are released (coalesced on PostgreSQL).
+    pub persons: registry::queries::person_lookup::PersonLookup,
 }
 
 impl Provider {
@@ -50,7 +57,10 @@ impl Provider {
         let salt = setting_or_create(&db, "pairwise_salt").await?;
         Ok(Provider {
             grants: db::Batcher::start(db.clone()),
-            codes: crate::code_exchange::Redeemer::start(db.clone()),
+            codes: crate::code_exchange::start(db.clone()),
+            refreshes: crate::refresh_rotation::start(db.clone()),
+            access: crate::access_lookup::AccessLookup::start(&db),
+            persons: registry::queries::person_lookup::PersonLookup::start(&db),
             db,
             access_log,
             issuer: issuer.trim_end_matches('/').into(),

@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use db::sqlx::AnyConnection;
 use serde_json::json;
 
 use crate::clients::Client;
@@ -16,6 +15,7 @@ use crate::error::OAuthError;
 use crate::grants::{self, TokenSpec};
 use crate::id_token::{at_hash, IdTokenClaims, ID_TOKEN_TTL_S};
 use crate::provider::Provider;
+use crate::refresh_rotation::{self, Rotated, Rotation};
 use crate::{claims, scopes};
 
 /// Parses a form body; a parameter sent twice is an error (RFC 6749 §3.2).
@@ -82,15 +82,6 @@ pub(crate) fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Res
     form.get(name).map(String::as_str).ok_or_else(|| OAuthError::invalid_request(format!("{name} is missing")))
 }
 
-/// The active account a refresh token was issued for, read before the batch so that the batch's
-/// transaction waits on no read. `None` when there is none (the grant then fails in the batch
-/// with the right error, or for the account's state).
-async fn active_holder(p: &Provider, token: Option<&String>) -> Result<Option<identity::Account>, OAuthError> {
-    let Some(token) = token else { return Ok(None) };
-    let Some(id) = grants::refresh_holder(&p.db, token).await? else { return Ok(None) };
-    Ok(identity::account_by_id(&p.db, &id).await?.filter(|a| a.status == identity::AccountStatus::Active))
-}
-
 async fn authorization_code(
     p: &Provider,
     client: &Client,
@@ -130,56 +121,8 @@ async fn authorization_code(
     Ok(token_response(body))
 }
 
-/// A narrower scope may be asked for on refresh, never a wider one.
-fn narrowed(requested: Option<&String>, granted: &str) -> Result<String, OAuthError> {
-    match requested {
-        None => Ok(granted.to_string()),
-        Some(r) => {
-            let want = scopes::split(r);
-            if !scopes::covers(granted, &want) {
-                return Err(OAuthError::invalid_scope("requested scope exceeds the original grant"));
-            }
-            Ok(want.join(" "))
-        }
-    }
-}
-
-/// Rotates the refresh token and issues the new pair, on the batch's connection; `holder` is the
-/// token's account if it is active.
-async fn rotate(
-    conn: &mut AnyConnection,
-    holder: Option<identity::Account>,
-    client: &Client,
-    form: &HashMap<String, String>,
-) -> Result<(grants::Issued, String), OAuthError> {
-    let token = required(form, "refresh_token")?;
-    let old = grants::spend_refresh(conn, token, &client.id).await?;
-    let scope = narrowed(form.get("scope"), &old.scope)?;
-    let account_id = old.account_id.clone().unwrap_or_default();
-    if holder.is_none_or(|a| a.id != account_id) {
-        grants::revoke_grant(conn, &old.grant_id).await?;
-        return Err(OAuthError::invalid_grant("the account can no longer sign in"));
-    }
-    let issued = grants::issue_tokens(
-        conn,
-        &TokenSpec {
-            client_id: &client.id,
-            account_id: Some(&account_id),
-            scope: &scope,
-            acr: old.acr.as_deref(),
-            auth_time: old.auth_time,
-            grant_id: &old.grant_id,
-            with_refresh: true,
-        },
-    )
-    .await?;
-    Ok((issued, scope))
-}
-
 async fn refresh(p: &Provider, client: &Client, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
-    let holder = active_holder(p, form.get("refresh_token")).await?;
-    let (c, f) = (client.clone(), form.clone());
-    let (issued, scope) = p.in_batch(move |conn| Box::pin(async move { rotate(conn, holder, &c, &f).await })).await?;
+    let Rotated { issued, scope } = refresh_rotation::rotate(p, Rotation::from_form(client, form)?).await?;
     Ok(token_response(json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",
@@ -240,12 +183,5 @@ mod tests {
     fn duplicate_parameters_are_refused() {
         assert_eq!(parse_form(b"a=1&b=2").unwrap().len(), 2);
         assert_eq!(parse_form(b"a=1&a=2").unwrap_err().error, "invalid_request");
-    }
-
-    #[test]
-    fn refresh_scope_may_only_narrow() {
-        assert_eq!(narrowed(Some(&"openid".into()), "openid profile").unwrap(), "openid");
-        assert_eq!(narrowed(None, "openid profile").unwrap(), "openid profile");
-        assert_eq!(narrowed(Some(&"openid phone".into()), "openid profile").unwrap_err().error, "invalid_scope");
     }
 }

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::access_lookup::Bearer;
 use crate::error::OAuthError;
 use crate::provider::Provider;
 use crate::request::{self, AuthParams, PAR_TTL_MS};
@@ -56,22 +57,24 @@ pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes
     respond(
         async {
             let token = bearer(&headers, &body).ok_or_else(|| OAuthError::invalid_token("access token is missing"))?;
-            let t = grants::find_active(&p.db, &token)
+            let Bearer { token: t, account } = p
+                .access
+                .get(&token)
                 .await?
-                .filter(|t| t.kind == "access")
                 .ok_or_else(|| OAuthError::invalid_token("access token is invalid, expired or revoked"))?;
-            let account_id = t.account_id.clone().ok_or_else(|| OAuthError::invalid_token("not a user's token"))?;
+            if t.account_id.is_none() {
+                return Err(OAuthError::invalid_token("not a user's token"));
+            }
             let scope_list = scopes::split(&t.scope);
             if !scope_list.iter().any(|s| s == "openid") {
                 return Err(OAuthError::invalid_token("token was not issued for OpenID Connect"));
             }
             let client =
                 p.clients.get(&p.db, &t.client_id).await?.ok_or_else(|| OAuthError::invalid_token("client gone"))?;
-            let account = identity::account_by_id(&p.db, &account_id)
-                .await?
+            let account = account
                 .filter(|a| a.status == identity::AccountStatus::Active)
                 .ok_or_else(|| OAuthError::invalid_token("the account can no longer sign in"))?;
-            let (mut out, released) = claims::user_claims(&p.db, &account, &scope_list).await?;
+            let (mut out, released) = claims::user_claims(&p.persons, &account, &scope_list).await?;
             out.insert("sub".into(), json!(claims::subject(&client, &account.id, &p.salt)));
             if let Some(pid) = &account.person_id {
                 let names: Vec<&str> = released.iter().map(String::as_str).collect();

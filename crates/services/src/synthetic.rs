@@ -19,8 +19,7 @@ pub struct Generated {
 
 /// Whether any application is stored (the demo generates its history once).
 pub async fn has_applications(db: &Db) -> Result<bool, AppError> {
-    let row =
-        sqlx::query("SELECT 1 FROM svc_applications LIMIT 1").fetch_optional(db.read()).await?;
+    let row = sqlx::query("SELECT 1 FROM svc_applications LIMIT 1").fetch_optional(db.read()).await?;
     Ok(row.is_some())
 }
 

@@ -10,7 +10,7 @@ use web::auth::{Authenticator, Credential};
 use web::CurrentUser;
 
 use crate::provider::Provider;
-use crate::{grants, scopes};
+use crate::scopes;
 
 /// Client-credentials tokens first, then the inner authenticator (sessions, personal tokens).
 pub struct OAuthAuthenticator {
@@ -19,10 +19,13 @@ pub struct OAuthAuthenticator {
 }
 
 impl OAuthAuthenticator {
+    /// Every request with a `dat_` bearer comes through here, userinfo calls included (they are
+    /// users' tokens and resolve to nobody), so the token is read through the coalesced lookup
+    /// rather than with a query of its own.
     async fn client_token(&self, token: &str) -> Option<CurrentUser> {
         let p = &self.provider;
-        let t = grants::find_active(&p.db, token).await.ok()??;
-        if t.kind != "access" || t.account_id.is_some() {
+        let t = p.access.get(token).await.ok()??.token;
+        if t.account_id.is_some() {
             return None;
         }
         let client = p.clients.get(&p.db, &t.client_id).await.ok()??;

@@ -1,0 +1,202 @@
+//! Rotating refresh tokens in batches, shaped like [`crate::code_exchange`]: the rotations waiting
+//! at one moment are settled with one `UPDATE … RETURNING` per client that spends their tokens,
+//! one read of their accounts, one multi-row insert of every new pair, then one commit.
+//!
+//! A token the batch cannot spend (unknown, expired, revoked, already rotated, another client's)
+//! is refused through [`grants::spend_refresh`] afterwards, which says why and, for a token
+//! presented again after its rotation, revokes its whole grant: one of the two presenters is an
+//! attacker.
+
+use std::collections::HashMap;
+
+use db::sqlx::AnyConnection;
+use db::Db;
+use identity::{Account, AccountStatus};
+
+use crate::clients::Client;
+use crate::error::OAuthError;
+use crate::grant_batch::{distinct, holders, Claimed, GrantBatch, Outcome};
+use crate::grants::{self, Issued, TokenRow, TokenSpec};
+use crate::provider::Provider;
+use crate::scopes;
+use crate::token_endpoint::required;
+
+/// One refresh request as the client sent it, with the token already hashed.
+#[derive(Debug)]
+pub struct Rotation {
+    token: String,
+    token_hash: String,
+    client_id: String,
+    /// The narrower scope asked for, if any.
+    scope: Option<String>,
+}
+
+impl Rotation {
+    /// The rotation a token request asks for; `refresh_token` is required.
+    pub fn from_form(client: &Client, form: &HashMap<String, String>) -> Result<Rotation, OAuthError> {
+        let token = required(form, "refresh_token")?;
+        Ok(Rotation {
+            token_hash: identity::secrets::hash_secret(token),
+            token: token.to_owned(),
+            client_id: client.id.clone(),
+            scope: form.get("scope").cloned(),
+        })
+    }
+}
+
+/// The new pair of a rotation, and its scope.
+pub struct Rotated {
+    pub issued: Issued,
+    pub scope: String,
+}
+
+/// The batching task of refresh rotations.
+pub type Rotator = GrantBatch<Rotation, Rotated>;
+
+/// Starts the batching task on the current runtime.
+pub fn start(db: Db) -> Rotator {
+    GrantBatch::start(db, "refresh rotation", |db, batch| Box::pin(rotate_batch(db, batch)))
+}
+
+/// Spends a refresh token for a new pair.
+pub async fn rotate(p: &Provider, r: Rotation) -> Result<Rotated, OAuthError> {
+    match p.refreshes.submit(r).await? {
+        Outcome::Done(result) => result.map(|r| *r),
+        Outcome::Unclaimed(r) => refuse(p, r).await,
+    }
+}
+
+/// What a spent token earns.
+enum Verdict {
+    /// A new pair with this scope.
+    Issue(String),
+    /// Refused for the request alone: the token goes back unspent.
+    Unclaim(OAuthError),
+    /// Refused for the grant: its tokens are revoked.
+    Revoke(OAuthError),
+}
+
+/// The checks a spent token must pass: a scope no wider than the grant's, and an account that may
+/// still sign in (when it may not, the grant's tokens are revoked).
+fn judge(r: &Rotation, old: &TokenRow, holder: Option<&Account>) -> Verdict {
+    let scope = match narrowed(r.scope.as_deref(), &old.scope) {
+        Ok(s) => s,
+        Err(e) => return Verdict::Unclaim(e),
+    };
+    let active = holder.is_some_and(|a| Some(&a.id) == old.account_id.as_ref() && a.status == AccountStatus::Active);
+    if !active {
+        return Verdict::Revoke(OAuthError::invalid_grant("the account can no longer sign in"));
+    }
+    Verdict::Issue(scope)
+}
+
+/// A narrower scope may be asked for on refresh, never a wider one.
+fn narrowed(requested: Option<&str>, granted: &str) -> Result<String, OAuthError> {
+    match requested {
+        None => Ok(granted.to_string()),
+        Some(r) => {
+            let want = scopes::split(r);
+            if !scopes::covers(granted, &want) {
+                return Err(OAuthError::invalid_scope("requested scope exceeds the original grant"));
+            }
+            Ok(want.join(" "))
+        }
+    }
+}
+
+fn spec<'a>(old: &'a TokenRow, scope: &'a str) -> TokenSpec<'a> {
+    TokenSpec {
+        client_id: &old.client_id,
+        account_id: old.account_id.as_deref(),
+        scope,
+        acr: old.acr.as_deref(),
+        auth_time: old.auth_time,
+        grant_id: &old.grant_id,
+        with_refresh: true,
+    }
+}
+
+/// One transaction over a batch; the outcomes are in the batch's order.
+async fn rotate_batch(db: &Db, batch: &[Rotation]) -> Result<Vec<Claimed<Rotated>>, OAuthError> {
+    let mut tx = db.begin().await.map_err(OAuthError::server_error)?;
+    let mut spent = HashMap::with_capacity(batch.len());
+    for client in distinct(batch, |r| &r.client_id) {
+        let hashes: Vec<&str> = batch.iter().filter(|r| r.client_id == client).map(|r| r.token_hash.as_str()).collect();
+        spent.extend(grants::claim_refresh(&mut tx, client, &hashes).await?);
+    }
+    let accounts = holders(&mut tx, spent.values().filter_map(|t| t.account_id.as_deref())).await?;
+    // A token sent twice in one batch is spent once: the first request takes it, the second is
+    // refused afterwards as a reuse, which revokes the pair issued here.
+    let mut olds = Vec::with_capacity(batch.len());
+    let (mut unclaim, mut revoke) = (Vec::new(), Vec::new());
+    let outcomes: Vec<Claimed<Rotated>> = batch
+        .iter()
+        .map(|r| {
+            let old = spent.remove(&r.token_hash)?;
+            let holder = old.account_id.as_ref().and_then(|id| accounts.get(id));
+            Some(match judge(r, &old, holder) {
+                Verdict::Issue(scope) => {
+                    olds.push(old);
+                    Ok(Box::new(Rotated { issued: grants::mint(true), scope }))
+                }
+                Verdict::Unclaim(e) => {
+                    unclaim.push(r.token_hash.as_str());
+                    Err(e)
+                }
+                Verdict::Revoke(e) => {
+                    revoke.push(old.grant_id);
+                    Err(e)
+                }
+            })
+        })
+        .collect();
+    grants::unclaim_refresh(&mut tx, &unclaim).await?;
+    let revoke: Vec<&str> = revoke.iter().map(String::as_str).collect();
+    grants::revoke_grants(&mut tx, &revoke).await?;
+    let rotated = outcomes.iter().filter_map(|o| o.as_ref()?.as_ref().ok());
+    let specs: Vec<(TokenSpec, &Issued)> =
+        olds.iter().zip(rotated).map(|(old, r)| (spec(old, &r.scope), &r.issued)).collect();
+    let pairs: Vec<(&TokenSpec, &Issued)> = specs.iter().map(|(s, i)| (s, *i)).collect();
+    grants::store_tokens(&mut tx, &pairs).await?;
+    tx.commit().await.map_err(OAuthError::server_error)?;
+    Ok(outcomes)
+}
+
+/// The single-rotation path for a token the batch did not spend. It finds the token unusable in
+/// practice and says why (revoking a reused token's grant); should the token have become
+/// spendable in between (given back by a batch), it is rotated here like in a batch.
+async fn refuse(p: &Provider, r: Rotation) -> Result<Rotated, OAuthError> {
+    p.in_batch(move |conn| Box::pin(async move { rotate_one(conn, &r).await })).await
+}
+
+async fn rotate_one(conn: &mut AnyConnection, r: &Rotation) -> Result<Rotated, OAuthError> {
+    let old = grants::spend_refresh(conn, &r.token, &r.client_id).await?;
+    let accounts = holders(conn, old.account_id.as_deref()).await?;
+    let holder = old.account_id.as_ref().and_then(|id| accounts.get(id));
+    match judge(r, &old, holder) {
+        Verdict::Issue(scope) => {
+            let issued = grants::issue_tokens(conn, &spec(&old, &scope)).await?;
+            Ok(Rotated { issued, scope })
+        }
+        Verdict::Unclaim(e) => {
+            grants::unclaim_refresh(conn, &[&r.token_hash]).await?;
+            Err(e)
+        }
+        Verdict::Revoke(e) => {
+            grants::revoke_grants(conn, &[&old.grant_id]).await?;
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_scope_may_only_narrow() {
+        assert_eq!(narrowed(Some("openid"), "openid profile").unwrap(), "openid");
+        assert_eq!(narrowed(None, "openid profile").unwrap(), "openid profile");
+        assert_eq!(narrowed(Some("openid phone"), "openid profile").unwrap_err().error, "invalid_scope");
+    }
+}
