@@ -105,7 +105,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             oidc_provider_dir,
         } => {
             let (db, _dir) = bench_db(database_url).await?;
-            let against = against_oidc_provider.then(|| crate::bench_oidc_provider::Against {
+            let against = against_oidc_provider.then_some(crate::bench_oidc_provider::Against {
                 dir: oidc_provider_dir,
                 codes,
                 connections,
