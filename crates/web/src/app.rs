@@ -22,9 +22,10 @@ pub struct Ctx {
     pub auth: Arc<dyn Authenticator>,
 }
 
-/// Builds the whole application from the business routers and their merged OpenAPI document.
+/// Builds the whole application from the business routers and their merged OpenAPI document, which
+/// is served completed with what every operation shares ([`crate::openapi::complete`]).
 pub fn assemble(ctx: &Ctx, routers: Vec<Router>, openapi: utoipa::openapi::OpenApi) -> Router {
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(crate::openapi::complete(openapi));
     let mut app = Router::new();
     for r in routers {
         app = app.merge(r);

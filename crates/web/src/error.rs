@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use kernel::{AppError, ErrorCode};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::lang::Lang;
 
@@ -21,6 +23,25 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// The JSON body of every API error (the `ErrorBody` component of the OpenAPI document).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable code for programs, messages for people, and a detail naming the
+/// parameter or rule (never personal data).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_input`, `not_found`, `forbidden`.
+    pub code: &'static str,
+    /// Vietnamese message.
+    pub message: &'static str,
+    /// English message.
+    pub message_en: &'static str,
+    pub detail: String,
+}
+
 fn status(code: ErrorCode) -> StatusCode {
     StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
@@ -28,14 +49,14 @@ fn status(code: ErrorCode) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let body = serde_json::json!({
-            "error": {
-                "code": e.code.as_str(),
-                "message": e.code.message_vi(),
-                "message_en": e.code.message_en(),
-                "detail": e.detail,
-            }
-        });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: e.code.as_str(),
+                message: e.code.message_vi(),
+                message_en: e.code.message_en(),
+                detail: e.detail,
+            },
+        };
         (status(e.code), Json(body)).into_response()
     }
 }

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod lang;
 pub mod layout;
 pub mod metrics;
+pub mod openapi;
 
 pub use app::{assemble, Ctx};
 pub use auth::{Authenticator, CurrentUser, Jurisdiction, PageUser, Role};
