@@ -25,7 +25,7 @@ pub fn router(service: Service) -> Router {
 }
 
 /// A dashboard: every figure with its rows, cells (suppressed ones empty) and definition.
-#[utoipa::path(get, path = "/api/v1/analytics/{board}", tag = "analytics",
+#[utoipa::path(get, operation_id = "analytics.dashboard", path = "/api/v1/analytics/{board}", tag = "analytics",
     params(("board" = String, Path, description = "population, labour, tourism or public-order"), Filters),
     responses((status = 200, body = Dashboard), (status = 403, description = "not a leader or out of jurisdiction"),
               (status = 404, description = "unknown dashboard")))]
@@ -40,7 +40,7 @@ pub async fn dashboard(
 
 /// One figure as CSV (UTF-8 with BOM, for spreadsheet programs): label column, then value
 /// columns; suppressed cells read `<N`.
-#[utoipa::path(get, path = "/api/v1/analytics/{board}/{figure}", tag = "analytics",
+#[utoipa::path(get, operation_id = "analytics.figure_csv", path = "/api/v1/analytics/{board}/{figure}", tag = "analytics",
     params(("board" = String, Path), ("figure" = String, Path, description = "figure id, e.g. pyramid"), Filters),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, description = "unknown figure")))]
 pub async fn figure_csv(
@@ -90,7 +90,7 @@ pub struct Status {
 }
 
 /// State of the pre-aggregated figures.
-#[utoipa::path(get, path = "/api/v1/analytics/status", tag = "analytics",
+#[utoipa::path(get, operation_id = "analytics.status", path = "/api/v1/analytics/status", tag = "analytics",
     responses((status = 200, body = Status), (status = 403, description = "not a dashboard viewer")))]
 pub async fn status(State(service): State<Service>, user: CurrentUser) -> ApiResult<Json<Status>> {
     user.require(crate::scope::VIEWERS)?;

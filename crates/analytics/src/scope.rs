@@ -14,6 +14,7 @@ pub const VIEWERS: &[Role] = &[Role::Leader, Role::Admin, Role::ProvincialOffice
 
 /// Filters of a dashboard, from the query string.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Filters {
     /// One 2025 commune inside the viewer's jurisdiction; empty = all of it.
     pub commune: Option<String>,

@@ -7,6 +7,9 @@ use crate::error::{AppError, ErrorCode};
 /// Largest page size any endpoint serves; larger requests are refused, not silently truncated.
 pub const MAX_PAGE_SIZE: u32 = 200;
 
+/// Largest page number: the API documents page numbers as 32-bit signed integers.
+pub const MAX_PAGE: u32 = i32::MAX as u32;
+
 /// A validated page request (1-based page number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
@@ -19,8 +22,8 @@ impl PageRequest {
     pub fn new(page: Option<u32>, size: Option<u32>) -> Result<Self, AppError> {
         let page = page.unwrap_or(1);
         let size = size.unwrap_or(20);
-        if page == 0 {
-            return Err(AppError::new(ErrorCode::BadPagination, "page starts at 1"));
+        if page == 0 || page > MAX_PAGE {
+            return Err(AppError::new(ErrorCode::BadPagination, format!("page must be between 1 and {MAX_PAGE}")));
         }
         if size == 0 || size > MAX_PAGE_SIZE {
             return Err(AppError::new(ErrorCode::BadPagination, format!("size must be between 1 and {MAX_PAGE_SIZE}")));
@@ -64,6 +67,8 @@ mod tests {
     #[test]
     fn rejects_zero_and_oversized_pages() {
         assert!(PageRequest::new(Some(0), None).is_err());
+        assert!(PageRequest::new(Some(MAX_PAGE + 1), None).is_err());
+        assert!(PageRequest::new(Some(MAX_PAGE), None).is_ok());
         assert!(PageRequest::new(None, Some(MAX_PAGE_SIZE + 1)).is_err());
         let ok = PageRequest::new(Some(3), Some(10)).unwrap();
         assert_eq!(ok.offset(), 20);

@@ -49,14 +49,14 @@ pub fn metadata(p: &Provider) -> Value {
 }
 
 /// `GET /.well-known/openid-configuration`
-#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "oidc",
+#[utoipa::path(get, operation_id = "oidc.configuration", security(()), path = "/.well-known/openid-configuration", tag = "oidc",
     responses((status = 200, description = "OpenID Provider metadata (OpenID Connect Discovery 1.0)")))]
 pub async fn configuration(State(p): State<Provider>) -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "max-age=300")], Json(metadata(&p)))
 }
 
 /// `GET /oidc/jwks`: active keys and recently retired ones still valid for verification.
-#[utoipa::path(get, path = "/oidc/jwks", tag = "oidc",
+#[utoipa::path(get, operation_id = "oidc.jwks", security(()), path = "/oidc/jwks", tag = "oidc",
     responses((status = 200, description = "JSON Web Key Set of the ID-token signing keys")))]
 pub async fn jwks(State(p): State<Provider>) -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "max-age=300")], Json(p.keys.jwks()))

@@ -14,10 +14,12 @@ pub struct OAuthError {
     pub description: String,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    error_description: &'a str,
+/// The JSON body of an [`OAuthError`] (RFC 6749 §5.2).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OAuthErrorBody<'a> {
+    /// The RFC error code.
+    pub error: &'a str,
+    pub error_description: &'a str,
 }
 
 impl OAuthError {
@@ -75,7 +77,7 @@ impl From<kernel::AppError> for OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let body = Body { error: self.error, error_description: &self.description };
+        let body = OAuthErrorBody { error: self.error, error_description: &self.description };
         let mut resp = (self.status, axum::Json(&body)).into_response();
         let headers = resp.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

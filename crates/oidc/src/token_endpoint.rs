@@ -37,12 +37,13 @@ pub fn token_response(body: serde_json::Value) -> Response {
 }
 
 /// The token endpoint.
-#[utoipa::path(post, path = "/oidc/token", tag = "oidc",
+#[utoipa::path(post, operation_id = "oidc.token", security(()), path = "/oidc/token", tag = "oidc",
     request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type = authorization_code (code, redirect_uri, code_verifier), refresh_token (refresh_token, scope) or client_credentials (scope); client authentication per registration"),
     responses((status = 200, description = "access_token, token_type, expires_in, id_token, refresh_token, scope"),
-              (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type"),
-              (status = 401, description = "invalid_client"),
-              (status = 429, description = "slow_down: the client's per-minute allowance of token requests is used up")))]
+              (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type", body = crate::error::OAuthErrorBody),
+              (status = 401, description = "invalid_client", body = crate::error::OAuthErrorBody),
+              (status = 429, description = "slow_down: the client's per-minute allowance of token requests is used up", body = crate::error::OAuthErrorBody),
+              (status = 500, description = "server_error", body = crate::error::OAuthErrorBody)))]
 #[tracing::instrument(name = "oidc.token", skip_all, fields(client_id = tracing::field::Empty))]
 pub async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     match handle(&p, &headers, &body).await {

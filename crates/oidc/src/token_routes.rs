@@ -20,9 +20,10 @@ fn respond(r: Result<Response, OAuthError>) -> Response {
 }
 
 /// `POST /oidc/par`
-#[utoipa::path(post, path = "/oidc/par", tag = "oidc",
+#[utoipa::path(post, operation_id = "oidc.par", security(()), path = "/oidc/par", tag = "oidc",
     request_body(content_type = "application/x-www-form-urlencoded", description = "authorization request parameters and client authentication (RFC 9126)"),
-    responses((status = 201, description = "request_uri and expires_in"), (status = 400, description = "invalid_request or invalid_scope"), (status = 401, description = "invalid_client")))]
+    responses((status = 201, description = "request_uri and expires_in"), (status = 400, description = "invalid_request or invalid_scope", body = crate::error::OAuthErrorBody),
+              (status = 401, description = "invalid_client", body = crate::error::OAuthErrorBody), (status = 500, description = "server_error", body = crate::error::OAuthErrorBody)))]
 pub async fn par(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     respond(
         async {
@@ -49,10 +50,12 @@ fn bearer(headers: &HeaderMap, body: &[u8]) -> Option<String> {
 
 /// `GET|POST /oidc/userinfo`: the claims of the token's scopes. Each call is a release of the
 /// citizen's data to the client and is written to the access log.
-#[utoipa::path(get, path = "/oidc/userinfo", tag = "oidc",
+#[utoipa::path(get, operation_id = "oidc.userinfo", path = "/oidc/userinfo", tag = "oidc", security(("bearer" = [])),
+    description = "Also answers POST, whose form may carry the token as `access_token` (RFC 6750 §2.2).",
     request_body(content_type = "application/x-www-form-urlencoded", description = "for POST: access_token, unless sent as Authorization: Bearer"),
     responses((status = 200, description = "Claims of the token's scopes; each call is written to the citizen's access log"),
-              (status = 401, description = "invalid_token")))]
+              (status = 401, description = "invalid_token: an OpenID Connect access token is missing, expired or revoked", body = crate::error::OAuthErrorBody),
+              (status = 500, description = "server_error", body = crate::error::OAuthErrorBody)))]
 pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     respond(
         async {
@@ -87,9 +90,11 @@ pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes
 }
 
 /// `POST /oidc/introspect`: only the client a token was issued to learns about it.
-#[utoipa::path(post, path = "/oidc/introspect", tag = "oidc",
+#[utoipa::path(post, operation_id = "oidc.introspect", security(()), path = "/oidc/introspect", tag = "oidc",
     request_body(content_type = "application/x-www-form-urlencoded", description = "token, and client authentication"),
-    responses((status = 200, description = "RFC 7662 response: active, scope, client_id, sub, exp, iat, acr"), (status = 401, description = "invalid_client")))]
+    responses((status = 200, description = "RFC 7662 response: active, scope, client_id, sub, exp, iat, acr"),
+              (status = 400, description = "invalid_request: token missing", body = crate::error::OAuthErrorBody),
+              (status = 401, description = "invalid_client", body = crate::error::OAuthErrorBody), (status = 500, description = "server_error", body = crate::error::OAuthErrorBody)))]
 pub async fn introspect(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     respond(
         async {
@@ -124,9 +129,11 @@ pub async fn introspect(State(p): State<Provider>, headers: HeaderMap, body: Byt
 }
 
 /// `POST /oidc/revoke`: always 200 for an authenticated client, whether or not the token existed.
-#[utoipa::path(post, path = "/oidc/revoke", tag = "oidc",
+#[utoipa::path(post, operation_id = "oidc.revoke", security(()), path = "/oidc/revoke", tag = "oidc",
     request_body(content_type = "application/x-www-form-urlencoded", description = "token, token_type_hint, and client authentication"),
-    responses((status = 200, description = "Revoked, or unknown (RFC 7009)"), (status = 401, description = "invalid_client")))]
+    responses((status = 200, description = "Revoked, or unknown (RFC 7009)"),
+              (status = 400, description = "invalid_request: token missing", body = crate::error::OAuthErrorBody),
+              (status = 401, description = "invalid_client", body = crate::error::OAuthErrorBody), (status = 500, description = "server_error", body = crate::error::OAuthErrorBody)))]
 pub async fn revoke(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     respond(
         async {

@@ -86,7 +86,7 @@ pub fn chip_json(bundle: &ChipBundle) -> serde_json::Value {
 }
 
 /// Card QR or typed data.
-#[utoipa::path(post, path = "/api/v1/verifications", request_body = VerifyBody, tag = "verification",
+#[utoipa::path(post, operation_id = "verification.verify", path = "/api/v1/verifications", request_body = VerifyBody, tag = "verification",
     responses((status = 200, body = VerificationResponse), (status = 400), (status = 403), (status = 429)))]
 pub async fn verify(
     State(v): State<Verifier>,
@@ -113,7 +113,7 @@ pub async fn verify(
 }
 
 /// Dynamic identity QR.
-#[utoipa::path(post, path = "/api/v1/verifications/dynamic", request_body = DynamicBody, tag = "verification",
+#[utoipa::path(post, operation_id = "verification.verify_dynamic", path = "/api/v1/verifications/dynamic", request_body = DynamicBody, tag = "verification",
     responses((status = 200, body = VerificationResponse), (status = 400), (status = 403), (status = 429)))]
 pub async fn verify_dynamic(
     State(v): State<Verifier>,
@@ -131,7 +131,7 @@ pub async fn verify_dynamic(
 }
 
 /// Chip data with passive authentication.
-#[utoipa::path(post, path = "/api/v1/verifications/chip", request_body = ChipBody, tag = "verification",
+#[utoipa::path(post, operation_id = "verification.verify_chip", path = "/api/v1/verifications/chip", request_body = ChipBody, tag = "verification",
     responses((status = 200, body = VerificationResponse), (status = 400), (status = 403), (status = 429)))]
 pub async fn verify_chip(
     State(v): State<Verifier>,
@@ -149,19 +149,22 @@ pub async fn verify_chip(
 }
 
 /// The purposes the caller's organization may verify for.
-#[utoipa::path(get, path = "/api/v1/verifications/purposes", tag = "verification", responses((status = 200)))]
+#[utoipa::path(get, operation_id = "verification.purposes", path = "/api/v1/verifications/purposes", tag = "verification", responses((status = 200)))]
 pub async fn purposes(State(v): State<Verifier>, user: CurrentUser) -> ApiResult<Json<Vec<&'static VerifyPurpose>>> {
     Ok(Json(v.caller(&user).await?.allowed()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    #[param(minimum = 1, maximum = 2147483647)]
     pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     pub size: Option<u32>,
 }
 
 /// The organization's verification history, newest first.
-#[utoipa::path(get, path = "/api/v1/verifications/history", params(PageParams), tag = "verification",
+#[utoipa::path(get, operation_id = "verification.history", path = "/api/v1/verifications/history", params(PageParams), tag = "verification",
     responses((status = 200, body = Page<HistoryRow>)))]
 pub async fn history(
     State(v): State<Verifier>,
@@ -173,7 +176,8 @@ pub async fn history(
 }
 
 /// The history as CSV.
-#[utoipa::path(get, path = "/api/v1/verifications/history.csv", tag = "verification", responses((status = 200)))]
+#[utoipa::path(get, operation_id = "verification.history_csv", path = "/api/v1/verifications/history.csv", tag = "verification",
+    responses((status = 200, description = "The organization's verifications as UTF-8 CSV", content_type = "text/csv")))]
 pub async fn history_csv(State(v): State<Verifier>, user: CurrentUser) -> ApiResult<impl IntoResponse> {
     let caller = v.caller(&user).await?;
     let body = crate::history::csv(&v.stores().db, &caller.org_id).await?;
@@ -187,12 +191,13 @@ pub async fn history_csv(State(v): State<Verifier>, user: CurrentUser) -> ApiRes
 }
 
 /// Public keys of receipts and identity QR tokens, for offline checks.
-#[utoipa::path(get, path = "/api/v1/verifications/jwks.json", tag = "verification", responses((status = 200)))]
+#[utoipa::path(get, operation_id = "verification.jwks", security(()), path = "/api/v1/verifications/jwks.json", tag = "verification", responses((status = 200)))]
 pub async fn jwks(State(v): State<Verifier>) -> Json<serde_json::Value> {
     Json(v.ring().jwks())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShareParams {
     #[serde(default)]
     pub name: bool,
@@ -212,7 +217,7 @@ pub struct IdentityQr {
 }
 
 /// Issues the signed-in citizen's dynamic identity QR with the claims they chose.
-#[utoipa::path(get, path = "/api/v1/me/identity-qr", params(ShareParams), tag = "verification",
+#[utoipa::path(get, operation_id = "verification.identity_qr", path = "/api/v1/me/identity-qr", params(ShareParams), tag = "verification",
     responses((status = 200, body = IdentityQr)))]
 pub async fn identity_qr(
     State(v): State<Verifier>,

@@ -36,7 +36,8 @@ impl std::ops::Deref for Ctx {
     }
 }
 
-/// Builds the whole application from the business routers and their merged OpenAPI document.
+/// Builds the whole application from the business routers and their merged OpenAPI document, which
+/// is served completed with what every operation shares ([`crate::openapi::complete`]).
 /// `csrf_exempt` lists the path templates whose forms protect themselves (see [`crate::csrf`]);
 /// `trust_proxy`: the server sits behind a proxy whose `X-Request-Id` is kept (see [`crate::trace`]).
 pub fn assemble(
@@ -46,7 +47,7 @@ pub fn assemble(
     csrf_exempt: crate::csrf::Exempt,
     trust_proxy: bool,
 ) -> Router {
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(crate::openapi::complete(openapi));
     let mut app = Router::new();
     for r in routers {
         app = app.merge(r);

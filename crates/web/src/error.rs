@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use kernel::{AppError, ErrorCode};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::lang::Lang;
 
@@ -19,6 +21,25 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         ApiError(e)
     }
+}
+
+/// The JSON body of every API error (the `ErrorBody` component of the OpenAPI document).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable code for programs, messages for people, and a detail naming the
+/// parameter or rule (never personal data).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_input`, `not_found`, `forbidden`.
+    pub code: &'static str,
+    /// Vietnamese message.
+    pub message: String,
+    /// English message.
+    pub message_en: String,
+    pub detail: String,
 }
 
 fn status(code: ErrorCode) -> StatusCode {
@@ -39,14 +60,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
         log(&e);
-        let body = serde_json::json!({
-            "error": {
-                "code": e.code.as_str(),
-                "message": e.message().0,
-                "message_en": e.message().1,
-                "detail": e.detail,
-            }
-        });
+        let (message, message_en) = e.message();
+        let (message, message_en) = (message.to_string(), message_en.to_string());
+        let body = ErrorBody { error: ErrorDetail { code: e.code.as_str(), message, message_en, detail: e.detail } };
         (status(e.code), Json(body)).into_response()
     }
 }

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod lang;
 pub mod layout;
 pub mod metrics;
+pub mod openapi;
 pub mod trace;
 
 pub use app::{assemble, Ctx};

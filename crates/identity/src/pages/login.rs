@@ -333,7 +333,7 @@ pub(super) async fn logout(
 }
 
 /// `GET /api/v1/me`: the caller's account, role and jurisdiction.
-#[utoipa::path(get, path = "/api/v1/me", tag = "identity",
+#[utoipa::path(get, operation_id = "identity.me", path = "/api/v1/me", tag = "identity",
     responses((status = 200, description = "The authenticated account"), (status = 401, description = "Not signed in")))]
 pub(super) async fn me(user: CurrentUser) -> ApiResult<Json<CurrentUser>> {
     Ok(Json(user))

@@ -17,7 +17,7 @@ use crate::Service;
 /// Checks one guest or a group into a room of an approved facility of the caller's organization.
 /// Each guest gets a notification to the commune police with its legal deadline. Send an
 /// `Idempotency-Key` header to make retries safe: the same key returns the first result.
-#[utoipa::path(post, path = "/api/v1/lodging/checkins", tag = "lodging", request_body = CheckinRequest,
+#[utoipa::path(post, operation_id = "lodging.checkins.create", path = "/api/v1/lodging/checkins", tag = "lodging", request_body = CheckinRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry key, 1 to 100 characters")),
     responses((status = 200, body = CheckinResult),
               (status = 400, description = "invalid_input, invalid_personal_id, invalid_date"),
@@ -34,7 +34,7 @@ pub async fn create(
 }
 
 /// Records a guest's departure; an inpatient's discharge also checks out their caregivers.
-#[utoipa::path(post, path = "/api/v1/lodging/checkins/{id}/checkout", tag = "lodging", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "lodging.checkins.checkout", path = "/api/v1/lodging/checkins/{id}/checkout", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, description = "Checked out"), (status = 404, description = "not_found"),
               (status = 409, description = "conflict: already checked out")))]
 pub async fn checkout(
@@ -49,6 +49,7 @@ pub async fn checkout(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StayParams {
     facility_id: Option<String>,
     /// Only guests still staying.
@@ -56,13 +57,15 @@ pub struct StayParams {
     current: bool,
     /// Name (diacritics optional), personal id or passport number.
     q: Option<String>,
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// Guests of the caller's organization (its facilities only), newest arrival first, with the
 /// temporary-residence prompt for long stays in rental houses and dormitories.
-#[utoipa::path(get, path = "/api/v1/lodging/checkins", tag = "lodging", params(StayParams),
+#[utoipa::path(get, operation_id = "lodging.checkins.list", path = "/api/v1/lodging/checkins", tag = "lodging", params(StayParams),
     responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
 pub async fn list(
     State(s): State<Service>,
@@ -77,7 +80,7 @@ pub async fn list(
 
 /// Extends a stay or moves the guest to another room; the notification follows and the police
 /// feed gets an `event: stay`.
-#[utoipa::path(patch, path = "/api/v1/lodging/checkins/{id}", tag = "lodging", request_body = StayChange,
+#[utoipa::path(patch, operation_id = "lodging.checkins.change", path = "/api/v1/lodging/checkins/{id}", tag = "lodging", request_body = StayChange,
     params(("id" = String, Path)),
     responses((status = 200, body = Stay), (status = 400, description = "invalid_input"),
               (status = 404, description = "not_found"), (status = 409, description = "conflict: checked out")))]
@@ -104,14 +107,17 @@ pub async fn change(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PromptParams {
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// Citizens staying 30 days or more in a rental house or dormitory of the caller's area (police)
 /// or organization (staff), who should register temporary residence (tạm trú).
-#[utoipa::path(get, path = "/api/v1/lodging/residence-prompts", tag = "lodging", params(PromptParams),
+#[utoipa::path(get, operation_id = "lodging.checkins.residence_prompts", path = "/api/v1/lodging/residence-prompts", tag = "lodging", params(PromptParams),
     responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
 pub async fn residence_prompts(
     State(s): State<Service>,

@@ -12,7 +12,7 @@ use crate::Service;
 
 /// The signed-in citizen declares a stay at a private home; the police of the host's commune
 /// receive it with the legal deadline.
-#[utoipa::path(post, path = "/api/v1/me/lodging/declarations", tag = "lodging", request_body = NewDeclaration,
+#[utoipa::path(post, operation_id = "lodging.declarations.declare", path = "/api/v1/me/lodging/declarations", tag = "lodging", request_body = NewDeclaration,
     responses((status = 200, body = Declaration), (status = 400, description = "invalid_input, unknown_commune"),
               (status = 403, description = "forbidden: citizens only")))]
 pub async fn declare(
@@ -25,7 +25,7 @@ pub async fn declare(
 }
 
 /// The signed-in citizen's own declarations.
-#[utoipa::path(get, path = "/api/v1/me/lodging/declarations", tag = "lodging", params(PageParams),
+#[utoipa::path(get, operation_id = "lodging.declarations.mine", path = "/api/v1/me/lodging/declarations", tag = "lodging", params(PageParams),
     responses((status = 200, body = inline(Page<Declaration>)), (status = 403, description = "forbidden")))]
 pub async fn mine(
     State(s): State<Service>,
@@ -37,7 +37,7 @@ pub async fn mine(
 }
 
 /// Declarations for the officer's commune or province; each listed person's access log records it.
-#[utoipa::path(get, path = "/api/v1/lodging/declarations", tag = "lodging", params(PageParams),
+#[utoipa::path(get, operation_id = "lodging.declarations.list", path = "/api/v1/lodging/declarations", tag = "lodging", params(PageParams),
     responses((status = 200, body = inline(Page<Declaration>)), (status = 403, description = "forbidden")))]
 pub async fn list(
     State(s): State<Service>,

@@ -12,15 +12,18 @@ use crate::facilities::{self, Facility, NewFacility};
 use crate::Service;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `pending`, `approved` or `suspended`.
     pub(super) status: Option<String>,
+    #[param(minimum = 1, maximum = 2147483647)]
     pub(super) page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     pub(super) size: Option<u32>,
 }
 
 /// Facilities in the caller's jurisdiction (staff: their organization's).
-#[utoipa::path(get, path = "/api/v1/lodging/facilities", tag = "lodging", params(ListParams),
+#[utoipa::path(get, operation_id = "lodging.facilities.list", path = "/api/v1/lodging/facilities", tag = "lodging", params(ListParams),
     responses((status = 200, body = inline(Page<Facility>)), (status = 403, description = "forbidden")))]
 pub async fn list(
     State(s): State<Service>,
@@ -33,7 +36,7 @@ pub async fn list(
 }
 
 /// Registers a facility of the caller's organization; it stays `pending` until the commune police approve.
-#[utoipa::path(post, path = "/api/v1/lodging/facilities", tag = "lodging", request_body = NewFacility,
+#[utoipa::path(post, operation_id = "lodging.facilities.create", path = "/api/v1/lodging/facilities", tag = "lodging", request_body = NewFacility,
     responses((status = 200, body = Facility), (status = 400, description = "invalid_input, unknown_commune")))]
 pub async fn create(
     State(s): State<Service>,
@@ -48,7 +51,7 @@ pub async fn create(
 }
 
 /// One facility, if it lies in the caller's jurisdiction (404 otherwise).
-#[utoipa::path(get, path = "/api/v1/lodging/facilities/{id}", tag = "lodging", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "lodging.facilities.get", path = "/api/v1/lodging/facilities/{id}", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, body = Facility), (status = 404, description = "not_found (or outside jurisdiction)")))]
 pub async fn get(
     State(s): State<Service>,
@@ -68,7 +71,7 @@ pub struct DecisionBody {
 }
 
 /// The police approve or suspend a facility of their jurisdiction.
-#[utoipa::path(post, path = "/api/v1/lodging/facilities/{id}/decision", tag = "lodging", request_body = DecisionBody,
+#[utoipa::path(post, operation_id = "lodging.facilities.decide", path = "/api/v1/lodging/facilities/{id}/decision", tag = "lodging", request_body = DecisionBody,
     params(("id" = String, Path)),
     responses((status = 200, body = Facility), (status = 404, description = "not_found (or outside jurisdiction)")))]
 pub async fn decide(

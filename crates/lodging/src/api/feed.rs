@@ -16,8 +16,8 @@ use crate::Service;
 /// (`event: stay`) of the officer's jurisdiction as they are committed, JSON data. A client that
 /// falls too far behind receives `event: lagged` with the number of
 /// skipped events and should reload the list.
-#[utoipa::path(get, path = "/api/v1/lodging/feed", tag = "lodging",
-    responses((status = 200, description = "text/event-stream of notifications"), (status = 403, description = "forbidden")))]
+#[utoipa::path(get, operation_id = "lodging.feed.stream", path = "/api/v1/lodging/feed", tag = "lodging",
+    responses((status = 200, description = "Server-sent events: one per notification", content_type = "text/event-stream"), (status = 403, description = "forbidden")))]
 pub async fn stream(
     State(s): State<Service>,
     user: CurrentUser,

@@ -13,13 +13,16 @@ use crate::stays::Stay;
 use crate::Service;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    #[param(minimum = 1, maximum = 2147483647)]
     pub(super) page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     pub(super) size: Option<u32>,
 }
 
 /// The signed-in citizen's own stays (every facility, newest first).
-#[utoipa::path(get, path = "/api/v1/me/lodging", tag = "lodging", params(PageParams),
+#[utoipa::path(get, operation_id = "lodging.history.mine", path = "/api/v1/me/lodging", tag = "lodging", params(PageParams),
     responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
 pub async fn mine(
     State(s): State<Service>,
@@ -36,19 +39,22 @@ pub async fn own(s: &Service, user: &CurrentUser, page: PageRequest) -> Result<P
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     personal_id: Option<String>,
     passport_number: Option<String>,
     nationality: Option<String>,
     /// Purpose of the read (`investigation`, `lodging`, …), written to the access log.
     purpose: String,
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// A person's stays at facilities of the officer's area, newest first. The purpose is required
 /// and the read is written to the person's access log.
-#[utoipa::path(get, path = "/api/v1/lodging/history", tag = "lodging", params(SearchParams),
+#[utoipa::path(get, operation_id = "lodging.history.search", path = "/api/v1/lodging/history", tag = "lodging", params(SearchParams),
     responses((status = 200, body = inline(Page<Stay>)), (status = 400, description = "invalid_input: purpose"),
               (status = 403, description = "forbidden")))]
 pub async fn search(

@@ -15,7 +15,7 @@ use crate::Service;
 
 /// Admits an inpatient (ward, bed, admission, expected discharge) at an approved hospital ward of
 /// the caller's organization; the stay is a lodging notification to the ward's commune police.
-#[utoipa::path(post, path = "/api/v1/lodging/hospital/inpatients", tag = "lodging", request_body = Admission,
+#[utoipa::path(post, operation_id = "lodging.hospital.admit", path = "/api/v1/lodging/hospital/inpatients", tag = "lodging", request_body = Admission,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
     responses((status = 200, body = CheckinResult),
               (status = 400, description = "invalid_input: missing ward or bed, not a hospital ward"),
@@ -33,7 +33,7 @@ pub async fn admit(
 
 /// Registers a caregiver staying with an inpatient present at the same facility (at most
 /// `lodging.hospital_caregivers`, default 2, per patient).
-#[utoipa::path(post, path = "/api/v1/lodging/hospital/caregivers", tag = "lodging", request_body = NewCaregiver,
+#[utoipa::path(post, operation_id = "lodging.hospital.caregiver", path = "/api/v1/lodging/hospital/caregivers", tag = "lodging", request_body = NewCaregiver,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
     responses((status = 200, body = CheckinResult), (status = 400, description = "invalid_input"),
               (status = 404, description = "not_found: no such inpatient in the organization"),
@@ -49,13 +49,14 @@ pub async fn caregiver(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WardParams {
     /// A hospital-ward facility of the caller's organization.
     facility_id: String,
 }
 
 /// Inpatients still on the ward, each with the caregivers staying with them.
-#[utoipa::path(get, path = "/api/v1/lodging/hospital/inpatients", tag = "lodging", params(WardParams),
+#[utoipa::path(get, operation_id = "lodging.hospital.inpatients", path = "/api/v1/lodging/hospital/inpatients", tag = "lodging", params(WardParams),
     responses((status = 200, body = Vec<Inpatient>), (status = 403, description = "forbidden")))]
 pub async fn inpatients(
     State(s): State<Service>,

@@ -17,6 +17,7 @@ use crate::notifications::{self, Notification, NotificationQuery};
 use crate::Service;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `facility` (a facility's guest) or `declaration` (a citizen's stay at a private home).
     pub source: Option<String>,
@@ -33,8 +34,10 @@ pub struct ListParams {
     /// Name (diacritics optional), personal id or passport number.
     pub q: Option<String>,
     #[serde(skip_serializing)]
+    #[param(minimum = 1, maximum = 2147483647)]
     pub page: Option<u32>,
     #[serde(skip_serializing)]
+    #[param(minimum = 1, maximum = 200)]
     pub size: Option<u32>,
 }
 
@@ -78,7 +81,7 @@ pub async fn log_reads(s: &Service, user: &CurrentUser, items: &[Notification], 
 /// Notifications of the officer's commune (or province) — facilities' guests and citizens'
 /// declarations of stays at private homes —, newest first; each listed person is written to the
 /// access log with purpose `lodging`.
-#[utoipa::path(get, path = "/api/v1/lodging/notifications", tag = "lodging", params(ListParams),
+#[utoipa::path(get, operation_id = "lodging.notifications.list", path = "/api/v1/lodging/notifications", tag = "lodging", params(ListParams),
     responses((status = 200, body = inline(Page<Notification>)), (status = 403, description = "forbidden")))]
 pub async fn list(
     State(s): State<Service>,
@@ -108,7 +111,7 @@ async fn exported(s: &Service, user: &CurrentUser, p: &ListParams) -> Result<Vec
 }
 
 /// CSV export of a search (same filters as the list).
-#[utoipa::path(get, path = "/api/v1/lodging/notifications.csv", tag = "lodging", params(ListParams),
+#[utoipa::path(get, operation_id = "lodging.notifications.csv", path = "/api/v1/lodging/notifications.csv", tag = "lodging", params(ListParams),
     responses((status = 200, content_type = "text/csv", description = "UTF-8 CSV with BOM"),
               (status = 400, description = "invalid_date, or too many rows")))]
 pub async fn csv(
@@ -129,7 +132,7 @@ pub async fn csv(
 }
 
 /// JSON export of a search: the `dancu.lodging.notifications/2` document (docs/LODGING.md).
-#[utoipa::path(get, path = "/api/v1/lodging/notifications.json", tag = "lodging", params(ListParams),
+#[utoipa::path(get, operation_id = "lodging.notifications.json", path = "/api/v1/lodging/notifications.json", tag = "lodging", params(ListParams),
     responses((status = 200, description = "dancu.lodging.notifications/2 document"),
               (status = 400, description = "invalid_date, or too many rows")))]
 pub async fn json(

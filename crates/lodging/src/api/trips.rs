@@ -16,7 +16,7 @@ use crate::trips::{self, Boarding, NewTrip, Trip};
 use crate::Service;
 
 /// Opens a trip of an approved coach-operator facility of the caller's organization.
-#[utoipa::path(post, path = "/api/v1/lodging/trips", tag = "lodging", request_body = NewTrip,
+#[utoipa::path(post, operation_id = "lodging.trips.create", path = "/api/v1/lodging/trips", tag = "lodging", request_body = NewTrip,
     responses((status = 200, body = Trip), (status = 400, description = "invalid_input"),
               (status = 404, description = "not_found: facility outside the organization"),
               (status = 409, description = "conflict: facility not approved")))]
@@ -30,13 +30,16 @@ pub async fn create(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TripParams {
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// Trips of the caller's organization (police: of their area), latest departure first.
-#[utoipa::path(get, path = "/api/v1/lodging/trips", tag = "lodging", params(TripParams),
+#[utoipa::path(get, operation_id = "lodging.trips.list", path = "/api/v1/lodging/trips", tag = "lodging", params(TripParams),
     responses((status = 200, body = inline(Page<Trip>)), (status = 403, description = "forbidden")))]
 pub async fn list(
     State(s): State<Service>,
@@ -49,7 +52,7 @@ pub async fn list(
 
 /// Boards passengers scanned at the door; each becomes a lodging notification to the police of
 /// the operator's commune. Send an `Idempotency-Key` to make retries safe.
-#[utoipa::path(post, path = "/api/v1/lodging/trips/{id}/boardings", tag = "lodging", request_body = Boarding,
+#[utoipa::path(post, operation_id = "lodging.trips.board", path = "/api/v1/lodging/trips/{id}/boardings", tag = "lodging", request_body = Boarding,
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
     responses((status = 200, body = CheckinResult), (status = 400, description = "invalid_input"),
               (status = 404, description = "not_found: trip outside the organization, or unknown person"),
@@ -66,7 +69,7 @@ pub async fn board(
 }
 
 /// The passenger manifest of a trip of the caller's organization.
-#[utoipa::path(get, path = "/api/v1/lodging/trips/{id}/manifest", tag = "lodging", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "lodging.trips.manifest", path = "/api/v1/lodging/trips/{id}/manifest", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, body = inline(Page<Stay>)), (status = 404, description = "not_found")))]
 pub async fn manifest(
     State(s): State<Service>,

@@ -19,7 +19,7 @@ use crate::Service;
 const MAX_STATS_DAYS: i64 = 366;
 
 /// Venues in the caller's jurisdiction (staff: their organization's).
-#[utoipa::path(get, path = "/api/v1/lodging/venues", tag = "lodging", params(ListParams),
+#[utoipa::path(get, operation_id = "lodging.venues.list", path = "/api/v1/lodging/venues", tag = "lodging", params(ListParams),
     responses((status = 200, body = inline(Page<Venue>)), (status = 403, description = "forbidden")))]
 pub async fn list(
     State(s): State<Service>,
@@ -32,7 +32,7 @@ pub async fn list(
 }
 
 /// Registers a venue of the caller's organization; it stays `pending` until the commune police approve.
-#[utoipa::path(post, path = "/api/v1/lodging/venues", tag = "lodging", request_body = NewVenue,
+#[utoipa::path(post, operation_id = "lodging.venues.create", path = "/api/v1/lodging/venues", tag = "lodging", request_body = NewVenue,
     responses((status = 200, body = Venue), (status = 400, description = "invalid_input, unknown_commune")))]
 pub async fn create(
     State(s): State<Service>,
@@ -44,7 +44,7 @@ pub async fn create(
 }
 
 /// The police approve or suspend a venue of their jurisdiction.
-#[utoipa::path(post, path = "/api/v1/lodging/venues/{id}/decision", tag = "lodging", request_body = DecisionBody,
+#[utoipa::path(post, operation_id = "lodging.venues.decide", path = "/api/v1/lodging/venues/{id}/decision", tag = "lodging", request_body = DecisionBody,
     params(("id" = String, Path)),
     responses((status = 200, body = Venue), (status = 404, description = "not_found (or outside jurisdiction)")))]
 pub async fn decide(
@@ -59,7 +59,7 @@ pub async fn decide(
 
 /// Records a visitor's entry or exit at a gate of an approved venue of the caller's organization.
 /// An entry is matched against the watchlist; an exit closes the visitor's open entry.
-#[utoipa::path(post, path = "/api/v1/lodging/venue-scans", tag = "lodging", request_body = ScanRequest,
+#[utoipa::path(post, operation_id = "lodging.venues.scan", path = "/api/v1/lodging/venue-scans", tag = "lodging", request_body = ScanRequest,
     responses((status = 200, body = Scan),
               (status = 400, description = "invalid_input: direction, gate or visitor"),
               (status = 404, description = "not_found: venue outside the organization, or unknown person"),
@@ -74,6 +74,7 @@ pub async fn scan(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// First day, `YYYY-MM-DD` (default: 6 days before `to`).
     from: Option<String>,
@@ -99,7 +100,7 @@ pub fn period(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveD
 
 /// Aggregates of a venue (occupancy, entries per hour and day, origins, mean dwell time) for its
 /// staff and the police of its area; no visitor is identified.
-#[utoipa::path(get, path = "/api/v1/lodging/venues/{id}/stats", tag = "lodging",
+#[utoipa::path(get, operation_id = "lodging.venues.stats", path = "/api/v1/lodging/venues/{id}/stats", tag = "lodging",
     params(("id" = String, Path), StatsParams),
     responses((status = 200, body = VenueStats), (status = 400, description = "invalid_date, invalid_input"),
               (status = 404, description = "not_found (or outside jurisdiction)")))]

@@ -13,15 +13,18 @@ use crate::watchlist::{self, Entry, NewEntry};
 use crate::Service;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntryParams {
     active: Option<bool>,
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// Watchlist entries the officer's unit manages (a commune's own, or the whole province); the
 /// listing is audited.
-#[utoipa::path(get, path = "/api/v1/lodging/watchlist", tag = "lodging", params(EntryParams),
+#[utoipa::path(get, operation_id = "lodging.watchlist.list", path = "/api/v1/lodging/watchlist", tag = "lodging", params(EntryParams),
     responses((status = 200, body = inline(Page<Entry>)), (status = 403, description = "forbidden")))]
 pub async fn list(
     State(s): State<Service>,
@@ -35,7 +38,7 @@ pub async fn list(
 
 /// Adds an entry owned by the officer's unit; from now on every check-in of the person raises an
 /// alert.
-#[utoipa::path(post, path = "/api/v1/lodging/watchlist", tag = "lodging", request_body = NewEntry,
+#[utoipa::path(post, operation_id = "lodging.watchlist.create", path = "/api/v1/lodging/watchlist", tag = "lodging", request_body = NewEntry,
     responses((status = 200, body = Entry), (status = 400, description = "invalid_input, invalid_personal_id"),
               (status = 409, description = "conflict: the unit already lists this person")))]
 pub async fn create(
@@ -48,7 +51,7 @@ pub async fn create(
 }
 
 /// Ends an entry of the officer's unit.
-#[utoipa::path(post, path = "/api/v1/lodging/watchlist/{id}/deactivate", tag = "lodging", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "lodging.watchlist.deactivate", path = "/api/v1/lodging/watchlist/{id}/deactivate", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, description = "Deactivated"), (status = 404, description = "not_found")))]
 pub async fn deactivate(
     State(s): State<Service>,
@@ -61,15 +64,18 @@ pub async fn deactivate(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertParams {
     /// `open` or `acknowledged`.
     status: Option<String>,
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// Alerts of the officer's area (their commune's facilities and entries, or the province).
-#[utoipa::path(get, path = "/api/v1/lodging/alerts", tag = "lodging", params(AlertParams),
+#[utoipa::path(get, operation_id = "lodging.watchlist.alerts", path = "/api/v1/lodging/alerts", tag = "lodging", params(AlertParams),
     responses((status = 200, body = inline(Page<Alert>)), (status = 403, description = "forbidden")))]
 pub async fn alerts(
     State(s): State<Service>,
@@ -89,7 +95,7 @@ pub struct AckBody {
 }
 
 /// Acknowledges an open alert.
-#[utoipa::path(post, path = "/api/v1/lodging/alerts/{id}/ack", tag = "lodging", request_body = AckBody,
+#[utoipa::path(post, operation_id = "lodging.watchlist.acknowledge", path = "/api/v1/lodging/alerts/{id}/ack", tag = "lodging", request_body = AckBody,
     params(("id" = String, Path)),
     responses((status = 200, description = "Acknowledged"), (status = 404, description = "not_found"),
               (status = 409, description = "conflict: already acknowledged")))]

@@ -10,7 +10,7 @@ use super::READERS;
 use crate::catalogue::{self, Kpi, Model, ModelEdit, ModelVersion};
 
 /// Every pilot model.
-#[utoipa::path(get, path = "/api/v1/programs/models", tag = "programs",
+#[utoipa::path(get, operation_id = "programs.catalogue.list", path = "/api/v1/programs/models", tag = "programs",
     responses((status = 200, body = Vec<Model>)))]
 pub async fn list(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Model>>> {
     user.require(READERS)?;
@@ -25,7 +25,7 @@ pub struct ModelDetail {
 }
 
 /// One model and its KPIs (manual and computed).
-#[utoipa::path(get, path = "/api/v1/programs/models/{id}", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "programs.catalogue.get", path = "/api/v1/programs/models/{id}", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = ModelDetail), (status = 404, description = "not_found")))]
 pub async fn get(
     State(ctx): State<Ctx>,
@@ -39,7 +39,7 @@ pub async fn get(
 }
 
 /// Edit a model (administrators); the previous content stays as a version.
-#[utoipa::path(patch, path = "/api/v1/programs/models/{id}", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(patch, operation_id = "programs.catalogue.update", path = "/api/v1/programs/models/{id}", tag = "programs", params(("id" = String, Path)),
     request_body = ModelEdit,
     responses((status = 200, body = Model), (status = 400, description = "invalid_input"),
               (status = 409, description = "conflict: stale version")))]
@@ -54,7 +54,7 @@ pub async fn update(
 }
 
 /// Every version of a model, newest first.
-#[utoipa::path(get, path = "/api/v1/programs/models/{id}/versions", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "programs.catalogue.versions", path = "/api/v1/programs/models/{id}/versions", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = Vec<ModelVersion>)))]
 pub async fn versions(
     State(ctx): State<Ctx>,

@@ -29,7 +29,7 @@ pub struct FormulaInfo {
 }
 
 /// Every computed KPI with its definition.
-#[utoipa::path(get, path = "/api/v1/programs/formulas", tag = "programs",
+#[utoipa::path(get, operation_id = "programs.kpis.formulas", path = "/api/v1/programs/formulas", tag = "programs",
     responses((status = 200, body = Vec<FormulaInfo>)))]
 pub async fn formulas(user: CurrentUser) -> ApiResult<Json<Vec<FormulaInfo>>> {
     user.require(READERS)?;
@@ -53,13 +53,14 @@ pub async fn formulas(user: CurrentUser) -> ApiResult<Json<Vec<FormulaInfo>>> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// A 2025 commune code; the whole province when absent.
     commune: Option<String>,
 }
 
 /// Month-by-month values of a computed KPI for the province or one commune.
-#[utoipa::path(get, path = "/api/v1/programs/formulas/{code}/history", tag = "programs",
+#[utoipa::path(get, operation_id = "programs.kpis.history", path = "/api/v1/programs/formulas/{code}/history", tag = "programs",
     params(("code" = String, Path), HistoryParams),
     responses((status = 200, body = Vec<Snapshot>), (status = 404, description = "unknown formula")))]
 pub async fn history(
@@ -85,7 +86,7 @@ pub struct SnapshotDone {
 }
 
 /// Compute every formula now and store this month's values (administrators, working group).
-#[utoipa::path(post, path = "/api/v1/programs/snapshots", tag = "programs",
+#[utoipa::path(post, operation_id = "programs.kpis.snapshot", path = "/api/v1/programs/snapshots", tag = "programs",
     responses((status = 200, body = SnapshotDone)))]
 pub async fn snapshot(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<SnapshotDone>> {
     user.require(OVERSEERS)?;

@@ -14,13 +14,14 @@ use crate::progress::{self, KpiLine, Track};
 use crate::registrations::{self, NewRegistration, Registration};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     unit: Option<String>,
     model: Option<String>,
 }
 
 /// Registrations, optionally of one unit or one model.
-#[utoipa::path(get, path = "/api/v1/programs/registrations", tag = "programs", params(ListParams),
+#[utoipa::path(get, operation_id = "programs.registrations.list", path = "/api/v1/programs/registrations", tag = "programs", params(ListParams),
     responses((status = 200, body = Vec<Registration>)))]
 pub async fn list(
     State(ctx): State<Ctx>,
@@ -32,7 +33,7 @@ pub async fn list(
 }
 
 /// Register a model for the caller's unit (focal points), or resubmit a returned registration.
-#[utoipa::path(post, path = "/api/v1/programs/registrations", tag = "programs", request_body = NewRegistration,
+#[utoipa::path(post, operation_id = "programs.registrations.create", path = "/api/v1/programs/registrations", tag = "programs", request_body = NewRegistration,
     responses((status = 201, body = Registration), (status = 400, description = "invalid_input"),
               (status = 409, description = "already registered")))]
 pub async fn create(
@@ -54,7 +55,7 @@ pub struct RegistrationDetail {
 }
 
 /// One registration with its KPIs against targets.
-#[utoipa::path(get, path = "/api/v1/programs/registrations/{id}", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "programs.registrations.get", path = "/api/v1/programs/registrations/{id}", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = RegistrationDetail), (status = 404, description = "not_found")))]
 pub async fn get(
     State(ctx): State<Ctx>,
@@ -85,7 +86,7 @@ async fn decide(ctx: &Ctx, user: &CurrentUser, id: &str, approve: bool, d: &Deci
 }
 
 /// Approve a pending registration (working group).
-#[utoipa::path(post, path = "/api/v1/programs/registrations/{id}/approve", tag = "programs",
+#[utoipa::path(post, operation_id = "programs.registrations.approve", path = "/api/v1/programs/registrations/{id}/approve", tag = "programs",
     params(("id" = String, Path)), request_body = Decision,
     responses((status = 200, body = Registration), (status = 409, description = "not pending or stale")))]
 pub async fn approve(
@@ -98,7 +99,7 @@ pub async fn approve(
 }
 
 /// Return a pending registration for revision, with a note (working group).
-#[utoipa::path(post, path = "/api/v1/programs/registrations/{id}/return", tag = "programs",
+#[utoipa::path(post, operation_id = "programs.registrations.give_back", path = "/api/v1/programs/registrations/{id}/return", tag = "programs",
     params(("id" = String, Path)), request_body = Decision,
     responses((status = 200, body = Registration), (status = 400, description = "note missing")))]
 pub async fn give_back(
@@ -116,7 +117,7 @@ pub struct StepBody {
 }
 
 /// Mark a plan step done or not done (the unit's focal point).
-#[utoipa::path(put, path = "/api/v1/programs/registrations/{id}/steps/{seq}", tag = "programs",
+#[utoipa::path(put, operation_id = "programs.registrations.step", path = "/api/v1/programs/registrations/{id}/steps/{seq}", tag = "programs",
     params(("id" = String, Path), ("seq" = i64, Path)), request_body = StepBody,
     responses((status = 200, body = Registration), (status = 404, description = "no such step")))]
 pub async fn step(
@@ -134,7 +135,7 @@ pub async fn step(
 pub(super) const VALUE_BODY_LIMIT: usize = crate::kpi::evidence::MAX_BYTES / 3 * 4 + 64 * 1024;
 
 /// Report a manual KPI value with evidence (a link or a base64 file) and a comment.
-#[utoipa::path(post, path = "/api/v1/programs/registrations/{id}/values", tag = "programs",
+#[utoipa::path(post, operation_id = "programs.registrations.add_value", path = "/api/v1/programs/registrations/{id}/values", tag = "programs",
     params(("id" = String, Path)), request_body = NewValue,
     responses((status = 201, body = ManualValue), (status = 400, description = "no evidence, computed KPI, bad value")))]
 pub async fn add_value(
@@ -149,7 +150,7 @@ pub async fn add_value(
 }
 
 /// Download the evidence file of a manual value.
-#[utoipa::path(get, path = "/api/v1/programs/values/{id}/attachment", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "programs.registrations.attachment", path = "/api/v1/programs/values/{id}/attachment", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, description = "the file"), (status = 404, description = "no file")))]
 pub async fn attachment(
     State(ctx): State<Ctx>,

@@ -17,6 +17,7 @@ use crate::reports::{self, Obligation, Report, ReportEdit, ReportStatus};
 use crate::settings::{self, ReportHeader};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     unit: Option<String>,
     frequency: Option<Frequency>,
@@ -25,7 +26,7 @@ pub struct ListParams {
 }
 
 /// Reports, filtered by unit, frequency, period and status.
-#[utoipa::path(get, path = "/api/v1/programs/reports", tag = "programs", params(ListParams),
+#[utoipa::path(get, operation_id = "programs.reports.list", path = "/api/v1/programs/reports", tag = "programs", params(ListParams),
     responses((status = 200, body = Vec<Report>)))]
 pub async fn list(
     State(ctx): State<Ctx>,
@@ -44,7 +45,7 @@ pub struct NewReport {
 }
 
 /// Open the caller's unit's report for a period, pre-filled with its KPIs (focal points).
-#[utoipa::path(post, path = "/api/v1/programs/reports", tag = "programs", request_body = NewReport,
+#[utoipa::path(post, operation_id = "programs.reports.create", path = "/api/v1/programs/reports", tag = "programs", request_body = NewReport,
     responses((status = 201, body = Report), (status = 409, description = "exists already")))]
 pub async fn create(
     State(ctx): State<Ctx>,
@@ -57,7 +58,7 @@ pub async fn create(
 }
 
 /// One report.
-#[utoipa::path(get, path = "/api/v1/programs/reports/{id}", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "programs.reports.get", path = "/api/v1/programs/reports/{id}", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = Report), (status = 404, description = "not_found")))]
 pub async fn get(State(ctx): State<Ctx>, user: CurrentUser, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Report>> {
     user.require(READERS)?;
@@ -65,7 +66,7 @@ pub async fn get(State(ctx): State<Ctx>, user: CurrentUser, ApiPath(id): ApiPath
 }
 
 /// Edit a draft or returned report (the unit's focal point).
-#[utoipa::path(put, path = "/api/v1/programs/reports/{id}", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(put, operation_id = "programs.reports.edit", path = "/api/v1/programs/reports/{id}", tag = "programs", params(("id" = String, Path)),
     request_body = ReportEdit,
     responses((status = 200, body = Report), (status = 409, description = "submitted, approved or stale")))]
 pub async fn edit(
@@ -85,7 +86,7 @@ pub struct VersionBody {
 }
 
 /// Submit a report; computed values are refreshed and frozen (the unit's focal point).
-#[utoipa::path(post, path = "/api/v1/programs/reports/{id}/submit", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "programs.reports.submit", path = "/api/v1/programs/reports/{id}/submit", tag = "programs", params(("id" = String, Path)),
     request_body = VersionBody,
     responses((status = 200, body = Report), (status = 400, description = "summary missing")))]
 pub async fn submit(
@@ -105,7 +106,7 @@ async fn decide(ctx: &Ctx, user: &CurrentUser, id: &str, approve: bool, d: &Deci
 }
 
 /// Approve a submitted report (working group).
-#[utoipa::path(post, path = "/api/v1/programs/reports/{id}/approve", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "programs.reports.approve", path = "/api/v1/programs/reports/{id}/approve", tag = "programs", params(("id" = String, Path)),
     request_body = Decision, responses((status = 200, body = Report), (status = 409, description = "not submitted")))]
 pub async fn approve(
     State(ctx): State<Ctx>,
@@ -117,7 +118,7 @@ pub async fn approve(
 }
 
 /// Return a submitted report for revision, with a note (working group).
-#[utoipa::path(post, path = "/api/v1/programs/reports/{id}/return", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "programs.reports.give_back", path = "/api/v1/programs/reports/{id}/return", tag = "programs", params(("id" = String, Path)),
     request_body = Decision, responses((status = 200, body = Report), (status = 400, description = "note missing")))]
 pub async fn give_back(
     State(ctx): State<Ctx>,
@@ -129,7 +130,7 @@ pub async fn give_back(
 }
 
 /// Reports owed by registered units: reminders (due within 7 days), late and missing reports.
-#[utoipa::path(get, path = "/api/v1/programs/reports/obligations", tag = "programs",
+#[utoipa::path(get, operation_id = "programs.reports.obligations", path = "/api/v1/programs/reports/obligations", tag = "programs",
     responses((status = 200, body = Vec<Obligation>)))]
 pub async fn obligations(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Obligation>>> {
     user.require(READERS)?;
@@ -137,6 +138,7 @@ pub async fn obligations(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodParams {
     /// Default `monthly`.
     frequency: Option<Frequency>,
@@ -155,7 +157,7 @@ async fn build(ctx: &Ctx, user: &CurrentUser, p: &PeriodParams) -> Result<Consol
 }
 
 /// The consolidated provincial report of a period, with the ranking of units.
-#[utoipa::path(get, path = "/api/v1/programs/reports/consolidated", tag = "programs", params(PeriodParams),
+#[utoipa::path(get, operation_id = "programs.reports.consolidated", path = "/api/v1/programs/reports/consolidated", tag = "programs", params(PeriodParams),
     responses((status = 200, body = Consolidated)))]
 pub async fn consolidated(
     State(ctx): State<Ctx>,
@@ -176,8 +178,8 @@ fn download(bytes: Vec<u8>, ctype: &'static str, name: String) -> impl IntoRespo
 }
 
 /// The consolidated report as an Excel workbook.
-#[utoipa::path(get, path = "/api/v1/programs/reports/consolidated.xlsx", tag = "programs", params(PeriodParams),
-    responses((status = 200, description = "XLSX file")))]
+#[utoipa::path(get, operation_id = "programs.reports.xlsx", path = "/api/v1/programs/reports/consolidated.xlsx", tag = "programs", params(PeriodParams),
+    responses((status = 200, description = "XLSX file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 pub async fn xlsx(
     State(ctx): State<Ctx>,
     user: CurrentUser,
@@ -190,8 +192,8 @@ pub async fn xlsx(
 }
 
 /// The consolidated report as a PDF in Vietnamese administrative form.
-#[utoipa::path(get, path = "/api/v1/programs/reports/consolidated.pdf", tag = "programs", params(PeriodParams),
-    responses((status = 200, description = "PDF file")))]
+#[utoipa::path(get, operation_id = "programs.reports.pdf", path = "/api/v1/programs/reports/consolidated.pdf", tag = "programs", params(PeriodParams),
+    responses((status = 200, description = "PDF file", content_type = "application/pdf")))]
 pub async fn pdf(
     State(ctx): State<Ctx>,
     user: CurrentUser,
@@ -205,7 +207,7 @@ pub async fn pdf(
 }
 
 /// The consolidated report's header (issuing body, number, place).
-#[utoipa::path(get, path = "/api/v1/programs/settings/report-header", tag = "programs",
+#[utoipa::path(get, operation_id = "programs.reports.header", path = "/api/v1/programs/settings/report-header", tag = "programs",
     responses((status = 200, body = ReportHeader)))]
 pub async fn header(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<ReportHeader>> {
     user.require(READERS)?;
@@ -213,7 +215,7 @@ pub async fn header(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json
 }
 
 /// Change the report header (administrators, working group).
-#[utoipa::path(put, path = "/api/v1/programs/settings/report-header", tag = "programs", request_body = ReportHeader,
+#[utoipa::path(put, operation_id = "programs.reports.save_header", path = "/api/v1/programs/settings/report-header", tag = "programs", request_body = ReportHeader,
     responses((status = 200, body = ReportHeader), (status = 400, description = "empty field or other province")))]
 pub async fn save_header(
     State(ctx): State<Ctx>,

@@ -13,6 +13,7 @@ use crate::reports::{self, Schedule};
 use crate::units::{self, NewFocal, Unit, UnitKind};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `department`, `police`, `commune` or `agency`.
     kind: Option<String>,
@@ -21,7 +22,7 @@ pub struct ListParams {
 }
 
 /// Units, optionally of one kind or matching a name.
-#[utoipa::path(get, path = "/api/v1/programs/units", tag = "programs", params(ListParams),
+#[utoipa::path(get, operation_id = "programs.units.list", path = "/api/v1/programs/units", tag = "programs", params(ListParams),
     responses((status = 200, body = Vec<Unit>), (status = 400, description = "unknown kind")))]
 pub async fn list(
     State(ctx): State<Ctx>,
@@ -38,7 +39,7 @@ pub async fn list(
 }
 
 /// Units that have not registered any model yet.
-#[utoipa::path(get, path = "/api/v1/programs/units/not-registered", tag = "programs",
+#[utoipa::path(get, operation_id = "programs.units.not_registered", path = "/api/v1/programs/units/not-registered", tag = "programs",
     responses((status = 200, body = Vec<Unit>)))]
 pub async fn not_registered(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Unit>>> {
     user.require(READERS)?;
@@ -54,7 +55,7 @@ pub struct UnitDetail {
 }
 
 /// One unit.
-#[utoipa::path(get, path = "/api/v1/programs/units/{id}", tag = "programs", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "programs.units.get", path = "/api/v1/programs/units/{id}", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = UnitDetail), (status = 404, description = "not_found")))]
 pub async fn get(
     State(ctx): State<Ctx>,
@@ -76,7 +77,7 @@ pub struct FocalCreated {
 }
 
 /// Create a focal-point account (role `unit_focal`) for a unit (administrators).
-#[utoipa::path(post, path = "/api/v1/programs/units/{id}/focal-points", tag = "programs",
+#[utoipa::path(post, operation_id = "programs.units.add_focal", path = "/api/v1/programs/units/{id}/focal-points", tag = "programs",
     params(("id" = String, Path)), request_body = NewFocal,
     responses((status = 201, body = FocalCreated), (status = 409, description = "login taken")))]
 pub async fn add_focal(
@@ -98,7 +99,7 @@ pub struct ScheduleBody {
 }
 
 /// Change a unit's reporting calendar (administrators, working group).
-#[utoipa::path(put, path = "/api/v1/programs/units/{id}/schedule", tag = "programs",
+#[utoipa::path(put, operation_id = "programs.units.set_schedule", path = "/api/v1/programs/units/{id}/schedule", tag = "programs",
     params(("id" = String, Path)), request_body = ScheduleBody,
     responses((status = 200, body = Vec<Schedule>), (status = 400, description = "invalid due day")))]
 pub async fn set_schedule(

@@ -9,13 +9,13 @@ use web::{ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::admin_units::{AdminUnits, Commune, LegacyAddress, Province};
 
 /// The 34 provinces of the 2025 system.
-#[utoipa::path(get, path = "/api/v1/admin-units/provinces", tag = "admin-units", responses((status = 200, description = "Provinces")))]
+#[utoipa::path(get, operation_id = "registry.admin_units.provinces", security(()), path = "/api/v1/admin-units/provinces", tag = "admin-units", responses((status = 200, description = "Provinces")))]
 pub async fn provinces() -> Json<Vec<Province>> {
     Json(AdminUnits::get().provinces().to_vec())
 }
 
 /// The communes of one province.
-#[utoipa::path(get, path = "/api/v1/admin-units/provinces/{code}/communes", tag = "admin-units",
+#[utoipa::path(get, operation_id = "registry.admin_units.communes_of", security(()), path = "/api/v1/admin-units/provinces/{code}/communes", tag = "admin-units",
     params(("code" = String, Path, description = "2-digit province code")),
     responses((status = 200, description = "Communes"), (status = 400, description = "unknown_province")))]
 pub async fn communes_of(ApiPath(code): ApiPath<String>) -> ApiResult<Json<Vec<Commune>>> {
@@ -27,6 +27,7 @@ pub async fn communes_of(ApiPath(code): ApiPath<String>) -> ApiResult<Json<Vec<C
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FindParams {
     /// Name without diacritics is fine ("hong ha", "P. Hồng Hà") or a 5-digit code.
     q: String,
@@ -35,7 +36,7 @@ pub struct FindParams {
 }
 
 /// Communes matching a name, best first (at most 20).
-#[utoipa::path(get, path = "/api/v1/admin-units/communes", tag = "admin-units", params(FindParams),
+#[utoipa::path(get, operation_id = "registry.admin_units.find_communes", security(()), path = "/api/v1/admin-units/communes", tag = "admin-units", params(FindParams),
     responses((status = 200, description = "Matching communes")))]
 pub async fn find_communes(ApiQuery(p): ApiQuery<FindParams>) -> ApiResult<Json<Vec<Commune>>> {
     if p.q.trim().is_empty() {
@@ -46,7 +47,7 @@ pub async fn find_communes(ApiQuery(p): ApiQuery<FindParams>) -> ApiResult<Json<
 }
 
 /// Converts a legacy (pre-2025) province/district/commune address to its 2025 commune.
-#[utoipa::path(post, path = "/api/v1/admin-units/convert", tag = "admin-units",
+#[utoipa::path(post, operation_id = "registry.admin_units.convert", security(()), path = "/api/v1/admin-units/convert", tag = "admin-units",
     responses((status = 200, description = "The 2025 commune"), (status = 400, description = "unknown_commune")))]
 pub async fn convert(ApiJson(addr): ApiJson<LegacyAddress>) -> ApiResult<Json<Commune>> {
     Ok(Json(AdminUnits::get().convert_legacy(&addr)?.clone()))

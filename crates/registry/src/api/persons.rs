@@ -21,6 +21,7 @@ use crate::queries::residences::ResidenceView;
 const EDITORS: &[Role] = &[Role::ProvincialOfficer, Role::CommunePolice];
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// 12-digit personal id, 9-digit old id, or the start of a full name (diacritics optional).
     q: Option<String>,
@@ -29,7 +30,9 @@ pub struct SearchParams {
     birth_date: Option<String>,
     /// 2025 commune code.
     commune: Option<String>,
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
     /// Purpose code (see `/api/v1/purposes`); default `administration`.
     purpose: Option<String>,
@@ -41,7 +44,7 @@ fn reads<'a>(ctx: &'a Ctx, user: &'a CurrentUser, purpose: Option<&str>) -> Resu
 }
 
 /// Search residents within the caller's jurisdiction.
-#[utoipa::path(get, path = "/api/v1/persons", tag = "registry", params(SearchParams),
+#[utoipa::path(get, operation_id = "registry.persons.search", path = "/api/v1/persons", tag = "registry", params(SearchParams),
     responses((status = 200, body = inline(Page<PersonSummary>)), (status = 400, description = "invalid_input, invalid_personal_id, bad_pagination, unknown_commune"),
               (status = 403, description = "out_of_jurisdiction")))]
 pub async fn search(
@@ -56,6 +59,7 @@ pub async fn search(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PersonParams {
     purpose: Option<String>,
     /// Show the record as it was at the end of this date (`YYYY-MM-DD`).
@@ -63,7 +67,7 @@ pub struct PersonParams {
 }
 
 /// A person's record (access-logged).
-#[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "registry",
+#[utoipa::path(get, operation_id = "registry.persons.get", path = "/api/v1/persons/{id}", tag = "registry",
     params(("id" = String, Path, description = "12-digit personal id"), PersonParams),
     responses((status = 200, body = PersonView), (status = 400, description = "invalid_personal_id"), (status = 404, description = "not_found (or outside jurisdiction)")))]
 pub async fn get(
@@ -96,7 +100,7 @@ pub struct UpdateBody {
 }
 
 /// Correct a person's record; the change is kept in the history.
-#[utoipa::path(patch, path = "/api/v1/persons/{id}", tag = "registry", request_body = UpdateBody,
+#[utoipa::path(patch, operation_id = "registry.persons.update", path = "/api/v1/persons/{id}", tag = "registry", request_body = UpdateBody,
     params(("id" = String, Path)),
     responses((status = 200, description = "New version"), (status = 400, description = "invalid_input"), (status = 409, description = "conflict: stale version")))]
 pub async fn update(
@@ -128,7 +132,7 @@ pub struct DeathBody {
 }
 
 /// Record a death: status becomes deceased, residences end, valid cards are revoked.
-#[utoipa::path(post, path = "/api/v1/persons/{id}/death", tag = "registry", request_body = DeathBody,
+#[utoipa::path(post, operation_id = "registry.persons.death", path = "/api/v1/persons/{id}/death", tag = "registry", request_body = DeathBody,
     params(("id" = String, Path)),
     responses((status = 200, description = "Recorded"), (status = 409, description = "already deceased")))]
 pub async fn death(
@@ -146,12 +150,13 @@ pub async fn death(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PurposeParam {
     purpose: Option<String>,
 }
 
 /// Change history of a person, newest first.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/history", tag = "registry",
+#[utoipa::path(get, operation_id = "registry.persons.history", path = "/api/v1/persons/{id}/history", tag = "registry",
     params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<PersonEvent>)))]
 pub async fn history(
     State(ctx): State<Ctx>,
@@ -163,7 +168,7 @@ pub async fn history(
 }
 
 /// Residence registrations of a person (permanent, temporary, current), newest first.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/residences", tag = "registry",
+#[utoipa::path(get, operation_id = "registry.persons.residences", path = "/api/v1/persons/{id}/residences", tag = "registry",
     params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<ResidenceView>)))]
 pub async fn residences(
     State(ctx): State<Ctx>,
@@ -175,7 +180,7 @@ pub async fn residences(
 }
 
 /// Identity cards of a person with their status today.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/cards", tag = "registry",
+#[utoipa::path(get, operation_id = "registry.persons.cards", path = "/api/v1/persons/{id}/cards", tag = "registry",
     params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<CardView>)))]
 pub async fn cards(
     State(ctx): State<Ctx>,
@@ -187,7 +192,7 @@ pub async fn cards(
 }
 
 /// A household and its members (only members inside the caller's jurisdiction).
-#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry",
+#[utoipa::path(get, operation_id = "registry.persons.household", path = "/api/v1/households/{id}", tag = "registry",
     params(("id" = String, Path), PurposeParam), responses((status = 200, body = HouseholdView), (status = 404, description = "not_found")))]
 pub async fn household(
     State(ctx): State<Ctx>,
@@ -199,7 +204,7 @@ pub async fn household(
 }
 
 /// Purposes that may be given for access to personal data.
-#[utoipa::path(get, path = "/api/v1/purposes", tag = "registry", responses((status = 200, description = "Purpose codes with Vietnamese and English wording")))]
+#[utoipa::path(get, operation_id = "registry.persons.purposes", security(()), path = "/api/v1/purposes", tag = "registry", responses((status = 200, description = "Purpose codes with Vietnamese and English wording")))]
 pub async fn purposes() -> Json<Value> {
     Json(serde_json::to_value(audit::PURPOSES).unwrap_or(Value::Null))
 }

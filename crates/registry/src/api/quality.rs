@@ -12,13 +12,14 @@ use crate::access::OfficerReads;
 use crate::quality::{Finding, QualityReport};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// Only this 2025 commune (inside the caller's jurisdiction).
     commune: Option<String>,
 }
 
 /// Counts per rule and per commune from the latest quality run, within the caller's jurisdiction.
-#[utoipa::path(get, path = "/api/v1/quality/report", tag = "registry", params(ReportParams),
+#[utoipa::path(get, operation_id = "registry.quality.report", path = "/api/v1/quality/report", tag = "registry", params(ReportParams),
     responses((status = 200, body = QualityReport), (status = 404, description = "no quality run yet"),
               (status = 403, description = "out_of_jurisdiction")))]
 pub async fn report(
@@ -34,16 +35,19 @@ pub async fn report(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FindingsParams {
     /// Rule code (see the report).
     rule: String,
     commune: Option<String>,
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// Offending records of one rule (access-logged with purpose `data_cleaning`).
-#[utoipa::path(get, path = "/api/v1/quality/findings", tag = "registry", params(FindingsParams),
+#[utoipa::path(get, operation_id = "registry.quality.findings", path = "/api/v1/quality/findings", tag = "registry", params(FindingsParams),
     responses((status = 200, body = inline(Page<Finding>)), (status = 400, description = "unknown rule")))]
 pub async fn findings(
     State(ctx): State<Ctx>,

@@ -11,13 +11,14 @@ use crate::catalogue::Procedure;
 use crate::Service;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Part of the name (diacritics optional) or code.
     q: Option<String>,
 }
 
 /// The catalogue (anyone may read it).
-#[utoipa::path(get, path = "/api/v1/services/procedures", tag = "services", params(ListQuery),
+#[utoipa::path(get, operation_id = "services.catalogue.list", security(()), path = "/api/v1/services/procedures", tag = "services", params(ListQuery),
     responses((status = 200, body = Vec<Procedure>)))]
 pub async fn list(State(s): State<Service>, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Vec<Procedure>>> {
     Ok(Json(store::list(&s.stores.db, q.q.as_deref()).await?))
@@ -31,7 +32,7 @@ pub struct ProcedureDetail {
 }
 
 /// One procedure.
-#[utoipa::path(get, path = "/api/v1/services/procedures/{code}", tag = "services", params(("code" = String, Path)),
+#[utoipa::path(get, operation_id = "services.catalogue.get", security(()), path = "/api/v1/services/procedures/{code}", tag = "services", params(("code" = String, Path)),
     responses((status = 200, body = ProcedureDetail), (status = 404, description = "not_found")))]
 pub async fn get(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<ProcedureDetail>> {
     let procedure =
@@ -42,7 +43,7 @@ pub async fn get(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> Ap
 
 /// Publishes an edited definition as the next version (administrators). Applications keep the
 /// version they were made under.
-#[utoipa::path(put, path = "/api/v1/services/procedures/{code}", tag = "services", params(("code" = String, Path)),
+#[utoipa::path(put, operation_id = "services.catalogue.edit", path = "/api/v1/services/procedures/{code}", tag = "services", params(("code" = String, Path)),
     request_body = Procedure,
     responses((status = 200, body = Procedure), (status = 400, description = "invalid_input"),
               (status = 403, description = "forbidden")))]
@@ -60,14 +61,14 @@ pub async fn edit(
 }
 
 /// The public holidays deadlines skip (weekends always do).
-#[utoipa::path(get, path = "/api/v1/services/holidays", tag = "services",
+#[utoipa::path(get, operation_id = "services.catalogue.holidays", security(()), path = "/api/v1/services/holidays", tag = "services",
     responses((status = 200, body = Vec<crate::sla::Holiday>)))]
 pub async fn holidays(State(s): State<Service>) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
     Ok(Json(crate::sla::holidays(&s.stores.db).await?))
 }
 
 /// Adds or renames a holiday (administrators).
-#[utoipa::path(post, path = "/api/v1/services/holidays", tag = "services", request_body = crate::sla::Holiday,
+#[utoipa::path(post, operation_id = "services.catalogue.add_holiday", path = "/api/v1/services/holidays", tag = "services", request_body = crate::sla::Holiday,
     responses((status = 200, body = Vec<crate::sla::Holiday>), (status = 400, description = "invalid_input"),
               (status = 403, description = "forbidden")))]
 pub async fn add_holiday(
@@ -81,7 +82,7 @@ pub async fn add_holiday(
 }
 
 /// Removes a holiday (administrators).
-#[utoipa::path(delete, path = "/api/v1/services/holidays/{day}", tag = "services", params(("day" = String, Path)),
+#[utoipa::path(delete, operation_id = "services.catalogue.remove_holiday", path = "/api/v1/services/holidays/{day}", tag = "services", params(("day" = String, Path)),
     responses((status = 200, body = Vec<crate::sla::Holiday>), (status = 404, description = "not_found")))]
 pub async fn remove_holiday(
     State(s): State<Service>,

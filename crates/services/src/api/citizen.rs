@@ -41,7 +41,7 @@ pub struct NewApplication {
 }
 
 /// Files an application for the signed-in citizen, pre-filled from the registry.
-#[utoipa::path(post, path = "/api/v1/services/applications", tag = "services", request_body = NewApplication,
+#[utoipa::path(post, operation_id = "services.citizen.create", path = "/api/v1/services/applications", tag = "services", request_body = NewApplication,
     responses((status = 200, body = Application),
               (status = 400, description = "invalid_input naming each bad field"),
               (status = 403, description = "forbidden: not a citizen, or e-ID level too low")))]
@@ -58,13 +58,16 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// The citizen's applications, newest first.
-#[utoipa::path(get, path = "/api/v1/services/applications/mine", tag = "services", params(PageQuery),
+#[utoipa::path(get, operation_id = "services.citizen.mine", path = "/api/v1/services/applications/mine", tag = "services", params(PageQuery),
     responses((status = 200, body = Page<Application>)))]
 pub async fn mine(
     State(s): State<Service>,
@@ -76,7 +79,7 @@ pub async fn mine(
 }
 
 /// One of the citizen's applications with its history and files.
-#[utoipa::path(get, path = "/api/v1/services/applications/{id}", tag = "services", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "services.citizen.get", path = "/api/v1/services/applications/{id}", tag = "services", params(("id" = String, Path)),
     responses((status = 200, body = ApplicationDetail), (status = 404, description = "not_found")))]
 pub async fn get(
     State(s): State<Service>,
@@ -99,7 +102,7 @@ pub struct DraftUpdate {
 }
 
 /// Replaces a draft's answers, optionally submitting it.
-#[utoipa::path(put, path = "/api/v1/services/applications/{id}", tag = "services", params(("id" = String, Path)),
+#[utoipa::path(put, operation_id = "services.citizen.update", path = "/api/v1/services/applications/{id}", tag = "services", params(("id" = String, Path)),
     request_body = DraftUpdate,
     responses((status = 200, body = Application), (status = 409, description = "conflict: not a draft")))]
 pub async fn update(
@@ -118,7 +121,7 @@ pub async fn update(
 
 /// Attaches a file to a slot of the procedure (body = the file; `Content-Type` is checked
 /// against its first bytes; optional `X-File-Name`).
-#[utoipa::path(post, path = "/api/v1/services/applications/{id}/attachments/{slot}", tag = "services",
+#[utoipa::path(post, operation_id = "services.citizen.attach", path = "/api/v1/services/applications/{id}/attachments/{slot}", tag = "services",
     params(("id" = String, Path), ("slot" = String, Path)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = Attachment), (status = 400, description = "invalid_input: type or size")))]
@@ -145,7 +148,7 @@ pub struct Note {
 }
 
 /// Answers the agency's request for more information.
-#[utoipa::path(post, path = "/api/v1/services/applications/{id}/answer", tag = "services",
+#[utoipa::path(post, operation_id = "services.citizen.answer", path = "/api/v1/services/applications/{id}/answer", tag = "services",
     params(("id" = String, Path)), request_body = Note,
     responses((status = 200, body = Application), (status = 409, description = "conflict: nothing was asked")))]
 pub async fn answer(
@@ -160,7 +163,7 @@ pub async fn answer(
 }
 
 /// Withdraws an application that is not decided yet (a paid fee is refunded).
-#[utoipa::path(post, path = "/api/v1/services/applications/{id}/withdraw", tag = "services",
+#[utoipa::path(post, operation_id = "services.citizen.withdraw", path = "/api/v1/services/applications/{id}/withdraw", tag = "services",
     params(("id" = String, Path)), responses((status = 200, body = Application), (status = 409, description = "conflict")))]
 pub async fn withdraw(
     State(s): State<Service>,
@@ -181,7 +184,7 @@ pub struct PaymentStart {
 }
 
 /// Starts paying the fee online (the same pending payment is returned until the gateway answers).
-#[utoipa::path(post, path = "/api/v1/services/applications/{id}/payment", tag = "services",
+#[utoipa::path(post, operation_id = "services.citizen.pay", path = "/api/v1/services/applications/{id}/payment", tag = "services",
     params(("id" = String, Path)),
     responses((status = 200, body = PaymentStart), (status = 409, description = "conflict: no fee to pay")))]
 pub async fn pay(

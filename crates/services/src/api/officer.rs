@@ -17,6 +17,7 @@ use crate::workflow::Action;
 use crate::Service;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxParams {
     /// A status code, or `open`.
     status: Option<String>,
@@ -25,12 +26,14 @@ pub struct InboxParams {
     overdue: Option<bool>,
     /// Receipt code, or the start of the applicant's name.
     q: Option<String>,
+    #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
     size: Option<u32>,
 }
 
 /// The applications the officer handles, oldest first.
-#[utoipa::path(get, path = "/api/v1/services/inbox", tag = "services", params(InboxParams),
+#[utoipa::path(get, operation_id = "services.officer.inbox", path = "/api/v1/services/inbox", tag = "services", params(InboxParams),
     responses((status = 200, body = Page<Application>), (status = 403, description = "forbidden")))]
 pub async fn inbox(
     State(s): State<Service>,
@@ -43,7 +46,7 @@ pub async fn inbox(
 }
 
 /// One application of the inbox (the applicant's data read is access-logged).
-#[utoipa::path(get, path = "/api/v1/services/inbox/{id}", tag = "services", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "services.officer.get", path = "/api/v1/services/inbox/{id}", tag = "services", params(("id" = String, Path)),
     responses((status = 200, body = ApplicationDetail), (status = 404, description = "not_found")))]
 pub async fn get(
     State(s): State<Service>,
@@ -83,7 +86,7 @@ pub struct ActionRequest {
 
 /// Accepts, asks for information, assigns, comments, approves (running the registry effect and
 /// issuing the signed result) or rejects (refunding a paid fee).
-#[utoipa::path(post, path = "/api/v1/services/inbox/{id}/actions", tag = "services", params(("id" = String, Path)),
+#[utoipa::path(post, operation_id = "services.officer.act", path = "/api/v1/services/inbox/{id}/actions", tag = "services", params(("id" = String, Path)),
     request_body = ActionRequest,
     responses((status = 200, body = Application),
               (status = 409, description = "conflict: wrong state, or fee unpaid"),
@@ -108,9 +111,9 @@ pub struct CounterApplication {
 }
 
 /// Files and submits an application at the counter (channel `counter`).
-#[utoipa::path(post, path = "/api/v1/services/counter", tag = "services", request_body = CounterApplication,
+#[utoipa::path(post, operation_id = "services.officer.counter", path = "/api/v1/services/counter", tag = "services", request_body = CounterApplication,
     responses((status = 200, body = Application), (status = 400, description = "invalid_input"),
-              (status = 403, description = "forbidden")))]
+              (status = 403, description = "forbidden"), (status = 404, description = "not_found: unknown procedure or person")))]
 pub async fn counter(
     State(s): State<Service>,
     user: CurrentUser,
@@ -138,6 +141,7 @@ pub async fn counter(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// First month, `YYYY-MM` (default: 11 months before `to`).
     from: Option<String>,
@@ -154,7 +158,7 @@ fn month(s: &str) -> Result<String, AppError> {
 
 /// Monthly figures per procedure and commune (counts only): channels, fees paid online,
 /// processing time, overdue, filed by officials.
-#[utoipa::path(get, path = "/api/v1/services/stats", tag = "services", params(StatsParams),
+#[utoipa::path(get, operation_id = "services.officer.stats", path = "/api/v1/services/stats", tag = "services", params(StatsParams),
     responses((status = 200, body = Vec<MonthlyRow>), (status = 403, description = "forbidden")))]
 pub async fn stats(
     State(s): State<Service>,

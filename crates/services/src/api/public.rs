@@ -22,7 +22,7 @@ pub struct CallbackResult {
 
 /// The gateway reports a payment's outcome. The body is a `Callback` JSON; `X-Signature` is its
 /// hex HMAC-SHA256 under the shared secret. Repeated deliveries change nothing.
-#[utoipa::path(post, path = "/api/v1/services/payments/callback", tag = "services",
+#[utoipa::path(post, operation_id = "services.public.callback", security(()), path = "/api/v1/services/payments/callback", tag = "services",
     request_body = crate::payments::Callback,
     params(("X-Signature" = String, Header, description = "hex HMAC-SHA256 of the body")),
     responses((status = 200, body = CallbackResult), (status = 403, description = "forbidden: bad signature")))]
@@ -40,7 +40,7 @@ pub struct VerifyRequest {
 }
 
 /// Verifies a signed result document: signature, type and the issued content.
-#[utoipa::path(post, path = "/api/v1/services/documents/verify", tag = "services", request_body = VerifyRequest,
+#[utoipa::path(post, operation_id = "services.public.verify", security(()), path = "/api/v1/services/documents/verify", tag = "services", request_body = VerifyRequest,
     responses((status = 200, body = Payload), (status = 403, description = "forbidden: signature does not verify"),
               (status = 409, description = "conflict: content differs")))]
 pub async fn verify(State(s): State<Service>, ApiJson(body): ApiJson<VerifyRequest>) -> ApiResult<Json<Payload>> {
@@ -48,7 +48,7 @@ pub async fn verify(State(s): State<Service>, ApiJson(body): ApiJson<VerifyReque
 }
 
 /// A document by the verification code printed on it.
-#[utoipa::path(get, path = "/api/v1/services/documents/{code}", tag = "services", params(("code" = String, Path)),
+#[utoipa::path(get, operation_id = "services.public.document", security(()), path = "/api/v1/services/documents/{code}", tag = "services", params(("code" = String, Path)),
     responses((status = 200, body = Document), (status = 404, description = "not_found")))]
 pub async fn document(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Document>> {
     let doc =
