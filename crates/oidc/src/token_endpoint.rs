@@ -107,7 +107,15 @@ async fn authorization_code(
     };
     let id_token = p.keys.sign(&id_claims).map_err(OAuthError::server_error)?;
     if let Some(pid) = &account.person_id {
-        crate::pages::record_release(p, client, pid, "oidc.sign_in", &["sub", "acr", "auth_time"]).await;
+        crate::claims::record_release(
+            &p.access_log,
+            client,
+            pid,
+            "oidc.sign_in",
+            &["sub", "acr", "auth_time"],
+            kernel::clock::now_ms(),
+        )
+        .await;
     }
     let mut body = json!({
         "access_token": issued.access_token,

@@ -6,25 +6,6 @@ pub mod apps;
 pub mod authorize;
 pub mod logout;
 
-use crate::clients::Client;
-use crate::provider::Provider;
-
-/// Writes a release of a citizen's claims to a client into the access log.
-pub async fn record_release(p: &Provider, client: &Client, person_id: &str, action: &str, claims: &[&str]) {
-    p.access_log
-        .record(audit::AccessEntry {
-            at: kernel::clock::now_ms(),
-            actor_id: format!("client:{}", client.id),
-            actor_label: client.name.clone(),
-            subject_id: person_id.to_string(),
-            action: action.to_string(),
-            purpose: "sign_in".to_string(),
-            released: claims.join(","),
-            channel: "oidc".to_string(),
-        })
-        .await;
-}
-
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;

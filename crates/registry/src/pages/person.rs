@@ -20,6 +20,16 @@ pub struct Params {
     as_of: Option<String>,
 }
 
+/// One identity card as the person page lists it.
+struct CardRow {
+    kind: String,
+    issued: String,
+    until: String,
+    /// Effective status in the page's language, and its badge class.
+    status: String,
+    class: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "person.html")]
 struct PersonPage {
@@ -36,7 +46,7 @@ struct PersonPage {
     relationship: String,
     warnings: Vec<String>,
     /// (kind, issued, valid until, status label, badge class)
-    cards: Vec<(String, String, String, String, &'static str)>,
+    cards: Vec<CardRow>,
     /// (kind, address, from, until, active)
     residences: Vec<(String, String, String, String, bool)>,
     /// (when, by, reason, change)
@@ -107,7 +117,13 @@ pub async fn page(
                     .as_deref()
                     .map(|d| labels::date_vn(Some(d)))
                     .unwrap_or_else(|| lang.pick("Không thời hạn", "No expiry").to_string());
-                (kind.to_string(), labels::date_vn(Some(&c.issue_date)), until, label, class)
+                CardRow {
+                    kind: kind.to_string(),
+                    issued: labels::date_vn(Some(&c.issue_date)),
+                    until,
+                    status: label,
+                    class,
+                }
             })
             .collect(),
         residences: residences
