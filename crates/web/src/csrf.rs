@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -73,7 +73,8 @@ pub async fn guard(State(exempt): State<Exempt>, req: Request, next: Next) -> Re
     if is_safe(req.method()) || exempt.covers(req.uri().path()) {
         return next.run(req).await;
     }
-    let api = req.uri().path().starts_with("/api/");
+    // Scripts get the JSON error body: API paths, and JSON requests or answers anywhere.
+    let api = req.uri().path().starts_with("/api/") || wants_json(req.headers());
     let (parts, body) = req.into_parts();
     let refuse = |detail: &str| {
         let e = AppError::new(ErrorCode::CsrfFailed, detail);
@@ -100,6 +101,12 @@ pub async fn guard(State(exempt): State<Exempt>, req: Request, next: Next) -> Re
     } else {
         refuse("missing or wrong form token (send X-CSRF-Token or a csrf field)")
     }
+}
+
+fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    [CONTENT_TYPE, ACCEPT]
+        .iter()
+        .any(|h| headers.get(h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json")))
 }
 
 /// The `csrf` field of a URL-encoded or multipart form body.
