@@ -71,7 +71,9 @@ async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::
     // A wrong password: the error is shown and no session cookie is set.
     c.goto(&format!("{base}/login")).await?;
     sign_in(c, "tinh.test", "not-the-password-42").await?;
-    let alert = wait_css(c, "[role=alert]").await?;
+    // `p.error`, not any `[role=alert]`: the login page also has a hidden passkey status, which
+    // the old page still shows while the form's navigation is under way.
+    let alert = wait_css(c, "p.error[role=alert]").await?;
     let alert_text = alert.text().await?;
     ensure!(!alert_text.trim().is_empty(), "the sign-in error is empty");
     ensure!(path_of(c).await? == "/login", "a failed sign-in left the login page");
