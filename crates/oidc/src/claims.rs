@@ -93,6 +93,30 @@ pub async fn user_claims(
     Ok((out, released))
 }
 
+/// Writes a release of a citizen's claims to a client into the access log (purpose `sign_in`),
+/// where the citizen sees which service received which data and when.
+pub async fn record_release(
+    access_log: &audit::AccessLog,
+    client: &Client,
+    person_id: &str,
+    action: &str,
+    claims: &[&str],
+    now: i64,
+) {
+    access_log
+        .record(audit::AccessEntry {
+            at: now,
+            actor_id: format!("client:{}", client.id),
+            actor_label: client.name.clone(),
+            subject_id: person_id.to_string(),
+            action: action.to_string(),
+            purpose: "sign_in".to_string(),
+            released: claims.join(","),
+            channel: "oidc".to_string(),
+        })
+        .await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,28 +158,4 @@ mod tests {
         assert_eq!(name_parts("Nguyễn Thị Minh Khai"), ("Nguyễn".into(), "Thị Minh".into(), "Khai".into()));
         assert_eq!(name_parts("Lò An"), ("Lò".into(), "".into(), "An".into()));
     }
-}
-
-/// Writes a release of a citizen's claims to a client into the access log (purpose `sign_in`),
-/// where the citizen sees which service received which data and when.
-pub async fn record_release(
-    access_log: &audit::AccessLog,
-    client: &Client,
-    person_id: &str,
-    action: &str,
-    claims: &[&str],
-    now: i64,
-) {
-    access_log
-        .record(audit::AccessEntry {
-            at: now,
-            actor_id: format!("client:{}", client.id),
-            actor_label: client.name.clone(),
-            subject_id: person_id.to_string(),
-            action: action.to_string(),
-            purpose: "sign_in".to_string(),
-            released: claims.join(","),
-            channel: "oidc".to_string(),
-        })
-        .await;
 }
