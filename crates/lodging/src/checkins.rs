@@ -231,19 +231,13 @@ async fn after_commit(svc: &Service, user: &Actor, job: &Job, alerts: &[(Alert, 
     let plan = &job.plan;
     for (g, c) in plan.guests.iter().zip(&job.result.checkins) {
         if let Some(id) = &g.personal_id {
-            svc.stores
-                .access_log
-                .record(audit::AccessEntry {
-                    at: kernel::clock::now_ms(),
-                    actor_id: user.account_id.clone(),
-                    actor_label: user.actor_label(),
-                    subject_id: id.clone(),
-                    action: "lodging.checkin".into(),
-                    purpose: "lodging".into(),
-                    released: "full_name,birth_date,address".into(),
-                    channel: "api".into(),
-                })
-                .await;
+            let read = crate::access::Read {
+                action: "lodging.checkin",
+                purpose: "lodging",
+                released: "full_name,birth_date,address",
+                channel: "api",
+            };
+            crate::access::log_read(svc, user, id.clone(), &read, kernel::clock::now_ms()).await;
         }
         svc.feed.publish(FeedEvent {
             kind: "notification",
