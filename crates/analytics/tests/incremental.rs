@@ -3,6 +3,8 @@
 //! changes to one person, split across batches — the counts kept from the change feed equal a
 //! rebuild's, cell for cell.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use analytics::facts::dim;
 use analytics::lodging::{LodgingEvent, LodgingFact, Stay};
 use analytics::store::all_counts;

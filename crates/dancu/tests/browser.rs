@@ -9,6 +9,8 @@
 //! it; otherwise the tests are reported as ignored, see `crates/db/test_gates.rs`). A screenshot
 //! of the English quality dashboard is written to `target/browser-screenshots/quality.png`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::net::TcpListener;

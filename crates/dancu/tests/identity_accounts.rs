@@ -3,6 +3,8 @@
 //! sealed keys, forgotten passwords, rate limits, CSRF, organizations, and the citizen's access
 //! log.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{cookie_value, hidden, World};

@@ -3,6 +3,8 @@
 //! the account page, sign-in, replays, tampered challenges, decoy options for accounts without
 //! passkeys, CSRF, account states and removal.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{cookie_value, hidden, World};

@@ -1,5 +1,7 @@
 //! Sign-in and the officer pages over HTTP, as a browser without JavaScript would use them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use db::sqlx::{self, Row};

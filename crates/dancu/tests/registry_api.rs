@@ -1,6 +1,8 @@
 //! The registry's JSON API end to end, on SQLite and PostgreSQL: search, detail, jurisdiction,
 //! access logging, corrections with history, errors that change nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use db::sqlx::{self, Row};

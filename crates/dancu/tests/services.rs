@@ -3,6 +3,8 @@
 //! through signed gateway callbacks and approved by the commune police, refunds on rejection,
 //! filing at the counter, signed result documents, the monthly figures, and the refusals.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use db::sqlx::{self, Row};

@@ -1,6 +1,8 @@
 //! Identity verification over HTTP on both backends: card QR, typed data, dynamic identity QR and
 //! chip data, with their rejections, the signed receipt, the history and the citizen's access log.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -16,20 +16,20 @@ use rusqlite::{Connection, OpenFlags};
 use crate::DbError;
 
 /// How often the log is copied into the database file.
-pub const EVERY: Duration = Duration::from_millis(500);
+pub(crate) const EVERY: Duration = Duration::from_millis(500);
 /// WAL pages after which a committing connection checkpoints itself (when the thread falls
 /// behind, e.g. while a long read holds old pages).
-pub const BACKSTOP_PAGES: u32 = 65_536;
+pub(crate) const BACKSTOP_PAGES: u32 = 65_536;
 
 /// Stops the checkpoint thread when the last handle of the database is dropped.
 #[derive(Debug)]
-pub struct Checkpointer {
+pub(crate) struct Checkpointer {
     _stop: Sender<()>,
 }
 
 impl Checkpointer {
     /// Starts the thread for the database files `paths` (each in WAL mode).
-    pub fn start(paths: Vec<String>) -> Result<Checkpointer, DbError> {
+    pub(crate) fn start(paths: Vec<String>) -> Result<Checkpointer, DbError> {
         let conns = paths
             .iter()
             .map(|p| {

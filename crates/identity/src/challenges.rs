@@ -10,29 +10,34 @@ use kernel::AppError;
 use crate::secrets::{hash_secret, random_secret};
 
 /// Cookie of a pending second sign-in step.
-pub const CHALLENGE_COOKIE: &str = "__Host-dancu_mfa";
+pub(crate) const CHALLENGE_COOKIE: &str = "__Host-dancu_mfa";
 /// How long the second step may take.
-pub const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
+pub(crate) const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
 /// Wrong second-factor entries allowed per challenge.
-pub const CHALLENGE_MAX_ATTEMPTS: i64 = 5;
+pub(crate) const CHALLENGE_MAX_ATTEMPTS: i64 = 5;
 
 /// A pending second step.
 #[derive(Debug, Clone)]
-pub struct Challenge {
+pub(crate) struct Challenge {
     pub account_id: String,
     pub next: String,
     pub attempts: i64,
 }
 
 /// Starts a second step for `account_id`; returns the cookie value.
-pub async fn create(db: &Db, account_id: &str, kind: &str, next: &str) -> Result<String, AppError> {
+pub(crate) async fn create(db: &Db, account_id: &str, kind: &str, next: &str) -> Result<String, AppError> {
     insert(db, Some(account_id), kind, "", next).await
 }
 
 /// Starts a ceremony whose server-side `state` must survive until its second request (a WebAuthn
 /// challenge); `account_id` is `None` when the account is unknown. Returns the ticket the client
 /// sends back.
-pub async fn create_with_state(db: &Db, account_id: Option<&str>, kind: &str, state: &str) -> Result<String, AppError> {
+pub(crate) async fn create_with_state(
+    db: &Db,
+    account_id: Option<&str>,
+    kind: &str,
+    state: &str,
+) -> Result<String, AppError> {
     insert(db, account_id, kind, state, "").await
 }
 
@@ -57,7 +62,7 @@ async fn insert(db: &Db, account_id: Option<&str>, kind: &str, state: &str, next
 
 /// Ends a live ceremony and returns its account and state: a ticket works once, whatever the
 /// outcome, so a captured response cannot be replayed.
-pub async fn take(db: &Db, secret: &str, kind: &str) -> Result<Option<(Option<String>, String)>, AppError> {
+pub(crate) async fn take(db: &Db, secret: &str, kind: &str) -> Result<Option<(Option<String>, String)>, AppError> {
     let row = sqlx::query(
         "DELETE FROM login_challenges WHERE id_hash = $1 AND kind = $2 AND expires_at > $3 \
          RETURNING account_id, state",
@@ -71,7 +76,7 @@ pub async fn take(db: &Db, secret: &str, kind: &str) -> Result<Option<(Option<St
 }
 
 /// The live challenge behind a cookie value, if any.
-pub async fn find(db: &Db, secret: &str, kind: &str) -> Result<Option<Challenge>, AppError> {
+pub(crate) async fn find(db: &Db, secret: &str, kind: &str) -> Result<Option<Challenge>, AppError> {
     let row = sqlx::query(
         "SELECT account_id, next, attempts FROM login_challenges \
          WHERE id_hash = $1 AND kind = $2 AND expires_at > $3 AND attempts < $4",
@@ -86,7 +91,7 @@ pub async fn find(db: &Db, secret: &str, kind: &str) -> Result<Option<Challenge>
 }
 
 /// Counts a wrong entry.
-pub async fn fail(db: &Db, secret: &str) -> Result<(), AppError> {
+pub(crate) async fn fail(db: &Db, secret: &str) -> Result<(), AppError> {
     sqlx::query("UPDATE login_challenges SET attempts = attempts + 1 WHERE id_hash = $1")
         .bind(hash_secret(secret))
         .execute(db.write())
@@ -95,7 +100,7 @@ pub async fn fail(db: &Db, secret: &str) -> Result<(), AppError> {
 }
 
 /// Ends a challenge (it succeeded or was abandoned); also sweeps expired ones.
-pub async fn finish(db: &Db, secret: &str) -> Result<(), AppError> {
+pub(crate) async fn finish(db: &Db, secret: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM login_challenges WHERE id_hash = $1 OR expires_at < $2")
         .bind(hash_secret(secret))
         .bind(kernel::clock::now_ms())

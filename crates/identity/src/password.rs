@@ -73,7 +73,7 @@ impl PasswordHasher {
 }
 
 /// Minimum length of a new password (NIST SP 800-63B asks for at least 8; we ask for 10).
-pub const MIN_PASSWORD_CHARS: usize = 10;
+pub(crate) const MIN_PASSWORD_CHARS: usize = 10;
 
 /// Checks a new password: long enough, and not one of the account's own identifiers (login,
 /// personal id, phone), which an attacker would try first.

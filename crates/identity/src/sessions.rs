@@ -11,7 +11,7 @@ use crate::accounts::{account_from_row, Account, ACCOUNT_COLUMNS, ACCOUNT_COLUMN
 use crate::secrets::{hash_secret, random_secret};
 
 /// How long a session lasts.
-pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+pub(crate) const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
 /// `last_seen_at` is refreshed at most this often, so reads do not each cost a write.
 const TOUCH_EVERY_MS: i64 = 60_000;
 

@@ -8,7 +8,7 @@ use crate::accounts::{account_from_row, Account, ACCOUNT_COLUMNS};
 use crate::secrets::{hash_secret, random_secret};
 
 /// Prefix that makes tokens recognizable to secret scanners.
-pub const TOKEN_PREFIX: &str = "dct_";
+pub(crate) const TOKEN_PREFIX: &str = "dct_";
 
 /// Issues a token; the plaintext is returned once and never stored. Returns (token id, token).
 pub async fn issue_token(db: &Db, account_id: &str, name: &str) -> Result<(String, String), AppError> {
@@ -38,7 +38,7 @@ pub async fn revoke_token(db: &Db, token_id: &str) -> Result<bool, AppError> {
 }
 
 /// How long a process that resolved a bearer token trusts it without asking the database again.
-pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Revokes every live token of an account inside the caller's transaction (a password reset:
 /// whoever knew the old password may have made one). Processes that resolved a token in the last

@@ -2,6 +2,8 @@
 //! against the NATS server named by `DANCU_TEST_NATS_URL` (`.ci/run` starts one at 127.0.0.1:4222
 //! and sets it); without the variable the test is reported as ignored (`crates/db/test_gates.rs`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::time::Duration;
 
 use lodging::feed::{Feed, FeedEvent};

@@ -1,7 +1,7 @@
 //! Small server-side SVG trend charts: monthly values as a line, the target as a dashed line.
 
 /// A trend chart of `(month label, value)` points, with an optional target, 0–`max` on the y axis.
-pub fn trend(points: &[(String, f64)], target: Option<f64>, max: f64, title: &str) -> String {
+pub(crate) fn trend(points: &[(String, f64)], target: Option<f64>, max: f64, title: &str) -> String {
     const W: f64 = 240.0;
     const H: f64 = 70.0;
     const PAD: f64 = 6.0;

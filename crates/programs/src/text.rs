@@ -3,12 +3,12 @@
 use unicode_normalization::UnicodeNormalization;
 
 /// NFC-normalized and trimmed.
-pub fn nfc(s: &str) -> String {
+pub(crate) fn nfc(s: &str) -> String {
     s.nfc().collect::<String>().trim().to_string()
 }
 
 /// Text that must not be empty after trimming, limited to `max` characters.
-pub fn required(s: &str, what: &str, max: usize) -> Result<String, kernel::AppError> {
+pub(crate) fn required(s: &str, what: &str, max: usize) -> Result<String, kernel::AppError> {
     let t = nfc(s);
     if t.is_empty() {
         return Err(kernel::AppError::invalid(format!("{what} is required")));
@@ -17,7 +17,7 @@ pub fn required(s: &str, what: &str, max: usize) -> Result<String, kernel::AppEr
 }
 
 /// Text limited to `max` characters (may be empty).
-pub fn limited(t: String, what: &str, max: usize) -> Result<String, kernel::AppError> {
+pub(crate) fn limited(t: String, what: &str, max: usize) -> Result<String, kernel::AppError> {
     if t.chars().count() > max {
         return Err(kernel::AppError::invalid(format!("{what} is longer than {max} characters")));
     }

@@ -3,6 +3,8 @@
 //! manual values with evidence, a monthly report submitted and approved, and the consolidated
 //! XLSX and PDF read back.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use chrono::{Datelike, Duration};
 use db::sqlx::{self, Row};
 use db::Db;

@@ -5,12 +5,12 @@ use registry::admin_units::AdminUnits;
 
 use super::{same, t, Text};
 
-pub fn commune(code: &str) -> Text {
+pub(super) fn commune(code: &str) -> Text {
     same(&AdminUnits::get().commune(code).map(|c| c.name.clone()).unwrap_or_else(|| code.to_string()))
 }
 
 /// A province by code; `""` is "not recorded".
-pub fn province(code: &str) -> Text {
+pub(super) fn province(code: &str) -> Text {
     match AdminUnits::get().province(code) {
         Some(p) => same(&p.name),
         None if code.is_empty() => t("Không có nơi thường trú", "No permanent residence recorded"),
@@ -19,14 +19,14 @@ pub fn province(code: &str) -> Text {
 }
 
 /// `YYYY-MM` as `mm/yyyy`.
-pub fn month(m: &str) -> Text {
+pub(super) fn month(m: &str) -> Text {
     match m.split_once('-') {
         Some((y, mm)) => same(&format!("{mm}/{y}")),
         None => same(m),
     }
 }
 
-pub fn ethnicity(code: &str) -> Text {
+pub(super) fn ethnicity(code: &str) -> Text {
     match kernel::vocab::ethnicity_name(code) {
         Some(n) => same(n),
         None => unknown(),
@@ -34,7 +34,7 @@ pub fn ethnicity(code: &str) -> Text {
 }
 
 /// Religions in Vietnamese, with the usual English names of the largest ones.
-pub fn religion(code: &str) -> Text {
+pub(super) fn religion(code: &str) -> Text {
     let en = match code {
         "00" => Some("None"),
         "01" => Some("Buddhism"),
@@ -52,7 +52,7 @@ pub fn religion(code: &str) -> Text {
 }
 
 /// The lodging module's facility kinds, and `private_home` for citizens' declared stays.
-pub fn facility_type(code: &str) -> Text {
+pub(super) fn facility_type(code: &str) -> Text {
     match code {
         "hotel" => t("Khách sạn", "Hotel"),
         "motel" => t("Nhà nghỉ", "Motel"),
@@ -67,7 +67,7 @@ pub fn facility_type(code: &str) -> Text {
 
 /// A nationality by ISO 3166-1 alpha-3 code: the countries most guests come from by name, others
 /// by code.
-pub fn nationality(code: &str) -> Text {
+pub(super) fn nationality(code: &str) -> Text {
     let (vi, en) = match code {
         "VNM" => ("Việt Nam", "Viet Nam"),
         "KOR" => ("Hàn Quốc", "Korea, Republic of"),
@@ -94,14 +94,14 @@ pub fn nationality(code: &str) -> Text {
     t(vi, en)
 }
 
-pub fn unknown() -> Text {
+pub(super) fn unknown() -> Text {
     t("Không rõ", "Unknown")
 }
 
-pub fn male() -> Text {
+pub(super) fn male() -> Text {
     t("Nam", "Male")
 }
 
-pub fn female() -> Text {
+pub(super) fn female() -> Text {
     t("Nữ", "Female")
 }

@@ -11,7 +11,7 @@ const LABEL_W: f64 = 190.0;
 const BAR_H: f64 = 14.0;
 
 /// Grouped horizontal bars of the count columns, largest rows first when there are many.
-pub fn bars(f: &Figure, lang: Lang, min_cell: i64) -> String {
+pub(super) fn bars(f: &Figure, lang: Lang, min_cell: i64) -> String {
     let cols = count_columns(f, 3);
     let mut rows: Vec<&crate::figures::Row> = f.rows.iter().collect();
     if rows.len() > MAX_ROWS {
@@ -55,7 +55,7 @@ pub fn bars(f: &Figure, lang: Lang, min_cell: i64) -> String {
 }
 
 /// First column to the left of the axis, second to the right; youngest band at the bottom.
-pub fn pyramid(f: &Figure, lang: Lang, min_cell: i64) -> String {
+pub(super) fn pyramid(f: &Figure, lang: Lang, min_cell: i64) -> String {
     let rows: Vec<&crate::figures::Row> =
         f.rows.iter().filter(|r| r.key.parse::<u32>().is_ok_and(|b| b <= 20)).collect();
     let max = rows.iter().flat_map(|r| r.cells.iter().take(2).map(value)).fold(0.0, f64::max).max(1.0);

@@ -15,7 +15,7 @@ const CLASSES: [(f64, &str); 5] =
     [(0.0, "#c6dbef"), (100.0, "#9ecae1"), (300.0, "#6baed6"), (1000.0, "#3182bd"), (3000.0, "#08519c")];
 
 /// Columns: population, area, density (see `figures::population`).
-pub fn map(f: &Figure, lang: Lang) -> String {
+pub(super) fn map(f: &Figure, lang: Lang) -> String {
     let units = AdminUnits::get();
     let points: Vec<(f64, f64, &crate::figures::Row)> = f
         .rows

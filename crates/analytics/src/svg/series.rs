@@ -10,7 +10,7 @@ const LEFT: f64 = 60.0;
 const TOP: f64 = 30.0;
 const BOTTOM: f64 = 40.0;
 
-pub fn series(f: &Figure, lang: Lang) -> String {
+pub(super) fn series(f: &Figure, lang: Lang) -> String {
     let cols = count_columns(f, 4);
     let n = f.rows.len();
     let max = f.rows.iter().flat_map(|r| cols.iter().filter_map(|&i| r.cells[i].value)).fold(0.0, f64::max).max(1.0);

@@ -8,12 +8,12 @@ use registry::generate::{DefectRates, GenerateOptions};
 use web::{Jurisdiction, Role};
 
 /// Every module's migrations, as the binary applies them.
-pub fn migrations() -> db::MigrationSet {
+pub(crate) fn migrations() -> db::MigrationSet {
     dancu::migrations()
 }
 
 /// A running server over a generated province.
-pub struct World {
+pub(crate) struct World {
     pub db: Db,
     pub base: String,
     pub http: reqwest::Client,
@@ -28,16 +28,16 @@ pub struct World {
     pub password: String,
 }
 
-pub const PASSWORD: &str = "mat-khau-thu-nghiem";
+pub(crate) const PASSWORD: &str = "mat-khau-thu-nghiem";
 
 /// Generates `people` residents (province 08, seed 6), creates the officers and starts the server
 /// with default settings.
-pub async fn world(db: Db, people: usize, defects: bool) -> World {
+pub(crate) async fn world(db: Db, people: usize, defects: bool) -> World {
     world_with(db, people, defects, dancu::server::local_settings()).await
 }
 
 /// [`world`] with a server built from `settings`.
-pub async fn world_with(db: Db, people: usize, defects: bool, settings: dancu::config::Settings) -> World {
+pub(crate) async fn world_with(db: Db, people: usize, defects: bool, settings: dancu::config::Settings) -> World {
     registry::admin_units::ensure_loaded(&db).await.unwrap();
     let mut opts = GenerateOptions::new("08", people, 6, kernel::clock::today_vn());
     if !defects {
@@ -89,14 +89,14 @@ pub async fn world_with(db: Db, people: usize, defects: bool, settings: dancu::c
 
 impl World {
     /// GET with a bearer token; returns status and JSON body.
-    pub async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+    pub(crate) async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
         let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// A request with a JSON body and a bearer token.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: reqwest::Method,
         token: &str,
@@ -116,7 +116,7 @@ impl World {
     }
 
     /// A resident of the commune officer's commune, and one living elsewhere.
-    pub async fn inside_and_outside(&self) -> (String, String) {
+    pub(crate) async fn inside_and_outside(&self) -> (String, String) {
         let inside: String =
             sqlx::query("SELECT personal_id FROM persons WHERE current_commune = $1 ORDER BY personal_id LIMIT 1")
                 .bind(&self.commune)
@@ -136,7 +136,7 @@ impl World {
 }
 
 /// The value a response sets for cookie `name`.
-pub fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
     resp.headers()
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
@@ -146,7 +146,7 @@ pub fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 /// The value of a hidden form field.
-pub fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).expect("hidden field") + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()

@@ -23,7 +23,7 @@ use crate::Service;
               (status = 400, description = "invalid_input, invalid_personal_id, invalid_date"),
               (status = 404, description = "not_found: facility outside the organization, or unknown person"),
               (status = 409, description = "conflict: facility not approved")))]
-pub async fn create(
+pub(super) async fn create(
     State(s): State<Service>,
     user: CurrentUser,
     headers: HeaderMap,
@@ -37,7 +37,7 @@ pub async fn create(
 #[utoipa::path(post, operation_id = "lodging.checkins.checkout", path = "/api/v1/lodging/checkins/{id}/checkout", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, description = "Checked out"), (status = 404, description = "not_found"),
               (status = 409, description = "conflict: already checked out")))]
-pub async fn checkout(
+pub(super) async fn checkout(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -50,7 +50,7 @@ pub async fn checkout(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct StayParams {
+pub(super) struct StayParams {
     facility_id: Option<String>,
     /// Only guests still staying.
     #[serde(default)]
@@ -67,7 +67,7 @@ pub struct StayParams {
 /// temporary-residence prompt for long stays in rental houses and dormitories.
 #[utoipa::path(get, operation_id = "lodging.checkins.list", path = "/api/v1/lodging/checkins", tag = "lodging", params(StayParams),
     responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
-pub async fn list(
+pub(super) async fn list(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<StayParams>,
@@ -84,7 +84,7 @@ pub async fn list(
     params(("id" = String, Path)),
     responses((status = 200, body = Stay), (status = 400, description = "invalid_input"),
               (status = 404, description = "not_found"), (status = 409, description = "conflict: checked out")))]
-pub async fn change(
+pub(super) async fn change(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -108,7 +108,7 @@ pub async fn change(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PromptParams {
+pub(super) struct PromptParams {
     #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
     #[param(minimum = 1, maximum = 200)]
@@ -119,7 +119,7 @@ pub struct PromptParams {
 /// or organization (staff), who should register temporary residence (tạm trú).
 #[utoipa::path(get, operation_id = "lodging.checkins.residence_prompts", path = "/api/v1/lodging/residence-prompts", tag = "lodging", params(PromptParams),
     responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
-pub async fn residence_prompts(
+pub(super) async fn residence_prompts(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PromptParams>,

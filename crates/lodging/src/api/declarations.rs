@@ -15,7 +15,7 @@ use crate::Service;
 #[utoipa::path(post, operation_id = "lodging.declarations.declare", path = "/api/v1/me/lodging/declarations", tag = "lodging", request_body = NewDeclaration,
     responses((status = 200, body = Declaration), (status = 400, description = "invalid_input, unknown_commune"),
               (status = 403, description = "forbidden: citizens only")))]
-pub async fn declare(
+pub(super) async fn declare(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<NewDeclaration>,
@@ -27,7 +27,7 @@ pub async fn declare(
 /// The signed-in citizen's own declarations.
 #[utoipa::path(get, operation_id = "lodging.declarations.mine", path = "/api/v1/me/lodging/declarations", tag = "lodging", params(PageParams),
     responses((status = 200, body = inline(Page<Declaration>)), (status = 403, description = "forbidden")))]
-pub async fn mine(
+pub(super) async fn mine(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PageParams>,
@@ -39,7 +39,7 @@ pub async fn mine(
 /// Declarations for the officer's commune or province; each listed person's access log records it.
 #[utoipa::path(get, operation_id = "lodging.declarations.list", path = "/api/v1/lodging/declarations", tag = "lodging", params(PageParams),
     responses((status = 200, body = inline(Page<Declaration>)), (status = 403, description = "forbidden")))]
-pub async fn list(
+pub(super) async fn list(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PageParams>,

@@ -13,7 +13,7 @@ use crate::Service;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub(super) struct ListParams {
     /// `pending`, `approved` or `suspended`.
     pub(super) status: Option<String>,
     #[param(minimum = 1, maximum = 2147483647)]
@@ -25,7 +25,7 @@ pub struct ListParams {
 /// Facilities in the caller's jurisdiction (staff: their organization's).
 #[utoipa::path(get, operation_id = "lodging.facilities.list", path = "/api/v1/lodging/facilities", tag = "lodging", params(ListParams),
     responses((status = 200, body = inline(Page<Facility>)), (status = 403, description = "forbidden")))]
-pub async fn list(
+pub(super) async fn list(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
@@ -38,7 +38,7 @@ pub async fn list(
 /// Registers a facility of the caller's organization; it stays `pending` until the commune police approve.
 #[utoipa::path(post, operation_id = "lodging.facilities.create", path = "/api/v1/lodging/facilities", tag = "lodging", request_body = NewFacility,
     responses((status = 200, body = Facility), (status = 400, description = "invalid_input, unknown_commune")))]
-pub async fn create(
+pub(super) async fn create(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<NewFacility>,
@@ -53,7 +53,7 @@ pub async fn create(
 /// One facility, if it lies in the caller's jurisdiction (404 otherwise).
 #[utoipa::path(get, operation_id = "lodging.facilities.get", path = "/api/v1/lodging/facilities/{id}", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, body = Facility), (status = 404, description = "not_found (or outside jurisdiction)")))]
-pub async fn get(
+pub(super) async fn get(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -65,7 +65,7 @@ pub async fn get(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct DecisionBody {
+pub(super) struct DecisionBody {
     /// `approved` or `suspended`.
     pub(super) status: String,
 }
@@ -74,7 +74,7 @@ pub struct DecisionBody {
 #[utoipa::path(post, operation_id = "lodging.facilities.decide", path = "/api/v1/lodging/facilities/{id}/decision", tag = "lodging", request_body = DecisionBody,
     params(("id" = String, Path)),
     responses((status = 200, body = Facility), (status = 404, description = "not_found (or outside jurisdiction)")))]
-pub async fn decide(
+pub(super) async fn decide(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,

@@ -18,7 +18,7 @@ use crate::Service;
 /// skipped events and should reload the list.
 #[utoipa::path(get, operation_id = "lodging.feed.stream", path = "/api/v1/lodging/feed", tag = "lodging",
     responses((status = 200, description = "Server-sent events: one per notification", content_type = "text/event-stream"), (status = 403, description = "forbidden")))]
-pub async fn stream(
+pub(super) async fn stream(
     State(s): State<Service>,
     user: CurrentUser,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {

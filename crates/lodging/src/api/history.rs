@@ -14,7 +14,7 @@ use crate::Service;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PageParams {
+pub(super) struct PageParams {
     #[param(minimum = 1, maximum = 2147483647)]
     pub(super) page: Option<u32>,
     #[param(minimum = 1, maximum = 200)]
@@ -24,7 +24,7 @@ pub struct PageParams {
 /// The signed-in citizen's own stays (every facility, newest first).
 #[utoipa::path(get, operation_id = "lodging.history.mine", path = "/api/v1/me/lodging", tag = "lodging", params(PageParams),
     responses((status = 200, body = inline(Page<Stay>)), (status = 403, description = "forbidden")))]
-pub async fn mine(
+pub(super) async fn mine(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PageParams>,
@@ -40,7 +40,7 @@ pub async fn own(s: &Service, user: &CurrentUser, page: PageRequest) -> Result<P
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct SearchParams {
+pub(super) struct SearchParams {
     personal_id: Option<String>,
     passport_number: Option<String>,
     nationality: Option<String>,
@@ -57,7 +57,7 @@ pub struct SearchParams {
 #[utoipa::path(get, operation_id = "lodging.history.search", path = "/api/v1/lodging/history", tag = "lodging", params(SearchParams),
     responses((status = 200, body = inline(Page<Stay>)), (status = 400, description = "invalid_input: purpose"),
               (status = 403, description = "forbidden")))]
-pub async fn search(
+pub(super) async fn search(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<SearchParams>,

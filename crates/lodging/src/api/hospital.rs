@@ -21,7 +21,7 @@ use crate::Service;
               (status = 400, description = "invalid_input: missing ward or bed, not a hospital ward"),
               (status = 404, description = "not_found: facility outside the organization, or unknown person"),
               (status = 409, description = "conflict: facility not approved")))]
-pub async fn admit(
+pub(super) async fn admit(
     State(s): State<Service>,
     user: CurrentUser,
     headers: HeaderMap,
@@ -38,7 +38,7 @@ pub async fn admit(
     responses((status = 200, body = CheckinResult), (status = 400, description = "invalid_input"),
               (status = 404, description = "not_found: no such inpatient in the organization"),
               (status = 409, description = "conflict: patient at another facility, discharged, or caregiver limit reached")))]
-pub async fn caregiver(
+pub(super) async fn caregiver(
     State(s): State<Service>,
     user: CurrentUser,
     headers: HeaderMap,
@@ -50,7 +50,7 @@ pub async fn caregiver(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct WardParams {
+pub(super) struct WardParams {
     /// A hospital-ward facility of the caller's organization.
     facility_id: String,
 }
@@ -58,7 +58,7 @@ pub struct WardParams {
 /// Inpatients still on the ward, each with the caregivers staying with them.
 #[utoipa::path(get, operation_id = "lodging.hospital.inpatients", path = "/api/v1/lodging/hospital/inpatients", tag = "lodging", params(WardParams),
     responses((status = 200, body = Vec<Inpatient>), (status = 403, description = "forbidden")))]
-pub async fn inpatients(
+pub(super) async fn inpatients(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<WardParams>,

@@ -20,7 +20,7 @@ use crate::Service;
     responses((status = 200, body = Trip), (status = 400, description = "invalid_input"),
               (status = 404, description = "not_found: facility outside the organization"),
               (status = 409, description = "conflict: facility not approved")))]
-pub async fn create(
+pub(super) async fn create(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<NewTrip>,
@@ -31,7 +31,7 @@ pub async fn create(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct TripParams {
+pub(super) struct TripParams {
     #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
     #[param(minimum = 1, maximum = 200)]
@@ -41,7 +41,7 @@ pub struct TripParams {
 /// Trips of the caller's organization (police: of their area), latest departure first.
 #[utoipa::path(get, operation_id = "lodging.trips.list", path = "/api/v1/lodging/trips", tag = "lodging", params(TripParams),
     responses((status = 200, body = inline(Page<Trip>)), (status = 403, description = "forbidden")))]
-pub async fn list(
+pub(super) async fn list(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<TripParams>,
@@ -57,7 +57,7 @@ pub async fn list(
     responses((status = 200, body = CheckinResult), (status = 400, description = "invalid_input"),
               (status = 404, description = "not_found: trip outside the organization, or unknown person"),
               (status = 409, description = "conflict: boarding closed")))]
-pub async fn board(
+pub(super) async fn board(
     State(s): State<Service>,
     user: CurrentUser,
     headers: HeaderMap,
@@ -71,7 +71,7 @@ pub async fn board(
 /// The passenger manifest of a trip of the caller's organization.
 #[utoipa::path(get, operation_id = "lodging.trips.manifest", path = "/api/v1/lodging/trips/{id}/manifest", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, body = inline(Page<Stay>)), (status = 404, description = "not_found")))]
-pub async fn manifest(
+pub(super) async fn manifest(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,

@@ -21,7 +21,7 @@ const MAX_STATS_DAYS: i64 = 366;
 /// Venues in the caller's jurisdiction (staff: their organization's).
 #[utoipa::path(get, operation_id = "lodging.venues.list", path = "/api/v1/lodging/venues", tag = "lodging", params(ListParams),
     responses((status = 200, body = inline(Page<Venue>)), (status = 403, description = "forbidden")))]
-pub async fn list(
+pub(super) async fn list(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
@@ -34,7 +34,7 @@ pub async fn list(
 /// Registers a venue of the caller's organization; it stays `pending` until the commune police approve.
 #[utoipa::path(post, operation_id = "lodging.venues.create", path = "/api/v1/lodging/venues", tag = "lodging", request_body = NewVenue,
     responses((status = 200, body = Venue), (status = 400, description = "invalid_input, unknown_commune")))]
-pub async fn create(
+pub(super) async fn create(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<NewVenue>,
@@ -47,7 +47,7 @@ pub async fn create(
 #[utoipa::path(post, operation_id = "lodging.venues.decide", path = "/api/v1/lodging/venues/{id}/decision", tag = "lodging", request_body = DecisionBody,
     params(("id" = String, Path)),
     responses((status = 200, body = Venue), (status = 404, description = "not_found (or outside jurisdiction)")))]
-pub async fn decide(
+pub(super) async fn decide(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -64,7 +64,7 @@ pub async fn decide(
               (status = 400, description = "invalid_input: direction, gate or visitor"),
               (status = 404, description = "not_found: venue outside the organization, or unknown person"),
               (status = 409, description = "conflict: venue not approved, already inside, or no entry to close")))]
-pub async fn scan(
+pub(super) async fn scan(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<ScanRequest>,
@@ -75,7 +75,7 @@ pub async fn scan(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct StatsParams {
+pub(super) struct StatsParams {
     /// First day, `YYYY-MM-DD` (default: 6 days before `to`).
     from: Option<String>,
     /// Last day, `YYYY-MM-DD` (default: today).
@@ -104,7 +104,7 @@ pub fn period(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveD
     params(("id" = String, Path), StatsParams),
     responses((status = 200, body = VenueStats), (status = 400, description = "invalid_date, invalid_input"),
               (status = 404, description = "not_found (or outside jurisdiction)")))]
-pub async fn stats(
+pub(super) async fn stats(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,

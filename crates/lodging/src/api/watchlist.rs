@@ -14,7 +14,7 @@ use crate::Service;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct EntryParams {
+pub(super) struct EntryParams {
     active: Option<bool>,
     #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
@@ -26,7 +26,7 @@ pub struct EntryParams {
 /// listing is audited.
 #[utoipa::path(get, operation_id = "lodging.watchlist.list", path = "/api/v1/lodging/watchlist", tag = "lodging", params(EntryParams),
     responses((status = 200, body = inline(Page<Entry>)), (status = 403, description = "forbidden")))]
-pub async fn list(
+pub(super) async fn list(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<EntryParams>,
@@ -41,7 +41,7 @@ pub async fn list(
 #[utoipa::path(post, operation_id = "lodging.watchlist.create", path = "/api/v1/lodging/watchlist", tag = "lodging", request_body = NewEntry,
     responses((status = 200, body = Entry), (status = 400, description = "invalid_input, invalid_personal_id"),
               (status = 409, description = "conflict: the unit already lists this person")))]
-pub async fn create(
+pub(super) async fn create(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<NewEntry>,
@@ -53,7 +53,7 @@ pub async fn create(
 /// Ends an entry of the officer's unit.
 #[utoipa::path(post, operation_id = "lodging.watchlist.deactivate", path = "/api/v1/lodging/watchlist/{id}/deactivate", tag = "lodging", params(("id" = String, Path)),
     responses((status = 200, description = "Deactivated"), (status = 404, description = "not_found")))]
-pub async fn deactivate(
+pub(super) async fn deactivate(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -65,7 +65,7 @@ pub async fn deactivate(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct AlertParams {
+pub(super) struct AlertParams {
     /// `open` or `acknowledged`.
     status: Option<String>,
     #[param(minimum = 1, maximum = 2147483647)]
@@ -77,7 +77,7 @@ pub struct AlertParams {
 /// Alerts of the officer's area (their commune's facilities and entries, or the province).
 #[utoipa::path(get, operation_id = "lodging.watchlist.alerts", path = "/api/v1/lodging/alerts", tag = "lodging", params(AlertParams),
     responses((status = 200, body = inline(Page<Alert>)), (status = 403, description = "forbidden")))]
-pub async fn alerts(
+pub(super) async fn alerts(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<AlertParams>,
@@ -88,7 +88,7 @@ pub async fn alerts(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct AckBody {
+pub(super) struct AckBody {
     /// What was done (at most 500 characters).
     #[serde(default)]
     note: String,
@@ -99,7 +99,7 @@ pub struct AckBody {
     params(("id" = String, Path)),
     responses((status = 200, description = "Acknowledged"), (status = 404, description = "not_found"),
               (status = 409, description = "conflict: already acknowledged")))]
-pub async fn acknowledge(
+pub(super) async fn acknowledge(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,

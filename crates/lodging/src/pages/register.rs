@@ -44,7 +44,7 @@ pub async fn register(State(s): State<Service>, PageUser(user): PageUser, lang: 
 }
 
 /// Vietnamese and English names of venue kinds, for pages.
-pub fn venue_kind_label(kind: &str, lang: &Lang) -> &'static str {
+pub(super) fn venue_kind_label(kind: &str, lang: &Lang) -> &'static str {
     let (vi, en) = match kind {
         "relic_site" => ("Khu di tích", "Relic site"),
         "tourist_area" => ("Khu du lịch", "Tourist area"),
@@ -56,7 +56,7 @@ pub fn venue_kind_label(kind: &str, lang: &Lang) -> &'static str {
 }
 
 /// Vietnamese and English names of a registration status.
-pub fn status_label(status: &str, lang: &Lang) -> &'static str {
+pub(super) fn status_label(status: &str, lang: &Lang) -> &'static str {
     let (vi, en) = match status {
         "pending" => ("Chờ phê duyệt", "Awaiting approval"),
         "approved" => ("Đã phê duyệt", "Approved"),

@@ -12,14 +12,14 @@ use crate::catalogue::{self, Kpi, Model, ModelEdit, ModelVersion};
 /// Every pilot model.
 #[utoipa::path(get, operation_id = "programs.catalogue.list", path = "/api/v1/programs/models", tag = "programs",
     responses((status = 200, body = Vec<Model>)))]
-pub async fn list(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Model>>> {
+pub(super) async fn list(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Model>>> {
     user.require(READERS)?;
     Ok(Json(catalogue::list_models(&ctx.db).await?))
 }
 
 /// A model with its KPIs.
 #[derive(Serialize, ToSchema)]
-pub struct ModelDetail {
+pub(super) struct ModelDetail {
     pub model: Model,
     pub kpis: Vec<Kpi>,
 }
@@ -27,7 +27,7 @@ pub struct ModelDetail {
 /// One model and its KPIs (manual and computed).
 #[utoipa::path(get, operation_id = "programs.catalogue.get", path = "/api/v1/programs/models/{id}", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = ModelDetail), (status = 404, description = "not_found")))]
-pub async fn get(
+pub(super) async fn get(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -43,7 +43,7 @@ pub async fn get(
     request_body = ModelEdit,
     responses((status = 200, body = Model), (status = 400, description = "invalid_input"),
               (status = 409, description = "conflict: stale version")))]
-pub async fn update(
+pub(super) async fn update(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -56,7 +56,7 @@ pub async fn update(
 /// Every version of a model, newest first.
 #[utoipa::path(get, operation_id = "programs.catalogue.versions", path = "/api/v1/programs/models/{id}/versions", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = Vec<ModelVersion>)))]
-pub async fn versions(
+pub(super) async fn versions(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,

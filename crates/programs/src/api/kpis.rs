@@ -13,7 +13,7 @@ use crate::kpi::{self, Scope, Snapshot, FORMULAS};
 
 /// A computed KPI and whether the platform has its data.
 #[derive(Serialize, ToSchema)]
-pub struct FormulaInfo {
+pub(super) struct FormulaInfo {
     pub code: String,
     pub name_vi: String,
     pub name_en: String,
@@ -31,7 +31,7 @@ pub struct FormulaInfo {
 /// Every computed KPI with its definition.
 #[utoipa::path(get, operation_id = "programs.kpis.formulas", path = "/api/v1/programs/formulas", tag = "programs",
     responses((status = 200, body = Vec<FormulaInfo>)))]
-pub async fn formulas(user: CurrentUser) -> ApiResult<Json<Vec<FormulaInfo>>> {
+pub(super) async fn formulas(user: CurrentUser) -> ApiResult<Json<Vec<FormulaInfo>>> {
     user.require(READERS)?;
     Ok(Json(
         FORMULAS
@@ -54,7 +54,7 @@ pub async fn formulas(user: CurrentUser) -> ApiResult<Json<Vec<FormulaInfo>>> {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct HistoryParams {
+pub(super) struct HistoryParams {
     /// A 2025 commune code; the whole province when absent.
     commune: Option<String>,
 }
@@ -63,7 +63,7 @@ pub struct HistoryParams {
 #[utoipa::path(get, operation_id = "programs.kpis.history", path = "/api/v1/programs/formulas/{code}/history", tag = "programs",
     params(("code" = String, Path), HistoryParams),
     responses((status = 200, body = Vec<Snapshot>), (status = 404, description = "unknown formula")))]
-pub async fn history(
+pub(super) async fn history(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(code): ApiPath<String>,
@@ -80,7 +80,7 @@ pub async fn history(
 
 /// How many values were stored.
 #[derive(Serialize, ToSchema)]
-pub struct SnapshotDone {
+pub(super) struct SnapshotDone {
     pub rows: usize,
     pub month: String,
 }
@@ -88,7 +88,7 @@ pub struct SnapshotDone {
 /// Compute every formula now and store this month's values (administrators, working group).
 #[utoipa::path(post, operation_id = "programs.kpis.snapshot", path = "/api/v1/programs/snapshots", tag = "programs",
     responses((status = 200, body = SnapshotDone)))]
-pub async fn snapshot(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<SnapshotDone>> {
+pub(super) async fn snapshot(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<SnapshotDone>> {
     user.require(OVERSEERS)?;
     let province = crate::settings::require_province(&ctx.db).await?;
     let today = kernel::clock::today_vn();

@@ -15,7 +15,7 @@ use crate::registrations::{self, NewRegistration, Registration};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub(super) struct ListParams {
     unit: Option<String>,
     model: Option<String>,
 }
@@ -23,7 +23,7 @@ pub struct ListParams {
 /// Registrations, optionally of one unit or one model.
 #[utoipa::path(get, operation_id = "programs.registrations.list", path = "/api/v1/programs/registrations", tag = "programs", params(ListParams),
     responses((status = 200, body = Vec<Registration>)))]
-pub async fn list(
+pub(super) async fn list(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
@@ -36,7 +36,7 @@ pub async fn list(
 #[utoipa::path(post, operation_id = "programs.registrations.create", path = "/api/v1/programs/registrations", tag = "programs", request_body = NewRegistration,
     responses((status = 201, body = Registration), (status = 400, description = "invalid_input"),
               (status = 409, description = "already registered")))]
-pub async fn create(
+pub(super) async fn create(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiJson(new): ApiJson<NewRegistration>,
@@ -48,7 +48,7 @@ pub async fn create(
 
 /// A registration with its KPI lines (values next to targets, formula definitions) and track.
 #[derive(Serialize, ToSchema)]
-pub struct RegistrationDetail {
+pub(super) struct RegistrationDetail {
     pub registration: Registration,
     pub track: Track,
     pub kpis: Vec<KpiLine>,
@@ -57,7 +57,7 @@ pub struct RegistrationDetail {
 /// One registration with its KPIs against targets.
 #[utoipa::path(get, operation_id = "programs.registrations.get", path = "/api/v1/programs/registrations/{id}", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = RegistrationDetail), (status = 404, description = "not_found")))]
-pub async fn get(
+pub(super) async fn get(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -74,7 +74,7 @@ pub async fn get(
 
 /// A working-group decision.
 #[derive(Deserialize, ToSchema)]
-pub struct Decision {
+pub(super) struct Decision {
     pub version: i64,
     #[serde(default)]
     pub note: String,
@@ -89,7 +89,7 @@ async fn decide(ctx: &Ctx, user: &CurrentUser, id: &str, approve: bool, d: &Deci
 #[utoipa::path(post, operation_id = "programs.registrations.approve", path = "/api/v1/programs/registrations/{id}/approve", tag = "programs",
     params(("id" = String, Path)), request_body = Decision,
     responses((status = 200, body = Registration), (status = 409, description = "not pending or stale")))]
-pub async fn approve(
+pub(super) async fn approve(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -102,7 +102,7 @@ pub async fn approve(
 #[utoipa::path(post, operation_id = "programs.registrations.give_back", path = "/api/v1/programs/registrations/{id}/return", tag = "programs",
     params(("id" = String, Path)), request_body = Decision,
     responses((status = 200, body = Registration), (status = 400, description = "note missing")))]
-pub async fn give_back(
+pub(super) async fn give_back(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -112,7 +112,7 @@ pub async fn give_back(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct StepBody {
+pub(super) struct StepBody {
     pub done: bool,
 }
 
@@ -120,7 +120,7 @@ pub struct StepBody {
 #[utoipa::path(put, operation_id = "programs.registrations.step", path = "/api/v1/programs/registrations/{id}/steps/{seq}", tag = "programs",
     params(("id" = String, Path), ("seq" = i64, Path)), request_body = StepBody,
     responses((status = 200, body = Registration), (status = 404, description = "no such step")))]
-pub async fn step(
+pub(super) async fn step(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath((id, seq)): ApiPath<(String, i64)>,
@@ -138,7 +138,7 @@ pub(super) const VALUE_BODY_LIMIT: usize = crate::kpi::evidence::MAX_BYTES / 3 *
 #[utoipa::path(post, operation_id = "programs.registrations.add_value", path = "/api/v1/programs/registrations/{id}/values", tag = "programs",
     params(("id" = String, Path)), request_body = NewValue,
     responses((status = 201, body = ManualValue), (status = 400, description = "no evidence, computed KPI, bad value")))]
-pub async fn add_value(
+pub(super) async fn add_value(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -152,7 +152,7 @@ pub async fn add_value(
 /// Download the evidence file of a manual value.
 #[utoipa::path(get, operation_id = "programs.registrations.attachment", path = "/api/v1/programs/values/{id}/attachment", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, description = "the file"), (status = 404, description = "no file")))]
-pub async fn attachment(
+pub(super) async fn attachment(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,

@@ -18,7 +18,7 @@ use crate::settings::{self, ReportHeader};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub(super) struct ListParams {
     unit: Option<String>,
     frequency: Option<Frequency>,
     period: Option<String>,
@@ -28,7 +28,7 @@ pub struct ListParams {
 /// Reports, filtered by unit, frequency, period and status.
 #[utoipa::path(get, operation_id = "programs.reports.list", path = "/api/v1/programs/reports", tag = "programs", params(ListParams),
     responses((status = 200, body = Vec<Report>)))]
-pub async fn list(
+pub(super) async fn list(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
@@ -38,7 +38,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct NewReport {
+pub(super) struct NewReport {
     pub frequency: Frequency,
     /// `2025-06`, `2025-W23`, `2025-H1` or `2025`.
     pub period: String,
@@ -47,7 +47,7 @@ pub struct NewReport {
 /// Open the caller's unit's report for a period, pre-filled with its KPIs (focal points).
 #[utoipa::path(post, operation_id = "programs.reports.create", path = "/api/v1/programs/reports", tag = "programs", request_body = NewReport,
     responses((status = 201, body = Report), (status = 409, description = "exists already")))]
-pub async fn create(
+pub(super) async fn create(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiJson(b): ApiJson<NewReport>,
@@ -60,7 +60,11 @@ pub async fn create(
 /// One report.
 #[utoipa::path(get, operation_id = "programs.reports.get", path = "/api/v1/programs/reports/{id}", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = Report), (status = 404, description = "not_found")))]
-pub async fn get(State(ctx): State<Ctx>, user: CurrentUser, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Report>> {
+pub(super) async fn get(
+    State(ctx): State<Ctx>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Report>> {
     user.require(READERS)?;
     Ok(Json(reports::get(&ctx.db, &id).await?))
 }
@@ -69,7 +73,7 @@ pub async fn get(State(ctx): State<Ctx>, user: CurrentUser, ApiPath(id): ApiPath
 #[utoipa::path(put, operation_id = "programs.reports.edit", path = "/api/v1/programs/reports/{id}", tag = "programs", params(("id" = String, Path)),
     request_body = ReportEdit,
     responses((status = 200, body = Report), (status = 409, description = "submitted, approved or stale")))]
-pub async fn edit(
+pub(super) async fn edit(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -81,7 +85,7 @@ pub async fn edit(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct VersionBody {
+pub(super) struct VersionBody {
     pub version: i64,
 }
 
@@ -89,7 +93,7 @@ pub struct VersionBody {
 #[utoipa::path(post, operation_id = "programs.reports.submit", path = "/api/v1/programs/reports/{id}/submit", tag = "programs", params(("id" = String, Path)),
     request_body = VersionBody,
     responses((status = 200, body = Report), (status = 400, description = "summary missing")))]
-pub async fn submit(
+pub(super) async fn submit(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -108,7 +112,7 @@ async fn decide(ctx: &Ctx, user: &CurrentUser, id: &str, approve: bool, d: &Deci
 /// Approve a submitted report (working group).
 #[utoipa::path(post, operation_id = "programs.reports.approve", path = "/api/v1/programs/reports/{id}/approve", tag = "programs", params(("id" = String, Path)),
     request_body = Decision, responses((status = 200, body = Report), (status = 409, description = "not submitted")))]
-pub async fn approve(
+pub(super) async fn approve(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -120,7 +124,7 @@ pub async fn approve(
 /// Return a submitted report for revision, with a note (working group).
 #[utoipa::path(post, operation_id = "programs.reports.give_back", path = "/api/v1/programs/reports/{id}/return", tag = "programs", params(("id" = String, Path)),
     request_body = Decision, responses((status = 200, body = Report), (status = 400, description = "note missing")))]
-pub async fn give_back(
+pub(super) async fn give_back(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -132,14 +136,14 @@ pub async fn give_back(
 /// Reports owed by registered units: reminders (due within 7 days), late and missing reports.
 #[utoipa::path(get, operation_id = "programs.reports.obligations", path = "/api/v1/programs/reports/obligations", tag = "programs",
     responses((status = 200, body = Vec<Obligation>)))]
-pub async fn obligations(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Obligation>>> {
+pub(super) async fn obligations(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Obligation>>> {
     user.require(READERS)?;
     Ok(Json(reports::obligations(&ctx.db, kernel::clock::today_vn()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PeriodParams {
+pub(super) struct PeriodParams {
     /// Default `monthly`.
     frequency: Option<Frequency>,
     /// Default: the current period.
@@ -159,7 +163,7 @@ async fn build(ctx: &Ctx, user: &CurrentUser, p: &PeriodParams) -> Result<Consol
 /// The consolidated provincial report of a period, with the ranking of units.
 #[utoipa::path(get, operation_id = "programs.reports.consolidated", path = "/api/v1/programs/reports/consolidated", tag = "programs", params(PeriodParams),
     responses((status = 200, body = Consolidated)))]
-pub async fn consolidated(
+pub(super) async fn consolidated(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PeriodParams>,
@@ -180,7 +184,7 @@ fn download(bytes: Vec<u8>, ctype: &'static str, name: String) -> impl IntoRespo
 /// The consolidated report as an Excel workbook.
 #[utoipa::path(get, operation_id = "programs.reports.xlsx", path = "/api/v1/programs/reports/consolidated.xlsx", tag = "programs", params(PeriodParams),
     responses((status = 200, description = "XLSX file", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
-pub async fn xlsx(
+pub(super) async fn xlsx(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PeriodParams>,
@@ -194,7 +198,7 @@ pub async fn xlsx(
 /// The consolidated report as a PDF in Vietnamese administrative form.
 #[utoipa::path(get, operation_id = "programs.reports.pdf", path = "/api/v1/programs/reports/consolidated.pdf", tag = "programs", params(PeriodParams),
     responses((status = 200, description = "PDF file", content_type = "application/pdf")))]
-pub async fn pdf(
+pub(super) async fn pdf(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PeriodParams>,
@@ -209,7 +213,7 @@ pub async fn pdf(
 /// The consolidated report's header (issuing body, number, place).
 #[utoipa::path(get, operation_id = "programs.reports.header", path = "/api/v1/programs/settings/report-header", tag = "programs",
     responses((status = 200, body = ReportHeader)))]
-pub async fn header(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<ReportHeader>> {
+pub(super) async fn header(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<ReportHeader>> {
     user.require(READERS)?;
     Ok(Json(settings::header(&ctx.db).await?))
 }
@@ -217,7 +221,7 @@ pub async fn header(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json
 /// Change the report header (administrators, working group).
 #[utoipa::path(put, operation_id = "programs.reports.save_header", path = "/api/v1/programs/settings/report-header", tag = "programs", request_body = ReportHeader,
     responses((status = 200, body = ReportHeader), (status = 400, description = "empty field or other province")))]
-pub async fn save_header(
+pub(super) async fn save_header(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiJson(h): ApiJson<ReportHeader>,

@@ -14,7 +14,7 @@ use crate::units::{self, NewFocal, Unit, UnitKind};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub(super) struct ListParams {
     /// `department`, `police`, `commune` or `agency`.
     kind: Option<String>,
     /// Name, with or without diacritics.
@@ -24,7 +24,7 @@ pub struct ListParams {
 /// Units, optionally of one kind or matching a name.
 #[utoipa::path(get, operation_id = "programs.units.list", path = "/api/v1/programs/units", tag = "programs", params(ListParams),
     responses((status = 200, body = Vec<Unit>), (status = 400, description = "unknown kind")))]
-pub async fn list(
+pub(super) async fn list(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
@@ -41,14 +41,14 @@ pub async fn list(
 /// Units that have not registered any model yet.
 #[utoipa::path(get, operation_id = "programs.units.not_registered", path = "/api/v1/programs/units/not-registered", tag = "programs",
     responses((status = 200, body = Vec<Unit>)))]
-pub async fn not_registered(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Unit>>> {
+pub(super) async fn not_registered(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<Vec<Unit>>> {
     user.require(READERS)?;
     Ok(Json(crate::registrations::units_not_registered(&ctx.db).await?))
 }
 
 /// A unit with its calendar and number of focal points.
 #[derive(Serialize, ToSchema)]
-pub struct UnitDetail {
+pub(super) struct UnitDetail {
     pub unit: Unit,
     pub schedule: Vec<Schedule>,
     pub focal_points: usize,
@@ -57,7 +57,7 @@ pub struct UnitDetail {
 /// One unit.
 #[utoipa::path(get, operation_id = "programs.units.get", path = "/api/v1/programs/units/{id}", tag = "programs", params(("id" = String, Path)),
     responses((status = 200, body = UnitDetail), (status = 404, description = "not_found")))]
-pub async fn get(
+pub(super) async fn get(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -71,7 +71,7 @@ pub async fn get(
 
 /// The account created for a focal point.
 #[derive(Serialize, ToSchema)]
-pub struct FocalCreated {
+pub(super) struct FocalCreated {
     pub account_id: String,
     pub login: String,
 }
@@ -80,7 +80,7 @@ pub struct FocalCreated {
 #[utoipa::path(post, operation_id = "programs.units.add_focal", path = "/api/v1/programs/units/{id}/focal-points", tag = "programs",
     params(("id" = String, Path)), request_body = NewFocal,
     responses((status = 201, body = FocalCreated), (status = 409, description = "login taken")))]
-pub async fn add_focal(
+pub(super) async fn add_focal(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -92,7 +92,7 @@ pub async fn add_focal(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct ScheduleBody {
+pub(super) struct ScheduleBody {
     pub frequency: Frequency,
     /// Due day; `null` removes the frequency from the unit's calendar.
     pub due_day: Option<i64>,
@@ -102,7 +102,7 @@ pub struct ScheduleBody {
 #[utoipa::path(put, operation_id = "programs.units.set_schedule", path = "/api/v1/programs/units/{id}/schedule", tag = "programs",
     params(("id" = String, Path)), request_body = ScheduleBody,
     responses((status = 200, body = Vec<Schedule>), (status = 400, description = "invalid due day")))]
-pub async fn set_schedule(
+pub(super) async fn set_schedule(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,

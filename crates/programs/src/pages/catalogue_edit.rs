@@ -148,7 +148,7 @@ async fn render_form(
     Ok(forms::with_status(render(&page, lang), problem.is_some()))
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -240,7 +240,7 @@ fn parse(fs: &Fields, m: &Model, kpis: &[catalogue::Kpi]) -> Result<ModelEdit, P
     Ok(edit)
 }
 
-pub async fn submit(
+pub(super) async fn submit(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

@@ -51,7 +51,7 @@ struct Dashboard {
     periods: Vec<(String, String)>,
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -63,7 +63,7 @@ pub async fn page(
 
 /// The dashboard, with a problem of the working group's last decision shown above it (answered
 /// with 400).
-pub async fn render_dashboard(
+pub(super) async fn render_dashboard(
     ctx: &Ctx,
     user: &CurrentUser,
     lang: Lang,

@@ -10,7 +10,7 @@ use web::{Ctx, CurrentUser, Lang, PageError, PageUser};
 use super::forms::Problem;
 
 #[derive(Deserialize)]
-pub struct DecisionForm {
+pub(super) struct DecisionForm {
     version: i64,
     /// `approve` or `return`.
     decision: String,
@@ -31,7 +31,7 @@ fn check(user: &CurrentUser, f: &DecisionForm, lang: Lang) -> Result<bool, PageE
     }
 }
 
-pub async fn registration(
+pub(super) async fn registration(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -56,7 +56,7 @@ pub async fn registration(
     }
 }
 
-pub async fn report(
+pub(super) async fn report(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

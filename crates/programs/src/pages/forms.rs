@@ -10,48 +10,48 @@ use web::Lang;
 
 /// A validation message shown above a form, in Vietnamese and English.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
+pub(super) struct Problem {
     pub vi: String,
     pub en: String,
 }
 
 impl Problem {
-    pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Problem {
+    pub(super) fn new(vi: impl Into<String>, en: impl Into<String>) -> Problem {
         Problem { vi: vi.into(), en: en.into() }
     }
 
     /// A domain error that the form could not foresee (a stale version, a duplicate): the
     /// localized meaning of its code, with the technical detail.
-    pub fn from_error(e: &AppError) -> Problem {
+    pub(super) fn from_error(e: &AppError) -> Problem {
         Problem::new(
             format!("{} ({}).", e.code.message_vi(), e.detail),
             format!("{} ({}).", e.code.message_en(), e.detail),
         )
     }
 
-    pub fn text(&self, lang: Lang) -> String {
+    pub(super) fn text(&self, lang: Lang) -> String {
         lang.pick(&self.vi, &self.en).to_string()
     }
 }
 
 /// The fields of a submitted form, as name/value pairs (names may repeat or carry a key, like
 /// `target.9.1`).
-pub struct Fields(pub Vec<(String, String)>);
+pub(super) struct Fields(pub Vec<(String, String)>);
 
 impl Fields {
     /// The first value of a field, trimmed ("" when absent).
-    pub fn get(&self, name: &str) -> &str {
+    pub(super) fn get(&self, name: &str) -> &str {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
     }
 
     /// Whether a checkbox was ticked.
-    pub fn checked(&self, name: &str) -> bool {
+    pub(super) fn checked(&self, name: &str) -> bool {
         !self.get(name).is_empty()
     }
 }
 
 /// A number typed with a decimal comma or point; `None` when left empty.
-pub fn number(s: &str, field: (&str, &str)) -> Result<Option<f64>, Problem> {
+pub(super) fn number(s: &str, field: (&str, &str)) -> Result<Option<f64>, Problem> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);
@@ -67,7 +67,7 @@ pub fn number(s: &str, field: (&str, &str)) -> Result<Option<f64>, Problem> {
 }
 
 /// A date typed as `dd/mm/yyyy` (or sent as `yyyy-mm-dd` by a date picker); `None` when empty.
-pub fn date(s: &str, field: (&str, &str)) -> Result<Option<NaiveDate>, Problem> {
+pub(super) fn date(s: &str, field: (&str, &str)) -> Result<Option<NaiveDate>, Problem> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);
@@ -83,19 +83,19 @@ pub fn date(s: &str, field: (&str, &str)) -> Result<Option<NaiveDate>, Problem> 
 }
 
 /// A date the Vietnamese way, for form fields.
-pub fn show_date(d: NaiveDate) -> String {
+pub(super) fn show_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
 /// A number the Vietnamese way (decimal comma, no trailing zeros), for form fields.
-pub fn show_number(v: f64) -> String {
+pub(super) fn show_number(v: f64) -> String {
     let s = format!("{v:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.replace('.', ",")
 }
 
 /// A re-rendered form answers 400 when it carries a validation problem.
-pub fn with_status(mut r: Response, problem: bool) -> Response {
+pub(super) fn with_status(mut r: Response, problem: bool) -> Response {
     if problem {
         *r.status_mut() = StatusCode::BAD_REQUEST;
     }

@@ -31,7 +31,7 @@ struct ModelPage {
     versions: Vec<(i64, String, String, String)>,
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

@@ -53,7 +53,7 @@ struct RegisterPage {
 }
 
 #[derive(Deserialize)]
-pub struct Choose {
+pub(super) struct Choose {
     model: Option<String>,
 }
 
@@ -156,7 +156,7 @@ async fn render_form(
     Ok(forms::with_status(render(&page, lang), problem.is_some()))
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -250,7 +250,7 @@ async fn parse(ctx: &Ctx, fs: &Fields, today: chrono::NaiveDate) -> Result<NewRe
     Ok(NewRegistration { model_id: model.id, role, note: note.to_string(), targets, steps })
 }
 
-pub async fn submit(
+pub(super) async fn submit(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

@@ -143,7 +143,7 @@ async fn render_report(
 }
 
 /// `GET /programs/reports/{id}`: every programme reader may read a report.
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -209,7 +209,7 @@ fn parse_edit(fs: &Fields, r: &Report, units: &[(String, KpiUnit)]) -> Result<Re
 
 /// `POST /programs/reports/{id}`: the unit's focal point saves the draft (`action=save`) or
 /// saves and submits it (`action=submit`).
-pub async fn save(
+pub(super) async fn save(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -302,12 +302,12 @@ async fn new_page(ctx: &Ctx, user: &CurrentUser, lang: Lang, problem: Option<Pro
 }
 
 /// `GET /programs/reports/new`.
-pub async fn new(State(ctx): State<Ctx>, PageUser(user): PageUser, lang: Lang) -> Result<Response, PageError> {
+pub(super) async fn new(State(ctx): State<Ctx>, PageUser(user): PageUser, lang: Lang) -> Result<Response, PageError> {
     new_page(&ctx, &user, lang, None).await
 }
 
 /// `POST /programs/reports/new`: opens the draft of the chosen period, pre-filled.
-pub async fn create(
+pub(super) async fn create(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -327,7 +327,7 @@ pub async fn create(
 }
 
 /// Re-renders a report with a problem in the working group's decision (a return without reason).
-pub async fn decision_problem(
+pub(super) async fn decision_problem(
     ctx: &Ctx,
     user: &CurrentUser,
     id: &str,

@@ -26,7 +26,7 @@ struct UnitPage {
     reports: Vec<(String, String, String, String, String, String)>,
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

@@ -15,7 +15,7 @@ use crate::kpi::manual::{self, NewValue};
 use crate::registrations::{self, Registration};
 
 /// Request bodies of this form may carry a whole evidence file plus the other fields.
-pub const BODY_LIMIT: usize = evidence::MAX_BYTES + 256 * 1024;
+pub(super) const BODY_LIMIT: usize = evidence::MAX_BYTES + 256 * 1024;
 
 #[derive(Template)]
 #[template(path = "programs_value.html")]
@@ -109,7 +109,7 @@ async fn render_form(
     Ok(forms::with_status(render(&page, lang), problem.is_some()))
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -185,7 +185,7 @@ fn validate(fs: &Fields, kpis: &[Kpi], file: Option<&(String, Vec<u8>)>) -> Resu
     })
 }
 
-pub async fn submit(
+pub(super) async fn submit(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

@@ -11,7 +11,7 @@ use crate::registrations::Registration;
 use crate::units::Unit;
 
 /// One KPI line ready for a template.
-pub struct LineView {
+pub(super) struct LineView {
     pub name: String,
     pub value: String,
     pub target: String,
@@ -25,7 +25,7 @@ pub struct LineView {
 }
 
 /// A registration with its lines.
-pub struct RegView {
+pub(super) struct RegView {
     pub id: String,
     pub unit_id: String,
     pub unit_name: String,
@@ -45,7 +45,7 @@ pub struct RegView {
 }
 
 /// The badge class of a track.
-pub fn track_class(t: Track) -> &'static str {
+pub(super) fn track_class(t: Track) -> &'static str {
     match t {
         Track::Done | Track::OnTrack => "ok",
         Track::Pending => "",
@@ -91,7 +91,7 @@ fn line_view(l: &KpiLine, lang: Lang, trend: Option<String>) -> LineView {
 }
 
 /// What every page reads once: units, models, KPIs and the current computed values.
-pub struct Loaded {
+pub(super) struct Loaded {
     pub province: String,
     pub units: Vec<Unit>,
     pub models: Vec<Model>,
@@ -100,7 +100,7 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    pub async fn load(db: &Db) -> Result<Loaded, AppError> {
+    pub(super) async fn load(db: &Db) -> Result<Loaded, AppError> {
         let province = crate::settings::require_province(db).await?;
         let current = kpi::current(db, &province, kernel::clock::today_vn()).await?;
         Ok(Loaded {
@@ -114,7 +114,7 @@ impl Loaded {
 }
 
 /// Builds the view of registrations, with trend charts of computed KPIs when `trends`.
-pub async fn registrations(
+pub(super) async fn registrations(
     db: &Db,
     regs: &[Registration],
     data: &Loaded,

@@ -14,7 +14,7 @@ use crate::calendar::{periods_due, Frequency};
 use crate::registrations::RegStatus;
 
 /// Days before the deadline from which a report is listed as a reminder.
-pub const REMIND_DAYS: i64 = 7;
+pub(super) const REMIND_DAYS: i64 = 7;
 
 /// Where one owed report stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

@@ -22,7 +22,7 @@ const EDITORS: &[Role] = &[Role::ProvincialOfficer, Role::CommunePolice];
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct SearchParams {
+pub(super) struct SearchParams {
     /// 12-digit personal id, 9-digit old id, or the start of a full name (diacritics optional).
     q: Option<String>,
     birth_year: Option<i32>,
@@ -47,7 +47,7 @@ fn reads<'a>(ctx: &'a Ctx, user: &'a CurrentUser, purpose: Option<&str>) -> Resu
 #[utoipa::path(get, operation_id = "registry.persons.search", path = "/api/v1/persons", tag = "registry", params(SearchParams),
     responses((status = 200, body = inline(Page<PersonSummary>)), (status = 400, description = "invalid_input, invalid_personal_id, bad_pagination, unknown_commune"),
               (status = 403, description = "out_of_jurisdiction")))]
-pub async fn search(
+pub(super) async fn search(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<SearchParams>,
@@ -60,7 +60,7 @@ pub async fn search(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PersonParams {
+pub(super) struct PersonParams {
     purpose: Option<String>,
     /// Show the record as it was at the end of this date (`YYYY-MM-DD`).
     as_of: Option<String>,
@@ -70,7 +70,7 @@ pub struct PersonParams {
 #[utoipa::path(get, operation_id = "registry.persons.get", path = "/api/v1/persons/{id}", tag = "registry",
     params(("id" = String, Path, description = "12-digit personal id"), PersonParams),
     responses((status = 200, body = PersonView), (status = 400, description = "invalid_personal_id"), (status = 404, description = "not_found (or outside jurisdiction)")))]
-pub async fn get(
+pub(super) async fn get(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -88,7 +88,7 @@ pub async fn get(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct UpdateBody {
+pub(super) struct UpdateBody {
     /// Field → new value (string or null). Editable: full_name, gender, birth_date, birth_place,
     /// hometown, ethnicity, religion, old_id, current_address.
     #[schema(value_type = Object)]
@@ -103,7 +103,7 @@ pub struct UpdateBody {
 #[utoipa::path(patch, operation_id = "registry.persons.update", path = "/api/v1/persons/{id}", tag = "registry", request_body = UpdateBody,
     params(("id" = String, Path)),
     responses((status = 200, description = "New version"), (status = 400, description = "invalid_input"), (status = 409, description = "conflict: stale version")))]
-pub async fn update(
+pub(super) async fn update(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -125,7 +125,7 @@ pub async fn update(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct DeathBody {
+pub(super) struct DeathBody {
     /// `YYYY-MM-DD`.
     death_date: String,
     reason: String,
@@ -135,7 +135,7 @@ pub struct DeathBody {
 #[utoipa::path(post, operation_id = "registry.persons.death", path = "/api/v1/persons/{id}/death", tag = "registry", request_body = DeathBody,
     params(("id" = String, Path)),
     responses((status = 200, description = "Recorded"), (status = 409, description = "already deceased")))]
-pub async fn death(
+pub(super) async fn death(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -151,14 +151,14 @@ pub async fn death(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PurposeParam {
+pub(super) struct PurposeParam {
     purpose: Option<String>,
 }
 
 /// Change history of a person, newest first.
 #[utoipa::path(get, operation_id = "registry.persons.history", path = "/api/v1/persons/{id}/history", tag = "registry",
     params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<PersonEvent>)))]
-pub async fn history(
+pub(super) async fn history(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -170,7 +170,7 @@ pub async fn history(
 /// Residence registrations of a person (permanent, temporary, current), newest first.
 #[utoipa::path(get, operation_id = "registry.persons.residences", path = "/api/v1/persons/{id}/residences", tag = "registry",
     params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<ResidenceView>)))]
-pub async fn residences(
+pub(super) async fn residences(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -182,7 +182,7 @@ pub async fn residences(
 /// Identity cards of a person with their status today.
 #[utoipa::path(get, operation_id = "registry.persons.cards", path = "/api/v1/persons/{id}/cards", tag = "registry",
     params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<CardView>)))]
-pub async fn cards(
+pub(super) async fn cards(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -194,7 +194,7 @@ pub async fn cards(
 /// A household and its members (only members inside the caller's jurisdiction).
 #[utoipa::path(get, operation_id = "registry.persons.household", path = "/api/v1/households/{id}", tag = "registry",
     params(("id" = String, Path), PurposeParam), responses((status = 200, body = HouseholdView), (status = 404, description = "not_found")))]
-pub async fn household(
+pub(super) async fn household(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -205,6 +205,6 @@ pub async fn household(
 
 /// Purposes that may be given for access to personal data.
 #[utoipa::path(get, operation_id = "registry.persons.purposes", security(()), path = "/api/v1/purposes", tag = "registry", responses((status = 200, description = "Purpose codes with Vietnamese and English wording")))]
-pub async fn purposes() -> Json<Value> {
+pub(super) async fn purposes() -> Json<Value> {
     Json(serde_json::to_value(audit::PURPOSES).unwrap_or(Value::Null))
 }

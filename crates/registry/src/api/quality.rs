@@ -13,7 +13,7 @@ use crate::quality::{Finding, QualityReport};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ReportParams {
+pub(super) struct ReportParams {
     /// Only this 2025 commune (inside the caller's jurisdiction).
     commune: Option<String>,
 }
@@ -22,7 +22,7 @@ pub struct ReportParams {
 #[utoipa::path(get, operation_id = "registry.quality.report", path = "/api/v1/quality/report", tag = "registry", params(ReportParams),
     responses((status = 200, body = QualityReport), (status = 404, description = "no quality run yet"),
               (status = 403, description = "out_of_jurisdiction")))]
-pub async fn report(
+pub(super) async fn report(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ReportParams>,
@@ -36,7 +36,7 @@ pub async fn report(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct FindingsParams {
+pub(super) struct FindingsParams {
     /// Rule code (see the report).
     rule: String,
     commune: Option<String>,
@@ -49,7 +49,7 @@ pub struct FindingsParams {
 /// Offending records of one rule (access-logged with purpose `data_cleaning`).
 #[utoipa::path(get, operation_id = "registry.quality.findings", path = "/api/v1/quality/findings", tag = "registry", params(FindingsParams),
     responses((status = 200, body = inline(Page<Finding>)), (status = 400, description = "unknown rule")))]
-pub async fn findings(
+pub(super) async fn findings(
     State(ctx): State<Ctx>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<FindingsParams>,

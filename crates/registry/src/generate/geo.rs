@@ -62,7 +62,7 @@ pub(super) struct Geo {
 
 impl Geo {
     /// The map seen from `province_code`; `None` for an unknown province.
-    pub fn new(province_code: &str) -> Option<Geo> {
+    pub(super) fn new(province_code: &str) -> Option<Geo> {
         let units = AdminUnits::get();
         let home = units.provinces().iter().position(|p| p.code == province_code)?;
         let legacy = legacy_code_by_commune(units);
@@ -124,17 +124,17 @@ impl Geo {
         Some(Geo { places, provinces, home, home_places, origins })
     }
 
-    pub fn home_code(&self) -> &str {
+    pub(super) fn home_code(&self) -> &str {
         &self.provinces[self.home].code
     }
 
     /// A commune of the home province, wards and large communes more likely.
-    pub fn home_place(&self, rng: &mut GenRng) -> usize {
+    pub(super) fn home_place(&self, rng: &mut GenRng) -> usize {
         *self.home_places.sample(rng)
     }
 
     /// A commune of the home province other than `not`.
-    pub fn other_home_place(&self, rng: &mut GenRng, not: usize) -> usize {
+    pub(super) fn other_home_place(&self, rng: &mut GenRng, not: usize) -> usize {
         for _ in 0..8 {
             let p = self.home_place(rng);
             if p != not {
@@ -145,22 +145,22 @@ impl Geo {
     }
 
     /// Another province, nearer and larger ones more likely.
-    pub fn origin_province(&self, rng: &mut GenRng) -> usize {
+    pub(super) fn origin_province(&self, rng: &mut GenRng) -> usize {
         *self.origins.sample(rng)
     }
 
     /// A commune of province `province`.
-    pub fn place_in(&self, rng: &mut GenRng, province: usize) -> usize {
+    pub(super) fn place_in(&self, rng: &mut GenRng, province: usize) -> usize {
         *self.provinces[province].within.sample(rng)
     }
 
     /// The two-digit CMND series of the province a place belonged to.
-    pub fn cmnd_prefix(&self, place: usize) -> u8 {
+    pub(super) fn cmnd_prefix(&self, place: usize) -> u8 {
         cmnd_prefix(&self.places[place].legacy)
     }
 
     /// A street-and-block or hamlet address inside `place`, written the local way.
-    pub fn address(&self, rng: &mut GenRng, place: usize) -> String {
+    pub(super) fn address(&self, rng: &mut GenRng, place: usize) -> String {
         let p = &self.places[place];
         let style = self.provinces[p.province].style;
         let house = rng.gen_range(1..=180);

@@ -31,7 +31,7 @@ pub(super) enum Rel {
 }
 
 impl Rel {
-    pub fn code(self) -> &'static str {
+    pub(super) fn code(self) -> &'static str {
         match self {
             Rel::Head => "head",
             Rel::Spouse => "spouse",

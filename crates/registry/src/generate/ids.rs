@@ -58,13 +58,13 @@ impl std::hash::Hasher for MixHasher {
 }
 
 impl IdAllocator {
-    pub fn new(key: u64) -> Self {
+    pub(super) fn new(key: u64) -> Self {
         IdAllocator { key, personal: HashMap::with_hasher(BuildMix), cmnd: HashMap::with_hasher(BuildMix) }
     }
 
     /// A fresh personal id for a person born in the legacy province `place_code` ("008").
     /// Should a prefix ever run out of serials, the next legacy code is used, so ids stay unique.
-    pub fn personal_id(&mut self, place_code: &str, gender: Gender, birth_year: i32) -> String {
+    pub(super) fn personal_id(&mut self, place_code: &str, gender: Gender, birth_year: i32) -> String {
         let digit = kernel::personal_id::century_gender_digit(gender, birth_year) as u32;
         for code in std::iter::once(place_code).chain(LEGACY_PROVINCE_CODES) {
             let number = code.parse::<u32>().unwrap_or(0);
@@ -81,7 +81,7 @@ impl IdAllocator {
     }
 
     /// A fresh 9-digit CMND number in the two-digit regional series `prefix` (01–38).
-    pub fn cmnd(&mut self, prefix: u8) -> String {
+    pub(super) fn cmnd(&mut self, prefix: u8) -> String {
         let mut p = prefix;
         loop {
             let counter = self.cmnd.entry(p).or_insert(0);

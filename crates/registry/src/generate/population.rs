@@ -9,16 +9,16 @@ use super::sample::{GenRng, Weighted};
 
 /// Ethnic-group codes used in the tables (see `kernel::vocab::ETHNIC_GROUPS`).
 pub(super) mod ethnic {
-    pub const KINH: &str = "01";
-    pub const TAY: &str = "02";
-    pub const THAI: &str = "03";
-    pub const HOA: &str = "04";
-    pub const KHMER: &str = "05";
-    pub const MUONG: &str = "06";
-    pub const NUNG: &str = "07";
-    pub const HMONG: &str = "08";
-    pub const DAO: &str = "09";
-    pub const CHAM: &str = "17";
+    pub(crate) const KINH: &str = "01";
+    pub(crate) const TAY: &str = "02";
+    pub(crate) const THAI: &str = "03";
+    pub(crate) const HOA: &str = "04";
+    pub(crate) const KHMER: &str = "05";
+    pub(crate) const MUONG: &str = "06";
+    pub(crate) const NUNG: &str = "07";
+    pub(crate) const HMONG: &str = "08";
+    pub(crate) const DAO: &str = "09";
+    pub(crate) const CHAM: &str = "17";
 }
 
 type Mix = &'static [(&'static str, f64)];
@@ -148,7 +148,7 @@ pub(super) struct EthnicMixes {
 }
 
 impl EthnicMixes {
-    pub fn new(geo: &Geo) -> Self {
+    pub(super) fn new(geo: &Geo) -> Self {
         let mut tables = Vec::new();
         let mut seen: HashMap<(usize, bool), u16> = HashMap::new();
         let mut by_place = Vec::with_capacity(geo.places.len());
@@ -174,7 +174,7 @@ impl EthnicMixes {
     }
 
     /// The ethnic group of a household head living in `place`.
-    pub fn sample(&self, rng: &mut GenRng, place: usize) -> &'static str {
+    pub(super) fn sample(&self, rng: &mut GenRng, place: usize) -> &'static str {
         self.tables[self.by_place[place] as usize].sample(rng)
     }
 }
@@ -247,14 +247,14 @@ const HEAD_AGE_BANDS: [f64; 16] = [1.5, 5.0, 9.0, 10.5, 10.5, 10.5, 10.5, 10.0, 
 pub(super) struct HeadAges(Weighted<i32>);
 
 impl HeadAges {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         HeadAges(Weighted::new((18..98).map(|age| {
             let band = ((age - 18) / 5) as usize;
             (age, HEAD_AGE_BANDS[band.min(HEAD_AGE_BANDS.len() - 1)])
         })))
     }
 
-    pub fn sample(&self, rng: &mut GenRng) -> i32 {
+    pub(super) fn sample(&self, rng: &mut GenRng) -> i32 {
         *self.0.sample(rng)
     }
 }

@@ -48,7 +48,7 @@ fn law_2024() -> NaiveDate {
 }
 
 impl CardCalendar {
-    pub fn new(reference: NaiveDate) -> Self {
+    pub(super) fn new(reference: NaiveDate) -> Self {
         let mut months = Vec::new();
         let mut m = chip_start();
         while m < reference {

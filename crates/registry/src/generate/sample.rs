@@ -16,7 +16,7 @@ pub(super) struct Weighted<T> {
 impl<T> Weighted<T> {
     /// Builds a table; items with a non-positive weight are dropped. Panics on an empty table,
     /// which would be a bug in a constant table.
-    pub fn new(pairs: impl IntoIterator<Item = (T, f64)>) -> Self {
+    pub(super) fn new(pairs: impl IntoIterator<Item = (T, f64)>) -> Self {
         let mut items = Vec::new();
         let mut cumulative = Vec::new();
         let mut total = 0.0;
@@ -31,11 +31,11 @@ impl<T> Weighted<T> {
         Weighted { items, cumulative }
     }
 
-    pub fn sample(&self, rng: &mut GenRng) -> &T {
+    pub(super) fn sample(&self, rng: &mut GenRng) -> &T {
         &self.items[self.sample_index(rng)]
     }
 
-    pub fn sample_index(&self, rng: &mut GenRng) -> usize {
+    pub(super) fn sample_index(&self, rng: &mut GenRng) -> usize {
         let total = self.cumulative[self.cumulative.len() - 1];
         let x = rng.gen::<f64>() * total;
         self.cumulative.partition_point(|&c| c <= x).min(self.items.len() - 1)
@@ -44,7 +44,7 @@ impl<T> Weighted<T> {
 
 impl<T: Copy> Weighted<T> {
     /// A table from a constant slice of `(item, weight)` pairs.
-    pub fn from_slice(pairs: &[(T, f64)]) -> Self {
+    pub(super) fn from_slice(pairs: &[(T, f64)]) -> Self {
         Self::new(pairs.iter().copied())
     }
 }

@@ -5,7 +5,7 @@ use web::{Jurisdiction, Lang};
 use crate::admin_units::AdminUnits;
 
 /// (label, badge class) of a person status.
-pub fn person_status(lang: Lang, code: &str) -> (String, &'static str) {
+pub(super) fn person_status(lang: Lang, code: &str) -> (String, &'static str) {
     let (vi, en) = kernel::vocab::person_status_label(code);
     let class = match code {
         "living" => "ok",
@@ -16,12 +16,12 @@ pub fn person_status(lang: Lang, code: &str) -> (String, &'static str) {
 }
 
 /// (label, badge class) of a card status.
-pub fn card_status(lang: Lang, code: &str) -> (String, &'static str) {
+pub(super) fn card_status(lang: Lang, code: &str) -> (String, &'static str) {
     let (vi, en) = kernel::vocab::card_status_label(code);
     (lang.pick(vi, en).to_string(), if code == "valid" { "ok" } else { "bad" })
 }
 
-pub fn gender(lang: Lang, code: Option<&str>) -> String {
+pub(super) fn gender(lang: Lang, code: Option<&str>) -> String {
     match code.and_then(kernel::Gender::parse) {
         Some(g) => lang.pick(g.label_vi(), g.label_en()).to_string(),
         None => "—".to_string(),
@@ -29,7 +29,7 @@ pub fn gender(lang: Lang, code: Option<&str>) -> String {
 }
 
 /// Communes an officer may pick: their own, or every commune of their province.
-pub fn communes_for(j: &Jurisdiction) -> Vec<(String, String)> {
+pub(super) fn communes_for(j: &Jurisdiction) -> Vec<(String, String)> {
     let units = AdminUnits::get();
     match j {
         Jurisdiction::Commune(c) => {
@@ -43,6 +43,6 @@ pub fn communes_for(j: &Jurisdiction) -> Vec<(String, String)> {
 }
 
 /// A `YYYY-MM-DD` storage date as `dd/mm/yyyy` ("—" when absent).
-pub fn date_vn(d: Option<&str>) -> String {
+pub(super) fn date_vn(d: Option<&str>) -> String {
     d.and_then(|d| kernel::PartialDate::parse(d).ok()).map(|d| d.to_vn()).unwrap_or_else(|| "—".into())
 }

@@ -15,7 +15,7 @@ use crate::access::OfficerReads;
 use crate::queries::persons::PersonView;
 
 #[derive(Deserialize)]
-pub struct Params {
+pub(super) struct Params {
     purpose: Option<String>,
     as_of: Option<String>,
 }
@@ -53,7 +53,7 @@ struct PersonPage {
     history: Vec<(String, String, String, String)>,
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -179,11 +179,11 @@ struct HouseholdPage {
 }
 
 #[derive(Deserialize)]
-pub struct PurposeParam {
+pub(super) struct PurposeParam {
     purpose: Option<String>,
 }
 
-pub async fn household_page(
+pub(super) async fn household_page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

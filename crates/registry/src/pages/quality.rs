@@ -14,7 +14,7 @@ use crate::access::OfficerReads;
 use crate::quality::{self, Finding};
 
 #[derive(Deserialize)]
-pub struct Params {
+pub(super) struct Params {
     commune: Option<String>,
     page: Option<u32>,
 }
@@ -42,7 +42,7 @@ fn commune_query(c: &str) -> String {
     }
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,
@@ -104,7 +104,7 @@ struct FindingsPage {
     next_href: Option<String>,
 }
 
-pub async fn findings_page(
+pub(super) async fn findings_page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

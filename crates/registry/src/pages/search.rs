@@ -14,7 +14,7 @@ use crate::access::OfficerReads;
 use crate::queries::persons::SearchQuery;
 
 #[derive(Deserialize, Default)]
-pub struct Params {
+pub(super) struct Params {
     q: Option<String>,
     birth_year: Option<String>,
     commune: Option<String>,
@@ -22,7 +22,7 @@ pub struct Params {
     purpose: Option<String>,
 }
 
-pub struct Row {
+pub(super) struct Row {
     personal_id: String,
     full_name: String,
     birth_date_vn: Option<String>,
@@ -48,7 +48,7 @@ struct SearchPage {
     next_href: Option<String>,
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(ctx): State<Ctx>,
     PageUser(user): PageUser,
     lang: Lang,

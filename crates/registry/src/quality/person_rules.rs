@@ -7,7 +7,7 @@ use kernel::personal_id::IdWarning;
 
 /// The fields the per-record rules read.
 #[derive(Debug, Clone, Default)]
-pub struct PersonFacts {
+pub(super) struct PersonFacts {
     pub personal_id: String,
     pub full_name: String,
     pub gender: Option<String>,
@@ -33,7 +33,7 @@ fn blank(v: &Option<String>) -> bool {
 }
 
 /// Findings (rule code, detail) for one person on `today`.
-pub fn check(p: &PersonFacts, today: NaiveDate) -> Vec<(&'static str, String)> {
+pub(super) fn check(p: &PersonFacts, today: NaiveDate) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let birth = p.birth_date.as_deref().and_then(|b| PartialDate::parse(b).ok());
     let gender = p.gender.as_deref().and_then(Gender::parse);

@@ -123,6 +123,6 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// Finds a rule by code.
-pub fn find(code: &str) -> Option<&'static Rule> {
+pub(super) fn find(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code == code)
 }

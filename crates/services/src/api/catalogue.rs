@@ -12,7 +12,7 @@ use crate::Service;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     /// Part of the name (diacritics optional) or code.
     q: Option<String>,
 }
@@ -20,13 +20,16 @@ pub struct ListQuery {
 /// The catalogue (anyone may read it).
 #[utoipa::path(get, operation_id = "services.catalogue.list", security(()), path = "/api/v1/services/procedures", tag = "services", params(ListQuery),
     responses((status = 200, body = Vec<Procedure>)))]
-pub async fn list(State(s): State<Service>, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Vec<Procedure>>> {
+pub(super) async fn list(
+    State(s): State<Service>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Vec<Procedure>>> {
     Ok(Json(store::list(&s.stores.db, q.q.as_deref()).await?))
 }
 
 /// A procedure with its published versions.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProcedureDetail {
+pub(super) struct ProcedureDetail {
     pub procedure: Procedure,
     pub versions: Vec<VersionInfo>,
 }
@@ -34,7 +37,7 @@ pub struct ProcedureDetail {
 /// One procedure.
 #[utoipa::path(get, operation_id = "services.catalogue.get", security(()), path = "/api/v1/services/procedures/{code}", tag = "services", params(("code" = String, Path)),
     responses((status = 200, body = ProcedureDetail), (status = 404, description = "not_found")))]
-pub async fn get(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<ProcedureDetail>> {
+pub(super) async fn get(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<ProcedureDetail>> {
     let procedure =
         store::get(&s.stores.db, &code).await?.ok_or_else(|| kernel::AppError::not_found("no such procedure"))?;
     let versions = store::versions(&s.stores.db, &code).await?;
@@ -47,7 +50,7 @@ pub async fn get(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> Ap
     request_body = Procedure,
     responses((status = 200, body = Procedure), (status = 400, description = "invalid_input"),
               (status = 403, description = "forbidden")))]
-pub async fn edit(
+pub(super) async fn edit(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(code): ApiPath<String>,
@@ -63,7 +66,7 @@ pub async fn edit(
 /// The public holidays deadlines skip (weekends always do).
 #[utoipa::path(get, operation_id = "services.catalogue.holidays", security(()), path = "/api/v1/services/holidays", tag = "services",
     responses((status = 200, body = Vec<crate::sla::Holiday>)))]
-pub async fn holidays(State(s): State<Service>) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
+pub(super) async fn holidays(State(s): State<Service>) -> ApiResult<Json<Vec<crate::sla::Holiday>>> {
     Ok(Json(crate::sla::holidays(&s.stores.db).await?))
 }
 
@@ -71,7 +74,7 @@ pub async fn holidays(State(s): State<Service>) -> ApiResult<Json<Vec<crate::sla
 #[utoipa::path(post, operation_id = "services.catalogue.add_holiday", path = "/api/v1/services/holidays", tag = "services", request_body = crate::sla::Holiday,
     responses((status = 200, body = Vec<crate::sla::Holiday>), (status = 400, description = "invalid_input"),
               (status = 403, description = "forbidden")))]
-pub async fn add_holiday(
+pub(super) async fn add_holiday(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<crate::sla::Holiday>,
@@ -84,7 +87,7 @@ pub async fn add_holiday(
 /// Removes a holiday (administrators).
 #[utoipa::path(delete, operation_id = "services.catalogue.remove_holiday", path = "/api/v1/services/holidays/{day}", tag = "services", params(("day" = String, Path)),
     responses((status = 200, body = Vec<crate::sla::Holiday>), (status = 404, description = "not_found")))]
-pub async fn remove_holiday(
+pub(super) async fn remove_holiday(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(day): ApiPath<String>,

@@ -27,7 +27,7 @@ fn citizen(user: &CurrentUser) -> Result<&str, AppError> {
 
 /// A new application.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct NewApplication {
+pub(super) struct NewApplication {
     pub procedure: String,
     /// Field name → value (dates `YYYY-MM-DD` or `dd/mm/yyyy`).
     #[serde(default)]
@@ -45,7 +45,7 @@ pub struct NewApplication {
     responses((status = 200, body = Application),
               (status = 400, description = "invalid_input naming each bad field"),
               (status = 403, description = "forbidden: not a citizen, or e-ID level too low")))]
-pub async fn create(
+pub(super) async fn create(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<NewApplication>,
@@ -59,7 +59,7 @@ pub async fn create(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PageQuery {
+pub(super) struct PageQuery {
     #[param(minimum = 1, maximum = 2147483647)]
     page: Option<u32>,
     #[param(minimum = 1, maximum = 200)]
@@ -69,7 +69,7 @@ pub struct PageQuery {
 /// The citizen's applications, newest first.
 #[utoipa::path(get, operation_id = "services.citizen.mine", path = "/api/v1/services/applications/mine", tag = "services", params(PageQuery),
     responses((status = 200, body = Page<Application>)))]
-pub async fn mine(
+pub(super) async fn mine(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<PageQuery>,
@@ -81,7 +81,7 @@ pub async fn mine(
 /// One of the citizen's applications with its history and files.
 #[utoipa::path(get, operation_id = "services.citizen.get", path = "/api/v1/services/applications/{id}", tag = "services", params(("id" = String, Path)),
     responses((status = 200, body = ApplicationDetail), (status = 404, description = "not_found")))]
-pub async fn get(
+pub(super) async fn get(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -93,7 +93,7 @@ pub async fn get(
 
 /// New answers for a draft.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct DraftUpdate {
+pub(super) struct DraftUpdate {
     pub answers: BTreeMap<String, String>,
     #[serde(default)]
     pub submit: bool,
@@ -105,7 +105,7 @@ pub struct DraftUpdate {
 #[utoipa::path(put, operation_id = "services.citizen.update", path = "/api/v1/services/applications/{id}", tag = "services", params(("id" = String, Path)),
     request_body = DraftUpdate,
     responses((status = 200, body = Application), (status = 409, description = "conflict: not a draft")))]
-pub async fn update(
+pub(super) async fn update(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -125,7 +125,7 @@ pub async fn update(
     params(("id" = String, Path), ("slot" = String, Path)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = Attachment), (status = 400, description = "invalid_input: type or size")))]
-pub async fn attach(
+pub(super) async fn attach(
     State(s): State<Service>,
     user: CurrentUser,
     headers: HeaderMap,
@@ -143,7 +143,7 @@ pub async fn attach(
 
 /// A note from the citizen.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct Note {
+pub(super) struct Note {
     pub note: String,
 }
 
@@ -151,7 +151,7 @@ pub struct Note {
 #[utoipa::path(post, operation_id = "services.citizen.answer", path = "/api/v1/services/applications/{id}/answer", tag = "services",
     params(("id" = String, Path)), request_body = Note,
     responses((status = 200, body = Application), (status = 409, description = "conflict: nothing was asked")))]
-pub async fn answer(
+pub(super) async fn answer(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -165,7 +165,7 @@ pub async fn answer(
 /// Withdraws an application that is not decided yet (a paid fee is refunded).
 #[utoipa::path(post, operation_id = "services.citizen.withdraw", path = "/api/v1/services/applications/{id}/withdraw", tag = "services",
     params(("id" = String, Path)), responses((status = 200, body = Application), (status = 409, description = "conflict")))]
-pub async fn withdraw(
+pub(super) async fn withdraw(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -177,7 +177,7 @@ pub async fn withdraw(
 
 /// A payment and where to pay it.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentStart {
+pub(super) struct PaymentStart {
     pub payment: Payment,
     /// The gateway page the citizen is sent to.
     pub gateway_url: String,
@@ -187,7 +187,7 @@ pub struct PaymentStart {
 #[utoipa::path(post, operation_id = "services.citizen.pay", path = "/api/v1/services/applications/{id}/payment", tag = "services",
     params(("id" = String, Path)),
     responses((status = 200, body = PaymentStart), (status = 409, description = "conflict: no fee to pay")))]
-pub async fn pay(
+pub(super) async fn pay(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,

@@ -18,7 +18,7 @@ use crate::Service;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct InboxParams {
+pub(super) struct InboxParams {
     /// A status code, or `open`.
     status: Option<String>,
     procedure: Option<String>,
@@ -35,7 +35,7 @@ pub struct InboxParams {
 /// The applications the officer handles, oldest first.
 #[utoipa::path(get, operation_id = "services.officer.inbox", path = "/api/v1/services/inbox", tag = "services", params(InboxParams),
     responses((status = 200, body = Page<Application>), (status = 403, description = "forbidden")))]
-pub async fn inbox(
+pub(super) async fn inbox(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<InboxParams>,
@@ -48,7 +48,7 @@ pub async fn inbox(
 /// One application of the inbox (the applicant's data read is access-logged).
 #[utoipa::path(get, operation_id = "services.officer.get", path = "/api/v1/services/inbox/{id}", tag = "services", params(("id" = String, Path)),
     responses((status = 200, body = ApplicationDetail), (status = 404, description = "not_found")))]
-pub async fn get(
+pub(super) async fn get(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -77,7 +77,7 @@ pub async fn log_read(s: &Service, user: &CurrentUser, app: &Application, channe
 
 /// An officer's action.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ActionRequest {
+pub(super) struct ActionRequest {
     pub action: Action,
     /// Required for `request_info`, `reject` and `comment`.
     #[serde(default)]
@@ -91,7 +91,7 @@ pub struct ActionRequest {
     responses((status = 200, body = Application),
               (status = 409, description = "conflict: wrong state, or fee unpaid"),
               (status = 404, description = "not_found")))]
-pub async fn act(
+pub(super) async fn act(
     State(s): State<Service>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
@@ -103,7 +103,7 @@ pub async fn act(
 
 /// An application filed at the counter for a citizen who came in person.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct CounterApplication {
+pub(super) struct CounterApplication {
     pub procedure: String,
     pub personal_id: String,
     #[serde(default)]
@@ -114,7 +114,7 @@ pub struct CounterApplication {
 #[utoipa::path(post, operation_id = "services.officer.counter", path = "/api/v1/services/counter", tag = "services", request_body = CounterApplication,
     responses((status = 200, body = Application), (status = 400, description = "invalid_input"),
               (status = 403, description = "forbidden"), (status = 404, description = "not_found: unknown procedure or person")))]
-pub async fn counter(
+pub(super) async fn counter(
     State(s): State<Service>,
     user: CurrentUser,
     ApiJson(body): ApiJson<CounterApplication>,
@@ -142,7 +142,7 @@ pub async fn counter(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct StatsParams {
+pub(super) struct StatsParams {
     /// First month, `YYYY-MM` (default: 11 months before `to`).
     from: Option<String>,
     /// Last month, `YYYY-MM` (default: this month).
@@ -160,7 +160,7 @@ fn month(s: &str) -> Result<String, AppError> {
 /// processing time, overdue, filed by officials.
 #[utoipa::path(get, operation_id = "services.officer.stats", path = "/api/v1/services/stats", tag = "services", params(StatsParams),
     responses((status = 200, body = Vec<MonthlyRow>), (status = 403, description = "forbidden")))]
-pub async fn stats(
+pub(super) async fn stats(
     State(s): State<Service>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<StatsParams>,

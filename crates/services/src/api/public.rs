@@ -15,7 +15,7 @@ use crate::Service;
 
 /// What the callback did.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CallbackResult {
+pub(super) struct CallbackResult {
     pub outcome: CallbackOutcome,
     pub payment: Payment,
 }
@@ -26,7 +26,11 @@ pub struct CallbackResult {
     request_body = crate::payments::Callback,
     params(("X-Signature" = String, Header, description = "hex HMAC-SHA256 of the body")),
     responses((status = 200, body = CallbackResult), (status = 403, description = "forbidden: bad signature")))]
-pub async fn callback(State(s): State<Service>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<CallbackResult>> {
+pub(super) async fn callback(
+    State(s): State<Service>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<CallbackResult>> {
     let sig = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
     let (outcome, payment) = crate::payments::handle_callback(&s.stores.db, &s.gateway, &body, sig).await?;
     Ok(Json(CallbackResult { outcome, payment }))
@@ -34,7 +38,7 @@ pub async fn callback(State(s): State<Service>, headers: HeaderMap, body: Bytes)
 
 /// A signed document to check.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct VerifyRequest {
+pub(super) struct VerifyRequest {
     /// The compact JWS of the document.
     pub jws: String,
 }
@@ -43,14 +47,17 @@ pub struct VerifyRequest {
 #[utoipa::path(post, operation_id = "services.public.verify", security(()), path = "/api/v1/services/documents/verify", tag = "services", request_body = VerifyRequest,
     responses((status = 200, body = Payload), (status = 403, description = "forbidden: signature does not verify"),
               (status = 409, description = "conflict: content differs")))]
-pub async fn verify(State(s): State<Service>, ApiJson(body): ApiJson<VerifyRequest>) -> ApiResult<Json<Payload>> {
+pub(super) async fn verify(
+    State(s): State<Service>,
+    ApiJson(body): ApiJson<VerifyRequest>,
+) -> ApiResult<Json<Payload>> {
     Ok(Json(crate::documents::verify(&s.stores.db, &s.keys, &body.jws).await?))
 }
 
 /// A document by the verification code printed on it.
 #[utoipa::path(get, operation_id = "services.public.document", security(()), path = "/api/v1/services/documents/{code}", tag = "services", params(("code" = String, Path)),
     responses((status = 200, body = Document), (status = 404, description = "not_found")))]
-pub async fn document(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Document>> {
+pub(super) async fn document(State(s): State<Service>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Document>> {
     let doc =
         crate::documents::by_code(&s.stores.db, &code).await?.ok_or_else(|| AppError::not_found("no such document"))?;
     Ok(Json(doc))

@@ -11,7 +11,7 @@ use crate::forms::FieldErrors;
 use crate::prefill::PrefillItem;
 
 /// One input.
-pub struct FieldView {
+pub(super) struct FieldView {
     pub name: String,
     pub label: String,
     /// `text`, `textarea`, `date`, `select`, `number`.
@@ -25,13 +25,13 @@ pub struct FieldView {
 }
 
 /// One pre-filled line.
-pub struct PrefillView {
+pub(super) struct PrefillView {
     pub label: String,
     pub value: String,
 }
 
 /// One file slot.
-pub struct SlotView {
+pub(super) struct SlotView {
     pub name: String,
     pub label: String,
     pub required: bool,
@@ -41,7 +41,7 @@ pub struct SlotView {
 }
 
 /// The whole form.
-pub struct FormView {
+pub(super) struct FormView {
     pub prefill: Vec<PrefillView>,
     pub source: String,
     pub fields: Vec<FieldView>,
@@ -53,7 +53,7 @@ pub struct FormView {
 }
 
 impl FormView {
-    pub fn new(
+    pub(super) fn new(
         p: &Procedure,
         lang: Lang,
         prefill: &[PrefillItem],

@@ -60,7 +60,7 @@ pub(crate) struct Posted {
 
 impl Posted {
     /// Removes and returns a control field (not a form answer).
-    pub fn take(&mut self, name: &str) -> String {
+    pub(crate) fn take(&mut self, name: &str) -> String {
         self.fields.remove(name).unwrap_or_default()
     }
 }
