@@ -48,7 +48,8 @@ impl Batcher {
         let (reply, done) = oneshot::channel();
         self.tx.send((unit, reply)).await.map_err(|_| stopped())?;
         let out = done.await.map_err(|_| stopped())??;
-        Ok(*out.downcast::<T>().expect("a batch returns the type its unit produced"))
+        // The unit built above boxes a `T`, so the downcast always succeeds.
+        out.downcast::<T>().map(|t| *t).map_err(|_| sqlx::Error::Protocol("a batch unit returned another type".into()))
     }
 }
 

@@ -100,11 +100,22 @@ impl FastReads {
     ) -> rusqlite::Result<T> {
         let sql = numbered_to_sqlite(sql);
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        // Take a free connection if there is one, else wait for the next in turn.
-        let n = self.conns.len();
-        let guard = (0..n)
-            .find_map(|i| self.conns[(start + i) % n].try_lock().ok())
-            .unwrap_or_else(|| self.conns[start % n].lock().unwrap_or_else(|e| e.into_inner()));
+        // Take a free connection if there is one, starting with the next in turn, else wait for that
+        // one (`open` makes at least one connection).
+        let (before, after) = self.conns.split_at(start.checked_rem(self.conns.len()).unwrap_or(0));
+        let guard = match after.iter().chain(before).find_map(|c| c.try_lock().ok()) {
+            Some(free) => free,
+            None => after
+                .first()
+                .ok_or_else(|| {
+                    rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISUSE),
+                        Some("no read connection is open".into()),
+                    )
+                })?
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        };
         let mut stmt = guard.prepare_cached(&sql)?;
         let params: Vec<rusqlite::types::Value> = filter.args().iter().map(to_value).collect();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;

@@ -82,7 +82,7 @@ fn sqlite_group<S: RowSink>(conn: &rusqlite::Connection, queries: &[String], mut
         let mut stmt = conn.prepare(sql)?;
         let n = stmt.column_count();
         if n > MAX_COLUMNS {
-            return Err(DbError::Scan(format!("a scan reads at most {MAX_COLUMNS} columns")));
+            return Err(too_many_columns());
         }
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
@@ -96,16 +96,17 @@ fn sqlite_group<S: RowSink>(conn: &rusqlite::Connection, queries: &[String], mut
                     _ => {}
                 }
             }
-            let mut cols: [Option<&str>; MAX_COLUMNS] = [None; MAX_COLUMNS];
+            let mut slots: [Option<&str>; MAX_COLUMNS] = [None; MAX_COLUMNS];
+            let cols = slots.get_mut(..n).ok_or_else(too_many_columns)?;
             let mut next_number = numbers.iter();
-            for (i, col) in cols.iter_mut().enumerate().take(n) {
+            for (i, col) in cols.iter_mut().enumerate() {
                 *col = match row.get_ref(i)? {
                     ValueRef::Text(t) | ValueRef::Blob(t) => std::str::from_utf8(t).ok(),
                     ValueRef::Integer(_) | ValueRef::Real(_) => next_number.next().map(String::as_str),
                     ValueRef::Null => None,
                 };
             }
-            sink.row(qi, &cols[..n]);
+            sink.row(qi, cols);
         }
         sink.query_done(qi);
     }
@@ -153,7 +154,9 @@ async fn postgres_group<S: RowSink>(
                 Some(i) => i + 1,
                 None => continue,
             };
-            for line in pending[..complete].split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            // `complete` ends at a newline found in `pending`, so it is within it.
+            let (lines, _partial) = pending.split_at(complete);
+            for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
                 copy_row(line, |cols| sink.row(qi, cols))?;
             }
             pending.drain(..complete);
@@ -170,27 +173,33 @@ async fn postgres_group<S: RowSink>(
 fn copy_row(line: &[u8], f: impl FnOnce(&[Option<&str>])) -> Result<(), DbError> {
     let text = std::str::from_utf8(line).map_err(|e| DbError::Scan(e.to_string()))?;
     let mut raw: [&str; MAX_COLUMNS] = [""; MAX_COLUMNS];
+    let mut fields = text.split('\t');
     let mut n = 0;
-    for field in text.split('\t') {
-        if n == MAX_COLUMNS {
-            return Err(DbError::Scan(format!("a scan reads at most {MAX_COLUMNS} columns")));
-        }
-        raw[n] = field;
+    for (slot, field) in raw.iter_mut().zip(&mut fields) {
+        *slot = field;
         n += 1;
+    }
+    if fields.next().is_some() {
+        return Err(too_many_columns());
     }
     // Only fields with an escape other than NULL are copied; the array itself does not allocate.
     let escaped: [Option<String>; MAX_COLUMNS] =
         std::array::from_fn(|i| raw.get(i).filter(|f| i < n && **f != "\\N" && f.contains('\\')).map(|f| unescape(f)));
-    let mut cols: [Option<&str>; MAX_COLUMNS] = [None; MAX_COLUMNS];
-    for (i, col) in cols.iter_mut().enumerate().take(n) {
-        *col = match &escaped[i] {
+    let mut slots: [Option<&str>; MAX_COLUMNS] = [None; MAX_COLUMNS];
+    let cols = slots.get_mut(..n).ok_or_else(too_many_columns)?;
+    for ((col, escaped), field) in cols.iter_mut().zip(&escaped).zip(raw) {
+        *col = match escaped {
             Some(s) => Some(s.as_str()),
-            None if raw[i] == "\\N" => None,
-            None => Some(raw[i]),
+            None if field == "\\N" => None,
+            None => Some(field),
         };
     }
-    f(&cols[..n]);
+    f(cols);
     Ok(())
+}
+
+fn too_many_columns() -> DbError {
+    DbError::Scan(format!("a scan reads at most {MAX_COLUMNS} columns"))
 }
 
 fn unescape(field: &str) -> String {

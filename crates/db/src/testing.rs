@@ -15,6 +15,8 @@
 //! connection's `search_path` and dropped when the [`TestDb`] is dropped, so tests run in parallel
 //! without seeing each other's rows.
 
+#![allow(clippy::expect_used, reason = "test support: a test database that cannot be set up fails the test at once")]
+
 use sqlx::Connection;
 
 use crate::handle::Db;

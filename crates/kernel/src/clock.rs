@@ -7,9 +7,15 @@ pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
+/// UTC+7, checked when the crate is compiled (an invalid offset would fail the build).
+const VIETNAM_OFFSET: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+7 is a valid offset"),
+};
+
 /// Vietnam has one time zone (UTC+7) and no daylight saving; legal deadlines are stated in it.
 pub fn vietnam_offset() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).expect("constant offset is valid")
+    VIETNAM_OFFSET
 }
 
 /// Today's date in Vietnam.

@@ -118,19 +118,22 @@ impl PartialDate {
             PartialDate::YearMonth(y, m) => NaiveDate::from_ymd_opt(*y, *m, 1),
             PartialDate::Full(d) => Some(*d),
         }
-        .expect("validated on construction")
+        // `parse` admits no such value; one built directly from the variants saturates.
+        .unwrap_or(NaiveDate::MIN)
     }
 
     /// The latest day the date could be (31 December for a bare year).
     pub fn latest(&self) -> NaiveDate {
         match self {
-            PartialDate::Year(y) => NaiveDate::from_ymd_opt(*y, 12, 31).expect("valid"),
+            PartialDate::Year(y) => NaiveDate::from_ymd_opt(*y, 12, 31),
             PartialDate::YearMonth(y, m) => {
                 let (ny, nm) = if *m == 12 { (*y + 1, 1) } else { (*y, *m + 1) };
-                NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid").pred_opt().expect("valid")
+                NaiveDate::from_ymd_opt(ny, nm, 1).and_then(|next| next.pred_opt())
             }
-            PartialDate::Full(d) => *d,
+            PartialDate::Full(d) => Some(*d),
         }
+        // `parse` admits no such value; one built directly from the variants saturates.
+        .unwrap_or(NaiveDate::MAX)
     }
 
     /// Age in whole years on `on`, counted from the latest possible birth day (never overstates age).

@@ -67,7 +67,8 @@ impl PersonalId {
 
     /// The century/gender digit (fourth digit).
     pub fn century_gender_digit(&self) -> u8 {
-        self.0.as_bytes()[3] - b'0'
+        // Every id holds at least four digits (`parse` and `compose`), so the default never shows.
+        self.0.as_bytes().get(3).map_or(0, |d| d - b'0')
     }
 
     /// Gender implied by the fourth digit (even = male, odd = female).

@@ -61,14 +61,14 @@ impl KeyAlg {
             KeyAlg::Es256 => {
                 let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).map_err(bad)?;
                 // Uncompressed SEC1 point: 0x04 || x (32 bytes) || y (32 bytes).
-                let point = pair.public_key().as_ref();
-                if point.len() != 65 || point[0] != 4 {
-                    return Err(KeyError::KeyMaterial("unexpected P-256 public key encoding".into()));
-                }
+                let (x, y) = match pair.public_key().as_ref() {
+                    [4, xy @ ..] if xy.len() == 64 => xy.split_at(32),
+                    _ => return Err(KeyError::KeyMaterial("unexpected P-256 public key encoding".into())),
+                };
                 Ok(json!({
                     "kty": "EC", "crv": "P-256",
-                    "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
-                    "y": URL_SAFE_NO_PAD.encode(&point[33..]),
+                    "x": URL_SAFE_NO_PAD.encode(x),
+                    "y": URL_SAFE_NO_PAD.encode(y),
                 }))
             }
             KeyAlg::EdDsa => {

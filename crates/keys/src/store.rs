@@ -60,9 +60,12 @@ fn new_key(alg: KeyAlg) -> Result<(String, String, serde_json::Value), KeyError>
     let kid = parsed
         .thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
         .map_err(|e| KeyError::KeyMaterial(e.to_string()))?;
-    jwk["kid"] = kid.clone().into();
-    jwk["alg"] = alg.code().into();
-    jwk["use"] = "sig".into();
+    let serde_json::Value::Object(fields) = &mut jwk else {
+        return Err(KeyError::KeyMaterial("a public JWK is a JSON object".into()));
+    };
+    fields.insert("kid".into(), kid.clone().into());
+    fields.insert("alg".into(), alg.code().into());
+    fields.insert("use".into(), "sig".into());
     let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", der));
     Ok((kid, pem, jwk))
 }

@@ -102,7 +102,11 @@ impl Layout {
     }
 
     fn push(&mut self, op: Op) {
-        self.pages.last_mut().expect("a page").push(op);
+        // A layout starts with one page; should it have none, the op opens one.
+        match self.pages.last_mut() {
+            Some(page) => page.push(op),
+            None => self.pages.push(vec![op]),
+        }
     }
 
     pub fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, text: &str) {
