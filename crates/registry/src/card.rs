@@ -41,7 +41,9 @@ fn birthday(born: NaiveDate, age: i32) -> NaiveDate {
     let y = born.year() + age;
     NaiveDate::from_ymd_opt(y, born.month(), born.day())
         // 29 February in a non-leap year: the birthday is 1 March.
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(y, 3, 1).expect("valid date"))
+        .or_else(|| NaiveDate::from_ymd_opt(y, 3, 1))
+        // Only a year past the end of the calendar has no 1 March.
+        .unwrap_or(NaiveDate::MAX)
 }
 
 #[cfg(test)]

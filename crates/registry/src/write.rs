@@ -72,15 +72,16 @@ pub async fn update_person(
     }
     let mut validated = Vec::new();
     for (field, value) in changes {
-        if !EDITABLE_FIELDS.contains(&field.as_str()) {
+        // The row read below holds the version, then the editable fields in this order.
+        let Some(column) = EDITABLE_FIELDS.iter().position(|f| *f == field.as_str()).map(|i| i + 1) else {
             return Err(AppError::invalid(format!("{field} cannot be changed here")));
-        }
+        };
         let v = match value {
             Value::Null => None,
             Value::String(s) => Some(s.as_str()),
             _ => return Err(AppError::invalid(format!("{field}: must be a string or null"))),
         };
-        validated.push((field.as_str(), validate(field, v)?));
+        validated.push((field.as_str(), column, validate(field, v)?));
     }
     let mut tx = db.begin().await?;
     let mut f = Filter::new();
@@ -102,9 +103,8 @@ pub async fn update_person(
     let mut previous = Map::new();
     let mut current = Map::new();
     let mut set = Filter::new();
-    for (field, new) in &validated {
-        let idx = EDITABLE_FIELDS.iter().position(|f| f == field).expect("validated field") + 1;
-        let old: Option<String> = row.get(idx);
+    for (field, column, new) in &validated {
+        let old: Option<String> = row.get(*column);
         if old == *new {
             continue;
         }

@@ -133,8 +133,9 @@ impl Interner {
         id
     }
 
+    /// The string numbered `id` (every id comes from [`Interner::id`]).
     fn name(&self, id: u32) -> String {
-        self.names[id as usize].clone()
+        self.names.get(id as usize).cloned().unwrap_or_default()
     }
 }
 
@@ -192,7 +193,7 @@ impl RowSink for Tally {
     fn row(&mut self, query: usize, c: &[Option<&str>]) {
         let s = &mut self.state;
         match (self.part, query) {
-            (Part::Residences, 0) => s.position = c[0].unwrap_or_default().to_string(),
+            (Part::Residences, 0) => s.position = c.first().copied().flatten().unwrap_or_default().to_string(),
             (Part::Residences, 1) => s.registration(c),
             (Part::Residences, _) => s.permanent(c),
             (Part::Residents, 0) => s.person(c),
@@ -202,7 +203,9 @@ impl RowSink for Tally {
 
     fn query_done(&mut self, query: usize) {
         let now = Instant::now();
-        self.seconds.push((self.names[query], (now - self.started).as_secs_f64()));
+        if let Some(&name) = self.names.get(query) {
+            self.seconds.push((name, (now - self.started).as_secs_f64()));
+        }
         self.started = now;
     }
 }
@@ -210,10 +213,10 @@ impl RowSink for Tally {
 impl State {
     /// An ended permanent or open temporary registration.
     fn registration(&mut self, c: &[Option<&str>]) {
-        let (Some(pid), Some(kind), Some(commune)) = (c[0], c[1], c[2]) else { return };
+        let &[Some(pid), Some(kind), Some(commune), end, ..] = c else { return };
         let commune = self.words.id(commune);
         if kind == "permanent" {
-            let end = c[3].unwrap_or_default().to_string();
+            let end = end.unwrap_or_default().to_string();
             self.ended.entry(pid.to_string()).or_default().push((commune, end));
         } else {
             self.temporary.entry(pid.to_string()).or_default().temporary.push(commune);
@@ -221,21 +224,22 @@ impl State {
     }
 
     fn person(&mut self, c: &[Option<&str>]) {
-        let (Some(pid), Some(status)) = (c[0], c[1]) else { return };
+        let &[Some(pid), Some(status), commune, birth, gender, ethnicity, religion, death, household, ..] = c else {
+            return;
+        };
         let living = status == "living";
         if !living {
             self.not_living.insert(pid.to_string());
         }
-        let birth = c[3];
-        if let Some(commune) = c[2] {
+        if let Some(commune) = commune {
             let commune = self.words.id(commune);
             if living {
                 let key = [
                     commune,
                     self.words.id(birth.map(|d| prefix(d, 4)).unwrap_or_default()),
-                    self.words.id(c[4].unwrap_or_default()),
-                    self.words.id(c[5].unwrap_or_default()),
-                    self.words.id(c[6].unwrap_or_default()),
+                    self.words.id(gender.unwrap_or_default()),
+                    self.words.id(ethnicity.unwrap_or_default()),
+                    self.words.id(religion.unwrap_or_default()),
                 ];
                 *self.profiles.entry(key).or_insert(0) += 1;
             }
@@ -243,12 +247,12 @@ impl State {
                 *self.births.entry([commune, self.words.id(m)]).or_insert(0) += 1;
             }
             if status == "deceased" {
-                if let Some(m) = month_of(c[7]) {
+                if let Some(m) = month_of(death) {
                     *self.deaths.entry([commune, self.words.id(m)]).or_insert(0) += 1;
                 }
             }
         }
-        if let (true, Some(household)) = (living, c[8]) {
+        if let (true, Some(household)) = (living, household) {
             match self.members.get_mut(household) {
                 Some(n) => *n += 1,
                 None => {
@@ -259,7 +263,7 @@ impl State {
     }
 
     fn household(&mut self, c: &[Option<&str>]) {
-        let (Some(id), Some(commune)) = (c[0], c[1]) else { return };
+        let &[Some(id), Some(commune), ..] = c else { return };
         if let Some(n) = self.members.get(id).copied() {
             *self.household_sizes.entry((self.words.id(commune), n)).or_insert(0) += 1;
         }
@@ -268,7 +272,7 @@ impl State {
     /// A permanent registration: the second half of a move, or an open one of a person with a
     /// temporary registration.
     fn permanent(&mut self, c: &[Option<&str>]) {
-        let (Some(pid), Some(commune), Some(start)) = (c[0], c[1], c[2]) else { return };
+        let &[Some(pid), Some(commune), Some(start), end, ..] = c else { return };
         if let Some(ended) = self.ended.get(pid) {
             let to = self.words.id(commune);
             for (from, _) in ended.iter().filter(|(from, end)| end == start && *from != to) {
@@ -276,7 +280,7 @@ impl State {
                 *self.moves.entry([*from, to, month]).or_insert(0) += 1;
             }
         }
-        if let (None, Some(t)) = (c[3], self.temporary.get_mut(pid)) {
+        if let (None, Some(t)) = (end, self.temporary.get_mut(pid)) {
             t.open_permanent.push(self.words.id(commune));
         }
     }

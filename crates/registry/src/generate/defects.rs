@@ -34,24 +34,30 @@ pub(super) fn inject(
     let r = s.rates;
     let reference = s.reference;
     for i in span.persons.clone() {
-        let p = &out.persons[i];
+        let Some(p) = out.persons.get(i) else {
+            continue;
+        };
         let living = p.status == PersonStatus::Living;
         let age = p.birth_date.map(|b| b.age_on(reference)).unwrap_or(0);
         let mut protected = false;
         if living && age >= 18 && *budget > 0 && chance(&mut st.rng, r.duplicate_person) {
-            let (id, stripped) = duplicate(s, st, out, span.place, i);
-            if stripped {
-                found.push(InjectedDefect { personal_id: id.clone(), kind: DefectKind::NameTypo });
+            if let Some((id, stripped)) = duplicate(s, st, out, span.place, i) {
+                if stripped {
+                    found.push(InjectedDefect { personal_id: id.clone(), kind: DefectKind::NameTypo });
+                }
+                found.push(InjectedDefect { personal_id: id, kind: DefectKind::DuplicatePerson });
+                *budget -= 1;
+                protected = true;
             }
-            found.push(InjectedDefect { personal_id: id, kind: DefectKind::DuplicatePerson });
-            *budget -= 1;
-            protected = true;
         }
         let rng = &mut st.rng;
+        // Rows of the span stay where they are: duplicates are appended after them.
+        let Some(p) = out.persons.get_mut(i) else {
+            continue;
+        };
         let mut kinds: [Option<DefectKind>; 5] = [None; 5];
         if !protected {
             if chance(rng, r.missing_field) {
-                let p = &mut out.persons[i];
                 kinds[0] = Some(match rng.gen_range(0..4) {
                     0 => {
                         p.hometown = None;
@@ -72,58 +78,58 @@ pub(super) fn inject(
                 });
             }
             if chance(rng, r.name_typo) {
-                let p = &mut out.persons[i];
                 p.full_name = typo(rng, &p.full_name);
                 kinds[1] = Some(DefectKind::NameTypo);
             }
-            if let Some(swapped) = out.persons[i].birth_date.and_then(|b| swap_day_month(b, reference)) {
+            if let Some(swapped) = p.birth_date.and_then(|b| swap_day_month(b, reference)) {
                 if chance(rng, r.swapped_day_month) {
-                    out.persons[i].birth_date = Some(swapped);
+                    p.birth_date = Some(swapped);
                     kinds[2] = Some(DefectKind::SwappedDayMonth);
                 }
             }
         }
         if living && age >= 60 && chance(rng, r.deceased_still_living) {
-            let born = out.persons[i].birth_date.map(|b| b.latest()).unwrap_or(reference);
+            let born = p.birth_date.map(|b| b.latest()).unwrap_or(reference);
             let from = (reference - Duration::days(730)).max(born + Duration::days(1));
             if from < reference {
                 let death_date = date_between(rng, from, reference);
-                let personal_id = out.persons[i].personal_id.clone();
-                out.civil_deaths.push(CivilDeath { personal_id, death_date });
+                out.civil_deaths.push(CivilDeath { personal_id: p.personal_id.clone(), death_date });
                 kinds[3] = Some(DefectKind::DeceasedStillLiving);
             }
         }
         if living && r.expired_card_still_valid > 0.0 {
-            let id = out.persons[i].personal_id.as_str();
-            let cards = &out.cards[span.cards.clone()];
-            let has_valid = cards.iter().any(|c| c.personal_id == id && c.status == CardStatus::Valid);
-            let expired = cards.iter().rposition(|c| c.personal_id == id && c.status == CardStatus::Expired);
-            if let (false, Some(c)) = (has_valid, expired) {
-                if chance(rng, r.expired_card_still_valid) {
-                    out.cards[span.cards.start + c].status = CardStatus::Valid;
-                    kinds[4] = Some(DefectKind::ExpiredCardStillValid);
+            if let Some(cards) = out.cards.get_mut(span.cards.clone()) {
+                let id = p.personal_id.as_str();
+                let has_valid = cards.iter().any(|c| c.personal_id == id && c.status == CardStatus::Valid);
+                let expired = cards.iter_mut().rev().find(|c| c.personal_id == id && c.status == CardStatus::Expired);
+                if let (false, Some(card)) = (has_valid, expired) {
+                    if chance(rng, r.expired_card_still_valid) {
+                        card.status = CardStatus::Valid;
+                        kinds[4] = Some(DefectKind::ExpiredCardStillValid);
+                    }
                 }
             }
         }
         for kind in kinds.into_iter().flatten() {
-            found.push(InjectedDefect { personal_id: out.persons[i].personal_id.clone(), kind });
+            found.push(InjectedDefect { personal_id: p.personal_id.clone(), kind });
         }
     }
 }
 
 /// A second record of person `i` under a new personal id, registered in another commune than
 /// `place`: the same person, possibly typed without some diacritics. Returns the new id and
-/// whether the name lost diacritics (itself a name typo).
-fn duplicate(s: &Shared, st: &mut State, out: &mut Batch, place: usize, i: usize) -> (String, bool) {
-    let original = &out.persons[i];
+/// whether the name lost diacritics (itself a name typo); `None` when person `i` is not a
+/// generated person with a birth date, a gender and a personal id.
+fn duplicate(s: &Shared, st: &mut State, out: &mut Batch, place: usize, i: usize) -> Option<(String, bool)> {
+    let original = out.persons.get(i)?;
     let rng = &mut st.rng;
     let place = s.geo.other_home_place(rng, place);
-    let commune = s.geo.places[place].code.clone();
+    let commune = s.geo.place(place).map(|p| p.code.clone()).unwrap_or_default();
     let address = s.geo.address(rng, place);
     let household_id = hex_id(rng);
-    let birth = original.birth_date.expect("generated persons have a birth date");
-    let gender = original.gender.expect("generated persons have a gender");
-    let personal_id = st.ids.personal_id(&original.personal_id[..3], gender, birth.year_value());
+    let birth = original.birth_date?;
+    let gender = original.gender?;
+    let personal_id = st.ids.personal_id(original.personal_id.get(..3)?, gender, birth.year_value());
     let mut p = original.clone();
     p.personal_id = personal_id.clone();
     let mut stripped = false;
@@ -156,7 +162,7 @@ fn duplicate(s: &Shared, st: &mut State, out: &mut Batch, place: usize, i: usize
     });
     out.households.push(Household { id: household_id, head_id: personal_id.clone(), commune_code: commune, address });
     out.persons.push(p);
-    (personal_id, stripped)
+    Some((personal_id, stripped))
 }
 
 /// The birth date with day and month swapped, when that is a different valid past date.
@@ -180,13 +186,16 @@ fn strip_word(word: &str) -> String {
 
 fn strip_one_word(rng: &mut GenRng, name: &str) -> String {
     let words: Vec<&str> = name.split(' ').collect();
-    let candidates: Vec<usize> = (0..words.len()).filter(|&w| strip_word(words[w]) != words[w]).collect();
+    let candidates: Vec<usize> =
+        words.iter().enumerate().filter(|(_, w)| strip_word(w) != **w).map(|(i, _)| i).collect();
     if candidates.is_empty() {
         return name.to_string();
     }
-    let w = candidates[rng.gen_range(0..candidates.len())];
-    let mut out: Vec<String> = words.iter().map(|s| s.to_string()).collect();
-    out[w] = strip_word(words[w]);
+    let Some(&chosen) = candidates.get(rng.gen_range(0..candidates.len())) else {
+        return name.to_string();
+    };
+    let out: Vec<String> =
+        words.iter().enumerate().map(|(i, w)| if i == chosen { strip_word(w) } else { w.to_string() }).collect();
     out.join(" ")
 }
 
@@ -197,10 +206,13 @@ pub(super) fn typo(rng: &mut GenRng, name: &str) -> String {
     let mut words: Vec<String> = name.split(' ').map(str::to_string).collect();
     for _ in 0..12 {
         let w = rng.gen_range(0..words.len());
-        let chars: Vec<char> = words[w].chars().collect();
+        let Some(word) = words.get_mut(w) else {
+            continue;
+        };
+        let chars: Vec<char> = word.chars().collect();
         let n = chars.len();
         let candidate: String = match rng.gen_range(0..4) {
-            0 => strip_word(&words[w]),
+            0 => strip_word(word),
             1 if n >= 3 => {
                 let k = rng.gen_range(1..n - 1);
                 let mut c = chars.clone();
@@ -210,7 +222,9 @@ pub(super) fn typo(rng: &mut GenRng, name: &str) -> String {
             2 if n >= 2 => {
                 let k = rng.gen_range(1..n);
                 let mut c = chars.clone();
-                c.insert(k, chars[k]);
+                if let Some(&doubled) = chars.get(k) {
+                    c.insert(k, doubled);
+                }
                 c.into_iter().collect()
             }
             3 if n >= 3 => {
@@ -221,14 +235,15 @@ pub(super) fn typo(rng: &mut GenRng, name: &str) -> String {
             }
             _ => continue,
         };
-        if candidate != words[w] && !is_known_word(&candidate) && !is_syllable(&candidate) {
-            words[w] = candidate;
+        if candidate != *word && !is_known_word(&candidate) && !is_syllable(&candidate) {
+            *word = candidate;
             return words.join(" ");
         }
     }
-    let last = words.len() - 1;
-    let tail = words[last].chars().last().unwrap_or('a');
-    words[last].push(tail);
+    if let Some(last) = words.last_mut() {
+        let tail = last.chars().last().unwrap_or('a');
+        last.push(tail);
+    }
     words.join(" ")
 }
 

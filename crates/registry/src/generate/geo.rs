@@ -14,7 +14,8 @@ use crate::admin_units::{AdminUnits, CommuneKind};
 #[derive(Debug)]
 pub(super) struct Place {
     pub code: String,
-    pub province: usize,
+    /// Code of the 2025 province the commune is in.
+    pub province_code: &'static str,
     /// Three-digit legacy province code of most of the commune's land ("002" for Hà Giang).
     pub legacy: String,
     pub kind: CommuneKind,
@@ -22,6 +23,8 @@ pub(super) struct Place {
     pub text: String,
     /// Relative population weight (wards are denser).
     pub weight: f64,
+    /// How the commune's province names hamlets and blocks.
+    style: Style,
     salt: u64,
 }
 
@@ -29,11 +32,11 @@ pub(super) struct Place {
 #[derive(Debug)]
 pub(super) struct ProvinceGeo {
     pub code: String,
-    /// Indexes into [`Geo::places`].
-    pub places: std::ops::Range<usize>,
+    /// How many communes the province has.
+    communes: usize,
     lat: f64,
     lon: f64,
-    style: Style,
+    /// Indexes into [`Geo::places`] of the province's communes, by population weight.
     within: Weighted<usize>,
 }
 
@@ -54,21 +57,19 @@ enum Style {
 #[derive(Debug)]
 pub(super) struct Geo {
     pub places: Vec<Place>,
-    pub provinces: Vec<ProvinceGeo>,
-    pub home: usize,
-    home_places: Weighted<usize>,
-    origins: Weighted<usize>,
+    home: ProvinceGeo,
+    /// The other provinces, nearer and larger ones more likely.
+    origins: Weighted<ProvinceGeo>,
 }
 
 impl Geo {
     /// The map seen from `province_code`; `None` for an unknown province.
     pub(super) fn new(province_code: &str) -> Option<Geo> {
         let units = AdminUnits::get();
-        let home = units.provinces().iter().position(|p| p.code == province_code)?;
         let legacy = legacy_code_by_commune(units);
         let mut places = Vec::with_capacity(units.communes().len());
         let mut provinces = Vec::with_capacity(units.provinces().len());
-        for (pi, p) in units.provinces().iter().enumerate() {
+        for p in units.provinces() {
             let communes = units.communes_of(&p.code);
             // The few communes without a legacy source take the province's most common code.
             let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -83,6 +84,7 @@ impl Geo {
                 .map(|c| c.0.to_string())
                 .unwrap_or_else(|| "01".into());
             let start = places.len();
+            let style = style_of(&p.code);
             let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
             for c in &communes {
                 if let (Some(a), Some(b)) = (c.lat, c.lon) {
@@ -95,42 +97,53 @@ impl Geo {
                 let code2 = legacy.get(c.code.as_str()).cloned().unwrap_or_else(|| fallback.clone());
                 places.push(Place {
                     code: c.code.clone(),
-                    province: pi,
+                    province_code: &p.code,
                     legacy: format!("{code2:0>3}"),
                     kind: c.kind,
                     text: format!("{}, {}", c.name, p.name),
                     weight: density * area.sqrt(),
+                    style,
                     salt: hash_str(&c.code),
                 });
             }
-            let range = start..places.len();
-            let within = Weighted::new(range.clone().map(|i| (i, places[i].weight)));
+            let within = Weighted::new(places.iter().enumerate().skip(start).map(|(i, c)| (i, c.weight)));
             provinces.push(ProvinceGeo {
                 code: p.code.clone(),
-                places: range,
+                communes: places.len() - start,
                 lat: if n > 0.0 { lat / n } else { 16.0 },
                 lon: if n > 0.0 { lon / n } else { 106.0 },
-                style: style_of(&p.code),
                 within,
             });
         }
-        let home_places = Weighted::new(provinces[home].places.clone().map(|i| (i, places[i].weight)));
-        let here = &provinces[home];
-        let origins = Weighted::new(provinces.iter().enumerate().filter(|(i, _)| *i != home).map(|(i, p)| {
+        let (mut home, others): (Vec<ProvinceGeo>, Vec<ProvinceGeo>) =
+            provinces.into_iter().partition(|p| p.code == province_code);
+        let home = home.pop()?;
+        let origins = Weighted::new(others.into_iter().map(|p| {
             // Gravity: bigger provinces and nearer ones send more people.
-            let km = ((p.lat - here.lat) * 111.0).hypot((p.lon - here.lon) * 105.0);
-            (i, p.places.len() as f64 / (1.0 + km / 150.0).powi(2))
+            let km = ((p.lat - home.lat) * 111.0).hypot((p.lon - home.lon) * 105.0);
+            let weight = p.communes as f64 / (1.0 + km / 150.0).powi(2);
+            (p, weight)
         }));
-        Some(Geo { places, provinces, home, home_places, origins })
+        Some(Geo { places, home, origins })
     }
 
     pub(super) fn home_code(&self) -> &str {
-        &self.provinces[self.home].code
+        &self.home.code
+    }
+
+    /// The commune at `index`, an index drawn from this map (`None` for any other number).
+    pub(super) fn place(&self, index: usize) -> Option<&Place> {
+        self.places.get(index)
+    }
+
+    /// Whether the commune at `index` is urban (a ward).
+    pub(super) fn is_urban(&self, index: usize) -> bool {
+        self.place(index).is_some_and(|p| p.kind.is_urban())
     }
 
     /// A commune of the home province, wards and large communes more likely.
     pub(super) fn home_place(&self, rng: &mut GenRng) -> usize {
-        *self.home_places.sample(rng)
+        *self.home.within.sample(rng)
     }
 
     /// A commune of the home province other than `not`.
@@ -145,29 +158,31 @@ impl Geo {
     }
 
     /// Another province, nearer and larger ones more likely.
-    pub(super) fn origin_province(&self, rng: &mut GenRng) -> usize {
-        *self.origins.sample(rng)
+    pub(super) fn origin_province(&self, rng: &mut GenRng) -> &ProvinceGeo {
+        self.origins.sample(rng)
     }
 
-    /// A commune of province `province`.
-    pub(super) fn place_in(&self, rng: &mut GenRng, province: usize) -> usize {
-        *self.provinces[province].within.sample(rng)
+    /// A commune of `province`.
+    pub(super) fn place_in(&self, rng: &mut GenRng, province: &ProvinceGeo) -> usize {
+        *province.within.sample(rng)
     }
 
     /// The two-digit CMND series of the province a place belonged to.
     pub(super) fn cmnd_prefix(&self, place: usize) -> u8 {
-        cmnd_prefix(&self.places[place].legacy)
+        cmnd_prefix(self.place(place).map_or("", |p| p.legacy.as_str()))
     }
 
     /// A street-and-block or hamlet address inside `place`, written the local way.
     pub(super) fn address(&self, rng: &mut GenRng, place: usize) -> String {
-        let p = &self.places[place];
-        let style = self.provinces[p.province].style;
+        let Some(p) = self.place(place) else {
+            return String::new();
+        };
+        let style = p.style;
         let house = rng.gen_range(1..=180);
         if p.kind.is_urban() {
             let block = rng.gen_range(1..=(8 + (p.salt % 30) as u32));
             let block_word = if style == Style::South { "Khu phố" } else { "Tổ" };
-            let street = STREETS[(mix(p.salt ^ u64::from(block)) % STREETS.len() as u64) as usize];
+            let street = pick_by(STREETS, mix(p.salt ^ u64::from(block)));
             return match rng.gen_range(0..10) {
                 0..=5 => format!("Số {house}, {block_word} {block}"),
                 6..=8 => format!("Số {house}, đường {street}, {block_word} {block}"),
@@ -177,7 +192,7 @@ impl Geo {
         let hamlets = 5 + (p.salt % 12) as u32;
         let h = rng.gen_range(0..hamlets);
         let numbered = p.salt & 3 == 0;
-        let pick = |list: &[&'static str]| list[(mix(p.salt.wrapping_add(u64::from(h))) % list.len() as u64) as usize];
+        let pick = |list: &[&'static str]| pick_by(list, mix(p.salt.wrapping_add(u64::from(h))));
         let hamlet = match style {
             Style::Upland { ban_share } => {
                 let word = if (mix(p.salt ^ 0xBA) % 100) < u64::from(ban_share) { "Bản" } else { "Thôn" };
@@ -198,6 +213,11 @@ impl Geo {
             format!("Số nhà {house}, {hamlet}")
         }
     }
+}
+
+/// The entry of a constant list that `hash` selects (`""` for an empty list).
+fn pick_by(list: &[&'static str], hash: u64) -> &'static str {
+    list.get((hash % list.len().max(1) as u64) as usize).copied().unwrap_or_default()
 }
 
 /// For each 2025 commune, the legacy province most of its legacy communes belonged to.

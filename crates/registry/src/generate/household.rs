@@ -14,7 +14,7 @@ use rand::Rng;
 
 use super::names::family_name;
 use super::population::{ethnic, fertility, religion};
-use super::sample::{add_years, birth_for_age, chance, date_between, GenRng};
+use super::sample::{add_years, birth_for_age, chance, date, date_between, GenRng};
 use super::Shared;
 
 /// Relationship to the head of household (codes of `kernel::vocab::RELATIONSHIPS`).
@@ -85,15 +85,13 @@ pub(super) struct Plan {
 }
 
 /// Deaths before the national population database went live (1 July 2021) are not in it.
-fn registry_start() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2021, 7, 1).expect("valid date")
-}
+const REGISTRY_START: NaiveDate = date(2021, 7, 1);
 
 /// Plans the next household, with at most `max_people` members (at least one). `members` is a
 /// buffer to reuse; its contents are discarded.
 pub(super) fn plan(s: &Shared, rng: &mut GenRng, mut members: Vec<Member>, max_people: usize) -> Plan {
     let place = s.geo.home_place(rng);
-    let urban = s.geo.places[place].kind.is_urban();
+    let urban = s.geo.is_urban(place);
     members.clear();
     let mut b = Builder { s, rng, place, members };
     let migration = if chance(b.rng, if urban { 0.12 } else { 0.045 }) {
@@ -158,9 +156,16 @@ impl Builder<'_> {
         self.members.len() - 1
     }
 
+    /// Changes member `i`, an index [`Builder::add`] returned.
+    fn update(&mut self, i: usize, change: impl FnOnce(&mut Member)) {
+        if let Some(m) = self.members.get_mut(i) {
+            change(m);
+        }
+    }
+
     fn marry(&mut self, a: usize, b: usize) {
-        self.members[a].spouse = Some(b);
-        self.members[b].spouse = Some(a);
+        self.update(a, |m| m.spouse = Some(b));
+        self.update(b, |m| m.spouse = Some(a));
     }
 
     fn family_name(&mut self, ethnic: &str) -> &'static str {
@@ -208,7 +213,7 @@ impl Builder<'_> {
             let spouse_age = if gender == Gender::Female { age + gap } else { age - gap };
             let born = birth_for_age(self.rng, self.reference(), spouse_age.clamp(40, 100));
             let family = self.family_name(ethnic);
-            self.dead_spouse(head, born, (ethnic, religion, family), registry_start());
+            self.dead_spouse(head, born, (ethnic, religion, family), REGISTRY_START);
         }
     }
 
@@ -220,15 +225,15 @@ impl Builder<'_> {
         (ethnic, religion, family): (&'static str, &'static str, &'static str),
         not_before: NaiveDate,
     ) -> Option<usize> {
-        let from = registry_start().max(not_before).max(add_years(born, 40)) + Duration::days(1);
+        let from = REGISTRY_START.max(not_before).max(add_years(born, 40)) + Duration::days(1);
         if from >= self.reference() {
             return None;
         }
         let death = date_between(self.rng, from, self.reference());
-        let gender = other(self.members[of].gender);
+        let gender = other(self.members.get(of)?.gender);
         let i = self.add(Rel::Spouse, gender, born, ethnic, religion, family);
         self.marry(of, i);
-        self.members[i].death = Some(death);
+        self.update(i, |m| m.death = Some(death));
         Some(i)
     }
 
@@ -284,11 +289,12 @@ impl Builder<'_> {
         let eldest_adult = births.iter().position(|b| age_on(b.born, reference) >= 22);
         let three_generations = head_age >= 50 && eldest_adult.is_some() && chance(self.rng, 0.4);
         let heir = if three_generations {
-            let adults: Vec<usize> = (0..births.len()).filter(|&i| age_on(births[i].born, reference) >= 22).collect();
-            let son = adults.iter().copied().find(|&i| births[i].gender == Gender::Male);
+            let adults: Vec<(usize, &Birth)> =
+                births.iter().enumerate().filter(|(_, b)| age_on(b.born, reference) >= 22).collect();
+            let son = adults.iter().find(|(_, b)| b.gender == Gender::Male).map(|&(i, _)| i);
             match son {
                 Some(s) if chance(self.rng, 0.8) => Some(s),
-                _ => adults.first().copied(),
+                _ => adults.first().map(|&(i, _)| i),
             }
         } else {
             None
@@ -314,7 +320,7 @@ impl Builder<'_> {
         } else {
             wife_ethnic
         };
-        let youngest = births.last().map(|b| b.born).unwrap_or(registry_start());
+        let youngest = births.last().map(|b| b.born).unwrap_or(REGISTRY_START);
         let late = if widowed {
             self.dead_spouse(head, partner_born, (partner_ethnic, partner_religion, partner_family), youngest)
         } else {
@@ -332,8 +338,10 @@ impl Builder<'_> {
                 continue;
             }
             let c = self.add(Rel::Child, birth.gender, birth.born, child_ethnic, religion, children_family);
-            self.members[c].father = father;
-            self.members[c].mother = mother;
+            self.update(c, |m| {
+                m.father = father;
+                m.mother = mother;
+            });
             if Some(k) == heir {
                 self.married_child(c);
             }
@@ -389,7 +397,9 @@ impl Builder<'_> {
     /// A married adult child living with the head, with their spouse and children.
     fn married_child(&mut self, child: usize) {
         let reference = self.reference();
-        let c = self.members[child].clone();
+        let Some(c) = self.members.get(child).cloned() else {
+            return;
+        };
         let gap = self.age_gap();
         let child_age = age_on(c.born, reference);
         let in_law_age = if c.gender == Gender::Male { child_age - gap } else { child_age + gap }.clamp(20, 90);
@@ -398,25 +408,31 @@ impl Builder<'_> {
         let family = self.family_name(in_law_ethnic);
         let in_law = self.add(Rel::Other, other(c.gender), born, in_law_ethnic, c.religion, family);
         self.marry(child, in_law);
-        let (father, mother) = if c.gender == Gender::Male { (child, in_law) } else { (in_law, child) };
-        let (father_born, mother_born) = (self.members[father].born, self.members[mother].born);
-        let mother_ethnic = self.members[mother].ethnic;
-        let grandchildren_family = self.members[father].family;
-        let father_ethnic = self.members[father].ethnic;
+        // The grandchildren take their father's ethnic group and family name.
+        let ((father, father_born, father_ethnic, grandchildren_family), (mother, mother_born, mother_ethnic)) =
+            if c.gender == Gender::Male {
+                ((child, c.born, c.ethnic, c.family), (in_law, born, in_law_ethnic))
+            } else {
+                ((in_law, born, in_law_ethnic, family), (child, c.born, c.ethnic))
+            };
         for b in self.births(father_born, mother_born, mother_ethnic) {
             if !b.stays {
                 continue;
             }
             let g = self.add(Rel::Grandchild, b.gender, b.born, father_ethnic, c.religion, grandchildren_family);
-            self.members[g].father = Some(father);
-            self.members[g].mother = Some(mother);
+            self.update(g, |m| {
+                m.father = Some(father);
+                m.mother = Some(mother);
+            });
         }
     }
 
     /// One or both elderly parents of the head.
     fn parents_of(&mut self, head: usize, head_age: i32) {
         let reference = self.reference();
-        let h = self.members[head].clone();
+        let Some(h) = self.members.get(head).cloned() else {
+            return;
+        };
         let mother_age = head_age + self.rng.gen_range(20..=34);
         let father_age = mother_age + self.rng.gen_range(0..=6);
         let which = self.rng.gen_range(0..100);
@@ -434,16 +450,24 @@ impl Builder<'_> {
         if let (Some(f), Some(m)) = (father, mother) {
             self.marry(f, m);
         }
-        self.members[head].father = father;
-        self.members[head].mother = mother;
+        self.update(head, |h| {
+            h.father = father;
+            h.mother = mother;
+        });
     }
 
     fn sibling_of(&mut self, head: usize, head_age: i32) {
         let reference = self.reference();
-        let h = self.members[head].clone();
+        let Some(h) = self.members.get(head).cloned() else {
+            return;
+        };
         // Born while both parents were at least 18.
-        let youngest_parent =
-            [h.father, h.mother].iter().flatten().map(|&p| age_on(self.members[p].born, reference)).min();
+        let youngest_parent = [h.father, h.mother]
+            .into_iter()
+            .flatten()
+            .filter_map(|p| self.members.get(p))
+            .map(|p| age_on(p.born, reference))
+            .min();
         let mut age = (head_age + self.rng.gen_range(-8..=8)).max(16);
         if let Some(p) = youngest_parent {
             age = age.min(p - 19);
@@ -454,17 +478,21 @@ impl Builder<'_> {
         let born = birth_for_age(self.rng, reference, age);
         let gender = if chance(self.rng, 0.5) { Gender::Male } else { Gender::Female };
         let s = self.add(Rel::Sibling, gender, born, h.ethnic, h.religion, h.family);
-        self.members[s].father = h.father;
-        self.members[s].mother = h.mother;
+        self.update(s, |m| {
+            m.father = h.father;
+            m.mother = h.mother;
+        });
     }
 
     fn migrant_household(&mut self) -> Migration {
         let reference = self.reference();
-        let province = self.s.geo.origin_province(self.rng);
-        let origin = self.s.geo.place_in(self.rng, province);
+        let shared = self.s;
+        let geo = &shared.geo;
+        let province = geo.origin_province(self.rng);
+        let origin = geo.place_in(self.rng, province);
         let arrived = reference - Duration::days(self.rng.gen_range(60..2500));
         let ethnic = self.s.mixes.sample(self.rng, origin);
-        let religion = religion(self.rng, ethnic, &self.s.geo.provinces[province].code);
+        let religion = religion(self.rng, ethnic, &province.code);
         let head_age = match self.rng.gen_range(0..100) {
             0..=49 => self.rng.gen_range(19..=29),
             50..=84 => self.rng.gen_range(30..=39),
@@ -492,17 +520,21 @@ impl Builder<'_> {
             let (bh, bp) = (elsewhere(self), elsewhere(self));
             self.set_places(h, bh, bh);
             self.set_places(p, bp, bp);
-            let (father, mother) = if head_male { (h, p) } else { (p, h) };
-            let family = self.members[father].family;
-            let hometown = self.members[father].hometown;
-            let (fb, mb) = (self.members[father].born, self.members[mother].born);
+            // The children take their father's family name and hometown.
+            let ((father, fb, family, hometown), (mother, mb)) = if head_male {
+                ((h, head_born, head_family, bh), (p, partner_born))
+            } else {
+                ((p, partner_born, partner_family, bp), (h, head_born))
+            };
             for b in self.births(fb, mb, ethnic) {
                 if age_on(b.born, reference) > 15 || !b.stays {
                     continue;
                 }
                 let c = self.add(Rel::Child, b.gender, b.born, ethnic, religion, family);
-                self.members[c].father = Some(father);
-                self.members[c].mother = Some(mother);
+                self.update(c, |m| {
+                    m.father = Some(father);
+                    m.mother = Some(mother);
+                });
                 let bp = if b.born >= arrived { self.place } else { origin };
                 self.set_places(c, bp, hometown);
             }
@@ -514,8 +546,10 @@ impl Builder<'_> {
     }
 
     fn set_places(&mut self, i: usize, birth_place: usize, hometown: usize) {
-        self.members[i].birth_place = birth_place;
-        self.members[i].hometown = hometown;
+        self.update(i, |m| {
+            m.birth_place = birth_place;
+            m.hometown = hometown;
+        });
     }
 
     /// A commune elsewhere in the province, or in another province (more often for Kinh, whose
@@ -534,46 +568,46 @@ impl Builder<'_> {
     fn local_places(&mut self) {
         let reference = self.reference();
         let here = self.place;
-        let urban = self.s.geo.places[here].kind.is_urban();
+        let urban = self.s.geo.is_urban(here);
         let head = 0;
         // The head first: everyone else is placed relative to them.
-        let h_ethnic = self.members[head].ethnic;
+        let Some((h_ethnic, head_born)) = self.members.first().map(|h| (h.ethnic, h.born)) else {
+            return;
+        };
         let head_born_here = chance(self.rng, if urban { 0.35 } else { 0.62 });
         let head_birth = if head_born_here { here } else { self.elsewhere(h_ethnic, 0.25) };
         let head_home = if chance(self.rng, 0.75) { head_birth } else { self.elsewhere(h_ethnic, 0.2) };
         self.set_places(head, head_birth, head_home);
-        let head_moved = if head_born_here {
-            None
-        } else {
-            let born = self.members[head].born;
-            Some(self.move_date(add_years(born, 18), born))
-        };
-        self.members[head].moved_in = head_moved;
-        let settled = head_moved.unwrap_or(self.members[head].born);
+        let head_moved = if head_born_here { None } else { Some(self.move_date(add_years(head_born, 18), head_born)) };
+        self.update(head, |h| h.moved_in = head_moved);
+        let settled = head_moved.unwrap_or(head_born);
 
         for i in 1..self.members.len() {
-            let m = self.members[i].clone();
-            let father_home = m.father.filter(|&f| f < i).map(|f| self.members[f].hometown);
+            let Some(m) = self.members.get(i).cloned() else {
+                continue;
+            };
+            let hometown_before = |members: &[Member], of: Option<usize>| {
+                of.filter(|&p| p < i).and_then(|p| members.get(p)).map(|p| p.hometown)
+            };
+            let father_home = hometown_before(&self.members, m.father);
             let (birth_place, hometown, moved_in) = match m.rel {
                 Rel::Head => unreachable!("the head is member 0"),
                 Rel::Spouse | Rel::Other if m.spouse.is_some() => {
                     let bp = if chance(self.rng, 0.2) { here } else { self.elsewhere(m.ethnic, 0.25) };
                     let home = if chance(self.rng, 0.75) { bp } else { self.elsewhere(m.ethnic, 0.2) };
-                    let married = self.marriage_date(i);
+                    let married = self.marriage_date(i, m.born);
                     let moved = if bp == here && chance(self.rng, 0.5) { None } else { Some(married.max(settled)) };
                     (bp, home, moved)
                 }
                 Rel::Parent => {
-                    let head_home = self.members[head].hometown;
                     let bp = if chance(self.rng, 0.7) { head_home } else { self.elsewhere(m.ethnic, 0.2) };
                     let home = if m.gender == Gender::Male { head_home } else { bp };
-                    let from =
-                        (reference - Duration::days(20 * 365)).max(add_years(self.members[head].born, 20)).max(settled);
+                    let from = (reference - Duration::days(20 * 365)).max(add_years(head_born, 20)).max(settled);
                     (bp, home, Some(self.move_date(from, m.born)))
                 }
                 Rel::Sibling => {
                     let bp = if chance(self.rng, 0.7) { head_birth } else { self.elsewhere(m.ethnic, 0.1) };
-                    let home = self.members[head].hometown;
+                    let home = head_home;
                     let moved = if bp == here {
                         head_moved.filter(|d| *d > m.born)
                     } else {
@@ -583,8 +617,8 @@ impl Builder<'_> {
                 }
                 Rel::Child | Rel::Grandchild => {
                     let bp = if chance(self.rng, 0.9) { here } else { self.s.geo.other_home_place(self.rng, here) };
-                    let mother_home = m.mother.filter(|&x| x < i).map(|x| self.members[x].hometown);
-                    let home = father_home.or(mother_home).unwrap_or(self.members[head].hometown);
+                    let mother_home = hometown_before(&self.members, m.mother);
+                    let home = father_home.or(mother_home).unwrap_or(head_home);
                     let moved = if settled > m.born {
                         Some(settled)
                     } else if bp != here {
@@ -601,33 +635,29 @@ impl Builder<'_> {
                 }
             };
             self.set_places(i, birth_place, hometown);
-            let born = self.members[i].born;
             // A late spouse registered here before they died.
-            let moved_in = match self.members[i].death {
-                Some(d) => moved_in.map(|m| m.min(d - Duration::days(1))),
+            let moved_in = match m.death {
+                Some(d) => moved_in.map(|moved| moved.min(d - Duration::days(1))),
                 None => moved_in,
             };
-            self.members[i].moved_in = moved_in.filter(|d| *d > born);
+            self.update(i, |member| member.moved_in = moved_in.filter(|d| *d > m.born));
         }
-        for i in 0..self.members.len() {
-            let m = &self.members[i];
+        for m in &mut self.members {
             if m.moved_in.is_some() && chance(self.rng, 0.6) {
                 let prev =
                     if m.birth_place != here { m.birth_place } else { self.s.geo.other_home_place(self.rng, here) };
                 if prev != here {
-                    self.members[i].previous = Some(prev);
+                    m.previous = Some(prev);
                 }
             }
         }
     }
 
-    /// When a member married into the household: before the couple's first child, or in their
-    /// twenties when they have none here.
-    fn marriage_date(&mut self, i: usize) -> NaiveDate {
-        let m = &self.members[i];
+    /// When member `i`, born on `born`, married into the household: before the couple's first
+    /// child, or in their twenties when they have none here.
+    fn marriage_date(&mut self, i: usize, born: NaiveDate) -> NaiveDate {
         let first_child =
             self.members.iter().filter(|c| c.father == Some(i) || c.mother == Some(i)).map(|c| c.born).min();
-        let born = m.born;
         let date = match first_child {
             Some(c) => c - Duration::days(self.rng.gen_range(300..900)),
             None => add_years(born, self.rng.gen_range(20..=28)),
@@ -649,10 +679,13 @@ impl Builder<'_> {
     fn deaths(&mut self) {
         let reference = self.reference();
         for i in 1..self.members.len() {
-            let m = &self.members[i];
+            let Some(m) = self.members.get(i) else {
+                continue;
+            };
             if m.death.is_some() {
                 continue;
             }
+            let (born, moved_in) = (m.born, m.moved_in);
             let age = age_on(m.born, reference);
             let mut p = match age {
                 ..=49 => 0.0015,
@@ -666,17 +699,14 @@ impl Builder<'_> {
             if chance(self.rng, p) {
                 let youngest_child =
                     self.members.iter().filter(|c| c.father == Some(i) || c.mother == Some(i)).map(|c| c.born).max();
-                let m = &self.members[i];
-                let from = registry_start()
-                    .max(m.born)
-                    .max(youngest_child.unwrap_or(m.born))
-                    .max(m.moved_in.unwrap_or(m.born))
+                let from = REGISTRY_START.max(born).max(youngest_child.unwrap_or(born)).max(moved_in.unwrap_or(born))
                     + Duration::days(1);
                 if from < reference {
-                    self.members[i].death = Some(date_between(self.rng, from, reference));
+                    let death = date_between(self.rng, from, reference);
+                    self.update(i, |m| m.death = Some(death));
                 }
             } else if (18..=70).contains(&age) && chance(self.rng, 0.0005) {
-                self.members[i].missing = true;
+                self.update(i, |m| m.missing = true);
             }
         }
     }
@@ -700,13 +730,16 @@ fn sort_by_relationship(members: &mut [Member]) {
     // A household has at most about 25 members (8 children, 8 grandchildren, parents, in-laws).
     let mut new_index = [usize::MAX; 64];
     for (new, m) in members.iter().enumerate() {
-        new_index[m.slot] = new;
+        if let Some(slot) = new_index.get_mut(m.slot) {
+            *slot = new;
+        }
     }
+    let renumber = |i: usize| new_index.get(i).copied();
     for (new, m) in members.iter_mut().enumerate() {
         m.slot = new;
-        m.father = m.father.map(|i| new_index[i]);
-        m.mother = m.mother.map(|i| new_index[i]);
-        m.spouse = m.spouse.map(|i| new_index[i]);
+        m.father = m.father.and_then(renumber);
+        m.mother = m.mother.and_then(renumber);
+        m.spouse = m.spouse.and_then(renumber);
     }
 }
 

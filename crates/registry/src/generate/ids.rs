@@ -98,21 +98,18 @@ impl IdAllocator {
 
 /// `value` as exactly `width` decimal digits (zero-padded).
 fn digits(mut value: u64, width: usize) -> String {
-    let mut bytes = vec![b'0'; width];
-    for b in bytes.iter_mut().rev() {
-        *b = b'0' + (value % 10) as u8;
+    let mut out = vec!['0'; width];
+    for d in out.iter_mut().rev() {
+        *d = char::from(b'0' + (value % 10) as u8);
         value /= 10;
     }
-    String::from_utf8(bytes).expect("decimal digits are ASCII")
+    out.into_iter().collect()
 }
 
 /// 32 lowercase hex digits from the seeded generator: a row id that is unique in practice and
 /// reproducible from the seed.
 pub(super) fn hex_id(rng: &mut GenRng) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let v = rng.gen::<u128>();
-    let bytes: Vec<u8> = (0..32).rev().map(|i| DIGITS[((v >> (i * 4)) & 0xF) as usize]).collect();
-    String::from_utf8(bytes).expect("hex digits are ASCII")
+    format!("{:032x}", rng.gen::<u128>())
 }
 
 /// A keyed bijection of `0..domain` (`domain <= 2^bits`, `bits` even): a four-round Feistel

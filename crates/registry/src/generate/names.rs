@@ -610,18 +610,37 @@ enum Style {
     KinhPattern,
 }
 
+/// A table for men and one for women.
+struct Gendered {
+    male: Weighted<&'static str>,
+    female: Weighted<&'static str>,
+}
+
+impl Gendered {
+    fn new(male: Table, female: Table) -> Self {
+        Gendered { male: Weighted::from_slice(male), female: Weighted::from_slice(female) }
+    }
+
+    fn of(&self, gender: Gender) -> &Weighted<&'static str> {
+        match gender {
+            Gender::Male => &self.male,
+            Gender::Female => &self.female,
+        }
+    }
+}
+
 struct Tables {
     kinh_north: Weighted<&'static str>,
     kinh_south: Weighted<&'static str>,
     family: Vec<(&'static str, Weighted<&'static str>)>,
     highland: Weighted<&'static str>,
-    middle: [Weighted<&'static str>; 2],
-    classic: [Weighted<&'static str>; 2],
-    modern: [Weighted<&'static str>; 2],
-    hmong: [Weighted<&'static str>; 2],
-    dao: [Weighted<&'static str>; 2],
-    thai: [Weighted<&'static str>; 2],
-    khmer: [Weighted<&'static str>; 2],
+    middle: Gendered,
+    classic: Gendered,
+    modern: Gendered,
+    hmong: Gendered,
+    dao: Gendered,
+    thai: Gendered,
+    khmer: Gendered,
     words: HashSet<&'static str>,
 }
 
@@ -679,13 +698,13 @@ fn tables() -> &'static Tables {
                 ("18", w(SAN_CHAY)),
             ],
             highland: w(HIGHLAND),
-            middle: [w(MIDDLE_MALE), w(MIDDLE_FEMALE)],
-            classic: [w(GIVEN_MALE_CLASSIC), w(GIVEN_FEMALE_CLASSIC)],
-            modern: [w(GIVEN_MALE_MODERN), w(GIVEN_FEMALE_MODERN)],
-            hmong: [w(HMONG_MALE), w(HMONG_FEMALE)],
-            dao: [w(DAO_MALE), w(DAO_FEMALE)],
-            thai: [w(THAI_MALE), w(THAI_FEMALE)],
-            khmer: [w(KHMER_MALE), w(KHMER_FEMALE)],
+            middle: Gendered::new(MIDDLE_MALE, MIDDLE_FEMALE),
+            classic: Gendered::new(GIVEN_MALE_CLASSIC, GIVEN_FEMALE_CLASSIC),
+            modern: Gendered::new(GIVEN_MALE_MODERN, GIVEN_FEMALE_MODERN),
+            hmong: Gendered::new(HMONG_MALE, HMONG_FEMALE),
+            dao: Gendered::new(DAO_MALE, DAO_FEMALE),
+            thai: Gendered::new(THAI_MALE, THAI_FEMALE),
+            khmer: Gendered::new(KHMER_MALE, KHMER_FEMALE),
             words,
         }
     })
@@ -730,7 +749,6 @@ pub(super) fn family_name(rng: &mut GenRng, ethnic: &str, province_code: &str) -
 /// A full name "Family Middle Given" for a person of `ethnic` born in `birth_year`.
 pub(super) fn full_name(rng: &mut GenRng, family: &str, ethnic: &str, gender: Gender, birth_year: i32) -> String {
     let t = tables();
-    let g = usize::from(gender == Gender::Female);
     // Older generations almost always used Văn / Thị; parents now choose freely.
     let (van, thi, modern) = match birth_year {
         ..=1959 => (0.6, 0.85, 0.05),
@@ -741,9 +759,9 @@ pub(super) fn full_name(rng: &mut GenRng, family: &str, ethnic: &str, gender: Ge
     };
     let kinh_given = |rng: &mut GenRng| -> &'static str {
         if chance(rng, modern) {
-            t.modern[g].sample(rng)
+            t.modern.of(gender).sample(rng)
         } else {
-            t.classic[g].sample(rng)
+            t.classic.of(gender).sample(rng)
         }
     };
     let mut name = String::with_capacity(32);
@@ -763,7 +781,7 @@ pub(super) fn full_name(rng: &mut GenRng, family: &str, ethnic: &str, gender: Ge
                 (Gender::Male, _) => "Văn",
                 (Gender::Female, _) => "Thị",
             });
-            push(t.hmong[g].sample(rng));
+            push(t.hmong.of(gender).sample(rng));
         }
         Style::Dao => {
             push(match (gender, rng.gen_range(0..10)) {
@@ -773,15 +791,15 @@ pub(super) fn full_name(rng: &mut GenRng, family: &str, ethnic: &str, gender: Ge
                 (Gender::Female, 0..=7) => "Thị",
                 (Gender::Female, _) => "Kim",
             });
-            push(if chance(rng, 0.6) { t.dao[g].sample(rng) } else { kinh_given(rng) });
+            push(if chance(rng, 0.6) { t.dao.of(gender).sample(rng) } else { kinh_given(rng) });
         }
         Style::Thai => {
             push(if gender == Gender::Male { "Văn" } else { "Thị" });
-            push(if chance(rng, 0.4) { t.thai[g].sample(rng) } else { kinh_given(rng) });
+            push(if chance(rng, 0.4) { t.thai.of(gender).sample(rng) } else { kinh_given(rng) });
         }
         Style::Khmer => {
             push(if gender == Gender::Female && chance(rng, 0.5) { "Thị" } else { "" });
-            push(t.khmer[g].sample(rng));
+            push(t.khmer.of(gender).sample(rng));
         }
         Style::Kinh | Style::KinhPattern => {
             let traditional = if gender == Gender::Male { van } else { thi };
@@ -790,11 +808,11 @@ pub(super) fn full_name(rng: &mut GenRng, family: &str, ethnic: &str, gender: Ge
                 push(m);
                 m
             } else {
-                let first = *t.middle[g].sample(rng);
+                let first = *t.middle.of(gender).sample(rng);
                 push(first);
                 if birth_year >= 2005 && chance(rng, 0.12) {
                     // Two middle names ("Nguyễn Ngọc Bảo Anh") are in fashion.
-                    let second = *t.middle[g].sample(rng);
+                    let second = *t.middle.of(gender).sample(rng);
                     if second != first {
                         push(second);
                         second

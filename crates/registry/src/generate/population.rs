@@ -144,6 +144,7 @@ fn province_mix(code: &str) -> Mix {
 #[derive(Debug)]
 pub(super) struct EthnicMixes {
     tables: Vec<Weighted<&'static str>>,
+    /// Index into `tables` of each place's mix, in the order of `Geo::places`.
     by_place: Vec<u16>,
 }
 
@@ -153,9 +154,8 @@ impl EthnicMixes {
         let mut seen: HashMap<(usize, bool), u16> = HashMap::new();
         let mut by_place = Vec::with_capacity(geo.places.len());
         for p in &geo.places {
-            let province = &geo.provinces[p.province].code;
             let urban = p.kind.is_urban();
-            let (mix, boost) = match (province.as_str(), urban, p.legacy.as_str()) {
+            let (mix, boost) = match (p.province_code, urban, p.legacy.as_str()) {
                 ("08", true, _) => (TQ_WARD, false),
                 ("08", false, "002") => (TQ_HA_GIANG, false),
                 ("08", false, _) => (TQ_TUYEN_QUANG, false),
@@ -173,9 +173,13 @@ impl EthnicMixes {
         EthnicMixes { tables, by_place }
     }
 
-    /// The ethnic group of a household head living in `place`.
+    /// The ethnic group of a household head living in `place` (the national mix for a place
+    /// not on the map).
     pub(super) fn sample(&self, rng: &mut GenRng, place: usize) -> &'static str {
-        self.tables[self.by_place[place] as usize].sample(rng)
+        match self.by_place.get(place).and_then(|&t| self.tables.get(usize::from(t))) {
+            Some(table) => table.sample(rng),
+            None => pick(rng, GENERIC),
+        }
     }
 }
 
@@ -215,7 +219,8 @@ pub(super) fn pick(rng: &mut GenRng, table: Mix) -> &'static str {
         }
         x -= w;
     }
-    table[table.len() - 1].0
+    // Rounding left `x` past the end: the last item (`""` for an empty table).
+    table.last().map(|t| t.0).unwrap_or_default()
 }
 
 /// Mean number of children a woman born in `birth_year` of group `ethnic` has over her life:
@@ -248,10 +253,9 @@ pub(super) struct HeadAges(Weighted<i32>);
 
 impl HeadAges {
     pub(super) fn new() -> Self {
-        HeadAges(Weighted::new((18..98).map(|age| {
-            let band = ((age - 18) / 5) as usize;
-            (age, HEAD_AGE_BANDS[band.min(HEAD_AGE_BANDS.len() - 1)])
-        })))
+        // Five ages to a band: 18–22, 23–27, …, 93–97.
+        let weights = HEAD_AGE_BANDS.iter().flat_map(|&w| std::iter::repeat_n(w, 5));
+        HeadAges(Weighted::new((18..98).zip(weights)))
     }
 
     pub(super) fn sample(&self, rng: &mut GenRng) -> i32 {

@@ -11,7 +11,7 @@ use rand::Rng;
 use super::household::{Member, Plan};
 use super::ids::hex_id;
 use super::names::full_name;
-use super::sample::{add_months, add_years, chance, date_between, jan1, GenRng, Weighted};
+use super::sample::{add_months, add_years, chance, date, date_between, GenRng, Weighted};
 use super::{Shared, State};
 use crate::card::expiry_date;
 use crate::model::{
@@ -39,20 +39,18 @@ pub(super) struct CardCalendar {
     months: Option<Weighted<NaiveDate>>,
 }
 
-fn chip_start() -> NaiveDate {
-    jan1(2021)
-}
+/// The chip-card campaign began in 2021.
+const CHIP_START: NaiveDate = date(2021, 1, 1);
 
-fn law_2024() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2024, 7, 1).expect("valid date")
-}
+/// The Law on Identification 2023 took effect on 1 July 2024.
+const LAW_2024: NaiveDate = date(2024, 7, 1);
 
 impl CardCalendar {
     pub(super) fn new(reference: NaiveDate) -> Self {
         let mut months = Vec::new();
-        let mut m = chip_start();
+        let mut m = CHIP_START;
         while m < reference {
-            let w = match (m.year(), m < law_2024()) {
+            let w = match (m.year(), m < LAW_2024) {
                 (2021, _) => 4.0,
                 (2022, _) => 1.5,
                 (_, true) => 1.0,
@@ -71,8 +69,8 @@ impl CardCalendar {
         let d = date_between(rng, month, add_months(month, 1));
         if d < until {
             Some(d)
-        } else if until > chip_start() {
-            Some(date_between(rng, chip_start(), until))
+        } else if until > CHIP_START {
+            Some(date_between(rng, CHIP_START, until))
         } else {
             None
         }
@@ -82,26 +80,29 @@ impl CardCalendar {
 /// Appends the rows of a planned household to `out`.
 pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan, out: &mut Batch) -> Span {
     let rng = &mut st.rng;
-    let place = &s.geo.places[plan.place];
+    let here = s.geo.place(plan.place).map_or("", |p| p.code.as_str());
     let household_id = hex_id(rng);
     let ids: Vec<String> = plan
         .members
         .iter()
-        .map(|m| st.ids.personal_id(&s.geo.places[m.birth_place].legacy, m.gender, m.born.year()))
+        .map(|m| {
+            let legacy = s.geo.place(m.birth_place).map_or("", |p| p.legacy.as_str());
+            st.ids.personal_id(legacy, m.gender, m.born.year())
+        })
         .collect();
     let cmnd_place = plan.migration.as_ref().map(|m| m.origin).unwrap_or(plan.place);
     let first_person = out.persons.len();
     let first_card = out.cards.len();
     out.households.push(Household {
         id: household_id.clone(),
-        head_id: ids[0].clone(),
-        commune_code: place.code.clone(),
+        // A plan has at least one member, the head, listed first.
+        head_id: ids.first().cloned().unwrap_or_default(),
+        commune_code: here.to_string(),
         address: plan.address.clone(),
     });
     let origin_address = plan.migration.as_ref().map(|m| s.geo.address(rng, m.origin));
-    for (i, m) in plan.members.iter().enumerate() {
+    for (m, id) in plan.members.iter().zip(&ids) {
         let birth = recorded_birth(rng, m.born);
-        let id = &ids[i];
         let old_id = cmnd_likely(m.born.year(), rng).then(|| st.ids.cmnd(s.geo.cmnd_prefix(cmnd_place)));
         let status = match (m.death, m.missing) {
             (Some(_), _) => PersonStatus::Deceased,
@@ -113,20 +114,20 @@ pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan, out: &mut Batch) ->
             full_name: full_name(rng, m.family, m.ethnic, m.gender, m.born.year()),
             gender: Some(m.gender),
             birth_date: Some(birth),
-            birth_place: Some(s.geo.places[m.birth_place].text.clone()),
-            hometown: Some(s.geo.places[m.hometown].text.clone()),
+            birth_place: s.geo.place(m.birth_place).map(|p| p.text.clone()),
+            hometown: s.geo.place(m.hometown).map(|p| p.text.clone()),
             ethnicity: Some(m.ethnic.to_string()),
             religion: Some(m.religion.to_string()),
             nationality: "VN".to_string(),
             old_id,
             status,
             death_date: m.death.map(PartialDate::Full),
-            father_id: m.father.map(|f| ids[f].clone()),
-            mother_id: m.mother.map(|f| ids[f].clone()),
-            spouse_id: m.spouse.map(|f| ids[f].clone()),
+            father_id: m.father.and_then(|f| ids.get(f)).cloned(),
+            mother_id: m.mother.and_then(|f| ids.get(f)).cloned(),
+            spouse_id: m.spouse.and_then(|f| ids.get(f)).cloned(),
             household_id: Some(household_id.clone()),
             relationship: Some(m.rel.code().to_string()),
-            current_commune: Some(place.code.clone()),
+            current_commune: Some(here.to_string()),
             current_address: Some(plan.address.clone()),
         });
         if let Some(d) = m.death {
@@ -134,7 +135,7 @@ pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan, out: &mut Batch) ->
         }
         match (&plan.migration, &origin_address) {
             (Some(mig), Some(origin_address)) => {
-                let origin = &s.geo.places[mig.origin].code;
+                let origin = s.geo.place(mig.origin).map_or("", |p| p.code.as_str());
                 push_residence(
                     out,
                     rng,
@@ -150,19 +151,9 @@ pub(super) fn build(s: &Shared, st: &mut State, plan: &Plan, out: &mut Batch) ->
                 let renewed = s.reference - Duration::days(rng.gen_range(30..800));
                 let start = arrived.max(renewed);
                 let expiry = add_months(start, if chance(rng, 0.7) { 24 } else { 12 });
-                push_residence(
-                    out,
-                    rng,
-                    id,
-                    ResidenceKind::Temporary,
-                    &place.code,
-                    &plan.address,
-                    start,
-                    None,
-                    Some(expiry),
-                );
+                push_residence(out, rng, id, ResidenceKind::Temporary, here, &plan.address, start, None, Some(expiry));
             }
-            _ => local_residences(s, rng, out, id, &place.code, m, birth, &plan.address),
+            _ => local_residences(s, rng, out, id, here, m, birth, &plan.address),
         }
         cards(s, rng, id, birth, m, &mut out.cards);
     }
@@ -245,7 +236,7 @@ fn local_residences(
                 rng,
                 id,
                 ResidenceKind::Permanent,
-                &s.geo.places[prev].code,
+                s.geo.place(prev).map_or("", |p| p.code.as_str()),
                 &prev_address,
                 prev_start,
                 Some(start),
@@ -272,16 +263,16 @@ fn cards(s: &Shared, rng: &mut GenRng, id: &str, birth: PartialDate, m: &Member,
             Some(_) => {
                 // Most teenagers get their card within months of turning 14.
                 let until = (fourteen + Duration::days(300)).min(end);
-                if fourteen.max(chip_start()) >= until {
+                if fourteen.max(CHIP_START) >= until {
                     return;
                 }
-                date_between(rng, fourteen.max(chip_start()), until)
+                date_between(rng, fourteen.max(CHIP_START), until)
             }
             None => return,
         }
-    } else if m.death.is_none() && reference > law_2024() && chance(rng, 0.03) {
+    } else if m.death.is_none() && reference > LAW_2024 && chance(rng, 0.03) {
         // Children under 14 may get the new card on request since July 2024.
-        let from = law_2024().max(m.born + Duration::days(30));
+        let from = LAW_2024.max(m.born + Duration::days(30));
         if from >= reference {
             return;
         }
@@ -292,7 +283,7 @@ fn cards(s: &Shared, rng: &mut GenRng, id: &str, birth: PartialDate, m: &Member,
     let living = m.death.is_none();
     let first = all.len();
     for _ in 0..4 {
-        let kind = if issue < law_2024() { CardKind::CccdChip } else { CardKind::CanCuoc2024 };
+        let kind = if issue < LAW_2024 { CardKind::CccdChip } else { CardKind::CanCuoc2024 };
         let issuer = if kind == CardKind::CccdChip { ISSUER_CCCD } else { ISSUER_2024 };
         let expiry = expiry_date(birth, issue);
         let mut card = Card {
@@ -328,7 +319,7 @@ fn cards(s: &Shared, rng: &mut GenRng, id: &str, birth: PartialDate, m: &Member,
             None => break,
         }
     }
-    if let Some(last) = all[first..].last_mut() {
+    if let Some(last) = all.get_mut(first..).and_then(<[Card]>::last_mut) {
         if !living && last.status == CardStatus::Valid {
             last.status = CardStatus::Revoked;
         }

@@ -9,8 +9,12 @@ pub(super) type GenRng = rand_chacha::ChaCha8Rng;
 /// Items with weights, sampled by binary search over the cumulative weights.
 #[derive(Debug, Clone)]
 pub(super) struct Weighted<T> {
+    /// Every item but the last, each with the cumulative weight up to and including it.
     items: Vec<T>,
     cumulative: Vec<f64>,
+    /// The last item: drawn when the point passes every earlier item's bound.
+    last: T,
+    total: f64,
 }
 
 impl<T> Weighted<T> {
@@ -27,18 +31,16 @@ impl<T> Weighted<T> {
                 cumulative.push(total);
             }
         }
-        assert!(!items.is_empty(), "a weighted table needs at least one positive weight");
-        Weighted { items, cumulative }
+        cumulative.pop();
+        let Some(last) = items.pop() else {
+            panic!("a weighted table needs at least one positive weight");
+        };
+        Weighted { items, cumulative, last, total }
     }
 
     pub(super) fn sample(&self, rng: &mut GenRng) -> &T {
-        &self.items[self.sample_index(rng)]
-    }
-
-    pub(super) fn sample_index(&self, rng: &mut GenRng) -> usize {
-        let total = self.cumulative[self.cumulative.len() - 1];
-        let x = rng.gen::<f64>() * total;
-        self.cumulative.partition_point(|&c| c <= x).min(self.items.len() - 1)
+        let x = rng.gen::<f64>() * self.total;
+        self.items.get(self.cumulative.partition_point(|&c| c <= x)).unwrap_or(&self.last)
     }
 }
 
@@ -67,7 +69,9 @@ pub(super) fn date_between(rng: &mut GenRng, from: NaiveDate, until: NaiveDate) 
 pub(super) fn add_years(d: NaiveDate, years: i32) -> NaiveDate {
     let y = d.year() + years;
     NaiveDate::from_ymd_opt(y, d.month(), d.day())
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(y, 3, 1).expect("1 March exists"))
+        .or_else(|| NaiveDate::from_ymd_opt(y, 3, 1))
+        // Only a year past the end of the calendar has no 1 March.
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// `months` calendar months later, clamped to the end of shorter months.
@@ -82,7 +86,10 @@ pub(super) fn birth_for_age(rng: &mut GenRng, on: NaiveDate, age: i32) -> NaiveD
     date_between(rng, earliest, latest + Duration::days(1))
 }
 
-/// First day of a year.
-pub(super) fn jan1(year: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, 1, 1).expect("1 January exists")
+/// A date written in the source, for constants: an impossible date fails the build.
+pub(super) const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => d,
+        None => panic!("not a calendar date"),
+    }
 }
