@@ -260,7 +260,8 @@ impl Aggregate {
 /// The first day of the month after `d`'s.
 fn next_month(d: NaiveDate) -> NaiveDate {
     let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).expect("first of a month exists")
+    // Only a year past the end of the calendar has no first of the month.
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(NaiveDate::MAX)
 }
 
 /// How far the lodging feed has read: the end of the last window it ingested (UTC ms).

@@ -174,9 +174,9 @@ impl Bands {
         self.0.iter().position(|(lo, hi)| (*lo..=*hi).contains(&age))
     }
 
+    /// The label of band `i` ("15–24"; empty when there is no such band).
     pub fn label(&self, i: usize) -> String {
-        let (lo, hi) = self.0[i];
-        format!("{lo}–{hi}")
+        self.0.get(i).map(|(lo, hi)| format!("{lo}–{hi}")).unwrap_or_default()
     }
 
     /// The query-string form.

@@ -2,7 +2,7 @@
 
 use kernel::Lang;
 
-use super::{count_columns, esc, format_number, legend, open, value, PALETTE, WIDTH};
+use super::{count_columns, esc, format_number, legend, open, value, value_at, PALETTE, WIDTH};
 use crate::figures::Figure;
 
 /// Rows drawn at most; the table holds all of them.
@@ -15,10 +15,14 @@ pub(super) fn bars(f: &Figure, lang: Lang, min_cell: i64) -> String {
     let cols = count_columns(f, 3);
     let mut rows: Vec<&crate::figures::Row> = f.rows.iter().collect();
     if rows.len() > MAX_ROWS {
-        rows.sort_by(|a, b| value(&b.cells[cols[0]]).total_cmp(&value(&a.cells[cols[0]])));
+        if let Some(&first) = cols.first() {
+            let size = |r: &crate::figures::Row| value_at(r, first).unwrap_or(0.0);
+            rows.sort_by(|a, b| size(b).total_cmp(&size(a)));
+        }
         rows.truncate(MAX_ROWS);
     }
-    let max = rows.iter().flat_map(|r| cols.iter().map(|&i| value(&r.cells[i]))).fold(0.0, f64::max).max(1.0);
+    let max =
+        rows.iter().flat_map(|r| cols.iter().map(|&i| value_at(r, i).unwrap_or(0.0))).fold(0.0, f64::max).max(1.0);
     let group_h = BAR_H * cols.len() as f64 + 8.0;
     let height = 30.0 + group_h * rows.len() as f64;
     let plot_w = WIDTH - LABEL_W - 90.0;
@@ -32,14 +36,15 @@ pub(super) fn bars(f: &Figure, lang: Lang, min_cell: i64) -> String {
             y0 + group_h / 2.0,
             esc(&truncate(lang.pick(&r.label.vi, &r.label.en), 28))
         ));
-        for (s, &i) in cols.iter().enumerate() {
-            let c = &r.cells[i];
+        for ((s, &i), colour) in cols.iter().enumerate().zip(PALETTE.iter().cycle()) {
+            let Some(c) = r.cells.get(i) else {
+                continue;
+            };
             let y = y0 + BAR_H * s as f64;
             let w = value(c) / max * plot_w;
             out.push_str(&format!(
-                "<rect x=\"{LABEL_W}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
+                "<rect x=\"{LABEL_W}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{colour}\"><title>{}</title></rect>",
                 BAR_H - 2.0,
-                PALETTE[s % PALETTE.len()],
                 esc(&cell_text(c, lang, min_cell))
             ));
             out.push_str(&format!(
@@ -66,13 +71,12 @@ pub(super) fn pyramid(f: &Figure, lang: Lang, min_cell: i64) -> String {
     out.push_str(&legend(f, &[0, 1], lang, 16.0));
     for (n, r) in rows.iter().rev().enumerate() {
         let y = 28.0 + BAR_H * n as f64;
-        for (side, c) in r.cells.iter().take(2).enumerate() {
+        for ((side, c), colour) in r.cells.iter().take(2).enumerate().zip(PALETTE) {
             let w = value(c) / max * (half - 30.0);
             let x = if side == 0 { mid - 28.0 - w } else { mid + 28.0 };
             out.push_str(&format!(
-                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
+                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{colour}\"><title>{}</title></rect>",
                 BAR_H - 2.0,
-                PALETTE[side],
                 esc(&cell_text(c, lang, min_cell))
             ));
         }

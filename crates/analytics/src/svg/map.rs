@@ -4,7 +4,7 @@
 use kernel::Lang;
 use registry::admin_units::AdminUnits;
 
-use super::{esc, format_number, open, WIDTH};
+use super::{esc, format_number, open, value_at, WIDTH};
 use crate::figures::Figure;
 
 const HEIGHT: f64 = 560.0;
@@ -37,16 +37,16 @@ pub(super) fn map(f: &Figure, lang: Lang) -> String {
     let span_x = ((max_lon - min_lon) * k).max(0.01);
     let span_y = (max_lat - min_lat).max(0.01);
     let scale = ((WIDTH - 2.0 * PAD - 150.0) / span_x).min((HEIGHT - 2.0 * PAD) / span_y);
-    let max_pop = points.iter().filter_map(|p| p.2.cells[0].value).fold(0.0, f64::max).max(1.0);
+    let max_pop = points.iter().filter_map(|p| value_at(p.2, 0)).fold(0.0, f64::max).max(1.0);
     let mut sorted = points.clone();
     // Large circles first so small ones stay visible on top.
-    sorted.sort_by(|a, b| b.2.cells[0].value.unwrap_or(0.0).total_cmp(&a.2.cells[0].value.unwrap_or(0.0)));
+    sorted.sort_by(|a, b| value_at(b.2, 0).unwrap_or(0.0).total_cmp(&value_at(a.2, 0).unwrap_or(0.0)));
     for (lon, lat, r) in sorted {
         let x = PAD + (lon - min_lon) * k * scale;
         let y = PAD + (max_lat - lat) * scale;
-        let pop = r.cells[0].value;
+        let pop = value_at(r, 0);
         let radius = pop.map(|p| 2.0 + (p / max_pop).sqrt() * MAX_R).unwrap_or(2.0);
-        let colour = match r.cells[2].value {
+        let colour = match value_at(r, 2) {
             Some(d) => CLASSES.iter().rev().find(|(lo, _)| d >= *lo).map(|c| c.1).unwrap_or(CLASSES[0].1),
             None => "#bbbbbb",
         };

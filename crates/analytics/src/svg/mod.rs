@@ -8,7 +8,7 @@ mod series;
 
 use kernel::Lang;
 
-use crate::figures::{Cell, Chart, Figure};
+use crate::figures::{Cell, Chart, Figure, Row};
 
 /// Series colours (colour-blind-safe blue, orange, green, purple).
 const PALETTE: [&str; 4] = ["#1f77b4", "#e8710a", "#2ca02c", "#9467bd"];
@@ -41,6 +41,11 @@ fn count_columns(f: &Figure, max: usize) -> Vec<usize> {
 
 fn value(c: &Cell) -> f64 {
     c.value.unwrap_or(0.0)
+}
+
+/// The value of `r` in column `i` (`None` when suppressed or missing).
+fn value_at(r: &Row, i: usize) -> Option<f64> {
+    r.cells.get(i).and_then(|c| c.value)
 }
 
 /// Thousands separated the Vietnamese way (dots), or with commas in English.
@@ -81,12 +86,11 @@ fn open(height: f64, title: &str) -> String {
 fn legend(f: &Figure, cols: &[usize], lang: Lang, y: f64) -> String {
     let mut out = String::new();
     let mut x = 8.0;
-    for (n, &i) in cols.iter().enumerate() {
-        let label = esc(lang.pick(&f.columns[i].label.vi, &f.columns[i].label.en));
+    for (column, colour) in cols.iter().filter_map(|&i| f.columns.get(i)).zip(PALETTE.iter().cycle()) {
+        let label = esc(lang.pick(&column.label.vi, &column.label.en));
         out.push_str(&format!(
-            "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{label}</text>",
+            "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{colour}\"/><text x=\"{}\" y=\"{}\">{label}</text>",
             y - 10.0,
-            PALETTE[n % PALETTE.len()],
             x + 16.0,
             y
         ));

@@ -2,7 +2,7 @@
 
 use kernel::Lang;
 
-use super::{count_columns, esc, format_number, legend, open, PALETTE, WIDTH};
+use super::{count_columns, esc, format_number, legend, open, value_at, PALETTE, WIDTH};
 use crate::figures::Figure;
 
 const HEIGHT: f64 = 240.0;
@@ -13,7 +13,7 @@ const BOTTOM: f64 = 40.0;
 pub(super) fn series(f: &Figure, lang: Lang) -> String {
     let cols = count_columns(f, 4);
     let n = f.rows.len();
-    let max = f.rows.iter().flat_map(|r| cols.iter().filter_map(|&i| r.cells[i].value)).fold(0.0, f64::max).max(1.0);
+    let max = f.rows.iter().flat_map(|r| cols.iter().filter_map(|&i| value_at(r, i))).fold(0.0, f64::max).max(1.0);
     let plot_w = WIDTH - LEFT - 20.0;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let x = |i: usize| LEFT + if n > 1 { plot_w * i as f64 / (n - 1) as f64 } else { plot_w / 2.0 };
@@ -41,8 +41,7 @@ pub(super) fn series(f: &Figure, lang: Lang) -> String {
             esc(lang.pick(&r.label.vi, &r.label.en))
         ));
     }
-    for (s, &c) in cols.iter().enumerate() {
-        let colour = PALETTE[s % PALETTE.len()];
+    for (&c, colour) in cols.iter().zip(PALETTE.iter().cycle()) {
         // Runs of known values become polylines; a suppressed month breaks the line.
         let mut run: Vec<String> = Vec::new();
         let flush = |run: &mut Vec<String>, out: &mut String| {
@@ -55,7 +54,7 @@ pub(super) fn series(f: &Figure, lang: Lang) -> String {
             run.clear();
         };
         for (i, r) in f.rows.iter().enumerate() {
-            match r.cells[c].value {
+            match value_at(r, c) {
                 Some(v) => {
                     run.push(format!("{:.1},{:.1}", x(i), y(v)));
                     out.push_str(&format!(
