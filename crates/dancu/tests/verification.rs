@@ -245,6 +245,7 @@ async fn verifies_every_way(db: Db) {
             issue_date: Some(h.issue.format("%d/%m/%Y").to_string()),
             ..Default::default()
         })
+        .unwrap()
     };
     groups.insert(13, dg13_for(&h.name));
     let sod = ds.sign_sod(&groups);

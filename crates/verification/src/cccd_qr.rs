@@ -81,10 +81,10 @@ impl CardQr {
         let trimmed = input.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c.is_control());
         let trimmed = trimmed.trim_end_matches(|c: char| c == '|' || c.is_whitespace());
         let fields: Vec<&str> = trimmed.split('|').map(str::trim).collect();
-        let (id, old, rest) = match fields.len() {
-            7 => (fields[0], Some(fields[1]), &fields[2..]),
-            6 => (fields[0], None, &fields[1..]),
-            0..=5 => return Err(err(QrField::Payload, "too few fields (expected 7 separated by |)")),
+        let (id, old, name, birth, gender, address, issued) = match *fields.as_slice() {
+            [id, old, name, birth, gender, address, issued] => (id, Some(old), name, birth, gender, address, issued),
+            [id, name, birth, gender, address, issued] => (id, None, name, birth, gender, address, issued),
+            _ if fields.len() < 6 => return Err(err(QrField::Payload, "too few fields (expected 7 separated by |)")),
             _ => return Err(err(QrField::Payload, "too many fields (expected 7 separated by |)")),
         };
         let personal_id = PersonalId::parse(id).map_err(|_| err(QrField::PersonalId, "must be exactly 12 digits"))?;
@@ -93,20 +93,20 @@ impl CardQr {
             Some(o) if (o.len() == 9 || o.len() == 12) && o.bytes().all(|b| b.is_ascii_digit()) => Some(o.to_string()),
             Some(_) => return Err(err(QrField::OldId, "must be empty, 9 or 12 digits")),
         };
-        let full_name = kernel::text::normalize_name(rest[0]);
+        let full_name = kernel::text::normalize_name(name);
         if full_name.is_empty() {
             return Err(err(QrField::FullName, "is empty"));
         }
         if full_name.chars().any(|c| !(c.is_alphabetic() || c == ' ' || c == '\'' || c == '-')) {
             return Err(err(QrField::FullName, "contains characters that are not letters"));
         }
-        let birth_date = parse_date(rest[1]).ok_or(err(QrField::BirthDate, "must be a date ddMMyyyy"))?;
-        let gender = parse_gender(rest[2]).ok_or(err(QrField::Gender, "must be Nam or Nữ"))?;
-        let address = kernel::text::normalize_name(rest[3]);
+        let birth_date = parse_date(birth).ok_or(err(QrField::BirthDate, "must be a date ddMMyyyy"))?;
+        let gender = parse_gender(gender).ok_or(err(QrField::Gender, "must be Nam or Nữ"))?;
+        let address = kernel::text::normalize_name(address);
         if address.is_empty() {
             return Err(err(QrField::Address, "is empty"));
         }
-        let issue_date = parse_date(rest[4]).ok_or(err(QrField::IssueDate, "must be a date ddMMyyyy"))?;
+        let issue_date = parse_date(issued).ok_or(err(QrField::IssueDate, "must be a date ddMMyyyy"))?;
         if issue_date < birth_date {
             return Err(err(QrField::IssueDate, "is before the date of birth"));
         }

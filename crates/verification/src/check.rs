@@ -147,11 +147,10 @@ fn check_card(issue_date: Option<NaiveDate>, cards: &[CardView], result: &mut Ve
         }
         None => (!cards.is_empty()).then_some(0),
     };
-    let Some(index) = shown else {
+    let Some((index, card)) = shown.and_then(|i| Some((i, cards.get(i)?))) else {
         result.flag(Outcome::Amber, "no_card", "Chưa có thẻ căn cước trong CSDL", "No identity card on record");
         return;
     };
-    let card = &cards[index];
     // Cards are newest first: any card before this one supersedes it.
     let superseded = index > 0;
     result.card = Some(CardCheck {

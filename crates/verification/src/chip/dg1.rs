@@ -72,9 +72,10 @@ fn mrz_text(dg1: &[u8]) -> Result<String, String> {
 /// Parses DG1 and checks every check digit.
 pub fn parse(dg1: &[u8], today: NaiveDate) -> Result<Mrz, String> {
     let text = mrz_text(dg1)?;
-    if text.len() != 90 || !text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<') {
-        return Err("MRZ must be 90 characters A-Z, 0-9, < (TD1)".into());
-    }
+    let mrz: &[u8; 90] = match text.as_bytes().try_into() {
+        Ok(mrz) if text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<') => mrz,
+        _ => return Err("MRZ must be 90 characters A-Z, 0-9, < (TD1)".into()),
+    };
     let (l1, l2, l3) = (&text[0..30], &text[30..60], &text[60..90]);
     let check = |field: &str, digit: u8, what: &str| {
         if check_digit(field) == digit {
@@ -83,11 +84,12 @@ pub fn parse(dg1: &[u8], today: NaiveDate) -> Result<Mrz, String> {
             Err(format!("MRZ check digit of the {what} is wrong"))
         }
     };
-    check(&l1[5..14], l1.as_bytes()[14], "document number")?;
-    check(&l2[0..6], l2.as_bytes()[6], "birth date")?;
-    check(&l2[8..14], l2.as_bytes()[14], "expiry date")?;
+    // Check digits by their place in the 90 characters (line 2 starts at 30).
+    check(&l1[5..14], mrz[14], "document number")?;
+    check(&l2[0..6], mrz[30 + 6], "birth date")?;
+    check(&l2[8..14], mrz[30 + 14], "expiry date")?;
     let composite = format!("{}{}{}{}", &l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]);
-    check(&composite, l2.as_bytes()[29], "whole MRZ")?;
+    check(&composite, mrz[30 + 29], "whole MRZ")?;
     let clean = |s: &str| s.trim_end_matches('<').replace('<', " ").trim().to_string();
     let name = l3.trim_end_matches('<').replace("<<", " ").replace('<', " ");
     Ok(Mrz {

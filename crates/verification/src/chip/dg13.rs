@@ -64,13 +64,15 @@ pub fn parse(bytes: &[u8]) -> Result<Dg13, String> {
     let mut rest = outer.value();
     while !rest.is_empty() {
         let field = Any::from_der_partial(rest).map_err(|e| format!("DG13 field: {e}"))?;
-        rest = &rest[field_len(&field)?..];
+        rest = rest.get(field_len(&field)?..).ok_or("DG13 field runs past the end")?;
         if let Tag::ContextSpecific { constructed: false, number } = field.tag() {
             let index = number.value() as usize;
             if (1..=16).contains(&index) {
                 let text =
                     std::str::from_utf8(field.value()).map_err(|_| format!("DG13 field {index} is not UTF-8"))?;
-                *out.slots()[index - 1] = Some(kernel::text::normalize_name(text));
+                if let Some(slot) = out.slots().into_iter().nth(index - 1) {
+                    *slot = Some(kernel::text::normalize_name(text));
+                }
             }
         }
     }
@@ -81,18 +83,17 @@ fn field_len(field: &Any) -> Result<usize, String> {
     field.encoded_len().map_err(|e| e.to_string()).and_then(|l| usize::try_from(l).map_err(|e| e.to_string()))
 }
 
-/// Builds DG13 for a test card.
-pub fn encode(dg: &Dg13) -> Vec<u8> {
+/// Builds DG13 for a test card; fails only for a field too long for DER.
+pub fn encode(dg: &Dg13) -> der::Result<Vec<u8>> {
     let mut copy = dg.clone();
     let mut body = Vec::new();
     for (i, slot) in copy.slots().into_iter().enumerate() {
         if let Some(v) = slot {
             let tag = Tag::ContextSpecific { constructed: false, number: TagNumber::new(i as u8 + 1) };
-            let field = Any::new(tag, v.as_bytes()).expect("field length fits");
-            body.extend(field.to_der().expect("field encodes"));
+            body.extend(Any::new(tag, v.as_bytes())?.to_der()?);
         }
     }
-    Any::new(DG13_TAG, body).expect("DG13 length fits").to_der().expect("DG13 encodes")
+    Any::new(DG13_TAG, body)?.to_der()
 }
 
 /// `Any::from_der` that leaves the rest of the input.
@@ -122,7 +123,7 @@ mod tests {
             father_name: Some("Nguyễn Văn Bình".into()),
             ..Dg13::default()
         };
-        let bytes = encode(&dg);
+        let bytes = encode(&dg).unwrap();
         assert_eq!(bytes[0], 0x6D);
         assert_eq!(parse(&bytes).unwrap(), dg);
         assert!(parse(&[0x6C, 0x00]).is_err());

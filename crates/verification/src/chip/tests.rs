@@ -17,7 +17,7 @@ fn groups() -> BTreeMap<u8, Vec<u8>> {
     let mut g = BTreeMap::new();
     g.insert(1, vec![0x61, 0x03, 0x5F, 0x1F, 0x00]);
     g.insert(2, b"\xFF\xD8\xFF\xE0 face".to_vec());
-    g.insert(13, dg13::encode(&dg13::Dg13 { personal_id: Some("008090001234".into()), ..Default::default() }));
+    g.insert(13, dg13::encode(&dg13::Dg13 { personal_id: Some("008090001234".into()), ..Default::default() }).unwrap());
     g
 }
 
@@ -52,7 +52,10 @@ fn detects_every_kind_of_forgery() {
 
     // A data group changed after signing.
     let mut changed = groups();
-    changed.insert(13, dg13::encode(&dg13::Dg13 { personal_id: Some("008090009999".into()), ..Default::default() }));
+    changed.insert(
+        13,
+        dg13::encode(&dg13::Dg13 { personal_id: Some("008090009999".into()), ..Default::default() }).unwrap(),
+    );
     let r = passive_auth(&ChipBundle { sod: sod.clone(), data_groups: changed }, &trust, now());
     assert!(!r.authentic);
     assert_eq!(status(&r, "data_group_hashes"), StepStatus::Failed);
