@@ -3,7 +3,7 @@
 //! person, like bearer tokens, because a signed-in citizen sends many requests.
 
 use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use db::Db;
@@ -14,6 +14,8 @@ use crate::accounts::{Account, AccountStatus};
 /// How long a "still living" answer from the registry is trusted.
 pub const LIVENESS_CACHE_TTL: std::time::Duration = crate::tokens::TOKEN_CACHE_TTL;
 
+/// The cached answers; a panic while the lock was held leaves a map that is still valid, so a
+/// poisoned lock is used as it is.
 fn cache() -> &'static RwLock<HashMap<String, Instant>> {
     static CACHE: OnceLock<RwLock<HashMap<String, Instant>>> = OnceLock::new();
     CACHE.get_or_init(Default::default)
@@ -24,7 +26,7 @@ fn cache() -> &'static RwLock<HashMap<String, Instant>> {
 /// `deceased` for good.
 pub async fn check(db: &Db, account: &Account) -> Result<bool, AppError> {
     let Some(person_id) = account.person_id.as_deref() else { return Ok(true) };
-    if let Some(at) = cache().read().expect("liveness cache").get(person_id) {
+    if let Some(at) = cache().read().unwrap_or_else(PoisonError::into_inner).get(person_id) {
         if at.elapsed() < LIVENESS_CACHE_TTL {
             return Ok(true);
         }
@@ -41,11 +43,11 @@ pub async fn check(db: &Db, account: &Account) -> Result<bool, AppError> {
         )
         .await?;
         crate::sessions::revoke_other_sessions(db, &account.id, None).await?;
-        cache().write().expect("liveness cache").remove(person_id);
+        cache().write().unwrap_or_else(PoisonError::into_inner).remove(person_id);
         tracing::info!(account = %account.id, "account closed: death recorded in the registry");
         return Ok(false);
     }
-    let mut c = cache().write().expect("liveness cache");
+    let mut c = cache().write().unwrap_or_else(PoisonError::into_inner);
     if c.len() > 100_000 {
         c.clear();
     }
@@ -56,5 +58,5 @@ pub async fn check(db: &Db, account: &Account) -> Result<bool, AppError> {
 /// Forgets a cached answer, so the next request asks the registry again. Called when this process
 /// learns of a death; other processes notice within [`LIVENESS_CACHE_TTL`].
 pub fn forget(person_id: &str) {
-    cache().write().expect("liveness cache").remove(person_id);
+    cache().write().unwrap_or_else(PoisonError::into_inner).remove(person_id);
 }

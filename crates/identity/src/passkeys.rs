@@ -302,8 +302,9 @@ fn rp_id(rp: &Webauthn) -> String {
 /// about the person (no personal id, no login).
 fn user_handle(account_id: &str) -> Uuid {
     let digest = Sha256::digest(format!("dancu-webauthn-user|{account_id}").as_bytes());
+    // The first 16 of the digest's 32 bytes.
     let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
+    bytes.iter_mut().zip(digest).for_each(|(b, d)| *b = d);
     Uuid::from_bytes(bytes)
 }
 

@@ -3,7 +3,7 @@
 //! guessing at scale; the progressive lockout in the database is shared by all replicas.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::config::Limit;
@@ -22,7 +22,8 @@ impl RateLimiter {
     /// Records one event for `key`; false when the key has used up its `limit` in this window.
     pub fn allow(&self, key: &str, limit: Limit) -> bool {
         let now = Instant::now();
-        let mut w = self.windows.lock().expect("rate limiter lock");
+        // A panic while the lock was held leaves counts that are still valid.
+        let mut w = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         if w.len() > 100_000 {
             w.retain(|_, (start, _)| now.duration_since(*start) < limit.window);
         }

@@ -95,7 +95,7 @@ pub fn normalize_phone(s: &str) -> Option<String> {
     let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
     let national =
         if let Some(rest) = digits.strip_prefix("84").filter(|r| r.len() == 9) { format!("0{rest}") } else { digits };
-    (national.len() == 10 && national.starts_with('0') && national.as_bytes()[1] != b'0').then_some(national)
+    (national.len() == 10 && national.starts_with('0') && national.as_bytes().get(1) != Some(&b'0')).then_some(national)
 }
 
 /// What waits behind the phone confirmation: the checked identity and the password's hash.

@@ -33,15 +33,17 @@ pub struct Sealer {
 }
 
 impl Sealer {
-    /// A sealer over 32 raw key bytes.
-    pub fn new(key: &[u8; 32]) -> Sealer {
-        Sealer { key: RandomizedNonceKey::new(&AES_256_GCM, key).expect("AES-256-GCM takes 32-byte keys") }
+    /// A sealer over 32 raw key bytes (AES-256-GCM takes exactly these; an error means the
+    /// cryptographic library refused them).
+    pub fn new(key: &[u8; 32]) -> Result<Sealer, AppError> {
+        let key = RandomizedNonceKey::new(&AES_256_GCM, key).map_err(|_| AppError::internal("sealing key refused"))?;
+        Ok(Sealer { key })
     }
 
     /// The server's sealer: its key from `identity_secrets`, generated the first time (every
     /// replica reads the same row).
     pub async fn load(db: &Db) -> Result<Sealer, AppError> {
-        Ok(Sealer::new(&crate::secrets::server_key(db, KEY_NAME).await?))
+        Sealer::new(&crate::secrets::server_key(db, KEY_NAME).await?)
     }
 
     /// Seals `value` for the row identified by `context` (the account id).
@@ -81,14 +83,14 @@ mod tests {
 
     #[test]
     fn seals_per_row_and_reads_plain_values() {
-        let s = Sealer::new(&[7u8; 32]);
+        let s = Sealer::new(&[7u8; 32]).unwrap();
         let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
         let a = s.seal(secret, "account-a").unwrap();
         assert!(a.starts_with("v1.") && !a.contains(secret));
         assert_ne!(a, s.seal(secret, "account-a").unwrap(), "a fresh nonce each time");
         assert_eq!(s.open(&a, "account-a").unwrap(), Opened { value: secret.into(), was_plain: false });
         assert!(s.open(&a, "account-b").is_err(), "bound to its row");
-        assert!(Sealer::new(&[8u8; 32]).open(&a, "account-a").is_err(), "bound to its key");
+        assert!(Sealer::new(&[8u8; 32]).unwrap().open(&a, "account-a").is_err(), "bound to its key");
         let mut tampered = a.clone().into_bytes();
         let last = tampered.len() - 1;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };

@@ -9,7 +9,8 @@
 use db::sqlx::{self, Row};
 use db::Db;
 use kernel::AppError;
-use rand::{Rng, RngCore};
+use rand::seq::SliceRandom;
+use rand::RngCore;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::sealing::Sealer;
@@ -103,8 +104,8 @@ pub async fn disable(db: &Db, account_id: &str) -> Result<(), AppError> {
 fn recovery_code() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
-    let raw: String = (0..12).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
-    format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12])
+    let mut group = || -> String { (0..4).filter_map(|_| ALPHABET.choose(&mut rng)).map(|&b| char::from(b)).collect() };
+    format!("{}-{}-{}", group(), group(), group())
 }
 
 fn normalize_recovery(code: &str) -> String {

@@ -6,7 +6,7 @@
 //! registry check that a citizen is still alive is (see [`crate::liveness`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
 use db::Db;
@@ -33,13 +33,14 @@ impl DbAuthenticator {
     /// Revokes a token and forgets any cached resolution of it.
     pub async fn revoke_token(&self, token_id: &str) -> Result<bool, kernel::AppError> {
         let revoked = crate::tokens::revoke_token(&self.db, token_id).await?;
-        self.cache.write().expect("cache lock").clear();
+        // A panic while the lock was held leaves a cache that is still a valid map.
+        self.cache.write().unwrap_or_else(PoisonError::into_inner).clear();
         Ok(revoked)
     }
 
     async fn bearer(&self, token: &str) -> Option<CurrentUser> {
         let key = hash_secret(token);
-        if let Some((user, at)) = self.cache.read().expect("cache lock").get(&key) {
+        if let Some((user, at)) = self.cache.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
             if at.elapsed() < TOKEN_CACHE_TTL {
                 return Some(user.clone());
             }
@@ -49,7 +50,7 @@ impl DbAuthenticator {
             return None;
         }
         let user = CurrentUser { actor: account.to_actor(Vec::new()), csrf: None };
-        let mut cache = self.cache.write().expect("cache lock");
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
         if cache.len() > 10_000 {
             cache.clear();
         }
