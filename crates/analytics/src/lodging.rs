@@ -1,6 +1,6 @@
 //! Tourism and public-order figures from lodging (lưu trú). Lodging events are handed to
-//! [`ingest`] by the binary, which polls the lodging module (`dancu::lodging_figures`); this module
-//! never reads the lodging tables. Until the feed has run the dashboards say there is no data
+//! [`ingest`] by the lodging module's own poller (`lodging::figures`, which depends on this crate,
+//! not the other way round); this module never reads the lodging tables. Until the feed has run the dashboards say there is no data
 //! source yet.
 //!
 //! Ingestion is batch-shaped, because lodging can store thousands of check-ins a second: one
@@ -74,14 +74,13 @@ const ROWS_PER_STATEMENT: usize = 500;
 
 /// Counts a batch of lodging events in one transaction; events already ingested (also earlier in
 /// the same batch) are skipped. A batch with one invalid event is refused whole. Returns how many
-/// events were new.
-pub async fn ingest(db: &Db, facts: &[LodgingFact]) -> Result<usize, AppError> {
+/// events were new. `now` (UTC milliseconds) is the time of ingestion.
+pub async fn ingest(db: &Db, facts: &[LodgingFact], now: i64) -> Result<usize, AppError> {
     for f in facts {
         check(f)?;
     }
     let mut seen = HashSet::new();
     let unique: Vec<&LodgingFact> = facts.iter().filter(|f| seen.insert(f.id.as_str())).collect();
-    let now = kernel::clock::now_ms();
     let backend = db.backend();
     let mut tx = db.begin().await?;
     let mut ids: Vec<&str> = unique.iter().map(|f| f.id.as_str()).collect();
@@ -270,10 +269,10 @@ pub async fn position(db: &Db) -> Result<Option<i64>, AppError> {
     Ok(cp.and_then(|c| c.position.parse().ok()))
 }
 
-/// Records the feed's position (UTC ms); `rebuilt` marks the end of a full replay.
-pub async fn set_position(db: &Db, position_ms: i64, rebuilt: bool) -> Result<(), AppError> {
+/// Records the feed's position (UTC ms); `rebuilt` marks the end of a full replay, at `now`.
+pub async fn set_position(db: &Db, position_ms: i64, rebuilt: bool, now: i64) -> Result<(), AppError> {
     let mut conn = db.write().acquire().await?;
-    store::set_checkpoint(&mut conn, SOURCE, &position_ms.to_string(), rebuilt).await
+    store::set_checkpoint(&mut conn, SOURCE, &position_ms.to_string(), rebuilt, now).await
 }
 
 /// Forgets every lodging count, ingested id and the feed's position, in one transaction, before a
@@ -306,8 +305,9 @@ pub struct BedCapacity {
 }
 
 /// Replaces the bed capacity recorded for `month` (`YYYY-MM`, normally the current one) and
-/// notes when it was recounted. Earlier months keep the last count made during them.
-pub async fn replace_capacity(db: &Db, month: &str, rows: &[BedCapacity]) -> Result<(), AppError> {
+/// notes when it was recounted (`now`, UTC milliseconds). Earlier months keep the last count made
+/// during them.
+pub async fn replace_capacity(db: &Db, month: &str, rows: &[BedCapacity], now: i64) -> Result<(), AppError> {
     if NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {
         return Err(AppError::new(kernel::ErrorCode::InvalidDate, "month must be YYYY-MM"));
     }
@@ -319,7 +319,7 @@ pub async fn replace_capacity(db: &Db, month: &str, rows: &[BedCapacity]) -> Res
         }
         *counts.entry(Key::new(dim::LODGING_BEDS, &r.commune_code, month, &r.facility_type)).or_insert(0) += r.beds;
     }
-    store::replace_dimension(db, dim::LODGING_BEDS, Some(month), &counts, CAPACITY_SOURCE).await
+    store::replace_dimension(db, dim::LODGING_BEDS, Some(month), &counts, CAPACITY_SOURCE, now).await
 }
 
 /// Stays grouped by month of arrival, commune, facility type, nationality and origin.

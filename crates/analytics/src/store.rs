@@ -43,13 +43,20 @@ pub async fn source_checkpoint(db: &Db, source: &str) -> Result<Option<Checkpoin
 }
 
 /// Moves the checkpoint from `expected` to `position`; fails with a conflict when another
-/// consumer moved it meanwhile, so two processes never apply the same events twice.
-pub async fn advance(conn: &mut AnyConnection, source: &str, expected: &str, position: &str) -> Result<(), AppError> {
+/// consumer moved it meanwhile, so two processes never apply the same events twice. `now` (UTC
+/// milliseconds) is recorded as the update time.
+pub async fn advance(
+    conn: &mut AnyConnection,
+    source: &str,
+    expected: &str,
+    position: &str,
+    now: i64,
+) -> Result<(), AppError> {
     let done = sqlx::query(
         "UPDATE analytics_checkpoints SET position = $1, updated_at = $2 WHERE source = $3 AND position = $4",
     )
     .bind(position)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(source)
     .bind(expected)
     .execute(conn)
@@ -60,13 +67,13 @@ pub async fn advance(conn: &mut AnyConnection, source: &str, expected: &str, pos
     Ok(())
 }
 
-/// Replaces every registry-derived count and sets the checkpoint (after a full recompute).
-pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &str) -> Result<(), AppError> {
+/// Replaces every registry-derived count and sets the checkpoint (after a full recompute, at `now`).
+pub async fn replace_all(conn: &mut AnyConnection, counts: &Counts, position: &str, now: i64) -> Result<(), AppError> {
     // Only the registry's dimensions: other sources' rows (e-ID accounts, bed capacity) stay.
     let registry = crate::facts::dim::REGISTRY.iter().map(|d| format!("'{d}'")).collect::<Vec<_>>().join(", ");
     sqlx::query(&format!("DELETE FROM analytics_counts WHERE dimension IN ({registry})")).execute(&mut *conn).await?;
     insert_counts(conn, counts).await?;
-    set_checkpoint(conn, REGISTRY, position, true).await
+    set_checkpoint(conn, REGISTRY, position, true, now).await
 }
 
 /// Inserts the non-zero counts in key order, in multi-row statements.
@@ -84,14 +91,15 @@ async fn insert_counts(conn: &mut AnyConnection, counts: &Counts) -> Result<i64,
 }
 
 /// Sets a source's position; with `rebuilt` the time is also recorded as its last full recount,
-/// otherwise the previous recount time stays (0 for a source never recounted).
+/// otherwise the previous recount time stays (0 for a source never recounted). `now` is UTC
+/// milliseconds, passed so tests can fix time.
 pub async fn set_checkpoint(
     conn: &mut AnyConnection,
     source: &str,
     position: &str,
     rebuilt: bool,
+    now: i64,
 ) -> Result<(), AppError> {
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO analytics_checkpoints (source, position, updated_at, rebuilt_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at, \
@@ -109,13 +117,14 @@ pub async fn set_checkpoint(
 
 /// Replaces the rows of a dimension recounted from a source other than the registry — all of
 /// them, or only those whose first key is `k1` — and records the recount time in the source's
-/// checkpoint, in one transaction.
+/// checkpoint, in one transaction. `now` (UTC milliseconds) is the recount time.
 pub async fn replace_dimension(
     db: &Db,
     dimension: &'static str,
     k1: Option<&str>,
     counts: &Counts,
     source: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     if crate::facts::dim::REGISTRY.contains(&dimension) || counts.keys().any(|k| k.dimension != dimension) {
         return Err(AppError::internal("only a non-registry dimension can be replaced, with its own rows"));
@@ -129,7 +138,7 @@ pub async fn replace_dimension(
     let sql = format!("DELETE FROM analytics_counts WHERE {}", f.sql());
     f.bind(sqlx::query(&sql)).execute(&mut *tx).await?;
     let total = insert_counts(&mut tx, counts).await?;
-    set_checkpoint(&mut tx, source, &total.to_string(), true).await?;
+    set_checkpoint(&mut tx, source, &total.to_string(), true, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -224,12 +233,7 @@ pub async fn read_dimension(
             let fast = db.fast().ok_or_else(|| AppError::internal("no fast read path"))?;
             fast.query_all(&sql, &f, |r| {
                 use db::fast::Columns;
-                CountRow {
-                    commune: r.text(0).unwrap_or_default(),
-                    k1: r.text(1).unwrap_or_default(),
-                    k2: r.text(2).unwrap_or_default(),
-                    value: r.int(3),
-                }
+                Ok(CountRow { commune: r.required(0)?, k1: r.required(1)?, k2: r.required(2)?, value: r.int(3)? })
             })
             .map_err(AppError::from)
         };

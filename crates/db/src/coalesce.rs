@@ -34,7 +34,12 @@ impl<V: Clone + Send + 'static> Coalescer<String, V> {
     /// Lookups of rows by a text key on `db`'s read pool: `select_where` is a query ending in the
     /// key column (`… WHERE f.id`), `row` maps a row to its key and value. Two fetches run at
     /// once, each on a connection of its own (kept on PostgreSQL, see [`Held`]).
-    pub fn on_db(db: &Db, max_batch: usize, select_where: String, row: fn(&Row) -> (String, V)) -> Self {
+    pub fn on_db(
+        db: &Db,
+        max_batch: usize,
+        select_where: String,
+        row: fn(&Row) -> Result<(String, V), AppError>,
+    ) -> Self {
         let held = (0..2).map(|_| Held::new(db, db.read())).collect();
         Coalescer::start(max_batch, held, move |held: &mut Held, keys: Vec<String>| {
             let select_where = select_where.clone();
@@ -44,7 +49,7 @@ impl<V: Clone + Send + 'static> Coalescer<String, V> {
                     Err(e) => Err(e),
                 };
                 held.done(rows.is_ok());
-                Ok(rows?.iter().map(row).collect())
+                rows?.iter().map(row).collect()
             })
         })
     }

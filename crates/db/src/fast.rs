@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::filter::{Arg, Filter};
+use crate::handle::DbError;
 
 /// Read-only connections to the same SQLite file.
 #[derive(Debug)]
@@ -22,31 +23,38 @@ pub struct FastReads {
 /// A row from the fast path.
 pub type FastRow<'a> = rusqlite::Row<'a>;
 
-/// Column access shared by sqlx rows and fast-path rows, so one mapper serves both paths.
+/// Column access shared by sqlx rows and fast-path rows, so one mapper serves both paths. A
+/// column of the wrong type, or a NULL where a value is required, is an error that names the
+/// column, never a silent empty string or 0.
 pub trait Columns {
-    /// A text column (NULL as `None`).
-    fn text(&self, i: usize) -> Option<String>;
-    /// An integer column (NULL as 0).
-    fn int(&self, i: usize) -> i64;
+    /// A text column that may be NULL.
+    fn text(&self, i: usize) -> Result<Option<String>, DbError>;
+    /// An integer column that may not be NULL.
+    fn int(&self, i: usize) -> Result<i64, DbError>;
+
+    /// A text column that may not be NULL.
+    fn required(&self, i: usize) -> Result<String, DbError> {
+        self.text(i)?.ok_or_else(|| DbError::Scan(format!("column {i} is NULL")))
+    }
 }
 
 impl Columns for sqlx::any::AnyRow {
-    fn text(&self, i: usize) -> Option<String> {
-        sqlx::Row::get(self, i)
+    fn text(&self, i: usize) -> Result<Option<String>, DbError> {
+        Ok(sqlx::Row::try_get(self, i)?)
     }
 
-    fn int(&self, i: usize) -> i64 {
-        sqlx::Row::try_get::<Option<i64>, _>(self, i).ok().flatten().unwrap_or(0)
+    fn int(&self, i: usize) -> Result<i64, DbError> {
+        Ok(sqlx::Row::try_get(self, i)?)
     }
 }
 
 impl Columns for FastRow<'_> {
-    fn text(&self, i: usize) -> Option<String> {
-        self.get::<_, Option<String>>(i).ok().flatten()
+    fn text(&self, i: usize) -> Result<Option<String>, DbError> {
+        Ok(self.get(i)?)
     }
 
-    fn int(&self, i: usize) -> i64 {
-        self.get::<_, Option<i64>>(i).ok().flatten().unwrap_or(0)
+    fn int(&self, i: usize) -> Result<i64, DbError> {
+        Ok(self.get(i)?)
     }
 }
 
@@ -71,9 +79,9 @@ impl FastReads {
         &self,
         sql: &str,
         filter: &Filter,
-        map: impl FnOnce(&FastRow<'_>) -> T,
-    ) -> rusqlite::Result<Option<T>> {
-        self.query(sql, filter, |rows| Ok(rows.next()?.map(map)))
+        map: impl FnOnce(&FastRow<'_>) -> Result<T, DbError>,
+    ) -> Result<Option<T>, DbError> {
+        self.query(sql, filter, |rows| Ok(rows.next()?.map(map)))?.transpose()
     }
 
     /// Like [`FastReads::query_one`], mapping every row (for short indexed reads: a person's cards).
@@ -81,15 +89,17 @@ impl FastReads {
         &self,
         sql: &str,
         filter: &Filter,
-        map: impl Fn(&FastRow<'_>) -> T,
-    ) -> rusqlite::Result<Vec<T>> {
+        map: impl Fn(&FastRow<'_>) -> Result<T, DbError>,
+    ) -> Result<Vec<T>, DbError> {
         self.query(sql, filter, |rows| {
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 out.push(map(r));
             }
             Ok(out)
-        })
+        })?
+        .into_iter()
+        .collect()
     }
 
     fn query<T>(
@@ -153,15 +163,22 @@ mod tests {
         let mut f = Filter::new();
         f.and("v > ?", Arg::Int(1)).and("k = ?", Arg::Text("b".into()));
         let got = fast
-            .query_one(&format!("SELECT k, v FROM t WHERE {}", f.sql()), &f, |r| r.get::<_, i64>(1).unwrap())
+            .query_one(&format!("SELECT k, v FROM t WHERE {}", f.sql()), &f, |r| r.int(1))
             .unwrap();
         assert_eq!(got, Some(2));
         let mut none = Filter::new();
         none.and("k = ?", Arg::Text("z".into()));
-        assert_eq!(fast.query_one(&format!("SELECT v FROM t WHERE {}", none.sql()), &none, |_| ()).unwrap(), None);
-        let all = fast.query_all("SELECT k FROM t ORDER BY k DESC", &Filter::new(), |r| r.get::<_, String>(0).unwrap());
+        assert_eq!(fast.query_one(&format!("SELECT v FROM t WHERE {}", none.sql()), &none, |_| Ok(())).unwrap(), None);
+        let all = fast.query_all("SELECT k FROM t ORDER BY k DESC", &Filter::new(), |r| r.required(0));
         assert_eq!(all.unwrap(), ["b", "a"]);
-        assert!(fast.query_all(&format!("SELECT v FROM t WHERE {}", none.sql()), &none, |_| ()).unwrap().is_empty());
+        assert!(fast.query_all(&format!("SELECT v FROM t WHERE {}", none.sql()), &none, |_| Ok(())).unwrap().is_empty());
+        // A NULL or a wrong type is an error, not a silent 0 or empty string.
+        let all = Filter::new();
+        assert!(fast.query_one("SELECT NULL", &all, |r| r.int(0)).is_err());
+        assert!(fast.query_one("SELECT NULL", &all, |r| r.required(0)).is_err());
+        assert_eq!(fast.query_one("SELECT NULL", &all, |r| r.text(0)).unwrap(), Some(None));
+        assert!(fast.query_one("SELECT 'x'", &all, |r| r.int(0)).is_err());
+        assert!(fast.query_all("SELECT k FROM t", &all, |r| r.int(0)).is_err());
         // Read-only: writes are refused.
         assert!(fast.conns[0].lock().unwrap().execute("DELETE FROM t", []).is_err());
     }

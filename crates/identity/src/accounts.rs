@@ -43,6 +43,27 @@ impl AccountStatus {
         }
     }
 
+    /// Why a right password does not open a session, in Vietnamese and English, with what the
+    /// holder can do about it.
+    pub fn refusal(self) -> (&'static str, &'static str) {
+        match self {
+            AccountStatus::Locked => (
+                "Tài khoản của bạn đang bị khóa theo yêu cầu của chính bạn. Để mở khóa, vào trang \
+                 \"Mở khóa tài khoản\" (/account/unlock), nhập mật khẩu và mã xác nhận gửi tới số điện thoại đã đăng ký.",
+                "Your account is locked at your own request. To unlock it, open \"Unlock account\" (/account/unlock) \
+                 and enter your password and the code sent to your registered phone.",
+            ),
+            AccountStatus::Suspended => (
+                "Tài khoản đang bị tạm ngừng bởi quản trị viên. Vui lòng liên hệ cơ quan công an nơi cư trú.",
+                "The account is suspended by an administrator. Please contact the police of your commune.",
+            ),
+            AccountStatus::Deceased | AccountStatus::Active => (
+                "Tài khoản đã đóng theo dữ liệu của Cơ sở dữ liệu quốc gia về dân cư.",
+                "The account is closed according to the national population database.",
+            ),
+        }
+    }
+
     /// Vietnamese and English labels.
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
@@ -155,8 +176,9 @@ pub(crate) fn normalize_login(login: &str) -> String {
     login.trim().to_lowercase()
 }
 
-/// Creates an active officer or administrator account. Logins are case-insensitive and unique.
-pub async fn create_account(db: &Db, hasher: &PasswordHasher, new: NewAccount) -> Result<Account, AppError> {
+/// Creates an active officer or administrator account at `now` (UTC milliseconds). Logins are
+/// case-insensitive and unique.
+pub async fn create_account(db: &Db, hasher: &PasswordHasher, new: NewAccount, now: i64) -> Result<Account, AppError> {
     let login = normalize_login(&new.login);
     if login.len() < 3 || !login.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
         return Err(AppError::invalid("login must be 3+ characters of a-z, 0-9, '.', '_' or '-'"));
@@ -164,7 +186,7 @@ pub async fn create_account(db: &Db, hasher: &PasswordHasher, new: NewAccount) -
     crate::password::check_new_password(&new.password, &[&login])?;
     let hash = hasher.hash(&new.password).await?;
     let mut conn = db.write().acquire().await?;
-    insert_account(&mut conn, &new, &hash, AccountExtras::default()).await
+    insert_account(&mut conn, &new, &hash, AccountExtras::default(), now).await
 }
 
 /// Inserts an account row; shared by officer creation, citizen registration and invitations.
@@ -173,6 +195,7 @@ pub(crate) async fn insert_account(
     new: &NewAccount,
     password_hash: &str,
     extras: AccountExtras,
+    now: i64,
 ) -> Result<Account, AppError> {
     let login = normalize_login(&new.login);
     let display_name = kernel::text::normalize_name(&new.display_name);
@@ -180,7 +203,6 @@ pub(crate) async fn insert_account(
         return Err(AppError::invalid("display name is required"));
     }
     let id = kernel::ids::new_id();
-    let now = kernel::clock::now_ms();
     let level_at = (extras.level > 0).then_some(now);
     let res = sqlx::query(
         "INSERT INTO accounts (id, login, display_name, role, jurisdiction_kind, jurisdiction_code, \
@@ -316,19 +338,20 @@ pub(crate) async fn password_hash(db: &Db, account_id: &str) -> Result<Option<St
 }
 
 /// Changes an account's status. `from` guards against races (only that status is changed);
-/// returns whether the row changed.
+/// returns whether the row changed. `now` (UTC milliseconds) is the time of the change.
 pub(crate) async fn set_status(
     db: &Db,
     account_id: &str,
     from: &[AccountStatus],
     to: AccountStatus,
+    now: i64,
 ) -> Result<bool, AppError> {
     let placeholders: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "UPDATE accounts SET status = $1, status_changed_at = $2 WHERE id = $3 AND status IN ({})",
         placeholders.join(", ")
     );
-    let mut q = sqlx::query(&sql).bind(to.code()).bind(kernel::clock::now_ms()).bind(account_id);
+    let mut q = sqlx::query(&sql).bind(to.code()).bind(now).bind(account_id);
     for s in from {
         q = q.bind(s.code());
     }
@@ -337,8 +360,8 @@ pub(crate) async fn set_status(
 }
 
 /// Failed-login bookkeeping: after 5 failures the account locks for 1 minute, doubling with each
-/// further failure up to 1 hour (progressive lockout).
-pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool) -> Result<(), AppError> {
+/// further failure up to 1 hour (progressive lockout), counted from `now` (UTC ms).
+pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool, now: i64) -> Result<(), AppError> {
     let sql = if ok {
         "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1".to_string()
     } else {
@@ -353,7 +376,7 @@ pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool) -> 
             .get(0);
         if failed >= 5 {
             let minutes = 1i64 << (failed - 5).min(6);
-            let until = kernel::clock::now_ms() + minutes.min(60) * 60_000;
+            let until = now + minutes.min(60) * 60_000;
             sqlx::query("UPDATE accounts SET locked_until = $1 WHERE id = $2")
                 .bind(until)
                 .bind(account_id)

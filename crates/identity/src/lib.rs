@@ -11,6 +11,7 @@
 
 pub mod access_history;
 mod accounts;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
 mod challenges;
 mod config;
@@ -19,6 +20,7 @@ pub mod levels;
 pub mod liveness;
 pub mod organizations;
 pub mod otp;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod passkeys;
 mod password;
@@ -27,7 +29,9 @@ mod ratelimit;
 pub mod registration;
 pub mod sealing;
 pub mod secrets;
+pub mod self_lock;
 mod sessions;
+pub mod signin;
 pub mod sms;
 pub mod stats;
 pub mod suspension;
@@ -42,7 +46,7 @@ pub use api::DbAuthenticator;
 pub use config::{IdentityConfig, IdentitySettings, Limit, RateLimits};
 pub use levels::raise_level_by_chip;
 pub use pages::{router, ApiDoc};
-pub use password::{check_new_password, PasswordHasher};
+pub use password::{check_new_pair, check_new_password, NewPasswordProblem, PasswordHasher};
 pub use ratelimit::RateLimiter;
 pub use sessions::{
     create_session, list_sessions, revoke_other_sessions, revoke_session, revoke_session_by_id, session_info,

@@ -90,6 +90,36 @@ pub fn check_new_password(password: &str, identifiers: &[&str]) -> Result<(), Ap
     Ok(())
 }
 
+/// Why a new password, typed twice on a form, is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewPasswordProblem {
+    /// The two copies differ.
+    Differ,
+    /// Too short, or contains one of the account's identifiers ([`check_new_password`]).
+    Weak,
+}
+
+impl NewPasswordProblem {
+    /// Vietnamese and English explanation.
+    pub fn message(self) -> (&'static str, &'static str) {
+        match self {
+            NewPasswordProblem::Differ => ("Hai mật khẩu không giống nhau.", "The two passwords differ."),
+            NewPasswordProblem::Weak => (
+                "Mật khẩu cần ít nhất 10 ký tự và không chứa tên đăng nhập, số định danh hoặc số điện thoại.",
+                "The password needs at least 10 characters and must not contain your login, personal id or phone number.",
+            ),
+        }
+    }
+}
+
+/// Checks a new password typed twice (`again`) against the rules of [`check_new_password`].
+pub fn check_new_pair(password: &str, again: &str, identifiers: &[&str]) -> Result<(), NewPasswordProblem> {
+    if password != again {
+        return Err(NewPasswordProblem::Differ);
+    }
+    check_new_password(password, identifiers).map_err(|_| NewPasswordProblem::Weak)
+}
+
 impl Default for PasswordHasher {
     fn default() -> Self {
         Self::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
@@ -109,6 +139,15 @@ mod tests {
         assert!(!h.verify("sai", Some(&stored)).await);
         assert!(!h.verify("anything", None).await);
         assert!(!h.verify("x", Some("not a hash")).await);
+    }
+
+    #[test]
+    fn new_password_pairs() {
+        let ids = ["079123456789", "0912345678"];
+        assert_eq!(check_new_pair("mật-khẩu-dài-đủ", "mật-khẩu-dài-đủ", &ids), Ok(()));
+        assert_eq!(check_new_pair("mật-khẩu-dài-đủ", "mật-khẩu-dài-khác", &ids), Err(NewPasswordProblem::Differ));
+        assert_eq!(check_new_pair("ngắn", "ngắn", &ids), Err(NewPasswordProblem::Weak));
+        assert_eq!(check_new_pair("x079123456789x", "x079123456789x", &ids), Err(NewPasswordProblem::Weak));
     }
 
     #[test]

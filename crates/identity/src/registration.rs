@@ -2,6 +2,7 @@
 //! of birth must match the population registry, the phone number is confirmed with a one-time
 //! code, and the login is the personal id. A guardian at level 2 registers a child under 14.
 
+use chrono::NaiveDate;
 use db::Db;
 use kernel::{AppError, ErrorCode, PartialDate, PersonalId};
 use kernel::{Jurisdiction, Role};
@@ -9,12 +10,21 @@ use registry::queries::persons::PersonView;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{insert_account, Account, AccountExtras, NewAccount};
+use crate::password::{check_new_pair, NewPasswordProblem, PasswordHasher};
 
 /// Youngest age at which a citizen registers on their own; younger children are registered by a
 /// guardian.
 pub const SELF_REGISTRATION_AGE: i32 = 14;
 /// Purpose code of registration one-time codes.
 pub const OTP_PURPOSE: &str = "register";
+
+/// A child's registration by their guardian: the child's identity and their new password twice.
+#[derive(Debug, Clone)]
+pub struct ChildRegistration {
+    pub claim: IdentityClaim,
+    pub password: String,
+    pub password_again: String,
+}
 
 /// What the citizen types to prove who they are.
 #[derive(Debug, Clone)]
@@ -25,10 +35,24 @@ pub struct IdentityClaim {
     pub birth_date: String,
 }
 
-/// Why a claim was refused. `Mismatch` covers unknown ids, wrong names and wrong dates alike, so
-/// the form cannot be used to learn who is in the registry.
+/// A citizen's self-registration as submitted: who they claim to be, the phone that will receive
+/// the one-time code, and the new password typed twice.
+#[derive(Debug, Clone)]
+pub struct RegistrationRequest {
+    pub claim: IdentityClaim,
+    pub phone: String,
+    pub password: String,
+    pub password_again: String,
+}
+
+/// Why a registration was refused. `Mismatch` covers unknown ids, wrong names and wrong dates
+/// alike, so the form cannot be used to learn who is in the registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClaimError {
+    /// Not a Vietnamese mobile number.
+    BadPhone,
+    /// The new password breaks the password rules.
+    Password(NewPasswordProblem),
     Mismatch,
     AlreadyRegistered,
     TooYoung,
@@ -40,6 +64,8 @@ impl ClaimError {
     /// Vietnamese and English explanation.
     pub fn message(&self) -> (&'static str, &'static str) {
         match self {
+            ClaimError::BadPhone => ("Số điện thoại di động không hợp lệ.", "Invalid mobile phone number."),
+            ClaimError::Password(p) => p.message(),
             ClaimError::Mismatch => (
                 "Thông tin không khớp với Cơ sở dữ liệu quốc gia về dân cư. Kiểm tra lại số định danh, họ tên và ngày sinh như trên thẻ căn cước.",
                 "The details do not match the national population database. Check the personal id, full name and date of birth as printed on your card.",
@@ -84,10 +110,43 @@ pub async fn check_claim(db: &Db, claim: &IdentityClaim) -> Result<Result<Person
     Ok(Ok(person))
 }
 
-/// Age on today's date, counting a partial date of birth from its latest possible day.
-pub fn age_of(person: &PersonView) -> Option<i32> {
+/// Age on `today` (a Vietnam date), counting a partial date of birth from its latest possible day.
+pub fn age_of(person: &PersonView, today: NaiveDate) -> Option<i32> {
     let birth = PartialDate::parse(person.birth_date.as_deref()?).ok()?;
-    Some(kernel::clock::age_on(birth.latest(), kernel::clock::today_vn()))
+    Some(kernel::clock::age_on(birth.latest(), today))
+}
+
+/// Checks a self-registration on `today`: phone, password rules, the claim against the registry,
+/// and age (children under 14 are registered by a guardian). The answer is the registration that
+/// waits for the phone's one-time code, with the password already hashed.
+pub async fn prepare(
+    db: &Db,
+    hasher: &PasswordHasher,
+    req: &RegistrationRequest,
+    today: NaiveDate,
+) -> Result<Result<PendingRegistration, ClaimError>, AppError> {
+    let Some(phone) = normalize_phone(&req.phone) else { return Ok(Err(ClaimError::BadPhone)) };
+    if let Err(p) = check_new_pair(&req.password, &req.password_again, &[req.claim.person_id.trim(), &phone]) {
+        return Ok(Err(ClaimError::Password(p)));
+    }
+    let person = match check_claim(db, &req.claim).await? {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    if age_of(&person, today).is_some_and(|age| age < SELF_REGISTRATION_AGE) {
+        return Ok(Err(ClaimError::TooYoung));
+    }
+    Ok(Ok(PendingRegistration {
+        person_id: person.personal_id,
+        full_name: person.full_name,
+        phone,
+        password_hash: hasher.hash(&req.password).await?,
+    }))
+}
+
+/// Whether `account` may register children: a level-2 citizen account tied to a person.
+pub fn may_register_children(account: &Account) -> bool {
+    account.role == Role::Citizen && account.level >= 2 && account.person_id.is_some()
 }
 
 /// A Vietnamese mobile number as `0` + 9 digits; accepts `+84…`, `84…` and spaces or dots.
@@ -117,8 +176,8 @@ fn citizen(person_id: &str, full_name: &str) -> NewAccount {
     }
 }
 
-/// Creates the level-1 account once the phone code was confirmed.
-pub async fn complete(db: &Db, p: &PendingRegistration) -> Result<Account, AppError> {
+/// Creates the level-1 account at `now` (UTC milliseconds) once the phone code was confirmed.
+pub async fn complete(db: &Db, p: &PendingRegistration, now: i64) -> Result<Account, AppError> {
     let mut conn = db.write().acquire().await?;
     let extras = AccountExtras {
         person_id: Some(p.person_id.clone()),
@@ -126,27 +185,39 @@ pub async fn complete(db: &Db, p: &PendingRegistration) -> Result<Account, AppEr
         phone: Some(p.phone.clone()),
         ..Default::default()
     };
-    insert_account(&mut conn, &citizen(&p.person_id, &p.full_name), &p.password_hash, extras).await
+    insert_account(&mut conn, &citizen(&p.person_id, &p.full_name), &p.password_hash, extras, now).await
 }
 
-/// A guardian registers their child under 14: the registry must name the guardian as the child's
-/// father or mother. The child's account is linked to, and managed by, the guardian's.
+/// A guardian registers their child under 14 at `now` (UTC milliseconds; its day in Vietnam
+/// decides the age): the password rules, the child's claim
+/// against the registry, which must name the guardian as the child's father or mother, and the
+/// age. The child's account is linked to, and managed by, the guardian's.
 pub async fn register_child(
     db: &Db,
+    hasher: &PasswordHasher,
     guardian: &Account,
-    child: &PersonView,
-    password_hash: &str,
+    req: &ChildRegistration,
+    now: i64,
 ) -> Result<Result<Account, ClaimError>, AppError> {
-    if guardian.level < 2 || guardian.person_id.is_none() {
-        return Err(AppError::new(ErrorCode::Forbidden, "a level-2 account is needed to register a child"));
+    let today = kernel::clock::date_vn(now);
+    if !may_register_children(guardian) {
+        return Err(AppError::new(ErrorCode::Forbidden, "a level-2 citizen account is needed to register a child"));
     }
+    if let Err(p) = check_new_pair(&req.password, &req.password_again, &[req.claim.person_id.trim()]) {
+        return Ok(Err(ClaimError::Password(p)));
+    }
+    let child = match check_claim(db, &req.claim).await? {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
     let parent = guardian.person_id.as_deref();
     if child.father_id.as_deref() != parent && child.mother_id.as_deref() != parent {
         return Ok(Err(ClaimError::NotAChildOfGuardian));
     }
-    if age_of(child).map(|a| a >= SELF_REGISTRATION_AGE).unwrap_or(true) {
+    if age_of(&child, today).is_none_or(|age| age >= SELF_REGISTRATION_AGE) {
         return Ok(Err(ClaimError::NotUnder14));
     }
+    let password_hash = hasher.hash(&req.password).await?;
     let mut conn = db.write().acquire().await?;
     let extras = AccountExtras {
         person_id: Some(child.personal_id.clone()),
@@ -154,7 +225,9 @@ pub async fn register_child(
         guardian_account_id: Some(guardian.id.clone()),
         ..Default::default()
     };
-    insert_account(&mut conn, &citizen(&child.personal_id, &child.full_name), password_hash, extras).await.map(Ok)
+    insert_account(&mut conn, &citizen(&child.personal_id, &child.full_name), &password_hash, extras, now)
+        .await
+        .map(Ok)
 }
 
 /// Accounts a guardian manages.

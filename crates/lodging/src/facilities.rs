@@ -81,7 +81,7 @@ fn from_row(r: &db::Row) -> Facility {
 }
 
 /// Registers a facility of `organization_id` as `pending`, after checking kind, commune and sizes.
-pub async fn create(db: &Db, organization_id: &str, new: NewFacility) -> Result<Facility, AppError> {
+pub async fn create(db: &Db, organization_id: &str, new: NewFacility, now: i64) -> Result<Facility, AppError> {
     if !KINDS.contains(&new.kind.as_str()) {
         return Err(AppError::invalid(format!("kind must be one of {}", KINDS.join(", "))));
     }
@@ -112,7 +112,7 @@ pub async fn create(db: &Db, organization_id: &str, new: NewFacility) -> Result<
         beds: new.beds,
         organization_id: organization_id.to_string(),
         status: "pending".into(),
-        created_at: kernel::clock::now_ms(),
+        created_at: now,
     };
     sqlx::query(
         "INSERT INTO lodging_facilities (id, kind, name, name_folded, licence_code, commune_code, province_code, \
@@ -157,7 +157,7 @@ impl FacilityLookup {
         let select = format!("SELECT {COLUMNS} FROM lodging_facilities f WHERE f.id");
         FacilityLookup(Coalescer::on_db(db, 64, select, |r| {
             let f = from_row(r);
-            (f.id.clone(), f)
+            Ok((f.id.clone(), f))
         }))
     }
 
@@ -187,13 +187,21 @@ pub async fn list(
 }
 
 /// Sets a facility's status (`approved` or `suspended`) when it lies in the officer's jurisdiction.
-pub async fn decide(db: &Db, id: &str, status: &str, j: &Jurisdiction, actor: &str) -> Result<Facility, AppError> {
-    set_status(db, "lodging_facilities", id, status, j, actor).await?;
+pub async fn decide(
+    db: &Db,
+    id: &str,
+    status: &str,
+    j: &Jurisdiction,
+    actor: &str,
+    now: i64,
+) -> Result<Facility, AppError> {
+    set_status(db, "lodging_facilities", id, status, j, actor, now).await?;
     get(db, id, j).await?.ok_or_else(|| AppError::not_found("facility"))
 }
 
 /// The police decision on a registered place of `table` (facilities and venues share the
-/// `status`, `decided_by`, `decided_at` and jurisdiction columns).
+/// `status`, `decided_by`, `decided_at` and jurisdiction columns), decided at `now`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn set_status(
     db: &Db,
     table: &str,
@@ -201,6 +209,7 @@ pub(crate) async fn set_status(
     status: &str,
     j: &Jurisdiction,
     actor: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     if !matches!(status, "approved" | "suspended") {
         return Err(AppError::invalid("status must be approved or suspended"));
@@ -216,7 +225,7 @@ pub(crate) async fn set_status(
         n + 2,
         w.sql()
     );
-    let q = w.bind(sqlx::query(&sql)).bind(status.to_string()).bind(actor.to_string()).bind(kernel::clock::now_ms());
+    let q = w.bind(sqlx::query(&sql)).bind(status.to_string()).bind(actor.to_string()).bind(now);
     let done = q.execute(db.write()).await?;
     if done.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::NotFound, "nothing with this id in your jurisdiction"));

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod alerts;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
 pub mod checkins;
 pub mod deadline;
@@ -11,11 +12,13 @@ pub mod declarations;
 pub mod export;
 pub mod facilities;
 pub mod feed;
+pub mod figures;
 pub mod guests;
 pub mod history;
 pub mod hospital;
 pub mod nats;
 pub mod notifications;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod scope;
 pub mod settings;
@@ -62,11 +65,17 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts the check-in writer, the hourly purge of venue scans past their retention, and the
-    /// NATS publisher when a NATS URL is configured.
-    pub fn start(stores: audit::Stores, keys: std::sync::Arc<keys::KeyRing>, settings: LodgingSettings) -> Service {
+    /// Starts the check-in writer, the hourly purge of venue scans past their retention (on
+    /// `clock`, `kernel::clock::now_ms` in the binary), and the NATS publisher when a NATS URL is
+    /// configured.
+    pub fn start(
+        stores: audit::Stores,
+        keys: std::sync::Arc<keys::KeyRing>,
+        settings: LodgingSettings,
+        clock: kernel::clock::Clock,
+    ) -> Service {
         let writer = writer::Writer::start(stores.db.clone());
-        tokio::spawn(purge_venue_scans(stores.db.clone(), settings.venue_retention_days));
+        tokio::spawn(purge_venue_scans(stores.db.clone(), settings.venue_retention_days, clock));
         let feed = Feed::default();
         if let Some(url) = &settings.nats_url {
             nats::spawn(url.clone(), &feed);
@@ -77,12 +86,12 @@ impl Service {
     }
 }
 
-/// Purges raw venue scans older than `retention_days` every hour.
-async fn purge_venue_scans(db: db::Db, retention_days: i64) {
+/// Purges raw venue scans older than `retention_days` (by `clock`) every hour.
+async fn purge_venue_scans(db: db::Db, retention_days: i64, clock: kernel::clock::Clock) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match venue_scans::purge(&db, retention_days, kernel::clock::now_ms()).await {
+        match venue_scans::purge(&db, retention_days, clock()).await {
             Ok(n) if n > 0 => tracing::info!(purged = n, "venue scans past retention purged"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "venue scan purge failed"),

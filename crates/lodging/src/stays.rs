@@ -9,7 +9,9 @@ use kernel::{AppError, ErrorCode, Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::feed::FeedEvent;
 use crate::scope::restrict;
+use crate::Service;
 
 /// Facility kinds where a stay longer than [`RESIDENCE_PROMPT_DAYS`] calls for temporary-residence
 /// registration (Law on Residence 2020: tạm trú after 30 days).
@@ -109,7 +111,13 @@ pub struct StayQuery {
 }
 
 /// Stays of the staff member's organization, newest arrival first.
-pub async fn list(db: &Db, organization_id: &str, q: &StayQuery, page: PageRequest) -> Result<Page<Stay>, AppError> {
+pub async fn list(
+    db: &Db,
+    organization_id: &str,
+    q: &StayQuery,
+    page: PageRequest,
+    now: i64,
+) -> Result<Page<Stay>, AppError> {
     let mut f = Filter::new();
     f.and("c.organization_id = ?", Arg::Text(organization_id.to_string()));
     if let Some(id) = &q.facility_id {
@@ -124,22 +132,23 @@ pub async fn list(db: &Db, organization_id: &str, q: &StayQuery, page: PageReque
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         search(&mut f, "c", text);
     }
-    page_of(db, &f, NEWEST, page).await
+    page_of(db, &f, NEWEST, page, now).await
 }
 
 /// Newest arrival first.
 const NEWEST: &str = "c.arrival_at DESC, c.id";
 
-/// One page of the stays matching `f` (conditions on `c` = check-ins and `f` = facilities).
-async fn page_of(db: &Db, f: &Filter, order: &str, page: PageRequest) -> Result<Page<Stay>, AppError> {
-    let now = kernel::clock::now_ms();
+/// One page of the stays matching `f` (conditions on `c` = check-ins and `f` = facilities), as
+/// they are at `now` (UTC milliseconds).
+async fn page_of(db: &Db, f: &Filter, order: &str, page: PageRequest, now: i64) -> Result<Page<Stay>, AppError> {
     let rows = f.fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM {FROM}"), order, page).await?;
     Ok(Page::from_probe(rows.iter().map(|r| from_row(r, now)).collect(), page))
 }
 
-/// One page of the stays matching `f`, newest arrival first (for the guest history).
-pub async fn page(db: &Db, f: Filter, page: PageRequest) -> Result<Page<Stay>, AppError> {
-    page_of(db, &f, NEWEST, page).await
+/// One page of the stays matching `f`, newest arrival first (for the guest history), as they are
+/// at `now` (UTC milliseconds).
+pub async fn page(db: &Db, f: Filter, page: PageRequest, now: i64) -> Result<Page<Stay>, AppError> {
+    page_of(db, &f, NEWEST, page, now).await
 }
 
 /// What staff may change in a stay.
@@ -153,8 +162,36 @@ pub struct StayChange {
 }
 
 /// Changes the room or expected departure of a current stay of the organization; the lodging
-/// notification is updated in the same transaction. Returns the updated stay.
-pub async fn change(db: &Db, organization_id: &str, id: &str, ch: StayChange) -> Result<Stay, AppError> {
+/// notification is updated in the same transaction, and the police feed gets an `event: stay`
+/// once it is committed. Returns the updated stay as it is at `now` (UTC milliseconds).
+pub async fn change(
+    svc: &Service,
+    organization_id: &str,
+    id: &str,
+    ch: StayChange,
+    now: i64,
+) -> Result<Stay, AppError> {
+    let stay = update(&svc.stores.db, organization_id, id, ch, now).await?;
+    svc.feed.publish(feed_event(&stay));
+    Ok(stay)
+}
+
+/// The police feed's event for a changed stay, routed to the facility's commune and province.
+fn feed_event(stay: &Stay) -> FeedEvent {
+    let province = registry::admin_units::AdminUnits::get()
+        .commune(&stay.commune_code)
+        .map(|c| c.province_code.clone())
+        .unwrap_or_default();
+    FeedEvent {
+        kind: "stay",
+        communes: vec![stay.commune_code.clone()],
+        province_code: province,
+        data: serde_json::json!({"checkin_id": stay.id, "facility_id": stay.facility_id, "room": stay.room,
+            "expected_departure_at": stay.expected_departure_at}),
+    }
+}
+
+async fn update(db: &Db, organization_id: &str, id: &str, ch: StayChange, now: i64) -> Result<Stay, AppError> {
     let room = ch.room.map(|r| r.trim().to_string());
     if room.as_deref().is_some_and(|r| r.is_empty() || r.chars().count() > 50) {
         return Err(AppError::invalid("room must be 1 to 50 characters"));
@@ -163,7 +200,7 @@ pub async fn change(db: &Db, organization_id: &str, id: &str, ch: StayChange) ->
     if room.is_none() && departure.is_none() {
         return Err(AppError::invalid("give room or expected_departure_at"));
     }
-    let stay = get(db, organization_id, id).await?;
+    let stay = get(db, organization_id, id, now).await?;
     if stay.checked_out_at.is_some() {
         return Err(AppError::new(ErrorCode::LodgingAlreadyCheckedOut, "guest already checked out"));
     }
@@ -189,11 +226,11 @@ pub async fn change(db: &Db, organization_id: &str, id: &str, ch: StayChange) ->
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    get(db, organization_id, id).await
+    get(db, organization_id, id, now).await
 }
 
-/// One stay of the organization (404 for any other).
-pub async fn get(db: &Db, organization_id: &str, id: &str) -> Result<Stay, AppError> {
+/// One stay of the organization (404 for any other), as it is at `now` (UTC milliseconds).
+pub async fn get(db: &Db, organization_id: &str, id: &str, now: i64) -> Result<Stay, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE c.id = $1 AND c.organization_id = $2");
     let row = sqlx::query(&sql)
         .bind(id)
@@ -201,13 +238,17 @@ pub async fn get(db: &Db, organization_id: &str, id: &str) -> Result<Stay, AppEr
         .fetch_optional(db.read())
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no check-in with this id in your organization"))?;
-    Ok(from_row(&row, kernel::clock::now_ms()))
+    Ok(from_row(&row, now))
 }
 
 /// Current long stays (30 days or more) of citizens in rental houses and dormitories, in the
-/// caller's area (police) or organization (staff), longest first.
-pub async fn residence_prompts(db: &Db, j: &Jurisdiction, page: PageRequest) -> Result<Page<Stay>, AppError> {
-    let now = kernel::clock::now_ms();
+/// caller's area (police) or organization (staff), longest first, at `now` (UTC milliseconds).
+pub async fn residence_prompts(
+    db: &Db,
+    j: &Jurisdiction,
+    page: PageRequest,
+    now: i64,
+) -> Result<Page<Stay>, AppError> {
     let mut f = Filter::new();
     restrict(&mut f, j, "f", true);
     f.and("c.checked_out_at IS NULL AND c.guest_kind = ?", Arg::Text("citizen".into()));
@@ -215,5 +256,5 @@ pub async fn residence_prompts(db: &Db, j: &Jurisdiction, page: PageRequest) -> 
         "f.kind IN ('rental_house', 'dormitory') AND c.arrival_at <= ?",
         Arg::Int(now - RESIDENCE_PROMPT_DAYS * DAY_MS),
     );
-    page_of(db, &f, "c.arrival_at, c.id", page).await
+    page_of(db, &f, "c.arrival_at, c.id", page, now).await
 }

@@ -9,13 +9,13 @@ use axum::Form;
 use serde::Deserialize;
 use web::auth::{cookie, SESSION_COOKIE};
 use web::layout::render;
-use web::{Chrome, Lang, PageError, PageUser, Role};
+use web::{Chrome, Lang, PageError, PageUser};
 
-use super::register::{password_problem, RegisterForm, RegisterPage};
+use super::register::{RegisterForm, RegisterPage};
 use super::{message, page_err, set_cookie, when, IdentityState};
-use crate::accounts::{Account, AccountStatus};
+use crate::accounts::Account;
 use crate::levels::{level_history, LevelMethod};
-use crate::registration::{self, IdentityClaim};
+use crate::registration::{self, ChildRegistration, IdentityClaim};
 use crate::sessions::SessionView;
 
 /// A level change as shown to the citizen.
@@ -52,7 +52,7 @@ pub(super) async fn account_page(
 ) -> Result<Response, PageError> {
     let db = &st.ctx.db;
     let account = current_account(&st, &user, lang).await?;
-    let sessions = crate::sessions::list_sessions(db, &account.id, cookie(&headers, SESSION_COOKIE))
+    let sessions = crate::sessions::list_sessions(db, &account.id, cookie(&headers, SESSION_COOKIE), kernel::clock::now_ms())
         .await
         .map_err(page_err(lang))?
         .into_iter()
@@ -95,7 +95,7 @@ pub(super) async fn revoke_session(
     PageUser(user): PageUser,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
-    crate::sessions::revoke_session_by_id(&st.ctx.db, &user.account_id, &f.id).await.map_err(page_err(lang))?;
+    crate::sessions::revoke_session_by_id(&st.ctx.db, &user.account_id, &f.id, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     Ok(Redirect::to("/account#sessions").into_response())
 }
 
@@ -105,7 +105,7 @@ pub(super) async fn revoke_others(
     PageUser(user): PageUser,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    crate::sessions::revoke_other_sessions(&st.ctx.db, &user.account_id, cookie(&headers, SESSION_COOKIE))
+    crate::sessions::revoke_other_sessions(&st.ctx.db, &user.account_id, cookie(&headers, SESSION_COOKIE), kernel::clock::now_ms())
         .await
         .map_err(page_err(lang))?;
     Ok(Redirect::to("/account#sessions").into_response())
@@ -119,18 +119,7 @@ pub(super) async fn lock(
     PageUser(user): PageUser,
 ) -> Result<Response, PageError> {
     let account = current_account(&st, &user, lang).await?;
-    if account.phone.is_none() {
-        return Err(PageError::new(
-            kernel::AppError::invalid(
-                "an account without a confirmed phone cannot be unlocked, so it cannot be locked",
-            ),
-            lang,
-        ));
-    }
-    crate::accounts::set_status(&st.ctx.db, &account.id, &[AccountStatus::Active], AccountStatus::Locked)
-        .await
-        .map_err(page_err(lang))?;
-    crate::sessions::revoke_other_sessions(&st.ctx.db, &account.id, None).await.map_err(page_err(lang))?;
+    crate::self_lock::lock(&st.ctx.db, &account, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     let mut resp = message(
         lang,
         ("Đã khóa tài khoản", "Account locked"),
@@ -176,7 +165,7 @@ fn child_form(
 
 async fn guardian(st: &IdentityState, user: &web::CurrentUser, lang: Lang) -> Result<Account, PageError> {
     let account = current_account(st, user, lang).await?;
-    if user.role != Role::Citizen || account.level < 2 {
+    if !registration::may_register_children(&account) {
         return Err(PageError::new(kernel::AppError::forbidden("a level-2 citizen account is needed"), lang));
     }
     Ok(account)
@@ -198,25 +187,20 @@ pub(super) async fn child_submit(
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, PageError> {
     let g = guardian(&st, &user, lang).await?;
-    if let Some(msg) = password_problem(lang, &f) {
-        return Ok(child_form(lang, &user, &f, Some(msg), StatusCode::BAD_REQUEST));
-    }
-    let claim = IdentityClaim {
-        person_id: f.person_id.clone(),
-        full_name: f.full_name.clone(),
-        birth_date: f.birth_date.clone(),
+    let req = ChildRegistration {
+        claim: IdentityClaim {
+            person_id: f.person_id.clone(),
+            full_name: f.full_name.clone(),
+            birth_date: f.birth_date.clone(),
+        },
+        password: f.password.clone(),
+        password_again: f.password2.clone(),
     };
-    let refuse = |e: registration::ClaimError| {
-        let (vi, en) = e.message();
-        child_form(lang, &user, &f, Some(lang.pick(vi, en).to_string()), StatusCode::BAD_REQUEST)
-    };
-    let child = match registration::check_claim(&st.ctx.db, &claim).await.map_err(page_err(lang))? {
-        Ok(p) => p,
-        Err(e) => return Ok(refuse(e)),
-    };
-    let hash = st.hasher.hash(&f.password).await.map_err(page_err(lang))?;
-    match registration::register_child(&st.ctx.db, &g, &child, &hash).await.map_err(page_err(lang))? {
+    match registration::register_child(&st.ctx.db, &st.hasher, &g, &req, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
         Ok(_) => Ok(Redirect::to("/account#children").into_response()),
-        Err(e) => Ok(refuse(e)),
+        Err(e) => {
+            let (vi, en) = e.message();
+            Ok(child_form(lang, &user, &f, Some(lang.pick(vi, en).to_string()), StatusCode::BAD_REQUEST))
+        }
     }
 }

@@ -20,6 +20,7 @@ use super::{check_form_csrf, issue_form_csrf, page_err, set_cookie, ClientIp, Id
 use crate::accounts::{Account, AccountStatus};
 use crate::challenges::{self, CHALLENGE_COOKIE};
 use crate::secrets::random_secret;
+use crate::signin::{self, PasswordCheck};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -130,22 +131,7 @@ pub(super) struct LoginForm {
 
 /// The message for a right password on an account that may not sign in.
 pub(super) fn status_message(lang: Lang, status: AccountStatus) -> String {
-    let (vi, en) = match status {
-        AccountStatus::Locked => (
-            "Tài khoản của bạn đang bị khóa theo yêu cầu của chính bạn. Để mở khóa, vào trang \
-             \"Mở khóa tài khoản\" (/account/unlock), nhập mật khẩu và mã xác nhận gửi tới số điện thoại đã đăng ký.",
-            "Your account is locked at your own request. To unlock it, open \"Unlock account\" (/account/unlock) \
-             and enter your password and the code sent to your registered phone.",
-        ),
-        AccountStatus::Suspended => (
-            "Tài khoản đang bị tạm ngừng bởi quản trị viên. Vui lòng liên hệ cơ quan công an nơi cư trú.",
-            "The account is suspended by an administrator. Please contact the police of your commune.",
-        ),
-        AccountStatus::Deceased | AccountStatus::Active => (
-            "Tài khoản đã đóng theo dữ liệu của Cơ sở dữ liệu quốc gia về dân cư.",
-            "The account is closed according to the national population database.",
-        ),
-    };
+    let (vi, en) = status.refusal();
     lang.pick(vi, en).to_string()
 }
 
@@ -180,34 +166,22 @@ pub(super) async fn login_submit(
         return Ok(refuse(msg.to_string(), StatusCode::TOO_MANY_REQUESTS));
     }
     let db = &st.ctx.db;
-    let found = crate::accounts::find_by_login(db, &f.login).await.map_err(page_err(lang))?;
-    let now = kernel::clock::now_ms();
-    let locked_out = found.as_ref().and_then(|(_, _, until)| *until).map(|u| u > now).unwrap_or(false);
-    let password_ok = st.hasher.verify(&f.password, found.as_ref().map(|(_, h, _)| h.as_str())).await;
-    let Some((account, _, _)) = found else {
-        return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED));
+    let check = signin::check_password(db, &st.hasher, &f.login, &f.password, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?;
+    let account = match check {
+        PasswordCheck::Refused => return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED)),
+        PasswordCheck::Unavailable(status) => return Ok(refuse(status_message(lang, status), StatusCode::FORBIDDEN)),
+        PasswordCheck::SecondFactor(account) => {
+            let next = next.unwrap_or_else(|| home_of(&account).to_string());
+            let secret = challenges::create(db, &account.id, "totp", &next, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
+            let mut resp = Redirect::to("/login/second-factor").into_response();
+            set_cookie(&mut resp, CHALLENGE_COOKIE, &secret, "Strict", challenges::CHALLENGE_TTL_MS / 1000);
+            return Ok(resp);
+        }
+        PasswordCheck::Accepted(account) => account,
     };
-    if locked_out {
-        return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED));
-    }
-    crate::accounts::record_login_result(db, &account.id, password_ok).await.map_err(page_err(lang))?;
-    if !password_ok {
-        return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED));
-    }
-    let alive = crate::liveness::check(db, &account).await.map_err(page_err(lang))?;
-    if !alive {
-        return Ok(refuse(status_message(lang, AccountStatus::Deceased), StatusCode::FORBIDDEN));
-    }
-    if account.status != AccountStatus::Active {
-        return Ok(refuse(status_message(lang, account.status), StatusCode::FORBIDDEN));
-    }
     let next = next.unwrap_or_else(|| home_of(&account).to_string());
-    if account.totp_enabled {
-        let secret = challenges::create(db, &account.id, "totp", &next).await.map_err(page_err(lang))?;
-        let mut resp = Redirect::to("/login/second-factor").into_response();
-        set_cookie(&mut resp, CHALLENGE_COOKIE, &secret, "Strict", challenges::CHALLENGE_TTL_MS / 1000);
-        return Ok(resp);
-    }
     start_session(&st, &account, &headers, &["pwd"], &next, lang).await
 }
 
@@ -235,7 +209,7 @@ pub(super) async fn open_session(
     resp: &mut Response,
 ) -> Result<(), kernel::AppError> {
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-    let (secret, _csrf) = crate::sessions::create_session(&st.ctx.db, &account.id, ua, amr).await?;
+    let (secret, _csrf) = crate::sessions::create_session(&st.ctx.db, &account.id, ua, amr, kernel::clock::now_ms()).await?;
     tracing::info!(account = %account.id, "signed in");
     set_cookie(resp, SESSION_COOKIE, &secret, "Lax", crate::sessions::SESSION_TTL_MS / 1000);
     set_cookie(resp, super::FORM_CSRF_COOKIE, "", "Strict", 0);
@@ -261,7 +235,7 @@ pub(super) async fn second_factor_page(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     match cookie(&headers, CHALLENGE_COOKIE) {
-        Some(c) if challenges::find(&st.ctx.db, c, "totp").await.map_err(page_err(lang))?.is_some() => {
+        Some(c) if challenges::find(&st.ctx.db, c, "totp", kernel::clock::now_ms()).await.map_err(page_err(lang))?.is_some() => {
             Ok(second_factor_form(lang, None, StatusCode::OK))
         }
         _ => Ok(Redirect::to("/login").into_response()),
@@ -284,7 +258,7 @@ pub(super) async fn second_factor_submit(
     check_form_csrf(&headers, &f.csrf, lang)?;
     let db = &st.ctx.db;
     let secret = cookie(&headers, CHALLENGE_COOKIE).unwrap_or_default().to_string();
-    let Some(ch) = challenges::find(db, &secret, "totp").await.map_err(page_err(lang))? else {
+    let Some(ch) = challenges::find(db, &secret, "totp", kernel::clock::now_ms()).await.map_err(page_err(lang))? else {
         return Ok(Redirect::to("/login").into_response());
     };
     if st.limit(&ip.key("signin"), st.config.limits.sign_in_per_ip).is_err() {
@@ -293,11 +267,11 @@ pub(super) async fn second_factor_submit(
         return Ok(second_factor_form(lang, Some(msg.into()), StatusCode::TOO_MANY_REQUESTS));
     }
     let sealer = st.sealer().await.map_err(page_err(lang))?;
-    if !crate::totp::verify_second_factor(db, sealer, &ch.account_id, &f.code).await.map_err(page_err(lang))? {
+    if !crate::totp::verify_second_factor(db, sealer, &ch.account_id, &f.code, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
         challenges::fail(db, &secret).await.map_err(page_err(lang))?;
         let left = challenges::CHALLENGE_MAX_ATTEMPTS - ch.attempts - 1;
         if left <= 0 {
-            challenges::finish(db, &secret).await.map_err(page_err(lang))?;
+            challenges::finish(db, &secret, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
             return Ok(Redirect::to("/login").into_response());
         }
         let msg = match lang {
@@ -306,7 +280,7 @@ pub(super) async fn second_factor_submit(
         };
         return Ok(second_factor_form(lang, Some(msg), StatusCode::UNAUTHORIZED));
     }
-    challenges::finish(db, &secret).await.map_err(page_err(lang))?;
+    challenges::finish(db, &secret, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     let account = crate::accounts::account_by_id(db, &ch.account_id)
         .await
         .map_err(page_err(lang))?
@@ -325,7 +299,7 @@ pub(super) async fn logout(
         return Ok(Redirect::to("/login").into_response());
     }
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
-        crate::sessions::revoke_session(&st.ctx.db, secret).await.map_err(page_err(lang))?;
+        crate::sessions::revoke_session(&st.ctx.db, secret, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     }
     let mut resp = Redirect::to("/login").into_response();
     set_cookie(&mut resp, SESSION_COOKIE, "", "Lax", 0);

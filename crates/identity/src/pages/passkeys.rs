@@ -14,7 +14,7 @@ use web::layout::render;
 use web::{ApiError, ApiResult, Chrome, CurrentUser, Lang, PageError, PageUser};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use super::login::{home_of, open_session, safe_next, status_message};
+use super::login::{home_of, open_session, safe_next};
 use super::{page_err, ClientIp, IdentityState, FORM_CSRF_COOKIE};
 use crate::accounts::AccountStatus;
 use crate::passkeys::{Refusal, StoredPasskey};
@@ -73,7 +73,7 @@ pub(super) async fn register_options(
     let account = crate::accounts::account_by_id(&st.ctx.db, &user.account_id)
         .await?
         .ok_or_else(|| kernel::AppError::not_found("account"))?;
-    let (ticket, options) = st.passkeys.start_registration(&st.ctx.db, &account).await?;
+    let (ticket, options) = st.passkeys.start_registration(&st.ctx.db, &account, kernel::clock::now_ms()).await?;
     Ok(Json(serde_json::json!({ "ticket": ticket, "options": options })))
 }
 
@@ -98,7 +98,7 @@ pub(super) async fn register_finish(
 ) -> ApiResult<Response> {
     browser_session(&user)?;
     let outcome =
-        st.passkeys.finish_registration(&st.ctx.db, &user.account_id, &f.ticket, &f.name, &f.credential).await?;
+        st.passkeys.finish_registration(&st.ctx.db, &user.account_id, &f.ticket, &f.name, &f.credential, kernel::clock::now_ms()).await?;
     Ok(match outcome {
         Ok(p) => (StatusCode::CREATED, Json(serde_json::json!({"id": p.id, "name": p.name}))).into_response(),
         Err(why) => return Err(refused(why, ErrorCode::PasskeyRefused)),
@@ -112,7 +112,7 @@ pub(super) async fn remove(
     PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    if !crate::passkeys::remove(&st.ctx.db, &user.account_id, &id).await.map_err(page_err(lang))? {
+    if !crate::passkeys::remove(&st.ctx.db, &user.account_id, &id, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
         return Err(PageError::new(kernel::AppError::not_found("passkey"), lang));
     }
     Ok(Redirect::to("/account/passkeys").into_response())
@@ -146,7 +146,7 @@ pub(super) async fn sign_in_options(
     if login.is_empty() || login.chars().count() > 100 {
         return Err(kernel::AppError::invalid("enter the login or personal id first").into());
     }
-    let (ticket, options) = st.passkeys.start_sign_in(&st.ctx.db, login).await?;
+    let (ticket, options) = st.passkeys.start_sign_in(&st.ctx.db, login, kernel::clock::now_ms()).await?;
     Ok(Json(serde_json::json!({ "ticket": ticket, "options": options })))
 }
 
@@ -168,14 +168,14 @@ pub(super) async fn sign_in_finish(
     check_login_csrf(&headers)?;
     st.limit(&ip.key("signin"), st.config.limits.sign_in_per_ip)?;
     let db = &st.ctx.db;
-    let account = match st.passkeys.finish_sign_in(db, &f.ticket, &f.credential).await? {
+    let account = match st.passkeys.finish_sign_in(db, &f.ticket, &f.credential, kernel::clock::now_ms()).await? {
         Ok(a) => a,
         Err(why) => return Err(refused(why, ErrorCode::Unauthenticated)),
     };
-    let status = if crate::liveness::check(db, &account).await? { account.status } else { AccountStatus::Deceased };
+    let status = crate::signin::availability(db, &account, kernel::clock::now_ms()).await?;
     if status != AccountStatus::Active {
-        let e = AppError::new(ErrorCode::AccountUnavailable, status.code())
-            .with_message(status_message(Lang::Vi, status), status_message(Lang::En, status));
+        let (vi, en) = status.refusal();
+        let e = AppError::new(ErrorCode::AccountUnavailable, status.code()).with_message(vi, en);
         return Err(e.into());
     }
     let next = safe_next(f.next.as_deref()).unwrap_or_else(|| home_of(&account).to_string());

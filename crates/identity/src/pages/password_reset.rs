@@ -101,9 +101,9 @@ pub(super) async fn forgot_submit(
     let flow = match account {
         Some(a) => {
             let payload = serde_json::json!({ "account_id": a.id });
-            otp::start(db, st.sms.as_ref(), OTP_PURPOSE, &phone, &payload).await
+            otp::start(db, st.sms.as_ref(), OTP_PURPOSE, &phone, &payload, kernel::clock::now_ms()).await
         }
-        None => otp::start_unsent(db, OTP_PURPOSE, &phone, &serde_json::json!({ "account_id": null })).await,
+        None => otp::start_unsent(db, OTP_PURPOSE, &phone, &serde_json::json!({ "account_id": null }), kernel::clock::now_ms()).await,
     }
     .map_err(page_err(lang))?;
     Ok(reset_form(lang, flow, f.login.trim(), &phone, None, StatusCode::OK))
@@ -122,15 +122,9 @@ pub(super) struct ResetForm {
 
 /// Why a new password is refused, checked before the code so a bad password does not spend it.
 fn password_problem(lang: Lang, f: &ResetForm) -> Option<String> {
-    if f.password != f.password2 {
-        return Some(lang.pick("Hai mật khẩu không giống nhau.", "The two passwords differ.").to_string());
-    }
-    crate::password::check_new_password(&f.password, &[f.login.trim(), f.phone.trim()]).err().map(|_| {
-        lang.pick(
-            "Mật khẩu cần ít nhất 10 ký tự và không chứa tên đăng nhập, số định danh hoặc số điện thoại.",
-            "The password needs at least 10 characters and must not contain your login, personal id or phone number.",
-        )
-        .to_string()
+    crate::password::check_new_pair(&f.password, &f.password2, &[f.login.trim(), f.phone.trim()]).err().map(|p| {
+        let (vi, en) = p.message();
+        lang.pick(vi, en).to_string()
     })
 }
 
@@ -147,7 +141,7 @@ pub(super) async fn reset_submit(
         return Ok(reset_form(lang, f.flow.clone(), &f.login, &f.phone, Some(msg), StatusCode::BAD_REQUEST));
     }
     let db = &st.ctx.db;
-    let payload = match otp::verify(db, OTP_PURPOSE, &f.flow, &f.code).await.map_err(page_err(lang))? {
+    let payload = match otp::verify(db, OTP_PURPOSE, &f.flow, &f.code, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
         Ok(p) => p,
         Err(e) => {
             let (vi, en) = e.message();
@@ -165,7 +159,7 @@ pub(super) async fn reset_submit(
         return Ok(start_over(lang, lang.pick(&vi, &en).to_string(), "/password/forgot"));
     };
     let hash = st.hasher.hash(&f.password).await.map_err(page_err(lang))?;
-    if !password_reset::set_new_password(db, account_id, &hash).await.map_err(page_err(lang))? {
+    if !password_reset::set_new_password(db, account_id, &hash, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
         return Ok(start_over(lang, lang.pick(&vi, &en).to_string(), "/password/forgot"));
     }
     tracing::info!(account = %account_id, "password replaced after a phone code");

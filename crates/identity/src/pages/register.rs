@@ -12,9 +12,9 @@ use web::layout::render;
 use web::{Chrome, Lang, PageError};
 
 use super::{check_form_csrf, issue_form_csrf, message, page_err, ClientIp, IdentityState};
-use crate::accounts::AccountStatus;
 use crate::otp::{self, OtpError};
-use crate::registration::{self, ClaimError, IdentityClaim, PendingRegistration};
+use crate::registration::{self, ClaimError, IdentityClaim, PendingRegistration, RegistrationRequest};
+use crate::self_lock;
 use crate::secrets::random_secret;
 
 #[derive(Template)]
@@ -102,20 +102,6 @@ fn claim_error(lang: Lang, e: &ClaimError) -> String {
     lang.pick(vi, en).to_string()
 }
 
-/// Checks the password rules; the message for the form when they fail.
-pub(super) fn password_problem(lang: Lang, f: &RegisterForm) -> Option<String> {
-    if f.password != f.password2 {
-        return Some(lang.pick("Hai mật khẩu không giống nhau.", "The two passwords differ.").to_string());
-    }
-    crate::password::check_new_password(&f.password, &[f.person_id.trim(), f.phone.trim()]).err().map(|_| {
-        lang.pick(
-            "Mật khẩu cần ít nhất 10 ký tự và không chứa số định danh hoặc số điện thoại.",
-            "The password needs at least 10 characters and must not contain your personal id or phone number.",
-        )
-        .to_string()
-    })
-}
-
 pub(super) async fn register_submit(
     State(st): State<IdentityState>,
     lang: Lang,
@@ -125,35 +111,26 @@ pub(super) async fn register_submit(
 ) -> Result<Response, PageError> {
     check_form_csrf(&headers, &f.csrf, lang)?;
     st.limit(&ip.key("register"), st.config.limits.register_per_ip).map_err(page_err(lang))?;
-    let Some(phone) = registration::normalize_phone(&f.phone) else {
-        let msg = lang.pick("Số điện thoại di động không hợp lệ.", "Invalid mobile phone number.");
-        return Ok(register_form(lang, &f, Some(msg.into()), StatusCode::BAD_REQUEST));
+    let req = RegistrationRequest {
+        claim: IdentityClaim {
+            person_id: f.person_id.clone(),
+            full_name: f.full_name.clone(),
+            birth_date: f.birth_date.clone(),
+        },
+        phone: f.phone.clone(),
+        password: f.password.clone(),
+        password_again: f.password2.clone(),
     };
-    if let Some(msg) = password_problem(lang, &f) {
-        return Ok(register_form(lang, &f, Some(msg), StatusCode::BAD_REQUEST));
-    }
-    let claim = IdentityClaim {
-        person_id: f.person_id.clone(),
-        full_name: f.full_name.clone(),
-        birth_date: f.birth_date.clone(),
-    };
-    let person = match registration::check_claim(&st.ctx.db, &claim).await.map_err(page_err(lang))? {
+    let today = kernel::clock::today_vn();
+    let pending = match registration::prepare(&st.ctx.db, &st.hasher, &req, today).await.map_err(page_err(lang))? {
         Ok(p) => p,
         Err(e) => return Ok(register_form(lang, &f, Some(claim_error(lang, &e)), StatusCode::BAD_REQUEST)),
     };
-    if registration::age_of(&person).map(|a| a < registration::SELF_REGISTRATION_AGE).unwrap_or(false) {
-        return Ok(register_form(lang, &f, Some(claim_error(lang, &ClaimError::TooYoung)), StatusCode::BAD_REQUEST));
-    }
+    let phone = pending.phone.clone();
     st.limit(&format!("otp:phone:{phone}"), st.config.limits.otp_per_phone).map_err(page_err(lang))?;
-    let pending = PendingRegistration {
-        person_id: person.personal_id.clone(),
-        full_name: person.full_name.clone(),
-        phone: phone.clone(),
-        password_hash: st.hasher.hash(&f.password).await.map_err(page_err(lang))?,
-    };
     let payload =
         serde_json::to_value(&pending).map_err(|_| PageError::new(kernel::AppError::internal("payload"), lang))?;
-    let flow = otp::start(&st.ctx.db, st.sms.as_ref(), registration::OTP_PURPOSE, &phone, &payload)
+    let flow = otp::start(&st.ctx.db, st.sms.as_ref(), registration::OTP_PURPOSE, &phone, &payload, kernel::clock::now_ms())
         .await
         .map_err(page_err(lang))?;
     Ok(otp_form(lang, "/register/confirm", flow, phone_hint(&phone), None, StatusCode::OK))
@@ -210,7 +187,7 @@ async fn check_code(
     f: &OtpForm,
 ) -> Result<Result<serde_json::Value, Response>, PageError> {
     st.limit(&ip.key("otp"), st.config.limits.sign_in_per_ip).map_err(page_err(lang))?;
-    match otp::verify(&st.ctx.db, purpose, &f.flow, &f.code).await.map_err(page_err(lang))? {
+    match otp::verify(&st.ctx.db, purpose, &f.flow, &f.code, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
         Ok(payload) => Ok(Ok(payload)),
         Err(e) => {
             let (vi, en) = e.message();
@@ -240,7 +217,7 @@ pub(super) async fn register_confirm(
         };
     let pending: PendingRegistration =
         serde_json::from_value(payload).map_err(|_| PageError::new(kernel::AppError::internal("payload"), lang))?;
-    match registration::complete(&st.ctx.db, &pending).await {
+    match registration::complete(&st.ctx.db, &pending, kernel::clock::now_ms()).await {
         Ok(account) => {
             tracing::info!(account = %account.id, "citizen registered at level 1");
             Ok(Redirect::to("/login?welcome=1&next=/account").into_response())
@@ -283,9 +260,6 @@ pub(super) struct UnlockForm {
     password: String,
 }
 
-/// Purpose code of unlock one-time codes.
-const UNLOCK_PURPOSE: &str = "unlock";
-
 pub(super) async fn unlock_submit(
     State(st): State<IdentityState>,
     lang: Lang,
@@ -295,9 +269,8 @@ pub(super) async fn unlock_submit(
 ) -> Result<Response, PageError> {
     check_form_csrf(&headers, &f.csrf, lang)?;
     st.limit(&ip.key("signin"), st.config.limits.sign_in_per_ip).map_err(page_err(lang))?;
-    let found = crate::accounts::find_by_login(&st.ctx.db, &f.login).await.map_err(page_err(lang))?;
-    let ok = st.hasher.verify(&f.password, found.as_ref().map(|(_, h, _)| h.as_str())).await;
-    let account = found.map(|(a, _, _)| a).filter(|a| ok && a.status == AccountStatus::Locked && a.phone.is_some());
+    let account =
+        self_lock::unlockable(&st.ctx.db, &st.hasher, &f.login, &f.password).await.map_err(page_err(lang))?;
     let Some(account) = account else {
         let msg = lang.pick(
             "Thông tin không đúng, hoặc tài khoản không ở trạng thái bị khóa.",
@@ -309,7 +282,7 @@ pub(super) async fn unlock_submit(
     st.limit(&format!("otp:phone:{phone}"), st.config.limits.otp_per_phone).map_err(page_err(lang))?;
     let payload = serde_json::json!({ "account_id": account.id });
     let flow =
-        otp::start(&st.ctx.db, st.sms.as_ref(), UNLOCK_PURPOSE, &phone, &payload).await.map_err(page_err(lang))?;
+        otp::start(&st.ctx.db, st.sms.as_ref(), self_lock::UNLOCK_PURPOSE, &phone, &payload, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     Ok(otp_form(lang, "/account/unlock/confirm", flow, phone_hint(&phone), None, StatusCode::OK))
 }
 
@@ -322,14 +295,12 @@ pub(super) async fn unlock_confirm(
 ) -> Result<Response, PageError> {
     check_form_csrf(&headers, &f.csrf, lang)?;
     let payload =
-        match check_code(&st, lang, &ip, UNLOCK_PURPOSE, "/account/unlock/confirm", "/account/unlock", &f).await? {
+        match check_code(&st, lang, &ip, self_lock::UNLOCK_PURPOSE, "/account/unlock/confirm", "/account/unlock", &f).await? {
             Ok(p) => p,
             Err(resp) => return Ok(resp),
         };
     let account_id = payload["account_id"].as_str().unwrap_or_default();
-    crate::accounts::set_status(&st.ctx.db, account_id, &[AccountStatus::Locked], AccountStatus::Active)
-        .await
-        .map_err(page_err(lang))?;
+    self_lock::unlock(&st.ctx.db, account_id, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     Ok(message(
         lang,
         ("Đã mở khóa tài khoản", "Account unlocked"),

@@ -10,7 +10,6 @@ use web::{ApiJson, ApiPath, ApiQuery, ApiResult, CurrentUser, Role};
 
 use crate::access::allow;
 use crate::checkins::{self, CheckinRequest, CheckinResult};
-use crate::feed::FeedEvent;
 use crate::stays::{self, Stay, StayChange, StayQuery};
 use crate::Service;
 
@@ -30,7 +29,7 @@ pub(super) async fn create(
     ApiJson(body): ApiJson<CheckinRequest>,
 ) -> ApiResult<Json<CheckinResult>> {
     crate::access::organization(&user)?;
-    Ok(Json(checkins::check_in(&s, &user, super::idempotency_key(&headers)?, body).await?))
+    Ok(Json(checkins::check_in(&s, &user, super::idempotency_key(&headers)?, body, kernel::clock::now_ms()).await?))
 }
 
 /// Records a guest's departure; an inpatient's discharge also checks out their caregivers.
@@ -75,7 +74,7 @@ pub(super) async fn list(
     let org = crate::access::organization(&user)?;
     let page = PageRequest::new(p.page, p.size)?;
     let q = StayQuery { facility_id: p.facility_id, current: p.current, q: p.q, trip_id: None };
-    Ok(Json(stays::list(&s.stores.db, org, &q, page).await?))
+    Ok(Json(stays::list(&s.stores.db, org, &q, page, kernel::clock::now_ms()).await?))
 }
 
 /// Extends a stay or moves the guest to another room; the notification follows and the police
@@ -91,18 +90,7 @@ pub(super) async fn change(
     ApiJson(body): ApiJson<StayChange>,
 ) -> ApiResult<Json<Stay>> {
     let org = crate::access::organization(&user)?;
-    let stay = stays::change(&s.stores.db, org, &id, body).await?;
-    let province = registry::admin_units::AdminUnits::get()
-        .commune(&stay.commune_code)
-        .map(|c| c.province_code.clone())
-        .unwrap_or_default();
-    s.feed.publish(FeedEvent {
-        kind: "stay",
-        communes: vec![stay.commune_code.clone()],
-        province_code: province,
-        data: serde_json::json!({"checkin_id": stay.id, "facility_id": stay.facility_id, "room": stay.room,
-            "expected_departure_at": stay.expected_departure_at}),
-    });
+    let stay = stays::change(&s, org, &id, body, kernel::clock::now_ms()).await?;
     Ok(Json(stay))
 }
 
@@ -126,5 +114,5 @@ pub(super) async fn residence_prompts(
 ) -> ApiResult<Json<Page<Stay>>> {
     allow(&user, &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice, Role::OrgStaff])?;
     let page = PageRequest::new(p.page, p.size)?;
-    Ok(Json(stays::residence_prompts(&s.stores.db, &user.jurisdiction, page).await?))
+    Ok(Json(stays::residence_prompts(&s.stores.db, &user.jurisdiction, page, kernel::clock::now_ms()).await?))
 }

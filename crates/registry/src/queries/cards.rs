@@ -42,24 +42,24 @@ pub async fn of_person(db: &Db, personal_id: &str, today: NaiveDate) -> Result<V
         return Ok(fast.query_all(&sql, &f, |r| card_from_row(r, today))?);
     }
     let rows = f.bind(sqlx::query(&sql)).fetch_all(db.read()).await?;
-    Ok(rows.iter().map(|r| card_from_row(r, today)).collect())
+    Ok(rows.iter().map(|r| card_from_row(r, today)).collect::<Result<_, _>>()?)
 }
 
-fn card_from_row(r: &impl Columns, today: NaiveDate) -> CardView {
-    let expiry = r.text(3);
-    let recorded = r.text(5).unwrap_or_default();
+fn card_from_row(r: &impl Columns, today: NaiveDate) -> Result<CardView, db::DbError> {
+    let expiry = r.text(3)?;
+    let recorded = r.required(5)?;
     let expiry_date = expiry.as_deref().and_then(|e| NaiveDate::parse_from_str(e, "%Y-%m-%d").ok());
     let status = CardStatus::parse(&recorded)
         .map(|s| effective_status(s, expiry_date, today).code().to_string())
         .unwrap_or_else(|| recorded.clone());
-    CardView {
-        id: r.text(0).unwrap_or_default(),
-        kind: r.text(1).unwrap_or_default(),
-        issue_date: r.text(2).unwrap_or_default(),
+    Ok(CardView {
+        id: r.required(0)?,
+        kind: r.required(1)?,
+        issue_date: r.required(2)?,
         expiry_date: expiry,
-        issuer: r.text(4).unwrap_or_default(),
+        issuer: r.required(4)?,
         recorded_status: recorded,
         status_vi: kernel::vocab::card_status_label(&status).0.to_string(),
         status,
-    }
+    })
 }

@@ -25,8 +25,8 @@ impl PersonLookup {
         let batched = db.fast().is_none().then(|| {
             let select = format!("SELECT {PERSON_COLUMNS} FROM persons p WHERE p.personal_id");
             Coalescer::on_db(db, MAX_BATCH, select, |r| {
-                let p = person_from_row(r);
-                (p.personal_id.clone(), p)
+                let p = person_from_row(r)?;
+                Ok((p.personal_id.clone(), p))
             })
         });
         PersonLookup { db: db.clone(), batched }

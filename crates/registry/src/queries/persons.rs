@@ -106,37 +106,37 @@ pub fn precision_code(d: &PartialDate) -> &'static str {
     }
 }
 
-pub(super) fn person_from_row(r: &impl Columns) -> PersonView {
-    let birth: Option<PartialDate> = r.text(3).and_then(|s| PartialDate::parse(&s).ok());
-    let gender = r.text(2);
-    let id = r.text(0).unwrap_or_default();
+pub(super) fn person_from_row(r: &impl Columns) -> Result<PersonView, db::DbError> {
+    let birth: Option<PartialDate> = r.text(3)?.and_then(|s| PartialDate::parse(&s).ok());
+    let gender = r.text(2)?;
+    let id = r.required(0)?;
     let id_warnings = PersonalId::parse(&id)
         .map(|p| p.soft_checks(gender.as_deref().and_then(kernel::Gender::parse), birth.map(|b| b.year_value())))
         .unwrap_or_default();
-    PersonView {
+    Ok(PersonView {
         personal_id: id,
-        full_name: r.text(1).unwrap_or_default(),
+        full_name: r.required(1)?,
         gender,
         birth_date: birth.map(|b| b.to_storage()),
         birth_date_precision: birth.map(|b| precision_code(&b).to_string()),
         birth_date_vn: birth.map(|b| b.to_vn()),
-        birth_place: r.text(4),
-        hometown: r.text(5),
-        ethnicity: coded(r.text(6), kernel::vocab::ethnicity_name),
-        religion: coded(r.text(7), kernel::vocab::religion_name),
-        nationality: r.text(8).unwrap_or_default(),
-        old_id: r.text(9),
-        status: r.text(10).unwrap_or_default(),
-        death_date: r.text(11),
-        father_id: r.text(12),
-        mother_id: r.text(13),
-        spouse_id: r.text(14),
-        household_id: r.text(15),
-        relationship: r.text(16),
-        current_residence: place(r.text(17), r.text(18)),
+        birth_place: r.text(4)?,
+        hometown: r.text(5)?,
+        ethnicity: coded(r.text(6)?, kernel::vocab::ethnicity_name),
+        religion: coded(r.text(7)?, kernel::vocab::religion_name),
+        nationality: r.required(8)?,
+        old_id: r.text(9)?,
+        status: r.required(10)?,
+        death_date: r.text(11)?,
+        father_id: r.text(12)?,
+        mother_id: r.text(13)?,
+        spouse_id: r.text(14)?,
+        household_id: r.text(15)?,
+        relationship: r.text(16)?,
+        current_residence: place(r.text(17)?, r.text(18)?),
         id_warnings,
-        version: r.int(19),
-    }
+        version: r.int(19)?,
+    })
 }
 
 /// A person by personal id, if they live within `jurisdiction`.
@@ -162,7 +162,7 @@ async fn fetch_one(db: &Db, f: &Filter) -> Result<Option<PersonView>, AppError> 
         return Ok(fast.query_one(&sql, f, |r| person_from_row(r))?);
     }
     let row = f.bind(sqlx::query(&sql)).fetch_optional(db.read()).await?;
-    Ok(row.as_ref().map(person_from_row))
+    Ok(row.as_ref().map(person_from_row).transpose()?)
 }
 
 /// Search criteria. At least one of `q` or `commune` is required.
