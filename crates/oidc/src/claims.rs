@@ -22,10 +22,10 @@ pub fn subject(client: &Client, account_id: &str, salt: &str) -> String {
 /// Vietnamese names are family name first, given name last.
 fn name_parts(full: &str) -> (String, String, String) {
     let words: Vec<&str> = full.split_whitespace().collect();
-    match words.len() {
-        0 => Default::default(),
-        1 => (String::new(), String::new(), words[0].to_string()),
-        n => (words[0].to_string(), words[1..n - 1].join(" "), words[n - 1].to_string()),
+    match words.as_slice() {
+        [] => Default::default(),
+        [given] => (String::new(), String::new(), given.to_string()),
+        [family, middle @ .., given] => (family.to_string(), middle.join(" "), given.to_string()),
     }
 }
 

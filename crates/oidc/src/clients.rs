@@ -3,7 +3,7 @@
 //! seconds because the token endpoint reads it on every request.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use db::sqlx::{self, Row};
 use db::Db;
@@ -308,17 +308,22 @@ pub struct ClientCache {
 const CACHE_MS: i64 = 5_000;
 
 impl ClientCache {
+    /// The cached registrations; a panic while the lock was held leaves a map that is still valid.
+    fn map(&self) -> MutexGuard<'_, CacheMap> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The client, from the cache when fresh.
     pub async fn get(&self, db: &Db, id: &str) -> Result<Option<Arc<Client>>, AppError> {
         let now = kernel::clock::now_ms();
-        if let Some((at, c)) = self.inner.lock().expect("client cache").get(id) {
+        if let Some((at, c)) = self.map().get(id) {
             if now - at < CACHE_MS {
                 return Ok(Some(c.clone()));
             }
         }
         let Some(c) = get(db, id).await? else { return Ok(None) };
         let c = Arc::new(c);
-        let mut map = self.inner.lock().expect("client cache");
+        let mut map = self.map();
         if map.len() > 10_000 {
             map.clear();
         }
@@ -328,7 +333,7 @@ impl ClientCache {
 
     /// Drops a client from the cache after it changed.
     pub fn forget(&self, id: &str) {
-        self.inner.lock().expect("client cache").remove(id);
+        self.map().remove(id);
     }
 }
 

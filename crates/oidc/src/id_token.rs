@@ -29,7 +29,8 @@ pub struct IdTokenClaims<'a> {
 /// `at_hash`: the left half of the SHA-256 of the access token (ES256 uses SHA-256), base64url.
 pub fn at_hash(access_token: &str) -> String {
     let d = Sha256::digest(access_token.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&d[..16])
+    let (left, _) = d.split_at(d.len() / 2);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(left)
 }
 
 #[cfg(test)]

@@ -4,17 +4,16 @@
 //! the whole flow end to end.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
-use web::auth::{cookie, urlencode};
+use web::auth::{append_set_cookie, cookie, urlencode};
 
 use crate::clients::{self, NewClient};
 use crate::provider::Provider;
@@ -34,8 +33,22 @@ struct Registration {
 /// What the portal remembers: pending sign-ins and signed-in parents (in memory: it is a sample).
 #[derive(Default)]
 pub struct Store {
-    flows: Mutex<HashMap<String, (String, String, i64)>>,
+    flows: Mutex<Flows>,
     sessions: Mutex<HashMap<String, SignedIn>>,
+}
+
+/// Pending sign-ins by state: (nonce, PKCE verifier, started at).
+type Flows = HashMap<String, (String, String, i64)>;
+
+impl Store {
+    // A panic while a lock was held leaves maps that are still valid: a poisoned lock is used.
+    fn flows(&self) -> MutexGuard<'_, Flows> {
+        self.flows.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn sessions(&self) -> MutexGuard<'_, HashMap<String, SignedIn>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 #[derive(Clone)]
@@ -112,7 +125,7 @@ fn page(signed_in: Option<SignedIn>, error: Option<String>) -> Response {
 }
 
 async fn home(State(p): State<Provider>, headers: HeaderMap) -> Response {
-    let s = cookie(&headers, COOKIE).and_then(|c| p.sample.sessions.lock().expect("rp").get(c).cloned());
+    let s = cookie(&headers, COOKIE).and_then(|c| p.sample.sessions().get(c).cloned());
     page(s, None)
 }
 
@@ -128,7 +141,7 @@ async fn login(State(p): State<Provider>) -> Response {
     let verifier = identity::secrets::random_secret();
     let now = kernel::clock::now_ms();
     {
-        let mut flows = p.sample.flows.lock().expect("rp");
+        let mut flows = p.sample.flows();
         flows.retain(|_, (_, _, at)| now - *at < FLOW_TTL_MS);
         flows.insert(state.clone(), (nonce.clone(), verifier.clone(), now));
     }
@@ -176,19 +189,16 @@ async fn callback(State(p): State<Provider>, Query(cb): Query<Callback>) -> Resp
             )),
         );
     }
-    let flow = cb.state.as_deref().and_then(|s| p.sample.flows.lock().expect("rp").remove(s));
+    let flow = cb.state.as_deref().and_then(|s| p.sample.flows().remove(s));
     let (Some(code), Some((nonce, verifier, _))) = (cb.code, flow) else {
         return page(None, Some("Phiên đăng nhập không hợp lệ / Invalid sign-in state".into()));
     };
     match finish(&p, &code, &nonce, &verifier).await {
         Ok(signed_in) => {
             let sid = identity::secrets::random_secret();
-            p.sample.sessions.lock().expect("rp").insert(sid.clone(), signed_in);
+            p.sample.sessions().insert(sid.clone(), signed_in);
             let mut resp = Redirect::to("/demo/school").into_response();
-            resp.headers_mut().append(
-                SET_COOKIE,
-                format!("{COOKIE}={sid}; Path=/; Secure; HttpOnly; SameSite=Lax").parse().expect("valid header"),
-            );
+            append_set_cookie(&mut resp, &format!("{COOKIE}={sid}; Path=/; Secure; HttpOnly; SameSite=Lax"));
             resp
         }
         Err(e) => page(None, Some(format!("Đăng nhập không thành công / Sign-in failed: {e}"))),
@@ -254,7 +264,7 @@ async fn finish(p: &Provider, code: &str, nonce: &str, verifier: &str) -> Result
 }
 
 async fn logout(State(p): State<Provider>, headers: HeaderMap) -> Response {
-    let s = cookie(&headers, COOKIE).and_then(|c| p.sample.sessions.lock().expect("rp").remove(c));
+    let s = cookie(&headers, COOKIE).and_then(|c| p.sample.sessions().remove(c));
     let mut resp = match s {
         Some(s) => Redirect::to(&format!(
             "/oidc/logout?id_token_hint={}&post_logout_redirect_uri={}",
@@ -264,9 +274,6 @@ async fn logout(State(p): State<Provider>, headers: HeaderMap) -> Response {
         .into_response(),
         None => Redirect::to("/demo/school").into_response(),
     };
-    resp.headers_mut().append(
-        SET_COOKIE,
-        format!("{COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0").parse().expect("valid header"),
-    );
+    append_set_cookie(&mut resp, &format!("{COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0"));
     resp
 }

@@ -124,8 +124,8 @@ async fn authorization_code(
         "id_token": id_token,
         "scope": g.scope,
     });
-    if let Some(r) = issued.refresh_token {
-        body["refresh_token"] = json!(r);
+    if let (Some(r), Some(fields)) = (issued.refresh_token, body.as_object_mut()) {
+        fields.insert("refresh_token".into(), json!(r));
     }
     Ok(token_response(body))
 }

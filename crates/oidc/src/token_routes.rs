@@ -121,14 +121,16 @@ pub async fn introspect(State(p): State<Provider>, headers: HeaderMap, body: Byt
                 "exp": t.expires_at / 1000,
                 "iss": p.issuer.as_ref(),
             });
-            if let Some(a) = &t.account_id {
-                out["sub"] = json!(claims::subject(&client, a, &p.salt));
-            }
-            if let Some(acr) = &t.acr {
-                out["acr"] = json!(acr);
-            }
-            if let Some(at) = t.auth_time {
-                out["auth_time"] = json!(at / 1000);
+            if let Some(fields) = out.as_object_mut() {
+                if let Some(a) = &t.account_id {
+                    fields.insert("sub".into(), json!(claims::subject(&client, a, &p.salt)));
+                }
+                if let Some(acr) = &t.acr {
+                    fields.insert("acr".into(), json!(acr));
+                }
+                if let Some(at) = t.auth_time {
+                    fields.insert("auth_time".into(), json!(at / 1000));
+                }
             }
             Ok(token_response(out))
         }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::future::BoxFuture;
@@ -63,6 +63,18 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
+}
+
+/// Appends `Set-Cookie: {cookie}` to a response. The platform's cookies are made of constant names
+/// and attributes and URL-safe tokens, which a header always carries; a value with other bytes is
+/// dropped (and logged) rather than sent malformed.
+pub fn append_set_cookie(resp: &mut Response, cookie: &str) {
+    match HeaderValue::from_str(cookie) {
+        Ok(value) => {
+            resp.headers_mut().append(SET_COOKIE, value);
+        }
+        Err(_) => tracing::error!("a Set-Cookie value with bytes a header cannot carry was dropped"),
+    }
 }
 
 /// Middleware: resolves the caller once and stores `Option<CurrentUser>` in the request extensions.

@@ -3,11 +3,10 @@
 //! address is one it registered.
 
 use axum::extract::{Query, State};
-use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use web::auth::{cookie, urlencode, SESSION_COOKIE};
+use web::auth::{append_set_cookie, cookie, urlencode, SESSION_COOKIE};
 use web::Lang;
 
 use crate::provider::Provider;
@@ -66,9 +65,6 @@ pub async fn end_session(
             StatusCode::OK,
         ),
     };
-    resp.headers_mut().append(
-        SET_COOKIE,
-        format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0").parse().expect("valid header"),
-    );
+    append_set_cookie(&mut resp, &format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0"));
     resp
 }
