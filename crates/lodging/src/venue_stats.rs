@@ -74,8 +74,8 @@ pub async fn of_venue(db: &Db, venue_id: &str, from: NaiveDate, to: NaiveDate) -
     .await?;
     let mut hours = vec![0i64; 24];
     for r in &rows {
-        if let Some(h) = usize::try_from(r.get::<i64, _>(0)).ok().filter(|h| *h < 24) {
-            hours[h] = r.get(1);
+        if let Some(hour) = usize::try_from(r.get::<i64, _>(0)).ok().and_then(|h| hours.get_mut(h)) {
+            *hour = r.get(1);
         }
     }
     let sums = "CAST(SUM(entries) AS BIGINT), CAST(SUM(exits) AS BIGINT)";

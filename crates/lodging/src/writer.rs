@@ -135,7 +135,9 @@ async fn write_on(db: &Db, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome
                 at: job.now,
             };
             let alert = Alert::raised(e, &sighting);
-            raised[index_of(job)].push((alert, e.reason.clone()));
+            if let Some(of_job) = raised.get_mut(index_of(job)) {
+                of_job.push((alert, e.reason.clone()));
+            }
         }
     }
     let all: Vec<&Alert> = raised.iter().flatten().map(|(a, _)| a).collect();
@@ -192,8 +194,8 @@ async fn claim_all(
     jobs: &[&Job],
 ) -> Result<Vec<Option<CheckinResult>>, AppError> {
     let mut out = vec![None; jobs.len()];
-    let keyed: Vec<(usize, &str)> =
-        jobs.iter().enumerate().filter_map(|(i, j)| j.key.as_deref().map(|k| (i, k))).collect();
+    let keyed: Vec<(usize, &Job, &str)> =
+        jobs.iter().enumerate().filter_map(|(i, j)| j.key.as_deref().map(|k| (i, *j, k))).collect();
     let mut claimed: HashSet<(String, String)> = HashSet::with_capacity(keyed.len());
     for chunk in keyed.chunks(ROWS_PER_INSERT) {
         let sql = format!(
@@ -202,8 +204,7 @@ async fn claim_all(
             db::values(db::backend_of(tx), chunk.len(), 4)
         );
         let mut q = sqlx::query(&sql);
-        for (i, key) in chunk {
-            let job = jobs[*i];
+        for (_, job, key) in chunk {
             let json = serde_json::to_string(&job.result)?;
             q = q.bind(job.actor.clone()).bind(key.to_string()).bind(json).bind(job.now);
         }
@@ -212,12 +213,13 @@ async fn claim_all(
         }
     }
     // A pair sent twice in one batch is inserted once, for its first job; the later ones replay it.
-    for (i, key) in keyed {
-        let job = jobs[i];
+    for (i, job, key) in keyed {
         if !claimed.remove(&(job.actor.clone(), key.to_string())) {
             let first = stored(tx, &job.actor, key).await?;
-            out[i] =
-                Some(first.ok_or_else(|| AppError::internal("an idempotency key was claimed without its result"))?);
+            let first = first.ok_or_else(|| AppError::internal("an idempotency key was claimed without its result"))?;
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(first);
+            }
         }
     }
     Ok(out)
