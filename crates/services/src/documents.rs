@@ -10,7 +10,7 @@ use db::sqlx::{self, AnyConnection, Row};
 use db::Db;
 use kernel::{AppError, ErrorCode};
 use keys::{Expect, KeyRing};
-use rand::Rng;
+use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -55,7 +55,7 @@ pub struct Document {
 fn new_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    let mut part = || (0..4).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect::<String>();
+    let mut part = || (0..4).filter_map(|_| ALPHABET.choose(&mut rng)).map(|&b| char::from(b)).collect::<String>();
     format!("{}-{}-{}", part(), part(), part())
 }
 

@@ -107,7 +107,7 @@ mod tests {
     use super::*;
 
     fn birth() -> Procedure {
-        crate::catalogue::embedded().into_iter().find(|p| p.code == "birth_registration").unwrap()
+        crate::catalogue::embedded().unwrap().into_iter().find(|p| p.code == "birth_registration").unwrap()
     }
 
     #[test]

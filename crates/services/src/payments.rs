@@ -28,10 +28,10 @@ const SECRET_KEY: &str = "payment.secret";
 /// could be guessed from signed callbacks.
 pub const MIN_SECRET_LEN: usize = 16;
 
-/// The gateway's shared secret.
+/// The gateway's shared secret, as the HMAC-SHA256 it keys (cloned for each signature).
 #[derive(Clone)]
 pub struct Gateway {
-    secret: Vec<u8>,
+    mac: HmacSha256,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -41,15 +41,17 @@ impl std::fmt::Debug for Gateway {
 }
 
 impl Gateway {
-    pub fn with_secret(secret: &[u8]) -> Gateway {
-        Gateway { secret: secret.to_vec() }
+    /// Fails only if the HMAC refuses the key (HMAC takes keys of any length).
+    pub fn with_secret(secret: &[u8]) -> Result<Gateway, AppError> {
+        let mac = HmacSha256::new_from_slice(secret).map_err(|_| AppError::internal("payment secret refused"))?;
+        Ok(Gateway { mac })
     }
 
     /// The configured secret (checked by the configuration's validation to be at least
     /// [`MIN_SECRET_LEN`] long), else a random secret created once and kept in `svc_settings`.
     pub async fn load(db: &Db, configured: Option<&str>) -> Result<Gateway, AppError> {
         if let Some(s) = configured {
-            return Ok(Gateway::with_secret(s.as_bytes()));
+            return Gateway::with_secret(s.as_bytes());
         }
         let mut fresh = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut fresh);
@@ -61,12 +63,12 @@ impl Gateway {
         let row =
             sqlx::query("SELECT value FROM svc_settings WHERE key = $1").bind(SECRET_KEY).fetch_one(db.write()).await?;
         let secret = hex::decode(row.get::<String, _>(0)).map_err(|e| AppError::internal_from("payment secret", e))?;
-        Ok(Gateway { secret })
+        Gateway::with_secret(&secret)
     }
 
     /// Hex HMAC-SHA256 of a callback body.
     pub fn sign(&self, body: &[u8]) -> String {
-        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        let mut mac = self.mac.clone();
         mac.update(body);
         hex::encode(mac.finalize().into_bytes())
     }
@@ -74,7 +76,7 @@ impl Gateway {
     /// Checks a signature in constant time.
     pub fn verify(&self, body: &[u8], signature_hex: &str) -> bool {
         let Ok(sig) = hex::decode(signature_hex.trim()) else { return false };
-        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        let mut mac = self.mac.clone();
         mac.update(body);
         mac.verify_slice(&sig).is_ok()
     }
@@ -258,12 +260,12 @@ mod tests {
 
     #[test]
     fn signatures_verify_only_with_the_same_secret_and_body() {
-        let g = Gateway::with_secret(b"0123456789abcdef0123");
+        let g = Gateway::with_secret(b"0123456789abcdef0123").unwrap();
         let body = br#"{"payment_id":"p","amount_vnd":7000,"result":"success","gateway_ref":"x"}"#;
         let sig = g.sign(body);
         assert!(g.verify(body, &sig));
         assert!(!g.verify(b"{}", &sig));
-        assert!(!Gateway::with_secret(b"another-secret-000000").verify(body, &sig));
+        assert!(!Gateway::with_secret(b"another-secret-000000").unwrap().verify(body, &sig));
         assert!(!g.verify(body, "not hex"));
     }
 }

@@ -26,6 +26,12 @@ pub const HOLIDAYS_2026: &[(&str, &str)] = &[
     ("2026-09-02", "Quốc khánh"),
 ];
 
+/// Offices close at 17:00: a deadline falls then on its day.
+const CLOSE_OF_BUSINESS: NaiveTime = match NaiveTime::from_hms_opt(17, 0, 0) {
+    Some(t) => t,
+    None => panic!("17:00 is a time of day"),
+};
+
 /// Which days are working days.
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
@@ -71,7 +77,7 @@ impl Calendar {
     pub fn due_ms(&self, received_ms: i64, days: i64) -> i64 {
         let received = kernel::clock::ms_to_vn(received_ms).date_naive();
         let day = self.due_date(received, days);
-        let end = day.and_time(NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"));
+        let end = day.and_time(CLOSE_OF_BUSINESS);
         kernel::clock::vietnam_offset()
             .from_local_datetime(&end)
             .single()

@@ -55,8 +55,10 @@ pub async fn history(
     for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {
         let mut tx = db.begin().await?;
         for _ in chunk {
-            let p = &procedures[rng.gen_range(0..procedures.len())];
-            let (pid, name, commune) = &people[rng.gen_range(0..people.len())];
+            let (procedure, person) = (rng.gen_range(0..procedures.len()), rng.gen_range(0..people.len()));
+            let (Some(p), Some((pid, name, commune))) = (procedures.get(procedure), people.get(person)) else {
+                continue;
+            };
             let submitted = now - rng.gen_range(0..365) * DAY - rng.gen_range(0..DAY);
             let due = submitted + (p.processing_days.max(1) + 2) * DAY;
             let channel = match rng.gen_range(0..100) {

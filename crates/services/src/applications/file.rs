@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use db::sqlx;
 use db::Db;
 use kernel::{AppError, ErrorCode};
-use rand::Rng;
+use rand::seq::SliceRandom;
 use registry::queries::persons::PersonView;
 
 use super::model::{fee, status, Application, Channel};
@@ -111,7 +111,7 @@ fn receipt_code(commune: &str, now_ms: i64) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let day = kernel::clock::ms_to_vn(now_ms).format("%y%m%d");
     let mut rng = rand::thread_rng();
-    let tail: String = (0..6).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    let tail: String = (0..6).filter_map(|_| ALPHABET.choose(&mut rng)).map(|&b| char::from(b)).collect();
     format!("{commune}-{day}-{tail}")
 }
 

@@ -14,7 +14,7 @@ use super::Procedure;
 /// many were added. Edited procedures are left as they are.
 pub async fn seed(db: &Db) -> Result<usize, AppError> {
     let mut added = 0;
-    for p in super::embedded() {
+    for p in super::embedded()? {
         if get(db, &p.code).await?.is_none() {
             publish(db, &p, "catalogue import").await?;
             added += 1;
