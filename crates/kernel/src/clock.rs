@@ -3,6 +3,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 
 /// Current time as UTC milliseconds since the Unix epoch, the storage format of every timestamp.
+///
+/// Domain code never calls this: it takes `now` as a parameter, read here by handlers, the binary
+/// and background loops at the edge (clippy's `disallowed_methods`, see `clippy.toml`).
+#[allow(clippy::disallowed_methods, reason = "the one place the wall clock is read")]
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
@@ -13,14 +17,25 @@ const VIETNAM_OFFSET: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
     None => panic!("UTC+7 is a valid offset"),
 };
 
+/// A clock handed to a long-running task of a library crate (a background writer, a refresher)
+/// when it is built: the binary passes [`now_ms`], a test may pass a fixed time. Everything else
+/// takes `now` as a parameter.
+pub type Clock = fn() -> i64;
+
 /// Vietnam has one time zone (UTC+7) and no daylight saving; legal deadlines are stated in it.
 pub fn vietnam_offset() -> FixedOffset {
     VIETNAM_OFFSET
 }
 
-/// Today's date in Vietnam.
+/// Today's date in Vietnam (read at the edge, like [`now_ms`]).
+#[allow(clippy::disallowed_methods, reason = "the one place the wall clock is read")]
 pub fn today_vn() -> NaiveDate {
     Utc::now().with_timezone(&vietnam_offset()).date_naive()
+}
+
+/// The day in Vietnam at `ms` (UTC milliseconds): the "today" of domain code that receives `now`.
+pub fn date_vn(ms: i64) -> NaiveDate {
+    ms_to_vn(ms).date_naive()
 }
 
 /// Converts stored UTC milliseconds to a Vietnam-local date-time for display.
