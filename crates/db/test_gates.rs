@@ -11,6 +11,7 @@
 //! Changing one of them recompiles these crates. Shared through `package.build` in each crate's
 //! `Cargo.toml` so it is written once.
 
+#[allow(clippy::disallowed_methods, reason = "a build script reads the test environment")]
 fn main() {
     for (var, cfg) in [
         ("DANCU_TEST_DATABASE_URL", "dancu_pg"),

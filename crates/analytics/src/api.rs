@@ -35,7 +35,7 @@ pub async fn dashboard(
     ApiPath(board): ApiPath<String>,
     ApiQuery(q): ApiQuery<Filters>,
 ) -> ApiResult<Json<Dashboard>> {
-    Ok(Json(figures::load(&service, &user, &board, &q).await?))
+    Ok(Json(figures::load(&service, &user, &board, &q, kernel::clock::now_ms()).await?))
 }
 
 /// One figure as CSV (UTF-8 with BOM, for spreadsheet programs): label column, then value
@@ -49,7 +49,7 @@ pub async fn figure_csv(
     ApiPath((board, figure)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<Filters>,
 ) -> ApiResult<Response> {
-    let d = figures::load(&service, &user, &board, &q).await?;
+    let d = figures::load(&service, &user, &board, &q, kernel::clock::now_ms()).await?;
     let figure = figure.trim_end_matches(".csv");
     let f =
         d.figures.iter().find(|f| f.id == figure).ok_or_else(|| AppError::not_found(format!("no figure {figure}")))?;

@@ -36,8 +36,9 @@ impl Default for ConsumeOptions {
 }
 
 /// Applies the next batch; returns how many events it applied (0 when caught up or when no
-/// rebuild has set a starting point yet).
-pub async fn consume_batch(db: &Db, opts: ConsumeOptions) -> Result<usize, AppError> {
+/// rebuild has set a starting point yet). Events younger than `opts.settle_ms` at `now` (UTC
+/// milliseconds) wait for a later batch.
+pub async fn consume_batch(db: &Db, opts: ConsumeOptions, now: i64) -> Result<usize, AppError> {
     let mut tx = db.begin().await?;
     if db.backend() == Backend::Postgres {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
@@ -45,7 +46,7 @@ pub async fn consume_batch(db: &Db, opts: ConsumeOptions) -> Result<usize, AppEr
     let Some(cp) = store::checkpoint(&mut tx, store::REGISTRY).await? else {
         return Ok(0);
     };
-    let until = kernel::clock::now_ms() - opts.settle_ms;
+    let until = now - opts.settle_ms;
     let batch = registry::feed::events_after(&mut tx, &cp.position, until, opts.batch).await?;
     let Some(last) = batch.last().map(|e| e.id.clone()) else {
         return Ok(0);
@@ -70,7 +71,7 @@ pub async fn consume_batch(db: &Db, opts: ConsumeOptions) -> Result<usize, AppEr
     let later = registry::feed::events_of_after(&mut tx, &ids, &cp.position).await?;
     let deltas = deltas(&persons, &later, &last, &touched);
     store::apply_deltas(&mut tx, &deltas).await?;
-    store::advance(&mut tx, store::REGISTRY, &cp.position, &last).await?;
+    store::advance(&mut tx, store::REGISTRY, &cp.position, &last, now).await?;
     tx.commit().await?;
     Ok(batch.len())
 }
@@ -80,11 +81,12 @@ fn changes_household_size(e: &ChangeEvent) -> bool {
     e.kind == registry::feed::BORN || e.previous.contains_key("status")
 }
 
-/// Applies batches until the feed is caught up; returns the number of events applied.
-pub async fn catch_up(db: &Db, opts: ConsumeOptions) -> Result<usize, AppError> {
+/// Applies batches until the feed is caught up to `now` (UTC milliseconds); returns the number of
+/// events applied.
+pub async fn catch_up(db: &Db, opts: ConsumeOptions, now: i64) -> Result<usize, AppError> {
     let mut total = 0;
     loop {
-        let n = consume_batch(db, opts).await?;
+        let n = consume_batch(db, opts, now).await?;
         if n == 0 {
             return Ok(total);
         }
@@ -93,11 +95,11 @@ pub async fn catch_up(db: &Db, opts: ConsumeOptions) -> Result<usize, AppError> 
 }
 
 /// Keeps the figures current in the background: a first rebuild when none was ever made, then
-/// the feed every `every`.
-pub fn spawn_consumer(db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
+/// the feed every `every`, up to the time `clock` gives (`kernel::clock::now_ms` in the binary).
+pub fn spawn_consumer(db: Db, every: Duration, clock: kernel::clock::Clock) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         match store::registry_checkpoint(&db).await {
-            Ok(None) => match crate::rebuild(&db, |_| {}).await {
+            Ok(None) => match crate::rebuild(&db, |_| {}, clock()).await {
                 Ok(s) => tracing::info!(rows = s.rows, seconds = s.seconds, "analytics rebuilt"),
                 Err(e) => tracing::warn!(error = %e, "analytics rebuild failed"),
             },
@@ -107,7 +109,7 @@ pub fn spawn_consumer(db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = catch_up(&db, ConsumeOptions::default()).await {
+            if let Err(e) = catch_up(&db, ConsumeOptions::default(), clock()).await {
                 tracing::warn!(error = %e, "analytics update failed; retrying");
             }
         }

@@ -23,7 +23,8 @@ pub struct EidCount {
 
 /// Replaces every stored e-ID count with a fresh recount, in one transaction. Refused whole (and
 /// nothing changed) when a commune is unknown or a level is not 1 or 2.
-pub async fn replace(db: &db::Db, rows: &[EidCount]) -> Result<(), AppError> {
+/// `now` (UTC milliseconds) is the time of the recount.
+pub async fn replace(db: &db::Db, rows: &[EidCount], now: i64) -> Result<(), AppError> {
     let mut counts = Counts::new();
     for r in rows {
         if AdminUnits::get().commune(&r.commune_code).is_none() {
@@ -34,5 +35,5 @@ pub async fn replace(db: &db::Db, rows: &[EidCount]) -> Result<(), AppError> {
         }
         *counts.entry(Key::new(dim::EID, &r.commune_code, &r.level.to_string(), "")).or_insert(0) += r.accounts;
     }
-    store::replace_dimension(db, dim::EID, None, &counts, SOURCE).await
+    store::replace_dimension(db, dim::EID, None, &counts, SOURCE, now).await
 }

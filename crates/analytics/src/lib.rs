@@ -8,12 +8,14 @@
 //! through [`lodging::replace_capacity`] (the binary reads those modules and calls these). Every
 //! displayed cell below a minimum count is suppressed.
 
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
 pub mod consume;
 pub mod eid;
 pub mod facts;
 pub mod figures;
 pub mod lodging;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod rebuild;
 pub mod scope;

@@ -113,7 +113,7 @@ async fn build_page(
     lang: Lang,
     uri: &Uri,
 ) -> Result<DashboardPage, AppError> {
-    let d = crate::figures::load(service, user, slug, q).await?;
+    let d = crate::figures::load(service, user, slug, q, kernel::clock::now_ms()).await?;
     let scope = Scope::resolve(user, q.commune.as_deref())?;
     let board = Board::parse(slug).ok_or_else(|| AppError::not_found("no such dashboard"))?;
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -170,7 +170,7 @@ async fn download(
 ) -> Result<Response, PageError> {
     let err = |e: AppError| PageError::new(e, lang);
     let id = file.strip_suffix(".csv").ok_or_else(|| err(AppError::not_found("not a CSV file")))?;
-    let d = crate::figures::load(&service, &user, &slug, &q).await.map_err(err)?;
+    let d = crate::figures::load(&service, &user, &slug, &q, kernel::clock::now_ms()).await.map_err(err)?;
     let f = d.figures.iter().find(|f| f.id == id).ok_or_else(|| err(AppError::not_found("no such figure")))?;
     crate::api::csv_response(&d, f).map_err(err)
 }

@@ -26,7 +26,8 @@ pub struct RebuildStats {
 }
 
 /// Recomputes every registry-derived count. `progress(step)` is called before each of [`STEPS`].
-pub async fn rebuild(db: &Db, progress: impl Fn(usize)) -> Result<RebuildStats, AppError> {
+/// `now` (UTC milliseconds) is recorded as the time of the recount.
+pub async fn rebuild(db: &Db, progress: impl Fn(usize), now: i64) -> Result<RebuildStats, AppError> {
     let start = Instant::now();
     progress(0);
     let t = registry::feed::tallies(db).await?;
@@ -39,7 +40,7 @@ pub async fn rebuild(db: &Db, progress: impl Fn(usize)) -> Result<RebuildStats, 
     progress(1);
     let writing = Instant::now();
     let mut w = db.begin().await?;
-    store::replace_all(&mut w, &counts, &t.position).await?;
+    store::replace_all(&mut w, &counts, &t.position, now).await?;
     w.commit().await?;
     let mut steps = t.scan_seconds;
     steps.push((STEPS[1], writing.elapsed().as_secs_f64()));

@@ -79,9 +79,8 @@ pub struct Period {
 const MAX_MONTHS: usize = 240;
 
 impl Period {
-    /// Parses `from`/`to` (`YYYY-MM`); defaults to the 24 months up to the current month.
-    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Period, AppError> {
-        let today = kernel::clock::today_vn();
+    /// Parses `from`/`to` (`YYYY-MM`); defaults to the 24 months up to the month of `today`.
+    pub fn parse(from: Option<&str>, to: Option<&str>, today: chrono::NaiveDate) -> Result<Period, AppError> {
         let to = match to.map(str::trim).filter(|s| !s.is_empty()) {
             Some(t) => month(t)?,
             None => (today.year(), today.month()),
@@ -191,13 +190,16 @@ mod tests {
 
     #[test]
     fn periods_parse_and_reject_bad_input() {
-        let p = Period::parse(Some("2024-11"), Some("2025-02")).unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2025, 7, 15).unwrap();
+        let p = Period::parse(Some("2024-11"), Some("2025-02"), today).unwrap();
         assert_eq!(p.months(), ["2024-11", "2024-12", "2025-01", "2025-02"]);
-        assert_eq!(Period::parse(None, Some("2025-06")).unwrap().months().len(), 24);
+        assert_eq!(Period::parse(None, Some("2025-06"), today).unwrap().months().len(), 24);
+        let default = Period::parse(None, None, today).unwrap();
+        assert_eq!((default.from.as_str(), default.to.as_str()), ("2023-08", "2025-07"), "24 months up to today's");
         for (f, t) in [("2025-13", "2025-12"), ("2025-1", "2025-12"), ("2025-05", "2025-04"), ("1800-01", "2025-01")] {
-            assert!(Period::parse(Some(f), Some(t)).is_err(), "{f}..{t}");
+            assert!(Period::parse(Some(f), Some(t), today).is_err(), "{f}..{t}");
         }
-        assert!(Period::parse(Some("1990-01"), Some("2025-01")).is_err(), "too long");
+        assert!(Period::parse(Some("1990-01"), Some("2025-01"), today).is_err(), "too long");
     }
 
     #[test]

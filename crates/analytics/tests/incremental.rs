@@ -3,7 +3,7 @@
 //! changes to one person, split across batches — the counts kept from the change feed equal a
 //! rebuild's, cell for cell.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 use analytics::facts::dim;
 use analytics::lodging::{LodgingEvent, LodgingFact, Stay};
@@ -32,12 +32,16 @@ fn today() -> NaiveDate {
     kernel::clock::today_vn()
 }
 
+fn now() -> i64 {
+    kernel::clock::now_ms()
+}
+
 /// A generated province with the default rate of data-quality defects.
 async fn generated(db: &Db, people: usize) {
     registry::admin_units::ensure_loaded(db).await.unwrap();
     let mut g = Generator::new(GenerateOptions::new(PROVINCE, people, 11, today())).unwrap();
     while let Some((batch, _)) = g.next_batch(1_000) {
-        registry::load::write_batch(db, &batch).await.unwrap();
+        registry::load::write_batch(db, &batch, now()).await.unwrap();
     }
 }
 
@@ -71,7 +75,9 @@ async fn correct(db: &Db, id: &str, field: &str, value: Value) {
     let v = version(db, id).await;
     let pid = PersonalId::parse(id).unwrap();
     // A correction equal to the stored value is refused; that is fine for this test.
-    let _ = registry::write::update_person(db, "test", &province(), &pid, &changes, "correction for the test", v).await;
+    let _ =
+        registry::write::update_person(db, "test", &province(), &pid, &changes, "correction for the test", v, now())
+            .await;
 }
 
 async fn die(db: &Db, id: &str, days_ago: i64) -> bool {
@@ -83,6 +89,7 @@ async fn die(db: &Db, id: &str, days_ago: i64) -> bool {
         &pid,
         today() - Duration::days(days_ago),
         "civil death record",
+        now(),
     )
     .await
     .is_ok()
@@ -92,7 +99,7 @@ async fn relocate(db: &Db, id: &str, commune: &str, days_ago: i64) -> bool {
     let pid = PersonalId::parse(id).unwrap();
     let to =
         Move { commune_code: commune.into(), address: "Thôn Mới".into(), date: today() - Duration::days(days_ago) };
-    registry::moves::record_move(db, "test", &province(), &pid, &to, "registered a new residence").await.is_ok()
+    registry::moves::record_move(db, "test", &province(), &pid, &to, "registered a new residence", now()).await.is_ok()
 }
 
 fn communes() -> Vec<String> {
@@ -133,7 +140,7 @@ async fn changes(db: &Db, people: &[String], round: usize) -> usize {
 
 async fn incremental_equals_rebuild(db: Db) {
     generated(&db, 3_000).await;
-    analytics::rebuild(&db, |_| {}).await.unwrap();
+    analytics::rebuild(&db, |_| {}, now()).await.unwrap();
     let initial = all_counts(&db).await.unwrap();
     assert!(initial.iter().any(|r| r.0 == dim::POPULATION), "rebuild wrote population counts");
     assert!(initial.iter().any(|r| r.0 == dim::MOVE_IN), "generated data holds moves");
@@ -143,15 +150,15 @@ async fn incremental_equals_rebuild(db: Db) {
     let opts = ConsumeOptions { batch: 7, settle_ms: 0 };
     assert!(changes(&db, &people, 0).await > 0);
     // Consume part of the feed, change more, then catch up.
-    assert_eq!(analytics::consume_batch(&db, opts).await.unwrap(), 7);
+    assert_eq!(analytics::consume_batch(&db, opts, now()).await.unwrap(), 7);
     changes(&db, &people, 1).await;
-    let applied = analytics::catch_up(&db, opts).await.unwrap();
+    let applied = analytics::catch_up(&db, opts, now()).await.unwrap();
     assert!(applied > 20, "applied {applied} events");
-    assert_eq!(analytics::catch_up(&db, opts).await.unwrap(), 0, "caught up");
+    assert_eq!(analytics::catch_up(&db, opts, now()).await.unwrap(), 0, "caught up");
 
     let incremental = all_counts(&db).await.unwrap();
     assert_ne!(incremental, initial, "the changes moved the figures");
-    analytics::rebuild(&db, |_| {}).await.unwrap();
+    analytics::rebuild(&db, |_| {}, now()).await.unwrap();
     let rebuilt = all_counts(&db).await.unwrap();
     let diff: Vec<_> = incremental
         .iter()
@@ -164,13 +171,13 @@ async fn incremental_equals_rebuild(db: Db) {
 
 async fn settle_window_holds_back_young_events(db: Db) {
     generated(&db, 300).await;
-    analytics::rebuild(&db, |_| {}).await.unwrap();
+    analytics::rebuild(&db, |_| {}, now()).await.unwrap();
     let people = living(&db).await;
     assert!(die(&db, &people[0], 1).await);
     let held = ConsumeOptions { batch: 100, settle_ms: 60_000 };
-    assert_eq!(analytics::catch_up(&db, held).await.unwrap(), 0, "a one-second-old event waits for the window");
-    let now = ConsumeOptions { batch: 100, settle_ms: 0 };
-    assert_eq!(analytics::catch_up(&db, now).await.unwrap(), 1);
+    assert_eq!(analytics::catch_up(&db, held, now()).await.unwrap(), 0, "a one-second-old event waits for the window");
+    let at_once = ConsumeOptions { batch: 100, settle_ms: 0 };
+    assert_eq!(analytics::catch_up(&db, at_once, now()).await.unwrap(), 1);
 }
 
 async fn moves_with_bad_input_change_nothing(db: Db) {
@@ -188,13 +195,14 @@ async fn moves_with_bad_input_change_nothing(db: Db) {
     for (commune, days_ago, reason, code) in cases {
         let to =
             Move { commune_code: commune.into(), address: "Thôn 1".into(), date: today() - Duration::days(days_ago) };
-        let e = registry::moves::record_move(&db, "t", &province(), &pid, &to, reason).await.unwrap_err();
+        let e = registry::moves::record_move(&db, "t", &province(), &pid, &to, reason, now()).await.unwrap_err();
         assert_eq!(e.code.as_str(), code);
     }
     let elsewhere = Jurisdiction::Commune("99998".into());
     let to = Move { commune_code: communes()[0].clone(), address: "Thôn 1".into(), date: today() };
-    let e =
-        registry::moves::record_move(&db, "t", &elsewhere, &pid, &to, "outside the jurisdiction").await.unwrap_err();
+    let e = registry::moves::record_move(&db, "t", &elsewhere, &pid, &to, "outside the jurisdiction", now())
+        .await
+        .unwrap_err();
     assert_eq!(e.code.as_str(), "not_found");
     let after: i64 = sqlx::query("SELECT COUNT(*) FROM residences").fetch_one(db.read()).await.unwrap().get(0);
     assert_eq!(before, after);
@@ -232,8 +240,8 @@ async fn lodging_ingest_is_idempotent_and_validated(db: Db) {
         },
         LodgingFact { id: "a4".into(), event: LodgingEvent::WatchlistAlert { day, commune_code: c.clone() } },
     ];
-    assert_eq!(analytics::lodging::ingest(&db, &facts).await.unwrap(), 4);
-    assert_eq!(analytics::lodging::ingest(&db, &facts).await.unwrap(), 0, "a retried delivery counts once");
+    assert_eq!(analytics::lodging::ingest(&db, &facts, now()).await.unwrap(), 4);
+    assert_eq!(analytics::lodging::ingest(&db, &facts, now()).await.unwrap(), 0, "a retried delivery counts once");
     assert!(analytics::lodging::has_data(&db).await.unwrap());
     let month = day.format("%Y-%m").to_string();
     let rows = analytics::lodging::stays(&db, std::slice::from_ref(&c), &month, &month).await.unwrap();
@@ -271,7 +279,7 @@ async fn lodging_ingest_is_idempotent_and_validated(db: Db) {
         .execute(db.write())
         .await
         .unwrap();
-    assert_eq!(analytics::lodging::ingest(&db, &[check_in("a5", "JPN")]).await.unwrap(), 1);
+    assert_eq!(analytics::lodging::ingest(&db, &[check_in("a5", "JPN")], now()).await.unwrap(), 1);
     assert_eq!(ids(&db).await, 3, "a1 and a2 purged, a3, a4 and a5 kept");
 
     // One bad event rejects the whole batch: an unknown commune, an alpha-2 nationality.
@@ -280,7 +288,7 @@ async fn lodging_ingest_is_idempotent_and_validated(db: Db) {
             check_in("b1", "VNM"),
             LodgingFact { id: "b2".into(), event: LodgingEvent::CheckIn { day, stay: bad } },
         ];
-        let e = analytics::lodging::ingest(&db, &facts).await.unwrap_err();
+        let e = analytics::lodging::ingest(&db, &facts, now()).await.unwrap_err();
         assert!(["unknown_commune", "invalid_input"].contains(&e.code.as_str()), "{e:?}");
     }
     let rows = analytics::lodging::stays(&db, &[c], &month, &month).await.unwrap();
@@ -294,12 +302,12 @@ async fn recounted_dimensions_survive_a_rebuild(db: Db) {
     generated(&db, 300).await;
     let c = communes()[0].clone();
     let eid = |level: i64, accounts: i64| analytics::eid::EidCount { commune_code: c.clone(), level, accounts };
-    analytics::eid::replace(&db, &[eid(1, 7), eid(2, 3)]).await.unwrap();
+    analytics::eid::replace(&db, &[eid(1, 7), eid(2, 3)], now()).await.unwrap();
     let beds =
         |beds: i64| analytics::lodging::BedCapacity { commune_code: c.clone(), facility_type: "hotel".into(), beds };
-    analytics::lodging::replace_capacity(&db, "2026-01", &[beds(40)]).await.unwrap();
-    analytics::lodging::replace_capacity(&db, "2026-02", &[beds(60)]).await.unwrap();
-    analytics::rebuild(&db, &|_| {}).await.unwrap();
+    analytics::lodging::replace_capacity(&db, "2026-01", &[beds(40)], now()).await.unwrap();
+    analytics::lodging::replace_capacity(&db, "2026-02", &[beds(60)], now()).await.unwrap();
+    analytics::rebuild(&db, &|_| {}, now()).await.unwrap();
     let kept = |db: &Db| {
         let db = db.clone();
         async move {
@@ -320,12 +328,12 @@ async fn recounted_dimensions_survive_a_rebuild(db: Db) {
     ];
     assert_eq!(kept(&db).await, expected);
     // A recount replaces its own rows only; a bad one changes nothing.
-    analytics::eid::replace(&db, &[eid(2, 4)]).await.unwrap();
-    analytics::lodging::replace_capacity(&db, "2026-02", &[beds(80)]).await.unwrap();
-    let e = analytics::eid::replace(&db, &[eid(3, 1)]).await.unwrap_err();
+    analytics::eid::replace(&db, &[eid(2, 4)], now()).await.unwrap();
+    analytics::lodging::replace_capacity(&db, "2026-02", &[beds(80)], now()).await.unwrap();
+    let e = analytics::eid::replace(&db, &[eid(3, 1)], now()).await.unwrap_err();
     assert_eq!(e.code.as_str(), "invalid_input");
     let bad = analytics::eid::EidCount { commune_code: "99999".into(), level: 1, accounts: 1 };
-    assert_eq!(analytics::eid::replace(&db, &[bad]).await.unwrap_err().code.as_str(), "unknown_commune");
+    assert_eq!(analytics::eid::replace(&db, &[bad], now()).await.unwrap_err().code.as_str(), "unknown_commune");
     let expected = vec![
         ("eid".to_string(), "2".to_string(), 4),
         ("lodging_beds".into(), "2026-01".into(), 40),

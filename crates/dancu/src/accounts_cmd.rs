@@ -81,15 +81,16 @@ pub async fn run(cmd: AccountsCommand, default_dir: &str) -> anyhow::Result<()> 
             let db = crate::open_db(&s.database_url).await?;
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
             let jurisdiction = jurisdiction_for(role, &jurisdiction)?;
-            let (password, generated) = match std::env::var("DANCU_NEW_PASSWORD") {
-                Ok(p) => (p, false),
-                Err(_) => (random_password(), true),
+            let (password, generated) = match crate::config::process_env("DANCU_NEW_PASSWORD") {
+                Some(p) => (p, false),
+                None => (random_password(), true),
             };
             let hasher = identity::PasswordHasher::default();
             let a = identity::create_account(
                 &db,
                 &hasher,
                 identity::NewAccount { login, display_name: name, role, jurisdiction, password: password.clone() },
+                kernel::clock::now_ms(),
             )
             .await?;
             println!("created {} ({})", a.login, a.id);
@@ -103,14 +104,14 @@ pub async fn run(cmd: AccountsCommand, default_dir: &str) -> anyhow::Result<()> 
             let db = crate::open_db(&s.database_url).await?;
             let (a, _, _) =
                 identity::find_by_login(&db, &login).await?.ok_or_else(|| anyhow::anyhow!("no account {login}"))?;
-            let (id, token) = identity::issue_token(&db, &a.id, &name).await?;
+            let (id, token) = identity::issue_token(&db, &a.id, &name, kernel::clock::now_ms()).await?;
             println!("token id: {id}\ntoken: {token}");
             Ok(())
         }
         AccountsCommand::Revoke { place, token_id } => {
             let s = place.settings(default_dir)?;
             let db = crate::open_db(&s.database_url).await?;
-            if identity::revoke_token(&db, &token_id).await? {
+            if identity::revoke_token(&db, &token_id, kernel::clock::now_ms()).await? {
                 println!("revoked {token_id}");
                 Ok(())
             } else {
@@ -139,13 +140,20 @@ pub async fn citizen_account(
         phone: format!("09{}", &person_id[person_id.len() - 8..]),
         password_hash: hasher.hash(password).await?,
     };
-    let account = identity::registration::complete(db, &pending).await?;
+    let account = identity::registration::complete(db, &pending, kernel::clock::now_ms()).await?;
     if level < 2 {
         return Ok(account);
     }
     let actor = identity::levels::LevelActor { id: None, label: "Công an xã (dữ liệu mẫu)".into() };
-    Ok(identity::levels::raise_to_level2(db, &account.id, identity::levels::LevelMethod::InPersonCard, "demo", &actor)
-        .await?)
+    Ok(identity::levels::raise_to_level2(
+        db,
+        &account.id,
+        identity::levels::LevelMethod::InPersonCard,
+        "demo",
+        &actor,
+        kernel::clock::now_ms(),
+    )
+    .await?)
 }
 
 /// Up to `n` residents matching `criteria` who hold no account yet (demo citizens keep clean

@@ -57,7 +57,7 @@ pub async fn run(cmd: AnalyticsCommand) -> anyhow::Result<()> {
             let db = open(&place).await?;
             let start = Instant::now();
             let opts = analytics::ConsumeOptions { settle_ms: 0, ..Default::default() };
-            let n = analytics::catch_up(&db, opts).await?;
+            let n = analytics::catch_up(&db, opts, kernel::clock::now_ms()).await?;
             println!("{n} events applied in {:.2} s", start.elapsed().as_secs_f64());
             let n = crate::lodging_figures::catch_up(&db).await?;
             crate::lodging_figures::recount(&db).await?;
@@ -80,10 +80,14 @@ async fn open(place: &Place) -> anyhow::Result<db::Db> {
 pub async fn rebuild(db: &db::Db) -> anyhow::Result<analytics::RebuildStats> {
     let steps = analytics::rebuild::STEPS;
     let pb = crate::progress::bar(steps.len() as u64, "steps");
-    let stats = analytics::rebuild(db, |i| {
-        pb.set_position(i as u64);
-        pb.set_message(steps[i]);
-    })
+    let stats = analytics::rebuild(
+        db,
+        |i| {
+            pb.set_position(i as u64);
+            pb.set_message(steps[i]);
+        },
+        kernel::clock::now_ms(),
+    )
     .await;
     pb.finish_and_clear();
     Ok(stats?)
@@ -107,7 +111,7 @@ async fn bench(db: &db::Db, changes: usize, runs: usize, no_rebuild: bool) -> an
         let made = make_changes(db, changes).await?;
         let start = Instant::now();
         let opts = analytics::ConsumeOptions { settle_ms: 0, ..Default::default() };
-        let n = analytics::catch_up(db, opts).await?;
+        let n = analytics::catch_up(db, opts, kernel::clock::now_ms()).await?;
         let secs = start.elapsed().as_secs_f64();
         println!("incremental: {n} events ({made} changes made) in {secs:.2} s = {:.0} events/s", n as f64 / secs);
     }
@@ -164,18 +168,31 @@ async fn make_changes(db: &db::Db, n: usize) -> anyhow::Result<usize> {
                 let mut changes = serde_json::Map::new();
                 changes
                     .insert("religion".into(), serde_json::Value::String(if i % 2 == 0 { "01" } else { "02" }.into()));
-                registry::write::update_person(db, "bench", &j, &pid, &changes, "bench correction", version)
-                    .await
-                    .is_ok()
+                registry::write::update_person(
+                    db,
+                    "bench",
+                    &j,
+                    &pid,
+                    &changes,
+                    "bench correction",
+                    version,
+                    kernel::clock::now_ms(),
+                )
+                .await
+                .is_ok()
             }
-            1 => registry::write::record_death(db, "bench", &j, &pid, today, "bench death").await.is_ok(),
+            1 => registry::write::record_death(db, "bench", &j, &pid, today, "bench death", kernel::clock::now_ms())
+                .await
+                .is_ok(),
             _ => {
                 let to = registry::moves::Move {
                     commune_code: communes[i % communes.len()].clone(),
                     address: "Thôn Bench".into(),
                     date: today,
                 };
-                registry::moves::record_move(db, "bench", &j, &pid, &to, "bench move").await.is_ok()
+                registry::moves::record_move(db, "bench", &j, &pid, &to, "bench move", kernel::clock::now_ms())
+                    .await
+                    .is_ok()
             }
         };
         made += usize::from(ok);

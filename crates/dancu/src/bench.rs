@@ -137,9 +137,10 @@ async fn http(db: db::Db, connections: usize, duration: Duration) -> anyhow::Res
             jurisdiction: kernel::Jurisdiction::Province("08".into()),
             password: crate::accounts_cmd::random_password(),
         },
+        kernel::clock::now_ms(),
     )
     .await?;
-    let (_, token) = identity::issue_token(&db, &officer.id, "bench").await?;
+    let (_, token) = identity::issue_token(&db, &officer.id, "bench", kernel::clock::now_ms()).await?;
     let running = crate::server::start(db.clone(), &crate::server::local_settings()).await?;
     let base = format!("http://{}", running.addr);
     println!("server on {base}; {connections} connections for {} s", duration.as_secs());

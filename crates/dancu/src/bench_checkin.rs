@@ -96,7 +96,7 @@ pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
         }
         if entries > 0 {
             let t = std::time::Instant::now();
-            lodging::watchlist::load_synthetic(&db, entries, "08", "bench")
+            lodging::watchlist::load_synthetic(&db, entries, "08", "bench", kernel::clock::now_ms())
                 .await
                 .map_err(|e| anyhow::anyhow!(e.detail))?;
             println!("loaded {entries} watchlist entries in {:.1} s", t.elapsed().as_secs_f64());
@@ -208,9 +208,10 @@ async fn token(db: &db::Db, login: &str, role: Role, j: Jurisdiction) -> anyhow:
             jurisdiction: j,
             password: crate::accounts_cmd::random_password(),
         },
+        kernel::clock::now_ms(),
     )
     .await?;
-    Ok(identity::issue_token(db, &a.id, "bench").await?.1)
+    Ok(identity::issue_token(db, &a.id, "bench", kernel::clock::now_ms()).await?.1)
 }
 
 /// An approved hotel in `commune` and a staff token of its organization.
@@ -224,6 +225,7 @@ async fn facility(db: &db::Db, commune: &str) -> anyhow::Result<(String, String)
             address: "1 đường Đo tải".into(),
             commune_code: commune.into(),
         },
+        kernel::clock::now_ms(),
     )
     .await?;
     let staff = token(db, "bench.letan", Role::OrgStaff, Jurisdiction::Own(org.id.clone())).await?;
@@ -239,10 +241,18 @@ async fn facility(db: &db::Db, commune: &str) -> anyhow::Result<(String, String)
             rooms: 300,
             beds: 600,
         },
+        kernel::clock::now_ms(),
     )
     .await?;
-    lodging::facilities::decide(db, &f.id, "approved", &Jurisdiction::Commune(commune.into()), "bench")
-        .await
-        .map_err(|e| anyhow::anyhow!(e.detail))?;
+    lodging::facilities::decide(
+        db,
+        &f.id,
+        "approved",
+        &Jurisdiction::Commune(commune.into()),
+        "bench",
+        kernel::clock::now_ms(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.detail))?;
     Ok((staff, f.id))
 }

@@ -121,6 +121,7 @@ pub async fn run(
             min_level: 1,
             ..Default::default()
         },
+        kernel::clock::now_ms(),
     )
     .await?;
     let secret = secret.unwrap_or_default();
@@ -141,7 +142,11 @@ pub async fn run(
             amr: "pwd".into(),
             auth_time: kernel::clock::now_ms(),
         };
-        code_list.push(oidc::grants::issue_code(&db, &g).await.map_err(|e| anyhow::anyhow!(e.description))?);
+        code_list.push(
+            oidc::grants::issue_code(&db, &g, kernel::clock::now_ms())
+                .await
+                .map_err(|e| anyhow::anyhow!(e.description))?,
+        );
     }
     // Codes live 60 s: move their expiry out so a slow machine measures exchanges, not expiry.
     oidc::grants::postpone_unused_codes(&db, kernel::clock::now_ms() + 3_600_000)

@@ -45,7 +45,7 @@ async fn citizens(db: &db::Db, n: usize) -> anyhow::Result<Vec<(String, String)>
         let commune = r.current_commune.unwrap_or_default();
         let password = crate::accounts_cmd::random_password();
         let a = crate::accounts_cmd::citizen_account(db, &hasher, &id, &password, 2).await?;
-        out.push((identity::issue_token(db, &a.id, "bench").await?.1, commune));
+        out.push((identity::issue_token(db, &a.id, "bench", kernel::clock::now_ms()).await?.1, commune));
     }
     Ok(out)
 }
@@ -59,7 +59,16 @@ pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
     }
     let bar = crate::progress::bar(args.open as u64, "open applications");
     let t = Instant::now();
-    services::synthetic::history(&db, "08", args.open, 1.0, 7, &|n| bar.set_position(n as u64)).await?;
+    services::synthetic::history(
+        &db,
+        "08",
+        args.open,
+        1.0,
+        7,
+        &|n| bar.set_position(n as u64),
+        kernel::clock::now_ms(),
+    )
+    .await?;
     bar.finish_and_clear();
     println!("{} open applications in {:.1} s", args.open, t.elapsed().as_secs_f64());
     let people = Arc::new(citizens(&db, 64).await?);
@@ -73,9 +82,10 @@ pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
             jurisdiction: kernel::Jurisdiction::Province("08".into()),
             password: crate::accounts_cmd::random_password(),
         },
+        kernel::clock::now_ms(),
     )
     .await?;
-    let officer = identity::issue_token(&db, &officer.id, "bench").await?.1;
+    let officer = identity::issue_token(&db, &officer.id, "bench", kernel::clock::now_ms()).await?.1;
     let running = crate::server::start(db.clone(), &crate::server::local_settings()).await?;
     let base = running.public_url.clone();
     let http = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;

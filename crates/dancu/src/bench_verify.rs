@@ -90,7 +90,7 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
         loader.run("card QR (HTTP)", "/api/v1/verifications", bodies, usize::MAX).await?;
     }
     if wants("dynamic") {
-        let ring = keys::KeyRing::load(&db).await?;
+        let ring = keys::KeyRing::load(&db, kernel::clock::now_ms).await?;
         // Enough single-use tokens for the phase at well above the target rate; issued just before
         // it, in parallel, so none expires while it runs.
         let n = (seconds as usize * 12_000).min(400_000);
@@ -103,7 +103,10 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
             jobs.push(tokio::task::spawn_blocking(move || {
                 (c..n)
                     .step_by(cores)
-                    .map(|i| dynamic::issue(&ring, &people[i % people.len()], 2, share).map(|t| t.token))
+                    .map(|i| {
+                        dynamic::issue(&ring, &people[i % people.len()], 2, share, kernel::clock::now_ms())
+                            .map(|t| t.token)
+                    })
                     .collect::<Result<Vec<_>, _>>()
             }));
         }
@@ -196,6 +199,7 @@ async fn staff_tokens(db: &db::Db, n: usize) -> anyhow::Result<Vec<String>> {
             address: "1 đường Đo".into(),
             commune_code: commune,
         },
+        kernel::clock::now_ms(),
     )
     .await?;
     verification::caller::grant_purposes(db, &org.id, &["hotel_guest"]).await?;
@@ -212,9 +216,10 @@ async fn staff_tokens(db: &db::Db, n: usize) -> anyhow::Result<Vec<String>> {
                 jurisdiction: kernel::Jurisdiction::Own(org.id.clone()),
                 password: crate::accounts_cmd::random_password(),
             },
+            kernel::clock::now_ms(),
         )
         .await?;
-        tokens.push(identity::issue_token(db, &account.id, "bench").await?.1);
+        tokens.push(identity::issue_token(db, &account.id, "bench", kernel::clock::now_ms()).await?.1);
     }
     Ok(tokens)
 }

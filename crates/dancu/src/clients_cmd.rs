@@ -101,7 +101,9 @@ pub async fn run(command: ClientsCommand, default_data_dir: &str) -> anyhow::Res
                 organization_id: organization,
                 logo_url,
             };
-            let (client, secret) = oidc::clients::register(&db, new).await.map_err(|e| anyhow::anyhow!(e.detail))?;
+            let (client, secret) = oidc::clients::register(&db, new, kernel::clock::now_ms())
+                .await
+                .map_err(|e| anyhow::anyhow!(e.detail))?;
             println!("client_id: {}", client.id);
             if let Some(s) = secret {
                 println!(
@@ -131,7 +133,9 @@ pub async fn run(command: ClientsCommand, default_data_dir: &str) -> anyhow::Res
         }
         ClientsCommand::Disable { place, client_id } => {
             let db = crate::open_db(&place.settings(default_data_dir)?.database_url).await?;
-            oidc::clients::disable(&db, &client_id).await.map_err(|e| anyhow::anyhow!(e.detail))?;
+            oidc::clients::disable(&db, &client_id, kernel::clock::now_ms())
+                .await
+                .map_err(|e| anyhow::anyhow!(e.detail))?;
             println!("disabled {client_id}; its tokens are revoked");
             Ok(())
         }

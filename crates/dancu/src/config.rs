@@ -153,7 +153,9 @@ pub struct Sources<'a> {
     pub default_data_dir: &'a str,
 }
 
-/// The process environment, for [`Sources::env`].
+/// The process environment, for [`Sources::env`] (and the password of `dancu accounts create`):
+/// the one place the binary reads environment variables.
+#[allow(clippy::disallowed_methods, reason = "settings come from the environment here and only here")]
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }

@@ -63,10 +63,10 @@ pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> any
         }
     }
     let province_code = registry::meta::get(&db, "generated.province").await?.unwrap_or(province.province.clone());
-    programs::init(&db, &province_code).await?;
+    programs::init(&db, &province_code, kernel::clock::now_ms()).await?;
     let accounts = ensure_accounts(&db, &s.data_dir, &province_code).await?;
     print!("Kiểm tra chất lượng dữ liệu / running data-quality rules… ");
-    let run = registry::quality::run(&db).await?;
+    let run = registry::quality::run(&db, kernel::clock::now_ms()).await?;
     println!("{} findings over {} persons", run.findings, run.persons_checked);
     crate::demo_services::seed(&db, &province_code).await?;
     crate::demo_programs::seed(&db, &province_code).await?;
@@ -83,11 +83,12 @@ pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> any
         return Ok(());
     }
     let running = crate::server::start(db.clone(), &s).await?;
-    analytics::spawn_consumer(db.clone(), std::time::Duration::from_secs(2));
+    analytics::spawn_consumer(db.clone(), std::time::Duration::from_secs(2), kernel::clock::now_ms);
     crate::lodging_figures::spawn(db.clone(), std::time::Duration::from_secs(2), std::time::Duration::from_secs(60));
     let public = running.public_url.clone();
-    let provider = oidc::Provider::start(db, running.ctx.access_log.clone(), &public, &s.oidc).await?;
-    oidc::sample_rp::ensure_registered(&provider).await?;
+    let provider =
+        oidc::Provider::start(db, running.ctx.access_log.clone(), &public, &s.oidc, kernel::clock::now_ms).await?;
+    oidc::sample_rp::ensure_registered(&provider, kernel::clock::now_ms()).await?;
     println!("\ndancu demo: {public}/  (ready after {:.1} s)", start.elapsed().as_secs_f64());
     println!("Cổng trường học mẫu đăng nhập bằng định danh điện tử / sample SSO relying party: {public}/demo/school\n");
     println!(
@@ -141,15 +142,22 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
                 jurisdiction: jurisdiction.clone(),
                 password: password.clone(),
             },
+            kernel::clock::now_ms(),
         )
         .await?;
         if role == Role::Admin {
             admin_id = account.id.clone();
         }
         if role == Role::UnitFocal {
-            programs::units::add_member(db, &crate::demo_programs::unit_of(&code), &account.id).await?;
+            programs::units::add_member(
+                db,
+                &crate::demo_programs::unit_of(&code),
+                &account.id,
+                kernel::clock::now_ms(),
+            )
+            .await?;
         }
-        let (token_id, token) = identity::issue_token(db, &account.id, "demo").await?;
+        let (token_id, token) = identity::issue_token(db, &account.id, "demo", kernel::clock::now_ms()).await?;
         let jurisdiction_name = match role {
             Role::CommunePolice | Role::UnitFocal | Role::DeskOfficer => units.commune(&code).map(|c| c.name.clone()),
             _ => units.province(&code).map(|p| p.name.clone()),
@@ -229,10 +237,11 @@ async fn citizens_and_hotel(
             address: "1 đường Demo".into(),
             commune_code: commune.to_string(),
         },
+        kernel::clock::now_ms(),
     )
     .await?;
     verification::caller::grant_purposes(db, &hotel.id, &["hotel_guest", "age_check", "notary_party"]).await?;
-    let outbox = identity::sms::OutboxSender::new(db.clone());
+    let outbox = identity::sms::OutboxSender::new(db.clone(), kernel::clock::now_ms);
     let link = identity::invitations::invite(
         db,
         &outbox,
@@ -241,6 +250,7 @@ async fn citizens_and_hotel(
         "chu.khachsan@demo.example",
         "owner",
         admin_id,
+        kernel::clock::now_ms(),
     )
     .await?;
     let (system, system_secret) = oidc::clients::register(
@@ -254,13 +264,20 @@ async fn citizens_and_hotel(
             organization_id: Some(hotel.id.clone()),
             ..Default::default()
         },
+        kernel::clock::now_ms(),
     )
     .await?;
     let token = link.rsplit('/').next().unwrap_or_default();
     let password = crate::accounts_cmd::random_password();
-    let owner =
-        identity::invitations::accept(db, token, "chu.khachsan", "Chủ Khách sạn Demo", &hasher.hash(&password).await?)
-            .await?;
+    let owner = identity::invitations::accept(
+        db,
+        token,
+        "chu.khachsan",
+        "Chủ Khách sạn Demo",
+        &hasher.hash(&password).await?,
+        kernel::clock::now_ms(),
+    )
+    .await?;
     out.push(DemoAccount {
         role: Role::OrgStaff.code().into(),
         jurisdiction_kind: "own".into(),

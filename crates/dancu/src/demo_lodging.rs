@@ -50,6 +50,7 @@ pub async fn seed(
                 address: "2 đường Demo".into(),
                 commune_code: commune.into(),
             },
+            kernel::clock::now_ms(),
         )
         .await?;
         let id = facility(db, &org.id, kind, name, tax, (*rooms, *beds), commune).await?;
@@ -75,6 +76,7 @@ pub async fn seed(
             category: "wanted".into(),
             reason: "Quyết định truy nã số 12/QĐ-CSHS (dữ liệu mẫu)".into(),
         },
+        kernel::clock::now_ms(),
     )
     .await?;
     let hour = 3_600_000;
@@ -118,14 +120,14 @@ pub async fn seed(
         expected_discharge_at: Some(kernel::clock::ms_to_vn(now + 72 * hour)),
         patient: citizen(&guests[5]),
     };
-    let patient = lodging::hospital::admit(&svc, ward, None, admission).await?;
+    let patient = lodging::hospital::admit(&svc, ward, None, admission, kernel::clock::now_ms()).await?;
     let caregiver = lodging::hospital::NewCaregiver {
         facility_id: ward_id.clone(),
         patient_id: patient.checkins[0].id.clone(),
         arrival_at: Some(kernel::clock::ms_to_vn(now - 4 * hour)),
         caregiver: citizen(&guests[6]),
     };
-    lodging::hospital::add_caregiver(&svc, ward, None, caregiver).await?;
+    lodging::hospital::add_caregiver(&svc, ward, None, caregiver, kernel::clock::now_ms()).await?;
     let (coach, coach_id) = &staff[2];
     let new = lodging::trips::NewTrip {
         facility_id: coach_id.clone(),
@@ -133,9 +135,9 @@ pub async fn seed(
         plate: "22B-012.34".into(),
         departure_at: kernel::clock::ms_to_vn(now + hour),
     };
-    let trip = lodging::trips::create(db, coach, new).await?;
+    let trip = lodging::trips::create(db, coach, new, kernel::clock::now_ms()).await?;
     let boarding = lodging::trips::Boarding { seat: Some("5".into()), passengers: vec![citizen(&guests[1])] };
-    lodging::trips::board(&svc, coach, None, &trip.id, boarding).await?;
+    lodging::trips::board(&svc, coach, None, &trip.id, boarding, kernel::clock::now_ms()).await?;
     if let Some(visitors) = guests.get(7..10) {
         out.push(relic_site(db, hasher, &svc, &officer, commune, visitors).await?);
     }
@@ -207,7 +209,7 @@ async fn relic_site(
         address: "3 đường Demo".into(),
         commune_code: commune.into(),
     };
-    let org = identity::organizations::create_organization(db, new).await?;
+    let org = identity::organizations::create_organization(db, new, kernel::clock::now_ms()).await?;
     let venue = lodging::venues::NewVenue {
         kind: "relic_site".into(),
         name: name.into(),
@@ -215,8 +217,16 @@ async fn relic_site(
         address: "3 đường Demo".into(),
         gates: vec!["Cổng chính".into(), "Cổng phụ".into()],
     };
-    let venue = lodging::venues::create(db, &org.id, venue).await?;
-    lodging::venues::decide(db, &venue.id, "approved", &officer.jurisdiction, &officer.account_id).await?;
+    let venue = lodging::venues::create(db, &org.id, venue, kernel::clock::now_ms()).await?;
+    lodging::venues::decide(
+        db,
+        &venue.id,
+        "approved",
+        &officer.jurisdiction,
+        &officer.account_id,
+        kernel::clock::now_ms(),
+    )
+    .await?;
     let (staff, account) = staff_login(db, hasher, &org.id, name, "ditich.demo").await?;
     let scan = |id: &str, direction: &str| lodging::venue_scans::ScanRequest {
         venue_id: venue.id.clone(),
@@ -225,9 +235,9 @@ async fn relic_site(
         visitor: citizen(id),
     };
     for v in visitors {
-        lodging::venue_scans::scan(svc, &staff, scan(v, "entry")).await?;
+        lodging::venue_scans::scan(svc, &staff, scan(v, "entry"), kernel::clock::now_ms()).await?;
     }
-    lodging::venue_scans::scan(svc, &staff, scan(&visitors[0], "exit")).await?;
+    lodging::venue_scans::scan(svc, &staff, scan(&visitors[0], "exit"), kernel::clock::now_ms()).await?;
     Ok(account)
 }
 
@@ -247,7 +257,7 @@ async fn staff_login(
         jurisdiction: Jurisdiction::Own(org.into()),
         password: password.clone(),
     };
-    let account = identity::create_account(db, hasher, new).await?;
+    let account = identity::create_account(db, hasher, new, kernel::clock::now_ms()).await?;
     let demo = DemoAccount {
         role: Role::OrgStaff.code().into(),
         jurisdiction_kind: "own".into(),
@@ -268,10 +278,10 @@ async fn staff_login(
 
 /// A lodging service of its own for seeding (the server builds another when it starts).
 async fn service(db: &db::Db) -> anyhow::Result<lodging::Service> {
-    keys::ensure_key(db, keys::KeyAlg::Es256).await?;
-    let ring = keys::KeyRing::load(db).await?;
+    keys::ensure_key(db, keys::KeyAlg::Es256, kernel::clock::now_ms()).await?;
+    let ring = keys::KeyRing::load(db, kernel::clock::now_ms).await?;
     let stores = audit::Stores { db: db.clone(), access_log: audit::AccessLog::start(db.clone()) };
-    Ok(lodging::Service::start(stores, ring, lodging::LodgingSettings::default()))
+    Ok(lodging::Service::start(stores, ring, lodging::LodgingSettings::default(), kernel::clock::now_ms))
 }
 
 fn user(id: &str, login: &str, role: Role, jurisdiction: Jurisdiction) -> Actor {
@@ -304,11 +314,19 @@ async fn facility(
         rooms,
         beds,
     };
-    Ok(lodging::facilities::create(db, org, new).await?.id)
+    Ok(lodging::facilities::create(db, org, new, kernel::clock::now_ms()).await?.id)
 }
 
 async fn approve(db: &db::Db, facility: &str, officer: &Actor) -> anyhow::Result<()> {
-    lodging::facilities::decide(db, facility, "approved", &officer.jurisdiction, &officer.account_id).await?;
+    lodging::facilities::decide(
+        db,
+        facility,
+        "approved",
+        &officer.jurisdiction,
+        &officer.account_id,
+        kernel::clock::now_ms(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -330,7 +348,7 @@ async fn check_in(
         reason: reason.into(),
         guests,
     };
-    Ok(lodging::checkins::check_in(svc, staff, None, req).await?)
+    Ok(lodging::checkins::check_in(svc, staff, None, req, kernel::clock::now_ms()).await?)
 }
 
 /// Living residents of the commune without an e-ID account (the demo citizens keep clean histories).

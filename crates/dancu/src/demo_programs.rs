@@ -63,14 +63,21 @@ pub async fn seed(db: &db::Db, province: &str) -> anyhow::Result<()> {
                 targets,
                 steps: plan(),
             };
-            registrations::register(db, &unit.id, &focal.to_actor(Vec::new()).actor_label(), &new).await?;
+            registrations::register(
+                db,
+                &unit.id,
+                &focal.to_actor(Vec::new()).actor_label(),
+                &new,
+                kernel::clock::now_ms(),
+            )
+            .await?;
         }
         if let Some(commune) = &unit.commune_code {
             let n = level2_citizens(db, commune).await?;
             println!("Định danh điện tử mức 2 mẫu / sample level-2 e-IDs: {n}");
         }
     }
-    let rows = programs::kpi::refresh(db, province, kernel::clock::today_vn()).await?;
+    let rows = programs::kpi::refresh(db, province, kernel::clock::now_ms()).await?;
     println!("Đề án 06: {} đăng ký mô hình 9, 24, 1; {rows} giá trị chỉ tiêu tháng này / KPI values", unit.name);
     Ok(())
 }
@@ -102,9 +109,10 @@ async fn level2_citizens(db: &db::Db, commune: &str) -> anyhow::Result<usize> {
             full_name: r.full_name.clone(),
             password_hash: hash.clone(),
         };
-        let account = identity::registration::complete(db, &pending).await?;
+        let account = identity::registration::complete(db, &pending, kernel::clock::now_ms()).await?;
         let method = identity::levels::LevelMethod::InPersonCard;
-        identity::levels::raise_to_level2(db, &account.id, method, &person_id, &officer).await?;
+        identity::levels::raise_to_level2(db, &account.id, method, &person_id, &officer, kernel::clock::now_ms())
+            .await?;
         n += 1;
     }
     Ok(n)

@@ -13,7 +13,7 @@ pub async fn seed(db: &db::Db, province: &str) -> anyhow::Result<()> {
     if services::synthetic::has_applications(db).await? {
         return Ok(());
     }
-    let g = services::synthetic::history(db, province, HISTORY, 0.12, 6, &|_| {}).await?;
+    let g = services::synthetic::history(db, province, HISTORY, 0.12, 6, &|_| {}, kernel::clock::now_ms()).await?;
     println!("Dịch vụ công / public services: {} hồ sơ 12 tháng qua (dữ liệu mẫu) / past applications", g.applications);
     Ok(())
 }

@@ -112,7 +112,7 @@ async fn load_all(
     pb: &indicatif::ProgressBar,
 ) -> anyhow::Result<()> {
     while let Some((batch, defects)) = rx.recv().await {
-        registry::load::write_batch(db, &batch).await?;
+        registry::load::write_batch(db, &batch, kernel::clock::now_ms()).await?;
         stats.people += batch.persons.len();
         stats.households += batch.households.len();
         stats.rows += batch.rows();

@@ -19,7 +19,7 @@ pub async fn import(db: &db::Db, dir: &Path) -> anyhow::Result<usize> {
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_message(format!("Importing {}", dir.display()));
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    let n = registry::io::import(db, dir).await;
+    let n = registry::io::import(db, dir, kernel::clock::now_ms()).await;
     pb.finish_and_clear();
     Ok(n?)
 }
@@ -29,7 +29,7 @@ pub async fn quality_report(db: &db::Db, commune: Option<&str>, json: bool) -> a
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_message("Checking every record");
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    let run = registry::quality::run(db).await?;
+    let run = registry::quality::run(db, kernel::clock::now_ms()).await?;
     pb.finish_and_clear();
     let province = registry::meta::get(db, "generated.province").await?.unwrap_or_else(|| "08".into());
     let scope = Jurisdiction::Province(province);

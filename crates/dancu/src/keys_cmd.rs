@@ -29,7 +29,7 @@ pub async fn run(command: KeysCommand, default_data_dir: &str) -> anyhow::Result
         KeysCommand::List { place } => {
             let db = crate::open_db(&place.settings(default_data_dir)?.database_url).await?;
             println!("{:<44} {:<6} {:<8} {:<17} {:<17}", "kid", "alg", "state", "activated", "expires");
-            for k in keys::list(&db).await? {
+            for k in keys::list(&db, kernel::clock::now_ms()).await? {
                 println!(
                     "{:<44} {:<6} {:<8} {:<17} {:<17}",
                     k.kid,
@@ -46,7 +46,7 @@ pub async fn run(command: KeysCommand, default_data_dir: &str) -> anyhow::Result
                 keys::KeyAlg::parse(&alg).ok_or_else(|| anyhow::anyhow!("unknown algorithm {alg} (ES256 or EdDSA)"))?;
             anyhow::ensure!(overlap_hours >= 0, "overlap must not be negative");
             let db = crate::open_db(&place.settings(default_data_dir)?.database_url).await?;
-            let kid = keys::rotate(&db, alg, overlap_hours * 3600 * 1000).await?;
+            let kid = keys::rotate(&db, alg, overlap_hours * 3600 * 1000, kernel::clock::now_ms()).await?;
             println!("new signing key {kid} ({}); running servers pick it up at their next key refresh", alg.code());
             Ok(())
         }

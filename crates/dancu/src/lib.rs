@@ -1,6 +1,14 @@
 //! The `dancu` application: configuration, assembly of every module into one server, and the
 //! command-line tools. `main.rs` only parses arguments and calls into here, so integration tests
 //! start exactly the server the binary runs.
+//!
+//! Library crates take the time as a parameter; this crate is where it is read (and, in
+//! [`config`] only, where the environment is read).
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the binary is the edge: it reads the clock and hands it to the library crates"
+)]
 
 pub mod accounts_cmd;
 pub mod analytics_cmd;
@@ -47,8 +55,8 @@ pub fn migrations() -> db::MigrationSet {
 /// Opens the database, applies pending migrations and makes sure the admin units are loaded.
 pub async fn open_db(url: &str) -> anyhow::Result<db::Db> {
     let db = db::Db::connect(url).await?;
-    migrations().run(&db).await?;
+    migrations().run(&db, kernel::clock::now_ms()).await?;
     registry::admin_units::ensure_loaded(&db).await?;
-    services::init(&db).await?;
+    services::init(&db, kernel::clock::now_ms()).await?;
     Ok(db)
 }

@@ -1,5 +1,10 @@
 //! `dancu`: one binary for the server and its tools.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the binary is the edge: it reads the clock and hands it to the library crates"
+)]
+
 use clap::Parser;
 use dancu::cli::{Cli, Command, ConfigCommand, QualityCommand};
 use dancu::config::{Settings, Sources, DATA_DIR};
@@ -28,7 +33,7 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&s.data_dir)?;
             let db = dancu::open_db(&s.database_url).await?;
             let running = dancu::server::start(db, &s).await?;
-            analytics::spawn_consumer(running.ctx.db.clone(), std::time::Duration::from_secs(2));
+            analytics::spawn_consumer(running.ctx.db.clone(), std::time::Duration::from_secs(2), kernel::clock::now_ms);
             dancu::lodging_figures::spawn(
                 running.ctx.db.clone(),
                 std::time::Duration::from_secs(2),
@@ -56,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
             let s = place.settings(DATA_DIR)?;
             std::fs::create_dir_all(&s.data_dir)?;
             let db = db::Db::connect(&s.database_url).await?;
-            let n = dancu::migrations().run(&db).await?;
+            let n = dancu::migrations().run(&db, kernel::clock::now_ms()).await?;
             registry::admin_units::ensure_loaded(&db).await?;
             println!("{n} migration(s) applied");
             Ok(())

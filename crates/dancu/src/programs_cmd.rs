@@ -33,15 +33,16 @@ pub async fn run(cmd: ProgramsCommand) -> anyhow::Result<()> {
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no generated province: pass --province CODE"))?,
             };
-            let s = programs::init(&db, &province).await?;
+            let s = programs::init(&db, &province, kernel::clock::now_ms()).await?;
             println!("{} models imported, {} units added (province {province})", s.models_imported, s.units_added);
             Ok(())
         }
         ProgramsCommand::Snapshot { place } => {
             let db = crate::open_db(&place.settings(DATA_DIR)?.database_url).await?;
             let province = programs::settings::require_province(&db).await?;
-            let today = kernel::clock::today_vn();
-            let rows = programs::kpi::refresh(&db, &province, today).await?;
+            let now = kernel::clock::now_ms();
+            let today = kernel::clock::date_vn(now);
+            let rows = programs::kpi::refresh(&db, &province, now).await?;
             println!("{rows} KPI values stored for {}", today.format("%m/%Y"));
             Ok(())
         }

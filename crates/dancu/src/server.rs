@@ -18,7 +18,9 @@ pub fn public_url(settings: &Settings, bound: SocketAddr) -> String {
 /// Builds the application over an open database, each module with its section of `settings`.
 pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::Result<(Router, Ctx)> {
     let access_log = audit::AccessLog::start(db.clone());
-    let provider = oidc::Provider::start(db.clone(), access_log.clone(), public_url, &settings.oidc).await?;
+    let provider =
+        oidc::Provider::start(db.clone(), access_log.clone(), public_url, &settings.oidc, kernel::clock::now_ms)
+            .await?;
     let auth = oidc::OAuthAuthenticator {
         provider: provider.clone(),
         inner: Arc::new(identity::DbAuthenticator::new(db.clone())),
@@ -41,16 +43,33 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
     doc.merge(verification::api::ApiDoc::openapi());
     doc.merge(lodging::ApiDoc::openapi());
     doc.merge(services::ApiDoc::openapi());
-    let verifier =
-        verification::Verifier::new(ctx.stores.clone(), provider.keys.clone(), &settings.verification, public_url)
-            .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
+    let verifier = verification::Verifier::new(
+        ctx.stores.clone(),
+        provider.keys.clone(),
+        &settings.verification,
+        public_url,
+        kernel::clock::now_ms,
+    )
+    .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
     let hasher = identity::PasswordHasher::default();
-    let sms: Arc<dyn identity::sms::SmsSender> = Arc::new(identity::sms::OutboxSender::new(db.clone()));
+    let sms: Arc<dyn identity::sms::SmsSender> =
+        Arc::new(identity::sms::OutboxSender::new(db.clone(), kernel::clock::now_ms));
     let identity_config = identity::IdentityConfig::new(public_url, settings.trust_proxy, &settings.identity);
     let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms);
-    let lodging = lodging::Service::start(ctx.stores.clone(), provider.keys.clone(), settings.lodging.clone());
-    let public_services =
-        services::Service::start(ctx.stores.clone(), provider.keys.clone(), public_url, &settings.services).await?;
+    let lodging = lodging::Service::start(
+        ctx.stores.clone(),
+        provider.keys.clone(),
+        settings.lodging.clone(),
+        kernel::clock::now_ms,
+    );
+    let public_services = services::Service::start(
+        ctx.stores.clone(),
+        provider.keys.clone(),
+        public_url,
+        &settings.services,
+        kernel::clock::now_ms(),
+    )
+    .await?;
     let routers = vec![
         registry::api::router(ctx.clone()),
         registry::pages::router(ctx.clone()),

@@ -3,7 +3,7 @@
 //! registry changes once the consumer has run, lodging figures fed from the lodging module
 //! (exactly, idempotently, and the same after a rebuild), and the e-ID figure.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -26,10 +26,11 @@ async fn leader_token(w: &common::World) -> String {
             jurisdiction: Jurisdiction::Province("08".into()),
             password: common::PASSWORD.into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
-    identity::issue_token(&w.db, &a.id, "test").await.unwrap().1
+    identity::issue_token(&w.db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1
 }
 
 fn figure<'a>(d: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
@@ -43,7 +44,7 @@ fn shown_total(f: &serde_json::Value) -> f64 {
 
 async fn dashboards_for_leaders(db: Db) {
     let w = common::world(db, 2_000, true).await;
-    analytics::rebuild(&w.db, |_| {}).await.unwrap();
+    analytics::rebuild(&w.db, |_| {}, kernel::clock::now_ms()).await.unwrap();
     let leader = leader_token(&w).await;
     let living: i64 = sqlx::query(
         "SELECT COUNT(*) FROM persons p JOIN admin_communes c ON c.code = p.current_commune \
@@ -132,7 +133,7 @@ async fn dashboards_for_leaders(db: Db) {
 
 async fn figures_follow_registry_changes(db: Db) {
     let w = common::world(db, 1_000, false).await;
-    analytics::rebuild(&w.db, |_| {}).await.unwrap();
+    analytics::rebuild(&w.db, |_| {}, kernel::clock::now_ms()).await.unwrap();
     let leader = leader_token(&w).await;
     let month = kernel::clock::today_vn().format("%Y-%m").to_string();
     let deaths_now = |d: &serde_json::Value| {
@@ -168,7 +169,7 @@ async fn figures_follow_registry_changes(db: Db) {
     let (_, stale) = w.get(&leader, "/api/v1/analytics/population").await;
     assert_eq!(deaths_now(&stale), deaths_now(&before), "figures change only when the consumer runs");
     let opts = analytics::ConsumeOptions { batch: 100, settle_ms: 0 };
-    assert_eq!(analytics::catch_up(&w.db, opts).await.unwrap(), 6);
+    assert_eq!(analytics::catch_up(&w.db, opts, kernel::clock::now_ms()).await.unwrap(), 6);
     let (_, after) = w.get(&leader, "/api/v1/analytics/population").await;
     let expected: i64 = sqlx::query(
         "SELECT COUNT(*) FROM persons p JOIN admin_communes c ON c.code = p.current_commune \
@@ -196,6 +197,7 @@ async fn approved_facility(w: &common::World, tax: &str, login: &str, kind: &str
             address: "12 đường Quang Trung".into(),
             commune_code: w.commune.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -207,8 +209,8 @@ async fn approved_facility(w: &common::World, tax: &str, login: &str, kind: &str
         jurisdiction: Jurisdiction::Own(org.id),
         password: common::PASSWORD.into(),
     };
-    let a = identity::create_account(&w.db, &hasher, new).await.unwrap();
-    let staff = identity::issue_token(&w.db, &a.id, "test").await.unwrap().1;
+    let a = identity::create_account(&w.db, &hasher, new, kernel::clock::now_ms()).await.unwrap();
+    let staff = identity::issue_token(&w.db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1;
     let body = json!({"kind": kind, "name": format!("Cơ sở {login}"), "licence_code": "GP-09",
         "commune_code": w.commune, "address": "12 đường Quang Trung", "rooms": beds / 2, "beds": beds});
     let (s, f) = w.send(Method::POST, &staff, "/api/v1/lodging/facilities", body).await;
@@ -280,7 +282,7 @@ fn row_cells(f: &Value, key: &str) -> Vec<Value> {
 
 async fn lodging_reaches_the_dashboards(db: Db) {
     let w = common::world(db, 1_000, false).await;
-    analytics::rebuild(&w.db, &|_| {}).await.unwrap();
+    analytics::rebuild(&w.db, &|_| {}, kernel::clock::now_ms()).await.unwrap();
     let leader = leader_token(&w).await;
     let (_, tourism) = w.get(&leader, "/api/v1/analytics/tourism").await;
     assert!(tourism["figures"].as_array().unwrap().iter().all(|f| f["available"] == false), "no lodging data yet");
@@ -378,7 +380,7 @@ async fn lodging_reaches_the_dashboards(db: Db) {
     assert!(!tables.is_empty());
     assert_eq!(dancu::lodging_figures::catch_up(&w.db).await.unwrap(), 0);
     let position = analytics::lodging::position(&w.db).await.unwrap().unwrap();
-    analytics::lodging::set_position(&w.db, position - 60_000, false).await.unwrap();
+    analytics::lodging::set_position(&w.db, position - 60_000, false, kernel::clock::now_ms()).await.unwrap();
     assert_eq!(dancu::lodging_figures::catch_up(&w.db).await.unwrap(), 0);
     assert_eq!(lodging_tables(&w.db).await, tables);
     let (_, again) = w.get(&leader, "/api/v1/analytics/tourism").await;
@@ -402,14 +404,14 @@ async fn lodging_reaches_the_dashboards(db: Db) {
             event: analytics::lodging::LodgingEvent::WatchlistAlert { day, commune_code: "99999".into() },
         },
     ];
-    let e = analytics::lodging::ingest(&w.db, &bad).await.unwrap_err();
+    let e = analytics::lodging::ingest(&w.db, &bad, kernel::clock::now_ms()).await.unwrap_err();
     assert_eq!(e.code.as_str(), "unknown_commune");
     assert_eq!(lodging_tables(&w.db).await, tables);
 }
 
 async fn eid_accounts_by_commune(db: Db) {
     let w = common::world(db, 1_000, false).await;
-    analytics::rebuild(&w.db, &|_| {}).await.unwrap();
+    analytics::rebuild(&w.db, &|_| {}, kernel::clock::now_ms()).await.unwrap();
     let leader = leader_token(&w).await;
     let ids: Vec<String> = sqlx::query(
         "SELECT personal_id FROM persons WHERE status = 'living' AND current_commune = $1 \
@@ -431,7 +433,9 @@ async fn eid_accounts_by_commune(db: Db) {
     }
     // One level-2 account suspended by an administrator does not count.
     let actor = identity::levels::LevelActor { id: None, label: "Quản trị (thử nghiệm)".into() };
-    assert!(identity::suspension::suspend(&w.db, &accounts[10].id, "Thử nghiệm", &actor).await.unwrap());
+    assert!(identity::suspension::suspend(&w.db, &accounts[10].id, "Thử nghiệm", &actor, kernel::clock::now_ms())
+        .await
+        .unwrap());
 
     let path = format!("/api/v1/analytics/population?commune={}", w.commune);
     let (_, d) = w.get(&leader, &path).await;
@@ -452,7 +456,7 @@ async fn eid_accounts_by_commune(db: Db) {
     assert!(csv.contains("Mức 1 (Level 1)") && csv.contains(&w.commune), "{csv}");
 
     // A registry rebuild leaves the e-ID counts alone.
-    analytics::rebuild(&w.db, &|_| {}).await.unwrap();
+    analytics::rebuild(&w.db, &|_| {}, kernel::clock::now_ms()).await.unwrap();
     let (_, after) = w.get(&leader, &path).await;
     assert_eq!(figure(&after, "eid")["rows"], eid["rows"]);
 }

@@ -9,7 +9,7 @@
 //! it; otherwise the tests are reported as ignored, see `crates/db/test_gates.rs`). A screenshot
 //! of the English quality dashboard is written to `target/browser-screenshots/quality.png`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -42,7 +42,7 @@ const CHROMIUM_FLAGS: &[&str] = &[
 async fn pages_in_headless_chromium() {
     let t = db::testing::TestDb::sqlite(&common::migrations()).await;
     let w = common::world(t.db().clone(), 2_000, true).await;
-    let quality = registry::quality::run(&w.db).await.expect("quality run");
+    let quality = registry::quality::run(&w.db, kernel::clock::now_ms()).await.expect("quality run");
     println!("quality run: {} findings over {} persons", quality.findings, quality.persons_checked);
 
     // A name prefix that exists in the officer's province: the first two words of a resident's name.
@@ -284,10 +284,16 @@ async fn sso_with_totp_and_consent_in_headless_chromium() {
     dancu::accounts_cmd::citizen_account(&w.db, &identity::PasswordHasher::new(2), &person, &w.password, 2)
         .await
         .expect("citizen account");
-    let provider = oidc::Provider::start(w.db.clone(), w.running.ctx.access_log.clone(), &w.base, &Default::default())
-        .await
-        .expect("provider");
-    oidc::sample_rp::ensure_registered(&provider).await.expect("sample relying party");
+    let provider = oidc::Provider::start(
+        w.db.clone(),
+        w.running.ctx.access_log.clone(),
+        &w.base,
+        &Default::default(),
+        kernel::clock::now_ms,
+    )
+    .await
+    .expect("provider");
+    oidc::sample_rp::ensure_registered(&provider, kernel::clock::now_ms()).await.expect("sample relying party");
 
     let driver = Driver::start().await.expect("start chromedriver");
     let client = driver.connect().await.expect("open a Chromium session");
@@ -441,7 +447,7 @@ async fn drive_passkeys(c: &Client, base: &str, password: &str) -> anyhow::Resul
 async fn analytics_dashboard_in_headless_chromium() {
     let t = db::testing::TestDb::sqlite(&common::migrations()).await;
     let w = common::world(t.db().clone(), 3_000, true).await;
-    analytics::rebuild(&w.db, |_| {}).await.expect("rebuild");
+    analytics::rebuild(&w.db, |_| {}, kernel::clock::now_ms()).await.expect("rebuild");
     identity::create_account(
         &w.db,
         &identity::PasswordHasher::new(2),
@@ -452,6 +458,7 @@ async fn analytics_dashboard_in_headless_chromium() {
             jurisdiction: web::Jurisdiction::Province("08".into()),
             password: w.password.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .expect("leader account");
@@ -524,6 +531,7 @@ async fn verifier_page_in_headless_chromium() {
             address: "1 Đường Thử".into(),
             commune_code: w.commune.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .expect("organization");
@@ -538,13 +546,15 @@ async fn verifier_page_in_headless_chromium() {
             jurisdiction: web::Jurisdiction::Own(org.id.clone()),
             password: w.password.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .expect("staff account");
     let (person, card) = card_holder(&w.db).await;
-    let ring = keys::KeyRing::load(&w.db).await.expect("signing keys");
+    let ring = keys::KeyRing::load(&w.db, kernel::clock::now_ms).await.expect("signing keys");
     let share = verification::dynamic::Share { name: true, birth_date: false, age_over_18: true };
-    let token = verification::dynamic::issue(&ring, &person, 2, share).expect("identity QR").token;
+    let token =
+        verification::dynamic::issue(&ring, &person, 2, share, kernel::clock::now_ms()).expect("identity QR").token;
     let signer = verification::chip::testkit::TestCsca::new("dancu test CSCA", 2024, 2040).document_signer(
         verification::chip::testkit::SignerKind::EcdsaP256,
         2025,
@@ -670,6 +680,7 @@ async fn lodging_checkin_reaches_the_police_page_live() {
             address: "2 Đường Thử".into(),
             commune_code: w.commune.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .expect("organization");
@@ -683,6 +694,7 @@ async fn lodging_checkin_reaches_the_police_page_live() {
             jurisdiction: web::Jurisdiction::Own(org.id.clone()),
             password: w.password.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .expect("staff account");
@@ -695,9 +707,11 @@ async fn lodging_checkin_reaches_the_police_page_live() {
         rooms: 10,
         beds: 20,
     };
-    let hotel = lodging::facilities::create(&w.db, &org.id, new).await.expect("facility");
+    let hotel = lodging::facilities::create(&w.db, &org.id, new, kernel::clock::now_ms()).await.expect("facility");
     let officer = web::Jurisdiction::Commune(w.commune.clone());
-    lodging::facilities::decide(&w.db, &hotel.id, "approved", &officer, "test").await.expect("approved");
+    lodging::facilities::decide(&w.db, &hotel.id, "approved", &officer, "test", kernel::clock::now_ms())
+        .await
+        .expect("approved");
     let (guest, watched) = w.inside_and_outside().await;
     let body = serde_json::json!({"personal_id": watched, "category": "wanted", "reason": "Truy nã thử nghiệm"});
     let (s, _) = w.send(reqwest::Method::POST, &w.commune_token, "/api/v1/lodging/watchlist", body).await;
@@ -778,6 +792,7 @@ async fn kiosk_flow_in_headless_chromium() {
             jurisdiction: web::Jurisdiction::Commune(w.commune.clone()),
             password: w.password.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .expect("kiosk account");

@@ -3,7 +3,7 @@
 //! sealed keys, forgotten passwords, rate limits, CSRF, organizations, and the citizen's access
 //! log.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -275,6 +275,7 @@ async fn officer_raises_level_within_jurisdiction(db: Db) {
             jurisdiction: web::Jurisdiction::Commune(other),
             password: w.password.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -368,15 +369,17 @@ async fn account_states_stop_sign_in(db: Db) {
     // Suspended by an administrator: sessions end and sign-in is refused with its own message.
     let account = identity::account_by_person(&w.db, &a.0).await.unwrap().unwrap();
     let admin = identity::levels::LevelActor { id: None, label: "Quản trị viên".into() };
-    assert!(identity::suspension::suspend(&w.db, &account.id, "kiểm thử", &admin).await.unwrap());
+    assert!(identity::suspension::suspend(&w.db, &account.id, "kiểm thử", &admin, kernel::clock::now_ms())
+        .await
+        .unwrap());
     assert_eq!(get(&w, &session, "/account").await.status(), 303);
     let r = sign_in(&w, &a.0, CITIZEN_PASSWORD).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("tạm ngừng"));
-    assert!(identity::suspension::reactivate(&w.db, &account.id, "", &admin).await.unwrap());
+    assert!(identity::suspension::reactivate(&w.db, &account.id, "", &admin, kernel::clock::now_ms()).await.unwrap());
     // A death recorded in the registry ends the live session and closes the account.
     let session = session_of(&w, &a.0, CITIZEN_PASSWORD).await;
-    assert!(identity::session_info(&w.db, &session).await.unwrap().is_some());
+    assert!(identity::session_info(&w.db, &session, kernel::clock::now_ms()).await.unwrap().is_some());
     let id = kernel::PersonalId::parse(&a.0).unwrap();
     registry::write::record_death(
         &w.db,
@@ -385,12 +388,13 @@ async fn account_states_stop_sign_in(db: Db) {
         &id,
         kernel::clock::today_vn(),
         "giấy báo tử",
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
     identity::liveness::forget(&a.0);
     assert_eq!(get(&w, &session, "/account").await.status(), 303);
-    assert!(identity::session_info(&w.db, &session).await.unwrap().is_none());
+    assert!(identity::session_info(&w.db, &session, kernel::clock::now_ms()).await.unwrap().is_none());
     let closed = identity::account_by_id(&w.db, &account.id).await.unwrap().unwrap();
     assert_eq!(closed.status, identity::AccountStatus::Deceased);
     let r = sign_in(&w, &a.0, CITIZEN_PASSWORD).await;
@@ -453,7 +457,7 @@ async fn totp_second_factor_and_recovery_codes(db: Db) {
     let r = second_step(&w, &mfa, &totp_code(&secret, now + 30)).await;
     assert_eq!(r.status(), 303);
     let s = cookie_value(&r, SESSION).unwrap();
-    let info = identity::session_info(&w.db, &s).await.unwrap().unwrap();
+    let info = identity::session_info(&w.db, &s, kernel::clock::now_ms()).await.unwrap().unwrap();
     assert_eq!(info.amr, ["pwd", "otp"]);
     assert!(info.auth_time_ms <= kernel::clock::now_ms());
     // A recovery code works once.
@@ -535,7 +539,9 @@ async fn guardian_registers_a_child(db: Db) {
     // Level 1 is not enough.
     assert_eq!(post(&w, &s, "/account/children/new", &fields).await.status(), 403);
     let account = identity::account_by_person(&w.db, &parent.0).await.unwrap().unwrap();
-    identity::raise_level_by_chip(&w.db, &account.id, "Kiểm thử chip", "test-ref").await.unwrap();
+    identity::raise_level_by_chip(&w.db, &account.id, "Kiểm thử chip", "test-ref", kernel::clock::now_ms())
+        .await
+        .unwrap();
     // Someone else's child is refused; the parent's own child is registered under them.
     let stranger = residents(&w.db, &w.commune, 1).await.remove(0);
     let other = [
@@ -572,6 +578,7 @@ async fn organization_staff_by_invitation(db: Db) {
             jurisdiction: web::Jurisdiction::Province("08".into()),
             password: w.password.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -653,6 +660,7 @@ async fn administrator(w: &World) -> identity::Account {
             jurisdiction: web::Jurisdiction::Province("08".into()),
             password: w.password.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap()
@@ -786,7 +794,8 @@ async fn forgotten_password_by_phone_code(db: Db) {
     let old_session = session_of(&w, &a.0, CITIZEN_PASSWORD).await;
     let (totp_secret, _, _, _) = enable_totp(&w, &old_session).await;
     let account = identity::account_by_person(&w.db, &a.0).await.unwrap().unwrap();
-    let (token_id, token) = identity::issue_token(&w.db, &account.id, "ứng dụng cá nhân").await.unwrap();
+    let (token_id, token) =
+        identity::issue_token(&w.db, &account.id, "ứng dụng cá nhân", kernel::clock::now_ms()).await.unwrap();
     let token_revoked = || async {
         sqlx::query("SELECT revoked_at FROM api_tokens WHERE id = $1")
             .bind(&token_id)

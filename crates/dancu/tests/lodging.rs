@@ -2,7 +2,7 @@
 //! police, check-in by staff of the operating organization only, registry auto-fill with access
 //! logging, idempotent retries, notifications scoped to the officer's jurisdiction, the live feed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -43,8 +43,8 @@ async fn account(w: &World, login: &str, role: Role, j: Jurisdiction) -> String 
         jurisdiction: j,
         password: common::PASSWORD.into(),
     };
-    let a = identity::create_account(&w.db, &hasher, new).await.unwrap();
-    identity::issue_token(&w.db, &a.id, "test").await.unwrap().1
+    let a = identity::create_account(&w.db, &hasher, new, kernel::clock::now_ms()).await.unwrap();
+    identity::issue_token(&w.db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1
 }
 
 /// An organization and one staff member's token.
@@ -58,6 +58,7 @@ async fn staff_of(w: &World, tax_code: &str, commune: &str, login: &str) -> Stri
             address: "1 đường Lê Lợi".into(),
             commune_code: commune.into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -417,12 +418,13 @@ async fn qr_stays_exports_and_history(db: Db) {
     assert_eq!(post_checkin(&w, &staff, None, checkin(&hotel, both)).await.0, 400);
 
     // Dynamic identity QR: signed by the platform, single use.
-    let ring = keys::KeyRing::load(&w.db).await.unwrap();
+    let ring = keys::KeyRing::load(&w.db, kernel::clock::now_ms).await.unwrap();
     let person = registry::queries::persons::get_self(&w.db, &kernel::PersonalId::parse(&outside).unwrap())
         .await
         .unwrap()
         .unwrap();
-    let token = verification::dynamic::issue(&ring, &person, 2, Default::default()).unwrap().token;
+    let token =
+        verification::dynamic::issue(&ring, &person, 2, Default::default(), kernel::clock::now_ms()).unwrap().token;
     let (s, r) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"identity_qr": token}]))).await;
     assert_eq!((s, r["checkins"][0]["personal_id"].as_str()), (200, Some(outside.as_str())), "{r}");
     let (s, e) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"identity_qr": token}]))).await;
@@ -494,7 +496,7 @@ async fn qr_stays_exports_and_history(db: Db) {
         dancu::accounts_cmd::citizen_account(&w.db, &identity::PasswordHasher::new(2), &inside, common::PASSWORD, 2)
             .await
             .unwrap();
-    let citizen_token = identity::issue_token(&w.db, &citizen.id, "test").await.unwrap().1;
+    let citizen_token = identity::issue_token(&w.db, &citizen.id, "test", kernel::clock::now_ms()).await.unwrap().1;
     let (s, own) = w.get(&citizen_token, "/api/v1/me/lodging").await;
     assert_eq!((s, own["items"][0]["id"].as_str()), (200, Some(stay.as_str())));
     assert_eq!(w.get(&citizen_token, &format!("{q}&purpose=investigation")).await.0, 403);
@@ -776,7 +778,7 @@ async fn citizens_declare_stays_at_private_homes(db: Db) {
     let (inside, outside) = w.inside_and_outside().await;
     let hasher = identity::PasswordHasher::new(2);
     let citizen = dancu::accounts_cmd::citizen_account(&w.db, &hasher, &outside, common::PASSWORD, 2).await.unwrap();
-    let token = identity::issue_token(&w.db, &citizen.id, "test").await.unwrap().1;
+    let token = identity::issue_token(&w.db, &citizen.id, "test", kernel::clock::now_ms()).await.unwrap().1;
     let path = "/api/v1/me/lodging/declarations";
     let body = |commune: &str, host_id: Option<&str>, arrival: Option<String>| {
         json!({"commune_code": commune, "address": "12 ngõ 5 đường Tân Trào", "host_name": "Nguyễn Văn Chủ",
@@ -850,7 +852,7 @@ async fn declarations_in_the_police_list_and_exports(db: Db) {
     let (inside, outside) = w.inside_and_outside().await;
     let hasher = identity::PasswordHasher::new(2);
     let citizen = dancu::accounts_cmd::citizen_account(&w.db, &hasher, &outside, common::PASSWORD, 2).await.unwrap();
-    let token = identity::issue_token(&w.db, &citizen.id, "test").await.unwrap().1;
+    let token = identity::issue_token(&w.db, &citizen.id, "test", kernel::clock::now_ms()).await.unwrap().1;
 
     // A guest checked in on time at a hotel, and a citizen's declaration two days late.
     assert_eq!(post_checkin(&w, &staff, None, checkin(&hotel, json!([{"personal_id": inside}]))).await.0, 200);

@@ -2,7 +2,7 @@
 //! tokens are exchanged, refreshed, introspected and revoked, and every protocol violation gets
 //! its RFC error and changes nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -146,6 +146,7 @@ async fn client(db: &Db, min_level: u8, auth: &str) -> (String, Option<String>) 
             min_level,
             ..Default::default()
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -537,7 +538,7 @@ async fn issued_code(db: &Db, client_id: &str, account_id: &str, challenge: &str
         amr: "pwd".into(),
         auth_time: kernel::clock::now_ms(),
     };
-    oidc::grants::issue_code(db, &g).await.unwrap()
+    oidc::grants::issue_code(db, &g, kernel::clock::now_ms()).await.unwrap()
 }
 
 /// Exchanges sent at the same moment are redeemed together: each good code gets its own tokens,
@@ -747,6 +748,7 @@ async fn client_credentials_for_an_organization(db: Db) {
             organization_id: Some("org-1".into()),
             ..Default::default()
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -779,7 +781,7 @@ async fn client_credentials_for_an_organization(db: Db) {
     f[0].1 = "authorization_code".into();
     assert_eq!(post(f).await.unwrap().json::<Value>().await.unwrap()["error"], "unauthorized_client");
     // Disabled clients lose their tokens at once.
-    oidc::clients::disable(&db, &c.id).await.unwrap();
+    oidc::clients::disable(&db, &c.id, kernel::clock::now_ms()).await.unwrap();
     let (s, _) = w.get(t["access_token"].as_str().unwrap(), "/api/v1/me").await;
     assert_eq!(s, 401);
 }

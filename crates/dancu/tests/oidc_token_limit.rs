@@ -2,7 +2,7 @@
 //! (`oidc.token_rate_per_minute`): once a client's allowance is used up, `/oidc/token` answers 429 `slow_down` and changes nothing, and
 //! other clients are unaffected.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -25,6 +25,7 @@ async fn client(db: &Db, name: &str) -> (String, String) {
             min_level: 1,
             ..Default::default()
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -46,6 +47,7 @@ async fn code_for(db: &Db, client_id: &str, account_id: &str) -> String {
             amr: "pwd".into(),
             auth_time: kernel::clock::now_ms(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap()

@@ -3,7 +3,7 @@
 //! monthly report, the working group approves it, and the consolidated XLSX/PDF downloads open.
 //! Roles are enforced: a focal point cannot approve, the working group cannot register.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -25,10 +25,11 @@ async fn token(db: &Db, login: &str, role: Role, j: Jurisdiction) -> (String, St
             jurisdiction: j,
             password: common::PASSWORD.into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
-    (a.id.clone(), identity::issue_token(db, &a.id, "test").await.unwrap().1)
+    (a.id.clone(), identity::issue_token(db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1)
 }
 
 fn target(kpi: &str, v: f64) -> Value {
@@ -37,12 +38,12 @@ fn target(kpi: &str, v: f64) -> Value {
 
 async fn programme_over_http(db: Db) {
     let w = world(db, 1_500, true).await;
-    registry::quality::run(&w.db).await.unwrap();
-    programs::init(&w.db, "08").await.unwrap();
+    registry::quality::run(&w.db, kernel::clock::now_ms()).await.unwrap();
+    programs::init(&w.db, "08", kernel::clock::now_ms()).await.unwrap();
     let unit = programs::units::commune_unit_id(&w.commune);
     let (focal_id, focal) =
         token(&w.db, "daumoi.test", Role::UnitFocal, Jurisdiction::Commune(w.commune.clone())).await;
-    programs::units::add_member(&w.db, &unit, &focal_id).await.unwrap();
+    programs::units::add_member(&w.db, &unit, &focal_id, kernel::clock::now_ms()).await.unwrap();
     let (_, wg) = token(&w.db, "tct.test", Role::WorkingGroup, Jurisdiction::Province("08".into())).await;
 
     let (s, models) = w.get(&wg, "/api/v1/programs/models").await;

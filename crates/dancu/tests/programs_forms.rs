@@ -7,7 +7,7 @@
 //! refuses a missing CSRF token, a bad value, the wrong role and another unit's record, and then
 //! changes nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -40,11 +40,13 @@ async fn person(db: &Db, login: &str, role: Role, j: Jurisdiction) -> (String, B
             jurisdiction: j,
             password: common::PASSWORD.into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
-    let (secret, csrf) = identity::create_session(db, &a.id, Some("test"), &["pwd"]).await.unwrap();
-    let token = identity::issue_token(db, &a.id, "test").await.unwrap().1;
+    let (secret, csrf) =
+        identity::create_session(db, &a.id, Some("test"), &["pwd"], kernel::clock::now_ms()).await.unwrap();
+    let token = identity::issue_token(db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1;
     (a.id, Browser { cookie: format!("{SESSION}={secret}"), csrf, token })
 }
 
@@ -119,11 +121,18 @@ async fn level2_accounts(db: &Db, commune: &str) -> Vec<String> {
             phone: format!("091000000{i}"),
             password_hash: "unused".into(),
         };
-        let a = identity::registration::complete(db, &pending).await.unwrap();
+        let a = identity::registration::complete(db, &pending, kernel::clock::now_ms()).await.unwrap();
         let officer = identity::levels::LevelActor { id: None, label: "Công an xã".into() };
-        identity::levels::raise_to_level2(db, &a.id, identity::levels::LevelMethod::InPersonCard, id, &officer)
-            .await
-            .unwrap();
+        identity::levels::raise_to_level2(
+            db,
+            &a.id,
+            identity::levels::LevelMethod::InPersonCard,
+            id,
+            &officer,
+            kernel::clock::now_ms(),
+        )
+        .await
+        .unwrap();
     }
     ids
 }
@@ -139,6 +148,7 @@ async fn hotels(w: &World) {
             address: "1 đường Lê Lợi".into(),
             commune_code: w.commune.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -195,14 +205,14 @@ async fn edit_model(w: &World, b: &Browser, fields: &[(String, String)], version
 
 async fn forms_over_http(db: Db) {
     let w = common::world(db, 1_500, true).await;
-    programs::init(&w.db, "08").await.unwrap();
+    programs::init(&w.db, "08", kernel::clock::now_ms()).await.unwrap();
     let unit = programs::units::commune_unit_id(&w.commune);
     let (focal_id, focal) = person(&w.db, "daumoi.xa", Role::UnitFocal, Jurisdiction::Commune(w.commune.clone())).await;
-    programs::units::add_member(&w.db, &unit, &focal_id).await.unwrap();
+    programs::units::add_member(&w.db, &unit, &focal_id, kernel::clock::now_ms()).await.unwrap();
     let other_unit =
         programs::units::list(&w.db, None, None).await.unwrap().into_iter().find(|u| u.id != unit).unwrap();
     let (other_id, other) = person(&w.db, "daumoi.khac", Role::UnitFocal, Jurisdiction::Province("08".into())).await;
-    programs::units::add_member(&w.db, &other_unit.id, &other_id).await.unwrap();
+    programs::units::add_member(&w.db, &other_unit.id, &other_id, kernel::clock::now_ms()).await.unwrap();
     let (_, wg) = person(&w.db, "tct.xa", Role::WorkingGroup, Jurisdiction::Province("08".into())).await;
     let (_, admin) = person(&w.db, "quantri", Role::Admin, Jurisdiction::Province("08".into())).await;
     let regs_of = |u: String| {

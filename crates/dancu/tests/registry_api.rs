@@ -1,7 +1,7 @@
 //! The registry's JSON API end to end, on SQLite and PostgreSQL: search, detail, jurisdiction,
 //! access logging, corrections with history, errors that change nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -273,9 +273,10 @@ async fn tokens_metrics_and_openapi(db: Db) {
     // A revoked token is refused.
     let account: String =
         sqlx::query("SELECT id FROM accounts WHERE login = 'xa.test'").fetch_one(w.db.read()).await.unwrap().get(0);
-    let (fresh_id, fresh) = identity::issue_token(&w.db, &account, "short-lived").await.unwrap();
-    assert!(identity::revoke_token(&w.db, &fresh_id).await.unwrap());
-    assert!(!identity::revoke_token(&w.db, &fresh_id).await.unwrap());
+    let (fresh_id, fresh) =
+        identity::issue_token(&w.db, &account, "short-lived", kernel::clock::now_ms()).await.unwrap();
+    assert!(identity::revoke_token(&w.db, &fresh_id, kernel::clock::now_ms()).await.unwrap());
+    assert!(!identity::revoke_token(&w.db, &fresh_id, kernel::clock::now_ms()).await.unwrap());
     let (s, _) = w.get(&fresh, &format!("/api/v1/persons/{inside}")).await;
     assert_eq!(s, 401);
     let (s, me) = w.get(&w.commune_token, "/api/v1/me").await;
@@ -321,7 +322,7 @@ async fn quality_api_respects_jurisdiction(db: Db) {
     let w = world(db, 2_000, true).await;
     let (s, e) = w.get(&w.province_token, "/api/v1/quality/report").await;
     assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")), "no run yet");
-    registry::quality::run(&w.db).await.unwrap();
+    registry::quality::run(&w.db, kernel::clock::now_ms()).await.unwrap();
     let (s, all) = w.get(&w.province_token, "/api/v1/quality/report").await;
     assert_eq!(s, 200);
     let province_total: i64 = all["rules"].as_array().unwrap().iter().map(|r| r["count"].as_i64().unwrap()).sum();

@@ -1,7 +1,7 @@
 //! Registry data paths on both backends: quality rules against the generator's ground truth,
 //! CSV export/import round trip, and the schemas of the two backends.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -38,7 +38,7 @@ async fn quality_rules_find_injected_defects(db: Db) {
     // 4,000 gets one or two such defects and, on some dates, none.
     opts.defects.expired_card_still_valid = 0.2;
     dancu::generate_cmd::generate_into(&db, opts, Some(&truth_path), false).await.unwrap();
-    let run = registry::quality::run(&db).await.unwrap();
+    let run = registry::quality::run(&db, kernel::clock::now_ms()).await.unwrap();
     assert_eq!(run.persons_checked, 4_000);
     let found: HashSet<(String, String)> = sqlx::query("SELECT rule, personal_id FROM quality_findings")
         .fetch_all(db.read())
@@ -95,7 +95,7 @@ async fn clean_data_passes_the_rules(db: Db) {
     let mut opts = GenerateOptions::new("08", 3_000, 3, kernel::clock::today_vn());
     opts.defects = registry::generate::DefectRates::none();
     dancu::generate_cmd::generate_into(&db, opts, None, false).await.unwrap();
-    registry::quality::run(&db).await.unwrap();
+    registry::quality::run(&db, kernel::clock::now_ms()).await.unwrap();
     let rows =
         sqlx::query("SELECT rule, COUNT(*) FROM quality_findings GROUP BY rule").fetch_all(db.read()).await.unwrap();
     let counts: HashMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
@@ -130,7 +130,7 @@ async fn export_import_round_trip(db: Db) {
         db::Backend::Postgres => db::testing::TestDb::postgres(&common::migrations()).await,
     };
     registry::admin_units::ensure_loaded(fresh.db()).await.unwrap();
-    let imported = registry::io::import(fresh.db(), &first).await.unwrap();
+    let imported = registry::io::import(fresh.db(), &first, kernel::clock::now_ms()).await.unwrap();
     assert_eq!(imported as u64, n);
     let second = dir.path().join("b");
     registry::io::export(fresh.db(), &second, &|_| {}).await.unwrap();
@@ -141,7 +141,7 @@ async fn export_import_round_trip(db: Db) {
     }
     // Importing again conflicts and changes nothing.
     let before = registry::meta::person_count(fresh.db()).await.unwrap();
-    let err = registry::io::import(fresh.db(), &first).await.unwrap_err();
+    let err = registry::io::import(fresh.db(), &first, kernel::clock::now_ms()).await.unwrap_err();
     assert_eq!(err.code, kernel::ErrorCode::Conflict);
     assert_eq!(registry::meta::person_count(fresh.db()).await.unwrap(), before);
     // A bad row is named by file and line, and nothing is loaded.
@@ -156,7 +156,7 @@ async fn export_import_round_trip(db: Db) {
     std::fs::write(bad.join("persons.csv"), lines.join("\n")).unwrap();
     let empty = db::testing::TestDb::sqlite(&common::migrations()).await;
     registry::admin_units::ensure_loaded(empty.db()).await.unwrap();
-    let err = registry::io::import(empty.db(), &bad).await.unwrap_err();
+    let err = registry::io::import(empty.db(), &bad, kernel::clock::now_ms()).await.unwrap_err();
     assert_eq!(err.code, kernel::ErrorCode::InvalidPersonalId);
     assert!(err.detail.contains("persons.csv line 4"), "{}", err.detail);
     assert_eq!(registry::meta::person_count(empty.db()).await.unwrap(), 0);

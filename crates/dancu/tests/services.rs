@@ -3,7 +3,7 @@
 //! through signed gateway callbacks and approved by the commune police, refunds on rejection,
 //! filing at the counter, signed result documents, the monthly figures, and the refusals.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -28,10 +28,11 @@ async fn officer(db: &Db, login: &str, role: Role, j: Jurisdiction) -> String {
             jurisdiction: j,
             password: common::PASSWORD.into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
-    identity::issue_token(db, &a.id, "test").await.unwrap().1
+    identity::issue_token(db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1
 }
 
 /// A living adult of `gender` with a household, inside (or outside) the commune; returns the
@@ -52,7 +53,7 @@ async fn citizen(w: &World, gender: &str, inside: bool, level: u8) -> (String, S
     .get(0);
     let hasher = identity::PasswordHasher::new(2);
     let account = dancu::accounts_cmd::citizen_account(&w.db, &hasher, &id, "mat-khau-cong-dan", level).await.unwrap();
-    (id, identity::issue_token(&w.db, &account.id, "test").await.unwrap().1)
+    (id, identity::issue_token(&w.db, &account.id, "test", kernel::clock::now_ms()).await.unwrap().1)
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {

@@ -1,7 +1,7 @@
 //! Identity verification over HTTP on both backends: card QR, typed data, dynamic identity QR and
 //! chip data, with their rejections, the signed receipt, the history and the citizen's access log.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 mod common;
 
@@ -78,10 +78,11 @@ async fn account(db: &Db, login: &str, role: Role, j: Jurisdiction) -> String {
             jurisdiction: j,
             password: common::PASSWORD.into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
-    identity::issue_token(db, &a.id, "test").await.unwrap().1
+    identity::issue_token(db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1
 }
 
 fn outcome(v: &Value) -> &str {
@@ -103,6 +104,7 @@ async fn verifies_every_way(db: Db) {
             address: "1 Đường Sông Lô".into(),
             commune_code: w.commune.clone(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -302,6 +304,7 @@ async fn organization(db: &Db, commune: &str, tax: &str, name: &str, purposes: &
             address: "1 Đường Thử".into(),
             commune_code: commune.into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -358,7 +361,7 @@ async fn purposes_tokens_trust_and_limits(db: Db) {
     assert!(!receipt.contains(&h.birth.format("%d/%m/%Y").to_string()) && !receipt.contains(&h.name), "{receipt}");
 
     // Identity QR tokens signed by the platform but expired, or living longer than 120 s.
-    let ring = keys::KeyRing::load(&db).await.unwrap();
+    let ring = keys::KeyRing::load(&db, kernel::clock::now_ms).await.unwrap();
     let now = (kernel::clock::now_ms() / 1000) as u64;
     let token = |iat: u64, exp: u64, n: &str| {
         let c = verification::dynamic::IdQrClaims {
@@ -391,6 +394,7 @@ async fn purposes_tokens_trust_and_limits(db: Db) {
             organization_id: Some(org.clone()),
             ..Default::default()
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();

@@ -96,8 +96,9 @@ impl MigrationSet {
 
     /// Checks the applied migrations against their files, then applies every migration not yet
     /// recorded; returns how many were applied. A changed file is refused with
-    /// [`DbError::MigrationChanged`] before anything is applied.
-    pub async fn run(&self, db: &Db) -> Result<usize, DbError> {
+    /// [`DbError::MigrationChanged`] before anything is applied. `now` (UTC milliseconds) is
+    /// recorded as each applied migration's `applied_at`.
+    pub async fn run(&self, db: &Db, now: i64) -> Result<usize, DbError> {
         db.write().execute(CREATE_TRACKING).await?;
         add_checksum_column(db).await?;
         let applied: Vec<Applied> = sqlx::query("SELECT module, version, checksum FROM schema_migrations")
@@ -142,7 +143,7 @@ impl MigrationSet {
             .bind(m.module)
             .bind(m.version)
             .bind(m.name)
-            .bind(kernel::clock::now_ms())
+            .bind(now)
             .bind(m.checksum(backend))
             .execute(&mut *tx)
             .await
@@ -235,6 +236,9 @@ macro_rules! migration {
 mod tests {
     use super::*;
 
+    /// A fixed time: what `applied_at` records is not under test.
+    const NOW: i64 = 1_750_000_000_000;
+
     const ONE: Migration =
         Migration { module: "m", version: 1, name: "one", sql: Sql::Common("CREATE TABLE m_one (a BIGINT)") };
     const ONE_EDITED: Migration = Migration { sql: Sql::Common("CREATE TABLE m_one (a BIGINT, b BIGINT)"), ..ONE };
@@ -272,17 +276,17 @@ mod tests {
     }
 
     async fn a_changed_migration_is_refused_and_nothing_runs(db: Db) {
-        assert_eq!(MigrationSet::new().with(&[ONE]).run(&db).await.unwrap(), 1);
+        assert_eq!(MigrationSet::new().with(&[ONE]).run(&db, NOW).await.unwrap(), 1);
         let before = recorded(&db).await;
         assert_eq!(before, [("m".to_string(), 1, Some(ONE.checksum(db.backend())))]);
 
-        let err = MigrationSet::new().with(&[ONE_EDITED, TWO]).run(&db).await.unwrap_err();
+        let err = MigrationSet::new().with(&[ONE_EDITED, TWO]).run(&db, NOW).await.unwrap_err();
         assert_changed(err, 1, "migrations/common/1_one.sql");
         assert_eq!(recorded(&db).await, before, "nothing recorded");
         assert!(!has_table(&db, "m_two").await, "the next migration did not run");
 
         // With the file restored, the rest applies.
-        assert_eq!(MigrationSet::new().with(&[ONE, TWO]).run(&db).await.unwrap(), 1);
+        assert_eq!(MigrationSet::new().with(&[ONE, TWO]).run(&db, NOW).await.unwrap(), 1);
         assert!(has_table(&db, "m_two").await);
         assert_eq!(recorded(&db).await[1].2, Some(TWO.checksum(db.backend())));
     }
@@ -303,13 +307,13 @@ mod tests {
             .await
             .unwrap();
 
-        assert_eq!(MigrationSet::new().with(&[ONE, TWO]).run(&db).await.unwrap(), 1, "only the new one runs");
+        assert_eq!(MigrationSet::new().with(&[ONE, TWO]).run(&db, NOW).await.unwrap(), 1, "only the new one runs");
         let backend = db.backend();
         assert_eq!(
             recorded(&db).await,
             [("m".to_string(), 1, Some(ONE.checksum(backend))), ("m".to_string(), 2, Some(TWO.checksum(backend)))]
         );
-        let err = MigrationSet::new().with(&[ONE_EDITED, TWO]).run(&db).await.unwrap_err();
+        let err = MigrationSet::new().with(&[ONE_EDITED, TWO]).run(&db, NOW).await.unwrap_err();
         assert_changed(err, 1, "migrations/common/1_one.sql");
     }
 

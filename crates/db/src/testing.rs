@@ -15,6 +15,7 @@
 //! connection's `search_path` and dropped when the [`TestDb`] is dropped, so tests run in parallel
 //! without seeing each other's rows.
 
+#![allow(clippy::disallowed_methods, reason = "test support: reads its database URL and the clock")]
 #![allow(clippy::expect_used, reason = "test support: a test database that cannot be set up fails the test at once")]
 
 use sqlx::Connection;
@@ -38,7 +39,7 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let db = Db::connect(&url).await.expect("open sqlite");
-        migrations.run(&db).await.expect("migrate sqlite");
+        migrations.run(&db, kernel::clock::now_ms()).await.expect("migrate sqlite");
         TestDb { db, _dir: Some(dir), pg_schema: None }
     }
 
@@ -59,7 +60,7 @@ impl TestDb {
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
         let db = Db::connect(&url).await.expect("open postgres");
-        migrations.run(&db).await.expect("migrate postgres");
+        migrations.run(&db, kernel::clock::now_ms()).await.expect("migrate postgres");
         TestDb { db, _dir: None, pg_schema: Some((base, schema)) }
     }
 

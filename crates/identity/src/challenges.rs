@@ -24,26 +24,33 @@ pub(crate) struct Challenge {
     pub attempts: i64,
 }
 
-/// Starts a second step for `account_id`; returns the cookie value.
-pub(crate) async fn create(db: &Db, account_id: &str, kind: &str, next: &str) -> Result<String, AppError> {
-    insert(db, Some(account_id), kind, "", next).await
+/// Starts a second step for `account_id` at `now` (UTC milliseconds); returns the cookie value.
+pub(crate) async fn create(db: &Db, account_id: &str, kind: &str, next: &str, now: i64) -> Result<String, AppError> {
+    insert(db, Some(account_id), kind, "", next, now).await
 }
 
 /// Starts a ceremony whose server-side `state` must survive until its second request (a WebAuthn
 /// challenge); `account_id` is `None` when the account is unknown. Returns the ticket the client
-/// sends back.
+/// sends back. `now` is UTC milliseconds.
 pub(crate) async fn create_with_state(
     db: &Db,
     account_id: Option<&str>,
     kind: &str,
     state: &str,
+    now: i64,
 ) -> Result<String, AppError> {
-    insert(db, account_id, kind, state, "").await
+    insert(db, account_id, kind, state, "", now).await
 }
 
-async fn insert(db: &Db, account_id: Option<&str>, kind: &str, state: &str, next: &str) -> Result<String, AppError> {
+async fn insert(
+    db: &Db,
+    account_id: Option<&str>,
+    kind: &str,
+    state: &str,
+    next: &str,
+    now: i64,
+) -> Result<String, AppError> {
     let secret = random_secret();
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO login_challenges (id_hash, account_id, kind, state, next, attempts, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
@@ -61,29 +68,34 @@ async fn insert(db: &Db, account_id: Option<&str>, kind: &str, state: &str, next
 }
 
 /// Ends a live ceremony and returns its account and state: a ticket works once, whatever the
-/// outcome, so a captured response cannot be replayed.
-pub(crate) async fn take(db: &Db, secret: &str, kind: &str) -> Result<Option<(Option<String>, String)>, AppError> {
+/// outcome, so a captured response cannot be replayed. `now` (UTC milliseconds) decides expiry.
+pub(crate) async fn take(
+    db: &Db,
+    secret: &str,
+    kind: &str,
+    now: i64,
+) -> Result<Option<(Option<String>, String)>, AppError> {
     let row = sqlx::query(
         "DELETE FROM login_challenges WHERE id_hash = $1 AND kind = $2 AND expires_at > $3 \
          RETURNING account_id, state",
     )
     .bind(hash_secret(secret))
     .bind(kind)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .fetch_optional(db.write())
     .await?;
     Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
-/// The live challenge behind a cookie value, if any.
-pub(crate) async fn find(db: &Db, secret: &str, kind: &str) -> Result<Option<Challenge>, AppError> {
+/// The challenge behind a cookie value live at `now` (UTC milliseconds), if any.
+pub(crate) async fn find(db: &Db, secret: &str, kind: &str, now: i64) -> Result<Option<Challenge>, AppError> {
     let row = sqlx::query(
         "SELECT account_id, next, attempts FROM login_challenges \
          WHERE id_hash = $1 AND kind = $2 AND expires_at > $3 AND attempts < $4",
     )
     .bind(hash_secret(secret))
     .bind(kind)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(CHALLENGE_MAX_ATTEMPTS)
     .fetch_optional(db.write())
     .await?;
@@ -99,11 +111,11 @@ pub(crate) async fn fail(db: &Db, secret: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Ends a challenge (it succeeded or was abandoned); also sweeps expired ones.
-pub(crate) async fn finish(db: &Db, secret: &str) -> Result<(), AppError> {
+/// Ends a challenge (it succeeded or was abandoned); also sweeps those expired at `now`.
+pub(crate) async fn finish(db: &Db, secret: &str, now: i64) -> Result<(), AppError> {
     sqlx::query("DELETE FROM login_challenges WHERE id_hash = $1 OR expires_at < $2")
         .bind(hash_secret(secret))
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .execute(db.write())
         .await?;
     Ok(())

@@ -37,7 +37,8 @@ pub struct Invitation {
 }
 
 /// Invites `contact` (e-mail or phone) as `org_role`; sends the link and returns it (the demo
-/// shows it on the page too).
+/// shows it on the page too). `now` is UTC milliseconds, passed so tests can fix time.
+#[allow(clippy::too_many_arguments)]
 pub async fn invite(
     db: &Db,
     sender: &dyn SmsSender,
@@ -46,6 +47,7 @@ pub async fn invite(
     contact: &str,
     org_role: &str,
     invited_by: &str,
+    now: i64,
 ) -> Result<String, AppError> {
     let contact = contact.trim();
     let channel = Channel::for_contact(contact);
@@ -62,7 +64,6 @@ pub async fn invite(
         .await?
         .ok_or_else(|| AppError::not_found("organization"))?;
     let token = random_secret();
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO org_invitations (id, organization_id, token_hash, contact, org_role, invited_by, created_at, \
          expires_at, accepted_account_id, accepted_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL)",
@@ -87,14 +88,14 @@ pub async fn invite(
     Ok(link)
 }
 
-/// The live invitation behind a link token.
-pub async fn find_invitation(db: &Db, token: &str) -> Result<Option<Invitation>, AppError> {
+/// The invitation behind a link token, live at `now` (UTC milliseconds).
+pub async fn find_invitation(db: &Db, token: &str, now: i64) -> Result<Option<Invitation>, AppError> {
     let row = sqlx::query(
         "SELECT id, organization_id, contact, org_role, expires_at FROM org_invitations \
          WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(hash_secret(token))
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .fetch_optional(db.read())
     .await?;
     Ok(row.map(|r| Invitation {
@@ -107,18 +108,20 @@ pub async fn find_invitation(db: &Db, token: &str) -> Result<Option<Invitation>,
 }
 
 /// Accepts an invitation: creates the staff account (role `org_staff`, jurisdiction the
-/// organization) and spends the link, in one transaction.
+/// organization) and spends the link, in one transaction, at `now` (UTC milliseconds).
 pub async fn accept(
     db: &Db,
     token: &str,
     login: &str,
     display_name: &str,
     password_hash: &str,
+    now: i64,
 ) -> Result<Account, AppError> {
-    let inv = find_invitation(db, token).await?.ok_or_else(|| AppError::not_found("invitation expired or used"))?;
+    let inv =
+        find_invitation(db, token, now).await?.ok_or_else(|| AppError::not_found("invitation expired or used"))?;
     let mut tx = db.begin().await?;
     let spent = sqlx::query("UPDATE org_invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL")
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .bind(&inv.id)
         .execute(&mut *tx)
         .await?;
@@ -138,7 +141,7 @@ pub async fn accept(
         phone: Channel::for_contact(&inv.contact).eq(&Channel::Sms).then(|| inv.contact.clone()),
         ..Default::default()
     };
-    let account = insert_account(&mut tx, &new, password_hash, extras).await?;
+    let account = insert_account(&mut tx, &new, password_hash, extras, now).await?;
     sqlx::query("UPDATE org_invitations SET accepted_account_id = $1 WHERE id = $2")
         .bind(&account.id)
         .bind(&inv.id)
@@ -159,14 +162,14 @@ pub async fn members(db: &Db, organization_id: &str) -> Result<Vec<Account>, App
     Ok(rows.iter().filter_map(crate::accounts::account_from_row).collect())
 }
 
-/// Invitations not yet accepted.
-pub async fn pending(db: &Db, organization_id: &str) -> Result<Vec<Invitation>, AppError> {
+/// Invitations not yet accepted and still live at `now` (UTC milliseconds).
+pub async fn pending(db: &Db, organization_id: &str, now: i64) -> Result<Vec<Invitation>, AppError> {
     let rows = sqlx::query(
         "SELECT id, organization_id, contact, org_role, expires_at FROM org_invitations \
          WHERE organization_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
     )
     .bind(organization_id)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .fetch_all(db.read())
     .await?;
     Ok(rows
@@ -182,8 +185,15 @@ pub async fn pending(db: &Db, organization_id: &str) -> Result<Vec<Invitation>, 
 }
 
 /// The owner changes a member's role or removes them (the account is suspended and signed out).
-/// The owner cannot demote or remove themself, so an organization always keeps an owner.
-pub async fn manage_member(db: &Db, owner: &Account, member_id: &str, new_role: Option<&str>) -> Result<(), AppError> {
+/// The owner cannot demote or remove themself, so an organization always keeps an owner. `now` is
+/// UTC milliseconds.
+pub async fn manage_member(
+    db: &Db,
+    owner: &Account,
+    member_id: &str,
+    new_role: Option<&str>,
+    now: i64,
+) -> Result<(), AppError> {
     let org = owner.organization_id.as_deref().filter(|_| owner.org_role.as_deref() == Some("owner"));
     let Some(org) = org else { return Err(AppError::forbidden("only the owner manages members")) };
     if member_id == owner.id {
@@ -210,6 +220,7 @@ pub async fn manage_member(db: &Db, owner: &Account, member_id: &str, new_role: 
                 &member.id,
                 "Chủ cơ sở gỡ khỏi tổ chức / Removed from the organization by its owner",
                 &actor,
+                now,
             )
             .await?;
         }

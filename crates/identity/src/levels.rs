@@ -59,15 +59,15 @@ pub struct LevelActor {
 
 /// Raises a level-1 citizen account to level 2. `evidence` names what was checked (the card
 /// number seen, or the chip verification's reference). Refuses accounts that are not active at
-/// level 1.
+/// level 1. `now` is UTC milliseconds, passed so tests can fix time.
 pub async fn raise_to_level2(
     db: &Db,
     account_id: &str,
     method: LevelMethod,
     evidence: &str,
     actor: &LevelActor,
+    now: i64,
 ) -> Result<Account, AppError> {
-    let now = kernel::clock::now_ms();
     let mut tx = db.begin().await?;
     let r = sqlx::query(
         "UPDATE accounts SET level = 2, level_raised_at = $1 WHERE id = $2 AND level = 1 AND status = 'active'",
@@ -97,15 +97,16 @@ pub async fn raise_to_level2(
 }
 
 /// Level 2 from verified chip data, for the verification module: `reference` identifies the
-/// verification (never the chip data itself).
+/// verification (never the chip data itself), at `now` (UTC milliseconds).
 pub async fn raise_level_by_chip(
     db: &Db,
     account_id: &str,
     verifier_label: &str,
     reference: &str,
+    now: i64,
 ) -> Result<Account, AppError> {
     let actor = LevelActor { id: None, label: verifier_label.to_string() };
-    raise_to_level2(db, account_id, LevelMethod::Chip, reference, &actor).await
+    raise_to_level2(db, account_id, LevelMethod::Chip, reference, &actor, now).await
 }
 
 /// The level history of an account, newest first.

@@ -23,8 +23,8 @@ fn cache() -> &'static RwLock<HashMap<String, Instant>> {
 
 /// True when the account may act: non-citizen accounts always, citizen accounts while the
 /// registry does not record the holder as deceased. A recorded death marks the account
-/// `deceased` for good.
-pub async fn check(db: &Db, account: &Account) -> Result<bool, AppError> {
+/// `deceased` for good (at `now`, UTC milliseconds).
+pub async fn check(db: &Db, account: &Account, now: i64) -> Result<bool, AppError> {
     let Some(person_id) = account.person_id.as_deref() else { return Ok(true) };
     if let Some(at) = cache().read().unwrap_or_else(PoisonError::into_inner).get(person_id) {
         if at.elapsed() < LIVENESS_CACHE_TTL {
@@ -40,9 +40,10 @@ pub async fn check(db: &Db, account: &Account) -> Result<bool, AppError> {
             &account.id,
             &[AccountStatus::Active, AccountStatus::Locked, AccountStatus::Suspended],
             AccountStatus::Deceased,
+            now,
         )
         .await?;
-        crate::sessions::revoke_other_sessions(db, &account.id, None).await?;
+        crate::sessions::revoke_other_sessions(db, &account.id, None, now).await?;
         cache().write().unwrap_or_else(PoisonError::into_inner).remove(person_id);
         tracing::info!(account = %account.id, "account closed: death recorded in the registry");
         return Ok(false);

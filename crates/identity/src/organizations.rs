@@ -130,8 +130,9 @@ fn from_row(r: &db::Row) -> Option<Organization> {
     })
 }
 
-/// Creates an organization after checking the tax code's form and the commune.
-pub async fn create_organization(db: &Db, new: NewOrganization) -> Result<Organization, AppError> {
+/// Creates an organization at `now` (UTC milliseconds) after checking the tax code's form and the
+/// commune.
+pub async fn create_organization(db: &Db, new: NewOrganization, now: i64) -> Result<Organization, AppError> {
     let tax_code = new.tax_code.trim().to_string();
     if !valid_tax_code(&tax_code) {
         return Err(AppError::invalid("tax code must be 10 digits, or 10 digits-3 digits for a branch"));
@@ -152,7 +153,7 @@ pub async fn create_organization(db: &Db, new: NewOrganization) -> Result<Organi
         address,
         commune_code: new.commune_code,
         status: "active".into(),
-        created_at: kernel::clock::now_ms(),
+        created_at: now,
     };
     let res = sqlx::query(
         "INSERT INTO organizations (id, tax_code, name, name_folded, kind, address, commune_code, status, created_at) \

@@ -52,11 +52,17 @@ fn code_hash(flow: &str, code: &str) -> String {
     hash_secret(&format!("{flow}:{code}"))
 }
 
-/// Stores a new code for `purpose`; returns the flow token and the code.
-async fn issue(db: &Db, purpose: &str, phone: &str, payload: &serde_json::Value) -> Result<(String, String), AppError> {
+/// Stores a new code for `purpose` issued at `now` (UTC milliseconds); returns the flow token and
+/// the code.
+async fn issue(
+    db: &Db,
+    purpose: &str,
+    phone: &str,
+    payload: &serde_json::Value,
+    now: i64,
+) -> Result<(String, String), AppError> {
     let flow = random_secret();
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000));
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO otp_codes (id, flow_hash, purpose, phone, code_hash, payload, attempts, created_at, expires_at, \
          consumed_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, NULL)",
@@ -74,15 +80,17 @@ async fn issue(db: &Db, purpose: &str, phone: &str, payload: &serde_json::Value)
     Ok((flow, code))
 }
 
-/// Sends a new code to `phone` for `purpose`; returns the flow token for the confirmation form.
+/// Sends a new code to `phone` for `purpose` at `now` (UTC milliseconds); returns the flow token
+/// for the confirmation form.
 pub async fn start(
     db: &Db,
     sender: &dyn SmsSender,
     purpose: &str,
     phone: &str,
     payload: &serde_json::Value,
+    now: i64,
 ) -> Result<String, AppError> {
-    let (flow, code) = issue(db, purpose, phone, payload).await?;
+    let (flow, code) = issue(db, purpose, phone, payload, now).await?;
     let body = format!("dancu: ma xac nhan cua ban la {code}, hieu luc 5 phut. Khong chia se ma nay cho bat ky ai.");
     sender.send(Channel::Sms, phone, &body).await?;
     Ok(flow)
@@ -96,16 +104,19 @@ pub async fn start_unsent(
     purpose: &str,
     phone: &str,
     payload: &serde_json::Value,
+    now: i64,
 ) -> Result<String, AppError> {
-    Ok(issue(db, purpose, phone, payload).await?.0)
+    Ok(issue(db, purpose, phone, payload, now).await?.0)
 }
 
-/// Checks a code; on success the flow is consumed (single use) and its payload returned.
+/// Checks a code at `now` (UTC milliseconds); on success the flow is consumed (single use) and its
+/// payload returned.
 pub async fn verify(
     db: &Db,
     purpose: &str,
     flow: &str,
     code: &str,
+    now: i64,
 ) -> Result<Result<serde_json::Value, OtpError>, AppError> {
     let flow_hash = hash_secret(flow);
     let row = sqlx::query(
@@ -119,7 +130,6 @@ pub async fn verify(
     let attempts: i64 = row.get(2);
     let expires_at: i64 = row.get(3);
     let consumed: Option<i64> = row.get(4);
-    let now = kernel::clock::now_ms();
     if consumed.is_some() || expires_at <= now {
         return Ok(Err(OtpError::Expired));
     }

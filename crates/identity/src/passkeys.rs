@@ -131,11 +131,13 @@ impl Passkeys {
         self.rp.as_deref().map_err(|why| AppError::new(ErrorCode::Forbidden, *why))
     }
 
-    /// Starts registering a passkey for `account`; returns the ticket and the browser's options.
+    /// Starts registering a passkey for `account` at `now` (UTC milliseconds); returns the ticket
+    /// and the browser's options.
     pub async fn start_registration(
         &self,
         db: &Db,
         account: &Account,
+        now: i64,
     ) -> Result<(String, CreationChallengeResponse), AppError> {
         let rp = self.rp()?;
         let existing = credentials(db, &account.id).await?;
@@ -147,11 +149,12 @@ impl Passkeys {
             .start_passkey_registration(user_handle(&account.id), &account.login, &account.display_name, Some(exclude))
             .map_err(|e| AppError::internal(format!("passkey registration options: {e}")))?;
         let state = serde_json::to_string(&state).map_err(json_err)?;
-        let ticket = crate::challenges::create_with_state(db, Some(&account.id), REGISTER_KIND, &state).await?;
+        let ticket = crate::challenges::create_with_state(db, Some(&account.id), REGISTER_KIND, &state, now).await?;
         Ok((ticket, options))
     }
 
-    /// Verifies the authenticator's answer and stores the new passkey under `name`.
+    /// Verifies the authenticator's answer and stores the new passkey under `name`, at `now` (UTC
+    /// milliseconds).
     pub async fn finish_registration(
         &self,
         db: &Db,
@@ -159,10 +162,11 @@ impl Passkeys {
         ticket: &str,
         name: &str,
         answer: &RegisterPublicKeyCredential,
+        now: i64,
     ) -> Result<Result<StoredPasskey, Refusal>, AppError> {
         let rp = self.rp()?;
         let name = clean_name(name)?;
-        let Some((Some(owner), state)) = crate::challenges::take(db, ticket, REGISTER_KIND).await? else {
+        let Some((Some(owner), state)) = crate::challenges::take(db, ticket, REGISTER_KIND, now).await? else {
             return Ok(Err(Refusal::Expired));
         };
         if owner != account_id {
@@ -172,12 +176,17 @@ impl Passkeys {
         let Ok(passkey) = rp.finish_passkey_registration(answer, &state) else {
             return Ok(Err(Refusal::Rejected));
         };
-        store(db, account_id, &name, &passkey).await
+        store(db, account_id, &name, &passkey, now).await
     }
 
     /// Starts a sign-in with a passkey of the account called `login`. The answer has the same
-    /// shape for an unknown login.
-    pub async fn start_sign_in(&self, db: &Db, login: &str) -> Result<(String, RequestChallengeResponse), AppError> {
+    /// shape for an unknown login. `now` is UTC milliseconds.
+    pub async fn start_sign_in(
+        &self,
+        db: &Db,
+        login: &str,
+        now: i64,
+    ) -> Result<(String, RequestChallengeResponse), AppError> {
         let rp = self.rp()?;
         let account = crate::accounts::find_by_login(db, login).await?.map(|(a, _, _)| a);
         let passkeys = match &account {
@@ -185,8 +194,8 @@ impl Passkeys {
             None => Vec::new(),
         };
         if passkeys.is_empty() {
-            let options = self.decoy_options(db, rp, login).await?;
-            let ticket = crate::challenges::create_with_state(db, None, SIGN_IN_KIND, "").await?;
+            let options = self.decoy_options(db, rp, login, now).await?;
+            let ticket = crate::challenges::create_with_state(db, None, SIGN_IN_KIND, "", now).await?;
             return Ok((ticket, options));
         }
         let (options, state) = rp
@@ -194,17 +203,23 @@ impl Passkeys {
             .map_err(|e| AppError::internal(format!("passkey sign-in options: {e}")))?;
         let state = serde_json::to_string(&state).map_err(json_err)?;
         let account_id = account.as_ref().map(|a| a.id.as_str());
-        let ticket = crate::challenges::create_with_state(db, account_id, SIGN_IN_KIND, &state).await?;
+        let ticket = crate::challenges::create_with_state(db, account_id, SIGN_IN_KIND, &state, now).await?;
         Ok((ticket, options))
     }
 
     /// Options indistinguishable from a real sign-in's, for a login without passkeys: a fresh
     /// challenge and the credential ids this login would always be shown.
-    async fn decoy_options(&self, db: &Db, rp: &Webauthn, login: &str) -> Result<RequestChallengeResponse, AppError> {
+    async fn decoy_options(
+        &self,
+        db: &Db,
+        rp: &Webauthn,
+        login: &str,
+        now: i64,
+    ) -> Result<RequestChallengeResponse, AppError> {
         let decoys = self
             .decoys
             .get_or_try_init(|| async {
-                let key = crate::secrets::server_key(db, FAKE_KEY_NAME).await?;
+                let key = crate::secrets::server_key(db, FAKE_KEY_NAME, now).await?;
                 Decoys::new(&key).map_err(|e| AppError::internal(format!("decoy credentials: {e}")))
             })
             .await?;
@@ -226,15 +241,16 @@ impl Passkeys {
     }
 
     /// Verifies a sign-in; returns the account that signed in, or why not. The passkey's counter
-    /// and last use are updated.
+    /// and last use (`now`, UTC milliseconds) are updated.
     pub async fn finish_sign_in(
         &self,
         db: &Db,
         ticket: &str,
         answer: &PublicKeyCredential,
+        now: i64,
     ) -> Result<Result<Account, Refusal>, AppError> {
         let rp = self.rp()?;
-        let Some((owner, state)) = crate::challenges::take(db, ticket, SIGN_IN_KIND).await? else {
+        let Some((owner, state)) = crate::challenges::take(db, ticket, SIGN_IN_KIND, now).await? else {
             return Ok(Err(Refusal::Expired));
         };
         let Some(owner) = owner else { return Ok(Err(Refusal::Rejected)) };
@@ -255,7 +271,7 @@ impl Passkeys {
         passkey.update_credential(&result);
         sqlx::query("UPDATE webauthn_credentials SET passkey = $1, last_used_at = $2 WHERE id = $3")
             .bind(serde_json::to_string(&passkey).map_err(json_err)?)
-            .bind(kernel::clock::now_ms())
+            .bind(now)
             .bind(row.get::<String, _>(0))
             .execute(db.write())
             .await?;
@@ -334,11 +350,12 @@ async fn store(
     account_id: &str,
     name: &str,
     passkey: &Passkey,
+    now: i64,
 ) -> Result<Result<StoredPasskey, Refusal>, AppError> {
     let stored = StoredPasskey {
         id: kernel::ids::new_id(),
         name: name.to_string(),
-        created_at: kernel::clock::now_ms(),
+        created_at: now,
         last_used_at: None,
         removed_at: None,
     };
@@ -388,12 +405,13 @@ pub async fn list(db: &Db, account_id: &str) -> Result<Vec<StoredPasskey>, AppEr
         .collect())
 }
 
-/// Removes one of the account's passkeys; `false` when it is not theirs or already removed.
-pub async fn remove(db: &Db, account_id: &str, id: &str) -> Result<bool, AppError> {
+/// Removes one of the account's passkeys at `now` (UTC milliseconds); `false` when it is not
+/// theirs or already removed.
+pub async fn remove(db: &Db, account_id: &str, id: &str, now: i64) -> Result<bool, AppError> {
     let res = sqlx::query(
         "UPDATE webauthn_credentials SET removed_at = $1 WHERE id = $2 AND account_id = $3 AND removed_at IS NULL",
     )
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(id)
     .bind(account_id)
     .execute(db.write())

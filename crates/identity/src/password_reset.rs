@@ -21,7 +21,8 @@ pub fn may_reset(account: &Account, phone: &str) -> bool {
 
 /// Stores the new password hash, clears the failed-sign-in count, ends every session and revokes
 /// every personal API token, in one transaction. Returns false when the account can no longer recover its password.
-pub async fn set_new_password(db: &Db, account_id: &str, password_hash: &str) -> Result<bool, AppError> {
+/// `now` is UTC milliseconds, the time of the change.
+pub async fn set_new_password(db: &Db, account_id: &str, password_hash: &str, now: i64) -> Result<bool, AppError> {
     let mut tx = db.begin().await?;
     let r = sqlx::query(
         "UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL \
@@ -34,8 +35,8 @@ pub async fn set_new_password(db: &Db, account_id: &str, password_hash: &str) ->
     if r.rows_affected() != 1 {
         return Ok(false);
     }
-    crate::sessions::revoke_all_in(&mut tx, account_id).await?;
-    crate::tokens::revoke_all_in(&mut tx, account_id).await?;
+    crate::sessions::revoke_all_in(&mut tx, account_id, now).await?;
+    crate::tokens::revoke_all_in(&mut tx, account_id, now).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -225,9 +225,7 @@ pub async fn register_child(
         guardian_account_id: Some(guardian.id.clone()),
         ..Default::default()
     };
-    insert_account(&mut conn, &citizen(&child.personal_id, &child.full_name), &password_hash, extras, now)
-        .await
-        .map(Ok)
+    insert_account(&mut conn, &citizen(&child.personal_id, &child.full_name), &password_hash, extras, now).await.map(Ok)
 }
 
 /// Accounts a guardian manages.

@@ -41,9 +41,9 @@ impl Sealer {
     }
 
     /// The server's sealer: its key from `identity_secrets`, generated the first time (every
-    /// replica reads the same row).
-    pub async fn load(db: &Db) -> Result<Sealer, AppError> {
-        Sealer::new(&crate::secrets::server_key(db, KEY_NAME).await?)
+    /// replica reads the same row); `now` (UTC milliseconds) dates a new key.
+    pub async fn load(db: &Db, now: i64) -> Result<Sealer, AppError> {
+        Sealer::new(&crate::secrets::server_key(db, KEY_NAME, now).await?)
     }
 
     /// Seals `value` for the row identified by `context` (the account id).

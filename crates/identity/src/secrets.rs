@@ -21,14 +21,15 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// The server's 32-byte key called `name` in `identity_secrets`, generated the first time it is
-/// asked for; every replica reads the same row, so all of them agree on it.
-pub async fn server_key(db: &Db, name: &str) -> Result<[u8; 32], AppError> {
+/// asked for (at `now`, UTC milliseconds); every replica reads the same row, so all of them agree
+/// on it.
+pub async fn server_key(db: &Db, name: &str, now: i64) -> Result<[u8; 32], AppError> {
     sqlx::query(
         "INSERT INTO identity_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
     .bind(random_secret())
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .execute(db.write())
     .await?;
     let stored: String = sqlx::query("SELECT value FROM identity_secrets WHERE name = $1")

@@ -40,16 +40,17 @@ pub struct SessionView {
     pub current: bool,
 }
 
-/// Starts a session after a successful sign-in; returns the cookie value and the CSRF token.
+/// Starts a session after a successful sign-in at `now` (UTC milliseconds); returns the cookie
+/// value and the CSRF token.
 pub async fn create_session(
     db: &Db,
     account_id: &str,
     user_agent: Option<&str>,
     amr: &[&str],
+    now: i64,
 ) -> Result<(String, String), AppError> {
     let secret = random_secret();
     let csrf = random_secret();
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO sessions (id_hash, account_id, csrf, user_agent, created_at, expires_at, revoked_at, amr, \
          last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $5)",
@@ -67,10 +68,9 @@ pub async fn create_session(
 }
 
 /// The live session behind a cookie value: the account must be active and, for a citizen, still
-/// alive in the registry.
-pub async fn session_info(db: &Db, secret: &str) -> Result<Option<SessionInfo>, AppError> {
+/// alive in the registry. `now` (UTC milliseconds) decides expiry and the last-seen time.
+pub async fn session_info(db: &Db, secret: &str, now: i64) -> Result<Option<SessionInfo>, AppError> {
     let n = ACCOUNT_COLUMN_COUNT;
-    let now = kernel::clock::now_ms();
     let id_hash = hash_secret(secret);
     let row = sqlx::query(&format!(
         "SELECT {ACCOUNT_COLUMNS}, s.csrf, s.created_at, s.amr, s.last_seen_at FROM sessions s \
@@ -83,7 +83,7 @@ pub async fn session_info(db: &Db, secret: &str) -> Result<Option<SessionInfo>, 
     .await?;
     let Some(row) = row else { return Ok(None) };
     let Some(account) = account_from_row(&row) else { return Ok(None) };
-    if !crate::liveness::check(db, &account).await? {
+    if !crate::liveness::check(db, &account, now).await? {
         return Ok(None);
     }
     let last_seen: Option<i64> = row.get(n + 3);
@@ -106,11 +106,13 @@ fn split_amr(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }
 
-/// The live sessions of an account, newest first; `current` marks the caller's own.
+/// The sessions of an account live at `now` (UTC milliseconds), newest first; `current` marks
+/// the caller's own.
 pub async fn list_sessions(
     db: &Db,
     account_id: &str,
     current_secret: Option<&str>,
+    now: i64,
 ) -> Result<Vec<SessionView>, AppError> {
     let current = current_secret.map(hash_secret);
     let rows = sqlx::query(
@@ -118,7 +120,7 @@ pub async fn list_sessions(
          WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
     )
     .bind(account_id)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .fetch_all(db.read())
     .await?;
     Ok(rows
@@ -138,22 +140,22 @@ pub async fn list_sessions(
         .collect())
 }
 
-/// Ends a session (sign-out).
-pub async fn revoke_session(db: &Db, secret: &str) -> Result<(), AppError> {
+/// Ends a session (sign-out) at `now` (UTC milliseconds).
+pub async fn revoke_session(db: &Db, secret: &str, now: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL")
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .bind(hash_secret(secret))
         .execute(db.write())
         .await?;
     Ok(())
 }
 
-/// Ends one of an account's sessions by its listed id; returns whether one was ended.
-pub async fn revoke_session_by_id(db: &Db, account_id: &str, id_hash: &str) -> Result<bool, AppError> {
+/// Ends one of an account's sessions by its listed id at `now`; returns whether one was ended.
+pub async fn revoke_session_by_id(db: &Db, account_id: &str, id_hash: &str, now: i64) -> Result<bool, AppError> {
     let r = sqlx::query(
         "UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND account_id = $3 AND revoked_at IS NULL",
     )
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(id_hash)
     .bind(account_id)
     .execute(db.write())
@@ -161,12 +163,13 @@ pub async fn revoke_session_by_id(db: &Db, account_id: &str, id_hash: &str) -> R
     Ok(r.rows_affected() == 1)
 }
 
-/// Ends every session of an account except `keep` (a cookie value); returns how many ended.
-pub async fn revoke_other_sessions(db: &Db, account_id: &str, keep: Option<&str>) -> Result<u64, AppError> {
+/// Ends every session of an account except `keep` (a cookie value) at `now`; returns how many
+/// ended.
+pub async fn revoke_other_sessions(db: &Db, account_id: &str, keep: Option<&str>, now: i64) -> Result<u64, AppError> {
     let r = sqlx::query(
         "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL AND id_hash <> $3",
     )
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(account_id)
     .bind(keep.map(hash_secret).unwrap_or_default())
     .execute(db.write())
@@ -175,10 +178,10 @@ pub async fn revoke_other_sessions(db: &Db, account_id: &str, keep: Option<&str>
 }
 
 /// Ends every session of an account inside the caller's transaction, so the change that calls for
-/// it (a suspension, a new password) and the sign-out happen together.
-pub(crate) async fn revoke_all_in(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<(), AppError> {
+/// it (a suspension, a new password) and the sign-out happen together, at `now`.
+pub(crate) async fn revoke_all_in(conn: &mut sqlx::AnyConnection, account_id: &str, now: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .bind(account_id)
         .execute(&mut *conn)
         .await?;

@@ -40,14 +40,16 @@ pub trait SmsSender: Send + Sync + 'static {
     fn send<'a>(&'a self, channel: Channel, recipient: &'a str, body: &'a str) -> BoxFuture<'a, Result<(), AppError>>;
 }
 
-/// The default sender: messages go to the outbox table only.
+/// The default sender: messages go to the outbox table only, dated by `clock`.
 pub struct OutboxSender {
     db: Db,
+    clock: kernel::clock::Clock,
 }
 
 impl OutboxSender {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    /// An outbox on `db`; `clock` dates the messages (`kernel::clock::now_ms` in the binary).
+    pub fn new(db: Db, clock: kernel::clock::Clock) -> Self {
+        Self { db, clock }
     }
 }
 
@@ -61,7 +63,7 @@ impl SmsSender for OutboxSender {
             .bind(channel.code())
             .bind(recipient)
             .bind(body)
-            .bind(kernel::clock::now_ms())
+            .bind((self.clock)())
             .execute(self.db.write())
             .await?;
             Ok(())

@@ -37,7 +37,8 @@ fn clean_reason(reason: &str, required: bool) -> Result<String, AppError> {
 }
 
 /// Moves an account from one of `from` to `to`, records the change and, when suspending, ends
-/// every session. Returns false (and changes nothing) when the account is in none of `from`.
+/// every session, at `now` (UTC milliseconds). Returns false (and changes nothing) when the
+/// account is in none of `from`.
 async fn change(
     db: &Db,
     account_id: &str,
@@ -45,8 +46,8 @@ async fn change(
     to: AccountStatus,
     reason: &str,
     actor: &LevelActor,
+    now: i64,
 ) -> Result<bool, AppError> {
-    let now = kernel::clock::now_ms();
     let mut tx = db.begin().await?;
     let current: Option<String> = sqlx::query("SELECT status FROM accounts WHERE id = $1")
         .bind(account_id)
@@ -82,7 +83,7 @@ async fn change(
     .execute(&mut *tx)
     .await?;
     if to == AccountStatus::Suspended {
-        crate::sessions::revoke_all_in(&mut tx, account_id).await?;
+        crate::sessions::revoke_all_in(&mut tx, account_id, now).await?;
     }
     tx.commit().await?;
     Ok(true)
@@ -90,17 +91,24 @@ async fn change(
 
 /// Suspends an active or locked account: it cannot sign in and its sessions end at once.
 /// `reason` (3 to 500 characters) is kept with the change. Returns whether the status changed.
-pub async fn suspend(db: &Db, account_id: &str, reason: &str, actor: &LevelActor) -> Result<bool, AppError> {
+/// `now` is UTC milliseconds, passed so tests can fix time.
+pub async fn suspend(db: &Db, account_id: &str, reason: &str, actor: &LevelActor, now: i64) -> Result<bool, AppError> {
     let reason = clean_reason(reason, true)?;
-    change(db, account_id, &[AccountStatus::Active, AccountStatus::Locked], AccountStatus::Suspended, &reason, actor)
-        .await
+    let from = [AccountStatus::Active, AccountStatus::Locked];
+    change(db, account_id, &from, AccountStatus::Suspended, &reason, actor, now).await
 }
 
 /// Lifts a suspension: the account is active again (its old sessions stay ended). Returns whether
-/// the status changed.
-pub async fn reactivate(db: &Db, account_id: &str, reason: &str, actor: &LevelActor) -> Result<bool, AppError> {
+/// the status changed. `now` is UTC milliseconds.
+pub async fn reactivate(
+    db: &Db,
+    account_id: &str,
+    reason: &str,
+    actor: &LevelActor,
+    now: i64,
+) -> Result<bool, AppError> {
     let reason = clean_reason(reason, false)?;
-    change(db, account_id, &[AccountStatus::Suspended], AccountStatus::Active, &reason, actor).await
+    change(db, account_id, &[AccountStatus::Suspended], AccountStatus::Active, &reason, actor, now).await
 }
 
 /// The recorded status changes of an account, newest first.

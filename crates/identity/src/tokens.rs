@@ -10,8 +10,9 @@ use crate::secrets::{hash_secret, random_secret};
 /// Prefix that makes tokens recognizable to secret scanners.
 pub(crate) const TOKEN_PREFIX: &str = "dct_";
 
-/// Issues a token; the plaintext is returned once and never stored. Returns (token id, token).
-pub async fn issue_token(db: &Db, account_id: &str, name: &str) -> Result<(String, String), AppError> {
+/// Issues a token at `now` (UTC milliseconds); the plaintext is returned once and never stored.
+/// Returns (token id, token).
+pub async fn issue_token(db: &Db, account_id: &str, name: &str, now: i64) -> Result<(String, String), AppError> {
     let token = format!("{TOKEN_PREFIX}{}", random_secret());
     let id = kernel::ids::new_id();
     sqlx::query(
@@ -21,16 +22,16 @@ pub async fn issue_token(db: &Db, account_id: &str, name: &str) -> Result<(Strin
     .bind(account_id)
     .bind(name)
     .bind(hash_secret(&token))
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .execute(db.write())
     .await?;
     Ok((id, token))
 }
 
-/// Revokes a token by id; returns whether a live token was revoked.
-pub async fn revoke_token(db: &Db, token_id: &str) -> Result<bool, AppError> {
+/// Revokes a token by id at `now` (UTC milliseconds); returns whether a live token was revoked.
+pub async fn revoke_token(db: &Db, token_id: &str, now: i64) -> Result<bool, AppError> {
     let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .bind(token_id)
         .execute(db.write())
         .await?;
@@ -42,10 +43,10 @@ pub(crate) const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::fro
 
 /// Revokes every live token of an account inside the caller's transaction (a password reset:
 /// whoever knew the old password may have made one). Processes that resolved a token in the last
-/// [`TOKEN_CACHE_TTL`] keep accepting it until their cache expires.
-pub(crate) async fn revoke_all_in(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<u64, AppError> {
+/// [`TOKEN_CACHE_TTL`] keep accepting it until their cache expires. Revoked at `now`.
+pub(crate) async fn revoke_all_in(conn: &mut sqlx::AnyConnection, account_id: &str, now: i64) -> Result<u64, AppError> {
     let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .bind(account_id)
         .execute(&mut *conn)
         .await?;

@@ -56,28 +56,30 @@ pub fn matching_step(secret: &[u8], code: &str, unix_seconds: u64) -> Option<u64
     [now.saturating_sub(1), now, now + 1].into_iter().find(|step| kernel::secret::ct_eq(t.generate(step * 30), code))
 }
 
-fn now_seconds() -> u64 {
-    (kernel::clock::now_ms() / 1000) as u64
+/// Unix seconds of `now` (UTC milliseconds).
+fn seconds(now: i64) -> u64 {
+    u64::try_from(now / 1000).unwrap_or_default()
 }
 
 /// Turns TOTP on after the user proved their app holds `secret_b32`; returns the recovery codes,
-/// shown once.
+/// shown once. `now` is UTC milliseconds, passed so tests can fix time.
 pub async fn enable(
     db: &Db,
     sealer: &Sealer,
     account_id: &str,
     secret_b32: &str,
     code: &str,
+    now: i64,
 ) -> Result<Option<Vec<String>>, AppError> {
     let secret = decode(secret_b32)?;
-    let Some(step) = matching_step(&secret, code, now_seconds()) else { return Ok(None) };
+    let Some(step) = matching_step(&secret, code, seconds(now)) else { return Ok(None) };
     let mut tx = db.begin().await?;
     let r = sqlx::query(
         "UPDATE accounts SET totp_secret = $1, totp_enabled_at = $2, totp_last_step = $3 \
          WHERE id = $4 AND totp_enabled_at IS NULL",
     )
     .bind(sealer.seal(secret_b32, account_id)?)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(step as i64)
     .bind(account_id)
     .execute(&mut *tx)
@@ -85,7 +87,7 @@ pub async fn enable(
     if r.rows_affected() != 1 {
         return Err(AppError::new(kernel::ErrorCode::Conflict, "two-step verification is already on"));
     }
-    let codes = replace_recovery_codes(&mut tx, account_id).await?;
+    let codes = replace_recovery_codes(&mut tx, account_id, now).await?;
     tx.commit().await?;
     Ok(Some(codes))
 }
@@ -112,10 +114,13 @@ fn normalize_recovery(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-async fn replace_recovery_codes(conn: &mut sqlx::AnyConnection, account_id: &str) -> Result<Vec<String>, AppError> {
+async fn replace_recovery_codes(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1").bind(account_id).execute(&mut *conn).await?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
-    let now = kernel::clock::now_ms();
     for c in &codes {
         sqlx::query(
             "INSERT INTO recovery_codes (id, account_id, code_hash, created_at, used_at) VALUES ($1, $2, $3, $4, NULL)",
@@ -130,10 +135,10 @@ async fn replace_recovery_codes(conn: &mut sqlx::AnyConnection, account_id: &str
     Ok(codes)
 }
 
-/// Issues a fresh set of recovery codes (the old ones stop working).
-pub async fn regenerate_recovery_codes(db: &Db, account_id: &str) -> Result<Vec<String>, AppError> {
+/// Issues a fresh set of recovery codes at `now` (UTC milliseconds); the old ones stop working.
+pub async fn regenerate_recovery_codes(db: &Db, account_id: &str, now: i64) -> Result<Vec<String>, AppError> {
     let mut tx = db.begin().await?;
-    let codes = replace_recovery_codes(&mut tx, account_id).await?;
+    let codes = replace_recovery_codes(&mut tx, account_id, now).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -148,8 +153,15 @@ pub async fn recovery_codes_left(db: &Db, account_id: &str) -> Result<i64, AppEr
 }
 
 /// The second sign-in step: a current TOTP code (never one already used) or an unused recovery
-/// code, which is then spent. False when neither matched.
-pub async fn verify_second_factor(db: &Db, sealer: &Sealer, account_id: &str, input: &str) -> Result<bool, AppError> {
+/// code, which is then spent. False when neither matched. `now` is UTC milliseconds, passed so
+/// tests can fix time.
+pub async fn verify_second_factor(
+    db: &Db,
+    sealer: &Sealer,
+    account_id: &str,
+    input: &str,
+    now: i64,
+) -> Result<bool, AppError> {
     let row = sqlx::query("SELECT totp_secret FROM accounts WHERE id = $1 AND totp_enabled_at IS NOT NULL")
         .bind(account_id)
         .fetch_optional(db.write())
@@ -167,7 +179,7 @@ pub async fn verify_second_factor(db: &Db, sealer: &Sealer, account_id: &str, in
             .await?;
     }
     let secret = decode(&opened.value)?;
-    if let Some(step) = matching_step(&secret, input, now_seconds()) {
+    if let Some(step) = matching_step(&secret, input, seconds(now)) {
         // Accept each step once: the update only succeeds if no later or equal step was used.
         let r = sqlx::query(
             "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
@@ -185,7 +197,7 @@ pub async fn verify_second_factor(db: &Db, sealer: &Sealer, account_id: &str, in
     let r = sqlx::query(
         "UPDATE recovery_codes SET used_at = $1 WHERE account_id = $2 AND code_hash = $3 AND used_at IS NULL",
     )
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(account_id)
     .bind(hash_secret(&normalized))
     .execute(db.write())

@@ -70,6 +70,8 @@ struct Loaded {
 /// snapshot, so a [`KeyRing::refresh`] never disturbs a signature in progress.
 pub struct KeyRing {
     db: Db,
+    /// Decides which retired keys have expired at each refresh (injected by the binary).
+    clock: kernel::clock::Clock,
     state: RwLock<Arc<Loaded>>,
 }
 
@@ -81,16 +83,17 @@ pub(crate) fn install_backend() {
 
 impl KeyRing {
     /// Loads the live keys. Call [`crate::ensure_key`] first on a fresh database, or signing fails
-    /// with [`KeyError::NoActiveKey`].
-    pub async fn load(db: &Db) -> Result<Arc<KeyRing>, KeyError> {
+    /// with [`KeyError::NoActiveKey`]. `clock` tells the ring, now and at every
+    /// [`KeyRing::refresh`], which retired keys have expired (`kernel::clock::now_ms` in the binary).
+    pub async fn load(db: &Db, clock: kernel::clock::Clock) -> Result<Arc<KeyRing>, KeyError> {
         install_backend();
-        let loaded = build(load_live(db).await?)?;
-        Ok(Arc::new(KeyRing { db: db.clone(), state: RwLock::new(Arc::new(loaded)) }))
+        let loaded = build(load_live(db, clock()).await?)?;
+        Ok(Arc::new(KeyRing { db: db.clone(), clock, state: RwLock::new(Arc::new(loaded)) }))
     }
 
     /// Re-reads the table: picks up a rotation made by another process and drops expired keys.
     pub async fn refresh(&self) -> Result<(), KeyError> {
-        let loaded = build(load_live(&self.db).await?)?;
+        let loaded = build(load_live(&self.db, (self.clock)()).await?)?;
         *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded);
         Ok(())
     }

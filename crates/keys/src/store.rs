@@ -72,10 +72,9 @@ fn new_key(alg: KeyAlg) -> Result<(String, String, serde_json::Value), KeyError>
 
 /// Creates a new active key and retires the keys that were active, keeping them for verification
 /// for `overlap_ms`. One transaction: there is never a moment with zero or two signing keys seen
-/// by a reader. Returns the new kid.
-pub async fn rotate(db: &Db, alg: KeyAlg, overlap_ms: i64) -> Result<String, KeyError> {
+/// by a reader. Returns the new kid. `now` is UTC milliseconds, passed so tests can fix time.
+pub async fn rotate(db: &Db, alg: KeyAlg, overlap_ms: i64, now: i64) -> Result<String, KeyError> {
     let (kid, pem, jwk) = new_key(alg)?;
-    let now = kernel::clock::now_ms();
     let mut tx = db.begin().await.map_err(storage)?;
     sqlx::query(
         "UPDATE signing_keys SET retired_at = $1, expires_at = $2 WHERE activated_at IS NOT NULL AND retired_at IS NULL",
@@ -102,8 +101,8 @@ pub async fn rotate(db: &Db, alg: KeyAlg, overlap_ms: i64) -> Result<String, Key
     Ok(kid)
 }
 
-/// Makes sure an active key exists (first start); returns whether one was created.
-pub async fn ensure_key(db: &Db, alg: KeyAlg) -> Result<bool, KeyError> {
+/// Makes sure an active key exists (first start, at `now`); returns whether one was created.
+pub async fn ensure_key(db: &Db, alg: KeyAlg, now: i64) -> Result<bool, KeyError> {
     let active: i64 =
         sqlx::query("SELECT COUNT(*) FROM signing_keys WHERE activated_at IS NOT NULL AND retired_at IS NULL")
             .fetch_one(db.write())
@@ -113,13 +112,13 @@ pub async fn ensure_key(db: &Db, alg: KeyAlg) -> Result<bool, KeyError> {
     if active > 0 {
         return Ok(false);
     }
-    rotate(db, alg, DEFAULT_OVERLAP_MS).await?;
+    rotate(db, alg, DEFAULT_OVERLAP_MS, now).await?;
     Ok(true)
 }
 
-/// Every key without private material: the active key, then retired keys by expiry, latest first.
-pub async fn list(db: &Db) -> Result<Vec<KeyInfo>, KeyError> {
-    let now = kernel::clock::now_ms();
+/// Every key without private material: the active key, then retired keys by expiry, latest first;
+/// a retired key whose expiry is not after `now` (UTC milliseconds) is listed as expired.
+pub async fn list(db: &Db, now: i64) -> Result<Vec<KeyInfo>, KeyError> {
     let rows = sqlx::query(
         "SELECT kid, alg, created_at, activated_at, retired_at, expires_at FROM signing_keys \
          ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, expires_at DESC, created_at DESC, kid",
@@ -151,9 +150,8 @@ pub async fn list(db: &Db) -> Result<Vec<KeyInfo>, KeyError> {
 }
 
 /// Keys that are active or retired but not yet expired, the active key first (rotations within
-/// the same millisecond cannot reorder them).
-pub(crate) async fn load_live(db: &Db) -> Result<Vec<StoredKey>, KeyError> {
-    let now = kernel::clock::now_ms();
+/// the same millisecond cannot reorder them) at `now` (UTC milliseconds).
+pub(crate) async fn load_live(db: &Db, now: i64) -> Result<Vec<StoredKey>, KeyError> {
     let rows = sqlx::query(
         "SELECT kid, alg, private_pem, public_jwk, retired_at FROM signing_keys \
          WHERE activated_at IS NOT NULL AND (retired_at IS NULL OR expires_at > $1) \

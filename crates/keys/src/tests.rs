@@ -34,8 +34,8 @@ fn claims(exp_in: i64) -> Claims {
 }
 
 async fn ring(db: &Db) -> std::sync::Arc<KeyRing> {
-    ensure_key(db, KeyAlg::Es256).await.unwrap();
-    KeyRing::load(db).await.unwrap()
+    ensure_key(db, KeyAlg::Es256, kernel::clock::now_ms()).await.unwrap();
+    KeyRing::load(db, kernel::clock::now_ms).await.unwrap()
 }
 
 /// Replaces one of the three parts of a compact JWS.
@@ -50,9 +50,9 @@ fn b64(v: &serde_json::Value) -> String {
 }
 
 async fn signs_and_verifies(db: Db) {
-    assert!(ensure_key(&db, KeyAlg::Es256).await.unwrap(), "first start creates a key");
-    assert!(!ensure_key(&db, KeyAlg::Es256).await.unwrap(), "second start reuses it");
-    let ring = KeyRing::load(&db).await.unwrap();
+    assert!(ensure_key(&db, KeyAlg::Es256, kernel::clock::now_ms()).await.unwrap(), "first start creates a key");
+    assert!(!ensure_key(&db, KeyAlg::Es256, kernel::clock::now_ms()).await.unwrap(), "second start reuses it");
+    let ring = KeyRing::load(&db, kernel::clock::now_ms).await.unwrap();
     let c = claims(60);
     let token = ring.sign(&c).unwrap();
     let header = jsonwebtoken::decode_header(&token).unwrap();
@@ -64,7 +64,7 @@ async fn signs_and_verifies(db: Db) {
     assert_eq!(raw.len(), 64, "ES256 signatures are r || s, 32 bytes each (RFC 7518 §3.4)");
     let back: Claims = ring.verify(&token, &Expect::new()).unwrap();
     assert_eq!(back, c);
-    let listed = list(&db).await.unwrap();
+    let listed = list(&db, kernel::clock::now_ms()).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].state, KeyState::Active);
     assert_eq!(listed[0].alg, "ES256");
@@ -120,7 +120,7 @@ async fn rejects_foreign_keys(db: Db) {
         jsonwebtoken::encode(&header, &claims(60), &jsonwebtoken::EncodingKey::from_ec_der(der.contents())).unwrap();
     assert_eq!(ring.verify::<Claims>(&spoofed, &Expect::new()), Err(KeyError::BadSignature));
     // An EdDSA token naming our ES256 key.
-    rotate(other_db.db(), KeyAlg::EdDsa, 0).await.unwrap();
+    rotate(other_db.db(), KeyAlg::EdDsa, 0, kernel::clock::now_ms()).await.unwrap();
     other.refresh().await.unwrap();
     let ed = other.sign(&claims(60)).unwrap();
     let ed_header = jsonwebtoken::decode_header(&ed).unwrap();
@@ -161,7 +161,7 @@ async fn rotation_keeps_old_keys_for_overlap(db: Db) {
     let ring = ring(&db).await;
     let first_kid = ring.active_kid().unwrap();
     let old = ring.sign(&claims(60)).unwrap();
-    let second_kid = rotate(&db, KeyAlg::Es256, DEFAULT_OVERLAP_MS).await.unwrap();
+    let second_kid = rotate(&db, KeyAlg::Es256, DEFAULT_OVERLAP_MS, kernel::clock::now_ms()).await.unwrap();
     assert_ne!(first_kid, second_kid);
     // Before a refresh the ring still signs with the old key; after it, with the new one.
     assert_eq!(ring.active_kid().as_deref(), Some(first_kid.as_str()));
@@ -173,10 +173,10 @@ async fn rotation_keeps_old_keys_for_overlap(db: Db) {
     assert_eq!(kids, vec![second_kid.clone(), first_kid.clone()], "active key first");
     // A rotation with no overlap drops the retired key at once.
     let signed_by_second = ring.sign(&claims(60)).unwrap();
-    rotate(&db, KeyAlg::EdDsa, 0).await.unwrap();
+    rotate(&db, KeyAlg::EdDsa, 0, kernel::clock::now_ms()).await.unwrap();
     ring.refresh().await.unwrap();
     assert_eq!(ring.verify::<Claims>(&signed_by_second, &Expect::new()), Err(KeyError::UnknownKey(second_kid.clone())));
-    let states: Vec<KeyState> = list(&db).await.unwrap().iter().map(|k| k.state).collect();
+    let states: Vec<KeyState> = list(&db, kernel::clock::now_ms()).await.unwrap().iter().map(|k| k.state).collect();
     assert_eq!(states, vec![KeyState::Active, KeyState::Retired, KeyState::Expired]);
     let ed = ring.sign(&claims(60)).unwrap();
     assert_eq!(jsonwebtoken::decode_header(&ed).unwrap().alg, jsonwebtoken::Algorithm::EdDSA);
@@ -185,7 +185,7 @@ async fn rotation_keeps_old_keys_for_overlap(db: Db) {
 
 async fn offline_verifier_uses_only_the_jwks(db: Db) {
     let ring = ring(&db).await;
-    rotate(&db, KeyAlg::EdDsa, DEFAULT_OVERLAP_MS).await.unwrap();
+    rotate(&db, KeyAlg::EdDsa, DEFAULT_OVERLAP_MS, kernel::clock::now_ms()).await.unwrap();
     let es = ring.sign(&claims(60)).unwrap();
     ring.refresh().await.unwrap();
     let ed = ring.sign(&claims(60)).unwrap();

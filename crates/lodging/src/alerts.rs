@@ -222,7 +222,7 @@ pub async fn list(db: &Db, j: &Jurisdiction, status: Option<&str>, page: PageReq
 }
 
 /// An officer acknowledges an open alert of their area, with a note of what was done.
-pub async fn acknowledge(db: &Db, user: &Actor, id: &str, note: &str) -> Result<(), AppError> {
+pub async fn acknowledge(db: &Db, user: &Actor, id: &str, note: &str, now: i64) -> Result<(), AppError> {
     let note = kernel::text::normalize_name(note);
     if note.chars().count() > 500 {
         return Err(AppError::invalid("note is at most 500 characters"));
@@ -238,13 +238,7 @@ pub async fn acknowledge(db: &Db, user: &Actor, id: &str, note: &str) -> Result<
         n + 2,
         w.sql()
     );
-    let done = w
-        .bind(sqlx::query(&sql))
-        .bind(user.actor_label())
-        .bind(kernel::clock::now_ms())
-        .bind(note)
-        .execute(db.write())
-        .await?;
+    let done = w.bind(sqlx::query(&sql)).bind(user.actor_label()).bind(now).bind(note).execute(db.write()).await?;
     if done.rows_affected() == 1 {
         return Ok(());
     }

@@ -139,7 +139,7 @@ async fn plan(
     }
     let mut resolved: Vec<Guest> = Vec::with_capacity(req.guests.len());
     for g in req.guests {
-        let g = guests::resolve(svc, g).await?;
+        let g = guests::resolve(svc, g, now).await?;
         if resolved.iter().any(|r| r.subject() == g.subject()) {
             return Err(AppError::invalid("the same guest appears twice"));
         }
@@ -150,14 +150,16 @@ async fn plan(
 }
 
 /// Checks guests in, writes their notifications (through the group-commit writer), then logs the
-/// registry reads and feeds the police, including any watchlist alerts.
+/// registry reads and feeds the police, including any watchlist alerts. `now` is UTC
+/// milliseconds, the time of the check-in, passed so tests can fix time.
 pub async fn check_in(
     svc: &Service,
     user: &Actor,
     key: Option<&str>,
     req: CheckinRequest,
+    now: i64,
 ) -> Result<CheckinResult, AppError> {
-    check_in_to(svc, user, key, req, Attach::default()).await
+    check_in_to(svc, user, key, req, Attach::default(), now).await
 }
 
 /// [`check_in`], recording the coach trip the guests boarded or the hospital-ward stay (checked
@@ -169,6 +171,7 @@ pub async fn check_in_to(
     key: Option<&str>,
     req: CheckinRequest,
     attach: Attach,
+    now: i64,
 ) -> Result<CheckinResult, AppError> {
     let db = &svc.stores.db;
     if let Some(k) = key {
@@ -176,7 +179,6 @@ pub async fn check_in_to(
             return Err(AppError::invalid("Idempotency-Key must be 1 to 100 characters"));
         }
     }
-    let now = kernel::clock::now_ms();
     // A retry is answered by the writer's claim of its key, so the request is planned as if new.
     // Only when planning fails is the key looked up: a retry of a call that succeeded gets its
     // stored result even if the facility or a guest changed since.
@@ -237,7 +239,7 @@ async fn after_commit(svc: &Service, user: &Actor, job: &Job, alerts: &[(Alert, 
                 released: "full_name,birth_date,address",
                 channel: "api",
             };
-            crate::access::log_read(svc, user, id.clone(), &read, kernel::clock::now_ms()).await;
+            crate::access::log_read(svc, user, id.clone(), &read, job.now).await;
         }
         svc.feed.publish(FeedEvent {
             kind: "notification",

@@ -81,9 +81,9 @@ fn from_row(r: &db::Row) -> Declaration {
 }
 
 /// Checks and stores the declaration of citizen `personal_id` with any watchlist alert, then feeds
-/// the host commune's police.
-pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration) -> Result<Declaration, AppError> {
-    let now = kernel::clock::now_ms();
+/// the host commune's police. `now` is UTC milliseconds, the time of the declaration, passed so
+/// tests can fix time.
+pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration, now: i64) -> Result<Declaration, AppError> {
     let address = kernel::text::normalize_name(&new.address);
     let host_name = kernel::text::normalize_name(&new.host_name);
     let reason = kernel::text::normalize_name(&new.reason);

@@ -70,11 +70,11 @@ struct Document<'a> {
     items: Vec<Item<'a>>,
 }
 
-/// The JSON export document.
-pub fn to_json(items: &[Notification], j: &Jurisdiction, filters: &serde_json::Value) -> serde_json::Value {
+/// The JSON export document, generated at `now` (UTC milliseconds).
+pub fn to_json(items: &[Notification], j: &Jurisdiction, filters: &serde_json::Value, now: i64) -> serde_json::Value {
     let doc = Document {
         format: FORMAT,
-        generated_at: rfc3339(kernel::clock::now_ms()),
+        generated_at: rfc3339(now),
         jurisdiction: j,
         filters,
         count: items.len(),

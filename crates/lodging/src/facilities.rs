@@ -201,7 +201,6 @@ pub async fn decide(
 
 /// The police decision on a registered place of `table` (facilities and venues share the
 /// `status`, `decided_by`, `decided_at` and jurisdiction columns), decided at `now`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn set_status(
     db: &Db,
     table: &str,

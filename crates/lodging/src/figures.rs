@@ -95,13 +95,7 @@ async fn replay(db: &db::Db, since: i64, until: i64, rebuilt: bool) -> Result<us
 }
 
 /// One source's rows of a window, page by page, ingested at `now` (UTC ms).
-async fn ingest_window(
-    db: &db::Db,
-    source: Source,
-    since_ms: i64,
-    until_ms: i64,
-    now: i64,
-) -> Result<usize, AppError> {
+async fn ingest_window(db: &db::Db, source: Source, since_ms: i64, until_ms: i64, now: i64) -> Result<usize, AppError> {
     let mut after: Option<Cursor> = None;
     let mut new = 0;
     loop {

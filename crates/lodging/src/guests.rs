@@ -164,23 +164,23 @@ fn from_card_qr(payload: &str) -> Result<String, AppError> {
 }
 
 /// The personal id of a dynamic identity QR after its signature, expiry and single use are checked.
-async fn from_identity_qr(db: &db::Db, keys: &KeyRing, token: &str) -> Result<String, AppError> {
+async fn from_identity_qr(db: &db::Db, keys: &KeyRing, token: &str, now: i64) -> Result<String, AppError> {
     let refuse = |p: verification::dynamic::TokenProblem| {
         AppError::new(ErrorCode::InvalidInput, format!("identity QR {}: {}", p.code(), p.words().1))
     };
     let claims = verification::dynamic::check_offline(keys, token).map_err(refuse)?;
-    verification::dynamic::consume_nonce(db, &claims).await?.map_err(refuse)?;
+    verification::dynamic::consume_nonce(db, &claims, now).await?.map_err(refuse)?;
     Ok(claims.pid)
 }
 
-/// Resolves one entered guest.
-pub async fn resolve(svc: &Service, input: GuestInput) -> Result<Guest, AppError> {
+/// Resolves one entered guest, presented at `now` (UTC milliseconds: an identity QR is used up).
+pub async fn resolve(svc: &Service, input: GuestInput, now: i64) -> Result<Guest, AppError> {
     let persons = &svc.persons;
     match (input.personal_id, input.card_qr, input.identity_qr, input.passport) {
         (Some(id), None, None, None) => citizen(persons, &id).await,
         (None, Some(qr), None, None) => citizen(persons, &from_card_qr(&qr)?).await,
         (None, None, Some(token), None) => {
-            citizen(persons, &from_identity_qr(&svc.stores.db, &svc.keys, &token).await?).await
+            citizen(persons, &from_identity_qr(&svc.stores.db, &svc.keys, &token, now).await?).await
         }
         (None, None, None, Some(p)) => foreigner(p),
         _ => Err(AppError::invalid("each guest needs exactly one of personal_id, card_qr, identity_qr or passport")),

@@ -40,12 +40,14 @@ impl Subject {
 }
 
 /// Stays of `subject`, newest first; `area` limits them to a police jurisdiction (facilities of the
-/// commune or province), `None` is the guest's own view.
+/// commune or province), `None` is the guest's own view. `now` (UTC milliseconds) is when they
+/// are read.
 pub async fn stays(
     db: &Db,
     subject: &Subject,
     area: Option<&Jurisdiction>,
     page: PageRequest,
+    now: i64,
 ) -> Result<Page<Stay>, AppError> {
     let mut f = Filter::new();
     match subject {
@@ -60,5 +62,5 @@ pub async fn stays(
     if let Some(j) = area {
         crate::scope::restrict(&mut f, j, "f", false);
     }
-    crate::stays::page(db, f, page).await
+    crate::stays::page(db, f, page, now).await
 }

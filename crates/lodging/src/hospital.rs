@@ -100,8 +100,15 @@ fn label(s: &str, what: &str) -> Result<String, AppError> {
     Ok(v)
 }
 
-/// Admits an inpatient at an approved hospital ward of the caller's organization.
-pub async fn admit(svc: &Service, user: &Actor, key: Option<&str>, a: Admission) -> Result<CheckinResult, AppError> {
+/// Admits an inpatient at an approved hospital ward of the caller's organization at `now` (UTC
+/// milliseconds).
+pub async fn admit(
+    svc: &Service,
+    user: &Actor,
+    key: Option<&str>,
+    a: Admission,
+    now: i64,
+) -> Result<CheckinResult, AppError> {
     let ward = label(&a.ward, "ward")?;
     let bed = label(&a.bed, "bed")?;
     let req = CheckinRequest {
@@ -113,17 +120,18 @@ pub async fn admit(svc: &Service, user: &Actor, key: Option<&str>, a: Admission)
         guests: vec![a.patient],
     };
     let attach = Attach { ward: Some(WardStay::Inpatient { ward, bed }), ..Default::default() };
-    checkins::check_in_to(svc, user, key, req, attach).await
+    checkins::check_in_to(svc, user, key, req, attach, now).await
 }
 
 /// Registers a caregiver with an inpatient present at the same facility of the caller's
 /// organization; refused when the patient already has as many caregivers staying as
-/// [`crate::LodgingSettings::hospital_caregivers`] allows.
+/// [`crate::LodgingSettings::hospital_caregivers`] allows. `now` is UTC milliseconds.
 pub async fn add_caregiver(
     svc: &Service,
     user: &Actor,
     key: Option<&str>,
     c: NewCaregiver,
+    now: i64,
 ) -> Result<CheckinResult, AppError> {
     let org = crate::access::organization(user)?;
     let row = sqlx::query(
@@ -152,7 +160,7 @@ pub async fn add_caregiver(
         guests: vec![c.caregiver],
     };
     let stay = WardStay::Caregiver { patient_checkin_id: c.patient_id, limit: svc.settings.hospital_caregivers };
-    checkins::check_in_to(svc, user, key, req, Attach { ward: Some(stay), ..Default::default() }).await
+    checkins::check_in_to(svc, user, key, req, Attach { ward: Some(stay), ..Default::default() }, now).await
 }
 
 /// Writes the ward row of a check-in `checkin_id` at `facility_id`, inside the check-in's

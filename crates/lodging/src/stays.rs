@@ -243,12 +243,7 @@ pub async fn get(db: &Db, organization_id: &str, id: &str, now: i64) -> Result<S
 
 /// Current long stays (30 days or more) of citizens in rental houses and dormitories, in the
 /// caller's area (police) or organization (staff), longest first, at `now` (UTC milliseconds).
-pub async fn residence_prompts(
-    db: &Db,
-    j: &Jurisdiction,
-    page: PageRequest,
-    now: i64,
-) -> Result<Page<Stay>, AppError> {
+pub async fn residence_prompts(db: &Db, j: &Jurisdiction, page: PageRequest, now: i64) -> Result<Page<Stay>, AppError> {
     let mut f = Filter::new();
     restrict(&mut f, j, "f", true);
     f.and("c.checked_out_at IS NULL AND c.guest_kind = ?", Arg::Text("citizen".into()));

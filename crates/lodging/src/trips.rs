@@ -79,7 +79,7 @@ fn plate(s: &str) -> Result<String, AppError> {
 }
 
 /// Opens a trip of an approved coach-operator facility of the caller's organization.
-pub async fn create(db: &Db, user: &Actor, new: NewTrip) -> Result<Trip, AppError> {
+pub async fn create(db: &Db, user: &Actor, new: NewTrip, now: i64) -> Result<Trip, AppError> {
     let route = kernel::text::normalize_name(&new.route);
     if route.is_empty() || route.chars().count() > 200 {
         return Err(AppError::invalid("route is required (at most 200 characters)"));
@@ -104,7 +104,7 @@ pub async fn create(db: &Db, user: &Actor, new: NewTrip) -> Result<Trip, AppErro
         route,
         plate,
         departure_at: new.departure_at.timestamp_millis(),
-        created_at: kernel::clock::now_ms(),
+        created_at: now,
     };
     sqlx::query(
         "INSERT INTO lodging_trips (id, facility_id, organization_id, commune_code, province_code, route, plate, \
@@ -143,18 +143,18 @@ pub async fn list(db: &Db, j: &Jurisdiction, page: PageRequest) -> Result<Page<T
 }
 
 /// Boards passengers: one check-in to the operator facility (room: seat or plate) carrying the
-/// trip, within 12 hours of departure.
+/// trip, within 12 hours of departure (at `now`, UTC milliseconds).
 pub async fn board(
     svc: &Service,
     user: &Actor,
     key: Option<&str>,
     trip_id: &str,
     b: Boarding,
+    now: i64,
 ) -> Result<CheckinResult, AppError> {
     let trip = get(&svc.stores.db, trip_id, &user.jurisdiction)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no trip with this id in your organization"))?;
-    let now = kernel::clock::now_ms();
     if (now - trip.departure_at).abs() > BOARDING_WINDOW_MS {
         return Err(AppError::new(
             ErrorCode::Conflict,
@@ -171,5 +171,5 @@ pub async fn board(
         guests: b.passengers,
     };
     let attach = checkins::Attach { trip_id: Some(trip.id), ..Default::default() };
-    checkins::check_in_to(svc, user, key, req, attach).await
+    checkins::check_in_to(svc, user, key, req, attach, now).await
 }

@@ -74,12 +74,12 @@ async fn place(svc: &Service, user: &Actor, req: &ScanRequest) -> Result<Venue, 
     Ok(venue)
 }
 
-/// Records a scan, raises the alerts of an entry by a watchlisted person and feeds the police.
-pub async fn scan(svc: &Service, user: &Actor, req: ScanRequest) -> Result<Scan, AppError> {
+/// Records a scan at `now` (UTC milliseconds), raises the alerts of an entry by a watchlisted
+/// person and feeds the police.
+pub async fn scan(svc: &Service, user: &Actor, req: ScanRequest, now: i64) -> Result<Scan, AppError> {
     let venue = place(svc, user, &req).await?;
     let db = &svc.stores.db;
-    let guest = guests::resolve(svc, req.visitor).await?;
-    let now = kernel::clock::now_ms();
+    let guest = guests::resolve(svc, req.visitor, now).await?;
     let key = guest.subject();
     let mut tx = db.begin().await?;
     let open = sqlx::query(

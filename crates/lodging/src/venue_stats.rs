@@ -48,9 +48,15 @@ pub struct VenueStats {
     pub mean_dwell_minutes: Option<f64>,
 }
 
-/// Aggregates of `venue_id` from `from` to `to` (inclusive); the caller has checked access.
-pub async fn of_venue(db: &Db, venue_id: &str, from: NaiveDate, to: NaiveDate) -> Result<VenueStats, AppError> {
-    let now = kernel::clock::now_ms();
+/// Aggregates of `venue_id` from `from` to `to` (inclusive); the caller has checked access. `now`
+/// (UTC milliseconds) decides which entries are still open.
+pub async fn of_venue(
+    db: &Db,
+    venue_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: i64,
+) -> Result<VenueStats, AppError> {
     let (from_s, to_s) = (from.format("%Y-%m-%d").to_string(), to.format("%Y-%m-%d").to_string());
     let occupancy: i64 = sqlx::query(
         "SELECT COUNT(*) FROM lodging_venue_checkins WHERE venue_id = $1 AND direction = 'entry' \

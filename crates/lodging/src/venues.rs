@@ -84,7 +84,7 @@ fn gates(input: &[String]) -> Result<Vec<String>, AppError> {
 }
 
 /// Registers a venue of `organization_id` as `pending`, after checking kind, commune and gates.
-pub async fn create(db: &Db, organization_id: &str, new: NewVenue) -> Result<Venue, AppError> {
+pub async fn create(db: &Db, organization_id: &str, new: NewVenue, now: i64) -> Result<Venue, AppError> {
     if !KINDS.contains(&new.kind.as_str()) {
         return Err(AppError::invalid(format!("kind must be one of {}", KINDS.join(", "))));
     }
@@ -110,7 +110,7 @@ pub async fn create(db: &Db, organization_id: &str, new: NewVenue) -> Result<Ven
         gates,
         organization_id: organization_id.to_string(),
         status: "pending".into(),
-        created_at: kernel::clock::now_ms(),
+        created_at: now,
     };
     sqlx::query(
         "INSERT INTO lodging_venues (id, kind, name, name_folded, commune_code, province_code, address, gates, \
@@ -155,7 +155,14 @@ pub async fn list(db: &Db, j: &Jurisdiction, status: Option<&str>, page: PageReq
 }
 
 /// Approves or suspends a venue of the officer's jurisdiction.
-pub async fn decide(db: &Db, id: &str, status: &str, j: &Jurisdiction, actor: &str) -> Result<Venue, AppError> {
-    crate::facilities::set_status(db, "lodging_venues", id, status, j, actor).await?;
+pub async fn decide(
+    db: &Db,
+    id: &str,
+    status: &str,
+    j: &Jurisdiction,
+    actor: &str,
+    now: i64,
+) -> Result<Venue, AppError> {
+    crate::facilities::set_status(db, "lodging_venues", id, status, j, actor, now).await?;
     get(db, id, j).await?.ok_or_else(|| AppError::not_found("venue"))
 }

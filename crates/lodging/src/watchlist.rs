@@ -130,13 +130,20 @@ fn restrict(f: &mut Filter, j: &Jurisdiction) {
     }
 }
 
-async fn audit(db: &Db, user: &Actor, action: &str, entry: Option<&str>, detail: &str) -> Result<(), AppError> {
+async fn audit(
+    db: &Db,
+    user: &Actor,
+    action: &str,
+    entry: Option<&str>,
+    detail: &str,
+    now: i64,
+) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO lodging_watchlist_audit (id, at, actor_id, actor_label, action, entry_id, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(kernel::ids::new_id())
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(&user.account_id)
     .bind(user.actor_label())
     .bind(action)
@@ -148,8 +155,8 @@ async fn audit(db: &Db, user: &Actor, action: &str, entry: Option<&str>, detail:
 }
 
 /// Adds an active entry owned by the officer's unit; refuses a duplicate active entry of the same
-/// unit for the same subject.
-pub async fn create(db: &Db, user: &Actor, new: NewEntry) -> Result<Entry, AppError> {
+/// unit for the same subject. `now` is UTC milliseconds, passed so tests can fix time.
+pub async fn create(db: &Db, user: &Actor, new: NewEntry, now: i64) -> Result<Entry, AppError> {
     if !CATEGORIES.contains(&new.category.as_str()) {
         return Err(AppError::invalid("category must be wanted or interest"));
     }
@@ -182,7 +189,7 @@ pub async fn create(db: &Db, user: &Actor, new: NewEntry) -> Result<Entry, AppEr
         owner_kind: owner_kind.into(),
         owner_code,
         active: true,
-        created_at: kernel::clock::now_ms(),
+        created_at: now,
     };
     sqlx::query(
         "INSERT INTO lodging_watchlist (id, subject_key, personal_id, passport_number, nationality, full_name, \
@@ -204,12 +211,18 @@ pub async fn create(db: &Db, user: &Actor, new: NewEntry) -> Result<Entry, AppEr
     .bind(e.created_at)
     .execute(db.write())
     .await?;
-    audit(db, user, "create", Some(&e.id), &e.category).await?;
+    audit(db, user, "create", Some(&e.id), &e.category, now).await?;
     Ok(e)
 }
 
-/// Entries the officer manages, newest first (the listing itself is audited).
-pub async fn list(db: &Db, user: &Actor, active: Option<bool>, page: PageRequest) -> Result<Page<Entry>, AppError> {
+/// Entries the officer manages, newest first (the listing itself is audited at `now`).
+pub async fn list(
+    db: &Db,
+    user: &Actor,
+    active: Option<bool>,
+    page: PageRequest,
+    now: i64,
+) -> Result<Page<Entry>, AppError> {
     let mut f = Filter::new();
     restrict(&mut f, &user.jurisdiction);
     if let Some(a) = active {
@@ -219,12 +232,12 @@ pub async fn list(db: &Db, user: &Actor, active: Option<bool>, page: PageRequest
         .fetch_page(db.read(), &format!("SELECT {COLUMNS} FROM lodging_watchlist w"), "w.created_at DESC, w.id", page)
         .await?;
     let page = Page::from_probe(rows.iter().map(from_row).collect::<Vec<_>>(), page);
-    audit(db, user, "list", None, &format!("{} entries", page.items.len())).await?;
+    audit(db, user, "list", None, &format!("{} entries", page.items.len()), now).await?;
     Ok(page)
 }
 
-/// Ends an entry: it no longer raises alerts (its past alerts stay).
-pub async fn deactivate(db: &Db, user: &Actor, id: &str) -> Result<(), AppError> {
+/// Ends an entry at `now` (UTC milliseconds): it no longer raises alerts (its past alerts stay).
+pub async fn deactivate(db: &Db, user: &Actor, id: &str, now: i64) -> Result<(), AppError> {
     let mut w = Filter::new();
     w.and("w.id = ?", Arg::Text(id.to_string()));
     restrict(&mut w, &user.jurisdiction);
@@ -236,16 +249,11 @@ pub async fn deactivate(db: &Db, user: &Actor, id: &str) -> Result<(), AppError>
         n + 1,
         w.sql()
     );
-    let done = w
-        .bind(sqlx::query(&sql))
-        .bind(user.account_id.clone())
-        .bind(kernel::clock::now_ms())
-        .execute(db.write())
-        .await?;
+    let done = w.bind(sqlx::query(&sql)).bind(user.account_id.clone()).bind(now).execute(db.write()).await?;
     if done.rows_affected() == 0 {
         return Err(AppError::new(ErrorCode::NotFound, "no active entry with this id for your unit"));
     }
-    audit(db, user, "deactivate", Some(id), "").await
+    audit(db, user, "deactivate", Some(id), "", now).await
 }
 
 /// Active entries whose subject is one of `keys`, with one indexed lookup: inside the caller's
@@ -259,10 +267,9 @@ pub async fn matching<'e>(
 }
 
 /// Loads `n` synthetic active entries (ids `9…`, which no generated resident has) for benchmarks of
-/// the matching cost.
-pub async fn load_synthetic(db: &Db, n: usize, province: &str, actor: &str) -> Result<(), AppError> {
+/// the matching cost, created at `now` (UTC milliseconds).
+pub async fn load_synthetic(db: &Db, n: usize, province: &str, actor: &str, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    let now = kernel::clock::now_ms();
     let ids: Vec<usize> = (0..n).collect();
     for chunk in ids.chunks(500) {
         let sql = format!(

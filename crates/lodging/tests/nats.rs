@@ -2,7 +2,7 @@
 //! against the NATS server named by `DANCU_TEST_NATS_URL` (`.ci/run` starts one at 127.0.0.1:4222
 //! and sets it); without the variable the test is reported as ignored (`crates/db/test_gates.rs`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 use std::time::Duration;
 

@@ -34,13 +34,14 @@ pub struct Bearer {
 pub struct AccessLookup(Coalescer<String, Bearer>);
 
 impl AccessLookup {
-    /// Starts two reading tasks, each with a read connection of its own.
-    pub fn start(db: &Db) -> AccessLookup {
+    /// Starts two reading tasks, each with a read connection of its own; `clock` tells each read
+    /// which tokens have expired.
+    pub fn start(db: &Db, clock: kernel::clock::Clock) -> AccessLookup {
         let held = (0..2).map(|_| Held::new(db, db.read())).collect();
-        AccessLookup(Coalescer::start(MAX_BATCH, held, |held: &mut Held, hashes: Vec<String>| {
+        AccessLookup(Coalescer::start(MAX_BATCH, held, move |held: &mut Held, hashes: Vec<String>| {
             Box::pin(async move {
                 let found = match held.conn().await {
-                    Ok(conn) => read(conn, &hashes).await,
+                    Ok(conn) => read(conn, &hashes, clock()).await,
                     Err(e) => Err(OAuthError::server_error(e)),
                 };
                 held.done(found.is_ok());
@@ -55,8 +56,8 @@ impl AccessLookup {
     }
 }
 
-async fn read(conn: &mut AnyConnection, hashes: &[String]) -> Result<HashMap<String, Bearer>, OAuthError> {
-    let tokens = grants::live_access_tokens(conn, hashes).await?;
+async fn read(conn: &mut AnyConnection, hashes: &[String], now: i64) -> Result<HashMap<String, Bearer>, OAuthError> {
+    let tokens = grants::live_access_tokens(conn, hashes, now).await?;
     let accounts = holders(conn, tokens.values().filter_map(|t| t.account_id.as_deref())).await?;
     Ok(tokens
         .into_iter()

@@ -62,9 +62,9 @@ fn assertion_subject(jwt: &str) -> Option<String> {
     v.get("sub")?.as_str().map(str::to_owned)
 }
 
-async fn load(p: &Provider, id: &str) -> Result<Arc<Client>, OAuthError> {
+async fn load(p: &Provider, id: &str, now: i64) -> Result<Arc<Client>, OAuthError> {
     p.clients
-        .get(&p.db, id)
+        .get(&p.db, id, now)
         .await?
         .filter(|c| c.disabled_at.is_none())
         .ok_or_else(|| OAuthError::invalid_client("unknown or disabled client"))
@@ -77,18 +77,20 @@ fn check_secret(client: &Client, secret: &str) -> Result<(), OAuthError> {
     }
 }
 
-/// Authenticates the calling client from the request headers and form.
+/// Authenticates the calling client from the request headers and form; `now` (UTC milliseconds)
+/// decides whether a cached registration is still fresh.
 pub async fn authenticate(
     p: &Provider,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
+    now: i64,
 ) -> Result<Arc<Client>, OAuthError> {
     let method_mismatch = || OAuthError::invalid_client("client authentication method does not match the registration");
     if let Some((id, secret)) = basic_credentials(headers)? {
         if form.get("client_id").is_some_and(|f| f != &id) {
             return Err(OAuthError::invalid_request("client_id in the form differs from the Basic credentials"));
         }
-        let client = load(p, &id).await?;
+        let client = load(p, &id, now).await?;
         if client.auth_method != "client_secret_basic" {
             return Err(method_mismatch());
         }
@@ -104,7 +106,7 @@ pub async fn authenticate(
         if form.get("client_id").is_some_and(|f| f != &id) {
             return Err(OAuthError::invalid_client("client_id differs from the assertion's subject"));
         }
-        let client = load(p, &id).await?;
+        let client = load(p, &id, now).await?;
         if client.auth_method != "private_key_jwt" {
             return Err(method_mismatch());
         }
@@ -112,7 +114,7 @@ pub async fn authenticate(
         return Ok(client);
     }
     let id = form.get("client_id").ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?;
-    let client = load(p, id).await?;
+    let client = load(p, id, now).await?;
     match (client.auth_method.as_str(), form.get("client_secret")) {
         ("client_secret_post", Some(secret)) => check_secret(&client, secret)?,
         ("none", None) => {}

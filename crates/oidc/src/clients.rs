@@ -161,8 +161,9 @@ impl NewClient {
     }
 }
 
-/// Registers a client; returns it and, for secret-based methods, the secret (shown once).
-pub async fn register(db: &Db, new: NewClient) -> Result<(Client, Option<String>), AppError> {
+/// Registers a client at `now` (UTC milliseconds); returns it and, for secret-based methods, the
+/// secret (shown once).
+pub async fn register(db: &Db, new: NewClient, now: i64) -> Result<(Client, Option<String>), AppError> {
     new.validate()?;
     let id = format!("dcl_{}", kernel::ids::new_id().replace('-', ""));
     let secret = new.auth_method.starts_with("client_secret").then(identity::secrets::random_secret);
@@ -186,7 +187,7 @@ pub async fn register(db: &Db, new: NewClient) -> Result<(Client, Option<String>
         subject_type: new.subject_type.unwrap_or_else(|| "pairwise".into()),
         organization_id: new.organization_id,
         logo_url: new.logo_url,
-        created_at: kernel::clock::now_ms(),
+        created_at: now,
         disabled_at: None,
     };
     sqlx::query(
@@ -256,9 +257,9 @@ pub async fn list(db: &Db) -> Result<Vec<Client>, AppError> {
     Ok(rows.iter().map(from_row).collect())
 }
 
-/// Disables a client: it can no longer obtain tokens, and its live tokens are revoked.
-pub async fn disable(db: &Db, id: &str) -> Result<(), AppError> {
-    let now = kernel::clock::now_ms();
+/// Disables a client at `now` (UTC milliseconds): it can no longer obtain tokens, and its live
+/// tokens are revoked.
+pub async fn disable(db: &Db, id: &str, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     let n = sqlx::query("UPDATE oauth_clients SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
         .bind(now)
@@ -313,9 +314,8 @@ impl ClientCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The client, from the cache when fresh.
-    pub async fn get(&self, db: &Db, id: &str) -> Result<Option<Arc<Client>>, AppError> {
-        let now = kernel::clock::now_ms();
+    /// The client, from the cache when fresh at `now` (UTC milliseconds).
+    pub async fn get(&self, db: &Db, id: &str, now: i64) -> Result<Option<Arc<Client>>, AppError> {
         if let Some((at, c)) = self.map().get(id) {
             if now - at < CACHE_MS {
                 return Ok(Some(c.clone()));

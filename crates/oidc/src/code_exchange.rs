@@ -68,30 +68,31 @@ pub struct Exchanged {
 /// The batching task of code redemptions.
 pub type Redeemer = GrantBatch<Redemption, Exchanged>;
 
-/// Starts the batching task on the current runtime.
-pub fn start(db: Db) -> Redeemer {
-    GrantBatch::start(db, "code redemption", |db, batch| Box::pin(redeem_batch(db, batch)))
+/// Starts the batching task on the current runtime; `clock` gives each batch its time.
+pub fn start(db: Db, clock: kernel::clock::Clock) -> Redeemer {
+    GrantBatch::start(db, "code redemption", |db, batch, now| Box::pin(redeem_batch(db, batch, now)), clock)
 }
 
-/// Redeems a code for its tokens.
-pub async fn exchange(p: &Provider, r: Redemption) -> Result<Exchanged, OAuthError> {
+/// Redeems a code for its tokens. `now` (UTC milliseconds) is the time of the request, used when
+/// the code is refused one by one.
+pub async fn exchange(p: &Provider, r: Redemption, now: i64) -> Result<Exchanged, OAuthError> {
     match p.codes.submit(r).await? {
         Outcome::Done(result) => result.map(|e| *e),
-        Outcome::Unclaimed(r) => refuse(p, r).await,
+        Outcome::Unclaimed(r) => refuse(p, r, now).await,
     }
 }
 
 /// The single-redemption path for a code the batch did not claim. It finds the code unusable in
 /// practice and says why (revoking a reused code's tokens); should the code have become
 /// claimable in between, it is redeemed here like in a batch.
-async fn refuse(p: &Provider, r: Redemption) -> Result<Exchanged, OAuthError> {
+async fn refuse(p: &Provider, r: Redemption, now: i64) -> Result<Exchanged, OAuthError> {
     p.in_batch(move |conn| {
         Box::pin(async move {
-            let (_, grant) = grants::redeem_code(conn, &r.code, &r.client_id).await?;
+            let (_, grant) = grants::redeem_code(conn, &r.code, &r.client_id, now).await?;
             let holder =
                 identity::accounts_by_ids(conn, &[&grant.account_id]).await.map_err(OAuthError::server_error)?;
             let account = settle(&r, &grant, holder.first())?;
-            let issued = grants::issue_tokens(conn, &r.spec(&grant)).await?;
+            let issued = grants::issue_tokens(conn, &r.spec(&grant), now).await?;
             Ok(Exchanged { grant, account, issued })
         })
     })
@@ -119,12 +120,12 @@ fn settle(r: &Redemption, g: &CodeGrant, holder: Option<&Account>) -> Result<Acc
 }
 
 /// One transaction over a batch; the outcomes are in the batch's order.
-async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Claimed<Exchanged>>, OAuthError> {
+async fn redeem_batch(db: &Db, batch: &[Redemption], now: i64) -> Result<Vec<Claimed<Exchanged>>, OAuthError> {
     let mut tx = db.begin().await.map_err(OAuthError::server_error)?;
     let mut claimed = HashMap::with_capacity(batch.len());
     for client in distinct(batch, |r| &r.client_id) {
         let hashes: Vec<&str> = batch.iter().filter(|r| r.client_id == client).map(|r| r.code_hash.as_str()).collect();
-        claimed.extend(grants::claim_codes(&mut tx, client, &hashes).await?);
+        claimed.extend(grants::claim_codes(&mut tx, client, &hashes, now).await?);
     }
     let accounts = holders(&mut tx, claimed.values().map(|g| g.account_id.as_str())).await?;
     // A code sent twice in one batch is claimed once: the first request takes it, the second is
@@ -148,7 +149,7 @@ async fn redeem_batch(db: &Db, batch: &[Redemption]) -> Result<Vec<Claimed<Excha
         })
         .collect();
     let pairs: Vec<(&TokenSpec, &Issued)> = specs.iter().map(|(s, i)| (s, *i)).collect();
-    grants::store_tokens(&mut tx, &pairs).await?;
+    grants::store_tokens(&mut tx, &pairs, now).await?;
     tx.commit().await.map_err(OAuthError::server_error)?;
     Ok(outcomes)
 }

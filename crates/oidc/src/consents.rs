@@ -28,15 +28,15 @@ pub async fn granted(db: &Db, account_id: &str, client_id: &str) -> Result<Strin
     Ok(row.map(|r| r.get(0)).unwrap_or_default())
 }
 
-/// Remembers consent for `scope`, adding to what was granted before.
-pub async fn remember(db: &Db, account_id: &str, client_id: &str, scope: &[String]) -> Result<(), AppError> {
+/// Remembers consent for `scope`, adding to what was granted before; granted at `now` (UTC
+/// milliseconds).
+pub async fn remember(db: &Db, account_id: &str, client_id: &str, scope: &[String], now: i64) -> Result<(), AppError> {
     let mut all = scopes::split(&granted(db, account_id, client_id).await?);
     for s in scope {
         if !all.contains(s) {
             all.push(s.clone());
         }
     }
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO oauth_consents (account_id, client_id, scope, granted_at, revoked_at) VALUES ($1, $2, $3, $4, NULL) \
          ON CONFLICT (account_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at, \
@@ -72,18 +72,18 @@ pub async fn list(db: &Db, account_id: &str) -> Result<Vec<Consent>, AppError> {
 }
 
 /// Withdraws consent and revokes the client's tokens for the citizen. Returns false when there was
-/// nothing to withdraw.
-pub async fn withdraw(db: &Db, account_id: &str, client_id: &str) -> Result<bool, AppError> {
+/// nothing to withdraw. `now` is UTC milliseconds, the time of the withdrawal.
+pub async fn withdraw(db: &Db, account_id: &str, client_id: &str, now: i64) -> Result<bool, AppError> {
     let n = sqlx::query(
         "UPDATE oauth_consents SET revoked_at = $1 WHERE account_id = $2 AND client_id = $3 AND revoked_at IS NULL",
     )
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(account_id)
     .bind(client_id)
     .execute(db.write())
     .await?
     .rows_affected();
-    crate::grants::revoke_for_account(db, account_id, client_id)
+    crate::grants::revoke_for_account(db, account_id, client_id, now)
         .await
         .map_err(|e| AppError::internal(e.description))?;
     Ok(n > 0)

@@ -24,9 +24,10 @@ const BATCH: usize = 256;
 /// What a batch did with one request: `None` when it could not claim it.
 pub type Claimed<T> = Option<Result<Box<T>, OAuthError>>;
 
-/// Settles a batch in one transaction; the outcomes are in the batch's order. An `Err` is a
-/// storage failure and fails the whole batch.
-pub type Settle<R, T> = for<'a> fn(&'a Db, &'a [R]) -> BoxFuture<'a, Result<Vec<Claimed<T>>, OAuthError>>;
+/// Settles a batch in one transaction at `now` (UTC milliseconds, read from the task's clock when
+/// the batch starts); the outcomes are in the batch's order. An `Err` is a storage failure and
+/// fails the whole batch.
+pub type Settle<R, T> = for<'a> fn(&'a Db, &'a [R], i64) -> BoxFuture<'a, Result<Vec<Claimed<T>>, OAuthError>>;
 
 /// The answer to one request.
 pub enum Outcome<R, T> {
@@ -51,10 +52,10 @@ impl<R, T> Clone for GrantBatch<R, T> {
 }
 
 impl<R: Send + 'static, T: Send + 'static> GrantBatch<R, T> {
-    /// Starts the task on the current runtime.
-    pub fn start(db: Db, what: &'static str, settle: Settle<R, T>) -> Self {
+    /// Starts the task on the current runtime; it reads `clock` once per batch.
+    pub fn start(db: Db, what: &'static str, settle: Settle<R, T>, clock: kernel::clock::Clock) -> Self {
         let (tx, rx) = mpsc::channel(4 * BATCH);
-        tokio::spawn(run(db, rx, what, settle));
+        tokio::spawn(run(db, rx, what, settle, clock));
         GrantBatch { tx, what }
     }
 
@@ -67,14 +68,20 @@ impl<R: Send + 'static, T: Send + 'static> GrantBatch<R, T> {
     }
 }
 
-async fn run<R, T>(db: Db, mut rx: mpsc::Receiver<Job<R, T>>, what: &'static str, settle: Settle<R, T>) {
+async fn run<R, T>(
+    db: Db,
+    mut rx: mpsc::Receiver<Job<R, T>>,
+    what: &'static str,
+    settle: Settle<R, T>,
+    clock: kernel::clock::Clock,
+) {
     let mut jobs = Vec::with_capacity(BATCH);
     loop {
         if rx.recv_many(&mut jobs, BATCH).await == 0 {
             return;
         }
         let (batch, replies): (Vec<R>, Vec<oneshot::Sender<Outcome<R, T>>>) = jobs.drain(..).unzip();
-        match settle(&db, &batch).await {
+        match settle(&db, &batch, clock()).await {
             Ok(claimed) => {
                 for ((reply, r), c) in replies.into_iter().zip(batch).zip(claimed) {
                     let _ = reply.send(c.map_or(Outcome::Unclaimed(r), Outcome::Done));

@@ -57,10 +57,9 @@ pub struct Issued {
     pub expires_in: i64,
 }
 
-/// Stores a new code and returns it.
-pub async fn issue_code(db: &Db, g: &CodeGrant) -> Result<String, OAuthError> {
+/// Stores a new code issued at `now` (UTC milliseconds) and returns it.
+pub async fn issue_code(db: &Db, g: &CodeGrant, now: i64) -> Result<String, OAuthError> {
     let code = random_secret();
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO oauth_codes (code_hash, client_id, account_id, redirect_uri, scope, nonce, code_challenge, acr, \
          amr, auth_time, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)",
@@ -103,14 +102,16 @@ const CODE_COLUMN_COUNT: usize = 9;
 
 /// Marks a code used and returns what it was issued for. A code presented a second time revokes
 /// every token issued from it; an expired code or one issued to another client is refused. Runs on
-/// the caller's connection (the token endpoint's batch transaction).
+/// the caller's connection (the token endpoint's batch transaction). `now` is UTC milliseconds,
+/// passed so tests can fix time.
 pub async fn redeem_code(
     conn: &mut AnyConnection,
     code: &str,
     client_id: &str,
+    now: i64,
 ) -> Result<(String, CodeGrant), OAuthError> {
     let hash = hash_secret(code);
-    if let Some(grant) = claim_codes(conn, client_id, &[&hash]).await?.remove(&hash) {
+    if let Some(grant) = claim_codes(conn, client_id, &[&hash], now).await?.remove(&hash) {
         return Ok((hash, grant));
     }
     let known = sqlx::query("SELECT client_id, used_at FROM oauth_codes WHERE code_hash = $1")
@@ -120,7 +121,7 @@ pub async fn redeem_code(
         .map_err(OAuthError::server_error)?;
     match known {
         Some(r) if r.get::<Option<i64>, _>(1).is_some() && r.get::<String, _>(0) == client_id => {
-            revoke_grants(conn, &[&hash]).await?;
+            revoke_grants(conn, &[&hash], now).await?;
             Err(OAuthError::invalid_grant("authorization code already used; tokens issued from it are revoked"))
         }
         Some(r) if r.get::<String, _>(0) != client_id => {
@@ -134,11 +135,12 @@ pub async fn redeem_code(
 /// Marks unused, unexpired codes of one client used and returns what each was issued for, keyed
 /// by code hash ([`redeem_code`] claims one code with it). Codes it does not return
 /// (unknown, expired, already used, another client's) are left as they were, for
-/// [`redeem_code`] to tell which and to act on a reuse.
+/// [`redeem_code`] to tell which and to act on a reuse. A code expires at `now` (UTC milliseconds).
 pub async fn claim_codes(
     conn: &mut AnyConnection,
     client_id: &str,
     hashes: &[&str],
+    now: i64,
 ) -> Result<HashMap<String, CodeGrant>, OAuthError> {
     if hashes.is_empty() {
         return Ok(HashMap::new());
@@ -150,7 +152,6 @@ pub async fn claim_codes(
          AND code_hash IN ({}) RETURNING {CODE_COLUMNS}, code_hash",
         db::values_after(b, 3, hashes.len(), 1)
     );
-    let now = kernel::clock::now_ms();
     let mut q = sqlx::query(&sql).bind(now).bind(client_id).bind(now);
     for h in hashes {
         q = q.bind(*h);
@@ -170,10 +171,11 @@ pub struct TokenSpec<'a> {
     pub with_refresh: bool,
 }
 
-/// Issues an access token (and a refresh token when asked) in one statement.
-pub async fn issue_tokens(conn: &mut AnyConnection, s: &TokenSpec<'_>) -> Result<Issued, OAuthError> {
+/// Issues an access token (and a refresh token when asked) in one statement, at `now` (UTC
+/// milliseconds).
+pub async fn issue_tokens(conn: &mut AnyConnection, s: &TokenSpec<'_>, now: i64) -> Result<Issued, OAuthError> {
     let issued = mint(s.with_refresh);
-    store_tokens(conn, &[(s, &issued)]).await?;
+    store_tokens(conn, &[(s, &issued)], now).await?;
     Ok(issued)
 }
 
@@ -190,9 +192,12 @@ pub fn mint(with_refresh: bool) -> Issued {
 const NEW_TOKEN_COLUMNS: usize = 10;
 
 /// Stores the hashes of minted pairs with one multi-row insert, however many pairs a group commit
-/// brings.
-pub async fn store_tokens(conn: &mut AnyConnection, pairs: &[(&TokenSpec<'_>, &Issued)]) -> Result<(), OAuthError> {
-    let now = kernel::clock::now_ms();
+/// brings. They are created at `now` (UTC milliseconds) and expire after their lifetimes.
+pub async fn store_tokens(
+    conn: &mut AnyConnection,
+    pairs: &[(&TokenSpec<'_>, &Issued)],
+    now: i64,
+) -> Result<(), OAuthError> {
     let rows: Vec<(&TokenSpec, &'static str, &str, i64)> = pairs
         .iter()
         .flat_map(|(spec, issued)| {
@@ -247,9 +252,15 @@ fn token_from_row(r: &db::Row) -> TokenRow {
 
 /// Rotates a refresh token: the presented one is spent, and its row returned so a new pair can be
 /// issued. A refresh token presented after it was spent revokes the grant (reuse detection).
-pub async fn spend_refresh(conn: &mut AnyConnection, token: &str, client_id: &str) -> Result<TokenRow, OAuthError> {
+/// `now` is UTC milliseconds, passed so tests can fix time.
+pub async fn spend_refresh(
+    conn: &mut AnyConnection,
+    token: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<TokenRow, OAuthError> {
     let hash = hash_secret(token);
-    if let Some(row) = claim_refresh(conn, client_id, &[&hash]).await?.remove(&hash) {
+    if let Some(row) = claim_refresh(conn, client_id, &[&hash], now).await?.remove(&hash) {
         return Ok(row);
     }
     let known = sqlx::query(
@@ -261,7 +272,7 @@ pub async fn spend_refresh(conn: &mut AnyConnection, token: &str, client_id: &st
     .map_err(OAuthError::server_error)?;
     match known {
         Some(r) if r.get::<Option<i64>, _>(1).is_some() && r.get::<String, _>(2) == client_id => {
-            revoke_grants(conn, &[&r.get::<String, _>(0)]).await?;
+            revoke_grants(conn, &[&r.get::<String, _>(0)], now).await?;
             Err(OAuthError::invalid_grant("refresh token already used; the whole grant is revoked"))
         }
         _ => Err(OAuthError::invalid_grant("refresh token is invalid, expired or revoked")),
@@ -271,11 +282,12 @@ pub async fn spend_refresh(conn: &mut AnyConnection, token: &str, client_id: &st
 /// Marks live refresh tokens of one client spent and returns their rows, keyed by token hash
 /// ([`spend_refresh`] spends one token with it). Tokens it does not return (unknown, expired,
 /// revoked, already rotated, another client's) are left as they were, for [`spend_refresh`] to
-/// tell which and to act on a reuse.
+/// tell which and to act on a reuse. A token expires at `now` (UTC milliseconds).
 pub async fn claim_refresh(
     conn: &mut AnyConnection,
     client_id: &str,
     hashes: &[&str],
+    now: i64,
 ) -> Result<HashMap<String, TokenRow>, OAuthError> {
     if hashes.is_empty() {
         return Ok(HashMap::new());
@@ -288,7 +300,6 @@ pub async fn claim_refresh(
          RETURNING {TOKEN_COLUMNS}, token_hash",
         db::values_after(b, 3, hashes.len(), 1)
     );
-    let now = kernel::clock::now_ms();
     let mut q = sqlx::query(&sql).bind(now).bind(client_id).bind(now);
     for h in hashes {
         q = q.bind(*h);
@@ -315,14 +326,14 @@ pub async fn unclaim_refresh(conn: &mut AnyConnection, hashes: &[&str]) -> Resul
     Ok(())
 }
 
-/// A live token by its value.
-pub async fn find_active(db: &Db, token: &str) -> Result<Option<TokenRow>, OAuthError> {
+/// A token by its value that is live at `now` (UTC milliseconds).
+pub async fn find_active(db: &Db, token: &str, now: i64) -> Result<Option<TokenRow>, OAuthError> {
     let row = sqlx::query(&format!(
         "SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 \
          AND rotated_at IS NULL"
     ))
     .bind(hash_secret(token))
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .fetch_optional(db.read())
     .await
     .map_err(OAuthError::server_error)?;
@@ -330,17 +341,18 @@ pub async fn find_active(db: &Db, token: &str) -> Result<Option<TokenRow>, OAuth
 }
 
 /// Live access tokens by hash, read with one padded `IN (…)` list (see `db::coalesce`) on the
-/// caller's connection; tokens that are unknown, revoked or expired are missing from the result.
+/// caller's connection; tokens that are unknown, revoked or expired at `now` (UTC milliseconds)
+/// are missing from the result.
 pub async fn live_access_tokens(
     conn: &mut AnyConnection,
     hashes: &[String],
+    now: i64,
 ) -> Result<HashMap<String, TokenRow>, OAuthError> {
     let select = format!(
         "SELECT {TOKEN_COLUMNS}, token_hash FROM oauth_tokens WHERE kind = 'access' AND revoked_at IS NULL \
          AND rotated_at IS NULL AND token_hash"
     );
     let rows = db::coalesce::fetch_in(&mut *conn, &select, hashes).await.map_err(OAuthError::server_error)?;
-    let now = kernel::clock::now_ms();
     Ok(rows
         .iter()
         .map(|r| (r.get(TOKEN_COLUMN_COUNT), token_from_row(r)))
@@ -348,8 +360,8 @@ pub async fn live_access_tokens(
         .collect())
 }
 
-/// Revokes every token of the given grants.
-pub async fn revoke_grants(conn: &mut AnyConnection, grant_ids: &[&str]) -> Result<(), OAuthError> {
+/// Revokes every token of the given grants at `now` (UTC milliseconds).
+pub async fn revoke_grants(conn: &mut AnyConnection, grant_ids: &[&str], now: i64) -> Result<(), OAuthError> {
     if grant_ids.is_empty() {
         return Ok(());
     }
@@ -359,7 +371,7 @@ pub async fn revoke_grants(conn: &mut AnyConnection, grant_ids: &[&str]) -> Resu
         db::param(b, 1),
         db::values_after(b, 1, grant_ids.len(), 1)
     );
-    let mut q = sqlx::query(&sql).bind(kernel::clock::now_ms());
+    let mut q = sqlx::query(&sql).bind(now);
     for g in grant_ids {
         q = q.bind(*g);
     }
@@ -369,7 +381,8 @@ pub async fn revoke_grants(conn: &mut AnyConnection, grant_ids: &[&str]) -> Resu
 
 /// RFC 7009 revocation by the client the token was issued to: an access token alone, or a refresh
 /// token together with its whole grant. Unknown tokens are ignored (the response is the same).
-pub async fn revoke_by_client(db: &Db, token: &str, client_id: &str) -> Result<(), OAuthError> {
+/// `now` is UTC milliseconds, the time of the revocation.
+pub async fn revoke_by_client(db: &Db, token: &str, client_id: &str, now: i64) -> Result<(), OAuthError> {
     let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM oauth_tokens WHERE token_hash = $1"))
         .bind(hash_secret(token))
         .fetch_optional(db.read())
@@ -381,10 +394,10 @@ pub async fn revoke_by_client(db: &Db, token: &str, client_id: &str) -> Result<(
     }
     if t.kind == "refresh" {
         let mut conn = db.write().acquire().await.map_err(OAuthError::server_error)?;
-        return revoke_grants(&mut conn, &[&t.grant_id]).await;
+        return revoke_grants(&mut conn, &[&t.grant_id], now).await;
     }
     sqlx::query("UPDATE oauth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .bind(hash_secret(token))
         .execute(db.write())
         .await
@@ -392,12 +405,13 @@ pub async fn revoke_by_client(db: &Db, token: &str, client_id: &str) -> Result<(
     Ok(())
 }
 
-/// Revokes everything a client holds for an account (the citizen withdrew consent).
-pub async fn revoke_for_account(db: &Db, account_id: &str, client_id: &str) -> Result<u64, OAuthError> {
+/// Revokes everything a client holds for an account (the citizen withdrew consent) at `now` (UTC
+/// milliseconds).
+pub async fn revoke_for_account(db: &Db, account_id: &str, client_id: &str, now: i64) -> Result<u64, OAuthError> {
     let n = sqlx::query(
         "UPDATE oauth_tokens SET revoked_at = $1 WHERE account_id = $2 AND client_id = $3 AND revoked_at IS NULL",
     )
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(account_id)
     .bind(client_id)
     .execute(db.write())

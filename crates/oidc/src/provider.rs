@@ -43,23 +43,26 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// Loads (creating on first start) the signing key and the pairwise salt.
+    /// Loads (creating on first start) the signing key and the pairwise salt. `clock` is the time
+    /// of the background tasks (key refresh, batched grants, token lookups): `kernel::clock::now_ms`
+    /// in the binary.
     pub async fn start(
         db: Db,
         access_log: audit::AccessLog,
         issuer: &str,
         settings: &crate::OidcSettings,
+        clock: kernel::clock::Clock,
     ) -> Result<Provider, AppError> {
-        keys::ensure_key(&db, keys::KeyAlg::Es256).await?;
-        let ring = keys::KeyRing::load(&db).await?;
+        keys::ensure_key(&db, keys::KeyAlg::Es256, clock()).await?;
+        let ring = keys::KeyRing::load(&db, clock).await?;
         // Keys rotated by `dancu keys rotate` (possibly on another process) are picked up.
         ring.spawn_refresh(std::time::Duration::from_secs(60));
         let salt = setting_or_create(&db, "pairwise_salt").await?;
         Ok(Provider {
             grants: db::Batcher::start(db.clone()),
-            codes: crate::code_exchange::start(db.clone()),
-            refreshes: crate::refresh_rotation::start(db.clone()),
-            access: crate::access_lookup::AccessLookup::start(&db),
+            codes: crate::code_exchange::start(db.clone(), clock),
+            refreshes: crate::refresh_rotation::start(db.clone(), clock),
+            access: crate::access_lookup::AccessLookup::start(&db, clock),
             persons: registry::queries::person_lookup::PersonLookup::start(&db),
             db,
             access_log,

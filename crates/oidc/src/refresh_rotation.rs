@@ -53,16 +53,17 @@ pub struct Rotated {
 /// The batching task of refresh rotations.
 pub type Rotator = GrantBatch<Rotation, Rotated>;
 
-/// Starts the batching task on the current runtime.
-pub fn start(db: Db) -> Rotator {
-    GrantBatch::start(db, "refresh rotation", |db, batch| Box::pin(rotate_batch(db, batch)))
+/// Starts the batching task on the current runtime; `clock` gives each batch its time.
+pub fn start(db: Db, clock: kernel::clock::Clock) -> Rotator {
+    GrantBatch::start(db, "refresh rotation", |db, batch, now| Box::pin(rotate_batch(db, batch, now)), clock)
 }
 
-/// Spends a refresh token for a new pair.
-pub async fn rotate(p: &Provider, r: Rotation) -> Result<Rotated, OAuthError> {
+/// Spends a refresh token for a new pair. `now` (UTC milliseconds) is the time of the request,
+/// used when the token is refused one by one.
+pub async fn rotate(p: &Provider, r: Rotation, now: i64) -> Result<Rotated, OAuthError> {
     match p.refreshes.submit(r).await? {
         Outcome::Done(result) => result.map(|r| *r),
-        Outcome::Unclaimed(r) => refuse(p, r).await,
+        Outcome::Unclaimed(r) => refuse(p, r, now).await,
     }
 }
 
@@ -117,12 +118,12 @@ fn spec<'a>(old: &'a TokenRow, scope: &'a str) -> TokenSpec<'a> {
 }
 
 /// One transaction over a batch; the outcomes are in the batch's order.
-async fn rotate_batch(db: &Db, batch: &[Rotation]) -> Result<Vec<Claimed<Rotated>>, OAuthError> {
+async fn rotate_batch(db: &Db, batch: &[Rotation], now: i64) -> Result<Vec<Claimed<Rotated>>, OAuthError> {
     let mut tx = db.begin().await.map_err(OAuthError::server_error)?;
     let mut spent = HashMap::with_capacity(batch.len());
     for client in distinct(batch, |r| &r.client_id) {
         let hashes: Vec<&str> = batch.iter().filter(|r| r.client_id == client).map(|r| r.token_hash.as_str()).collect();
-        spent.extend(grants::claim_refresh(&mut tx, client, &hashes).await?);
+        spent.extend(grants::claim_refresh(&mut tx, client, &hashes, now).await?);
     }
     let accounts = holders(&mut tx, spent.values().filter_map(|t| t.account_id.as_deref())).await?;
     // A token sent twice in one batch is spent once: the first request takes it, the second is
@@ -152,12 +153,12 @@ async fn rotate_batch(db: &Db, batch: &[Rotation]) -> Result<Vec<Claimed<Rotated
         .collect();
     grants::unclaim_refresh(&mut tx, &unclaim).await?;
     let revoke: Vec<&str> = revoke.iter().map(String::as_str).collect();
-    grants::revoke_grants(&mut tx, &revoke).await?;
+    grants::revoke_grants(&mut tx, &revoke, now).await?;
     let rotated = outcomes.iter().filter_map(|o| o.as_ref()?.as_ref().ok());
     let specs: Vec<(TokenSpec, &Issued)> =
         olds.iter().zip(rotated).map(|(old, r)| (spec(old, &r.scope), &r.issued)).collect();
     let pairs: Vec<(&TokenSpec, &Issued)> = specs.iter().map(|(s, i)| (s, *i)).collect();
-    grants::store_tokens(&mut tx, &pairs).await?;
+    grants::store_tokens(&mut tx, &pairs, now).await?;
     tx.commit().await.map_err(OAuthError::server_error)?;
     Ok(outcomes)
 }
@@ -165,17 +166,17 @@ async fn rotate_batch(db: &Db, batch: &[Rotation]) -> Result<Vec<Claimed<Rotated
 /// The single-rotation path for a token the batch did not spend. It finds the token unusable in
 /// practice and says why (revoking a reused token's grant); should the token have become
 /// spendable in between (given back by a batch), it is rotated here like in a batch.
-async fn refuse(p: &Provider, r: Rotation) -> Result<Rotated, OAuthError> {
-    p.in_batch(move |conn| Box::pin(async move { rotate_one(conn, &r).await })).await
+async fn refuse(p: &Provider, r: Rotation, now: i64) -> Result<Rotated, OAuthError> {
+    p.in_batch(move |conn| Box::pin(async move { rotate_one(conn, &r, now).await })).await
 }
 
-async fn rotate_one(conn: &mut AnyConnection, r: &Rotation) -> Result<Rotated, OAuthError> {
-    let old = grants::spend_refresh(conn, &r.token, &r.client_id).await?;
+async fn rotate_one(conn: &mut AnyConnection, r: &Rotation, now: i64) -> Result<Rotated, OAuthError> {
+    let old = grants::spend_refresh(conn, &r.token, &r.client_id, now).await?;
     let accounts = holders(conn, old.account_id.as_deref()).await?;
     let holder = old.account_id.as_ref().and_then(|id| accounts.get(id));
     match judge(r, &old, holder) {
         Verdict::Issue(scope) => {
-            let issued = grants::issue_tokens(conn, &spec(&old, &scope)).await?;
+            let issued = grants::issue_tokens(conn, &spec(&old, &scope), now).await?;
             Ok(Rotated { issued, scope })
         }
         Verdict::Unclaim(e) => {
@@ -183,7 +184,7 @@ async fn rotate_one(conn: &mut AnyConnection, r: &Rotation) -> Result<Rotated, O
             Err(e)
         }
         Verdict::Revoke(e) => {
-            grants::revoke_grants(conn, &[&old.grant_id]).await?;
+            grants::revoke_grants(conn, &[&old.grant_id], now).await?;
             Err(e)
         }
     }

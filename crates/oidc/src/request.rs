@@ -99,7 +99,7 @@ pub enum Rejection {
 }
 
 /// Loads the parameters of a pushed request when `request_uri` is given.
-async fn resolve_pushed(p: &Provider, params: AuthParams) -> Result<(AuthParams, Option<String>), Rejection> {
+async fn resolve_pushed(p: &Provider, params: AuthParams, now: i64) -> Result<(AuthParams, Option<String>), Rejection> {
     let Some(uri) = params.request_uri.clone() else { return Ok((params, None)) };
     let handle = uri
         .strip_prefix(REQUEST_URI_PREFIX)
@@ -115,7 +115,7 @@ async fn resolve_pushed(p: &Provider, params: AuthParams) -> Result<(AuthParams,
     if params.client_id.as_deref() != Some(client_id.as_str()) {
         return Err(Rejection::Show("request_uri belongs to another client".into()));
     }
-    if row.get::<i64, _>(2) <= kernel::clock::now_ms() || row.get::<Option<i64>, _>(3).is_some() {
+    if row.get::<i64, _>(2) <= now || row.get::<Option<i64>, _>(3).is_some() {
         return Err(Rejection::Show("request_uri expired or already used".into()));
     }
     let mut pushed: AuthParams =
@@ -125,13 +125,13 @@ async fn resolve_pushed(p: &Provider, params: AuthParams) -> Result<(AuthParams,
     Ok((pushed, Some(hash)))
 }
 
-/// Checks an authorization request.
-pub async fn validate(p: &Provider, params: AuthParams) -> Result<ValidRequest, Rejection> {
-    let (params, par_hash) = resolve_pushed(p, params).await?;
+/// Checks an authorization request received at `now` (UTC milliseconds).
+pub async fn validate(p: &Provider, params: AuthParams, now: i64) -> Result<ValidRequest, Rejection> {
+    let (params, par_hash) = resolve_pushed(p, params, now).await?;
     let client_id = params.client_id.clone().ok_or_else(|| Rejection::Show("client_id is missing".into()))?;
     let client = p
         .clients
-        .get(&p.db, &client_id)
+        .get(&p.db, &client_id, now)
         .await
         .map_err(|e| Rejection::Server(e.into()))?
         .filter(|c| c.disabled_at.is_none())
@@ -217,14 +217,15 @@ pub async fn validate(p: &Provider, params: AuthParams) -> Result<ValidRequest, 
 }
 
 /// Stores a pushed authorization request for an authenticated client; returns the `request_uri`.
-/// The request is validated now so errors reach the client directly (RFC 9126 §2.3).
-pub async fn push(p: &Provider, client: &Client, mut params: AuthParams) -> Result<String, OAuthError> {
+/// The request is validated now so errors reach the client directly (RFC 9126 §2.3). `now` is UTC
+/// milliseconds, the time of the push.
+pub async fn push(p: &Provider, client: &Client, mut params: AuthParams, now: i64) -> Result<String, OAuthError> {
     if params.request_uri.is_some() {
         return Err(OAuthError::invalid_request("request_uri is not allowed in a pushed request"));
     }
     params.client_id = Some(client.id.clone());
     params.fresh = None;
-    match validate(p, params.clone()).await {
+    match validate(p, params.clone(), now).await {
         Ok(_) => {}
         Err(Rejection::Show(d)) => return Err(OAuthError::invalid_request(d)),
         Err(Rejection::Redirect { error, description, .. }) => {
@@ -240,17 +241,17 @@ pub async fn push(p: &Provider, client: &Client, mut params: AuthParams) -> Resu
         .bind(hash_secret(&handle))
         .bind(&client.id)
         .bind(serde_json::to_string(&params).map_err(OAuthError::server_error)?)
-        .bind(kernel::clock::now_ms() + PAR_TTL_MS)
+        .bind(now + PAR_TTL_MS)
         .execute(p.db.write())
         .await
         .map_err(OAuthError::server_error)?;
     Ok(format!("{REQUEST_URI_PREFIX}{handle}"))
 }
 
-/// Marks a pushed request used once a code has been issued from it.
-pub async fn spend_pushed(p: &Provider, par_hash: &str) -> Result<(), OAuthError> {
+/// Marks a pushed request used (at `now`, UTC milliseconds) once a code has been issued from it.
+pub async fn spend_pushed(p: &Provider, par_hash: &str, now: i64) -> Result<(), OAuthError> {
     sqlx::query("UPDATE oauth_par SET used_at = $1 WHERE request_uri_hash = $2")
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .bind(par_hash)
         .execute(p.db.write())
         .await

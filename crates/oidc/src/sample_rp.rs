@@ -61,7 +61,8 @@ struct SignedIn {
 
 /// Registers the portal as a client (once) so the demo can use it; returns its client id.
 /// A registration made for another address (the demo restarted on another port) is replaced.
-pub async fn ensure_registered(p: &Provider) -> Result<String, kernel::AppError> {
+/// `now` is UTC milliseconds, the time of a new registration.
+pub async fn ensure_registered(p: &Provider, now: i64) -> Result<String, kernel::AppError> {
     if let Some(r) = registration(p).await? {
         let current = clients::get(&p.db, &r.client_id).await?;
         if current.is_some_and(|c| c.disabled_at.is_none() && c.has_redirect_uri(&p.url("/demo/school/callback"))) {
@@ -81,6 +82,7 @@ pub async fn ensure_registered(p: &Provider) -> Result<String, kernel::AppError>
             sector: Some("school.demo.dancu".into()),
             ..Default::default()
         },
+        now,
     )
     .await?;
     let reg = Registration { client_id: client.id.clone(), client_secret: secret.unwrap_or_default() };
@@ -129,6 +131,7 @@ async fn home(State(p): State<Provider>, headers: HeaderMap) -> Response {
     page(s, None)
 }
 
+#[allow(clippy::disallowed_methods, reason = "an HTTP handler of the sample portal: the edge reads the clock")]
 async fn login(State(p): State<Provider>) -> Response {
     let Ok(Some(reg)) = registration(&p).await else {
         return page(

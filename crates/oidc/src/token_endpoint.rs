@@ -54,7 +54,8 @@ pub async fn token(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -
 
 async fn handle(p: &Provider, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
     let form = parse_form(body)?;
-    let client = crate::client_auth::authenticate(p, headers, &form).await?;
+    let now = kernel::clock::now_ms();
+    let client = crate::client_auth::authenticate(p, headers, &form, now).await?;
     tracing::Span::current().record("client_id", client.id.as_str());
     // Counted after authentication, so nobody can spend another client's allowance; checked
     // before the grant, so a refused request changes nothing (a code stays unspent).
@@ -72,9 +73,9 @@ async fn handle(p: &Provider, headers: &HeaderMap, body: &[u8]) -> Result<Respon
         });
     }
     match grant {
-        "authorization_code" => authorization_code(p, &client, &form).await,
-        "refresh_token" => refresh(p, &client, &form).await,
-        _ => client_credentials(p, &client, &form).await,
+        "authorization_code" => authorization_code(p, &client, &form, now).await,
+        "refresh_token" => refresh(p, &client, &form, now).await,
+        _ => client_credentials(p, &client, &form, now).await,
     }
 }
 
@@ -87,18 +88,19 @@ async fn authorization_code(
     p: &Provider,
     client: &Client,
     form: &HashMap<String, String>,
+    now: i64,
 ) -> Result<Response, OAuthError> {
     let redemption = Redemption::from_form(client, form)?;
-    let Exchanged { grant: g, account, issued } = code_exchange::exchange(p, redemption).await?;
+    let Exchanged { grant: g, account, issued } = code_exchange::exchange(p, redemption, now).await?;
     let sub = claims::subject(client, &account.id, &p.salt);
-    let now = kernel::clock::now_ms() / 1000;
+    let now_s = now / 1000;
     let id_claims = IdTokenClaims {
         iss: &p.issuer,
         sub: &sub,
         aud: &client.id,
         azp: &client.id,
-        iat: now,
-        exp: now + ID_TOKEN_TTL_S,
+        iat: now_s,
+        exp: now_s + ID_TOKEN_TTL_S,
         auth_time: g.auth_time / 1000,
         nonce: g.nonce.as_deref(),
         acr: &g.acr,
@@ -107,15 +109,8 @@ async fn authorization_code(
     };
     let id_token = p.keys.sign(&id_claims).map_err(OAuthError::server_error)?;
     if let Some(pid) = &account.person_id {
-        crate::claims::record_release(
-            &p.access_log,
-            client,
-            pid,
-            "oidc.sign_in",
-            &["sub", "acr", "auth_time"],
-            kernel::clock::now_ms(),
-        )
-        .await;
+        crate::claims::record_release(&p.access_log, client, pid, "oidc.sign_in", &["sub", "acr", "auth_time"], now)
+            .await;
     }
     let mut body = json!({
         "access_token": issued.access_token,
@@ -130,8 +125,13 @@ async fn authorization_code(
     Ok(token_response(body))
 }
 
-async fn refresh(p: &Provider, client: &Client, form: &HashMap<String, String>) -> Result<Response, OAuthError> {
-    let Rotated { issued, scope } = refresh_rotation::rotate(p, Rotation::from_form(client, form)?).await?;
+async fn refresh(
+    p: &Provider,
+    client: &Client,
+    form: &HashMap<String, String>,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let Rotated { issued, scope } = refresh_rotation::rotate(p, Rotation::from_form(client, form)?, now).await?;
     Ok(token_response(json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",
@@ -145,6 +145,7 @@ async fn client_credentials(
     p: &Provider,
     client: &Client,
     form: &HashMap<String, String>,
+    now: i64,
 ) -> Result<Response, OAuthError> {
     let api_scopes: Vec<String> = client
         .allowed_scopes
@@ -172,7 +173,7 @@ async fn client_credentials(
                     grant_id: &kernel::ids::new_id(),
                     with_refresh: false,
                 };
-                grants::issue_tokens(conn, &spec).await
+                grants::issue_tokens(conn, &spec, now).await
             })
         })
         .await?;

@@ -28,11 +28,12 @@ pub async fn par(State(p): State<Provider>, headers: HeaderMap, body: Bytes) -> 
     respond(
         async {
             let form = parse_form(&body)?;
-            let client = client_auth::authenticate(&p, &headers, &form).await?;
+            let now = kernel::clock::now_ms();
+            let client = client_auth::authenticate(&p, &headers, &form, now).await?;
             let params: AuthParams =
                 serde_json::from_value(serde_json::to_value(&form).map_err(OAuthError::server_error)?)
                     .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
-            let uri = request::push(&p, &client, params).await?;
+            let uri = request::push(&p, &client, params, now).await?;
             let body = json!({"request_uri": uri, "expires_in": PAR_TTL_MS / 1000});
             Ok((StatusCode::CREATED, token_response(body)).into_response())
         }
@@ -60,6 +61,7 @@ pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes
     respond(
         async {
             let token = bearer(&headers, &body).ok_or_else(|| OAuthError::invalid_token("access token is missing"))?;
+            let now = kernel::clock::now_ms();
             let Bearer { token: t, account } = p
                 .access
                 .get(&token)
@@ -72,8 +74,11 @@ pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes
             if !scope_list.iter().any(|s| s == "openid") {
                 return Err(OAuthError::invalid_token("token was not issued for OpenID Connect"));
             }
-            let client =
-                p.clients.get(&p.db, &t.client_id).await?.ok_or_else(|| OAuthError::invalid_token("client gone"))?;
+            let client = p
+                .clients
+                .get(&p.db, &t.client_id, now)
+                .await?
+                .ok_or_else(|| OAuthError::invalid_token("client gone"))?;
             let account = account
                 .filter(|a| a.status == identity::AccountStatus::Active)
                 .ok_or_else(|| OAuthError::invalid_token("the account can no longer sign in"))?;
@@ -81,15 +86,7 @@ pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes
             out.insert("sub".into(), json!(claims::subject(&client, &account.id, &p.salt)));
             if let Some(pid) = &account.person_id {
                 let names: Vec<&str> = released.iter().map(String::as_str).collect();
-                crate::claims::record_release(
-                    &p.access_log,
-                    &client,
-                    pid,
-                    "oidc.userinfo",
-                    &names,
-                    kernel::clock::now_ms(),
-                )
-                .await;
+                crate::claims::record_release(&p.access_log, &client, pid, "oidc.userinfo", &names, now).await;
             }
             Ok(token_response(serde_json::Value::Object(out)))
         }
@@ -107,9 +104,10 @@ pub async fn introspect(State(p): State<Provider>, headers: HeaderMap, body: Byt
     respond(
         async {
             let form = parse_form(&body)?;
-            let client = client_auth::authenticate(&p, &headers, &form).await?;
+            let now = kernel::clock::now_ms();
+            let client = client_auth::authenticate(&p, &headers, &form, now).await?;
             let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
-            let Some(t) = grants::find_active(&p.db, token).await?.filter(|t| t.client_id == client.id) else {
+            let Some(t) = grants::find_active(&p.db, token, now).await?.filter(|t| t.client_id == client.id) else {
                 return Ok(token_response(json!({"active": false})));
             };
             let mut out = json!({
@@ -148,9 +146,10 @@ pub async fn revoke(State(p): State<Provider>, headers: HeaderMap, body: Bytes) 
     respond(
         async {
             let form = parse_form(&body)?;
-            let client = client_auth::authenticate(&p, &headers, &form).await?;
+            let now = kernel::clock::now_ms();
+            let client = client_auth::authenticate(&p, &headers, &form, now).await?;
             let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
-            grants::revoke_by_client(&p.db, token, &client.id).await?;
+            grants::revoke_by_client(&p.db, token, &client.id, now).await?;
             Ok(StatusCode::OK.into_response())
         }
         .await,

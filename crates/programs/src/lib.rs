@@ -3,10 +3,12 @@
 //! KPIs (reported by units with evidence, or computed from live platform data with a monthly
 //! history), periodic reports with a calendar, and the consolidated provincial report (XLSX, PDF).
 
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
 pub mod calendar;
 pub mod catalogue;
 pub mod kpi;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod progress;
 pub mod registrations;
@@ -45,9 +47,10 @@ pub struct InitSummary {
     pub units_added: usize,
 }
 
-/// Imports the catalogue and creates the province's units, once; safe to run again.
-pub async fn init(db: &db::Db, province: &str) -> Result<InitSummary, kernel::AppError> {
-    let models_imported = catalogue::ensure_imported(db).await?;
-    let units_added = units::seed(db, province).await?;
+/// Imports the catalogue and creates the province's units, once; safe to run again. `now` (UTC
+/// milliseconds) is the time recorded on what is created.
+pub async fn init(db: &db::Db, province: &str, now: i64) -> Result<InitSummary, kernel::AppError> {
+    let models_imported = catalogue::ensure_imported(db, now).await?;
+    let units_added = units::seed(db, province, now).await?;
     Ok(InitSummary { models_imported, units_added })
 }

@@ -150,8 +150,15 @@ async fn validate(db: &Db, new: &NewRegistration) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Registers a model for a unit, or resubmits a registration the working group returned.
-pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration) -> Result<Registration, AppError> {
+/// Registers a model for a unit, or resubmits a registration the working group returned, at `now`
+/// (UTC milliseconds).
+pub async fn register(
+    db: &Db,
+    unit_id: &str,
+    actor: &str,
+    new: &NewRegistration,
+    now: i64,
+) -> Result<Registration, AppError> {
     crate::units::get(db, unit_id).await?;
     validate(db, new).await?;
     let existing =
@@ -160,7 +167,6 @@ pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration
             .bind(&new.model_id)
             .fetch_optional(db.read())
             .await?;
-    let now = kernel::clock::now_ms();
     let mut tx = db.begin().await?;
     let id = match existing {
         Some(r) if r.get::<String, _>(1) == "returned" => {
@@ -236,7 +242,7 @@ pub async fn register(db: &Db, unit_id: &str, actor: &str, new: &NewRegistration
     get(db, &id).await
 }
 
-/// The working group's decision on a pending registration.
+/// The working group's decision on a pending registration, at `now` (UTC milliseconds).
 pub async fn decide(
     db: &Db,
     id: &str,
@@ -244,6 +250,7 @@ pub async fn decide(
     note: &str,
     actor: &str,
     version: i64,
+    now: i64,
 ) -> Result<Registration, AppError> {
     let note = crate::text::limited(crate::text::nfc(note), "note", 2000)?;
     if !approve && note.is_empty() {
@@ -259,7 +266,7 @@ pub async fn decide(
     )
     .bind(if approve { "approved" } else { "returned" })
     .bind(actor)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(note)
     .bind(id)
     .bind(version)
@@ -271,10 +278,10 @@ pub async fn decide(
     get(db, id).await
 }
 
-/// Marks a plan step done (or not done).
-pub async fn set_step_done(db: &Db, id: &str, seq: i64, done: bool) -> Result<Registration, AppError> {
+/// Marks a plan step done at `now` (UTC milliseconds), or not done.
+pub async fn set_step_done(db: &Db, id: &str, seq: i64, done: bool, now: i64) -> Result<Registration, AppError> {
     let res = sqlx::query("UPDATE program_steps SET done_at = $1 WHERE registration_id = $2 AND seq = $3")
-        .bind(done.then(kernel::clock::now_ms))
+        .bind(done.then_some(now))
         .bind(id)
         .bind(seq)
         .execute(db.write())

@@ -114,8 +114,8 @@ pub fn commune_unit_id(commune_code: &str) -> String {
 
 /// Creates the province's units (provincial bodies and every 2025 commune) and their default
 /// reporting calendar, once; returns how many units were added. The programme's province is fixed
-/// by the first call.
-pub async fn seed(db: &Db, province: &str) -> Result<usize, AppError> {
+/// by the first call. `now` (UTC milliseconds) is their creation time.
+pub async fn seed(db: &Db, province: &str, now: i64) -> Result<usize, AppError> {
     let units = registry::admin_units::AdminUnits::get();
     if units.province(province).is_none() {
         return Err(AppError::new(ErrorCode::UnknownProvince, province.to_string()));
@@ -136,7 +136,6 @@ pub async fn seed(db: &Db, province: &str) -> Result<usize, AppError> {
             (commune_unit_id(&c.code), UnitKind::Commune, c.name.clone(), c.name.clone(), Some(c.code.clone()))
         }),
     );
-    let now = kernel::clock::now_ms();
     let mut added = 0;
     let mut tx = db.begin().await?;
     for (id, kind, name, name_en, commune) in &all {
@@ -223,13 +222,14 @@ pub async fn of_account(db: &Db, account_id: &str) -> Result<Option<Unit>, AppEr
     .map(|r| unit_from(&r)))
 }
 
-/// Records an account as a focal point of a unit (an account serves one unit).
-pub async fn add_member(db: &Db, unit_id: &str, account_id: &str) -> Result<(), AppError> {
+/// Records an account as a focal point of a unit (an account serves one unit) at `now` (UTC
+/// milliseconds).
+pub async fn add_member(db: &Db, unit_id: &str, account_id: &str, now: i64) -> Result<(), AppError> {
     get(db, unit_id).await?;
     let res = sqlx::query("INSERT INTO unit_members (account_id, unit_id, created_at) VALUES ($1, $2, $3)")
         .bind(account_id)
         .bind(unit_id)
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .execute(db.write())
         .await;
     match res {
@@ -259,12 +259,13 @@ pub struct NewFocal {
 }
 
 /// Creates a `unit_focal` account (commune jurisdiction for communes, province otherwise) and makes
-/// it the unit's focal point.
+/// it the unit's focal point, at `now` (UTC milliseconds).
 pub async fn create_focal(
     db: &Db,
     hasher: &identity::PasswordHasher,
     unit_id: &str,
     new: NewFocal,
+    now: i64,
 ) -> Result<identity::Account, AppError> {
     let unit = get(db, unit_id).await?;
     let jurisdiction = match &unit.commune_code {
@@ -281,8 +282,9 @@ pub async fn create_focal(
             jurisdiction,
             password: new.password,
         },
+        now,
     )
     .await?;
-    add_member(db, unit_id, &account.id).await?;
+    add_member(db, unit_id, &account.id, now).await?;
     Ok(account)
 }

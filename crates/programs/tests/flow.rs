@@ -3,7 +3,7 @@
 //! manual values with evidence, a monthly report submitted and approved, and the consolidated
 //! XLSX and PDF read back.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
 
 use chrono::{Datelike, Duration};
 use db::sqlx::{self, Row};
@@ -31,9 +31,9 @@ async fn province(db: &Db, people: usize) {
     registry::admin_units::ensure_loaded(db).await.unwrap();
     let mut g = Generator::new(GenerateOptions::new("08", people, 6, kernel::clock::today_vn())).unwrap();
     while let Some((batch, _)) = g.next_batch(10_000) {
-        registry::load::write_batch(db, &batch).await.unwrap();
+        registry::load::write_batch(db, &batch, kernel::clock::now_ms()).await.unwrap();
     }
-    registry::quality::run(db).await.unwrap();
+    registry::quality::run(db, kernel::clock::now_ms()).await.unwrap();
 }
 
 async fn busiest_commune(db: &Db) -> String {
@@ -67,13 +67,16 @@ fn steps() -> Vec<NewStep> {
 
 async fn done_when(db: Db) {
     province(&db, 2_000).await;
-    let init = programs::init(&db, "08").await.unwrap();
+    let init = programs::init(&db, "08", kernel::clock::now_ms()).await.unwrap();
     assert_eq!(init.models_imported, 47);
     let communes = registry::admin_units::AdminUnits::get().communes_of("08").len();
     assert_eq!(init.units_added, 16 + communes);
     // Running again changes nothing; another province is refused.
-    assert_eq!(programs::init(&db, "08").await.unwrap(), programs::InitSummary { models_imported: 0, units_added: 0 });
-    assert_eq!(programs::init(&db, "01").await.unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(
+        programs::init(&db, "08", kernel::clock::now_ms()).await.unwrap(),
+        programs::InitSummary { models_imported: 0, units_added: 0 }
+    );
+    assert_eq!(programs::init(&db, "01", kernel::clock::now_ms()).await.unwrap_err().code, ErrorCode::Conflict);
 
     let commune = busiest_commune(&db).await;
     let unit = units::get(&db, &units::commune_unit_id(&commune)).await.unwrap();
@@ -87,11 +90,15 @@ async fn done_when(db: Db) {
             display_name: "Đầu mối xã".into(),
             password: "mat-khau-dai-du".into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
     assert_eq!(units::of_account(&db, &focal.id).await.unwrap().unwrap().id, unit.id);
-    assert_eq!(units::add_member(&db, "so-y-te", &focal.id).await.unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(
+        units::add_member(&db, "so-y-te", &focal.id, kernel::clock::now_ms()).await.unwrap_err().code,
+        ErrorCode::Conflict
+    );
 
     // Register models 9, 24 and 1 with targets and a plan.
     let regs = [
@@ -116,7 +123,7 @@ async fn done_when(db: Db) {
             targets,
             steps: steps(),
         };
-        let r = registrations::register(&db, &unit.id, "Đầu mối xã", &new).await.unwrap();
+        let r = registrations::register(&db, &unit.id, "Đầu mối xã", &new, kernel::clock::now_ms()).await.unwrap();
         assert_eq!((r.status, r.steps.len()), (RegStatus::Pending, 2));
         ids.push(r.id);
     }
@@ -134,7 +141,9 @@ async fn done_when(db: Db) {
         ("9", "9.1", 170.0, ErrorCode::InvalidInput),
         ("99", "99.1", 1.0, ErrorCode::NotFound),
     ] {
-        let e = registrations::register(&db, &unit.id, "x", &bad(model, kpi, v)).await.unwrap_err();
+        let e = registrations::register(&db, &unit.id, "x", &bad(model, kpi, v), kernel::clock::now_ms())
+            .await
+            .unwrap_err();
         assert_eq!(e.code, code, "{model} {kpi}");
     }
     assert_eq!(registrations::list(&db, Some(&unit.id), None).await.unwrap().len(), 3);
@@ -145,22 +154,29 @@ async fn done_when(db: Db) {
     // The working group approves; a return needs a note; a decided registration is not decided twice.
     let r0 = registrations::get(&db, &ids[0]).await.unwrap();
     assert_eq!(
-        registrations::decide(&db, &ids[0], false, " ", "TCT", r0.version).await.unwrap_err().code,
+        registrations::decide(&db, &ids[0], false, " ", "TCT", r0.version, kernel::clock::now_ms())
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidInput
     );
     for id in &ids {
         let r = registrations::get(&db, id).await.unwrap();
         assert_eq!(
-            registrations::decide(&db, id, true, "", "TCT", r.version).await.unwrap().status,
+            registrations::decide(&db, id, true, "", "TCT", r.version, kernel::clock::now_ms()).await.unwrap().status,
             RegStatus::Approved
         );
     }
-    assert_eq!(registrations::decide(&db, &ids[0], true, "", "TCT", 2).await.unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(
+        registrations::decide(&db, &ids[0], true, "", "TCT", 2, kernel::clock::now_ms()).await.unwrap_err().code,
+        ErrorCode::Conflict
+    );
 
     // Computed KPIs show the registry's real numbers for the commune and the province.
-    let today = kernel::clock::today_vn();
+    let at = kernel::clock::now_ms();
+    let today = kernel::clock::date_vn(at);
     let day = today.format("%Y-%m-%d").to_string();
-    let current = kpi::current(&db, "08", today).await.unwrap();
+    let current = kpi::current(&db, "08", at).await.unwrap();
     let scope = Scope::Commune(commune.clone());
     let expired = current.reading(kpi::formula("cards_expired_share").unwrap(), &scope);
     let cards = count(
@@ -233,6 +249,7 @@ async fn done_when(db: Db) {
             phone: "0912345678".into(),
             password_hash: "x".into(),
         },
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
@@ -243,11 +260,12 @@ async fn done_when(db: Db) {
         identity::levels::LevelMethod::InPersonCard,
         &someone,
         &officer,
+        kernel::clock::now_ms(),
     )
     .await
     .unwrap();
-    kpi::refresh(&db, "08", today).await.unwrap();
-    let eid = kpi::current(&db, "08", today).await.unwrap().reading(kpi::formula("eid_level2_share").unwrap(), &scope);
+    kpi::refresh(&db, "08", at).await.unwrap();
+    let eid = kpi::current(&db, "08", at).await.unwrap().reading(kpi::formula("eid_level2_share").unwrap(), &scope);
     match eid {
         Reading::Value { numerator, denominator, value: Some(v), .. } => {
             assert_eq!(numerator, 1.0);
@@ -258,8 +276,8 @@ async fn done_when(db: Db) {
     }
 
     // Monthly history: one row per month and scope; refreshing the same month replaces it.
-    kpi::refresh(&db, "08", today).await.unwrap();
-    kpi::refresh(&db, "08", today - Duration::days(40)).await.unwrap();
+    kpi::refresh(&db, "08", at).await.unwrap();
+    kpi::refresh(&db, "08", at - Duration::days(40).num_milliseconds()).await.unwrap();
     let hist = kpi::history(&db, "cards_expired_share", &scope).await.unwrap();
     assert_eq!(hist.len(), 2);
     assert!(hist[0].month < hist[1].month);
@@ -272,13 +290,13 @@ async fn done_when(db: Db) {
         attachment: None,
         comment: String::new(),
     };
-    assert!(programs::kpi::manual::record(&db, &ids[1], "x", &no_evidence).await.is_err());
+    assert!(programs::kpi::manual::record(&db, &ids[1], "x", &no_evidence, kernel::clock::now_ms()).await.is_err());
     let computed = programs::kpi::manual::NewValue {
         kpi_id: "24.cards_expired_share".into(),
         evidence_url: Some("https://a.vn/x".into()),
         ..no_evidence.clone()
     };
-    assert!(programs::kpi::manual::record(&db, &ids[1], "x", &computed).await.is_err());
+    assert!(programs::kpi::manual::record(&db, &ids[1], "x", &computed, kernel::clock::now_ms()).await.is_err());
     assert!(programs::kpi::manual::latest(&db, &ids[1]).await.unwrap().is_empty());
     let with_file = programs::kpi::manual::NewValue {
         attachment: Some(programs::kpi::manual::NewAttachment {
@@ -289,7 +307,8 @@ async fn done_when(db: Db) {
         comment: "Theo báo cáo của thôn".into(),
         ..no_evidence.clone()
     };
-    let mv = programs::kpi::manual::record(&db, &ids[1], "Đầu mối xã", &with_file).await.unwrap();
+    let mv =
+        programs::kpi::manual::record(&db, &ids[1], "Đầu mối xã", &with_file, kernel::clock::now_ms()).await.unwrap();
     let (name, ctype, bytes) = programs::kpi::manual::attachment(&db, &mv.id).await.unwrap();
     assert_eq!(
         (name.as_str(), ctype.as_str(), bytes.as_slice()),
@@ -298,21 +317,33 @@ async fn done_when(db: Db) {
 
     // The monthly report: pre-filled, edited, submitted, approved.
     let period = Period::containing(Frequency::Monthly, today);
-    let draft = reports::create_draft(&db, &unit, Frequency::Monthly, &period.label, "Đầu mối xã").await.unwrap();
+    let draft =
+        reports::create_draft(&db, &unit, Frequency::Monthly, &period.label, "Đầu mối xã", kernel::clock::now_ms())
+            .await
+            .unwrap();
     assert_eq!(draft.due_date, period.due_date(15));
     assert_eq!(
-        reports::create_draft(&db, &unit, Frequency::Monthly, &period.label, "x").await.unwrap_err().code,
+        reports::create_draft(&db, &unit, Frequency::Monthly, &period.label, "x", kernel::clock::now_ms())
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::Conflict
     );
     assert_eq!(
-        reports::create_draft(&db, &unit, Frequency::Weekly, "2025-W01", "x").await.unwrap_err().code,
+        reports::create_draft(&db, &unit, Frequency::Weekly, "2025-W01", "x", kernel::clock::now_ms())
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidInput
     );
     let item = draft.items.iter().find(|i| i.kpi_id == "24.cards_expired_share").unwrap();
     assert!(item.computed && item.value == expired.value());
     assert_eq!(draft.items.iter().find(|i| i.kpi_id == "24.3").unwrap().value, Some(65.0));
     assert!(draft.items.iter().find(|i| i.kpi_id == "9.lodging_active_share").unwrap().value.is_none());
-    assert_eq!(reports::submit(&db, &draft.id, &unit, draft.version).await.unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(
+        reports::submit(&db, &draft.id, &unit, draft.version, kernel::clock::now_ms()).await.unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
     let edit = |version, kpi: &str, value| ReportEdit {
         version,
         summary: Some("Đã triển khai 3 mô hình trên địa bàn xã.".into()),
@@ -333,17 +364,20 @@ async fn done_when(db: Db) {
         reports::edit(&db, &draft.id, &edit(draft.version, "24.3", 67.0)).await.unwrap_err().code,
         ErrorCode::Conflict
     );
-    let submitted = reports::submit(&db, &draft.id, &unit, edited.version).await.unwrap();
+    let submitted = reports::submit(&db, &draft.id, &unit, edited.version, kernel::clock::now_ms()).await.unwrap();
     assert_eq!(submitted.status, ReportStatus::Submitted);
     assert_eq!(
         reports::edit(&db, &draft.id, &edit(submitted.version, "24.3", 1.0)).await.unwrap_err().code,
         ErrorCode::Conflict
     );
-    let approved = reports::decide(&db, &draft.id, true, "Đạt yêu cầu", "TCT", submitted.version).await.unwrap();
+    let approved =
+        reports::decide(&db, &draft.id, true, "Đạt yêu cầu", "TCT", submitted.version, kernel::clock::now_ms())
+            .await
+            .unwrap();
     assert_eq!(approved.status, ReportStatus::Approved);
 
     // The consolidated report, exported and read back.
-    let c = reports::consolidated::build(&db, Frequency::Monthly, &period.label, today).await.unwrap();
+    let c = reports::consolidated::build(&db, Frequency::Monthly, &period.label, at).await.unwrap();
     assert_eq!(c.units.len(), 1);
     assert_eq!(
         (c.units[0].rank, c.units[0].report_status, c.units[0].on_time),
@@ -395,7 +429,7 @@ fn read_xlsx(bytes: &[u8]) -> Vec<String> {
 
 async fn catalogue_edits_are_versioned(db: Db) {
     registry::admin_units::ensure_loaded(&db).await.unwrap();
-    programs::init(&db, "08").await.unwrap();
+    programs::init(&db, "08", kernel::clock::now_ms()).await.unwrap();
     let m = programs::catalogue::get_model(&db, "24").await.unwrap();
     assert_eq!(m.version, 1);
     let edit = programs::catalogue::ModelEdit {
@@ -424,19 +458,22 @@ async fn catalogue_edits_are_versioned(db: Db) {
         ],
         ..Default::default()
     };
-    let m2 = programs::catalogue::update_model(&db, "24", &edit, "admin").await.unwrap();
+    let m2 = programs::catalogue::update_model(&db, "24", &edit, "admin", kernel::clock::now_ms()).await.unwrap();
     assert_eq!((m2.version, m2.name_en.as_str()), (2, "Digital citizen conditions"));
     let kpis = programs::catalogue::model_kpis(&db, Some("24")).await.unwrap();
     assert_eq!(kpis.iter().find(|k| k.id == "24.3").unwrap().name_vi, "Tỷ lệ công dân cài đặt VNeID mức 1");
     assert!(kpis.iter().any(|k| k.name_en == "Activation help desks" && k.formula.is_none()));
     // A stale version or an empty note changes nothing.
     assert_eq!(
-        programs::catalogue::update_model(&db, "24", &edit, "admin").await.unwrap_err().code,
+        programs::catalogue::update_model(&db, "24", &edit, "admin", kernel::clock::now_ms()).await.unwrap_err().code,
         ErrorCode::Conflict
     );
     let no_note = programs::catalogue::ModelEdit { version: 2, note: " ".into(), ..Default::default() };
     assert_eq!(
-        programs::catalogue::update_model(&db, "24", &no_note, "admin").await.unwrap_err().code,
+        programs::catalogue::update_model(&db, "24", &no_note, "admin", kernel::clock::now_ms())
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidInput
     );
     let versions = programs::catalogue::versions(&db, "24").await.unwrap();

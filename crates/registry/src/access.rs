@@ -20,28 +20,32 @@ pub struct OfficerReads<'a> {
     user: &'a Actor,
     purpose: &'static Purpose,
     channel: &'static str,
+    now: i64,
 }
 
 impl<'a> OfficerReads<'a> {
-    /// Validates the purpose code (default [`DEFAULT_PURPOSE`]).
+    /// Validates the purpose code (default [`DEFAULT_PURPOSE`]). `now` is UTC milliseconds, the
+    /// time of the reads (logged, and the day cards and residences are judged on), passed so tests
+    /// can fix time.
     pub fn new(
         stores: &'a Stores,
         user: &'a Actor,
         purpose: Option<&str>,
         channel: &'static str,
+        now: i64,
     ) -> Result<Self, AppError> {
         let code = purpose.filter(|p| !p.is_empty()).unwrap_or(DEFAULT_PURPOSE);
         let purpose = Purpose::find(code).ok_or_else(|| {
             AppError::invalid(format!("unknown purpose {code:?}; see the purposes list in the API docs"))
         })?;
-        Ok(Self { stores, user, purpose, channel })
+        Ok(Self { stores, user, purpose, channel, now })
     }
 
     async fn log(&self, subject: &str, action: &str, released: &str) {
         self.stores
             .access_log
             .record(AccessEntry {
-                at: kernel::clock::now_ms(),
+                at: self.now,
                 actor_id: self.user.account_id.clone(),
                 actor_label: self.user.actor_label(),
                 subject_id: subject.to_string(),
@@ -51,6 +55,11 @@ impl<'a> OfficerReads<'a> {
                 channel: self.channel.to_string(),
             })
             .await;
+    }
+
+    /// The day in Vietnam at `now`.
+    fn today(&self) -> chrono::NaiveDate {
+        kernel::clock::ms_to_vn(self.now).date_naive()
     }
 
     fn parse_id(id: &str) -> Result<PersonalId, AppError> {
@@ -98,14 +107,14 @@ impl<'a> OfficerReads<'a> {
 
     pub async fn residences(&self, id: &str) -> Result<Vec<ResidenceView>, AppError> {
         let id = self.in_scope(id).await?;
-        let r = residences::history(&self.stores.db, id.as_str(), kernel::clock::today_vn()).await?;
+        let r = residences::history(&self.stores.db, id.as_str(), self.today()).await?;
         self.log(id.as_str(), "residence.read", "residence_history").await;
         Ok(r)
     }
 
     pub async fn cards(&self, id: &str) -> Result<Vec<CardView>, AppError> {
         let id = self.in_scope(id).await?;
-        let c = cards::of_person(&self.stores.db, id.as_str(), kernel::clock::today_vn()).await?;
+        let c = cards::of_person(&self.stores.db, id.as_str(), self.today()).await?;
         self.log(id.as_str(), "card.read", "identity_cards").await;
         Ok(c)
     }

@@ -27,7 +27,8 @@ pub struct PersonEvent {
     pub current: Value,
 }
 
-/// Appends an event inside the caller's transaction.
+/// Appends an event inside the caller's transaction, occurred at `now` (UTC milliseconds).
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     tx: &mut sqlx::AnyConnection,
     personal_id: &str,
@@ -36,6 +37,7 @@ pub async fn record(
     reason: &str,
     previous: &Map<String, Value>,
     current: &Map<String, Value>,
+    now: i64,
 ) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO person_events (id, personal_id, kind, actor, reason, occurred_at, previous, current) \
@@ -46,7 +48,7 @@ pub async fn record(
     .bind(kind)
     .bind(actor)
     .bind(reason)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(Value::Object(previous.clone()).to_string())
     .bind(Value::Object(current.clone()).to_string())
     .execute(tx)

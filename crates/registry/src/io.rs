@@ -185,11 +185,12 @@ pub fn read_dir(dir: &Path) -> Result<Batch, AppError> {
     Ok(batch)
 }
 
-/// Imports a directory written by [`export`] in one transaction per chunk of households.
-pub async fn import(db: &Db, dir: &Path) -> Result<usize, AppError> {
+/// Imports a directory written by [`export`] in one transaction per chunk of households. `now`
+/// (UTC milliseconds) is the rows' creation time.
+pub async fn import(db: &Db, dir: &Path, now: i64) -> Result<usize, AppError> {
     let batch = read_dir(dir)?;
     let rows = batch.rows();
-    crate::load::write_batch(db, &batch).await.map_err(|e| match e.code {
+    crate::load::write_batch(db, &batch, now).await.map_err(|e| match e.code {
         ErrorCode::InvalidInput => {
             AppError::new(ErrorCode::Conflict, format!("import rejected, nothing loaded: {}", e.detail))
         }

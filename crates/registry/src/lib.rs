@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod admin_units;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
 pub mod card;
 pub mod civil;
@@ -15,6 +16,7 @@ pub mod load;
 pub mod meta;
 pub mod model;
 pub mod moves;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod quality;
 pub mod queries;

@@ -159,9 +159,9 @@ fn tables(batch: &Batch, now: i64) -> Vec<TableRows> {
     ]
 }
 
-/// Writes a batch in one transaction. Either every row lands or none does.
-pub async fn write_batch(db: &Db, batch: &Batch) -> Result<(), AppError> {
-    let now = kernel::clock::now_ms();
+/// Writes a batch in one transaction. Either every row lands or none does. `now` (UTC
+/// milliseconds, passed so tests can fix time) is the rows' creation time.
+pub async fn write_batch(db: &Db, batch: &Batch, now: i64) -> Result<(), AppError> {
     let tables = tables(batch, now);
     match db.backend() {
         Backend::Sqlite => write_inserts(db, &tables).await,

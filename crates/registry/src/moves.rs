@@ -25,7 +25,8 @@ pub struct Move {
 
 /// Records a move of a living person within `jurisdiction`. The event's `current` lists the
 /// residence it started (`residence_started`) and the ones it ended (`residences_ended`, comma
-/// separated) so readers of the change feed can undo it exactly.
+/// separated) so readers of the change feed can undo it exactly. `now` is UTC milliseconds, the
+/// time of the change (the move date may not be after its day), passed so tests can fix time.
 pub async fn record_move(
     db: &Db,
     actor: &str,
@@ -33,9 +34,10 @@ pub async fn record_move(
     id: &PersonalId,
     to: &Move,
     reason: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    record_move_in(&mut tx, actor, jurisdiction, id, to, reason).await?;
+    record_move_in(&mut tx, actor, jurisdiction, id, to, reason, now).await?;
     Ok(tx.commit().await?)
 }
 
@@ -47,11 +49,12 @@ pub async fn record_move_in(
     id: &PersonalId,
     to: &Move,
     reason: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     if reason.trim().len() < 5 {
         return Err(AppError::invalid("reason: describe why the record changes"));
     }
-    if to.date > kernel::clock::today_vn() {
+    if to.date > kernel::clock::date_vn(now) {
         return Err(AppError::new(ErrorCode::InvalidDate, "move date is in the future"));
     }
     if AdminUnits::get().commune(&to.commune_code).is_none() {
@@ -88,8 +91,8 @@ pub async fn record_move_in(
         .execute(&mut *tx)
         .await?;
     let residence_id =
-        crate::civil::open_residence(tx, id, "permanent", &to.commune_code, &address, &day, None).await?;
-    crate::civil::set_current(tx, id, &to.commune_code, &address).await?;
+        crate::civil::open_residence(tx, id, "permanent", &to.commune_code, &address, &day, None, now).await?;
+    crate::civil::set_current(tx, id, &to.commune_code, &address, now).await?;
     let text = |s: Option<String>| s.map(Value::String).unwrap_or(Value::Null);
     let mut previous = Map::new();
     previous.insert("current_commune".into(), text(row.get(1)));
@@ -99,6 +102,6 @@ pub async fn record_move_in(
     current.insert("current_address".into(), Value::String(address));
     current.insert("residence_started".into(), Value::String(residence_id));
     current.insert("residences_ended".into(), Value::String(ended.join(",")));
-    crate::history::record(tx, id.as_str(), "moved", actor, reason.trim(), &previous, &current).await?;
+    crate::history::record(tx, id.as_str(), "moved", actor, reason.trim(), &previous, &current, now).await?;
     Ok(())
 }

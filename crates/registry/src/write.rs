@@ -54,7 +54,9 @@ fn validate(field: &str, value: Option<&str>) -> Result<Option<String>, AppError
 
 /// Applies a change to a person within `jurisdiction`. `expected_version` must match the stored
 /// version (the caller read the record first), so two officers cannot silently overwrite each
-/// other. Returns the new version.
+/// other. Returns the new version. `now` is UTC milliseconds, the time of the change, passed so
+/// tests can fix time.
+#[allow(clippy::too_many_arguments)]
 pub async fn update_person(
     db: &Db,
     actor: &str,
@@ -63,6 +65,7 @@ pub async fn update_person(
     changes: &Map<String, Value>,
     reason: &str,
     expected_version: i64,
+    now: i64,
 ) -> Result<i64, AppError> {
     if reason.trim().len() < 5 {
         return Err(AppError::invalid("reason: describe why the record changes"));
@@ -125,7 +128,7 @@ pub async fn update_person(
     if previous.is_empty() {
         return Err(AppError::invalid("the values given equal the stored ones"));
     }
-    set.and("updated_at = ?", Arg::Int(kernel::clock::now_ms()));
+    set.and("updated_at = ?", Arg::Int(now));
     let n = set.next_placeholder();
     let sql = format!(
         "UPDATE persons SET {}, version = version + 1 WHERE personal_id = ${n} AND version = ${}",
@@ -136,13 +139,14 @@ pub async fn update_person(
     if done.rows_affected() != 1 {
         return Err(AppError::new(ErrorCode::StaleVersion, "record changed meanwhile"));
     }
-    crate::history::record(&mut tx, id.as_str(), "updated", actor, reason.trim(), &previous, &current).await?;
+    crate::history::record(&mut tx, id.as_str(), "updated", actor, reason.trim(), &previous, &current, now).await?;
     tx.commit().await?;
     Ok(version + 1)
 }
 
 /// Records a death: the person becomes deceased, their active residences end and valid cards are
-/// revoked, all in one transaction with an event.
+/// revoked, all in one transaction with an event. `now` is UTC milliseconds, the time of the
+/// change (the death date may not be after its day), passed so tests can fix time.
 pub async fn record_death(
     db: &Db,
     actor: &str,
@@ -150,9 +154,10 @@ pub async fn record_death(
     id: &PersonalId,
     death_date: NaiveDate,
     reason: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    record_death_in(&mut tx, actor, jurisdiction, id, death_date, reason).await?;
+    record_death_in(&mut tx, actor, jurisdiction, id, death_date, reason, now).await?;
     Ok(tx.commit().await?)
 }
 
@@ -164,8 +169,9 @@ pub async fn record_death_in(
     id: &PersonalId,
     death_date: NaiveDate,
     reason: &str,
+    now: i64,
 ) -> Result<(), AppError> {
-    if death_date > kernel::clock::today_vn() {
+    if death_date > kernel::clock::date_vn(now) {
         return Err(AppError::new(ErrorCode::InvalidDate, "death date is in the future"));
     }
     let mut f = Filter::new();
@@ -187,7 +193,6 @@ pub async fn record_death_in(
         }
     }
     let day = death_date.format("%Y-%m-%d").to_string();
-    let now = kernel::clock::now_ms();
     let ended: Vec<String> = sqlx::query("SELECT id FROM residences WHERE personal_id = $1 AND end_date IS NULL")
         .bind(id.as_str())
         .fetch_all(&mut *tx)
@@ -218,7 +223,7 @@ pub async fn record_death_in(
     current.insert("death_date".into(), Value::String(day));
     // Lets readers of the change feed undo the death exactly (see `crate::feed`).
     current.insert("residences_ended".into(), Value::String(ended.join(",")));
-    crate::history::record(tx, id.as_str(), "deceased", actor, reason, &previous, &current).await?;
+    crate::history::record(tx, id.as_str(), "deceased", actor, reason, &previous, &current, now).await?;
     Ok(())
 }
 

@@ -38,7 +38,7 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Stores (or replaces) the file of one slot.
+/// Stores (or replaces) the file of one slot, attached at `now` (UTC milliseconds).
 pub async fn upload(
     db: &Db,
     app: &Application,
@@ -46,6 +46,7 @@ pub async fn upload(
     slot: &str,
     file_name: &str,
     bytes: &[u8],
+    now: i64,
 ) -> Result<Attachment, AppError> {
     if ![status::DRAFT, status::INFO_REQUESTED].contains(&app.status.as_str()) {
         return Err(AppError::new(ErrorCode::Conflict, "files can be attached to drafts and when asked for"));
@@ -86,7 +87,7 @@ pub async fn upload(
     .bind(bytes.len() as i64)
     .bind(&sha)
     .bind(bytes.to_vec())
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

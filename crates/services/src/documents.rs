@@ -59,15 +59,17 @@ fn new_code() -> String {
     format!("{}-{}-{}", part(), part(), part())
 }
 
-/// Signs and stores a document inside the caller's transaction; returns it.
+/// Signs and stores a document issued at `now` (UTC milliseconds) inside the caller's
+/// transaction; returns it.
 pub async fn issue_in(
     tx: &mut AnyConnection,
     ring: &KeyRing,
     application_id: &str,
     mut payload: Payload,
+    now: i64,
 ) -> Result<Document, AppError> {
     payload.code = new_code();
-    payload.iat = kernel::clock::now_ms() / 1000;
+    payload.iat = now / 1000;
     let jws = ring.sign_typed(&payload, TYP).map_err(|e| AppError::internal(format!("signing: {e}")))?;
     sqlx::query(
         "INSERT INTO svc_documents (code, application_id, title, payload, jws, issued_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -77,7 +79,7 @@ pub async fn issue_in(
     .bind(&payload.title)
     .bind(serde_json::to_string(&payload)?)
     .bind(&jws)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     Ok(Document { payload, jws })

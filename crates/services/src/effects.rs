@@ -45,19 +45,21 @@ fn child_insurance_number(province: &str, id: &PersonalId) -> String {
     format!("TE1{:0>2}{}", province, &id.as_str()[2..])
 }
 
-/// Applies the procedure's effect; `applicant` is the applicant's current registry record.
+/// Applies the procedure's effect; `applicant` is the applicant's current registry record. `now`
+/// is UTC milliseconds, the time of the approval (its day in Vietnam is the date of the effects).
 pub async fn apply(
     tx: &mut AnyConnection,
     p: &Procedure,
     app: &Application,
     applicant: &PersonView,
     officer: &Actor,
+    now: i64,
 ) -> Result<Vec<Line>, AppError> {
     let actor = officer.actor_label();
     let j = &officer.jurisdiction;
     let reason = format!("{} — hồ sơ {}", p.name_vi, app.receipt_code);
     let me = PersonalId::parse(&app.applicant_person_id)?;
-    let today = kernel::clock::today_vn();
+    let today = kernel::clock::date_vn(now);
     let units = registry::admin_units::AdminUnits::get();
     let commune_name = |c: &str| units.commune(c).map(|c| c.name.clone()).unwrap_or_else(|| c.to_string());
     match p.effect {
@@ -85,7 +87,7 @@ pub async fn apply(
                 mother_id: mother,
                 household_id: household,
             };
-            let born = civil::register_birth_in(tx, &actor, j, &birth, &reason).await?;
+            let born = civil::register_birth_in(tx, &actor, j, &birth, &reason, now).await?;
             let mut lines = vec![
                 line("Họ, chữ đệm, tên của trẻ", birth.full_name.clone()),
                 line("Số định danh cá nhân của trẻ", born.personal_id.to_string()),
@@ -110,7 +112,7 @@ pub async fn apply(
                 start: today,
                 expiry: date(app, "until")?,
             };
-            civil::register_temporary_in(tx, &actor, j, &me, &stay, &reason).await?;
+            civil::register_temporary_in(tx, &actor, j, &me, &stay, &reason, now).await?;
             Ok(vec![
                 line("Nơi tạm trú", format!("{}, {}", stay.address, commune_name(&stay.commune_code))),
                 line("Thời hạn tạm trú", format!("{} – {}", vn(stay.start), vn(stay.expiry))),
@@ -118,7 +120,7 @@ pub async fn apply(
         }
         Effect::TemporaryExtension => {
             let until = date(app, "until")?;
-            civil::extend_temporary_in(tx, &actor, j, &me, until, &reason).await?;
+            civil::extend_temporary_in(tx, &actor, j, &me, until, &reason, now).await?;
             Ok(vec![line("Gia hạn tạm trú đến", vn(until))])
         }
         Effect::PermanentResidence => {
@@ -129,14 +131,14 @@ pub async fn apply(
             };
             // The applicant may live elsewhere now: the police of the new commune register them.
             let anywhere = kernel::Jurisdiction::Province(app.province_code.clone());
-            registry::moves::record_move_in(tx, &actor, &anywhere, &me, &to, &reason).await?;
+            registry::moves::record_move_in(tx, &actor, &anywhere, &me, &to, &reason, now).await?;
             Ok(vec![
                 line("Nơi thường trú mới", format!("{}, {}", to.address, commune_name(&to.commune_code))),
                 line("Ngày đăng ký", vn(today)),
             ])
         }
         Effect::PermanentRemoval => {
-            civil::remove_permanent_in(tx, &actor, j, &me, today, &reason).await?;
+            civil::remove_permanent_in(tx, &actor, j, &me, today, &reason, now).await?;
             Ok(vec![line("Ngày xóa đăng ký thường trú", vn(today))])
         }
         Effect::Absence => {
@@ -145,7 +147,7 @@ pub async fn apply(
                 to: date(app, "to")?,
                 destination: answer(app, "destination")?.to_string(),
             };
-            civil::declare_absence_in(tx, &actor, j, &me, &a, &reason).await?;
+            civil::declare_absence_in(tx, &actor, j, &me, &a, &reason, now).await?;
             Ok(vec![
                 line("Thời gian tạm vắng", format!("{} – {}", vn(a.from), vn(a.to))),
                 line("Nơi đến", a.destination.clone()),
@@ -154,7 +156,7 @@ pub async fn apply(
         Effect::Death => {
             let deceased = person_id(app, "deceased_id")?;
             let day = date(app, "death_date")?;
-            registry::write::record_death_in(tx, &actor, j, &deceased, day, &reason).await?;
+            registry::write::record_death_in(tx, &actor, j, &deceased, day, &reason, now).await?;
             Ok(vec![
                 line("Số định danh của người chết", deceased.to_string()),
                 line("Ngày chết", vn(day)),
@@ -163,7 +165,7 @@ pub async fn apply(
         }
         Effect::Marriage => {
             let partner = person_id(app, "partner_id")?;
-            civil::record_marriage_in(tx, &actor, j, &me, &partner, today, &reason).await?;
+            civil::record_marriage_in(tx, &actor, j, &me, &partner, today, &reason, now).await?;
             Ok(vec![
                 line("Bên thứ nhất", format!("{} ({})", applicant.full_name, me)),
                 line("Bên thứ hai", format!("{} ({})", answer(app, "partner_name")?, partner)),

@@ -5,6 +5,7 @@
 //! signed callbacks, signed result documents anyone can verify, a kiosk mode, and the monthly
 //! figures the programme KPIs read.
 
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
 pub mod applications;
 pub mod attachments;
@@ -13,6 +14,7 @@ pub mod documents;
 pub mod effects;
 pub mod forms;
 pub mod online;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod payments;
 pub mod prefill;
@@ -57,24 +59,26 @@ impl std::fmt::Debug for ServicesSettings {
 }
 
 impl Service {
-    /// Loads the catalogue and holidays where missing, and the gateway secret.
+    /// Loads the catalogue and holidays where missing, and the gateway secret. `now` (UTC
+    /// milliseconds) is the time a newly loaded procedure is published.
     pub async fn start(
         stores: audit::Stores,
         keys: Arc<keys::KeyRing>,
         public_url: &str,
         settings: &ServicesSettings,
+        now: i64,
     ) -> Result<Service, kernel::AppError> {
-        init(&stores.db).await?;
+        init(&stores.db, now).await?;
         let gateway = payments::Gateway::load(&stores.db, settings.payment_secret.as_deref()).await?;
         Ok(Service { stores, keys, gateway, public_url: public_url.trim_end_matches('/').to_string() })
     }
 }
 
 /// Loads the embedded catalogue and the holiday calendar where missing; returns the number of
-/// procedures added.
-pub async fn init(db: &db::Db) -> Result<usize, kernel::AppError> {
+/// procedures added. `now` (UTC milliseconds) is the time a newly loaded procedure is published.
+pub async fn init(db: &db::Db, now: i64) -> Result<usize, kernel::AppError> {
     sla::seed_holidays(db).await?;
-    catalogue::store::seed(db).await
+    catalogue::store::seed(db, now).await
 }
 
 /// Routes of the services module (JSON API and pages).

@@ -24,13 +24,15 @@ pub async fn procedure_for(s: &Service, user: &Actor, code: &str) -> Result<Proc
     Ok(p)
 }
 
-/// The citizen's registry data for the procedure (logged).
-pub async fn prefill(s: &Service, user: &Actor, p: &Procedure) -> Result<Prefilled, AppError> {
+/// The citizen's registry data for the procedure (logged at `now`, UTC milliseconds).
+pub async fn prefill(s: &Service, user: &Actor, p: &Procedure, now: i64) -> Result<Prefilled, AppError> {
     let person = query::citizen_person(user)?;
-    crate::prefill::load(&s.stores, user, person, p, "web").await
+    crate::prefill::load(&s.stores, user, person, p, "web", now).await
 }
 
-/// Creates the application, or updates the citizen's draft `existing`.
+/// Creates the application, or updates the citizen's draft `existing`. `now` is UTC milliseconds,
+/// the time of filing, passed so tests can fix time.
+#[allow(clippy::too_many_arguments)]
 pub async fn file(
     s: &Service,
     user: &Actor,
@@ -39,6 +41,7 @@ pub async fn file(
     by_official: bool,
     submit: bool,
     existing: Option<&Application>,
+    now: i64,
 ) -> Result<Application, FileError> {
     let p = match existing {
         Some(app) => store::get_version(&s.stores.db, &app.procedure_code, app.procedure_version)
@@ -46,7 +49,7 @@ pub async fn file(
             .ok_or_else(|| AppError::internal("procedure version missing"))?,
         None => procedure_for(s, user, code).await?,
     };
-    let pre = prefill(s, user, &p).await?;
+    let pre = prefill(s, user, &p, now).await?;
     let label = user.actor_label();
     let filing = Filing {
         procedure: &p,
@@ -59,6 +62,7 @@ pub async fn file(
         by_official,
         answers,
         submit,
+        now,
     };
     match existing {
         Some(app) => file::update_draft(&s.stores.db, app, &filing).await,

@@ -119,7 +119,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Payment>, AppError> {
 }
 
 /// Starts paying an application's fee, or returns the payment already waiting for the gateway.
-pub async fn start(db: &Db, app: &Application) -> Result<Payment, AppError> {
+pub async fn start(db: &Db, app: &Application, now: i64) -> Result<Payment, AppError> {
     if app.fee_status != fee::UNPAID {
         return Err(AppError::new(ErrorCode::Conflict, "this application has no fee to pay"));
     }
@@ -143,7 +143,7 @@ pub async fn start(db: &Db, app: &Application) -> Result<Payment, AppError> {
     .bind(&id)
     .bind(&app.id)
     .bind(app.fee_vnd)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .execute(db.write())
     .await?;
     get(db, &id).await?.ok_or_else(|| AppError::internal("payment vanished"))
@@ -171,12 +171,14 @@ pub enum CallbackOutcome {
 }
 
 /// Verifies and applies a gateway callback. A bad signature, an unknown payment or a wrong amount
-/// is refused and changes nothing.
+/// is refused and changes nothing. `now` is UTC milliseconds, the time of the callback, passed so
+/// tests can fix time.
 pub async fn handle_callback(
     db: &Db,
     gateway: &Gateway,
     body: &[u8],
     signature: &str,
+    now: i64,
 ) -> Result<(CallbackOutcome, Payment), AppError> {
     if !gateway.verify(body, signature) {
         return Err(AppError::new(ErrorCode::Forbidden, "bad callback signature"));
@@ -194,7 +196,6 @@ pub async fn handle_callback(
     if payment.status != "pending" {
         return Ok((CallbackOutcome::AlreadyApplied, payment));
     }
-    let now = kernel::clock::now_ms();
     let mut tx = db.begin().await?;
     let n = sqlx::query(
         "UPDATE svc_payments SET status = $1, gateway_ref = $2, paid_at = $3 WHERE id = $4 AND status = 'pending'",
@@ -222,8 +223,16 @@ pub async fn handle_callback(
         .execute(&mut *tx)
         .await?;
         let note = format!("{} đồng, mã giao dịch {}", payment.amount_vnd, cb.gateway_ref);
-        crate::applications::events::add(&mut tx, &payment.application_id, "gateway", "Cổng thanh toán", "paid", &note)
-            .await?;
+        crate::applications::events::add(
+            &mut tx,
+            &payment.application_id,
+            "gateway",
+            "Cổng thanh toán",
+            "paid",
+            &note,
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     let outcome = if new_status == "paid" { CallbackOutcome::Paid } else { CallbackOutcome::Failed };
@@ -231,12 +240,16 @@ pub async fn handle_callback(
 }
 
 /// Refunds a paid fee inside the caller's transaction (the application was rejected). Returns
-/// whether anything was refunded.
-pub async fn refund_in(tx: &mut AnyConnection, app: &Application, actor_label: &str) -> Result<bool, AppError> {
+/// whether anything was refunded. `now` is UTC milliseconds, the time of the refund.
+pub async fn refund_in(
+    tx: &mut AnyConnection,
+    app: &Application,
+    actor_label: &str,
+    now: i64,
+) -> Result<bool, AppError> {
     if app.fee_status != fee::PAID {
         return Ok(false);
     }
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "UPDATE svc_payments SET status = 'refunded', refunded_at = $1 WHERE application_id = $2 AND status = 'paid'",
     )
@@ -250,7 +263,7 @@ pub async fn refund_in(tx: &mut AnyConnection, app: &Application, actor_label: &
         .execute(&mut *tx)
         .await?;
     let note = format!("{} đồng", app.fee_vnd);
-    crate::applications::events::add(tx, &app.id, "gateway", actor_label, "refunded", &note).await?;
+    crate::applications::events::add(tx, &app.id, "gateway", actor_label, "refunded", &note, now).await?;
     Ok(true)
 }
 

@@ -40,13 +40,15 @@ fn item(key: &str, vi: &str, en: &str, value: String) -> PrefillItem {
 }
 
 /// Reads the applicant and (when the procedure needs it) their household, and logs the release.
-/// `actor` is who sees the form: the citizen, a kiosk, or a desk officer at the counter.
+/// `actor` is who sees the form: the citizen, a kiosk, or a desk officer at the counter. `now` is
+/// UTC milliseconds, the time of the logged read.
 pub async fn load(
     stores: &Stores,
     actor: &Actor,
     person_id: &str,
     procedure: &Procedure,
     channel: &str,
+    now: i64,
 ) -> Result<Prefilled, AppError> {
     let id = PersonalId::parse(person_id)?;
     let person = registry::queries::persons::get_self(&stores.db, &id)
@@ -103,7 +105,7 @@ pub async fn load(
     stores
         .access_log
         .record(audit::AccessEntry {
-            at: kernel::clock::now_ms(),
+            at: now,
             actor_id: actor.account_id.clone(),
             actor_label: actor.actor_label(),
             subject_id: person.personal_id.clone(),

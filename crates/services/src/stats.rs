@@ -32,14 +32,15 @@ pub struct MonthlyRow {
 }
 
 /// Monthly figures of a province for months `from..=to` (`YYYY-MM`), optionally one commune.
+/// `now` (UTC milliseconds) decides which open applications are overdue.
 pub async fn monthly(
     db: &Db,
     province: &str,
     from: &str,
     to: &str,
     commune: Option<&str>,
+    now: i64,
 ) -> Result<Vec<MonthlyRow>, AppError> {
-    let now = kernel::clock::now_ms();
     let sql = "SELECT procedure_code, commune_code, submitted_month, COUNT(*), \
         SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END), SUM(CASE WHEN channel = 'kiosk' THEN 1 ELSE 0 END), \
         SUM(CASE WHEN channel = 'counter' THEN 1 ELSE 0 END), SUM(CASE WHEN fee_vnd > 0 THEN 1 ELSE 0 END), \

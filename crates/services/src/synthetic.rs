@@ -24,7 +24,8 @@ pub async fn has_applications(db: &Db) -> Result<bool, AppError> {
 }
 
 /// Inserts `n` applications of residents of `province`; `open_share` of them are still open
-/// (the rest decided). Deterministic for a seed.
+/// (the rest decided), submitted in the year before `now` (UTC milliseconds). Deterministic for a
+/// seed and `now`.
 pub async fn history(
     db: &Db,
     province: &str,
@@ -32,6 +33,7 @@ pub async fn history(
     open_share: f64,
     seed: u64,
     progress: &(dyn Fn(usize) + Sync),
+    now: i64,
 ) -> Result<Generated, AppError> {
     let procedures = store::list(db, None).await?;
     let criteria = registry::sample::Criteria {
@@ -49,7 +51,6 @@ pub async fn history(
         return Ok(Generated { applications: 0 });
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let now = kernel::clock::now_ms();
     const DAY: i64 = 86_400_000;
     let mut done = 0;
     for chunk in (0..n).collect::<Vec<_>>().chunks(2_000) {

@@ -37,7 +37,13 @@ fn conflict(what: &str) -> AppError {
     AppError::new(ErrorCode::Conflict, what.to_string())
 }
 
-async fn set_status(tx: &mut AnyConnection, app: &Application, from: &[&str], to: &str) -> Result<(), AppError> {
+async fn set_status(
+    tx: &mut AnyConnection,
+    app: &Application,
+    from: &[&str],
+    to: &str,
+    now: i64,
+) -> Result<(), AppError> {
     let allowed: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
     // `from` are constants of this module, never input.
     let sql = format!(
@@ -45,8 +51,7 @@ async fn set_status(tx: &mut AnyConnection, app: &Application, from: &[&str], to
          WHERE id = $3 AND status IN ({})",
         allowed.join(", ")
     );
-    let n =
-        sqlx::query(&sql).bind(to).bind(kernel::clock::now_ms()).bind(&app.id).execute(&mut *tx).await?.rows_affected();
+    let n = sqlx::query(&sql).bind(to).bind(now).bind(&app.id).execute(&mut *tx).await?.rows_affected();
     if n == 0 {
         return Err(conflict("the application is not in a state that allows this action"));
     }
@@ -62,6 +67,7 @@ fn note_required(note: &str) -> Result<String, AppError> {
 }
 
 /// Applies an officer's action to an application they handle; returns the updated application.
+/// `now` is UTC milliseconds, the time of the action, passed so tests can fix time.
 #[tracing::instrument(name = "services.workflow_act", skip_all, fields(application_id = %app.id, action = ?action))]
 pub async fn act(
     s: &Service,
@@ -69,6 +75,7 @@ pub async fn act(
     app: &Application,
     action: Action,
     note: &str,
+    now: i64,
 ) -> Result<Application, AppError> {
     let db = &s.stores.db;
     let label = officer.actor_label();
@@ -79,11 +86,11 @@ pub async fn act(
     };
     let kind = match action {
         Action::Accept => {
-            set_status(&mut tx, app, &[status::SUBMITTED], status::PROCESSING).await?;
+            set_status(&mut tx, app, &[status::SUBMITTED], status::PROCESSING, now).await?;
             "accepted"
         }
         Action::RequestInfo => {
-            set_status(&mut tx, app, &[status::SUBMITTED, status::PROCESSING], status::INFO_REQUESTED).await?;
+            set_status(&mut tx, app, &[status::SUBMITTED, status::PROCESSING], status::INFO_REQUESTED, now).await?;
             "info_requested"
         }
         Action::Assign => {
@@ -92,7 +99,7 @@ pub async fn act(
                  WHERE id = $3 AND status = $4",
             )
             .bind(&officer.account_id)
-            .bind(kernel::clock::now_ms())
+            .bind(now)
             .bind(&app.id)
             .bind(status::PROCESSING)
             .execute(&mut *tx)
@@ -110,23 +117,24 @@ pub async fn act(
             "comment"
         }
         Action::Reject => {
-            crate::payments::refund_in(&mut tx, app, &label).await?;
+            crate::payments::refund_in(&mut tx, app, &label, now).await?;
             set_status(
                 &mut tx,
                 app,
                 &[status::SUBMITTED, status::PROCESSING, status::INFO_REQUESTED],
                 status::REJECTED,
+                now,
             )
             .await?;
-            decided(&mut tx, app, &note).await?;
+            decided(&mut tx, app, &note, now).await?;
             "rejected"
         }
         Action::Approve => {
-            approve(s, &mut tx, officer, app).await?;
+            approve(s, &mut tx, officer, app, now).await?;
             "approved"
         }
     };
-    events::add(&mut tx, &app.id, &officer.account_id, &label, kind, &note).await?;
+    events::add(&mut tx, &app.id, &officer.account_id, &label, kind, &note, now).await?;
     tx.commit().await?;
     if action == Action::Approve {
         tracing::info!(application = %app.id, procedure = %app.procedure_code, "application approved");
@@ -134,9 +142,9 @@ pub async fn act(
     crate::applications::query::by_id(db, &app.id).await?.ok_or_else(|| AppError::internal("application vanished"))
 }
 
-async fn decided(tx: &mut AnyConnection, app: &Application, note: &str) -> Result<(), AppError> {
+async fn decided(tx: &mut AnyConnection, app: &Application, note: &str, now: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE svc_applications SET decided_at = $1, decision_note = $2 WHERE id = $3")
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .bind(note)
         .bind(&app.id)
         .execute(&mut *tx)
@@ -144,7 +152,13 @@ async fn decided(tx: &mut AnyConnection, app: &Application, note: &str) -> Resul
     Ok(())
 }
 
-async fn approve(s: &Service, tx: &mut AnyConnection, officer: &Actor, app: &Application) -> Result<(), AppError> {
+async fn approve(
+    s: &Service,
+    tx: &mut AnyConnection,
+    officer: &Actor,
+    app: &Application,
+    now: i64,
+) -> Result<(), AppError> {
     if app.status != status::PROCESSING {
         return Err(conflict("accept the application before approving it"));
     }
@@ -157,8 +171,8 @@ async fn approve(s: &Service, tx: &mut AnyConnection, officer: &Actor, app: &App
     let applicant = registry::queries::persons::get_self(&s.stores.db, &PersonalId::parse(&app.applicant_person_id)?)
         .await?
         .ok_or_else(|| AppError::not_found("the applicant is no longer in the registry"))?;
-    set_status(tx, app, &[status::PROCESSING], status::APPROVED).await?;
-    let lines = crate::effects::apply(tx, &p, app, &applicant, officer).await?;
+    set_status(tx, app, &[status::PROCESSING], status::APPROVED, now).await?;
+    let lines = crate::effects::apply(tx, &p, app, &applicant, officer, now).await?;
     let units = registry::admin_units::AdminUnits::get();
     let place = units.commune(&app.commune_code).map(|c| c.name.clone()).unwrap_or_default();
     let issuer = if p.agency_level == "commune" { format!("{} {}", p.agency_vi, place) } else { p.agency_vi.clone() };
@@ -175,32 +189,40 @@ async fn approve(s: &Service, tx: &mut AnyConnection, officer: &Actor, app: &App
         application: app.receipt_code.clone(),
         iat: 0,
     };
-    let doc = documents::issue_in(tx, &s.keys, &app.id, payload).await?;
+    let doc = documents::issue_in(tx, &s.keys, &app.id, payload, now).await?;
     sqlx::query("UPDATE svc_applications SET result_code = $1 WHERE id = $2")
         .bind(&doc.payload.code)
         .bind(&app.id)
         .execute(&mut *tx)
         .await?;
-    decided(tx, app, "").await
+    decided(tx, app, "", now).await
 }
 
 /// The citizen answers a request for more information (the application goes back to the
-/// agency); the note says what was added.
-pub async fn answer(s: &Service, citizen: &Actor, app: &Application, note: &str) -> Result<Application, AppError> {
+/// agency); the note says what was added. `now` is UTC milliseconds, the time of the answer.
+pub async fn answer(
+    s: &Service,
+    citizen: &Actor,
+    app: &Application,
+    note: &str,
+    now: i64,
+) -> Result<Application, AppError> {
     let note = note_required(note)?;
     let mut tx = s.stores.db.begin().await?;
-    set_status(&mut tx, app, &[status::INFO_REQUESTED], status::SUBMITTED).await?;
-    events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "info_provided", &note).await?;
+    set_status(&mut tx, app, &[status::INFO_REQUESTED], status::SUBMITTED, now).await?;
+    events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "info_provided", &note, now).await?;
     tx.commit().await?;
     crate::applications::query::by_id(&s.stores.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
 }
 
 /// The citizen withdraws an application the agency has not decided yet (a paid fee is refunded).
-pub async fn withdraw(s: &Service, citizen: &Actor, app: &Application) -> Result<Application, AppError> {
+/// `now` is UTC milliseconds, the time of the withdrawal.
+pub async fn withdraw(s: &Service, citizen: &Actor, app: &Application, now: i64) -> Result<Application, AppError> {
     let mut tx = s.stores.db.begin().await?;
-    crate::payments::refund_in(&mut tx, app, &citizen.actor_label()).await?;
-    set_status(&mut tx, app, &[status::DRAFT, status::SUBMITTED, status::INFO_REQUESTED], status::WITHDRAWN).await?;
-    events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "withdrawn", "").await?;
+    crate::payments::refund_in(&mut tx, app, &citizen.actor_label(), now).await?;
+    let open = [status::DRAFT, status::SUBMITTED, status::INFO_REQUESTED];
+    set_status(&mut tx, app, &open, status::WITHDRAWN, now).await?;
+    events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "withdrawn", "", now).await?;
     tx.commit().await?;
     crate::applications::query::by_id(&s.stores.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
 }

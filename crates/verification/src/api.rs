@@ -109,7 +109,7 @@ pub async fn verify(
         list_code: b.list_code,
         channel: "api",
     };
-    Ok(Json(v.verify(&user, req).await?))
+    Ok(Json(v.verify(&user, req, kernel::clock::now_ms()).await?))
 }
 
 /// Dynamic identity QR.
@@ -127,7 +127,7 @@ pub async fn verify_dynamic(
         list_code: b.list_code,
         channel: "api",
     };
-    Ok(Json(v.verify(&user, req).await?))
+    Ok(Json(v.verify(&user, req, kernel::clock::now_ms()).await?))
 }
 
 /// Chip data with passive authentication.
@@ -145,13 +145,13 @@ pub async fn verify_chip(
         list_code: b.list_code,
         channel: "api",
     };
-    Ok(Json(v.verify(&user, req).await?))
+    Ok(Json(v.verify(&user, req, kernel::clock::now_ms()).await?))
 }
 
 /// The purposes the caller's organization may verify for.
 #[utoipa::path(get, operation_id = "verification.purposes", path = "/api/v1/verifications/purposes", tag = "verification", responses((status = 200)))]
 pub async fn purposes(State(v): State<Verifier>, user: CurrentUser) -> ApiResult<Json<Vec<&'static VerifyPurpose>>> {
-    Ok(Json(v.caller(&user).await?.allowed()))
+    Ok(Json(v.caller(&user, kernel::clock::now_ms()).await?.allowed()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -171,7 +171,7 @@ pub async fn history(
     user: CurrentUser,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Page<HistoryRow>>> {
-    let caller = v.caller(&user).await?;
+    let caller = v.caller(&user, kernel::clock::now_ms()).await?;
     Ok(Json(crate::history::list(&v.stores().db, &caller.org_id, PageRequest::new(p.page, p.size)?).await?))
 }
 
@@ -179,7 +179,7 @@ pub async fn history(
 #[utoipa::path(get, operation_id = "verification.history_csv", path = "/api/v1/verifications/history.csv", tag = "verification",
     responses((status = 200, description = "The organization's verifications as UTF-8 CSV", content_type = "text/csv")))]
 pub async fn history_csv(State(v): State<Verifier>, user: CurrentUser) -> ApiResult<impl IntoResponse> {
-    let caller = v.caller(&user).await?;
+    let caller = v.caller(&user, kernel::clock::now_ms()).await?;
     let body = crate::history::csv(&v.stores().db, &caller.org_id).await?;
     Ok((
         [
@@ -237,7 +237,7 @@ pub async fn issue_for(v: &Verifier, user: &CurrentUser, share: Share) -> Result
         .await?
         .ok_or_else(|| AppError::not_found("no registry record for this account"))?;
     let level = identity::account_by_id(&v.stores().db, &user.account_id).await?.map(|a| a.level).unwrap_or(1);
-    let issued = dynamic::issue(v.ring(), &person, level.clamp(1, 2) as u8, share)?;
+    let issued = dynamic::issue(v.ring(), &person, level.clamp(1, 2) as u8, share, kernel::clock::now_ms())?;
     let svg = crate::cccd_qr::qr_svg(&issued.token).map_err(|e| AppError::internal(e.to_string()))?;
     Ok(IdentityQr { token: issued.token, expires_at: issued.expires_at, svg })
 }

@@ -53,14 +53,14 @@ const CACHE_MS: i64 = 10_000;
 
 impl Callers {
     /// Resolves the caller: role `org_staff` with an own-organization jurisdiction, organization
-    /// active, and for an organization system's access token the `verify` scope.
-    pub async fn resolve(&self, db: &Db, user: &Actor) -> Result<Caller, AppError> {
+    /// active, and for an organization system's access token the `verify` scope. `now` (UTC
+    /// milliseconds) decides whether the cached organization is still fresh.
+    pub async fn resolve(&self, db: &Db, user: &Actor, now: i64) -> Result<Caller, AppError> {
         user.require(&[Role::OrgStaff])?;
         user.require_scope("verify")?;
         let Jurisdiction::Own(org_id) = &user.jurisdiction else {
             return Err(AppError::forbidden("organization staff account without an organization"));
         };
-        let now = kernel::clock::now_ms();
         let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(org_id).cloned();
         let entry = match cached {
             Some((at, entry)) if now - at < CACHE_MS => entry,

@@ -60,9 +60,16 @@ pub struct IssuedToken {
     pub expires_at: u64,
 }
 
-/// Issues a token for the citizen's own record.
-pub fn issue(ring: &KeyRing, person: &PersonView, level: u8, share: Share) -> Result<IssuedToken, AppError> {
-    let now = jsonwebtoken_now();
+/// Issues a token for the citizen's own record at `now` (UTC milliseconds, passed so tests can fix
+/// time).
+pub fn issue(
+    ring: &KeyRing,
+    person: &PersonView,
+    level: u8,
+    share: Share,
+    now_ms: i64,
+) -> Result<IssuedToken, AppError> {
+    let now = u64::try_from(now_ms / 1000).unwrap_or_default();
     let birth = person.birth_date.as_deref().and_then(|b| PartialDate::parse(b).ok());
     let mut nonce = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut nonce);
@@ -71,17 +78,13 @@ pub fn issue(ring: &KeyRing, person: &PersonView, level: u8, share: Share) -> Re
         lvl: level,
         name: share.name.then(|| person.full_name.clone()),
         bd: if share.birth_date { person.birth_date.clone() } else { None },
-        a18: if share.age_over_18 { birth.map(|b| b.age_on(kernel::clock::today_vn()) >= 18) } else { None },
+        a18: if share.age_over_18 { birth.map(|b| b.age_on(kernel::clock::date_vn(now_ms)) >= 18) } else { None },
         n: URL_SAFE_NO_PAD.encode(nonce),
         iat: now,
         exp: now + LIFETIME_SECS,
     };
     let token = ring.sign_typed(&claims, TOKEN_TYP)?;
     Ok(IssuedToken { token, expires_at: claims.exp })
-}
-
-fn jsonwebtoken_now() -> u64 {
-    (kernel::clock::now_ms() / 1000) as u64
 }
 
 /// Why a presented token was refused.
@@ -137,40 +140,45 @@ pub fn check_offline(ring: &KeyRing, token: &str) -> Result<IdQrClaims, TokenPro
 /// Where single-use nonces are recorded: the database directly (one insert per token), or the
 /// verification service's group-commit [`Writer`], which shares commits between requests.
 pub trait NonceStore {
-    /// Records `nonce` until `expires_ms`; `false` when it was recorded before.
+    /// Records `nonce` until `expires_ms`; `false` when it was recorded before. `now` (UTC
+    /// milliseconds) is the time of use.
     fn use_nonce(
         &self,
         nonce: &str,
         expires_ms: i64,
+        now: i64,
     ) -> impl std::future::Future<Output = Result<bool, AppError>> + Send;
 }
 
 impl NonceStore for Db {
-    /// One insert; expired nonces are swept now and then.
-    async fn use_nonce(&self, nonce: &str, expires_ms: i64) -> Result<bool, AppError> {
+    /// One insert; nonces expired at `now` are swept now and then.
+    async fn use_nonce(&self, nonce: &str, expires_ms: i64, now: i64) -> Result<bool, AppError> {
         let done = sqlx::query("INSERT INTO used_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(nonce)
             .bind(expires_ms)
             .execute(self.write())
             .await?;
         if rand::random::<u16>() < 64 {
-            sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1")
-                .bind(kernel::clock::now_ms())
-                .execute(self.write())
-                .await?;
+            sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1").bind(now).execute(self.write()).await?;
         }
         Ok(done.rows_affected() == 1)
     }
 }
 
 impl NonceStore for Writer {
-    async fn use_nonce(&self, nonce: &str, expires_ms: i64) -> Result<bool, AppError> {
+    /// The writer sweeps expired nonces on its own clock.
+    async fn use_nonce(&self, nonce: &str, expires_ms: i64, _now: i64) -> Result<bool, AppError> {
         Writer::use_nonce(self, nonce, expires_ms).await
     }
 }
 
 /// Records the token's nonce, kept a minute past its expiry; a nonce seen before is a replay.
-pub async fn consume_nonce(store: &impl NonceStore, claims: &IdQrClaims) -> Result<Result<(), TokenProblem>, AppError> {
+/// `now` is UTC milliseconds, the time the token is presented.
+pub async fn consume_nonce(
+    store: &impl NonceStore,
+    claims: &IdQrClaims,
+    now: i64,
+) -> Result<Result<(), TokenProblem>, AppError> {
     let expires_ms = (claims.exp as i64 + 60) * 1000;
-    Ok(if store.use_nonce(&claims.n, expires_ms).await? { Ok(()) } else { Err(TokenProblem::Replayed) })
+    Ok(if store.use_nonce(&claims.n, expires_ms, now).await? { Ok(()) } else { Err(TokenProblem::Replayed) })
 }

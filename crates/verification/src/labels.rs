@@ -146,8 +146,9 @@ mod tests {
         let groups = [(1u8, b"not really a DG1".to_vec())].into_iter().collect();
         let bundle = ChipBundle { sod: ds.sign_sod(&groups), data_groups: groups };
         let trusted = TrustStore::new(vec![csca.certificate.clone()]);
-        let report = passive_auth(&bundle, &trusted, chrono::Utc::now());
-        let untrusted = passive_auth(&bundle, &TrustStore::default(), chrono::Utc::now());
+        let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 1, 0, 0, 0).unwrap();
+        let report = passive_auth(&bundle, &trusted, at);
+        let untrusted = passive_auth(&bundle, &TrustStore::default(), at);
         assert_eq!(report.steps.len(), STEP.len());
         for s in report.steps.iter().chain(&untrusted.steps) {
             assert!(get("step", &s.step).is_some(), "step {}", s.step);

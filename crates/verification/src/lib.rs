@@ -20,7 +20,9 @@ pub mod writer;
 pub const MIGRATIONS: &[db::Migration] =
     db::migrations!("verification", [(1, "verification"), (2, "logs_file", per_backend)]);
 
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
+#[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 
 pub use service::{VerificationSettings, Verifier};

@@ -50,7 +50,7 @@ struct IdentityQrPage {
 /// `GET /verify`.
 pub async fn verify(State(v): State<Verifier>, PageUser(user): PageUser, lang: Lang, uri: Uri) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Xác minh danh tính", "Identity verification"), Some(&user));
-    match v.caller(&user).await {
+    match v.caller(&user, kernel::clock::now_ms()).await {
         Ok(c) => {
             let labels = crate::labels::table_for_script(lang);
             render(&VerifyPage { chrome, org: c.org_name.clone(), purposes: c.allowed(), labels }, lang)
@@ -75,7 +75,7 @@ pub async fn history(
 ) -> Response {
     let chrome = Chrome::for_uri(lang, &uri, ("Lịch sử xác minh", "Verification history"), Some(&user));
     let result = async {
-        let c = v.caller(&user).await?;
+        let c = v.caller(&user, kernel::clock::now_ms()).await?;
         let page = crate::history::list(&v.stores().db, &c.org_id, PageRequest::new(q.page, Some(50))?).await?;
         Ok::<_, kernel::AppError>((c.org_name, page))
     }

@@ -99,12 +99,14 @@ struct ReceiptClaims<'a> {
 }
 
 impl Verifier {
-    /// A verifier whose receipts name `issuer` (the server's public URL) as `iss`.
+    /// A verifier whose receipts name `issuer` (the server's public URL) as `iss`. `clock` is the
+    /// time of its history writer (`kernel::clock::now_ms` in the binary).
     pub fn new(
         stores: Stores,
         ring: Arc<KeyRing>,
         settings: &VerificationSettings,
         issuer: &str,
+        clock: kernel::clock::Clock,
     ) -> Result<Verifier, String> {
         let trust = match &settings.csca_dir {
             Some(dir) => TrustStore::load_dir(dir)?,
@@ -112,7 +114,7 @@ impl Verifier {
         };
         tracing::info!(cscas = trust.len(), "verification trust store loaded");
         Ok(Verifier(Arc::new(Inner {
-            writer: Writer::start(stores.db.clone()),
+            writer: Writer::start(stores.db.clone(), clock),
             stores,
             ring,
             trust,
@@ -130,16 +132,16 @@ impl Verifier {
         &self.0.ring
     }
 
-    /// Resolves an organization caller (role, organization, purposes).
-    pub async fn caller(&self, user: &Actor) -> Result<Caller, AppError> {
-        self.0.callers.resolve(&self.0.stores.db, user).await
+    /// Resolves an organization caller (role, organization, purposes) at `now` (UTC milliseconds).
+    pub async fn caller(&self, user: &Actor, now: i64) -> Result<Caller, AppError> {
+        self.0.callers.resolve(&self.0.stores.db, user, now).await
     }
 
-    /// Runs one verification.
+    /// Runs one verification at `now` (UTC milliseconds, passed so tests can fix time).
     #[tracing::instrument(name = "verification.verify", skip_all, fields(evidence = req.evidence.kind(), channel = req.channel))]
-    pub async fn verify(&self, user: &Actor, req: Request) -> Result<VerificationResponse, AppError> {
-        let caller = self.caller(user).await?;
-        self.0.limiter.check(&caller.account_id, kernel::clock::now_ms())?;
+    pub async fn verify(&self, user: &Actor, req: Request, now: i64) -> Result<VerificationResponse, AppError> {
+        let caller = self.caller(user, now).await?;
+        self.0.limiter.check(&caller.account_id, now)?;
         let purpose = caller.purpose(&req.purpose)?;
         if !req.citizen_present {
             return Err(AppError::invalid("citizen_present must be true: verify only with the citizen present"));
@@ -153,10 +155,10 @@ impl Verifier {
                     .ok_or_else(|| AppError::invalid("list_code is required for this purpose (exam or trip code)"))?,
             ),
         };
-        let today = kernel::clock::today_vn();
+        let today = kernel::clock::date_vn(now);
         let mut result = VerificationResult {
             id: kernel::ids::new_id(),
-            verified_at: kernel::clock::now_ms(),
+            verified_at: now,
             method: String::new(),
             purpose: purpose.code.into(),
             organization: caller.org_name.clone(),
@@ -207,14 +209,14 @@ impl Verifier {
             Evidence::Dynamic(token) => {
                 result.method = "dynamic_qr".into();
                 result.assurance = "dynamic_qr".into();
-                self.dynamic_presented(&token, &mut result)
+                self.dynamic_presented(&token, &mut result, now)
                     .await?
                     .inspect(|(_, c)| shared = Some(c.clone()))
                     .map(|p| p.0)
             }
             Evidence::Chip(bundle) => {
                 result.method = "chip".into();
-                let p = self.chip_presented(&bundle, today, &mut result);
+                let p = self.chip_presented(&bundle, now, &mut result);
                 if purpose.keeps_face {
                     face = bundle.data_groups.get(&2).cloned();
                 }
@@ -240,7 +242,7 @@ impl Verifier {
         }
         crate::history::record(&self.0.writer, &caller, &result).await?;
         if let (Some(image), true) = (face, result.person_found) {
-            self.keep_face(&caller, &result.id, &image).await?;
+            self.keep_face(&caller, &result.id, &image, now).await?;
         }
         let receipt = self.0.ring.sign_typed(
             &ReceiptClaims {
@@ -260,9 +262,10 @@ impl Verifier {
         &self,
         token: &str,
         result: &mut VerificationResult,
+        now: i64,
     ) -> Result<Option<(Presented, IdQrClaims)>, AppError> {
         let checked = match dynamic::check_offline(&self.0.ring, token) {
-            Ok(c) => dynamic::consume_nonce(&self.0.writer, &c).await?.map(|_| c),
+            Ok(c) => dynamic::consume_nonce(&self.0.writer, &c, now).await?.map(|_| c),
             Err(problem) => Err(problem),
         };
         let claims = match checked {
@@ -285,13 +288,10 @@ impl Verifier {
     }
 
     /// Passive authentication, then the chip's identity data (DG13, else the MRZ).
-    fn chip_presented(
-        &self,
-        bundle: &ChipBundle,
-        today: chrono::NaiveDate,
-        result: &mut VerificationResult,
-    ) -> Option<Presented> {
-        let report = chip::passive_auth(bundle, &self.0.trust, chrono::Utc::now());
+    fn chip_presented(&self, bundle: &ChipBundle, now: i64, result: &mut VerificationResult) -> Option<Presented> {
+        let today = kernel::clock::date_vn(now);
+        let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
+        let report = chip::passive_auth(bundle, &self.0.trust, at);
         if report.authentic {
             result.assurance = "chip".into();
         } else if report.chain_not_verified {
@@ -366,14 +366,14 @@ impl Verifier {
             .await;
     }
 
-    async fn keep_face(&self, caller: &Caller, id: &str, image: &[u8]) -> Result<(), AppError> {
+    async fn keep_face(&self, caller: &Caller, id: &str, image: &[u8], now: i64) -> Result<(), AppError> {
         db::sqlx::query(
             "INSERT INTO verification_faces (verification_id, org_id, image_b64, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(id)
         .bind(&caller.org_id)
         .bind(base64::engine::general_purpose::STANDARD.encode(image))
-        .bind(kernel::clock::now_ms())
+        .bind(now)
         .execute(self.0.stores.db.write())
         .await?;
         Ok(())

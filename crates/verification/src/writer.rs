@@ -53,10 +53,11 @@ const BATCH: usize = 256;
 const SWEEP_EVERY: u32 = 500;
 
 impl Writer {
-    /// Starts the writer task on the current runtime.
-    pub fn start(db: Db) -> Writer {
+    /// Starts the writer task on the current runtime; `clock` decides which nonces have expired
+    /// when they are swept.
+    pub fn start(db: Db, clock: kernel::clock::Clock) -> Writer {
         let (tx, rx) = mpsc::channel(4 * BATCH);
-        tokio::spawn(run(db, rx));
+        tokio::spawn(run(db, rx, clock));
         Writer { tx }
     }
 
@@ -83,7 +84,7 @@ fn stopped() -> AppError {
     AppError::internal("verification writer stopped")
 }
 
-async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
+async fn run(db: Db, mut rx: mpsc::Receiver<Job>, clock: kernel::clock::Clock) {
     let mut buf = Vec::with_capacity(BATCH);
     let mut held = Held::new(&db, db.write());
     let mut batches = 0u32;
@@ -106,7 +107,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
             }
         }
         batches = batches.wrapping_add(1);
-        let sweep = batches.is_multiple_of(SWEEP_EVERY);
+        let sweep = batches.is_multiple_of(SWEEP_EVERY).then(clock);
         match write(&db, &mut held, &rows, &nonces, sweep).await {
             Ok(mut fresh) => {
                 // Only the first request presenting a new nonce gets it.
@@ -134,12 +135,13 @@ type NonceJob = (String, i64, oneshot::Sender<Option<bool>>);
 
 /// One transaction on the writer's connection: the history rows, then the nonces; returns the
 /// nonces that were new. A nonce presented twice within the batch is new only the first time.
+/// `sweep` is the time (UTC milliseconds) before which expired nonces are deleted, if any.
 async fn write(
     db: &Db,
     held: &mut Held,
     rows: &[HistoryEntry],
     nonces: &[NonceJob],
-    sweep: bool,
+    sweep: Option<i64>,
 ) -> Result<HashSet<String>, sqlx::Error> {
     let written = write_on(db, held, rows, nonces, sweep).await;
     held.done(written.is_ok());
@@ -151,7 +153,7 @@ async fn write_on(
     held: &mut Held,
     rows: &[HistoryEntry],
     nonces: &[NonceJob],
-    sweep: bool,
+    sweep: Option<i64>,
 ) -> Result<HashSet<String>, sqlx::Error> {
     let mut tx = held.conn().await?.begin().await?;
     // 13 columns: 60 rows per statement stays under every placeholder limit.
@@ -197,11 +199,8 @@ async fn write_on(
             fresh.insert(row.get::<String, _>(0));
         }
     }
-    if sweep {
-        sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1")
-            .bind(kernel::clock::now_ms())
-            .execute(&mut *tx)
-            .await?;
+    if let Some(now) = sweep {
+        sqlx::query("DELETE FROM used_nonces WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(fresh)
@@ -233,7 +232,7 @@ mod tests {
     /// (also when presented twice in the same batch), and a duplicate history id fails its batch
     /// without leaving a partial write.
     async fn group_commit(db: Db) {
-        let w = Writer::start(db.clone());
+        let w = Writer::start(db.clone(), || 1_750_000_000_000);
         let mut tasks = Vec::new();
         for i in 0..300 {
             let w = w.clone();

@@ -24,7 +24,7 @@ pub(super) async fn figures(r: &Request<'_>) -> Result<Vec<Figure>, AppError> {
     );
     // (commune, band, gender column) → count, for residents in a band.
     let cells = sum_by(r, dim::POPULATION, |row| {
-        let band = age(&row.k1).and_then(|a| bands.of(a))?;
+        let band = age(&row.k1, r.today).and_then(|a| bands.of(a))?;
         let g = match row.k2.as_str() {
             "M" => 0,
             "F" => 1,

@@ -214,6 +214,8 @@ pub struct Request<'a> {
     pub period: &'a Period,
     pub bands: &'a Bands,
     pub settings: Settings,
+    /// The day in Vietnam the figures are made on (ages, the current month).
+    pub today: chrono::NaiveDate,
     /// Rows already read for this request: several figures of a page count the same family.
     pub read: RowCache,
 }
@@ -292,18 +294,25 @@ fn recounted_at(ms: i64) -> Text {
     t(&format!("Đếm lại lần cuối: {at} (giờ Việt Nam)."), &format!("Last recounted: {at} (Vietnam time)."))
 }
 
-/// Age reached in the current year (current year − birth year; `None` when unknown).
-fn age(birth_year: &str) -> Option<u32> {
+/// Age reached in the year of `today` (that year − birth year; `None` when unknown).
+fn age(birth_year: &str, today: chrono::NaiveDate) -> Option<u32> {
     let y: i32 = birth_year.parse().ok()?;
-    let now = chrono::Datelike::year(&kernel::clock::today_vn());
-    u32::try_from(now - y).ok()
+    u32::try_from(chrono::Datelike::year(&today) - y).ok()
 }
 
-/// Builds a dashboard for a caller and filters (shared by the API, the pages and the bench).
-pub async fn load(service: &crate::Service, user: &Actor, board: &str, q: &Filters) -> Result<Dashboard, AppError> {
+/// Builds a dashboard for a caller and filters (shared by the API, the pages and the bench), as
+/// of `now` (UTC milliseconds, passed so tests can fix time).
+pub async fn load(
+    service: &crate::Service,
+    user: &Actor,
+    board: &str,
+    q: &Filters,
+    now: i64,
+) -> Result<Dashboard, AppError> {
     let board = Board::parse(board).ok_or_else(|| AppError::not_found(format!("no dashboard {board}")))?;
     let scope = Scope::resolve(user, q.commune.as_deref())?;
-    let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
+    let today = kernel::clock::date_vn(now);
+    let period = Period::parse(q.from.as_deref(), q.to.as_deref(), today)?;
     let bands = Bands::parse(q.bands.as_deref())?;
     let req = Request {
         db: &service.db,
@@ -311,6 +320,7 @@ pub async fn load(service: &crate::Service, user: &Actor, board: &str, q: &Filte
         period: &period,
         bands: &bands,
         settings: service.settings,
+        today,
         read: Default::default(),
     };
     build(board, &req).await

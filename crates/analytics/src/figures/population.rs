@@ -130,7 +130,7 @@ const PYRAMID_BANDS: u32 = 20;
 async fn pyramid(r: &Request<'_>) -> Result<Figure, AppError> {
     // (band, gender column) → count; band PYRAMID_BANDS + 1 = unknown age.
     let counts = sum_by(r, dim::POPULATION, |row| {
-        let band = age(&row.k1).map(|a| (a / 5).min(PYRAMID_BANDS)).unwrap_or(PYRAMID_BANDS + 1);
+        let band = age(&row.k1, r.today).map(|a| (a / 5).min(PYRAMID_BANDS)).unwrap_or(PYRAMID_BANDS + 1);
         let g = match row.k2.as_str() {
             "M" => 0,
             "F" => 1,

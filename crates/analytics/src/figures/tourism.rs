@@ -211,7 +211,7 @@ async fn occupancy(r: &Request<'_>) -> Result<Figure, AppError> {
             col("occupancy", t("Công suất (%)", "Occupancy (%)"), 1),
         ],
     );
-    let today = kernel::clock::today_vn();
+    let today = r.today;
     let this_month = today.format("%Y-%m").to_string();
     for m in r.period.months() {
         let of_month: Vec<(&(String, String, String), &i64)> = beds.iter().filter(|(k, _)| k.0 == m).collect();

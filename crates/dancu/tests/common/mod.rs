@@ -68,10 +68,11 @@ pub(crate) async fn world_with(db: Db, people: usize, defects: bool, settings: d
                 jurisdiction: j,
                 password: PASSWORD.into(),
             },
+            kernel::clock::now_ms(),
         )
         .await
         .unwrap();
-        tokens.push(identity::issue_token(&db, &a.id, "test").await.unwrap());
+        tokens.push(identity::issue_token(&db, &a.id, "test", kernel::clock::now_ms()).await.unwrap());
     }
     let running = dancu::server::start(db.clone(), &settings).await.unwrap();
     World {

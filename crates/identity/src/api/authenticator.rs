@@ -32,7 +32,7 @@ impl DbAuthenticator {
 
     /// Revokes a token and forgets any cached resolution of it.
     pub async fn revoke_token(&self, token_id: &str) -> Result<bool, kernel::AppError> {
-        let revoked = crate::tokens::revoke_token(&self.db, token_id).await?;
+        let revoked = crate::tokens::revoke_token(&self.db, token_id, kernel::clock::now_ms()).await?;
         // A panic while the lock was held leaves a cache that is still a valid map.
         self.cache.write().unwrap_or_else(PoisonError::into_inner).clear();
         Ok(revoked)
@@ -46,7 +46,7 @@ impl DbAuthenticator {
             }
         }
         let account = crate::tokens::lookup_token(&self.db, token).await.ok().flatten()?;
-        if !crate::liveness::check(&self.db, &account).await.ok()? {
+        if !crate::liveness::check(&self.db, &account, kernel::clock::now_ms()).await.ok()? {
             return None;
         }
         let user = CurrentUser { actor: account.to_actor(Vec::new()), csrf: None };
@@ -64,7 +64,7 @@ impl Authenticator for DbAuthenticator {
         async move {
             match credential {
                 Credential::Bearer(t) => self.bearer(t).await,
-                Credential::Session(s) => crate::sessions::session_info(&self.db, s)
+                Credential::Session(s) => crate::sessions::session_info(&self.db, s, kernel::clock::now_ms())
                     .await
                     .ok()
                     .flatten()

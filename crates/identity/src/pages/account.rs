@@ -52,15 +52,16 @@ pub(super) async fn account_page(
 ) -> Result<Response, PageError> {
     let db = &st.ctx.db;
     let account = current_account(&st, &user, lang).await?;
-    let sessions = crate::sessions::list_sessions(db, &account.id, cookie(&headers, SESSION_COOKIE), kernel::clock::now_ms())
-        .await
-        .map_err(page_err(lang))?
-        .into_iter()
-        .map(|s| {
-            let (c, l) = (when(s.created_at), when(s.last_seen_at));
-            (s, c, l)
-        })
-        .collect();
+    let sessions =
+        crate::sessions::list_sessions(db, &account.id, cookie(&headers, SESSION_COOKIE), kernel::clock::now_ms())
+            .await
+            .map_err(page_err(lang))?
+            .into_iter()
+            .map(|s| {
+                let (c, l) = (when(s.created_at), when(s.last_seen_at));
+                (s, c, l)
+            })
+            .collect();
     let levels = level_history(db, &account.id)
         .await
         .map_err(page_err(lang))?
@@ -95,7 +96,9 @@ pub(super) async fn revoke_session(
     PageUser(user): PageUser,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
-    crate::sessions::revoke_session_by_id(&st.ctx.db, &user.account_id, &f.id, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
+    crate::sessions::revoke_session_by_id(&st.ctx.db, &user.account_id, &f.id, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?;
     Ok(Redirect::to("/account#sessions").into_response())
 }
 
@@ -105,9 +108,14 @@ pub(super) async fn revoke_others(
     PageUser(user): PageUser,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    crate::sessions::revoke_other_sessions(&st.ctx.db, &user.account_id, cookie(&headers, SESSION_COOKIE), kernel::clock::now_ms())
-        .await
-        .map_err(page_err(lang))?;
+    crate::sessions::revoke_other_sessions(
+        &st.ctx.db,
+        &user.account_id,
+        cookie(&headers, SESSION_COOKIE),
+        kernel::clock::now_ms(),
+    )
+    .await
+    .map_err(page_err(lang))?;
     Ok(Redirect::to("/account#sessions").into_response())
 }
 
@@ -196,7 +204,10 @@ pub(super) async fn child_submit(
         password: f.password.clone(),
         password_again: f.password2.clone(),
     };
-    match registration::register_child(&st.ctx.db, &st.hasher, &g, &req, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
+    match registration::register_child(&st.ctx.db, &st.hasher, &g, &req, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?
+    {
         Ok(_) => Ok(Redirect::to("/account#children").into_response()),
         Err(e) => {
             let (vi, en) = e.message();

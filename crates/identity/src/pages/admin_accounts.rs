@@ -148,9 +148,9 @@ async fn change(
     let actor = LevelActor { id: Some(user.account_id.clone()), label: user.actor_label() };
     let reason = f.reason.as_deref().unwrap_or_default();
     let changed = if suspend {
-        crate::suspension::suspend(db, account_id, reason, &actor).await
+        crate::suspension::suspend(db, account_id, reason, &actor, kernel::clock::now_ms()).await
     } else {
-        crate::suspension::reactivate(db, account_id, reason, &actor).await
+        crate::suspension::reactivate(db, account_id, reason, &actor, kernel::clock::now_ms()).await
     }
     .map_err(page_err(lang))?;
     if !changed {

@@ -174,7 +174,9 @@ pub(super) async fn login_submit(
         PasswordCheck::Unavailable(status) => return Ok(refuse(status_message(lang, status), StatusCode::FORBIDDEN)),
         PasswordCheck::SecondFactor(account) => {
             let next = next.unwrap_or_else(|| home_of(&account).to_string());
-            let secret = challenges::create(db, &account.id, "totp", &next, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
+            let secret = challenges::create(db, &account.id, "totp", &next, kernel::clock::now_ms())
+                .await
+                .map_err(page_err(lang))?;
             let mut resp = Redirect::to("/login/second-factor").into_response();
             set_cookie(&mut resp, CHALLENGE_COOKIE, &secret, "Strict", challenges::CHALLENGE_TTL_MS / 1000);
             return Ok(resp);
@@ -209,7 +211,8 @@ pub(super) async fn open_session(
     resp: &mut Response,
 ) -> Result<(), kernel::AppError> {
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
-    let (secret, _csrf) = crate::sessions::create_session(&st.ctx.db, &account.id, ua, amr, kernel::clock::now_ms()).await?;
+    let (secret, _csrf) =
+        crate::sessions::create_session(&st.ctx.db, &account.id, ua, amr, kernel::clock::now_ms()).await?;
     tracing::info!(account = %account.id, "signed in");
     set_cookie(resp, SESSION_COOKIE, &secret, "Lax", crate::sessions::SESSION_TTL_MS / 1000);
     set_cookie(resp, super::FORM_CSRF_COOKIE, "", "Strict", 0);
@@ -235,7 +238,12 @@ pub(super) async fn second_factor_page(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     match cookie(&headers, CHALLENGE_COOKIE) {
-        Some(c) if challenges::find(&st.ctx.db, c, "totp", kernel::clock::now_ms()).await.map_err(page_err(lang))?.is_some() => {
+        Some(c)
+            if challenges::find(&st.ctx.db, c, "totp", kernel::clock::now_ms())
+                .await
+                .map_err(page_err(lang))?
+                .is_some() =>
+        {
             Ok(second_factor_form(lang, None, StatusCode::OK))
         }
         _ => Ok(Redirect::to("/login").into_response()),
@@ -267,7 +275,10 @@ pub(super) async fn second_factor_submit(
         return Ok(second_factor_form(lang, Some(msg.into()), StatusCode::TOO_MANY_REQUESTS));
     }
     let sealer = st.sealer().await.map_err(page_err(lang))?;
-    if !crate::totp::verify_second_factor(db, sealer, &ch.account_id, &f.code, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
+    if !crate::totp::verify_second_factor(db, sealer, &ch.account_id, &f.code, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?
+    {
         challenges::fail(db, &secret).await.map_err(page_err(lang))?;
         let left = challenges::CHALLENGE_MAX_ATTEMPTS - ch.attempts - 1;
         if left <= 0 {

@@ -154,7 +154,7 @@ impl ClientIp {
 impl IdentityState {
     /// The sealer of stored TOTP keys.
     pub(crate) async fn sealer(&self) -> Result<&Sealer, AppError> {
-        self.sealer.get_or_try_init(|| Sealer::load(&self.ctx.db)).await
+        self.sealer.get_or_try_init(|| Sealer::load(&self.ctx.db, kernel::clock::now_ms())).await
     }
 
     /// Counts one event against a limit; a `rate_limited` error when it is used up.

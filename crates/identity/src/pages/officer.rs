@@ -54,7 +54,7 @@ fn page(lang: Lang, user: &CurrentUser, person_id: String) -> OfficerPage {
 
 /// Reads the person (jurisdiction enforced, read logged), their cards and account into the page.
 async fn load(st: &IdentityState, user: &CurrentUser, p: &mut OfficerPage) -> Result<(), kernel::AppError> {
-    let reads = OfficerReads::new(&st.ctx, user, Some(PURPOSE), "web")?;
+    let reads = OfficerReads::new(&st.ctx, user, Some(PURPOSE), "web", kernel::clock::now_ms())?;
     let person = reads.person(&p.person_id).await?;
     p.cards = reads.cards(&p.person_id).await?;
     p.account = crate::accounts::account_by_person(&st.ctx.db, &person.personal_id).await?;
@@ -120,10 +120,16 @@ pub(super) async fn raise(
     }
     let account = p.account.as_ref().map(|a| a.id.clone()).unwrap_or_default();
     let actor = LevelActor { id: Some(user.account_id.clone()), label: user.actor_label() };
-    let raised =
-        crate::levels::raise_to_level2(&st.ctx.db, &account, LevelMethod::InPersonCard, f.card_number.trim(), &actor)
-            .await
-            .map_err(page_err(lang))?;
+    let raised = crate::levels::raise_to_level2(
+        &st.ctx.db,
+        &account,
+        LevelMethod::InPersonCard,
+        f.card_number.trim(),
+        &actor,
+        kernel::clock::now_ms(),
+    )
+    .await
+    .map_err(page_err(lang))?;
     st.ctx
         .access_log
         .record(audit::AccessEntry {

@@ -91,7 +91,7 @@ pub(super) async fn admin_orgs_create(
         address: f.address,
         commune_code: f.commune_code.trim().to_string(),
     };
-    let org = match organizations::create_organization(&st.ctx.db, new).await {
+    let org = match organizations::create_organization(&st.ctx.db, new, kernel::clock::now_ms()).await {
         Ok(o) => o,
         Err(e) => {
             return admin_orgs(
@@ -111,6 +111,7 @@ pub(super) async fn admin_orgs_create(
         &f.owner_contact,
         "owner",
         &user.account_id,
+        kernel::clock::now_ms(),
     )
     .await
     .map_err(page_err(lang))?;
@@ -191,7 +192,10 @@ async fn accept_form(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let gone = || PageError::new(AppError::not_found("invitation expired or used"), lang);
-    let inv = invitations::find_invitation(&st.ctx.db, token).await.map_err(page_err(lang))?.ok_or_else(gone)?;
+    let inv = invitations::find_invitation(&st.ctx.db, token, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?
+        .ok_or_else(gone)?;
     let org = organizations::get_organization(&st.ctx.db, &inv.organization_id)
         .await
         .map_err(page_err(lang))?
@@ -261,7 +265,7 @@ pub(super) async fn accept_submit(
         return accept_form(&st, lang, &token, Some(msg.to_string())).await;
     }
     let hash = st.hasher.hash(&f.password).await.map_err(page_err(lang))?;
-    match invitations::accept(&st.ctx.db, &token, &login, &f.full_name, &hash).await {
+    match invitations::accept(&st.ctx.db, &token, &login, &f.full_name, &hash, kernel::clock::now_ms()).await {
         Ok(_) => Ok(Redirect::to("/login?welcome=1&next=/org").into_response()),
         Err(e) if e.code == kernel::ErrorCode::Conflict => {
             accept_form(
@@ -314,7 +318,7 @@ async fn org_page_with(
         lang.pick(v, e).to_string()
     };
     let members = invitations::members(&st.ctx.db, &org.id).await.map_err(page_err(lang))?;
-    let pending = invitations::pending(&st.ctx.db, &org.id).await.map_err(page_err(lang))?;
+    let pending = invitations::pending(&st.ctx.db, &org.id, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     let p = OrgPage {
         chrome: Chrome::new(lang, ("Tổ chức của tôi", "My organization"), Some(user), "/org"),
         kind: lang.pick(org.kind.label().0, org.kind.label().1).to_string(),
@@ -378,6 +382,7 @@ pub(super) async fn org_invite(
         &f.contact,
         &f.org_role,
         &me.id,
+        kernel::clock::now_ms(),
     )
     .await
     .map_err(page_err(lang))?;
@@ -399,6 +404,8 @@ pub(super) async fn org_member(
 ) -> Result<Response, PageError> {
     let (me, _) = staff(&st, &user, lang).await?;
     let role = (f.action != "remove").then_some(f.action.as_str());
-    invitations::manage_member(&st.ctx.db, &me, &f.account_id, role).await.map_err(page_err(lang))?;
+    invitations::manage_member(&st.ctx.db, &me, &f.account_id, role, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?;
     Ok(Redirect::to("/org").into_response())
 }

@@ -97,8 +97,10 @@ pub(super) async fn register_finish(
     Json(f): Json<RegisterFinish>,
 ) -> ApiResult<Response> {
     browser_session(&user)?;
-    let outcome =
-        st.passkeys.finish_registration(&st.ctx.db, &user.account_id, &f.ticket, &f.name, &f.credential, kernel::clock::now_ms()).await?;
+    let outcome = st
+        .passkeys
+        .finish_registration(&st.ctx.db, &user.account_id, &f.ticket, &f.name, &f.credential, kernel::clock::now_ms())
+        .await?;
     Ok(match outcome {
         Ok(p) => (StatusCode::CREATED, Json(serde_json::json!({"id": p.id, "name": p.name}))).into_response(),
         Err(why) => return Err(refused(why, ErrorCode::PasskeyRefused)),
@@ -112,7 +114,10 @@ pub(super) async fn remove(
     PageUser(user): PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    if !crate::passkeys::remove(&st.ctx.db, &user.account_id, &id, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
+    if !crate::passkeys::remove(&st.ctx.db, &user.account_id, &id, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?
+    {
         return Err(PageError::new(kernel::AppError::not_found("passkey"), lang));
     }
     Ok(Redirect::to("/account/passkeys").into_response())

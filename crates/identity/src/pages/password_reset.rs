@@ -103,7 +103,16 @@ pub(super) async fn forgot_submit(
             let payload = serde_json::json!({ "account_id": a.id });
             otp::start(db, st.sms.as_ref(), OTP_PURPOSE, &phone, &payload, kernel::clock::now_ms()).await
         }
-        None => otp::start_unsent(db, OTP_PURPOSE, &phone, &serde_json::json!({ "account_id": null }), kernel::clock::now_ms()).await,
+        None => {
+            otp::start_unsent(
+                db,
+                OTP_PURPOSE,
+                &phone,
+                &serde_json::json!({ "account_id": null }),
+                kernel::clock::now_ms(),
+            )
+            .await
+        }
     }
     .map_err(page_err(lang))?;
     Ok(reset_form(lang, flow, f.login.trim(), &phone, None, StatusCode::OK))
@@ -141,25 +150,29 @@ pub(super) async fn reset_submit(
         return Ok(reset_form(lang, f.flow.clone(), &f.login, &f.phone, Some(msg), StatusCode::BAD_REQUEST));
     }
     let db = &st.ctx.db;
-    let payload = match otp::verify(db, OTP_PURPOSE, &f.flow, &f.code, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
-        Ok(p) => p,
-        Err(e) => {
-            let (vi, en) = e.message();
-            let msg = lang.pick(&vi, &en).to_string();
-            return Ok(match e {
-                OtpError::Wrong(_) => {
-                    reset_form(lang, f.flow.clone(), &f.login, &f.phone, Some(msg), StatusCode::UNAUTHORIZED)
-                }
-                OtpError::Expired | OtpError::TooManyAttempts => start_over(lang, msg, "/password/forgot"),
-            });
-        }
-    };
+    let payload =
+        match otp::verify(db, OTP_PURPOSE, &f.flow, &f.code, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
+            Ok(p) => p,
+            Err(e) => {
+                let (vi, en) = e.message();
+                let msg = lang.pick(&vi, &en).to_string();
+                return Ok(match e {
+                    OtpError::Wrong(_) => {
+                        reset_form(lang, f.flow.clone(), &f.login, &f.phone, Some(msg), StatusCode::UNAUTHORIZED)
+                    }
+                    OtpError::Expired | OtpError::TooManyAttempts => start_over(lang, msg, "/password/forgot"),
+                });
+            }
+        };
     let (vi, en) = OtpError::Expired.message();
     let Some(account_id) = payload["account_id"].as_str() else {
         return Ok(start_over(lang, lang.pick(&vi, &en).to_string(), "/password/forgot"));
     };
     let hash = st.hasher.hash(&f.password).await.map_err(page_err(lang))?;
-    if !password_reset::set_new_password(db, account_id, &hash, kernel::clock::now_ms()).await.map_err(page_err(lang))? {
+    if !password_reset::set_new_password(db, account_id, &hash, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?
+    {
         return Ok(start_over(lang, lang.pick(&vi, &en).to_string(), "/password/forgot"));
     }
     tracing::info!(account = %account_id, "password replaced after a phone code");

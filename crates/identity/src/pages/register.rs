@@ -130,9 +130,10 @@ pub(super) async fn register_submit(
     st.limit(&format!("otp:phone:{phone}"), st.config.limits.otp_per_phone).map_err(page_err(lang))?;
     let payload =
         serde_json::to_value(&pending).map_err(|_| PageError::new(kernel::AppError::internal("payload"), lang))?;
-    let flow = otp::start(&st.ctx.db, st.sms.as_ref(), registration::OTP_PURPOSE, &phone, &payload, kernel::clock::now_ms())
-        .await
-        .map_err(page_err(lang))?;
+    let flow =
+        otp::start(&st.ctx.db, st.sms.as_ref(), registration::OTP_PURPOSE, &phone, &payload, kernel::clock::now_ms())
+            .await
+            .map_err(page_err(lang))?;
     Ok(otp_form(lang, "/register/confirm", flow, phone_hint(&phone), None, StatusCode::OK))
 }
 
@@ -282,7 +283,9 @@ pub(super) async fn unlock_submit(
     st.limit(&format!("otp:phone:{phone}"), st.config.limits.otp_per_phone).map_err(page_err(lang))?;
     let payload = serde_json::json!({ "account_id": account.id });
     let flow =
-        otp::start(&st.ctx.db, st.sms.as_ref(), self_lock::UNLOCK_PURPOSE, &phone, &payload, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
+        otp::start(&st.ctx.db, st.sms.as_ref(), self_lock::UNLOCK_PURPOSE, &phone, &payload, kernel::clock::now_ms())
+            .await
+            .map_err(page_err(lang))?;
     Ok(otp_form(lang, "/account/unlock/confirm", flow, phone_hint(&phone), None, StatusCode::OK))
 }
 

@@ -97,7 +97,10 @@ pub(super) async fn totp_enable(
     Form(f): Form<EnableForm>,
 ) -> Result<Response, PageError> {
     let sealer = st.sealer().await.map_err(page_err(lang))?;
-    match crate::totp::enable(&st.ctx.db, sealer, &user.account_id, &f.secret, &f.code).await.map_err(page_err(lang))? {
+    match crate::totp::enable(&st.ctx.db, sealer, &user.account_id, &f.secret, &f.code, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?
+    {
         Some(codes) => Ok(codes_page(lang, &user, codes)),
         None => {
             let msg = lang.pick(
@@ -141,6 +144,8 @@ pub(super) async fn recovery_regenerate(
     if !password_ok(&st, &user.account_id, &f.password).await.map_err(page_err(lang))? {
         return show(&st, lang, &user, Some(lang.pick("Mật khẩu không đúng.", "Wrong password.").into()), None).await;
     }
-    let codes = crate::totp::regenerate_recovery_codes(&st.ctx.db, &user.account_id).await.map_err(page_err(lang))?;
+    let codes = crate::totp::regenerate_recovery_codes(&st.ctx.db, &user.account_id, kernel::clock::now_ms())
+        .await
+        .map_err(page_err(lang))?;
     Ok(codes_page(lang, &user, codes))
 }

@@ -21,7 +21,7 @@ pub(super) async fn declare(
     ApiJson(body): ApiJson<NewDeclaration>,
 ) -> ApiResult<Json<Declaration>> {
     let id = crate::access::citizen(&user)?;
-    Ok(Json(declarations::declare(&s, id, body).await?))
+    Ok(Json(declarations::declare(&s, id, body, kernel::clock::now_ms()).await?))
 }
 
 /// The signed-in citizen's own declarations.

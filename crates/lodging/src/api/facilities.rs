@@ -47,7 +47,7 @@ pub(super) async fn create(
     let Jurisdiction::Own(org) = &user.jurisdiction else {
         return Err(AppError::forbidden("organization staff only").into());
     };
-    Ok(Json(facilities::create(&s.stores.db, org, body).await?))
+    Ok(Json(facilities::create(&s.stores.db, org, body, kernel::clock::now_ms()).await?))
 }
 
 /// One facility, if it lies in the caller's jurisdiction (404 otherwise).
@@ -81,5 +81,15 @@ pub(super) async fn decide(
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Facility>> {
     allow(&user, POLICE)?;
-    Ok(Json(facilities::decide(&s.stores.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
+    Ok(Json(
+        facilities::decide(
+            &s.stores.db,
+            &id,
+            &body.status,
+            &user.jurisdiction,
+            &user.account_id,
+            kernel::clock::now_ms(),
+        )
+        .await?,
+    ))
 }

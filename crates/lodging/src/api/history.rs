@@ -35,7 +35,7 @@ pub(super) async fn mine(
 /// The citizen's own stays (also used by the history page).
 pub async fn own(s: &Service, user: &CurrentUser, page: PageRequest) -> Result<Page<Stay>, AppError> {
     let id = crate::access::citizen(user)?;
-    history::stays(&s.stores.db, &Subject::Citizen(id.to_string()), None, page).await
+    history::stays(&s.stores.db, &Subject::Citizen(id.to_string()), None, page, kernel::clock::now_ms()).await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -68,7 +68,7 @@ pub(super) async fn search(
     }
     let subject = Subject::parse(p.personal_id.as_deref(), p.passport_number.as_deref(), p.nationality.as_deref())?;
     let page = PageRequest::new(p.page, p.size)?;
-    let found = history::stays(&s.stores.db, &subject, Some(&user.jurisdiction), page).await?;
+    let found = history::stays(&s.stores.db, &subject, Some(&user.jurisdiction), page, kernel::clock::now_ms()).await?;
     let read = Read { action: "lodging.history.read", purpose: &p.purpose, released: "stays", channel: "api" };
     log_read(&s, &user, subject.key(), &read, kernel::clock::now_ms()).await;
     Ok(Json(found))

@@ -28,7 +28,7 @@ pub(super) async fn admit(
     ApiJson(body): ApiJson<Admission>,
 ) -> ApiResult<Json<CheckinResult>> {
     crate::access::organization(&user)?;
-    Ok(Json(hospital::admit(&s, &user, idempotency_key(&headers)?, body).await?))
+    Ok(Json(hospital::admit(&s, &user, idempotency_key(&headers)?, body, kernel::clock::now_ms()).await?))
 }
 
 /// Registers a caregiver staying with an inpatient present at the same facility (at most
@@ -45,7 +45,7 @@ pub(super) async fn caregiver(
     ApiJson(body): ApiJson<NewCaregiver>,
 ) -> ApiResult<Json<CheckinResult>> {
     crate::access::organization(&user)?;
-    Ok(Json(hospital::add_caregiver(&s, &user, idempotency_key(&headers)?, body).await?))
+    Ok(Json(hospital::add_caregiver(&s, &user, idempotency_key(&headers)?, body, kernel::clock::now_ms()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -142,5 +142,5 @@ pub async fn json(
 ) -> ApiResult<Json<serde_json::Value>> {
     let items = exported(&s, &user, &p).await?;
     let filters = serde_json::to_value(&p).unwrap_or_default();
-    Ok(Json(export::to_json(&items, &user.jurisdiction, &filters)))
+    Ok(Json(export::to_json(&items, &user.jurisdiction, &filters, kernel::clock::now_ms())))
 }

@@ -26,7 +26,7 @@ pub(super) async fn create(
     ApiJson(body): ApiJson<NewTrip>,
 ) -> ApiResult<Json<Trip>> {
     crate::access::organization(&user)?;
-    Ok(Json(trips::create(&s.stores.db, &user, body).await?))
+    Ok(Json(trips::create(&s.stores.db, &user, body, kernel::clock::now_ms()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -65,7 +65,7 @@ pub(super) async fn board(
     ApiJson(body): ApiJson<Boarding>,
 ) -> ApiResult<Json<CheckinResult>> {
     crate::access::organization(&user)?;
-    Ok(Json(trips::board(&s, &user, idempotency_key(&headers)?, &id, body).await?))
+    Ok(Json(trips::board(&s, &user, idempotency_key(&headers)?, &id, body, kernel::clock::now_ms()).await?))
 }
 
 /// The passenger manifest of a trip of the caller's organization.
@@ -80,5 +80,5 @@ pub(super) async fn manifest(
     let trip = trips::get(&s.stores.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("trip"))?;
     let q = StayQuery { trip_id: Some(trip.id), ..Default::default() };
     let page = PageRequest::new(None, Some(200))?;
-    Ok(Json(stays::list(&s.stores.db, org, &q, page).await?))
+    Ok(Json(stays::list(&s.stores.db, org, &q, page, kernel::clock::now_ms()).await?))
 }

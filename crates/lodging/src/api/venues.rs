@@ -40,7 +40,7 @@ pub(super) async fn create(
     ApiJson(body): ApiJson<NewVenue>,
 ) -> ApiResult<Json<Venue>> {
     let org = crate::access::organization(&user)?;
-    Ok(Json(venues::create(&s.stores.db, org, body).await?))
+    Ok(Json(venues::create(&s.stores.db, org, body, kernel::clock::now_ms()).await?))
 }
 
 /// The police approve or suspend a venue of their jurisdiction.
@@ -54,7 +54,10 @@ pub(super) async fn decide(
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Venue>> {
     allow(&user, POLICE)?;
-    Ok(Json(venues::decide(&s.stores.db, &id, &body.status, &user.jurisdiction, &user.account_id).await?))
+    Ok(Json(
+        venues::decide(&s.stores.db, &id, &body.status, &user.jurisdiction, &user.account_id, kernel::clock::now_ms())
+            .await?,
+    ))
 }
 
 /// Records a visitor's entry or exit at a gate of an approved venue of the caller's organization.
@@ -70,7 +73,7 @@ pub(super) async fn scan(
     ApiJson(body): ApiJson<ScanRequest>,
 ) -> ApiResult<Json<Scan>> {
     crate::access::organization(&user)?;
-    Ok(Json(venue_scans::scan(&s, &user, body).await?))
+    Ok(Json(venue_scans::scan(&s, &user, body, kernel::clock::now_ms()).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -113,5 +116,5 @@ pub(super) async fn stats(
     allow(&user, crate::access::READERS)?;
     let (from, to) = period(p.from.as_deref(), p.to.as_deref())?;
     let v = venues::get(&s.stores.db, &id, &user.jurisdiction).await?.ok_or_else(|| AppError::not_found("venue"))?;
-    Ok(Json(venue_stats::of_venue(&s.stores.db, &v.id, from, to).await?))
+    Ok(Json(venue_stats::of_venue(&s.stores.db, &v.id, from, to, kernel::clock::now_ms()).await?))
 }

@@ -33,7 +33,7 @@ pub(super) async fn list(
 ) -> ApiResult<Json<Page<Entry>>> {
     allow(&user, POLICE)?;
     let page = PageRequest::new(p.page, p.size)?;
-    Ok(Json(watchlist::list(&s.stores.db, &user, p.active, page).await?))
+    Ok(Json(watchlist::list(&s.stores.db, &user, p.active, page, kernel::clock::now_ms()).await?))
 }
 
 /// Adds an entry owned by the officer's unit; from now on every check-in of the person raises an
@@ -47,7 +47,7 @@ pub(super) async fn create(
     ApiJson(body): ApiJson<NewEntry>,
 ) -> ApiResult<Json<Entry>> {
     allow(&user, POLICE)?;
-    Ok(Json(watchlist::create(&s.stores.db, &user, body).await?))
+    Ok(Json(watchlist::create(&s.stores.db, &user, body, kernel::clock::now_ms()).await?))
 }
 
 /// Ends an entry of the officer's unit.
@@ -59,7 +59,7 @@ pub(super) async fn deactivate(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     allow(&user, POLICE)?;
-    watchlist::deactivate(&s.stores.db, &user, &id).await?;
+    watchlist::deactivate(&s.stores.db, &user, &id, kernel::clock::now_ms()).await?;
     Ok(Json(serde_json::json!({ "id": id, "active": false })))
 }
 
@@ -106,6 +106,6 @@ pub(super) async fn acknowledge(
     ApiJson(body): ApiJson<AckBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
     allow(&user, POLICE)?;
-    alerts::acknowledge(&s.stores.db, &user, &id, &body.note).await?;
+    alerts::acknowledge(&s.stores.db, &user, &id, &body.note, kernel::clock::now_ms()).await?;
     Ok(Json(serde_json::json!({ "id": id, "status": "acknowledged" })))
 }

@@ -187,7 +187,7 @@ pub async fn checkin(
         let guests = if selected.is_empty() {
             Vec::new()
         } else {
-            stays::list(&s.stores.db, org, &q, PageRequest::new(None, Some(200))?).await?.items
+            stays::list(&s.stores.db, org, &q, PageRequest::new(None, Some(200))?, kernel::clock::now_ms()).await?.items
         };
         Ok::<_, AppError>(CheckinPage {
             chrome,
@@ -227,7 +227,7 @@ pub async fn gate(
             return Ok(GatePage { chrome, venues: all, view: None });
         };
         let today = kernel::clock::today_vn();
-        let stats = venue_stats::of_venue(&s.stores.db, &venue.id, today, today).await?;
+        let stats = venue_stats::of_venue(&s.stores.db, &venue.id, today, today, kernel::clock::now_ms()).await?;
         let entries_today = stats.days.iter().map(|d| d.entries).sum();
         let dwell = stats.mean_dwell_minutes.map(|m| format!("{m:.0}")).unwrap_or_else(|| "—".into());
         Ok::<_, AppError>(GatePage { chrome, venues: all, view: Some(GateView { venue, stats, entries_today, dwell }) })
@@ -252,7 +252,8 @@ pub async fn police(
         log_reads(&s, &user, &found.items, "lodging.notification.read", "web").await;
         let small = PageRequest::new(None, Some(50))?;
         let open = alerts::list(&s.stores.db, &user.jurisdiction, Some("open"), small).await?.items;
-        let prompts = stays::residence_prompts(&s.stores.db, &user.jurisdiction, small).await?.items;
+        let prompts =
+            stays::residence_prompts(&s.stores.db, &user.jurisdiction, small, kernel::clock::now_ms()).await?.items;
         let export_query = serde_urlencoded::to_string(&f).unwrap_or_default();
         Ok::<_, AppError>(PolicePage {
             chrome,
@@ -286,7 +287,14 @@ pub async fn watchlist_page(State(s): State<Service>, PageUser(user): PageUser, 
     let chrome = Chrome::for_uri(lang, &uri, ("Danh sách cần chú ý", "Watchlist"), Some(&user));
     let result = async {
         crate::access::allow(&user, crate::access::POLICE)?;
-        let page = watchlist::list(&s.stores.db, &user, Some(true), PageRequest::new(None, Some(200))?).await?;
+        let page = watchlist::list(
+            &s.stores.db,
+            &user,
+            Some(true),
+            PageRequest::new(None, Some(200))?,
+            kernel::clock::now_ms(),
+        )
+        .await?;
         Ok::<_, AppError>(WatchlistPage {
             chrome,
             entries: page

@@ -65,7 +65,9 @@ pub async fn trips(
         let manifest = match &selected {
             Some(t) => {
                 let q = StayQuery { trip_id: Some(t.id.clone()), ..Default::default() };
-                stays::list(&s.stores.db, org, &q, PageRequest::new(None, Some(200))?).await?.items
+                stays::list(&s.stores.db, org, &q, PageRequest::new(None, Some(200))?, kernel::clock::now_ms())
+                    .await?
+                    .items
             }
             None => Vec::new(),
         };

@@ -82,7 +82,7 @@ pub async fn venue_stats(
         let view = match chosen {
             None => None,
             Some(venue) => {
-                let stats = venue_stats::of_venue(&s.stores.db, &venue.id, from, to).await?;
+                let stats = venue_stats::of_venue(&s.stores.db, &venue.id, from, to, kernel::clock::now_ms()).await?;
                 Some(StatsView {
                     entries: stats.days.iter().map(|d| d.entries).sum(),
                     exits: stats.days.iter().map(|d| d.exits).sum(),

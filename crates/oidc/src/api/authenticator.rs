@@ -28,7 +28,7 @@ impl OAuthAuthenticator {
         if t.account_id.is_some() {
             return None;
         }
-        let client = p.clients.get(&p.db, &t.client_id).await.ok()??;
+        let client = p.clients.get(&p.db, &t.client_id, kernel::clock::now_ms()).await.ok()??;
         let org = client.organization_id.clone()?;
         let actor = Actor {
             account_id: format!("client:{}", client.id),

@@ -108,7 +108,7 @@ pub async fn register(
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, PageError> {
     admin_only(&user, lang)?;
-    match clients::register(&p.db, f.to_new()).await {
+    match clients::register(&p.db, f.to_new(), kernel::clock::now_ms()).await {
         Ok((c, secret)) => page(&p, lang, &user, Some((c.id, secret)), None).await,
         Err(e) if e.code == ErrorCode::InvalidInput => page(&p, lang, &user, None, Some(e.detail)).await,
         Err(e) => Err(PageError::new(e, lang)),
@@ -124,7 +124,7 @@ pub async fn disable(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     admin_only(&user, lang)?;
-    clients::disable(&p.db, &id).await.map_err(|e| PageError::new(e, lang))?;
+    clients::disable(&p.db, &id, kernel::clock::now_ms()).await.map_err(|e| PageError::new(e, lang))?;
     p.clients.forget(&id);
     page(&p, lang, &user, None, None).await
 }

@@ -73,7 +73,9 @@ pub async fn withdraw(
     Path(client_id): Path<String>,
 ) -> Result<Response, PageError> {
     citizen_only(&user, lang)?;
-    let found = consents::withdraw(&p.db, &user.account_id, &client_id).await.map_err(|e| PageError::new(e, lang))?;
+    let found = consents::withdraw(&p.db, &user.account_id, &client_id, kernel::clock::now_ms())
+        .await
+        .map_err(|e| PageError::new(e, lang))?;
     if !found {
         return Err(PageError::new(kernel::AppError::new(kernel::ErrorCode::NotFound, "no such consent"), lang));
     }

@@ -94,20 +94,20 @@ async fn authorize(
     headers: &HeaderMap,
     params: AuthParams,
 ) -> Response {
-    let req = match request::validate(p, params).await {
+    let now = kernel::clock::now_ms();
+    let req = match request::validate(p, params, now).await {
         Ok(r) => r,
         Err(r) => return rejection(lang, user.as_ref(), r),
     };
     let fail =
         |error: &str, description: &str| redirect_error(&req.redirect_uri, req.state.as_deref(), error, description);
     let session = match cookie(headers, SESSION_COOKIE) {
-        Some(raw) => match identity::session_info(&p.db, raw).await {
+        Some(raw) => match identity::session_info(&p.db, raw, now).await {
             Ok(s) => s,
             Err(e) => return crate::error::OAuthError::from(e).into_response(),
         },
         None => None,
     };
-    let now = kernel::clock::now_ms();
     let stale = |auth_time: i64| {
         req.max_age.is_some_and(|m| now - auth_time > m * 1000) || req.fresh_after.is_some_and(|f| auth_time < f)
     };
@@ -155,7 +155,7 @@ async fn authorize(
         }
         return consent_page(&req, lang, &page_user, &session.csrf);
     }
-    issue(p, &req, &session).await
+    issue(p, &req, &session, now).await
 }
 
 /// A level-1 user at a client that needs level 2: explain how to get level 2; never a token.
@@ -237,12 +237,13 @@ pub async fn decision(
         Ok(q) => q.0,
         Err(e) => return show_error(lang, user.as_ref(), &e.body_text()),
     };
-    let req = match request::validate(&p, params).await {
+    let now = kernel::clock::now_ms();
+    let req = match request::validate(&p, params, now).await {
         Ok(r) => r,
         Err(r) => return rejection(lang, user.as_ref(), r),
     };
     let session = match cookie(&headers, SESSION_COOKIE) {
-        Some(raw) => identity::session_info(&p.db, raw).await.ok().flatten(),
+        Some(raw) => identity::session_info(&p.db, raw, now).await.ok().flatten(),
         None => None,
     };
     let Some(session) = session.filter(|s| kernel::secret::ct_eq(&s.csrf, &d.csrf)) else {
@@ -259,15 +260,15 @@ pub async fn decision(
         return redirect_error(&req.redirect_uri, req.state.as_deref(), "access_denied", "the user denied the request");
     }
     if d.remember.as_deref() == Some("on") {
-        if let Err(e) = consents::remember(&p.db, &session.account.id, &req.client.id, &req.scopes).await {
+        if let Err(e) = consents::remember(&p.db, &session.account.id, &req.client.id, &req.scopes, now).await {
             return crate::error::OAuthError::from(e).into_response();
         }
     }
-    issue(&p, &req, &session).await
+    issue(&p, &req, &session, now).await
 }
 
-/// Issues a code and sends the user back to the client (with `iss`, RFC 9207).
-async fn issue(p: &Provider, req: &ValidRequest, session: &identity::SessionInfo) -> Response {
+/// Issues a code at `now` and sends the user back to the client (with `iss`, RFC 9207).
+async fn issue(p: &Provider, req: &ValidRequest, session: &identity::SessionInfo, now: i64) -> Response {
     let account = &session.account;
     let Some(acr) = crate::acr_for_level(account.level) else {
         return crate::error::OAuthError::invalid_request("account has no e-ID level").into_response();
@@ -283,12 +284,12 @@ async fn issue(p: &Provider, req: &ValidRequest, session: &identity::SessionInfo
         amr: session.amr.join(" "),
         auth_time: session.auth_time_ms,
     };
-    let code = match grants::issue_code(&p.db, &grant).await {
+    let code = match grants::issue_code(&p.db, &grant, now).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
     if let Some(h) = &req.par_hash {
-        if let Err(e) = request::spend_pushed(p, h).await {
+        if let Err(e) = request::spend_pushed(p, h, now).await {
             return e.into_response();
         }
     }

@@ -32,7 +32,7 @@ pub async fn end_session(
     Query(q): Query<EndSession>,
 ) -> Response {
     if let Some(raw) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = identity::revoke_session(&p.db, raw).await {
+        if let Err(e) = identity::revoke_session(&p.db, raw, kernel::clock::now_ms()).await {
             return crate::error::OAuthError::from(e).into_response();
         }
     }
@@ -40,7 +40,7 @@ pub async fn end_session(
     let client_id =
         q.id_token_hint.as_deref().and_then(|t| p.keys.verify::<HintClaims>(t, &expect).ok()).map(|c| c.aud);
     let client = match client_id {
-        Some(id) => p.clients.get(&p.db, &id).await.ok().flatten(),
+        Some(id) => p.clients.get(&p.db, &id, kernel::clock::now_ms()).await.ok().flatten(),
         None => None,
     };
     let target = match (&client, &q.post_logout_redirect_uri) {

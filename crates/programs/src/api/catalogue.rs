@@ -50,7 +50,7 @@ pub(super) async fn update(
     ApiJson(edit): ApiJson<ModelEdit>,
 ) -> ApiResult<Json<Model>> {
     user.require(&[Role::Admin])?;
-    Ok(Json(catalogue::update_model(&ctx.db, &id, &edit, &user.actor_label()).await?))
+    Ok(Json(catalogue::update_model(&ctx.db, &id, &edit, &user.actor_label(), kernel::clock::now_ms()).await?))
 }
 
 /// Every version of a model, newest first.

@@ -91,7 +91,8 @@ pub(super) struct SnapshotDone {
 pub(super) async fn snapshot(State(ctx): State<Ctx>, user: CurrentUser) -> ApiResult<Json<SnapshotDone>> {
     user.require(OVERSEERS)?;
     let province = crate::settings::require_province(&ctx.db).await?;
-    let today = kernel::clock::today_vn();
-    let rows = kpi::refresh(&ctx.db, &province, today).await?;
+    let now = kernel::clock::now_ms();
+    let today = kernel::clock::date_vn(now);
+    let rows = kpi::refresh(&ctx.db, &province, now).await?;
     Ok(Json(SnapshotDone { rows, month: today.format("%Y-%m").to_string() }))
 }

@@ -42,7 +42,7 @@ pub(super) async fn create(
     ApiJson(new): ApiJson<NewRegistration>,
 ) -> ApiResult<(StatusCode, Json<Registration>)> {
     let unit = own_unit(&ctx, &user).await?;
-    let r = registrations::register(&ctx.db, &unit.id, &user.actor_label(), &new).await?;
+    let r = registrations::register(&ctx.db, &unit.id, &user.actor_label(), &new, kernel::clock::now_ms()).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -65,7 +65,7 @@ pub(super) async fn get(
     user.require(READERS)?;
     let registration = registrations::get(&ctx.db, &id).await?;
     let unit = crate::units::get(&ctx.db, &registration.unit_id).await?;
-    let current = crate::kpi::current(&ctx.db, &unit.province_code, kernel::clock::today_vn()).await?;
+    let current = crate::kpi::current(&ctx.db, &unit.province_code, kernel::clock::now_ms()).await?;
     let all = crate::catalogue::model_kpis(&ctx.db, Some(&registration.model_id)).await?;
     let kpis = progress::lines(&ctx.db, &registration, &unit, &all, &current).await?;
     let track = progress::track(&registration, &kpis, kernel::clock::today_vn());
@@ -82,7 +82,10 @@ pub(super) struct Decision {
 
 async fn decide(ctx: &Ctx, user: &CurrentUser, id: &str, approve: bool, d: &Decision) -> ApiResult<Json<Registration>> {
     user.require(DECIDERS)?;
-    Ok(Json(registrations::decide(&ctx.db, id, approve, &d.note, &user.actor_label(), d.version).await?))
+    Ok(Json(
+        registrations::decide(&ctx.db, id, approve, &d.note, &user.actor_label(), d.version, kernel::clock::now_ms())
+            .await?,
+    ))
 }
 
 /// Approve a pending registration (working group).
@@ -128,7 +131,7 @@ pub(super) async fn step(
 ) -> ApiResult<Json<Registration>> {
     let reg = registrations::get(&ctx.db, &id).await?;
     own_unit_for(&ctx, &user, &reg.unit_id).await?;
-    Ok(Json(registrations::set_step_done(&ctx.db, &id, seq, b.done).await?))
+    Ok(Json(registrations::set_step_done(&ctx.db, &id, seq, b.done, kernel::clock::now_ms()).await?))
 }
 
 /// A JSON value may carry a whole evidence file in base64 (a third larger than the file).
@@ -146,7 +149,10 @@ pub(super) async fn add_value(
 ) -> ApiResult<(StatusCode, Json<ManualValue>)> {
     let reg = registrations::get(&ctx.db, &id).await?;
     own_unit_for(&ctx, &user, &reg.unit_id).await?;
-    Ok((StatusCode::CREATED, Json(manual::record(&ctx.db, &id, &user.actor_label(), &v).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(manual::record(&ctx.db, &id, &user.actor_label(), &v, kernel::clock::now_ms()).await?),
+    ))
 }
 
 /// Download the evidence file of a manual value.

@@ -53,7 +53,8 @@ pub(super) async fn create(
     ApiJson(b): ApiJson<NewReport>,
 ) -> ApiResult<(StatusCode, Json<Report>)> {
     let unit = own_unit(&ctx, &user).await?;
-    let r = reports::create_draft(&ctx.db, &unit, b.frequency, &b.period, &user.actor_label()).await?;
+    let r = reports::create_draft(&ctx.db, &unit, b.frequency, &b.period, &user.actor_label(), kernel::clock::now_ms())
+        .await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -101,12 +102,14 @@ pub(super) async fn submit(
 ) -> ApiResult<Json<Report>> {
     let r = reports::get(&ctx.db, &id).await?;
     let unit = own_unit_for(&ctx, &user, &r.unit_id).await?;
-    Ok(Json(reports::submit(&ctx.db, &id, &unit, b.version).await?))
+    Ok(Json(reports::submit(&ctx.db, &id, &unit, b.version, kernel::clock::now_ms()).await?))
 }
 
 async fn decide(ctx: &Ctx, user: &CurrentUser, id: &str, approve: bool, d: &Decision) -> ApiResult<Json<Report>> {
     user.require(DECIDERS)?;
-    Ok(Json(reports::decide(&ctx.db, id, approve, &d.note, &user.actor_label(), d.version).await?))
+    Ok(Json(
+        reports::decide(&ctx.db, id, approve, &d.note, &user.actor_label(), d.version, kernel::clock::now_ms()).await?,
+    ))
 }
 
 /// Approve a submitted report (working group).
@@ -154,10 +157,11 @@ const EXPORTERS: &[Role] = &[Role::Admin, Role::WorkingGroup, Role::Leader, Role
 
 async fn build(ctx: &Ctx, user: &CurrentUser, p: &PeriodParams) -> Result<Consolidated, AppError> {
     user.require(EXPORTERS)?;
-    let today = kernel::clock::today_vn();
+    let now = kernel::clock::now_ms();
+    let today = kernel::clock::date_vn(now);
     let frequency = p.frequency.unwrap_or(Frequency::Monthly);
     let period = p.period.clone().unwrap_or_else(|| crate::calendar::Period::containing(frequency, today).label);
-    consolidated::build(&ctx.db, frequency, &period, today).await
+    consolidated::build(&ctx.db, frequency, &period, now).await
 }
 
 /// The consolidated provincial report of a period, with the ranking of units.

@@ -87,7 +87,7 @@ pub(super) async fn add_focal(
     ApiJson(new): ApiJson<NewFocal>,
 ) -> ApiResult<(StatusCode, Json<FocalCreated>)> {
     user.require(&[Role::Admin])?;
-    let a = units::create_focal(&ctx.db, crate::hasher(), &id, new).await?;
+    let a = units::create_focal(&ctx.db, crate::hasher(), &id, new, kernel::clock::now_ms()).await?;
     Ok((StatusCode::CREATED, Json(FocalCreated { account_id: a.id, login: a.login })))
 }
 

@@ -38,11 +38,10 @@ struct RawKpi {
 }
 
 /// Parses the embedded catalogue into models and their KPIs (catalogue KPIs are manual; computed
-/// KPIs come from the formulas that declare the model).
-pub(crate) fn parse() -> Result<Vec<(Model, Vec<Kpi>)>, AppError> {
+/// KPIs come from the formulas that declare the model), stamped as updated at `now`.
+pub(crate) fn parse(now: i64) -> Result<Vec<(Model, Vec<Kpi>)>, AppError> {
     let raw: Vec<RawModel> = serde_json::from_str(CATALOGUE_JSON)
         .map_err(|e| AppError::internal(format!("embedded catalogue is not valid: {e}")))?;
-    let now = kernel::clock::now_ms();
     Ok(raw
         .into_iter()
         .map(|m| {
@@ -102,14 +101,15 @@ pub(crate) fn parse() -> Result<Vec<(Model, Vec<Kpi>)>, AppError> {
 }
 
 /// Imports the catalogue when the database has none yet; returns how many models were imported
-/// (0 when a catalogue is already there, so administrators' edits are never overwritten).
-pub async fn ensure_imported(db: &Db) -> Result<usize, AppError> {
+/// (0 when a catalogue is already there, so administrators' edits are never overwritten). `now`
+/// (UTC milliseconds) is the time of the import.
+pub async fn ensure_imported(db: &Db, now: i64) -> Result<usize, AppError> {
     let n: i64 = sqlx::query("SELECT COUNT(*) FROM program_models").fetch_one(db.read()).await?.get(0);
     if n > 0 {
-        fill_vietnamese_wording(db).await?;
+        fill_vietnamese_wording(db, now).await?;
         return Ok(0);
     }
-    let models = parse()?;
+    let models = parse(now)?;
     let mut tx = db.begin().await?;
     for (i, (m, kpis)) in models.iter().enumerate() {
         sqlx::query(
@@ -155,9 +155,9 @@ pub async fn ensure_imported(db: &Db) -> Result<usize, AppError> {
 /// Catalogues imported before the KPIs had a Vietnamese wording get it from the embedded data:
 /// only KPIs whose Vietnamese name is still empty, as a new version of each model concerned (an
 /// administrator's wording is never replaced).
-async fn fill_vietnamese_wording(db: &Db) -> Result<(), AppError> {
+async fn fill_vietnamese_wording(db: &Db, now: i64) -> Result<(), AppError> {
     let stored = super::store::model_kpis(db, None).await?;
-    for (m, kpis) in parse()? {
+    for (m, kpis) in parse(now)? {
         let edits: Vec<KpiEdit> = stored
             .iter()
             .filter(|k| k.model_id == m.id && k.name_vi.is_empty())
@@ -175,7 +175,7 @@ async fn fill_vietnamese_wording(db: &Db) -> Result<(), AppError> {
             kpis: edits,
             ..ModelEdit::default()
         };
-        super::store::update_model(db, &m.id, &edit, "dancu").await?;
+        super::store::update_model(db, &m.id, &edit, "dancu", now).await?;
     }
     Ok(())
 }
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn embedded_catalogue_has_the_47_models() {
-        let models = parse().unwrap();
+        let models = parse(1_750_000_000_000).unwrap();
         assert_eq!(models.len(), 47);
         let ids: Vec<&str> = models.iter().map(|(m, _)| m.id.as_str()).collect();
         for id in ["1", "9", "24", "44", "TH-3", "BG-1"] {

@@ -157,7 +157,7 @@ fn apply(field: &mut String, new: &Option<String>, what: &str, required: bool) -
 }
 
 /// Applies an administrator's edit and records the new version; returns the updated model.
-pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str) -> Result<Model, AppError> {
+pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str, now: i64) -> Result<Model, AppError> {
     if edit.note.trim().is_empty() {
         return Err(AppError::invalid("note: say why the model changes"));
     }
@@ -222,7 +222,7 @@ pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str) -> R
         }
     }
     m.version += 1;
-    m.updated_at = kernel::clock::now_ms();
+    m.updated_at = now;
     let mut tx = db.begin().await?;
     let res = sqlx::query(
         "UPDATE program_models SET name_vi = $1, name_en = $2, goal_vi = $3, goal_en = $4, lead_unit_vi = $5, \

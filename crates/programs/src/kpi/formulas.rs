@@ -2,7 +2,7 @@
 //! venue check-ins through those modules' per-commune counts; the others wait for the modules that
 //! will collect their data and say so.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use db::Db;
 use futures::future::BoxFuture;
 use kernel::AppError;
@@ -15,7 +15,8 @@ use crate::catalogue::{Direction, KpiUnit};
 struct ExpiredCards;
 
 impl Source for ExpiredCards {
-    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+    fn tally<'a>(&'a self, db: &'a Db, now: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        let today = kernel::clock::date_vn(now);
         Box::pin(async move { stats::expired_cards(db, today).await.map(Some) })
     }
 }
@@ -24,7 +25,8 @@ impl Source for ExpiredCards {
 struct AdultsWithCard;
 
 impl Source for AdultsWithCard {
-    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+    fn tally<'a>(&'a self, db: &'a Db, now: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        let today = kernel::clock::date_vn(now);
         Box::pin(async move { stats::adults_with_valid_card(db, today).await.map(Some) })
     }
 }
@@ -33,7 +35,7 @@ impl Source for AdultsWithCard {
 struct QualityPass;
 
 impl Source for QualityPass {
-    fn tally<'a>(&'a self, db: &'a Db, _: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+    fn tally<'a>(&'a self, db: &'a Db, _now: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
         Box::pin(async move { Ok(stats::passing_quality(db).await?.map(|(_, t)| t)) })
     }
 }
@@ -42,7 +44,8 @@ impl Source for QualityPass {
 struct EidLevel2;
 
 impl Source for EidLevel2 {
-    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+    fn tally<'a>(&'a self, db: &'a Db, now: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        let today = kernel::clock::date_vn(now);
         Box::pin(async move { identity::stats::level2_adults_by_commune(db, today).await.map(Some) })
     }
 }
@@ -54,9 +57,9 @@ const LODGING_WINDOW_MS: i64 = 30 * 24 * 3600 * 1000;
 struct ActiveLodging;
 
 impl Source for ActiveLodging {
-    fn tally<'a>(&'a self, db: &'a Db, _: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+    fn tally<'a>(&'a self, db: &'a Db, now: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
         Box::pin(async move {
-            let since = kernel::clock::now_ms() - LODGING_WINDOW_MS;
+            let since = now - LODGING_WINDOW_MS;
             lodging::stats::active_facilities_by_commune(db, since).await.map(Some)
         })
     }
@@ -66,7 +69,8 @@ impl Source for ActiveLodging {
 struct VisitorSiteEntries;
 
 impl Source for VisitorSiteEntries {
-    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+    fn tally<'a>(&'a self, db: &'a Db, now: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        let today = kernel::clock::date_vn(now);
         Box::pin(async move {
             let first = today.with_day(1).unwrap_or(today);
             lodging::venue_stats::entries_by_commune(db, lodging::venue_stats::VISITOR_SITES, first, today)
@@ -80,7 +84,8 @@ impl Source for VisitorSiteEntries {
 struct PublicServices(services::stats::Share);
 
 impl Source for PublicServices {
-    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+    fn tally<'a>(&'a self, db: &'a Db, now: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+        let today = kernel::clock::date_vn(now);
         Box::pin(async move { services::stats::commune_tally(db, self.0, today).await.map(Some) })
     }
 }
@@ -224,7 +229,7 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_models_exist() {
-        let catalogue = crate::catalogue::parse_embedded().unwrap();
+        let catalogue = crate::catalogue::parse_embedded(1_750_000_000_000).unwrap();
         for (i, f) in FORMULAS.iter().enumerate() {
             assert!(FORMULAS[i + 1..].iter().all(|g| g.code != f.code), "{} twice", f.code);
             assert!(!f.definition.0.is_empty() && !f.definition.1.is_empty());

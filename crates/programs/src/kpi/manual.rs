@@ -61,8 +61,15 @@ fn check_url(u: &str) -> Result<String, AppError> {
     }
 }
 
-/// Records a manual value for a KPI of a registration (an attachment comes base64-encoded).
-pub async fn record(db: &Db, registration_id: &str, actor: &str, new: &NewValue) -> Result<ManualValue, AppError> {
+/// Records a manual value for a KPI of a registration (an attachment comes base64-encoded),
+/// reported at `now` (UTC milliseconds).
+pub async fn record(
+    db: &Db,
+    registration_id: &str,
+    actor: &str,
+    new: &NewValue,
+    now: i64,
+) -> Result<ManualValue, AppError> {
     let file = match &new.attachment {
         Some(a) => {
             let data = base64::engine::general_purpose::STANDARD
@@ -72,17 +79,18 @@ pub async fn record(db: &Db, registration_id: &str, actor: &str, new: &NewValue)
         }
         None => None,
     };
-    record_with_file(db, registration_id, actor, new, file).await
+    record_with_file(db, registration_id, actor, new, file, now).await
 }
 
 /// Records a manual value whose evidence file (name, bytes) was uploaded as it is; `new.attachment`
-/// is ignored.
+/// is ignored. `now` is UTC milliseconds, the time of the report.
 pub async fn record_with_file(
     db: &Db,
     registration_id: &str,
     actor: &str,
     new: &NewValue,
     file: Option<(String, Vec<u8>)>,
+    now: i64,
 ) -> Result<ManualValue, AppError> {
     let reg = crate::registrations::get(db, registration_id).await?;
     let kpi = catalogue::model_kpis(db, Some(&reg.model_id))
@@ -111,7 +119,6 @@ pub async fn record_with_file(
     }
     let comment = crate::text::limited(crate::text::nfc(&new.comment), "comment", 2000)?;
     let id = kernel::ids::new_id();
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO program_kpi_values (id, registration_id, kpi_id, value, evidence_url, attachment_name, \
          attachment_type, attachment, comment, reported_by, reported_at) \

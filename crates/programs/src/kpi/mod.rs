@@ -13,7 +13,6 @@ mod snapshots;
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use db::Db;
 use futures::future::BoxFuture;
 use kernel::AppError;
@@ -28,8 +27,9 @@ pub use snapshots::{current, history, refresh, Current, Snapshot};
 
 /// Where a formula's numbers come from.
 pub trait Source: Sync {
-    /// Counts per commune on `today`; `Ok(None)` when no data exists yet (e.g. no quality run).
-    fn tally<'a>(&'a self, db: &'a Db, today: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>>;
+    /// Counts per commune at `now` (UTC milliseconds; its day in Vietnam is "today"); `Ok(None)`
+    /// when no data exists yet (e.g. no quality run).
+    fn tally<'a>(&'a self, db: &'a Db, now: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>>;
 
     /// False for [`NoSource`]: the data this formula needs is not collected by the platform yet.
     fn available(&self) -> bool {
@@ -41,7 +41,7 @@ pub trait Source: Sync {
 pub struct NoSource;
 
 impl Source for NoSource {
-    fn tally<'a>(&'a self, _: &'a Db, _: NaiveDate) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
+    fn tally<'a>(&'a self, _: &'a Db, _: i64) -> BoxFuture<'a, Result<Option<Vec<CommuneTally>>, AppError>> {
         Box::pin(async { Ok(None) })
     }
 
@@ -98,9 +98,9 @@ pub struct Computed {
     pub communes: BTreeMap<String, Measure>,
 }
 
-/// Runs one formula; `None` when it has no data source (or no data yet).
-pub async fn compute(f: &Formula, db: &Db, today: NaiveDate) -> Result<Option<Computed>, AppError> {
-    let Some(tallies) = f.source.tally(db, today).await? else {
+/// Runs one formula at `now` (UTC milliseconds); `None` when it has no data source (or no data yet).
+pub async fn compute(f: &Formula, db: &Db, now: i64) -> Result<Option<Computed>, AppError> {
+    let Some(tallies) = f.source.tally(db, now).await? else {
         return Ok(None);
     };
     let (mut num, mut den) = (0.0, 0.0);

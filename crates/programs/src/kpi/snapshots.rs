@@ -31,13 +31,13 @@ fn month_of(d: NaiveDate) -> String {
 }
 
 /// Computes every formula that has a source and stores this month's values (replacing earlier
-/// values of the same month); returns how many rows were written.
-pub async fn refresh(db: &Db, province: &str, today: NaiveDate) -> Result<usize, AppError> {
-    let month = month_of(today);
-    let now = kernel::clock::now_ms();
+/// values of the same month); returns how many rows were written. `now` is UTC milliseconds (its
+/// day in Vietnam gives the month), passed so tests can fix time.
+pub async fn refresh(db: &Db, province: &str, now: i64) -> Result<usize, AppError> {
+    let month = month_of(kernel::clock::date_vn(now));
     let mut rows = Vec::new();
     for f in FORMULAS.iter().filter(|f| f.source.available()) {
-        let Some(c) = compute(f, db, today).await? else { continue };
+        let Some(c) = compute(f, db, now).await? else { continue };
         rows.push((f.code, Scope::Province(province.to_string()).key(), c.province));
         rows.extend(c.communes.into_iter().map(|(code, m)| (f.code, Scope::Commune(code).key(), m)));
     }
@@ -84,16 +84,17 @@ impl Current {
     }
 }
 
-/// Loads the newest values, first refreshing the current month when it has none yet.
-pub async fn current(db: &Db, province: &str, today: NaiveDate) -> Result<Current, AppError> {
-    let month = month_of(today);
+/// Loads the newest values, first refreshing the month of `now` (UTC milliseconds) when it has
+/// none yet.
+pub async fn current(db: &Db, province: &str, now: i64) -> Result<Current, AppError> {
+    let month = month_of(kernel::clock::date_vn(now));
     let have: i64 = sqlx::query("SELECT COUNT(*) FROM kpi_snapshots WHERE month = $1")
         .bind(&month)
         .fetch_one(db.read())
         .await?
         .get(0);
     if have == 0 {
-        refresh(db, province, today).await?;
+        refresh(db, province, now).await?;
     }
     let rows = sqlx::query(
         "SELECT s.formula, s.scope, s.month, s.numerator, s.denominator, s.value, s.computed_at FROM kpi_snapshots s \

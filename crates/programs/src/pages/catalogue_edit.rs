@@ -256,7 +256,7 @@ pub(super) async fn submit(
         Ok(e) => e,
         Err(p) => return render_form(&ctx, &user, &id, lang, Some(&fs), Some(p)).await,
     };
-    match catalogue::update_model(&ctx.db, &id, &edit, &user.actor_label()).await {
+    match catalogue::update_model(&ctx.db, &id, &edit, &user.actor_label(), kernel::clock::now_ms()).await {
         Ok(_) => Ok(Redirect::to(&format!("/programs/models/{id}/edit")).into_response()),
         Err(e) => render_form(&ctx, &user, &id, lang, Some(&fs), Some(Problem::from_error(&e))).await,
     }

@@ -45,10 +45,18 @@ pub(super) async fn registration(
             "When returning a registration, say what the unit must revise.",
         ))
     } else {
-        crate::registrations::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version)
-            .await
-            .err()
-            .map(|e| Problem::from_error(&e))
+        crate::registrations::decide(
+            &ctx.db,
+            &id,
+            approve,
+            &f.note,
+            &user.actor_label(),
+            f.version,
+            kernel::clock::now_ms(),
+        )
+        .await
+        .err()
+        .map(|e| Problem::from_error(&e))
     };
     match problem {
         Some(p) => super::dashboard::render_dashboard(&ctx, &user, lang, "/programs", Some(p)).await,
@@ -71,7 +79,10 @@ pub(super) async fn report(
         );
         return super::report::decision_problem(&ctx, &user, &id, lang, p).await;
     }
-    if let Err(e) = crate::reports::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version).await {
+    if let Err(e) =
+        crate::reports::decide(&ctx.db, &id, approve, &f.note, &user.actor_label(), f.version, kernel::clock::now_ms())
+            .await
+    {
         return super::report::decision_problem(&ctx, &user, &id, lang, Problem::from_error(&e)).await;
     }
     let to = if f.back == "report" { format!("/programs/reports/{id}") } else { "/programs".to_string() };

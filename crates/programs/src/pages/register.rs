@@ -264,7 +264,7 @@ pub(super) async fn submit(
         Ok(n) => n,
         Err(p) => return render_form(&ctx, &user, &unit, lang, chosen, Input::Submitted(&fs), Some(p)).await,
     };
-    match registrations::register(&ctx.db, &unit.id, &user.actor_label(), &new).await {
+    match registrations::register(&ctx.db, &unit.id, &user.actor_label(), &new, kernel::clock::now_ms()).await {
         Ok(_) => Ok(Redirect::to(&format!("/programs/units/{}", unit.id)).into_response()),
         Err(e) => {
             let p = Problem::from_error(&e);

@@ -246,7 +246,7 @@ pub(super) async fn save(
         Err(e) => return render_report(&ctx, &user, &r, lang, Some(&fs), Some(Problem::from_error(&e))).await,
     };
     if submit {
-        if let Err(e) = reports::submit(&ctx.db, &id, &unit, saved.version).await {
+        if let Err(e) = reports::submit(&ctx.db, &id, &unit, saved.version, kernel::clock::now_ms()).await {
             return render_report(&ctx, &user, &saved, lang, None, Some(Problem::from_error(&e))).await;
         }
     }
@@ -320,7 +320,7 @@ pub(super) async fn create(
         let p = Problem::new("Hãy chọn kỳ báo cáo.", "Choose the reporting period.");
         return new_page(&ctx, &user, lang, Some(p)).await;
     };
-    match reports::create_draft(&ctx.db, &unit, frequency, period, &user.actor_label()).await {
+    match reports::create_draft(&ctx.db, &unit, frequency, period, &user.actor_label(), kernel::clock::now_ms()).await {
         Ok(r) => Ok(Redirect::to(&format!("/programs/reports/{}", r.id)).into_response()),
         Err(e) => new_page(&ctx, &user, lang, Some(Problem::from_error(&e))).await,
     }

@@ -204,7 +204,7 @@ pub(super) async fn submit(
         Ok(n) => n,
         Err(p) => return render_form(&ctx, &user, &reg, lang, Some(&fs), Some(p)).await,
     };
-    match manual::record_with_file(&ctx.db, &reg.id, &user.actor_label(), &new, file).await {
+    match manual::record_with_file(&ctx.db, &reg.id, &user.actor_label(), &new, file, kernel::clock::now_ms()).await {
         Ok(_) => Ok(Redirect::to(&format!("/programs/units/{}", reg.unit_id)).into_response()),
         Err(e) => render_form(&ctx, &user, &reg, lang, Some(&fs), Some(Problem::from_error(&e))).await,
     }

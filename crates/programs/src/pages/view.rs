@@ -102,7 +102,7 @@ pub(super) struct Loaded {
 impl Loaded {
     pub(super) async fn load(db: &Db) -> Result<Loaded, AppError> {
         let province = crate::settings::require_province(db).await?;
-        let current = kpi::current(db, &province, kernel::clock::today_vn()).await?;
+        let current = kpi::current(db, &province, kernel::clock::now_ms()).await?;
         Ok(Loaded {
             units: crate::units::list(db, None, None).await?,
             models: crate::catalogue::list_models(db).await?,

@@ -77,11 +77,13 @@ fn vn_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
-/// Builds the consolidated report of a period on `today`.
-pub async fn build(db: &Db, frequency: Frequency, period: &str, today: NaiveDate) -> Result<Consolidated, AppError> {
+/// Builds the consolidated report of a period at `now` (UTC milliseconds; the report is dated its
+/// day in Vietnam).
+pub async fn build(db: &Db, frequency: Frequency, period: &str, now: i64) -> Result<Consolidated, AppError> {
+    let today = kernel::clock::date_vn(now);
     let period = Period::parse(frequency, period)?;
     let header = crate::settings::header(db).await?;
-    let current = crate::kpi::current(db, &header.province, today).await?;
+    let current = crate::kpi::current(db, &header.province, now).await?;
     let kpis = catalogue::model_kpis(db, None).await?;
     let reports = list(db, None, Some(frequency), Some(&period.label), None).await?;
     let schedules = super::schedules(db, None).await?;

@@ -172,10 +172,11 @@ pub async fn list(
     load(db, rows).await
 }
 
-/// The current KPI lines of every live registration of a unit, as report items.
-async fn prefill(db: &Db, unit: &Unit) -> Result<Vec<ReportItem>, AppError> {
+/// The current KPI lines (at `now`, UTC milliseconds) of every live registration of a unit, as
+/// report items.
+async fn prefill(db: &Db, unit: &Unit, now: i64) -> Result<Vec<ReportItem>, AppError> {
     let province = crate::settings::require_province(db).await?;
-    let current = crate::kpi::current(db, &province, kernel::clock::today_vn()).await?;
+    let current = crate::kpi::current(db, &province, now).await?;
     let kpis = crate::catalogue::model_kpis(db, None).await?;
     let mut items = Vec::new();
     for reg in crate::registrations::list(db, Some(&unit.id), None).await? {
@@ -197,7 +198,8 @@ async fn prefill(db: &Db, unit: &Unit) -> Result<Vec<ReportItem>, AppError> {
 }
 
 /// Opens the report of a period for a unit, pre-filled with its computed KPIs and the latest
-/// manual values. The unit must report at that frequency.
+/// manual values. The unit must report at that frequency. `now` is UTC milliseconds, passed so
+/// tests can fix time.
 pub async fn create_draft(
     db: &Db,
     unit: &Unit,
@@ -206,11 +208,12 @@ pub async fn create_draft(
     actor: &str,
 ) -> Result<Report, AppError> {
     let period = Period::parse(frequency, period)?;
+    now: i64,
     let schedule =
         super::schedules(db, Some(&unit.id)).await?.into_iter().find(|s| s.frequency == frequency).ok_or_else(
             || AppError::invalid(format!("the unit has no {} reports in its calendar", frequency.code())),
         )?;
-    let items = prefill(db, unit).await?;
+    let items = prefill(db, unit, now).await?;
     let id = kernel::ids::new_id();
     let mut tx = db.begin().await?;
     let res = sqlx::query(
@@ -223,7 +226,7 @@ pub async fn create_draft(
     .bind(&period.label)
     .bind(period.due_date(schedule.due_day).format("%Y-%m-%d").to_string())
     .bind(actor)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await;
     match res {
@@ -345,16 +348,17 @@ async fn write_items(
 }
 
 /// Submits a draft or returned report: computed values are refreshed from live data and stored
-/// in the monthly history, then frozen in the report.
-pub async fn submit(db: &Db, id: &str, unit: &Unit, version: i64) -> Result<Report, AppError> {
+/// in the monthly history, then frozen in the report. `now` is UTC milliseconds, the time of the
+/// submission.
+pub async fn submit(db: &Db, id: &str, unit: &Unit, version: i64, now: i64) -> Result<Report, AppError> {
     let mut r = get(db, id).await?;
     editable(&r)?;
     if r.summary.trim().is_empty() {
         return Err(AppError::invalid("summary: describe the results of the period before submitting"));
     }
     let province = crate::settings::require_province(db).await?;
-    crate::kpi::refresh(db, &province, kernel::clock::today_vn()).await?;
-    let fresh = prefill(db, unit).await?;
+    crate::kpi::refresh(db, &province, now).await?;
+    let fresh = prefill(db, unit, now).await?;
     for it in r.items.iter_mut().filter(|it| it.computed) {
         it.value = fresh
             .iter()
@@ -366,7 +370,7 @@ pub async fn submit(db: &Db, id: &str, unit: &Unit, version: i64) -> Result<Repo
         "UPDATE program_reports SET status = 'submitted', submitted_at = $1, version = version + 1 \
          WHERE id = $2 AND version = $3 AND status IN ('draft', 'returned')",
     )
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(id)
     .bind(version)
     .execute(&mut *tx)
@@ -379,7 +383,8 @@ pub async fn submit(db: &Db, id: &str, unit: &Unit, version: i64) -> Result<Repo
     get(db, id).await
 }
 
-/// The working group approves a submitted report, or returns it with a note saying what to revise.
+/// The working group approves a submitted report, or returns it with a note saying what to revise,
+/// at `now` (UTC milliseconds).
 pub async fn decide(
     db: &Db,
     id: &str,
@@ -389,6 +394,7 @@ pub async fn decide(
     version: i64,
 ) -> Result<Report, AppError> {
     let note = crate::text::limited(crate::text::nfc(note), "note", 2000)?;
+    now: i64,
     if !approve && note.is_empty() {
         return Err(AppError::invalid("note: say what the unit must revise"));
     }
@@ -402,7 +408,7 @@ pub async fn decide(
     )
     .bind(if approve { "approved" } else { "returned" })
     .bind(actor)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(note)
     .bind(id)
     .bind(version)

@@ -40,7 +40,7 @@ pub(super) struct SearchParams {
 
 fn reads<'a>(ctx: &'a Ctx, user: &'a CurrentUser, purpose: Option<&str>) -> Result<OfficerReads<'a>, AppError> {
     user.require(READERS)?;
-    OfficerReads::new(ctx, user, purpose, "api")
+    OfficerReads::new(ctx, user, purpose, "api", kernel::clock::now_ms())
 }
 
 /// Search residents within the caller's jurisdiction.
@@ -119,6 +119,7 @@ pub(super) async fn update(
         &body.changes,
         &body.reason,
         body.version,
+        kernel::clock::now_ms(),
     )
     .await?;
     Ok(Json(serde_json::json!({ "personal_id": id.as_str(), "version": version })))
@@ -145,7 +146,8 @@ pub(super) async fn death(
     let id = PersonalId::parse(&id)?;
     let date = NaiveDate::parse_from_str(&body.death_date, "%Y-%m-%d")
         .map_err(|_| AppError::new(ErrorCode::InvalidDate, "death_date must be YYYY-MM-DD"))?;
-    crate::write::record_death(&ctx.db, &user.actor_label(), &user.jurisdiction, &id, date, &body.reason).await?;
+    let now = kernel::clock::now_ms();
+    crate::write::record_death(&ctx.db, &user.actor_label(), &user.jurisdiction, &id, date, &body.reason, now).await?;
     Ok(Json(serde_json::json!({ "personal_id": id.as_str(), "status": "deceased" })))
 }
 

@@ -56,6 +56,6 @@ pub(super) async fn findings(
 ) -> ApiResult<Json<Page<Finding>>> {
     user.require(READERS)?;
     let page = PageRequest::new(p.page, p.size)?;
-    let reads = OfficerReads::new(&ctx, &user, Some("data_cleaning"), "api")?;
+    let reads = OfficerReads::new(&ctx, &user, Some("data_cleaning"), "api", kernel::clock::now_ms())?;
     Ok(Json(reads.quality_findings(&p.rule, p.commune.as_deref(), page).await?))
 }

@@ -26,6 +26,7 @@ pub async fn declare_absence_in(
     id: &PersonalId,
     a: &Absence,
     reason: &str,
+    now: i64,
 ) -> Result<String, AppError> {
     if a.to <= a.from {
         return Err(AppError::new(ErrorCode::InvalidDate, "the absence must end after it starts"));
@@ -33,7 +34,7 @@ pub async fn declare_absence_in(
     if (a.to - a.from).num_days() > 5 * 366 {
         return Err(AppError::new(ErrorCode::InvalidDate, "an absence is declared for at most 5 years"));
     }
-    if a.from < kernel::clock::today_vn() - chrono::Duration::days(30) {
+    if a.from < kernel::clock::date_vn(now) - chrono::Duration::days(30) {
         return Err(AppError::new(ErrorCode::InvalidDate, "an absence cannot start more than 30 days ago"));
     }
     let destination = address(&a.destination)?;
@@ -50,13 +51,13 @@ pub async fn declare_absence_in(
     .bind(&to)
     .bind(&destination)
     .bind(reason)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     let mut current = Map::new();
     current.insert("absence".into(), Value::String(absence_id.clone()));
     current.insert("absence_from".into(), Value::String(from));
     current.insert("absence_to".into(), Value::String(to));
-    crate::history::record(tx, id.as_str(), "absence_declared", actor, reason, &Map::new(), &current).await?;
+    crate::history::record(tx, id.as_str(), "absence_declared", actor, reason, &Map::new(), &current, now).await?;
     Ok(absence_id)
 }

@@ -64,12 +64,13 @@ pub async fn register_birth_in(
     jurisdiction: &Jurisdiction,
     b: &NewBirth,
     reason: &str,
+    now: i64,
 ) -> Result<Born, AppError> {
     let name = kernel::text::normalize_name(&b.full_name);
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(|c| c.is_ascii_digit()) {
         return Err(AppError::invalid("full_name: 1–100 letters"));
     }
-    let today = kernel::clock::today_vn();
+    let today = kernel::clock::date_vn(now);
     if b.birth_date > today {
         return Err(AppError::new(ErrorCode::InvalidDate, "birth_date is in the future"));
     }
@@ -115,7 +116,6 @@ pub async fn register_birth_in(
     let id = free_id(tx, &place_code, b.gender, year).await?;
     let day = b.birth_date.format("%Y-%m-%d").to_string();
     let birth_place = units.commune(&b.birth_commune).map(|c| c.name.clone()).unwrap_or_default();
-    let now = kernel::clock::now_ms();
     sqlx::query(
         "INSERT INTO persons (personal_id, full_name, name_folded, gender, birth_date, birth_year, birth_place, \
          hometown, ethnicity, religion, nationality, old_id, status, death_date, father_id, mother_id, spouse_id, \
@@ -141,14 +141,14 @@ pub async fn register_birth_in(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let residence_id = super::open_residence(tx, &id, "permanent", &commune, &address, &day, None).await?;
+    let residence_id = super::open_residence(tx, &id, "permanent", &commune, &address, &day, None, now).await?;
     let mut current = Map::new();
     current.insert("full_name".into(), Value::String(name));
     current.insert("birth_date".into(), Value::String(day));
     current.insert("household_id".into(), Value::String(b.household_id.clone()));
     current.insert("current_commune".into(), Value::String(commune));
     current.insert("residence_started".into(), Value::String(residence_id.clone()));
-    crate::history::record(tx, id.as_str(), crate::feed::BORN, actor, reason, &Map::new(), &current).await?;
+    crate::history::record(tx, id.as_str(), crate::feed::BORN, actor, reason, &Map::new(), &current, now).await?;
     Ok(Born { personal_id: id, household_id: b.household_id.clone(), residence_id })
 }
 

@@ -30,6 +30,7 @@ fn old_enough(s: &Subject, who: &PersonalId, on: NaiveDate) -> Result<(), AppErr
 
 /// Registers the marriage of `a` and `b` on `date`; at least one of them must live in
 /// `jurisdiction` (the commune of either party registers it).
+#[allow(clippy::too_many_arguments)]
 pub async fn record_marriage_in(
     tx: &mut AnyConnection,
     actor: &str,
@@ -38,11 +39,12 @@ pub async fn record_marriage_in(
     b: &PersonalId,
     date: NaiveDate,
     reason: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     if a == b {
         return Err(AppError::invalid("the two parties must be different persons"));
     }
-    if date > kernel::clock::today_vn() {
+    if date > kernel::clock::date_vn(now) {
         return Err(AppError::new(ErrorCode::InvalidDate, "marriage date is in the future"));
     }
     let sa = living_subject(tx, a, None).await?;
@@ -61,7 +63,6 @@ pub async fn record_marriage_in(
         return Err(AppError::invalid("the law recognizes marriage between a man and a woman"));
     }
     let day = date.format("%Y-%m-%d").to_string();
-    let now = kernel::clock::now_ms();
     for (me, other) in [(a, b), (b, a)] {
         sqlx::query("UPDATE persons SET spouse_id = $1, updated_at = $2, version = version + 1 WHERE personal_id = $3")
             .bind(other.as_str())
@@ -74,7 +75,7 @@ pub async fn record_marriage_in(
         let mut current = Map::new();
         current.insert("spouse_id".into(), Value::String(other.to_string()));
         current.insert("marriage_date".into(), Value::String(day.clone()));
-        crate::history::record(tx, me.as_str(), "married", actor, reason, &previous, &current).await?;
+        crate::history::record(tx, me.as_str(), "married", actor, reason, &previous, &current, now).await?;
     }
     Ok(())
 }

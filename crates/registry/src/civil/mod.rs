@@ -4,7 +4,9 @@
 //! [`crate::moves`] and [`crate::write`].
 //!
 //! Every function takes an open transaction, so the caller (the services module approving an
-//! application) commits the registry change and its own status change together or not at all.
+//! application) commits the registry change and its own status change together or not at all,
+//! and `now` (UTC milliseconds, passed so tests can fix time): the time of the change, whose day
+//! in Vietnam is the "today" dates are checked against.
 //! Each change appends a person event with previous and new values, as every registry write does.
 
 mod absence;
@@ -73,7 +75,8 @@ pub(crate) fn text(s: Option<String>) -> serde_json::Value {
     s.map(serde_json::Value::String).unwrap_or(serde_json::Value::Null)
 }
 
-/// A new open residence of `kind` (`permanent` or `temporary`); returns its id.
+/// A new open residence of `kind` (`permanent` or `temporary`), created at `now`; returns its id.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn open_residence(
     tx: &mut AnyConnection,
     id: &PersonalId,
@@ -82,6 +85,7 @@ pub(crate) async fn open_residence(
     address: &str,
     start: &str,
     expiry: Option<&str>,
+    now: i64,
 ) -> Result<String, AppError> {
     let residence_id = kernel::ids::new_id();
     sqlx::query(
@@ -95,18 +99,19 @@ pub(crate) async fn open_residence(
     .bind(address)
     .bind(start)
     .bind(expiry)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     Ok(residence_id)
 }
 
-/// Makes a place the person's current residence (the denormalized jurisdiction column).
+/// Makes a place the person's current residence (the denormalized jurisdiction column) at `now`.
 pub(crate) async fn set_current(
     tx: &mut AnyConnection,
     id: &PersonalId,
     commune: &str,
     address: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE persons SET current_commune = $1, current_address = $2, updated_at = $3, version = version + 1 \
@@ -114,7 +119,7 @@ pub(crate) async fn set_current(
     )
     .bind(commune)
     .bind(address)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(id.as_str())
     .execute(&mut *tx)
     .await?;

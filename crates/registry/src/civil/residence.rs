@@ -44,6 +44,7 @@ pub async fn register_temporary_in(
     id: &PersonalId,
     stay: &TemporaryStay,
     reason: &str,
+    now: i64,
 ) -> Result<String, AppError> {
     if AdminUnits::get().commune(&stay.commune_code).is_none() {
         return Err(AppError::new(ErrorCode::UnknownCommune, stay.commune_code.clone()));
@@ -51,7 +52,7 @@ pub async fn register_temporary_in(
     if !covers(jurisdiction, &stay.commune_code) {
         return Err(AppError::new(ErrorCode::OutOfJurisdiction, "the stay is outside your jurisdiction"));
     }
-    if stay.start > kernel::clock::today_vn() {
+    if stay.start > kernel::clock::date_vn(now) {
         return Err(AppError::new(ErrorCode::InvalidDate, "start is in the future"));
     }
     check_period(stay.start, stay.expiry)?;
@@ -87,8 +88,8 @@ pub async fn register_temporary_in(
     .await?;
     let expiry = stay.expiry.format("%Y-%m-%d").to_string();
     let residence_id =
-        super::open_residence(tx, id, "temporary", &stay.commune_code, &address, &start, Some(&expiry)).await?;
-    super::set_current(tx, id, &stay.commune_code, &address).await?;
+        super::open_residence(tx, id, "temporary", &stay.commune_code, &address, &start, Some(&expiry), now).await?;
+    super::set_current(tx, id, &stay.commune_code, &address, now).await?;
     let mut previous = Map::new();
     previous.insert("current_commune".into(), text(row.get(1)));
     previous.insert("current_address".into(), text(row.get(2)));
@@ -97,7 +98,7 @@ pub async fn register_temporary_in(
     current.insert("current_address".into(), Value::String(address));
     current.insert("residence_started".into(), Value::String(residence_id.clone()));
     current.insert("residences_ended".into(), Value::String(ended.join(",")));
-    crate::history::record(tx, id.as_str(), "temporary_registered", actor, reason, &previous, &current).await?;
+    crate::history::record(tx, id.as_str(), "temporary_registered", actor, reason, &previous, &current, now).await?;
     Ok(residence_id)
 }
 
@@ -109,6 +110,7 @@ pub async fn extend_temporary_in(
     id: &PersonalId,
     expiry: NaiveDate,
     reason: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     let mut f = db::Filter::new();
     f.and("r.personal_id = ?", db::Arg::Text(id.to_string()));
@@ -120,7 +122,7 @@ pub async fn extend_temporary_in(
         return Err(AppError::not_found("no open temporary residence of this person in your jurisdiction"));
     };
     let (rid, old): (String, Option<String>) = (row.get(0), row.get(1));
-    let today = kernel::clock::today_vn();
+    let today = kernel::clock::date_vn(now);
     if old.as_deref().is_some_and(|o| o >= expiry.format("%Y-%m-%d").to_string().as_str()) {
         return Err(AppError::new(ErrorCode::InvalidDate, "the new expiry must be later than the current one"));
     }
@@ -132,7 +134,7 @@ pub async fn extend_temporary_in(
     let mut current = Map::new();
     current.insert("expiry_date".into(), Value::String(new));
     current.insert("residence".into(), Value::String(rid));
-    crate::history::record(tx, id.as_str(), "temporary_extended", actor, reason, &previous, &current).await
+    crate::history::record(tx, id.as_str(), "temporary_extended", actor, reason, &previous, &current, now).await
 }
 
 /// Ends the person's open permanent residence in `jurisdiction` on `date` (xóa đăng ký thường
@@ -144,8 +146,9 @@ pub async fn remove_permanent_in(
     id: &PersonalId,
     date: NaiveDate,
     reason: &str,
+    now: i64,
 ) -> Result<(), AppError> {
-    if date > kernel::clock::today_vn() {
+    if date > kernel::clock::date_vn(now) {
         return Err(AppError::new(ErrorCode::InvalidDate, "date is in the future"));
     }
     let mut f = db::Filter::new();
@@ -165,5 +168,5 @@ pub async fn remove_permanent_in(
     sqlx::query("UPDATE residences SET end_date = $1 WHERE id = $2").bind(&day).bind(&rid).execute(&mut *tx).await?;
     let mut current = Map::new();
     current.insert("residences_ended".into(), Value::String(rid));
-    crate::history::record(tx, id.as_str(), "permanent_removed", actor, reason, &Map::new(), &current).await
+    crate::history::record(tx, id.as_str(), "permanent_removed", actor, reason, &Map::new(), &current, now).await
 }

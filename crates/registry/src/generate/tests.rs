@@ -468,6 +468,7 @@ fn rejects_bad_options() {
 /// `GEN_PEOPLE` sets the number of people (default 1,000,000), `GEN_BATCH` the batch size
 /// (default 10,000 persons).
 #[ignore = "timing; run in release: cargo test --release -p registry --lib generate::tests::timing -- --ignored --nocapture"]
+#[allow(clippy::disallowed_methods, reason = "a manual timing test sized from the environment")]
 fn timing_one_million() {
     let start = std::time::Instant::now();
     let people = std::env::var("GEN_PEOPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);

@@ -62,7 +62,7 @@ pub(super) async fn page(
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
     let err = |e: AppError| PageError::new(e, lang);
-    let reads = OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web").map_err(err)?;
+    let reads = OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web", kernel::clock::now_ms()).map_err(err)?;
     let as_of = q.as_of.as_deref().filter(|s| !s.is_empty());
     let p = match as_of {
         Some(d) => {
@@ -192,8 +192,11 @@ pub(super) async fn household_page(
     Query(q): Query<PurposeParam>,
 ) -> Result<Response, PageError> {
     let err = |e: AppError| PageError::new(e, lang);
-    let h =
-        OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web").map_err(err)?.household(&id).await.map_err(err)?;
+    let h = OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web", kernel::clock::now_ms())
+        .map_err(err)?
+        .household(&id)
+        .await
+        .map_err(err)?;
     let page = HouseholdPage {
         chrome: Chrome::for_uri(lang, &uri, ("Hộ gia đình", "Household"), Some(&user)),
         address: h

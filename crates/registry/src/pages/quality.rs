@@ -117,7 +117,7 @@ pub(super) async fn findings_page(
         quality::RULES.iter().find(|r| r.code == rule).ok_or_else(|| err(AppError::not_found("unknown rule")))?;
     let commune = q.commune.clone().filter(|c| !c.is_empty());
     let page = PageRequest::new(q.page, Some(50)).map_err(err)?;
-    let found = OfficerReads::new(&ctx, &user, Some("data_cleaning"), "web")
+    let found = OfficerReads::new(&ctx, &user, Some("data_cleaning"), "web", kernel::clock::now_ms())
         .map_err(err)?
         .quality_findings(&rule, commune.as_deref(), page)
         .await

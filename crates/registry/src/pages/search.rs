@@ -88,7 +88,9 @@ pub(super) async fn page(
                 birth_date: None,
                 commune: Some(commune.clone()).filter(|s| !s.is_empty()),
             };
-            OfficerReads::new(&ctx, &user, p.purpose.as_deref(), "web")?.search(&query, page).await
+            OfficerReads::new(&ctx, &user, p.purpose.as_deref(), "web", kernel::clock::now_ms())?
+                .search(&query, page)
+                .await
         }
         .await;
         match result {

@@ -29,11 +29,13 @@ struct Found {
     detail: String,
 }
 
-/// Runs every rule over the whole registry and replaces the stored findings.
-pub async fn run(db: &Db) -> Result<RunSummary, AppError> {
+/// Runs every rule over the whole registry and replaces the stored findings. `now` is UTC
+/// milliseconds, the start of the run (its day in Vietnam is the "today" of the rules), passed so
+/// tests can fix time.
+pub async fn run(db: &Db, now: i64) -> Result<RunSummary, AppError> {
     let start = Instant::now();
-    let started_at = kernel::clock::now_ms();
-    let today = kernel::clock::today_vn();
+    let started_at = now;
+    let today = kernel::clock::date_vn(now);
     let mut found = Vec::new();
     let persons_checked = scan_persons(db, today, &mut found).await?;
     cross_table_rules(db, today, &mut found).await?;
@@ -41,7 +43,8 @@ pub async fn run(db: &Db) -> Result<RunSummary, AppError> {
     let mut seen = HashSet::new();
     found.retain(|f| seen.insert((f.rule, f.personal_id.clone())));
     let run_id = kernel::ids::new_id();
-    store(db, &run_id, started_at, persons_checked, &found).await?;
+    let finished_at = started_at + i64::try_from(start.elapsed().as_millis()).unwrap_or(0);
+    store(db, &run_id, started_at, finished_at, persons_checked, &found).await?;
     Ok(RunSummary { run_id, persons_checked, findings: found.len(), seconds: start.elapsed().as_secs_f64() })
 }
 
@@ -161,11 +164,18 @@ async fn duplicates(db: &Db, out: &mut Vec<Found>) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn store(db: &Db, run_id: &str, started_at: i64, checked: i64, found: &[Found]) -> Result<(), AppError> {
+async fn store(
+    db: &Db,
+    run_id: &str,
+    started_at: i64,
+    finished_at: i64,
+    checked: i64,
+    found: &[Found],
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO quality_runs (id, started_at, finished_at, persons_checked) VALUES ($1, $2, $3, $4)")
         .bind(run_id)
         .bind(started_at)
-        .bind(kernel::clock::now_ms())
+        .bind(finished_at)
         .bind(checked)
         .execute(db.write())
         .await?;

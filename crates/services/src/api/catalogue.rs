@@ -60,7 +60,7 @@ pub(super) async fn edit(
     if body.code != code {
         return Err(kernel::AppError::invalid("code: must match the path").into());
     }
-    Ok(Json(store::edit(&s.stores.db, &body, &user.actor_label()).await?))
+    Ok(Json(store::edit(&s.stores.db, &body, &user.actor_label(), kernel::clock::now_ms()).await?))
 }
 
 /// The public holidays deadlines skip (weekends always do).

@@ -51,7 +51,8 @@ pub(super) async fn create(
     ApiJson(body): ApiJson<NewApplication>,
 ) -> ApiResult<Json<Application>> {
     citizen(&user)?;
-    let app = crate::online::file(&s, &user, &body.procedure, &body.answers, body.by_official, body.submit, None)
+    let now = kernel::clock::now_ms();
+    let app = crate::online::file(&s, &user, &body.procedure, &body.answers, body.by_official, body.submit, None, now)
         .await
         .map_err(|e| e.into_app())?;
     Ok(Json(app))
@@ -113,7 +114,8 @@ pub(super) async fn update(
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
-    let out = crate::online::file(&s, &user, "", &body.answers, body.by_official, body.submit, Some(&app))
+    let now = kernel::clock::now_ms();
+    let out = crate::online::file(&s, &user, "", &body.answers, body.by_official, body.submit, Some(&app), now)
         .await
         .map_err(|e| e.into_app())?;
     Ok(Json(out))
@@ -138,7 +140,7 @@ pub(super) async fn attach(
         .await?
         .ok_or_else(|| AppError::internal("procedure version missing"))?;
     let name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("");
-    Ok(Json(crate::attachments::upload(&s.stores.db, &app, &p, &slot, name, &body).await?))
+    Ok(Json(crate::attachments::upload(&s.stores.db, &app, &p, &slot, name, &body, kernel::clock::now_ms()).await?))
 }
 
 /// A note from the citizen.
@@ -159,7 +161,7 @@ pub(super) async fn answer(
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
-    Ok(Json(crate::workflow::answer(&s, &user, &app, &body.note).await?))
+    Ok(Json(crate::workflow::answer(&s, &user, &app, &body.note, kernel::clock::now_ms()).await?))
 }
 
 /// Withdraws an application that is not decided yet (a paid fee is refunded).
@@ -172,7 +174,7 @@ pub(super) async fn withdraw(
 ) -> ApiResult<Json<Application>> {
     let person = citizen(&user)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
-    Ok(Json(crate::workflow::withdraw(&s, &user, &app).await?))
+    Ok(Json(crate::workflow::withdraw(&s, &user, &app, kernel::clock::now_ms()).await?))
 }
 
 /// A payment and where to pay it.
@@ -194,7 +196,7 @@ pub(super) async fn pay(
 ) -> ApiResult<Json<PaymentStart>> {
     let person = citizen(&user)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
-    let payment = crate::payments::start(&s.stores.db, &app).await?;
+    let payment = crate::payments::start(&s.stores.db, &app, kernel::clock::now_ms()).await?;
     let gateway_url = format!("{}/payment-gateway/{}", s.public_url, payment.id);
     Ok(Json(PaymentStart { payment, gateway_url }))
 }

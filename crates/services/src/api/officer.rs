@@ -42,7 +42,7 @@ pub(super) async fn inbox(
 ) -> ApiResult<Json<Page<Application>>> {
     let page = PageRequest::new(q.page, q.size)?;
     let filters = InboxQuery { status: q.status, procedure: q.procedure, overdue: q.overdue.unwrap_or(false), q: q.q };
-    Ok(Json(query::inbox(&s.stores.db, &user, &filters, page).await?))
+    Ok(Json(query::inbox(&s.stores.db, &user, &filters, page, kernel::clock::now_ms()).await?))
 }
 
 /// One application of the inbox (the applicant's data read is access-logged).
@@ -98,7 +98,7 @@ pub(super) async fn act(
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<Application>> {
     let app = query::for_officer(&s.stores.db, &user, &id).await?;
-    Ok(Json(crate::workflow::act(&s, &user, &app, body.action, &body.note).await?))
+    Ok(Json(crate::workflow::act(&s, &user, &app, body.action, &body.note, kernel::clock::now_ms()).await?))
 }
 
 /// An application filed at the counter for a citizen who came in person.
@@ -123,7 +123,8 @@ pub(super) async fn counter(
     let p = crate::catalogue::store::get(&s.stores.db, &body.procedure)
         .await?
         .ok_or_else(|| AppError::not_found("no such procedure"))?;
-    let pre = crate::prefill::load(&s.stores, &user, &body.personal_id, &p, "counter").await?;
+    let now = kernel::clock::now_ms();
+    let pre = crate::prefill::load(&s.stores, &user, &body.personal_id, &p, "counter", now).await?;
     let label = user.actor_label();
     let filing = Filing {
         procedure: &p,
@@ -136,6 +137,7 @@ pub(super) async fn counter(
         by_official: false,
         answers: &body.answers,
         submit: true,
+        now,
     };
     Ok(Json(file::create(&s.stores.db, &filing).await.map_err(|e| e.into_app())?))
 }
@@ -184,5 +186,7 @@ pub(super) async fn stats(
     let to = month(&q.to.unwrap_or_else(|| today.format("%Y-%m").to_string()))?;
     let default_from = (today - chrono::Months::new(11)).format("%Y-%m").to_string();
     let from = month(&q.from.unwrap_or(default_from))?;
-    Ok(Json(crate::stats::monthly(&s.stores.db, &province, &from, &to, commune.as_deref()).await?))
+    Ok(Json(
+        crate::stats::monthly(&s.stores.db, &province, &from, &to, commune.as_deref(), kernel::clock::now_ms()).await?,
+    ))
 }

@@ -32,7 +32,8 @@ pub(super) async fn callback(
     body: Bytes,
 ) -> ApiResult<Json<CallbackResult>> {
     let sig = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let (outcome, payment) = crate::payments::handle_callback(&s.stores.db, &s.gateway, &body, sig).await?;
+    let (outcome, payment) =
+        crate::payments::handle_callback(&s.stores.db, &s.gateway, &body, sig, kernel::clock::now_ms()).await?;
     Ok(Json(CallbackResult { outcome, payment }))
 }
 

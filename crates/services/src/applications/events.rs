@@ -6,7 +6,7 @@ use kernel::AppError;
 
 use super::model::Event;
 
-/// Appends a step inside the caller's transaction.
+/// Appends a step taken at `now` (UTC milliseconds) inside the caller's transaction.
 pub async fn add(
     tx: &mut AnyConnection,
     application_id: &str,
@@ -14,6 +14,7 @@ pub async fn add(
     actor_label: &str,
     kind: &str,
     note: &str,
+    now: i64,
 ) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO svc_events (id, application_id, at, actor_id, actor_label, kind, note) \
@@ -21,7 +22,7 @@ pub async fn add(
     )
     .bind(kernel::ids::new_id())
     .bind(application_id)
-    .bind(kernel::clock::now_ms())
+    .bind(now)
     .bind(actor_id)
     .bind(actor_label)
     .bind(kind)

@@ -67,6 +67,8 @@ pub struct Filing<'a> {
     pub answers: &'a BTreeMap<String, String>,
     /// Submit now; otherwise keep as a draft (required fields may still be empty).
     pub submit: bool,
+    /// UTC milliseconds: the time of filing, passed so tests can fix time.
+    pub now: i64,
 }
 
 /// The commune whose agency handles the application: the place of the new residence for
@@ -140,7 +142,7 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
             return Err(FileError::Fields(missing));
         }
     }
-    let now = kernel::clock::now_ms();
+    let now = f.now;
     let (state, submitted, month, due, amount) = if f.submit {
         let due = crate::sla::Calendar::load(db).await?.due_ms(now, p.processing_days);
         let month = kernel::clock::ms_to_vn(now).format("%Y-%m").to_string();
@@ -195,9 +197,9 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
             Err(e) if attempt < 2 && e.as_database_error().is_some_and(|d| d.is_unique_violation()) => continue,
             Err(e) => return Err(kernel::AppError::from(e).into()),
         }
-        super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "created", "").await?;
+        super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "created", "", now).await?;
         if f.submit {
-            super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "submitted", "").await?;
+            super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "submitted", "", now).await?;
         }
         tx.commit().await?;
         return Ok(super::query::by_id(db, &id).await?.ok_or_else(|| AppError::internal("application vanished"))?);
@@ -224,7 +226,7 @@ pub async fn update_draft(db: &Db, app: &Application, f: &Filing<'_>) -> Result<
     .bind(&commune)
     .bind(&province)
     .bind(i64::from(f.by_official))
-    .bind(kernel::clock::now_ms())
+    .bind(f.now)
     .bind(&app.id)
     .bind(status::DRAFT)
     .execute(db.write())
@@ -234,14 +236,14 @@ pub async fn update_draft(db: &Db, app: &Application, f: &Filing<'_>) -> Result<
         return Err(AppError::new(ErrorCode::Conflict, "only a draft can be edited").into());
     }
     if f.submit {
-        return submit(db, &app.id, f.actor_id, f.actor_label).await;
+        return submit(db, &app.id, f.actor_id, f.actor_label, f.now).await;
     }
     Ok(super::query::by_id(db, &app.id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
 }
 
 /// Submits a draft: every required field and attachment must be there; the fee and the statutory
-/// deadline are fixed now.
-pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str) -> Result<Application, FileError> {
+/// deadline are fixed at `now` (UTC milliseconds).
+pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str, now: i64) -> Result<Application, FileError> {
     let app = super::query::by_id(db, id).await?.ok_or_else(|| AppError::not_found("no such application"))?;
     if app.status != status::DRAFT {
         return Err(AppError::new(ErrorCode::Conflict, "the application was already submitted").into());
@@ -260,7 +262,6 @@ pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str) -> Res
     if !missing.is_empty() {
         return Err(FileError::Fields(missing));
     }
-    let now = kernel::clock::now_ms();
     let due = crate::sla::Calendar::load(db).await?.due_ms(now, p.processing_days);
     let amount = p.fee_for(&answers);
     let mut tx = db.begin().await?;
@@ -282,7 +283,7 @@ pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str) -> Res
     if n == 0 {
         return Err(AppError::new(ErrorCode::Conflict, "the application was already submitted").into());
     }
-    super::events::add(&mut tx, id, actor_id, actor_label, "submitted", "").await?;
+    super::events::add(&mut tx, id, actor_id, actor_label, "submitted", "", now).await?;
     tx.commit().await?;
     Ok(super::query::by_id(db, id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
 }

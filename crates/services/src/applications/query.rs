@@ -71,8 +71,15 @@ pub struct InboxQuery {
     pub q: Option<String>,
 }
 
-/// An officer's inbox, oldest submission first (the order they are due).
-pub async fn inbox(db: &Db, user: &Actor, q: &InboxQuery, page: PageRequest) -> Result<Page<Application>, AppError> {
+/// An officer's inbox, oldest submission first (the order they are due). `now` (UTC milliseconds)
+/// decides what is overdue.
+pub async fn inbox(
+    db: &Db,
+    user: &Actor,
+    q: &InboxQuery,
+    page: PageRequest,
+    now: i64,
+) -> Result<Page<Application>, AppError> {
     let mut f = Filter::new();
     officer_scope(user, &mut f)?;
     match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -89,7 +96,7 @@ pub async fn inbox(db: &Db, user: &Actor, q: &InboxQuery, page: PageRequest) -> 
         f.and("a.procedure_code = ?", Arg::Text(p.to_string()));
     }
     if q.overdue {
-        f.and("a.due_at < ?", Arg::Int(kernel::clock::now_ms()));
+        f.and("a.due_at < ?", Arg::Int(now));
         f.and("a.decided_at IS NULL AND a.status <> ?", Arg::Text(status::WITHDRAWN.into()));
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -11,12 +11,13 @@ use utoipa::ToSchema;
 use super::Procedure;
 
 /// Loads the embedded catalogue's procedures that the database does not hold yet; returns how
-/// many were added. Edited procedures are left as they are.
-pub async fn seed(db: &Db) -> Result<usize, AppError> {
+/// many were added. Edited procedures are left as they are. `now` (UTC milliseconds) is the time
+/// of publication.
+pub async fn seed(db: &Db, now: i64) -> Result<usize, AppError> {
     let mut added = 0;
     for p in super::embedded()? {
         if get(db, &p.code).await?.is_none() {
-            publish(db, &p, "catalogue import").await?;
+            publish(db, &p, "catalogue import", now).await?;
             added += 1;
         }
     }
@@ -81,18 +82,17 @@ pub async fn versions(db: &Db, code: &str) -> Result<Vec<VersionInfo>, AppError>
 
 /// Publishes an edited definition as the next version (administrators). The code must exist and
 /// the definition must pass [`Procedure::check`].
-pub async fn edit(db: &Db, edited: &Procedure, actor: &str) -> Result<Procedure, AppError> {
+pub async fn edit(db: &Db, edited: &Procedure, actor: &str, now: i64) -> Result<Procedure, AppError> {
     edited.check().map_err(AppError::invalid)?;
     let current = get(db, &edited.code).await?.ok_or_else(|| AppError::not_found("no such procedure"))?;
     let mut next = edited.clone();
     next.version = current.version + 1;
-    publish(db, &next, actor).await?;
+    publish(db, &next, actor, now).await?;
     Ok(next)
 }
 
-async fn publish(db: &Db, p: &Procedure, actor: &str) -> Result<(), AppError> {
+async fn publish(db: &Db, p: &Procedure, actor: &str, now: i64) -> Result<(), AppError> {
     let text = serde_json::to_string(p)?;
-    let now = kernel::clock::now_ms();
     let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO svc_procedure_versions (code, version, definition, created_at, created_by) \

@@ -146,7 +146,7 @@ pub(super) async fn show(
         pg.draft_id = app.id;
         pg.by_official = app.by_official;
     }
-    let pre = crate::online::prefill(&s, &user, &p).await.map_err(err(lang))?;
+    let pre = crate::online::prefill(&s, &user, &p, kernel::clock::now_ms()).await.map_err(err(lang))?;
     pg.form = Some(FormView::new(&p, lang, &pre.items, &values, &FieldErrors::new()));
     Ok(render(&pg, lang))
 }
@@ -175,10 +175,11 @@ pub(super) async fn apply(
         .map_err(err(lang))?
         .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such procedure"), lang))?;
     // Files go onto a draft first, so a submission checks them like any other.
+    let now = kernel::clock::now_ms();
     let mut errors = FieldErrors::new();
     let mut draft = existing;
     if draft.is_none() && !posted.files.is_empty() {
-        match crate::online::file(&s, &user, &code, &posted.fields, by_official, false, None).await {
+        match crate::online::file(&s, &user, &code, &posted.fields, by_official, false, None, now).await {
             Ok(a) => draft = Some(a),
             Err(FileError::Fields(f)) => errors = f,
             Err(FileError::App(e)) => return Err(PageError::new(e, lang)),
@@ -186,13 +187,13 @@ pub(super) async fn apply(
     }
     if let Some(d) = &draft {
         for (slot, name, bytes) in &posted.files {
-            if let Err(e) = crate::attachments::upload(&s.stores.db, d, &p, slot, name, bytes).await {
+            if let Err(e) = crate::attachments::upload(&s.stores.db, d, &p, slot, name, bytes, now).await {
                 errors.insert(slot.clone(), (e.detail.clone(), e.detail.clone()));
             }
         }
     }
     let result = if errors.is_empty() {
-        crate::online::file(&s, &user, &code, &posted.fields, by_official, submit, draft.as_ref()).await
+        crate::online::file(&s, &user, &code, &posted.fields, by_official, submit, draft.as_ref(), now).await
     } else {
         Err(FileError::Fields(errors))
     };
@@ -200,7 +201,7 @@ pub(super) async fn apply(
         Ok(app) => Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response()),
         Err(FileError::App(e)) => Err(PageError::new(e, lang)),
         Err(FileError::Fields(errors)) => {
-            let pre = crate::online::prefill(&s, &user, &p).await.map_err(err(lang))?;
+            let pre = crate::online::prefill(&s, &user, &p, now).await.map_err(err(lang))?;
             let mut pg = page(lang, Some(&user), &p);
             pg.form = Some(FormView::new(&p, lang, &pre.items, &posted.fields, &errors));
             pg.draft_id = draft.map(|d| d.id).unwrap_or_default();

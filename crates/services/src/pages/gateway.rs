@@ -61,6 +61,8 @@ pub(super) async fn confirm(
     };
     let body = serde_json::to_vec(&cb).map_err(|e| PageError::new(kernel::AppError::internal(e.to_string()), lang))?;
     let signature = s.gateway.sign(&body);
-    payments::handle_callback(&s.stores.db, &s.gateway, &body, &signature).await.map_err(err(lang))?;
+    payments::handle_callback(&s.stores.db, &s.gateway, &body, &signature, kernel::clock::now_ms())
+        .await
+        .map_err(err(lang))?;
     Ok(Redirect::to(&format!("/applications/{}", p.application_id)).into_response())
 }

@@ -123,7 +123,7 @@ async fn identify_person(s: &Service, payload: &str) -> Result<String, AppError>
     } else {
         let claims = verification::dynamic::check_offline(&s.keys, payload)
             .map_err(|e| AppError::new(ErrorCode::Forbidden, e.words().1.to_string()))?;
-        if let Err(e) = verification::dynamic::consume_nonce(&s.stores.db, &claims).await? {
+        if let Err(e) = verification::dynamic::consume_nonce(&s.stores.db, &claims, kernel::clock::now_ms()).await? {
             return Err(AppError::new(ErrorCode::Forbidden, e.words().1.to_string()));
         }
         Ok(claims.pid)
@@ -179,7 +179,7 @@ async fn form_page(
 ) -> Result<(KioskPage, crate::prefill::Prefilled, crate::catalogue::Procedure), AppError> {
     let person = check_visit(s, user, visit)?;
     let p = store::get(&s.stores.db, code).await?.ok_or_else(|| AppError::not_found("no such procedure"))?;
-    let pre = crate::prefill::load(&s.stores, user, &person, &p, "kiosk").await?;
+    let pre = crate::prefill::load(&s.stores, user, &person, &p, "kiosk", kernel::clock::now_ms()).await?;
     let mut pg = page(lang, user, "form");
     pg.visit = visit.into();
     pg.citizen = pre.person.full_name.clone();
@@ -227,6 +227,7 @@ pub(super) async fn submit(
         by_official: false,
         answers: &fields,
         submit: true,
+        now: kernel::clock::now_ms(),
     };
     match file::create(&s.stores.db, &filing).await {
         Ok(app) => {

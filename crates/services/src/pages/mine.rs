@@ -191,13 +191,14 @@ pub(super) async fn act(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let a = own(&s, &user, &id).await.map_err(err(lang))?;
+    let now = kernel::clock::now_ms();
     match action.as_str() {
         "pay" => {
-            let payment = crate::payments::start(&s.stores.db, &a).await.map_err(err(lang))?;
+            let payment = crate::payments::start(&s.stores.db, &a, now).await.map_err(err(lang))?;
             return Ok(Redirect::to(&format!("/payment-gateway/{}", payment.id)).into_response());
         }
-        "answer" => crate::workflow::answer(&s, &user, &a, &f.note).await.map(drop),
-        "withdraw" => crate::workflow::withdraw(&s, &user, &a).await.map(drop),
+        "answer" => crate::workflow::answer(&s, &user, &a, &f.note, now).await.map(drop),
+        "withdraw" => crate::workflow::withdraw(&s, &user, &a, now).await.map(drop),
         _ => Err(kernel::AppError::not_found("no such action")),
     }
     .map_err(err(lang))?;

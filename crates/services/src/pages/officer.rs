@@ -49,7 +49,7 @@ pub(super) async fn inbox(
     let status = p.status.unwrap_or_else(|| "open".into());
     let overdue = p.overdue.as_deref() == Some("on");
     let filters = InboxQuery { status: Some(status.clone()), procedure: None, overdue, q: p.q.clone() };
-    let found = query::inbox(&s.stores.db, &user, &filters, page).await.map_err(err(lang))?;
+    let found = query::inbox(&s.stores.db, &user, &filters, page, kernel::clock::now_ms()).await.map_err(err(lang))?;
     let names = names(&s, lang).await.map_err(err(lang))?;
     let q = p.q.unwrap_or_default();
     let query = format!("status={status}&q={}{}", web::auth::urlencode(&q), if overdue { "&overdue=on" } else { "" });
@@ -128,7 +128,7 @@ pub(super) async fn act(
     let action =
         Action::parse(&f.action).ok_or_else(|| PageError::new(kernel::AppError::invalid("action: unknown"), lang))?;
     let a = query::for_officer(&s.stores.db, &user, &id).await.map_err(err(lang))?;
-    match crate::workflow::act(&s, &user, &a, action, &f.note).await {
+    match crate::workflow::act(&s, &user, &a, action, &f.note, kernel::clock::now_ms()).await {
         Ok(_) => Ok(Redirect::to(&format!("/officer/applications/{id}")).into_response()),
         Err(e) => {
             let msg = format!("{} ({})", lang.pick(e.code.message_vi(), e.code.message_en()), e.detail);
