@@ -206,9 +206,9 @@ pub async fn create_draft(
     frequency: Frequency,
     period: &str,
     actor: &str,
+    now: i64,
 ) -> Result<Report, AppError> {
     let period = Period::parse(frequency, period)?;
-    now: i64,
     let schedule =
         super::schedules(db, Some(&unit.id)).await?.into_iter().find(|s| s.frequency == frequency).ok_or_else(
             || AppError::invalid(format!("the unit has no {} reports in its calendar", frequency.code())),
@@ -392,9 +392,9 @@ pub async fn decide(
     note: &str,
     actor: &str,
     version: i64,
+    now: i64,
 ) -> Result<Report, AppError> {
     let note = crate::text::limited(crate::text::nfc(note), "note", 2000)?;
-    now: i64,
     if !approve && note.is_empty() {
         return Err(AppError::invalid("note: say what the unit must revise"));
     }
