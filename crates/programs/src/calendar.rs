@@ -75,9 +75,16 @@ fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate, AppError> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| AppError::invalid("date out of range"))
 }
 
+/// The first day of month `m` of year `y`, taken from a date the calendar holds (so the day
+/// exists; the calendar's first day stands in for any other).
+fn first_of(y: i32, m: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(NaiveDate::MIN)
+}
+
+/// The last day of month `m` of year `y`.
 fn month_end(y: i32, m: u32) -> NaiveDate {
-    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid month") - Duration::days(1)
+    let first = first_of(y, m);
+    first + Duration::days(i64::from(first.num_days_in_month()) - 1)
 }
 
 impl Period {
@@ -87,19 +94,16 @@ impl Period {
         let (label, start, end) = match freq {
             Frequency::Weekly => {
                 let w = date.iso_week();
-                let start = NaiveDate::from_isoywd_opt(w.year(), w.week(), Weekday::Mon).expect("valid week");
+                // ISO weeks begin on Monday.
+                let start = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
                 (format!("{}-W{:02}", w.year(), w.week()), start, start + Duration::days(6))
             }
             Frequency::Monthly => {
-                (format!("{y}-{:02}", date.month()), date.with_day(1).expect("day 1"), month_end(y, date.month()))
+                (format!("{y}-{:02}", date.month()), first_of(y, date.month()), month_end(y, date.month()))
             }
-            Frequency::SemiAnnual if date.month() <= 6 => {
-                (format!("{y}-H1"), NaiveDate::from_ymd_opt(y, 1, 1).expect("valid"), month_end(y, 6))
-            }
-            Frequency::SemiAnnual => {
-                (format!("{y}-H2"), NaiveDate::from_ymd_opt(y, 7, 1).expect("valid"), month_end(y, 12))
-            }
-            Frequency::Annual => (format!("{y}"), NaiveDate::from_ymd_opt(y, 1, 1).expect("valid"), month_end(y, 12)),
+            Frequency::SemiAnnual if date.month() <= 6 => (format!("{y}-H1"), first_of(y, 1), month_end(y, 6)),
+            Frequency::SemiAnnual => (format!("{y}-H2"), first_of(y, 7), month_end(y, 12)),
+            Frequency::Annual => (format!("{y}"), first_of(y, 1), month_end(y, 12)),
         };
         Period { frequency: freq, label, start, end }
     }
@@ -146,8 +150,8 @@ impl Period {
             Frequency::Weekly => self.start + Duration::days(due_day.clamp(1, 7) - 1),
             _ => {
                 let after = self.end + Duration::days(1);
-                let last = month_end(after.year(), after.month()).day() as i64;
-                after.with_day(due_day.clamp(1, last) as u32).expect("day within month")
+                let first = first_of(after.year(), after.month());
+                first + Duration::days(due_day.clamp(1, i64::from(first.num_days_in_month())) - 1)
             }
         }
     }

@@ -139,7 +139,7 @@ async fn validate(db: &Db, new: &NewRegistration) -> Result<(), AppError> {
         if k.unit == KpiUnit::Percent && t.target_value > 100.0 {
             return Err(AppError::invalid(format!("targets[{i}]: a share cannot exceed 100")));
         }
-        if new.targets[..i].iter().any(|o| o.kpi_id == t.kpi_id) {
+        if new.targets.iter().take(i).any(|o| o.kpi_id == t.kpi_id) {
             return Err(AppError::invalid(format!("targets[{i}]: {} twice", t.kpi_id)));
         }
     }

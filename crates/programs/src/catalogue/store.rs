@@ -156,6 +156,29 @@ fn apply(field: &mut String, new: &Option<String>, what: &str, required: bool) -
     Ok(())
 }
 
+/// Applies the edit of one KPI of a model.
+fn apply_kpi(k: &mut Kpi, ke: &KpiEdit) -> Result<(), AppError> {
+    apply(&mut k.name_vi, &ke.name_vi, "kpi name_vi", false)?;
+    apply(&mut k.name_en, &ke.name_en, "kpi name_en", false)?;
+    apply(&mut k.target_text, &ke.target_text, "target_text", false)?;
+    if let Some(u) = ke.unit {
+        if k.formula.is_some() && u != k.unit {
+            return Err(AppError::invalid("the unit of a computed KPI is set by its formula"));
+        }
+        k.unit = u;
+    }
+    if let Some(d) = ke.direction {
+        k.direction = d;
+    }
+    if let Some(a) = ke.active {
+        k.active = a;
+    }
+    if k.name_vi.is_empty() && k.name_en.is_empty() {
+        return Err(AppError::invalid("a KPI needs a name"));
+    }
+    Ok(())
+}
+
 /// Applies an administrator's edit and records the new version; returns the updated model.
 pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str, now: i64) -> Result<Model, AppError> {
     if edit.note.trim().is_empty() {
@@ -179,14 +202,17 @@ pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str, now:
     let mut kpis = model_kpis(db, Some(id)).await?;
     let mut added = Vec::new();
     for ke in &edit.kpis {
-        let k = match &ke.id {
-            Some(kid) => kpis
-                .iter_mut()
-                .find(|k| &k.id == kid)
-                .ok_or_else(|| AppError::invalid(format!("kpi {kid} does not belong to model {id}")))?,
+        match &ke.id {
+            Some(kid) => {
+                let k = kpis
+                    .iter_mut()
+                    .find(|k| &k.id == kid)
+                    .ok_or_else(|| AppError::invalid(format!("kpi {kid} does not belong to model {id}")))?;
+                apply_kpi(k, ke)?;
+            }
             None => {
                 let seq = kpis.iter().chain(added.iter()).map(|k: &Kpi| k.seq).max().unwrap_or(0) + 1;
-                added.push(Kpi {
+                let mut k = Kpi {
                     id: format!("{id}.m{seq}"),
                     model_id: id.to_string(),
                     seq,
@@ -198,27 +224,10 @@ pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str, now:
                     unit: KpiUnit::Percent,
                     direction: Direction::Up,
                     active: true,
-                });
-                added.last_mut().expect("just pushed")
+                };
+                apply_kpi(&mut k, ke)?;
+                added.push(k);
             }
-        };
-        apply(&mut k.name_vi, &ke.name_vi, "kpi name_vi", false)?;
-        apply(&mut k.name_en, &ke.name_en, "kpi name_en", false)?;
-        apply(&mut k.target_text, &ke.target_text, "target_text", false)?;
-        if let Some(u) = ke.unit {
-            if k.formula.is_some() && u != k.unit {
-                return Err(AppError::invalid("the unit of a computed KPI is set by its formula"));
-            }
-            k.unit = u;
-        }
-        if let Some(d) = ke.direction {
-            k.direction = d;
-        }
-        if let Some(a) = ke.active {
-            k.active = a;
-        }
-        if k.name_vi.is_empty() && k.name_en.is_empty() {
-            return Err(AppError::invalid("a KPI needs a name"));
         }
     }
     m.version += 1;

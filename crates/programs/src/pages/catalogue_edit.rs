@@ -59,24 +59,31 @@ fn stored(m: &Model, field: &str) -> String {
     .clone()
 }
 
+/// `v[key]` without indexing: a missing member, or any member of a non-object, reads as null.
+fn member<'a>(v: &'a Value, key: &str) -> &'a Value {
+    static NULL: Value = Value::Null;
+    v.get(key).unwrap_or(&NULL)
+}
+
 /// What changed between two stored versions, as a short list of field names.
 fn changes(before: Option<&Value>, after: &Value) -> String {
     let Some(before) = before else { return String::new() };
     let mut out = Vec::new();
     for (key, _, _, _) in TEXT_FIELDS.iter().chain([("active", "", "", false)].iter()) {
-        if before["model"][key] != after["model"][key] {
+        if member(member(before, "model"), key) != member(member(after, "model"), key) {
             out.push(key.to_string());
         }
     }
     let empty = Vec::new();
-    let old = before["kpis"].as_array().unwrap_or(&empty);
-    for k in after["kpis"].as_array().unwrap_or(&empty) {
-        match old.iter().find(|o| o["id"] == k["id"]) {
-            None => out.push(format!("+{}", k["id"].as_str().unwrap_or(""))),
+    let old = member(before, "kpis").as_array().unwrap_or(&empty);
+    for k in member(after, "kpis").as_array().unwrap_or(&empty) {
+        let id = member(k, "id");
+        match old.iter().find(|o| member(o, "id") == id) {
+            None => out.push(format!("+{}", id.as_str().unwrap_or(""))),
             Some(o) => {
                 for key in ["name_vi", "name_en", "target_text", "unit", "active"] {
-                    if o[key] != k[key] {
-                        out.push(format!("{}.{key}", k["id"].as_str().unwrap_or("")));
+                    if member(o, key) != member(k, key) {
+                        out.push(format!("{}.{key}", id.as_str().unwrap_or("")));
                     }
                 }
             }

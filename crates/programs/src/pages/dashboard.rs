@@ -143,7 +143,7 @@ pub(super) async fn render_dashboard(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|r| (r.id.clone(), r.version, unit_name(&r.unit_id), r.period().title(lang), r.summary.clone()))
+        .map(|r| (r.id.clone(), r.version, unit_name(&r.unit_id), r.period_title(lang), r.summary.clone()))
         .collect();
     let not_registered: Vec<(String, String)> = crate::registrations::units_not_registered(db)
         .await

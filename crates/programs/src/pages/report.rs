@@ -121,7 +121,7 @@ async fn render_report(
         id: r.id.clone(),
         unit_id: unit.id.clone(),
         unit_name: unit.display_name(lang).to_string(),
-        title: format!("{} — {}", lang.pick(r.frequency.label().0, r.frequency.label().1), r.period().title(lang)),
+        title: format!("{} — {}", lang.pick(r.frequency.label().0, r.frequency.label().1), r.period_title(lang)),
         status: lang.pick(svi, sen).to_string(),
         status_class: match r.status {
             ReportStatus::Approved => "ok",
@@ -291,7 +291,7 @@ async fn new_page(ctx: &Ctx, user: &CurrentUser, lang: Lang, problem: Option<Pro
                 let (fvi, fen) = r.frequency.label();
                 (
                     r.id.clone(),
-                    format!("{} — {}", lang.pick(fvi, fen), r.period().title(lang)),
+                    format!("{} — {}", lang.pick(fvi, fen), r.period_title(lang)),
                     lang.pick(vi, en).to_string(),
                 )
             })

@@ -63,7 +63,7 @@ pub(super) async fn page(
             let (svi, sen) = r.status.label();
             (
                 r.id.clone(),
-                r.period().title(lang),
+                r.period_title(lang),
                 lang.pick(svi, sen).to_string(),
                 r.due_date.format("%d/%m/%Y").to_string(),
                 r.submitted_at.map(kernel::clock::format_ms_vn).unwrap_or_default(),

@@ -107,8 +107,7 @@ pub async fn build(db: &Db, frequency: Frequency, period: &str, now: i64) -> Res
         let mut all_lines = Vec::new();
         for reg in &live {
             let lines = progress::lines(db, reg, unit, &kpis, &current).await?;
-            for l in lines.iter().filter(|l| l.target.is_some()) {
-                let t = l.target.as_ref().expect("filtered");
+            for (l, t) in lines.iter().filter_map(|l| Some((l, l.target.as_ref()?))) {
                 let frozen =
                     sent.and_then(|r| r.items.iter().find(|i| i.registration_id == reg.id && i.kpi_id == l.kpi.id));
                 let value = match (frozen.and_then(|i| i.value), &l.value) {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveTime};
 use db::Db;
 use kernel::AppError;
 use serde::Serialize;
@@ -56,7 +56,7 @@ pub struct Obligation {
 
 /// End of a due date in Vietnam time, as UTC milliseconds.
 fn due_end_ms(due: NaiveDate) -> i64 {
-    let next = (due + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight");
+    let next = (due + Duration::days(1)).and_time(NaiveTime::MIN);
     next.and_local_timezone(kernel::clock::vietnam_offset()).single().map(|t| t.timestamp_millis()).unwrap_or(0)
 }
 

@@ -85,8 +85,10 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn period(&self) -> Period {
-        Period::parse(self.frequency, &self.period).expect("stored periods are valid")
+    /// The human label of the report's period ("Tháng 06/2025"); the stored label itself should
+    /// it not parse (every stored label was parsed when its report was created).
+    pub fn period_title(&self, lang: kernel::Lang) -> String {
+        Period::parse(self.frequency, &self.period).map_or_else(|_| self.period.clone(), |p| p.title(lang))
     }
 }
 
