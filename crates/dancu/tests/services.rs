@@ -233,7 +233,7 @@ async fn callback(w: &World, payment: &str, amount: i64, secret_ok: bool) -> (u1
     let gateway = if secret_ok {
         services::payments::Gateway::load(&w.db, None).await.unwrap()
     } else {
-        services::payments::Gateway::with_secret(b"an attacker's guess of the key")
+        services::payments::Gateway::with_secret(b"an attacker's guess of the key").unwrap()
     };
     let r = w
         .http
