@@ -25,13 +25,7 @@ pub async fn recount(db: &db::Db) -> anyhow::Result<()> {
     let eid: Vec<analytics::eid::EidCount> = identity::stats::eid_accounts_by_commune(db)
         .await?
         .into_iter()
-        .filter(|t| {
-            let known = units.commune(&t.commune_code).is_some();
-            if !known {
-                tracing::warn!(commune = %t.commune_code, "commune not in the catalogue; e-ID accounts not counted");
-            }
-            known
-        })
+        .filter(|t| units.counts_commune(&t.commune_code, "e-ID accounts"))
         .map(|t| analytics::eid::EidCount { commune_code: t.commune_code, level: t.level, accounts: t.accounts })
         .collect();
     analytics::eid::replace(db, &eid, kernel::clock::now_ms()).await?;
@@ -60,4 +54,3 @@ pub fn spawn(db: db::Db, every: Duration, recount_every: Duration) -> tokio::tas
         }
     })
 }
-

@@ -59,13 +59,7 @@ pub async fn recount_capacity(db: &db::Db, now: i64) -> Result<(), AppError> {
     let beds: Vec<BedCapacity> = tourism::capacity(db)
         .await?
         .into_iter()
-        .filter(|c| {
-            let known = units.commune(&c.commune_code).is_some();
-            if !known {
-                tracing::warn!(commune = %c.commune_code, "commune not in the catalogue; capacity not counted");
-            }
-            known
-        })
+        .filter(|c| units.counts_commune(&c.commune_code, "bed capacity"))
         .map(|c| BedCapacity { commune_code: c.commune_code, facility_type: c.facility_type, beds: c.beds })
         .collect();
     analytics::lodging::replace_capacity(db, &today.format("%Y-%m").to_string(), &beds, now).await?;
@@ -192,7 +186,7 @@ async fn ingest(db: &db::Db, mut facts: Vec<LodgingFact>, now: i64) -> Result<us
     if facts.is_empty() {
         return Ok(0);
     }
-    Ok(analytics::lodging::ingest(db, &facts, now).await?)
+    analytics::lodging::ingest(db, &facts, now).await
 }
 
 #[cfg(test)]

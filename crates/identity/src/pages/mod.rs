@@ -15,7 +15,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -179,11 +178,9 @@ pub(crate) fn check_form_csrf(headers: &HeaderMap, sent: &str, lang: Lang) -> Re
 
 /// Sets a `__Host-` cookie (Secure, HttpOnly, path `/`); `max_age` 0 deletes it.
 pub(crate) fn set_cookie(resp: &mut Response, name: &str, value: &str, same_site: &str, max_age: i64) {
-    resp.headers_mut().append(
-        SET_COOKIE,
-        format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite={same_site}; Max-Age={max_age}")
-            .parse()
-            .expect("valid cookie header"),
+    web::auth::append_set_cookie(
+        resp,
+        &format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite={same_site}; Max-Age={max_age}"),
     );
 }
 

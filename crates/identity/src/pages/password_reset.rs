@@ -165,7 +165,7 @@ pub(super) async fn reset_submit(
             }
         };
     let (vi, en) = OtpError::Expired.message();
-    let Some(account_id) = payload["account_id"].as_str() else {
+    let Some(account_id) = payload.get("account_id").and_then(|v| v.as_str()) else {
         return Ok(start_over(lang, lang.pick(&vi, &en).to_string(), "/password/forgot"));
     };
     let hash = st.hasher.hash(&f.password).await.map_err(page_err(lang))?;

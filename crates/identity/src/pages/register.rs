@@ -14,8 +14,8 @@ use web::{Chrome, Lang, PageError};
 use super::{check_form_csrf, issue_form_csrf, message, page_err, ClientIp, IdentityState};
 use crate::otp::{self, OtpError};
 use crate::registration::{self, ClaimError, IdentityClaim, PendingRegistration, RegistrationRequest};
-use crate::self_lock;
 use crate::secrets::random_secret;
+use crate::self_lock;
 
 #[derive(Template)]
 #[template(path = "register.html")]
@@ -270,8 +270,7 @@ pub(super) async fn unlock_submit(
 ) -> Result<Response, PageError> {
     check_form_csrf(&headers, &f.csrf, lang)?;
     st.limit(&ip.key("signin"), st.config.limits.sign_in_per_ip).map_err(page_err(lang))?;
-    let account =
-        self_lock::unlockable(&st.ctx.db, &st.hasher, &f.login, &f.password).await.map_err(page_err(lang))?;
+    let account = self_lock::unlockable(&st.ctx.db, &st.hasher, &f.login, &f.password).await.map_err(page_err(lang))?;
     let Some(account) = account else {
         let msg = lang.pick(
             "Thông tin không đúng, hoặc tài khoản không ở trạng thái bị khóa.",
@@ -298,11 +297,13 @@ pub(super) async fn unlock_confirm(
 ) -> Result<Response, PageError> {
     check_form_csrf(&headers, &f.csrf, lang)?;
     let payload =
-        match check_code(&st, lang, &ip, self_lock::UNLOCK_PURPOSE, "/account/unlock/confirm", "/account/unlock", &f).await? {
+        match check_code(&st, lang, &ip, self_lock::UNLOCK_PURPOSE, "/account/unlock/confirm", "/account/unlock", &f)
+            .await?
+        {
             Ok(p) => p,
             Err(resp) => return Ok(resp),
         };
-    let account_id = payload["account_id"].as_str().unwrap_or_default();
+    let account_id = payload.get("account_id").and_then(|v| v.as_str()).unwrap_or_default();
     self_lock::unlock(&st.ctx.db, account_id, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     Ok(message(
         lang,

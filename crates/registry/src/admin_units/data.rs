@@ -210,6 +210,16 @@ impl AdminUnits {
         self.commune_by_code.get(code).and_then(|&i| self.communes.get(i))
     }
 
+    /// Whether `code` is a commune of the catalogue; an unknown one is logged with what was left
+    /// out because of it (figures from other modules are only counted for known communes).
+    pub fn counts_commune(&self, code: &str, left_out: &str) -> bool {
+        let known = self.commune(code).is_some();
+        if !known {
+            tracing::warn!(commune = code, "commune not in the catalogue; {left_out} not counted");
+        }
+        known
+    }
+
     /// The communes of a 2025 province, in catalogue order.
     pub fn communes_of(&self, province_code: &str) -> Vec<&Commune> {
         self.communes.iter().filter(|c| c.province_code == province_code).collect()
