@@ -162,16 +162,17 @@ mod tests {
         let fast = FastReads::open(path.to_str().unwrap(), 2).unwrap();
         let mut f = Filter::new();
         f.and("v > ?", Arg::Int(1)).and("k = ?", Arg::Text("b".into()));
-        let got = fast
-            .query_one(&format!("SELECT k, v FROM t WHERE {}", f.sql()), &f, |r| r.int(1))
-            .unwrap();
+        let got = fast.query_one(&format!("SELECT k, v FROM t WHERE {}", f.sql()), &f, |r| r.int(1)).unwrap();
         assert_eq!(got, Some(2));
         let mut none = Filter::new();
         none.and("k = ?", Arg::Text("z".into()));
         assert_eq!(fast.query_one(&format!("SELECT v FROM t WHERE {}", none.sql()), &none, |_| Ok(())).unwrap(), None);
         let all = fast.query_all("SELECT k FROM t ORDER BY k DESC", &Filter::new(), |r| r.required(0));
         assert_eq!(all.unwrap(), ["b", "a"]);
-        assert!(fast.query_all(&format!("SELECT v FROM t WHERE {}", none.sql()), &none, |_| Ok(())).unwrap().is_empty());
+        assert!(fast
+            .query_all(&format!("SELECT v FROM t WHERE {}", none.sql()), &none, |_| Ok(()))
+            .unwrap()
+            .is_empty());
         // A NULL or a wrong type is an error, not a silent 0 or empty string.
         let all = Filter::new();
         assert!(fast.query_one("SELECT NULL", &all, |r| r.int(0)).is_err());

@@ -15,11 +15,13 @@ pub const UNLOCK_PURPOSE: &str = "unlock";
 /// it could never be unlocked. `now` is UTC milliseconds, the time of the lock.
 pub async fn lock(db: &Db, account: &Account, now: i64) -> Result<(), AppError> {
     if account.phone.is_none() {
-        return Err(AppError::invalid("an account without a confirmed phone cannot be unlocked, so it cannot be locked")
-            .with_message(
-                "Tài khoản chưa xác nhận số điện thoại nên không thể mở khóa lại; vì vậy không khóa được.",
-                "The account has no confirmed phone, so it could not be unlocked again; it cannot be locked.",
-            ));
+        return Err(AppError::invalid(
+            "an account without a confirmed phone cannot be unlocked, so it cannot be locked",
+        )
+        .with_message(
+            "Tài khoản chưa xác nhận số điện thoại nên không thể mở khóa lại; vì vậy không khóa được.",
+            "The account has no confirmed phone, so it could not be unlocked again; it cannot be locked.",
+        ));
     }
     accounts::set_status(db, &account.id, &[AccountStatus::Active], AccountStatus::Locked, now).await?;
     crate::sessions::revoke_other_sessions(db, &account.id, None, now).await?;
