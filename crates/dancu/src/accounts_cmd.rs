@@ -68,10 +68,10 @@ pub fn jurisdiction_for(role: Role, code: &str) -> anyhow::Result<Jurisdiction> 
 
 /// A random password of 16 letters and digits for generated accounts.
 pub fn random_password() -> String {
-    use rand::Rng;
+    use rand::seq::SliceRandom;
     const CHARS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    (0..16).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+    (0..16).filter_map(|_| CHARS.choose(&mut rng)).map(|&b| char::from(b)).collect()
 }
 
 pub async fn run(cmd: AccountsCommand, default_dir: &str) -> anyhow::Result<()> {

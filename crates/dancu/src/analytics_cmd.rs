@@ -84,7 +84,9 @@ pub async fn rebuild(db: &db::Db) -> anyhow::Result<analytics::RebuildStats> {
         db,
         |i| {
             pb.set_position(i as u64);
-            pb.set_message(steps[i]);
+            if let Some(&step) = steps.get(i) {
+                pb.set_message(step);
+            }
         },
         kernel::clock::now_ms(),
     )
@@ -135,8 +137,8 @@ async fn bench(db: &db::Db, changes: usize, runs: usize, no_rebuild: bool) -> an
         println!(
             "page /analytics/{:<13} median {:>6.1} ms, max {:>6.1} ms ({} KiB)",
             board.slug(),
-            times[times.len() / 2],
-            times[times.len() - 1],
+            times.get(times.len() / 2).copied().unwrap_or_default(),
+            times.last().copied().unwrap_or_default(),
             bytes / 1024
         );
     }
@@ -186,7 +188,7 @@ async fn make_changes(db: &db::Db, n: usize) -> anyhow::Result<usize> {
                 .is_ok(),
             _ => {
                 let to = registry::moves::Move {
-                    commune_code: communes[i % communes.len()].clone(),
+                    commune_code: crate::bench::cyclic(&communes, i).cloned().unwrap_or_default(),
                     address: "Thôn Bench".into(),
                     date: today,
                 };

@@ -4,6 +4,12 @@ use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 
+/// Item `i` of `items` taken round-robin, as benchmarks spread requests over their data (`None`
+/// when there are no items).
+pub(crate) fn cyclic<T>(items: &[T], i: usize) -> Option<&T> {
+    items.get(i.checked_rem(items.len())?)
+}
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// Generate and load N residents into a fresh database; prints residents/s.
@@ -158,7 +164,7 @@ async fn http(db: db::Db, connections: usize, duration: Duration) -> anyhow::Res
             let mut i = c * 7919;
             let mut errors = 0u64;
             while Instant::now() < deadline {
-                let id = &ids[i % ids.len()];
+                let Some(id) = cyclic(&ids, i) else { break };
                 i += 1;
                 let t = Instant::now();
                 match client.get(format!("{url}{id}")).header("authorization", &auth).send().await {

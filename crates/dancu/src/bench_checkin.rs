@@ -107,7 +107,7 @@ pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
             let (facility, guests) = (facility.clone(), guests.clone());
             move |i: usize| {
                 serde_json::json!({"facility_id": facility, "room": format!("{}", 100 + i % 300),
-                    "reason": "Du lịch", "guests": [{"personal_id": guests[i % guests.len()]}]})
+                    "reason": "Du lịch", "guests": [{"personal_id": crate::bench::cyclic(&guests, i)}]})
                 .to_string()
             }
         };
@@ -171,7 +171,7 @@ async fn listen(http: reqwest::Client, url: String, token: String, stats: Arc<Fe
             let frame: String = buf.drain(..end + 2).collect();
             let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data:")) else { continue };
             let Ok(v) = serde_json::from_str::<serde_json::Value>(data.trim()) else { continue };
-            if let Some(at) = v["submitted_at"].as_i64() {
+            if let Some(at) = v.get("submitted_at").and_then(serde_json::Value::as_i64) {
                 let now = kernel::clock::now_ms();
                 stats.received.fetch_add(1, Ordering::Relaxed);
                 if let Ok(mut s) = stats.samples.lock() {

@@ -76,7 +76,8 @@ where
     }
     let mut all = Phase { name, ok: Vec::new(), errors: 0, elapsed: Duration::ZERO };
     for t in tasks {
-        let (ok, errors) = t.await.expect("bench task");
+        // A task that panicked counts as one error.
+        let (ok, errors) = t.await.unwrap_or((Vec::new(), 1));
         all.ok.extend(ok);
         all.errors += errors;
     }
@@ -200,9 +201,10 @@ pub async fn run(
             let (refresh_tokens, access_tokens, redirect, verifier) =
                 (refresh_tokens.clone(), access_tokens.clone(), redirect.clone(), verifier.clone());
             async move {
+                let Some(code) = codes.get(i) else { return false };
                 let form = [
                     ("grant_type", "authorization_code"),
-                    ("code", codes[i].as_str()),
+                    ("code", code.as_str()),
                     ("redirect_uri", redirect.as_str()),
                     ("code_verifier", verifier.as_str()),
                 ];
@@ -210,7 +212,8 @@ pub async fn run(
                     http.post(format!("{base}/oidc/token")).basic_auth(&cid, Some(&secret)).form(&form).send().await;
                 let Ok(r) = r else { return false };
                 let Ok(v) = r.json::<serde_json::Value>().await else { return false };
-                match (v["access_token"].as_str(), v["refresh_token"].as_str()) {
+                let text = |key: &str| v.get(key).and_then(serde_json::Value::as_str);
+                match (text("access_token"), text("refresh_token")) {
                     (Some(a), Some(rt)) => {
                         access_tokens.lock().await.push(a.to_string());
                         refresh_tokens.lock().await.push(rt.to_string());
@@ -234,7 +237,8 @@ pub async fn run(
             let (http, base, cid, secret, refreshes) =
                 (http.clone(), base.clone(), cid.clone(), secret.clone(), refreshes.clone());
             async move {
-                let form = [("grant_type", "refresh_token"), ("refresh_token", refreshes[i].as_str())];
+                let Some(refresh) = refreshes.get(i) else { return false };
+                let form = [("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())];
                 let r =
                     http.post(format!("{base}/oidc/token")).basic_auth(&cid, Some(&secret)).form(&form).send().await;
                 matches!(r, Ok(r) if r.status().is_success())
@@ -253,7 +257,7 @@ pub async fn run(
         move |i: usize| {
             let (http, base, access) = (http.clone(), base.clone(), access.clone());
             async move {
-                let t = &access[i % access.len()];
+                let Some(t) = crate::bench::cyclic(&access, i) else { return false };
                 let r = http.get(format!("{base}/oidc/userinfo")).bearer_auth(t).send().await;
                 matches!(r, Ok(r) if r.status().is_success())
             }

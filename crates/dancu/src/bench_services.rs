@@ -96,7 +96,7 @@ pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
         move |i: usize| {
             let (http, base, people) = (http.clone(), base.clone(), people.clone());
             async move {
-                let (token, _) = &people[i % people.len()];
+                let Some((token, _)) = crate::bench::cyclic(&people, i) else { return false };
                 let r = http.get(format!("{base}/services/temporary_residence")).bearer_auth(token).send().await;
                 match r {
                     Ok(r) if r.status().is_success() => {
@@ -115,7 +115,7 @@ pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
         move |i: usize| {
             let (http, base, people, until) = (http.clone(), base.clone(), people.clone(), until.clone());
             async move {
-                let (token, commune) = &people[i % people.len()];
+                let Some((token, commune)) = crate::bench::cyclic(&people, i) else { return false };
                 let body = serde_json::json!({"procedure": "temporary_residence", "submit": true, "answers": {
                     "commune": commune, "address": "Số 1, tổ 2", "until": until, "reason": "work"}});
                 let r = http

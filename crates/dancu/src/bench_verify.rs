@@ -103,10 +103,8 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
             jobs.push(tokio::task::spawn_blocking(move || {
                 (c..n)
                     .step_by(cores)
-                    .map(|i| {
-                        dynamic::issue(&ring, &people[i % people.len()], 2, share, kernel::clock::now_ms())
-                            .map(|t| t.token)
-                    })
+                    .filter_map(|i| crate::bench::cyclic(&people, i))
+                    .map(|person| dynamic::issue(&ring, person, 2, share, kernel::clock::now_ms()).map(|t| t.token))
                     .collect::<Result<Vec<_>, _>>()
             }));
         }
@@ -140,7 +138,7 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
                 move |i: usize| {
                     let (bundles, store) = (bundles.clone(), store.clone());
                     async move {
-                        let b = &bundles[i % bundles.len()];
+                        let Some(b) = crate::bench::cyclic(&bundles, i) else { return false };
                         verification::chip::passive_auth(b, &store, chrono::Utc::now()).authentic
                     }
                 }
@@ -231,8 +229,10 @@ fn chip_bundles(signer: &TestSigner, people: &[(registry::queries::persons::Pers
 
 /// A request body for the hotel-guest purpose.
 fn body(mut evidence: serde_json::Value) -> Arc<str> {
-    evidence["purpose"] = "hotel_guest".into();
-    evidence["citizen_present"] = true.into();
+    if let Some(fields) = evidence.as_object_mut() {
+        fields.insert("purpose".into(), "hotel_guest".into());
+        fields.insert("citizen_present".into(), true.into());
+    }
     evidence.to_string().into()
 }
 
@@ -289,8 +289,10 @@ fn poster(
         let (http, url, tokens, bodies, expected) =
             (http.clone(), url.clone(), tokens.clone(), bodies.clone(), expected.clone());
         Box::pin(async move {
-            let body = bodies[i % bodies.len()].to_string();
-            let token = &tokens[i % tokens.len()];
+            let (Some(body), Some(token)) = (crate::bench::cyclic(&bodies, i), crate::bench::cyclic(&tokens, i)) else {
+                return false;
+            };
+            let body = body.to_string();
             let r = http
                 .post(url.as_str())
                 .bearer_auth(token)

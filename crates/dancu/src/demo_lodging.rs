@@ -61,10 +61,9 @@ pub async fn seed(
     }
 
     let guests = residents(db, commune, 18).await?;
-    if guests.len() < 7 {
+    let [parent, child, watched, late, renter, patient, carer, others @ ..] = guests.as_slice() else {
         return Ok(out);
-    }
-    let watched = &guests[2];
+    };
     lodging::watchlist::create(
         db,
         &officer,
@@ -82,10 +81,10 @@ pub async fn seed(
     let hour = 3_600_000;
     let now = kernel::clock::now_ms();
     let at_hotel = user(&hotel_staff, &hotel.login, Role::OrgStaff, Jurisdiction::Own(hotel_org));
-    let family = vec![citizen(&guests[0]), citizen(&guests[1])];
+    let family = vec![citizen(parent), citizen(child)];
     check_in(&svc, &at_hotel, &hotel_id, "201", "Du lịch", now - 2 * hour, family).await?;
     // Arrived yesterday morning, notified only now: past the 23:00 deadline.
-    check_in(&svc, &at_hotel, &hotel_id, "305", "Công tác", now - 30 * hour, vec![citizen(&guests[3])]).await?;
+    check_in(&svc, &at_hotel, &hotel_id, "305", "Công tác", now - 30 * hour, vec![citizen(late)]).await?;
     let korean = GuestInput {
         passport: Some(lodging::guests::PassportInput {
             number: "M7654321".into(),
@@ -100,7 +99,9 @@ pub async fn seed(
     };
     check_in(&svc, &at_hotel, &hotel_id, "402", "Du lịch", now - hour, vec![korean]).await?;
     check_in(&svc, &at_hotel, &hotel_id, "108", "Thăm người thân", now - hour / 2, vec![citizen(watched)]).await?;
-    let (rental, rental_id) = &staff[0];
+    let [(rental, rental_id), (ward, ward_id), (coach, coach_id)] = staff.as_slice() else {
+        anyhow::bail!("the demo registers {} other facilities", OTHERS.len());
+    };
     check_in(
         &svc,
         rental,
@@ -108,27 +109,30 @@ pub async fn seed(
         "P3",
         "Làm việc tại khu công nghiệp",
         now - 35 * 24 * hour,
-        vec![citizen(&guests[4])],
+        vec![citizen(renter)],
     )
     .await?;
-    let (ward, ward_id) = &staff[1];
     let admission = lodging::hospital::Admission {
         facility_id: ward_id.clone(),
         ward: "Buồng 3".into(),
         bed: "12".into(),
         admitted_at: Some(kernel::clock::ms_to_vn(now - 5 * hour)),
         expected_discharge_at: Some(kernel::clock::ms_to_vn(now + 72 * hour)),
-        patient: citizen(&guests[5]),
+        patient: citizen(patient),
     };
-    let patient = lodging::hospital::admit(&svc, ward, None, admission, kernel::clock::now_ms()).await?;
+    let admitted = lodging::hospital::admit(&svc, ward, None, admission, kernel::clock::now_ms()).await?;
+    let patient_id = admitted
+        .checkins
+        .first()
+        .map(|c| c.id.clone())
+        .ok_or_else(|| anyhow::anyhow!("an admission checks the patient in"))?;
     let caregiver = lodging::hospital::NewCaregiver {
         facility_id: ward_id.clone(),
-        patient_id: patient.checkins[0].id.clone(),
+        patient_id,
         arrival_at: Some(kernel::clock::ms_to_vn(now - 4 * hour)),
-        caregiver: citizen(&guests[6]),
+        caregiver: citizen(carer),
     };
     lodging::hospital::add_caregiver(&svc, ward, None, caregiver, kernel::clock::now_ms()).await?;
-    let (coach, coach_id) = &staff[2];
     let new = lodging::trips::NewTrip {
         facility_id: coach_id.clone(),
         route: "Tuyên Quang – Hà Nội".into(),
@@ -136,13 +140,13 @@ pub async fn seed(
         departure_at: kernel::clock::ms_to_vn(now + hour),
     };
     let trip = lodging::trips::create(db, coach, new, kernel::clock::now_ms()).await?;
-    let boarding = lodging::trips::Boarding { seat: Some("5".into()), passengers: vec![citizen(&guests[1])] };
+    let boarding = lodging::trips::Boarding { seat: Some("5".into()), passengers: vec![citizen(child)] };
     lodging::trips::board(&svc, coach, None, &trip.id, boarding, kernel::clock::now_ms()).await?;
-    if let Some(visitors) = guests.get(7..10) {
+    if let Some(visitors) = others.get(0..3) {
         out.push(relic_site(db, hasher, &svc, &officer, commune, visitors).await?);
     }
-    if let Some(more) = guests.get(10..18) {
-        tourists(&svc, &at_hotel, &hotel_id, more).await?;
+    if let Some(tourist_ids) = others.get(3..11) {
+        tourists(&svc, &at_hotel, &hotel_id, tourist_ids).await?;
     }
     svc.stores.access_log.flush().await;
     Ok(out)
@@ -177,7 +181,8 @@ async fn tourists(svc: &lodging::Service, staff: &Actor, hotel: &str, citizens: 
     })
     .collect();
     check_in(svc, staff, hotel, "501", "Du lịch theo đoàn", now - 3 * hour, tour).await?;
-    let business: Vec<GuestInput> = citizens[0..5].iter().map(|id| citizen(id)).collect();
+    let (business, family) = citizens.split_at(citizens.len().min(5));
+    let business: Vec<GuestInput> = business.iter().map(|id| citizen(id)).collect();
     let stayed = check_in(svc, staff, hotel, "601", "Hội nghị xúc tiến đầu tư", now - 48 * hour, business).await?;
     let organization = match &staff.jurisdiction {
         Jurisdiction::Own(org) => org.clone(),
@@ -186,7 +191,7 @@ async fn tourists(svc: &lodging::Service, staff: &Actor, hotel: &str, citizens: 
     for c in &stayed.checkins {
         lodging::checkins::check_out(&svc.stores.db, &c.id, &organization, now).await?;
     }
-    let family: Vec<GuestInput> = citizens[5..8].iter().map(|id| citizen(id)).collect();
+    let family: Vec<GuestInput> = family.iter().take(3).map(|id| citizen(id)).collect();
     check_in(svc, staff, hotel, "702", "Nghỉ dưỡng cuối tuần", now - hour, family).await?;
     Ok(())
 }
@@ -237,7 +242,9 @@ async fn relic_site(
     for v in visitors {
         lodging::venue_scans::scan(svc, &staff, scan(v, "entry"), kernel::clock::now_ms()).await?;
     }
-    lodging::venue_scans::scan(svc, &staff, scan(&visitors[0], "exit"), kernel::clock::now_ms()).await?;
+    if let Some(first) = visitors.first() {
+        lodging::venue_scans::scan(svc, &staff, scan(first, "exit"), kernel::clock::now_ms()).await?;
+    }
     Ok(account)
 }
 

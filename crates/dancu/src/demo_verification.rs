@@ -43,8 +43,10 @@ pub async fn prepare(db: &db::Db, dir: &Path, accounts: &[DemoAccount]) -> anyho
         let csca = TestCsca::new("dancu demo CSCA", year - 1, year + 15);
         let signer = csca.document_signer(SignerKind::EcdsaP256, year - 1, year + 10);
         let mut body = verification::api::chip_json(&signer.card_chip(&card));
-        body["purpose"] = "hotel_guest".into();
-        body["citizen_present"] = true.into();
+        if let Some(fields) = body.as_object_mut() {
+            fields.insert("purpose".into(), "hotel_guest".into());
+            fields.insert("citizen_present".into(), true.into());
+        }
         std::fs::create_dir_all(&trust_dir)?;
         std::fs::write(trust_dir.join(CSCA_FILE), &csca.pem)?;
         std::fs::write(&chip_path, serde_json::to_string_pretty(&body)?)?;

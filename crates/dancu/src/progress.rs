@@ -9,7 +9,8 @@ pub fn bar(total: u64, unit: &str) -> ProgressBar {
         ProgressStyle::with_template(&format!(
             "{{spinner}} {{msg}} [{{bar:40}}] {{human_pos}}/{{human_len}} {unit} ({{per_sec}}, {{eta}} left)"
         ))
-        .expect("valid template")
+        // The template is fixed; should indicatif refuse it, the plain bar still counts.
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
     pb
