@@ -126,7 +126,9 @@ pub async fn prepare(
     today: NaiveDate,
 ) -> Result<Result<PendingRegistration, ClaimError>, AppError> {
     let Some(phone) = normalize_phone(&req.phone) else { return Ok(Err(ClaimError::BadPhone)) };
-    if let Err(p) = check_new_pair(&req.password, &req.password_again, &[req.claim.person_id.trim(), &phone]) {
+    if let Err(p) =
+        check_new_pair(&req.password, &req.password_again, &[req.claim.person_id.trim(), req.phone.trim(), &phone])
+    {
         return Ok(Err(ClaimError::Password(p)));
     }
     let person = match check_claim(db, &req.claim).await? {

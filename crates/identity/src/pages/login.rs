@@ -166,24 +166,21 @@ pub(super) async fn login_submit(
         return Ok(refuse(msg.to_string(), StatusCode::TOO_MANY_REQUESTS));
     }
     let db = &st.ctx.db;
-    let check = signin::check_password(db, &st.hasher, &f.login, &f.password, kernel::clock::now_ms())
-        .await
-        .map_err(page_err(lang))?;
-    let account = match check {
+    let now = kernel::clock::now_ms();
+    let check = signin::check_password(db, &st.hasher, &f.login, &f.password, now).await.map_err(page_err(lang))?;
+    let (account, second_factor) = match check {
         PasswordCheck::Refused => return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED)),
         PasswordCheck::Unavailable(status) => return Ok(refuse(status_message(lang, status), StatusCode::FORBIDDEN)),
-        PasswordCheck::SecondFactor(account) => {
-            let next = next.unwrap_or_else(|| home_of(&account).to_string());
-            let secret = challenges::create(db, &account.id, "totp", &next, kernel::clock::now_ms())
-                .await
-                .map_err(page_err(lang))?;
-            let mut resp = Redirect::to("/login/second-factor").into_response();
-            set_cookie(&mut resp, CHALLENGE_COOKIE, &secret, "Strict", challenges::CHALLENGE_TTL_MS / 1000);
-            return Ok(resp);
-        }
-        PasswordCheck::Accepted(account) => account,
+        PasswordCheck::SecondFactor(account) => (account, true),
+        PasswordCheck::Accepted(account) => (account, false),
     };
     let next = next.unwrap_or_else(|| home_of(&account).to_string());
+    if second_factor {
+        let secret = challenges::create(db, &account.id, "totp", &next, now).await.map_err(page_err(lang))?;
+        let mut resp = Redirect::to("/login/second-factor").into_response();
+        set_cookie(&mut resp, CHALLENGE_COOKIE, &secret, "Strict", challenges::CHALLENGE_TTL_MS / 1000);
+        return Ok(resp);
+    }
     start_session(&st, &account, &headers, &["pwd"], &next, lang).await
 }
 
