@@ -130,7 +130,7 @@ pub(crate) mod tests {
     async fn batched_entries_are_all_written(db: Db) {
         let log = AccessLog::start(db.clone());
         for i in 0..1_234 {
-            log.record(entry(i, if i % 2 == 0 { "001203000001" } else { "001203000002" })).await;
+            log.record(entry(i, if i % 2 == 0 { "001203000001" } else { "001203000002" })).await.unwrap();
         }
         log.flush().await;
         assert_eq!(log.queue_depth(), 0);
@@ -161,9 +161,9 @@ pub(crate) mod tests {
             e.channel = channel.into();
             e.action = action.into();
             e.purpose = purpose.into();
-            log.record(e).await;
+            log.record(e).await.unwrap();
         }
-        log.record(entry(50, "001203000010")).await;
+        log.record(entry(50, "001203000010")).await.unwrap();
         log.flush().await;
         let page = PageRequest::new(None, None).unwrap();
         let run = |f: AccessFilter| {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use db::held::Held;
 use db::sqlx::Connection;
 use db::Db;
+use kernel::AppError;
 use tokio::sync::{mpsc, oneshot};
 
 /// One access to be recorded.
@@ -27,9 +28,10 @@ pub struct AccessEntry {
     pub channel: String,
 }
 
-enum Msg {
-    Entry(AccessEntry),
-    Flush(oneshot::Sender<()>),
+/// Entries to commit, and who waits for the commit.
+struct Msg {
+    entries: Vec<AccessEntry>,
+    committed: oneshot::Sender<()>,
 }
 
 /// Handle for recording accesses. Cheap to clone.
@@ -39,13 +41,10 @@ pub struct AccessLog {
     depth: Arc<AtomicUsize>,
 }
 
-/// Entries written per transaction at most.
-const BATCH: usize = 5_000;
-/// Entries that may wait in memory before `record` starts waiting for the writer.
+/// Requests committed per transaction at most.
+const BATCH: usize = 2_000;
+/// Requests that may wait before `record` waits for room.
 const QUEUE: usize = 100_000;
-/// How long the writer gathers entries before committing. Each commit makes every SQLite reader
-/// drop its page cache, so fewer, larger commits keep reads fast under load.
-const LINGER: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl AccessLog {
     /// Starts the writer task on the current runtime.
@@ -56,30 +55,57 @@ impl AccessLog {
         AccessLog { tx, depth }
     }
 
-    /// Queues an entry. Waits only when the queue is full (the writer is far behind), so entries are
-    /// never dropped.
-    pub async fn record(&self, entry: AccessEntry) {
-        self.depth.fetch_add(1, Ordering::Relaxed);
-        if self.tx.send(Msg::Entry(entry)).await.is_err() {
-            self.depth.fetch_sub(1, Ordering::Relaxed);
-            tracing::error!("access log writer stopped; entry not recorded");
+    /// Records an access and returns once it is committed: a citizen's data is not released
+    /// before the entry that tells them about it is durable. A process killed after the answer
+    /// cannot lose the entry.
+    #[track_caller]
+    pub fn record(&self, entry: AccessEntry) -> impl std::future::Future<Output = Result<(), AppError>> + '_ {
+        self.record_all(vec![entry])
+    }
+
+    /// Records several accesses (the hits of one search) with one wait.
+    #[track_caller]
+    pub fn record_all(
+        &self,
+        entries: Vec<AccessEntry>,
+    ) -> impl std::future::Future<Output = Result<(), AppError>> + '_ {
+        let location = std::panic::Location::caller();
+        async move {
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let n = entries.len();
+            let (committed, wait) = oneshot::channel();
+            self.depth.fetch_add(n, Ordering::Relaxed);
+            if self.tx.send(Msg { entries, committed }).await.is_err() {
+                self.depth.fetch_sub(n, Ordering::Relaxed);
+                return Err(stopped(location));
+            }
+            wait.await.map_err(|_| stopped(location))
         }
     }
 
-    /// Waits until everything queued before this call is committed.
+    /// Waits until everything recorded before this call is committed.
     pub async fn flush(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.tx.send(Msg::Flush(tx)).await.is_ok() {
-            let _ = rx.await;
+        let (committed, wait) = oneshot::channel();
+        if self.tx.send(Msg { entries: Vec::new(), committed }).await.is_ok() {
+            let _ = wait.await;
         }
     }
 
-    /// Entries queued and not yet committed (exported as a metric).
+    /// Entries waiting for their commit (exported as a metric).
     pub fn queue_depth(&self) -> usize {
         self.depth.load(Ordering::Relaxed)
     }
 }
 
+fn stopped(location: &'static std::panic::Location<'static>) -> AppError {
+    AppError::internal(format!("access log writer stopped (entry from {location}); the data is not released"))
+}
+
+/// Group commit: every request that arrived while the previous batch was being written goes into
+/// the next transaction, so the wait of one read is one commit however many reads there are, and
+/// no timer delays an answer.
 async fn run(db: Db, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicUsize>) {
     let mut buf = Vec::with_capacity(BATCH);
     let mut held = Held::new(&db, db.write());
@@ -87,47 +113,33 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicUsize>) {
         if rx.recv_many(&mut buf, BATCH).await == 0 {
             return;
         }
-        let deadline = tokio::time::Instant::now() + LINGER;
-        while buf.len() < BATCH && !buf.iter().any(|m| matches!(m, Msg::Flush(_))) {
-            let room = BATCH - buf.len();
-            match tokio::time::timeout_at(deadline, rx.recv_many(&mut buf, room)).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-        let mut entries = Vec::with_capacity(buf.len());
-        let mut waiters = Vec::new();
-        for m in buf.drain(..) {
-            match m {
-                Msg::Entry(e) => entries.push(e),
-                Msg::Flush(w) => waiters.push(w),
-            }
-        }
+        let entries: Vec<&AccessEntry> = buf.iter().flat_map(|m: &Msg| m.entries.iter()).collect();
         if !entries.is_empty() {
             let n = entries.len();
-            // A failed batch is retried until it commits: the log must not lose entries.
+            // A failed batch is retried until it commits: the log must not lose entries, and the
+            // readers wait (their data is not released) until it does.
             let mut attempt = 0u32;
             while let Err(e) = write_batch(&db, &mut held, &entries).await {
                 attempt += 1;
                 tracing::error!(error = %e, attempt, "access log batch failed; retrying");
-                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt.min(50) as u64)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt.min(50)))).await;
             }
             depth.fetch_sub(n, Ordering::Relaxed);
         }
-        for w in waiters {
-            let _ = w.send(());
+        for m in buf.drain(..) {
+            let _ = m.committed.send(());
         }
     }
 }
 
 /// Writes one batch on the writer's connection.
-async fn write_batch(db: &Db, held: &mut Held, entries: &[AccessEntry]) -> Result<(), db::sqlx::Error> {
+async fn write_batch(db: &Db, held: &mut Held, entries: &[&AccessEntry]) -> Result<(), db::sqlx::Error> {
     let written = insert_batch(db, held, entries).await;
     held.done(written.is_ok());
     written
 }
 
-async fn insert_batch(db: &Db, held: &mut Held, entries: &[AccessEntry]) -> Result<(), db::sqlx::Error> {
+async fn insert_batch(db: &Db, held: &mut Held, entries: &[&AccessEntry]) -> Result<(), db::sqlx::Error> {
     let mut tx = held.conn().await?.begin().await?;
     // 8 columns per row; 60 rows per statement keeps well under every placeholder limit.
     for chunk in entries.chunks(60) {

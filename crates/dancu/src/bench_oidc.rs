@@ -117,7 +117,7 @@ pub async fn run(
             name: "Bench RP".into(),
             auth_method: "client_secret_basic".into(),
             redirect_uris: vec![redirect.clone()],
-            allowed_scopes: vec!["openid".into(), "profile".into()],
+            allowed_scopes: vec!["openid".into(), "profile".into(), "offline_access".into()],
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
             min_level: 1,
             ..Default::default()
@@ -136,7 +136,8 @@ pub async fn run(
             client_id: client.id.clone(),
             account_id: account.id.clone(),
             redirect_uri: redirect.clone(),
-            scope: "openid profile".into(),
+            // offline_access: the refresh phase needs the refresh tokens it brings.
+            scope: "openid profile offline_access".into(),
             nonce: Some("n".into()),
             code_challenge: Some(challenge.clone()),
             acr: oidc::ACR_LEVEL2.into(),

@@ -29,6 +29,7 @@ pub struct Settings {
     /// The server sits behind a reverse proxy: take the client IP from `X-Forwarded-For` and keep
     /// the proxy's `X-Request-Id`. Only behind a proxy that sets both, or clients choose them.
     pub trust_proxy: bool,
+    pub http: web::ServeSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
     pub identity: identity::IdentitySettings,
@@ -50,6 +51,7 @@ impl Default for Settings {
             data_dir: PathBuf::from(DATA_DIR),
             public_url: None,
             trust_proxy: false,
+            http: web::ServeSettings::default(),
             log: LogSettings::default(),
             telemetry: TelemetrySettings::default(),
             identity: Default::default(),
@@ -121,6 +123,7 @@ const ENV: &[(&str, &str, Kind)] = &[
     ("DANCU_DATA_DIR", "data_dir", Kind::Text),
     ("DANCU_PUBLIC_URL", "public_url", Kind::Text),
     ("DANCU_TRUST_PROXY", "trust_proxy", Kind::Flag),
+    ("DANCU_MAX_CONNECTIONS", "http.max_connections", Kind::Integer),
     ("DANCU_LOG", "log.filter", Kind::Text),
     ("DANCU_LOG_FORMAT", "log.format", Kind::Text),
     ("DANCU_OTLP_ENDPOINT", "telemetry.otlp_endpoint", Kind::Text),
@@ -225,6 +228,9 @@ impl Settings {
                 bad("public_url", why);
             }
         }
+        for name in self.http.invalid() {
+            bad(&format!("http.{name}"), "must be at least 1".into());
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             bad("log.filter", format!("not a valid filter: {e}"));
         }
@@ -270,6 +276,9 @@ impl Settings {
                     format!("must be at least {} characters, has {n}", services::payments::MIN_SECRET_LEN),
                 );
             }
+        }
+        for (key, why) in self.services.problems() {
+            bad(&format!("services.{key}"), why);
         }
         if self.analytics.min_cell < 1 {
             bad("analytics.min_cell", "must be at least 1".into());

@@ -78,6 +78,10 @@ pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> any
     let verifying = crate::demo_verification::prepare(&db, &s.data_dir, &accounts).await?;
     // A configured trust store wins over the demo's.
     s.verification.csca_dir.get_or_insert(verifying.trust_dir.clone());
+    // Fees are paid on the built-in simulated bank, unless a provider is configured.
+    if s.services.payment_provider == services::payments::ProviderKind::None {
+        s.services.payment_provider = services::payments::ProviderKind::Simulator;
+    }
     if no_serve {
         println!("Sẵn sàng sau / ready after {:.1} s", start.elapsed().as_secs_f64());
         return Ok(());
@@ -91,15 +95,20 @@ pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> any
     oidc::sample_rp::ensure_registered(&provider, kernel::clock::now_ms()).await?;
     println!("\ndancu demo: {public}/  (ready after {:.1} s)", start.elapsed().as_secs_f64());
     println!("Cổng trường học mẫu đăng nhập bằng định danh điện tử / sample SSO relying party: {public}/demo/school\n");
-    println!(
-        "{:<20} {:<22} {:<18} phạm vi / jurisdiction",
-        "vai trò / role", "đăng nhập / login", "mật khẩu / password"
-    );
+    // Passwords, tokens and the citizens' personal ids stay in the file (readable by its owner
+    // only): a terminal is scrolled back, shared on screen and captured in logs.
+    let file = s.data_dir.join("demo-accounts.json");
+    println!("{:<22} phạm vi / jurisdiction", "vai trò / role");
     for a in &accounts {
-        println!("{:<20} {:<22} {:<18} {}", a.role, a.login, a.password, a.jurisdiction_name);
+        println!("{:<22} {}", a.role, a.jurisdiction_name);
     }
+    println!(
+        "\nTên đăng nhập, mật khẩu và mã API / logins, passwords and API tokens: {} (chỉ chủ sở hữu đọc được / owner-only)\n  python3 -m json.tool {}",
+        file.display(),
+        file.display()
+    );
     verifying.print(&public);
-    println!("\nAPI tokens: {}\nCtrl-C để dừng / to stop.", s.data_dir.join("demo-accounts.json").display());
+    println!("\nCtrl-C để dừng / to stop.");
     running.wait().await
 }
 
@@ -318,6 +327,13 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    opts.open(path)?.write_all(text.as_bytes())?;
+    let mut file = opts.open(path)?;
+    // `mode` applies only when the file is created: a file left by an older run is narrowed too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())?;
     Ok(())
 }

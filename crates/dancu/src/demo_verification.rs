@@ -21,7 +21,6 @@ const QR_SVG_FILE: &str = "card-qr-demo-citizen.svg";
 pub struct DemoVerification {
     pub trust_dir: PathBuf,
     files: Vec<PathBuf>,
-    citizen: String,
 }
 
 /// Writes the demo citizen's card QR and chip bundle (once: a later run reuses the CSCA and
@@ -52,7 +51,7 @@ pub async fn prepare(db: &db::Db, dir: &Path, accounts: &[DemoAccount]) -> anyho
         std::fs::write(&chip_path, serde_json::to_string_pretty(&body)?)?;
     }
     let files = vec![dir.join(QR_TEXT_FILE), dir.join(QR_SVG_FILE), chip_path, trust_dir.clone()];
-    Ok(DemoVerification { trust_dir, files, citizen })
+    Ok(DemoVerification { trust_dir, files })
 }
 
 /// The card QR of the citizen's newest card, from the registry.
@@ -71,7 +70,9 @@ async fn demo_card(db: &db::Db, id: &str) -> anyhow::Result<CardQr> {
 impl DemoVerification {
     /// Where the files are and how to use them, for the demo's start-up message.
     pub fn print(&self, public: &str) {
-        println!("Xác minh danh tính / identity verification of citizen {} (login chu.khachsan):", self.citizen);
+        println!(
+            "Xác minh danh tính công dân mức 2 / identity verification of the level-2 citizen (login chu.khachsan):"
+        );
         for f in &self.files {
             println!("  {}", f.display());
         }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use web::Ctx;
 
@@ -93,6 +94,8 @@ pub struct Running {
     pub public_url: String,
     pub ctx: Ctx,
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Cancelling it shuts the server down as SIGTERM does.
+    pub shutdown: CancellationToken,
 }
 
 /// Binds `settings.listen` and serves in the background.
@@ -103,12 +106,47 @@ pub async fn start(db: db::Db, settings: &Settings) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let public_url = public_url(settings, addr);
     let (router, ctx) = app(db, settings, &public_url).await?;
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    let limits = fit_to_open_files(settings.http.clone());
     let handle = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let stop = async move {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                () = stop.cancelled() => {}
+            }
+        };
+        web::serve(listener, router, &limits, stop).await
     });
-    Ok(Running { addr, public_url, ctx, handle })
+    Ok(Running { addr, public_url, ctx, handle, shutdown })
+}
+
+/// Descriptors kept for everything but client connections: database files and pools, NATS,
+/// exports, logs.
+const RESERVED_FILES: u64 = 256;
+
+/// Raises the open-files soft limit to the hard limit where the system allows it (the default
+/// soft limit of 1,024 is what a thousand idle clients exhausted), then lowers `max_connections`
+/// to what the limit leaves room for, so that the cap answers 503 before `accept` fails.
+fn fit_to_open_files(mut http: web::ServeSettings) -> web::ServeSettings {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read or raise the open-files limit");
+            return http;
+        }
+    };
+    let room = usize::try_from(limit.saturating_sub(RESERVED_FILES).max(1)).unwrap_or(usize::MAX);
+    if http.max_connections > room {
+        tracing::warn!(
+            configured = http.max_connections,
+            open_files_limit = limit,
+            max_connections = room,
+            "http.max_connections lowered to fit the open-files limit"
+        );
+        http.max_connections = room;
+    }
+    http
 }
 
 /// Settings of a server for tests and benchmarks: defaults, on a free loopback port.

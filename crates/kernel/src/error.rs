@@ -37,12 +37,16 @@ pub enum ErrorCode {
     AccountUnavailable,
     RateLimited,
     CsrfFailed,
+    /// The request was not received or answered within the server's time limits.
+    RequestTimeout,
+    /// The server holds as many connections as it is configured to: retry shortly.
+    ServerBusy,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, for documentation checks.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidPersonalId,
         ErrorCode::InvalidDate,
         ErrorCode::InvalidInput,
@@ -61,6 +65,8 @@ impl ErrorCode {
         ErrorCode::AccountUnavailable,
         ErrorCode::RateLimited,
         ErrorCode::CsrfFailed,
+        ErrorCode::RequestTimeout,
+        ErrorCode::ServerBusy,
         ErrorCode::Internal,
     ];
 
@@ -85,6 +91,8 @@ impl ErrorCode {
             ErrorCode::AccountUnavailable => "account_unavailable",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::CsrfFailed => "csrf_failed",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::ServerBusy => "server_busy",
             ErrorCode::Internal => "internal",
         }
     }
@@ -109,8 +117,10 @@ impl ErrorCode {
             | ErrorCode::StaleVersion
             | ErrorCode::LodgingFacilityNotApproved
             | ErrorCode::LodgingAlreadyCheckedOut => 409,
+            ErrorCode::RequestTimeout => 408,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
+            ErrorCode::ServerBusy => 503,
         }
     }
 
@@ -137,6 +147,8 @@ impl ErrorCode {
             ErrorCode::AccountUnavailable => "Tài khoản hiện không sử dụng được",
             ErrorCode::RateLimited => "Quá nhiều yêu cầu, vui lòng thử lại sau",
             ErrorCode::CsrfFailed => "Phiên biểu mẫu đã hết hạn, vui lòng tải lại trang",
+            ErrorCode::RequestTimeout => "Yêu cầu quá thời gian cho phép, vui lòng thử lại",
+            ErrorCode::ServerBusy => "Hệ thống đang quá tải, vui lòng thử lại sau ít phút",
             ErrorCode::Internal => "Lỗi hệ thống, vui lòng thử lại sau",
         }
     }
@@ -164,6 +176,8 @@ impl ErrorCode {
             ErrorCode::AccountUnavailable => "This account cannot be used now",
             ErrorCode::RateLimited => "Too many requests, try again later",
             ErrorCode::CsrfFailed => "The form expired, reload the page",
+            ErrorCode::RequestTimeout => "The request took too long; try again",
+            ErrorCode::ServerBusy => "The server is busy; try again in a moment",
             ErrorCode::Internal => "Internal error, try again later",
         }
     }

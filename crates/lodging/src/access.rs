@@ -49,11 +49,23 @@ pub struct Read<'a> {
     pub channel: &'a str,
 }
 
-/// Writes the access-log entry of `user` reading `subject`'s data at `now` (UTC ms).
-pub async fn log_read(s: &Service, user: &Actor, subject: String, read: &Read<'_>, now: i64) {
-    s.stores
-        .access_log
-        .record(audit::AccessEntry {
+/// Writes the access-log entry of `user` reading `subject`'s data at `now` (UTC ms); returns once
+/// it is durable, so the data is released after its entry.
+pub async fn log_read(s: &Service, user: &Actor, subject: String, read: &Read<'_>, now: i64) -> Result<(), AppError> {
+    log_reads(s, user, vec![subject], read, now).await
+}
+
+/// [`log_read`] for several subjects with one wait (the guests of one list or one check-in).
+pub async fn log_reads(
+    s: &Service,
+    user: &Actor,
+    subjects: Vec<String>,
+    read: &Read<'_>,
+    now: i64,
+) -> Result<(), AppError> {
+    let entries = subjects
+        .into_iter()
+        .map(|subject| audit::AccessEntry {
             at: now,
             actor_id: user.account_id.clone(),
             actor_label: user.actor_label(),
@@ -63,7 +75,8 @@ pub async fn log_read(s: &Service, user: &Actor, subject: String, read: &Read<'_
             released: read.released.into(),
             channel: read.channel.into(),
         })
-        .await;
+        .collect();
+    s.stores.access_log.record_all(entries).await
 }
 
 #[cfg(test)]

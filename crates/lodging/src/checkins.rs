@@ -221,26 +221,17 @@ pub async fn check_in_to(
     match job_ref {
         (Outcome::Replayed(first), _) => Ok(first),
         (Outcome::Written(alerts), job) => {
-            after_commit(svc, user, &job, &alerts).await;
+            after_commit(svc, user, &job, &alerts).await?;
             Ok(job.result)
         }
     }
 }
 
-/// Logs the registry reads of citizen guests and publishes one feed event per notification and
-/// per alert.
-async fn after_commit(svc: &Service, user: &Actor, job: &Job, alerts: &[(Alert, String)]) {
+/// Publishes one feed event per notification and per alert, and logs the registry reads of
+/// citizen guests (durable before the answer that releases their data).
+async fn after_commit(svc: &Service, user: &Actor, job: &Job, alerts: &[(Alert, String)]) -> Result<(), AppError> {
     let plan = &job.plan;
-    for (g, c) in plan.guests.iter().zip(&job.result.checkins) {
-        if let Some(id) = &g.personal_id {
-            let read = crate::access::Read {
-                action: "lodging.checkin",
-                purpose: "lodging",
-                released: "full_name,birth_date,address",
-                channel: "api",
-            };
-            crate::access::log_read(svc, user, id.clone(), &read, job.now).await;
-        }
+    for c in &job.result.checkins {
         svc.feed.publish(FeedEvent {
             kind: "notification",
             communes: vec![plan.facility.commune_code.clone()],
@@ -264,6 +255,14 @@ async fn after_commit(svc: &Service, user: &Actor, job: &Job, alerts: &[(Alert, 
     for (a, reason) in alerts {
         svc.feed.publish(crate::alerts::feed_event(a, reason));
     }
+    let read = crate::access::Read {
+        action: "lodging.checkin",
+        purpose: "lodging",
+        released: "full_name,birth_date,address",
+        channel: "api",
+    };
+    let citizens = plan.guests.iter().filter_map(|g| g.personal_id.clone()).collect();
+    crate::access::log_reads(svc, user, citizens, &read, job.now).await
 }
 
 /// Records a guest's departure; only staff of the facility's organization may do so. The

@@ -150,7 +150,7 @@ pub async fn scan(svc: &Service, user: &Actor, req: ScanRequest, now: i64) -> Re
     .await?;
     let raised = if entry { watch(&mut tx, &venue, &guest, &scan).await? } else { Vec::new() };
     tx.commit().await?;
-    after_commit(svc, user, &venue, &guest, &scan, &raised).await;
+    after_commit(svc, user, &venue, &guest, &scan, &raised).await?;
     Ok(scan)
 }
 
@@ -182,16 +182,7 @@ async fn after_commit(
     guest: &Guest,
     scan: &Scan,
     raised: &[(Alert, String)],
-) {
-    if let Some(id) = &guest.personal_id {
-        let read = crate::access::Read {
-            action: "lodging.venue_scan",
-            purpose: "venue_checkin",
-            released: "full_name",
-            channel: "api",
-        };
-        crate::access::log_read(svc, user, id.clone(), &read, scan.at).await;
-    }
+) -> Result<(), AppError> {
     svc.feed.publish(FeedEvent {
         kind: "venue",
         communes: vec![venue.commune_code.clone()],
@@ -202,6 +193,14 @@ async fn after_commit(
     for (a, reason) in raised {
         svc.feed.publish(alerts::feed_event(a, reason));
     }
+    let Some(id) = &guest.personal_id else { return Ok(()) };
+    let read = crate::access::Read {
+        action: "lodging.venue_scan",
+        purpose: "venue_checkin",
+        released: "full_name",
+        channel: "api",
+    };
+    crate::access::log_read(svc, user, id.clone(), &read, scan.at).await
 }
 
 /// Deletes raw scans older than `days` before `now` (the daily aggregates stay); returns how many.

@@ -102,7 +102,7 @@ pub async fn record_release(
     action: &str,
     claims: &[&str],
     now: i64,
-) {
+) -> Result<(), kernel::AppError> {
     access_log
         .record(audit::AccessEntry {
             at: now,
@@ -114,7 +114,7 @@ pub async fn record_release(
             released: claims.join(","),
             channel: "oidc".to_string(),
         })
-        .await;
+        .await
 }
 
 #[cfg(test)]

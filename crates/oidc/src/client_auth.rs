@@ -17,6 +17,11 @@ use crate::error::OAuthError;
 use crate::provider::Provider;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The longest a client assertion may live, in seconds (`exp` − `iat`, or `exp` − now without
+/// `iat`): an assertion is made for one request, so a longer one is only a longer chance to steal.
+pub const MAX_ASSERTION_LIFETIME_S: i64 = 600;
+/// How far in the future an assertion's `iat` may be (the client's clock may run ahead of ours).
+const ASSERTION_CLOCK_SKEW_S: i64 = 60;
 
 /// Decodes `application/x-www-form-urlencoded` escapes (RFC 6749 §2.3.1 encodes Basic credentials).
 fn form_decode(s: &str) -> Option<String> {
@@ -52,6 +57,24 @@ struct Assertion {
     sub: String,
     jti: String,
     exp: i64,
+    iat: Option<i64>,
+}
+
+/// Refuses an assertion that lives longer than [`MAX_ASSERTION_LIFETIME_S`], measured from its
+/// `iat`, or from `now_s` (UTC seconds) when it has none; an `iat` in the future beyond the clock
+/// skew would let a short stated lifetime hide a long one and is refused too.
+fn check_lifetime(iat: Option<i64>, exp: i64, now_s: i64) -> Result<(), String> {
+    let minutes = MAX_ASSERTION_LIFETIME_S / 60;
+    match iat {
+        Some(iat) if iat > now_s.saturating_add(ASSERTION_CLOCK_SKEW_S) => Err("iat is in the future".into()),
+        Some(iat) if exp.saturating_sub(iat) > MAX_ASSERTION_LIFETIME_S => {
+            Err(format!("lifetime (exp - iat) exceeds {minutes} minutes"))
+        }
+        None if exp.saturating_sub(now_s) > MAX_ASSERTION_LIFETIME_S => {
+            Err(format!("expires more than {minutes} minutes from now (exp - now; no iat)"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The client named in an assertion, read before verification only to find its keys.
@@ -110,7 +133,7 @@ pub async fn authenticate(
         if client.auth_method != "private_key_jwt" {
             return Err(method_mismatch());
         }
-        verify_assertion(p, &client, assertion).await?;
+        verify_assertion(p, &client, assertion, now).await?;
         return Ok(client);
     }
     let id = form.get("client_id").ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?;
@@ -124,8 +147,9 @@ pub async fn authenticate(
 }
 
 /// Verifies a `private_key_jwt` assertion: signature by a key in the client's JWKS, `iss` = `sub` =
-/// client, audience = the token endpoint or the issuer, not expired, `jti` never seen before.
-async fn verify_assertion(p: &Provider, client: &Client, jwt: &str) -> Result<(), OAuthError> {
+/// client, audience = the token endpoint or the issuer, not expired, a lifetime of at most
+/// [`MAX_ASSERTION_LIFETIME_S`] at `now` (UTC milliseconds), `jti` never seen before.
+async fn verify_assertion(p: &Provider, client: &Client, jwt: &str, now: i64) -> Result<(), OAuthError> {
     let bad = |why: &str| OAuthError::invalid_client(format!("client assertion rejected: {why}"));
     let jwks: serde_json::Value =
         serde_json::from_str(client.jwks.as_deref().unwrap_or("{}")).map_err(|_| bad("client keys unusable"))?;
@@ -138,6 +162,7 @@ async fn verify_assertion(p: &Provider, client: &Client, jwt: &str) -> Result<()
     if claims.sub != client.id || claims.iss != client.id {
         return Err(bad("iss and sub must be the client_id"));
     }
+    check_lifetime(claims.iat, claims.exp, now / 1000).map_err(|why| bad(&why))?;
     let res = sqlx::query("INSERT INTO oauth_assertions (jti_hash, client_id, expires_at) VALUES ($1, $2, $3)")
         .bind(hash_secret(&format!("{}|{}", client.id, claims.jti)))
         .bind(&client.id)
@@ -154,6 +179,18 @@ async fn verify_assertion(p: &Provider, client: &Client, jwt: &str) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assertions_live_ten_minutes_at_most() {
+        let now = 1_700_000_000;
+        assert_eq!(check_lifetime(Some(now), now + 600, now), Ok(()));
+        assert!(check_lifetime(Some(now), now + 601, now).unwrap_err().contains("exp - iat"));
+        assert!(check_lifetime(Some(now - 3_600), now + 60, now).is_err(), "issued an hour ago");
+        assert_eq!(check_lifetime(None, now + 600, now), Ok(()));
+        assert!(check_lifetime(None, now + 3_600, now).unwrap_err().contains("exp - now"));
+        assert!(check_lifetime(Some(now + 86_400), now + 86_700, now).unwrap_err().contains("future"));
+        assert_eq!(check_lifetime(Some(now + 30), now + 630, now), Ok(()), "a client clock slightly ahead");
+    }
 
     #[test]
     fn decodes_form_escapes() {

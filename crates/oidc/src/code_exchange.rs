@@ -16,9 +16,9 @@ use crate::clients::Client;
 use crate::error::OAuthError;
 use crate::grant_batch::{distinct, holders, Claimed, GrantBatch, Outcome};
 use crate::grants::{self, CodeGrant, Issued, TokenSpec};
-use crate::pkce;
 use crate::provider::Provider;
 use crate::token_endpoint::required;
+use crate::{pkce, scopes};
 
 /// One exchange as the client sent it, with the code already hashed.
 #[derive(Debug)]
@@ -28,7 +28,8 @@ pub struct Redemption {
     client_id: String,
     redirect_uri: String,
     verifier: Option<String>,
-    with_refresh: bool,
+    /// The client is registered for the `refresh_token` grant; the code's scope decides the rest.
+    client_may_refresh: bool,
 }
 
 impl Redemption {
@@ -41,8 +42,14 @@ impl Redemption {
             client_id: client.id.clone(),
             redirect_uri: required(form, "redirect_uri")?.to_owned(),
             verifier: form.get("code_verifier").cloned(),
-            with_refresh: client.allows_grant("refresh_token"),
+            client_may_refresh: client.allows_grant("refresh_token"),
         })
+    }
+
+    /// A refresh token comes with the code's tokens only when the granted scope has
+    /// `offline_access` (OpenID Connect Core 1.0 §11).
+    fn with_refresh(&self, g: &CodeGrant) -> bool {
+        scopes::refresh_allowed(self.client_may_refresh, &g.scope)
     }
 
     fn spec<'a>(&'a self, g: &'a CodeGrant) -> TokenSpec<'a> {
@@ -53,7 +60,7 @@ impl Redemption {
             acr: Some(&g.acr),
             auth_time: Some(g.auth_time),
             grant_id: &self.code_hash,
-            with_refresh: self.with_refresh,
+            with_refresh: self.with_refresh(g),
         }
     }
 }
@@ -134,9 +141,10 @@ async fn redeem_batch(db: &Db, batch: &[Redemption], now: i64) -> Result<Vec<Cla
         .iter()
         .map(|r| {
             let grant = claimed.remove(&r.code_hash)?;
+            let refresh = r.with_refresh(&grant);
             Some(
                 settle(r, &grant, accounts.get(&grant.account_id))
-                    .map(|account| Box::new(Exchanged { issued: grants::mint(r.with_refresh), grant, account })),
+                    .map(|account| Box::new(Exchanged { issued: grants::mint(refresh), grant, account })),
             )
         })
         .collect();

@@ -19,6 +19,7 @@ pub mod error;
 pub mod grant_batch;
 pub mod grants;
 pub mod id_token;
+pub mod logout;
 #[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod pkce;

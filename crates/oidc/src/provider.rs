@@ -131,7 +131,7 @@ pub fn router(p: Provider) -> Router {
         .route("/oidc/userinfo", get(crate::token_routes::userinfo).post(crate::token_routes::userinfo))
         .route("/oidc/introspect", post(crate::token_routes::introspect))
         .route("/oidc/revoke", post(crate::token_routes::revoke))
-        .route("/oidc/logout", get(crate::pages::logout::end_session))
+        .route("/oidc/logout", get(crate::pages::logout::end_session).post(crate::pages::logout::confirm))
         .route("/account/apps", get(crate::pages::apps::list))
         .route("/account/apps/{client_id}/revoke", post(crate::pages::apps::withdraw))
         .route("/admin/clients", get(crate::pages::admin::list).post(crate::pages::admin::register))

@@ -77,9 +77,16 @@ enum Verdict {
     Revoke(OAuthError),
 }
 
-/// The checks a spent token must pass: a scope no wider than the grant's, and an account that may
-/// still sign in (when it may not, the grant's tokens are revoked).
+/// The checks a spent token must pass: a grant with `offline_access` (a refresh token issued
+/// before that rule, for a grant without it, is not honoured: its grant is revoked), a scope no
+/// wider than the grant's, and an account that may still sign in (when it may not, the grant's
+/// tokens are revoked).
 fn judge(r: &Rotation, old: &TokenRow, holder: Option<&Account>) -> Verdict {
+    if !scopes::refresh_allowed(true, &old.scope) {
+        return Verdict::Revoke(OAuthError::invalid_grant(
+            "the grant does not include offline_access; sign the user in again",
+        ));
+    }
     let scope = match narrowed(r.scope.as_deref(), &old.scope) {
         Ok(s) => s,
         Err(e) => return Verdict::Unclaim(e),
@@ -105,6 +112,8 @@ fn narrowed(requested: Option<&str>, granted: &str) -> Result<String, OAuthError
     }
 }
 
+/// The new pair of a rotation: a refresh token again only while the scope keeps `offline_access`
+/// (a client that narrows it away gets an access token alone).
 fn spec<'a>(old: &'a TokenRow, scope: &'a str) -> TokenSpec<'a> {
     TokenSpec {
         client_id: &old.client_id,
@@ -113,7 +122,7 @@ fn spec<'a>(old: &'a TokenRow, scope: &'a str) -> TokenSpec<'a> {
         acr: old.acr.as_deref(),
         auth_time: old.auth_time,
         grant_id: &old.grant_id,
-        with_refresh: true,
+        with_refresh: scopes::refresh_allowed(true, scope),
     }
 }
 
@@ -138,7 +147,7 @@ async fn rotate_batch(db: &Db, batch: &[Rotation], now: i64) -> Result<Vec<Claim
             Some(match judge(r, &old, holder) {
                 Verdict::Issue(scope) => {
                     olds.push(old);
-                    Ok(Box::new(Rotated { issued: grants::mint(true), scope }))
+                    Ok(Box::new(Rotated { issued: grants::mint(scopes::refresh_allowed(true, &scope)), scope }))
                 }
                 Verdict::Unclaim(e) => {
                     unclaim.push(r.token_hash.as_str());
@@ -193,6 +202,61 @@ async fn rotate_one(conn: &mut AnyConnection, r: &Rotation, now: i64) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(scope: &str) -> TokenRow {
+        TokenRow {
+            kind: "refresh".into(),
+            client_id: "dcl_1".into(),
+            account_id: Some("a1".into()),
+            scope: scope.into(),
+            acr: None,
+            auth_time: None,
+            grant_id: "g1".into(),
+            created_at: 0,
+            expires_at: 1,
+        }
+    }
+
+    fn rotation(scope: Option<&str>) -> Rotation {
+        Rotation {
+            token: "drt_x".into(),
+            token_hash: "h".into(),
+            client_id: "dcl_1".into(),
+            scope: scope.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn only_offline_grants_rotate_and_keep_a_refresh_token() {
+        let holder = Account {
+            id: "a1".into(),
+            login: "c".into(),
+            display_name: "C".into(),
+            role: kernel::Role::Citizen,
+            jurisdiction: kernel::Jurisdiction::Own("p".into()),
+            status: AccountStatus::Active,
+            level: 1,
+            level_raised_at: None,
+            person_id: None,
+            organization_id: None,
+            org_role: None,
+            phone: None,
+            guardian_account_id: None,
+            totp_enabled: false,
+        };
+        match judge(&rotation(None), &row("openid profile"), Some(&holder)) {
+            Verdict::Revoke(e) => assert!(e.description.contains("offline_access"), "{e:?}"),
+            _ => panic!("a grant without offline_access must not rotate"),
+        }
+        match judge(&rotation(Some("openid")), &row("openid offline_access"), Some(&holder)) {
+            Verdict::Issue(scope) => {
+                assert_eq!(scope, "openid");
+                assert!(!spec(&row("openid offline_access"), &scope).with_refresh, "narrowed away: no refresh token");
+            }
+            _ => panic!("a narrower scope rotates"),
+        }
+        assert!(spec(&row("openid offline_access"), "openid offline_access").with_refresh);
+    }
 
     #[test]
     fn refresh_scope_may_only_narrow() {

@@ -90,6 +90,16 @@ pub const SCOPES: &[ScopeDef] = &[
     },
 ];
 
+/// The scope that asks for refresh tokens (OpenID Connect Core 1.0 §11): without it a grant has
+/// no refresh token, so a client's access ends with the access token's ten minutes.
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// Whether a grant of `scope` (space-separated) may hold a refresh token: only with
+/// [`OFFLINE_ACCESS`], and only for a client registered for the `refresh_token` grant.
+pub fn refresh_allowed(client_may_refresh: bool, scope: &str) -> bool {
+    client_may_refresh && split(scope).iter().any(|s| s == OFFLINE_ACCESS)
+}
+
 /// Finds a scope by name.
 pub fn find(name: &str) -> Option<&'static ScopeDef> {
     SCOPES.iter().find(|s| s.name == name)
@@ -136,6 +146,14 @@ mod tests {
         assert_eq!(check("openid  profile openid", &allowed).unwrap(), vec!["openid", "profile"]);
         assert!(check("openid address", &allowed).unwrap_err().contains("not allowed"));
         assert!(check("openid bogus", &allowed).unwrap_err().contains("unknown"));
+    }
+
+    #[test]
+    fn refresh_needs_offline_access_and_the_grant_type() {
+        assert!(refresh_allowed(true, "openid offline_access"));
+        assert!(!refresh_allowed(true, "openid profile"));
+        assert!(!refresh_allowed(false, "openid offline_access"));
+        assert!(!refresh_allowed(true, "openid offline_accessx"));
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn token_response(body: serde_json::Value) -> Response {
 /// The token endpoint.
 #[utoipa::path(post, operation_id = "oidc.token", security(()), path = "/oidc/token", tag = "oidc",
     request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type = authorization_code (code, redirect_uri, code_verifier), refresh_token (refresh_token, scope) or client_credentials (scope); client authentication per registration"),
-    responses((status = 200, description = "access_token, token_type, expires_in, id_token, refresh_token, scope"),
+    responses((status = 200, description = "access_token, token_type, expires_in, id_token, scope; refresh_token only when the granted scope has offline_access"),
               (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type", body = crate::error::OAuthErrorBody),
               (status = 401, description = "invalid_client", body = crate::error::OAuthErrorBody),
               (status = 429, description = "slow_down: the client's per-minute allowance of token requests is used up", body = crate::error::OAuthErrorBody),
@@ -110,7 +110,7 @@ async fn authorization_code(
     let id_token = p.keys.sign(&id_claims).map_err(OAuthError::server_error)?;
     if let Some(pid) = &account.person_id {
         crate::claims::record_release(&p.access_log, client, pid, "oidc.sign_in", &["sub", "acr", "auth_time"], now)
-            .await;
+            .await?;
     }
     let mut body = json!({
         "access_token": issued.access_token,
@@ -132,13 +132,16 @@ async fn refresh(
     now: i64,
 ) -> Result<Response, OAuthError> {
     let Rotated { issued, scope } = refresh_rotation::rotate(p, Rotation::from_form(client, form)?, now).await?;
-    Ok(token_response(json!({
+    let mut body = json!({
         "access_token": issued.access_token,
         "token_type": "Bearer",
         "expires_in": issued.expires_in,
-        "refresh_token": issued.refresh_token,
         "scope": scope,
-    })))
+    });
+    if let (Some(r), Some(fields)) = (issued.refresh_token, body.as_object_mut()) {
+        fields.insert("refresh_token".into(), json!(r));
+    }
+    Ok(token_response(body))
 }
 
 async fn client_credentials(

@@ -86,7 +86,7 @@ pub async fn userinfo(State(p): State<Provider>, headers: HeaderMap, body: Bytes
             out.insert("sub".into(), json!(claims::subject(&client, &account.id, &p.salt)));
             if let Some(pid) = &account.person_id {
                 let names: Vec<&str> = released.iter().map(String::as_str).collect();
-                crate::claims::record_release(&p.access_log, &client, pid, "oidc.userinfo", &names, now).await;
+                crate::claims::record_release(&p.access_log, &client, pid, "oidc.userinfo", &names, now).await?;
             }
             Ok(token_response(serde_json::Value::Object(out)))
         }

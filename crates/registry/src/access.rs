@@ -41,20 +41,32 @@ impl<'a> OfficerReads<'a> {
         Ok(Self { stores, user, purpose, channel, now })
     }
 
-    async fn log(&self, subject: &str, action: &str, released: &str) {
-        self.stores
-            .access_log
-            .record(AccessEntry {
-                at: self.now,
-                actor_id: self.user.account_id.clone(),
-                actor_label: self.user.actor_label(),
-                subject_id: subject.to_string(),
-                action: action.to_string(),
-                purpose: self.purpose.code.to_string(),
-                released: released.to_string(),
-                channel: self.channel.to_string(),
-            })
-            .await;
+    fn entry(&self, subject: &str, action: &str, released: &str) -> AccessEntry {
+        AccessEntry {
+            at: self.now,
+            actor_id: self.user.account_id.clone(),
+            actor_label: self.user.actor_label(),
+            subject_id: subject.to_string(),
+            action: action.to_string(),
+            purpose: self.purpose.code.to_string(),
+            released: released.to_string(),
+            channel: self.channel.to_string(),
+        }
+    }
+
+    /// Logs one read; returns once the entry is durable, before the data is released.
+    async fn log(&self, subject: &str, action: &str, released: &str) -> Result<(), AppError> {
+        self.stores.access_log.record(self.entry(subject, action, released)).await
+    }
+
+    /// Logs the reads of several records with one wait.
+    async fn log_all<'s>(
+        &self,
+        subjects: impl Iterator<Item = &'s str>,
+        action: &str,
+        released: &str,
+    ) -> Result<(), AppError> {
+        self.stores.access_log.record_all(subjects.map(|s| self.entry(s, action, released)).collect()).await
     }
 
     /// The day in Vietnam at `now`.
@@ -72,16 +84,15 @@ impl<'a> OfficerReads<'a> {
         let p = persons::get(&self.stores.db, &id, &self.user.jurisdiction)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no person with this id in your jurisdiction"))?;
-        self.log(id.as_str(), "person.read", "full_record").await;
+        self.log(id.as_str(), "person.read", "full_record").await?;
         Ok(p)
     }
 
     /// Search results (names, birth dates, communes) are personal data too: each hit is logged.
     pub async fn search(&self, q: &SearchQuery, page: PageRequest) -> Result<Page<PersonSummary>, AppError> {
         let result = persons::search(&self.stores.db, q, &self.user.jurisdiction, page).await?;
-        for hit in &result.items {
-            self.log(&hit.personal_id, "person.search", "full_name,gender,birth_date,status,commune").await;
-        }
+        let hits = result.items.iter().map(|h| h.personal_id.as_str());
+        self.log_all(hits, "person.search", "full_name,gender,birth_date,status,commune").await?;
         Ok(result)
     }
 
@@ -90,9 +101,8 @@ impl<'a> OfficerReads<'a> {
         let h = households::get(&self.stores.db, id, &self.user.jurisdiction)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "no household with this id in your jurisdiction"))?;
-        for m in &h.members {
-            self.log(&m.personal_id, "household.read", "full_name,gender,birth_date,relationship,status").await;
-        }
+        let members = h.members.iter().map(|m| m.personal_id.as_str());
+        self.log_all(members, "household.read", "full_name,gender,birth_date,relationship,status").await?;
         Ok(h)
     }
 
@@ -108,21 +118,21 @@ impl<'a> OfficerReads<'a> {
     pub async fn residences(&self, id: &str) -> Result<Vec<ResidenceView>, AppError> {
         let id = self.in_scope(id).await?;
         let r = residences::history(&self.stores.db, id.as_str(), self.today()).await?;
-        self.log(id.as_str(), "residence.read", "residence_history").await;
+        self.log(id.as_str(), "residence.read", "residence_history").await?;
         Ok(r)
     }
 
     pub async fn cards(&self, id: &str) -> Result<Vec<CardView>, AppError> {
         let id = self.in_scope(id).await?;
         let c = cards::of_person(&self.stores.db, id.as_str(), self.today()).await?;
-        self.log(id.as_str(), "card.read", "identity_cards").await;
+        self.log(id.as_str(), "card.read", "identity_cards").await?;
         Ok(c)
     }
 
     pub async fn history(&self, id: &str) -> Result<Vec<PersonEvent>, AppError> {
         let id = self.in_scope(id).await?;
         let h = history::list(&self.stores.db, id.as_str()).await?;
-        self.log(id.as_str(), "history.read", "change_history").await;
+        self.log(id.as_str(), "history.read", "change_history").await?;
         Ok(h)
     }
 
@@ -147,9 +157,8 @@ impl<'a> OfficerReads<'a> {
         page: PageRequest,
     ) -> Result<Page<crate::quality::Finding>, AppError> {
         let found = crate::quality::findings(&self.stores.db, &self.user.jurisdiction, rule, commune, page).await?;
-        for f in &found.items {
-            self.log(&f.personal_id, "quality.read", "full_name,finding").await;
-        }
+        let rows = found.items.iter().map(|f| f.personal_id.as_str());
+        self.log_all(rows, "quality.read", "full_name,finding").await?;
         Ok(found)
     }
 }

@@ -36,7 +36,8 @@ pub struct Service {
     pub stores: audit::Stores,
     /// Signs result documents and kiosk visits.
     pub keys: Arc<keys::KeyRing>,
-    pub gateway: payments::Gateway,
+    /// The payment provider and the shared secret of its signed messages.
+    pub payments: payments::Payments,
     /// Address users reach the server at (printed on documents).
     pub public_url: String,
 }
@@ -45,8 +46,16 @@ pub struct Service {
 #[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServicesSettings {
-    /// Shared secret of the payment gateway's signed callbacks (at least
-    /// [`payments::MIN_SECRET_LEN`] characters); none = a random one kept in the database.
+    /// Where citizens pay fees online: `none` (the default: online payment is refused, fees are
+    /// paid at the desk), `external` (`payment_url` and `payment_secret`) or `simulator` (the
+    /// built-in simulated bank at `/payment-gateway/{id}`, for the demo and tests only).
+    pub payment_provider: payments::ProviderKind,
+    /// The external provider's payment page (`https://`), which receives the signed payment
+    /// request in its query.
+    pub payment_url: Option<String>,
+    /// Shared secret of the signed payment requests and callbacks (at least
+    /// [`payments::MIN_SECRET_LEN`] characters; required by an external provider); none = a
+    /// random one kept in the database, which only the simulator can use.
     pub payment_secret: Option<String>,
 }
 
@@ -54,13 +63,46 @@ pub struct ServicesSettings {
 impl std::fmt::Debug for ServicesSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let secret = self.payment_secret.as_ref().map(|_| "***");
-        f.debug_struct("ServicesSettings").field("payment_secret", &secret).finish()
+        f.debug_struct("ServicesSettings")
+            .field("payment_provider", &self.payment_provider)
+            .field("payment_url", &self.payment_url)
+            .field("payment_secret", &secret)
+            .finish()
+    }
+}
+
+impl ServicesSettings {
+    /// The unusable combinations, each as the setting under `[services]` and why.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        match (self.payment_provider, self.payment_url.as_deref()) {
+            (payments::ProviderKind::External, None) => {
+                out.push(("payment_url", "required when payment_provider = \"external\"".to_string()));
+            }
+            (payments::ProviderKind::External, Some(url)) => {
+                if let Err(why) = payments::check_payment_url(url) {
+                    out.push(("payment_url", why));
+                }
+            }
+            (_, Some(_)) => {
+                out.push(("payment_url", "used only with payment_provider = \"external\"".to_string()));
+            }
+            (_, None) => {}
+        }
+        if self.payment_provider == payments::ProviderKind::External && self.payment_secret.is_none() {
+            out.push((
+                "payment_secret",
+                "required when payment_provider = \"external\": the provider signs its callbacks with it".to_string(),
+            ));
+        }
+        out
     }
 }
 
 impl Service {
-    /// Loads the catalogue and holidays where missing, and the gateway secret. `now` (UTC
-    /// milliseconds) is the time a newly loaded procedure is published.
+    /// Loads the catalogue and holidays where missing, and the payment provider with its secret;
+    /// refuses settings with [`ServicesSettings::problems`]. `now` (UTC milliseconds) is the time
+    /// a newly loaded procedure is published.
     pub async fn start(
         stores: audit::Stores,
         keys: Arc<keys::KeyRing>,
@@ -68,9 +110,15 @@ impl Service {
         settings: &ServicesSettings,
         now: i64,
     ) -> Result<Service, kernel::AppError> {
+        let problems: Vec<String> =
+            settings.problems().into_iter().map(|(key, why)| format!("services.{key}: {why}")).collect();
+        if !problems.is_empty() {
+            return Err(kernel::AppError::invalid(problems.join("; ")));
+        }
         init(&stores.db, now).await?;
-        let gateway = payments::Gateway::load(&stores.db, settings.payment_secret.as_deref()).await?;
-        Ok(Service { stores, keys, gateway, public_url: public_url.trim_end_matches('/').to_string() })
+        let public_url = public_url.trim_end_matches('/').to_string();
+        let payments = payments::Payments::load(&stores.db, settings, &public_url).await?;
+        Ok(Service { stores, keys, payments, public_url })
     }
 }
 
@@ -84,4 +132,39 @@ pub async fn init(db: &db::Db, now: i64) -> Result<usize, kernel::AppError> {
 /// Routes of the services module (JSON API and pages).
 pub fn router(s: Service) -> axum::Router {
     api::router(s.clone()).merge(pages::router(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::payments::ProviderKind;
+    use super::ServicesSettings;
+
+    fn keys(s: &ServicesSettings) -> Vec<&'static str> {
+        s.problems().into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn an_external_provider_needs_its_page_and_secret() {
+        assert!(ServicesSettings::default().problems().is_empty(), "no provider is a valid start");
+        assert_eq!(ServicesSettings::default().payment_provider, ProviderKind::None);
+        let mut s = ServicesSettings { payment_provider: ProviderKind::External, ..Default::default() };
+        assert_eq!(keys(&s), ["payment_url", "payment_secret"]);
+        s.payment_url = Some("http://pay.example.vn/checkout".into());
+        s.payment_secret = Some("0123456789abcdef0123".into());
+        assert_eq!(keys(&s), ["payment_url"], "plain http outside loopback");
+        s.payment_url = Some("https://pay.example.vn/checkout".into());
+        assert!(s.problems().is_empty());
+        let sim = ServicesSettings { payment_provider: ProviderKind::Simulator, ..s };
+        assert_eq!(keys(&sim), ["payment_url"], "a payment page without an external provider is a mistake");
+    }
+
+    #[test]
+    fn settings_read_the_provider_by_name_and_hide_the_secret() {
+        let s: ServicesSettings =
+            serde_json::from_str(r#"{"payment_provider": "simulator", "payment_secret": "0123456789abcdef0123"}"#)
+                .unwrap();
+        assert_eq!(s.payment_provider, ProviderKind::Simulator);
+        assert!(!format!("{s:?}").contains("0123456789"));
+        assert!(serde_json::from_str::<ServicesSettings>(r#"{"payment_provider": "bank"}"#).is_err());
+    }
 }

@@ -114,7 +114,7 @@ pub async fn load(
             released: released.join(","),
             channel: channel.into(),
         })
-        .await;
+        .await?;
     Ok(Prefilled { items, person, household })
 }
 

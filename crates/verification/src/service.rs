@@ -238,7 +238,7 @@ impl Verifier {
         }
         if let Some(p) = &person {
             result.person = disclose(purpose, p, shared.as_ref());
-            self.log(&caller, purpose, &result, req.channel).await;
+            self.log(&caller, purpose, &result, req.channel).await?;
         }
         crate::history::record(&self.0.writer, &caller, &result).await?;
         if let (Some(image), true) = (face, result.person_found) {
@@ -338,7 +338,13 @@ impl Verifier {
         })
     }
 
-    async fn log(&self, caller: &Caller, purpose: &VerifyPurpose, r: &VerificationResult, channel: &str) {
+    async fn log(
+        &self,
+        caller: &Caller,
+        purpose: &VerifyPurpose,
+        r: &VerificationResult,
+        channel: &str,
+    ) -> Result<(), AppError> {
         let mut released = vec!["match_result", "card_status", "person_status", "age_over_18"];
         for (present, field) in [
             (r.person.full_name.is_some(), "full_name"),
@@ -363,7 +369,7 @@ impl Verifier {
                 released: released.join(","),
                 channel: channel.into(),
             })
-            .await;
+            .await
     }
 
     async fn keep_face(&self, caller: &Caller, id: &str, image: &[u8], now: i64) -> Result<(), AppError> {

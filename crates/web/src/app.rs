@@ -70,6 +70,7 @@ pub fn assemble(
         .merge(infra)
         .route_layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn_with_state(csrf_exempt, crate::csrf::guard))
+        .layer(middleware::from_fn(crate::input::refuse_control_characters))
         .layer(middleware::from_fn_with_state(ctx.auth.clone(), resolve_user))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

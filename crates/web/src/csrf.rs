@@ -103,7 +103,7 @@ pub async fn guard(State(exempt): State<Exempt>, req: Request, next: Next) -> Re
     }
 }
 
-fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+pub(crate) fn wants_json(headers: &axum::http::HeaderMap) -> bool {
     [CONTENT_TYPE, ACCEPT]
         .iter()
         .any(|h| headers.get(h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json")))

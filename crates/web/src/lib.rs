@@ -11,10 +11,12 @@ pub mod auth;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod input;
 pub mod lang;
 pub mod layout;
 pub mod metrics;
 pub mod openapi;
+pub mod serve;
 pub mod trace;
 
 pub use app::{assemble, Ctx};
@@ -23,3 +25,4 @@ pub use error::{ApiError, ApiResult, PageError};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use lang::Lang;
 pub use layout::Chrome;
+pub use serve::{serve, ServeSettings};

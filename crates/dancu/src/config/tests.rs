@@ -55,6 +55,7 @@ fn every_environment_variable_reaches_its_setting() {
         ("DANCU_DATA_DIR", "/var/lib/dancu"),
         ("DANCU_PUBLIC_URL", "https://dancu.example.vn/"),
         ("DANCU_TRUST_PROXY", "1"),
+        ("DANCU_MAX_CONNECTIONS", "12"),
         ("DANCU_LOG", "debug"),
         ("DANCU_LOG_FORMAT", "json"),
         ("DANCU_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
@@ -74,6 +75,7 @@ fn every_environment_variable_reaches_its_setting() {
     assert_eq!(s.data_dir, PathBuf::from("/var/lib/dancu"));
     assert_eq!(s.public_url.as_deref(), Some("https://dancu.example.vn"));
     assert!(s.trust_proxy);
+    assert_eq!(s.http.max_connections, 12);
     assert_eq!((s.log.filter.as_str(), s.log.format), ("debug", LogFormat::Json));
     assert_eq!(s.telemetry.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4318"));
     assert_eq!(s.oidc.token_rate_per_minute, 7);
@@ -110,7 +112,8 @@ fn unknown_keys_are_refused_with_their_name() {
 fn validation_lists_every_problem_with_its_variable() {
     let file = "public_url = \"http://dancu.example.vn\"\n[services]\npayment_secret = \"short\"\n\
                 [oidc]\ntoken_rate_per_minute = 0\n[verification]\nrate_per_minute = 0\n\
-                [lodging]\nhospital_caregivers = 0\n[log]\nfilter = \"info,=[\"\n";
+                [lodging]\nhospital_caregivers = 0\n[log]\nfilter = \"info,=[\"\n\
+                [http]\nrequest_timeout_seconds = 0\nmax_connections = 0\n";
     let err = load_with(Some(file), &[], Vec::new()).unwrap_err().to_string();
     for expected in [
         "services.payment_secret (DANCU_PAYMENT_SECRET): must be at least 16 characters, has 5",
@@ -119,6 +122,8 @@ fn validation_lists_every_problem_with_its_variable() {
         "lodging.hospital_caregivers (DANCU_HOSPITAL_CAREGIVERS): must be at least 1",
         "public_url (DANCU_PUBLIC_URL): must be https:// outside loopback addresses",
         "log.filter (DANCU_LOG): not a valid filter",
+        "http.request_timeout_seconds: must be at least 1",
+        "http.max_connections (DANCU_MAX_CONNECTIONS): must be at least 1",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in {err}");
     }

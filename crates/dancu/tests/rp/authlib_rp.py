@@ -62,7 +62,7 @@ assert meta["issuer"] == base, meta["issuer"]
 client = OAuth2Session(
     client_id,
     client_secret,
-    scope="openid profile personal_id",
+    scope="openid profile personal_id offline_access",
     redirect_uri=redirect_uri,
     code_challenge_method="S256",
     token_endpoint_auth_method="client_secret_basic",

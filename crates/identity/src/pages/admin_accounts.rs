@@ -70,7 +70,7 @@ pub(super) async fn list(
     let q = query.q.unwrap_or_default();
     let req = PageRequest::new(query.page, Some(PAGE_SIZE)).map_err(page_err(lang))?;
     let found = crate::accounts::search_accounts(&st.ctx.db, &q, req).await.map_err(page_err(lang))?;
-    log_citizens_shown(&st, &user, &found.items).await;
+    log_citizens_shown(&st, &user, &found.items).await.map_err(page_err(lang))?;
     let mut rows = Vec::with_capacity(found.items.len());
     for account in found.items {
         let (rvi, ren) = account.role.label();
@@ -104,22 +104,22 @@ pub(super) async fn list(
 }
 
 /// A citizen's login is their personal id: listing it is a read of their data.
-async fn log_citizens_shown(st: &IdentityState, user: &CurrentUser, accounts: &[Account]) {
-    for person_id in accounts.iter().filter_map(|a| a.person_id.as_ref()) {
-        st.ctx
-            .access_log
-            .record(audit::AccessEntry {
-                at: kernel::clock::now_ms(),
-                actor_id: user.account_id.clone(),
-                actor_label: user.actor_label(),
-                subject_id: person_id.clone(),
-                action: "account.listed".into(),
-                purpose: "administration".into(),
-                released: "login,display_name,status".into(),
-                channel: "web".into(),
-            })
-            .await;
-    }
+async fn log_citizens_shown(st: &IdentityState, user: &CurrentUser, accounts: &[Account]) -> Result<(), AppError> {
+    let entries = accounts
+        .iter()
+        .filter_map(|a| a.person_id.as_ref())
+        .map(|person_id| audit::AccessEntry {
+            at: kernel::clock::now_ms(),
+            actor_id: user.account_id.clone(),
+            actor_label: user.actor_label(),
+            subject_id: person_id.clone(),
+            action: "account.listed".into(),
+            purpose: "administration".into(),
+            released: "login,display_name,status".into(),
+            channel: "web".into(),
+        })
+        .collect();
+    st.ctx.access_log.record_all(entries).await
 }
 
 #[derive(Deserialize)]

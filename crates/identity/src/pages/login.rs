@@ -53,12 +53,31 @@ pub(super) struct LoginQuery {
     welcome: Option<String>,
 }
 
-/// Only same-site relative paths are followed after sign-in (no open redirects).
+/// Only same-origin paths are followed after sign-in (no open redirects). The path is judged as
+/// the browser will read it: the WHATWG URL parser drops tabs and newlines and reads `\` as `/`,
+/// so `/\t/evil.example` and `/\evil.example` are other hosts to a browser even though they
+/// start with one slash. Control characters are refused outright; what is followed is the
+/// parser's own serialization of the path, query and fragment.
 pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => Some(n.to_string()),
-        _ => None,
+    let next = next?;
+    if !next.starts_with('/') || next.chars().any(char::is_control) {
+        return None;
     }
+    let base = url::Url::parse("https://dancu.invalid/").ok()?;
+    let resolved = base.join(next).ok()?;
+    if resolved.origin() != base.origin() {
+        return None;
+    }
+    let mut path = resolved.path().to_string();
+    if let Some(q) = resolved.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    if let Some(f) = resolved.fragment() {
+        path.push('#');
+        path.push_str(f);
+    }
+    Some(path)
 }
 
 /// Where an account lands when no `next` was given.
@@ -319,4 +338,33 @@ pub(super) async fn logout(
     responses((status = 200, description = "The authenticated account"), (status = 401, description = "Not signed in")))]
 pub(super) async fn me(user: CurrentUser) -> ApiResult<Json<CurrentUser>> {
     Ok(Json(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_followed_only_to_this_origin() {
+        for ok in ["/account", "/oidc/authorize?client_id=a&scope=openid%20profile", "/persons#top"] {
+            assert_eq!(safe_next(Some(ok)).as_deref(), Some(ok));
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\r\n/evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad:?} was accepted");
+        }
+        assert_eq!(safe_next(None), None);
+        // Dot segments resolve inside the site.
+        assert_eq!(safe_next(Some("/a/../account")).as_deref(), Some("/account"));
+    }
 }

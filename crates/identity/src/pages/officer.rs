@@ -142,7 +142,8 @@ pub(super) async fn raise(
             released: "identity_cards,level".into(),
             channel: "web".into(),
         })
-        .await;
+        .await
+        .map_err(page_err(lang))?;
     tracing::info!(account = %raised.id, officer = %user.account_id, "e-ID raised to level 2");
     p.account = Some(raised);
     p.done = true;

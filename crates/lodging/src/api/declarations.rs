@@ -6,7 +6,7 @@ use kernel::{AppError, Page, PageRequest};
 use web::{ApiJson, ApiQuery, ApiResult, CurrentUser};
 
 use super::history::PageParams;
-use crate::access::{allow, log_read, Read, POLICE};
+use crate::access::{allow, log_reads, Read, POLICE};
 use crate::declarations::{self, Declaration, NewDeclaration, Whose};
 use crate::Service;
 
@@ -47,9 +47,8 @@ pub(super) async fn list(
     allow(&user, POLICE)?;
     let found = declarations::list(&s.stores.db, Whose::Police(&user.jurisdiction), p.request()?).await?;
     let read = Read { action: "lodging.declaration.read", purpose: "lodging", released: "declaration", channel: "api" };
-    for d in &found.items {
-        log_read(&s, &user, d.personal_id.clone(), &read, kernel::clock::now_ms()).await;
-    }
+    let subjects = found.items.iter().map(|d| d.personal_id.clone()).collect();
+    log_reads(&s, &user, subjects, &read, kernel::clock::now_ms()).await?;
     Ok(Json(found))
 }
 

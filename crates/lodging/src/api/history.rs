@@ -70,6 +70,6 @@ pub(super) async fn search(
     let page = PageRequest::new(p.page, p.size)?;
     let found = history::stays(&s.stores.db, &subject, Some(&user.jurisdiction), page, kernel::clock::now_ms()).await?;
     let read = Read { action: "lodging.history.read", purpose: &p.purpose, released: "stays", channel: "api" };
-    log_read(&s, &user, subject.key(), &read, kernel::clock::now_ms()).await;
+    log_read(&s, &user, subject.key(), &read, kernel::clock::now_ms()).await?;
     Ok(Json(found))
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use web::{ApiQuery, ApiResult, CurrentUser};
 
-use crate::access::{allow, log_read, Read, POLICE};
+use crate::access::{allow, log_reads, Read, POLICE};
 use crate::export;
 use crate::notifications::{self, Notification, NotificationQuery};
 use crate::Service;
@@ -71,11 +71,16 @@ impl ListParams {
 }
 
 /// Writes one access-log entry per listed guest (purpose `lodging`).
-pub async fn log_reads(s: &Service, user: &CurrentUser, items: &[Notification], action: &str, channel: &str) {
+pub async fn log_listed(
+    s: &Service,
+    user: &CurrentUser,
+    items: &[Notification],
+    action: &str,
+    channel: &str,
+) -> Result<(), AppError> {
     let read = Read { action, purpose: "lodging", released: "full_name,stay", channel };
-    for subject in items.iter().filter_map(notifications::subject) {
-        log_read(s, user, subject, &read, kernel::clock::now_ms()).await;
-    }
+    let subjects = items.iter().filter_map(notifications::subject).collect();
+    log_reads(s, user, subjects, &read, kernel::clock::now_ms()).await
 }
 
 /// Notifications of the officer's commune (or province) — facilities' guests and citizens'
@@ -91,7 +96,7 @@ pub async fn list(
     allow(&user, POLICE)?;
     let page = PageRequest::new(p.page, p.size)?;
     let found = notifications::list(&s.stores.db, &user.jurisdiction, &p.query()?, page).await?;
-    log_reads(&s, &user, &found.items, "lodging.notification.read", "api").await;
+    log_listed(&s, &user, &found.items, "lodging.notification.read", "api").await?;
     Ok(Json(found))
 }
 
@@ -106,7 +111,7 @@ async fn exported(s: &Service, user: &CurrentUser, p: &ListParams) -> Result<Vec
             export::MAX_ROWS
         )));
     }
-    log_reads(s, user, &items, "lodging.notification.export", "export").await;
+    log_listed(s, user, &items, "lodging.notification.export", "export").await?;
     Ok(items)
 }
 

@@ -25,7 +25,7 @@ use web::layout::render;
 use web::{Chrome, Lang, PageError, PageUser};
 
 use crate::alerts::{self, Alert};
-use crate::api::notifications::{log_reads, ListParams};
+use crate::api::notifications::{log_listed, ListParams};
 use crate::declarations::{self, Declaration, Whose};
 use crate::facilities::{self, Facility};
 use crate::notifications::{self, Notification};
@@ -249,7 +249,7 @@ pub async fn police(
         crate::access::allow(&user, crate::access::POLICE)?;
         let page = PageRequest::new(f.page, Some(50))?;
         let found = notifications::list(&s.stores.db, &user.jurisdiction, &f.query()?, page).await?;
-        log_reads(&s, &user, &found.items, "lodging.notification.read", "web").await;
+        log_listed(&s, &user, &found.items, "lodging.notification.read", "web").await?;
         let small = PageRequest::new(None, Some(50))?;
         let open = alerts::list(&s.stores.db, &user.jurisdiction, Some("open"), small).await?.items;
         let prompts =

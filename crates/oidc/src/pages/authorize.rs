@@ -12,7 +12,7 @@ use web::{Chrome, CurrentUser, Lang, Role};
 use crate::error::redirect_error;
 use crate::grants::{self, CodeGrant};
 use crate::provider::Provider;
-use crate::request::{self, AuthParams, Rejection, ValidRequest};
+use crate::request::{self, AuthParams, ConsentStep, Rejection, ValidRequest};
 use crate::{consents, scopes};
 
 /// `GET /oidc/authorize`
@@ -68,22 +68,16 @@ fn rejection(lang: Lang, user: Option<&CurrentUser>, r: Rejection) -> Response {
     }
 }
 
-/// Sends the user to the sign-in page, coming back here afterwards. `fresh` demands a new
-/// authentication (prompt=login, or max_age exceeded).
-fn to_login(req: &ValidRequest, fresh: bool) -> Response {
-    let mut params = req.params.clone();
-    if let Some(p) = &params.prompt {
-        let kept: Vec<&str> = p.split(' ').filter(|v| *v != "login").collect();
-        params.prompt = (!kept.is_empty()).then(|| kept.join(" "));
-    }
-    if params.request_uri.is_some() {
-        params = AuthParams { client_id: params.client_id, request_uri: params.request_uri, ..Default::default() };
-    }
-    if fresh {
-        params.fresh = Some(kernel::clock::now_ms().to_string());
-    }
+/// Sends the user to the sign-in page, coming back here afterwards with the request marked as sent
+/// to sign in at `now` (see [`ValidRequest::resumed`]). `force` shows the form to a user who has a
+/// session that is not recent enough (prompt=login, or max_age exceeded).
+fn to_login(p: &Provider, req: &ValidRequest, force: bool, now: i64) -> Response {
+    let params = match req.resumed(p, now) {
+        Ok(params) => params,
+        Err(e) => return e.into_response(),
+    };
     let next = format!("/oidc/authorize?{}", params.to_query());
-    let force = if fresh { "force=1&" } else { "" };
+    let force = if force { "force=1&" } else { "" };
     Redirect::to(&format!("/login?{force}next={}", urlencode(&next))).into_response()
 }
 
@@ -108,18 +102,14 @@ async fn authorize(
         },
         None => None,
     };
-    let stale = |auth_time: i64| {
-        req.max_age.is_some_and(|m| now - auth_time > m * 1000) || req.fresh_after.is_some_and(|f| auth_time < f)
-    };
     let session = match session {
         None if req.prompt.none => return fail("login_required", "the user is not signed in"),
-        None => return to_login(&req, req.prompt.login),
-        Some(_) if req.prompt.login && req.fresh_after.is_none() => return to_login(&req, true),
-        Some(s) if stale(s.auth_time_ms) => {
+        None => return to_login(p, &req, false, now),
+        Some(s) if req.needs_sign_in(s.auth_time_ms, now) => {
             if req.prompt.none {
                 return fail("login_required", "the authentication is older than max_age");
             }
-            return to_login(&req, true);
+            return to_login(p, &req, true, now);
         }
         Some(s) => s,
     };
@@ -149,13 +139,11 @@ async fn authorize(
         Ok(g) => g,
         Err(e) => return crate::error::OAuthError::from(e).into_response(),
     };
-    if req.prompt.consent || !scopes::covers(&granted, &req.scopes) {
-        if req.prompt.none {
-            return fail("consent_required", "the user has not consented to these scopes");
-        }
-        return consent_page(&req, lang, &page_user, &session.csrf);
+    match req.consent_step(&granted) {
+        ConsentStep::Required => fail("consent_required", "the user has not consented to these scopes"),
+        ConsentStep::Ask => consent_page(&req, lang, &page_user, &session.csrf),
+        ConsentStep::Skip => issue(p, &req, &session, false, now).await,
     }
-    issue(p, &req, &session, now).await
 }
 
 /// A level-1 user at a client that needs level 2: explain how to get level 2; never a token.
@@ -264,11 +252,19 @@ pub async fn decision(
             return crate::error::OAuthError::from(e).into_response();
         }
     }
-    issue(&p, &req, &session, now).await
+    issue(&p, &req, &session, true, now).await
 }
 
 /// Issues a code at `now` and sends the user back to the client (with `iss`, RFC 9207).
-async fn issue(p: &Provider, req: &ValidRequest, session: &identity::SessionInfo, now: i64) -> Response {
+/// `consent_shown`: the citizen accepted the consent screen for this request, which
+/// `offline_access` needs ([`ValidRequest::scopes_to_grant`]).
+async fn issue(
+    p: &Provider,
+    req: &ValidRequest,
+    session: &identity::SessionInfo,
+    consent_shown: bool,
+    now: i64,
+) -> Response {
     let account = &session.account;
     let Some(acr) = crate::acr_for_level(account.level) else {
         return crate::error::OAuthError::invalid_request("account has no e-ID level").into_response();
@@ -277,7 +273,7 @@ async fn issue(p: &Provider, req: &ValidRequest, session: &identity::SessionInfo
         client_id: req.client.id.clone(),
         account_id: account.id.clone(),
         redirect_uri: req.redirect_uri.clone(),
-        scope: req.scopes.join(" "),
+        scope: req.scopes_to_grant(consent_shown).join(" "),
         nonce: req.nonce.clone(),
         code_challenge: req.code_challenge.clone(),
         acr: acr.to_string(),

@@ -181,14 +181,17 @@ pub(super) async fn withdraw(
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct PaymentStart {
     pub payment: Payment,
-    /// The gateway page the citizen is sent to.
+    /// The provider's payment page the citizen is sent to, with the signed payment request
+    /// (`reference`, `amount`, `return_url`, `signature`) in its query.
     pub gateway_url: String,
 }
 
-/// Starts paying the fee online (the same pending payment is returned until the gateway answers).
+/// Starts paying the fee online (the same pending payment is returned until the provider
+/// answers). Refused when no payment provider is configured: the fee is then paid at the desk.
 #[utoipa::path(post, operation_id = "services.citizen.pay", path = "/api/v1/services/applications/{id}/payment", tag = "services",
     params(("id" = String, Path)),
-    responses((status = 200, body = PaymentStart), (status = 409, description = "conflict: no fee to pay")))]
+    responses((status = 200, body = PaymentStart),
+              (status = 409, description = "conflict: no fee to pay, or no payment provider is configured")))]
 pub(super) async fn pay(
     State(s): State<Service>,
     user: CurrentUser,
@@ -196,7 +199,7 @@ pub(super) async fn pay(
 ) -> ApiResult<Json<PaymentStart>> {
     let person = citizen(&user)?;
     let app = query::for_applicant(&s.stores.db, person, &id).await?;
-    let payment = crate::payments::start(&s.stores.db, &app, kernel::clock::now_ms()).await?;
-    let gateway_url = format!("{}/payment-gateway/{}", s.public_url, payment.id);
-    Ok(Json(PaymentStart { payment, gateway_url }))
+    let back = format!("{}/applications/{}", s.public_url, app.id);
+    let started = s.payments.start(&s.stores.db, &app, &back, kernel::clock::now_ms()).await?;
+    Ok(Json(PaymentStart { payment: started.payment, gateway_url: started.redirect_url }))
 }

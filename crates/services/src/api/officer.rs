@@ -54,12 +54,12 @@ pub(super) async fn get(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationDetail>> {
     let app = query::for_officer(&s.stores.db, &user, &id).await?;
-    log_read(&s, &user, &app, "api").await;
+    log_read(&s, &user, &app, "api").await?;
     Ok(Json(detail(&s.stores.db, app).await?))
 }
 
 /// Writes the officer's read of an application to the applicant's access log.
-pub async fn log_read(s: &Service, user: &CurrentUser, app: &Application, channel: &str) {
+pub async fn log_read(s: &Service, user: &CurrentUser, app: &Application, channel: &str) -> Result<(), AppError> {
     s.stores
         .access_log
         .record(audit::AccessEntry {
@@ -72,7 +72,7 @@ pub async fn log_read(s: &Service, user: &CurrentUser, app: &Application, channe
             released: format!("application:{}", app.receipt_code),
             channel: channel.into(),
         })
-        .await;
+        .await
 }
 
 /// An officer's action.

@@ -1,6 +1,5 @@
 //! Public endpoints: the payment gateway's callback and document verification.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
@@ -10,7 +9,7 @@ use utoipa::ToSchema;
 use web::{ApiJson, ApiPath, ApiResult};
 
 use crate::documents::{Document, Payload};
-use crate::payments::{CallbackOutcome, Payment};
+use crate::payments::{Callback, CallbackOutcome, Payment};
 use crate::Service;
 
 /// What the callback did.
@@ -20,20 +19,25 @@ pub(super) struct CallbackResult {
     pub payment: Payment,
 }
 
-/// The gateway reports a payment's outcome. The body is a `Callback` JSON; `X-Signature` is its
-/// hex HMAC-SHA256 under the shared secret. Repeated deliveries change nothing.
+/// The payment provider reports a payment's outcome, server to server. `X-Signature` is the hex
+/// HMAC-SHA256 under the shared secret of the lines `payment-callback`, `payment_id`,
+/// `amount_vnd`, `result`, `gateway_ref`. The signature, the reference and the amount (the fee)
+/// are checked; the same callback again changes nothing and answers `already_applied`.
 #[utoipa::path(post, operation_id = "services.public.callback", security(()), path = "/api/v1/services/payments/callback", tag = "services",
     request_body = crate::payments::Callback,
-    params(("X-Signature" = String, Header, description = "hex HMAC-SHA256 of the body")),
-    responses((status = 200, body = CallbackResult), (status = 403, description = "forbidden: bad signature")))]
+    params(("X-Signature" = String, Header, description = "hex HMAC-SHA256 of the callback's signed lines")),
+    responses((status = 200, body = CallbackResult),
+              (status = 400, description = "invalid_input: malformed callback, or an amount other than the fee"),
+              (status = 403, description = "forbidden: bad signature"),
+              (status = 404, description = "not_found: no such payment"),
+              (status = 409, description = "conflict: the payment was settled by another transaction")))]
 pub(super) async fn callback(
     State(s): State<Service>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiJson(cb): ApiJson<Callback>,
 ) -> ApiResult<Json<CallbackResult>> {
     let sig = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let (outcome, payment) =
-        crate::payments::handle_callback(&s.stores.db, &s.gateway, &body, sig, kernel::clock::now_ms()).await?;
+    let (outcome, payment) = s.payments.callback(&s.stores.db, &cb, sig, kernel::clock::now_ms()).await?;
     Ok(Json(CallbackResult { outcome, payment }))
 }
 

@@ -1,17 +1,19 @@
-//! The built-in payment gateway (a simulated bank for the demo and tests): shows the amount, and
-//! on confirmation signs a callback with the shared secret and delivers it through the same
-//! verification path as a real gateway's HTTP callback, then sends the citizen back.
+//! The built-in payment simulator (a simulated bank for the demo and tests), mounted only when the
+//! settings choose `payment_provider = "simulator"`. Like a real provider it accepts only a
+//! payment request signed by this server, shows the amount, and on confirmation reports the
+//! outcome as a signed callback through the same verification code as a provider's HTTP callback
+//! ([`crate::payments::Payments::simulate`]), then sends the citizen back.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use web::layout::render;
-use web::{Chrome, Lang, PageError};
+use web::{Chrome, CurrentUser, Lang, PageError};
 
 use super::{err, money};
-use crate::payments::{self, Callback};
+use crate::payments::PaymentRequest;
 use crate::Service;
 
 #[derive(Template)]
@@ -21,26 +23,36 @@ struct GatewayPage {
     id: String,
     amount: String,
     pending: bool,
+    request: PaymentRequest,
 }
 
-pub(super) async fn show(State(s): State<Service>, lang: Lang, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = payments::get(&s.stores.db, &id)
-        .await
-        .map_err(err(lang))?
-        .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such payment"), lang))?;
+pub(super) async fn show(
+    State(s): State<Service>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    Path(id): Path<String>,
+    Query(mut request): Query<PaymentRequest>,
+) -> Result<Response, PageError> {
+    request.reference = id.clone();
+    let (payment, amount) = s.payments.simulator_request(&s.stores.db, &request).await.map_err(err(lang))?;
     let chrome = Chrome::new(
         lang,
         ("Cổng thanh toán (mô phỏng)", "Payment gateway (simulated)"),
-        None,
+        user.as_ref(),
         &format!("/payment-gateway/{id}"),
     );
-    Ok(render(&GatewayPage { chrome, id, amount: money(p.amount_vnd), pending: p.status == "pending" }, lang))
+    let page = GatewayPage { chrome, id, amount: money(amount), pending: payment.status == "pending", request };
+    Ok(render(&page, lang))
 }
 
 #[derive(Deserialize)]
 pub(super) struct Confirm {
     /// `success` or `failed` (the tester may simulate a declined card).
+    #[serde(default)]
     result: String,
+    /// The signed request, carried by the page's hidden fields.
+    #[serde(flatten)]
+    request: PaymentRequest,
 }
 
 pub(super) async fn confirm(
@@ -49,20 +61,10 @@ pub(super) async fn confirm(
     Path(id): Path<String>,
     Form(f): Form<Confirm>,
 ) -> Result<Response, PageError> {
-    let p = payments::get(&s.stores.db, &id)
-        .await
-        .map_err(err(lang))?
-        .ok_or_else(|| PageError::new(kernel::AppError::not_found("no such payment"), lang))?;
-    let cb = Callback {
-        payment_id: p.id.clone(),
-        amount_vnd: p.amount_vnd,
-        result: if f.result == "failed" { "failed".into() } else { "success".into() },
-        gateway_ref: format!("SIM-{}", &kernel::ids::new_id()[..12]),
-    };
-    let body = serde_json::to_vec(&cb).map_err(|e| PageError::new(kernel::AppError::internal(e.to_string()), lang))?;
-    let signature = s.gateway.sign(&body);
-    payments::handle_callback(&s.stores.db, &s.gateway, &body, &signature, kernel::clock::now_ms())
-        .await
-        .map_err(err(lang))?;
-    Ok(Redirect::to(&format!("/applications/{}", p.application_id)).into_response())
+    let mut request = f.request;
+    request.reference = id;
+    let approved = f.result != "failed";
+    s.payments.simulate(&s.stores.db, &request, approved, kernel::clock::now_ms()).await.map_err(err(lang))?;
+    // The return address is the one the verified request carries.
+    Ok(Redirect::to(&request.return_url).into_response())
 }

@@ -128,6 +128,8 @@ struct ShowPage {
     events: Vec<EventView>,
     draft: bool,
     code: String,
+    /// A payment provider is configured (otherwise the page says to pay at the desk).
+    pay_online: bool,
 }
 
 /// The answers with their field labels.
@@ -171,6 +173,7 @@ pub(super) async fn show(
         events: events(&s, lang, &a.id).await.map_err(err(lang))?,
         draft: a.status == status::DRAFT,
         code: a.procedure_code.clone(),
+        pay_online: s.payments.online(),
         app: view(&a, lang, &names),
     };
     Ok(render(&page, lang))
@@ -194,8 +197,9 @@ pub(super) async fn act(
     let now = kernel::clock::now_ms();
     match action.as_str() {
         "pay" => {
-            let payment = crate::payments::start(&s.stores.db, &a, now).await.map_err(err(lang))?;
-            return Ok(Redirect::to(&format!("/payment-gateway/{}", payment.id)).into_response());
+            let back = format!("{}/applications/{}", s.public_url, a.id);
+            let started = s.payments.start(&s.stores.db, &a, &back, now).await.map_err(err(lang))?;
+            return Ok(Redirect::to(&started.redirect_url).into_response());
         }
         "answer" => crate::workflow::answer(&s, &user, &a, &f.note, now).await.map(drop),
         "withdraw" => crate::workflow::withdraw(&s, &user, &a, now).await.map(drop),

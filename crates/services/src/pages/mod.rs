@@ -1,6 +1,6 @@
 //! The services pages: the catalogue and pre-filled forms for citizens, their applications with
-//! payment and answers, the simulated payment gateway, the one-stop officer's inbox, the public
-//! document verification page and the kiosk.
+//! payment and answers, the simulated payment gateway (only when the settings choose it), the
+//! one-stop officer's inbox, the public document verification page and the kiosk.
 
 mod catalogue;
 mod form;
@@ -21,15 +21,16 @@ use web::{Lang, PageError};
 
 use crate::Service;
 
-/// Routes of the pages.
+/// Routes of the pages. The payment simulator's `/payment-gateway/{id}` exists only when the
+/// settings choose it; otherwise the path is not found.
 pub fn router(s: Service) -> Router {
-    Router::new()
+    let simulator = s.payments.simulator_enabled();
+    let pages = Router::new()
         .route("/services", get(catalogue::list))
         .route("/services/{code}", get(catalogue::show).post(catalogue::apply))
         .route("/applications", get(mine::list))
         .route("/applications/{id}", get(mine::show))
         .route("/applications/{id}/{action}", post(mine::act))
-        .route("/payment-gateway/{id}", get(gateway::show).post(gateway::confirm))
         .route("/officer/applications", get(officer::inbox))
         .route("/officer/applications/{id}", get(officer::show).post(officer::act))
         .route("/officer/applications/{id}/files/{file}", get(officer::file))
@@ -38,8 +39,13 @@ pub fn router(s: Service) -> Router {
         .route("/kiosk", get(kiosk::start))
         .route("/kiosk/identify", post(kiosk::identify))
         .route("/kiosk/services/{code}", get(kiosk::form).post(kiosk::submit))
-        .route("/static/services/kiosk.js", get(kiosk_js))
-        .with_state(s)
+        .route("/static/services/kiosk.js", get(kiosk_js));
+    let pages = if simulator {
+        pages.route(&format!("{}/{{id}}", crate::payments::SIMULATOR_PATH), get(gateway::show).post(gateway::confirm))
+    } else {
+        pages
+    };
+    pages.with_state(s)
 }
 
 async fn kiosk_js() -> Response {

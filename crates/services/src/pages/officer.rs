@@ -79,7 +79,7 @@ async fn show_page(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let a = query::for_officer(&s.stores.db, user, id).await.map_err(err(lang))?;
-    crate::api::log_read(s, user, &a, "web").await;
+    crate::api::log_read(s, user, &a, "web").await.map_err(err(lang))?;
     let names = names(s, lang).await.map_err(err(lang))?;
     let page = ShowPage {
         chrome: Chrome::new(

@@ -1,9 +1,7 @@
 //! Registry data paths on both backends: quality rules against the generator's ground truth,
 //! CSV export/import round trip, and the schemas of the two backends.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 

@@ -2,9 +2,7 @@
 //! police, check-in by staff of the operating organization only, registry auto-fill with access
 //! logging, idempotent retries, notifications scoped to the officer's jurisdiction, the live feed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use db::sqlx::{self, Row};
 use db::Db;

@@ -2,9 +2,7 @@
 //! tokens are exchanged, refreshed, introspected and revoked, and every protocol violation gets
 //! its RFC error and changes nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 
@@ -76,6 +74,35 @@ impl Browser {
             .await;
         assert_eq!(r.status(), 303, "sign-in of {login} failed");
     }
+
+    /// Signs in on the sign-in page at `login_url` (the provider's hand-off, with `next` and maybe
+    /// `force`); returns where the sign-in sends the browser.
+    async fn sign_in_at(&mut self, login_url: &str, login: &str, password: &str) -> String {
+        let html = self.get(login_url).await.text().await.unwrap();
+        let mut form = vec![
+            ("csrf", hidden(&html, "csrf")),
+            ("next", hidden(&html, "next")),
+            ("login", login.into()),
+            ("password", password.into()),
+        ];
+        if html.contains("name=\"force\"") {
+            form.push(("force", hidden(&html, "force")));
+        }
+        let r = self.post("/login", &form).await;
+        assert_eq!(r.status(), 303, "sign-in of {login} failed");
+        location(&r)
+    }
+
+    /// Another browser with the same cookies (to look at pages in English without switching the
+    /// language of this one, which a `lang` cookie remembers).
+    fn twin(&self) -> Browser {
+        Browser { http: self.http.clone(), base: self.base.clone(), jar: self.jar.clone() }
+    }
+
+    /// Whether the browser's session is alive (the account page opens).
+    async fn signed_in(&mut self) -> bool {
+        self.get("/account").await.status() == 200
+    }
 }
 
 fn hidden(html: &str, name: &str) -> String {
@@ -141,7 +168,9 @@ async fn client(db: &Db, min_level: u8, auth: &str) -> (String, Option<String>) 
             auth_method: auth.into(),
             redirect_uris: vec![REDIRECT.into()],
             post_logout_redirect_uris: vec!["http://127.0.0.1:9/bye".into()],
-            allowed_scopes: ["openid", "profile", "address", "personal_id"].map(String::from).to_vec(),
+            allowed_scopes: ["openid", "profile", "address", "personal_id", "offline_access"]
+                .map(String::from)
+                .to_vec(),
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
             min_level,
             ..Default::default()
@@ -154,9 +183,14 @@ async fn client(db: &Db, min_level: u8, auth: &str) -> (String, Option<String>) 
 }
 
 fn authorize_url(client_id: &str, challenge: &str, extra: &str) -> String {
+    scoped_authorize_url(client_id, challenge, "openid profile address personal_id", extra)
+}
+
+fn scoped_authorize_url(client_id: &str, challenge: &str, scope: &str, extra: &str) -> String {
     format!(
-        "/oidc/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20profile%20address%20personal_id&state=st-1&nonce=n-1&code_challenge={challenge}&code_challenge_method=S256{extra}",
-        web::auth::urlencode(REDIRECT)
+        "/oidc/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope={}&state=st-1&nonce=n-1&code_challenge={challenge}&code_challenge_method=S256{extra}",
+        web::auth::urlencode(REDIRECT),
+        web::auth::urlencode(scope)
     )
 }
 
@@ -313,8 +347,10 @@ async fn code_flow_consent_refresh_and_revocation(db: Db) {
     let r = w.http.get(format!("{}/oidc/userinfo", w.base)).bearer_auth(&access).send().await.unwrap();
     assert_eq!(r.status(), 401, "tokens from a replayed code must be revoked");
 
-    // A new grant for refresh, rotation, reuse detection, introspection and revocation.
-    let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
+    // A new grant with offline_access for refresh, rotation, reuse detection, introspection and
+    // revocation.
+    let offline = scoped_authorize_url(&client_id, &challenge, "openid profile offline_access", "");
+    let back = authorize(&mut b, &offline).await;
     let code = query_param(&back, "code").unwrap();
     let (_, t) = exchange(&w, &client_id, &secret, &code, &verifier).await;
     let r1 = t["refresh_token"].as_str().unwrap().to_string();
@@ -531,7 +567,7 @@ async fn issued_code(db: &Db, client_id: &str, account_id: &str, challenge: &str
         client_id: client_id.into(),
         account_id: account_id.into(),
         redirect_uri: REDIRECT.into(),
-        scope: "openid profile".into(),
+        scope: "openid profile offline_access".into(),
         nonce: None,
         code_challenge: Some(challenge.into()),
         acr: oidc::ACR_LEVEL1.into(),
@@ -692,7 +728,7 @@ async fn concurrent_refreshes_are_rotated_together(db: Db) {
                 assert_ne!(new, *old);
                 assert!(fresh.insert(new.to_string()), "every rotation gets its own token");
                 assert!(fresh.insert(body["access_token"].as_str().unwrap().to_string()));
-                assert_eq!(body["scope"], "openid profile");
+                assert_eq!(body["scope"], "openid profile offline_access");
             }
             "tripled" if *status == 200 => tripled_ok.push(body["access_token"].as_str().unwrap().to_string()),
             "tripled" => {
@@ -723,7 +759,7 @@ async fn concurrent_refreshes_are_rotated_together(db: Db) {
     }
     // The refused scope left its token unspent: it still rotates, with the original scope.
     let (s, body) = refresh(&w, &client_id, &secret, &wider, None).await;
-    assert_eq!((s, body["scope"].as_str()), (200, Some("openid profile")), "{body}");
+    assert_eq!((s, body["scope"].as_str()), (200, Some("openid profile offline_access")), "{body}");
     let rotated: i64 =
         sqlx::query("SELECT COUNT(*) FROM oauth_tokens WHERE kind = 'refresh' AND rotated_at IS NOT NULL")
             .fetch_one(db.read())
@@ -827,11 +863,359 @@ async fn third_party_relying_party_completes_the_flow(db: Db) {
     assert_eq!(seen["userinfo_after_revoke"], 401);
 }
 
+/// Refresh tokens only with `offline_access` (OpenID Connect Core 1.0 §11), which only the consent
+/// screen grants: without it a client registered for the refresh grant still gets none, a
+/// remembered choice does not cover it, `prompt=none` leaves it out, and a refresh token of a grant
+/// without it (issued before the rule) is refused with its grant revoked.
+async fn refresh_tokens_need_offline_access(db: Db) {
+    let w = common::world(db.clone(), 100, false).await;
+    let (login, _) = citizen(&db, 1, 1).await;
+    let (client_id, secret) = client(&db, 1, "client_secret_basic").await;
+    let secret = secret.unwrap();
+    let verifier = "o".repeat(48);
+    let challenge = oidc::pkce::challenge_of(&verifier);
+    let mut b = Browser::new(&w.base);
+    b.sign_in(&login, common::PASSWORD).await;
+    let refresh_rows = || async {
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_tokens WHERE kind = 'refresh'")
+            .fetch_one(db.read())
+            .await
+            .unwrap()
+            .get(0);
+        n
+    };
+
+    // openid profile: an access token and an ID token, no refresh token.
+    let online = scoped_authorize_url(&client_id, &challenge, "openid profile", "");
+    let back = authorize(&mut b, &online).await;
+    let (s, t) = exchange(&w, &client_id, &secret, &query_param(&back, "code").unwrap(), &verifier).await;
+    assert_eq!(s, 200, "{t}");
+    assert!(t["access_token"].is_string() && t["id_token"].is_string(), "{t}");
+    assert!(t.get("refresh_token").is_none(), "no offline_access, no refresh token: {t}");
+    assert_eq!(refresh_rows().await, 0);
+
+    // offline_access: the consent screen says so in both languages, although openid profile is
+    // remembered, and the grant then has a refresh token.
+    let offline = scoped_authorize_url(&client_id, &challenge, "openid profile offline_access", "");
+    let r = b.get(&offline).await;
+    assert_eq!(r.status(), 200, "offline_access needs the consent screen");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Duy trì truy cập khi bạn không trực tuyến"), "{html}");
+    let en = b.twin().get(&format!("{offline}&lang=en")).await.text().await.unwrap();
+    assert!(en.contains("Keep access while you are offline"), "{en}");
+    let back = authorize(&mut b, &offline).await;
+    let (s, t) = exchange(&w, &client_id, &secret, &query_param(&back, "code").unwrap(), &verifier).await;
+    assert_eq!(s, 200, "{t}");
+    assert_eq!(t["scope"], "openid profile offline_access");
+    let refresh_token = t["refresh_token"].as_str().expect("offline_access brings a refresh token").to_string();
+    let (s, rotated) = refresh(&w, &client_id, &secret, &refresh_token, None).await;
+    assert_eq!(s, 200, "{rotated}");
+    assert!(rotated["refresh_token"].is_string());
+    // Narrowing offline_access away on refresh leaves an access token alone.
+    let (s, narrowed) =
+        refresh(&w, &client_id, &secret, rotated["refresh_token"].as_str().unwrap(), Some("openid")).await;
+    assert_eq!((s, narrowed["scope"].as_str()), (200, Some("openid")), "{narrowed}");
+    assert!(narrowed.get("refresh_token").is_none(), "{narrowed}");
+
+    // Remembered, offline_access still shows the screen; prompt=none cannot, so the code comes
+    // without it.
+    assert_eq!(b.get(&offline).await.status(), 200, "a remembered choice does not cover offline_access");
+    let r = b.get(&format!("{offline}&prompt=none")).await;
+    let back = location(&r);
+    assert!(back.starts_with(REDIRECT), "{back}");
+    let (s, t) = exchange(&w, &client_id, &secret, &query_param(&back, "code").unwrap(), &verifier).await;
+    assert_eq!((s, t["scope"].as_str()), (200, Some("openid profile")), "{t}");
+    assert!(t.get("refresh_token").is_none(), "{t}");
+
+    // A refresh token of a grant without offline_access, as issued before this rule.
+    let account = identity::find_by_login(&db, &login).await.unwrap().unwrap().0;
+    let spec = oidc::grants::TokenSpec {
+        client_id: &client_id,
+        account_id: Some(&account.id),
+        scope: "openid profile",
+        acr: Some(oidc::ACR_LEVEL1),
+        auth_time: Some(kernel::clock::now_ms()),
+        grant_id: "legacy-grant",
+        with_refresh: true,
+    };
+    let mut conn = db.write().acquire().await.unwrap();
+    let legacy = oidc::grants::issue_tokens(&mut conn, &spec, kernel::clock::now_ms()).await.unwrap();
+    drop(conn);
+    let (s, body) = refresh(&w, &client_id, &secret, legacy.refresh_token.as_deref().unwrap(), None).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("offline_access"), "{body}");
+    let r = w.http.get(format!("{}/oidc/userinfo", w.base)).bearer_auth(&legacy.access_token).send().await.unwrap();
+    assert_eq!(r.status(), 401, "the legacy grant is revoked");
+
+    let d: Value =
+        w.http.get(format!("{}/.well-known/openid-configuration", w.base)).send().await.unwrap().json().await.unwrap();
+    assert!(d["scopes_supported"].as_array().unwrap().iter().any(|s| s == "offline_access"), "{d}");
+}
+
+/// `max_age=0` asks for a sign-in made for this very request: the sign-in it sends the user to
+/// answers it once (the ID token's `auth_time` is that sign-in's), while an earlier session, a
+/// forged mark, or a mark taken from another request do not.
+async fn max_age_zero_accepts_the_fresh_sign_in(db: Db) {
+    let w = common::world(db.clone(), 100, false).await;
+    let (login, _) = citizen(&db, 1, 1).await;
+    let (client_id, secret) = client(&db, 1, "client_secret_basic").await;
+    let secret = secret.unwrap();
+    let verifier = "m".repeat(48);
+    let challenge = oidc::pkce::challenge_of(&verifier);
+    let mut b = Browser::new(&w.base);
+    b.sign_in(&login, common::PASSWORD).await;
+    let age_sessions = || async {
+        sqlx::query("UPDATE sessions SET created_at = created_at - 3600000").execute(db.write()).await.unwrap();
+    };
+    age_sessions().await;
+
+    let started = kernel::clock::now_ms();
+    let r = b.get(&authorize_url(&client_id, &challenge, "&max_age=0")).await;
+    assert_eq!(r.status(), 303);
+    let login_url = location(&r);
+    assert!(login_url.starts_with("/login?force=1&"), "an hour-old session is too old: {login_url}");
+    let next = b.sign_in_at(&login_url, &login, common::PASSWORD).await;
+    assert!(next.starts_with("/oidc/authorize?"), "{next}");
+    let back = authorize(&mut b, &next).await;
+    assert!(back.starts_with(REDIRECT), "the sign-in just made must answer max_age=0, not ask again: {back}");
+    assert_eq!(query_param(&back, "state").as_deref(), Some("st-1"));
+    let (s, t) = exchange(&w, &client_id, &secret, &query_param(&back, "code").unwrap(), &verifier).await;
+    assert_eq!(s, 200, "{t}");
+    let auth_time = jwt_payload(t["id_token"].as_str().unwrap())["auth_time"].as_i64().unwrap();
+    assert!(auth_time >= started / 1000, "auth_time {auth_time} is the fresh sign-in's (request at {started} ms)");
+
+    // A session from before the request does not pass with the request's own mark, a forged mark,
+    // or the mark of another request.
+    age_sessions().await;
+    let asks_sign_in = |r: &reqwest::Response| r.status() == 303 && location(r).starts_with("/login?force=1&");
+    let r = b.get(&next).await;
+    assert!(asks_sign_in(&r), "{}", location(&r));
+    let forged = authorize_url(&client_id, &challenge, "&max_age=0&_fresh=0");
+    let r = b.get(&forged).await;
+    assert!(asks_sign_in(&r), "{}", location(&r));
+    let mark = query_param(&next, "_fresh").unwrap();
+    let moved = format!(
+        "{}&_fresh={}",
+        authorize_url(&client_id, &challenge, "&max_age=0").replace("state=st-1", "state=st-2"),
+        web::auth::urlencode(&mark)
+    );
+    let r = b.get(&moved).await;
+    assert!(asks_sign_in(&r), "{}", location(&r));
+
+    // A pushed request with prompt=login cannot be resumed with a forged mark either.
+    let r = w
+        .http
+        .post(format!("{}/oidc/par", w.base))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[
+            ("response_type", "code"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid profile"),
+            ("state", "st-par"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("prompt", "login"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let request_uri = r.json::<Value>().await.unwrap()["request_uri"].as_str().unwrap().to_string();
+    let pushed = format!("/oidc/authorize?client_id={client_id}&request_uri={}", web::auth::urlencode(&request_uri));
+    let r = b.get(&format!("{pushed}&_fresh=0")).await;
+    assert!(asks_sign_in(&r), "prompt=login of a pushed request: {}", location(&r));
+    // Its genuine hand-off works: sign in, and the code comes back.
+    let next = b.sign_in_at(&location(&r), &login, common::PASSWORD).await;
+    let back = authorize(&mut b, &next).await;
+    assert!(back.starts_with(REDIRECT) && query_param(&back, "code").is_some(), "{back}");
+    assert_eq!(query_param(&back, "state").as_deref(), Some("st-par"));
+}
+
+/// RP-initiated logout without an ID token hint for the signed-in account asks first: the session
+/// ends only on the confirmation form's POST with the session's CSRF token. With a hint for the
+/// current account it ends at once and returns to the client's registered address.
+async fn logout_without_a_hint_asks_first(db: Db) {
+    let w = common::world(db.clone(), 100, false).await;
+    let (login, _) = citizen(&db, 1, 1).await;
+    let (other_login, _) = citizen(&db, 2, 1).await;
+    let (client_id, secret) = client(&db, 1, "client_secret_basic").await;
+    let secret = secret.unwrap();
+    let verifier = "l".repeat(48);
+    let challenge = oidc::pkce::challenge_of(&verifier);
+    let bye = web::auth::urlencode("http://127.0.0.1:9/bye");
+    let mut b = Browser::new(&w.base);
+    b.sign_in(&login, common::PASSWORD).await;
+    assert!(b.signed_in().await);
+
+    // A bare link (what any site can send a browser to): a question, the session goes on.
+    let r = b.get(&format!("/oidc/logout?post_logout_redirect_uri={bye}&state=s1")).await;
+    assert_eq!(r.status(), 200);
+    assert!(location(&r).is_empty());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Đăng xuất khỏi tài khoản định danh điện tử?"), "{html}");
+    assert!(html.contains("action=\"/oidc/logout\""), "{html}");
+    let en = b.twin().get("/oidc/logout?lang=en").await.text().await.unwrap();
+    assert!(en.contains("Sign out of your e-ID account?"), "{en}");
+    assert!(b.signed_in().await, "a GET without a hint must not end the session");
+    // The confirmation without the session's token is refused.
+    let r = b.post("/oidc/logout", &[("csrf", "forged".into())]).await;
+    assert_eq!(r.status(), 403);
+    assert!(b.signed_in().await);
+    // Confirmed: signed out; without a hint, no way back to the client.
+    let r = b
+        .post(
+            "/oidc/logout",
+            &[
+                ("csrf", hidden(&html, "csrf")),
+                ("post_logout_redirect_uri", hidden(&html, "post_logout_redirect_uri")),
+                ("state", hidden(&html, "state")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(location(&r).is_empty());
+    assert!(!b.signed_in().await, "the confirmed logout ends the session");
+
+    // An ID token for the signed-in account: the session ends at once, back to the client.
+    b.sign_in(&login, common::PASSWORD).await;
+    let back = authorize(&mut b, &authorize_url(&client_id, &challenge, "")).await;
+    let (_, t) = exchange(&w, &client_id, &secret, &query_param(&back, "code").unwrap(), &verifier).await;
+    let id_token = t["id_token"].as_str().unwrap().to_string();
+    let with_hint = format!("/oidc/logout?id_token_hint={id_token}&post_logout_redirect_uri={bye}&state=s2");
+    let r = b.get(&with_hint).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "http://127.0.0.1:9/bye?state=s2".to_string()));
+    assert!(!b.signed_in().await);
+
+    // The same ID token while another account is signed in: asked first; confirmed, back to the
+    // client (the hint proves the client).
+    let mut other = Browser::new(&w.base);
+    other.sign_in(&other_login, common::PASSWORD).await;
+    let r = other.get(&with_hint).await;
+    assert_eq!(r.status(), 200, "a hint for another account must not end this session");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Dịch vụ thử nghiệm mức 1"), "the client that asks is named: {html}");
+    assert!(other.signed_in().await);
+    let form: Vec<(&str, String)> =
+        ["csrf", "id_token_hint", "post_logout_redirect_uri", "state"].iter().map(|n| (*n, hidden(&html, n))).collect();
+    let r = other.post("/oidc/logout", &form).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "http://127.0.0.1:9/bye?state=s2".to_string()));
+    assert!(!other.signed_in().await);
+}
+
+/// `private_key_jwt` assertions live ten minutes at most; request objects, by value or by
+/// reference, are refused with their OpenID Connect errors (sent back to the client when its
+/// redirect URI is registered), and discovery says they are not supported.
+async fn client_assertions_and_request_objects(db: Db) {
+    let w = common::world(db.clone(), 100, false).await;
+    // The client's own key pair, kept apart from the platform's.
+    let client_keys = db::testing::TestDb::sqlite(&db::MigrationSet::new().with(keys::MIGRATIONS)).await;
+    keys::ensure_key(client_keys.db(), keys::KeyAlg::Es256, kernel::clock::now_ms()).await.unwrap();
+    let ring = keys::KeyRing::load(client_keys.db(), kernel::clock::now_ms).await.unwrap();
+    let (c, _) = oidc::clients::register(
+        &db,
+        oidc::NewClient {
+            name: "Hệ thống bệnh viện".into(),
+            auth_method: "private_key_jwt".into(),
+            jwks: Some(ring.jwks().to_string()),
+            redirect_uris: vec![REDIRECT.into()],
+            allowed_scopes: vec!["openid".into()],
+            grant_types: vec!["authorization_code".into()],
+            min_level: 1,
+            ..Default::default()
+        },
+        kernel::clock::now_ms(),
+    )
+    .await
+    .unwrap();
+    let assertion = |iat: Option<i64>, lifetime_s: i64, jti: &str| {
+        let now_s = kernel::clock::now_ms() / 1000;
+        let mut claims = serde_json::json!({
+            "iss": c.id, "sub": c.id, "aud": format!("{}/oidc/token", w.base), "jti": jti,
+            "exp": iat.unwrap_or(now_s) + lifetime_s,
+        });
+        if let Some(iat) = iat {
+            claims["iat"] = iat.into();
+        }
+        ring.sign(&claims).unwrap()
+    };
+    let present = |a: String| {
+        let w = &w;
+        async move {
+            let r = w
+                .http
+                .post(format!("{}/oidc/token", w.base))
+                .form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", "no-such-code"),
+                    ("redirect_uri", REDIRECT),
+                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                    ("client_assertion", a.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let stored = || async {
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_assertions").fetch_one(db.read()).await.unwrap().get(0);
+        n
+    };
+    let now_s = kernel::clock::now_ms() / 1000;
+    let (s, body) = present(assertion(Some(now_s), 3_600, "hour")).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("exceeds 10 minutes"), "{body}");
+    let (s, body) = present(assertion(None, 3_600, "hour-without-iat")).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("10 minutes"), "{body}");
+    assert_eq!(stored().await, 0, "a refused assertion's jti is not kept");
+    // Five minutes, with or without iat: the client is authenticated and the request goes on to
+    // the grant (whose code does not exist).
+    let (s, body) = present(assertion(Some(now_s), 300, "five")).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    let (s, body) = present(assertion(None, 300, "five-without-iat")).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(stored().await, 2);
+
+    // Request objects.
+    let base = format!(
+        "/oidc/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&state=st-r",
+        c.id,
+        web::auth::urlencode(REDIRECT)
+    );
+    let mut b = Browser::new(&w.base);
+    let r = b.get(&format!("{base}&request=eyJhbGciOiJub25lIn0.e30.")).await;
+    let loc = location(&r);
+    assert!(loc.starts_with(REDIRECT), "{loc}");
+    assert_eq!(query_param(&loc, "error").as_deref(), Some("request_not_supported"));
+    assert_eq!(query_param(&loc, "state").as_deref(), Some("st-r"));
+    let by_reference = web::auth::urlencode("https://rp.example/request.jwt");
+    let r = b.get(&format!("{base}&request_uri={by_reference}")).await;
+    let loc = location(&r);
+    assert_eq!(query_param(&loc, "error").as_deref(), Some("request_uri_not_supported"), "{loc}");
+    assert_eq!(query_param(&loc, "state").as_deref(), Some("st-r"));
+    // With a redirect URI that is not registered the error is shown, never redirected.
+    let unregistered = base.replace("127.0.0.1%3A9", "127.0.0.1%3A10");
+    let r = b.get(&format!("{unregistered}&request=eyJhbGciOiJub25lIn0.e30.")).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (400, String::new()));
+    let codes: i64 = sqlx::query("SELECT COUNT(*) FROM oauth_codes").fetch_one(db.read()).await.unwrap().get(0);
+    assert_eq!(codes, 0);
+
+    let d: Value =
+        w.http.get(format!("{}/.well-known/openid-configuration", w.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(d["request_parameter_supported"], false);
+    assert_eq!(d["request_uri_parameter_supported"], false);
+}
+
 db::dual_tests!(crate::common::migrations();
     code_flow_consent_refresh_and_revocation,
     protocol_errors_change_nothing,
     concurrent_exchanges_are_redeemed_together,
     concurrent_refreshes_are_rotated_together,
     client_credentials_for_an_organization,
-    third_party_relying_party_completes_the_flow
+    third_party_relying_party_completes_the_flow,
+    refresh_tokens_need_offline_access,
+    max_age_zero_accepts_the_fresh_sign_in,
+    logout_without_a_hint_asks_first,
+    client_assertions_and_request_objects
 );

@@ -5,8 +5,6 @@
 //! endpoint configured, the spans and the request metrics reach a collector (a recording one on
 //! loopback here) by the time the server has stopped.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 

@@ -1,16 +1,17 @@
 //! Online public services over HTTP on both backends: a paperless birth registration whose
 //! approval puts the child in the registry and the household, a temporary residence paid online
-//! through signed gateway callbacks and approved by the commune police, refunds on rejection,
-//! filing at the counter, signed result documents, the monthly figures, and the refusals.
+//! at an external provider through signed callbacks and approved by the commune police, payments
+//! refused without a provider, the demo's simulator paying only through signed requests and
+//! callbacks, refunds on rejection, filing at the counter, signed result documents, the monthly
+//! figures, and the refusals.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use db::sqlx::{self, Row};
 use db::Db;
 use reqwest::Method;
 use serde_json::{json, Value};
+use services::payments::ProviderKind;
 use web::{Jurisdiction, Role};
 
 use common::World;
@@ -226,30 +227,211 @@ async fn paperless_birth_registration(db: Db) {
     assert!(logged >= 1);
 }
 
-/// Delivers a gateway callback signed with the server's secret (or a wrong one).
-async fn callback(w: &World, payment: &str, amount: i64, secret_ok: bool) -> (u16, Value) {
-    let body =
-        json!({"payment_id": payment, "amount_vnd": amount, "result": "success", "gateway_ref": "SIM-1"}).to_string();
-    let gateway = if secret_ok {
-        services::payments::Gateway::load(&w.db, None).await.unwrap()
-    } else {
-        services::payments::Gateway::with_secret(b"an attacker's guess of the key").unwrap()
-    };
-    let r = w
-        .http
-        .post(format!("{}/api/v1/services/payments/callback", w.base))
-        .header("x-signature", gateway.sign(body.as_bytes()))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+/// The secret an external provider shares with the server in these tests.
+const PROVIDER_SECRET: &str = "a-test-secret-shared-with-the-provider";
+
+/// Default settings with the fees paid at an external provider.
+fn external_provider() -> dancu::config::Settings {
+    let mut s = dancu::server::local_settings();
+    s.services.payment_provider = ProviderKind::External;
+    s.services.payment_url = Some("https://thanhtoan.example.vn/pay".into());
+    s.services.payment_secret = Some(PROVIDER_SECRET.into());
+    s
+}
+
+/// Default settings with the built-in payment simulator turned on, as the demo does.
+fn simulator() -> dancu::config::Settings {
+    let mut s = dancu::server::local_settings();
+    s.services.payment_provider = ProviderKind::Simulator;
+    s
+}
+
+/// Hex HMAC-SHA256 of the documented lines under `key` (written out here, so a change of the
+/// signed format fails the tests).
+fn sign(key: &[u8], lines: &[&str]) -> String {
+    services::payments::Gateway::with_secret(key).unwrap().sign(lines.join("\n").as_bytes())
+}
+
+/// Delivers a successful provider callback for `amount`, with a signature of `signed_amount`
+/// under `key` (none: unsigned).
+async fn callback_as(
+    w: &World,
+    payment: &str,
+    amount: i64,
+    signed_amount: i64,
+    txn: &str,
+    key: Option<&[u8]>,
+) -> (u16, Value) {
+    let body = json!({"payment_id": payment, "amount_vnd": amount, "result": "success", "gateway_ref": txn});
+    let mut req = w.http.post(format!("{}/api/v1/services/payments/callback", w.base)).json(&body);
+    if let Some(key) = key {
+        let signed = signed_amount.to_string();
+        req = req.header("x-signature", sign(key, &["payment-callback", payment, &signed, "success", txn]));
+    }
+    let r = req.send().await.unwrap();
     let s = r.status().as_u16();
     (s, r.json().await.unwrap_or(Value::Null))
 }
 
+/// A callback correctly signed with the provider's secret.
+async fn callback(w: &World, payment: &str, amount: i64, txn: &str) -> (u16, Value) {
+    callback_as(w, payment, amount, amount, txn, Some(PROVIDER_SECRET.as_bytes())).await
+}
+
+/// The query of a payment page address as pairs.
+fn query_of(url: &str) -> std::collections::BTreeMap<String, String> {
+    serde_urlencoded::from_str(url.split_once('?').unwrap().1).unwrap()
+}
+
+async fn paid_events(w: &World) -> i64 {
+    count(&w.db, "SELECT COUNT(*) FROM svc_events WHERE kind = 'paid'").await
+}
+
+/// A submitted temporary-residence application (fee 7,000 đ) of a new citizen; returns its id
+/// and the citizen's token.
+async fn fee_bearing_application(w: &World) -> (String, String) {
+    let (_, token) = citizen(w, "M", false, 2).await;
+    let until = (kernel::clock::today_vn() + chrono::Duration::days(180)).format("%Y-%m-%d").to_string();
+    let body = json!({"procedure": "temporary_residence", "submit": true, "answers": {
+        "commune": w.commune, "address": "Số 5, tổ dân phố 3", "until": until, "reason": "work"}});
+    let (s, app) = w.send(Method::POST, &token, "/api/v1/services/applications", body).await;
+    assert_eq!(s, 200, "{app}");
+    assert_eq!((app["fee_status"].as_str(), app["fee_vnd"].as_i64()), (Some("unpaid"), Some(7000)));
+    (app["id"].as_str().unwrap().to_string(), token)
+}
+
+async fn fee_status(w: &World, token: &str, id: &str) -> String {
+    let (_, d) = w.get(token, &format!("/api/v1/services/applications/{id}")).await;
+    d["application"]["fee_status"].as_str().unwrap().to_string()
+}
+
+/// Default settings (`dancu serve`): no provider, so no payment starts, and the simulator's
+/// pages do not exist: a bare POST to them cannot mark a fee paid.
+async fn payments_refused_without_a_provider(db: Db) {
+    let w = common::world(db, 400, false).await;
+    let (id, token) = fee_bearing_application(&w).await;
+
+    let (s, e) = w.send(Method::POST, &token, &format!("/api/v1/services/applications/{id}/payment"), json!({})).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("Chưa có cổng thanh toán trực tuyến"), "{e}");
+    assert!(e["error"]["message_en"].as_str().unwrap().contains("No online payment provider"), "{e}");
+    assert_eq!(count(&w.db, "SELECT COUNT(*) FROM svc_payments").await, 0, "nothing was started");
+    let (_, d) = w.get(&token, &format!("/api/v1/services/applications/{id}")).await;
+    assert_eq!(
+        (d["application"]["status"].as_str(), d["application"]["fee_status"].as_str()),
+        (Some("submitted"), Some("unpaid"))
+    );
+
+    // The page offers no online payment, and its form route gives the same refusal.
+    let page = w.http.get(format!("{}/applications/{id}", w.base)).bearer_auth(&token).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("id=\"pay-at-desk\"") && !html.contains("id=\"pay\""), "{html}");
+    let r = w
+        .http
+        .post(format!("{}/applications/{id}/pay", w.base))
+        .bearer_auth(&token)
+        .form(&[("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("nộp lệ phí tại bộ phận một cửa"));
+
+    // A payment left pending (by an earlier version that sent citizens to the simulator): the
+    // simulator's unauthenticated POST is gone, and a forged callback is refused.
+    let payment = "0000000000000000000000000000beef";
+    sqlx::query(
+        "INSERT INTO svc_payments (id, application_id, amount_vnd, status, gateway_ref, created_at, paid_at, \
+         refunded_at) VALUES ($1, $2, 7000, 'pending', NULL, $3, NULL, NULL)",
+    )
+    .bind(payment)
+    .bind(&id)
+    .bind(kernel::clock::now_ms())
+    .execute(w.db.write())
+    .await
+    .unwrap();
+    let gateway = format!("{}/payment-gateway/{payment}", w.base);
+    let r = w.http.post(&gateway).form(&[("result", "success")]).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(w.http.get(&gateway).send().await.unwrap().status(), 404);
+    assert_eq!(callback_as(&w, payment, 7000, 7000, "FORGED-1", Some(b"an attacker's guess of the key")).await.0, 403);
+    assert_eq!(callback_as(&w, payment, 7000, 7000, "FORGED-2", None).await.0, 403);
+    assert_eq!(fee_status(&w, &token, &id).await, "unpaid");
+    assert_eq!(services::payments::get(&w.db, payment).await.unwrap().unwrap().status, "pending");
+    assert_eq!(paid_events(&w).await, 0);
+}
+
+/// The simulator (demo and tests) accepts only a payment request this server signed, and pays
+/// through the signed-callback code: once.
+async fn simulator_pays_through_signed_callbacks(db: Db) {
+    let w = common::world_with(db, 400, false, simulator()).await;
+    let (id, token) = fee_bearing_application(&w).await;
+    let (s, p) = w.send(Method::POST, &token, &format!("/api/v1/services/applications/{id}/payment"), json!({})).await;
+    assert_eq!(s, 200, "{p}");
+    let payment = p["payment"]["id"].as_str().unwrap().to_string();
+    let page = p["gateway_url"].as_str().unwrap().to_string();
+    assert!(page.starts_with(&format!("{}/payment-gateway/{payment}?", w.base)), "{page}");
+    let q = query_of(&page);
+    let back = format!("{}/applications/{id}", w.base);
+    assert_eq!(
+        (q["reference"].as_str(), q["amount"].as_str(), q["return_url"].as_str()),
+        (payment.as_str(), "7000", back.as_str())
+    );
+    let post = |fields: Vec<(&'static str, String)>| {
+        let url = format!("{}/payment-gateway/{payment}", w.base);
+        let http = w.http.clone();
+        async move { http.post(url).form(&fields).send().await.unwrap() }
+    };
+
+    // Unsigned, wrongly signed, or with another amount under the real signature: refused.
+    assert_eq!(post(vec![("result", "success".into())]).await.status(), 403);
+    let forged = vec![
+        ("result", "success".to_string()),
+        ("amount", "7000".into()),
+        ("return_url", back.clone()),
+        ("signature", "00".repeat(32)),
+    ];
+    assert_eq!(post(forged).await.status(), 403);
+    let cheaper = vec![
+        ("result", "success".to_string()),
+        ("amount", "1".into()),
+        ("return_url", back.clone()),
+        ("signature", q["signature"].clone()),
+    ];
+    assert_eq!(post(cheaper).await.status(), 403);
+    let r = w.http.get(format!("{}/payment-gateway/{payment}", w.base)).send().await.unwrap();
+    assert_eq!(r.status(), 403, "the page itself needs the signed request");
+    assert_eq!(fee_status(&w, &token, &id).await, "unpaid");
+    assert_eq!(paid_events(&w).await, 0);
+
+    // The citizen's way: the signed page, then its confirm form.
+    let r = w.http.get(&page).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("7.000 đ") && html.contains("id=\"confirm\""), "{html}");
+    assert_eq!(common::hidden(&html, "signature"), q["signature"]);
+    let confirm = vec![
+        ("result", "success".to_string()),
+        ("amount", common::hidden(&html, "amount")),
+        ("return_url", q["return_url"].clone()),
+        ("signature", common::hidden(&html, "signature")),
+    ];
+    for _ in 0..2 {
+        let r = post(confirm.clone()).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"].to_str().unwrap(), back);
+    }
+    assert_eq!(fee_status(&w, &token, &id).await, "paid");
+    assert_eq!(paid_events(&w).await, 1, "a repeated confirmation changes nothing");
+    let settled = services::payments::get(&w.db, &payment).await.unwrap().unwrap();
+    assert_eq!(settled.status, "paid");
+    assert!(settled.gateway_ref.unwrap().starts_with("SIM-"));
+    let html = w.http.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("id=\"confirm\""), "a settled payment is not offered again");
+}
+
 async fn temporary_residence_paid_online(db: Db) {
-    let w = common::world(db, 600, false).await;
+    let w = common::world_with(db, 600, false, external_provider()).await;
     let (mover, token) = citizen(&w, "M", false, 2).await;
     let until = (kernel::clock::today_vn() + chrono::Duration::days(180)).format("%Y-%m-%d").to_string();
     let body = json!({"procedure": "temporary_residence", "submit": true, "answers": {
@@ -266,23 +448,55 @@ async fn temporary_residence_paid_online(db: Db) {
     assert_eq!(s, 409, "{e}");
     assert!(e["error"]["detail"].as_str().unwrap().contains("fee"));
 
+    // The citizen is sent to the provider with the reference, amount and return address, signed.
     let (s, p) = w.send(Method::POST, &token, &format!("/api/v1/services/applications/{id}/payment"), json!({})).await;
     assert_eq!(s, 200, "{p}");
     let payment = p["payment"]["id"].as_str().unwrap().to_string();
-    assert!(p["gateway_url"].as_str().unwrap().ends_with(&payment));
+    let page = p["gateway_url"].as_str().unwrap();
+    assert!(page.starts_with("https://thanhtoan.example.vn/pay?"), "{page}");
+    let q = query_of(page);
+    let back = format!("{}/applications/{id}", w.base);
+    assert_eq!(
+        (q["reference"].as_str(), q["amount"].as_str(), q["return_url"].as_str()),
+        (payment.as_str(), "7000", back.as_str())
+    );
+    let request = ["payment-request", payment.as_str(), "7000", back.as_str()];
+    assert_eq!(q["signature"], sign(PROVIDER_SECRET.as_bytes(), &request));
     let (_, again) =
         w.send(Method::POST, &token, &format!("/api/v1/services/applications/{id}/payment"), json!({})).await;
     assert_eq!(again["payment"]["id"], payment.as_str(), "one pending payment, reused");
-    // A forged callback and a wrong amount change nothing.
-    assert_eq!(callback(&w, &payment, 7000, false).await.0, 403);
-    assert_eq!(callback(&w, &payment, 1, true).await.0, 400);
-    let (_, d) = w.get(&token, &format!("/api/v1/services/applications/{id}")).await;
-    assert_eq!(d["application"]["fee_status"], "unpaid");
-    let (s, r) = callback(&w, &payment, 7000, true).await;
-    assert_eq!((s, r["outcome"].as_str()), (200, Some("paid")));
-    let (s, r) = callback(&w, &payment, 7000, true).await;
-    assert_eq!((s, r["outcome"].as_str()), (200, Some("already_applied")));
-    assert_eq!(count(&w.db, "SELECT COUNT(*) FROM svc_events WHERE kind = 'paid'").await, 1);
+    let other = w
+        .http
+        .post(format!("{}/payment-gateway/{payment}", w.base))
+        .form(&[("result", "success")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404, "no simulator beside a real provider");
+
+    // Forged, unsigned, tampered, wrong-amount and unknown-reference callbacks change nothing.
+    let guess: &[u8] = b"an attacker's guess of the key";
+    assert_eq!(callback_as(&w, &payment, 7000, 7000, "TXN-1", Some(guess)).await.0, 403);
+    assert_eq!(callback_as(&w, &payment, 7000, 7000, "TXN-1", None).await.0, 403);
+    assert_eq!(callback_as(&w, &payment, 1, 7000, "TXN-1", Some(PROVIDER_SECRET.as_bytes())).await.0, 403);
+    let (s, e) = callback(&w, &payment, 1, "TXN-1").await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")), "{e}");
+    assert_eq!(callback(&w, "0000000000000000000000000000dead", 7000, "TXN-1").await.0, 404);
+    assert_eq!(callback(&w, &payment, 7000, "TXN\n1").await.0, 400);
+    assert_eq!(fee_status(&w, &token, &id).await, "unpaid");
+    assert_eq!(services::payments::get(&w.db, &payment).await.unwrap().unwrap().status, "pending");
+
+    // The right callback pays once; the same again answers the same payment and changes
+    // nothing; another transaction for the settled payment is refused.
+    let (s, first) = callback(&w, &payment, 7000, "TXN-1").await;
+    assert_eq!((s, first["outcome"].as_str()), (200, Some("paid")), "{first}");
+    let (s, repeat) = callback(&w, &payment, 7000, "TXN-1").await;
+    assert_eq!((s, repeat["outcome"].as_str()), (200, Some("already_applied")));
+    assert_eq!(repeat["payment"], first["payment"]);
+    let (s, e) = callback(&w, &payment, 7000, "TXN-2").await;
+    assert_eq!((s, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+    assert_eq!(paid_events(&w).await, 1);
+    assert_eq!(fee_status(&w, &token, &id).await, "paid");
 
     let (s, a) = w.send(Method::POST, &w.commune_token, &path, act("approve", "")).await;
     assert_eq!(s, 200, "{a}");
@@ -303,7 +517,8 @@ async fn temporary_residence_paid_online(db: Db) {
     let id2 = app2["id"].as_str().unwrap().to_string();
     let (_, p2) =
         w.send(Method::POST, &token, &format!("/api/v1/services/applications/{id2}/payment"), json!({})).await;
-    callback(&w, p2["payment"]["id"].as_str().unwrap(), 7000, true).await;
+    let (s, _) = callback(&w, p2["payment"]["id"].as_str().unwrap(), 7000, "TXN-3").await;
+    assert_eq!(s, 200);
     let (s, r) = w
         .send(
             Method::POST,
@@ -396,5 +611,7 @@ async fn catalogue_edits_are_versioned(db: Db) {
 db::dual_tests!(crate::common::migrations();
     paperless_birth_registration,
     temporary_residence_paid_online,
+    payments_refused_without_a_provider,
+    simulator_pays_through_signed_callbacks,
     catalogue_edits_are_versioned,
 );

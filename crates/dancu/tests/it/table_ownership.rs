@@ -9,8 +9,6 @@
 //! lists followed). Names that are no crate's table (aliases, columns, CTEs) are ignored. SQL put
 //! together from pieces at run time (`format!("… FROM {table}")`) is not seen.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

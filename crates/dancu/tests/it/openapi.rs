@@ -2,9 +2,7 @@
 //! (`.ci/run` also runs `openapi-spec-validator` and `schemathesis` against the demo), and the
 //! constraints it declares are the ones the server enforces.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashSet};
 

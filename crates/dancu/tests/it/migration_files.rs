@@ -2,8 +2,6 @@
 //! portable migration is written once (`migrations/common/`), and only migrations whose SQL must
 //! differ have a file per backend.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-
 use std::path::{Path, PathBuf};
 
 use db::Backend;

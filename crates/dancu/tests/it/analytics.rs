@@ -3,9 +3,7 @@
 //! registry changes once the consumer has run, lodging figures fed from the lodging module
 //! (exactly, idempotently, and the same after a rebuild), and the e-ID figure.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use db::sqlx::{self, Row};
 use db::Db;

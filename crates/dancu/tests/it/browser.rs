@@ -9,9 +9,7 @@
 //! it; otherwise the tests are reported as ignored, see `crates/db/test_gates.rs`). A screenshot
 //! of the English quality dashboard is written to `target/browser-screenshots/quality.png`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

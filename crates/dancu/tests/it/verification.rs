@@ -1,9 +1,7 @@
 //! Identity verification over HTTP on both backends: card QR, typed data, dynamic identity QR and
 //! chip data, with their rejections, the signed receipt, the history and the citizen's access log.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -3,9 +3,7 @@
 //! monthly report, the working group approves it, and the consolidated XLSX/PDF downloads open.
 //! Roles are enforced: a focal point cannot approve, the working group cannot register.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use db::Db;
 use reqwest::Method;

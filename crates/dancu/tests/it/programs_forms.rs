@@ -7,9 +7,7 @@
 //! refuses a missing CSRF token, a bad value, the wrong role and another unit's record, and then
 //! changes nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::{hidden, World};

@@ -2,8 +2,6 @@
 //! raised somewhere in the code: a code nobody raises is dead API, a code nobody documented is
 //! one clients cannot react to.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-
 use std::path::{Path, PathBuf};
 
 use kernel::ErrorCode;

@@ -1,6 +1,5 @@
 //! Shared set-up of the integration tests: a generated province, officer accounts with tokens, and
 //! the real server listening on a free port.
-#![allow(dead_code)]
 
 use db::sqlx::{self, Row};
 use db::Db;
@@ -22,7 +21,6 @@ pub(crate) struct World {
     pub province_token: String,
     /// Bearer token of a commune police officer.
     pub commune_token: String,
-    pub commune_token_id: String,
     pub commune: String,
     /// Password of both officers (logins `tinh.test`, `xa.test`).
     pub password: String,
@@ -81,7 +79,6 @@ pub(crate) async fn world_with(db: Db, people: usize, defects: bool, settings: d
         running,
         province_token: tokens[0].1.clone(),
         commune_token: tokens[1].1.clone(),
-        commune_token_id: tokens[1].0.clone(),
         commune,
         password: PASSWORD.into(),
         db,

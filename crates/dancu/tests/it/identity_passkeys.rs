@@ -3,9 +3,7 @@
 //! the account page, sign-in, replays, tampered challenges, decoy options for accounts without
 //! passkeys, CSRF, account states and removal.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use common::{cookie_value, hidden, World};
 use db::sqlx::{self, Row};

@@ -2,9 +2,7 @@
 //! (`oidc.token_rate_per_minute`): once a client's allowance is used up, `/oidc/token` answers 429 `slow_down` and changes nothing, and
 //! other clients are unaffected.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use db::sqlx::{self, Row};
 use db::Db;

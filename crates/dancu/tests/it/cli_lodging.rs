@@ -1,8 +1,6 @@
 //! `dancu lodging purge-venue-scans` from the built binary: a retention below one day is refused
 //! with a clear message and a failing exit status; a valid run reports what it deleted.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-
 use std::process::Command;
 
 fn dancu(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {

@@ -1,8 +1,6 @@
 //! Sign-in and the officer pages over HTTP, as a browser without JavaScript would use them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use db::sqlx::{self, Row};
 use db::Db;

@@ -3,9 +3,7 @@
 //! sealed keys, forgotten passwords, rate limits, CSRF, organizations, and the citizen's access
 //! log.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use common::{cookie_value, hidden, World};
 use db::sqlx::{self, Row};

@@ -1,0 +1,33 @@
+//! dancu's integration tests: the real server on a free loopback port, driven over HTTP, on SQLite
+//! and (when `DANCU_TEST_DATABASE_URL` is set) PostgreSQL, plus the browser, CLI and repository
+//! checks. One test binary with a module per area: each binary links the whole application, so a
+//! binary per file would multiply link time and disk use by the number of files.
+//!
+//! Run one area with `cargo test -p dancu --test it lodging::`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::disallowed_methods)]
+
+mod common;
+
+mod analytics;
+mod browser;
+mod cli_lodging;
+mod config_trace;
+mod demo_output;
+mod error_codes;
+mod http_limits;
+mod identity_accounts;
+mod identity_passkeys;
+mod lodging;
+mod migration_files;
+mod oidc;
+mod oidc_token_limit;
+mod openapi;
+mod pages;
+mod programs_api;
+mod programs_forms;
+mod registry_api;
+mod registry_data;
+mod services;
+mod table_ownership;
+mod verification;
