@@ -29,6 +29,8 @@ pub struct Settings {
     /// The server sits behind a reverse proxy: take the client IP from `X-Forwarded-For` and keep
     /// the proxy's `X-Request-Id`. Only behind a proxy that sets both, or clients choose them.
     pub trust_proxy: bool,
+    /// Bearer token `/metrics` requires; none = answered to loopback clients only.
+    pub metrics_token: Option<String>,
     pub http: web::ServeSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
@@ -51,6 +53,7 @@ impl Default for Settings {
             data_dir: PathBuf::from(DATA_DIR),
             public_url: None,
             trust_proxy: false,
+            metrics_token: None,
             http: web::ServeSettings::default(),
             log: LogSettings::default(),
             telemetry: TelemetrySettings::default(),
@@ -123,6 +126,7 @@ const ENV: &[(&str, &str, Kind)] = &[
     ("DANCU_DATA_DIR", "data_dir", Kind::Text),
     ("DANCU_PUBLIC_URL", "public_url", Kind::Text),
     ("DANCU_TRUST_PROXY", "trust_proxy", Kind::Flag),
+    ("DANCU_METRICS_TOKEN", "metrics_token", Kind::Text),
     ("DANCU_MAX_CONNECTIONS", "http.max_connections", Kind::Integer),
     ("DANCU_LOG", "log.filter", Kind::Text),
     ("DANCU_LOG_FORMAT", "log.format", Kind::Text),
@@ -138,7 +142,7 @@ const ENV: &[(&str, &str, Kind)] = &[
 ];
 
 /// Settings whose values are never printed.
-const SECRETS: &[&str] = &["services.payment_secret"];
+const SECRETS: &[&str] = &["services.payment_secret", "metrics_token"];
 
 /// The environment variable of a setting, for messages.
 pub fn env_var_of(key: &str) -> Option<&'static str> {
@@ -228,6 +232,9 @@ impl Settings {
                 bad("public_url", why);
             }
         }
+        if self.metrics_token.as_ref().is_some_and(|t| t.chars().count() < 16 || t.contains(char::is_whitespace)) {
+            bad("metrics_token", "must be at least 16 characters without spaces".into());
+        }
         for name in self.http.invalid() {
             bad(&format!("http.{name}"), "must be at least 1".into());
         }
@@ -300,6 +307,7 @@ impl Settings {
         }
         let unset: Vec<String> = [
             ("public_url", self.public_url.is_none()),
+            ("metrics_token", self.metrics_token.is_none()),
             ("telemetry.otlp_endpoint", self.telemetry.otlp_endpoint.is_none()),
             ("verification.csca_dir", self.verification.csca_dir.is_none()),
             ("lodging.nats_url", self.lodging.nats_url.is_none()),

@@ -84,7 +84,12 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         services::router(public_services),
     ];
     let exempt = web::csrf::Exempt::new(identity::pages::CSRF_EXEMPT.iter().copied());
-    Ok((web::assemble(&ctx, routers, doc, exempt, settings.trust_proxy), ctx))
+    let exposure = web::Exposure {
+        trust_proxy: settings.trust_proxy,
+        https: public_url.starts_with("https://"),
+        metrics_token: settings.metrics_token.clone(),
+    };
+    Ok((web::assemble(&ctx, routers, doc, exempt, exposure), ctx))
 }
 
 /// A running server (for tests and the demo).

@@ -36,16 +36,40 @@ impl std::ops::Deref for Ctx {
     }
 }
 
+/// How the application is exposed: what the cross-cutting layers need to know.
+#[derive(Debug, Clone, Default)]
+pub struct Exposure {
+    /// The server sits behind a proxy whose `X-Request-Id` is kept (see [`crate::trace`]).
+    pub trust_proxy: bool,
+    /// Citizens reach it over https: browsers are told to use nothing else (HSTS).
+    pub https: bool,
+    /// Bearer token that `/metrics` requires; none = loopback clients only.
+    pub metrics_token: Option<String>,
+}
+
+/// The Content-Security-Policy of every response: scripts and styles only from this origin (no
+/// inline script anywhere; inline `style` attributes are allowed), no plugins, no framing. Forms
+/// are not restricted (`form-action`): the OpenID Connect consent form ends in a redirect to the
+/// relying party, which browsers would check against it.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+                   connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
+/// One year, the value the HSTS preload list asks for.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
 /// Builds the whole application from the business routers and their merged OpenAPI document, which
 /// is served completed with what every operation shares ([`crate::openapi::complete`]).
-/// `csrf_exempt` lists the path templates whose forms protect themselves (see [`crate::csrf`]);
-/// `trust_proxy`: the server sits behind a proxy whose `X-Request-Id` is kept (see [`crate::trace`]).
+/// `csrf_exempt` lists the path templates whose forms protect themselves (see [`crate::csrf`]).
+///
+/// Every response says `Cache-Control: no-store` unless its handler chose otherwise (the static
+/// assets do): pages and API answers carry personal data, which must not stay in shared or
+/// browser caches.
 pub fn assemble(
     ctx: &Ctx,
     routers: Vec<Router>,
     openapi: utoipa::openapi::OpenApi,
     csrf_exempt: crate::csrf::Exempt,
-    trust_proxy: bool,
+    exposure: Exposure,
 ) -> Router {
     let openapi = Arc::new(crate::openapi::complete(openapi));
     let mut app = Router::new();
@@ -54,10 +78,10 @@ pub fn assemble(
     }
     let infra = Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(crate::metrics::render))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .with_state(ctx.clone())
+        .merge(crate::metrics::route(ctx.clone(), exposure.metrics_token.clone(), exposure.trust_proxy))
         .route(
             "/api/openapi.json",
             get(move || {
@@ -83,8 +107,24 @@ pub fn assemble(
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             header::HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
         ));
-    crate::trace::layer(app, trust_proxy)
+    let app = if exposure.https {
+        app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static(HSTS),
+        ))
+    } else {
+        app
+    };
+    crate::trace::layer(app, exposure.trust_proxy)
 }
 
 /// `GET /healthz`: ready when the database answers.

@@ -19,7 +19,7 @@ pub mod openapi;
 pub mod serve;
 pub mod trace;
 
-pub use app::{assemble, Ctx};
+pub use app::{assemble, Ctx, Exposure};
 pub use auth::{Authenticator, CurrentUser, Jurisdiction, PageUser, Role};
 pub use error::{ApiError, ApiResult, PageError};
 pub use extract::{ApiJson, ApiPath, ApiQuery};

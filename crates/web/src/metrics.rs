@@ -47,7 +47,45 @@ pub async fn track(req: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: updates the gauges and renders the text exposition format.
-pub async fn render(State(ctx): State<Ctx>) -> Response {
+/// `GET /metrics`, for the monitoring system only: with a configured token, callers must send it
+/// as a bearer token; without one, only clients on this machine (a loopback address, and no
+/// `X-Forwarded-For` — a request relayed by a proxy on this machine is not local) are answered.
+/// Others get 404, as if there were no such page.
+pub fn route(ctx: Ctx, token: Option<String>, trust_proxy: bool) -> axum::Router {
+    let token = token.map(std::sync::Arc::new);
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(render))
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let allowed = may_read(&req, token.as_deref().map(String::as_str), trust_proxy);
+            async move {
+                if allowed {
+                    next.run(req).await
+                } else {
+                    crate::error::ApiError(kernel::AppError::new(kernel::ErrorCode::NotFound, "metrics"))
+                        .into_response()
+                }
+            }
+        }))
+        .with_state(ctx)
+}
+
+fn may_read(req: &axum::extract::Request, token: Option<&str>, trust_proxy: bool) -> bool {
+    match token {
+        Some(expected) => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| kernel::secret::ct_eq(sent.as_bytes(), expected.as_bytes())),
+        None => {
+            let relayed = trust_proxy || req.headers().contains_key("x-forwarded-for");
+            let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+            !relayed && peer.is_some_and(|p| p.0.ip().is_loopback())
+        }
+    }
+}
+
+async fn render(State(ctx): State<Ctx>) -> Response {
     let s = ctx.db.pool_stats();
     metrics::gauge!("db_pool_connections", "pool" => "read", "state" => "open").set(s.read_size as f64);
     metrics::gauge!("db_pool_connections", "pool" => "read", "state" => "idle").set(s.read_idle as f64);

@@ -55,6 +55,7 @@ fn every_environment_variable_reaches_its_setting() {
         ("DANCU_DATA_DIR", "/var/lib/dancu"),
         ("DANCU_PUBLIC_URL", "https://dancu.example.vn/"),
         ("DANCU_TRUST_PROXY", "1"),
+        ("DANCU_METRICS_TOKEN", "metrics-token-0123456789"),
         ("DANCU_MAX_CONNECTIONS", "12"),
         ("DANCU_LOG", "debug"),
         ("DANCU_LOG_FORMAT", "json"),
@@ -76,6 +77,7 @@ fn every_environment_variable_reaches_its_setting() {
     assert_eq!(s.public_url.as_deref(), Some("https://dancu.example.vn"));
     assert!(s.trust_proxy);
     assert_eq!(s.http.max_connections, 12);
+    assert_eq!(s.metrics_token.as_deref(), Some("metrics-token-0123456789"));
     assert_eq!((s.log.filter.as_str(), s.log.format), ("debug", LogFormat::Json));
     assert_eq!(s.telemetry.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4318"));
     assert_eq!(s.oidc.token_rate_per_minute, 7);
