@@ -11,8 +11,10 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use kernel::{AppError, Lang};
 
 use crate::csrf::{wants_json, MAX_BUFFERED};
@@ -23,11 +25,21 @@ fn forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
+/// The OAuth 2.0 endpoints that answer errors in the form of RFC 6749 §5.2
+/// (`{"error": "invalid_request", "error_description": …}`) as their OpenAPI operations say; the
+/// userinfo endpoint answers a bad request with the API's error body.
+const OAUTH_ENDPOINTS: &[&str] = &["/oidc/token", "/oidc/introspect", "/oidc/revoke", "/oidc/par"];
+
 /// Middleware: refuses requests that carry a forbidden control character (see the module).
 pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
-    let api =
-        req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/oidc/") || wants_json(req.headers());
+    let path = req.uri().path();
+    let oauth = OAUTH_ENDPOINTS.contains(&path);
+    let api = path.starts_with("/api/") || wants_json(req.headers());
     let refuse = |parts: &axum::http::request::Parts, detail: &str| {
+        if oauth {
+            let body = serde_json::json!({"error": "invalid_request", "error_description": detail});
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
         let e = AppError::invalid(detail)
             .with_message("Dữ liệu chứa ký tự điều khiển không hợp lệ", "The input contains a control character");
         if api {

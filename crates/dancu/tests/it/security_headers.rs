@@ -72,3 +72,25 @@ async fn metrics_for_loopback_clients_or_the_token_only() {
     let ok = w.http.get(format!("{}/metrics", w.base)).bearer_auth("metrics-token-0123456789").send().await.unwrap();
     assert_eq!(ok.status(), 200);
 }
+
+#[tokio::test]
+async fn control_characters_are_refused_in_each_endpoints_own_error_form() {
+    let (_db, w) = server(|_| {}).await;
+    // OAuth endpoints answer as RFC 6749 §5.2 says.
+    let r = w
+        .http
+        .post(format!("{}/oidc/token", w.base))
+        .form(&[("grant_type", "authorization_code"), ("code", "a\u{0}b")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    assert!(body["error_description"].as_str().is_some_and(|d| d.contains("control character")), "{body}");
+    // The API answers with its own error body.
+    let r = w.http.get(format!("{}/api/v1/admin-units/communes?q=a%00b", w.base)).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_input", "{body}");
+}
