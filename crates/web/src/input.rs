@@ -34,7 +34,8 @@ const OAUTH_ENDPOINTS: &[&str] = &["/oidc/token", "/oidc/introspect", "/oidc/rev
 pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let oauth = OAUTH_ENDPOINTS.contains(&path);
-    let api = path.starts_with("/api/") || wants_json(req.headers());
+    // The OpenID Connect endpoints are called by programs too (userinfo, discovery, keys).
+    let api = path.starts_with("/api/") || path.starts_with("/oidc/") || wants_json(req.headers());
     let refuse = |parts: &axum::http::request::Parts, detail: &str| {
         if oauth {
             let body = serde_json::json!({"error": "invalid_request", "error_description": detail});
