@@ -53,6 +53,10 @@ pub enum Command {
         /// Print the effective settings (secrets masked) and exit.
         #[arg(long)]
         print_config: bool,
+        /// Apply pending migrations first, as `dancu migrate` does. Without it the server refuses
+        /// a database whose schema is missing, partial or newer than this binary.
+        #[arg(long)]
+        migrate: bool,
     },
     /// Create (or reuse) a synthetic province in ./dancu-demo, demo accounts, and serve it.
     Demo {
@@ -75,6 +79,30 @@ pub enum Command {
     Migrate {
         #[command(flatten)]
         place: Place,
+    },
+    /// Copy the database while the server runs: a consistent copy of both SQLite files with a
+    /// manifest of checksums, migrations and row counts (on PostgreSQL: prints the pg_dump and
+    /// pg_basebackup commands and exits with status 2). With --verify, check a backup instead.
+    Backup {
+        #[command(flatten)]
+        place: Place,
+        /// New or empty directory for the backup; with --verify, the backup to check.
+        dir: PathBuf,
+        /// Check the backup in DIR (checksums, integrity, migrations); non-zero exit with the list
+        /// of problems if any.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Put a backup made by `dancu backup` in place of the configured database, after checking it
+    /// (the server stopped; on PostgreSQL: prints the pg_restore commands and exits with status 2).
+    Restore {
+        #[command(flatten)]
+        place: Place,
+        /// The backup directory.
+        dir: PathBuf,
+        /// Replace the existing database files.
+        #[arg(long)]
+        force: bool,
     },
     /// Generate a synthetic province into the database.
     Generate {

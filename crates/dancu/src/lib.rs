@@ -12,6 +12,7 @@
 
 pub mod accounts_cmd;
 pub mod analytics_cmd;
+pub mod backup_cmd;
 pub mod bench;
 pub mod bench_checkin;
 pub mod bench_oidc;
@@ -35,6 +36,7 @@ pub mod lodging_figures;
 pub mod programs_cmd;
 pub mod progress;
 pub mod server;
+pub mod startup;
 pub mod telemetry;
 
 /// Every module's migrations, in foreign-key order.

@@ -23,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
         tools_logging()?;
     }
     match cli.command {
-        Command::Serve { place, listen, print_config } => {
+        Command::Serve { place, listen, print_config, migrate } => {
             let s = place.settings_with(listen, DATA_DIR, false)?;
             if print_config {
                 print!("{}", s.printable()?);
@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let telemetry = dancu::telemetry::init(&s.log, &s.telemetry)?;
             std::fs::create_dir_all(&s.data_dir)?;
-            let db = dancu::open_db(&s.database_url).await?;
+            let db = dancu::startup::open_for_serving(&s.database_url, migrate).await?;
             let running = dancu::server::start(db, &s).await?;
             analytics::spawn_consumer(running.ctx.db.clone(), std::time::Duration::from_secs(2), kernel::clock::now_ms);
             dancu::lodging_figures::spawn(
@@ -65,6 +65,18 @@ async fn main() -> anyhow::Result<()> {
             registry::admin_units::ensure_loaded(&db).await?;
             println!("{n} migration(s) applied");
             Ok(())
+        }
+        Command::Backup { place, dir, verify } => {
+            if verify {
+                println!("{}", dancu::backup_cmd::verify(&dir)?);
+                return Ok(());
+            }
+            let s = place.settings(DATA_DIR)?;
+            finish(dancu::backup_cmd::backup(&s.database_url, &dir, kernel::clock::now_ms())?)
+        }
+        Command::Restore { place, dir, force } => {
+            let s = place.settings(DATA_DIR)?;
+            finish(dancu::backup_cmd::restore(&s.database_url, &dir, force)?)
         }
         Command::Generate { place, province, clean, truth } => {
             let s = place.settings(DATA_DIR)?;
@@ -101,6 +113,21 @@ async fn main() -> anyhow::Result<()> {
         Command::Lodging { command } => dancu::lodging_cmd::run(command, DATA_DIR).await,
         Command::Programs { command } => dancu::programs_cmd::run(command).await,
         Command::Bench { command } => dancu::bench::run(command).await,
+    }
+}
+
+/// Prints what `backup` or `restore` did; on PostgreSQL, the commands to run instead, with exit
+/// status [`dancu::backup_cmd::NOT_ON_POSTGRES`] since nothing was done.
+fn finish(outcome: dancu::backup_cmd::Outcome) -> anyhow::Result<()> {
+    match outcome {
+        dancu::backup_cmd::Outcome::Done(summary) => {
+            println!("{summary}");
+            Ok(())
+        }
+        dancu::backup_cmd::Outcome::Postgres(commands) => {
+            print!("{commands}");
+            std::process::exit(dancu::backup_cmd::NOT_ON_POSTGRES)
+        }
     }
 }
 

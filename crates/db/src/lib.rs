@@ -5,6 +5,7 @@
 //! driver. SQLite gets a single writer connection (SQLite serializes writers anyway; one connection
 //! avoids `SQLITE_BUSY` storms) and a pool of readers in WAL mode.
 
+pub mod backup;
 mod batch;
 mod checkpoint;
 pub mod coalesce;
@@ -20,7 +21,9 @@ mod values;
 pub use batch::Batcher;
 pub use filter::{Arg, Filter};
 pub use handle::{Backend, Db, DbError, PoolStats, LOGS_SCHEMA};
-pub use migrate::{Migration, MigrationSet, Sql as MigrationSql};
+pub use migrate::{
+    sqlite_schema_state, AppliedMigration, Migration, MigrationSet, SchemaProblem, SchemaState, Sql as MigrationSql,
+};
 pub use values::{backend_of, param, values, values_after};
 
 /// Re-exported so business crates name one sqlx version.

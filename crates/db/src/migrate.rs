@@ -12,6 +12,8 @@
 //! schemas under the same version). Databases migrated before checksums were recorded get the
 //! checksums of the files they meet first.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use sha2::{Digest, Sha256};
 use sqlx::{Executor, Row};
 
@@ -156,20 +158,224 @@ impl MigrationSet {
     }
 }
 
-/// Adds `schema_migrations.checksum` to a database created before checksums were recorded.
-async fn add_checksum_column(db: &Db) -> Result<(), DbError> {
-    let probe = match db.backend() {
+/// Counts the `checksum` column of `schema_migrations` (0 in databases created before checksums).
+fn checksum_probe(backend: Backend) -> &'static str {
+    match backend {
         Backend::Sqlite => "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'",
         Backend::Postgres => {
             "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() \
              AND table_name = 'schema_migrations' AND column_name = 'checksum'"
         }
-    };
-    let present: i64 = sqlx::query(probe).fetch_one(db.write()).await?.get(0);
+    }
+}
+
+/// Adds `schema_migrations.checksum` to a database created before checksums were recorded.
+async fn add_checksum_column(db: &Db) -> Result<(), DbError> {
+    let present: i64 = sqlx::query(checksum_probe(db.backend())).fetch_one(db.write()).await?.get(0);
     if present == 0 {
         db.write().execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT").await?;
     }
     Ok(())
+}
+
+/// A migration recorded in `schema_migrations`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedMigration {
+    pub module: String,
+    pub version: i64,
+    pub name: String,
+    /// `None` in a database migrated before checksums were recorded.
+    pub checksum: Option<String>,
+}
+
+/// What [`MigrationSet::problems`] compares with the migrations: the bookkeeping and the tables.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaState {
+    /// The rows of `schema_migrations`; `None` when the table does not exist.
+    pub applied: Option<Vec<AppliedMigration>>,
+    /// Every table of the database, those of the SQLite logs file prefixed with `logs.`.
+    pub tables: BTreeSet<String>,
+}
+
+/// A way in which a database differs from the schema the binary's migrations make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaProblem {
+    /// No `schema_migrations` table: an empty file, a wrong path or not a dancu database.
+    NoSchema,
+    /// A migration of the binary is not recorded.
+    NotApplied { module: String, version: i64, name: String },
+    /// Recorded without a checksum (migrated before checksums were recorded).
+    NoChecksum { module: String, version: i64 },
+    /// Recorded with the checksum of other SQL than the binary's file.
+    Changed { module: String, version: i64, file: String },
+    /// Recorded, but unknown to the binary: the database was migrated by a newer version.
+    Unknown { module: String, version: i64, name: String },
+    /// A table that a recorded migration creates (and none drops) is absent.
+    MissingTable { module: String, version: i64, table: String },
+}
+
+impl std::fmt::Display for SchemaProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaProblem::NoSchema => {
+                write!(f, "no schema: the table schema_migrations does not exist (an empty or foreign database)")
+            }
+            SchemaProblem::NotApplied { module, version, name } => {
+                write!(f, "migration {module}/{version} ({name}) is not applied")
+            }
+            SchemaProblem::NoChecksum { module, version } => {
+                write!(f, "migration {module}/{version} has no recorded checksum (migrated by an older dancu)")
+            }
+            SchemaProblem::Changed { module, version, file } => {
+                write!(f, "migration {module}/{version} was applied from other SQL than {file} (checksum differs)")
+            }
+            SchemaProblem::Unknown { module, version, name } => {
+                write!(f, "migration {module}/{version} ({name}) is applied but unknown to this binary (a newer dancu migrated the database)")
+            }
+            SchemaProblem::MissingTable { module, version, table } => {
+                write!(f, "table {table}, created by migration {module}/{version}, is missing")
+            }
+        }
+    }
+}
+
+/// Every table of a database: the main file and the attached logs file on SQLite (`logs.` before
+/// the names of the latter), the connection's schema on PostgreSQL.
+fn tables_query(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' \
+             UNION ALL SELECT 'logs.' || name FROM logs.sqlite_master WHERE type = 'table'"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        }
+    }
+}
+
+/// The recorded migrations, with or without the checksum column.
+fn applied_query(has_checksum: bool) -> &'static str {
+    if has_checksum {
+        "SELECT module, version, name, checksum FROM schema_migrations"
+    } else {
+        "SELECT module, version, name, CAST(NULL AS TEXT) FROM schema_migrations"
+    }
+}
+
+/// What a statement of a migration does to the set of tables.
+#[derive(Debug, PartialEq, Eq)]
+enum TableChange {
+    Create(String),
+    Drop(String),
+}
+
+/// The tables a migration's SQL creates and drops, in order, read from its `CREATE TABLE` and
+/// `DROP TABLE` statements. Names are lower case, `main.` is dropped and `logs.` kept, so they
+/// compare with [`SchemaState::tables`].
+fn table_changes(sql: &str) -> Vec<TableChange> {
+    let text: String = sql.lines().map(|l| l.split("--").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+    let words: Vec<&str> =
+        text.split(|c: char| c.is_whitespace() || c == '(' || c == ';' || c == ',').filter(|w| !w.is_empty()).collect();
+    let is = |i: usize, k: &str| words.get(i).is_some_and(|w| w.eq_ignore_ascii_case(k));
+    let mut out = Vec::new();
+    for i in 0..words.len() {
+        let create = is(i, "CREATE");
+        if !(create || is(i, "DROP")) || !is(i + 1, "TABLE") {
+            continue;
+        }
+        let mut j = i + 2;
+        while ["IF", "NOT", "EXISTS"].iter().any(|k| is(j, k)) {
+            j += 1;
+        }
+        let Some(name) = words.get(j) else { continue };
+        let name = name.trim_matches('"').to_ascii_lowercase();
+        let name = name.strip_prefix("main.").map(str::to_string).unwrap_or(name);
+        out.push(if create { TableChange::Create(name) } else { TableChange::Drop(name) });
+    }
+    out
+}
+
+impl MigrationSet {
+    /// Compares a database's schema with these migrations: every migration recorded with its
+    /// checksum, no recorded migration unknown, and every table the recorded migrations leave in
+    /// place present. Empty when the database is ready to serve.
+    pub fn problems(&self, backend: Backend, state: &SchemaState) -> Vec<SchemaProblem> {
+        let Some(applied) = &state.applied else { return vec![SchemaProblem::NoSchema] };
+        let mut problems = Vec::new();
+        // Table → the recorded migration that created it and that none after it dropped.
+        let mut expected: BTreeMap<String, &Migration> = BTreeMap::new();
+        for m in &self.items {
+            let (module, version) = (m.module.to_string(), m.version);
+            let Some(a) = applied.iter().find(|a| a.module == m.module && a.version == m.version) else {
+                problems.push(SchemaProblem::NotApplied { module, version, name: m.name.to_string() });
+                continue;
+            };
+            match &a.checksum {
+                Some(c) if *c == m.checksum(backend) => {}
+                Some(_) => problems.push(SchemaProblem::Changed { module, version, file: m.file(backend) }),
+                None => problems.push(SchemaProblem::NoChecksum { module, version }),
+            }
+            for change in table_changes(m.sql_for(backend)) {
+                match change {
+                    TableChange::Create(t) => expected.insert(t, m),
+                    TableChange::Drop(t) => expected.remove(&t),
+                };
+            }
+        }
+        for a in applied {
+            if !self.items.iter().any(|m| a.module == m.module && a.version == m.version) {
+                problems.push(SchemaProblem::Unknown {
+                    module: a.module.clone(),
+                    version: a.version,
+                    name: a.name.clone(),
+                });
+            }
+        }
+        for (table, m) in expected {
+            if !state.tables.contains(&table) {
+                problems.push(SchemaProblem::MissingTable { module: m.module.to_string(), version: m.version, table });
+            }
+        }
+        problems
+    }
+
+    /// [`MigrationSet::problems`] of an open database; reads only.
+    pub async fn check(&self, db: &Db) -> Result<Vec<SchemaProblem>, DbError> {
+        let backend = db.backend();
+        let tables: BTreeSet<String> =
+            sqlx::query(tables_query(backend)).fetch_all(db.read()).await?.iter().map(|r| r.get(0)).collect();
+        let applied = if tables.contains("schema_migrations") {
+            let has_checksum: i64 = sqlx::query(checksum_probe(backend)).fetch_one(db.read()).await?.get(0);
+            let rows = sqlx::query(applied_query(has_checksum > 0)).fetch_all(db.read()).await?;
+            Some(
+                rows.iter()
+                    .map(|r| AppliedMigration { module: r.get(0), version: r.get(1), name: r.get(2), checksum: r.get(3) })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(self.problems(backend, &SchemaState { applied, tables }))
+    }
+}
+
+/// The [`SchemaState`] of a SQLite connection that has the logs file attached as `logs` (the
+/// files of a backup, read without the pools).
+pub fn sqlite_schema_state(conn: &rusqlite::Connection) -> rusqlite::Result<SchemaState> {
+    let mut stmt = conn.prepare(tables_query(Backend::Sqlite))?;
+    let tables = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<BTreeSet<_>>>()?;
+    if !tables.contains("schema_migrations") {
+        return Ok(SchemaState { applied: None, tables });
+    }
+    let has_checksum: i64 = conn.query_row(checksum_probe(Backend::Sqlite), [], |r| r.get(0))?;
+    let mut stmt = conn.prepare(applied_query(has_checksum > 0))?;
+    let applied = stmt
+        .query_map([], |r| {
+            Ok(AppliedMigration { module: r.get(0)?, version: r.get(1)?, name: r.get(2)?, checksum: r.get(3)? })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(SchemaState { applied: Some(applied), tables })
 }
 
 /// Declares a module's migrations. An entry `(N, "name")` is one portable file,
@@ -317,9 +523,88 @@ mod tests {
         assert_changed(err, 1, "migrations/common/1_one.sql");
     }
 
+    /// A schema check of a database migrated with ONE and TWO, after `damage`.
+    async fn problems_after(db: &Db, damage: &str) -> Vec<SchemaProblem> {
+        let set = MigrationSet::new().with(&[ONE, TWO]);
+        set.run(&db.clone(), NOW).await.unwrap();
+        if !damage.is_empty() {
+            db.write().execute(damage).await.unwrap();
+        }
+        set.check(db).await.unwrap()
+    }
+
+    async fn a_complete_schema_has_no_problems(db: Db) {
+        assert_eq!(problems_after(&db, "").await, []);
+    }
+
+    async fn a_database_without_bookkeeping_has_no_schema(db: Db) {
+        assert_eq!(problems_after(&db, "DROP TABLE schema_migrations").await, [SchemaProblem::NoSchema]);
+        assert_eq!(MigrationSet::new().with(&[ONE]).check(&db).await.unwrap(), [SchemaProblem::NoSchema]);
+    }
+
+    async fn a_missing_migration_row_is_named(db: Db) {
+        let problems = problems_after(&db, "DELETE FROM schema_migrations WHERE module = 'm' AND version = 2").await;
+        assert_eq!(problems, [SchemaProblem::NotApplied { module: "m".into(), version: 2, name: "two".into() }]);
+        assert_eq!(problems[0].to_string(), "migration m/2 (two) is not applied");
+    }
+
+    async fn a_dropped_table_of_a_recorded_migration_is_named(db: Db) {
+        let problems = problems_after(&db, "DROP TABLE m_two").await;
+        assert_eq!(problems, [SchemaProblem::MissingTable { module: "m".into(), version: 2, table: "m_two".into() }]);
+    }
+
+    async fn a_migration_unknown_to_the_binary_is_named(db: Db) {
+        let problems = problems_after(
+            &db,
+            "INSERT INTO schema_migrations (module, version, name, applied_at, checksum) VALUES ('m', 3, 'three', 0, 'x')",
+        )
+        .await;
+        assert_eq!(problems, [SchemaProblem::Unknown { module: "m".into(), version: 3, name: "three".into() }]);
+    }
+
     crate::dual_tests!(crate::MigrationSet::new();
         a_changed_migration_is_refused_and_nothing_runs,
-        checksums_are_recorded_for_databases_migrated_before_them);
+        checksums_are_recorded_for_databases_migrated_before_them,
+        a_complete_schema_has_no_problems,
+        a_database_without_bookkeeping_has_no_schema,
+        a_missing_migration_row_is_named,
+        a_dropped_table_of_a_recorded_migration_is_named,
+        a_migration_unknown_to_the_binary_is_named);
+
+    /// A table moved to the logs file is expected there, not in the main file (SQLite's
+    /// `2_logs_file` of audit creates `logs.access_log` and drops `main.access_log`).
+    #[test]
+    fn tables_follow_create_and_drop_in_order() {
+        let sql = "-- CREATE TABLE not_this (a INT)\nCREATE TABLE IF NOT EXISTS Logs_Moved (a INT);\n\
+                   CREATE TABLE logs.access_log (id INTEGER PRIMARY KEY);\nDROP TABLE main.access_log;\n\
+                   CREATE INDEX logs.access_log_at ON access_log (at);";
+        assert_eq!(
+            table_changes(sql),
+            [
+                TableChange::Create("logs_moved".into()),
+                TableChange::Create("logs.access_log".into()),
+                TableChange::Drop("access_log".into())
+            ]
+        );
+        let first = Migration { sql: Sql::Common("CREATE TABLE access_log (id BIGINT)"), ..ONE };
+        let moved = Migration { version: 2, sql: Sql::Common(sql), ..ONE };
+        let set = MigrationSet::new().with(&[first, moved]);
+        let applied = [&first, &moved]
+            .iter()
+            .map(|m| AppliedMigration {
+                module: m.module.into(),
+                version: m.version,
+                name: m.name.into(),
+                checksum: Some(m.checksum(Backend::Sqlite)),
+            })
+            .collect();
+        let tables = ["schema_migrations", "logs_moved", "access_log"].map(String::from).into();
+        let state = SchemaState { applied: Some(applied), tables };
+        assert_eq!(
+            set.problems(Backend::Sqlite, &state),
+            [SchemaProblem::MissingTable { module: "m".into(), version: 2, table: "logs.access_log".into() }]
+        );
+    }
 
     #[test]
     fn each_backend_gets_its_own_file_or_the_common_one() {

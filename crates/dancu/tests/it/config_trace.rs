@@ -98,7 +98,7 @@ impl Server {
     fn with_config(dir: &std::path::Path, text: &str) -> Server {
         let config = write_config(dir, text);
         let mut child = dancu()
-            .args(["serve", "--data-dir"])
+            .args(["serve", "--migrate", "--data-dir"])
             .arg(dir)
             .arg("--config")
             .arg(&config)

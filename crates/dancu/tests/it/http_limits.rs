@@ -151,7 +151,7 @@ async fn sigterm_stops_the_binary_while_clients_hold_connections() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let listen = format!("127.0.0.1:{port}");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dancu"))
-        .args(["serve", "--data-dir", dir.path().to_str().unwrap(), "--listen", &listen])
+        .args(["serve", "--migrate", "--data-dir", dir.path().to_str().unwrap(), "--listen", &listen])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

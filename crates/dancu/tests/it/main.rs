@@ -10,6 +10,7 @@
 mod common;
 
 mod analytics;
+mod backup;
 mod browser;
 mod cli_lodging;
 mod config_trace;
