@@ -165,7 +165,10 @@ pub fn restore(url: &str, dir: &Path, force: bool) -> anyhow::Result<Outcome> {
         let sha = backup::place(&dir.join(&entry.name), dest, &|n| pb.set_position(n))?;
         pb.finish_and_clear();
         if sha != entry.sha256 {
-            bail!("{} was not written as it was read (SHA-256 differs): check the disk and restore again", dest.display());
+            bail!(
+                "{} was not written as it was read (SHA-256 differs): check the disk and restore again",
+                dest.display()
+            );
         }
     }
     drop(locks);
@@ -396,7 +399,12 @@ mod tests {
     #[test]
     fn postgres_commands_name_the_database_without_its_password() {
         let text = pg_backup_commands("postgres://app:hunter2@db.internal:5432/dancu", Path::new("/backups/it's"));
-        assert!(text.contains("pg_dump --format=custom --file='/backups/it'\\''s/dancu.dump' 'postgres://app@db.internal:5432/dancu'"), "{text}");
+        assert!(
+            text.contains(
+                "pg_dump --format=custom --file='/backups/it'\\''s/dancu.dump' 'postgres://app@db.internal:5432/dancu'"
+            ),
+            "{text}"
+        );
         assert!(text.contains("pg_basebackup --dbname='postgres://app@db.internal:5432/dancu'"), "{text}");
         assert!(!text.contains("hunter2") && text.contains("PGPASSWORD"), "{text}");
         let text = pg_restore_commands("postgres://app@db/dancu", Path::new("/b"));

@@ -50,7 +50,9 @@ fn refusal(problems: &[SchemaProblem]) -> String {
         );
     }
     if any(|p| matches!(p, SchemaProblem::Unknown { .. })) {
-        text.push_str("A newer dancu migrated this database: run that version, or restore a backup made for this one.\n");
+        text.push_str(
+            "A newer dancu migrated this database: run that version, or restore a backup made for this one.\n",
+        );
     }
     if any(|p| matches!(p, SchemaProblem::MissingTable { .. } | SchemaProblem::Changed { .. })) {
         text.push_str(

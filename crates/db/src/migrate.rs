@@ -350,7 +350,12 @@ impl MigrationSet {
             let rows = sqlx::query(applied_query(has_checksum > 0)).fetch_all(db.read()).await?;
             Some(
                 rows.iter()
-                    .map(|r| AppliedMigration { module: r.get(0), version: r.get(1), name: r.get(2), checksum: r.get(3) })
+                    .map(|r| AppliedMigration {
+                        module: r.get(0),
+                        version: r.get(1),
+                        name: r.get(2),
+                        checksum: r.get(3),
+                    })
                     .collect(),
             )
         } else {

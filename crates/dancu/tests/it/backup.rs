@@ -37,7 +37,12 @@ fn dancu() -> Command {
 }
 
 fn text(out: &Output) -> String {
-    format!("status {}\nstdout:\n{}\nstderr:\n{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// `dancu ARGS --database-url URL`, run to its end.
@@ -77,12 +82,14 @@ async fn account(db: &Db) -> String {
 /// Rows of the numbered writes below whose number is under `n`: access-log entries (logs file)
 /// with subject `{i:012}` and API tokens (main file) named `w{i:08}`.
 async fn writes_below(db: &Db, n: u64) -> (i64, i64) {
-    let logged: i64 = sqlx::query("SELECT COUNT(DISTINCT subject_id) FROM access_log WHERE action = 'backup.test' AND subject_id < $1")
-        .bind(format!("{n:012}"))
-        .fetch_one(db.read())
-        .await
-        .unwrap()
-        .get(0);
+    let logged: i64 = sqlx::query(
+        "SELECT COUNT(DISTINCT subject_id) FROM access_log WHERE action = 'backup.test' AND subject_id < $1",
+    )
+    .bind(format!("{n:012}"))
+    .fetch_one(db.read())
+    .await
+    .unwrap()
+    .get(0);
     let tokens: i64 = sqlx::query("SELECT COUNT(DISTINCT name) FROM api_tokens WHERE name LIKE 'w%' AND name < $1")
         .bind(format!("w{n:08}"))
         .fetch_one(db.read())
@@ -257,7 +264,11 @@ async fn restore_round_trip_gives_the_same_rows_and_refuses_what_would_lose_data
     std::fs::remove_file(damaged.join("dancu-logs.db")).unwrap();
     let elsewhere = format!("sqlite://{}", target_dir.path().join("other.db").display());
     let out = run(&["restore", "--force", damaged.to_str().unwrap()], &elsewhere);
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("does not verify"), "{}", text(&out));
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("does not verify"),
+        "{}",
+        text(&out)
+    );
     assert!(!target_dir.path().join("other.db").exists());
 
     // With --force and no process holding it, the database is replaced: an account added since
@@ -341,20 +352,25 @@ async fn serve_refuses_a_partial_schema(db: Db) {
     assert!(stderr.contains(&named) && stderr.contains("Run `dancu migrate`"), "{stderr}");
 
     // With the row back, a table missing under complete bookkeeping is damage: restore advice.
-    sqlx::query("INSERT INTO schema_migrations (module, version, name, applied_at, checksum) VALUES ($1, $2, $3, 0, $4)")
-        .bind(last.module)
-        .bind(last.version)
-        .bind(last.name)
-        .bind(last.checksum(db.backend()))
-        .execute(db.write())
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO schema_migrations (module, version, name, applied_at, checksum) VALUES ($1, $2, $3, 0, $4)",
+    )
+    .bind(last.module)
+    .bind(last.version)
+    .bind(last.name)
+    .bind(last.checksum(db.backend()))
+    .execute(db.write())
+    .await
+    .unwrap();
     assert_eq!(dancu::migrations().check(&db).await.unwrap(), []);
     sqlx::query("DROP TABLE kpi_snapshots").execute(db.write()).await.unwrap();
     let out = serve(&url, &[]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{}", text(&out));
-    assert!(stderr.contains("table kpi_snapshots, created by migration") && stderr.contains("dancu restore"), "{stderr}");
+    assert!(
+        stderr.contains("table kpi_snapshots, created by migration") && stderr.contains("dancu restore"),
+        "{stderr}"
+    );
 }
 
 /// A database with the bookkeeping table and nothing applied (what an interrupted first
@@ -363,7 +379,10 @@ async fn serve_refuses_a_database_without_migrations(db: Db) {
     let out = serve(db.url(), &[]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{}", text(&out));
-    assert!(stderr.contains("migration audit/1 (access_log) is not applied") && stderr.contains("dancu migrate"), "{stderr}");
+    assert!(
+        stderr.contains("migration audit/1 (access_log) is not applied") && stderr.contains("dancu migrate"),
+        "{stderr}"
+    );
     let applied: i64 = sqlx::query("SELECT COUNT(*) FROM schema_migrations").fetch_one(db.read()).await.unwrap().get(0);
     assert_eq!(applied, 0, "the refused start applied migrations");
 }
@@ -403,7 +422,10 @@ fn on_postgres_backup_and_restore_print_the_tools_commands_and_exit_2() {
     let out = run(&["backup", target.to_str().unwrap()], url);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stdout.contains("pg_dump --format=custom") && stdout.contains("'postgres://dancu@127.0.0.1:5432/dancu'"), "{stdout}");
+    assert!(
+        stdout.contains("pg_dump --format=custom") && stdout.contains("'postgres://dancu@127.0.0.1:5432/dancu'"),
+        "{stdout}"
+    );
     assert!(stdout.contains("pg_basebackup") && !stdout.contains("s3cret"), "{stdout}");
     assert!(!target.exists(), "nothing is written on PostgreSQL");
     let out = run(&["restore", target.to_str().unwrap()], url);
