@@ -275,6 +275,9 @@ impl Settings {
         if self.lodging.venue_retention_days < 1 {
             bad("lodging.venue_retention_days", "must be at least 1".into());
         }
+        if self.lodging.outbox_retention_hours < 1 {
+            bad("lodging.outbox_retention_hours", "must be at least 1".into());
+        }
         if let Some(secret) = &self.services.payment_secret {
             let n = secret.chars().count();
             if n < services::payments::MIN_SECRET_LEN {

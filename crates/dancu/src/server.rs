@@ -63,6 +63,10 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         settings.lodging.clone(),
         kernel::clock::now_ms,
     );
+    let mut health = web::health::Components::default();
+    if let Some(nats) = &lodging.nats {
+        health = health.with(nats.clone());
+    }
     let public_services = services::Service::start(
         ctx.stores.clone(),
         provider.keys.clone(),
@@ -88,6 +92,7 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         trust_proxy: settings.trust_proxy,
         https: public_url.starts_with("https://"),
         metrics_token: settings.metrics_token.clone(),
+        health,
     };
     Ok((web::assemble(&ctx, routers, doc, exempt, exposure), ctx))
 }

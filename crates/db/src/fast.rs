@@ -59,15 +59,18 @@ impl Columns for FastRow<'_> {
 }
 
 impl FastReads {
-    /// Opens `n` read-only connections to `path`.
-    pub fn open(path: &str, n: usize) -> rusqlite::Result<FastReads> {
+    /// Opens `n` read-only connections to `path`, each with a page cache of `cache_kib`.
+    pub fn open(path: &str, n: usize, cache_kib: u32) -> rusqlite::Result<FastReads> {
         let mut conns = Vec::with_capacity(n);
         for _ in 0..n.max(1) {
             let c = Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
             )?;
-            c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -4096; PRAGMA mmap_size = 1073741824; PRAGMA query_only = ON;")?;
+            c.execute_batch(&format!(
+                "PRAGMA busy_timeout = 5000; PRAGMA cache_size = -{cache_kib}; PRAGMA mmap_size = 1073741824; \
+                 PRAGMA query_only = ON;"
+            ))?;
             c.set_prepared_statement_cache_capacity(64);
             conns.push(Mutex::new(c));
         }
@@ -159,7 +162,7 @@ mod tests {
         let c = Connection::open(&path).unwrap();
         c.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER); INSERT INTO t VALUES ('a', 1), ('b', 2);")
             .unwrap();
-        let fast = FastReads::open(path.to_str().unwrap(), 2).unwrap();
+        let fast = FastReads::open(path.to_str().unwrap(), 2, 1024).unwrap();
         let mut f = Filter::new();
         f.and("v > ?", Arg::Int(1)).and("k = ?", Arg::Text("b".into()));
         let got = fast.query_one(&format!("SELECT k, v FROM t WHERE {}", f.sql()), &f, |r| r.int(1)).unwrap();

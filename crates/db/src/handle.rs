@@ -52,14 +52,55 @@ pub struct Db {
     _checkpoints: Option<Arc<crate::checkpoint::Checkpointer>>,
 }
 
+/// Pragmas of every pooled SQLite connection. `journal_size_limit`: when the write-ahead log
+/// starts over after a checkpoint, it is cut back to 64 MiB instead of keeping the size of the
+/// largest burst it ever held (the checkpoint thread truncates it to nothing when writes pause).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY; \
-     PRAGMA cache_size = -262144; PRAGMA mmap_size = 1073741824;";
+     PRAGMA mmap_size = 1073741824; PRAGMA journal_size_limit = 67108864;";
+
+/// Page cache of the attached [`LOGS_SCHEMA`] file per connection, in KiB: its tables are
+/// appended to and read by indexed ranges, so a small cache suffices.
+const LOGS_CACHE_KIB: u32 = 2_048;
+
+/// How much memory SQLite's page caches may take in total, divided over the connections: a
+/// quarter to the writer, half shared by the readers of the pool, a quarter shared by the
+/// fast-path readers ([`crate::fast`]). Each connection has its own cache, which grows up to its
+/// share as pages are read and is not given back while the connection lives, so the budget is
+/// what a long-running server settles at, not what it starts with. The attached logs file adds
+/// [`LOGS_CACHE_KIB`] per connection. Pages read through the memory map (`mmap_size`) are the
+/// kernel's file cache: they appear in a process's resident size (`RssFile`) but are shared and
+/// dropped under memory pressure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheBudget {
+    pub mib: u32,
+}
+
+impl Default for CacheBudget {
+    fn default() -> Self {
+        CacheBudget { mib: 256 }
+    }
+}
+
+impl CacheBudget {
+    /// KiB of page cache for the writer, each pool reader and each fast-path reader, when there
+    /// are `readers` of each kind; at least 1 MiB each.
+    fn split(self, readers: u32) -> (u32, u32, u32) {
+        let kib = self.mib.saturating_mul(1024);
+        let readers = readers.max(1);
+        ((kib / 4).max(1024), (kib / 2 / readers).max(1024), (kib / 4 / readers).max(1024))
+    }
+}
 
 impl Db {
     /// Opens a database from a URL: `sqlite://path/to/file.db` (created if missing) or
-    /// `postgres://user@host/db`.
+    /// `postgres://user@host/db`, with the default [`CacheBudget`].
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Db::connect_with(url, CacheBudget::default()).await
+    }
+
+    /// [`Db::connect`] with SQLite's page caches held to `budget` (PostgreSQL ignores it).
+    pub async fn connect_with(url: &str, budget: CacheBudget) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         if url.starts_with("sqlite:") {
             let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
@@ -67,9 +108,10 @@ impl Db {
             let opts = quiet(&url)?;
             let path = sqlite_path(&url);
             let logs = logs_path(&path);
-            let write = sqlite_pool(1, logs.clone()).connect_with(opts.clone()).await?;
-            let read = sqlite_pool(readers, logs).connect_with(opts).await?;
-            let fast = crate::fast::FastReads::open(&path, readers as usize)?;
+            let (writer_kib, reader_kib, fast_kib) = budget.split(readers);
+            let write = sqlite_pool(1, logs.clone(), writer_kib).connect_with(opts.clone()).await?;
+            let read = sqlite_pool(readers, logs, reader_kib).connect_with(opts).await?;
+            let fast = crate::fast::FastReads::open(&path, readers as usize, fast_kib)?;
             let checkpoints = crate::checkpoint::Checkpointer::start(vec![path.clone(), logs_path(&path)])?;
             Ok(Db {
                 backend: Backend::Sqlite,
@@ -161,7 +203,7 @@ pub struct PoolStats {
 }
 
 /// The file path of a `sqlite://PATH?…` URL.
-pub(crate) fn sqlite_path(url: &str) -> String {
+fn sqlite_path(url: &str) -> String {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     rest.split('?').next().unwrap_or(rest).to_string()
 }
@@ -186,14 +228,16 @@ pub const LOGS_SCHEMA: &str = "logs";
 /// without a schema), their commits leave the registry readers' caches warm. A transaction that
 /// writes both files is atomic on each file but not across them after a crash, which suits these
 /// tables: each is written in transactions of its own.
-pub(crate) fn logs_path(main: &str) -> String {
+fn logs_path(main: &str) -> String {
     match main.strip_suffix(".db") {
         Some(stem) => format!("{stem}-logs.db"),
         None => format!("{main}-logs.db"),
     }
 }
 
-fn sqlite_pool(max: u32, logs: String) -> PoolOptions<Any> {
+/// A pool of `max` SQLite connections with the logs file attached, each with a page cache of
+/// `cache_kib`.
+fn sqlite_pool(max: u32, logs: String, cache_kib: u32) -> PoolOptions<Any> {
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
@@ -207,7 +251,9 @@ fn sqlite_pool(max: u32, logs: String) -> PoolOptions<Any> {
                 let pragmas =
                     format!(
                     "PRAGMA {LOGS_SCHEMA}.journal_mode = WAL; PRAGMA {LOGS_SCHEMA}.synchronous = NORMAL; \
-                     PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}; PRAGMA {LOGS_SCHEMA}.wal_autocheckpoint = {BACKSTOP_PAGES};"
+                     PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}; PRAGMA {LOGS_SCHEMA}.wal_autocheckpoint = {BACKSTOP_PAGES}; \
+                     PRAGMA cache_size = -{cache_kib}; PRAGMA {LOGS_SCHEMA}.cache_size = -{LOGS_CACHE_KIB}; \
+                     PRAGMA {LOGS_SCHEMA}.journal_size_limit = 67108864;"
                 );
                 (&mut *conn).execute(pragmas.as_str()).await?;
                 Ok(())
@@ -232,6 +278,24 @@ impl FromStr for Backend {
 mod tests {
     use super::*;
     use sqlx::Row;
+
+    /// The budget is divided, not given to every connection: with 4 readers of each kind, 256 MiB
+    /// is 64 MiB for the writer, 32 MiB per pool reader and 16 MiB per fast-path reader.
+    #[tokio::test]
+    async fn page_caches_share_the_budget() {
+        assert_eq!(CacheBudget { mib: 256 }.split(4), (65_536, 32_768, 16_384));
+        assert_eq!(CacheBudget { mib: 1 }.split(8), (1_024, 1_024, 1_024));
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("m.db").display());
+        let db = Db::connect_with(&url, CacheBudget { mib: 64 }).await.unwrap();
+        let size = |pool: &AnyPool| {
+            let pool = pool.clone();
+            async move { sqlx::query("PRAGMA cache_size").fetch_one(&pool).await.unwrap().get::<i64, _>(0) }
+        };
+        assert_eq!(size(db.write()).await, -16_384);
+        let readers = i64::from(db.read().options().get_max_connections());
+        assert_eq!(size(db.read()).await, -32_768 / readers);
+    }
 
     #[test]
     fn logs_file_sits_next_to_the_main_file() {

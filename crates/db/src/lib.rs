@@ -20,7 +20,7 @@ mod values;
 
 pub use batch::Batcher;
 pub use filter::{Arg, Filter};
-pub use handle::{Backend, Db, DbError, PoolStats, LOGS_SCHEMA};
+pub use handle::{Backend, CacheBudget, Db, DbError, PoolStats, LOGS_SCHEMA};
 pub use migrate::{
     sqlite_schema_state, AppliedMigration, Migration, MigrationSet, SchemaProblem, SchemaState, Sql as MigrationSql,
 };

@@ -220,41 +220,43 @@ pub async fn check_in_to(
     let job_ref = svc.writer.submit(job).await?;
     match job_ref {
         (Outcome::Replayed(first), _) => Ok(first),
-        (Outcome::Written(alerts), job) => {
-            after_commit(svc, user, &job, &alerts).await?;
+        (Outcome::Written(events), job) => {
+            svc.committed(events);
+            log_reads(svc, user, &job).await?;
             Ok(job.result)
         }
     }
 }
 
-/// Publishes one feed event per notification and per alert, and logs the registry reads of
-/// citizen guests (durable before the answer that releases their data).
-async fn after_commit(svc: &Service, user: &Actor, job: &Job, alerts: &[(Alert, String)]) -> Result<(), AppError> {
+/// The feed events of a written check-in: one per notification and one per alert it raised. The
+/// writer stores them in the NATS outbox in its transaction and hands them back for the live feed.
+pub(crate) fn feed_events(job: &Job, alerts: &[(Alert, String)]) -> Vec<FeedEvent> {
     let plan = &job.plan;
-    for c in &job.result.checkins {
-        svc.feed.publish(FeedEvent {
-            kind: "notification",
-            communes: vec![plan.facility.commune_code.clone()],
-            province_code: plan.facility.province_code.clone(),
-            data: serde_json::json!({
-                "notification_id": c.notification_id,
-                "facility_id": plan.facility.id,
-                "facility_name": plan.facility.name,
-                "commune_code": plan.facility.commune_code,
-                "guest_kind": c.guest_kind,
-                "full_name": c.full_name,
-                "nationality": c.nationality,
-                "room": plan.room,
-                "arrival_at": plan.arrival,
-                "deadline_at": c.deadline_at,
-                "submitted_at": job.now,
-                "late": c.late,
-            }),
-        });
-    }
-    for (a, reason) in alerts {
-        svc.feed.publish(crate::alerts::feed_event(a, reason));
-    }
+    let notifications = job.result.checkins.iter().map(|c| FeedEvent {
+        kind: "notification",
+        communes: vec![plan.facility.commune_code.clone()],
+        province_code: plan.facility.province_code.clone(),
+        data: serde_json::json!({
+            "notification_id": c.notification_id,
+            "facility_id": plan.facility.id,
+            "facility_name": plan.facility.name,
+            "commune_code": plan.facility.commune_code,
+            "guest_kind": c.guest_kind,
+            "full_name": c.full_name,
+            "nationality": c.nationality,
+            "room": plan.room,
+            "arrival_at": plan.arrival,
+            "deadline_at": c.deadline_at,
+            "submitted_at": job.now,
+            "late": c.late,
+        }),
+    });
+    notifications.chain(alerts.iter().map(|(a, reason)| crate::alerts::feed_event(a, reason))).collect()
+}
+
+/// Logs the registry reads of citizen guests (durable before the answer that releases their data).
+async fn log_reads(svc: &Service, user: &Actor, job: &Job) -> Result<(), AppError> {
+    let plan = &job.plan;
     let read = crate::access::Read {
         action: "lodging.checkin",
         purpose: "lodging",

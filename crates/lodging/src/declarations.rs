@@ -158,17 +158,18 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration, now:
         at: now,
     };
     let raised = alerts::raise_for(&mut tx, personal_id, &sighting).await?;
-    tx.commit().await?;
-    svc.feed.publish(FeedEvent {
+    let declared = FeedEvent {
         kind: "declaration",
         communes: vec![d.commune_code.clone()],
         province_code: commune.province_code.clone(),
         data: serde_json::json!({"declaration_id": d.id, "full_name": d.full_name, "commune_code": d.commune_code,
             "address": d.address, "arrival_at": d.arrival_at, "deadline_at": d.deadline_at, "late": d.late}),
-    });
-    for (a, reason) in &raised {
-        svc.feed.publish(alerts::feed_event(a, reason));
-    }
+    };
+    let events: Vec<FeedEvent> =
+        std::iter::once(declared).chain(raised.iter().map(|(a, reason)| alerts::feed_event(a, reason))).collect();
+    svc.outbox.record(&mut tx, &events, now).await?;
+    tx.commit().await?;
+    svc.committed(events);
     Ok(d)
 }
 

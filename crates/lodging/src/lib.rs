@@ -18,6 +18,7 @@ pub mod history;
 pub mod hospital;
 pub mod nats;
 pub mod notifications;
+pub mod outbox;
 #[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod scope;
@@ -47,16 +48,20 @@ pub const MIGRATIONS: &[db::Migration] = db::migrations!(
         (5, "declarations"),
         (6, "hospital_wards"),
         (7, "write_time_indexes"),
+        (8, "outbox", per_backend),
     ]
 );
 
-/// What the lodging handlers share: the request context, the live feed, the group-commit writer,
-/// the platform keys (to check dynamic identity QR codes) and the lookups that check-ins of
-/// concurrent requests share.
+/// What the lodging handlers share: the request context, the live feed and the NATS outbox, the
+/// group-commit writer, the platform keys (to check dynamic identity QR codes) and the lookups that
+/// check-ins of concurrent requests share.
 #[derive(Clone)]
 pub struct Service {
     pub stores: audit::Stores,
     pub feed: Feed,
+    pub outbox: outbox::Outbox,
+    /// The NATS publisher's state, when a NATS URL is configured.
+    pub nats: Option<std::sync::Arc<nats::Status>>,
     pub writer: writer::Writer,
     pub keys: std::sync::Arc<keys::KeyRing>,
     pub persons: registry::queries::person_lookup::PersonLookup,
@@ -74,15 +79,44 @@ impl Service {
         settings: LodgingSettings,
         clock: kernel::clock::Clock,
     ) -> Service {
-        let writer = writer::Writer::start(stores.db.clone());
+        let outbox = outbox::Outbox::new(settings.nats_url.is_some());
+        let writer = writer::Writer::start(stores.db.clone(), outbox.clone());
         tokio::spawn(purge_venue_scans(stores.db.clone(), settings.venue_retention_days, clock));
         let feed = Feed::default();
-        if let Some(url) = &settings.nats_url {
-            nats::spawn(url.clone(), &feed);
-        }
+        let nats = settings.nats_url.as_ref().map(|url| {
+            nats::Publisher {
+                url: url.clone(),
+                db: stores.db.clone(),
+                outbox: outbox.clone(),
+                retention_hours: settings.outbox_retention_hours,
+                clock,
+            }
+            .spawn()
+        });
         let persons = registry::queries::person_lookup::PersonLookup::start(&stores.db);
         let facilities = facilities::FacilityLookup::start(&stores.db);
-        Service { stores, feed, writer, keys, persons, facilities, settings: std::sync::Arc::new(settings) }
+        Service {
+            stores,
+            feed,
+            outbox,
+            nats,
+            writer,
+            keys,
+            persons,
+            facilities,
+            settings: std::sync::Arc::new(settings),
+        }
+    }
+}
+
+impl Service {
+    /// After the commit of a change: its events go to the live feed, and the NATS publisher is
+    /// woken for the outbox rows the transaction wrote.
+    pub(crate) fn committed(&self, events: Vec<feed::FeedEvent>) {
+        for ev in events {
+            self.feed.publish(ev);
+        }
+        self.outbox.wake();
     }
 }
 

@@ -12,10 +12,12 @@ pub struct LodgingSettings {
     pub hospital_caregivers: i64,
     /// Days raw venue entry/exit scans are kept before the hourly purge (at least 1).
     pub venue_retention_days: i64,
+    /// Hours events stay in the NATS outbox after JetStream acknowledged them (at least 1).
+    pub outbox_retention_hours: i64,
 }
 
 impl Default for LodgingSettings {
     fn default() -> Self {
-        LodgingSettings { nats_url: None, hospital_caregivers: 2, venue_retention_days: 30 }
+        LodgingSettings { nats_url: None, hospital_caregivers: 2, venue_retention_days: 30, outbox_retention_hours: 24 }
     }
 }

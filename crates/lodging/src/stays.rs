@@ -162,8 +162,8 @@ pub struct StayChange {
 }
 
 /// Changes the room or expected departure of a current stay of the organization; the lodging
-/// notification is updated in the same transaction, and the police feed gets an `event: stay`
-/// once it is committed. Returns the updated stay as it is at `now` (UTC milliseconds).
+/// notification is updated and the `stay` event written to the NATS outbox in the same
+/// transaction, and the police feed gets the event once it is committed. Returns the updated stay as it is at `now` (UTC milliseconds).
 pub async fn change(
     svc: &Service,
     organization_id: &str,
@@ -171,8 +171,8 @@ pub async fn change(
     ch: StayChange,
     now: i64,
 ) -> Result<Stay, AppError> {
-    let stay = update(&svc.stores.db, organization_id, id, ch, now).await?;
-    svc.feed.publish(feed_event(&stay));
+    let (stay, event) = update(svc, organization_id, id, ch, now).await?;
+    svc.committed(vec![event]);
     Ok(stay)
 }
 
@@ -191,7 +191,15 @@ fn feed_event(stay: &Stay) -> FeedEvent {
     }
 }
 
-async fn update(db: &Db, organization_id: &str, id: &str, ch: StayChange, now: i64) -> Result<Stay, AppError> {
+/// Writes the change and its outbox row; returns the stay as changed and its feed event.
+async fn update(
+    svc: &Service,
+    organization_id: &str,
+    id: &str,
+    ch: StayChange,
+    now: i64,
+) -> Result<(Stay, FeedEvent), AppError> {
+    let db = &svc.stores.db;
     let room = ch.room.map(|r| r.trim().to_string());
     if room.as_deref().is_some_and(|r| r.is_empty() || r.chars().count() > 50) {
         return Err(AppError::invalid("room must be 1 to 50 characters"));
@@ -209,6 +217,7 @@ async fn update(db: &Db, organization_id: &str, id: &str, ch: StayChange, now: i
     }
     let room = room.unwrap_or(stay.room.clone());
     let departure = departure.or(stay.expected_departure_at);
+    let event = feed_event(&Stay { room: room.clone(), expected_departure_at: departure, ..stay });
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE lodging_checkins SET room = $1, expected_departure_at = $2 \
@@ -225,8 +234,9 @@ async fn update(db: &Db, organization_id: &str, id: &str, ch: StayChange, now: i
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    svc.outbox.record(&mut tx, std::slice::from_ref(&event), now).await?;
     tx.commit().await?;
-    get(db, organization_id, id, now).await
+    Ok((get(db, organization_id, id, now).await?, event))
 }
 
 /// One stay of the organization (404 for any other), as it is at `now` (UTC milliseconds).

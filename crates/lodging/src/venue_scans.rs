@@ -149,8 +149,11 @@ pub async fn scan(svc: &Service, user: &Actor, req: ScanRequest, now: i64) -> Re
     .execute(&mut *tx)
     .await?;
     let raised = if entry { watch(&mut tx, &venue, &guest, &scan).await? } else { Vec::new() };
+    let events = feed_events(&venue, &scan, &raised);
+    svc.outbox.record(&mut tx, &events, now).await?;
     tx.commit().await?;
-    after_commit(svc, user, &venue, &guest, &scan, &raised).await?;
+    svc.committed(events);
+    log_read(svc, user, &guest, &scan).await?;
     Ok(scan)
 }
 
@@ -174,25 +177,20 @@ async fn watch(
     alerts::raise_for(tx, &guest.subject(), &sighting).await
 }
 
-/// Logs the registry read of a citizen and feeds the police the scan and any alert.
-async fn after_commit(
-    svc: &Service,
-    user: &Actor,
-    venue: &Venue,
-    guest: &Guest,
-    scan: &Scan,
-    raised: &[(Alert, String)],
-) -> Result<(), AppError> {
-    svc.feed.publish(FeedEvent {
+/// The police feed's events of a scan: the scan, then any alert it raised.
+fn feed_events(venue: &Venue, scan: &Scan, raised: &[(Alert, String)]) -> Vec<FeedEvent> {
+    let event = FeedEvent {
         kind: "venue",
         communes: vec![venue.commune_code.clone()],
         province_code: venue.province_code.clone(),
         data: serde_json::json!({"scan_id": scan.id, "venue_id": venue.id, "venue_name": venue.name,
             "gate": scan.gate, "direction": scan.direction, "at": scan.at}),
-    });
-    for (a, reason) in raised {
-        svc.feed.publish(alerts::feed_event(a, reason));
-    }
+    };
+    std::iter::once(event).chain(raised.iter().map(|(a, reason)| alerts::feed_event(a, reason))).collect()
+}
+
+/// Logs the registry read of a citizen guest.
+async fn log_read(svc: &Service, user: &Actor, guest: &Guest, scan: &Scan) -> Result<(), AppError> {
     let Some(id) = &guest.personal_id else { return Ok(()) };
     let read = crate::access::Read {
         action: "lodging.venue_scan",

@@ -1,6 +1,7 @@
 //! Group commit of check-ins: one writer task gathers the check-ins that arrive while the previous
 //! transaction commits and writes them all in one transaction (idempotency claims, stays,
-//! notifications, hospital-ward rows, watchlist matching and alerts), so a busy server pays one durable commit for
+//! notifications, hospital-ward rows, watchlist matching and alerts, the NATS outbox rows of their
+//! feed events), so a busy server pays one durable commit for
 //! many guests. A waiting request gets its own outcome back; when a batch fails as a whole, each
 //! of its check-ins is retried alone so that one bad request cannot fail the others.
 
@@ -14,7 +15,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::alerts::{self, Alert};
 use crate::checkins::{CheckinResult, Plan};
+use crate::feed::FeedEvent;
 use crate::guests::Guest;
+use crate::outbox::Outbox;
 use crate::watchlist;
 
 /// Most guests one transaction carries; more waiting check-ins go into the next one.
@@ -33,8 +36,9 @@ pub struct Job {
 
 /// What happened to a job.
 pub enum Outcome {
-    /// Written; the alerts it raised, each with its watchlist entry's reason.
-    Written(Vec<(Alert, String)>),
+    /// Written; its feed events (one per notification, then one per alert it raised), already in
+    /// the NATS outbox.
+    Written(Vec<FeedEvent>),
     /// The idempotency key was used before: the stored result of the first call.
     Replayed(CheckinResult),
 }
@@ -48,10 +52,10 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task over `db`.
-    pub fn start(db: Db) -> Writer {
+    /// Starts the writer task over `db`, writing feed events to `outbox`.
+    pub fn start(db: Db, outbox: Outbox) -> Writer {
         let (tx, rx) = mpsc::channel(4_096);
-        tokio::spawn(run(db, rx));
+        tokio::spawn(run(db, outbox, rx));
         Writer { tx }
     }
 
@@ -64,8 +68,9 @@ impl Writer {
     }
 }
 
-async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
+async fn run(db: Db, outbox: Outbox, mut rx: mpsc::Receiver<(Job, Reply)>) {
     let mut held = Held::new(&db, db.write());
+    let w = Target { db: &db, outbox: &outbox };
     while let Some(first) = rx.recv().await {
         let mut guests = first.0.plan.guests.len();
         let mut batch = vec![first];
@@ -79,7 +84,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
             }
         }
         let jobs: Vec<&Job> = batch.iter().map(|(j, _)| j).collect();
-        match write(&db, &mut held, &jobs).await {
+        match write(&w, &mut held, &jobs).await {
             Ok(outcomes) => {
                 for ((job, reply), o) in batch.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok((o, job)));
@@ -92,7 +97,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
             }
             Err(_) => {
                 for (job, reply) in batch {
-                    let r = write(&db, &mut held, &[&job]).await.map(|mut o| (o.remove(0), job));
+                    let r = write(&w, &mut held, &[&job]).await.map(|mut o| (o.remove(0), job));
                     let _ = reply.send(r);
                 }
             }
@@ -100,17 +105,24 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Job, Reply)>) {
     }
 }
 
+/// Where the writer writes.
+struct Target<'a> {
+    db: &'a Db,
+    outbox: &'a Outbox,
+}
+
 /// Writes `jobs` in one transaction on the writer's connection and returns one outcome per job, in
 /// order.
-async fn write(db: &Db, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
-    let written = write_on(db, held, jobs).await;
+async fn write(w: &Target<'_>, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
+    let written = write_on(w, held, jobs).await;
     held.done(written.is_ok());
     written
 }
 
 /// [`write`]; the guests are matched against the watchlist on a reader connection while the
 /// transaction writes their stays.
-async fn write_on(db: &Db, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
+async fn write_on(w: &Target<'_>, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome>, AppError> {
+    let db = w.db;
     let mut subjects: Vec<String> = jobs.iter().flat_map(|j| j.plan.guests.iter().map(Guest::subject)).collect();
     subjects.sort_unstable();
     subjects.dedup();
@@ -142,15 +154,27 @@ async fn write_on(db: &Db, held: &mut Held, jobs: &[&Job]) -> Result<Vec<Outcome
     }
     let all: Vec<&Alert> = raised.iter().flatten().map(|(a, _)| a).collect();
     alerts::insert(&mut tx, &all, ROWS_PER_INSERT).await?;
-    tx.commit().await?;
-    Ok(replayed
-        .into_iter()
+    let outcomes: Vec<Outcome> = jobs
+        .iter()
+        .zip(replayed)
         .zip(raised)
-        .map(|(r, a)| match r {
+        .map(|((job, r), a)| match r {
             Some(first) => Outcome::Replayed(first),
-            None => Outcome::Written(a),
+            None => Outcome::Written(crate::checkins::feed_events(job, &a)),
         })
-        .collect())
+        .collect();
+    let events: Vec<FeedEvent> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Written(events) => Some(events.iter().cloned()),
+            Outcome::Replayed(_) => None,
+        })
+        .flatten()
+        .collect();
+    let now = jobs.iter().map(|j| j.now).max().unwrap_or_default();
+    w.outbox.record(&mut tx, &events, now).await?;
+    tx.commit().await?;
+    Ok(outcomes)
 }
 
 type StayRow<'a> = (&'a Job, &'a Guest, &'a crate::checkins::CheckedIn);

@@ -45,6 +45,8 @@ pub struct Exposure {
     pub https: bool,
     /// Bearer token that `/metrics` requires; none = loopback clients only.
     pub metrics_token: Option<String>,
+    /// What `/healthz` reports on besides the database.
+    pub health: crate::health::Components,
 }
 
 /// The Content-Security-Policy of every response: scripts and styles only from this origin (no
@@ -72,12 +74,13 @@ pub fn assemble(
     exposure: Exposure,
 ) -> Router {
     let openapi = Arc::new(crate::openapi::complete(openapi));
+    let health = exposure.health.clone();
     let mut app = Router::new();
     for r in routers {
         app = app.merge(r);
     }
     let infra = Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(move |State(ctx): State<Ctx>| healthz(ctx, health.clone())))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .with_state(ctx.clone())
@@ -127,10 +130,11 @@ pub fn assemble(
     crate::trace::layer(app, exposure.trust_proxy)
 }
 
-/// `GET /healthz`: ready when the database answers.
-async fn healthz(State(ctx): State<Ctx>) -> impl IntoResponse {
+/// `GET /healthz`: 503 `unavailable` when the database does not answer; else 200, `ok` or
+/// `degraded` as the [`crate::health::Components`] say.
+async fn healthz(ctx: Ctx, health: crate::health::Components) -> impl IntoResponse {
     match db::sqlx::query("SELECT 1").execute(ctx.db.read()).await {
-        Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Ok(_) => (StatusCode::OK, Json(health.body())),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))),
     }
 }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod health;
 pub mod input;
 pub mod lang;
 pub mod layout;

@@ -46,7 +46,7 @@ async fn account(w: &World, login: &str, role: Role, j: Jurisdiction) -> String 
 }
 
 /// An organization and one staff member's token.
-async fn staff_of(w: &World, tax_code: &str, commune: &str, login: &str) -> String {
+pub(crate) async fn staff_of(w: &World, tax_code: &str, commune: &str, login: &str) -> String {
     let org = identity::organizations::create_organization(
         &w.db,
         identity::organizations::NewOrganization {
@@ -73,7 +73,7 @@ async fn other_commune(w: &World) -> String {
         .get(0)
 }
 
-async fn facility(w: &World, staff: &str, commune: &str, name: &str) -> String {
+pub(crate) async fn facility(w: &World, staff: &str, commune: &str, name: &str) -> String {
     let body = json!({"kind": "hotel", "name": name, "licence_code": "GP-01", "commune_code": commune,
         "address": "5 đường Trần Phú", "rooms": 20, "beds": 40});
     let (s, f) = w.send(Method::POST, staff, "/api/v1/lodging/facilities", body).await;
@@ -82,17 +82,17 @@ async fn facility(w: &World, staff: &str, commune: &str, name: &str) -> String {
     f["id"].as_str().unwrap().to_string()
 }
 
-async fn decide(w: &World, officer: &str, id: &str, status: &str) -> u16 {
+pub(crate) async fn decide(w: &World, officer: &str, id: &str, status: &str) -> u16 {
     w.send(Method::POST, officer, &format!("/api/v1/lodging/facilities/{id}/decision"), json!({"status": status}))
         .await
         .0
 }
 
-fn checkin(facility: &str, guests: Value) -> Value {
+pub(crate) fn checkin(facility: &str, guests: Value) -> Value {
     json!({"facility_id": facility, "room": "101", "reason": "Du lịch", "guests": guests})
 }
 
-async fn post_checkin(w: &World, token: &str, key: Option<&str>, body: Value) -> (u16, Value) {
+pub(crate) async fn post_checkin(w: &World, token: &str, key: Option<&str>, body: Value) -> (u16, Value) {
     let mut r = w.http.post(format!("{}/api/v1/lodging/checkins", w.base)).bearer_auth(token).json(&body);
     if let Some(k) = key {
         r = r.header("Idempotency-Key", k);
@@ -833,7 +833,7 @@ async fn html(w: &World, token: &str, path: &str) -> (u16, String) {
 }
 
 /// `n` living residents, in a stable order.
-async fn living(w: &World, n: i64) -> Vec<String> {
+pub(crate) async fn living(w: &World, n: i64) -> Vec<String> {
     let rows = sqlx::query("SELECT personal_id FROM persons WHERE status = 'living' ORDER BY personal_id LIMIT $1")
         .bind(n)
         .fetch_all(w.db.read())

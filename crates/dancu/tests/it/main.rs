@@ -20,6 +20,7 @@ mod http_limits;
 mod identity_accounts;
 mod identity_passkeys;
 mod lodging;
+mod lodging_nats;
 mod migration_files;
 mod oidc;
 mod oidc_token_limit;

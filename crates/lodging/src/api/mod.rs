@@ -5,6 +5,7 @@ mod checkins;
 mod declarations;
 mod facilities;
 mod feed;
+mod health;
 mod history;
 mod hospital;
 pub mod notifications;

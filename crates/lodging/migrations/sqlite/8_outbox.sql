@@ -1,0 +1,12 @@
+-- Events for NATS JetStream, written in the transaction of the change that causes them and sent
+-- by the publisher in id order (lodging::outbox). AUTOINCREMENT: an id is never given twice, even
+-- after every row has been pruned, because JetStream de-duplicates messages by it.
+CREATE TABLE lodging_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    published_at BIGINT
+);
+CREATE INDEX lodging_outbox_pending ON lodging_outbox (id) WHERE published_at IS NULL;
+CREATE INDEX lodging_outbox_published ON lodging_outbox (published_at) WHERE published_at IS NOT NULL;
