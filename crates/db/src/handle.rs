@@ -203,7 +203,7 @@ pub struct PoolStats {
 }
 
 /// The file path of a `sqlite://PATH?…` URL.
-fn sqlite_path(url: &str) -> String {
+pub(crate) fn sqlite_path(url: &str) -> String {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     rest.split('?').next().unwrap_or(rest).to_string()
 }
@@ -228,7 +228,7 @@ pub const LOGS_SCHEMA: &str = "logs";
 /// without a schema), their commits leave the registry readers' caches warm. A transaction that
 /// writes both files is atomic on each file but not across them after a crash, which suits these
 /// tables: each is written in transactions of its own.
-fn logs_path(main: &str) -> String {
+pub(crate) fn logs_path(main: &str) -> String {
     match main.strip_suffix(".db") {
         Some(stem) => format!("{stem}-logs.db"),
         None => format!("{main}-logs.db"),
