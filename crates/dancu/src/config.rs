@@ -34,6 +34,7 @@ pub struct Settings {
     pub http: web::ServeSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
+    pub security_events: crate::security_events::SecurityEventSettings,
     pub identity: identity::IdentitySettings,
     pub oidc: oidc::OidcSettings,
     pub verification: verification::VerificationSettings,
@@ -57,6 +58,7 @@ impl Default for Settings {
             http: web::ServeSettings::default(),
             log: LogSettings::default(),
             telemetry: TelemetrySettings::default(),
+            security_events: Default::default(),
             identity: Default::default(),
             oidc: Default::default(),
             verification: Default::default(),
@@ -131,6 +133,8 @@ const ENV: &[(&str, &str, Kind)] = &[
     ("DANCU_LOG", "log.filter", Kind::Text),
     ("DANCU_LOG_FORMAT", "log.format", Kind::Text),
     ("DANCU_OTLP_ENDPOINT", "telemetry.otlp_endpoint", Kind::Text),
+    ("DANCU_SECURITY_SYSLOG", "security_events.syslog", Kind::Text),
+    ("DANCU_SECURITY_PSEUDONYM_KEY", "security_events.pseudonym_key", Kind::Text),
     ("DANCU_OIDC_TOKEN_RATE_PER_MINUTE", "oidc.token_rate_per_minute", Kind::Integer),
     ("DANCU_CSCA_DIR", "verification.csca_dir", Kind::Text),
     ("DANCU_VERIFY_RATE_PER_MINUTE", "verification.rate_per_minute", Kind::Integer),
@@ -142,7 +146,7 @@ const ENV: &[(&str, &str, Kind)] = &[
 ];
 
 /// Settings whose values are never printed.
-const SECRETS: &[&str] = &["services.payment_secret", "metrics_token"];
+const SECRETS: &[&str] = &["services.payment_secret", "metrics_token", "security_events.pseudonym_key"];
 
 /// The environment variable of a setting, for messages.
 pub fn env_var_of(key: &str) -> Option<&'static str> {
@@ -250,6 +254,9 @@ impl Settings {
         if self.telemetry.metrics_interval_seconds == 0 {
             bad("telemetry.metrics_interval_seconds", "must be at least 1".into());
         }
+        for (key, why) in self.security_events.problems() {
+            bad(&format!("security_events.{key}"), why);
+        }
         for name in self.identity.limits.invalid() {
             bad(&format!("identity.limits.{name}"), "max and per_seconds must be at least 1".into());
         }
@@ -312,6 +319,8 @@ impl Settings {
             ("public_url", self.public_url.is_none()),
             ("metrics_token", self.metrics_token.is_none()),
             ("telemetry.otlp_endpoint", self.telemetry.otlp_endpoint.is_none()),
+            ("security_events.syslog", self.security_events.syslog.is_none()),
+            ("security_events.pseudonym_key", self.security_events.pseudonym_key.is_none()),
             ("verification.csca_dir", self.verification.csca_dir.is_none()),
             ("lodging.nats_url", self.lodging.nats_url.is_none()),
             ("services.payment_secret", self.services.payment_secret.is_none()),

@@ -287,7 +287,12 @@ async fn staff_login(
 async fn service(db: &db::Db) -> anyhow::Result<lodging::Service> {
     keys::ensure_key(db, keys::KeyAlg::Es256, kernel::clock::now_ms()).await?;
     let ring = keys::KeyRing::load(db, kernel::clock::now_ms).await?;
-    let stores = audit::Stores { db: db.clone(), access_log: audit::AccessLog::start(db.clone()) };
+    let pseudonyms = audit::security::Pseudonymizer::new(&audit::security::stored_key(db).await?)?;
+    let stores = audit::Stores {
+        db: db.clone(),
+        access_log: audit::AccessLog::start(db.clone()),
+        security: audit::SecurityLog::start(db.clone(), pseudonyms, Vec::new()),
+    };
     Ok(lodging::Service::start(stores, ring, lodging::LodgingSettings::default(), kernel::clock::now_ms))
 }
 

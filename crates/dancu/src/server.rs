@@ -19,6 +19,7 @@ pub fn public_url(settings: &Settings, bound: SocketAddr) -> String {
 /// Builds the application over an open database, each module with its section of `settings`.
 pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::Result<(Router, Ctx)> {
     let access_log = audit::AccessLog::start(db.clone());
+    let security = start_security_events(&db, settings, public_url).await?;
     let provider =
         oidc::Provider::start(db.clone(), access_log.clone(), public_url, &settings.oidc, kernel::clock::now_ms)
             .await?;
@@ -26,7 +27,7 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         provider: provider.clone(),
         inner: Arc::new(identity::DbAuthenticator::new(db.clone())),
     };
-    let ctx = Ctx::new(db.clone(), access_log, Arc::new(auth));
+    let ctx = Ctx::new(db.clone(), access_log, security, Arc::new(auth));
     let mut doc = utoipa::openapi::OpenApiBuilder::new()
         .info(
             utoipa::openapi::InfoBuilder::new()
@@ -95,6 +96,20 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         health,
     };
     Ok((web::assemble(&ctx, routers, doc, exempt, exposure), ctx))
+}
+
+/// The security-event log with the exporters of `[security_events]`; syslog messages name the
+/// public URL's host as their HOSTNAME.
+async fn start_security_events(
+    db: &db::Db,
+    settings: &Settings,
+    public_url: &str,
+) -> anyhow::Result<audit::SecurityLog> {
+    let s = &settings.security_events;
+    let host = url::Url::parse(public_url).ok().and_then(|u| u.host_str().map(str::to_string));
+    let exporters = crate::security_events::exporters(s, &settings.telemetry, host.as_deref().unwrap_or("-"))?;
+    let pseudonyms = crate::security_events::pseudonymizer(db, s).await?;
+    Ok(audit::SecurityLog::start(db.clone(), pseudonyms, exporters))
 }
 
 /// A running server (for tests and the demo).
@@ -188,10 +203,12 @@ async fn shutdown_signal() {
 }
 
 impl Running {
-    /// Waits until the server stops (Ctrl-C or SIGTERM), then flushes the access log.
+    /// Waits until the server stops (Ctrl-C or SIGTERM), then flushes the access log and the
+    /// security events.
     pub async fn wait(self) -> anyhow::Result<()> {
         self.handle.await??;
         self.ctx.access_log.flush().await;
+        self.ctx.security.flush().await;
         self.ctx.db.close().await;
         Ok(())
     }

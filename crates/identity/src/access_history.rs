@@ -76,7 +76,8 @@ pub struct HistoryQuery {
     pub page: Option<u32>,
 }
 
-fn day_start_ms(d: chrono::NaiveDate) -> Option<i64> {
+/// The first instant of a day in Vietnam time, in UTC milliseconds.
+pub(crate) fn day_start_ms(d: chrono::NaiveDate) -> Option<i64> {
     d.and_hms_opt(0, 0, 0)?.and_local_timezone(kernel::clock::vietnam_offset()).single().map(|t| t.timestamp_millis())
 }
 

@@ -360,8 +360,9 @@ pub(crate) async fn set_status(
 }
 
 /// Failed-login bookkeeping: after 5 failures the account locks for 1 minute, doubling with each
-/// further failure up to 1 hour (progressive lockout), counted from `now` (UTC ms).
-pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool, now: i64) -> Result<(), AppError> {
+/// further failure up to 1 hour (progressive lockout), counted from `now` (UTC ms). True when this
+/// failure locked the account.
+pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool, now: i64) -> Result<bool, AppError> {
     let sql = if ok {
         "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1".to_string()
     } else {
@@ -382,7 +383,8 @@ pub(crate) async fn record_login_result(db: &Db, account_id: &str, ok: bool, now
                 .bind(account_id)
                 .execute(db.write())
                 .await?;
+            return Ok(true);
         }
     }
-    Ok(())
+    Ok(false)
 }

@@ -29,6 +29,7 @@ mod ratelimit;
 pub mod registration;
 pub mod sealing;
 pub mod secrets;
+pub mod security_events;
 pub mod self_lock;
 mod sessions;
 pub mod signin;

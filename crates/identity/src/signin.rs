@@ -15,14 +15,32 @@ use crate::password::PasswordHasher;
 /// The answer to a login and password.
 #[derive(Debug, Clone)]
 pub enum PasswordCheck {
-    /// Unknown login, wrong password, or the account is in its progressive lockout.
-    Refused,
+    /// Unknown login, wrong password, or the account is in its progressive lockout. The user is
+    /// told none of this; the security event is.
+    Refused(Refusal),
     /// The password is right but the account may not sign in (see [`AccountStatus::refusal`]).
     Unavailable(AccountStatus),
     /// The password is right; a TOTP or recovery code must follow before a session opens.
     SecondFactor(Account),
     /// Signed in with the password alone.
     Accepted(Account),
+}
+
+/// Why a sign-in was refused, for the security event (never shown to the user).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The account the login names, if any.
+    pub account_id: Option<String>,
+    /// `unknown_login`, `locked_out` or `wrong_password`.
+    pub reason: &'static str,
+    /// This failure started (or lengthened) the account's lockout.
+    pub locked: bool,
+}
+
+impl Refusal {
+    fn of(account_id: Option<&str>, reason: &'static str, locked: bool) -> PasswordCheck {
+        PasswordCheck::Refused(Refusal { account_id: account_id.map(str::to_string), reason, locked })
+    }
 }
 
 /// Checks a password sign-in at `now` (UTC ms). The password is verified even for an unknown
@@ -37,13 +55,13 @@ pub async fn check_password(
     let found = accounts::find_by_login(db, login).await?;
     let locked_out = found.as_ref().and_then(|(_, _, until)| *until).is_some_and(|until| until > now);
     let password_ok = hasher.verify(password, found.as_ref().map(|(_, hash, _)| hash.as_str())).await;
-    let Some((account, _, _)) = found else { return Ok(PasswordCheck::Refused) };
+    let Some((account, _, _)) = found else { return Ok(Refusal::of(None, "unknown_login", false)) };
     if locked_out {
-        return Ok(PasswordCheck::Refused);
+        return Ok(Refusal::of(Some(&account.id), "locked_out", false));
     }
-    accounts::record_login_result(db, &account.id, password_ok, now).await?;
+    let locked = accounts::record_login_result(db, &account.id, password_ok, now).await?;
     if !password_ok {
-        return Ok(PasswordCheck::Refused);
+        return Ok(Refusal::of(Some(&account.id), "wrong_password", locked));
     }
     let status = availability(db, &account, now).await?;
     if status != AccountStatus::Active {
@@ -97,12 +115,13 @@ mod tests {
             async move { check_password(&db, &hasher, login, password, now).await.unwrap() }
         };
         assert!(accepted(&check("CANBO.PHUONG", "mật-khẩu-đủ-dài", NOW).await), "logins are case-insensitive");
-        assert!(matches!(check("khong.co", "mật-khẩu-đủ-dài", NOW).await, PasswordCheck::Refused));
+        assert!(matches!(check("khong.co", "mật-khẩu-đủ-dài", NOW).await, PasswordCheck::Refused(_)));
         for i in 0..5 {
-            assert!(matches!(check("canbo.phuong", "sai", NOW + i).await, PasswordCheck::Refused));
+            let PasswordCheck::Refused(r) = check("canbo.phuong", "sai", NOW + i).await else { panic!("signed in") };
+            assert_eq!((r.reason, r.locked), ("wrong_password", i == 4), "the fifth failure locks, and says so");
         }
         // Five failures lock for one minute: the right password is refused like a wrong one.
-        assert!(matches!(check("canbo.phuong", "mật-khẩu-đủ-dài", NOW + 30_000).await, PasswordCheck::Refused));
+        assert!(matches!(check("canbo.phuong", "mật-khẩu-đủ-dài", NOW + 30_000).await, PasswordCheck::Refused(_)));
         assert!(accepted(&check("canbo.phuong", "mật-khẩu-đủ-dài", NOW + 5 + MINUTE).await));
         // Success resets the count. Attempts during a lockout are not counted; the first failure
         // after it ends doubles the lockout (two minutes).
@@ -113,7 +132,7 @@ mod tests {
         check("canbo.phuong", "sai", start + 10).await;
         let sixth = start + 4 + MINUTE + 1;
         check("canbo.phuong", "sai", sixth).await;
-        assert!(matches!(check("canbo.phuong", "mật-khẩu-đủ-dài", sixth + MINUTE).await, PasswordCheck::Refused));
+        assert!(matches!(check("canbo.phuong", "mật-khẩu-đủ-dài", sixth + MINUTE).await, PasswordCheck::Refused(_)));
         assert!(accepted(&check("canbo.phuong", "mật-khẩu-đủ-dài", sixth + 2 * MINUTE + 1).await));
     }
 
@@ -125,7 +144,7 @@ mod tests {
         assert!(matches!(answer, PasswordCheck::Unavailable(AccountStatus::Suspended)));
         // A wrong password on the same account learns nothing about the suspension.
         let answer = check_password(&db, &hasher, "canbo.phuong", "sai-mật-khẩu", NOW).await.unwrap();
-        assert!(matches!(answer, PasswordCheck::Refused));
+        assert!(matches!(answer, PasswordCheck::Refused(_)));
         assert!(AccountStatus::Suspended.refusal().0.contains("tạm ngừng"));
     }
 

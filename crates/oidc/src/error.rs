@@ -89,7 +89,22 @@ impl IntoResponse for OAuthError {
                 if self.error == "invalid_token" { "Bearer error=\"invalid_token\"" } else { "Basic realm=\"dancu\"" };
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         }
+        if let Some(kind) = security_kind(self.error) {
+            web::security::note(&mut resp, audit::security::SecurityEvent::new(kind, self.error));
+        }
         resp
+    }
+}
+
+/// The security event a refusal of the OAuth endpoints is for the SOC: a credential, code or token
+/// refused, a scope refused, a client over its rate.
+fn security_kind(error: &str) -> Option<audit::security::Kind> {
+    use audit::security::Kind;
+    match error {
+        "invalid_client" | "invalid_grant" | "invalid_token" | "unauthorized_client" => Some(Kind::TokenRefused),
+        "invalid_scope" | "insufficient_scope" => Some(Kind::ScopeRefused),
+        "slow_down" => Some(Kind::RateLimited),
+        _ => None,
     }
 }
 

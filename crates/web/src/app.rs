@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use audit::{AccessLog, Stores};
+use audit::{AccessLog, SecurityLog, Stores};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::middleware;
@@ -15,7 +15,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::auth::{resolve_user, Authenticator};
 
 /// What every handler may need. Cheap to clone. Derefs to the domain's [`Stores`] (`ctx.db`,
-/// `ctx.access_log`).
+/// `ctx.access_log`, `ctx.security`).
 #[derive(Clone)]
 pub struct Ctx {
     pub stores: Stores,
@@ -23,8 +23,8 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(db: Db, access_log: AccessLog, auth: Arc<dyn Authenticator>) -> Ctx {
-        Ctx { stores: Stores { db, access_log }, auth }
+    pub fn new(db: Db, access_log: AccessLog, security: SecurityLog, auth: Arc<dyn Authenticator>) -> Ctx {
+        Ctx { stores: Stores { db, access_log, security }, auth }
     }
 }
 
@@ -97,6 +97,10 @@ pub fn assemble(
         .merge(infra)
         .route_layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn_with_state(csrf_exempt, crate::csrf::guard))
+        .layer(middleware::from_fn_with_state(
+            crate::security::Recorder { log: ctx.security.clone(), trust_proxy: exposure.trust_proxy },
+            crate::security::record,
+        ))
         .layer(middleware::from_fn(crate::input::refuse_control_characters))
         .layer(middleware::from_fn_with_state(ctx.auth.clone(), resolve_user))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -63,7 +63,10 @@ impl IntoResponse for ApiError {
         let (message, message_en) = e.message();
         let (message, message_en) = (message.to_string(), message_en.to_string());
         let body = ErrorBody { error: ErrorDetail { code: e.code.as_str(), message, message_en, detail: e.detail } };
-        (status(e.code), Json(body)).into_response()
+        let mut resp = (status(e.code), Json(body)).into_response();
+        // The code travels with the response for the security-event middleware (`crate::security`).
+        resp.extensions_mut().insert(e.code);
+        resp
     }
 }
 
@@ -94,6 +97,8 @@ impl IntoResponse for PageError {
             self.lang.code(),
             code.as_str()
         );
-        (status(code), Html(html)).into_response()
+        let mut resp = (status(code), Html(html)).into_response();
+        resp.extensions_mut().insert(code);
+        resp
     }
 }

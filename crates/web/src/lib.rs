@@ -17,6 +17,7 @@ pub mod lang;
 pub mod layout;
 pub mod metrics;
 pub mod openapi;
+pub mod security;
 pub mod serve;
 pub mod trace;
 

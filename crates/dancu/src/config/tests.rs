@@ -60,6 +60,8 @@ fn every_environment_variable_reaches_its_setting() {
         ("DANCU_LOG", "debug"),
         ("DANCU_LOG_FORMAT", "json"),
         ("DANCU_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+        ("DANCU_SECURITY_SYSLOG", "tcp://soc.example.vn:6514"),
+        ("DANCU_SECURITY_PSEUDONYM_KEY", "pseudonym-key-0123456789abcdef-0123"),
         ("DANCU_OIDC_TOKEN_RATE_PER_MINUTE", "7"),
         ("DANCU_CSCA_DIR", csca_dir),
         ("DANCU_VERIFY_RATE_PER_MINUTE", "8"),
@@ -80,6 +82,8 @@ fn every_environment_variable_reaches_its_setting() {
     assert_eq!(s.metrics_token.as_deref(), Some("metrics-token-0123456789"));
     assert_eq!((s.log.filter.as_str(), s.log.format), ("debug", LogFormat::Json));
     assert_eq!(s.telemetry.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4318"));
+    assert_eq!(s.security_events.syslog.as_deref(), Some("tcp://soc.example.vn:6514"));
+    assert_eq!(s.security_events.pseudonym_key.as_deref(), Some("pseudonym-key-0123456789abcdef-0123"));
     assert_eq!(s.oidc.token_rate_per_minute, 7);
     assert_eq!(s.verification.csca_dir.as_deref(), Some(csca.path()));
     assert_eq!(s.verification.rate_per_minute, 8);
@@ -115,7 +119,8 @@ fn validation_lists_every_problem_with_its_variable() {
     let file = "public_url = \"http://dancu.example.vn\"\n[services]\npayment_secret = \"short\"\n\
                 [oidc]\ntoken_rate_per_minute = 0\n[verification]\nrate_per_minute = 0\n\
                 [lodging]\nhospital_caregivers = 0\n[log]\nfilter = \"info,=[\"\n\
-                [http]\nrequest_timeout_seconds = 0\nmax_connections = 0\n";
+                [http]\nrequest_timeout_seconds = 0\nmax_connections = 0\n\
+                [security_events]\nsyslog = \"udp://soc\"\npseudonym_key = \"ngan\"\n";
     let err = load_with(Some(file), &[], Vec::new()).unwrap_err().to_string();
     for expected in [
         "services.payment_secret (DANCU_PAYMENT_SECRET): must be at least 16 characters, has 5",
@@ -126,6 +131,8 @@ fn validation_lists_every_problem_with_its_variable() {
         "log.filter (DANCU_LOG): not a valid filter",
         "http.request_timeout_seconds: must be at least 1",
         "http.max_connections (DANCU_MAX_CONNECTIONS): must be at least 1",
+        "security_events.syslog (DANCU_SECURITY_SYSLOG): must be udp://HOST:PORT or tcp://HOST:PORT",
+        "security_events.pseudonym_key (DANCU_SECURITY_PSEUDONYM_KEY): must be at least 32 bytes, has 4",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in {err}");
     }
@@ -149,6 +156,7 @@ fn printing_masks_secrets_and_reads_back() {
         &[
             ("DANCU_PAYMENT_SECRET", "0123456789abcdef0123456789abcdef"),
             ("DANCU_DATABASE_URL", "postgres://app:pw@db/dancu"),
+            ("DANCU_SECURITY_PSEUDONYM_KEY", "khoa-bi-danh-0123456789-abcdefghij"),
         ],
         Vec::new(),
     )
@@ -157,11 +165,13 @@ fn printing_masks_secrets_and_reads_back() {
     assert!(!text.contains("0123456789abcdef") && !text.contains(":pw@"), "{text}");
     assert!(text.contains("payment_secret = \"*** (32 chars)\""), "{text}");
     assert!(text.contains("postgres://app:***@db/dancu"), "{text}");
+    assert!(!text.contains("khoa-bi-danh") && text.contains("pseudonym_key = \"*** (34 chars)\""), "{text}");
     assert!(text.contains("# public_url: not set"), "{text}");
     let back: Settings = toml::from_str(&text).unwrap();
     assert_eq!(back.lodging, s.lodging);
     assert_eq!(back.identity, s.identity);
     assert!(!format!("{s:?}").contains("0123456789abcdef"), "Debug shows the secret");
+    assert!(!format!("{s:?}").contains("khoa-bi-danh"), "Debug shows the pseudonym key");
 }
 
 #[test]

@@ -30,6 +30,7 @@ mod programs_api;
 mod programs_forms;
 mod registry_api;
 mod registry_data;
+mod security_events;
 mod security_headers;
 mod services;
 mod table_ownership;

@@ -6,6 +6,7 @@
 //! that the account is locked, suspended or closed, and how to unlock it.
 
 use askama::Template;
+use audit::security::{Kind, SecurityEvent};
 use axum::extract::{Query, State};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,6 +15,7 @@ use axum::{Form, Json};
 use serde::Deserialize;
 use web::auth::{cookie, SESSION_COOKIE};
 use web::layout::render;
+use web::security::note;
 use web::{ApiResult, Chrome, CurrentUser, Lang, PageError, Role};
 
 use super::{check_form_csrf, issue_form_csrf, page_err, set_cookie, ClientIp, IdentityState};
@@ -182,13 +184,23 @@ pub(super) async fn login_submit(
     {
         let msg = lang
             .pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
-        return Ok(refuse(msg.to_string(), StatusCode::TOO_MANY_REQUESTS));
+        let mut resp = refuse(msg.to_string(), StatusCode::TOO_MANY_REQUESTS);
+        note(&mut resp, SecurityEvent::new(Kind::RateLimited, "sign_in").about(login_subject(&f.login)));
+        return Ok(resp);
     }
     let db = &st.ctx.db;
     let now = kernel::clock::now_ms();
     let check = signin::check_password(db, &st.hasher, &f.login, &f.password, now).await.map_err(page_err(lang))?;
     let (account, second_factor) = match check {
-        PasswordCheck::Refused => return Ok(refuse(generic_failure(lang), StatusCode::UNAUTHORIZED)),
+        PasswordCheck::Refused(why) => {
+            let mut resp = refuse(generic_failure(lang), StatusCode::UNAUTHORIZED);
+            let subject = why.account_id.clone().unwrap_or_else(|| login_subject(&f.login));
+            note(&mut resp, SecurityEvent::new(Kind::SignInFailed, why.reason).about(subject.clone()));
+            if why.locked {
+                note(&mut resp, SecurityEvent::new(Kind::AccountLocked, "failed_sign_ins").about(subject));
+            }
+            return Ok(resp);
+        }
         PasswordCheck::Unavailable(status) => return Ok(refuse(status_message(lang, status), StatusCode::FORBIDDEN)),
         PasswordCheck::SecondFactor(account) => (account, true),
         PasswordCheck::Accepted(account) => (account, false),
@@ -201,6 +213,12 @@ pub(super) async fn login_submit(
         return Ok(resp);
     }
     start_session(&st, &account, &headers, &["pwd"], &next, lang).await
+}
+
+/// The subject of an event about a login that names no account: the login as the form would find
+/// it, so that attempts on one login share a pseudonym.
+pub(super) fn login_subject(login: &str) -> String {
+    format!("login:{}", crate::accounts::normalize_login(login))
 }
 
 /// Creates the session and sends the browser on, clearing the sign-in cookies.
@@ -288,7 +306,9 @@ pub(super) async fn second_factor_submit(
     if st.limit(&ip.key("signin"), st.config.limits.sign_in_per_ip).is_err() {
         let msg = lang
             .pick("Quá nhiều lần thử, vui lòng thử lại sau ít phút.", "Too many attempts, try again in a few minutes.");
-        return Ok(second_factor_form(lang, Some(msg.into()), StatusCode::TOO_MANY_REQUESTS));
+        let mut resp = second_factor_form(lang, Some(msg.into()), StatusCode::TOO_MANY_REQUESTS);
+        note(&mut resp, SecurityEvent::new(Kind::RateLimited, "second_factor").about(ch.account_id.clone()));
+        return Ok(resp);
     }
     let sealer = st.sealer().await.map_err(page_err(lang))?;
     if !crate::totp::verify_second_factor(db, sealer, &ch.account_id, &f.code, kernel::clock::now_ms())
@@ -296,16 +316,21 @@ pub(super) async fn second_factor_submit(
         .map_err(page_err(lang))?
     {
         challenges::fail(db, &secret).await.map_err(page_err(lang))?;
+        let failed = SecurityEvent::new(Kind::SignInFailed, "wrong_second_factor").about(ch.account_id.clone());
         let left = challenges::CHALLENGE_MAX_ATTEMPTS - ch.attempts - 1;
         if left <= 0 {
             challenges::finish(db, &secret, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
-            return Ok(Redirect::to("/login").into_response());
+            let mut resp = Redirect::to("/login").into_response();
+            note(&mut resp, failed);
+            return Ok(resp);
         }
         let msg = match lang {
             Lang::Vi => format!("Mã không đúng, còn {left} lần thử."),
             Lang::En => format!("Wrong code, {left} attempts left."),
         };
-        return Ok(second_factor_form(lang, Some(msg), StatusCode::UNAUTHORIZED));
+        let mut resp = second_factor_form(lang, Some(msg), StatusCode::UNAUTHORIZED);
+        note(&mut resp, failed);
+        return Ok(resp);
     }
     challenges::finish(db, &secret, kernel::clock::now_ms()).await.map_err(page_err(lang))?;
     let account = crate::accounts::account_by_id(db, &ch.account_id)

@@ -3,6 +3,7 @@
 mod access_log;
 mod account;
 mod admin_accounts;
+mod admin_security;
 mod login;
 mod officer;
 mod org;
@@ -11,10 +12,10 @@ mod password_reset;
 mod register;
 mod security;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -111,6 +112,8 @@ pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc
         .route("/admin/accounts", get(admin_accounts::list))
         .route("/admin/accounts/{id}/suspend", post(admin_accounts::suspend))
         .route("/admin/accounts/{id}/reactivate", post(admin_accounts::reactivate))
+        .route("/admin/security-events", get(admin_security::page))
+        .route("/api/v1/admin/security-events", get(admin_security::api))
         .route("/org", get(org::org_page))
         .route("/org/invite", post(org::org_invite))
         .route("/org/invite/{token}", get(org::accept_page).post(org::accept_submit))
@@ -121,7 +124,7 @@ pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc
 
 /// OpenAPI description of the identity endpoints.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(login::me))]
+#[openapi(paths(login::me, admin_security::api), components(schemas(admin_security::EventsPage)))]
 pub struct ApiDoc;
 
 /// The client's address for rate limits: the TCP peer, or the first `X-Forwarded-For` hop when
@@ -132,15 +135,7 @@ impl FromRequestParts<IdentityState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, st: &IdentityState) -> Result<Self, Self::Rejection> {
-        let forwarded = st
-            .config
-            .trust_proxy
-            .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
-            .flatten()
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Ok(ClientIp(forwarded.or(peer)))
+        Ok(ClientIp(web::security::client_ip(&parts.headers, &parts.extensions, st.config.trust_proxy)))
     }
 }
 

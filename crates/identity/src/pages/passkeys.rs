@@ -3,6 +3,7 @@
 //! options call and a finish call (see [`crate::passkeys`]).
 
 use askama::Template;
+use audit::security::{Kind, SecurityEvent};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +12,7 @@ use kernel::{AppError, ErrorCode};
 use serde::Deserialize;
 use web::csrf::CSRF_HEADER;
 use web::layout::render;
+use web::security::note;
 use web::{ApiError, ApiResult, Chrome, CurrentUser, Lang, PageError, PageUser};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
@@ -102,7 +104,11 @@ pub(super) async fn register_finish(
         .finish_registration(&st.ctx.db, &user.account_id, &f.ticket, &f.name, &f.credential, kernel::clock::now_ms())
         .await?;
     Ok(match outcome {
-        Ok(p) => (StatusCode::CREATED, Json(serde_json::json!({"id": p.id, "name": p.name}))).into_response(),
+        Ok(p) => {
+            let mut resp = (StatusCode::CREATED, Json(serde_json::json!({"id": p.id, "name": p.name}))).into_response();
+            note(&mut resp, SecurityEvent::new(Kind::SecondFactorChanged, "passkey_added"));
+            resp
+        }
         Err(why) => return Err(refused(why, ErrorCode::PasskeyRefused)),
     })
 }
@@ -120,7 +126,9 @@ pub(super) async fn remove(
     {
         return Err(PageError::new(kernel::AppError::not_found("passkey"), lang));
     }
-    Ok(Redirect::to("/account/passkeys").into_response())
+    let mut resp = Redirect::to("/account/passkeys").into_response();
+    note(&mut resp, SecurityEvent::new(Kind::SecondFactorChanged, "passkey_removed"));
+    Ok(resp)
 }
 
 /// The sign-in form's double-submit token, sent by the script as the CSRF header.
@@ -175,7 +183,12 @@ pub(super) async fn sign_in_finish(
     let db = &st.ctx.db;
     let account = match st.passkeys.finish_sign_in(db, &f.ticket, &f.credential, kernel::clock::now_ms()).await? {
         Ok(a) => a,
-        Err(why) => return Err(refused(why, ErrorCode::Unauthenticated)),
+        Err(why) => {
+            // The login is unknown until an assertion verifies: the event names no subject.
+            let mut resp = refused(why, ErrorCode::Unauthenticated).into_response();
+            note(&mut resp, SecurityEvent::new(Kind::SignInFailed, "passkey_refused"));
+            return Ok(resp);
+        }
     };
     let status = crate::signin::availability(db, &account, kernel::clock::now_ms()).await?;
     if status != AccountStatus::Active {

@@ -176,7 +176,7 @@ pub(super) async fn reset_submit(
         return Ok(start_over(lang, lang.pick(&vi, &en).to_string(), "/password/forgot"));
     }
     tracing::info!(account = %account_id, "password replaced after a phone code");
-    Ok(message(
+    let mut resp = message(
         lang,
         ("Đã đặt mật khẩu mới", "New password set"),
         vec![lang
@@ -186,5 +186,8 @@ pub(super) async fn reset_submit(
             )
             .to_string()],
         Some(("/login", lang.pick("Đăng nhập", "Sign in"))),
-    ))
+    );
+    let event = audit::security::SecurityEvent::new(audit::security::Kind::PasswordChanged, "reset_by_phone_code");
+    web::security::note(&mut resp, event.about(account_id));
+    Ok(resp)
 }

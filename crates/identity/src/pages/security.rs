@@ -101,7 +101,7 @@ pub(super) async fn totp_enable(
         .await
         .map_err(page_err(lang))?
     {
-        Some(codes) => Ok(codes_page(lang, &user, codes)),
+        Some(codes) => Ok(changed(codes_page(lang, &user, codes), "totp_enabled")),
         None => {
             let msg = lang.pick(
                 "Mã không đúng. Kiểm tra giờ trên điện thoại và thử lại.",
@@ -132,7 +132,16 @@ pub(super) async fn totp_disable(
         return show(&st, lang, &user, Some(lang.pick("Mật khẩu không đúng.", "Wrong password.").into()), None).await;
     }
     crate::totp::disable(&st.ctx.db, &user.account_id).await.map_err(page_err(lang))?;
-    Ok(Redirect::to("/account/totp").into_response())
+    Ok(changed(Redirect::to("/account/totp").into_response(), "totp_disabled"))
+}
+
+/// The answer to a change of the caller's second factor, with its security event.
+fn changed(mut resp: Response, what: &str) -> Response {
+    web::security::note(
+        &mut resp,
+        audit::security::SecurityEvent::new(audit::security::Kind::SecondFactorChanged, what),
+    );
+    resp
 }
 
 pub(super) async fn recovery_regenerate(
@@ -147,5 +156,5 @@ pub(super) async fn recovery_regenerate(
     let codes = crate::totp::regenerate_recovery_codes(&st.ctx.db, &user.account_id, kernel::clock::now_ms())
         .await
         .map_err(page_err(lang))?;
-    Ok(codes_page(lang, &user, codes))
+    Ok(changed(codes_page(lang, &user, codes), "recovery_codes_renewed"))
 }
