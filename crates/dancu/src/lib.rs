@@ -43,6 +43,7 @@ pub mod telemetry;
 /// Every module's migrations, in foreign-key order.
 pub fn migrations() -> db::MigrationSet {
     db::MigrationSet::new()
+        .with(db::idempotency::MIGRATIONS)
         .with(audit::MIGRATIONS)
         .with(registry::MIGRATIONS)
         .with(identity::MIGRATIONS)

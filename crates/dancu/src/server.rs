@@ -95,7 +95,7 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         metrics_token: settings.metrics_token.clone(),
         health,
     };
-    Ok((web::assemble(&ctx, routers, doc, exempt, exposure), ctx))
+    Ok((web::assemble(&ctx, routers, doc, exempt, lodging::api::OWN_IDEMPOTENCY, exposure), ctx))
 }
 
 /// The security-event log with the exporters of `[security_events]`; syslog messages name the

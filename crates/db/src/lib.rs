@@ -13,6 +13,7 @@ pub mod fast;
 mod filter;
 mod handle;
 pub mod held;
+pub mod idempotency;
 mod migrate;
 pub mod scan;
 pub mod testing;

@@ -41,12 +41,20 @@ pub enum ErrorCode {
     RequestTimeout,
     /// The server holds as many connections as it is configured to: retry shortly.
     ServerBusy,
+    /// A request with the same `Idempotency-Key` is still being carried out: retry shortly.
+    RequestInProgress,
+    /// An `Idempotency-Key` was sent again with a different request.
+    IdempotencyKeyReused,
+    /// The request's URL is longer than the server reads.
+    UriTooLong,
+    /// The request's header fields are more or larger than the server reads.
+    HeadersTooLarge,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, for documentation checks.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::InvalidPersonalId,
         ErrorCode::InvalidDate,
         ErrorCode::InvalidInput,
@@ -67,6 +75,10 @@ impl ErrorCode {
         ErrorCode::CsrfFailed,
         ErrorCode::RequestTimeout,
         ErrorCode::ServerBusy,
+        ErrorCode::RequestInProgress,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::UriTooLong,
+        ErrorCode::HeadersTooLarge,
         ErrorCode::Internal,
     ];
 
@@ -93,6 +105,10 @@ impl ErrorCode {
             ErrorCode::CsrfFailed => "csrf_failed",
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::ServerBusy => "server_busy",
+            ErrorCode::RequestInProgress => "request_in_progress",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::UriTooLong => "uri_too_long",
+            ErrorCode::HeadersTooLarge => "headers_too_large",
             ErrorCode::Internal => "internal",
         }
     }
@@ -116,7 +132,11 @@ impl ErrorCode {
             ErrorCode::Conflict
             | ErrorCode::StaleVersion
             | ErrorCode::LodgingFacilityNotApproved
-            | ErrorCode::LodgingAlreadyCheckedOut => 409,
+            | ErrorCode::LodgingAlreadyCheckedOut
+            | ErrorCode::RequestInProgress => 409,
+            ErrorCode::IdempotencyKeyReused => 422,
+            ErrorCode::UriTooLong => 414,
+            ErrorCode::HeadersTooLarge => 431,
             ErrorCode::RequestTimeout => 408,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
@@ -149,6 +169,10 @@ impl ErrorCode {
             ErrorCode::CsrfFailed => "Phiên biểu mẫu đã hết hạn, vui lòng tải lại trang",
             ErrorCode::RequestTimeout => "Yêu cầu quá thời gian cho phép, vui lòng thử lại",
             ErrorCode::ServerBusy => "Hệ thống đang quá tải, vui lòng thử lại sau ít phút",
+            ErrorCode::RequestInProgress => "Yêu cầu này đang được xử lý, vui lòng chờ trong giây lát",
+            ErrorCode::IdempotencyKeyReused => "Mã chống gửi trùng (Idempotency-Key) đã được dùng cho một yêu cầu khác",
+            ErrorCode::UriTooLong => "Địa chỉ yêu cầu quá dài",
+            ErrorCode::HeadersTooLarge => "Phần đầu yêu cầu (header) quá lớn",
             ErrorCode::Internal => "Lỗi hệ thống, vui lòng thử lại sau",
         }
     }
@@ -178,6 +202,10 @@ impl ErrorCode {
             ErrorCode::CsrfFailed => "The form expired, reload the page",
             ErrorCode::RequestTimeout => "The request took too long; try again",
             ErrorCode::ServerBusy => "The server is busy; try again in a moment",
+            ErrorCode::RequestInProgress => "This request is still being processed; wait a moment",
+            ErrorCode::IdempotencyKeyReused => "This Idempotency-Key was already used for a different request",
+            ErrorCode::UriTooLong => "The request URL is too long",
+            ErrorCode::HeadersTooLarge => "The request headers are too large",
             ErrorCode::Internal => "Internal error, try again later",
         }
     }

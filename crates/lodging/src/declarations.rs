@@ -168,6 +168,7 @@ pub async fn declare(svc: &Service, personal_id: &str, new: NewDeclaration, now:
     let events: Vec<FeedEvent> =
         std::iter::once(declared).chain(raised.iter().map(|(a, reason)| alerts::feed_event(a, reason))).collect();
     svc.outbox.record(&mut tx, &events, now).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     svc.committed(events);
     Ok(d)

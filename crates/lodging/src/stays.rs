@@ -235,6 +235,7 @@ async fn update(
         .execute(&mut *tx)
         .await?;
     svc.outbox.record(&mut tx, std::slice::from_ref(&event), now).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     Ok((get(db, organization_id, id, now).await?, event))
 }

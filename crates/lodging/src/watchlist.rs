@@ -286,6 +286,7 @@ pub async fn load_synthetic(db: &Db, n: usize, province: &str, actor: &str, now:
         }
         q.execute(&mut *tx).await?;
     }
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     // Fresh statistics, as autovacuum would give a list that grew over time.
     sqlx::query("ANALYZE lodging_watchlist").execute(db.write()).await?;

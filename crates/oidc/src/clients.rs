@@ -298,6 +298,31 @@ pub async fn rotate_secret(db: &Db, id: &str) -> Result<String, AppError> {
 /// Cached registrations with the time (ms) each was read.
 type CacheMap = HashMap<String, (i64, Arc<Client>)>;
 
+#[cfg(test)]
+impl Client {
+    /// A registered relying party for unit tests: `dcl_1` at `rp.example`, pairwise subjects.
+    pub(crate) fn sample() -> Client {
+        Client {
+            id: "dcl_1".into(),
+            name: "RP".into(),
+            secret_hash: None,
+            auth_method: "client_secret_basic".into(),
+            jwks: None,
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            post_logout_redirect_uris: Vec::new(),
+            allowed_scopes: vec!["openid".into()],
+            grant_types: vec!["authorization_code".into()],
+            min_level: 1,
+            sector: "rp.example".into(),
+            subject_type: "pairwise".into(),
+            organization_id: None,
+            logo_url: None,
+            created_at: 0,
+            disabled_at: None,
+        }
+    }
+}
+
 /// A short-lived in-process cache of registrations, for the hot token endpoint.
 #[derive(Clone, Default)]
 pub struct ClientCache {

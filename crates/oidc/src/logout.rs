@@ -66,22 +66,9 @@ mod tests {
     fn hint(sub: &str, subject_type: &str) -> Hint {
         Hint {
             client: Arc::new(Client {
-                id: "dcl_1".into(),
-                name: "RP".into(),
-                secret_hash: None,
-                auth_method: "client_secret_basic".into(),
-                jwks: None,
-                redirect_uris: vec!["https://rp.example/cb".into()],
                 post_logout_redirect_uris: vec!["https://rp.example/bye".into()],
-                allowed_scopes: vec!["openid".into()],
-                grant_types: vec!["authorization_code".into()],
-                min_level: 1,
-                sector: "rp.example".into(),
                 subject_type: subject_type.into(),
-                organization_id: None,
-                logo_url: None,
-                created_at: 0,
-                disabled_at: None,
+                ..Client::sample()
             }),
             sub: sub.into(),
         }

@@ -427,22 +427,9 @@ mod tests {
 
     fn request(scope: &str, prompt: Prompt, max_age: Option<i64>, fresh_after: Option<i64>) -> ValidRequest {
         let client = Client {
-            id: "dcl_1".into(),
-            name: "RP".into(),
-            secret_hash: None,
-            auth_method: "client_secret_basic".into(),
-            jwks: None,
-            redirect_uris: vec!["https://rp.example/cb".into()],
-            post_logout_redirect_uris: Vec::new(),
             allowed_scopes: scopes::split("openid profile offline_access"),
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
-            min_level: 1,
-            sector: "rp.example".into(),
-            subject_type: "pairwise".into(),
-            organization_id: None,
-            logo_url: None,
-            created_at: 0,
-            disabled_at: None,
+            ..Client::sample()
         };
         ValidRequest {
             params: AuthParams::default(),

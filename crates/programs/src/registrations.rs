@@ -238,6 +238,7 @@ pub async fn register(
             .execute(&mut *tx)
             .await?;
     }
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     get(db, &id).await
 }

@@ -165,6 +165,7 @@ pub async fn seed(db: &Db, province: &str, now: i64) -> Result<usize, AppError> 
             }
         }
     }
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     Ok(added)
 }

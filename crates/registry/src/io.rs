@@ -133,37 +133,92 @@ pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppE
     Ok(n)
 }
 
-fn read<T: serde::de::DeserializeOwned>(dir: &Path, file: &str) -> Result<Vec<T>, AppError> {
+/// The rows of one file, each with the line it starts on (a quoted field may span lines, so this
+/// is the reader's position, not a row count).
+fn read<T: serde::de::DeserializeOwned>(dir: &Path, file: &str) -> Result<(Vec<T>, Vec<u64>), AppError> {
     let f = File::open(dir.join(file)).map_err(|e| AppError::invalid(format!("{file}: {e}")))?;
-    let mut out = Vec::new();
-    for (i, row) in csv::Reader::from_reader(f).into_deserialize().enumerate() {
-        // Line numbers count the header as line 1.
-        out.push(row.map_err(|e| AppError::invalid(format!("{file} line {}: {e}", i + 2)))?);
+    let mut reader = csv::Reader::from_reader(f);
+    let headers = reader.headers().map_err(|e| csv_err(file, e))?.clone();
+    let (mut rows, mut lines) = (Vec::new(), Vec::new());
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(AppError::invalid(format!("{file} line {line}: {e}"))),
+        }
+        let row =
+            record.deserialize(Some(&headers)).map_err(|e| AppError::invalid(format!("{file} line {line}: {e}")))?;
+        rows.push(row);
+        lines.push(line);
     }
-    Ok(out)
+    Ok((rows, lines))
 }
 
-fn check_commune(file: &str, line: usize, code: &str) -> Result<(), AppError> {
+fn check_commune(file: &str, line: u64, code: &str) -> Result<(), AppError> {
     if AdminUnits::get().commune(code).is_none() {
         return Err(AppError::new(ErrorCode::UnknownCommune, format!("{file} line {line}: unknown commune {code}")));
     }
     Ok(())
 }
 
-/// Reads and validates the export files of a directory into one batch.
-pub fn read_dir(dir: &Path) -> Result<Batch, AppError> {
-    let batch = Batch {
-        households: read(dir, FILES[0])?,
-        persons: read(dir, FILES[1])?,
-        residences: read(dir, FILES[2])?,
-        cards: read(dir, FILES[3])?,
-        civil_deaths: read(dir, FILES[4])?,
-    };
-    for (i, h) in batch.households.iter().enumerate() {
-        check_commune(FILES[0], i + 2, &h.commune_code)?;
+/// A reference from a row to a record that must exist: in the files, or already in the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub file: &'static str,
+    pub line: u64,
+    pub field: &'static str,
+    pub id: String,
+}
+
+impl Reference {
+    fn dangling(&self) -> AppError {
+        AppError::invalid(format!("{} line {}: {} {} refers to no record", self.file, self.line, self.field, self.id))
     }
-    for (i, p) in batch.persons.iter().enumerate() {
-        let line = i + 2;
+}
+
+/// The import files read and checked on their own, with the references that point outside them.
+#[derive(Debug)]
+pub struct ReadBatch {
+    pub batch: Batch,
+    /// References to households (`households`) and persons (`persons`) not in the files.
+    pub outside_households: Vec<Reference>,
+    pub outside_persons: Vec<Reference>,
+}
+
+/// Refuses a second row with the same id, naming both lines.
+fn unique_ids<'a>(
+    file: &str,
+    field: &str,
+    ids: impl Iterator<Item = &'a str>,
+    lines: &[u64],
+) -> Result<std::collections::HashMap<&'a str, u64>, AppError> {
+    let mut seen = std::collections::HashMap::new();
+    for (id, &line) in ids.zip(lines) {
+        if let Some(first) = seen.insert(id, line) {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("{file} line {line}: duplicate {field} {id} (first on line {first})"),
+            ));
+        }
+    }
+    Ok(seen)
+}
+
+/// Reads and validates the export files of a directory into one batch: each row's values, unique
+/// ids, and references between the files (references to records not in the files are returned,
+/// for [`import`] to look up in the registry).
+pub fn read_dir(dir: &Path) -> Result<ReadBatch, AppError> {
+    let (households, household_lines) = read::<Household>(dir, FILES[0])?;
+    let (persons, person_lines) = read::<Person>(dir, FILES[1])?;
+    let (residences, residence_lines) = read::<Residence>(dir, FILES[2])?;
+    let (cards, card_lines) = read::<Card>(dir, FILES[3])?;
+    let (civil_deaths, death_lines) = read::<CivilDeath>(dir, FILES[4])?;
+    for (h, &line) in households.iter().zip(&household_lines) {
+        check_commune(FILES[0], line, &h.commune_code)?;
+    }
+    for (p, &line) in persons.iter().zip(&person_lines) {
         PersonalId::parse(&p.personal_id)
             .map_err(|e| AppError::new(e.code, format!("{} line {line}: {}", FILES[1], e.detail)))?;
         if kernel::text::normalize_name(&p.full_name).is_empty() {
@@ -179,16 +234,80 @@ pub fn read_dir(dir: &Path) -> Result<Batch, AppError> {
             return Err(AppError::invalid(format!("{} line {line}: unknown religion code {r}", FILES[1])));
         }
     }
-    for (i, r) in batch.residences.iter().enumerate() {
-        check_commune(FILES[2], i + 2, &r.commune_code)?;
+    for (r, &line) in residences.iter().zip(&residence_lines) {
+        check_commune(FILES[2], line, &r.commune_code)?;
     }
-    Ok(batch)
+    let household_ids = unique_ids(FILES[0], "id", households.iter().map(|h| h.id.as_str()), &household_lines)?;
+    let person_ids =
+        unique_ids(FILES[1], "personal_id", persons.iter().map(|p| p.personal_id.as_str()), &person_lines)?;
+    unique_ids(FILES[2], "id", residences.iter().map(|r| r.id.as_str()), &residence_lines)?;
+    unique_ids(FILES[3], "id", cards.iter().map(|c| c.id.as_str()), &card_lines)?;
+    unique_ids(FILES[4], "personal_id", civil_deaths.iter().map(|d| d.personal_id.as_str()), &death_lines)?;
+
+    let mut to_persons = Vec::new();
+    let mut to_households = Vec::new();
+    let reference = |file, line, field, id: &str| Reference { file, line, field, id: id.to_string() };
+    for (h, &line) in households.iter().zip(&household_lines) {
+        to_persons.push(reference(FILES[0], line, "head_id", &h.head_id));
+    }
+    for (p, &line) in persons.iter().zip(&person_lines) {
+        for (field, id) in [("father_id", &p.father_id), ("mother_id", &p.mother_id), ("spouse_id", &p.spouse_id)] {
+            if let Some(id) = id.as_deref().filter(|id| !id.is_empty()) {
+                to_persons.push(reference(FILES[1], line, field, id));
+            }
+        }
+        if let Some(id) = p.household_id.as_deref().filter(|id| !id.is_empty()) {
+            to_households.push(reference(FILES[1], line, "household_id", id));
+        }
+    }
+    for (r, &line) in residences.iter().zip(&residence_lines) {
+        to_persons.push(reference(FILES[2], line, "personal_id", &r.personal_id));
+    }
+    for (c, &line) in cards.iter().zip(&card_lines) {
+        to_persons.push(reference(FILES[3], line, "personal_id", &c.personal_id));
+    }
+    for (d, &line) in civil_deaths.iter().zip(&death_lines) {
+        to_persons.push(reference(FILES[4], line, "personal_id", &d.personal_id));
+    }
+    to_persons.retain(|r| !person_ids.contains_key(r.id.as_str()));
+    to_households.retain(|r| !household_ids.contains_key(r.id.as_str()));
+    Ok(ReadBatch {
+        batch: Batch { households, persons, residences, cards, civil_deaths },
+        outside_persons: to_persons,
+        outside_households: to_households,
+    })
+}
+
+/// The first reference whose record is not in the registry either.
+async fn first_dangling(db: &Db, table: &str, key: &str, refs: &[Reference]) -> Result<Option<Reference>, AppError> {
+    for chunk in refs.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT {key} FROM {table} WHERE {key} IN ({})", marks.join(", "));
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q.bind(&r.id);
+        }
+        let found: std::collections::HashSet<String> =
+            q.fetch_all(db.read()).await?.iter().map(|row| row.get::<String, _>(0)).collect();
+        if let Some(r) = chunk.iter().find(|r| !found.contains(&r.id)) {
+            return Ok(Some(r.clone()));
+        }
+    }
+    Ok(None)
 }
 
 /// Imports a directory written by [`export`] in one transaction per chunk of households. `now`
 /// (UTC milliseconds) is the rows' creation time.
 pub async fn import(db: &Db, dir: &Path, now: i64) -> Result<usize, AppError> {
-    let batch = read_dir(dir)?;
+    let read = read_dir(dir)?;
+    let dangling = match first_dangling(db, "persons", "personal_id", &read.outside_persons).await? {
+        Some(r) => Some(r),
+        None => first_dangling(db, "households", "id", &read.outside_households).await?,
+    };
+    if let Some(r) = dangling {
+        return Err(r.dangling());
+    }
+    let batch = read.batch;
     let rows = batch.rows();
     crate::load::write_batch(db, &batch, now).await.map_err(|e| match e.code {
         ErrorCode::InvalidInput => {

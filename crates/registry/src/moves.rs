@@ -38,6 +38,7 @@ pub async fn record_move(
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     record_move_in(&mut tx, actor, jurisdiction, id, to, reason, now).await?;
+    db::idempotency::bind(&mut tx).await?;
     Ok(tx.commit().await?)
 }
 

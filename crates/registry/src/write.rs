@@ -140,6 +140,7 @@ pub async fn update_person(
         return Err(AppError::new(ErrorCode::StaleVersion, "record changed meanwhile"));
     }
     crate::history::record(&mut tx, id.as_str(), "updated", actor, reason.trim(), &previous, &current, now).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     Ok(version + 1)
 }
@@ -158,6 +159,7 @@ pub async fn record_death(
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     record_death_in(&mut tx, actor, jurisdiction, id, death_date, reason, now).await?;
+    db::idempotency::bind(&mut tx).await?;
     Ok(tx.commit().await?)
 }
 

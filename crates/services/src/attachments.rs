@@ -90,6 +90,7 @@ pub async fn upload(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     Ok(Attachment {
         id,

@@ -135,6 +135,7 @@ pub async fn act(
         }
     };
     events::add(&mut tx, &app.id, &officer.account_id, &label, kind, &note, now).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     if action == Action::Approve {
         tracing::info!(application = %app.id, procedure = %app.procedure_code, "application approved");
@@ -211,6 +212,7 @@ pub async fn answer(
     let mut tx = s.stores.db.begin().await?;
     set_status(&mut tx, app, &[status::INFO_REQUESTED], status::SUBMITTED, now).await?;
     events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "info_provided", &note, now).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     crate::applications::query::by_id(&s.stores.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
 }
@@ -223,6 +225,7 @@ pub async fn withdraw(s: &Service, citizen: &Actor, app: &Application, now: i64)
     let open = [status::DRAFT, status::SUBMITTED, status::INFO_REQUESTED];
     set_status(&mut tx, app, &open, status::WITHDRAWN, now).await?;
     events::add(&mut tx, &app.id, &citizen.account_id, &citizen.actor_label(), "withdrawn", "", now).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     crate::applications::query::by_id(&s.stores.db, &app.id).await?.ok_or_else(|| AppError::internal("vanished"))
 }

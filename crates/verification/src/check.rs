@@ -30,10 +30,11 @@ pub fn address_line(place: &Place) -> String {
         .join(", ")
 }
 
-/// Exact, diacritic-insensitive or no match.
+/// Exact (up to letter case: cards and forms often write names in capitals, "NGUYỄN VĂN AN"),
+/// diacritic-insensitive or no match.
 pub fn compare_names(presented: &str, registry: &str) -> Match {
     let p = kernel::text::normalize_name(presented);
-    if p == kernel::text::normalize_name(registry) {
+    if p.to_lowercase() == kernel::text::normalize_name(registry).to_lowercase() {
         Match::Match
     } else if kernel::text::fold(&p) == kernel::text::fold(registry) {
         Match::MatchWithoutDiacritics
@@ -187,7 +188,9 @@ mod tests {
     #[test]
     fn names_compare_exactly_and_without_diacritics() {
         assert_eq!(compare_names("Nguyễn Văn An", "Nguyễn Văn An"), Match::Match);
-        assert_eq!(compare_names("  nguyễn  văn an", "Nguyễn Văn An"), Match::MatchWithoutDiacritics);
+        assert_eq!(compare_names("  nguyễn  văn an", "Nguyễn Văn An"), Match::Match);
+        assert_eq!(compare_names("NGUYỄN VĂN AN", "Nguyễn Văn An"), Match::Match);
+        assert_eq!(compare_names("NGUYỄN VĂN ÂN", "Nguyễn Văn An"), Match::MatchWithoutDiacritics);
         assert_eq!(compare_names("NGUYEN VAN AN", "Nguyễn Văn An"), Match::MatchWithoutDiacritics);
         assert_eq!(compare_names("Nguyen Van Anh", "Nguyễn Văn An"), Match::Mismatch);
     }

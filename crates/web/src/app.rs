@@ -61,7 +61,9 @@ const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// Builds the whole application from the business routers and their merged OpenAPI document, which
 /// is served completed with what every operation shares ([`crate::openapi::complete`]).
-/// `csrf_exempt` lists the path templates whose forms protect themselves (see [`crate::csrf`]).
+/// `csrf_exempt` lists the path templates whose forms protect themselves (see [`crate::csrf`]);
+/// `own_keys` the route templates that keep their `Idempotency-Key`s in their own write path (see
+/// [`crate::idempotency`]).
 ///
 /// Every response says `Cache-Control: no-store` unless its handler chose otherwise (the static
 /// assets do): pages and API answers carry personal data, which must not stay in shared or
@@ -71,6 +73,7 @@ pub fn assemble(
     routers: Vec<Router>,
     openapi: utoipa::openapi::OpenApi,
     csrf_exempt: crate::csrf::Exempt,
+    own_keys: &[&'static str],
     exposure: Exposure,
 ) -> Router {
     let openapi = Arc::new(crate::openapi::complete(openapi));
@@ -96,12 +99,17 @@ pub fn assemble(
     let app = app
         .merge(infra)
         .route_layer(middleware::from_fn(crate::metrics::track))
+        .layer(middleware::from_fn_with_state(
+            crate::idempotency::Keys::new(ctx.db.clone(), own_keys.iter().copied()),
+            crate::idempotency::layer,
+        ))
         .layer(middleware::from_fn_with_state(csrf_exempt, crate::csrf::guard))
         .layer(middleware::from_fn_with_state(
             crate::security::Recorder { log: ctx.security.clone(), trust_proxy: exposure.trust_proxy },
             crate::security::record,
         ))
         .layer(middleware::from_fn(crate::input::refuse_control_characters))
+        .layer(middleware::from_fn(crate::request_head::limit_and_explain))
         .layer(middleware::from_fn_with_state(ctx.auth.clone(), resolve_user))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

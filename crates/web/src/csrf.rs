@@ -14,14 +14,14 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use kernel::{AppError, ErrorCode, Lang};
+use axum::response::Response;
+use kernel::{AppError, ErrorCode};
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, PageError};
+use crate::error::refusal;
 
 /// Header carrying the session's CSRF token on requests made by scripts.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -73,17 +73,8 @@ pub async fn guard(State(exempt): State<Exempt>, req: Request, next: Next) -> Re
     if is_safe(req.method()) || exempt.covers(req.uri().path()) {
         return next.run(req).await;
     }
-    // Scripts get the JSON error body: API paths, and JSON requests or answers anywhere.
-    let api = req.uri().path().starts_with("/api/") || wants_json(req.headers());
     let (parts, body) = req.into_parts();
-    let refuse = |detail: &str| {
-        let e = AppError::new(ErrorCode::CsrfFailed, detail);
-        if api {
-            ApiError(e).into_response()
-        } else {
-            PageError::new(e, Lang::from_parts(&parts)).into_response()
-        }
-    };
+    let refuse = |detail: &str| refusal(&parts, AppError::new(ErrorCode::CsrfFailed, detail));
     if let Some(sent) = parts.headers.get(CSRF_HEADER) {
         if kernel::secret::ct_eq(sent.as_bytes(), &expected) {
             return next.run(Request::from_parts(parts, body)).await;
@@ -95,7 +86,7 @@ pub async fn guard(State(exempt): State<Exempt>, req: Request, next: Next) -> Re
         Ok(b) => b,
         Err(_) => return refuse("request body too large to check its form token"),
     };
-    let sent = form_token(&content_type, &bytes).await;
+    let sent = form_field(&content_type, &bytes, CSRF_FIELD).await;
     if sent.as_deref().is_some_and(|s| kernel::secret::ct_eq(s, &expected)) {
         next.run(Request::from_parts(parts, Body::from(bytes))).await
     } else {
@@ -103,24 +94,18 @@ pub async fn guard(State(exempt): State<Exempt>, req: Request, next: Next) -> Re
     }
 }
 
-pub(crate) fn wants_json(headers: &axum::http::HeaderMap) -> bool {
-    [CONTENT_TYPE, ACCEPT]
-        .iter()
-        .any(|h| headers.get(h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json")))
-}
-
-/// The `csrf` field of a URL-encoded or multipart form body.
-async fn form_token(content_type: &str, body: &Bytes) -> Option<String> {
+/// The field `name` of a URL-encoded or multipart form body.
+pub(crate) async fn form_field(content_type: &str, body: &Bytes, name: &str) -> Option<String> {
     let mime = content_type.split(';').next().unwrap_or("").trim();
     if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        return url::form_urlencoded::parse(body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+        return url::form_urlencoded::parse(body).find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
     }
     if mime.eq_ignore_ascii_case("multipart/form-data") {
         let boundary = multer::parse_boundary(content_type).ok()?;
         let stream = futures::stream::once(std::future::ready(Ok::<_, std::io::Error>(body.clone())));
         let mut form = multer::Multipart::new(stream, boundary);
         while let Ok(Some(field)) = form.next_field().await {
-            if field.name() == Some(CSRF_FIELD) {
+            if field.name() == Some(name) {
                 return field.text().await.ok();
             }
         }
@@ -144,12 +129,15 @@ mod tests {
     #[tokio::test]
     async fn finds_the_field_in_both_form_encodings() {
         let url = Bytes::from_static(b"a=1&csrf=t%2Bk&b=2");
-        assert_eq!(form_token("application/x-www-form-urlencoded", &url).await.as_deref(), Some("t+k"));
+        assert_eq!(form_field("application/x-www-form-urlencoded", &url, CSRF_FIELD).await.as_deref(), Some("t+k"));
         let multipart = Bytes::from_static(
             b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello\r\n\
               --XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n--XyZ--\r\n",
         );
-        assert_eq!(form_token("multipart/form-data; boundary=XyZ", &multipart).await.as_deref(), Some("tok"));
-        assert_eq!(form_token("application/json", &url).await, None);
+        assert_eq!(
+            form_field("multipart/form-data; boundary=XyZ", &multipart, CSRF_FIELD).await.as_deref(),
+            Some("tok")
+        );
+        assert_eq!(form_field("application/json", &url, CSRF_FIELD).await, None);
     }
 }

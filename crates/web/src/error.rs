@@ -102,3 +102,34 @@ impl IntoResponse for PageError {
         resp
     }
 }
+
+/// The OpenID Connect endpoints that programs call (the browser ones, `authorize` and `logout`,
+/// answer people with pages).
+const PROGRAM_OIDC_ENDPOINTS: &[&str] =
+    &["/oidc/token", "/oidc/introspect", "/oidc/revoke", "/oidc/par", "/oidc/userinfo", "/oidc/jwks"];
+
+/// Whether a request comes from a program rather than a person's browser: API paths, the OpenID
+/// Connect endpoints that programs call, and JSON requests or answers anywhere. Middleware that
+/// refuses a request before any handler runs answers programs with the JSON error body.
+pub fn from_program(parts: &axum::http::request::Parts) -> bool {
+    let path = parts.uri.path();
+    path.starts_with("/api/") || PROGRAM_OIDC_ENDPOINTS.contains(&path) || wants_json(&parts.headers)
+}
+
+/// The refusal of a request made by middleware: the JSON error body for programs, a page in the
+/// visitor's language for people (see [`from_program`]).
+pub fn refusal(parts: &axum::http::request::Parts, error: AppError) -> Response {
+    if from_program(parts) {
+        ApiError(error).into_response()
+    } else {
+        PageError::new(error, Lang::from_parts(parts)).into_response()
+    }
+}
+
+/// Whether the request sends or asks for JSON.
+pub(crate) fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    use axum::http::header::{ACCEPT, CONTENT_TYPE};
+    [CONTENT_TYPE, ACCEPT]
+        .iter()
+        .any(|h| headers.get(h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json")))
+}

@@ -15,10 +15,10 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kernel::{AppError, Lang};
+use kernel::AppError;
 
-use crate::csrf::{wants_json, MAX_BUFFERED};
-use crate::error::{ApiError, PageError};
+use crate::csrf::MAX_BUFFERED;
+use crate::error::{refusal, ApiError};
 
 /// Whether `c` is a control character no field may hold.
 fn forbidden(c: char) -> bool {
@@ -32,10 +32,7 @@ const OAUTH_ENDPOINTS: &[&str] = &["/oidc/token", "/oidc/introspect", "/oidc/rev
 
 /// Middleware: refuses requests that carry a forbidden control character (see the module).
 pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    let oauth = OAUTH_ENDPOINTS.contains(&path);
-    // The OpenID Connect endpoints are called by programs too (userinfo, discovery, keys).
-    let api = path.starts_with("/api/") || path.starts_with("/oidc/") || wants_json(req.headers());
+    let oauth = OAUTH_ENDPOINTS.contains(&req.uri().path());
     let refuse = |parts: &axum::http::request::Parts, detail: &str| {
         if oauth {
             let body = serde_json::json!({"error": "invalid_request", "error_description": detail});
@@ -43,11 +40,7 @@ pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
         }
         let e = AppError::invalid(detail)
             .with_message("Dữ liệu chứa ký tự điều khiển không hợp lệ", "The input contains a control character");
-        if api {
-            ApiError(e).into_response()
-        } else {
-            PageError::new(e, Lang::from_parts(parts)).into_response()
-        }
+        refusal(parts, e)
     };
     let (parts, body) = req.into_parts();
     if percent_encoded_control(parts.uri.path()) || parts.uri.query().is_some_and(percent_encoded_control) {

@@ -4,11 +4,12 @@
 //! and the security schemes as components, the default security requirement, and the error
 //! statuses that the shared extractors and guards produce.
 
-use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{Components, ContentBuilder, OpenApi, Ref, RefOr, Response};
+use utoipa::openapi::{Components, ContentBuilder, OpenApi, Ref, RefOr, Required, Response};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::auth::SESSION_COOKIE;
@@ -63,8 +64,14 @@ pub fn complete(mut doc: OpenApi) -> OpenApi {
         ))),
     );
     let authenticated = vec![SecurityRequirement::new(BEARER, [""; 0]), SecurityRequirement::new(SESSION, [""; 0])];
+    let mut request_schemas = Vec::new();
     for (path, item) in doc.paths.paths.iter_mut() {
         let names_resource = path.contains('{');
+        for op in [&mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+            if op.security.is_none() {
+                accept_idempotency_key(op);
+            }
+        }
         for op in [
             &mut item.get,
             &mut item.put,
@@ -79,9 +86,88 @@ pub fn complete(mut doc: OpenApi) -> OpenApi {
         .flatten()
         {
             complete_operation(op, names_resource, &authenticated);
+            if let Some(body) = &op.request_body {
+                let json = body.content.get("application/json").and_then(|c| c.schema.as_ref());
+                request_schemas.extend(json.and_then(ref_name));
+            }
         }
     }
+    if let Some(components) = doc.components.as_mut() {
+        close_objects(components, request_schemas);
+    }
     doc
+}
+
+/// The `Idempotency-Key` header of signed-in writes ([`crate::idempotency`]) and the answers it
+/// adds, unless the operation documents its own.
+fn accept_idempotency_key(op: &mut Operation) {
+    let parameters = op.parameters.get_or_insert_with(Vec::new);
+    if !parameters.iter().any(|p| p.name.eq_ignore_ascii_case("idempotency-key")) {
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(100))
+            .pattern(Some("^[!-~]+$"));
+        parameters.push(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Retry key (1 to 100 visible ASCII characters): a retry with the same key and request gets the first \
+                     answer again with `Idempotent-Replayed: true`",
+                ))
+                .schema(Some(schema))
+                .build(),
+        );
+    }
+    let responses = &mut op.responses.responses;
+    responses.entry("409".into()).or_insert_with(|| {
+        RefOr::T(Response::new("request_in_progress: a request with the same Idempotency-Key is running (Retry-After)"))
+    });
+    responses.entry("422".into()).or_insert_with(|| {
+        RefOr::T(Response::new("idempotency_key_reused: the Idempotency-Key was sent with another request"))
+    });
+}
+
+/// The component a schema refers to.
+fn ref_name(schema: &RefOr<Schema>) -> Option<String> {
+    match schema {
+        RefOr::Ref(r) => r.ref_location.rsplit('/').next().map(str::to_owned),
+        RefOr::T(_) => None,
+    }
+}
+
+/// Request bodies with a field their type does not have are refused ([`crate::extract::ApiJson`]):
+/// their schemas, and the schemas they refer to, say so with `additionalProperties: false`.
+fn close_objects(components: &mut Components, mut names: Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    while let Some(name) = names.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) else { continue };
+        if object.additional_properties.is_none() {
+            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        }
+        for property in object.properties.values() {
+            names.extend(referenced(property));
+        }
+    }
+}
+
+/// Components a property refers to, directly or as the items of an array.
+fn referenced(schema: &RefOr<Schema>) -> Vec<String> {
+    match schema {
+        RefOr::Ref(_) => ref_name(schema).into_iter().collect(),
+        RefOr::T(Schema::Array(array)) => match &array.items {
+            ArrayItems::RefOrSchema(items) => referenced(items),
+            ArrayItems::False => Vec::new(),
+        },
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().flat_map(referenced).collect(),
+        RefOr::T(Schema::AllOf(all_of)) => all_of.items.iter().flat_map(referenced).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn complete_operation(op: &mut Operation, names_resource: bool, authenticated: &[SecurityRequirement]) {

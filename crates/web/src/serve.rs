@@ -104,7 +104,11 @@ pub async fn serve(
     let streams = CancellationToken::new();
     let app = limits(app, settings, streams.clone());
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(settings.header_timeout_seconds));
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(settings.header_timeout_seconds))
+        .max_headers(crate::request_head::HYPER_MAX_HEADERS);
     builder
         .http2()
         .timer(TokioTimer::new())

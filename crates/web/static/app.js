@@ -1,6 +1,54 @@
 // Progressive enhancement only: every page works without this file.
-// Forms marked data-confirm ask before submitting.
+
+// Each form that changes something carries a key of its own (field idempotency_key): a second
+// submission of the same filled-in form — a double click, a resend after a timeout — gets the
+// first one's answer instead of doing the work twice. getRandomValues, unlike randomUUID, also
+// works on pages served over plain http on a local network.
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function keyForms(root) {
+  for (const form of root.querySelectorAll("form")) {
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") continue;
+    if (form.querySelector("input[name=idempotency_key]")) continue;
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "idempotency_key";
+    field.value = newKey();
+    form.appendChild(field);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => keyForms(document));
+
+// Forms marked data-confirm ask before submitting; a submitted form's buttons are disabled until
+// the answer arrives (the key above covers what gets through anyway).
 document.addEventListener("submit", (e) => {
-  const msg = e.target.getAttribute("data-confirm");
-  if (msg && !window.confirm(msg)) e.preventDefault();
+  const form = e.target;
+  const msg = form.getAttribute("data-confirm");
+  if (msg && !window.confirm(msg)) {
+    e.preventDefault();
+    return;
+  }
+  // After the submission has been built (so that the pressed button's name is sent): a form the
+  // browser sends has its buttons disabled; a form a page script sends itself (it prevented the
+  // default) stays usable and gets a new key, since its next submission is a new request.
+  setTimeout(() => {
+    if (e.defaultPrevented) {
+      const field = form.querySelector("input[name=idempotency_key]");
+      if (field) field.value = newKey();
+      return;
+    }
+    for (const b of form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]")) b.disabled = true;
+  }, 0);
+});
+
+// Coming back to a page from the history cache re-enables its buttons and gives its forms new
+// keys: what is submitted from there on is a new request.
+window.addEventListener("pageshow", (e) => {
+  if (!e.persisted) return;
+  for (const b of document.querySelectorAll("form button, form input[type=submit]")) b.disabled = false;
+  for (const f of document.querySelectorAll("input[name=idempotency_key]")) f.value = newKey();
 });

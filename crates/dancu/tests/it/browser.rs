@@ -358,7 +358,30 @@ async fn drive_sso(c: &Client, base: &str, login: &str, password: &str, name: &s
     ensure!(path_of(c).await? == "/demo/school", "not back on the portal");
     let page = c.find(Locator::Css("main")).await?.text().await?;
     ensure!(page.contains(login), "the portal did not receive the personal id");
-    save_screenshot(c, &shots, "sso-portal.png").await
+    let portal = save_screenshot(c, &shots, "sso-portal.png").await?;
+
+    // A sign-out request without an ID token asks first; at phone size the question fits the
+    // screen, and confirming ends the session at dancu.
+    c.set_window_size(390, 844).await?;
+    c.goto(&format!("{base}/oidc/logout")).await?;
+    let confirm = wait_css(c, "#logout-confirm").await?;
+    ensure!(has_session_cookie(c).await?, "the session ended before the question was answered");
+    let overflow = c.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]).await?;
+    ensure!(
+        overflow.as_i64().is_some_and(|o| o <= 0),
+        "the sign-out question is wider than the phone screen by {overflow}px"
+    );
+    save_screenshot(c, &shots, "sso-logout-confirm-phone.png").await?;
+    confirm.click().await?;
+    for _ in 0..50 {
+        if !has_session_cookie(c).await? {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    ensure!(!has_session_cookie(c).await?, "confirming the sign-out left the session cookie");
+    c.set_window_size(1280, 900).await?;
+    Ok(portal)
 }
 
 /// Passkeys in a real browser, with Chromium's virtual authenticator (WebDriver's WebAuthn

@@ -187,3 +187,43 @@ async fn sigterm_stops_the_binary_while_clients_hold_connections() {
     // The default deadline is 10 s; held connections must not keep the process that long.
     assert!(start.elapsed() < Duration::from_secs(5), "shutdown took {:?}", start.elapsed());
 }
+
+/// A long URL, many headers, and the router's and extractors' own refusals all answer with the
+/// platform's error body, their status kept; the limits leave ordinary requests alone.
+#[tokio::test]
+async fn refusals_of_the_http_machinery_have_the_error_body() {
+    let (_db, w) = server(|_| {}).await;
+    let json = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+        let body: serde_json::Value = r.json().await.unwrap();
+        (status, kind, body)
+    };
+    let long = format!("{}/api/v1/admin-units/provinces?q={}", w.base, "a".repeat(9_000));
+    let (status, kind, body) = json(w.http.get(&long).send().await.unwrap()).await;
+    assert_eq!((status, kind.as_str()), (414, "application/json"));
+    assert_eq!(body["error"]["code"], "uri_too_long");
+    let mut many = w.http.get(format!("{}/api/v1/admin-units/provinces", w.base));
+    for i in 0..120 {
+        many = many.header(format!("x-extra-{i}"), "1");
+    }
+    let (status, _, body) = json(many.send().await.unwrap()).await;
+    assert_eq!(status, 431);
+    assert_eq!(body["error"]["code"], "headers_too_large");
+    let big = w.http.get(format!("{}/api/v1/admin-units/provinces", w.base)).header("x-big", "b".repeat(40_000));
+    let (status, _, body) = json(big.send().await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (431, Some("headers_too_large")));
+    // The router's 405 and a missing API route keep their status and get a code.
+    let (status, _, body) =
+        json(w.http.delete(format!("{}/api/v1/admin-units/provinces", w.base)).send().await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (405, Some("invalid_input")));
+    let (status, _, body) = json(w.http.get(format!("{}/api/v1/no-such-thing", w.base)).send().await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    // A person gets a page, not JSON.
+    let page = w.http.get(format!("{}/no-such-page", w.base)).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    // Within the limits: answered.
+    let ok = w.http.get(format!("{}/api/v1/admin-units/provinces?q={}", w.base, "a".repeat(100))).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+}

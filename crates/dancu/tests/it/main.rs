@@ -17,6 +17,7 @@ mod config_trace;
 mod demo_output;
 mod error_codes;
 mod http_limits;
+mod idempotency;
 mod identity_accounts;
 mod identity_passkeys;
 mod lodging;

@@ -158,6 +158,61 @@ async fn export_import_round_trip(db: Db) {
     assert_eq!(err.code, kernel::ErrorCode::InvalidPersonalId);
     assert!(err.detail.contains("persons.csv line 4"), "{}", err.detail);
     assert_eq!(registry::meta::person_count(empty.db()).await.unwrap(), 0);
+
+    // A duplicate id names both lines; a dangling head of household is named with its field; line
+    // numbers count the lines of a multi-line address. Nothing is loaded in any case.
+    let (persons, _) = rows(&first, "persons.csv");
+    let (households, household_header) = rows(&first, "households.csv");
+    let case = |name: &str, file: &str, header: &csv::StringRecord, body: Vec<csv::StringRecord>| {
+        let dir = dir.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in registry::io::FILES {
+            std::fs::copy(first.join(f), dir.join(f)).unwrap();
+        }
+        let mut w = csv::Writer::from_path(dir.join(file)).unwrap();
+        w.write_record(header).unwrap();
+        for r in &body {
+            w.write_record(r).unwrap();
+        }
+        w.flush().unwrap();
+        dir
+    };
+    let (_, person_header) = rows(&first, "persons.csv");
+    let mut doubled = persons.clone();
+    doubled.push(persons[0].clone());
+    let dup = case("dup", "persons.csv", &person_header, doubled);
+    let err = registry::io::import(empty.db(), &dup, kernel::clock::now_ms()).await.unwrap_err();
+    let last = persons.len() + 2;
+    assert!(
+        err.detail
+            .contains(&format!("persons.csv line {last}: duplicate personal_id {} (first on line 2)", &persons[0][0])),
+        "{}",
+        err.detail
+    );
+    let mut headless = households.clone();
+    headless[0] = record(&[&households[0][0], "001099999999", &households[0][2], &households[0][3]]);
+    let dangling = case("dangling", "households.csv", &household_header, headless);
+    let err = registry::io::import(empty.db(), &dangling, kernel::clock::now_ms()).await.unwrap_err();
+    assert_eq!(err.detail, "households.csv line 2: head_id 001099999999 refers to no record");
+    let mut multiline = households.clone();
+    multiline[0] = record(&[&households[0][0], &households[0][1], &households[0][2], "Số 12 Lê Lợi\nTổ 3"]);
+    multiline[1] = record(&[&households[1][0], &households[1][1], "99999", &households[1][3]]);
+    let wrapped = case("wrapped", "households.csv", &household_header, multiline);
+    let err = registry::io::import(empty.db(), &wrapped, kernel::clock::now_ms()).await.unwrap_err();
+    assert_eq!(err.code, kernel::ErrorCode::UnknownCommune);
+    assert!(err.detail.starts_with("households.csv line 4:"), "{}", err.detail);
+    assert_eq!(registry::meta::person_count(empty.db()).await.unwrap(), 0);
+}
+
+/// The rows and the header of an export file.
+fn rows(dir: &std::path::Path, file: &str) -> (Vec<csv::StringRecord>, csv::StringRecord) {
+    let mut r = csv::Reader::from_path(dir.join(file)).unwrap();
+    let header = r.headers().unwrap().clone();
+    (r.records().map(Result::unwrap).collect(), header)
+}
+
+fn record(fields: &[&str]) -> csv::StringRecord {
+    csv::StringRecord::from(fields.to_vec())
 }
 
 db::dual_tests!(crate::common::migrations(); quality_rules_find_injected_defects, clean_data_passes_the_rules, export_import_round_trip);

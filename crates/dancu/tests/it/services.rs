@@ -17,7 +17,7 @@ use web::{Jurisdiction, Role};
 use common::World;
 
 /// An officer account with an API token.
-async fn officer(db: &Db, login: &str, role: Role, j: Jurisdiction) -> String {
+pub(crate) async fn officer(db: &Db, login: &str, role: Role, j: Jurisdiction) -> String {
     let hasher = identity::PasswordHasher::new(2);
     let a = identity::create_account(
         db,
@@ -38,7 +38,7 @@ async fn officer(db: &Db, login: &str, role: Role, j: Jurisdiction) -> String {
 
 /// A living adult of `gender` with a household, inside (or outside) the commune; returns the
 /// personal id and a citizen token at `level`.
-async fn citizen(w: &World, gender: &str, inside: bool, level: u8) -> (String, String) {
+pub(crate) async fn citizen(w: &World, gender: &str, inside: bool, level: u8) -> (String, String) {
     let op = if inside { "=" } else { "<>" };
     let id: String = sqlx::query(&format!(
         "SELECT p.personal_id FROM persons p WHERE p.current_commune {op} $1 AND p.status = 'living' \

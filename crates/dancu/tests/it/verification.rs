@@ -135,6 +135,10 @@ async fn verifies_every_way(db: Db) {
     assert_eq!(receipt["result"]["id"], v["result"]["id"]);
     assert_eq!(receipt["org"], org.id.as_str());
 
+    // The right name in capitals, as cards print it: green.
+    let capitals = h.name.to_uppercase();
+    let (_, v) = post("/api/v1/verifications", json!({"personal_id": h.id, "full_name": capitals, "birth_date": h.birth.format("%d/%m/%Y").to_string(), "purpose": "hotel_guest", "citizen_present": true})).await;
+    assert_eq!(outcome(&v), "green", "{v}");
     // Typed data without diacritics: amber; a wrong birth date: red.
     let folded = kernel::text::fold(&h.name).to_uppercase();
     let (_, v) = post("/api/v1/verifications", json!({"personal_id": h.id, "full_name": folded, "birth_date": h.birth.format("%d/%m/%Y").to_string(), "purpose": "hotel_guest", "citizen_present": true})).await;

@@ -29,6 +29,15 @@ pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<&str>, 
         .transpose()
 }
 
+/// The routes whose writes keep their `Idempotency-Key` in the batch writer's own transaction
+/// (and replay from it), left alone by the platform's key layer.
+pub const OWN_IDEMPOTENCY: &[&str] = &[
+    "/api/v1/lodging/checkins",
+    "/api/v1/lodging/hospital/inpatients",
+    "/api/v1/lodging/hospital/caregivers",
+    "/api/v1/lodging/trips/{id}/boardings",
+];
+
 /// Routes of the lodging module.
 pub fn router(service: Service) -> Router {
     Router::new()

@@ -287,6 +287,7 @@ pub async fn update_model(db: &Db, id: &str, edit: &ModelEdit, actor: &str, now:
     .bind(m.updated_at)
     .execute(&mut *tx)
     .await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     Ok(m)
 }

@@ -56,6 +56,7 @@ pub async fn refresh(db: &Db, province: &str, now: i64) -> Result<usize, AppErro
         .bind(m.denominator);
         crate::bind_f64(q, m.value).bind(now).execute(&mut *tx).await?;
     }
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     Ok(rows.len())
 }

@@ -249,6 +249,7 @@ pub async fn create_draft(
         .bind(i64::from(it.computed));
         crate::bind_f64(crate::bind_f64(q, it.value), it.target).execute(&mut *tx).await?;
     }
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     get(db, &id).await
 }
@@ -324,6 +325,7 @@ pub async fn edit(db: &Db, id: &str, e: &ReportEdit) -> Result<Report, AppError>
         return Err(AppError::new(ErrorCode::Conflict, "the report changed meanwhile"));
     }
     write_items(&mut tx, id, &r.items).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     get(db, id).await
 }
@@ -381,6 +383,7 @@ pub async fn submit(db: &Db, id: &str, unit: &Unit, version: i64, now: i64) -> R
         return Err(AppError::new(ErrorCode::Conflict, "the report changed meanwhile"));
     }
     write_items(&mut tx, id, &r.items).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     get(db, id).await
 }

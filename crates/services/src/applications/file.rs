@@ -201,6 +201,7 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
         if f.submit {
             super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "submitted", "", now).await?;
         }
+        db::idempotency::bind(&mut tx).await?;
         tx.commit().await?;
         return Ok(super::query::by_id(db, &id).await?.ok_or_else(|| AppError::internal("application vanished"))?);
     }
@@ -284,6 +285,7 @@ pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str, now: i
         return Err(AppError::new(ErrorCode::Conflict, "the application was already submitted").into());
     }
     super::events::add(&mut tx, id, actor_id, actor_label, "submitted", "", now).await?;
+    db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     Ok(super::query::by_id(db, id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
 }

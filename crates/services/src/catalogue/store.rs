@@ -123,5 +123,6 @@ async fn publish(db: &Db, p: &Procedure, actor: &str, now: i64) -> Result<(), Ap
     .bind(actor)
     .execute(&mut *tx)
     .await?;
+    db::idempotency::bind(&mut tx).await?;
     Ok(tx.commit().await?)
 }

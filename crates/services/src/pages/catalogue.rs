@@ -159,8 +159,9 @@ pub(super) async fn apply(
     mp: Multipart,
 ) -> Result<Response, PageError> {
     let mut posted = read_multipart(mp).await.map_err(err(lang))?;
-    // The token was checked by `web::csrf`; it is not one of the procedure's fields.
+    // The form token and the replay key were handled by `web`; they are not the procedure's fields.
     posted.take(web::csrf::CSRF_FIELD);
+    posted.take(web::idempotency::FORM_FIELD);
     let person = query::citizen_person(&user).map_err(err(lang))?.to_string();
     let submit = posted.take("action") == "submit";
     let by_official = posted.take("by_official") == "on";

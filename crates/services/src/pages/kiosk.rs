@@ -210,8 +210,9 @@ pub(super) async fn submit(
     Form(mut fields): Form<BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
     user.require(KIOSK_ROLES).map_err(err(lang))?;
-    // The token was checked by `web::csrf`; it is not one of the procedure's fields.
+    // The form token and the replay key were handled by `web`; they are not the procedure's fields.
     fields.remove(web::csrf::CSRF_FIELD);
+    fields.remove(web::idempotency::FORM_FIELD);
     let visit = fields.remove("visit").unwrap_or_default();
     let (mut pg, pre, p) =
         form_page(&s, lang, &user, &code, &visit, &fields, &FieldErrors::new()).await.map_err(err(lang))?;
