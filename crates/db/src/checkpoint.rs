@@ -12,7 +12,7 @@
 //! When a file's log was fully copied and nothing was written to it for one whole interval, the
 //! thread truncates the log to nothing (`wal_checkpoint(TRUNCATE)`); should a reader still hold
 //! the log, that fails quietly and is tried again at the next pause. While writes never pause, the
-//! pools' `journal_size_limit` cuts the log back each time it starts over.
+//! pools' `journal_size_limit` (512 MiB) cuts back a log that grew past it each time it starts over.
 
 use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::time::Duration;
