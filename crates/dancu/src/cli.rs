@@ -93,6 +93,16 @@ pub enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Archive and delete access-log entries and verifications older than the legal period of
+    /// their purpose ([retention] settings): JSON Lines files chained in MANIFEST.jsonl. With
+    /// --verify, check the archive's chain and files instead.
+    Retention {
+        #[command(flatten)]
+        place: Place,
+        /// Check the archive (manifest chain, checksums, row counts); non-zero exit on a problem.
+        #[arg(long)]
+        verify: bool,
+    },
     /// Put a backup made by `dancu backup` in place of the configured database, after checking it
     /// (the server stopped; on PostgreSQL: prints the pg_restore commands and exits with status 2).
     Restore {

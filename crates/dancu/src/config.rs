@@ -41,6 +41,7 @@ pub struct Settings {
     pub lodging: lodging::LodgingSettings,
     pub services: services::ServicesSettings,
     pub analytics: analytics::Settings,
+    pub retention: crate::retention::RetentionSettings,
 }
 
 /// Default data directory of `serve` and the tools (the demo uses its own).
@@ -65,6 +66,7 @@ impl Default for Settings {
             lodging: Default::default(),
             services: Default::default(),
             analytics: Default::default(),
+            retention: Default::default(),
         }
     }
 }
@@ -323,6 +325,7 @@ impl Settings {
             ("security_events.pseudonym_key", self.security_events.pseudonym_key.is_none()),
             ("verification.csca_dir", self.verification.csca_dir.is_none()),
             ("lodging.nats_url", self.lodging.nats_url.is_none()),
+            ("retention.archive_dir", self.retention.archive_dir.is_none()),
             ("services.payment_secret", self.services.payment_secret.is_none()),
         ]
         .into_iter()

@@ -35,6 +35,7 @@ pub mod lodging_cmd;
 pub mod lodging_figures;
 pub mod programs_cmd;
 pub mod progress;
+pub mod retention;
 pub mod security_events;
 pub mod server;
 pub mod startup;

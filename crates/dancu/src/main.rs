@@ -74,6 +74,28 @@ async fn main() -> anyhow::Result<()> {
             let s = place.settings(DATA_DIR)?;
             finish(dancu::backup_cmd::backup(&s.database_url, &dir, kernel::clock::now_ms())?)
         }
+        Command::Retention { place, verify } => {
+            let s = place.settings(DATA_DIR)?;
+            let dir = s.retention.archive_dir.clone().unwrap_or_else(|| s.data_dir.join("archive"));
+            if verify {
+                let problems = dancu::retention::verify_manifest(&dir)?;
+                if problems.is_empty() {
+                    println!("Kho lưu trữ nguyên vẹn / archive intact: {}", dir.display());
+                    return Ok(());
+                }
+                anyhow::bail!("archive {}:\n{}", dir.display(), problems.join("\n"));
+            }
+            let db = dancu::open_db(&s.database_url).await?;
+            for a in dancu::retention::run(&db, &s.retention, &dir, kernel::clock::now_ms()).await? {
+                match &a.file {
+                    Some(f) => {
+                        println!("{}: {} rows archived to {} and deleted", a.table, a.rows, dir.join(f).display())
+                    }
+                    None => println!("{}: nothing past its period", a.table),
+                }
+            }
+            Ok(())
+        }
         Command::Restore { place, dir, force } => {
             let s = place.settings(DATA_DIR)?;
             finish(dancu::backup_cmd::restore(&s.database_url, &dir, force)?)

@@ -31,6 +31,7 @@ mod programs_api;
 mod programs_forms;
 mod registry_api;
 mod registry_data;
+mod retention;
 mod security_events;
 mod security_headers;
 mod services;
