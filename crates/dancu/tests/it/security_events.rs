@@ -16,35 +16,28 @@ use tokio::net::UdpSocket;
 const FORM: &str = "__Host-dancu_login";
 const SESSION: &str = "__Host-dancu_session";
 
-/// A failed sign-in of `login`.
-async fn wrong_password(w: &World, login: &str) {
+/// The sign-in form posted as a browser does: its cookie and token, then `login` and `password`.
+async fn sign_in(w: &World, login: &str, password: &str) -> reqwest::Response {
     let r = w.http.get(format!("{}/login", w.base)).send().await.unwrap();
     let form_cookie = cookie_value(&r, FORM).unwrap();
     let csrf = hidden(&r.text().await.unwrap(), "csrf");
-    let r = w
-        .http
+    w.http
         .post(format!("{}/login", w.base))
         .header(COOKIE, format!("{FORM}={form_cookie}"))
-        .form(&[("login", login), ("password", "khong-dung-mat-khau"), ("csrf", &csrf)])
+        .form(&[("login", login), ("password", password), ("csrf", &csrf)])
         .send()
         .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+        .unwrap()
+}
+
+/// A failed sign-in of `login`.
+async fn wrong_password(w: &World, login: &str) {
+    assert_eq!(sign_in(w, login, "khong-dung-mat-khau").await.status(), 401);
 }
 
 /// A browser session of `login`.
 async fn session(w: &World, login: &str) -> String {
-    let r = w.http.get(format!("{}/login", w.base)).send().await.unwrap();
-    let form_cookie = cookie_value(&r, FORM).unwrap();
-    let csrf = hidden(&r.text().await.unwrap(), "csrf");
-    let r = w
-        .http
-        .post(format!("{}/login", w.base))
-        .header(COOKIE, format!("{FORM}={form_cookie}"))
-        .form(&[("login", login), ("password", common::PASSWORD), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
+    let r = sign_in(w, login, common::PASSWORD).await;
     assert_eq!(r.status(), 303, "sign-in of {login}");
     cookie_value(&r, SESSION).unwrap()
 }
