@@ -94,6 +94,13 @@ pub async fn guard(State(exempt): State<Exempt>, req: Request, next: Next) -> Re
     }
 }
 
+/// Whether a body of `content_type` is a form (URL-encoded or multipart), the bodies
+/// [`form_field`] reads.
+pub(crate) fn is_form(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") || mime.eq_ignore_ascii_case("multipart/form-data")
+}
+
 /// The field `name` of a URL-encoded or multipart form body.
 pub(crate) async fn form_field(content_type: &str, body: &Bytes, name: &str) -> Option<String> {
     let mime = content_type.split(';').next().unwrap_or("").trim();

@@ -30,7 +30,7 @@ use kernel::{AppError, ErrorCode};
 use sha2::{Digest, Sha256};
 
 use crate::auth::CurrentUser;
-use crate::csrf::{form_field, MAX_BUFFERED};
+use crate::csrf::{form_field, is_form, MAX_BUFFERED};
 use crate::error::refusal;
 
 /// Header carrying the key.
@@ -88,6 +88,12 @@ pub async fn layer(State(keys): State<Keys>, req: Request, next: Next) -> Respon
     if req.extensions().get::<MatchedPath>().is_some_and(|p| keys.own.contains(p.as_str())) {
         return next.run(req).await;
     }
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    // Without the header, only a form can carry a key: other bodies (JSON, uploaded files) go on
+    // unread.
+    if !req.headers().contains_key(HEADER) && !is_form(&content_type) {
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BUFFERED).await {
         Ok(b) => b,
@@ -95,20 +101,17 @@ pub async fn layer(State(keys): State<Keys>, req: Request, next: Next) -> Respon
     };
     let key = match parts.headers.get(HEADER) {
         Some(v) => v.to_str().ok().map(str::to_owned),
-        None => {
-            let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-            match form_field(content_type, &bytes, FORM_FIELD).await {
-                Some(k) => Some(k),
-                None => return next.run(Request::from_parts(parts, Body::from(bytes))).await,
-            }
-        }
+        None => match form_field(&content_type, &bytes, FORM_FIELD).await {
+            Some(k) => Some(k),
+            None => return next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        },
     };
     let Some(key) = key.filter(|k| valid_key(k)) else {
         let e = AppError::invalid("Idempotency-Key must be 1 to 100 visible ASCII characters");
         return refusal(&parts, e);
     };
     let claim = Claim { actor, key };
-    let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = content_type.as_str();
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
     let fingerprint = fingerprint(&parts.method, path, content_type, &bytes);
     let now = kernel::clock::now_ms();
