@@ -167,6 +167,8 @@ async fn archive_table(
     let name = format!("{}-{}.jsonl", table.name, kernel::clock::ms_to_vn(now).format("%Y%m%dT%H%M%S"));
     let path = dir.join(&name);
     let mut file: Option<std::fs::File> = None;
+    // The file's SHA-256, taken as it is written rather than by reading it back.
+    let mut digest = Sha256::new();
     // Purposes with a period of their own, then every other purpose with the default.
     let mut groups: Vec<(Option<&str>, i64)> = by_purpose.iter().map(|(p, d)| (Some(p.as_str()), cutoff(*d))).collect();
     groups.push((None, cutoff(default_days)));
@@ -185,7 +187,9 @@ async fn archive_table(
             let Some(f) = file.as_mut() else { anyhow::bail!("the archive file {} is not open", path.display()) };
             let mut ids = Vec::with_capacity(rows.len());
             for (id, at, line) in &rows {
-                writeln!(f, "{line}").with_context(|| format!("cannot write {}", path.display()))?;
+                let line = format!("{line}\n");
+                f.write_all(line.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+                digest.update(line.as_bytes());
                 ids.push(id.clone());
                 archived.first_at = Some(archived.first_at.map_or(*at, |a| a.min(*at)));
                 archived.last_at = Some(archived.last_at.map_or(*at, |a| a.max(*at)));
@@ -196,7 +200,7 @@ async fn archive_table(
         }
     }
     if file.is_some() {
-        archived.sha256 = Some(hex::encode(Sha256::digest(std::fs::read(&path)?)));
+        archived.sha256 = Some(hex::encode(digest.finalize()));
         archived.file = Some(name);
     }
     Ok(archived)
