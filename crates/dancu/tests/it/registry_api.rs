@@ -148,12 +148,7 @@ async fn jurisdiction_is_enforced(db: Db) {
     let items = page["items"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(items.iter().all(|i| i["commune_code"] == w.commune.as_str()));
-    let other: String = sqlx::query("SELECT current_commune FROM persons WHERE current_commune <> $1 LIMIT 1")
-        .bind(&w.commune)
-        .fetch_one(w.db.read())
-        .await
-        .unwrap()
-        .get(0);
+    let other = w.other_commune().await;
     let (s, e) = w.get(&w.commune_token, &format!("/api/v1/persons?commune={other}")).await;
     assert_eq!((s, e["error"]["code"].as_str()), (403, Some("out_of_jurisdiction")));
     // Nothing was logged for the refused reads.

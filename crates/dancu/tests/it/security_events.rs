@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::{self, cookie_value, hidden, World};
-use db::sqlx::{self, Row};
 use db::Db;
 use reqwest::header::COOKIE;
 use tokio::net::UdpSocket;
@@ -135,12 +134,7 @@ async fn administrators_list_and_filter_the_events(db: Db) {
     post_without_csrf(&w, &s).await;
     let (status, _) = w.get("dct_not_a_real_token", "/api/v1/me").await;
     assert_eq!(status, 401);
-    let other: String = sqlx::query("SELECT current_commune FROM persons WHERE current_commune <> $1 LIMIT 1")
-        .bind(&w.commune)
-        .fetch_one(w.db.read())
-        .await
-        .unwrap()
-        .get(0);
+    let other = w.other_commune().await;
     let (status, _) = w.get(&w.commune_token, &format!("/api/v1/persons?commune={other}")).await;
     assert_eq!(status, 403);
     w.running.ctx.security.flush().await;

@@ -113,6 +113,16 @@ impl World {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// A commune of the province other than the commune officer's (outside their jurisdiction).
+    pub(crate) async fn other_commune(&self) -> String {
+        sqlx::query("SELECT current_commune FROM persons WHERE current_commune <> $1 LIMIT 1")
+            .bind(&self.commune)
+            .fetch_one(self.db.read())
+            .await
+            .unwrap()
+            .get(0)
+    }
+
     /// A resident of the commune officer's commune, and one living elsewhere.
     pub(crate) async fn inside_and_outside(&self) -> (String, String) {
         let inside: String =
