@@ -57,7 +57,7 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
     let sms: Arc<dyn identity::sms::SmsSender> =
         Arc::new(identity::sms::OutboxSender::new(db.clone(), kernel::clock::now_ms));
     let identity_config = identity::IdentityConfig::new(public_url, settings.trust_proxy, &settings.identity);
-    let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms);
+    let identity_router = identity::router(ctx.clone(), hasher, identity_config, sms.clone());
     let lodging = lodging::Service::start(
         ctx.stores.clone(),
         provider.keys.clone(),
@@ -68,14 +68,16 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
     if let Some(nats) = &lodging.nats {
         health = health.with(nats.clone());
     }
-    let public_services = services::Service::start(
+    let mut public_services = services::Service::start(
         ctx.stores.clone(),
         provider.keys.clone(),
         public_url,
         &settings.services,
+        sms,
         kernel::clock::now_ms(),
     )
     .await?;
+    public_services.trust_proxy = settings.trust_proxy;
     let routers = vec![
         registry::api::router(ctx.clone()),
         registry::pages::router(ctx.clone()),

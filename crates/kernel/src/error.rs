@@ -31,6 +31,13 @@ pub enum ErrorCode {
     LodgingFacilityNotApproved,
     /// The guest has checked out already: the stay can no longer change.
     LodgingAlreadyCheckedOut,
+    /// An application cannot be approved before its result document has content (a judicial
+    /// record, a confirmation): the officer enters it first.
+    ServicesResultMissing,
+    /// The application has been rated already: one rating per application.
+    ServicesAlreadyRated,
+    /// The fine decision is paid, or another open application is paying it.
+    ServicesFineNotPayable,
     /// The authenticator's answer to a passkey ceremony was not accepted.
     PasskeyRefused,
     /// The account exists but cannot be used now (locked, suspended, deceased).
@@ -54,7 +61,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation checks.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::InvalidPersonalId,
         ErrorCode::InvalidDate,
         ErrorCode::InvalidInput,
@@ -69,6 +76,9 @@ impl ErrorCode {
         ErrorCode::StaleVersion,
         ErrorCode::LodgingFacilityNotApproved,
         ErrorCode::LodgingAlreadyCheckedOut,
+        ErrorCode::ServicesResultMissing,
+        ErrorCode::ServicesAlreadyRated,
+        ErrorCode::ServicesFineNotPayable,
         ErrorCode::PasskeyRefused,
         ErrorCode::AccountUnavailable,
         ErrorCode::RateLimited,
@@ -99,6 +109,9 @@ impl ErrorCode {
             ErrorCode::StaleVersion => "stale_version",
             ErrorCode::LodgingFacilityNotApproved => "lodging.facility_not_approved",
             ErrorCode::LodgingAlreadyCheckedOut => "lodging.already_checked_out",
+            ErrorCode::ServicesResultMissing => "services.result_missing",
+            ErrorCode::ServicesAlreadyRated => "services.already_rated",
+            ErrorCode::ServicesFineNotPayable => "services.fine_not_payable",
             ErrorCode::PasskeyRefused => "passkey_refused",
             ErrorCode::AccountUnavailable => "account_unavailable",
             ErrorCode::RateLimited => "rate_limited",
@@ -133,6 +146,9 @@ impl ErrorCode {
             | ErrorCode::StaleVersion
             | ErrorCode::LodgingFacilityNotApproved
             | ErrorCode::LodgingAlreadyCheckedOut
+            | ErrorCode::ServicesResultMissing
+            | ErrorCode::ServicesAlreadyRated
+            | ErrorCode::ServicesFineNotPayable
             | ErrorCode::RequestInProgress => 409,
             ErrorCode::IdempotencyKeyReused => 422,
             ErrorCode::UriTooLong => 414,
@@ -163,6 +179,13 @@ impl ErrorCode {
                 "Cơ sở lưu trú chưa được Công an xã phê duyệt hoặc đang bị tạm dừng"
             }
             ErrorCode::LodgingAlreadyCheckedOut => "Khách đã trả phòng, không thể thay đổi lượt lưu trú",
+            ErrorCode::ServicesResultMissing => {
+                "Chưa có nội dung kết quả: nhập nội dung văn bản trả kết quả trước khi phê duyệt"
+            }
+            ErrorCode::ServicesAlreadyRated => "Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần",
+            ErrorCode::ServicesFineNotPayable => {
+                "Quyết định xử phạt này đã được nộp tiền hoặc đang được nộp trong một hồ sơ khác"
+            }
             ErrorCode::PasskeyRefused => "Khóa truy cập không được chấp nhận",
             ErrorCode::AccountUnavailable => "Tài khoản hiện không sử dụng được",
             ErrorCode::RateLimited => "Quá nhiều yêu cầu, vui lòng thử lại sau",
@@ -196,6 +219,11 @@ impl ErrorCode {
                 "The facility is not approved by the commune police, or is suspended"
             }
             ErrorCode::LodgingAlreadyCheckedOut => "The guest has checked out; the stay can no longer change",
+            ErrorCode::ServicesResultMissing => "The result has no content yet: enter it before approving",
+            ErrorCode::ServicesAlreadyRated => "This application has been rated already; one rating per application",
+            ErrorCode::ServicesFineNotPayable => {
+                "This fine decision is paid already, or another application is paying it"
+            }
             ErrorCode::PasskeyRefused => "The passkey was not accepted",
             ErrorCode::AccountUnavailable => "This account cannot be used now",
             ErrorCode::RateLimited => "Too many requests, try again later",

@@ -17,6 +17,9 @@ const BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 pub const PAGE_W: f32 = 595.28;
 pub const PAGE_H: f32 = 841.89;
 pub const MARGIN: f32 = 45.0;
+/// Width of the heading's left column (issuing body, number), which must end before the national
+/// name on the right begins.
+pub const HEADING_LEFT_WIDTH: f32 = 210.0;
 
 /// Something to draw on a page.
 enum Op {
@@ -33,6 +36,12 @@ enum Op {
         y1: f32,
         x2: f32,
         y2: f32,
+    },
+    /// A filled black square (a QR code's module).
+    Square {
+        x: f32,
+        y: f32,
+        side: f32,
     },
 }
 
@@ -139,18 +148,50 @@ impl Layout {
     /// The heading of an administrative document (Decree 30/2020/NĐ-CP): issuing body, its
     /// unit and the document number on the left; the national name, motto, place and date on the
     /// right. Leaves `y` below it, ready for the title.
+    ///
+    /// Each column keeps to its own width ([`HEADING_LEFT_WIDTH`]): a long issuer ("ỦY BAN NHÂN
+    /// DÂN XÃ …") wraps inside the left column instead of running into the national name.
     pub fn heading(&mut self, issuer: &str, sub_issuer: &str, number: &str, place_and_date: &str) {
-        let (left, right) = (MARGIN + 110.0, MARGIN + 345.0);
+        let (left, right) = (MARGIN + HEADING_LEFT_WIDTH / 2.0, Self::right_column());
         let size = 10.0;
-        self.centered(left, MARGIN + 12.0, size, false, issuer);
-        self.centered(left, MARGIN + 26.0, size, true, sub_issuer);
-        self.rule(left - 35.0, left + 35.0, MARGIN + 31.0);
-        self.centered(left, MARGIN + 46.0, size, false, number);
+        let lead = 13.0;
+        let mut y = MARGIN + 12.0;
+        for l in self.wrap(issuer, size, false, HEADING_LEFT_WIDTH) {
+            self.centered(left, y, size, false, &l);
+            y += lead;
+        }
+        if !sub_issuer.is_empty() {
+            for l in self.wrap(sub_issuer, size, true, HEADING_LEFT_WIDTH) {
+                self.centered(left, y, size, true, &l);
+                y += lead;
+            }
+        }
+        self.rule(left - 35.0, left + 35.0, y - lead + 5.0);
+        let left_bottom = y + 7.0;
+        self.centered(left, left_bottom, size, false, number);
         self.centered(right, MARGIN + 12.0, size, true, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM");
         self.centered(right, MARGIN + 26.0, size, true, "Độc lập - Tự do - Hạnh phúc");
         self.rule(right - 70.0, right + 70.0, MARGIN + 31.0);
-        self.centered(right, MARGIN + 46.0, size, false, place_and_date);
-        self.y = MARGIN + 70.0;
+        let mut right_bottom = MARGIN + 46.0;
+        for l in self.wrap(place_and_date, size, false, PAGE_W - MARGIN - (MARGIN + HEADING_LEFT_WIDTH) - 10.0) {
+            self.text(right - self.width(&l, size, false) / 2.0, right_bottom, size, false, &l);
+            right_bottom += lead;
+        }
+        self.y = left_bottom.max(right_bottom) + 20.0;
+    }
+
+    /// A square matrix of modules (a QR code) with its top-left corner at (x, y), `side` points
+    /// wide; `dark[row][column]`.
+    pub fn matrix(&mut self, x: f32, y: f32, side: f32, dark: &[Vec<bool>]) {
+        let n = dark.len().max(1) as f32;
+        let m = side / n;
+        for (r, row) in dark.iter().enumerate() {
+            for (c, on) in row.iter().enumerate() {
+                if *on {
+                    self.push(Op::Square { x: x + c as f32 * m, y: y + r as f32 * m, side: m });
+                }
+            }
+        }
     }
 
     /// The x of the right-hand column's centre (signature block, place and date).
@@ -220,6 +261,18 @@ pub fn write(l: &Layout) -> Result<Vec<u8>, AppError> {
                     false,
                     TextDirection::Auto,
                 ),
+                Op::Square { x, y, side } => {
+                    // A hair wider than the module, so that neighbours leave no visible seam.
+                    let mut pb = PathBuilder::new();
+                    if let Some(rect) = krilla::geom::Rect::from_xywh(*x, *y, side + 0.05, side + 0.05) {
+                        pb.push_rect(rect);
+                    }
+                    if let Some(path) = pb.finish() {
+                        surface.set_stroke(None);
+                        surface.set_fill(Some(krilla::paint::Fill::default()));
+                        surface.draw_path(&path);
+                    }
+                }
                 Op::Line { x1, y1, x2, y2 } => {
                     let mut pb = PathBuilder::new();
                     pb.move_to(*x1, *y1);
@@ -252,5 +305,23 @@ mod tests {
         assert!(lines.iter().all(|s| l.width(s, 8.0, false) <= 120.0));
         assert_eq!(lines.join(" "), text);
         assert!(l.width("Ủy ban", 10.0, true) > l.width("Ủy ban", 10.0, false));
+    }
+
+    #[test]
+    fn a_long_issuer_wraps_inside_the_left_column() {
+        let mut l = Layout::new().unwrap();
+        l.heading("ỦY BAN NHÂN DÂN CẤP XÃ PHƯỜNG HÀ GIANG 1 TỈNH TUYÊN QUANG", "", "Số: 1/2026", "Hà Giang 1, ngày 01 tháng 12 năm 2026");
+        let national_left = Layout::right_column() - l.width("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 10.0, true) / 2.0;
+        let mut issuer_lines = 0;
+        for op in &l.pages[0] {
+            if let Op::Text { x, text, size, bold, .. } = op {
+                if text.starts_with("ỦY BAN") || text.contains("GIANG") {
+                    issuer_lines += 1;
+                    assert!(x + l.width(text, *size, *bold) < national_left, "{text} overlaps the national name");
+                }
+            }
+        }
+        assert!(issuer_lines >= 2, "the issuer was wrapped");
+        assert!(l.y > MARGIN + 70.0, "the title goes below the taller heading");
     }
 }

@@ -2,8 +2,9 @@
 //! certificate, a confirmation, a registration notice). Each document is a JSON payload signed as
 //! a compact JWS by the platform's signing key (`typ` = `dancu-document+jwt`), stored with a short
 //! verification code. Anyone verifies it at the public page `/documents/verify` by the code
-//! printed on the PDF, or by presenting the signed JSON to the API; the PDF shows the content, the
-//! code and the signature.
+//! printed on the PDF or by scanning its QR code (the page's address with the code), or by
+//! presenting the signed JSON to the API; the PDF shows the content in the statutory layout, the
+//! officer who signed it, the code and the QR code.
 
 use chrono::Datelike;
 use db::sqlx::{self, AnyConnection, Row};
@@ -41,6 +42,12 @@ pub struct Payload {
     pub lines: Vec<Line>,
     /// Receipt code of the application it answers.
     pub application: String,
+    /// The approving officer who signs the result, and their title (documents issued before
+    /// signers were recorded have none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signer_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signer_title: String,
     /// Issue time (UTC seconds, as JWT `iat`).
     pub iat: i64,
 }
@@ -120,25 +127,57 @@ pub fn place_and_date(place: &str, iat: i64) -> String {
     format!("{place}, ngày {:02} tháng {:02} năm {}", d.day(), d.month(), d.year())
 }
 
-/// The document as a PDF in administrative form, with its verification code and signature.
+/// The address a document's QR code carries: the public verification page with its code, which
+/// checks the stored signature again and shows what was issued.
+pub fn verification_link(verify_url: &str, code: &str) -> String {
+    format!("{verify_url}?code={code}")
+}
+
+/// The modules of a QR code for `text` (medium error correction), `dark[row][column]`.
+pub fn qr_modules(text: &str) -> Result<Vec<Vec<bool>>, AppError> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::internal(format!("qr code: {e}")))?;
+    let width = code.width();
+    let colors = code.to_colors();
+    Ok(colors.chunks(width).map(|row| row.iter().map(|c| *c == qrcode::Color::Dark).collect()).collect())
+}
+
+/// The document as a PDF in administrative form: heading, title, the content in the order of the
+/// statutory form, the signer's block, and the verification code with its QR code.
 pub fn pdf(doc: &Document, verify_url: &str) -> Result<Vec<u8>, AppError> {
     let p = &doc.payload;
     let mut l = paper::Layout::new()?;
     l.heading(&p.issuer.to_uppercase(), "", &format!("Số: {}", p.number), &place_and_date(&p.place, p.iat));
     l.paragraph(&p.title.to_uppercase(), 13.0, true, true);
     l.y += 10.0;
-    let mut rows = vec![
-        vec!["Họ, chữ đệm và tên".to_string(), p.holder_name.clone()],
-        vec!["Số định danh cá nhân".to_string(), p.holder_id.clone()],
-    ];
+    let mut rows = Vec::new();
+    // A birth certificate's lines name the child first; other results are about the applicant.
+    if !p.lines.iter().any(|x| x.value == p.holder_id) {
+        rows.push(vec!["Họ, chữ đệm và tên".to_string(), p.holder_name.clone()]);
+        rows.push(vec!["Số định danh cá nhân".to_string(), p.holder_id.clone()]);
+    }
     rows.extend(p.lines.iter().map(|x| vec![x.label.clone(), x.value.clone()]));
     rows.push(vec!["Mã hồ sơ".to_string(), p.application.clone()]);
     l.table(&[("Nội dung", 170.0), ("Thông tin", 325.0)], &rows);
-    l.y += 10.0;
-    l.paragraph(&format!("Mã xác minh: {}", p.code), 11.0, true, false);
-    l.paragraph(&format!("Kiểm tra tính xác thực tại {verify_url}?code={}", p.code), 9.0, false, false);
-    l.y += 6.0;
-    l.paragraph("Chữ ký số của hệ thống (JWS, ES256):", 8.0, true, false);
-    l.paragraph(&doc.jws, 6.5, false, false);
+    l.y += 14.0;
+    const QR_SIDE: f32 = 96.0;
+    l.ensure(QR_SIDE + 40.0);
+    let top = l.y;
+    let link = verification_link(verify_url, &p.code);
+    l.matrix(paper::MARGIN, top, QR_SIDE, &qr_modules(&link)?);
+    let caption_x = paper::MARGIN + QR_SIDE + 10.0;
+    l.text(caption_x, top + 14.0, 10.0, true, &format!("Mã xác minh: {}", p.code));
+    l.text(caption_x, top + 28.0, 8.0, false, "Quét mã QR hoặc nhập mã tại");
+    l.text(caption_x, top + 39.0, 8.0, false, verify_url);
+    l.text(caption_x, top + 50.0, 8.0, false, "để kiểm tra văn bản này.");
+    let right = paper::Layout::right_column() + 30.0;
+    if !p.signer_title.is_empty() {
+        l.centered(right, top + 14.0, 10.0, true, &p.signer_title.to_uppercase());
+    }
+    l.centered(right, top + 28.0, 9.0, false, "(Đã ký số trên hệ thống)");
+    if !p.signer_name.is_empty() {
+        l.centered(right, top + 78.0, 10.0, true, &p.signer_name);
+    }
+    l.y = top + QR_SIDE;
     paper::write(&l)
 }

@@ -12,14 +12,19 @@ pub mod attachments;
 pub mod catalogue;
 pub mod documents;
 pub mod effects;
+pub mod fines;
 pub mod forms;
+pub mod notify;
 pub mod online;
 #[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod pages;
 pub mod payments;
 pub mod prefill;
+pub mod rating;
+pub mod rules;
 pub mod sla;
 pub mod stats;
+pub mod status_lookup;
 pub mod synthetic;
 pub mod workflow;
 
@@ -28,7 +33,7 @@ use std::sync::Arc;
 pub use api::ApiDoc;
 
 /// Migrations of the services tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("services", [(1, "init", per_backend)]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("services", [(1, "init", per_backend), (2, "citizen_follow_up")]);
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -40,6 +45,13 @@ pub struct Service {
     pub payments: payments::Payments,
     /// Address users reach the server at (printed on documents).
     pub public_url: String,
+    /// The SMS/e-mail outbox that tells applicants about their applications.
+    pub sms: Arc<dyn identity::sms::SmsSender>,
+    /// Counts public status lookups (per address and per receipt code).
+    pub lookups: identity::RateLimiter,
+    /// Take the client's address from `X-Forwarded-For` (behind the configured proxy) when
+    /// counting lookups; set by the server from its `trust_proxy` setting.
+    pub trust_proxy: bool,
 }
 
 /// The `[services]` section of the configuration.
@@ -102,12 +114,13 @@ impl ServicesSettings {
 impl Service {
     /// Loads the catalogue and holidays where missing, and the payment provider with its secret;
     /// refuses settings with [`ServicesSettings::problems`]. `now` (UTC milliseconds) is the time
-    /// a newly loaded procedure is published.
+    /// a newly loaded procedure is published; `sms` delivers the applicants' notices.
     pub async fn start(
         stores: audit::Stores,
         keys: Arc<keys::KeyRing>,
         public_url: &str,
         settings: &ServicesSettings,
+        sms: Arc<dyn identity::sms::SmsSender>,
         now: i64,
     ) -> Result<Service, kernel::AppError> {
         let problems: Vec<String> =
@@ -118,7 +131,7 @@ impl Service {
         init(&stores.db, now).await?;
         let public_url = public_url.trim_end_matches('/').to_string();
         let payments = payments::Payments::load(&stores.db, settings, &public_url).await?;
-        Ok(Service { stores, keys, payments, public_url })
+        Ok(Service { stores, keys, payments, public_url, sms, lookups: identity::RateLimiter::new(), trust_proxy: false })
     }
 }
 

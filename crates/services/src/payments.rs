@@ -488,6 +488,7 @@ pub async fn handle_callback(
         .bind(fee::UNPAID)
         .execute(&mut *tx)
         .await?;
+        crate::fines::settle_in(&mut tx, &payment.application_id, now).await?;
         let note = format!("{} đồng, mã giao dịch {}", payment.amount_vnd, cb.gateway_ref);
         crate::applications::events::add(
             &mut tx,
@@ -544,6 +545,7 @@ pub async fn refund_in(
         .bind(&app.id)
         .execute(&mut *tx)
         .await?;
+    crate::fines::release_in(tx, &app.id).await?;
     let note = format!("{} đồng", app.fee_vnd);
     crate::applications::events::add(tx, &app.id, "gateway", actor_label, "refunded", &note, now).await?;
     Ok(true)

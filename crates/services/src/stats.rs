@@ -1,7 +1,8 @@
 //! Figures for the KPIs of pilot models 1, 3, 5, BG-1 and TH-1: per procedure, commune and month,
 //! how many applications came online, through a kiosk or at the counter, how many carried a fee
 //! and how many of those were paid online, how long processing took, how many ran past their
-//! deadline, and how many were filed by public officials. Counts only, never applicants.
+//! deadline, how many were filed by public officials, and how satisfied applicants were (ratings
+//! given after the result and their mean). Counts only, never applicants.
 
 use db::sqlx::{self, Row};
 use db::Db;
@@ -29,6 +30,10 @@ pub struct MonthlyRow {
     /// Decided after the deadline, or still open past it.
     pub overdue: i64,
     pub by_officials: i64,
+    /// Applications rated by their applicant (1–5 stars, once each).
+    pub rated: i64,
+    /// Mean stars over the rated applications.
+    pub mean_rating: Option<f64>,
 }
 
 /// Monthly figures of a province for months `from..=to` (`YYYY-MM`), optionally one commune.
@@ -41,17 +46,21 @@ pub async fn monthly(
     commune: Option<&str>,
     now: i64,
 ) -> Result<Vec<MonthlyRow>, AppError> {
-    let sql = "SELECT procedure_code, commune_code, submitted_month, COUNT(*), \
-        SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END), SUM(CASE WHEN channel = 'kiosk' THEN 1 ELSE 0 END), \
-        SUM(CASE WHEN channel = 'counter' THEN 1 ELSE 0 END), SUM(CASE WHEN fee_vnd > 0 THEN 1 ELSE 0 END), \
-        CAST(SUM(paid_online) AS BIGINT), SUM(CASE WHEN decided_at IS NOT NULL THEN 1 ELSE 0 END), \
-        CAST(SUM(CASE WHEN decided_at IS NOT NULL THEN decided_at - submitted_at ELSE 0 END) AS BIGINT), \
-        SUM(CASE WHEN (decided_at IS NOT NULL AND decided_at > due_at) \
-                   OR (decided_at IS NULL AND status IN ('submitted', 'processing', 'info_requested') AND due_at < $4) \
-            THEN 1 ELSE 0 END), CAST(SUM(by_official) AS BIGINT) \
-        FROM svc_applications WHERE province_code = $1 AND submitted_month >= $2 AND submitted_month <= $3 \
-        AND ($5 = '' OR commune_code = $5) \
-        GROUP BY procedure_code, commune_code, submitted_month ORDER BY submitted_month, procedure_code, commune_code";
+    let sql = "SELECT a.procedure_code, a.commune_code, a.submitted_month, COUNT(*), \
+        SUM(CASE WHEN a.channel = 'online' THEN 1 ELSE 0 END), SUM(CASE WHEN a.channel = 'kiosk' THEN 1 ELSE 0 END), \
+        SUM(CASE WHEN a.channel = 'counter' THEN 1 ELSE 0 END), SUM(CASE WHEN a.fee_vnd > 0 THEN 1 ELSE 0 END), \
+        CAST(SUM(a.paid_online) AS BIGINT), SUM(CASE WHEN a.decided_at IS NOT NULL THEN 1 ELSE 0 END), \
+        CAST(SUM(CASE WHEN a.decided_at IS NOT NULL THEN a.decided_at - a.submitted_at ELSE 0 END) AS BIGINT), \
+        SUM(CASE WHEN (a.decided_at IS NOT NULL AND a.decided_at > a.due_at) \
+                   OR (a.decided_at IS NULL AND a.status IN ('submitted', 'processing', 'info_requested') \
+                       AND a.due_at < $4) \
+            THEN 1 ELSE 0 END), CAST(SUM(a.by_official) AS BIGINT), \
+        SUM(CASE WHEN r.stars IS NOT NULL THEN 1 ELSE 0 END), CAST(SUM(COALESCE(r.stars, 0)) AS BIGINT) \
+        FROM svc_applications a LEFT JOIN svc_ratings r ON r.application_id = a.id \
+        WHERE a.province_code = $1 AND a.submitted_month >= $2 AND a.submitted_month <= $3 \
+        AND ($5 = '' OR a.commune_code = $5) \
+        GROUP BY a.procedure_code, a.commune_code, a.submitted_month \
+        ORDER BY a.submitted_month, a.procedure_code, a.commune_code";
     let rows = sqlx::query(sql)
         .bind(province)
         .bind(from)
@@ -65,6 +74,8 @@ pub async fn monthly(
         .map(|r| {
             let decided: i64 = r.get(9);
             let ms: i64 = r.get(10);
+            let rated: i64 = r.get(13);
+            let stars: i64 = r.get(14);
             MonthlyRow {
                 procedure_code: r.get(0),
                 commune_code: r.get(1),
@@ -79,6 +90,8 @@ pub async fn monthly(
                 mean_processing_hours: (decided > 0).then(|| ms as f64 / decided as f64 / 3_600_000.0),
                 overdue: r.get(11),
                 by_officials: r.get(12),
+                rated,
+                mean_rating: (rated > 0).then(|| stars as f64 / rated as f64),
             }
         })
         .collect())

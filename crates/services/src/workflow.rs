@@ -79,6 +79,7 @@ pub async fn act(
 ) -> Result<Application, AppError> {
     let db = &s.stores.db;
     let label = officer.actor_label();
+    let recipient = crate::notify::recipient(db, app).await?;
     let mut tx = db.begin().await?;
     let note = match action {
         Action::RequestInfo | Action::Reject | Action::Comment => note_required(note)?,
@@ -130,15 +131,28 @@ pub async fn act(
             "rejected"
         }
         Action::Approve => {
-            approve(s, &mut tx, officer, app, now).await?;
+            approve(s, &mut tx, officer, app, &note, now).await?;
             "approved"
         }
     };
     events::add(&mut tx, &app.id, &officer.account_id, &label, kind, &note, now).await?;
+    let notified = recipient.filter(|_| crate::notify::KINDS.contains(&kind));
+    if let Some(account) = &notified {
+        // A result's content is on the document; the notice carries reasons and requests only.
+        let shown = if action == Action::Approve { "" } else { note.as_str() };
+        crate::notify::add_in(&mut tx, account, app, kind, shown, now).await?;
+    }
     db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;
     if action == Action::Approve {
         tracing::info!(application = %app.id, procedure = %app.procedure_code, "application approved");
+    }
+    if let Some(account) = notified {
+        let name = crate::catalogue::store::get(db, &app.procedure_code).await?.map(|p| p.name_vi).unwrap_or_default();
+        let text = crate::notify::message(app, &name, kind, &s.public_url);
+        if let Err(e) = crate::notify::send(s.sms.as_ref(), db, &account, &text).await {
+            tracing::warn!(application = %app.id, error = %e, "notice not sent to the outbox");
+        }
     }
     crate::applications::query::by_id(db, &app.id).await?.ok_or_else(|| AppError::internal("application vanished"))
 }
@@ -153,11 +167,24 @@ async fn decided(tx: &mut AnyConnection, app: &Application, note: &str, now: i64
     Ok(())
 }
 
+/// The minimum length of a result's content entered by the officer.
+const MIN_CONTENT: usize = 5;
+
+/// The signer's title on a result: the officer's capacity at the issuing body.
+fn signer_title(officer: &Actor, issuer: &str) -> String {
+    format!("{} — {}", officer.role.label().0, issuer)
+}
+
+/// Approves: the registry effect, then the result document. A result with no content of its own
+/// (a procedure without a registry effect: a judicial record, a confirmation) takes the officer's
+/// `note` as its content, a fine receipt the decision it settles; without either it is refused
+/// (`services.result_missing`) rather than issued as a valid empty document.
 async fn approve(
     s: &Service,
     tx: &mut AnyConnection,
     officer: &Actor,
     app: &Application,
+    note: &str,
     now: i64,
 ) -> Result<(), AppError> {
     if app.status != status::PROCESSING {
@@ -172,8 +199,20 @@ async fn approve(
     let applicant = registry::queries::persons::get_self(&s.stores.db, &PersonalId::parse(&app.applicant_person_id)?)
         .await?
         .ok_or_else(|| AppError::not_found("the applicant is no longer in the registry"))?;
+    let fine = crate::fines::of_application(&s.stores.db, &app.id).await?;
+    if p.effect == crate::catalogue::Effect::None && fine.is_none() && note.chars().count() < MIN_CONTENT {
+        return Err(AppError::new(ErrorCode::ServicesResultMissing, format!("{}: no result content", p.code)));
+    }
     set_status(tx, app, &[status::PROCESSING], status::APPROVED, now).await?;
-    let lines = crate::effects::apply(tx, &p, app, &applicant, officer, now).await?;
+    let mut outcome = crate::effects::apply(tx, &p, app, &applicant, officer, now).await?;
+    if let Some(d) = &fine {
+        outcome.lines.extend(crate::fines::receipt_lines(d));
+    }
+    if p.effect == crate::catalogue::Effect::None && !note.is_empty() {
+        outcome.lines.push(documents::Line { label: "Nội dung".into(), value: note.to_string() });
+    }
+    let (holder_name, holder_id) =
+        outcome.holder.clone().unwrap_or_else(|| (applicant.full_name.clone(), applicant.personal_id.clone()));
     let units = registry::admin_units::AdminUnits::get();
     let place = units.commune(&app.commune_code).map(|c| c.name.clone()).unwrap_or_default();
     let issuer = if p.agency_level == "commune" { format!("{} {}", p.agency_vi, place) } else { p.agency_vi.clone() };
@@ -182,11 +221,13 @@ async fn approve(
         kind: p.code.clone(),
         title: p.result_vi.clone(),
         number: app.receipt_code.clone(),
+        signer_title: signer_title(officer, &issuer),
+        signer_name: officer.display_name.clone(),
         issuer,
         place,
-        holder_name: applicant.full_name.clone(),
-        holder_id: applicant.personal_id.clone(),
-        lines,
+        holder_name,
+        holder_id,
+        lines: outcome.lines,
         application: app.receipt_code.clone(),
         iat: 0,
     };

@@ -52,3 +52,48 @@ window.addEventListener("pageshow", (e) => {
   for (const b of document.querySelectorAll("form button, form input[type=submit]")) b.disabled = false;
   for (const f of document.querySelectorAll("input[name=idempotency_key]")) f.value = newKey();
 });
+
+// Commune pickers ([data-commune-picker]): the province list narrows the suggestions of the
+// commune field, and typing (with or without diacritics) asks the registry's administrative units
+// for matching communes. The field sends "Xã A (12345)"; the server reads the code in brackets,
+// or a full name typed without the script.
+function communePicker(picker) {
+  const province = picker.querySelector("[data-province]");
+  const field = picker.querySelector("[data-commune]");
+  const list = field && document.getElementById(field.getAttribute("list"));
+  if (!province || !field || !list) return;
+  let asked = 0;
+  const show = (communes) => {
+    list.replaceChildren(...communes.map((c) => {
+      const o = document.createElement("option");
+      o.value = `${c.name} (${c.code})`;
+      return o;
+    }));
+  };
+  const ask = async (url) => {
+    const mine = ++asked;
+    try {
+      const r = await fetch(url, { headers: { accept: "application/json" } });
+      if (r.ok && mine === asked) show(await r.json());
+    } catch (_) {
+      // Offline: the field still takes a full name or a code.
+    }
+  };
+  province.addEventListener("change", () => {
+    field.value = "";
+    if (province.value) ask(`/api/v1/admin-units/provinces/${encodeURIComponent(province.value)}/communes`);
+    else show([]);
+  });
+  let timer = 0;
+  field.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = field.value.trim();
+    if (q.length < 2 || /\(\d{5}\)$/.test(q)) return;
+    const where = province.value ? `&province=${encodeURIComponent(province.value)}` : "";
+    timer = setTimeout(() => ask(`/api/v1/admin-units/communes?q=${encodeURIComponent(q)}${where}`), 200);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const p of document.querySelectorAll("[data-commune-picker]")) communePicker(p);
+});

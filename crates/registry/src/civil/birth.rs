@@ -19,36 +19,123 @@ pub struct NewBirth {
     pub birth_date: NaiveDate,
     /// 2025 commune where the child was born (its province gives the id's place code).
     pub birth_commune: String,
-    /// Ethnic group code; the father's (else the mother's) when empty.
+    /// Ethnic group code as declared; the father's (else the mother's) when empty.
     pub ethnicity: Option<String>,
+    /// Religion code as declared (`00`: none); the father's (else the mother's) when empty.
+    pub religion: Option<String>,
+    /// ISO 3166 alpha-2 nationality as declared; the father's (else the mother's) when empty.
+    pub nationality: Option<String>,
     pub father_id: Option<PersonalId>,
     pub mother_id: Option<PersonalId>,
     /// The household the child is registered in; its address becomes the permanent residence.
     pub household_id: String,
 }
 
-/// The registered child.
+/// The registered child, with what its birth certificate states.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Born {
     pub personal_id: PersonalId,
     pub household_id: String,
     pub residence_id: String,
+    /// The permanent residence: the household's address and commune.
+    pub address: String,
+    pub commune_code: String,
+    /// Codes as registered (ethnic group, religion, nationality) and the hometown (quê quán).
+    pub ethnicity: Option<String>,
+    pub religion: Option<String>,
+    pub nationality: Option<String>,
+    pub hometown: Option<String>,
+    /// Relationship to the household head (`child`, `grandchild`, `other`).
+    pub relationship: String,
+    pub father: Option<ParentOnRecord>,
+    pub mother: Option<ParentOnRecord>,
+}
+
+/// A parent as the birth certificate names them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParentOnRecord {
+    pub personal_id: String,
+    pub full_name: String,
+    pub birth_year: Option<i64>,
+    pub ethnicity: Option<String>,
+    pub nationality: Option<String>,
+    /// Current address (street part) and commune.
+    pub address: Option<String>,
+    pub commune_code: Option<String>,
 }
 
 struct Parent {
     id: String,
+    record: ParentOnRecord,
     gender: Option<String>,
     ethnicity: Option<String>,
+    religion: Option<String>,
+    nationality: Option<String>,
     hometown: Option<String>,
+    links: Kin,
+}
+
+/// A parent's own family links, which decide the child's relationship to the household head.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Kin {
+    pub id: String,
+    pub spouse_id: Option<String>,
+    pub father_id: Option<String>,
+    pub mother_id: Option<String>,
+}
+
+/// The newborn's relationship to the head of the household it joins (quan hệ với chủ hộ): a child
+/// of the head or of the head's spouse is the head's child (`Con`, whichever parent is the
+/// applicant), a child of the head's (or the spouse's) child is a grandchild (`Cháu`), anyone
+/// else is `other`.
+pub(crate) fn relation_to_head(head: &Kin, parents: &[&Kin]) -> &'static str {
+    let couple: Vec<&str> = std::iter::once(head.id.as_str()).chain(head.spouse_id.as_deref()).collect();
+    let is_couple = |id: Option<&str>| id.is_some_and(|id| couple.contains(&id));
+    if parents.iter().any(|p| is_couple(Some(&p.id)) || is_couple(p.spouse_id.as_deref())) {
+        "child"
+    } else if parents.iter().any(|p| is_couple(p.father_id.as_deref()) || is_couple(p.mother_id.as_deref())) {
+        "grandchild"
+    } else {
+        "other"
+    }
+}
+
+async fn kin(tx: &mut AnyConnection, id: &str) -> Result<Kin, AppError> {
+    let row = sqlx::query("SELECT spouse_id, father_id, mother_id FROM persons WHERE personal_id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::internal("the household head is not in the registry"))?;
+    Ok(Kin { id: id.to_string(), spouse_id: row.get(0), father_id: row.get(1), mother_id: row.get(2) })
 }
 
 async fn parent(tx: &mut AnyConnection, id: &PersonalId, gender: &str) -> Result<Parent, AppError> {
-    let row = sqlx::query("SELECT gender, ethnicity, hometown, status FROM persons WHERE personal_id = $1")
-        .bind(id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no parent with id {id}")))?;
-    let p = Parent { id: id.to_string(), gender: row.get(0), ethnicity: row.get(1), hometown: row.get(2) };
+    let row = sqlx::query(
+        "SELECT gender, ethnicity, hometown, religion, nationality, spouse_id, father_id, mother_id, full_name, \
+         birth_year, current_address, current_commune FROM persons WHERE personal_id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::not_found(format!("no parent with id {id}")))?;
+    let p = Parent {
+        id: id.to_string(),
+        record: ParentOnRecord {
+            personal_id: id.to_string(),
+            full_name: row.get(8),
+            birth_year: row.get(9),
+            ethnicity: row.get(1),
+            nationality: row.get(4),
+            address: row.get(10),
+            commune_code: row.get(11),
+        },
+        gender: row.get(0),
+        ethnicity: row.get(1),
+        hometown: row.get(2),
+        religion: row.get(3),
+        nationality: row.get(4),
+        links: Kin { id: id.to_string(), spouse_id: row.get(5), father_id: row.get(6), mother_id: row.get(7) },
+    };
     if p.gender.as_deref().is_some_and(|g| g != gender) {
         let role = if gender == "M" { "father" } else { "mother" };
         return Err(AppError::invalid(format!("{role}: the registry records {id} with another gender")));
@@ -107,8 +194,24 @@ pub async fn register_birth_in(
         Some(e) => Some(e.to_string()),
         None => father.iter().chain(mother.iter()).find_map(|p| p.ethnicity.clone()),
     };
+    let religion = match b.religion.as_deref().filter(|r| !r.is_empty()) {
+        Some(r) if kernel::vocab::religion_name(r).is_none() => {
+            return Err(AppError::invalid("religion: unknown code"))
+        }
+        Some(r) => Some(r.to_string()),
+        None => father.iter().chain(mother.iter()).find_map(|p| p.religion.clone()),
+    };
+    let nationality = match b.nationality.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) if n.len() != 2 || !n.bytes().all(|c| c.is_ascii_uppercase()) => {
+            return Err(AppError::invalid("nationality: an ISO 3166 alpha-2 code"))
+        }
+        Some(n) => Some(n.to_string()),
+        None => father.iter().chain(mother.iter()).find_map(|p| p.nationality.clone()),
+    };
     let hometown = father.iter().chain(mother.iter()).find_map(|p| p.hometown.clone());
-    let relationship = if father.iter().chain(mother.iter()).any(|p| p.id == head) { "child" } else { "grandchild" };
+    let head_kin = kin(tx, &head).await?;
+    let parent_kin: Vec<&Kin> = father.iter().chain(mother.iter()).map(|p| &p.links).collect();
+    let relationship = relation_to_head(&head_kin, &parent_kin);
     let place_code = units
         .legacy_province_code(&b.birth_commune)
         .ok_or_else(|| AppError::internal("birth commune has no legacy province"))?;
@@ -120,7 +223,7 @@ pub async fn register_birth_in(
         "INSERT INTO persons (personal_id, full_name, name_folded, gender, birth_date, birth_year, birth_place, \
          hometown, ethnicity, religion, nationality, old_id, status, death_date, father_id, mother_id, spouse_id, \
          household_id, relationship, current_commune, current_address, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '00', 'VNM', NULL, 'living', NULL, $10, $11, NULL, $12, $13, \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $17, $18, NULL, 'living', NULL, $10, $11, NULL, $12, $13, \
          $14, $15, $16, $16, 1)",
     )
     .bind(id.as_str())
@@ -139,6 +242,8 @@ pub async fn register_birth_in(
     .bind(&commune)
     .bind(&address)
     .bind(now)
+    .bind(&religion)
+    .bind(&nationality)
     .execute(&mut *tx)
     .await?;
     let residence_id = super::open_residence(tx, &id, "permanent", &commune, &address, &day, None, now).await?;
@@ -146,10 +251,40 @@ pub async fn register_birth_in(
     current.insert("full_name".into(), Value::String(name));
     current.insert("birth_date".into(), Value::String(day));
     current.insert("household_id".into(), Value::String(b.household_id.clone()));
-    current.insert("current_commune".into(), Value::String(commune));
+    current.insert("current_commune".into(), Value::String(commune.clone()));
+    let commune_of_household = commune;
     current.insert("residence_started".into(), Value::String(residence_id.clone()));
     crate::history::record(tx, id.as_str(), crate::feed::BORN, actor, reason, &Map::new(), &current, now).await?;
-    Ok(Born { personal_id: id, household_id: b.household_id.clone(), residence_id })
+    Ok(Born {
+        personal_id: id,
+        household_id: b.household_id.clone(),
+        residence_id,
+        address,
+        commune_code: commune_of_household,
+        ethnicity,
+        religion,
+        nationality,
+        hometown,
+        relationship: relationship.to_string(),
+        father: father.map(|p| p.record),
+        mother: mother.map(|p| p.record),
+    })
+}
+
+/// True when the registry already holds a child of `parent` with this name (compared without
+/// diacritics or case) and date of birth (`YYYY-MM-DD`): registering it again would create a
+/// duplicate person. Answers only yes or no, so it releases nothing about the child.
+pub async fn has_child(db: &db::Db, parent: &PersonalId, full_name: &str, birth_date: &str) -> Result<bool, AppError> {
+    let row = sqlx::query(
+        "SELECT 1 FROM persons WHERE (father_id = $1 OR mother_id = $1) AND name_folded = $2 AND birth_date = $3 \
+         AND status <> 'deceased' LIMIT 1",
+    )
+    .bind(parent.as_str())
+    .bind(kernel::text::fold(&kernel::text::normalize_name(full_name)))
+    .bind(birth_date)
+    .fetch_optional(db.read())
+    .await?;
+    Ok(row.is_some())
 }
 
 /// A personal id with a random serial that no one holds yet.
@@ -167,4 +302,41 @@ async fn free_id(tx: &mut AnyConnection, place: &str, gender: Gender, year: i32)
         }
     }
     Err(AppError::new(ErrorCode::Conflict, "no free personal id serial; try again"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{relation_to_head, Kin};
+
+    fn kin(id: &str, spouse: Option<&str>, father: Option<&str>, mother: Option<&str>) -> Kin {
+        Kin {
+            id: id.into(),
+            spouse_id: spouse.map(Into::into),
+            father_id: father.map(Into::into),
+            mother_id: mother.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_child_of_the_head_or_of_the_heads_spouse_is_a_child() {
+        let head = kin("H", Some("W"), None, None);
+        let wife = kin("W", Some("H"), None, None);
+        assert_eq!(relation_to_head(&head, &[&wife]), "child", "the spouse files alone");
+        assert_eq!(relation_to_head(&head, &[&kin("H", Some("W"), None, None)]), "child");
+        // The registry may hold the marriage on the parent's side only.
+        let unlinked_head = kin("H", None, None, None);
+        assert_eq!(relation_to_head(&unlinked_head, &[&wife]), "child");
+    }
+
+    #[test]
+    fn the_child_of_the_heads_child_is_a_grandchild_and_others_are_other() {
+        let head = kin("H", Some("W"), None, None);
+        let son = kin("S", Some("D"), Some("H"), Some("W"));
+        let daughter_in_law = kin("D", Some("S"), None, None);
+        assert_eq!(relation_to_head(&head, &[&son, &daughter_in_law]), "grandchild");
+        let step_grandchild_parent = kin("S2", None, None, Some("W"));
+        assert_eq!(relation_to_head(&head, &[&step_grandchild_parent]), "grandchild");
+        let lodger = kin("L", None, Some("X"), Some("Y"));
+        assert_eq!(relation_to_head(&head, &[&lodger]), "other");
+    }
 }

@@ -15,7 +15,7 @@ mod marriage;
 mod residence;
 
 pub use absence::{declare_absence_in, Absence};
-pub use birth::{register_birth_in, Born, NewBirth};
+pub use birth::{has_child, register_birth_in, Born, NewBirth, ParentOnRecord};
 pub use marriage::record_marriage_in;
 pub use residence::{extend_temporary_in, register_temporary_in, remove_permanent_in, TemporaryStay};
 

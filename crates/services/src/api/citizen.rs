@@ -20,7 +20,7 @@ use crate::Service;
 /// OAuth scope a relying party's token needs to file for the citizen (e-ID app, pilot model 5).
 const SCOPE: &str = "services";
 
-fn citizen(user: &CurrentUser) -> Result<&str, AppError> {
+pub(super) fn citizen(user: &CurrentUser) -> Result<&str, AppError> {
     user.require_scope(SCOPE)?;
     query::citizen_person(user)
 }

@@ -2,6 +2,7 @@
 
 mod catalogue;
 mod citizen;
+mod follow_up;
 mod officer;
 mod public;
 
@@ -15,6 +16,7 @@ use crate::applications::Application;
 use crate::attachments::Attachment;
 use crate::Service;
 
+pub(crate) use follow_up::allow_lookup;
 pub use officer::log_read;
 
 /// An application with its history and files.
@@ -47,6 +49,12 @@ pub fn router(s: Service) -> Router {
         .route("/api/v1/services/applications/{id}/answer", post(citizen::answer))
         .route("/api/v1/services/applications/{id}/withdraw", post(citizen::withdraw))
         .route("/api/v1/services/applications/{id}/payment", post(citizen::pay))
+        .route("/api/v1/services/applications/{id}/rating", post(follow_up::rate))
+        .route("/api/v1/services/notifications", get(follow_up::notifications))
+        .route("/api/v1/services/notifications/read", post(follow_up::notifications_read))
+        .route("/api/v1/services/status", get(follow_up::status))
+        .route("/api/v1/services/fines", post(follow_up::issue_fine))
+        .route("/api/v1/services/fines/mine", get(follow_up::my_fines))
         .route("/api/v1/services/payments/callback", post(public::callback))
         .route("/api/v1/services/inbox", get(officer::inbox))
         .route("/api/v1/services/inbox/{id}", get(officer::get))
@@ -68,6 +76,8 @@ pub fn router(s: Service) -> Router {
         citizen::withdraw, citizen::pay,
         officer::inbox, officer::get, officer::act, officer::counter, officer::stats,
         public::callback, public::verify, public::document,
+        follow_up::notifications, follow_up::notifications_read, follow_up::rate, follow_up::status,
+        follow_up::issue_fine, follow_up::my_fines,
     ),
     tags((name = "services", description = "Online public services (dịch vụ công trực tuyến)"))
 )]

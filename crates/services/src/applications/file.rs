@@ -15,10 +15,11 @@ use crate::catalogue::{Effect, Procedure};
 use crate::forms::{self, FieldErrors};
 use crate::prefill::PrefillItem;
 
-/// Why filing failed: field problems to show next to the inputs, or any other error.
+/// Why filing failed: field problems to show next to the inputs (with the procedure they belong
+/// to, whose labels name them in messages), or any other error.
 #[derive(Debug)]
 pub enum FileError {
-    Fields(FieldErrors),
+    Fields(FieldErrors, Box<Procedure>),
     App(AppError),
 }
 
@@ -43,10 +44,15 @@ impl From<serde_json::Error> for FileError {
 }
 
 impl FileError {
+    /// Field problems of an application for `p`.
+    pub fn fields(p: &Procedure, errors: FieldErrors) -> FileError {
+        FileError::Fields(errors, Box::new(p.clone()))
+    }
+
     /// One API error for either kind.
     pub fn into_app(self) -> AppError {
         match self {
-            FileError::Fields(f) => forms::to_app_error(&f),
+            FileError::Fields(f, p) => forms::to_app_error(&p, &f),
             FileError::App(e) => e,
         }
     }
@@ -86,7 +92,17 @@ fn route(p: &Procedure, answers: &forms::Answers, applicant: &PersonView) -> Res
         .ok_or_else(|| AppError::invalid("the applicant has no current residence in the registry"))
 }
 
-fn check_answers(p: &Procedure, raw: &BTreeMap<String, String>, submit: bool) -> Result<forms::Answers, FileError> {
+/// Checks the answers (all required fields when submitting) and, for a submission, the rules that
+/// look at the applicant and the records ([`crate::rules`]), which also fill the defaults and a
+/// fine's amount. `now` (UTC milliseconds) gives the day dates are checked against.
+async fn check_answers(
+    db: &Db,
+    p: &Procedure,
+    applicant: &PersonView,
+    raw: &BTreeMap<String, String>,
+    submit: bool,
+    now: i64,
+) -> Result<forms::Answers, FileError> {
     let relaxed;
     let p = if submit {
         p
@@ -105,7 +121,29 @@ fn check_answers(p: &Procedure, raw: &BTreeMap<String, String>, submit: bool) ->
         };
         &relaxed
     };
-    forms::validate(p, raw).map_err(FileError::Fields)
+    let mut answers = forms::validate(p, raw, kernel::clock::date_vn(now)).map_err(|e| FileError::fields(p, e))?;
+    if submit {
+        let problems = crate::rules::on_submit(db, p, applicant, &mut answers).await?;
+        if !problems.is_empty() {
+            return Err(FileError::fields(p, problems));
+        }
+    }
+    Ok(answers)
+}
+
+/// Reserves the fine decision a submitted payment names (see [`crate::fines::reserve_in`]).
+async fn reserve_fine(
+    tx: &mut db::sqlx::AnyConnection,
+    p: &Procedure,
+    answers: &forms::Answers,
+    id: &str,
+) -> Result<(), AppError> {
+    for f in p.fields.iter().filter(|f| f.kind == crate::catalogue::FieldKind::FineDecision) {
+        if let Some(number) = answers.get(&f.name).and_then(|v| v.as_str()) {
+            crate::fines::reserve_in(tx, number, id).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A receipt code: commune, date and six random characters (no 0/O or 1/I to misread).
@@ -119,7 +157,7 @@ fn receipt_code(commune: &str, now_ms: i64) -> String {
 
 /// Creates an application, as a draft or submitted at once (one transaction either way).
 pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
-    let answers = check_answers(f.procedure, f.answers, f.submit)?;
+    let answers = check_answers(db, f.procedure, f.applicant, f.answers, f.submit, f.now).await?;
     let commune = route(f.procedure, &answers, f.applicant)?;
     let province = registry::admin_units::AdminUnits::get()
         .commune(&commune)
@@ -139,7 +177,7 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
             );
         }
         if !missing.is_empty() {
-            return Err(FileError::Fields(missing));
+            return Err(FileError::fields(p, missing));
         }
     }
     let now = f.now;
@@ -151,7 +189,7 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
         (status::DRAFT, None, None, None, 0)
     };
     let fee_status = if amount > 0 { fee::UNPAID } else { fee::NONE };
-    let answers_text = serde_json::Value::Object(answers).to_string();
+    let answers_text = serde_json::Value::Object(answers.clone()).to_string();
     let prefill_text = serde_json::to_string(f.prefill)?;
     let id = kernel::ids::new_id();
     // Six random characters per commune and day rarely clash; the unique index decides, and a
@@ -199,6 +237,7 @@ pub async fn create(db: &Db, f: &Filing<'_>) -> Result<Application, FileError> {
         }
         super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "created", "", now).await?;
         if f.submit {
+            reserve_fine(&mut tx, p, &answers, &id).await?;
             super::events::add(&mut tx, &id, f.actor_id, f.actor_label, "submitted", "", now).await?;
         }
         db::idempotency::bind(&mut tx).await?;
@@ -213,7 +252,8 @@ pub async fn update_draft(db: &Db, app: &Application, f: &Filing<'_>) -> Result<
     if app.status != status::DRAFT {
         return Err(AppError::new(ErrorCode::Conflict, "only a draft can be edited").into());
     }
-    let answers = check_answers(f.procedure, f.answers, f.submit)?;
+    // The submission's checks run in `submit`, on what is stored here.
+    let answers = check_answers(db, f.procedure, f.applicant, f.answers, false, f.now).await?;
     let commune = route(f.procedure, &answers, f.applicant)?;
     let province = registry::admin_units::AdminUnits::get()
         .commune(&commune)
@@ -237,14 +277,22 @@ pub async fn update_draft(db: &Db, app: &Application, f: &Filing<'_>) -> Result<
         return Err(AppError::new(ErrorCode::Conflict, "only a draft can be edited").into());
     }
     if f.submit {
-        return submit(db, &app.id, f.actor_id, f.actor_label, f.now).await;
+        return submit(db, &app.id, f.applicant, f.actor_id, f.actor_label, f.now).await;
     }
     Ok(super::query::by_id(db, &app.id).await?.ok_or_else(|| AppError::internal("application vanished"))?)
 }
 
-/// Submits a draft: every required field and attachment must be there; the fee and the statutory
-/// deadline are fixed at `now` (UTC milliseconds).
-pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str, now: i64) -> Result<Application, FileError> {
+/// Submits a draft of `applicant`: every required field and attachment must be there and the
+/// submission's rules hold; the fee and the statutory deadline are fixed at `now` (UTC
+/// milliseconds).
+pub async fn submit(
+    db: &Db,
+    id: &str,
+    applicant: &PersonView,
+    actor_id: &str,
+    actor_label: &str,
+    now: i64,
+) -> Result<Application, FileError> {
     let app = super::query::by_id(db, id).await?.ok_or_else(|| AppError::not_found("no such application"))?;
     if app.status != status::DRAFT {
         return Err(AppError::new(ErrorCode::Conflict, "the application was already submitted").into());
@@ -254,21 +302,21 @@ pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str, now: i
         .ok_or_else(|| AppError::internal("procedure version missing"))?;
     let raw: BTreeMap<String, String> =
         app.answers.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
-    let answers = forms::validate(&p, &raw).map_err(FileError::Fields)?;
+    let answers = check_answers(db, &p, applicant, &raw, true, now).await?;
     let have = crate::attachments::slots_of(db, id).await?;
     let mut missing = FieldErrors::new();
     for slot in p.attachments.iter().filter(|s| s.required && !have.contains(&s.name)) {
         missing.insert(slot.name.clone(), ("Cần đính kèm tệp này.".into(), "This file is required.".into()));
     }
     if !missing.is_empty() {
-        return Err(FileError::Fields(missing));
+        return Err(FileError::fields(&p, missing));
     }
     let due = crate::sla::Calendar::load(db).await?.due_ms(now, p.processing_days);
     let amount = p.fee_for(&answers);
     let mut tx = db.begin().await?;
     let n = sqlx::query(
         "UPDATE svc_applications SET status = $1, submitted_at = $2, due_at = $3, fee_vnd = $4, fee_status = $5, \
-         submitted_month = $8, updated_at = $2, version = version + 1 WHERE id = $6 AND status = $7",
+         submitted_month = $8, answers = $9, updated_at = $2, version = version + 1 WHERE id = $6 AND status = $7",
     )
     .bind(status::SUBMITTED)
     .bind(now)
@@ -278,12 +326,14 @@ pub async fn submit(db: &Db, id: &str, actor_id: &str, actor_label: &str, now: i
     .bind(id)
     .bind(status::DRAFT)
     .bind(kernel::clock::ms_to_vn(now).format("%Y-%m").to_string())
+    .bind(serde_json::Value::Object(answers.clone()).to_string())
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if n == 0 {
         return Err(AppError::new(ErrorCode::Conflict, "the application was already submitted").into());
     }
+    reserve_fine(&mut tx, &p, &answers, id).await?;
     super::events::add(&mut tx, id, actor_id, actor_label, "submitted", "", now).await?;
     db::idempotency::bind(&mut tx).await?;
     tx.commit().await?;

@@ -29,6 +29,23 @@ pub enum FieldKind {
     Commune,
     /// A whole number between `min` and `max`.
     Number,
+    /// An ethnic group code (`kernel::vocab::ETHNIC_GROUPS`).
+    Ethnicity,
+    /// A religion code (`kernel::vocab::RELIGIONS`, `00` = none).
+    Religion,
+    /// The number of a traffic-fine decision of the applicant: the fee is the decision's amount
+    /// ([`crate::fines`]), never a number the applicant types.
+    FineDecision,
+}
+
+/// Which side of today a date must fall on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// Today or earlier (a birth, a death).
+    Past,
+    /// Today or later (the end of a stay).
+    Future,
 }
 
 /// One field the applicant fills in.
@@ -47,6 +64,9 @@ pub struct Field {
     pub max: Option<i64>,
     #[serde(default)]
     pub min: Option<i64>,
+    /// For dates: today or earlier, or today or later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
 }
 
 /// A file the procedure still needs (size and type checked on upload).
@@ -116,12 +136,16 @@ pub struct Procedure {
 }
 
 impl Procedure {
-    /// The fee of an application with these answers.
+    /// The fee of an application with these answers: the fixed fee, the number field named by
+    /// `fee_field`, or, when that field is a fine decision, the decision's amount that submission
+    /// recorded under [`crate::fines::AMOUNT_KEY`].
     pub fn fee_for(&self, answers: &serde_json::Map<String, serde_json::Value>) -> i64 {
-        match &self.fee_field {
-            Some(f) => answers.get(f).and_then(|v| v.as_str()).and_then(|v| v.parse().ok()).unwrap_or(0),
-            None => self.fee_vnd,
-        }
+        let Some(f) = &self.fee_field else { return self.fee_vnd };
+        let key = match self.fields.iter().find(|x| &x.name == f).map(|x| x.kind) {
+            Some(FieldKind::FineDecision) => crate::fines::AMOUNT_KEY,
+            _ => f.as_str(),
+        };
+        answers.get(key).and_then(|v| v.as_str()).and_then(|v| v.parse().ok()).unwrap_or(0)
     }
 
     /// True when the applicant's household is part of the pre-filled data.
@@ -163,8 +187,9 @@ impl Procedure {
             }
         }
         if let Some(ff) = &self.fee_field {
-            if !self.fields.iter().any(|f| &f.name == ff && f.kind == FieldKind::Number) {
-                return Err(format!("{}: fee_field {ff} is not a number field", self.code));
+            let payable = |k: FieldKind| matches!(k, FieldKind::Number | FieldKind::FineDecision);
+            if !self.fields.iter().any(|f| &f.name == ff && payable(f.kind)) {
+                return Err(format!("{}: fee_field {ff} is not a number or fine-decision field", self.code));
             }
         }
         Ok(())
@@ -207,8 +232,12 @@ mod tests {
         let all = embedded().unwrap();
         let fine = all.iter().find(|p| p.code == "traffic_fine_payment").unwrap();
         let mut answers = serde_json::Map::new();
-        answers.insert("amount".into(), "800000".into());
-        assert_eq!(fine.fee_for(&answers), 800_000);
+        answers.insert("decision_no".into(), "123/QĐ-XPHC".into());
+        answers.insert("amount".into(), "1000".into());
+        assert_eq!(fine.fee_for(&answers), 0, "a typed amount is not the fee");
+        answers.insert(crate::fines::AMOUNT_KEY.into(), "800000".into());
+        assert_eq!(fine.fee_for(&answers), 800_000, "the decision's amount is");
+        assert!(!fine.fields.iter().any(|f| f.kind == FieldKind::Number), "nothing to type the amount into");
         let mut bad = fine.clone();
         bad.handler_role = "mayor".into();
         assert!(bad.check().unwrap_err().contains("handler_role"));

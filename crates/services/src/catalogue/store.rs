@@ -10,13 +10,15 @@ use utoipa::ToSchema;
 
 use super::Procedure;
 
-/// Loads the embedded catalogue's procedures that the database does not hold yet; returns how
-/// many were added. Edited procedures are left as they are. `now` (UTC milliseconds) is the time
+/// Loads the embedded catalogue's procedures that the database does not hold yet, or holds in a
+/// version older than the embedded one (a release that changed a form: applications filed under
+/// the old version keep it); returns how many were published. A procedure an administrator has
+/// edited to the embedded version or beyond is left as it is. `now` (UTC milliseconds) is the time
 /// of publication.
 pub async fn seed(db: &Db, now: i64) -> Result<usize, AppError> {
     let mut added = 0;
     for p in super::embedded()? {
-        if get(db, &p.code).await?.is_none() {
+        if get(db, &p.code).await?.is_none_or(|stored| stored.version < p.version) {
             publish(db, &p, "catalogue import", now).await?;
             added += 1;
         }

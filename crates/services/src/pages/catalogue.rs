@@ -147,6 +147,9 @@ pub(super) async fn show(
         pg.by_official = app.by_official;
     }
     let pre = crate::online::prefill(&s, &user, &p, kernel::clock::now_ms()).await.map_err(err(lang))?;
+    if q.draft.is_none() {
+        values.extend(crate::rules::birth_defaults(&p, &pre.person));
+    }
     pg.form = Some(FormView::new(&p, lang, &pre.items, &values, &FieldErrors::new()));
     Ok(render(&pg, lang))
 }
@@ -182,26 +185,27 @@ pub(super) async fn apply(
     if draft.is_none() && !posted.files.is_empty() {
         match crate::online::file(&s, &user, &code, &posted.fields, by_official, false, None, now).await {
             Ok(a) => draft = Some(a),
-            Err(FileError::Fields(f)) => errors = f,
+            Err(FileError::Fields(f, _)) => errors = f,
             Err(FileError::App(e)) => return Err(PageError::new(e, lang)),
         }
     }
     if let Some(d) = &draft {
         for (slot, name, bytes) in &posted.files {
             if let Err(e) = crate::attachments::upload(&s.stores.db, d, &p, slot, name, bytes, now).await {
-                errors.insert(slot.clone(), (e.detail.clone(), e.detail.clone()));
+                let (vi, en) = e.message();
+                errors.insert(slot.clone(), (vi.to_string(), en.to_string()));
             }
         }
     }
     let result = if errors.is_empty() {
         crate::online::file(&s, &user, &code, &posted.fields, by_official, submit, draft.as_ref(), now).await
     } else {
-        Err(FileError::Fields(errors))
+        Err(FileError::fields(&p, errors))
     };
     match result {
         Ok(app) => Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response()),
         Err(FileError::App(e)) => Err(PageError::new(e, lang)),
-        Err(FileError::Fields(errors)) => {
+        Err(FileError::Fields(errors, _)) => {
             let pre = crate::online::prefill(&s, &user, &p, now).await.map_err(err(lang))?;
             let mut pg = page(lang, Some(&user), &p);
             pg.form = Some(FormView::new(&p, lang, &pre.items, &posted.fields, &errors));

@@ -22,6 +22,8 @@ pub(super) struct FieldView {
     /// (value, label, selected).
     pub options: Vec<(String, String, bool)>,
     pub hint: String,
+    /// For a commune: the province and commune pickers.
+    pub commune: Option<super::picker::CommunePicker>,
 }
 
 /// One pre-filled line.
@@ -66,23 +68,36 @@ impl FormView {
             .iter()
             .map(|f| {
                 let value = values.get(&f.name).cloned().unwrap_or_default();
+                let options: Vec<(String, String, bool)> = match f.kind {
+                    FieldKind::Ethnicity => kernel::vocab::ETHNIC_GROUPS
+                        .iter()
+                        .map(|(c, n)| (c.to_string(), n.to_string(), *c == value))
+                        .collect(),
+                    FieldKind::Religion => kernel::vocab::RELIGIONS
+                        .iter()
+                        .map(|(c, n)| (c.to_string(), n.to_string(), *c == value))
+                        .collect(),
+                    _ => f.options.iter().map(|o| (o[0].clone(), pick(&o[1], &o[2]), o[0] == value)).collect(),
+                };
                 FieldView {
                     name: f.name.clone(),
                     label: pick(&f.label_vi, &f.label_en),
                     input: match f.kind {
                         FieldKind::Textarea => "textarea",
                         FieldKind::Date => "date",
-                        FieldKind::Choice => "select",
+                        FieldKind::Choice | FieldKind::Ethnicity | FieldKind::Religion => "select",
                         FieldKind::Number => "number",
+                        FieldKind::Commune => "commune",
                         _ => "text",
                     },
                     required: f.required,
-                    options: f.options.iter().map(|o| (o[0].clone(), pick(&o[1], &o[2]), o[0] == value)).collect(),
+                    options,
                     hint: match f.kind {
                         FieldKind::PersonalId => pick("12 chữ số", "12 digits"),
-                        FieldKind::Commune => pick("Mã xã, phường (5 chữ số)", "Commune code (5 digits)"),
+                        FieldKind::FineDecision => pick("Ví dụ: 1234/QĐ-XPHC", "e.g. 1234/QĐ-XPHC"),
                         _ => String::new(),
                     },
+                    commune: (f.kind == FieldKind::Commune).then(|| super::picker::CommunePicker::new(&value)),
                     error: errors.get(&f.name).map(|(vi, en)| pick(vi, en)),
                     value,
                 }

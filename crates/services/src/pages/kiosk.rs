@@ -243,7 +243,7 @@ pub(super) async fn submit(
             ));
             Ok(render(&done, lang))
         }
-        Err(FileError::Fields(errors)) => {
+        Err(FileError::Fields(errors, _)) => {
             pg.form = Some(FormView::new(&p, lang, &pre.items, &fields, &errors));
             pg.error = Some(lang.pick("Vui lòng sửa các ô được đánh dấu.", "Please correct the marked fields.").into());
             Ok(with_status(&pg, lang, StatusCode::BAD_REQUEST))

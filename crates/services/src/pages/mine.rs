@@ -75,6 +75,8 @@ pub(super) fn view(a: &Application, lang: Lang, names: &std::collections::HashMa
 #[template(path = "services_mine.html")]
 struct ListPage {
     chrome: Chrome,
+    /// Notices the citizen has not opened yet.
+    unread: i64,
     rows: Vec<AppView>,
     page: u32,
     has_next: bool,
@@ -97,7 +99,8 @@ pub(super) async fn list(
     let names = names(&s, lang).await.map_err(err(lang))?;
     let chrome = Chrome::new(lang, ("Hồ sơ của tôi", "My applications"), Some(&user), "/applications");
     let rows = found.items.iter().map(|a| view(a, lang, &names)).collect();
-    Ok(render(&ListPage { chrome, rows, page: found.page, has_next: found.has_next }, lang))
+    let unread = crate::notify::unread(&s.stores.db, &user.account_id).await.map_err(err(lang))?;
+    Ok(render(&ListPage { chrome, unread, rows, page: found.page, has_next: found.has_next }, lang))
 }
 
 /// One step of the history as shown.
@@ -130,6 +133,11 @@ struct ShowPage {
     code: String,
     /// A payment provider is configured (otherwise the page says to pay at the desk).
     pay_online: bool,
+    /// The applicant's rating, once given; `can_rate` offers the form before.
+    rating: Option<crate::rating::Rating>,
+    can_rate: bool,
+    /// The fine decision a fine payment settles, as (label, value) lines.
+    fine: Vec<(String, String)>,
 }
 
 /// The answers with their field labels.
@@ -167,8 +175,17 @@ pub(super) async fn show(
     let a = own(&s, &user, &id).await.map_err(err(lang))?;
     let names = names(&s, lang).await.map_err(err(lang))?;
     let chrome = Chrome::new(lang, ("Hồ sơ", "Application"), Some(&user), &format!("/applications/{id}"));
+    let rating = crate::rating::of_application(&s.stores.db, &a.id).await.map_err(err(lang))?;
+    let fine = crate::fines::of_application(&s.stores.db, &a.id)
+        .await
+        .map_err(err(lang))?
+        .map(|d| crate::fines::receipt_lines(&d).into_iter().map(|l| (l.label, l.value)).collect())
+        .unwrap_or_default();
     let page = ShowPage {
         chrome,
+        can_rate: rating.is_none() && crate::rating::can_rate(&a),
+        rating,
+        fine,
         answers: answers(&s, lang, &a).await.map_err(err(lang))?,
         events: events(&s, lang, &a.id).await.map_err(err(lang))?,
         draft: a.status == status::DRAFT,
@@ -183,9 +200,14 @@ pub(super) async fn show(
 pub(super) struct CsrfForm {
     #[serde(default)]
     note: String,
+    /// A rating's stars (1–5) and comment.
+    #[serde(default)]
+    stars: Option<i64>,
+    #[serde(default)]
+    comment: String,
 }
 
-/// `pay`, `answer` or `withdraw` on the citizen's own application.
+/// `pay`, `answer`, `withdraw` or `rate` on the citizen's own application.
 pub(super) async fn act(
     State(s): State<Service>,
     lang: Lang,
@@ -203,6 +225,10 @@ pub(super) async fn act(
         }
         "answer" => crate::workflow::answer(&s, &user, &a, &f.note, now).await.map(drop),
         "withdraw" => crate::workflow::withdraw(&s, &user, &a, now).await.map(drop),
+        "rate" => {
+            let r = crate::rating::Rating { stars: f.stars.unwrap_or(0), comment: f.comment };
+            crate::rating::rate(&s.stores.db, &a, &r, now).await.map(drop)
+        }
         _ => Err(kernel::AppError::not_found("no such action")),
     }
     .map_err(err(lang))?;

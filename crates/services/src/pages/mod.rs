@@ -3,11 +3,13 @@
 //! one-stop officer's inbox, the public document verification page and the kiosk.
 
 mod catalogue;
+mod follow_up;
 mod form;
 mod gateway;
 mod kiosk;
 mod mine;
 mod officer;
+mod picker;
 mod verify;
 
 use std::collections::BTreeMap;
@@ -27,6 +29,8 @@ pub fn router(s: Service) -> Router {
     let simulator = s.payments.simulator_enabled();
     let pages = Router::new()
         .route("/services", get(catalogue::list))
+        .route("/services/status", get(follow_up::status))
+        .route("/notifications", get(follow_up::notifications))
         .route("/services/{code}", get(catalogue::show).post(catalogue::apply))
         .route("/applications", get(mine::list))
         .route("/applications/{id}", get(mine::show))
