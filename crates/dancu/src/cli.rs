@@ -64,8 +64,14 @@ pub enum Command {
         place: Place,
         #[command(flatten)]
         province: ProvinceArgs,
+        /// Address to listen on (default 127.0.0.1:8080); every printed link follows it.
         #[arg(long)]
         listen: Option<String>,
+        /// Serve HTTPS with a certificate made at start for the listen address, the machine's LAN
+        /// address and host name (its SHA-256 fingerprint is printed): needed for a demo reached
+        /// from other machines, e.g. with --listen 0.0.0.0:8443.
+        #[arg(long)]
+        tls_self_signed: bool,
         /// Prepare the data and accounts, then exit without serving.
         #[arg(long)]
         no_serve: bool,

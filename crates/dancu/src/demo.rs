@@ -41,10 +41,19 @@ pub struct DemoAccount {
 /// Data directory of the demo unless configured.
 pub const DATA_DIR: &str = "./dancu-demo";
 
-/// Prepares (or reuses) the demo data and accounts; serves unless `no_serve`.
-pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> anyhow::Result<()> {
+/// Prepares (or reuses) the demo data and accounts; serves unless `no_serve`, over `transport`.
+pub async fn run(
+    mut s: Settings,
+    province: ProvinceArgs,
+    no_serve: bool,
+    transport: crate::server::Transport,
+) -> anyhow::Result<()> {
     let start = Instant::now();
     std::fs::create_dir_all(&s.data_dir)?;
+    // Bound first: the links the demo writes (the hotel owner's invitation) name the address the
+    // server is reached at.
+    let bound = crate::server::bind(&s, transport).await?;
+    refuse_plain_http_on_a_network(&bound.public_url)?;
     let db = crate::open_db(&s.database_url).await?;
     let existing = registry::meta::get(&db, "generated.province").await?;
     match existing {
@@ -64,7 +73,7 @@ pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> any
     }
     let province_code = registry::meta::get(&db, "generated.province").await?.unwrap_or(province.province.clone());
     programs::init(&db, &province_code, kernel::clock::now_ms()).await?;
-    let accounts = ensure_accounts(&db, &s.data_dir, &province_code).await?;
+    let accounts = ensure_accounts(&db, &s.data_dir, &province_code, &bound.public_url).await?;
     print!("Kiểm tra chất lượng dữ liệu / running data-quality rules… ");
     let run = registry::quality::run(&db, kernel::clock::now_ms()).await?;
     println!("{} findings over {} persons", run.findings, run.persons_checked);
@@ -86,7 +95,8 @@ pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> any
         println!("Sẵn sàng sau / ready after {:.1} s", start.elapsed().as_secs_f64());
         return Ok(());
     }
-    let running = crate::server::start(db.clone(), &s).await?;
+    let certificate = bound.tls.as_ref().map(|t| (t.names.join(", "), t.fingerprint.clone()));
+    let running = crate::server::serve_bound(db.clone(), &s, bound).await?;
     analytics::spawn_consumer(db.clone(), std::time::Duration::from_secs(2), kernel::clock::now_ms);
     crate::lodging_figures::spawn(db.clone(), std::time::Duration::from_secs(2), std::time::Duration::from_secs(60));
     let public = running.public_url.clone();
@@ -94,6 +104,13 @@ pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> any
         oidc::Provider::start(db, running.ctx.access_log.clone(), &public, &s.oidc, kernel::clock::now_ms).await?;
     oidc::sample_rp::ensure_registered(&provider, kernel::clock::now_ms()).await?;
     println!("\ndancu demo: {public}/  (ready after {:.1} s)", start.elapsed().as_secs_f64());
+    if let Some((names, fingerprint)) = certificate {
+        println!("Chứng chỉ tự ký / self-signed certificate for {names}");
+        println!("  SHA-256: {fingerprint}");
+        println!(
+            "  Trình duyệt sẽ cảnh báo: so khớp vân tay này rồi chấp nhận / the browser warns: compare this fingerprint, then accept"
+        );
+    }
     println!("Cổng trường học mẫu đăng nhập bằng định danh điện tử / sample SSO relying party: {public}/demo/school\n");
     // Passwords, tokens and the citizens' personal ids stay in the file (readable by its owner
     // only): a terminal is scrolled back, shared on screen and captured in logs.
@@ -112,13 +129,45 @@ pub async fn run(mut s: Settings, province: ProvinceArgs, no_serve: bool) -> any
     running.wait().await
 }
 
-/// Creates the demo accounts once and records them; later runs read the file back.
-async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Result<Vec<DemoAccount>> {
+/// A plain `http://` address outside loopback cannot work: browsers drop the `__Host-` session
+/// cookies (Secure) and the OpenID provider refuses the sample portal's redirect. Said at once,
+/// with the way out, instead of failing half-way through the start.
+fn refuse_plain_http_on_a_network(public_url: &str) -> anyhow::Result<()> {
+    let url = url::Url::parse(public_url)?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        anyhow::bail!(
+            "{public_url}: plain http:// works for the demo on loopback only (sign-in cookies are Secure). \
+             For a demo on the network add --tls-self-signed, or set public_url to the https:// address of a \
+             TLS proxy in front of it."
+        );
+    }
+    Ok(())
+}
+
+/// Creates the demo accounts once and records them; later runs read the file back. Links written
+/// on the way (the hotel owner's invitation) name `public_url`.
+async fn ensure_accounts(
+    db: &db::Db,
+    dir: &Path,
+    province: &str,
+    public_url: &str,
+) -> anyhow::Result<Vec<DemoAccount>> {
     let path = dir.join("demo-accounts.json");
     if let Ok(text) = std::fs::read_to_string(&path) {
-        let accounts: Vec<DemoAccount> = serde_json::from_str(&text)?;
+        let mut accounts: Vec<DemoAccount> = serde_json::from_str(&text)?;
         if let Some(first) = accounts.first() {
             if identity::find_by_login(db, &first.login).await?.is_some() {
+                // Files written before every account had a token get them now.
+                if accounts.iter().any(|a| a.api_token.is_empty()) {
+                    issue_missing_tokens(db, &mut accounts).await?;
+                    write_private(&path, &serde_json::to_string_pretty(&accounts)?)?;
+                }
                 return Ok(accounts);
             }
         }
@@ -188,8 +237,9 @@ async fn ensure_accounts(db: &db::Db, dir: &Path, province: &str) -> anyhow::Res
             client_secret: None,
         });
     }
-    out.extend(citizens_and_hotel(db, &hasher, &commune_code, &admin_id).await?);
+    out.extend(citizens_and_hotel(db, &hasher, &commune_code, &admin_id, public_url).await?);
     out.extend(crate::demo_lodging::seed(db, &hasher, &commune_code, &out).await?);
+    issue_missing_tokens(db, &mut out).await?;
     write_private(&path, &serde_json::to_string_pretty(&out)?)?;
     Ok(out)
 }
@@ -201,6 +251,7 @@ async fn citizens_and_hotel(
     hasher: &identity::PasswordHasher,
     commune: &str,
     admin_id: &str,
+    public_url: &str,
 ) -> anyhow::Result<Vec<DemoAccount>> {
     let units = registry::admin_units::AdminUnits::get();
     let commune_name = units.commune(commune).map(|c| c.name.clone()).unwrap_or_default();
@@ -254,7 +305,7 @@ async fn citizens_and_hotel(
     let link = identity::invitations::invite(
         db,
         &outbox,
-        "http://localhost:8080",
+        public_url,
         &hotel.id,
         "chu.khachsan@demo.example",
         "owner",
@@ -303,6 +354,20 @@ async fn citizens_and_hotel(
         client_secret: system_secret,
     });
     Ok(out)
+}
+
+/// Gives every account without one a personal API token (citizens, organization staff), as
+/// README promises: `demo-accounts.json` holds a working token for each login.
+async fn issue_missing_tokens(db: &db::Db, accounts: &mut [DemoAccount]) -> anyhow::Result<()> {
+    for a in accounts.iter_mut().filter(|a| a.api_token.is_empty()) {
+        let (account, _, _) = identity::find_by_login(db, &a.login)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo account {} was not created", a.login))?;
+        let (id, token) = identity::issue_token(db, &account.id, "demo", kernel::clock::now_ms()).await?;
+        a.api_token = token;
+        a.api_token_id = id;
+    }
+    Ok(())
 }
 
 /// The commune with the most residents (the commune police demo account works there).

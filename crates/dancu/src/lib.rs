@@ -40,6 +40,7 @@ pub mod security_events;
 pub mod server;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 
 /// Every module's migrations, in foreign-key order.
 pub fn migrations() -> db::MigrationSet {

@@ -44,10 +44,12 @@ async fn main() -> anyhow::Result<()> {
             telemetry.shutdown().await;
             stopped
         }
-        Command::Demo { place, province, listen, no_serve } => {
+        Command::Demo { place, province, listen, tls_self_signed, no_serve } => {
             let s = place.settings_with(listen, dancu::demo::DATA_DIR, true)?;
             let telemetry = dancu::telemetry::init(&s.log, &s.telemetry)?;
-            let stopped = dancu::demo::run(s, province, no_serve).await;
+            let transport =
+                if tls_self_signed { dancu::server::Transport::SelfSigned } else { dancu::server::Transport::Plain };
+            let stopped = dancu::demo::run(s, province, no_serve, transport).await;
             telemetry.shutdown().await;
             stopped
         }

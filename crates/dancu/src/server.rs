@@ -78,9 +78,13 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
     )
     .await?;
     public_services.trust_proxy = settings.trust_proxy;
+    // Desk officers open the records of the persons their applications name: the registry asks
+    // the services crate, which it cannot depend on.
+    let cases: Arc<dyn registry::access::CaseFiles> =
+        Arc::new(services::applications::cases::ApplicationCases::new(db.clone()));
     let routers = vec![
-        registry::api::router(ctx.clone()),
-        registry::pages::router(ctx.clone()),
+        registry::api::router(ctx.clone(), cases.clone()),
+        registry::pages::router(ctx.clone(), cases),
         identity_router,
         oidc::router(provider),
         analytics::router(analytics::Service { db: db.clone(), settings: settings.analytics }),
@@ -125,17 +129,65 @@ pub struct Running {
     pub shutdown: CancellationToken,
 }
 
-/// Binds `settings.listen` and serves in the background.
-pub async fn start(db: db::Db, settings: &Settings) -> anyhow::Result<Running> {
+/// How clients reach the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain HTTP: loopback, or behind a reverse proxy that terminates TLS (`serve`).
+    Plain,
+    /// HTTPS with a certificate made at start (`dancu demo --tls-self-signed`).
+    SelfSigned,
+}
+
+/// A bound listener and the address it is reached at, before the application is built (the demo
+/// writes links that must name that address).
+pub struct Bound {
+    listener: tokio::net::TcpListener,
+    pub addr: SocketAddr,
+    pub public_url: String,
+    /// The certificate of a [`Transport::SelfSigned`] server.
+    pub tls: Option<crate::tls::SelfSigned>,
+}
+
+/// Binds `settings.listen`.
+pub async fn bind(settings: &Settings, transport: Transport) -> anyhow::Result<Bound> {
     let listen = &settings.listen;
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
-    let public_url = public_url(settings, addr);
+    let (public_url, tls) = match transport {
+        Transport::Plain => (public_url(settings, addr), None),
+        Transport::SelfSigned => {
+            let configured = settings.public_url.as_deref().and_then(|u| url::Url::parse(u).ok());
+            let host = configured.as_ref().and_then(|u| u.host_str().map(str::to_string));
+            let tls = crate::tls::SelfSigned::make(addr, host.as_deref(), kernel::clock::today_vn())?;
+            let url = settings.public_url.clone().unwrap_or_else(|| https_url(&tls.host, addr.port()));
+            (url, Some(tls))
+        }
+    };
+    Ok(Bound { listener, addr, public_url, tls })
+}
+
+/// `https://host:port`, with an IPv6 address in brackets.
+fn https_url(host: &str, port: u16) -> String {
+    match host.parse::<std::net::Ipv6Addr>() {
+        Ok(ip) => format!("https://[{ip}]:{port}"),
+        Err(_) => format!("https://{host}:{port}"),
+    }
+}
+
+/// Binds `settings.listen` and serves in the background.
+pub async fn start(db: db::Db, settings: &Settings) -> anyhow::Result<Running> {
+    serve_bound(db, settings, bind(settings, Transport::Plain).await?).await
+}
+
+/// Serves the application on a bound listener in the background.
+pub async fn serve_bound(db: db::Db, settings: &Settings, bound: Bound) -> anyhow::Result<Running> {
+    let Bound { listener, addr, public_url, tls } = bound;
     let (router, ctx) = app(db, settings, &public_url).await?;
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     let limits = fit_to_open_files(settings.http.clone());
+    let acceptor = tls.map(|t| t.acceptor);
     let handle = tokio::spawn(async move {
         let stop = async move {
             tokio::select! {
@@ -143,7 +195,7 @@ pub async fn start(db: db::Db, settings: &Settings) -> anyhow::Result<Running> {
                 () = stop.cancelled() => {}
             }
         };
-        web::serve(listener, router, &limits, stop).await
+        web::serve(listener, router, &limits, acceptor, stop).await
     });
     Ok(Running { addr, public_url, ctx, handle, shutdown })
 }

@@ -87,6 +87,7 @@ pub fn assemble(
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .with_state(ctx.clone())
+        .merge(crate::home::router())
         .merge(crate::metrics::route(ctx.clone(), exposure.metrics_token.clone(), exposure.trust_proxy))
         .route(
             "/api/openapi.json",
@@ -110,6 +111,7 @@ pub fn assemble(
         ))
         .layer(middleware::from_fn(crate::input::refuse_control_characters))
         .layer(middleware::from_fn(crate::request_head::limit_and_explain))
+        .layer(middleware::from_fn(crate::error_page::with_menu))
         .layer(middleware::from_fn_with_state(ctx.auth.clone(), resolve_user))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

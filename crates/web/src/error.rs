@@ -1,8 +1,8 @@
 //! Errors as HTTP responses: JSON `{"error": {"code", "message", "detail"}}` for the API, a
-//! localized page for HTML routes.
+//! localized page for HTML routes (see [`crate::error_page`]).
 
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kernel::{AppError, ErrorCode};
 use serde::Serialize;
@@ -86,20 +86,15 @@ impl PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         log(&self.error);
-        let code = self.error.code;
         let (vi, en) = self.error.message();
-        let msg = self.lang.pick(vi, en);
-        let back = self.lang.pick("Quay lại trang chủ", "Back to home");
-        let html = format!(
-            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-             <link rel=\"stylesheet\" href=\"/static/app.css\"><title>{msg}</title></head><body><main class=\"narrow\">\
-             <h1>{msg}</h1><p class=\"muted\">{}</p><p><a href=\"/\">{back}</a></p></main></body></html>",
-            self.lang.code(),
-            code.as_str()
-        );
-        let mut resp = (status(code), Html(html)).into_response();
-        resp.extensions_mut().insert(code);
-        resp
+        let page = crate::error_page::ErrorPage {
+            status: status(self.error.code),
+            code: self.error.code,
+            message: (vi.to_string(), en.to_string()),
+            detail: self.error.detail.clone(),
+        };
+        // Rendered for a visitor here; `error_page::with_menu` renders it again for the caller.
+        crate::error_page::render(&page, self.lang, None, "/")
     }
 }
 

@@ -1,10 +1,12 @@
-//! The page frame shared by every HTML page: title, navigation, language toggle, signed-in user.
+//! The page frame shared by every HTML page: title, the role's menu (see [`crate::menu`]), language
+//! toggle, signed-in user.
 
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Role};
 use crate::lang::Lang;
+use crate::menu;
 
 /// What the base template needs from any page.
 #[derive(Debug, Clone)]
@@ -17,6 +19,17 @@ pub struct Chrome {
     pub csrf: String,
     /// Current path and query, for the language toggle.
     pub path: String,
+    /// The signed-in user's role, whose menu the frame shows.
+    pub role: Option<Role>,
+}
+
+/// One entry of the menu as the frame shows it.
+#[derive(Debug, Clone)]
+pub struct MenuItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// The entry the current page belongs to (`aria-current="page"`).
+    pub current: bool,
 }
 
 impl Chrome {
@@ -31,7 +44,23 @@ impl Chrome {
             }),
             csrf: user.and_then(|u| u.csrf.clone()).unwrap_or_default(),
             path: path.to_string(),
+            role: user.map(|u| u.role),
         }
+    }
+
+    /// The signed-in user's menu, in the page's language; empty for visitors.
+    pub fn menu(&self) -> Vec<MenuItem> {
+        let Some(role) = self.role else { return Vec::new() };
+        let current = menu::current(role, &self.path);
+        menu::links(role)
+            .iter()
+            .map(|l| MenuItem { href: l.href, label: self.lang.pick(l.vi, l.en), current: Some(l.href) == current })
+            .collect()
+    }
+
+    /// Where the logo and "back" links lead: the role's start page, or the sign-in page.
+    pub fn home_href(&self) -> &'static str {
+        self.role.map_or("/login", menu::start_page)
     }
 
     /// Same as [`Chrome::new`], taking the path from the request URI.
@@ -83,5 +112,18 @@ mod tests {
         let c = Chrome::new(Lang::En, ("Tìm kiếm", "Search"), None, "/");
         assert_eq!(c.toggle_href(), "/?lang=vi");
         assert_eq!(c.title, "Search");
+        assert!(c.menu().is_empty());
+        assert_eq!(c.home_href(), "/login");
+    }
+
+    #[test]
+    fn menu_follows_the_role_and_marks_the_current_page() {
+        let actor = kernel::Actor::new("a1", "lanhdao", Role::Leader, kernel::Jurisdiction::Province("08".into()));
+        let user = CurrentUser { actor, csrf: Some("t".into()) };
+        let c = Chrome::new(Lang::Vi, ("Điều hành", "Dashboards"), Some(&user), "/analytics/population");
+        let menu = c.menu();
+        assert_eq!(menu.iter().map(|m| m.href).collect::<Vec<_>>(), ["/analytics", "/programs"]);
+        assert_eq!(menu.iter().filter(|m| m.current).map(|m| m.label).collect::<Vec<_>>(), ["Điều hành"]);
+        assert_eq!(c.home_href(), "/analytics");
     }
 }

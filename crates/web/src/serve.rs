@@ -15,6 +15,10 @@
 //! - **connections** beyond `max_connections` get a 503 `server_busy` with `Retry-After` and are
 //!   closed, instead of queueing until descriptors run out.
 //!
+//! With a [`TlsAcceptor`] every connection is served over TLS (`dancu demo --tls-self-signed`); the
+//! handshake runs in the connection's own task under the header time limit, so a client that
+//! stalls it holds nothing but its slot.
+//!
 //! At shutdown the listener closes, server-sent-event streams end (they never finish on their
 //! own, and a connection that streams would hold the shutdown for ever), connections that are
 //! idle or still sending a request's headers close at once, every connection finishes the request
@@ -42,6 +46,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+pub use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower::Service;
 
@@ -94,11 +99,13 @@ impl ServeSettings {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then shuts down as the module says.
+/// Serves `app` on `listener` (over TLS when `tls` is given) until `shutdown` completes, then shuts
+/// down as the module says.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     settings: &ServeSettings,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let streams = CancellationToken::new();
@@ -151,20 +158,29 @@ pub async fn serve(
                 Ok::<_, Infallible>(response)
             }
         });
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+        let builder = builder.clone();
         let stop = stop.clone();
+        let tls = tls.clone();
+        let handshake_limit = Duration::from_secs(settings.header_timeout_seconds);
         connections.spawn(async move {
-            tokio::pin!(connection);
-            let ended = tokio::select! {
-                ended = connection.as_mut() => ended,
-                () = stop.cancelled() => {
-                    // A connection between requests, or still receiving a request's headers,
-                    // is closed now; one whose request is being handled finishes it first.
-                    if busy.load(Ordering::Acquire) == 0 {
-                        return;
+            let ended = match tls {
+                None => run_connection(&builder, stream, service, &busy, &stop).await,
+                Some(acceptor) => {
+                    let handshake = tokio::select! {
+                        done = tokio::time::timeout(handshake_limit, acceptor.accept(stream)) => done,
+                        () = stop.cancelled() => return,
+                    };
+                    match handshake {
+                        Ok(Ok(tls_stream)) => run_connection(&builder, tls_stream, service, &busy, &stop).await,
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "TLS handshake failed");
+                            Ok(())
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake timed out");
+                            Ok(())
+                        }
                     }
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
                 }
             };
             if let Err(e) = ended {
@@ -188,6 +204,38 @@ pub async fn serve(
     }
     connections.shutdown().await;
     Ok(())
+}
+
+/// Serves one connection until it ends; when `stop` is cancelled, a connection between requests,
+/// or still receiving a request's headers, is closed at once, and one whose request is being
+/// handled finishes it first.
+async fn run_connection<I, S>(
+    builder: &auto::Builder<TokioExecutor>,
+    io: I,
+    service: S,
+    busy: &AtomicUsize,
+    stop: &CancellationToken,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<hyper::Request<hyper::body::Incoming>, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        ended = connection.as_mut() => ended,
+        () = stop.cancelled() => {
+            if busy.load(Ordering::Acquire) == 0 {
+                return Ok(());
+            }
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    }
 }
 
 /// Counts a request of a connection as being handled while it lives.

@@ -53,6 +53,78 @@ window.addEventListener("pageshow", (e) => {
   for (const f of document.querySelectorAll("input[name=idempotency_key]")) f.value = newKey();
 });
 
+// The menu on a phone: folded behind the "Danh mục" button so that it does not fill the screen.
+// Without this script the button stays hidden and the menu shows unfolded (app.css).
+function foldMenu() {
+  const toggle = document.querySelector(".menu-toggle");
+  const menu = document.getElementById("menu");
+  if (!toggle || !menu) return;
+  document.documentElement.classList.add("menu-folds");
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && menu.classList.contains("open")) {
+      menu.classList.remove("open");
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", foldMenu);
+
+// Tables on a phone: a table with many columns, or one wider than its box, is shown as one card
+// per row (app.css, table.cards), each cell labelled with its column heading, so that nothing is
+// squeezed into slivers or pushed off the screen. Rows that a page script adds later (the police
+// live feed) are labelled too.
+const narrow = window.matchMedia("(max-width: 640px)");
+
+function labelCells(table) {
+  const heads = Array.from(table.querySelectorAll(":scope > thead > tr:last-child > th"), (th) => th.textContent.trim());
+  if (heads.length === 0) return 0;
+  for (const body of table.tBodies) {
+    for (const row of body.rows) {
+      let column = 0;
+      for (const cell of row.cells) {
+        if (!cell.hasAttribute("data-label")) cell.setAttribute("data-label", heads[column] || "");
+        column += cell.colSpan || 1;
+      }
+    }
+  }
+  return heads.length;
+}
+
+function fitTables() {
+  for (const table of document.querySelectorAll("main table")) {
+    const columns = labelCells(table);
+    if (columns === 0) continue;
+    table.classList.remove("cards");
+    const box = table.parentElement;
+    if ((narrow.matches && columns >= 4) || table.offsetWidth > box.clientWidth + 1) table.classList.add("cards");
+  }
+}
+
+let fitting = false;
+function fitSoon() {
+  if (fitting) return;
+  fitting = true;
+  requestAnimationFrame(() => {
+    fitting = false;
+    fitTables();
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  fitTables();
+  const main = document.querySelector("main");
+  if (main) new MutationObserver(fitSoon).observe(main, { childList: true, subtree: true });
+});
+window.addEventListener("resize", fitSoon);
+
 // Commune pickers ([data-commune-picker]): the province list narrows the suggestions of the
 // commune field, and typing (with or without diacritics) asks the registry's administrative units
 // for matching communes. The field sends "Xã A (12345)"; the server reads the code in brackets,

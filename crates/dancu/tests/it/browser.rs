@@ -142,7 +142,7 @@ async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::
 }
 
 /// Fills and submits the sign-in form of the current page.
-async fn sign_in(c: &Client, login: &str, password: &str) -> anyhow::Result<()> {
+pub(crate) async fn sign_in(c: &Client, login: &str, password: &str) -> anyhow::Result<()> {
     let form = "form[action='/login']";
     let login_input = wait_css(c, &format!("{form} input[name=login]")).await?;
     login_input.clear().await?;
@@ -153,7 +153,7 @@ async fn sign_in(c: &Client, login: &str, password: &str) -> anyhow::Result<()> 
 }
 
 /// Waits (bounded) until an element matching `css` is on the page.
-async fn wait_css(c: &Client, css: &str) -> anyhow::Result<Element> {
+pub(crate) async fn wait_css(c: &Client, css: &str) -> anyhow::Result<Element> {
     match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
         Ok(e) => Ok(e),
         Err(e) => {
@@ -165,7 +165,7 @@ async fn wait_css(c: &Client, css: &str) -> anyhow::Result<Element> {
 
 /// Waits (bounded) until the browser has left `/login`: a click on the sign-in button returns
 /// before the form's navigation ends, and the session cookie only exists after it.
-async fn left_sign_in(c: &Client) -> anyhow::Result<()> {
+pub(crate) async fn left_sign_in(c: &Client) -> anyhow::Result<()> {
     let until = std::time::Instant::now() + WAIT;
     while path_of(c).await? == "/login" {
         ensure!(std::time::Instant::now() < until, "still on /login after {WAIT:?}");
@@ -174,7 +174,7 @@ async fn left_sign_in(c: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn path_of(c: &Client) -> anyhow::Result<String> {
+pub(crate) async fn path_of(c: &Client) -> anyhow::Result<String> {
     Ok(c.current_url().await?.path().to_string())
 }
 
@@ -183,7 +183,7 @@ async fn has_session_cookie(c: &Client) -> anyhow::Result<bool> {
 }
 
 /// `target/browser-screenshots` (under `CARGO_TARGET_DIR` when set), created if missing.
-fn screenshot_dir() -> anyhow::Result<PathBuf> {
+pub(crate) fn screenshot_dir() -> anyhow::Result<PathBuf> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
@@ -192,7 +192,7 @@ fn screenshot_dir() -> anyhow::Result<PathBuf> {
     Ok(dir.canonicalize()?)
 }
 
-async fn save_screenshot(c: &Client, dir: &std::path::Path, name: &str) -> anyhow::Result<PathBuf> {
+pub(crate) async fn save_screenshot(c: &Client, dir: &std::path::Path, name: &str) -> anyhow::Result<PathBuf> {
     let png = c.screenshot().await?;
     let path = dir.join(name);
     std::fs::write(&path, png).with_context(|| format!("write {}", path.display()))?;
@@ -200,7 +200,7 @@ async fn save_screenshot(c: &Client, dir: &std::path::Path, name: &str) -> anyho
 }
 
 /// A chromedriver started for this test on a free port; killed (with the Chromium it started) on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
     /// Chromium's fresh profile; removed after the processes are gone.
@@ -208,7 +208,7 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start() -> anyhow::Result<Driver> {
+    pub(crate) async fn start() -> anyhow::Result<Driver> {
         let bin = std::env::var("DANCU_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let mut cmd = Command::new(&bin);
@@ -238,7 +238,7 @@ impl Driver {
     }
 
     /// A new headless Chromium session.
-    async fn connect(&self) -> anyhow::Result<Client> {
+    pub(crate) async fn connect(&self) -> anyhow::Result<Client> {
         let binary = std::env::var("DANCU_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", self.profile.path().display()));

@@ -240,10 +240,10 @@ async fn registration_checks_the_registry_and_the_phone(db: Db) {
         .unwrap();
     assert_eq!(confirm(&w, &html, "/register/confirm", &code).await.status(), 410);
     assert_eq!(account_level(&w.db, &b.0).await, None);
-    // The new citizen signs in with their personal id and lands on their account at level 1.
+    // The new citizen signs in with their personal id and lands on their home page, at level 1.
     let r = sign_in(&w, &a.0, CITIZEN_PASSWORD).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()[LOCATION], "/account");
+    assert_eq!(r.headers()[LOCATION], "/me");
     let session = cookie_value(&r, SESSION).unwrap();
     let html = get(&w, &session, "/account").await.text().await.unwrap();
     assert!(html.contains("Mức 1") && html.contains("0912000001"), "{html}");

@@ -12,6 +12,7 @@ mod common;
 mod analytics;
 mod backup;
 mod browser;
+mod browser_roles;
 mod cli_lodging;
 mod config_trace;
 mod demo_output;

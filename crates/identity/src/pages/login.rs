@@ -16,7 +16,7 @@ use serde::Deserialize;
 use web::auth::{cookie, SESSION_COOKIE};
 use web::layout::render;
 use web::security::note;
-use web::{ApiResult, Chrome, CurrentUser, Lang, PageError, Role};
+use web::{ApiResult, Chrome, CurrentUser, Lang, PageError};
 
 use super::{check_form_csrf, issue_form_csrf, page_err, set_cookie, ClientIp, IdentityState};
 use crate::accounts::{Account, AccountStatus};
@@ -84,12 +84,7 @@ pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
 
 /// Where an account lands when no `next` was given.
 pub(super) fn home_of(account: &Account) -> &'static str {
-    match account.role {
-        Role::Citizen => "/account",
-        Role::OrgStaff => "/org",
-        Role::DeskOfficer => "/officer/applications",
-        _ => "/persons",
-    }
+    web::menu::start_page(account.role)
 }
 
 fn login_form(lang: Lang, form: LoginPage, status: StatusCode) -> Response {
@@ -128,8 +123,7 @@ pub(super) async fn login_page(
     let next = safe_next(q.next.as_deref());
     let force = q.force.as_deref() == Some("1");
     if let (Some(u), false) = (&user, force) {
-        let home = if u.role == Role::Citizen { "/account" } else { "/persons" };
-        return Redirect::to(next.as_deref().unwrap_or(home)).into_response();
+        return Redirect::to(next.as_deref().unwrap_or(web::menu::start_page(u.role))).into_response();
     }
     let mut page = form(&st, lang, next, force, String::new(), None);
     if q.welcome.is_some() {

@@ -296,10 +296,16 @@ struct OrgPage {
 async fn staff(st: &IdentityState, user: &CurrentUser, lang: Lang) -> Result<(Account, Organization), PageError> {
     user.require(&[Role::OrgStaff]).map_err(page_err(lang))?;
     let me = crate::accounts::account_by_id(&st.ctx.db, &user.account_id).await.map_err(page_err(lang))?;
-    let me = me
-        .filter(|a| a.organization_id.is_some())
-        .ok_or_else(|| PageError::new(AppError::forbidden("not organization staff"), lang))?;
-    let org = organizations::get_organization(&st.ctx.db, me.organization_id.as_deref().unwrap_or_default())
+    // A member by invitation has the organization on the account; staff created with the
+    // organization as their jurisdiction (as lodging and verification read it) belong to it too.
+    let org_id = me.as_ref().and_then(|a| a.organization_id.clone()).or_else(|| match &user.jurisdiction {
+        web::Jurisdiction::Own(org) => Some(org.clone()),
+        _ => None,
+    });
+    let (Some(me), Some(org_id)) = (me, org_id) else {
+        return Err(PageError::new(AppError::forbidden("not organization staff"), lang));
+    };
+    let org = organizations::get_organization(&st.ctx.db, &org_id)
         .await
         .map_err(page_err(lang))?
         .ok_or_else(|| PageError::new(AppError::not_found("organization"), lang))?;

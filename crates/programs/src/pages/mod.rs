@@ -22,6 +22,7 @@ use web::Ctx;
 pub fn router(ctx: Ctx) -> Router {
     Router::new()
         .route("/programs", get(dashboard::page))
+        .route("/programs/my-unit", get(unit::mine))
         .route("/programs/units/{id}", get(unit::page))
         .route("/programs/models/{id}", get(model::page))
         .route("/programs/models/{id}/edit", get(catalogue_edit::page).post(catalogue_edit::submit))

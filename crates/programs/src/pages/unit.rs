@@ -1,10 +1,10 @@
 //! `GET /programs/units/{id}`: a unit's registrations with their KPIs, plan steps, reporting
-//! calendar and reports.
+//! calendar and reports; `GET /programs/my-unit`, the focal point's start page, leads to their unit.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::Uri;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use web::layout::render;
 use web::{Chrome, Ctx, Lang, PageError, PageUser};
 
@@ -24,6 +24,13 @@ struct UnitPage {
     schedule: Vec<(String, String)>,
     /// (report id, period title, status, due, submitted, decision note)
     reports: Vec<(String, String, String, String, String, String)>,
+}
+
+/// The focal point's own unit (their start page, see `web::menu`); refused to anyone else with
+/// the reason, as the unit's forms are.
+pub(super) async fn mine(State(ctx): State<Ctx>, PageUser(user): PageUser, lang: Lang) -> Result<Response, PageError> {
+    let unit = crate::api::own_unit(&ctx, &user).await.map_err(|e| PageError::new(e, lang))?;
+    Ok(Redirect::to(&format!("/programs/units/{}", web::auth::urlencode(&unit.id))).into_response())
 }
 
 pub(super) async fn page(

@@ -5,28 +5,19 @@ mod person;
 mod quality;
 mod search;
 
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use web::{Ctx, CurrentUser};
+use web::Ctx;
 
 /// HTML routes of the registry.
 pub fn router(ctx: Ctx) -> Router {
     Router::new()
-        .route("/", get(home))
         .route("/persons", get(search::page))
         .route("/persons/{id}", get(person::page))
         .route("/households/{id}", get(person::household_page))
         .route("/quality", get(quality::page))
         .route("/quality/{rule}", get(quality::findings_page))
         .with_state(ctx)
-}
-
-async fn home(user: Option<CurrentUser>) -> Response {
-    match user {
-        Some(_) => Redirect::to("/persons").into_response(),
-        None => Redirect::to("/login").into_response(),
-    }
 }
 
 /// Link to another page of a paged list, keeping the other query parameters.
