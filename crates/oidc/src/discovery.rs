@@ -11,8 +11,8 @@ use crate::scopes::{ScopeKind, SCOPES};
 
 /// The metadata document.
 pub fn metadata(p: &Provider) -> Value {
-    let user_scopes: Vec<&str> = SCOPES.iter().filter(|s| s.kind == ScopeKind::User).map(|s| s.name).collect();
-    let api_scopes: Vec<&str> = SCOPES.iter().filter(|s| s.kind == ScopeKind::Api).map(|s| s.name).collect();
+    let scopes: Vec<&str> =
+        [ScopeKind::User, ScopeKind::Delegated, ScopeKind::Api].into_iter().flat_map(ScopeKind::names).collect();
     let claims: Vec<&str> =
         SCOPES.iter().flat_map(|s| s.claims.iter().copied()).chain(["acr", "amr", "auth_time"]).collect();
     json!({
@@ -25,7 +25,7 @@ pub fn metadata(p: &Provider) -> Value {
         "introspection_endpoint": p.url("/oidc/introspect"),
         "revocation_endpoint": p.url("/oidc/revoke"),
         "end_session_endpoint": p.url("/oidc/logout"),
-        "scopes_supported": user_scopes.iter().chain(api_scopes.iter()).collect::<Vec<_>>(),
+        "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],

@@ -193,7 +193,7 @@ pub async fn validate(p: &Provider, params: AuthParams, now: i64) -> Result<Vali
     if !scopes.iter().any(|s| s == "openid") {
         return Err(fail("invalid_scope", "the openid scope is required".into()));
     }
-    if scopes.iter().any(|s| scopes::find(s).is_some_and(|d| d.kind == scopes::ScopeKind::Api)) {
+    if scopes.iter().any(|s| scopes::is(s, scopes::ScopeKind::Api)) {
         return Err(fail("invalid_scope", "API scopes are not granted through sign-in".into()));
     }
     let code_challenge = params.code_challenge.clone();

@@ -9,8 +9,8 @@ pub struct ScopeDef {
     pub en: &'static str,
     /// Claims the scope releases (empty for API scopes).
     pub claims: &'static [&'static str],
-    /// Whether the scope is about a person (user flows) or an API permission for an organization's
-    /// system (client credentials).
+    /// Whether the scope is about a person (user flows), an API permission for an organization's
+    /// system (client credentials), or an API permission a citizen gives an app.
     pub kind: ScopeKind,
 }
 
@@ -21,6 +21,23 @@ pub enum ScopeKind {
     User,
     /// Granted to an organization's system by an administrator.
     Api,
+    /// An API that a citizen lets an app (an e-ID app, a registered relying party) use on their
+    /// behalf, through sign-in and consent (authorization code with PKCE). The access token acts
+    /// as that citizen on that API only, and is never issued by client credentials: an
+    /// organization's system never holds a citizen's permission.
+    Delegated,
+}
+
+impl ScopeKind {
+    /// Scopes of this kind, in catalogue order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        SCOPES.iter().filter(move |s| s.kind == self).map(|s| s.name)
+    }
+}
+
+/// Whether `name` is a scope of `kind`.
+pub fn is(name: &str, kind: ScopeKind) -> bool {
+    find(name).is_some_and(|d| d.kind == kind)
 }
 
 /// Every scope the provider knows.
@@ -83,10 +100,10 @@ pub const SCOPES: &[ScopeDef] = &[
     },
     ScopeDef {
         name: "services",
-        vi: "Dịch vụ công trực tuyến",
-        en: "Online public services",
+        vi: "Nộp, theo dõi và bổ sung hồ sơ dịch vụ công trực tuyến của bạn thay bạn",
+        en: "File, follow and complete your online public-service applications for you",
         claims: &[],
-        kind: ScopeKind::Api,
+        kind: ScopeKind::Delegated,
     },
 ];
 
@@ -154,6 +171,13 @@ mod tests {
         assert!(!refresh_allowed(true, "openid profile"));
         assert!(!refresh_allowed(false, "openid offline_access"));
         assert!(!refresh_allowed(true, "openid offline_accessx"));
+    }
+
+    #[test]
+    fn services_is_delegated_and_organization_scopes_are_not() {
+        assert!(is("services", ScopeKind::Delegated));
+        assert!(is("verify", ScopeKind::Api) && is("lodging", ScopeKind::Api));
+        assert_eq!(ScopeKind::Delegated.names().collect::<Vec<_>>(), ["services"]);
     }
 
     #[test]

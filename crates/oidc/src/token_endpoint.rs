@@ -150,12 +150,8 @@ async fn client_credentials(
     form: &HashMap<String, String>,
     now: i64,
 ) -> Result<Response, OAuthError> {
-    let api_scopes: Vec<String> = client
-        .allowed_scopes
-        .iter()
-        .filter(|s| scopes::find(s).is_some_and(|d| d.kind == scopes::ScopeKind::Api))
-        .cloned()
-        .collect();
+    let api_scopes: Vec<String> =
+        client.allowed_scopes.iter().filter(|s| scopes::is(s, scopes::ScopeKind::Api)).cloned().collect();
     let scope = match form.get("scope") {
         None => api_scopes.join(" "),
         Some(r) => scopes::check(r, &api_scopes).map_err(OAuthError::invalid_scope)?.join(" "),

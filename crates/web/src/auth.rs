@@ -91,8 +91,38 @@ pub async fn resolve_user(State(auth): State<Arc<dyn Authenticator>>, mut req: R
         (None, Some(s)) => auth.authenticate(Credential::Session(&s)).await,
         (None, None) => None,
     };
+    let path = req.uri().path();
+    if let Some(u) = user.as_ref().filter(|u| !delegation_covers(u, path)) {
+        if path.starts_with("/api/") {
+            let scopes = u.scopes.clone().unwrap_or_default().join(" ");
+            let refusal = AppError::new(ErrorCode::Forbidden, format!("token of scope {scopes} used at {path}"))
+                .with_message(
+                    "Quyền bạn cấp cho ứng dụng này không gồm chức năng này.",
+                    "The permission you gave this app does not include this function.",
+                );
+            return ApiError(refusal).into_response();
+        }
+        // Pages and the OpenID endpoints (userinfo reads its token itself) see no caller.
+        req.extensions_mut().insert(None::<CurrentUser>);
+        return next.run(req).await;
+    }
     req.extensions_mut().insert(user);
     next.run(req).await
+}
+
+/// Whether the caller may reach `path`. A citizen's permission given to an app (an OAuth token
+/// with delegated scopes) reaches only the API its scopes name, `/api/v1/{scope}/…`: an app
+/// allowed to file applications cannot read the citizen's account, tokens or records. Sessions,
+/// personal tokens and organizations' systems are checked by each handler.
+fn delegation_covers(user: &CurrentUser, path: &str) -> bool {
+    match (&user.role, &user.scopes) {
+        (Role::Citizen, Some(scopes)) => scopes.iter().any(|s| {
+            path.strip_prefix("/api/v1/")
+                .and_then(|rest| rest.strip_prefix(s.as_str()))
+                .is_some_and(|r| r.starts_with('/'))
+        }),
+        _ => true,
+    }
 }
 
 fn user_from(parts: &Parts) -> Option<CurrentUser> {
@@ -162,6 +192,22 @@ mod tests {
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "lang"), Some("en"));
         assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn a_citizens_delegated_token_reaches_only_the_api_of_its_scopes() {
+        let mut citizen = Actor::new("a1", "001090012345", Role::Citizen, Jurisdiction::Own("001090012345".into()));
+        citizen.scopes = Some(vec!["services".into()]);
+        let app = CurrentUser { actor: citizen, csrf: None };
+        assert!(delegation_covers(&app, "/api/v1/services/applications/mine"));
+        for path in ["/api/v1/account/tokens", "/api/v1/servicesx/a", "/api/v1/services", "/persons", "/api/v1/me"] {
+            assert!(!delegation_covers(&app, path), "{path}");
+        }
+        let session = CurrentUser { actor: Actor { scopes: None, ..app.actor.clone() }, csrf: None };
+        assert!(delegation_covers(&session, "/api/v1/account/tokens"));
+        let mut org = Actor::new("client:c", "c", Role::OrgStaff, Jurisdiction::Own("o".into()));
+        org.scopes = Some(vec!["verify".into()]);
+        assert!(delegation_covers(&CurrentUser { actor: org, csrf: None }, "/api/v1/verifications"));
     }
 
     #[test]

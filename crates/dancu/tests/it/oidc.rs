@@ -822,6 +822,131 @@ async fn client_credentials_for_an_organization(db: Db) {
     assert_eq!(s, 401);
 }
 
+/// docs/SERVICES.md: an e-ID app registered as a public client gets, through sign-in, consent and
+/// PKCE, a token of scope `services` with which it files and reads the applications of the
+/// citizen who signed in, and nothing else of theirs; an organization's client-credentials token
+/// never gets that scope.
+async fn an_app_files_applications_for_the_citizen_who_delegated(db: Db) {
+    let w = common::world(db.clone(), 300, false).await;
+    let (login, person) = citizen(&db, 5, 2).await;
+    let (other_login, _) = citizen(&db, 6, 2).await;
+    let (app, _) = oidc::clients::register(
+        &db,
+        oidc::NewClient {
+            name: "Ứng dụng định danh thử nghiệm".into(),
+            auth_method: "none".into(),
+            redirect_uris: vec![REDIRECT.into()],
+            allowed_scopes: ["openid", "services"].map(String::from).to_vec(),
+            grant_types: vec!["authorization_code".into()],
+            min_level: 1,
+            ..Default::default()
+        },
+        kernel::clock::now_ms(),
+    )
+    .await
+    .unwrap();
+    let verifier = "e".repeat(43) + "-app";
+    let challenge = oidc::pkce::challenge_of(&verifier);
+    let mut b = Browser::new(&w.base);
+    b.sign_in(&login, common::PASSWORD).await;
+    let back = authorize(&mut b, &scoped_authorize_url(&app.id, &challenge, "openid services", "")).await;
+    let code = query_param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", app.id.as_str()),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", &verifier),
+    ];
+    let t: Value =
+        w.http.post(format!("{}/oidc/token", w.base)).form(&form).send().await.unwrap().json().await.unwrap();
+    assert_eq!(t["scope"], "openid services", "{t}");
+    let token = t["access_token"].as_str().unwrap();
+
+    // The other citizen files an application with their own personal token.
+    let (other, _, _) = identity::find_by_login(&db, &other_login).await.unwrap().unwrap();
+    let (_, other_token) = identity::issue_token(&db, &other.id, "test", kernel::clock::now_ms()).await.unwrap();
+    let until = (kernel::clock::today_vn() + chrono::Duration::days(180)).format("%Y-%m-%d").to_string();
+    let body = serde_json::json!({"procedure": "temporary_residence", "submit": true, "answers": {
+        "commune": w.commune, "address": "Số 5, tổ dân phố 3", "until": until, "reason": "work"}});
+    let (s, theirs) = w.send(reqwest::Method::POST, &other_token, "/api/v1/services/applications", body.clone()).await;
+    assert_eq!(s, 200, "{theirs}");
+
+    // The app files for the citizen who delegated, and sees only their applications.
+    let (s, filed) = w.send(reqwest::Method::POST, token, "/api/v1/services/applications", body).await;
+    assert_eq!(s, 200, "{filed}");
+    let (s, mine) = w.get(token, "/api/v1/services/applications/mine").await;
+    assert_eq!(s, 200, "{mine}");
+    let ids: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [filed["id"].as_str().unwrap()]);
+    let applicant: String = sqlx::query("SELECT applicant_person_id FROM svc_applications WHERE id = $1")
+        .bind(filed["id"].as_str().unwrap())
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(applicant, person);
+    let (s, _) = w.get(token, &format!("/api/v1/services/applications/{}", theirs["id"].as_str().unwrap())).await;
+    assert!(s == 403 || s == 404, "another citizen's application answered {s}");
+
+    // Nothing else of the citizen's: not even their account.
+    let (s, e) = w.get(token, "/api/v1/me").await;
+    assert_eq!(s, 403, "{e}");
+    // A sign-in token without the scope does not reach the services API.
+    let verifier2 = "f".repeat(43) + "-app";
+    let back =
+        authorize(&mut b, &scoped_authorize_url(&app.id, &oidc::pkce::challenge_of(&verifier2), "openid", "")).await;
+    let code = query_param(&back, "code").unwrap();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", app.id.as_str()),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", &verifier2),
+    ];
+    let plain: Value =
+        w.http.post(format!("{}/oidc/token", w.base)).form(&form).send().await.unwrap().json().await.unwrap();
+    let (s, _) = w.get(plain["access_token"].as_str().unwrap(), "/api/v1/services/applications/mine").await;
+    assert_eq!(s, 401);
+
+    // An organization's system may hold `services` among its allowed scopes, yet client
+    // credentials never grant it: it acts as the organization, not as a citizen.
+    let (org_client, secret) = oidc::clients::register(
+        &db,
+        oidc::NewClient {
+            name: "Hệ thống của tổ chức".into(),
+            auth_method: "client_secret_post".into(),
+            allowed_scopes: vec!["verify".into(), "services".into()],
+            grant_types: vec!["client_credentials".into()],
+            min_level: 1,
+            organization_id: Some("org-1".into()),
+            ..Default::default()
+        },
+        kernel::clock::now_ms(),
+    )
+    .await
+    .unwrap();
+    let secret = secret.unwrap();
+    let cc = |scope: Option<&'static str>| {
+        let mut f = vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", org_client.id.clone()),
+            ("client_secret", secret.clone()),
+        ];
+        if let Some(scope) = scope {
+            f.push(("scope", scope.to_string()));
+        }
+        w.http.post(format!("{}/oidc/token", w.base)).form(&f).send()
+    };
+    let r = cc(Some("services")).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_scope");
+    let t: Value = cc(None).await.unwrap().json().await.unwrap();
+    assert_eq!(t["scope"], "verify");
+    let (s, _) = w.get(t["access_token"].as_str().unwrap(), "/api/v1/services/applications/mine").await;
+    assert_eq!(s, 403);
+}
+
 /// Directory with the Python packages of the third-party relying party, installed on first use.
 fn python_deps() -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pydeps");
@@ -1213,6 +1338,7 @@ db::dual_tests!(crate::common::migrations();
     concurrent_exchanges_are_redeemed_together,
     concurrent_refreshes_are_rotated_together,
     client_credentials_for_an_organization,
+    an_app_files_applications_for_the_citizen_who_delegated,
     third_party_relying_party_completes_the_flow,
     refresh_tokens_need_offline_access,
     max_age_zero_accepts_the_fresh_sign_in,
