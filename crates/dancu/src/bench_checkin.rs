@@ -13,7 +13,7 @@ use clap::Args;
 use db::sqlx;
 use kernel::{Jurisdiction, Role};
 
-use crate::bench_oidc::phase;
+use crate::bench_load::{histogram, paced, phase, record};
 
 #[derive(Args, Debug)]
 pub struct CheckinArgs {
@@ -38,19 +38,30 @@ pub struct CheckinArgs {
     /// client; the police client stays in process. Needs `wrk` on the PATH.
     #[arg(long)]
     pub wrk: bool,
+    /// Send check-ins at this many per second (open loop) instead of as fast as the connections
+    /// allow: a soak at a chosen fraction of capacity.
+    #[arg(long, conflicts_with = "wrk")]
+    pub rate: Option<u64>,
+    /// Every this many seconds, print the process's memory (`VmRSS`, `RssAnon`, `RssFile` from
+    /// `/proc/self/status`) and the sizes of the SQLite write-ahead logs.
+    #[arg(long)]
+    pub memory_every: Option<u64>,
 }
 
-/// Feed latencies seen by the police client (milliseconds from the request being accepted).
-#[derive(Default)]
+/// Feed latencies seen by the police client (from the request being accepted).
 struct FeedStats {
     received: AtomicU64,
-    samples: std::sync::Mutex<Vec<i64>>,
+    latencies: std::sync::Mutex<hdrhistogram::Histogram<u64>>,
 }
 
 pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url =
         args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    if let Some(every) = args.memory_every {
+        let file = url.strip_prefix("sqlite://").map(|f| std::path::PathBuf::from(f.split('?').next().unwrap_or(f)));
+        tokio::spawn(memory_report(Duration::from_secs(every.max(1)), file));
+    }
     let db = crate::open_db(&url).await?;
     let opts = registry::generate::GenerateOptions::new("08", args.people, 6, kernel::clock::today_vn());
     crate::generate_cmd::generate_into(&db, opts, None, false).await?;
@@ -61,8 +72,14 @@ pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
     }
     let commune = registry::sample::busiest_commune(&db, None).await?.context("no residents")?;
     let living = registry::sample::Criteria { living: true, limit: Some(20_000), ..Default::default() };
-    let guests: Arc<Vec<String>> =
-        Arc::new(registry::sample::residents(&db, &living).await?.into_iter().map(|r| r.personal_id).collect());
+    // Staff type each guest's id with the name and birth date on their document.
+    let guests: Arc<Vec<serde_json::Value>> = Arc::new(
+        registry::sample::residents(&db, &living)
+            .await?
+            .into_iter()
+            .map(|r| serde_json::json!({"personal_id": r.personal_id, "full_name": r.full_name, "birth_date": r.birth_date}))
+            .collect(),
+    );
     let (staff, facility) = facility(&db, &commune).await?;
     let officer = token(&db, "bench.tinh", Role::ProvincialOfficer, Jurisdiction::Province("08".into())).await?;
     let running = crate::server::start(db.clone(), &crate::server::local_settings()).await?;
@@ -75,7 +92,7 @@ pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
         args.connections,
         args.seconds
     );
-    let feed = Arc::new(FeedStats::default());
+    let feed = Arc::new(FeedStats { received: AtomicU64::new(0), latencies: std::sync::Mutex::new(histogram()) });
     let listener = tokio::spawn(listen(http.clone(), format!("{base}/api/v1/lodging/feed"), officer, feed.clone()));
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -102,12 +119,12 @@ pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
             println!("loaded {entries} watchlist entries in {:.1} s", t.elapsed().as_secs_f64());
         }
         feed.received.store(0, Ordering::Relaxed);
-        feed.samples.lock().map(|mut s| s.clear()).ok();
+        feed.latencies.lock().map(|mut s| s.reset()).ok();
         let body = {
             let (facility, guests) = (facility.clone(), guests.clone());
             move |i: usize| {
                 serde_json::json!({"facility_id": facility, "room": format!("{}", 100 + i % 300),
-                    "reason": "Du lịch", "guests": [{"personal_id": crate::bench::cyclic(&guests, i)}]})
+                    "reason": "Du lịch", "guests": [crate::bench::cyclic(&guests, i)]})
                 .to_string()
             }
         };
@@ -145,8 +162,12 @@ pub async fn run(args: CheckinArgs) -> anyhow::Result<()> {
                     async move { matches!(req.send().await, Ok(r) if r.status().is_success()) }
                 }
             };
-            let p = phase(name, args.connections, usize::MAX, Duration::from_secs(seconds), work).await;
-            let sent = p.ok.len();
+            let duration = Duration::from_secs(seconds);
+            let p = match args.rate {
+                Some(rate) if i > 0 => paced(name, rate, duration, work).await,
+                _ => phase(name, args.connections, usize::MAX, duration, work).await,
+            };
+            let sent = usize::try_from(p.ok()).unwrap_or(usize::MAX);
             p.print();
             sent
         };
@@ -172,10 +193,10 @@ async fn listen(http: reqwest::Client, url: String, token: String, stats: Arc<Fe
             let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data:")) else { continue };
             let Ok(v) = serde_json::from_str::<serde_json::Value>(data.trim()) else { continue };
             if let Some(at) = v.get("submitted_at").and_then(serde_json::Value::as_i64) {
-                let now = kernel::clock::now_ms();
+                let ms = u64::try_from(kernel::clock::now_ms() - at).unwrap_or(0);
                 stats.received.fetch_add(1, Ordering::Relaxed);
-                if let Ok(mut s) = stats.samples.lock() {
-                    s.push(now - at);
+                if let Ok(mut h) = stats.latencies.lock() {
+                    record(&mut h, Duration::from_millis(ms));
                 }
             }
         }
@@ -184,17 +205,49 @@ async fn listen(http: reqwest::Client, url: String, token: String, stats: Arc<Fe
 }
 
 fn report_feed(label: &str, sent: usize, stats: &FeedStats) {
-    let mut s = stats.samples.lock().map(|s| s.clone()).unwrap_or_default();
-    s.sort_unstable();
-    let pct = |p: f64| s.get(((s.len() as f64 * p) as usize).min(s.len().saturating_sub(1))).copied().unwrap_or(0);
+    let h = stats.latencies.lock().map(|h| h.clone()).unwrap_or_else(|_| histogram());
+    let pct = |q: f64| if h.is_empty() { 0 } else { h.value_at_quantile(q) / 1_000 };
     println!(
         "feed ({label}): {} of {sent} notifications reached the police client; accepted → client p50 {} ms, \
          p99 {} ms, max {} ms",
         stats.received.load(Ordering::Relaxed),
         pct(0.50),
         pct(0.99),
-        s.last().copied().unwrap_or(0)
+        pct(1.0)
     );
+}
+
+/// Prints, every `every`, the resident memory of this process (server and clients) and the sizes
+/// of the SQLite write-ahead logs of `db` (none on PostgreSQL): the soak's measurements.
+/// `RssAnon` is the process's own memory; `RssFile` is mapped database pages (the kernel's
+/// shared, reclaimable file cache).
+async fn memory_report(every: Duration, db: Option<std::path::PathBuf>) {
+    let start = std::time::Instant::now();
+    let wal = |suffix: &str| {
+        let db = db.as_ref()?;
+        let name = format!("{}{suffix}", db.file_stem()?.to_str()?);
+        std::fs::metadata(db.with_file_name(name)).map(|m| format!("{} MiB", m.len() >> 20)).ok()
+    };
+    loop {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kib = |field: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        println!(
+            "memory at {:>5} s: VmRSS {} MiB, RssAnon {} MiB, RssFile {} MiB; WAL main {}, logs {}",
+            start.elapsed().as_secs(),
+            kib("VmRSS:") >> 10,
+            kib("RssAnon:") >> 10,
+            kib("RssFile:") >> 10,
+            wal(".db-wal").unwrap_or_else(|| "–".into()),
+            wal("-logs.db-wal").unwrap_or_else(|| "–".into()),
+        );
+        tokio::time::sleep(every).await;
+    }
 }
 
 async fn token(db: &db::Db, login: &str, role: Role, j: Jurisdiction) -> anyhow::Result<String> {

@@ -3,87 +3,12 @@
 //! production argon2id settings.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::sync::Mutex;
 
-/// Latency samples of one phase, summarised.
-pub(crate) struct Phase {
-    pub(crate) name: &'static str,
-    pub(crate) ok: Vec<Duration>,
-    pub(crate) errors: u64,
-    pub(crate) elapsed: Duration,
-}
-
-impl Phase {
-    /// Successful requests per second over the phase's wall time.
-    pub(crate) fn rate(&self) -> f64 {
-        self.ok.len() as f64 / self.elapsed.as_secs_f64()
-    }
-
-    pub(crate) fn print(mut self) {
-        let rate = self.rate();
-        self.ok.sort();
-        let n = self.ok.len();
-        let pct = |p: f64| self.ok.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
-        println!(
-            "{:<22} {n:>7} ok, {:>4} errors; {:>7.0}/s; p50 {:.2} ms, p99 {:.2} ms",
-            self.name,
-            self.errors,
-            rate,
-            pct(0.50).as_secs_f64() * 1e3,
-            pct(0.99).as_secs_f64() * 1e3,
-        );
-    }
-}
-
-/// Runs `work(i)` from `connections` tasks until `items` are used up or `duration` passes.
-pub(crate) async fn phase<F, Fut>(
-    name: &'static str,
-    connections: usize,
-    items: usize,
-    duration: Duration,
-    work: F,
-) -> Phase
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let work = Arc::new(work);
-    let start = Instant::now();
-    let deadline = start + duration;
-    let mut tasks = Vec::new();
-    for _ in 0..connections {
-        let (next, work) = (next.clone(), work.clone());
-        tasks.push(tokio::spawn(async move {
-            let (mut ok, mut errors) = (Vec::new(), 0u64);
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= items || Instant::now() >= deadline {
-                    break;
-                }
-                let t = Instant::now();
-                if work(i).await {
-                    ok.push(t.elapsed());
-                } else {
-                    errors += 1;
-                }
-            }
-            (ok, errors)
-        }));
-    }
-    let mut all = Phase { name, ok: Vec::new(), errors: 0, elapsed: Duration::ZERO };
-    for t in tasks {
-        // A task that panicked counts as one error.
-        let (ok, errors) = t.await.unwrap_or((Vec::new(), 1));
-        all.ok.extend(ok);
-        all.errors += errors;
-    }
-    all.elapsed = start.elapsed();
-    all
-}
+use crate::bench_load::phase;
 
 /// The benchmark: `codes` pre-issued codes are exchanged, then the refresh tokens rotated, then
 /// userinfo called with the access tokens, each from `connections` concurrent connections. With
@@ -287,7 +212,7 @@ pub async fn run(
         }
     };
     let p = phase("argon2id verify", cores * 2, usize::MAX, Duration::from_secs(seconds.min(10)), logins).await;
-    let per_core = p.ok.len() as f64 / p.elapsed.as_secs_f64() / cores as f64;
+    let per_core = p.ok() as f64 / p.elapsed.as_secs_f64() / cores as f64;
     p.print();
     println!("password logins per second per core (argon2id 19 MiB, t=2, p=1): {per_core:.1} on {cores} cores");
     Ok(())

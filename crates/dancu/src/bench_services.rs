@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::bench_oidc::{phase, Phase};
+use crate::bench_load::{paced, phase};
 
 /// Options of `dancu bench services`.
 #[derive(Debug, clap::Args)]
@@ -110,7 +110,7 @@ pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
     phase("form with auto-fill", args.connections, usize::MAX, duration, form).await.print();
 
     let until = (kernel::clock::today_vn() + chrono::Duration::days(90)).format("%Y-%m-%d").to_string();
-    let submit = paced(args.rate, duration, {
+    let submit = paced("submit (paced)", args.rate, duration, {
         let (http, base, people) = (http.clone(), base.clone(), people.clone());
         move |i: usize| {
             let (http, base, people, until) = (http.clone(), base.clone(), people.clone(), until.clone());
@@ -147,33 +147,4 @@ pub async fn run(db: db::Db, args: ServicesArgs) -> anyhow::Result<()> {
     }
     running.ctx.access_log.flush().await;
     Ok(())
-}
-
-/// Sends request `i` at `i / rate` seconds from the start, each in its own task, so latency is
-/// measured from the moment it is sent and not from when a connection was free.
-async fn paced<F, Fut>(rate: u64, duration: Duration, work: F) -> Phase
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send + 'static,
-{
-    let start = Instant::now();
-    let n = (rate as f64 * duration.as_secs_f64()) as usize;
-    let mut tasks = Vec::with_capacity(n);
-    for i in 0..n {
-        tokio::time::sleep_until((start + Duration::from_secs_f64(i as f64 / rate as f64)).into()).await;
-        let fut = work(i);
-        tasks.push(tokio::spawn(async move {
-            let t = Instant::now();
-            (fut.await, t.elapsed())
-        }));
-    }
-    let mut p = Phase { name: "submit (paced)", ok: Vec::new(), errors: 0, elapsed: Duration::ZERO };
-    for t in tasks {
-        match t.await {
-            Ok((true, d)) => p.ok.push(d),
-            _ => p.errors += 1,
-        }
-    }
-    p.elapsed = start.elapsed();
-    p
 }

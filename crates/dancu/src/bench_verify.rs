@@ -15,7 +15,7 @@ use verification::chip::testkit::{SignerKind, TestCsca, TestSigner};
 use verification::chip::{ChipBundle, TrustStore};
 use verification::dynamic::{self, Share};
 
-use crate::bench_oidc::phase;
+use crate::bench_load::phase;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -144,7 +144,7 @@ pub async fn run(a: VerifyArgs) -> anyhow::Result<()> {
                 }
             };
             let p = phase(name, cores, usize::MAX, duration.min(Duration::from_secs(5)), work).await;
-            let per_core = p.ok.len() as f64 / p.elapsed.as_secs_f64() / cores as f64;
+            let per_core = p.ok() as f64 / p.elapsed.as_secs_f64() / cores as f64;
             p.print();
             println!("  in process on {cores} cores: {per_core:.0}/s per core");
         }

@@ -15,6 +15,7 @@ pub mod analytics_cmd;
 pub mod backup_cmd;
 pub mod bench;
 pub mod bench_checkin;
+mod bench_load;
 pub mod bench_oidc;
 pub mod bench_oidc_provider;
 pub mod bench_services;
