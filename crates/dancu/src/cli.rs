@@ -100,7 +100,8 @@ pub enum Command {
         verify: bool,
     },
     /// Archive and delete access-log entries and verifications older than the legal period of
-    /// their purpose ([retention] settings): JSON Lines files chained in MANIFEST.jsonl. With
+    /// their purpose, and security events older than a year ([retention] settings): JSON Lines
+    /// files chained in MANIFEST.jsonl. With
     /// --verify, check the archive's chain and files instead.
     Retention {
         #[command(flatten)]

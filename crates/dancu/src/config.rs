@@ -287,6 +287,26 @@ impl Settings {
         if self.lodging.outbox_retention_hours < 1 {
             bad("lodging.outbox_retention_hours", "must be at least 1".into());
         }
+        // A period of 0 days would archive and delete every row on the next run.
+        let r = &self.retention;
+        for (key, days) in [
+            ("retention.access_log_days".to_string(), r.access_log_days),
+            ("retention.verification_days".to_string(), r.verification_days),
+            ("retention.security_event_days".to_string(), r.security_event_days),
+        ]
+        .into_iter()
+        .chain(
+            r.access_log_days_by_purpose.iter().map(|(p, d)| (format!("retention.access_log_days_by_purpose.{p}"), *d)),
+        )
+        .chain(
+            r.verification_days_by_purpose
+                .iter()
+                .map(|(p, d)| (format!("retention.verification_days_by_purpose.{p}"), *d)),
+        ) {
+            if days < 1 {
+                bad(&key, "must be at least 1".into());
+            }
+        }
         if let Some(secret) = &self.services.payment_secret {
             let n = secret.chars().count();
             if n < services::payments::MIN_SECRET_LEN {

@@ -1,9 +1,11 @@
-//! Retention of the access log and the verification history (`dancu retention`).
+//! Retention of the access log, the verification history and the security events
+//! (`dancu retention`).
 //!
-//! Both grow with every read of a citizen's data (about 23 GB a day of access log at a busy
-//! province's load) and are kept only for a legal period, which depends on why the data was read:
-//! a read for an investigation is kept longer than one for a hotel check-in. Rows older than the
-//! period of their purpose are archived, then deleted, in batches:
+//! The first two grow with every read of a citizen's data (about 23 GB a day of access log at a
+//! busy province's load) and are kept only for a legal period, which depends on why the data was
+//! read: a read for an investigation is kept longer than one for a hotel check-in. Security events
+//! have no purpose; they are kept for one period, the SOC holding its own copy (syslog, OTLP).
+//! Rows older than their period are archived, then deleted, in batches:
 //!
 //! 1. each batch is appended to the run's archive file (JSON Lines, one row per line, in time
 //!    order) and the file is synced to disk;
@@ -43,6 +45,8 @@ pub struct RetentionSettings {
     pub verification_days: u32,
     /// Days by verification purpose (`notary = 3650`), overriding `verification_days`.
     pub verification_days_by_purpose: BTreeMap<String, u32>,
+    /// Days a security event is kept in the database.
+    pub security_event_days: u32,
     /// Where archive files and their manifest are written; empty = `DATA_DIR/archive`.
     pub archive_dir: Option<PathBuf>,
 }
@@ -54,6 +58,7 @@ impl Default for RetentionSettings {
             access_log_days_by_purpose: BTreeMap::from([("investigation".to_string(), 10 * 365)]),
             verification_days: 2 * 365,
             verification_days_by_purpose: BTreeMap::new(),
+            security_event_days: 365,
             archive_dir: None,
         }
     }
@@ -82,6 +87,7 @@ const ACCESS_LOG: Table = Table {
         ("purpose", false),
         ("released", false),
         ("channel", false),
+        ("case_ref", false),
     ],
     dependents: &[],
 };
@@ -107,6 +113,26 @@ const VERIFICATIONS: Table = Table {
     // A notary's copy of the chip's face image never outlives its verification, and is not
     // archived: biometric data is kept only as long as the purpose needs it.
     dependents: &[("verification_faces", "verification_id")],
+};
+
+/// Security events carry pseudonyms, not personal ids; they have no purpose column, so every row
+/// has the one period.
+const SECURITY_EVENTS: Table = Table {
+    name: "security_events",
+    time: "at",
+    columns: &[
+        ("id", true),
+        ("at", true),
+        ("kind", false),
+        ("severity", true),
+        ("outcome", false),
+        ("subject", false),
+        ("client", false),
+        ("route", false),
+        ("request_id", false),
+        ("detail", false),
+    ],
+    dependents: &[],
 };
 
 /// What one table's retention did.
@@ -135,13 +161,15 @@ pub struct ManifestLine {
     pub created_at: i64,
 }
 
-/// Archives and deletes what is past its period in both tables; `now` is UTC milliseconds.
+/// Archives and deletes what is past its period in the three tables; `now` is UTC milliseconds.
 pub async fn run(db: &Db, settings: &RetentionSettings, dir: &Path, now: i64) -> anyhow::Result<Vec<Archived>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut done = Vec::new();
+    let no_purposes = BTreeMap::new();
     for (table, default_days, by_purpose) in [
         (&ACCESS_LOG, settings.access_log_days, &settings.access_log_days_by_purpose),
         (&VERIFICATIONS, settings.verification_days, &settings.verification_days_by_purpose),
+        (&SECURITY_EVENTS, settings.security_event_days, &no_purposes),
     ] {
         let archived = archive_table(db, table, default_days, by_purpose, dir, now).await?;
         if let Some(line) = manifest_line(&archived, dir, now)? {

@@ -120,7 +120,8 @@ fn validation_lists_every_problem_with_its_variable() {
                 [oidc]\ntoken_rate_per_minute = 0\n[verification]\nrate_per_minute = 0\n\
                 [lodging]\nhospital_caregivers = 0\n[log]\nfilter = \"info,=[\"\n\
                 [http]\nrequest_timeout_seconds = 0\nmax_connections = 0\n\
-                [security_events]\nsyslog = \"udp://soc\"\npseudonym_key = \"ngan\"\n";
+                [security_events]\nsyslog = \"udp://soc\"\npseudonym_key = \"ngan\"\n\
+                [retention]\nsecurity_event_days = 0\n[retention.access_log_days_by_purpose]\nlodging = 0\n";
     let err = load_with(Some(file), &[], Vec::new()).unwrap_err().to_string();
     for expected in [
         "services.payment_secret (DANCU_PAYMENT_SECRET): must be at least 16 characters, has 5",
@@ -133,6 +134,8 @@ fn validation_lists_every_problem_with_its_variable() {
         "http.max_connections (DANCU_MAX_CONNECTIONS): must be at least 1",
         "security_events.syslog (DANCU_SECURITY_SYSLOG): must be udp://HOST:PORT or tcp://HOST:PORT",
         "security_events.pseudonym_key (DANCU_SECURITY_PSEUDONYM_KEY): must be at least 32 bytes, has 4",
+        "retention.security_event_days: must be at least 1",
+        "retention.access_log_days_by_purpose.lodging: must be at least 1",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in {err}");
     }

@@ -1,7 +1,7 @@
-//! Retention of the access log and the verification history, on both backends: rows past the
-//! period of their purpose are archived then deleted (a verification's face image with it), rows
-//! within their period stay, the archive holds exactly the deleted rows, and the manifest chain
-//! finds a changed file.
+//! Retention of the access log, the verification history and the security events, on both
+//! backends: rows past the period of their purpose are archived then deleted (a verification's
+//! face image with it), rows within their period stay, the archive holds exactly the deleted rows,
+//! and the manifest chain finds a changed file.
 
 use std::collections::BTreeSet;
 
@@ -47,6 +47,18 @@ async fn verification(db: &Db, id: &str, at: i64, with_face: bool) {
     }
 }
 
+async fn security_event(db: &Db, kind: &str, at: i64) {
+    sqlx::query(
+        "INSERT INTO security_events (at, kind, severity, outcome, subject, client, route, request_id, detail) \
+         VALUES ($1, $2, 4, 'failure', 'ps_1', 'cl_1', '/login', 'r1', '')",
+    )
+    .bind(at)
+    .bind(kind)
+    .execute(db.write())
+    .await
+    .unwrap();
+}
+
 async fn column(db: &Db, sql: &str) -> BTreeSet<String> {
     sqlx::query(sql).fetch_all(db.read()).await.unwrap().iter().map(|r| r.get::<String, _>(0)).collect()
 }
@@ -59,13 +71,15 @@ async fn old_rows_are_archived_then_deleted(db: Db) {
     log(&db, "recent-admin", "administration", NOW - 30 * DAY).await;
     verification(&db, "v-old", NOW - 3 * 365 * DAY, true).await;
     verification(&db, "v-recent", NOW - DAY, true).await;
+    security_event(&db, "sign_in_failed", NOW - 400 * DAY).await;
+    security_event(&db, "account_locked", NOW - 300 * DAY).await;
 
     let dir = tempfile::tempdir().unwrap();
     let settings = RetentionSettings::default();
     let done = retention::run(&db, &settings, dir.path(), NOW).await.unwrap();
     assert_eq!(
         done.iter().map(|a| (a.table.as_str(), a.rows)).collect::<Vec<_>>(),
-        [("access_log", 2), ("verifications", 1)]
+        [("access_log", 2), ("verifications", 1), ("security_events", 1)]
     );
 
     // Within their period: kept (investigation reads are kept ten years).
@@ -76,6 +90,11 @@ async fn old_rows_are_archived_then_deleted(db: Db) {
         column(&db, "SELECT verification_id FROM verification_faces").await,
         BTreeSet::from(["v-recent".to_string()])
     );
+    // Security events are kept a year, whatever their kind.
+    assert_eq!(column(&db, "SELECT kind FROM security_events").await, BTreeSet::from(["account_locked".to_string()]));
+    let events = std::fs::read_to_string(dir.path().join(done[2].file.as_ref().unwrap())).unwrap();
+    let event: serde_json::Value = serde_json::from_str(events.trim()).unwrap();
+    assert_eq!((event["kind"].as_str(), event["severity"].as_i64()), (Some("sign_in_failed"), Some(4)));
 
     // The archive holds exactly what was deleted, oldest first, and no face image.
     let file = dir.path().join(done[0].file.as_ref().unwrap());
@@ -90,7 +109,7 @@ async fn old_rows_are_archived_then_deleted(db: Db) {
     // Nothing more to do: no new file, the manifest chain is intact.
     let again = retention::run(&db, &settings, dir.path(), NOW).await.unwrap();
     assert!(again.iter().all(|a| a.rows == 0 && a.file.is_none()));
-    assert_eq!(std::fs::read_to_string(dir.path().join("MANIFEST.jsonl")).unwrap().lines().count(), 2);
+    assert_eq!(std::fs::read_to_string(dir.path().join("MANIFEST.jsonl")).unwrap().lines().count(), 3);
     assert_eq!(retention::verify_manifest(dir.path()).unwrap(), Vec::<String>::new());
 
     // A changed archive file is found.
