@@ -181,3 +181,56 @@ pub fn pdf(doc: &Document, verify_url: &str) -> Result<Vec<u8>, AppError> {
     l.y = top + QR_SIDE;
     paper::write(&l)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn certificate() -> Document {
+        let line = |l: &str, v: &str| Line { label: l.into(), value: v.into() };
+        Document {
+            payload: Payload {
+                code: "ABCD-EFGH-JKLM".into(),
+                kind: "birth_registration".into(),
+                title: "Giấy khai sinh điện tử".into(),
+                number: "08001-261201-ABC234".into(),
+                issuer: "Ủy ban nhân dân cấp xã Phường Hà Giang 1".into(),
+                place: "Phường Hà Giang 1".into(),
+                holder_name: "Lê Gia Bảo".into(),
+                holder_id: "008226012345".into(),
+                lines: vec![
+                    line("Họ, chữ đệm, tên", "Lê Gia Bảo"),
+                    line("Số định danh cá nhân", "008226012345"),
+                    line("Nơi thường trú của trẻ", "Số 5, tổ 3, Phường Hà Giang 1, Tỉnh Tuyên Quang"),
+                ],
+                application: "08001-261201-ABC234".into(),
+                signer_name: "Nguyễn Thị Mai".into(),
+                signer_title: "Công chức một cửa — Ủy ban nhân dân cấp xã Phường Hà Giang 1".into(),
+                iat: 1_796_000_000,
+            },
+            jws: "eyJhbGciOiJFUzI1NiJ9.eyJjb2RlIjoiQUJDRCJ9.c2lnbmF0dXJl".into(),
+        }
+    }
+
+    #[test]
+    fn the_pdf_shows_the_content_the_signer_and_the_code_but_not_the_jws() {
+        let pdf = pdf(&certificate(), "https://dancu.example.vn/documents/verify").unwrap();
+        let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in ["GIẤY KHAI SINH ĐIỆN TỬ", "Nguyễn Thị Mai", "Mã xác minh: ABCD-EFGH-JKLM", "Tỉnh Tuyên Quang"]
+        {
+            assert!(flat.contains(expected), "{expected} missing from: {flat}");
+        }
+        assert!(!flat.contains("eyJ"), "the JWS is verified through the QR code, not printed");
+        assert!(!flat.contains("Hộ "), "the residence is an address");
+    }
+
+    #[test]
+    fn the_qr_code_holds_the_verification_link() {
+        let link = verification_link("https://dancu.example.vn/documents/verify", "ABCD-EFGH-JKLM");
+        assert_eq!(link, "https://dancu.example.vn/documents/verify?code=ABCD-EFGH-JKLM");
+        let m = qr_modules(&link).unwrap();
+        assert!(m.len() >= 25 && m.iter().all(|row| row.len() == m.len()), "a square QR symbol");
+        assert!(m[0][..7].iter().all(|d| *d), "finder pattern in the corner");
+    }
+}

@@ -36,5 +36,6 @@ mod retention;
 mod security_events;
 mod security_headers;
 mod services;
+mod services_checks;
 mod table_ownership;
 mod verification;

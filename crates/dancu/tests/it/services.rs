@@ -57,11 +57,11 @@ pub(crate) async fn citizen(w: &World, gender: &str, inside: bool, level: u8) ->
     (id, identity::issue_token(&w.db, &account.id, "test", kernel::clock::now_ms()).await.unwrap().1)
 }
 
-async fn count(db: &Db, sql: &str) -> i64 {
+pub(crate) async fn count(db: &Db, sql: &str) -> i64 {
     sqlx::query(sql).fetch_one(db.read()).await.unwrap().get(0)
 }
 
-fn act(action: &str, note: &str) -> Value {
+pub(crate) fn act(action: &str, note: &str) -> Value {
     json!({"action": action, "note": note})
 }
 
@@ -231,7 +231,7 @@ async fn paperless_birth_registration(db: Db) {
 const PROVIDER_SECRET: &str = "a-test-secret-shared-with-the-provider";
 
 /// Default settings with the fees paid at an external provider.
-fn external_provider() -> dancu::config::Settings {
+pub(crate) fn external_provider() -> dancu::config::Settings {
     let mut s = dancu::server::local_settings();
     s.services.payment_provider = ProviderKind::External;
     s.services.payment_url = Some("https://thanhtoan.example.vn/pay".into());
@@ -274,7 +274,7 @@ async fn callback_as(
 }
 
 /// A callback correctly signed with the provider's secret.
-async fn callback(w: &World, payment: &str, amount: i64, txn: &str) -> (u16, Value) {
+pub(crate) async fn callback(w: &World, payment: &str, amount: i64, txn: &str) -> (u16, Value) {
     callback_as(w, payment, amount, amount, txn, Some(PROVIDER_SECRET.as_bytes())).await
 }
 
