@@ -15,10 +15,12 @@ pub enum AccountsCommand {
         login: String,
         #[arg(long)]
         name: String,
-        /// admin, provincial_officer or commune_police.
-        #[arg(long)]
+        /// The account's role (residents and organizations get their accounts by registering).
+        #[arg(long, value_parser = created_roles())]
         role: String,
-        /// Province code (admin, provincial_officer) or commune code (commune_police).
+        /// Province code (admin, provincial_officer, leader, working_group; a provincial
+        /// desk_officer or unit_focal) or commune code (commune_police; a commune's desk_officer
+        /// or unit_focal).
         #[arg(long)]
         jurisdiction: String,
     },
@@ -38,6 +40,13 @@ pub enum AccountsCommand {
         place: Place,
         token_id: String,
     },
+}
+
+/// The roles `accounts create` makes: every role but those whose accounts come from registration.
+fn created_roles() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        Role::ALL.into_iter().filter(|r| !matches!(r, Role::Citizen | Role::OrgStaff)).map(Role::code),
+    )
 }
 
 /// Builds a role's jurisdiction, checking the code exists.
@@ -168,4 +177,26 @@ pub async fn residents_without_account(
     let limit = criteria.limit.map(|l| l + holders.len() as i64);
     let picked = registry::sample::residents(db, &registry::sample::Criteria { limit, ..criteria }).await?;
     Ok(picked.into_iter().filter(|r| !holders.contains(&r.personal_id)).take(n).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use kernel::Role;
+
+    /// `accounts create --help` lists exactly the roles the command can create.
+    #[test]
+    fn the_help_lists_every_role_the_command_creates() {
+        let mut cli = crate::cli::Cli::command();
+        let create =
+            cli.find_subcommand_mut("accounts").and_then(|a| a.find_subcommand_mut("create")).expect("accounts create");
+        let help = create.render_long_help().to_string();
+        let commune = registry::admin_units::AdminUnits::get().communes_of("08").first().map(|c| c.code.clone());
+        let commune = commune.expect("a commune of province 08");
+        for role in Role::ALL {
+            let creatable =
+                super::jurisdiction_for(role, "08").is_ok() || super::jurisdiction_for(role, &commune).is_ok();
+            assert_eq!(help.contains(role.code()), creatable, "{}:\n{help}", role.code());
+        }
+    }
 }

@@ -158,3 +158,23 @@ pub fn to_csv(items: &[Notification]) -> Result<Vec<u8>, kernel::AppError> {
     }
     Ok(w.finish()?.into_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    /// docs/LODGING.md describes the export format this code writes: every version it names is
+    /// the current one (its example once said `/1` under a `/2` heading).
+    #[test]
+    fn the_documented_format_is_the_written_one() {
+        let doc = include_str!("../../../docs/LODGING.md");
+        let prefix = "dancu.lodging.notifications/";
+        let named: Vec<&str> = doc
+            .match_indices(prefix)
+            .filter_map(|(i, _)| doc.get(i..))
+            .map(|rest| rest.split(|c: char| c == '`' || c == '"' || c.is_whitespace()).next().unwrap_or_default())
+            .collect();
+        assert!(!named.is_empty());
+        for n in named {
+            assert_eq!(n, super::FORMAT);
+        }
+    }
+}

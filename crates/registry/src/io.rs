@@ -28,7 +28,22 @@ fn csv_err(file: &str, e: impl std::fmt::Display) -> AppError {
     AppError::invalid(format!("{file}: {e}"))
 }
 
-/// Exports every table; `tick` is called with the number of rows written so far.
+/// The number of rows [`export`] writes (every file, not persons alone), so that a progress bar
+/// counting its ticks ends at its total.
+pub async fn export_size(db: &Db) -> Result<u64, AppError> {
+    let n: i64 = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM households) + (SELECT COUNT(*) FROM persons) + \
+         (SELECT COUNT(*) FROM residences) + (SELECT COUNT(*) FROM identity_cards) + \
+         (SELECT COUNT(*) FROM civil_deaths)",
+    )
+    .fetch_one(db.read())
+    .await?
+    .get(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Exports every table; `tick` is called with the number of rows written so far (out of
+/// [`export_size`]).
 pub async fn export(db: &Db, dir: &Path, tick: &dyn Fn(u64)) -> Result<u64, AppError> {
     std::fs::create_dir_all(dir).map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
     let mut n = 0u64;

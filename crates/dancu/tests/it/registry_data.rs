@@ -120,8 +120,15 @@ async fn export_import_round_trip(db: Db) {
     dancu::generate_cmd::generate_into(&db, opts, None, false).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("a");
-    let n = registry::io::export(&db, &first, &|_| {}).await.unwrap();
+    // The progress total is what the export writes: ticks rise to it and end on it.
+    let total = registry::io::export_size(&db).await.unwrap();
+    let ticks = std::sync::Mutex::new(Vec::new());
+    let n = registry::io::export(&db, &first, &|t| ticks.lock().unwrap().push(t)).await.unwrap();
     assert!(n > 1_200);
+    let ticks = ticks.into_inner().unwrap();
+    assert_eq!(n, total, "the bar's total is not the rows written");
+    assert_eq!(ticks.last(), Some(&total));
+    assert!(ticks.windows(2).all(|w| w[0] <= w[1]) && ticks.iter().all(|&t| t <= total), "{ticks:?} / {total}");
     // Into an empty database of the same backend.
     let fresh = match db.backend() {
         db::Backend::Sqlite => db::testing::TestDb::sqlite(&common::migrations()).await,

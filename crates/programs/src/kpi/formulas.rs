@@ -227,6 +227,21 @@ pub static FORMULAS: &[Formula] = &[
 mod tests {
     use super::*;
 
+    /// docs/PROGRAMS.md lists every formula with its source: "none yet" exactly for the formulas
+    /// with no source, so the page never claims data the platform lacks, or hides data it has.
+    #[test]
+    fn the_documented_sources_match_the_formulas() {
+        let doc = include_str!("../../../../docs/PROGRAMS.md");
+        for f in FORMULAS {
+            let row = doc
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", f.code)))
+                .unwrap_or_else(|| panic!("{} is not in docs/PROGRAMS.md", f.code));
+            let source = row.trim_end_matches('|').rsplit('|').next().unwrap_or_default();
+            assert_eq!(source.contains("none yet"), !f.source.available(), "{}: {row}", f.code);
+        }
+    }
+
     #[test]
     fn codes_are_unique_and_models_exist() {
         let catalogue = crate::catalogue::parse_embedded(1_750_000_000_000).unwrap();
