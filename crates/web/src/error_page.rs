@@ -93,13 +93,16 @@ pub fn render(page: &ErrorPage, lang: Lang, user: Option<&CurrentUser>, path: &s
         (401, _) | (_, None) => ("/login", lang.pick("Đến trang đăng nhập", "Go to sign-in")),
         (_, Some(_)) => (chrome.home_href(), lang.pick("Về trang chính của bạn", "Back to your start page")),
     };
-    let message = lang.pick(&page.message.0, &page.message.1).to_string();
+    // A code's generic message ("Không tìm thấy") only repeats the heading of these statuses; a
+    // message of the error's own (or any message of a 400) is said.
+    let generic = page.message.0 == page.code.message_vi() && page.message.1 == page.code.message_en();
+    let repeats = generic && (matches!(page.status.as_u16(), 401 | 403 | 404 | 405) || page.status.is_server_error());
+    let message = if repeats { "" } else { lang.pick(&page.message.0, &page.message.1) };
     let heading = lang.pick(h_vi, h_en);
     let body = Page {
         status: page.status.as_u16(),
         heading,
-        // The code's generic message says the same as the heading on a 403/404: said once.
-        message: if message.trim_end_matches('.') == heading { "" } else { &message },
+        message,
         hint: lang.pick(a_vi, a_en),
         back,
         back_label,

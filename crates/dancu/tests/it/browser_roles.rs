@@ -250,7 +250,7 @@ async fn roles_and_errors(c: &Client, demo: &Demo) -> anyhow::Result<()> {
             );
         }
     }
-    save_screenshot(c, &shots, "error-403.png").await?;
+    save_screenshot(c, &shots, "error-page.png").await?;
     c.find(Locator::Css("a#error-back")).await?.click().await?;
     wait_css(c, "#citizen-services").await?;
     ensure!(path_of(c).await? == "/me", "the way back went to {}", path_of(c).await?);
@@ -568,9 +568,13 @@ async fn check_sizes(
             c.set_window_size(width, height).await?;
             let inner = c.execute("return window.innerWidth;", vec![]).await?.as_u64().unwrap_or(0);
             ensure!(inner > 0 && inner <= u64::from(width), "the window is {inner} px wide, asked {width}");
-            for path in paths {
+            for (i, path) in paths.iter().enumerate() {
                 c.goto(&format!("{}{path}", demo.base)).await?;
                 wait_css(c, "main").await?;
+                if i == 0 {
+                    // Each role's start page, to look at.
+                    save_screenshot(c, &shots, &format!("start-{login}-{width}.png")).await?;
+                }
                 let issues: Vec<String> = serde_json::from_value(c.execute(PAGE_CHECK, vec![]).await?)?;
                 checked += 1;
                 if !issues.is_empty() {
