@@ -13,6 +13,7 @@ mod analytics;
 mod backup;
 mod browser;
 mod browser_roles;
+mod browser_services;
 mod cli_lodging;
 mod config_trace;
 mod demo_output;
