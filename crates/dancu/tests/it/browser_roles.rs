@@ -11,7 +11,7 @@
 //! - every page the crawl reached, at 390×844 and 1366×900: no sideways scrolling, and every
 //!   button and link in `main` rendered with a size, inside the viewport's width, and with text
 //!   contrast of at least 4.5:1 against its background (computed in the page); buttons at least
-//!   44 px high.
+//!   44 px high; every field has a label.
 //!
 //! Runs with the other browser tests (`DANCU_BROWSER_TESTS=1`, see `browser.rs`).
 
@@ -458,9 +458,9 @@ fn visible_text(html: &str) -> String {
     out
 }
 
-/// What the page check reports, computed in the page: sideways scrolling, and each rendered button
-/// or link in `main` that has no size, leaves the viewport's width, has text contrast below 4.5:1,
-/// or (buttons) is lower than 44 px.
+/// What the page check reports, computed in the page: sideways scrolling; each rendered button or
+/// link in `main` that has no size, leaves the viewport's width, has text contrast below 4.5:1, or
+/// (buttons) is lower than 44 px; and each field without a label.
 const PAGE_CHECK: &str = r#"
 const issues = [];
 const W = window.innerWidth;
@@ -489,6 +489,11 @@ for (const el of document.querySelectorAll("main a[href], main button, main inpu
     if (c < 4.5) issues.push(`"${name}" has contrast ${c.toFixed(2)}:1 (${getComputedStyle(el).color} on rgb(${bg.map(Math.round)}))`); }
   const isButton = el.matches("button, input[type=submit], a.button");
   if (isButton && r.height < 43.5) issues.push(`button "${name}" is ${r.height.toFixed(1)} px high`);
+}
+for (const el of document.querySelectorAll("main input:not([type=hidden]):not([type=submit]), main select, main textarea")) {
+  if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+  const named = el.labels.length > 0 || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") || el.getAttribute("title");
+  if (!named) issues.push(`the field "${el.name || el.id || el.placeholder}" has no label`);
 }
 return issues;
 "#;
@@ -538,6 +543,7 @@ async fn checker_sees_defects(
         add('<button type="button" style="margin-left:600px">Trả phòng</button>');
         add('<button type="button" style="min-height:0;padding:0 2px;font-size:10px">Nhỏ</button>');
         add('<div style="width:1200px;height:4px"></div>');
+        add('<input name="unlabelled" placeholder="Số định danh">');
     "#;
     c.execute(planted, vec![]).await?;
     let found: Vec<String> = serde_json::from_value(c.execute(PAGE_CHECK, vec![]).await?)?;
@@ -547,6 +553,7 @@ async fn checker_sees_defects(
         "\"Trả phòng\" is outside the screen",
         "button \"Nhỏ\" is",
         "scrolls sideways",
+        "\"unlabelled\" has no label",
     ] {
         ensure!(all.contains(expected), "the page check missed {expected:?}; it found:\n{all}");
     }
