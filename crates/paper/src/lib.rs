@@ -310,7 +310,12 @@ mod tests {
     #[test]
     fn a_long_issuer_wraps_inside_the_left_column() {
         let mut l = Layout::new().unwrap();
-        l.heading("ỦY BAN NHÂN DÂN CẤP XÃ PHƯỜNG HÀ GIANG 1 TỈNH TUYÊN QUANG", "", "Số: 1/2026", "Hà Giang 1, ngày 01 tháng 12 năm 2026");
+        l.heading(
+            "ỦY BAN NHÂN DÂN CẤP XÃ PHƯỜNG HÀ GIANG 1 TỈNH TUYÊN QUANG",
+            "",
+            "Số: 1/2026",
+            "Hà Giang 1, ngày 01 tháng 12 năm 2026",
+        );
         let national_left = Layout::right_column() - l.width("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 10.0, true) / 2.0;
         let mut issuer_lines = 0;
         for op in &l.pages[0] {

@@ -38,7 +38,12 @@ fn full_address(address: &str, commune: &str) -> String {
     let units = registry::admin_units::AdminUnits::get();
     let Some(c) = units.commune(commune) else { return address.to_string() };
     let province = units.province(&c.province_code).map(|p| p.name.clone()).unwrap_or_default();
-    [address, c.name.as_str(), province.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(", ")
+    [address, c.name.as_str(), province.as_str()]
+        .iter()
+        .filter(|x| !x.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn ethnicity(code: Option<&str>) -> String {
@@ -155,10 +160,7 @@ pub async fn apply(
             parent_lines(&mut lines, "mẹ", born.mother.as_ref());
             parent_lines(&mut lines, "cha", born.father.as_ref());
             lines.push(line("Nơi thường trú của trẻ", full_address(&born.address, &born.commune_code)));
-            lines.push(line(
-                "Quan hệ với chủ hộ",
-                kernel::vocab::relationship_vi(&born.relationship).to_string(),
-            ));
+            lines.push(line("Quan hệ với chủ hộ", kernel::vocab::relationship_vi(&born.relationship).to_string()));
             lines.push(line("Người đi đăng ký khai sinh", format!("{} ({})", applicant.full_name, me)));
             lines.push(line("Nơi đăng ký khai sinh", full_address("", &app.commune_code)));
             lines.push(line("Ngày đăng ký", vn(today)));

@@ -61,19 +61,26 @@ pub struct Decision {
     pub paid_at: Option<i64>,
 }
 
-fn text(field: &str, v: &str, max: usize) -> Result<String, AppError> {
+/// A required text of at most `max` characters; `label` names it in (Vietnamese, English).
+fn text(field: &str, label: (&str, &str), v: &str, max: usize) -> Result<String, AppError> {
     let t = kernel::text::normalize_name(v);
     if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(AppError::invalid(format!("{field}: 1–{max} characters")));
+        return Err(AppError::invalid(format!("{field}: 1–{max} characters")).with_message(
+            format!("{}: nhập từ 1 đến {max} ký tự.", label.0),
+            format!("{}: 1 to {max} characters.", label.1),
+        ));
     }
     Ok(t)
 }
 
 /// The decision number in its stored form (trimmed, upper case), or why it is not one.
 pub fn normalize_number(v: &str) -> Result<String, AppError> {
-    let n = text("number", v, 40)?.to_uppercase();
+    let n = text("number", ("Số quyết định", "Decision number"), v, 40)?.to_uppercase();
     if !n.chars().all(|c| c.is_alphanumeric() || matches!(c, '/' | '-' | '.' | ' ')) {
-        return Err(AppError::invalid("number: letters, digits and / - . only"));
+        return Err(AppError::invalid("number: letters, digits and / - . only").with_message(
+            "Số quyết định chỉ gồm chữ, số và các dấu / - .",
+            "A decision number has letters, digits and / - . only.",
+        ));
     }
     Ok(n)
 }
@@ -82,27 +89,31 @@ pub fn normalize_number(v: &str) -> Result<String, AppError> {
 /// the traffic police of the provincial police) and administrators, within their province.
 /// `now` (UTC milliseconds) is the time of recording; the decision date may not be after its day.
 pub async fn issue(db: &Db, officer: &Actor, d: &NewDecision, now: i64) -> Result<Decision, AppError> {
-    let province = match (&officer.role, &officer.jurisdiction) {
-        (Role::ProvincialOfficer | Role::Admin, Jurisdiction::Province(p)) => p.clone(),
-        _ => return Err(AppError::forbidden("only the provincial traffic police record fine decisions")),
-    };
+    let province = issuing_province(officer)?;
     let number = normalize_number(&d.number)?;
     let date = NaiveDate::parse_from_str(d.decision_date.trim(), "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(d.decision_date.trim(), "%d/%m/%Y"))
-        .map_err(|_| AppError::new(ErrorCode::InvalidDate, "decision_date: YYYY-MM-DD"))?;
+        .map_err(|_| {
+            AppError::new(ErrorCode::InvalidDate, "decision_date: YYYY-MM-DD")
+                .with_message("Ngày quyết định không hợp lệ.", "Invalid decision date.")
+        })?;
     if date > kernel::clock::date_vn(now) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "decision_date is in the future"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "decision_date is in the future")
+            .with_message("Ngày quyết định không được sau ngày hôm nay.", "The decision date cannot be after today."));
     }
     if !(MIN_AMOUNT..=MAX_AMOUNT).contains(&d.amount_vnd) {
-        return Err(AppError::invalid(format!("amount_vnd: {MIN_AMOUNT}–{MAX_AMOUNT} đồng")));
+        return Err(AppError::invalid(format!("amount_vnd: {MIN_AMOUNT}–{MAX_AMOUNT} đồng")).with_message(
+            "Số tiền phạt phải từ 50.000 đến 150.000.000 đồng.",
+            "The fine must be 50,000 to 150,000,000 đồng.",
+        ));
     }
     let person = PersonalId::parse(&d.personal_id)?;
     let decision = Decision {
         number,
         decision_date: date.format("%Y-%m-%d").to_string(),
-        legal_basis: text("legal_basis", &d.legal_basis, 300)?,
-        violation: text("violation", &d.violation, 500)?,
-        plate: text("plate", &d.plate, 20)?.to_uppercase(),
+        legal_basis: text("legal_basis", ("Căn cứ pháp lý", "Legal basis"), &d.legal_basis, 300)?,
+        violation: text("violation", ("Hành vi vi phạm", "Violation"), &d.violation, 500)?,
+        plate: text("plate", ("Biển số xe", "Plate number"), &d.plate, 20)?.to_uppercase(),
         amount_vnd: d.amount_vnd,
         person_id: person.to_string(),
         issued_by: officer.actor_label(),
@@ -131,7 +142,11 @@ pub async fn issue(db: &Db, officer: &Actor, d: &NewDecision, now: i64) -> Resul
     match inserted {
         Ok(_) => {}
         Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
-            return Err(AppError::new(ErrorCode::Conflict, "a decision with this number is recorded already"));
+            return Err(AppError::new(ErrorCode::Conflict, "a decision with this number is recorded already")
+                .with_message(
+                    "Số quyết định này đã được ghi nhận.",
+                    "A decision with this number is recorded already.",
+                ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -178,6 +193,26 @@ pub async fn of_person_all(db: &Db, person: &str) -> Result<Vec<Decision>, AppEr
     .fetch_all(db.read())
     .await?;
     Ok(rows.iter().map(decision).collect())
+}
+
+/// The decisions recorded in a province, newest first (at most 50), for the traffic police's page.
+pub async fn of_province(db: &Db, province: &str) -> Result<Vec<Decision>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM svc_fine_decisions WHERE province_code = $1 ORDER BY created_at DESC LIMIT 50"
+    ))
+    .bind(province)
+    .fetch_all(db.read())
+    .await?;
+    Ok(rows.iter().map(decision).collect())
+}
+
+/// The province whose decisions `officer` records: provincial police officers and administrators
+/// of a province; anyone else is refused.
+pub fn issuing_province(officer: &Actor) -> Result<String, AppError> {
+    match (&officer.role, &officer.jurisdiction) {
+        (Role::ProvincialOfficer | Role::Admin, Jurisdiction::Province(p)) => Ok(p.clone()),
+        _ => Err(AppError::forbidden("only the provincial traffic police record fine decisions")),
+    }
 }
 
 /// The decision an application pays.

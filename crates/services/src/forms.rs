@@ -101,8 +101,8 @@ fn check(field: &Field, raw: &str, today: NaiveDate) -> Result<Option<String>, (
             v.to_string()
         }
         FieldKind::FineDecision => {
-            let ok = v.chars().count() <= 40
-                && v.chars().all(|c| c.is_alphanumeric() || matches!(c, '/' | '-' | '.' | ' '));
+            let ok =
+                v.chars().count() <= 40 && v.chars().all(|c| c.is_alphanumeric() || matches!(c, '/' | '-' | '.' | ' '));
             if !ok {
                 return Err(msg(
                     "Số quyết định gồm tối đa 40 chữ, số và các dấu / - .",
@@ -192,8 +192,10 @@ pub fn to_app_error(p: &Procedure, errors: &FieldErrors) -> AppError {
     };
     let vi: Vec<String> = errors.iter().map(|(k, (m, _))| format!("{}: {m}", label(k, true))).collect();
     let en: Vec<String> = errors.iter().map(|(k, (_, m))| format!("{}: {m}", label(k, false))).collect();
-    AppError::invalid(detail.join("; "))
-        .with_message(format!("Hồ sơ chưa hợp lệ. {}", vi.join(" ")), format!("The application is not valid. {}", en.join(" ")))
+    AppError::invalid(detail.join("; ")).with_message(
+        format!("Hồ sơ chưa hợp lệ. {}", vi.join(" ")),
+        format!("The application is not valid. {}", en.join(" ")),
+    )
 }
 
 #[cfg(test)]
@@ -243,7 +245,9 @@ mod tests {
             keys,
             ["birth_commune", "child_birth_date", "child_gender", "child_name", "injected", "other_parent_id"]
         );
-        assert!(to_app_error(&p, &e).detail.contains("other_parent_id: A personal id has exactly 12 digits (5 given)."));
+        assert!(to_app_error(&p, &e)
+            .detail
+            .contains("other_parent_id: A personal id has exactly 12 digits (5 given)."));
     }
 
     fn today() -> NaiveDate {
@@ -274,7 +278,10 @@ mod tests {
         let unique = units
             .communes()
             .iter()
-            .find(|x| units.communes().iter().filter(|y| kernel::text::fold(&y.name) == kernel::text::fold(&x.name)).count() == 1)
+            .find(|x| {
+                units.communes().iter().filter(|y| kernel::text::fold(&y.name) == kernel::text::fold(&x.name)).count()
+                    == 1
+            })
             .unwrap();
         assert_eq!(resolve_commune(&kernel::text::fold(&unique.name)).as_deref(), Some(unique.code.as_str()));
         assert_eq!(resolve_commune("99999"), None);

@@ -33,7 +33,8 @@ use std::sync::Arc;
 pub use api::ApiDoc;
 
 /// Migrations of the services tables.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("services", [(1, "init", per_backend), (2, "citizen_follow_up")]);
+pub const MIGRATIONS: &[db::Migration] =
+    db::migrations!("services", [(1, "init", per_backend), (2, "citizen_follow_up")]);
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -131,7 +132,15 @@ impl Service {
         init(&stores.db, now).await?;
         let public_url = public_url.trim_end_matches('/').to_string();
         let payments = payments::Payments::load(&stores.db, settings, &public_url).await?;
-        Ok(Service { stores, keys, payments, public_url, sms, lookups: identity::RateLimiter::new(), trust_proxy: false })
+        Ok(Service {
+            stores,
+            keys,
+            payments,
+            public_url,
+            sms,
+            lookups: identity::RateLimiter::new(),
+            trust_proxy: false,
+        })
     }
 }
 

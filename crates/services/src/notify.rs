@@ -84,12 +84,7 @@ pub fn message(app: &Application, procedure: &str, kind: &str, public_url: &str)
 /// Sends the message to the account's confirmed phone through the outbox; an account without
 /// one gets the notice in their account only. A failed send is logged and does not undo the
 /// change, which is committed already.
-pub async fn send(
-    sms: &dyn identity::sms::SmsSender,
-    db: &Db,
-    account: &str,
-    text: &str,
-) -> Result<(), AppError> {
+pub async fn send(sms: &dyn identity::sms::SmsSender, db: &Db, account: &str, text: &str) -> Result<(), AppError> {
     let Some(phone) = identity::account_by_id(db, account).await?.and_then(|a| a.phone) else {
         return Ok(());
     };

@@ -31,11 +31,10 @@ pub fn can_rate(app: &Application) -> bool {
 /// Records the applicant's rating of `app` at `now` (UTC milliseconds).
 pub async fn rate(db: &Db, app: &Application, r: &Rating, now: i64) -> Result<Rating, AppError> {
     if !can_rate(app) {
-        return Err(AppError::new(ErrorCode::Conflict, "only an application with a result can be rated")
-            .with_message(
-                "Chỉ đánh giá được hồ sơ đã có kết quả.",
-                "Only an application with a result can be rated.",
-            ));
+        return Err(AppError::new(ErrorCode::Conflict, "only an application with a result can be rated").with_message(
+            "Chỉ đánh giá được hồ sơ đã có kết quả.",
+            "Only an application with a result can be rated.",
+        ));
     }
     if !(1..=5).contains(&r.stars) {
         return Err(AppError::invalid("stars: 1 to 5")

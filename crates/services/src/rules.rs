@@ -40,8 +40,9 @@ pub fn birth_defaults(p: &Procedure, applicant: &PersonView) -> Vec<(String, Str
             let v = match (f.kind, f.name.as_str()) {
                 (FieldKind::Ethnicity, _) => applicant.ethnicity.as_ref().map(|c| c.code.clone()),
                 (FieldKind::Religion, _) => applicant.religion.as_ref().map(|c| c.code.clone()),
-                (FieldKind::Choice, "child_nationality") => Some(applicant.nationality.clone())
-                    .filter(|n| f.options.iter().any(|o| &o[0] == n)),
+                (FieldKind::Choice, "child_nationality") => {
+                    Some(applicant.nationality.clone()).filter(|n| f.options.iter().any(|o| &o[0] == n))
+                }
                 _ => None,
             }?;
             Some((f.name.clone(), v))
@@ -101,11 +102,8 @@ async fn birth(
         );
     }
     let born = answer(answers, "child_birth_date").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-    let parent_born = applicant
-        .birth_date
-        .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .or_else(|| {
+    let parent_born =
+        applicant.birth_date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).or_else(|| {
             let year: i32 = applicant.birth_date.as_deref()?.get(..4)?.parse().ok()?;
             NaiveDate::from_ymd_opt(year, 1, 1)
         });

@@ -369,6 +369,43 @@ async fn fines_are_paid_at_the_decisions_amount(db: db::Db) {
     assert_eq!((s, d["amount_vnd"].as_i64()), (200, Some(800_000)), "{d}");
     assert_eq!(w.send(Method::POST, &w.province_token, "/api/v1/services/fines", decision(800_000)).await.0, 409);
 
+    // The traffic police's page lists the decision without the offender's id and refuses a typo
+    // in Vietnamese; the offender's form offers the unpaid decision.
+    let page = |token: &str| w.http.get(format!("{}/officer/fines", w.base)).bearer_auth(token.to_string()).send();
+    let r = page(&w.province_token).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("1234/QĐ-XPHC") && html.contains("800.000 đ") && !html.contains(&offender), "{html}");
+    assert_eq!(page(&w.commune_token).await.unwrap().status(), 403);
+    let typo = [
+        ("number", "99/QĐ-XPHC"),
+        ("decision_date", "2026-01-02"),
+        ("personal_id", offender.as_str()),
+        ("plate", "22B1-999.99"),
+        ("violation", "Vượt đèn đỏ"),
+        ("legal_basis", "Nghị định 168/2024/NĐ-CP"),
+        ("amount_vnd", "1000"),
+    ];
+    let r = w
+        .http
+        .post(format!("{}/officer/fines", w.base))
+        .bearer_auth(&w.province_token)
+        .form(&typo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Số tiền phạt phải từ 50.000 đến 150.000.000 đồng.") && !html.contains("amount_vnd:"),
+        "{html}"
+    );
+    assert_eq!(count(&w.db, "SELECT COUNT(*) FROM svc_fine_decisions").await, 1);
+    let form =
+        w.http.get(format!("{}/services/traffic_fine_payment", w.base)).bearer_auth(&token).send().await.unwrap();
+    let html = form.text().await.unwrap();
+    assert!(html.contains("<option value=\"1234/QĐ-XPHC\""), "the unpaid decision is offered: {html}");
+
     let pay = |token: String, answers: Value| {
         let w = &w;
         async move {

@@ -76,7 +76,12 @@ const PER_CODE: identity::Limit = identity::Limit { max: 10, window: Duration::f
 
 /// Counts a lookup of `code` from the request's address; refused (`rate_limited`) past either
 /// limit. Shared by the API and the page.
-pub(crate) fn allow_lookup(s: &Service, headers: &HeaderMap, extensions: &Extensions, code: &str) -> Result<(), AppError> {
+pub(crate) fn allow_lookup(
+    s: &Service,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    code: &str,
+) -> Result<(), AppError> {
     let address =
         web::security::client_ip(headers, extensions, s.trust_proxy).map(|ip| ip.to_string()).unwrap_or_default();
     let code_key = crate::status_lookup::normalize_code(code).unwrap_or_default();

@@ -150,8 +150,33 @@ pub(super) async fn show(
     if q.draft.is_none() {
         values.extend(crate::rules::birth_defaults(&p, &pre.person));
     }
-    pg.form = Some(FormView::new(&p, lang, &pre.items, &values, &FieldErrors::new()));
+    let mut form = FormView::new(&p, lang, &pre.items, &values, &FieldErrors::new());
+    suggest_fines(&s, &p, &pre.person.personal_id, &mut form).await.map_err(err(lang))?;
+    pg.form = Some(form);
     Ok(render(&pg, lang))
+}
+
+/// Offers the applicant's unpaid fine decisions on a fine payment's decision field.
+async fn suggest_fines(s: &Service, p: &Procedure, person: &str, form: &mut FormView) -> Result<(), kernel::AppError> {
+    let fields: Vec<&str> = p
+        .fields
+        .iter()
+        .filter(|f| f.kind == crate::catalogue::FieldKind::FineDecision)
+        .map(|f| f.name.as_str())
+        .collect();
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let unpaid: Vec<(String, String)> = crate::fines::of_person_all(&s.stores.db, person)
+        .await?
+        .into_iter()
+        .filter(|d| d.paid_at.is_none())
+        .map(|d| (d.number.clone(), format!("{}, {}", d.violation, super::money(d.amount_vnd))))
+        .collect();
+    for f in form.fields.iter_mut().filter(|f| fields.contains(&f.name.as_str())) {
+        f.suggestions = unpaid.clone();
+    }
+    Ok(())
 }
 
 pub(super) async fn apply(

@@ -24,6 +24,8 @@ pub(super) struct FieldView {
     pub hint: String,
     /// For a commune: the province and commune pickers.
     pub commune: Option<super::picker::CommunePicker>,
+    /// Values to suggest (value, description): the applicant's unpaid fine decisions.
+    pub suggestions: Vec<(String, String)>,
 }
 
 /// One pre-filled line.
@@ -98,6 +100,7 @@ impl FormView {
                         _ => String::new(),
                     },
                     commune: (f.kind == FieldKind::Commune).then(|| super::picker::CommunePicker::new(&value)),
+                    suggestions: Vec::new(),
                     error: errors.get(&f.name).map(|(vi, en)| pick(vi, en)),
                     value,
                 }

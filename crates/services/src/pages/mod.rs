@@ -3,6 +3,7 @@
 //! one-stop officer's inbox, the public document verification page and the kiosk.
 
 mod catalogue;
+mod fines;
 mod follow_up;
 mod form;
 mod gateway;
@@ -36,6 +37,7 @@ pub fn router(s: Service) -> Router {
         .route("/applications/{id}", get(mine::show))
         .route("/applications/{id}/{action}", post(mine::act))
         .route("/officer/applications", get(officer::inbox))
+        .route("/officer/fines", get(fines::show).post(fines::record))
         .route("/officer/applications/{id}", get(officer::show).post(officer::act))
         .route("/officer/applications/{id}/files/{file}", get(officer::file))
         .route("/documents/verify", get(verify::page))
