@@ -27,10 +27,30 @@
       .then(function (r) { return r.json().catch(function () { return null; }).then(function (d) { return { ok: r.ok, status: r.status, data: d }; }); });
   }
 
+  // Times are shown in Vietnam time (dd/mm/yyyy HH:mm) whatever the browser's time zone: a police
+  // officer's laptop set to another zone must read the same hour as the records and the exports.
+  var VN_TIME = (function () {
+    try {
+      return new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", year: "numeric", month: "2-digit",
+        day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    } catch (e) { return null; }
+  })();
   function time(ms) {
     var d = new Date(ms);
+    if (VN_TIME) {
+      var part = {};
+      VN_TIME.formatToParts(d).forEach(function (x) { part[x.type] = x.value; });
+      return part.day + "/" + part.month + "/" + part.year + " " + part.hour + ":" + part.minute;
+    }
+    // Without time-zone data: Vietnam is UTC+7 all year (no daylight saving).
+    var v = new Date(d.getTime() + 7 * 3600 * 1000);
     var p = function (n) { return (n < 10 ? "0" : "") + n; };
-    return p(d.getDate()) + "/" + p(d.getMonth() + 1) + "/" + d.getFullYear() + " " + p(d.getHours()) + ":" + p(d.getMinutes());
+    return p(v.getUTCDate()) + "/" + p(v.getUTCMonth() + 1) + "/" + v.getUTCFullYear() + " " + p(v.getUTCHours()) + ":" + p(v.getUTCMinutes());
+  }
+  // A datetime-local field's value ("2026-03-10T14:30") is a time in Vietnam, not in the browser's zone.
+  function vnInput(value) {
+    if (!value) return null;
+    return new Date(value + (value.length === 16 ? ":00" : "") + "+07:00").toISOString();
   }
 
   // The claims of a JWS (no verification: only to show who was scanned; the server verifies).
@@ -49,7 +69,13 @@
       var f = text.split("|");
       return { guest: { card_qr: text }, label: (f[2] || "") + " (" + f[0] + ")" };
     }
-    if (/^\d{12}$/.test(text)) return { guest: { personal_id: text }, label: text + t(" (tự điền từ CSDL dân cư)", " (filled in from the registry)") };
+    if (/^\d{12}$/.test(text)) {
+      // A typed id is only confirmed against the name and birth date on the guest's document.
+      var name = (window.prompt(t("Họ tên trên giấy tờ của khách", "Full name on the guest's document")) || "").trim();
+      var born = (window.prompt(t("Ngày sinh trên giấy tờ (ngày/tháng/năm)", "Date of birth on the document (day/month/year)")) || "").trim();
+      if (!name || !born) return null;
+      return { guest: { personal_id: text, full_name: name, birth_date: born }, label: name + " (" + text + t(", đối chiếu CSDL dân cư)", ", checked against the registry)") };
+    }
     return null;
   }
 
@@ -148,8 +174,13 @@
       var item = q[0];
       var body = JSON.parse(JSON.stringify(item.body));
       if (Date.now() - item.created > 60000) {
-        // A dynamic identity QR lives 90 s: after a long wait send the personal id it carried.
-        body.guests = body.guests.map(function (g) { return g.identity_qr ? { personal_id: claims(g.identity_qr).pid } : g; });
+        // A dynamic identity QR lives 90 s: after a long wait send the id, name and birth date it
+        // carried, to be confirmed like a typed id.
+        body.guests = body.guests.map(function (g) {
+          if (!g.identity_qr) return g;
+          var c = claims(g.identity_qr);
+          return { personal_id: c.pid, full_name: c.name, birth_date: c.bd };
+        });
       }
       call("POST", "/api/v1/lodging/checkins", csrf, body, { "Idempotency-Key": item.key }).then(function (r) {
         flushing = false;
@@ -164,7 +195,7 @@
       ev.preventDefault();
       if (input.value.trim()) { addScan(input.value); input.value = ""; }
       if (!pending.length) { out.textContent = ""; out.appendChild(el("p", "error", t("Chưa có khách nào", "No guest added"))); return; }
-      var dep = form.departure.value ? new Date(form.departure.value).toISOString() : null;
+      var dep = vnInput(form.departure.value);
       var key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
       var q = queue();
       q.push({ key: key, created: Date.now(), labels: pending.map(function (p) { return p.label; }),
@@ -190,7 +221,7 @@
       if (action === "room") req = call("PATCH", "/api/v1/lodging/checkins/" + id, csrf, { room: field("room") });
       if (action === "extend") {
         if (!field("departure")) return;
-        req = call("PATCH", "/api/v1/lodging/checkins/" + id, csrf, { expected_departure_at: new Date(field("departure")).toISOString() });
+        req = call("PATCH", "/api/v1/lodging/checkins/" + id, csrf, { expected_departure_at: vnInput(field("departure")) });
       }
       req.then(function (r) { if (r.ok) location.reload(); else alert(errorText(r.data, r.status)); },
         function () { alert(t("Mất mạng: thử lại sau", "Offline: try again later")); });
@@ -319,7 +350,7 @@
       var f = declare.elements, out = document.getElementById("declare-result");
       var body = { commune_code: f.commune_code.value.trim(), address: f.address.value, host_name: f.host_name.value,
         host_personal_id: f.host_personal_id.value.trim() || null, reason: f.reason.value,
-        expected_departure_at: f.departure.value ? new Date(f.departure.value).toISOString() : null };
+        expected_departure_at: vnInput(f.departure.value) };
       call("POST", "/api/v1/me/lodging/declarations", declare.dataset.csrf, body).then(function (r) {
         out.className = r.ok ? "notice" : "error";
         out.textContent = r.ok ? t("Đã gửi khai báo, hạn: ", "Declaration sent, deadline: ") + time(r.data.deadline_at) : errorText(r.data, r.status);
@@ -333,7 +364,7 @@
     e.preventDefault();
     var f = tripForm.elements, out = document.getElementById("trip-result");
     var body = { facility_id: f.facility_id.value, route: f.route.value, plate: f.plate.value,
-      departure_at: f.departure.value ? new Date(f.departure.value).toISOString() : "" };
+      departure_at: vnInput(f.departure.value) || "" };
     call("POST", "/api/v1/lodging/trips", tripForm.dataset.csrf, body).then(function (r) {
       if (r.ok) { location.href = "/lodging/trips?trip=" + encodeURIComponent(r.data.id); return; }
       out.className = "error"; out.textContent = errorText(r.data, r.status);

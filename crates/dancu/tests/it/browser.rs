@@ -411,6 +411,64 @@ async fn passkey_sign_in_in_headless_chromium() {
     assert!(used.is_some(), "the stored passkey records its use");
 }
 
+/// The live police feed shows times in Vietnam time whatever the time zone of the officer's
+/// computer: a stay declared by a citizen arrives on a page whose browser is set to New York and
+/// reads as the arrival's Vietnam date and hour (dd/mm/yyyy HH:mm).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(dancu_browser), ignore = "needs Chromium: set DANCU_BROWSER_TESTS=1")]
+async fn the_police_feed_shows_vietnam_time_in_any_time_zone() {
+    let t = db::testing::TestDb::sqlite(&common::migrations()).await;
+    let w = common::world(t.db().clone(), 300, false).await;
+    let (_, visitor) = w.inside_and_outside().await;
+    let account =
+        dancu::accounts_cmd::citizen_account(&w.db, &identity::PasswordHasher::new(2), &visitor, &w.password, 2)
+            .await
+            .expect("citizen account");
+    let (_, token) = identity::issue_token(&w.db, &account.id, "test", kernel::clock::now_ms()).await.unwrap();
+    // Two hours ago, to the minute, as a citizen would type it.
+    let arrival = (kernel::clock::now_ms() - 2 * 3_600_000) / 60_000 * 60_000;
+    let expected = kernel::clock::format_ms_vn(arrival);
+
+    let driver = Driver::start().await.expect("start chromedriver");
+    let police = driver.connect().await.expect("police browser");
+    let outcome = async {
+        police.goto(&format!("{}/login?next=/lodging/police", w.base)).await?;
+        sign_in(&police, "xa.test", &w.password).await?;
+        police.issue_cmd(TimezoneOverride("America/New_York")).await.context("override the time zone")?;
+        police.refresh().await?;
+        wait_css(&police, "#live-status.ok").await?;
+        let zone = police.execute("return Intl.DateTimeFormat().resolvedOptions().timeZone", vec![]).await?;
+        ensure!(zone == "America/New_York", "the browser's zone is {zone}");
+        let body = serde_json::json!({"commune_code": w.commune, "address": "Số 3 ngõ 7", "host_name": "Trần Văn Chủ",
+            "reason": "Thăm người thân", "arrival_at": kernel::clock::ms_to_vn(arrival).to_rfc3339()});
+        let (s, d) = w.send(reqwest::Method::POST, &token, "/api/v1/me/lodging/declarations", body).await;
+        ensure!(s == 200, "declaration refused: {d}");
+        let live = wait_css(&police, "#live li.live-declaration").await?;
+        anyhow::Ok(live.text().await?)
+    }
+    .await;
+    let closed = police.close().await;
+    drop(driver);
+    let text = outcome.unwrap();
+    closed.expect("close the browser");
+    assert!(text.starts_with(&expected), "expected {expected} (Vietnam time), shown: {text}");
+}
+
+/// Chromium's time zone for the session, through ChromeDriver's DevTools passthrough.
+#[derive(Debug)]
+struct TimezoneOverride(&'static str);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for TimezoneOverride {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"cmd": "Emulation.setTimezoneOverride", "params": {"timezoneId": self.0}});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 /// WebDriver's "Add Virtual Authenticator" (W3C WebAuthn §11.3): a platform authenticator with
 /// user verification that always succeeds.
 #[derive(Debug)]
