@@ -238,6 +238,7 @@ async fn ensure_accounts(
         });
     }
     out.extend(citizens_and_hotel(db, &hasher, &commune_code, &admin_id, public_url).await?);
+    crate::demo_services::fines(db, province, &out).await?;
     out.extend(crate::demo_lodging::seed(db, &hasher, &commune_code, &out).await?);
     issue_missing_tokens(db, &mut out).await?;
     write_private(&path, &serde_json::to_string_pretty(&out)?)?;
