@@ -119,8 +119,9 @@ pub fn render(page: &ErrorPage, lang: Lang, user: Option<&CurrentUser>, path: &s
     resp
 }
 
-/// Middleware: renders error pages again with the signed-in caller's menu and start page, or as
-/// the JSON error body for a program (see [`crate::error::from_program`]) that reached a page.
+/// Middleware: renders error pages again with the caller's menu and start page and the status the
+/// answer carries, or as the JSON error body for a program (see [`crate::error::from_program`])
+/// that reached a page.
 /// Runs inside [`crate::auth::resolve_user`] and outside every layer that may refuse a request.
 pub async fn with_menu(req: Request, next: Next) -> Response {
     let user = req.extensions().get::<Option<CurrentUser>>().cloned().flatten();
@@ -135,7 +136,10 @@ pub async fn with_menu(req: Request, next: Next) -> Response {
         "/".to_string()
     };
     let resp = next.run(Request::from_parts(parts, body)).await;
-    let Some(page) = resp.extensions().get::<ErrorPage>().cloned() else { return resp };
+    let Some(mut page) = resp.extensions().get::<ErrorPage>().cloned() else { return resp };
+    // The status the answer carries wins over the code's: axum's 405 and 415 are refused as
+    // `invalid_input` with their own status kept (`crate::request_head`).
+    page.status = resp.status();
     if program {
         // The error was logged where it became a response; this only changes its form.
         let (message, message_en) = page.message;
@@ -144,9 +148,8 @@ pub async fn with_menu(req: Request, next: Next) -> Response {
         json.extensions_mut().insert(page.code);
         return json;
     }
-    let Some(user) = user else { return resp };
     let (mut head, _) = resp.into_parts();
-    let fresh = render(&page, lang, Some(&user), &path);
+    let fresh = render(&page, lang, user.as_ref(), &path);
     let (fresh_head, fresh_body) = fresh.into_parts();
     head.headers.remove(header::CONTENT_LENGTH);
     head.headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html; charset=utf-8"));

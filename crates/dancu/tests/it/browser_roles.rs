@@ -272,6 +272,20 @@ async fn roles_and_errors(c: &Client, demo: &Demo) -> anyhow::Result<()> {
     let body: serde_json::Value = r.json().await?;
     ensure!(body["error"]["code"] == "not_found", "unknown API path body {body}");
     let session = http_session(demo, citizen).await;
+    // A form's address opened as a link: 405, said as a page with a way back.
+    let r = demo
+        .http
+        .get(format!("{base}/account/sessions/revoke"))
+        .header(reqwest::header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+        .send()
+        .await?;
+    ensure!(r.status() == 405, "GET of a form's address answered {}", r.status());
+    let html = r.text().await?;
+    ensure!(
+        html.contains("Không thể làm thao tác này theo cách đó") && html.contains("id=\"error-back\" href=\"/me\""),
+        "the 405 page: {html}"
+    );
+    ensure!(raw_codes(&visible_text(&html)).is_empty(), "the 405 page shows a raw code: {html}");
     let r = demo
         .http
         .get(format!("{base}/analytics"))
