@@ -140,23 +140,130 @@ pub fn field_label(code: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// The released fields of an entry in the reader's language (unknown codes as they are).
+/// The released fields of an entry in the reader's language. A code without words (a field added
+/// later) is "other information": the citizen never reads an internal field name.
 pub fn released_words(released: &str, vi: bool) -> String {
+    field_words(released, vi).join(", ")
+}
+
+fn field_words(released: &str, vi: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for code in released.split(',').map(str::trim).filter(|c| !c.is_empty()) {
         let (v, e) = field_label(code);
-        let word = if v.is_empty() {
-            code.to_string()
-        } else if vi {
-            v.to_string()
-        } else {
-            e.to_string()
-        };
+        let word = match (v.is_empty(), vi) {
+            (true, true) => "Thông tin khác",
+            (true, false) => "Other information",
+            (false, true) => v,
+            (false, false) => e,
+        }
+        .to_string();
         if !out.contains(&word) {
             out.push(word);
         }
     }
-    out.join(", ")
+    out
+}
+
+/// Repeats of the same access — the same actor, purpose, data and case — within this window are
+/// told once with their count: a record reloaded or opened tab by tab is one look at the data.
+pub const FOLD_WINDOW_MS: i64 = 10 * 60 * 1000;
+
+/// An entry of the log as the citizen reads it: one sentence, repeats folded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Told {
+    /// The latest access of the group (UTC milliseconds).
+    pub at: i64,
+    /// The earliest access of the group.
+    pub first_at: i64,
+    /// How many accesses the sentence stands for.
+    pub count: usize,
+    pub kind: ActorKind,
+    /// The citizen read their own data (their lodging history, their identity QR…).
+    pub own: bool,
+    pub sentence: String,
+}
+
+/// Tells `records` (newest first, as stored) in the reader's language; `own_account` is the
+/// citizen's account, whose reads are told as theirs; `window_ms` folds repeats (0 folds none).
+pub fn tell(records: &[AccessRecord], own_account: &str, vi: bool, window_ms: i64) -> Vec<Told> {
+    let mut out: Vec<Told> = Vec::new();
+    let mut last: Option<&AccessRecord> = None;
+    for r in records {
+        let repeat = last.is_some_and(|l| same_access(l, r));
+        match out.last_mut() {
+            Some(t) if repeat && t.at - r.at <= window_ms => {
+                t.count += 1;
+                t.first_at = r.at;
+            }
+            _ => {
+                let own = r.actor_id == own_account;
+                out.push(Told {
+                    at: r.at,
+                    first_at: r.at,
+                    count: 1,
+                    kind: ActorKind::of(r),
+                    own,
+                    sentence: sentence(r, own, vi),
+                });
+            }
+        }
+        last = Some(r);
+    }
+    out
+}
+
+fn same_access(a: &AccessRecord, b: &AccessRecord) -> bool {
+    a.actor_id == b.actor_id
+        && a.purpose == b.purpose
+        && a.released == b.released
+        && a.case_ref == b.case_ref
+        && ActorKind::of(a) == ActorKind::of(b)
+}
+
+/// "Cán bộ A (Công an xã) đã xem họ và tên, ngày sinh của bạn để quản lý dân cư."
+fn sentence(r: &AccessRecord, own: bool, vi: bool) -> String {
+    let words: Vec<String> = field_words(&r.released, vi).iter().map(|w| lower_first(w)).collect();
+    let data = match (words.split_last(), vi) {
+        (None, true) => "thông tin".to_string(),
+        (None, false) => "information".to_string(),
+        (Some((last, [])), _) => last.clone(),
+        (Some((last, rest)), true) => format!("{} và {last}", rest.join(", ")),
+        (Some((last, rest)), false) => format!("{} and {last}", rest.join(", ")),
+    };
+    let purpose = match Purpose::find(&r.purpose) {
+        Some(p) => lower_first(if vi { p.vi } else { p.en }),
+        None if vi => "mục đích khác".to_string(),
+        None => "another purpose".to_string(),
+    };
+    let case = match (r.case_ref.as_deref().filter(|c| !c.is_empty()), vi) {
+        (Some(c), true) => format!(" (hồ sơ {c})"),
+        (Some(c), false) => format!(" (case {c})"),
+        (None, _) => String::new(),
+    };
+    let who = &r.actor_label;
+    match (own, ActorKind::of(r), vi) {
+        (true, _, true) => format!("Bạn đã xem {data} của chính mình."),
+        (true, _, false) => format!("You viewed your own {data}."),
+        (false, ActorKind::Officer, true) => format!("{who} đã xem {data} của bạn để {purpose}{case}."),
+        (false, ActorKind::Officer, false) => format!("{who} viewed your {data} for {purpose}{case}."),
+        (false, ActorKind::Service, true) => format!("{who} đã nhận {data} của bạn khi bạn đăng nhập."),
+        (false, ActorKind::Service, false) => format!("{who} received your {data} when you signed in."),
+        (false, ActorKind::Verification, true) => {
+            format!("{who} đã xác thực danh tính của bạn, đối chiếu {data}, để {purpose}{case}.")
+        }
+        (false, ActorKind::Verification, false) => {
+            format!("{who} verified your identity, checking your {data}, for {purpose}{case}.")
+        }
+    }
+}
+
+/// The text with its first letter in lower case, to sit inside a sentence.
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -178,6 +285,63 @@ mod tests {
     fn released_fields_in_words() {
         assert_eq!(released_words("full_name,birth_date,birthdate", true), "Họ và tên, Ngày sinh");
         assert_eq!(released_words("full_record", false), "Full personal record");
-        assert_eq!(released_words("something_new", true), "something_new");
+        assert_eq!(released_words("something_new,internal_x", true), "Thông tin khác");
+    }
+
+    fn record(at: i64, actor: &str, purpose: &str, released: &str) -> AccessRecord {
+        AccessRecord {
+            at,
+            actor_id: actor.into(),
+            actor_label: format!("Cán bộ {actor} (Công an xã)"),
+            subject_id: "001090012345".into(),
+            action: "person.view".into(),
+            purpose: purpose.into(),
+            released: released.into(),
+            channel: "web".into(),
+            case_ref: None,
+        }
+    }
+
+    #[test]
+    fn entries_read_as_sentences_without_field_codes() {
+        let mut r = record(1_000, "a1", "investigation", "full_name,commune,internal_flag");
+        r.case_ref = Some("VA-12/2026".into());
+        let vi = tell(std::slice::from_ref(&r), "me", true, FOLD_WINDOW_MS);
+        assert_eq!(
+            vi[0].sentence,
+            "Cán bộ a1 (Công an xã) đã xem họ và tên, nơi cư trú và thông tin khác của bạn để điều tra, xác minh \
+             (hồ sơ VA-12/2026)."
+        );
+        let en = tell(std::slice::from_ref(&r), "me", false, FOLD_WINDOW_MS);
+        assert_eq!(
+            en[0].sentence,
+            "Cán bộ a1 (Công an xã) viewed your full name, residence and other information for investigation and \
+             verification (case VA-12/2026)."
+        );
+        assert!(!vi[0].sentence.contains("internal_flag") && !vi[0].sentence.contains("commune"));
+        let mine = tell(&[record(5, "me", "administration", "residence_history")], "me", true, FOLD_WINDOW_MS);
+        assert!(mine[0].own);
+        assert_eq!(mine[0].sentence, "Bạn đã xem lịch sử cư trú của chính mình.");
+    }
+
+    #[test]
+    fn repeats_within_the_window_are_told_once_with_their_count() {
+        let minute = 60_000;
+        let t0 = 100 * FOLD_WINDOW_MS;
+        let records = [
+            record(t0, "a1", "administration", "full_record"),
+            record(t0 - minute, "a1", "administration", "full_record"),
+            record(t0 - 2 * minute, "a1", "administration", "full_record"),
+            // Another purpose breaks the run.
+            record(t0 - 3 * minute, "a1", "investigation", "full_record"),
+            record(t0 - 4 * minute, "a1", "administration", "full_record"),
+            // The same read long after is told again.
+            record(t0 - 4 * minute - FOLD_WINDOW_MS - 1, "a1", "administration", "full_record"),
+        ];
+        let told = tell(&records, "me", true, FOLD_WINDOW_MS);
+        let counts: Vec<usize> = told.iter().map(|t| t.count).collect();
+        assert_eq!(counts, [3, 1, 1, 1]);
+        assert_eq!((told[0].at, told[0].first_at), (t0, t0 - 2 * minute));
+        assert_eq!(tell(&records, "me", true, 0).len(), records.len());
     }
 }

@@ -9,6 +9,7 @@
 
 mod common;
 
+mod access_log_words;
 mod analytics;
 mod backup;
 mod browser;

@@ -14,10 +14,11 @@ use crate::access_history::{self, ActorKind, HistoryQuery};
 /// One entry in the reader's words.
 struct Row {
     when: String,
-    who: String,
+    /// "3 lần, từ 14:02" when repeats were folded into this row.
+    repeat: Option<String>,
     kind: String,
-    purpose: String,
-    data: String,
+    own: bool,
+    sentence: String,
 }
 
 #[derive(Template)]
@@ -34,21 +35,18 @@ struct AccessLogPage {
     csv_href: String,
 }
 
-fn rows(lang: Lang, records: &[audit::AccessRecord]) -> Vec<Row> {
-    records
-        .iter()
-        .map(|r| {
-            let (kv, ke) = ActorKind::of(r).label();
-            let purpose = audit::Purpose::find(&r.purpose)
-                .map(|p| lang.pick(p.vi, p.en).to_string())
-                .unwrap_or_else(|| r.purpose.clone());
-            Row {
-                when: when(r.at),
-                who: r.actor_label.clone(),
-                kind: lang.pick(kv, ke).to_string(),
-                purpose,
-                data: access_history::released_words(&r.released, lang == Lang::Vi),
-            }
+/// The entries told as sentences for the citizen whose account is `own_account`; `window_ms`
+/// folds repeats (the page) or none (the CSV, one line per access).
+fn rows(lang: Lang, records: &[audit::AccessRecord], own_account: &str, window_ms: i64) -> Vec<Row> {
+    access_history::tell(records, own_account, lang == Lang::Vi, window_ms)
+        .into_iter()
+        .map(|t| {
+            let (kv, ke) = if t.own { ("Bạn tự xem", "Your own read") } else { t.kind.label() };
+            let repeat = (t.count > 1).then(|| match lang {
+                Lang::Vi => format!("{} lần, từ {}", t.count, when(t.first_at)),
+                Lang::En => format!("{} times, since {}", t.count, when(t.first_at)),
+            });
+            Row { when: when(t.at), repeat, kind: lang.pick(kv, ke).to_string(), own: t.own, sentence: t.sentence }
         })
         .collect()
 }
@@ -89,7 +87,7 @@ pub(super) async fn access_log_page(
             Some(&user),
             "/account/access-log",
         ),
-        rows: rows(lang, &found.items),
+        rows: rows(lang, &found.items, &user.account_id, access_history::FOLD_WINDOW_MS),
         kinds: ActorKind::ALL.iter().map(|k| (k.code(), lang.pick(k.label().0, k.label().1).to_string())).collect(),
         purposes: audit::PURPOSES.iter().map(|p| (p.code, lang.pick(p.vi, p.en).to_string())).collect(),
         page: found.page,
@@ -114,15 +112,15 @@ pub(super) async fn access_log_csv(
     let person = person_of(&user, lang)?;
     let mut w = kernel::csv_export::CsvExport::new();
     let header_row = match lang {
-        Lang::Vi => ["Thời gian", "Ai truy cập", "Loại", "Mục đích", "Dữ liệu"],
-        Lang::En => ["When", "Who", "Kind", "Purpose", "Data"],
+        Lang::Vi => ["Thời gian", "Nội dung", "Loại"],
+        Lang::En => ["When", "What happened", "Kind"],
     };
     w.row(header_row).map_err(page_err(lang))?;
     for n in 1..=CSV_PAGES {
         let req = PageRequest::new(Some(n), Some(CSV_LIMIT)).map_err(page_err(lang))?;
         let found = access_history::history(&st.ctx.db, &person, &q, req).await.map_err(page_err(lang))?;
-        for r in rows(lang, &found.items) {
-            w.row([&r.when, &r.who, &r.kind, &r.purpose, &r.data]).map_err(page_err(lang))?;
+        for r in rows(lang, &found.items, &user.account_id, 0) {
+            w.row([&r.when, &r.sentence, &r.kind]).map_err(page_err(lang))?;
         }
         if !found.has_next {
             break;
