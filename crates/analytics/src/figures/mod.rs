@@ -114,11 +114,37 @@ pub struct Figure {
     pub row_header: Text,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
+    /// The key (`YYYY-MM`) of the row of the month still under way: its counts are partial
+    /// ("tạm tính"), drawn apart and not compared with whole months.
+    pub partial: Option<String>,
 }
 
 impl Figure {
     fn new(id: &str, title: Text, definition: Text, chart: Chart, row_header: Text, columns: Vec<Column>) -> Figure {
-        Figure { id: id.into(), title, definition, chart, available: true, row_header, columns, rows: Vec::new() }
+        Figure {
+            id: id.into(),
+            title,
+            definition,
+            chart,
+            available: true,
+            row_header,
+            columns,
+            rows: Vec::new(),
+            partial: None,
+        }
+    }
+
+    /// Marks the row of the month of `today` (Vietnam), on a chart over months, as partial: its
+    /// label says so, and the chart draws it apart.
+    pub fn mark_partial_month(&mut self, today: chrono::NaiveDate) {
+        if self.chart != Chart::Series {
+            return;
+        }
+        let current = today.format("%Y-%m").to_string();
+        if let Some(row) = self.rows.iter_mut().find(|r| r.key == current) {
+            row.label = t(&format!("{} (tạm tính)", row.label.vi), &format!("{} (partial)", row.label.en));
+            self.partial = Some(current);
+        }
     }
 
     /// A figure the platform has no data for yet.
@@ -231,6 +257,10 @@ pub async fn build(board: Board, r: &Request<'_>) -> Result<Dashboard, AppError>
         Board::Tourism => tourism::figures(r).await?,
         Board::PublicOrder => public_order::figures(r).await?,
     };
+    let mut figures = figures;
+    for f in &mut figures {
+        f.mark_partial_month(r.today);
+    }
     let updated_at = crate::store::registry_checkpoint(r.db).await?.map(|c| c.updated_at);
     Ok(Dashboard {
         id: board.slug().into(),

@@ -75,6 +75,13 @@ async fn dashboards_for_leaders(db: Db) {
     assert!(shown <= living as f64 && shown >= living as f64 - 4.0 * suppressed as f64, "{shown} vs {living}");
     assert!(figure(&d, "pyramid")["rows"].as_array().unwrap().len() >= 20);
     assert_eq!(figure(&d, "eid")["available"], false, "e-ID accounts not counted yet");
+    // The month under way is marked partial, in the JSON, the table's label and the chart.
+    let month = kernel::clock::today_vn().format("%Y-%m").to_string();
+    let by_month = figure(&d, "births_deaths");
+    assert_eq!(by_month["partial"], month.as_str());
+    let row = by_month["rows"].as_array().unwrap().iter().find(|r| r["key"] == month.as_str()).unwrap();
+    assert!(row["label"]["vi"].as_str().unwrap().ends_with("(tạm tính)"), "{row}");
+    assert!(figure(&d, "density")["partial"].is_null());
 
     for board in ["labour", "tourism", "public-order"] {
         let (status, d) = w.get(&leader, &format!("/api/v1/analytics/{board}")).await;
