@@ -166,6 +166,11 @@ async fn the_spouses_newborn_is_the_heads_child_with_a_full_certificate(db: db::
         "the default is recorded, visible to the officer"
     );
     let id = app["id"].as_str().unwrap();
+    let shown = w.http.get(format!("{}/applications/{id}", w.base)).bearer_auth(&token).send().await.unwrap();
+    let shown = shown.text().await.unwrap();
+    let group = kernel::vocab::ethnicity_name(&ethnicity).unwrap();
+    assert!(shown.contains(&format!("<dd>{group}</dd>")) && shown.contains("<dd>Phật giáo</dd>"), "codes are named");
+    assert!(shown.contains(&format!("<dd>{commune_name} ({})</dd>", w.commune)), "the commune is named");
     let desk = officer(&w.db, "motcua.hn", Role::DeskOfficer, Jurisdiction::Commune(w.commune.clone())).await;
     let path = format!("/api/v1/services/inbox/{id}/actions");
     assert_eq!(w.send(Method::POST, &desk, &path, act("accept", "")).await.0, 200);

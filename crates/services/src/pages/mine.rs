@@ -13,7 +13,7 @@ use web::{Chrome, CurrentUser, Lang, PageError, PageUser};
 use super::{err, money, when};
 use crate::applications::model::{event_label, fee, status, Application};
 use crate::applications::query;
-use crate::catalogue::store;
+use crate::catalogue::{store, FieldKind};
 use crate::Service;
 
 /// An application as a row or a header.
@@ -152,8 +152,15 @@ pub(super) async fn answers(
             .iter()
             .filter_map(|f| {
                 let v = a.answers.get(&f.name)?.as_str()?.to_string();
-                let shown =
-                    f.options.iter().find(|o| o[0] == v).map(|o| lang.pick(&o[1], &o[2]).to_string()).unwrap_or(v);
+                let named = match f.kind {
+                    FieldKind::Ethnicity => kernel::vocab::ethnicity_name(&v).map(str::to_string),
+                    FieldKind::Religion => kernel::vocab::religion_name(&v).map(str::to_string),
+                    FieldKind::Commune => registry::admin_units::AdminUnits::get()
+                        .commune(&v)
+                        .map(|c| super::picker::label(&c.name, &c.code)),
+                    _ => f.options.iter().find(|o| o[0] == v).map(|o| lang.pick(&o[1], &o[2]).to_string()),
+                };
+                let shown = named.unwrap_or(v);
                 Some((lang.pick(&f.label_vi, &f.label_en).to_string(), shown))
             })
             .collect()
