@@ -511,7 +511,7 @@ async fn drive_passkeys(c: &Client, base: &str, password: &str) -> anyhow::Resul
     wait_css(c, "#passkey-signin button").await?.click().await?;
     left_sign_in(c).await?;
     ensure!(has_session_cookie(c).await?, "no session after the passkey sign-in");
-    ensure!(path_of(c).await? == "/persons", "landed on {}", path_of(c).await?);
+    ensure!(path_of(c).await? == "/lodging/police", "landed on {}, not the commune police start page", path_of(c).await?);
     c.goto(&format!("{local}/account/passkeys")).await?;
     let table = wait_css(c, "#passkeys").await?.text().await?;
     ensure!(!table.contains("Chưa dùng"), "the last use is not shown: {table}");

@@ -505,7 +505,7 @@ async fn rate_limits_and_prompt_login(db: Db) {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("name=\"force\" value=\"1\""));
     let r = get(&w, &s, "/login?next=https://evil.example/").await;
-    assert_eq!(r.headers()[LOCATION], "/persons");
+    assert_eq!(r.headers()[LOCATION], "/lodging/police", "an unsafe next leads to the start page");
 }
 
 async fn guardian_registers_a_child(db: Db) {
