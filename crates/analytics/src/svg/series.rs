@@ -53,7 +53,7 @@ pub(super) fn series(f: &Figure, lang: Lang) -> String {
             esc(lang.pick(&r.label.vi, &r.label.en))
         ));
     }
-    if let Some(i) = f.rows.iter().position(|r| is_partial(r)) {
+    if let Some(i) = f.rows.iter().position(is_partial) {
         out.push_str(&format!(
             "<text class=\"partial-label\" x=\"{:.1}\" y=\"{}\" text-anchor=\"end\" font-size=\"10\" \
              font-style=\"italic\">{}</text>",
