@@ -32,5 +32,10 @@ pub struct Stores {
 /// Migrations of the access-log and security-event tables.
 pub const MIGRATIONS: &[db::Migration] = db::migrations!(
     "audit",
-    [(1, "access_log", per_backend), (2, "logs_file", per_backend), (3, "security_events", per_backend)]
+    [
+        (1, "access_log", per_backend),
+        (2, "logs_file", per_backend),
+        (3, "security_events", per_backend),
+        (4, "case_ref", per_backend)
+    ]
 );

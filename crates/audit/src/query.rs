@@ -16,9 +16,11 @@ pub struct AccessRecord {
     pub purpose: String,
     pub released: String,
     pub channel: String,
+    /// The case the read served, when its purpose names one ([`crate::Purpose::needs_case_ref`]).
+    pub case_ref: Option<String>,
 }
 
-const COLUMNS: &str = "at, actor_id, actor_label, subject_id, action, purpose, released, channel";
+const COLUMNS: &str = "at, actor_id, actor_label, subject_id, action, purpose, released, channel, case_ref";
 
 fn from_row(r: &db::Row) -> AccessRecord {
     AccessRecord {
@@ -30,6 +32,7 @@ fn from_row(r: &db::Row) -> AccessRecord {
         purpose: r.get(5),
         released: r.get(6),
         channel: r.get(7),
+        case_ref: r.get(8),
     }
 }
 

@@ -31,6 +31,9 @@ pub struct AccessEntry {
 /// Entries to commit, and who waits for the commit.
 struct Msg {
     entries: Vec<AccessEntry>,
+    /// The case the reads serve (investigation file, application receipt code), when the purpose
+    /// names one.
+    case_ref: Option<String>,
     committed: oneshot::Sender<()>,
 }
 
@@ -69,6 +72,17 @@ impl AccessLog {
         &self,
         entries: Vec<AccessEntry>,
     ) -> impl std::future::Future<Output = Result<(), AppError>> + '_ {
+        self.record_for_case(entries, None)
+    }
+
+    /// Records accesses made for one case (`case_ref`: the investigation file number or the
+    /// application's receipt code that the purpose asked for), kept beside the purpose.
+    #[track_caller]
+    pub fn record_for_case(
+        &self,
+        entries: Vec<AccessEntry>,
+        case_ref: Option<String>,
+    ) -> impl std::future::Future<Output = Result<(), AppError>> + '_ {
         let location = std::panic::Location::caller();
         async move {
             if entries.is_empty() {
@@ -77,7 +91,7 @@ impl AccessLog {
             let n = entries.len();
             let (committed, wait) = oneshot::channel();
             self.depth.fetch_add(n, Ordering::Relaxed);
-            if self.tx.send(Msg { entries, committed }).await.is_err() {
+            if self.tx.send(Msg { entries, case_ref, committed }).await.is_err() {
                 self.depth.fetch_sub(n, Ordering::Relaxed);
                 return Err(stopped(location));
             }
@@ -88,7 +102,7 @@ impl AccessLog {
     /// Waits until everything recorded before this call is committed.
     pub async fn flush(&self) {
         let (committed, wait) = oneshot::channel();
-        if self.tx.send(Msg { entries: Vec::new(), committed }).await.is_ok() {
+        if self.tx.send(Msg { entries: Vec::new(), case_ref: None, committed }).await.is_ok() {
             let _ = wait.await;
         }
     }
@@ -103,6 +117,9 @@ fn stopped(location: &'static std::panic::Location<'static>) -> AppError {
     AppError::internal(format!("access log writer stopped (entry from {location}); the data is not released"))
 }
 
+/// An entry waiting in a batch, with the case reference of its request.
+type Queued<'a> = (&'a AccessEntry, Option<&'a str>);
+
 /// Group commit: every request that arrived while the previous batch was being written goes into
 /// the next transaction, so the wait of one read is one commit however many reads there are, and
 /// no timer delays an answer.
@@ -113,7 +130,8 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicUsize>) {
         if rx.recv_many(&mut buf, BATCH).await == 0 {
             return;
         }
-        let entries: Vec<&AccessEntry> = buf.iter().flat_map(|m: &Msg| m.entries.iter()).collect();
+        let entries: Vec<Queued<'_>> =
+            buf.iter().flat_map(|m: &Msg| m.entries.iter().map(|e| (e, m.case_ref.as_deref()))).collect();
         if !entries.is_empty() {
             let n = entries.len();
             // A failed batch is retried until it commits: the log must not lose entries, and the
@@ -133,22 +151,23 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicUsize>) {
 }
 
 /// Writes one batch on the writer's connection.
-async fn write_batch(db: &Db, held: &mut Held, entries: &[&AccessEntry]) -> Result<(), db::sqlx::Error> {
+async fn write_batch(db: &Db, held: &mut Held, entries: &[Queued<'_>]) -> Result<(), db::sqlx::Error> {
     let written = insert_batch(db, held, entries).await;
     held.done(written.is_ok());
     written
 }
 
-async fn insert_batch(db: &Db, held: &mut Held, entries: &[&AccessEntry]) -> Result<(), db::sqlx::Error> {
+async fn insert_batch(db: &Db, held: &mut Held, entries: &[Queued<'_>]) -> Result<(), db::sqlx::Error> {
     let mut tx = held.conn().await?.begin().await?;
-    // 8 columns per row; 60 rows per statement keeps well under every placeholder limit.
+    // 9 columns per row; 60 rows per statement keeps well under every placeholder limit.
     for chunk in entries.chunks(60) {
         let sql = format!(
-            "INSERT INTO access_log (at, actor_id, actor_label, subject_id, action, purpose, released, channel) VALUES {}",
-            db::values(db.backend(), chunk.len(), 8)
+            "INSERT INTO access_log (at, actor_id, actor_label, subject_id, action, purpose, released, channel, case_ref) \
+             VALUES {}",
+            db::values(db.backend(), chunk.len(), 9)
         );
         let mut q = db::sqlx::query(&sql);
-        for e in chunk {
+        for (e, case_ref) in chunk {
             q = q
                 .bind(e.at)
                 .bind(&e.actor_id)
@@ -157,7 +176,8 @@ async fn insert_batch(db: &Db, held: &mut Held, entries: &[&AccessEntry]) -> Res
                 .bind(&e.action)
                 .bind(&e.purpose)
                 .bind(&e.released)
-                .bind(&e.channel);
+                .bind(&e.channel)
+                .bind(*case_ref);
         }
         q.execute(&mut *tx).await?;
     }

@@ -40,6 +40,8 @@ pub enum Order {
 pub struct Resident {
     pub personal_id: String,
     pub full_name: String,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: what a guest presents beside a typed id.
+    pub birth_date: Option<String>,
     pub current_commune: Option<String>,
     /// The record's version, for a correction made through `registry::write`.
     pub version: i64,
@@ -76,7 +78,7 @@ pub async fn residents(db: &Db, c: &Criteria<'_>) -> Result<Vec<Resident>, AppEr
     };
     let housed = if c.housed { " AND p.current_commune IS NOT NULL" } else { "" };
     let mut sql = format!(
-        "SELECT p.personal_id, p.full_name, p.current_commune, p.version FROM persons p WHERE {}{housed} ORDER BY {order}",
+        "SELECT p.personal_id, p.full_name, p.current_commune, p.version, p.birth_date FROM persons p WHERE {}{housed} ORDER BY {order}",
         f.sql()
     );
     if c.limit.is_some() {
@@ -89,7 +91,13 @@ pub async fn residents(db: &Db, c: &Criteria<'_>) -> Result<Vec<Resident>, AppEr
     let rows = q.fetch_all(db.read()).await?;
     Ok(rows
         .iter()
-        .map(|r| Resident { personal_id: r.get(0), full_name: r.get(1), current_commune: r.get(2), version: r.get(3) })
+        .map(|r| Resident {
+            personal_id: r.get(0),
+            full_name: r.get(1),
+            current_commune: r.get(2),
+            version: r.get(3),
+            birth_date: r.get(4),
+        })
         .collect())
 }
 

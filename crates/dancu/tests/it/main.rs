@@ -32,6 +32,7 @@ mod openapi;
 mod pages;
 mod programs_api;
 mod programs_forms;
+mod record_access;
 mod registry_api;
 mod registry_data;
 mod retention;

@@ -81,9 +81,12 @@ async fn sign_in_search_and_sign_out(db: Db) {
     let html = page(format!("/persons?q={folded}"), true).await.unwrap().text().await.unwrap();
     assert!(html.contains("id=\"results\""), "{html}");
     assert!(html.contains(&format!("/persons/{id}")));
+    // The record opens only once a purpose is chosen: first the question, nothing of the person.
     let html = page(format!("/persons/{id}"), true).await.unwrap().text().await.unwrap();
+    assert!(html.contains("name=\"purpose\"") && !html.contains(&name), "{html}");
+    let html = page(format!("/persons/{id}?purpose=administration"), true).await.unwrap().text().await.unwrap();
     assert!(html.contains(&name) && html.contains("Số định danh cá nhân") && html.contains("Lịch sử cư trú"));
-    let html = page(format!("/persons/{id}?lang=en"), true).await.unwrap().text().await.unwrap();
+    let html = page(format!("/persons/{id}?purpose=administration&lang=en"), true).await.unwrap().text().await.unwrap();
     assert!(html.contains("Residence history") && html.contains("<html lang=\"en\">"));
     let r = page("/persons?q=abc123".into(), true).await.unwrap();
     assert!(r.text().await.unwrap().contains("role=\"alert\""));

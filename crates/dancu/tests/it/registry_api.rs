@@ -69,23 +69,23 @@ async fn search_and_read(db: Db) {
         assert_eq!((s, e["error"]["code"].as_str()), (400, Some(code)), "{path}: {e}");
         assert!(e["error"]["message"].as_str().unwrap().len() > 5);
     }
-    let (s, _) = w.get(&w.province_token, "/api/v1/persons/999999999999").await;
+    let (s, _) = w.get(&w.province_token, "/api/v1/persons/999999999999?purpose=administration").await;
     assert_eq!(s, 404);
 
     // Detail, household, cards, residences.
-    let (s, p) = w.get(&w.province_token, &format!("/api/v1/persons/{id}")).await;
+    let (s, p) = w.get(&w.province_token, &format!("/api/v1/persons/{id}?purpose=administration")).await;
     assert_eq!(s, 200);
     assert_eq!(p["full_name"], name.as_str());
     assert_eq!(p["id_warnings"], json!([]));
     let hh = p["household_id"].as_str().unwrap().to_string();
-    let (s, h) = w.get(&w.province_token, &format!("/api/v1/households/{hh}")).await;
+    let (s, h) = w.get(&w.province_token, &format!("/api/v1/households/{hh}?purpose=administration")).await;
     assert_eq!(s, 200);
     assert!(h["members"].as_array().unwrap().iter().any(|m| m["personal_id"] == id.as_str()));
     assert_eq!(h["members"][0]["relationship"], "head");
-    let (s, r) = w.get(&w.province_token, &format!("/api/v1/persons/{id}/residences")).await;
+    let (s, r) = w.get(&w.province_token, &format!("/api/v1/persons/{id}/residences?purpose=administration")).await;
     assert_eq!(s, 200);
     assert!(!r.as_array().unwrap().is_empty());
-    let (s, _) = w.get(&w.province_token, &format!("/api/v1/persons/{id}/cards")).await;
+    let (s, _) = w.get(&w.province_token, &format!("/api/v1/persons/{id}/cards?purpose=administration")).await;
     assert_eq!(s, 200);
 
     // Partial birth dates round-trip.
@@ -95,7 +95,7 @@ async fn search_and_read(db: Db) {
         .unwrap();
     if let Some(r) = partial {
         let (pid, bd): (String, String) = (r.get(0), r.get(1));
-        let (_, p) = w.get(&w.province_token, &format!("/api/v1/persons/{pid}")).await;
+        let (_, p) = w.get(&w.province_token, &format!("/api/v1/persons/{pid}?purpose=administration")).await;
         assert_eq!(p["birth_date"], bd.as_str());
         assert_eq!(p["birth_date_precision"], "year");
         assert_eq!(p["birth_date_vn"], bd.as_str());
@@ -109,10 +109,12 @@ async fn search_and_read(db: Db) {
         .items
         .iter()
         .any(|e| e.action == "person.read" && e.purpose == "administration" && e.actor_label.contains("tinh.test")));
+    assert!(log.items.iter().all(|e| e.case_ref.is_none()), "administration names no case");
     assert!(log.items.iter().any(|e| e.action == "person.search"));
     let (s, e) = w.get(&w.province_token, &format!("/api/v1/persons/{id}?purpose=curiosity")).await;
     assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")));
-    let (s, _) = w.get(&w.province_token, &format!("/api/v1/persons/{id}?purpose=investigation")).await;
+    let (s, _) =
+        w.get(&w.province_token, &format!("/api/v1/persons/{id}?purpose=investigation&case_ref=VV-2026-17")).await;
     assert_eq!(s, 200);
     // Durable before the answer: no flush, the entry is committed when the data arrives.
     assert_eq!(access_count(&w.db, &id).await, before + 1);
@@ -128,20 +130,20 @@ async fn search_and_read(db: Db) {
 async fn jurisdiction_is_enforced(db: Db) {
     let w = world(db, 1_500, false).await;
     let (inside, outside) = w.inside_and_outside().await;
-    let (s, p) = w.get(&w.commune_token, &format!("/api/v1/persons/{inside}")).await;
+    let (s, p) = w.get(&w.commune_token, &format!("/api/v1/persons/{inside}?purpose=administration")).await;
     assert_eq!(s, 200);
     assert_eq!(p["current_residence"]["commune_code"], w.commune.as_str());
     for path in [
-        format!("/api/v1/persons/{outside}"),
-        format!("/api/v1/persons/{outside}/residences"),
-        format!("/api/v1/persons/{outside}/cards"),
-        format!("/api/v1/persons/{outside}/history"),
+        format!("/api/v1/persons/{outside}?purpose=administration"),
+        format!("/api/v1/persons/{outside}/residences?purpose=administration"),
+        format!("/api/v1/persons/{outside}/cards?purpose=administration"),
+        format!("/api/v1/persons/{outside}/history?purpose=administration"),
     ] {
         let (s, _) = w.get(&w.commune_token, &path).await;
         assert_eq!(s, 404, "{path}");
     }
     // The provincial officer sees the same person.
-    let (s, _) = w.get(&w.province_token, &format!("/api/v1/persons/{outside}")).await;
+    let (s, _) = w.get(&w.province_token, &format!("/api/v1/persons/{outside}?purpose=administration")).await;
     assert_eq!(s, 200);
     // Searches return only the officer's commune.
     let (_, page) = w.get(&w.commune_token, "/api/v1/persons?q=n&size=200").await;
@@ -166,7 +168,7 @@ async fn jurisdiction_is_enforced(db: Db) {
 async fn corrections_keep_history(db: Db) {
     let w = world(db, 1_000, false).await;
     let (inside, outside) = w.inside_and_outside().await;
-    let (_, before) = w.get(&w.commune_token, &format!("/api/v1/persons/{inside}")).await;
+    let (_, before) = w.get(&w.commune_token, &format!("/api/v1/persons/{inside}?purpose=administration")).await;
     let old_hometown = before["hometown"].clone();
     let path = format!("/api/v1/persons/{inside}");
     let change = |version: i64, hometown: &str, reason: &str| json!({"changes": {"hometown": hometown, "ethnicity": "02"}, "reason": reason, "version": version});
@@ -200,7 +202,7 @@ async fn corrections_keep_history(db: Db) {
         )
         .await;
     assert_eq!(s, 404);
-    let (_, same) = w.get(&w.commune_token, &path).await;
+    let (_, same) = w.get(&w.commune_token, &format!("{path}?purpose=administration")).await;
     assert_eq!(same, before);
 
     // A valid correction.
@@ -213,18 +215,18 @@ async fn corrections_keep_history(db: Db) {
         )
         .await;
     assert_eq!((s, r["version"].as_i64()), (200, Some(2)), "{r}");
-    let (_, after) = w.get(&w.commune_token, &path).await;
+    let (_, after) = w.get(&w.commune_token, &format!("{path}?purpose=administration")).await;
     assert_eq!(after["hometown"], "Xã Mỹ Lâm, Tỉnh Tuyên Quang");
     assert_eq!(after["ethnicity"]["name"], "Tày");
     assert_eq!(after["version"], 2);
-    let (_, hist) = w.get(&w.commune_token, &format!("{path}/history")).await;
+    let (_, hist) = w.get(&w.commune_token, &format!("{path}/history?purpose=administration")).await;
     let hist = hist.as_array().unwrap();
     assert_eq!(hist.len(), 1);
     assert_eq!(hist[0]["previous"]["hometown"], old_hometown);
     assert_eq!(hist[0]["reason"], "sửa theo giấy khai sinh");
     // As of yesterday the record had the old values.
     let yesterday = kernel::clock::today_vn().pred_opt().unwrap();
-    let (_, then) = w.get(&w.commune_token, &format!("{path}?as_of={yesterday}")).await;
+    let (_, then) = w.get(&w.commune_token, &format!("{path}?as_of={yesterday}&purpose=administration")).await;
     assert_eq!(then["hometown"], old_hometown);
     assert_eq!(then["ethnicity"], before["ethnicity"]);
 
@@ -249,9 +251,9 @@ async fn corrections_keep_history(db: Db) {
         )
         .await;
     assert_eq!(s, 200);
-    let (_, dead) = w.get(&w.commune_token, &path).await;
+    let (_, dead) = w.get(&w.commune_token, &format!("{path}?purpose=administration")).await;
     assert_eq!(dead["status"], "deceased");
-    let (_, cards) = w.get(&w.commune_token, &format!("{path}/cards")).await;
+    let (_, cards) = w.get(&w.commune_token, &format!("{path}/cards?purpose=administration")).await;
     assert!(cards.as_array().unwrap().iter().all(|c| c["status"] != "valid"));
     let (s, _) = w
         .send(
@@ -274,7 +276,7 @@ async fn tokens_metrics_and_openapi(db: Db) {
         identity::issue_token(&w.db, &account, "short-lived", kernel::clock::now_ms()).await.unwrap();
     assert!(identity::revoke_token(&w.db, &fresh_id, kernel::clock::now_ms()).await.unwrap());
     assert!(!identity::revoke_token(&w.db, &fresh_id, kernel::clock::now_ms()).await.unwrap());
-    let (s, _) = w.get(&fresh, &format!("/api/v1/persons/{inside}")).await;
+    let (s, _) = w.get(&fresh, &format!("/api/v1/persons/{inside}?purpose=administration")).await;
     assert_eq!(s, 401);
     let (s, me) = w.get(&w.commune_token, "/api/v1/me").await;
     assert_eq!((s, me["role"].as_str()), (200, Some("commune_police")));

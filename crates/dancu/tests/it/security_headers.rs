@@ -34,8 +34,13 @@ async fn pages_and_api_are_not_cached_and_scripts_come_from_this_origin() {
     assert!(!html.contains("<script>"), "inline script on the sign-in page");
 
     let (inside, _) = w.inside_and_outside().await;
-    let api =
-        w.http.get(format!("{}/api/v1/persons/{inside}", w.base)).bearer_auth(&w.commune_token).send().await.unwrap();
+    let api = w
+        .http
+        .get(format!("{}/api/v1/persons/{inside}?purpose=administration", w.base))
+        .bearer_auth(&w.commune_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status(), 200);
     assert_eq!(header(&api, CACHE_CONTROL).as_deref(), Some("no-store"));
 

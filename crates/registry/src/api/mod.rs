@@ -4,15 +4,35 @@ mod admin_units;
 mod persons;
 mod quality;
 
+use std::sync::Arc;
+
+use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
 use web::{Ctx, Role};
 
-/// Officer roles that may read the registry.
-const READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];
+use crate::access::CaseFiles;
 
-/// JSON routes of the registry.
-pub fn router(ctx: Ctx) -> Router {
+/// Officer roles that may search the registry and read quality findings.
+const READERS: &[Role] = crate::access::JURISDICTION_READERS;
+
+/// State of the registry's routes: the request context and the check of desk officers'
+/// applications that the binary wires in (see [`crate::access`]).
+#[derive(Clone)]
+pub(crate) struct Registry {
+    pub(crate) ctx: Ctx,
+    pub(crate) cases: Arc<dyn CaseFiles>,
+}
+
+impl FromRef<Registry> for Ctx {
+    fn from_ref(r: &Registry) -> Ctx {
+        r.ctx.clone()
+    }
+}
+
+/// JSON routes of the registry; `cases` answers whether a desk officer's application names a
+/// person.
+pub fn router(ctx: Ctx, cases: Arc<dyn CaseFiles>) -> Router {
     Router::new()
         .route("/api/v1/persons", get(persons::search))
         .route("/api/v1/persons/{id}", get(persons::get).patch(persons::update))
@@ -28,7 +48,7 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/api/v1/admin-units/provinces/{code}/communes", get(admin_units::communes_of))
         .route("/api/v1/admin-units/communes", get(admin_units::find_communes))
         .route("/api/v1/admin-units/convert", post(admin_units::convert))
-        .with_state(ctx)
+        .with_state(Registry { ctx, cases })
 }
 
 /// OpenAPI description of the registry endpoints.

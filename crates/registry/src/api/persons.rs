@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use web::{ApiJson, ApiPath, ApiQuery, ApiResult, Ctx, CurrentUser, Role};
 
-use super::READERS;
-use crate::access::OfficerReads;
+use super::{Registry, READERS};
+use crate::access::{OfficerReads, Reason};
 use crate::history::PersonEvent;
 use crate::queries::cards::CardView;
 use crate::queries::households::HouseholdView;
@@ -43,6 +43,24 @@ fn reads<'a>(ctx: &'a Ctx, user: &'a CurrentUser, purpose: Option<&str>) -> Resu
     OfficerReads::new(ctx, user, purpose, "api", kernel::clock::now_ms())
 }
 
+/// Opening a record: the purpose (and case reference) is required, the role decides the scope.
+fn record<'a>(st: &'a Registry, user: &'a CurrentUser, p: &ReadReason) -> Result<OfficerReads<'a>, AppError> {
+    let reason = Reason::stated(p.purpose.as_deref(), p.case_ref.as_deref())?;
+    OfficerReads::record(&st.ctx, user, reason, st.cases.clone(), "api", kernel::clock::now_ms())
+}
+
+/// Why a record is read, required by every read of one person's data.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ReadReason {
+    /// Purpose code (required): `administration`, `investigation`, `public_service` or
+    /// `data_cleaning` (see `/api/v1/purposes`). Kept in the citizen's access log.
+    purpose: Option<String>,
+    /// Required for `investigation` (case file number) and `public_service` (the application's
+    /// receipt code; desk officers may read only the persons named in it).
+    case_ref: Option<String>,
+}
+
 /// Search residents within the caller's jurisdiction.
 #[utoipa::path(get, operation_id = "registry.persons.search", path = "/api/v1/persons", tag = "registry", params(SearchParams),
     responses((status = 200, body = inline(Page<PersonSummary>)), (status = 400, description = "invalid_input, invalid_personal_id, bad_pagination, unknown_commune"),
@@ -61,22 +79,29 @@ pub(super) async fn search(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct PersonParams {
+    /// Purpose code (required, see `ReadReason`).
     purpose: Option<String>,
+    /// Case file number or receipt code, for the purposes that need one.
+    case_ref: Option<String>,
     /// Show the record as it was at the end of this date (`YYYY-MM-DD`).
     as_of: Option<String>,
 }
 
-/// A person's record (access-logged).
+/// A person's record (access-logged with the stated purpose and case reference).
 #[utoipa::path(get, operation_id = "registry.persons.get", path = "/api/v1/persons/{id}", tag = "registry",
     params(("id" = String, Path, description = "12-digit personal id"), PersonParams),
-    responses((status = 200, body = PersonView), (status = 400, description = "invalid_personal_id"), (status = 404, description = "not_found (or outside jurisdiction)")))]
+    responses((status = 200, body = PersonView), (status = 400, description = "invalid_personal_id; invalid_input: purpose missing or unknown, case_ref missing"),
+              (status = 403, description = "forbidden: the role reads aggregates only, or the person is not named in the desk officer's application"),
+              (status = 404, description = "not_found (or outside jurisdiction)")))]
 pub(super) async fn get(
-    State(ctx): State<Ctx>,
+    State(st): State<Registry>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
     ApiQuery(p): ApiQuery<PersonParams>,
 ) -> ApiResult<Json<PersonView>> {
-    let reads = reads(&ctx, &user, p.purpose.as_deref())?;
+    PersonalId::parse(&id)?;
+    let reason = ReadReason { purpose: p.purpose, case_ref: p.case_ref };
+    let reads = record(&st, &user, &reason)?;
     match p.as_of {
         Some(d) => {
             let date = NaiveDate::parse_from_str(&d, "%Y-%m-%d")
@@ -151,58 +176,55 @@ pub(super) async fn death(
     Ok(Json(serde_json::json!({ "personal_id": id.as_str(), "status": "deceased" })))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(super) struct PurposeParam {
-    purpose: Option<String>,
-}
-
 /// Change history of a person, newest first.
 #[utoipa::path(get, operation_id = "registry.persons.history", path = "/api/v1/persons/{id}/history", tag = "registry",
-    params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<PersonEvent>)))]
+    params(("id" = String, Path), ReadReason), responses((status = 200, body = Vec<PersonEvent>)))]
 pub(super) async fn history(
-    State(ctx): State<Ctx>,
+    State(st): State<Registry>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(p): ApiQuery<PurposeParam>,
+    ApiQuery(p): ApiQuery<ReadReason>,
 ) -> ApiResult<Json<Vec<PersonEvent>>> {
-    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.history(&id).await?))
+    PersonalId::parse(&id)?;
+    Ok(Json(record(&st, &user, &p)?.history(&id).await?))
 }
 
 /// Residence registrations of a person (permanent, temporary, current), newest first.
 #[utoipa::path(get, operation_id = "registry.persons.residences", path = "/api/v1/persons/{id}/residences", tag = "registry",
-    params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<ResidenceView>)))]
+    params(("id" = String, Path), ReadReason), responses((status = 200, body = Vec<ResidenceView>)))]
 pub(super) async fn residences(
-    State(ctx): State<Ctx>,
+    State(st): State<Registry>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(p): ApiQuery<PurposeParam>,
+    ApiQuery(p): ApiQuery<ReadReason>,
 ) -> ApiResult<Json<Vec<ResidenceView>>> {
-    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.residences(&id).await?))
+    PersonalId::parse(&id)?;
+    Ok(Json(record(&st, &user, &p)?.residences(&id).await?))
 }
 
 /// Identity cards of a person with their status today.
 #[utoipa::path(get, operation_id = "registry.persons.cards", path = "/api/v1/persons/{id}/cards", tag = "registry",
-    params(("id" = String, Path), PurposeParam), responses((status = 200, body = Vec<CardView>)))]
+    params(("id" = String, Path), ReadReason), responses((status = 200, body = Vec<CardView>)))]
 pub(super) async fn cards(
-    State(ctx): State<Ctx>,
+    State(st): State<Registry>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(p): ApiQuery<PurposeParam>,
+    ApiQuery(p): ApiQuery<ReadReason>,
 ) -> ApiResult<Json<Vec<CardView>>> {
-    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.cards(&id).await?))
+    PersonalId::parse(&id)?;
+    Ok(Json(record(&st, &user, &p)?.cards(&id).await?))
 }
 
 /// A household and its members (only members inside the caller's jurisdiction).
 #[utoipa::path(get, operation_id = "registry.persons.household", path = "/api/v1/households/{id}", tag = "registry",
-    params(("id" = String, Path), PurposeParam), responses((status = 200, body = HouseholdView), (status = 404, description = "not_found")))]
+    params(("id" = String, Path), ReadReason), responses((status = 200, body = HouseholdView), (status = 404, description = "not_found")))]
 pub(super) async fn household(
-    State(ctx): State<Ctx>,
+    State(st): State<Registry>,
     user: CurrentUser,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(p): ApiQuery<PurposeParam>,
+    ApiQuery(p): ApiQuery<ReadReason>,
 ) -> ApiResult<Json<HouseholdView>> {
-    Ok(Json(reads(&ctx, &user, p.purpose.as_deref())?.household(&id).await?))
+    Ok(Json(record(&st, &user, &p)?.household(&id).await?))
 }
 
 /// Purposes that may be given for access to personal data.

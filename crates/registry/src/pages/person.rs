@@ -2,22 +2,90 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::Uri;
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use kernel::{AppError, ErrorCode};
+use kernel::{AppError, ErrorCode, PersonalId};
 use serde::Deserialize;
 use web::layout::render;
-use web::{Chrome, Ctx, Lang, PageError, PageUser};
+use web::{Chrome, CurrentUser, Lang, PageError, PageUser};
 
 use super::labels;
-use crate::access::OfficerReads;
+use crate::access::{self, OfficerReads, Reason};
+use crate::api::Registry;
 use crate::queries::persons::PersonView;
 
 #[derive(Deserialize)]
 pub(super) struct Params {
     purpose: Option<String>,
+    case_ref: Option<String>,
     as_of: Option<String>,
+}
+
+/// A purpose as the form offers it.
+struct PurposeOption {
+    code: &'static str,
+    label: String,
+}
+
+/// The question asked before a record opens: the purpose and, where it needs one, the case.
+#[derive(Template)]
+#[template(path = "person_purpose.html")]
+struct PurposePage {
+    chrome: Chrome,
+    id: String,
+    purposes: Vec<PurposeOption>,
+    chosen: String,
+    case_ref: String,
+    as_of: Option<String>,
+    error: Option<String>,
+}
+
+/// The purpose form for `id`, with the refusal of what was sent (400) if anything was.
+fn purpose_form(
+    lang: Lang,
+    uri: &Uri,
+    user: &CurrentUser,
+    id: &PersonalId,
+    q: &Params,
+    error: Option<AppError>,
+) -> Response {
+    let purposes = access::record_purposes_for(user)
+        .into_iter()
+        .map(|p| {
+            let words = lang.pick(p.vi, p.en);
+            let label = if p.needs_case_ref {
+                format!("{words} ({})", lang.pick("cần số hồ sơ", "case reference needed"))
+            } else {
+                words.to_string()
+            };
+            PurposeOption { code: p.code, label }
+        })
+        .collect();
+    let page = PurposePage {
+        chrome: Chrome::for_uri(lang, uri, ("Mục đích mở hồ sơ", "Purpose of access"), Some(user)),
+        id: id.as_str().to_string(),
+        purposes,
+        chosen: q.purpose.clone().unwrap_or_default(),
+        case_ref: q.case_ref.clone().unwrap_or_default(),
+        as_of: q.as_of.clone().filter(|d| !d.is_empty()),
+        error: error.as_ref().map(|e| {
+            let (vi, en) = e.message();
+            lang.pick(vi, en).to_string()
+        }),
+    };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    (status, render(&page, lang)).into_response()
+}
+
+/// The query that carries a stated reason to the next record page (household, its members).
+fn reason_query(reason: &Reason) -> String {
+    let mut q = format!("purpose={}", reason.purpose().code);
+    if let Some(c) = reason.case_ref() {
+        q.push_str("&case_ref=");
+        q.push_str(&web::auth::urlencode(c));
+    }
+    q
 }
 
 /// One identity card as the person page lists it.
@@ -36,6 +104,12 @@ struct PersonPage {
     chrome: Chrome,
     p: PersonView,
     as_of: Option<String>,
+    purpose_code: &'static str,
+    purpose_label: &'static str,
+    case_ref: Option<String>,
+    reason_query: String,
+    /// Opened through a desk officer's application: no household link.
+    through_case: bool,
     status_label: String,
     status_class: &'static str,
     gender_label: String,
@@ -53,8 +127,9 @@ struct PersonPage {
     history: Vec<(String, String, String, String)>,
 }
 
+/// `GET /persons/{id}`: without a purpose, the question; with one, the record (logged with it).
 pub(super) async fn page(
-    State(ctx): State<Ctx>,
+    State(st): State<Registry>,
     PageUser(user): PageUser,
     lang: Lang,
     uri: Uri,
@@ -62,7 +137,17 @@ pub(super) async fn page(
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
     let err = |e: AppError| PageError::new(e, lang);
-    let reads = OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web", kernel::clock::now_ms()).map_err(err)?;
+    access::may_open_records(&user).map_err(err)?;
+    let pid = PersonalId::parse(&id).map_err(err)?;
+    if q.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        return Ok(purpose_form(lang, &uri, &user, &pid, &q, None));
+    }
+    let reason = match Reason::stated(q.purpose.as_deref(), q.case_ref.as_deref()) {
+        Ok(r) => r,
+        Err(e) => return Ok(purpose_form(lang, &uri, &user, &pid, &q, Some(e))),
+    };
+    let reads =
+        OfficerReads::record(&st.ctx, &user, reason, st.cases.clone(), "web", kernel::clock::now_ms()).map_err(err)?;
     let as_of = q.as_of.as_deref().filter(|s| !s.is_empty());
     let p = match as_of {
         Some(d) => {
@@ -77,8 +162,14 @@ pub(super) async fn page(
     let history = reads.history(&id).await.map_err(err)?;
     let (status_label, status_class) = labels::person_status(lang, &p.status);
     let chrome = Chrome::for_uri(lang, &uri, ("Hồ sơ công dân", "Resident record"), Some(&user));
+    let reason = reads.reason();
     let page = PersonPage {
         as_of: as_of.map(|d| labels::date_vn(Some(d))),
+        purpose_code: reason.purpose().code,
+        purpose_label: lang.pick(reason.purpose().vi, reason.purpose().en),
+        case_ref: reason.case_ref().map(str::to_string),
+        reason_query: reason_query(reason),
+        through_case: reads.through_case(),
         status_label,
         status_class,
         gender_label: labels::gender(lang, p.gender.as_deref()),
@@ -174,30 +265,28 @@ pub(super) async fn page(
 struct HouseholdPage {
     chrome: Chrome,
     address: String,
+    reason_query: String,
     /// (relationship, name, birth date, personal id, status)
     members: Vec<(String, String, String, String, String)>,
 }
 
-#[derive(Deserialize)]
-pub(super) struct PurposeParam {
-    purpose: Option<String>,
-}
-
+/// `GET /households/{id}`: reached from a record, with its purpose (and case reference).
 pub(super) async fn household_page(
-    State(ctx): State<Ctx>,
+    State(st): State<Registry>,
     PageUser(user): PageUser,
     lang: Lang,
     uri: Uri,
     Path(id): Path<String>,
-    Query(q): Query<PurposeParam>,
+    Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
     let err = |e: AppError| PageError::new(e, lang);
-    let h = OfficerReads::new(&ctx, &user, q.purpose.as_deref(), "web", kernel::clock::now_ms())
-        .map_err(err)?
-        .household(&id)
-        .await
-        .map_err(err)?;
+    access::may_open_records(&user).map_err(err)?;
+    let reason = Reason::stated(q.purpose.as_deref(), q.case_ref.as_deref()).map_err(err)?;
+    let reads =
+        OfficerReads::record(&st.ctx, &user, reason, st.cases.clone(), "web", kernel::clock::now_ms()).map_err(err)?;
+    let h = reads.household(&id).await.map_err(err)?;
     let page = HouseholdPage {
+        reason_query: reason_query(reads.reason()),
         chrome: Chrome::for_uri(lang, &uri, ("Hộ gia đình", "Household"), Some(&user)),
         address: h
             .address

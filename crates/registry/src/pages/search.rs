@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::Uri;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use kernel::PageRequest;
 use serde::Deserialize;
 use web::layout::render;
@@ -55,6 +55,9 @@ pub(super) async fn page(
     uri: Uri,
     Query(p): Query<Params>,
 ) -> Response {
+    if let Err(e) = crate::access::may_search(&user) {
+        return web::PageError::new(e, lang).into_response();
+    }
     let chrome = Chrome::for_uri(lang, &uri, ("Tra cứu dân cư", "Resident search"), Some(&user));
     let q = p.q.clone().unwrap_or_default();
     let commune = p.commune.clone().unwrap_or_default();

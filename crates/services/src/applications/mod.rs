@@ -1,5 +1,6 @@
 //! Applications (hồ sơ): their records, filing and submission, history and queries.
 
+pub mod cases;
 pub mod events;
 pub mod file;
 pub mod model;
