@@ -81,10 +81,10 @@ pub async fn seed(
     let hour = 3_600_000;
     let now = kernel::clock::now_ms();
     let at_hotel = user(&hotel_staff, &hotel.login, Role::OrgStaff, Jurisdiction::Own(hotel_org));
-    let family = vec![citizen(parent), citizen(child)];
+    let family = vec![citizen(&svc, parent).await?, citizen(&svc, child).await?];
     check_in(&svc, &at_hotel, &hotel_id, "201", "Du lịch", now - 2 * hour, family).await?;
     // Arrived yesterday morning, notified only now: past the 23:00 deadline.
-    check_in(&svc, &at_hotel, &hotel_id, "305", "Công tác", now - 30 * hour, vec![citizen(late)]).await?;
+    check_in(&svc, &at_hotel, &hotel_id, "305", "Công tác", now - 30 * hour, vec![citizen(&svc, late).await?]).await?;
     let korean = GuestInput {
         passport: Some(lodging::guests::PassportInput {
             number: "M7654321".into(),
@@ -98,7 +98,8 @@ pub async fn seed(
         ..Default::default()
     };
     check_in(&svc, &at_hotel, &hotel_id, "402", "Du lịch", now - hour, vec![korean]).await?;
-    check_in(&svc, &at_hotel, &hotel_id, "108", "Thăm người thân", now - hour / 2, vec![citizen(watched)]).await?;
+    check_in(&svc, &at_hotel, &hotel_id, "108", "Thăm người thân", now - hour / 2, vec![citizen(&svc, watched).await?])
+        .await?;
     let [(rental, rental_id), (ward, ward_id), (coach, coach_id)] = staff.as_slice() else {
         anyhow::bail!("the demo registers {} other facilities", OTHERS.len());
     };
@@ -109,7 +110,7 @@ pub async fn seed(
         "P3",
         "Làm việc tại khu công nghiệp",
         now - 35 * 24 * hour,
-        vec![citizen(renter)],
+        vec![citizen(&svc, renter).await?],
     )
     .await?;
     let admission = lodging::hospital::Admission {
@@ -118,7 +119,7 @@ pub async fn seed(
         bed: "12".into(),
         admitted_at: Some(kernel::clock::ms_to_vn(now - 5 * hour)),
         expected_discharge_at: Some(kernel::clock::ms_to_vn(now + 72 * hour)),
-        patient: citizen(patient),
+        patient: citizen(&svc, patient).await?,
     };
     let admitted = lodging::hospital::admit(&svc, ward, None, admission, kernel::clock::now_ms()).await?;
     let patient_id = admitted
@@ -130,7 +131,7 @@ pub async fn seed(
         facility_id: ward_id.clone(),
         patient_id,
         arrival_at: Some(kernel::clock::ms_to_vn(now - 4 * hour)),
-        caregiver: citizen(carer),
+        caregiver: citizen(&svc, carer).await?,
     };
     lodging::hospital::add_caregiver(&svc, ward, None, caregiver, kernel::clock::now_ms()).await?;
     let new = lodging::trips::NewTrip {
@@ -140,7 +141,7 @@ pub async fn seed(
         departure_at: kernel::clock::ms_to_vn(now + hour),
     };
     let trip = lodging::trips::create(db, coach, new, kernel::clock::now_ms()).await?;
-    let boarding = lodging::trips::Boarding { seat: Some("5".into()), passengers: vec![citizen(child)] };
+    let boarding = lodging::trips::Boarding { seat: Some("5".into()), passengers: vec![citizen(&svc, child).await?] };
     lodging::trips::board(&svc, coach, None, &trip.id, boarding, kernel::clock::now_ms()).await?;
     if let Some(visitors) = others.get(0..3) {
         out.push(relic_site(db, hasher, &svc, &officer, commune, visitors).await?);
@@ -182,7 +183,7 @@ async fn tourists(svc: &lodging::Service, staff: &Actor, hotel: &str, citizens: 
     .collect();
     check_in(svc, staff, hotel, "501", "Du lịch theo đoàn", now - 3 * hour, tour).await?;
     let (business, family) = citizens.split_at(citizens.len().min(5));
-    let business: Vec<GuestInput> = business.iter().map(|id| citizen(id)).collect();
+    let business = typed_guests(svc, business).await?;
     let stayed = check_in(svc, staff, hotel, "601", "Hội nghị xúc tiến đầu tư", now - 48 * hour, business).await?;
     let organization = match &staff.jurisdiction {
         Jurisdiction::Own(org) => org.clone(),
@@ -191,7 +192,7 @@ async fn tourists(svc: &lodging::Service, staff: &Actor, hotel: &str, citizens: 
     for c in &stayed.checkins {
         lodging::checkins::check_out(&svc.stores.db, &c.id, &organization, now).await?;
     }
-    let family: Vec<GuestInput> = family.iter().take(3).map(|id| citizen(id)).collect();
+    let family = typed_guests(svc, family.get(..3.min(family.len())).unwrap_or_default()).await?;
     check_in(svc, staff, hotel, "702", "Nghỉ dưỡng cuối tuần", now - hour, family).await?;
     Ok(())
 }
@@ -233,17 +234,18 @@ async fn relic_site(
     )
     .await?;
     let (staff, account) = staff_login(db, hasher, &org.id, name, "ditich.demo").await?;
-    let scan = |id: &str, direction: &str| lodging::venue_scans::ScanRequest {
+    let scan = |visitor: GuestInput, direction: &str| lodging::venue_scans::ScanRequest {
         venue_id: venue.id.clone(),
         gate: "Cổng chính".into(),
         direction: direction.into(),
-        visitor: citizen(id),
+        visitor,
     };
     for v in visitors {
-        lodging::venue_scans::scan(svc, &staff, scan(v, "entry"), kernel::clock::now_ms()).await?;
+        lodging::venue_scans::scan(svc, &staff, scan(citizen(svc, v).await?, "entry"), kernel::clock::now_ms()).await?;
     }
     if let Some(first) = visitors.first() {
-        lodging::venue_scans::scan(svc, &staff, scan(first, "exit"), kernel::clock::now_ms()).await?;
+        let visitor = citizen(svc, first).await?;
+        lodging::venue_scans::scan(svc, &staff, scan(visitor, "exit"), kernel::clock::now_ms()).await?;
     }
     Ok(account)
 }
@@ -304,8 +306,29 @@ fn user(id: &str, login: &str, role: Role, jurisdiction: Jurisdiction) -> Actor 
     actor
 }
 
-fn citizen(id: &str) -> GuestInput {
-    GuestInput { personal_id: Some(id.into()), ..Default::default() }
+/// A citizen guest as staff type them: the id with the name and birth date on their card.
+async fn citizen(svc: &lodging::Service, id: &str) -> anyhow::Result<GuestInput> {
+    let person = svc
+        .persons
+        .get(&kernel::PersonalId::parse(id).map_err(|e| anyhow::anyhow!(e.detail))?)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.detail))?
+        .ok_or_else(|| anyhow::anyhow!("demo resident {id} is missing"))?;
+    Ok(GuestInput {
+        personal_id: Some(person.personal_id),
+        full_name: Some(person.full_name),
+        birth_date: person.birth_date,
+        ..Default::default()
+    })
+}
+
+/// [`citizen`] for each id.
+async fn typed_guests(svc: &lodging::Service, ids: &[String]) -> anyhow::Result<Vec<GuestInput>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(citizen(svc, id).await?);
+    }
+    Ok(out)
 }
 
 async fn facility(

@@ -99,7 +99,10 @@ async fn plan(
     let room = req.room.trim().to_string();
     let reason = kernel::text::normalize_name(&req.reason);
     if room.is_empty() || reason.is_empty() {
-        return Err(AppError::invalid("room and reason are required"));
+        return Err(AppError::invalid("room and reason are required").with_message(
+            "Cần nhập số phòng và lý do lưu trú.",
+            "The room and the reason for the stay are required.",
+        ));
     }
     if req.guests.is_empty() || req.guests.len() > MAX_GROUP {
         return Err(AppError::invalid(format!("a check-in carries 1 to {MAX_GROUP} guests")));
@@ -254,17 +257,19 @@ pub(crate) fn feed_events(job: &Job, alerts: &[(Alert, String)]) -> Vec<FeedEven
     notifications.chain(alerts.iter().map(|(a, reason)| crate::alerts::feed_event(a, reason))).collect()
 }
 
-/// Logs the registry reads of citizen guests (durable before the answer that releases their data).
+/// Logs the registry reads of citizen guests (durable before the answer that releases their data):
+/// a scanned card or identity QR released the registry's name, birth date and address; a typed id
+/// was only confirmed against what the staff typed.
 async fn log_reads(svc: &Service, user: &Actor, job: &Job) -> Result<(), AppError> {
     let plan = &job.plan;
-    let read = crate::access::Read {
-        action: "lodging.checkin",
-        purpose: "lodging",
-        released: "full_name,birth_date,address",
-        channel: "api",
-    };
-    let citizens = plan.guests.iter().filter_map(|g| g.personal_id.clone()).collect();
-    crate::access::log_reads(svc, user, citizens, &read, job.now).await
+    let (typed, scanned): (Vec<&crate::guests::Guest>, Vec<_>) =
+        plan.guests.iter().filter(|g| g.personal_id.is_some()).partition(|g| g.typed);
+    for (guests, released) in [(scanned, "full_name,birth_date,address"), (typed, "match_result")] {
+        let read = crate::access::Read { action: "lodging.checkin", purpose: "lodging", released, channel: "api" };
+        let citizens = guests.iter().filter_map(|g| g.personal_id.clone()).collect();
+        crate::access::log_reads(svc, user, citizens, &read, job.now).await?;
+    }
+    Ok(())
 }
 
 /// Records a guest's departure; only staff of the facility's organization may do so. The

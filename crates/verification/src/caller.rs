@@ -52,6 +52,12 @@ pub struct Callers {
 const CACHE_MS: i64 = 10_000;
 
 impl Callers {
+    /// Drops the cached entry of an organization whose purposes changed, so the change applies to
+    /// the next verification.
+    pub fn forget(&self, org_id: &str) {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).remove(org_id);
+    }
+
     /// Resolves the caller: role `org_staff` with an own-organization jurisdiction, organization
     /// active, and for an organization system's access token the `verify` scope. `now` (UTC
     /// milliseconds) decides whether the cached organization is still fresh.
@@ -112,6 +118,36 @@ pub async fn grant_purposes(db: &Db, org_id: &str, purposes: &[&str]) -> Result<
             .await?;
     }
     Ok(tx.commit().await?)
+}
+
+/// Sets an organization's purposes to exactly `purposes` (administrators, on the organization
+/// page): the missing ones are granted, the others revoked, in one transaction. Returns the
+/// purposes granted and revoked.
+pub async fn set_purposes(db: &Db, org_id: &str, purposes: &[&str]) -> Result<(Vec<String>, Vec<String>), AppError> {
+    if let Some(bad) = purposes.iter().find(|p| VerifyPurpose::find(p).is_none()) {
+        return Err(AppError::invalid(format!("unknown purpose {bad:?}")));
+    }
+    let before = allowed_purposes(db, org_id).await?;
+    let granted: Vec<String> =
+        purposes.iter().filter(|p| !before.iter().any(|b| b == *p)).map(|p| p.to_string()).collect();
+    let revoked: Vec<String> = before.iter().filter(|b| !purposes.contains(&b.as_str())).cloned().collect();
+    let mut tx = db.begin().await?;
+    for p in &revoked {
+        sqlx::query("DELETE FROM verifier_purposes WHERE org_id = $1 AND purpose = $2")
+            .bind(org_id)
+            .bind(p)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for p in &granted {
+        sqlx::query("INSERT INTO verifier_purposes (org_id, purpose) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(org_id)
+            .bind(p)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok((granted, revoked))
 }
 
 /// Adds a person to one of an organization's lists (an exam's registrations, a trip's tickets).

@@ -54,6 +54,15 @@ pub fn compare_dates(presented: &PartialDate, registry: &PartialDate) -> Match {
     }
 }
 
+/// Whether a record confirms what a person presented (name up to case and diacritics, birth date
+/// within the registry's): the typed-id check of lodging and of the verifier, which answers match
+/// or no match and releases nothing else.
+pub fn confirms(person: &PersonView, full_name: &str, birth_date: &PartialDate) -> bool {
+    let birth = person.birth_date.as_deref().and_then(|b| PartialDate::parse(b).ok());
+    compare_names(full_name, &person.full_name) != Match::Mismatch
+        && birth.is_some_and(|r| compare_dates(birth_date, &r) == Match::Match)
+}
+
 /// Looks the person up and fills the field matches, card, person status and age into `result`.
 /// Returns the registry record for disclosure.
 pub async fn against_registry(

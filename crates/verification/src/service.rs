@@ -21,7 +21,7 @@ use crate::chip::{self, ChipBundle, TrustStore};
 use crate::dynamic::{self, IdQrClaims};
 use crate::purpose::{Disclosure, ListCheck, VerifyPurpose};
 use crate::ratelimit::RateLimiter;
-use crate::result::{Disclosed, ListResult, Outcome, VerificationResponse, VerificationResult};
+use crate::result::{Disclosed, ListResult, Match, Outcome, VerificationResponse, VerificationResult};
 use crate::writer::Writer;
 
 /// JWS `typ` of verification receipts.
@@ -137,6 +137,13 @@ impl Verifier {
         self.0.callers.resolve(&self.0.stores.db, user, now).await
     }
 
+    /// Sets an organization's purposes (see [`crate::caller::set_purposes`]); they apply at once.
+    pub async fn set_purposes(&self, org_id: &str, purposes: &[&str]) -> Result<(Vec<String>, Vec<String>), AppError> {
+        let changed = crate::caller::set_purposes(&self.0.stores.db, org_id, purposes).await?;
+        self.0.callers.forget(org_id);
+        Ok(changed)
+    }
+
     /// Runs one verification at `now` (UTC milliseconds, passed so tests can fix time).
     #[tracing::instrument(name = "verification.verify", skip_all, fields(evidence = req.evidence.kind(), channel = req.channel))]
     pub async fn verify(&self, user: &Actor, req: Request, now: i64) -> Result<VerificationResponse, AppError> {
@@ -227,6 +234,15 @@ impl Verifier {
             Some(p) => check::against_registry(&self.0.stores.db, p, today, &mut result).await?,
             None => None,
         };
+        // A typed id proves nothing about who stands there: it is confirmed or not, and a failed
+        // confirmation says nothing else about the registry (not even whether the id exists).
+        let confirmed = person.is_some() && !result.fields.iter().any(|f| f.result == Match::Mismatch);
+        if result.method == "id_form" && !confirmed {
+            conceal(&mut result);
+        }
+        // The comparison read the record even when nothing of it is released: the citizen sees it.
+        let compared = person.is_some();
+        let person = person.filter(|_| confirmed || result.method != "id_form");
         if let (Some(code), Some(kind), Some(p)) = (&list_code, purpose.list.kind(), &person) {
             let entry =
                 crate::caller::list_entry(&self.0.stores.db, &caller.org_id, kind, code, &p.personal_id).await?;
@@ -236,8 +252,12 @@ impl Verifier {
             result.list =
                 Some(ListResult { kind: kind.into(), list_code: code.clone(), found: entry.is_some(), label: entry });
         }
-        if let Some(p) = &person {
+        // Registry data is released only when the citizen's card, token or chip was in hand and
+        // what it carries matched the registry.
+        if let (Some(p), true) = (&person, possession(&result.method) && confirmed) {
             result.person = disclose(purpose, p, shared.as_ref());
+        }
+        if compared {
             self.log(&caller, purpose, &result, req.channel).await?;
         }
         crate::history::record(&self.0.writer, &caller, &result).await?;
@@ -345,8 +365,11 @@ impl Verifier {
         r: &VerificationResult,
         channel: &str,
     ) -> Result<(), AppError> {
-        let mut released = vec!["match_result", "card_status", "person_status", "age_over_18"];
+        let mut released = vec!["match_result"];
         for (present, field) in [
+            (r.card.is_some(), "card_status"),
+            (r.person_status.is_some(), "person_status"),
+            (r.age_over_18.is_some(), "age_over_18"),
             (r.person.full_name.is_some(), "full_name"),
             (r.person.birth_date.is_some(), "birth_date"),
             (r.person.gender.is_some(), "gender"),
@@ -384,6 +407,28 @@ impl Verifier {
         .await?;
         Ok(())
     }
+}
+
+/// Evidence that shows the citizen's card, token or chip was in hand (a typed id is not).
+fn possession(method: &str) -> bool {
+    matches!(method, "card_qr" | "dynamic_qr" | "chip")
+}
+
+/// Reduces a failed typed-id check to "no match": no per-field answers, no card or person status,
+/// no age, and the same answer whether the id exists or not.
+fn conceal(result: &mut VerificationResult) {
+    result.person_found = false;
+    result.fields.clear();
+    result.card = None;
+    result.person_status = None;
+    result.age_over_18 = None;
+    result.reasons.clear();
+    result.flag(
+        Outcome::Red,
+        "no_match",
+        "Thông tin không khớp với CSDL dân cư",
+        "The details do not match the population registry",
+    );
 }
 
 /// What the purpose lets the organization see; for a dynamic token, only what the citizen shared.

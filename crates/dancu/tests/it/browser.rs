@@ -111,6 +111,16 @@ async fn drive(c: &Client, base: &str, password: &str, prefix: &str) -> anyhow::
     let clicked_id = link.text().await?.trim().to_string();
     ensure!(!clicked_id.is_empty(), "first result has an empty id link");
     link.click().await?;
+    // The purpose is asked before the record opens; an investigation needs its case file number.
+    let purpose = wait_css(c, "form#purpose-form select#purpose").await?;
+    ensure!(c.find_all(Locator::Css("#pid")).await?.is_empty(), "the record showed before a purpose was chosen");
+    purpose.select_by_value("investigation").await?;
+    c.find(Locator::Css("form#purpose-form button[type=submit]")).await?.click().await?;
+    let refusal = wait_css(c, "p.error[role=alert]").await?.text().await?;
+    ensure!(refusal.contains("số hồ sơ"), "no case reference asked for: {refusal:?}");
+    ensure!(c.find_all(Locator::Css("#pid")).await?.is_empty(), "the record showed without a case reference");
+    c.find(Locator::Css("form#purpose-form input#case_ref")).await?.send_keys("VV-2026-17").await?;
+    c.find(Locator::Css("form#purpose-form button[type=submit]")).await?.click().await?;
     let pid = wait_css(c, "#pid").await?;
     let pid_text = pid.text().await?;
     let shown_id = pid_text.trim();
@@ -511,7 +521,11 @@ async fn drive_passkeys(c: &Client, base: &str, password: &str) -> anyhow::Resul
     wait_css(c, "#passkey-signin button").await?.click().await?;
     left_sign_in(c).await?;
     ensure!(has_session_cookie(c).await?, "no session after the passkey sign-in");
-    ensure!(path_of(c).await? == "/lodging/police", "landed on {}, not the commune police start page", path_of(c).await?);
+    ensure!(
+        path_of(c).await? == "/lodging/police",
+        "landed on {}, not the commune police start page",
+        path_of(c).await?
+    );
     c.goto(&format!("{local}/account/passkeys")).await?;
     let table = wait_css(c, "#passkeys").await?.text().await?;
     ensure!(!table.contains("Chưa dùng"), "the last use is not shown: {table}");
@@ -800,7 +814,19 @@ async fn lodging_checkin_reaches_the_police_page_live() {
     let staff_driver = Driver::start().await.expect("start a second chromedriver");
     let police = police_driver.connect().await.expect("police browser");
     let staff = staff_driver.connect().await.expect("staff browser");
-    let outcome = drive_lodging(&police, &staff, &w.base, &w.password, (&guest, &watched)).await;
+    // What staff type from each guest's document beside the id: name and birth date.
+    let mut typed = Vec::new();
+    for id in [&guest, &watched] {
+        let r = sqlx::query("SELECT full_name, birth_date FROM persons WHERE personal_id = $1")
+            .bind(id)
+            .fetch_one(w.db.read())
+            .await
+            .unwrap();
+        let birth =
+            kernel::PartialDate::parse(&r.get::<String, _>(1)).unwrap().earliest().format("%d/%m/%Y").to_string();
+        typed.push((id.clone(), r.get::<String, _>(0), birth));
+    }
+    let outcome = drive_lodging(&police, &staff, &w.base, &w.password, (&typed[0], &typed[1])).await;
     let closed = (police.close().await, staff.close().await);
     drop((police_driver, staff_driver));
     let screenshot = outcome.unwrap();
@@ -817,7 +843,7 @@ async fn drive_lodging(
     staff: &Client,
     base: &str,
     password: &str,
-    (guest, watched): (&str, &str),
+    (guest, watched): (&(String, String, String), &(String, String, String)),
 ) -> anyhow::Result<PathBuf> {
     let shots = screenshot_dir()?;
     police.goto(&format!("{base}/login?next=/lodging/police")).await?;
@@ -826,20 +852,25 @@ async fn drive_lodging(
 
     staff.goto(&format!("{base}/login?next=/lodging")).await?;
     sign_in(staff, "le.tan.luutru", password).await?;
-    let check_in = |id: String, room: &'static str| async move {
+    // A typed id asks for the name and birth date on the guest's document.
+    let check_in = |(id, name, birth): (String, String, String), room: &'static str| async move {
         let input = wait_css(staff, "#evidence").await?;
         input.send_keys(&format!("{id}\n")).await?;
+        staff.send_alert_text(&name).await?;
+        staff.accept_alert().await?;
+        staff.send_alert_text(&birth).await?;
+        staff.accept_alert().await?;
         staff.find(Locator::Css("input[name=room]")).await?.send_keys(room).await?;
         staff.find(Locator::Css("#checkin-form button[type=submit]")).await?.click().await?;
         anyhow::Ok(())
     };
-    check_in(guest.to_string(), "201").await?;
+    check_in(guest.clone(), "201").await?;
     let done = wait_css(staff, "#checkin-result li[data-checkin]").await?;
     ensure!(done.text().await?.contains("Đúng hạn"), "the staff page shows the auto-filled guest on time");
     let live = wait_css(police, "#live li.live-notification").await?;
     ensure!(live.text().await?.contains("201"), "the police page shows the new guest live");
 
-    check_in(watched.to_string(), "202").await?;
+    check_in(watched.clone(), "202").await?;
     let alert = wait_css(police, "#alert-list li.alert-item").await?;
     ensure!(alert.text().await?.contains("Truy nã thử nghiệm"), "the watchlist alert appears live");
     save_screenshot(police, &shots, "lodging-police.png").await?;
@@ -847,7 +878,7 @@ async fn drive_lodging(
     // Network down: the check-in is queued; back up: it is sent once.
     let offline = "window.realFetch = window.fetch; window.fetch = () => Promise.reject(new TypeError('offline'));";
     staff.execute(offline, vec![]).await?;
-    check_in(guest.to_string(), "203").await?;
+    check_in(guest.clone(), "203").await?;
     let queued = wait_css(staff, "#queue-status").await?;
     ensure!(queued.text().await?.contains('1'), "one check-in waits in the queue");
     staff.execute("window.fetch = window.realFetch; window.dispatchEvent(new Event('online'));", vec![]).await?;

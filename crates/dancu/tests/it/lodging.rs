@@ -93,6 +93,7 @@ pub(crate) fn checkin(facility: &str, guests: Value) -> Value {
 }
 
 pub(crate) async fn post_checkin(w: &World, token: &str, key: Option<&str>, body: Value) -> (u16, Value) {
+    let body = w.typed(body).await;
     let mut r = w.http.post(format!("{}/api/v1/lodging/checkins", w.base)).bearer_auth(token).json(&body);
     if let Some(k) = key {
         r = r.header("Idempotency-Key", k);
@@ -131,7 +132,11 @@ async fn facilities_checkins_and_scoping(db: Db) {
     // Bad guests write nothing: invalid id, unknown person, both or neither identity.
     for (guests, status, code) in [
         (json!([{"personal_id": "12345"}]), 400, "invalid_personal_id"),
-        (json!([{"personal_id": "099999999999"}]), 404, "not_found"),
+        (
+            json!([{"personal_id": "099999999999", "full_name": "Nguyễn Văn An", "birth_date": "01/01/1990"}]),
+            400,
+            "invalid_input",
+        ),
         (json!([{}]), 400, "invalid_input"),
         (json!([{"personal_id": inside}, {"personal_id": inside}]), 400, "invalid_input"),
     ] {
@@ -260,7 +265,7 @@ async fn feed_by_jurisdiction(db: Db) {
 }
 
 /// An approved facility of `kind` run by a new organization in `commune`, with its staff token.
-async fn approved(w: &World, tax: &str, login: &str, kind: &str, commune: &str) -> (String, String) {
+pub(crate) async fn approved(w: &World, tax: &str, login: &str, kind: &str, commune: &str) -> (String, String) {
     let staff = staff_of(w, tax, commune, login).await;
     let body = json!({"kind": kind, "name": format!("Cơ sở {login}"), "licence_code": "GP-02", "commune_code": commune,
         "address": "7 đường Nguyễn Trãi", "rooms": 10, "beds": 20});
@@ -405,10 +410,22 @@ async fn qr_stays_exports_and_history(db: Db) {
         .unwrap()
         .get(0);
 
-    // Card QR: the id comes from the code, the data from the registry.
-    let qr = format!("{inside}||Tên In Trên Thẻ|01011990|Nam|1 đường Lê Lợi|01012021");
+    // Card QR: the card's name and birth date must match the registry, which then supplies the data.
+    let birth: String = sqlx::query("SELECT birth_date FROM persons WHERE personal_id = $1")
+        .bind(&inside)
+        .fetch_one(w.db.read())
+        .await
+        .unwrap()
+        .get(0);
+    let on_card = kernel::PartialDate::parse(&birth).unwrap().earliest().format("%d%m%Y").to_string();
+    let forged = format!("{inside}||Tên In Trên Thẻ|{on_card}|Nam|1 đường Lê Lợi|01012021");
+    let (s, e) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"card_qr": forged}]))).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")), "{e}");
+    assert!(!e.to_string().contains(&name) && !e.to_string().contains(&birth), "a forged card released data: {e}");
+    let qr = format!("{inside}||{}|{on_card}|Nam|1 đường Lê Lợi|01012021", name.to_uppercase());
     let (s, r) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"card_qr": qr}]))).await;
     assert_eq!((s, r["checkins"][0]["full_name"].as_str()), (200, Some(name.as_str())), "{r}");
+    assert!(r["checkins"][0]["address"].is_string(), "the card in hand releases the address: {r}");
     let stay = r["checkins"][0]["id"].as_str().unwrap().to_string();
     let (s, e) = post_checkin(&w, &staff, None, checkin(&hotel, json!([{"card_qr": "không phải mã"}]))).await;
     assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_input")), "{e}");
@@ -729,7 +746,8 @@ async fn coach_trips_and_manifest(db: Db) {
 
     // Boarding: each passenger is a notification to the operator's commune police; retries are safe.
     let boarding = format!("{}/api/v1/lodging/trips/{id}/boardings", w.base);
-    let passengers = json!({"seat": "12A", "passengers": [{"personal_id": inside}, {"personal_id": outside}]});
+    let passengers =
+        w.typed(json!({"seat": "12A", "passengers": [{"personal_id": inside}, {"personal_id": outside}]})).await;
     let board = |token: &str, body: &Value| {
         let r = w.http.post(&boarding).bearer_auth(token).header("Idempotency-Key", "len-xe-1").json(body).send();
         async move {

@@ -17,6 +17,7 @@ mod browser_roles;
 mod browser_services;
 mod cli_lodging;
 mod config_trace;
+mod confirm_not_reveal;
 mod demo_output;
 mod error_codes;
 mod http_limits;

@@ -163,7 +163,9 @@ async fn hotels(w: &World) {
         ids.push(id);
     }
     let (guest, _) = w.inside_and_outside().await;
-    let body = json!({"facility_id": ids[0], "room": "101", "reason": "Du lịch", "guests": [{"personal_id": guest}]});
+    let body = w
+        .typed(json!({"facility_id": ids[0], "room": "101", "reason": "Du lịch", "guests": [{"personal_id": guest}]}))
+        .await;
     let r = w.http.post(format!("{}/api/v1/lodging/checkins", w.base)).bearer_auth(&staff.token).json(&body);
     assert_eq!(r.send().await.unwrap().status().as_u16(), 200);
 }

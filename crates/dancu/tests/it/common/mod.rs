@@ -93,7 +93,8 @@ impl World {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
-    /// A request with a JSON body and a bearer token.
+    /// A request with a JSON body and a bearer token. Lodging guests given by a bare personal id
+    /// are sent as staff type them (see [`World::typed`]).
     pub(crate) async fn send(
         &self,
         method: reqwest::Method,
@@ -101,6 +102,7 @@ impl World {
         path: &str,
         body: serde_json::Value,
     ) -> (u16, serde_json::Value) {
+        let body = if path.starts_with("/api/v1/lodging/") { self.typed(body).await } else { body };
         let r = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -111,6 +113,33 @@ impl World {
             .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Staff type a citizen guest's id with the name and birth date on the guest's card: every
+    /// object of `body` that holds only a `personal_id` of the registry gets them (an unknown id
+    /// stays bare).
+    pub(crate) async fn typed(&self, mut body: serde_json::Value) -> serde_json::Value {
+        let mut stack = vec![&mut body];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::Object(o) if o.len() == 1 && o.contains_key("personal_id") => {
+                    let id = o["personal_id"].as_str().unwrap_or_default().to_string();
+                    let row = sqlx::query("SELECT full_name, birth_date FROM persons WHERE personal_id = $1")
+                        .bind(&id)
+                        .fetch_optional(self.db.read())
+                        .await
+                        .unwrap();
+                    if let Some(r) = row {
+                        o.insert("full_name".into(), r.get::<String, _>(0).into());
+                        o.insert("birth_date".into(), r.get::<Option<String>, _>(1).into());
+                    }
+                }
+                serde_json::Value::Object(o) => stack.extend(o.values_mut()),
+                serde_json::Value::Array(a) => stack.extend(a.iter_mut()),
+                _ => {}
+            }
+        }
+        body
     }
 
     /// A commune of the province other than the commune officer's (outside their jurisdiction).
