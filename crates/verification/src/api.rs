@@ -244,7 +244,45 @@ pub async fn issue_for(v: &Verifier, user: &CurrentUser, share: Share) -> Result
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(verify, verify_dynamic, verify_chip, purposes, history, history_csv, jwks, identity_qr),
-    components(schemas(VerifyBody, DynamicBody, ChipBody, VerificationResponse, HistoryRow, IdentityQr))
+    paths(verify, verify_dynamic, verify_chip, purposes, history, history_csv, jwks, identity_qr, replace_list),
+    components(schemas(
+        VerifyBody,
+        DynamicBody,
+        ChipBody,
+        VerificationResponse,
+        HistoryRow,
+        IdentityQr,
+        ListUploaded
+    ))
 )]
 pub struct ApiDoc;
+
+/// The result of a list upload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListUploaded {
+    pub kind: String,
+    pub list_code: String,
+    /// Persons the list now holds (the upload replaced it).
+    pub entries: usize,
+}
+
+/// Replace one of the organization's lists (an exam's candidates, a trip's tickets) with a CSV
+/// file: header `personal_id,label`, one person per line. A file with any bad line is refused
+/// with every line named (`Dòng 3: …`) and changes nothing.
+#[utoipa::path(put, operation_id = "verification.lists.replace", path = "/api/v1/verifications/lists/{kind}/{list_code}", tag = "verification",
+    params(("kind" = String, Path, description = "`exam` (needs purpose exam_candidate) or `ticket` (coach_passenger)"),
+           ("list_code" = String, Path, description = "Exam or trip code")),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ListUploaded), (status = 400, description = "invalid_input: bad lines, unknown kind, bad code"),
+              (status = 403, description = "forbidden: not organization staff, or the organization may not use the purpose")))]
+pub async fn replace_list(
+    State(v): State<Verifier>,
+    user: CurrentUser,
+    web::ApiPath((kind, list_code)): web::ApiPath<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ListUploaded>> {
+    let caller = v.caller(&user, kernel::clock::now_ms()).await?;
+    let entries = crate::lists::parse(&body).map_err(|e| crate::lists::refusal(&e))?;
+    let n = crate::lists::replace(&v.stores().db, &caller, &kind, &list_code, &entries).await?;
+    Ok(Json(ListUploaded { kind, list_code: list_code.trim().to_string(), entries: n }))
+}

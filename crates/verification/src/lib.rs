@@ -10,6 +10,7 @@ pub mod chip;
 pub mod dynamic;
 pub mod history;
 pub mod labels;
+pub mod lists;
 pub mod purpose;
 pub mod ratelimit;
 pub mod result;
@@ -43,6 +44,9 @@ pub fn router(verifier: Verifier) -> Router {
         .route("/api/v1/me/identity-qr", get(api::identity_qr))
         .route("/verify", get(pages::verify))
         .route("/verify/history", get(pages::history))
+        .route("/verify/lists", get(pages::lists).post(pages::lists_upload))
+        .route("/admin/organizations/{id}/purposes", get(pages::org_purposes).post(pages::org_purposes_save))
+        .route("/api/v1/verifications/lists/{kind}/{list_code}", axum::routing::put(api::replace_list))
         .route("/me/identity-qr", get(pages::identity_qr))
         .route("/static/verification/jsQR.js", get(pages::script))
         .route("/static/verification/verifier.js", get(pages::script))

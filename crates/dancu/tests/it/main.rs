@@ -43,3 +43,4 @@ mod services;
 mod services_checks;
 mod table_ownership;
 mod verification;
+mod verification_admin;
