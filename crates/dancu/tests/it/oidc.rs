@@ -168,7 +168,7 @@ async fn client(db: &Db, min_level: u8, auth: &str) -> (String, Option<String>) 
             auth_method: auth.into(),
             redirect_uris: vec![REDIRECT.into()],
             post_logout_redirect_uris: vec!["http://127.0.0.1:9/bye".into()],
-            allowed_scopes: ["openid", "profile", "address", "personal_id", "offline_access"]
+            allowed_scopes: ["openid", "profile", "address", "personal_id", "offline_access", "services"]
                 .map(String::from)
                 .to_vec(),
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
@@ -986,6 +986,11 @@ async fn third_party_relying_party_completes_the_flow(db: Db) {
     assert_eq!(seen["acr"], oidc::ACR_LEVEL2);
     assert_eq!(seen["personal_id"], person.as_str());
     assert_eq!(seen["userinfo_after_revoke"], 401);
+    // The services scope, granted through sign-in and consent: the citizen's applications (none
+    // yet) through the services API, and no other API.
+    assert!(seen["scope"].as_str().unwrap().split(' ').any(|s| s == "services"), "{seen}");
+    assert_eq!((seen["services_mine"].as_i64(), seen["services_items"].as_i64()), (Some(200), Some(0)), "{seen}");
+    assert_eq!(seen["me"], 403);
 }
 
 /// Refresh tokens only with `offline_access` (OpenID Connect Core 1.0 §11), which only the consent

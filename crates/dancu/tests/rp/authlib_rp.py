@@ -1,7 +1,9 @@
 """A relying party built on Authlib (an OAuth/OpenID library written by others) run against dancu.
 
 It does what a real agency service would: discovery, authorization code + PKCE, token exchange,
-ID-token validation against the published JWKS, userinfo, refresh, revocation. The only part it
+ID-token validation against the published JWKS, userinfo, refresh, revocation. It also asks for
+the `services` scope, as an e-ID app filing applications for the citizen would (docs/SERVICES.md),
+and calls the services API with the access token. The only part it
 cannot do as a library is be a human, so it signs in and consents through the HTML forms.
 
 Usage: authlib_rp.py BASE CLIENT_ID CLIENT_SECRET REDIRECT_URI LOGIN PASSWORD
@@ -62,7 +64,7 @@ assert meta["issuer"] == base, meta["issuer"]
 client = OAuth2Session(
     client_id,
     client_secret,
-    scope="openid profile personal_id offline_access",
+    scope="openid profile personal_id offline_access services",
     redirect_uri=redirect_uri,
     code_challenge_method="S256",
     token_endpoint_auth_method="client_secret_basic",
@@ -108,6 +110,10 @@ header = json.loads(__import__("base64").urlsafe_b64decode(token["id_token"].spl
 userinfo = client.get(meta["userinfo_endpoint"]).json()
 assert userinfo["sub"] == claims["sub"]
 
+# The citizen's delegation: their applications through the services API, and nothing else of theirs.
+mine = client.get(base + "/api/v1/services/applications/mine")
+me = client.get(base + "/api/v1/me")
+
 refreshed = client.refresh_token(meta["token_endpoint"], refresh_token=token["refresh_token"])
 assert refreshed["access_token"] != token["access_token"]
 assert refreshed["refresh_token"] != token["refresh_token"]
@@ -126,6 +132,10 @@ print(
             "name": userinfo.get("name"),
             "refreshed": True,
             "userinfo_after_revoke": after.status_code,
+            "scope": token.get("scope"),
+            "services_mine": mine.status_code,
+            "services_items": len(mine.json().get("items", [])) if mine.status_code == 200 else None,
+            "me": me.status_code,
         },
         ensure_ascii=False,
     )
