@@ -33,8 +33,9 @@ impl Action {
     }
 }
 
-fn conflict(what: &str) -> AppError {
-    AppError::new(ErrorCode::Conflict, what.to_string())
+/// A refusal of an action in the application's current state, with what to do in both languages.
+fn conflict(what: &str, vi: &str, en: &str) -> AppError {
+    AppError::new(ErrorCode::Conflict, what.to_string()).with_message(vi, en)
 }
 
 async fn set_status(
@@ -53,7 +54,11 @@ async fn set_status(
     );
     let n = sqlx::query(&sql).bind(to).bind(now).bind(&app.id).execute(&mut *tx).await?.rows_affected();
     if n == 0 {
-        return Err(conflict("the application is not in a state that allows this action"));
+        return Err(conflict(
+            "the application is not in a state that allows this action",
+            "Hồ sơ đang ở trạng thái không cho phép thao tác này (có thể đã được người khác xử lý); tải lại trang.",
+            "The application's state does not allow this action (someone may have acted on it); reload the page.",
+        ));
     }
     Ok(())
 }
@@ -61,7 +66,10 @@ async fn set_status(
 fn note_required(note: &str) -> Result<String, AppError> {
     let n = kernel::text::normalize_name(note);
     if n.chars().count() < 5 || n.chars().count() > 2000 {
-        return Err(AppError::invalid("note: give the reason (5–2000 characters)"));
+        return Err(AppError::invalid("note: give the reason (5–2000 characters)").with_message(
+            "Vui lòng ghi lý do hoặc nội dung (từ 5 đến 2000 ký tự).",
+            "Please give the reason or content (5 to 2000 characters).",
+        ));
     }
     Ok(n)
 }
@@ -107,13 +115,21 @@ pub async fn act(
             .await?
             .rows_affected();
             if n == 0 {
-                return Err(conflict("accept the application before assigning it"));
+                return Err(conflict(
+                    "accept the application before assigning it",
+                    "Tiếp nhận hồ sơ trước khi nhận xử lý.",
+                    "Accept the application before assigning it.",
+                ));
             }
             "assigned"
         }
         Action::Comment => {
             if app.status == status::DRAFT {
-                return Err(conflict("drafts have no history yet"));
+                return Err(conflict(
+                    "drafts have no history yet",
+                    "Hồ sơ nháp chưa có quá trình xử lý.",
+                    "Drafts have no history yet.",
+                ));
             }
             "comment"
         }
@@ -188,10 +204,18 @@ async fn approve(
     now: i64,
 ) -> Result<(), AppError> {
     if app.status != status::PROCESSING {
-        return Err(conflict("accept the application before approving it"));
+        return Err(conflict(
+            "accept the application before approving it",
+            "Tiếp nhận hồ sơ trước khi phê duyệt.",
+            "Accept the application before approving it.",
+        ));
     }
     if app.fee_status == fee::UNPAID {
-        return Err(conflict("the fee has not been paid yet"));
+        return Err(conflict(
+            "the fee has not been paid yet",
+            "Công dân chưa nộp lệ phí; chỉ phê duyệt sau khi lệ phí đã được thanh toán.",
+            "The fee has not been paid yet; approve once it is paid.",
+        ));
     }
     let p = crate::catalogue::store::get_version(&s.stores.db, &app.procedure_code, app.procedure_version)
         .await?

@@ -313,6 +313,17 @@ async fn notices_status_lookup_ratings_and_no_empty_results(db: db::Db) {
     );
 
     // A judicial record is not issued empty: the officer must enter its content first.
+    let r = w
+        .http
+        .post(format!("{}/officer/applications/{id}", w.base))
+        .bearer_auth(&w.province_token)
+        .form(&[("action", "approve"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Chưa có nội dung kết quả") && !html.contains("no result content"), "one language");
     let (s, e) = w.send(Method::POST, &w.province_token, &path, act("approve", "")).await;
     assert_eq!((s, e["error"]["code"].as_str()), (409, Some("services.result_missing")), "{e}");
     assert!(e["error"]["message"].as_str().unwrap().starts_with("Chưa có nội dung kết quả"));

@@ -110,9 +110,19 @@ pub(super) struct ScanForm {
 /// (name without regard to case and diacritics, birth date); a dynamic QR must verify and be
 /// unused.
 async fn identify_person(s: &Service, payload: &str) -> Result<String, AppError> {
-    let unknown = || AppError::new(ErrorCode::NotFound, "the card does not match the population registry");
+    let unknown = || {
+        AppError::new(ErrorCode::NotFound, "the card does not match the population registry").with_message(
+            "Thẻ không khớp với Cơ sở dữ liệu quốc gia về dân cư; vui lòng đến quầy một cửa.",
+            "The card does not match the population registry; please go to the one-stop counter.",
+        )
+    };
     if payload.contains('|') {
-        let qr = verification::cccd_qr::CardQr::parse(payload).map_err(|e| AppError::invalid(e.to_string()))?;
+        let qr = verification::cccd_qr::CardQr::parse(payload).map_err(|e| {
+            AppError::invalid(e.to_string()).with_message(
+                "Không đọc được mã QR trên thẻ, vui lòng quét lại.",
+                "The card's QR code cannot be read; scan it again.",
+            )
+        })?;
         let p = registry::queries::persons::get_self(&s.stores.db, &qr.personal_id).await?.ok_or_else(unknown)?;
         let same_name = kernel::text::fold(&p.full_name) == kernel::text::fold(&qr.full_name);
         let same_birth = p.birth_date.as_deref() == Some(qr.birth_date.format("%Y-%m-%d").to_string().as_str());
@@ -121,10 +131,13 @@ async fn identify_person(s: &Service, payload: &str) -> Result<String, AppError>
         }
         Ok(p.personal_id)
     } else {
-        let claims = verification::dynamic::check_offline(&s.keys, payload)
-            .map_err(|e| AppError::new(ErrorCode::Forbidden, e.words().1.to_string()))?;
+        let claims = verification::dynamic::check_offline(&s.keys, payload).map_err(|e| {
+            AppError::new(ErrorCode::Forbidden, e.words().1.to_string()).with_message(e.words().0, e.words().1)
+        })?;
         if let Err(e) = verification::dynamic::consume_nonce(&s.stores.db, &claims, kernel::clock::now_ms()).await? {
-            return Err(AppError::new(ErrorCode::Forbidden, e.words().1.to_string()));
+            return Err(
+                AppError::new(ErrorCode::Forbidden, e.words().1.to_string()).with_message(e.words().0, e.words().1)
+            );
         }
         Ok(claims.pid)
     }
@@ -157,7 +170,8 @@ pub(super) async fn identify(
         Ok(person) => Ok(render(&choose(&s, lang, &user, &person).await.map_err(err(lang))?, lang)),
         Err(e) => {
             let mut p = page(lang, &user, "scan");
-            p.error = Some(format!("{} ({})", lang.pick(e.code.message_vi(), e.code.message_en()), e.detail));
+            let (vi, en) = e.message();
+            p.error = Some(lang.pick(vi, en).to_string());
             Ok(with_status(&p, lang, StatusCode::BAD_REQUEST))
         }
     }

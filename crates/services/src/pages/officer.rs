@@ -131,8 +131,9 @@ pub(super) async fn act(
     match crate::workflow::act(&s, &user, &a, action, &f.note, kernel::clock::now_ms()).await {
         Ok(_) => Ok(Redirect::to(&format!("/officer/applications/{id}")).into_response()),
         Err(e) => {
-            let msg = format!("{} ({})", lang.pick(e.code.message_vi(), e.code.message_en()), e.detail);
-            show_page(&s, lang, &user, &id, Some(msg)).await
+            // The officer reads one language; the detail (for programs and the log) stays out.
+            let (vi, en) = e.message();
+            show_page(&s, lang, &user, &id, Some(lang.pick(vi, en).to_string())).await
         }
     }
 }
