@@ -11,7 +11,7 @@
 //! - every page the crawl reached, at 390×844 and 1366×900: no sideways scrolling, and every
 //!   button and link in `main` rendered with a size, inside the viewport's width, and with text
 //!   contrast of at least 4.5:1 against its background (computed in the page); buttons at least
-//!   44 px high; every field has a label.
+//!   44 px high; every field has a label; on the phone the menu folds behind its button.
 //!
 //! Runs with the other browser tests (`DANCU_BROWSER_TESTS=1`, see `browser.rs`).
 
@@ -574,6 +574,34 @@ async fn checker_sees_defects(
     Ok(())
 }
 
+/// On a phone the menu folds behind its button: the top bar takes little of the screen, the
+/// button opens the menu and says so (`aria-expanded`), and closes it again.
+async fn folded_menu(c: &Client) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let script = "const h = document.querySelector('header.topbar').getBoundingClientRect().height;
+        const shown = Array.from(document.querySelectorAll('nav#menu a[data-menu]')).filter((a) => a.checkVisibility()).length;
+        return [h, shown, window.innerHeight];";
+    let folded: (f64, u32, f64) = serde_json::from_value(c.execute(script, vec![]).await?)?;
+    if folded.0 > folded.2 / 8.0 || folded.1 > 0 {
+        problems.push(format!(
+            "the folded top bar is {} px high of {} and shows {} menu links",
+            folded.0, folded.2, folded.1
+        ));
+    }
+    let toggle = c.find(Locator::Css("header button.menu-toggle")).await?;
+    toggle.click().await?;
+    let open: (f64, u32, f64) = serde_json::from_value(c.execute(script, vec![]).await?)?;
+    if open.1 == 0 || toggle.attr("aria-expanded").await?.as_deref() != Some("true") {
+        problems.push(format!("the menu button did not open the menu ({} links shown)", open.1));
+    }
+    toggle.click().await?;
+    let closed: (f64, u32, f64) = serde_json::from_value(c.execute(script, vec![]).await?)?;
+    if closed.1 > 0 || toggle.attr("aria-expanded").await?.as_deref() != Some("false") {
+        problems.push("the menu button did not close the menu".to_string());
+    }
+    Ok(problems)
+}
+
 async fn check_sizes(
     c: &Client,
     demo: &Demo,
@@ -595,6 +623,9 @@ async fn check_sizes(
                 if i == 0 {
                     // Each role's start page, to look at.
                     save_screenshot(c, &shots, &format!("start-{login}-{width}.png")).await?;
+                    if width < 800 {
+                        problems.extend(folded_menu(c).await?.into_iter().map(|p| format!("{login} {path}: {p}")));
+                    }
                 }
                 let issues: Vec<String> = serde_json::from_value(c.execute(PAGE_CHECK, vec![]).await?)?;
                 checked += 1;
