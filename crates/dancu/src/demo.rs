@@ -53,7 +53,6 @@ pub async fn run(
     // Bound first: the links the demo writes (the hotel owner's invitation) name the address the
     // server is reached at.
     let bound = crate::server::bind(&s, transport).await?;
-    refuse_plain_http_on_a_network(&bound.public_url)?;
     let db = crate::open_db(&s.database_url).await?;
     let existing = registry::meta::get(&db, "generated.province").await?;
     match existing {
@@ -127,27 +126,6 @@ pub async fn run(
     verifying.print(&public);
     println!("\nCtrl-C để dừng / to stop.");
     running.wait().await
-}
-
-/// A plain `http://` address outside loopback cannot work: browsers drop the `__Host-` session
-/// cookies (Secure) and the OpenID provider refuses the sample portal's redirect. Said at once,
-/// with the way out, instead of failing half-way through the start.
-fn refuse_plain_http_on_a_network(public_url: &str) -> anyhow::Result<()> {
-    let url = url::Url::parse(public_url)?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    if url.scheme() == "http" && !loopback {
-        anyhow::bail!(
-            "{public_url}: plain http:// works for the demo on loopback only (sign-in cookies are Secure). \
-             For a demo on the network add --tls-self-signed, or set public_url to the https:// address of a \
-             TLS proxy in front of it."
-        );
-    }
-    Ok(())
 }
 
 /// Creates the demo accounts once and records them; later runs read the file back. Links written

@@ -148,7 +148,10 @@ pub struct Bound {
     pub tls: Option<crate::tls::SelfSigned>,
 }
 
-/// Binds `settings.listen`.
+/// Binds `settings.listen`. Plain `http://` is served on loopback only: outside it, browsers drop
+/// the `__Host-` session cookies (Secure) and the OpenID provider refuses redirects, so a public
+/// address is `https://` (the TLS proxy's `public_url`, or the demo's own certificate) and a plain
+/// one is refused at once with the way out.
 pub async fn bind(settings: &Settings, transport: Transport) -> anyhow::Result<Bound> {
     let listen = &settings.listen;
     let listener =
@@ -164,7 +167,26 @@ pub async fn bind(settings: &Settings, transport: Transport) -> anyhow::Result<B
             (url, Some(tls))
         }
     };
+    refuse_plain_http_on_a_network(&public_url)?;
     Ok(Bound { listener, addr, public_url, tls })
+}
+
+fn refuse_plain_http_on_a_network(public_url: &str) -> anyhow::Result<()> {
+    let url = url::Url::parse(public_url)?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        anyhow::bail!(
+            "{public_url}: plain http:// is served on loopback only (sign-in cookies are Secure, OpenID needs \
+             https). Set public_url (DANCU_PUBLIC_URL) to the https:// address of the TLS proxy in front of the \
+             server, or, for the demo, add --tls-self-signed."
+        );
+    }
+    Ok(())
 }
 
 /// `https://host:port`, with an IPv6 address in brackets.

@@ -3,7 +3,7 @@
 //! fingerprint signs in with a demo password (the `__Host-` cookies are Secure), every account of
 //! `demo-accounts.json` has an API token that works for its role, and the links the demo wrote
 //! (the hotel owner's invitation) name the address it serves. Without `--tls-self-signed` a
-//! network address is refused at once with the way out.
+//! network address is refused at once with the way out, and `serve` stays https-only there.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -287,4 +287,27 @@ async fn demo_on_the_network_serves_https_with_the_printed_fingerprint() {
     for b in bodies {
         assert!(b.contains(&format!("{base}/org/invite/")), "{b}");
     }
+}
+
+/// `serve` on a network address without an `https://` public URL (its TLS proxy's) is refused
+/// before it serves anything.
+#[tokio::test]
+async fn serve_refuses_plain_http_on_a_network_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dancu"))
+            .args(["serve", "--migrate", "--listen", "0.0.0.0:0", "--data-dir", &data])
+            .env_remove("DANCU_PUBLIC_URL")
+            .env_remove("DANCU_CONFIG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "plain http on 0.0.0.0 was served");
+    assert!(stderr.contains("DANCU_PUBLIC_URL") && stderr.contains("https://"), "{stderr}");
 }
