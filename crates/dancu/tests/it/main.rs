@@ -18,6 +18,7 @@ mod browser_services;
 mod cli_lodging;
 mod config_trace;
 mod confirm_not_reveal;
+mod demo_network;
 mod demo_output;
 mod error_codes;
 mod http_limits;
