@@ -165,20 +165,30 @@ pub fn pdf(doc: &Document, verify_url: &str) -> Result<Vec<u8>, AppError> {
     let top = l.y;
     let link = verification_link(verify_url, &p.code);
     l.matrix(paper::MARGIN, top, QR_SIDE, &qr_modules(&link)?);
+    // The signer's block keeps to the page's right part, clear of the QR code's caption.
+    const SIGNER_WIDTH: f32 = 210.0;
     let caption_x = paper::MARGIN + QR_SIDE + 10.0;
+    let caption_width = paper::PAGE_W - paper::MARGIN - SIGNER_WIDTH - 10.0 - caption_x;
     l.text(caption_x, top + 14.0, 10.0, true, &format!("Mã xác minh: {}", p.code));
-    l.text(caption_x, top + 28.0, 8.0, false, "Quét mã QR hoặc nhập mã tại");
-    l.text(caption_x, top + 39.0, 8.0, false, verify_url);
-    l.text(caption_x, top + 50.0, 8.0, false, "để kiểm tra văn bản này.");
-    let right = paper::Layout::right_column() + 30.0;
-    if !p.signer_title.is_empty() {
-        l.centered(right, top + 14.0, 10.0, true, &p.signer_title.to_uppercase());
+    let mut cy = top + 28.0;
+    let caption = format!("Quét mã QR hoặc nhập mã tại {verify_url} để kiểm tra văn bản này.");
+    for line in l.wrap(&caption, 8.0, false, caption_width) {
+        l.text(caption_x, cy, 8.0, false, &line);
+        cy += 11.0;
     }
-    l.centered(right, top + 28.0, 9.0, false, "(Đã ký số trên hệ thống)");
+    let right = paper::PAGE_W - paper::MARGIN - SIGNER_WIDTH / 2.0;
+    let mut y = top + 14.0;
+    for line in l.wrap(&p.signer_title.to_uppercase(), 10.0, true, SIGNER_WIDTH) {
+        if !line.is_empty() {
+            l.centered(right, y, 10.0, true, &line);
+            y += 13.0;
+        }
+    }
+    l.centered(right, y, 9.0, false, "(Đã ký số trên hệ thống)");
     if !p.signer_name.is_empty() {
-        l.centered(right, top + 78.0, 10.0, true, &p.signer_name);
+        l.centered(right, y + 50.0, 10.0, true, &p.signer_name);
     }
-    l.y = top + QR_SIDE;
+    l.y = (top + QR_SIDE).max(y + 50.0).max(cy);
     paper::write(&l)
 }
 
