@@ -64,6 +64,7 @@ pub fn jurisdiction_for(role: Role, code: &str) -> anyhow::Result<Jurisdiction> 
         | Role::ProvincialOfficer
         | Role::Leader
         | Role::WorkingGroup
+        | Role::TrafficPolice
         | Role::UnitFocal
         | Role::DeskOfficer => {
             units.province(code).ok_or_else(|| anyhow::anyhow!("unknown province code {code}"))?;

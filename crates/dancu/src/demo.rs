@@ -161,6 +161,7 @@ async fn ensure_accounts(
         (Role::Leader, "lanhdao", "Lãnh đạo Tỉnh Demo", province.to_string()),
         (Role::WorkingGroup, "todecan06", "Tổ công tác Đề án 06 Demo", province.to_string()),
         (Role::UnitFocal, crate::demo_programs::FOCAL_LOGIN, "Đầu mối Đơn vị Demo", commune_code.clone()),
+        (Role::TrafficPolice, crate::demo_services::TRAFFIC_LOGIN, "Cảnh sát giao thông Demo", province.to_string()),
     ];
     let hasher = identity::PasswordHasher::default();
     let mut out = Vec::new();

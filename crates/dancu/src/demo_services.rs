@@ -18,15 +18,18 @@ pub async fn seed(db: &db::Db, province: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A traffic-fine decision naming each demo citizen, recorded by the demo's provincial officer
-/// (the traffic police), so that paying a fine online can be shown: the citizen applies for
+/// Login of the demo's traffic police officer, who records fine decisions.
+pub const TRAFFIC_LOGIN: &str = "csgt";
+
+/// A traffic-fine decision naming each demo citizen, recorded as by the demo's traffic police
+/// officer, so that paying a fine online can be shown: the citizen applies for
 /// `traffic_fine_payment` with the decision number, and pays its amount. Recorded once.
 pub async fn fines(db: &db::Db, province: &str, accounts: &[crate::demo::DemoAccount]) -> anyhow::Result<()> {
     let officer = kernel::Actor {
         account_id: "demo".into(),
-        login: "tinh.canbo".into(),
+        login: TRAFFIC_LOGIN.into(),
         display_name: "Cảnh sát giao thông (dữ liệu mẫu)".into(),
-        role: kernel::Role::ProvincialOfficer,
+        role: kernel::Role::TrafficPolice,
         jurisdiction: kernel::Jurisdiction::Province(province.to_string()),
         organization_id: None,
         eid_level: 0,

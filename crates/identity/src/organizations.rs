@@ -135,15 +135,25 @@ fn from_row(r: &db::Row) -> Option<Organization> {
 pub async fn create_organization(db: &Db, new: NewOrganization, now: i64) -> Result<Organization, AppError> {
     let tax_code = new.tax_code.trim().to_string();
     if !valid_tax_code(&tax_code) {
-        return Err(AppError::invalid("tax code must be 10 digits, or 10 digits-3 digits for a branch"));
+        return Err(AppError::invalid("tax code must be 10 digits, or 10 digits-3 digits for a branch").with_message(
+            "Mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu gạch và 3 chữ số với chi nhánh.",
+            "A tax code has 10 digits, or 10 digits, a hyphen and 3 digits for a branch.",
+        ));
     }
     let name = kernel::text::normalize_name(&new.name);
     let address = kernel::text::normalize_name(&new.address);
     if name.is_empty() || address.is_empty() {
-        return Err(AppError::invalid("name and address are required"));
+        return Err(AppError::invalid("name and address are required").with_message(
+            "Cần nhập tên và địa chỉ của tổ chức.",
+            "The organization's name and address are required.",
+        ));
     }
     if registry::admin_units::AdminUnits::get().commune(&new.commune_code).is_none() {
-        return Err(AppError::new(ErrorCode::UnknownCommune, format!("unknown commune code {}", new.commune_code)));
+        return Err(AppError::new(ErrorCode::UnknownCommune, format!("unknown commune code {}", new.commune_code))
+            .with_message(
+                "Không có xã, phường nào có mã này: hãy chọn xã, phường trong danh sách.",
+                "No commune has this code: pick the commune from the list.",
+            ));
     }
     let org = Organization {
         id: kernel::ids::new_id(),
@@ -173,7 +183,10 @@ pub async fn create_organization(db: &Db, new: NewOrganization, now: i64) -> Res
     match res {
         Ok(_) => Ok(org),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(AppError::new(ErrorCode::Conflict, "an organization with this tax code exists"))
+            Err(AppError::new(ErrorCode::Conflict, "an organization with this tax code exists").with_message(
+                "Đã có tổ chức đăng ký với mã số thuế này.",
+                "An organization with this tax code is already registered.",
+            ))
         }
         Err(e) => Err(kernel::AppError::from(e)),
     }

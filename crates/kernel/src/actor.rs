@@ -29,11 +29,14 @@ pub enum Role {
     Citizen,
     /// Staff of an organization (hotel, pawn shop, hospital…); acts for that organization only.
     OrgStaff,
+    /// Provincial traffic police (Cảnh sát giao thông): records the penalty decisions that
+    /// citizens pay online; reads no resident records.
+    TrafficPolice,
 }
 
 impl Role {
     /// Every role, for pickers and round-trip tests.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Admin,
         Role::ProvincialOfficer,
         Role::CommunePolice,
@@ -43,6 +46,7 @@ impl Role {
         Role::UnitFocal,
         Role::Citizen,
         Role::OrgStaff,
+        Role::TrafficPolice,
     ];
 
     pub fn code(self) -> &'static str {
@@ -56,6 +60,7 @@ impl Role {
             Role::UnitFocal => "unit_focal",
             Role::Citizen => "citizen",
             Role::OrgStaff => "org_staff",
+            Role::TrafficPolice => "traffic_police",
         }
     }
 
@@ -70,6 +75,7 @@ impl Role {
             "unit_focal" => Some(Role::UnitFocal),
             "citizen" => Some(Role::Citizen),
             "org_staff" => Some(Role::OrgStaff),
+            "traffic_police" => Some(Role::TrafficPolice),
             _ => None,
         }
     }
@@ -86,6 +92,7 @@ impl Role {
             Role::UnitFocal => ("Đầu mối đơn vị", "Unit focal point"),
             Role::Citizen => ("Công dân", "Citizen"),
             Role::OrgStaff => ("Nhân viên tổ chức", "Organization staff"),
+            Role::TrafficPolice => ("Cảnh sát giao thông", "Traffic police"),
         }
     }
 }

@@ -320,6 +320,12 @@ impl AppError {
         }
     }
 
+    /// The message shown to a person reading `lang`: one language, never the English detail.
+    pub fn message_in(&self, lang: crate::Lang) -> &str {
+        let (vi, en) = self.message();
+        lang.pick(vi, en)
+    }
+
     /// Where the error was raised (file and line of the constructor call or of the `?`).
     pub fn location(&self) -> &'static Location<'static> {
         self.location

@@ -31,7 +31,13 @@ pub enum Precision {
 impl PartialDate {
     /// Parses the storage / API form: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub fn parse(s: &str) -> Result<Self, AppError> {
-        let bad = || AppError::new(ErrorCode::InvalidDate, format!("expected YYYY, YYYY-MM or YYYY-MM-DD, got {s:?}"));
+        let bad = || {
+            AppError::new(ErrorCode::InvalidDate, format!("expected YYYY, YYYY-MM or YYYY-MM-DD, got {s:?}"))
+                .with_message(
+                    "Ngày không hợp lệ: ghi theo dạng năm-tháng-ngày (YYYY-MM-DD), năm-tháng hoặc năm.",
+                    "Invalid date: write it as YYYY-MM-DD, YYYY-MM or YYYY.",
+                )
+        };
         let parts: Vec<&str> = s.trim().split('-').collect();
         let num = |p: &str, len: usize| -> Result<u32, AppError> {
             if p.len() == len && p.bytes().all(|b| b.is_ascii_digit()) {
@@ -52,7 +58,13 @@ impl PartialDate {
 
     /// Parses the Vietnamese display form: `dd/mm/yyyy`, `mm/yyyy` or `yyyy` (also with `-` or `.`).
     pub fn parse_vn(s: &str) -> Result<Self, AppError> {
-        let bad = || AppError::new(ErrorCode::InvalidDate, format!("expected dd/mm/yyyy, mm/yyyy or yyyy, got {s:?}"));
+        let bad = || {
+            AppError::new(ErrorCode::InvalidDate, format!("expected dd/mm/yyyy, mm/yyyy or yyyy, got {s:?}"))
+                .with_message(
+                    "Ngày không hợp lệ: ghi theo dạng ngày/tháng/năm (dd/mm/yyyy), tháng/năm hoặc năm.",
+                    "Invalid date: write it as dd/mm/yyyy, mm/yyyy or yyyy.",
+                )
+        };
         let parts: Vec<&str> = s.trim().split(['/', '-', '.']).collect();
         let n = |p: &str| -> Result<u32, AppError> {
             if !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()) {
@@ -75,7 +87,10 @@ impl PartialDate {
         if (1800..=2200).contains(&y) {
             Ok(PartialDate::Year(y))
         } else {
-            Err(AppError::new(ErrorCode::InvalidDate, format!("year {y} out of range")))
+            Err(AppError::new(ErrorCode::InvalidDate, format!("year {y} out of range")).with_message(
+                format!("Năm {y} không hợp lệ: năm phải từ 1800 đến 2200."),
+                format!("Year {y} is not valid: it must be between 1800 and 2200."),
+            ))
         }
     }
 
@@ -84,7 +99,10 @@ impl PartialDate {
         if (1..=12).contains(&m) {
             Ok(PartialDate::YearMonth(y, m))
         } else {
-            Err(AppError::new(ErrorCode::InvalidDate, format!("month {m} out of range")))
+            Err(AppError::new(ErrorCode::InvalidDate, format!("month {m} out of range")).with_message(
+                format!("Tháng {m} không hợp lệ: tháng phải từ 1 đến 12."),
+                format!("Month {m} is not valid: it must be between 1 and 12."),
+            ))
         }
     }
 

@@ -46,7 +46,10 @@ impl PersonalId {
         if t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()) {
             Ok(PersonalId(t.to_string()))
         } else {
-            Err(AppError::new(ErrorCode::InvalidPersonalId, "personal id must be exactly 12 digits"))
+            Err(AppError::new(ErrorCode::InvalidPersonalId, "personal id must be exactly 12 digits").with_message(
+                "Số định danh cá nhân phải gồm đúng 12 chữ số.",
+                "A personal identification number has exactly 12 digits.",
+            ))
         }
     }
 

@@ -29,8 +29,11 @@ use crate::queries::residences::{self, ResidenceView};
 pub const DEFAULT_PURPOSE: &str = "administration";
 
 /// The purposes an officer may open a record for (codes of `audit::PURPOSES`); the others belong
-/// to other channels (lodging, verification, sign-in, healthcare).
-pub const RECORD_PURPOSES: &[&str] = &["administration", "investigation", "public_service", "data_cleaning"];
+/// to other channels (lodging, organizations' verification, sign-in, healthcare).
+/// `identity_verification` is the police officer checking a person's card at the desk, as when
+/// raising an e-ID account's level (`/officer/eid`).
+pub const RECORD_PURPOSES: &[&str] =
+    &["administration", "investigation", "public_service", "data_cleaning", "identity_verification"];
 
 /// Roles that read the registry within their jurisdiction.
 pub const JURISDICTION_READERS: &[Role] = &[Role::Admin, Role::ProvincialOfficer, Role::CommunePolice];

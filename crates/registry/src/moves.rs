@@ -53,17 +53,20 @@ pub async fn record_move_in(
     now: i64,
 ) -> Result<(), AppError> {
     if reason.trim().len() < 5 {
-        return Err(AppError::invalid("reason: describe why the record changes"));
+        return Err(AppError::invalid("reason: describe why the record changes")
+            .with_message("Cần ghi lý do thay đổi.", "Describe why the record changes."));
     }
     if to.date > kernel::clock::date_vn(now) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "move date is in the future"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "move date is in the future")
+            .with_message("Ngày chuyển đến không được sau hôm nay.", "The move date cannot be after today."));
     }
     if AdminUnits::get().commune(&to.commune_code).is_none() {
         return Err(AppError::new(ErrorCode::UnknownCommune, to.commune_code.clone()));
     }
     let address = kernel::text::normalize_name(&to.address);
     if address.is_empty() || address.chars().count() > 300 {
-        return Err(AppError::invalid("address: 1–300 characters"));
+        return Err(AppError::invalid("address: 1–300 characters")
+            .with_message("Địa chỉ phải có từ 1 đến 300 ký tự.", "The address must have 1 to 300 characters."));
     }
     let mut f = Filter::new();
     f.and("p.personal_id = ?", Arg::Text(id.to_string()));
@@ -75,7 +78,8 @@ pub async fn record_move_in(
     };
     let status: String = row.get(0);
     if status == "deceased" {
-        return Err(AppError::new(ErrorCode::Conflict, "the person is recorded as deceased"));
+        return Err(AppError::new(ErrorCode::Conflict, "the person is recorded as deceased")
+            .with_message("Người này đã được ghi là đã chết.", "The person is recorded as deceased."));
     }
     let day = to.date.format("%Y-%m-%d").to_string();
     let open = sqlx::query("SELECT id, start_date FROM residences WHERE personal_id = $1 AND end_date IS NULL")
@@ -83,7 +87,11 @@ pub async fn record_move_in(
         .fetch_all(&mut *tx)
         .await?;
     if open.iter().any(|r| r.get::<String, _>(1) >= day) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "move date is not after the current registration began"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "move date is not after the current registration began")
+            .with_message(
+                "Ngày chuyển đến phải sau ngày bắt đầu đăng ký thường trú hiện tại.",
+                "The move date must be after the current registration began.",
+            ));
     }
     let ended: Vec<String> = open.iter().map(|r| r.get(0)).collect();
     sqlx::query("UPDATE residences SET end_date = $1 WHERE personal_id = $2 AND end_date IS NULL")

@@ -206,12 +206,15 @@ pub async fn of_province(db: &Db, province: &str) -> Result<Vec<Decision>, AppEr
     Ok(rows.iter().map(decision).collect())
 }
 
-/// The province whose decisions `officer` records: provincial police officers and administrators
-/// of a province; anyone else is refused.
+/// The province whose decisions `officer` records: only the provincial traffic police, who issue
+/// them under the Law on Handling of Administrative Violations; anyone else is refused.
 pub fn issuing_province(officer: &Actor) -> Result<String, AppError> {
     match (&officer.role, &officer.jurisdiction) {
-        (Role::ProvincialOfficer | Role::Admin, Jurisdiction::Province(p)) => Ok(p.clone()),
-        _ => Err(AppError::forbidden("only the provincial traffic police record fine decisions")),
+        (Role::TrafficPolice, Jurisdiction::Province(p)) => Ok(p.clone()),
+        _ => Err(AppError::forbidden("only the provincial traffic police record fine decisions").with_message(
+            "Chỉ Cảnh sát giao thông cấp tỉnh ghi quyết định xử phạt.",
+            "Only the provincial traffic police record fine decisions.",
+        )),
     }
 }
 

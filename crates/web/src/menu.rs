@@ -51,6 +51,8 @@ const CHECKIN: Link = link("/lodging", "Nhận khách lưu trú", "Guest check-i
 const VERIFY: Link = link("/verify", "Xác minh danh tính", "Verify identity");
 const VERIFY_HISTORY: Link = link("/verify/history", "Lịch sử xác minh", "Verification history");
 const ORG: Link = link("/org", "Tổ chức của tôi", "My organization");
+const VERIFY_LISTS: Link = link("/verify/lists", "Danh sách thí sinh, vé xe", "Candidate and ticket lists");
+const FINES: Link = link("/officer/fines", "Quyết định xử phạt", "Fine decisions");
 
 /// The citizen's own pages, shown as cards on their home page.
 const CITIZEN: &[Link] = &[
@@ -81,6 +83,14 @@ const CITIZEN: &[Link] = &[
         ("Các lần lưu trú đã được cơ sở lưu trú thông báo.", "The stays that lodging facilities reported for you."),
     ),
     card(
+        "/notifications",
+        ("Thông báo", "Notifications"),
+        (
+            "Tin báo khi hồ sơ của bạn được tiếp nhận, bổ sung, có kết quả.",
+            "Notices when your applications are received, returned or decided.",
+        ),
+    ),
+    card(
         "/account/access-log",
         ("Ai đã xem dữ liệu của tôi", "Who read my data"),
         (
@@ -106,7 +116,8 @@ pub fn links(role: Role) -> &'static [Link] {
         Role::WorkingGroup => &[PROGRAMS],
         Role::UnitFocal => &[MY_UNIT, REGISTER_MODEL, NEW_REPORT, PROGRAMS],
         Role::Citizen => CITIZEN,
-        Role::OrgStaff => &[CHECKIN, VERIFY, VERIFY_HISTORY, ORG],
+        Role::OrgStaff => &[CHECKIN, VERIFY, VERIFY_HISTORY, VERIFY_LISTS, ORG],
+        Role::TrafficPolice => &[FINES],
     }
 }
 
@@ -122,6 +133,7 @@ pub fn start_page(role: Role) -> &'static str {
         Role::UnitFocal => MY_UNIT.href,
         Role::Citizen => CITIZEN_HOME,
         Role::OrgStaff => CHECKIN.href,
+        Role::TrafficPolice => FINES.href,
     }
 }
 

@@ -149,6 +149,7 @@ fn call_of(role: &str) -> &'static str {
         "unit_focal" => "/api/v1/programs/registrations",
         "citizen" => "/api/v1/services/applications/mine",
         "org_staff" => "/api/v1/lodging/facilities",
+        "traffic_police" => "/api/v1/me",
         other => panic!("no call for role {other}"),
     }
 }

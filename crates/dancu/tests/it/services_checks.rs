@@ -373,6 +373,8 @@ async fn fines_are_paid_at_the_decisions_amount(db: db::Db) {
     let w = common::world_with(db, 500, false, external_provider()).await;
     let (offender, token) = citizen(&w, "M", true, 1).await;
     let (_, other) = citizen(&w, "F", true, 1).await;
+    let police =
+        w.staff_token("csgt.test", kernel::Role::TrafficPolice, kernel::Jurisdiction::Province("08".into())).await;
     let decision = |amount: i64| {
         json!({"number": "1234/QĐ-XPHC", "decision_date": day(-5), "amount_vnd": amount, "personal_id": offender,
             "legal_basis": "Điểm a khoản 5 Điều 7 Nghị định 168/2024/NĐ-CP", "plate": "22B1-123.45",
@@ -380,15 +382,17 @@ async fn fines_are_paid_at_the_decisions_amount(db: db::Db) {
     };
     assert_eq!(w.send(Method::POST, &w.commune_token, "/api/v1/services/fines", decision(800_000)).await.0, 403);
     assert_eq!(w.send(Method::POST, &token, "/api/v1/services/fines", decision(800_000)).await.0, 403);
-    assert_eq!(w.send(Method::POST, &w.province_token, "/api/v1/services/fines", decision(1000)).await.0, 400);
-    let (s, d) = w.send(Method::POST, &w.province_token, "/api/v1/services/fines", decision(800_000)).await;
+    // A provincial officer who is not traffic police records no penalty decision either.
+    assert_eq!(w.send(Method::POST, &w.province_token, "/api/v1/services/fines", decision(800_000)).await.0, 403);
+    assert_eq!(w.send(Method::POST, &police, "/api/v1/services/fines", decision(1000)).await.0, 400);
+    let (s, d) = w.send(Method::POST, &police, "/api/v1/services/fines", decision(800_000)).await;
     assert_eq!((s, d["amount_vnd"].as_i64()), (200, Some(800_000)), "{d}");
-    assert_eq!(w.send(Method::POST, &w.province_token, "/api/v1/services/fines", decision(800_000)).await.0, 409);
+    assert_eq!(w.send(Method::POST, &police, "/api/v1/services/fines", decision(800_000)).await.0, 409);
 
     // The traffic police's page lists the decision without the offender's id and refuses a typo
     // in Vietnamese; the offender's form offers the unpaid decision.
     let page = |token: &str| w.http.get(format!("{}/officer/fines", w.base)).bearer_auth(token.to_string()).send();
-    let r = page(&w.province_token).await.unwrap();
+    let r = page(&police).await.unwrap();
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("1234/QĐ-XPHC") && html.contains("800.000 đ") && !html.contains(&offender), "{html}");
@@ -405,7 +409,7 @@ async fn fines_are_paid_at_the_decisions_amount(db: db::Db) {
     let r = w
         .http
         .post(format!("{}/officer/fines", w.base))
-        .bearer_auth(&w.province_token)
+        .bearer_auth(&police)
         .form(&typo)
         .send()
         .await

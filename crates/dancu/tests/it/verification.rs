@@ -462,7 +462,7 @@ async fn purposes_tokens_trust_and_limits(db: Db) {
     let csv = csv.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().filter(|l| l.contains("Xe khách và Bệnh viện Thử")).collect();
     assert_eq!(lines.len(), 7, "one entry per check that found the person: {csv}");
-    assert!(lines.iter().all(|l| l.contains("Xác thực danh tính") && l.contains("Kết quả đối chiếu")), "{csv}");
+    assert!(lines.iter().all(|l| l.contains("Xác thực danh tính") && l.contains("kết quả đối chiếu")), "{csv}");
 }
 
 db::dual_tests!(crate::common::migrations(); verifies_every_way, purposes_tokens_trust_and_limits);

@@ -93,15 +93,7 @@ pub(super) async fn admin_orgs_create(
     };
     let org = match organizations::create_organization(&st.ctx.db, new, kernel::clock::now_ms()).await {
         Ok(o) => o,
-        Err(e) => {
-            return admin_orgs(
-                &st,
-                lang,
-                &user,
-                Some(format!("{} ({})", lang.pick(e.code.message_vi(), e.code.message_en()), e.detail)),
-            )
-            .await
-        }
+        Err(e) => return admin_orgs(&st, lang, &user, Some(e.message_in(lang).to_string())).await,
     };
     let link = invitations::invite(
         &st.ctx.db,

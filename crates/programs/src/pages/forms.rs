@@ -20,13 +20,11 @@ impl Problem {
         Problem { vi: vi.into(), en: en.into() }
     }
 
-    /// A domain error that the form could not foresee (a stale version, a duplicate): the
-    /// localized meaning of its code, with the technical detail.
+    /// A domain error that the form could not foresee (a stale version, a duplicate): its
+    /// message in each language, never the English technical detail inside a Vietnamese one.
     pub(super) fn from_error(e: &AppError) -> Problem {
-        Problem::new(
-            format!("{} ({}).", e.code.message_vi(), e.detail),
-            format!("{} ({}).", e.code.message_en(), e.detail),
-        )
+        let (vi, en) = e.message();
+        Problem::new(vi, en)
     }
 
     pub(super) fn text(&self, lang: Lang) -> String {

@@ -29,13 +29,19 @@ pub async fn declare_absence_in(
     now: i64,
 ) -> Result<String, AppError> {
     if a.to <= a.from {
-        return Err(AppError::new(ErrorCode::InvalidDate, "the absence must end after it starts"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "the absence must end after it starts")
+            .with_message("Ngày kết thúc tạm vắng phải sau ngày bắt đầu.", "The absence must end after it starts."));
     }
     if (a.to - a.from).num_days() > 5 * 366 {
-        return Err(AppError::new(ErrorCode::InvalidDate, "an absence is declared for at most 5 years"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "an absence is declared for at most 5 years")
+            .with_message("Tạm vắng được khai báo tối đa 5 năm.", "An absence is declared for at most 5 years."));
     }
     if a.from < kernel::clock::date_vn(now) - chrono::Duration::days(30) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "an absence cannot start more than 30 days ago"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "an absence cannot start more than 30 days ago")
+            .with_message(
+                "Ngày bắt đầu tạm vắng không được trước hôm nay quá 30 ngày.",
+                "An absence cannot start more than 30 days ago.",
+            ));
     }
     let destination = address(&a.destination)?;
     living_subject(tx, id, Some(jurisdiction)).await?;

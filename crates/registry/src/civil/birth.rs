@@ -138,7 +138,18 @@ async fn parent(tx: &mut AnyConnection, id: &PersonalId, gender: &str) -> Result
     };
     if p.gender.as_deref().is_some_and(|g| g != gender) {
         let role = if gender == "M" { "father" } else { "mother" };
-        return Err(AppError::invalid(format!("{role}: the registry records {id} with another gender")));
+        return Err(AppError::invalid(format!("{role}: the registry records {id} with another gender")).with_message(
+            if gender == "M" {
+                "Người được khai là cha có giới tính khác trong cơ sở dữ liệu."
+            } else {
+                "Người được khai là mẹ có giới tính khác trong cơ sở dữ liệu."
+            },
+            if gender == "M" {
+                "The person named as father has another gender in the registry."
+            } else {
+                "The person named as mother has another gender in the registry."
+            },
+        ));
     }
     Ok(p)
 }
@@ -155,14 +166,21 @@ pub async fn register_birth_in(
 ) -> Result<Born, AppError> {
     let name = kernel::text::normalize_name(&b.full_name);
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(|c| c.is_ascii_digit()) {
-        return Err(AppError::invalid("full_name: 1–100 letters"));
+        return Err(AppError::invalid("full_name: 1–100 letters").with_message(
+            "Họ tên của trẻ phải có từ 1 đến 100 chữ cái.",
+            "The child's name must have 1 to 100 letters.",
+        ));
     }
     let today = kernel::clock::date_vn(now);
     if b.birth_date > today {
-        return Err(AppError::new(ErrorCode::InvalidDate, "birth_date is in the future"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "birth_date is in the future")
+            .with_message("Ngày sinh không được sau hôm nay.", "The birth date cannot be after today."));
     }
     if b.birth_date < today - chrono::Duration::days(366 * 100) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "birth_date is more than 100 years ago"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "birth_date is more than 100 years ago").with_message(
+            "Ngày sinh không được trước hôm nay quá 100 năm.",
+            "The birth date cannot be more than 100 years ago.",
+        ));
     }
     let units = AdminUnits::get();
     if units.commune(&b.birth_commune).is_none() {
@@ -185,25 +203,29 @@ pub async fn register_birth_in(
         None => None,
     };
     if father.is_none() && mother.is_none() {
-        return Err(AppError::invalid("father_id or mother_id: at least one parent is required"));
+        return Err(AppError::invalid("father_id or mother_id: at least one parent is required")
+            .with_message("Cần khai ít nhất cha hoặc mẹ.", "At least one parent is required."));
     }
     let ethnicity = match b.ethnicity.as_deref().filter(|e| !e.is_empty()) {
         Some(e) if kernel::vocab::ethnicity_name(e).is_none() => {
-            return Err(AppError::invalid("ethnicity: unknown code"))
+            return Err(AppError::invalid("ethnicity: unknown code")
+                .with_message("Dân tộc không có trong danh mục.", "The ethnic group is not in the list."))
         }
         Some(e) => Some(e.to_string()),
         None => father.iter().chain(mother.iter()).find_map(|p| p.ethnicity.clone()),
     };
     let religion = match b.religion.as_deref().filter(|r| !r.is_empty()) {
         Some(r) if kernel::vocab::religion_name(r).is_none() => {
-            return Err(AppError::invalid("religion: unknown code"))
+            return Err(AppError::invalid("religion: unknown code")
+                .with_message("Tôn giáo không có trong danh mục.", "The religion is not in the list."))
         }
         Some(r) => Some(r.to_string()),
         None => father.iter().chain(mother.iter()).find_map(|p| p.religion.clone()),
     };
     let nationality = match b.nationality.as_deref().filter(|n| !n.is_empty()) {
         Some(n) if n.len() != 2 || !n.bytes().all(|c| c.is_ascii_uppercase()) => {
-            return Err(AppError::invalid("nationality: an ISO 3166 alpha-2 code"))
+            return Err(AppError::invalid("nationality: an ISO 3166 alpha-2 code")
+                .with_message("Quốc tịch không có trong danh mục.", "The nationality is not in the list."))
         }
         Some(n) => Some(n.to_string()),
         None => father.iter().chain(mother.iter()).find_map(|p| p.nationality.clone()),

@@ -15,15 +15,26 @@ fn old_enough(s: &Subject, who: &PersonalId, on: NaiveDate) -> Result<(), AppErr
     let min = match s.gender.as_deref() {
         Some("M") => 20,
         Some("F") => 18,
-        _ => return Err(AppError::invalid(format!("{who}: gender is not recorded"))),
+        _ => {
+            return Err(AppError::invalid(format!("{who}: gender is not recorded")).with_message(
+                "Sổ hộ tịch chưa ghi giới tính của một bên.",
+                "The registry does not record one party's gender.",
+            ))
+        }
     };
     // With a partial birth date the latest possible day decides, so no one under age passes.
     let birth = s.birth_date.as_deref().and_then(|b| PartialDate::parse(b).ok());
     let Some(birth) = birth else {
-        return Err(AppError::invalid(format!("{who}: date of birth is not recorded")));
+        return Err(AppError::invalid(format!("{who}: date of birth is not recorded")).with_message(
+            "Sổ hộ tịch chưa ghi ngày sinh của một bên.",
+            "The registry does not record one party's date of birth.",
+        ));
     };
     if kernel::clock::age_on(birth.latest(), on) < min {
-        return Err(AppError::invalid(format!("{who}: below the legal age of marriage ({min})")));
+        return Err(AppError::invalid(format!("{who}: below the legal age of marriage ({min})")).with_message(
+            format!("Một bên chưa đủ tuổi kết hôn ({min} tuổi)."),
+            format!("One party is below the legal age of marriage ({min})."),
+        ));
     }
     Ok(())
 }
@@ -42,25 +53,34 @@ pub async fn record_marriage_in(
     now: i64,
 ) -> Result<(), AppError> {
     if a == b {
-        return Err(AppError::invalid("the two parties must be different persons"));
+        return Err(AppError::invalid("the two parties must be different persons").with_message(
+            "Hai bên kết hôn phải là hai người khác nhau.",
+            "The two parties must be different persons.",
+        ));
     }
     if date > kernel::clock::date_vn(now) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "marriage date is in the future"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "marriage date is in the future")
+            .with_message("Ngày kết hôn không được sau hôm nay.", "The marriage date cannot be after today."));
     }
     let sa = living_subject(tx, a, None).await?;
     let sb = living_subject(tx, b, None).await?;
     let local = |s: &Subject| s.current_commune.as_deref().is_some_and(|c| covers(jurisdiction, c));
     if !local(&sa) && !local(&sb) {
-        return Err(AppError::new(ErrorCode::OutOfJurisdiction, "neither party lives in your jurisdiction"));
+        return Err(AppError::new(ErrorCode::OutOfJurisdiction, "neither party lives in your jurisdiction")
+            .with_message("Không bên nào cư trú trên địa bàn của bạn.", "Neither party lives in your jurisdiction."));
     }
     for (s, id) in [(&sa, a), (&sb, b)] {
         if s.spouse_id.is_some() {
-            return Err(AppError::new(ErrorCode::Conflict, format!("{id} is already recorded as married")));
+            return Err(AppError::new(ErrorCode::Conflict, format!("{id} is already recorded as married"))
+                .with_message("Một bên đang được ghi là đã kết hôn.", "One party is already recorded as married."));
         }
         old_enough(s, id, date)?;
     }
     if sa.gender == sb.gender {
-        return Err(AppError::invalid("the law recognizes marriage between a man and a woman"));
+        return Err(AppError::invalid("the law recognizes marriage between a man and a woman").with_message(
+            "Luật Hôn nhân và gia đình công nhận hôn nhân giữa nam và nữ.",
+            "The Law on Marriage and Family recognizes marriage between a man and a woman.",
+        ));
     }
     let day = date.format("%Y-%m-%d").to_string();
     for (me, other) in [(a, b), (b, a)] {

@@ -56,7 +56,8 @@ pub(crate) async fn living_subject(
         return Err(AppError::not_found(format!("no person {id} in your jurisdiction")));
     };
     if row.get::<String, _>(0) != "living" {
-        return Err(AppError::new(ErrorCode::Conflict, format!("{id} is not recorded as living")));
+        return Err(AppError::new(ErrorCode::Conflict, format!("{id} is not recorded as living"))
+            .with_message("Người này không còn được ghi là đang sống.", "The person is not recorded as living."));
     }
     Ok(Subject { gender: row.get(1), birth_date: row.get(2), spouse_id: row.get(3), current_commune: row.get(4) })
 }
@@ -65,7 +66,8 @@ pub(crate) async fn living_subject(
 pub(crate) fn address(text: &str) -> Result<String, AppError> {
     let a = kernel::text::normalize_name(text);
     if a.is_empty() || a.chars().count() > 300 {
-        return Err(AppError::invalid("address: 1–300 characters"));
+        return Err(AppError::invalid("address: 1–300 characters")
+            .with_message("Địa chỉ phải có từ 1 đến 300 ký tự.", "The address must have 1 to 300 characters."));
     }
     Ok(a)
 }

@@ -26,10 +26,12 @@ pub struct TemporaryStay {
 
 fn check_period(start: NaiveDate, expiry: NaiveDate) -> Result<(), AppError> {
     if expiry <= start {
-        return Err(AppError::new(ErrorCode::InvalidDate, "expiry must be after the start"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "expiry must be after the start")
+            .with_message("Ngày hết hạn tạm trú phải sau ngày bắt đầu.", "The expiry must be after the start."));
     }
     if (expiry - start).num_days() > MAX_TEMPORARY_DAYS {
-        return Err(AppError::new(ErrorCode::InvalidDate, "a temporary residence lasts at most 2 years"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "a temporary residence lasts at most 2 years")
+            .with_message("Thời hạn tạm trú tối đa là 2 năm.", "A temporary residence lasts at most 2 years."));
     }
     Ok(())
 }
@@ -50,10 +52,12 @@ pub async fn register_temporary_in(
         return Err(AppError::new(ErrorCode::UnknownCommune, stay.commune_code.clone()));
     }
     if !covers(jurisdiction, &stay.commune_code) {
-        return Err(AppError::new(ErrorCode::OutOfJurisdiction, "the stay is outside your jurisdiction"));
+        return Err(AppError::new(ErrorCode::OutOfJurisdiction, "the stay is outside your jurisdiction")
+            .with_message("Nơi tạm trú không thuộc địa bàn của bạn.", "The stay is outside your jurisdiction."));
     }
     if stay.start > kernel::clock::date_vn(now) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "start is in the future"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "start is in the future")
+            .with_message("Ngày bắt đầu không được sau hôm nay.", "The start cannot be after today."));
     }
     check_period(stay.start, stay.expiry)?;
     let address = address(&stay.address)?;
@@ -76,7 +80,11 @@ pub async fn register_temporary_in(
     .map(|r| (r.get(0), r.get(1)))
     .collect();
     if open.iter().any(|(_, s)| *s >= start) {
-        return Err(AppError::new(ErrorCode::Conflict, "an open temporary residence starts on or after this date"));
+        return Err(AppError::new(ErrorCode::Conflict, "an open temporary residence starts on or after this date")
+            .with_message(
+                "Người này đã có đăng ký tạm trú đang hiệu lực bắt đầu từ ngày này trở về sau.",
+                "An open temporary residence starts on or after this date.",
+            ));
     }
     let ended: Vec<String> = open.into_iter().map(|(i, _)| i).collect();
     sqlx::query(
@@ -124,7 +132,11 @@ pub async fn extend_temporary_in(
     let (rid, old): (String, Option<String>) = (row.get(0), row.get(1));
     let today = kernel::clock::date_vn(now);
     if old.as_deref().is_some_and(|o| o >= expiry.format("%Y-%m-%d").to_string().as_str()) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "the new expiry must be later than the current one"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "the new expiry must be later than the current one")
+            .with_message(
+                "Hạn tạm trú mới phải sau hạn hiện tại.",
+                "The new expiry must be later than the current one.",
+            ));
     }
     check_period(today, expiry)?;
     let new = expiry.format("%Y-%m-%d").to_string();
@@ -149,7 +161,8 @@ pub async fn remove_permanent_in(
     now: i64,
 ) -> Result<(), AppError> {
     if date > kernel::clock::date_vn(now) {
-        return Err(AppError::new(ErrorCode::InvalidDate, "date is in the future"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "date is in the future")
+            .with_message("Ngày không được sau hôm nay.", "The date cannot be after today."));
     }
     let mut f = db::Filter::new();
     f.and("r.personal_id = ?", db::Arg::Text(id.to_string()));
@@ -163,7 +176,10 @@ pub async fn remove_permanent_in(
     let (rid, start): (String, String) = (row.get(0), row.get(1));
     let day = date.format("%Y-%m-%d").to_string();
     if day < start {
-        return Err(AppError::new(ErrorCode::InvalidDate, "date is before the registration began"));
+        return Err(AppError::new(ErrorCode::InvalidDate, "date is before the registration began").with_message(
+            "Ngày không được trước ngày bắt đầu đăng ký thường trú.",
+            "The date is before the registration began.",
+        ));
     }
     sqlx::query("UPDATE residences SET end_date = $1 WHERE id = $2").bind(&day).bind(&rid).execute(&mut *tx).await?;
     let mut current = Map::new();

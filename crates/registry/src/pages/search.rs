@@ -81,7 +81,10 @@ pub(super) async fn page(
             let year = match birth_year.trim() {
                 "" => None,
                 y => Some(y.parse::<i32>().map_err(|_| {
-                    kernel::AppError::new(kernel::ErrorCode::InvalidDate, "birth year must be a number")
+                    kernel::AppError::new(kernel::ErrorCode::InvalidDate, "birth year must be a number").with_message(
+                        "Năm sinh phải là một số, ví dụ 1985.",
+                        "The birth year must be a number, e.g. 1985.",
+                    )
                 })?),
             };
             let page = PageRequest::new(p.page, Some(20))?;
@@ -120,7 +123,7 @@ pub(super) async fn page(
             }
             Err(e) => {
                 view.searched = false;
-                view.error = Some(format!("{} ({})", lang.pick(e.code.message_vi(), e.code.message_en()), e.detail));
+                view.error = Some(e.message_in(lang).to_string());
             }
         }
     }

@@ -189,7 +189,10 @@ pub async fn search(
 ) -> Result<Page<PersonSummary>, AppError> {
     let q = query.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if q.is_none() && query.commune.is_none() {
-        return Err(AppError::invalid("give a name or id (q) or a commune"));
+        return Err(AppError::invalid("give a name or id (q) or a commune").with_message(
+            "Nhập họ tên hoặc số định danh, hoặc chọn xã, phường để tìm.",
+            "Type a name or an id, or pick a commune, to search.",
+        ));
     }
     let mut f = Filter::new();
     match q {
@@ -203,6 +206,10 @@ pub async fn search(
             return Err(AppError::new(
                 ErrorCode::InvalidPersonalId,
                 "a number must be a 12-digit personal id or a 9-digit old id",
+            )
+            .with_message(
+                "Số nhập vào phải là số định danh 12 chữ số hoặc số CMND cũ 9 chữ số.",
+                "A number must be a 12-digit personal id or a 9-digit old identity card number.",
             ));
         }
         Some(q) => {

@@ -121,8 +121,7 @@ pub(super) async fn status(
     Ok(Json(found.ok_or_else(|| AppError::not_found("no application with this code and these digits"))?))
 }
 
-/// Records a fine decision (the provincial traffic police: role `provincial_officer`, or an
-/// administrator).
+/// Records a fine decision (the provincial traffic police, role `traffic_police`, only).
 #[utoipa::path(post, operation_id = "services.officer.issue_fine", path = "/api/v1/services/fines", tag = "services",
     request_body = NewDecision,
     responses((status = 200, body = Decision), (status = 400, description = "invalid_input or invalid_date"),

@@ -86,6 +86,26 @@ pub(crate) async fn world_with(db: Db, people: usize, defects: bool, settings: d
 }
 
 impl World {
+    /// The bearer token of a new account `login` with `role` over `jurisdiction` (password
+    /// [`PASSWORD`]).
+    pub(crate) async fn staff_token(&self, login: &str, role: Role, jurisdiction: Jurisdiction) -> String {
+        let a = identity::create_account(
+            &self.db,
+            &identity::PasswordHasher::new(2),
+            identity::NewAccount {
+                login: login.into(),
+                display_name: format!("Cán bộ {login}"),
+                role,
+                jurisdiction,
+                password: PASSWORD.into(),
+            },
+            kernel::clock::now_ms(),
+        )
+        .await
+        .unwrap();
+        identity::issue_token(&self.db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1
+    }
+
     /// GET with a bearer token; returns status and JSON body.
     pub(crate) async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
         let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
