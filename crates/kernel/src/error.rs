@@ -56,12 +56,31 @@ pub enum ErrorCode {
     UriTooLong,
     /// The request's header fields are more or larger than the server reads.
     HeadersTooLarge,
+    /// A data-exchange message is not a compact JWS signed by a current key of the subsystem it
+    /// names (unsigned, badly signed, unknown or retired key).
+    ExchangeBadSignature,
+    /// A data-exchange message has expired, is not valid yet, or claims to live longer than allowed.
+    ExchangeExpired,
+    /// A data-exchange message was addressed to another receiver (`aud`).
+    ExchangeWrongAudience,
+    /// A data-exchange request id (`jti`) was used before: each request is accepted once.
+    ExchangeReplayed,
+    /// A data-exchange message is larger than the receiver accepts.
+    ExchangeTooLarge,
+    /// The calling member or subsystem is not approved (pending or suspended).
+    ExchangeMemberNotApproved,
+    /// The subsystem has no current right to this service for this purpose and these fields.
+    ExchangeNotGranted,
+    /// The right's daily quota is used up.
+    ExchangeQuotaExceeded,
+    /// No such service in the exchange catalogue.
+    ExchangeUnknownService,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, for documentation checks.
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 37] = [
         ErrorCode::InvalidPersonalId,
         ErrorCode::InvalidDate,
         ErrorCode::InvalidInput,
@@ -89,6 +108,15 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::UriTooLong,
         ErrorCode::HeadersTooLarge,
+        ErrorCode::ExchangeBadSignature,
+        ErrorCode::ExchangeExpired,
+        ErrorCode::ExchangeWrongAudience,
+        ErrorCode::ExchangeReplayed,
+        ErrorCode::ExchangeTooLarge,
+        ErrorCode::ExchangeMemberNotApproved,
+        ErrorCode::ExchangeNotGranted,
+        ErrorCode::ExchangeQuotaExceeded,
+        ErrorCode::ExchangeUnknownService,
         ErrorCode::Internal,
     ];
 
@@ -122,6 +150,15 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::UriTooLong => "uri_too_long",
             ErrorCode::HeadersTooLarge => "headers_too_large",
+            ErrorCode::ExchangeBadSignature => "exchange.bad_signature",
+            ErrorCode::ExchangeExpired => "exchange.expired",
+            ErrorCode::ExchangeWrongAudience => "exchange.wrong_audience",
+            ErrorCode::ExchangeReplayed => "exchange.replayed",
+            ErrorCode::ExchangeTooLarge => "exchange.too_large",
+            ErrorCode::ExchangeMemberNotApproved => "exchange.member_not_approved",
+            ErrorCode::ExchangeNotGranted => "exchange.not_granted",
+            ErrorCode::ExchangeQuotaExceeded => "exchange.quota_exceeded",
+            ErrorCode::ExchangeUnknownService => "exchange.unknown_service",
             ErrorCode::Internal => "internal",
         }
     }
@@ -136,12 +173,18 @@ impl ErrorCode {
             | ErrorCode::UnknownProvince
             | ErrorCode::BadPagination
             | ErrorCode::PasskeyRefused => 400,
-            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Unauthenticated
+            | ErrorCode::ExchangeBadSignature
+            | ErrorCode::ExchangeExpired
+            | ErrorCode::ExchangeWrongAudience => 401,
             ErrorCode::Forbidden
             | ErrorCode::OutOfJurisdiction
             | ErrorCode::CsrfFailed
-            | ErrorCode::AccountUnavailable => 403,
-            ErrorCode::NotFound => 404,
+            | ErrorCode::AccountUnavailable
+            | ErrorCode::ExchangeMemberNotApproved
+            | ErrorCode::ExchangeNotGranted => 403,
+            ErrorCode::NotFound | ErrorCode::ExchangeUnknownService => 404,
+            ErrorCode::ExchangeTooLarge => 413,
             ErrorCode::Conflict
             | ErrorCode::StaleVersion
             | ErrorCode::LodgingFacilityNotApproved
@@ -149,12 +192,13 @@ impl ErrorCode {
             | ErrorCode::ServicesResultMissing
             | ErrorCode::ServicesAlreadyRated
             | ErrorCode::ServicesFineNotPayable
-            | ErrorCode::RequestInProgress => 409,
+            | ErrorCode::RequestInProgress
+            | ErrorCode::ExchangeReplayed => 409,
             ErrorCode::IdempotencyKeyReused => 422,
             ErrorCode::UriTooLong => 414,
             ErrorCode::HeadersTooLarge => 431,
             ErrorCode::RequestTimeout => 408,
-            ErrorCode::RateLimited => 429,
+            ErrorCode::RateLimited | ErrorCode::ExchangeQuotaExceeded => 429,
             ErrorCode::Internal => 500,
             ErrorCode::ServerBusy => 503,
         }
@@ -196,6 +240,19 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "Mã chống gửi trùng (Idempotency-Key) đã được dùng cho một yêu cầu khác",
             ErrorCode::UriTooLong => "Địa chỉ yêu cầu quá dài",
             ErrorCode::HeadersTooLarge => "Phần đầu yêu cầu (header) quá lớn",
+            ErrorCode::ExchangeBadSignature => "Thông điệp trao đổi dữ liệu không có chữ ký hợp lệ của hệ thống gửi",
+            ErrorCode::ExchangeExpired => "Thông điệp trao đổi dữ liệu đã hết hạn hoặc chưa có hiệu lực",
+            ErrorCode::ExchangeWrongAudience => "Thông điệp trao đổi dữ liệu không gửi tới hệ thống này",
+            ErrorCode::ExchangeReplayed => "Mã yêu cầu đã được sử dụng; mỗi yêu cầu chỉ được chấp nhận một lần",
+            ErrorCode::ExchangeTooLarge => "Thông điệp trao đổi dữ liệu quá lớn",
+            ErrorCode::ExchangeMemberNotApproved => {
+                "Thành viên hoặc hệ thống thông tin chưa được phê duyệt hoặc đang bị tạm dừng"
+            }
+            ErrorCode::ExchangeNotGranted => {
+                "Không có quyền khai thác dịch vụ này cho mục đích và các trường dữ liệu đã nêu"
+            }
+            ErrorCode::ExchangeQuotaExceeded => "Đã dùng hết hạn mức yêu cầu trong ngày",
+            ErrorCode::ExchangeUnknownService => "Không có dịch vụ này trong danh mục trao đổi dữ liệu",
             ErrorCode::Internal => "Lỗi hệ thống, vui lòng thử lại sau",
         }
     }
@@ -234,6 +291,15 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "This Idempotency-Key was already used for a different request",
             ErrorCode::UriTooLong => "The request URL is too long",
             ErrorCode::HeadersTooLarge => "The request headers are too large",
+            ErrorCode::ExchangeBadSignature => "The exchange message is not validly signed by the sending system",
+            ErrorCode::ExchangeExpired => "The exchange message has expired or is not valid yet",
+            ErrorCode::ExchangeWrongAudience => "The exchange message is not addressed to this system",
+            ErrorCode::ExchangeReplayed => "This request id was used before; each request is accepted once",
+            ErrorCode::ExchangeTooLarge => "The exchange message is too large",
+            ErrorCode::ExchangeMemberNotApproved => "The member or information system is not approved, or is suspended",
+            ErrorCode::ExchangeNotGranted => "No right to this service for the stated purpose and fields",
+            ErrorCode::ExchangeQuotaExceeded => "The daily quota of requests is used up",
+            ErrorCode::ExchangeUnknownService => "No such service in the exchange catalogue",
             ErrorCode::Internal => "Internal error, try again later",
         }
     }

@@ -1,0 +1,140 @@
+//! What dancu publishes on the exchange: its services with the fields (questions) each can answer,
+//! and the legal bases a request may name as its purpose.
+//!
+//! Both are data in code for now: a right names a service, a purpose and a subset of the service's
+//! fields, and a request is checked against the right, so the lists here bound what any member can
+//! ever be granted.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A field of a service: for the yes/no verification service, a question it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Field {
+    pub code: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+}
+
+/// A service of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Service {
+    pub code: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+    #[schema(value_type = Vec<Field>)]
+    pub fields: &'static [Field],
+}
+
+/// The person verification service: answers yes or no, never releases data.
+pub const PERSON_VERIFY: &str = "person.verify";
+
+/// The services dancu publishes.
+pub const SERVICES: &[Service] = &[Service {
+    code: PERSON_VERIFY,
+    vi: "Xác thực thông tin công dân (trả lời có/không)",
+    en: "Verify a person's attributes (yes/no answers)",
+    fields: &[
+        Field {
+            code: "living_resident",
+            vi: "Số định danh, họ tên và ngày sinh khớp với một công dân đang sinh sống",
+            en: "The personal id, name and birth date are those of a living resident",
+        },
+        Field {
+            code: "lives_in_commune",
+            vi: "Công dân đang cư trú tại xã đã nêu",
+            en: "The person lives in the commune given",
+        },
+        Field { code: "over_18", vi: "Công dân đủ 18 tuổi", en: "The person is 18 or over" },
+    ],
+}];
+
+impl Service {
+    pub fn find(code: &str) -> Option<&'static Service> {
+        SERVICES.iter().find(|s| s.code == code)
+    }
+
+    pub fn has_field(&self, code: &str) -> bool {
+        self.fields.iter().any(|f| f.code == code)
+    }
+}
+
+/// A legal basis a request names as its purpose (mục đích khai thác theo căn cứ pháp lý).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Purpose {
+    pub code: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+    /// The law or decree.
+    pub basis: &'static str,
+    /// The access-log purpose the citizen reads for a call made for this purpose (a code of
+    /// `audit::PURPOSES`).
+    pub access_purpose: &'static str,
+}
+
+/// The legal bases the province grants rights under. Purposes that need the citizen's consent
+/// (a bank's credit check) come with the consent flow.
+pub const PURPOSES: &[Purpose] = &[
+    Purpose {
+        code: "residence_management",
+        vi: "Quản lý cư trú",
+        en: "Residence management",
+        basis: "Luật Cư trú 2020",
+        access_purpose: "administration",
+    },
+    Purpose {
+        code: "identification",
+        vi: "Xác thực căn cước",
+        en: "Identification",
+        basis: "Luật Căn cước 2023",
+        access_purpose: "identity_verification",
+    },
+    Purpose {
+        code: "social_insurance",
+        vi: "Giải quyết chế độ bảo hiểm xã hội",
+        en: "Social insurance benefits",
+        basis: "Luật Bảo hiểm xã hội 2024",
+        access_purpose: "public_service",
+    },
+    Purpose {
+        code: "health_insurance",
+        vi: "Khám chữa bệnh bảo hiểm y tế",
+        en: "Health insurance care",
+        basis: "Luật Bảo hiểm y tế",
+        access_purpose: "healthcare",
+    },
+    Purpose {
+        code: "tax_administration",
+        vi: "Quản lý thuế",
+        en: "Tax administration",
+        basis: "Luật Quản lý thuế 2019",
+        access_purpose: "public_service",
+    },
+    Purpose {
+        code: "customer_identification",
+        vi: "Nhận biết khách hàng",
+        en: "Customer identification",
+        basis: "Luật Phòng, chống rửa tiền 2022",
+        access_purpose: "identity_verification",
+    },
+];
+
+impl Purpose {
+    pub fn find(code: &str) -> Option<&'static Purpose> {
+        PURPOSES.iter().find(|p| p.code == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_purpose_names_an_access_log_purpose() {
+        for p in PURPOSES {
+            assert!(audit::Purpose::find(p.access_purpose).is_some(), "{}", p.code);
+        }
+        assert!(Purpose::find("marketing").is_none());
+        assert!(Service::find(PERSON_VERIFY).is_some_and(|s| s.has_field("over_18") && !s.has_field("full_name")));
+    }
+}

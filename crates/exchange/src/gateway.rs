@@ -1,0 +1,353 @@
+//! The gateway: receives a signed request, checks it, runs the service, writes the exchange to the
+//! transparency log and answers with a response signed by the platform key.
+//!
+//! Every check that can refuse a request runs before anything is written, and the two writes a
+//! refusal could still meet (the request id, the day's quota) are one transaction that rolls back
+//! on either refusal: a refused request changes nothing (its security event aside).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use audit::Stores;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use db::sqlx;
+use kernel::{AppError, ErrorCode};
+use keys::{Expect, JwksVerifier, KeyError, KeyRing};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use translog::TransLog;
+
+use crate::catalogue::{Purpose, Service, PERSON_VERIFY};
+use crate::members::{self, Status};
+use crate::person_verify;
+use crate::rights;
+
+/// Largest request accepted, in bytes of the compact JWS.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+/// Longest a request may live (`exp - iat`), in seconds.
+pub const MAX_LIFETIME_SECS: i64 = 300;
+/// Clock difference tolerated between the caller and the platform, in seconds.
+pub const LEEWAY_SECS: i64 = 30;
+/// The JWS `typ` of responses, so a response cannot be replayed as any other platform token.
+pub const RESPONSE_TYP: &str = "dancu-exchange-response+jwt";
+
+/// The claims of a request (see `docs/EXCHANGE.md`).
+#[derive(Debug, Clone, Deserialize)]
+struct RequestClaims {
+    member: String,
+    subsystem: String,
+    service: String,
+    purpose: String,
+    /// Carried for the consent checks to come (purposes that need the citizen's consent); none of
+    /// today's purposes does, so it is read but not checked yet.
+    #[serde(default)]
+    #[allow(dead_code, reason = "read for the consent checks to come")]
+    consent_id: Option<String>,
+    jti: String,
+    iat: i64,
+    exp: i64,
+    body: serde_json::Value,
+}
+
+/// The claims of a response. Fields are in a fixed order; `answer` is a sorted map, so its
+/// canonical form (RFC 8785) is what `answer_sha256` hashes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ResponseClaims {
+    /// The platform (its public URL).
+    pub iss: String,
+    /// The calling member's code.
+    pub aud: String,
+    pub subsystem: String,
+    pub service: String,
+    pub purpose: String,
+    /// The request's `jti`.
+    pub request_id: String,
+    /// Base64 of SHA-256 of the request exactly as received (the compact JWS).
+    pub request_sha256: String,
+    pub iat: i64,
+    pub answer: BTreeMap<String, bool>,
+    /// Base64 of SHA-256 of the canonical JSON of `answer`.
+    pub answer_sha256: String,
+    /// The index of the exchange's entry in the transparency log.
+    pub log_index: u64,
+    /// Base64 of the entry's leaf hash, for checking an inclusion proof.
+    pub log_leaf_hash: String,
+}
+
+/// What the transparency log keeps of an exchange: codes and digests, no personal data. Fields in
+/// a fixed order, so the same exchange always gives the same bytes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Entry format: `dancu.exchange.v1`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// UTC milliseconds.
+    pub at: i64,
+    pub member: String,
+    pub subsystem: String,
+    pub service: String,
+    pub purpose: String,
+    pub request_id: String,
+    pub request_sha256: String,
+    pub answer_sha256: String,
+}
+
+/// The entry format of exchanges in the transparency log.
+pub const LOG_ENTRY_TYPE: &str = "dancu.exchange.v1";
+
+/// A refusal, with the member the message claimed to come from (for the security event; known
+/// only once the signature has been read).
+#[derive(Debug)]
+pub struct Refused {
+    pub error: AppError,
+    pub member: Option<String>,
+}
+
+impl From<AppError> for Refused {
+    fn from(error: AppError) -> Self {
+        Refused { error, member: None }
+    }
+}
+
+/// An accepted call.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    /// The signed response (compact JWS).
+    pub jws: String,
+    pub claims: ResponseClaims,
+}
+
+/// The exchange gateway of the platform. Cheap to clone.
+#[derive(Clone)]
+pub struct Gateway {
+    pub stores: Stores,
+    pub ring: Arc<KeyRing>,
+    pub log: TransLog,
+    /// The platform's public URL: the `aud` requests must carry and the `iss` of responses.
+    pub audience: String,
+}
+
+fn refuse(code: ErrorCode, detail: impl Into<String>) -> AppError {
+    AppError::new(code, detail)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// A request checked up to its right: who sent it, what it asks and under which right.
+struct Checked {
+    claims: RequestClaims,
+    purpose: &'static Purpose,
+    question: person_verify::Question,
+    right: rights::Right,
+    member_name: String,
+    subsystem_name: String,
+}
+
+impl Gateway {
+    /// Handles one request for `service` (the service of the URL): `raw` is the request body, a
+    /// compact JWS. `now` is UTC milliseconds.
+    pub async fn call(&self, service: &str, raw: &[u8], now: i64) -> Result<Answered, Refused> {
+        if raw.len() > MAX_MESSAGE {
+            return Err(refuse(ErrorCode::ExchangeTooLarge, format!("the message is over {MAX_MESSAGE} bytes")).into());
+        }
+        let token = std::str::from_utf8(raw)
+            .map_err(|_| refuse(ErrorCode::ExchangeBadSignature, "the message is not a compact JWS"))?
+            .trim();
+        let claims = self.verify_signature(token, now).await?;
+        let member = Some(claims.member.clone());
+        let checked =
+            self.check(service, claims, now).await.map_err(|error| Refused { error, member: member.clone() })?;
+        self.reserve(&checked, now).await.map_err(|error| Refused { error, member: member.clone() })?;
+        self.answer(checked, token, now).await.map_err(|error| Refused { error, member })
+    }
+
+    /// Signature, key validity, key owner, audience and times.
+    async fn verify_signature(&self, token: &str, now: i64) -> Result<RequestClaims, Refused> {
+        let bad = |detail: &str| Refused { error: refuse(ErrorCode::ExchangeBadSignature, detail), member: None };
+        let header = jsonwebtoken::decode_header(token).map_err(|_| bad("the message is not a compact JWS"))?;
+        let kid = header.kid.ok_or_else(|| bad("the JWS header names no kid"))?;
+        let key = members::key(&self.stores.db, &kid).await?.ok_or_else(|| bad("unknown key"))?;
+        if now < key.valid_from || key.valid_to.is_some_and(|to| now >= to) {
+            return Err(bad("the key is not valid at this time"));
+        }
+        let verifier = JwksVerifier::from_jwks(&serde_json::json!({ "keys": [key.jwk] }))
+            .map_err(|e| AppError::internal(format!("stored key {kid}: {e}")))?;
+        let expect = Expect::new().audience(&self.audience).leeway(LEEWAY_SECS as u64);
+        let claims: RequestClaims = verifier.verify(token, &expect).map_err(|e| {
+            let error = match e {
+                KeyError::Expired | KeyError::NotYetValid => refuse(ErrorCode::ExchangeExpired, e.to_string()),
+                KeyError::Claims(c) if c.contains("aud") => {
+                    refuse(ErrorCode::ExchangeWrongAudience, format!("aud must be {}", self.audience))
+                }
+                KeyError::Claims(c) => AppError::invalid(format!("request claims: {c}")),
+                other => refuse(ErrorCode::ExchangeBadSignature, other.to_string()),
+            };
+            Refused { error, member: Some(key.member.clone()) }
+        })?;
+        let member = Some(key.member.clone());
+        if claims.member != key.member || claims.subsystem != key.subsystem {
+            return Err(Refused {
+                error: refuse(ErrorCode::ExchangeBadSignature, "the key belongs to another subsystem"),
+                member,
+            });
+        }
+        let now_s = now.div_euclid(1000);
+        let expired =
+            |detail: &str| Refused { error: refuse(ErrorCode::ExchangeExpired, detail), member: member.clone() };
+        if claims.exp - claims.iat > MAX_LIFETIME_SECS {
+            return Err(expired("exp - iat is over 300 seconds"));
+        }
+        if claims.iat > now_s + LEEWAY_SECS {
+            return Err(expired("iat is in the future"));
+        }
+        if claims.exp + LEEWAY_SECS < now_s {
+            return Err(expired("the message has expired"));
+        }
+        if claims.jti.is_empty() || claims.jti.len() > 128 {
+            return Err(Refused { error: AppError::invalid("jti: 1 to 128 characters"), member });
+        }
+        Ok(claims)
+    }
+
+    /// Service, member and subsystem status, purpose, body and right.
+    async fn check(&self, service: &str, claims: RequestClaims, now: i64) -> Result<Checked, AppError> {
+        if claims.service != service {
+            return Err(AppError::invalid(format!("the message is for {}, sent to {service}", claims.service)));
+        }
+        let svc = Service::find(service)
+            .ok_or_else(|| refuse(ErrorCode::ExchangeUnknownService, format!("no service {service}")))?;
+        let (member_status, member_name) = members::member_status(&self.stores.db, &claims.member)
+            .await?
+            .ok_or_else(|| refuse(ErrorCode::ExchangeMemberNotApproved, "unknown member"))?;
+        if member_status != Status::Approved {
+            return Err(refuse(ErrorCode::ExchangeMemberNotApproved, format!("member is {}", member_status.code())));
+        }
+        let (sub_status, subsystem_name) =
+            members::subsystem_status(&self.stores.db, &claims.member, &claims.subsystem)
+                .await?
+                .ok_or_else(|| refuse(ErrorCode::ExchangeMemberNotApproved, "unknown subsystem"))?;
+        if sub_status != Status::Approved {
+            return Err(refuse(ErrorCode::ExchangeMemberNotApproved, format!("subsystem is {}", sub_status.code())));
+        }
+        let purpose = Purpose::find(&claims.purpose)
+            .ok_or_else(|| refuse(ErrorCode::ExchangeNotGranted, format!("unknown purpose {}", claims.purpose)))?;
+        let question = match svc.code {
+            PERSON_VERIFY => person_verify::Question::parse(&claims.body)?,
+            other => return Err(refuse(ErrorCode::ExchangeUnknownService, format!("no service {other}"))),
+        };
+        let fields = question.fields();
+        let today = kernel::clock::date_vn(now);
+        let right = rights::matching(
+            &self.stores.db,
+            &claims.member,
+            &claims.subsystem,
+            svc.code,
+            purpose.code,
+            &fields,
+            today,
+        )
+        .await?
+        .ok_or_else(|| {
+            refuse(
+                ErrorCode::ExchangeNotGranted,
+                format!("no right covers {} for {} with fields {}", svc.code, purpose.code, fields.join(",")),
+            )
+        })?;
+        Ok(Checked { claims, purpose, question, right, member_name, subsystem_name })
+    }
+
+    /// Stores the request id and counts the request against the right's quota, in one
+    /// transaction: a replay or an exhausted quota rolls both back.
+    async fn reserve(&self, c: &Checked, now: i64) -> Result<(), AppError> {
+        let day = kernel::clock::date_vn(now).to_string();
+        let mut tx = self.stores.db.begin().await?;
+        let fresh = sqlx::query(
+            "INSERT INTO exchange_requests (member_code, request_id, subsystem_code, service, right_id, received_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (member_code, request_id) DO NOTHING",
+        )
+        .bind(&c.claims.member)
+        .bind(&c.claims.jti)
+        .bind(&c.claims.subsystem)
+        .bind(&c.claims.service)
+        .bind(&c.right.id)
+        .bind(now)
+        .bind(c.claims.exp.saturating_mul(1000))
+        .execute(&mut *tx)
+        .await?;
+        if fresh.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(refuse(ErrorCode::ExchangeReplayed, "this request id was used before"));
+        }
+        sqlx::query(
+            "INSERT INTO exchange_quota_use (right_id, day, used) VALUES ($1, $2, 0) ON CONFLICT (right_id, day) DO NOTHING",
+        )
+        .bind(&c.right.id)
+        .bind(&day)
+        .execute(&mut *tx)
+        .await?;
+        let counted =
+            sqlx::query("UPDATE exchange_quota_use SET used = used + 1 WHERE right_id = $1 AND day = $2 AND used < $3")
+                .bind(&c.right.id)
+                .bind(&day)
+                .bind(c.right.grant.daily_quota)
+                .execute(&mut *tx)
+                .await?;
+        if counted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(refuse(
+                ErrorCode::ExchangeQuotaExceeded,
+                format!("the right's {} requests of today are used", c.right.grant.daily_quota),
+            ));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs the service, records the citizen's access log entry and the log entry (both durable
+    /// before the answer leaves), and signs the response.
+    async fn answer(&self, c: Checked, token: &str, now: i64) -> Result<Answered, AppError> {
+        let today = kernel::clock::date_vn(now);
+        let who = person_verify::Caller {
+            actor_id: format!("exchange:{}/{}", c.claims.member, c.claims.subsystem),
+            actor_label: format!("{} – {}", c.member_name, c.subsystem_name),
+            access_purpose: c.purpose.access_purpose,
+            request_id: &c.claims.jti,
+        };
+        let answer = person_verify::answer(&self.stores, &who, &c.question, now, today).await?;
+        let answer_sha256 = b64(&Sha256::digest(serde_json::to_vec(&answer)?));
+        let request_sha256 = b64(&Sha256::digest(token.as_bytes()));
+        let entry = LogEntry {
+            kind: LOG_ENTRY_TYPE.into(),
+            at: now,
+            member: c.claims.member.clone(),
+            subsystem: c.claims.subsystem.clone(),
+            service: c.claims.service.clone(),
+            purpose: c.purpose.code.into(),
+            request_id: c.claims.jti.clone(),
+            request_sha256: request_sha256.clone(),
+            answer_sha256: answer_sha256.clone(),
+        };
+        let data = serde_json::to_vec(&entry)?;
+        let leaf = translog::merkle::leaf_hash(&data);
+        let log_index = self.log.append(data, now).await?;
+        let claims = ResponseClaims {
+            iss: self.audience.clone(),
+            aud: c.claims.member.clone(),
+            subsystem: c.claims.subsystem,
+            service: c.claims.service,
+            purpose: c.purpose.code.into(),
+            request_id: c.claims.jti,
+            request_sha256,
+            iat: now.div_euclid(1000),
+            answer,
+            answer_sha256,
+            log_index,
+            log_leaf_hash: b64(&leaf),
+        };
+        let jws = self.ring.sign_typed(&claims, RESPONSE_TYP)?;
+        Ok(Answered { jws, claims })
+    }
+}
