@@ -68,6 +68,11 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
 /// appended to and read by indexed ranges, so a small cache suffices.
 const LOGS_CACHE_KIB: u32 = 2_048;
 
+/// Page cache of the logs file's own writer ([`Db::open_logs_writer`]), in KiB: it inserts into the
+/// access log's indexes at random places (by subject), so it keeps more of their pages than a
+/// pooled connection does; pages it does not keep are read through the memory map.
+const LOGS_WRITER_CACHE_KIB: u32 = 16_384;
+
 /// How much memory SQLite's page caches may take in total, divided over the connections: a
 /// quarter to the writer, half shared by the readers of the pool, a quarter shared by the
 /// fast-path readers ([`crate::fast`]). Each connection has its own cache, which grows up to its
@@ -164,6 +169,30 @@ impl Db {
     /// The pool for reads. On SQLite these connections never write.
     pub fn read(&self) -> &AnyPool {
         &self.read
+    }
+
+    /// A connection of its own on the logs file ([`LOGS_SCHEMA`]), for a writer that commits at
+    /// request rate (the access log): SQLite only, `None` on PostgreSQL. Its tables are named
+    /// without a schema. Its commits do not wait for the pool's one writer connection nor for
+    /// sqlx's connection thread: they take the logs file's write lock only, so writes to the
+    /// registry file never hold them up. Use it on a thread of its own (it blocks), with
+    /// `BEGIN IMMEDIATE`; should another connection hold the logs file's write lock, SQLite's
+    /// busy handler waits for it (`busy_timeout`).
+    pub fn open_logs_writer(&self) -> Result<Option<rusqlite::Connection>, DbError> {
+        let Some(main) = self.sqlite_file.as_deref() else {
+            return Ok(None);
+        };
+        let conn = rusqlite::Connection::open_with_flags(
+            logs_path(main),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
+             PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}; PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}; \
+             PRAGMA cache_size = -{LOGS_WRITER_CACHE_KIB}; PRAGMA mmap_size = 1073741824;"
+        ))?;
+        conn.set_prepared_statement_cache_capacity(16);
+        Ok(Some(conn))
     }
 
     /// Synchronous read-only connections for hot point lookups (SQLite only).
@@ -301,6 +330,26 @@ mod tests {
         assert_eq!(size(db.write()).await, -16_384);
         let readers = i64::from(db.read().options().get_max_connections());
         assert_eq!(size(db.read()).await, -32_768 / readers);
+    }
+
+    /// The logs file's own writer writes the attached file in WAL mode, and the pool's connections
+    /// read what it committed; PostgreSQL has none.
+    #[tokio::test]
+    async fn a_writer_of_its_own_on_the_logs_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("w.db").display())).await.unwrap();
+        let w = db.open_logs_writer().unwrap().unwrap();
+        let mode: String = w.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        w.execute_batch("CREATE TABLE entries (v INTEGER); INSERT INTO entries VALUES (3);").unwrap();
+        let v: i64 = sqlx::query("SELECT v FROM logs.entries").fetch_one(db.read()).await.unwrap().get(0);
+        assert_eq!(v, 3);
+        let in_main: i64 = sqlx::query("SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'entries'")
+            .fetch_one(db.read())
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(in_main, 0, "the registry file is not written");
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub use values::{backend_of, param, values, values_after};
 /// Re-exported so business crates name one sqlx version.
 pub use sqlx;
 
+/// Re-exported for writers with a SQLite connection of their own ([`Db::open_logs_writer`]).
+pub use rusqlite;
+
 /// A row from any backend.
 pub type Row = sqlx::any::AnyRow;
 
