@@ -168,6 +168,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::keys_cmd::KeysCommand,
     },
+    /// The transparency log of the data exchange (verify).
+    Log {
+        #[command(subcommand)]
+        command: crate::log_cmd::LogCommand,
+    },
     /// IOC dashboard figures: full rebuild, catch-up, benchmark.
     Analytics {
         #[command(subcommand)]

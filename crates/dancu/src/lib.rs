@@ -34,6 +34,7 @@ pub mod io_cmd;
 pub mod keys_cmd;
 pub mod lodging_cmd;
 pub mod lodging_figures;
+pub mod log_cmd;
 pub mod programs_cmd;
 pub mod progress;
 pub mod retention;
@@ -51,12 +52,14 @@ pub fn migrations() -> db::MigrationSet {
         .with(registry::MIGRATIONS)
         .with(identity::MIGRATIONS)
         .with(keys::MIGRATIONS)
+        .with(translog::MIGRATIONS)
         .with(verification::MIGRATIONS)
         .with(oidc::MIGRATIONS)
         .with(analytics::MIGRATIONS)
         .with(programs::MIGRATIONS)
         .with(lodging::MIGRATIONS)
         .with(services::MIGRATIONS)
+        .with(exchange::MIGRATIONS)
 }
 
 /// Opens the database, applies pending migrations and makes sure the admin units are loaded.

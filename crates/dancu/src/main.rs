@@ -133,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Accounts { command } => dancu::accounts_cmd::run(command, DATA_DIR).await,
         Command::Clients { command } => dancu::clients_cmd::run(command, DATA_DIR).await,
         Command::Keys { command } => dancu::keys_cmd::run(command, DATA_DIR).await,
+        Command::Log { command } => dancu::log_cmd::run(command, DATA_DIR).await,
         Command::Analytics { command } => dancu::analytics_cmd::run(command).await,
         Command::Lodging { command } => dancu::lodging_cmd::run(command, DATA_DIR).await,
         Command::Programs { command } => dancu::programs_cmd::run(command).await,

@@ -45,6 +45,7 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
     doc.merge(verification::api::ApiDoc::openapi());
     doc.merge(lodging::ApiDoc::openapi());
     doc.merge(services::ApiDoc::openapi());
+    doc.merge(exchange::api::ApiDoc::openapi());
     let verifier = verification::Verifier::new(
         ctx.stores.clone(),
         provider.keys.clone(),
@@ -53,6 +54,20 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         kernel::clock::now_ms,
     )
     .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
+    // The data exchange answers with the platform key and writes each exchange to the
+    // transparency log, whose heads are signed every minute when it has grown.
+    let gateway = exchange::Gateway {
+        stores: ctx.stores.clone(),
+        ring: provider.keys.clone(),
+        log: translog::TransLog::start(db.clone()),
+        audience: public_url.to_string(),
+    };
+    translog::head::spawn_publisher(
+        db.clone(),
+        provider.keys.clone(),
+        kernel::clock::now_ms,
+        std::time::Duration::from_secs(60),
+    );
     let hasher = identity::PasswordHasher::default();
     let sms: Arc<dyn identity::sms::SmsSender> =
         Arc::new(identity::sms::OutboxSender::new(db.clone(), kernel::clock::now_ms));
@@ -93,6 +108,7 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         programs::pages::router(ctx.clone()),
         verification::router(verifier),
         services::router(public_services),
+        exchange::router(gateway),
     ];
     let exempt = web::csrf::Exempt::new(identity::pages::CSRF_EXEMPT.iter().copied());
     let exposure = web::Exposure {

@@ -21,6 +21,7 @@ mod confirm_not_reveal;
 mod demo_network;
 mod demo_output;
 mod error_codes;
+mod exchange;
 mod http_limits;
 mod idempotency;
 mod identity_accounts;

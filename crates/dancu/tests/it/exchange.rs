@@ -1,0 +1,238 @@
+//! The data exchange end to end on both backends: an administrator registers an agency over the
+//! API, the sample Python client (`examples/exchange_client.py`) signs a request, calls
+//! `person.verify` on the running server and verifies the signed response and its transparency-log
+//! proof; the citizen's access log shows the call; refusals change nothing; `dancu log verify`
+//! passes, then finds a deleted log row.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common;
+
+use db::sqlx::{self, Row};
+use db::Db;
+use reqwest::Method;
+use serde_json::{json, Value};
+use web::{Jurisdiction, Role};
+
+fn client_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/exchange_client.py")
+}
+
+/// A Python with the `cryptography` package: the system's, else a virtual environment in `dir`
+/// with the package installed from PyPI. `None` (the test then says it was skipped and why) when
+/// neither works, e.g. without network access.
+fn python(dir: &Path) -> Option<PathBuf> {
+    let has =
+        |py: &Path| Command::new(py).args(["-c", "import cryptography"]).output().is_ok_and(|o| o.status.success());
+    let system = PathBuf::from("python3");
+    if has(&system) {
+        return Some(system);
+    }
+    let venv = dir.join("venv");
+    let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
+    let py = venv.join("bin/python");
+    let installed = made
+        && Command::new(&py)
+            .args(["-m", "pip", "install", "--quiet", "cryptography"])
+            .status()
+            .is_ok_and(|s| s.success());
+    (installed && has(&py)).then_some(py)
+}
+
+fn run(py: &Path, args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(py).arg(client_script()).args(args).output().expect("run the sample client");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), json, format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// A living resident with a full birth date, an adult, with a current residence.
+async fn resident(db: &Db) -> (String, String, String, String) {
+    let r = sqlx::query(
+        "SELECT personal_id, full_name, birth_date, current_commune FROM persons WHERE status = 'living' \
+         AND LENGTH(birth_date) = 10 AND birth_date < '2000-01-01' AND current_commune IS NOT NULL \
+         ORDER BY personal_id LIMIT 1",
+    )
+    .fetch_one(db.read())
+    .await
+    .unwrap();
+    (r.get(0), r.get(1), r.get(2), r.get(3))
+}
+
+/// What a refusal must leave unchanged: request ids, quota use, the log, the access log.
+async fn state(db: &Db) -> Vec<i64> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM exchange_requests",
+        "SELECT CAST(COALESCE(SUM(used), 0) AS BIGINT) FROM exchange_quota_use",
+        "SELECT size FROM translog_state",
+        "SELECT COUNT(*) FROM access_log",
+    ] {
+        out.push(sqlx::query(sql).fetch_one(db.read()).await.unwrap().get::<i64, _>(0));
+    }
+    out
+}
+
+async fn an_agency_calls_through_the_sample_client(db: Db) {
+    let w = common::world(db.clone(), 300, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(py) = python(dir.path()) else {
+        eprintln!("SKIPPED exchange sample client: no python3 with `cryptography`, and pip could not install it");
+        return;
+    };
+    let admin = w.staff_token("qtv.trao-doi", Role::Admin, Jurisdiction::Province("08".into())).await;
+    let officer = w.province_token.clone();
+    let key = dir.path().join("key.pem");
+    let (code, generated, out) = run(&py, &["keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+
+    // The administrator registers, approves and keys the member, then grants it a right.
+    let member = json!({"code": "BHXH-08", "name": "Bảo hiểm xã hội tỉnh", "class": "government"});
+    let (s, v) = w.send(Method::POST, &officer, "/api/v1/exchange/members", member.clone()).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (403, Some("forbidden")), "{v}");
+    assert_eq!(w.send(Method::POST, &admin, "/api/v1/exchange/members", member).await.0, 201);
+    let (s, v) =
+        w.send(Method::POST, &admin, "/api/v1/exchange/members/BHXH-08/status", json!({"status": "approved"})).await;
+    assert_eq!(s, 204, "{v}");
+    let sub = json!({"code": "thu-chi", "name": "Hệ thống thu chi"});
+    assert_eq!(w.send(Method::POST, &admin, "/api/v1/exchange/members/BHXH-08/subsystems", sub).await.0, 201);
+    let (s, v) = w
+        .send(
+            Method::POST,
+            &admin,
+            "/api/v1/exchange/members/BHXH-08/subsystems/thu-chi/keys",
+            json!({"jwk": generated["jwk"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["kid"], generated["kid"], "the kid is the JWK's thumbprint, as the client computes it");
+    let kid = v["kid"].as_str().unwrap().to_owned();
+    let today = kernel::clock::today_vn().to_string();
+    let right = json!({"member": "BHXH-08", "subsystem": "thu-chi", "service": "person.verify",
+        "purpose": "social_insurance", "fields": ["living_resident", "lives_in_commune", "over_18"],
+        "valid_from": today, "valid_to": null, "daily_quota": 100});
+    let (s, v) = w.send(Method::POST, &admin, "/api/v1/exchange/rights", right).await;
+    assert_eq!(s, 201, "{v}");
+
+    // The client signs, calls, verifies the response and the log proof.
+    let (id, name, birth, commune) = resident(&db).await;
+    let call = |name: String, purpose: &'static str| {
+        let (py, key, kid, base, id, birth, commune) =
+            (py.clone(), key.clone(), kid.clone(), w.base.clone(), id.clone(), birth.clone(), commune.clone());
+        move || {
+            run(
+                &py,
+                &[
+                    "call",
+                    "--base",
+                    &base,
+                    "--key",
+                    key.to_str().unwrap(),
+                    "--kid",
+                    &kid,
+                    "--member",
+                    "BHXH-08",
+                    "--subsystem",
+                    "thu-chi",
+                    "--purpose",
+                    purpose,
+                    "--personal-id",
+                    &id,
+                    "--full-name",
+                    &name,
+                    "--birth-date",
+                    &birth,
+                    "--questions",
+                    "living_resident,lives_in_commune,over_18",
+                    "--commune-code",
+                    &commune,
+                ],
+            )
+        }
+    };
+    let (code, v, out) = tokio::task::spawn_blocking(call(name.to_uppercase(), "social_insurance")).await.unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(v["answer"], json!({"living_resident": true, "lives_in_commune": true, "over_18": true}), "{out}");
+    assert!(v["checks"].as_object().unwrap().values().all(|c| c == true), "{out}");
+    assert_eq!(v["log_index"], 0);
+
+    // The citizen's access log names the member, the purpose and what was checked.
+    let row =
+        sqlx::query("SELECT actor_id, actor_label, purpose, released, channel FROM access_log WHERE subject_id = $1")
+            .bind(&id)
+            .fetch_one(db.read())
+            .await
+            .unwrap();
+    assert_eq!(row.get::<String, _>(0), "exchange:BHXH-08/thu-chi");
+    assert!(row.get::<String, _>(1).starts_with("Bảo hiểm xã hội tỉnh"));
+    assert_eq!(row.get::<String, _>(2), "public_service");
+    assert_eq!(row.get::<String, _>(3), "personal_id,full_name,birth_date,status,commune,age_over_18");
+    assert_eq!(row.get::<String, _>(4), "exchange");
+
+    // Another name: every answer is no, and the record consulted is still in the access log.
+    let (code, v, out) = tokio::task::spawn_blocking(call("Người Khác Hẳn".into(), "social_insurance")).await.unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(v["answer"], json!({"living_resident": false, "lives_in_commune": false, "over_18": false}));
+
+    // Refusals over HTTP: a purpose without a right, an unsigned body, a suspended member.
+    let before = state(&db).await;
+    let (code, _, out) = tokio::task::spawn_blocking(call(name.clone(), "tax_administration")).await.unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("exchange.not_granted"), "{out}");
+    let r = w
+        .http
+        .post(format!("{}/api/v1/exchange/services/person.verify", w.base))
+        .header("content-type", "application/jose")
+        .body("{\"member\": \"BHXH-08\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "exchange.bad_signature");
+    let r = w
+        .http
+        .post(format!("{}/api/v1/exchange/services/person.verify", w.base))
+        .body(vec![b'a'; 70 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "exchange.too_large");
+    let suspend = json!({"status": "suspended", "reason": "kiểm tra an ninh"});
+    assert_eq!(w.send(Method::POST, &admin, "/api/v1/exchange/members/BHXH-08/status", suspend).await.0, 204);
+    let (code, _, out) = tokio::task::spawn_blocking(call(name.clone(), "social_insurance")).await.unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("exchange.member_not_approved"), "{out}");
+    assert_eq!(state(&db).await, before, "refusals change nothing");
+
+    // The published catalogue and the signed head.
+    let public = |path: &'static str| {
+        let url = format!("{}{path}", w.base);
+        let http = w.http.clone();
+        async move { http.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(public("/api/v1/exchange/services").await[0]["code"], "person.verify");
+    assert_eq!(public("/api/v1/exchange/log/head").await["tree_size"], 2);
+
+    // `dancu log verify` passes on the untouched log and finds a deleted row.
+    let verify = || {
+        Command::new(env!("CARGO_BIN_EXE_dancu"))
+            .args(["log", "verify", "--database-url", db.url(), "--data-dir"])
+            .arg(dir.path())
+            .env("DANCU_LOG", "warn")
+            .output()
+            .expect("run dancu log verify")
+    };
+    let ok = verify();
+    let text = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(ok.status.success(), "{text} {}", String::from_utf8_lossy(&ok.stderr));
+    assert!(text.contains("2 entries read") && text.contains("(latest: 2 entries"), "{text}");
+    sqlx::query("DELETE FROM translog_leaves WHERE idx = 0").execute(db.write()).await.unwrap();
+    let bad = verify();
+    let text = String::from_utf8_lossy(&bad.stdout).to_string();
+    assert!(!bad.status.success(), "a deleted entry fails the verification: {text}");
+    assert!(text.contains("PROBLEM: entry 0 is missing"), "{text}");
+}
+
+db::dual_tests!(crate::common::migrations(); an_agency_calls_through_the_sample_client);
