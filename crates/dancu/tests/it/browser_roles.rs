@@ -73,6 +73,9 @@ impl Demo {
         settings.data_dir = dir.path().to_path_buf();
         settings.database_url = format!("sqlite://{}", dir.path().join("dancu.db").display());
         settings.services.payment_provider = services::payments::ProviderKind::Simulator;
+        // Every demo account signs in twice from this one address (browser and crawl), more than
+        // the default 30 sign-ins a minute per address allow; the limit has its own tests.
+        settings.identity.limits.sign_in_per_ip = identity::Limit::per_minute(1000);
         let db = dancu::open_db(&settings.database_url).await.unwrap();
         let running = dancu::server::start(db, &settings).await.unwrap();
         Demo {
