@@ -258,7 +258,8 @@ async fn roles_and_errors(c: &Client, demo: &Demo) -> anyhow::Result<()> {
     c.find(Locator::Css("a#error-back")).await?.click().await?;
     wait_css(c, "#citizen-services").await?;
     ensure!(path_of(c).await? == "/me", "the way back went to {}", path_of(c).await?);
-    for link in ["/applications", "/me/identity-qr", "/me/lodging", "/notifications", "/account/access-log", "/account"] {
+    for link in ["/applications", "/me/identity-qr", "/me/lodging", "/notifications", "/account/access-log", "/account"]
+    {
         let css = format!("#citizen-services a[href='{link}']");
         ensure!(c.find(Locator::Css(&css)).await.is_ok(), "the citizen's home page does not link {link}");
     }

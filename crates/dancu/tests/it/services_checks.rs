@@ -406,14 +406,7 @@ async fn fines_are_paid_at_the_decisions_amount(db: db::Db) {
         ("legal_basis", "Nghị định 168/2024/NĐ-CP"),
         ("amount_vnd", "1000"),
     ];
-    let r = w
-        .http
-        .post(format!("{}/officer/fines", w.base))
-        .bearer_auth(&police)
-        .form(&typo)
-        .send()
-        .await
-        .unwrap();
+    let r = w.http.post(format!("{}/officer/fines", w.base)).bearer_auth(&police).form(&typo).send().await.unwrap();
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
     assert!(
