@@ -84,6 +84,7 @@ pub async fn run(
     crate::lodging_figures::recount(&db).await?;
     println!("Số liệu lưu trú / lodging events counted: {lodged}");
     let verifying = crate::demo_verification::prepare(&db, &s.data_dir, &accounts).await?;
+    let exchange_members = crate::demo_exchange::prepare(&db, &s.data_dir, &province_code).await?;
     // A configured trust store wins over the demo's.
     s.verification.csca_dir.get_or_insert(verifying.trust_dir.clone());
     // Fees are paid on the built-in simulated bank, unless a provider is configured.
@@ -124,6 +125,7 @@ pub async fn run(
         file.display()
     );
     verifying.print(&public);
+    crate::demo_exchange::print(&exchange_members, &public);
     println!("\nCtrl-C để dừng / to stop.");
     running.wait().await
 }
@@ -363,7 +365,7 @@ async fn busiest_commune(db: &db::Db, province: &str) -> anyhow::Result<String> 
 }
 
 /// Writes a file readable only by its owner (it holds passwords and tokens).
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

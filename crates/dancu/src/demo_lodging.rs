@@ -289,13 +289,17 @@ async fn staff_login(
 async fn service(db: &db::Db) -> anyhow::Result<lodging::Service> {
     keys::ensure_key(db, keys::KeyAlg::Es256, kernel::clock::now_ms()).await?;
     let ring = keys::KeyRing::load(db, kernel::clock::now_ms).await?;
+    Ok(lodging::Service::start(stores(db).await?, ring, lodging::LodgingSettings::default(), kernel::clock::now_ms))
+}
+
+/// The access and security logs of a seeding step (the server starts its own).
+pub(crate) async fn stores(db: &db::Db) -> anyhow::Result<audit::Stores> {
     let pseudonyms = audit::security::Pseudonymizer::new(&audit::security::stored_key(db).await?)?;
-    let stores = audit::Stores {
+    Ok(audit::Stores {
         db: db.clone(),
         access_log: audit::AccessLog::start(db.clone()),
         security: audit::SecurityLog::start(db.clone(), pseudonyms, Vec::new()),
-    };
-    Ok(lodging::Service::start(stores, ring, lodging::LodgingSettings::default(), kernel::clock::now_ms))
+    })
 }
 
 fn user(id: &str, login: &str, role: Role, jurisdiction: Jurisdiction) -> Actor {

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod clients_cmd;
 pub mod config;
 pub mod demo;
+pub mod demo_exchange;
 pub mod demo_lodging;
 pub mod demo_programs;
 pub mod demo_services;

@@ -17,6 +17,8 @@ pub mod rights;
 
 #[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
+#[allow(clippy::disallowed_methods, reason = "the page reads the clock to tell current keys")]
+mod pages;
 
 pub use gateway::{Answered, Gateway, LogEntry, Refused, ResponseClaims};
 
@@ -45,6 +47,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/api/v1/exchange/keys/{kid}/retire", post(api::retire_key))
         .route("/api/v1/exchange/rights", get(api::list_rights).post(api::grant_right))
         .route("/api/v1/exchange/rights/{id}/revoke", post(api::revoke_right))
+        .route("/admin/exchange", get(pages::admin))
         .with_state(gateway)
 }
 

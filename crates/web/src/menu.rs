@@ -47,6 +47,7 @@ const ADMIN_ORGS: Link = link("/admin/organizations", "Tổ chức", "Organizati
 const ADMIN_CLIENTS: Link = link("/admin/clients", "Ứng dụng", "Applications (OIDC)");
 const ADMIN_SECURITY: Link = link("/admin/security-events", "Sự kiện an ninh", "Security events");
 const ADMIN_SMS: Link = link("/admin/sms-outbox", "Tin nhắn đi", "SMS outbox");
+const ADMIN_EXCHANGE: Link = link("/admin/exchange", "Trao đổi dữ liệu", "Data exchange");
 const CHECKIN: Link = link("/lodging", "Nhận khách lưu trú", "Guest check-in");
 const VERIFY: Link = link("/verify", "Xác minh danh tính", "Verify identity");
 const VERIFY_HISTORY: Link = link("/verify/history", "Lịch sử xác minh", "Verification history");
@@ -108,7 +109,16 @@ const CITIZEN: &[Link] = &[
 /// The menu of a role: only pages it may open, most used first.
 pub fn links(role: Role) -> &'static [Link] {
     match role {
-        Role::Admin => &[ADMIN_ACCOUNTS, ADMIN_ORGS, ADMIN_CLIENTS, ADMIN_SECURITY, ADMIN_SMS, DASHBOARDS, PROGRAMS],
+        Role::Admin => &[
+            ADMIN_ACCOUNTS,
+            ADMIN_ORGS,
+            ADMIN_CLIENTS,
+            ADMIN_EXCHANGE,
+            ADMIN_SECURITY,
+            ADMIN_SMS,
+            DASHBOARDS,
+            PROGRAMS,
+        ],
         Role::ProvincialOfficer => &[PERSONS, QUALITY, LODGING_POLICE, INBOX, EID, DASHBOARDS, PROGRAMS],
         Role::CommunePolice => &[LODGING_POLICE, PERSONS, WATCHLIST, EID, INBOX],
         Role::DeskOfficer => &[INBOX, KIOSK],

@@ -236,3 +236,101 @@ async fn an_agency_calls_through_the_sample_client(db: Db) {
 }
 
 db::dual_tests!(crate::common::migrations(); an_agency_calls_through_the_sample_client);
+
+/// `dancu demo` registers the social-insurance agency and the bank with a key and a right each:
+/// both call `person.verify` through the sample client at once, with the key the demo wrote, and
+/// the administrator's exchange page lists them and the log's entries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_members_call_with_the_keys_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(py) = python(dir.path()) else {
+        eprintln!("SKIPPED demo exchange members: no python3 with `cryptography`, and pip could not install it");
+        return;
+    };
+    let data = dir.path().join("demo");
+    let demo = |data: PathBuf| {
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_dancu"))
+                .args(["demo", "--no-serve", "--people", "300", "--data-dir"])
+                .arg(&data)
+                .env("DANCU_LOG", "warn")
+                .output()
+                .unwrap()
+        })
+    };
+    let out = demo(data.clone()).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let members: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("exchange-members.json")).unwrap()).unwrap();
+    let codes: Vec<&str> = members.as_array().unwrap().iter().map(|m| m["member"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["BHXH-08", "NHDEMO"]);
+    // A second run finds them and changes nothing (same keys, no duplicate member).
+    let again = demo(data.clone()).await.unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let after: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("exchange-members.json")).unwrap()).unwrap();
+    assert_eq!(after, members, "a second run keeps the members and their keys");
+
+    let mut settings = dancu::server::local_settings();
+    settings.data_dir = data.clone();
+    settings.database_url = format!("sqlite://{}", data.join("dancu.db").display());
+    let db = dancu::open_db(&settings.database_url).await.unwrap();
+    let running = dancu::server::start(db.clone(), &settings).await.unwrap();
+    let base = format!("http://{}", running.addr);
+    let (id, name, birth, _) = resident(&db).await;
+    for m in members.as_array().unwrap() {
+        let s = |k: &str| m[k].as_str().unwrap().to_string();
+        let (code, answer, out) = run(
+            &py,
+            &[
+                "call",
+                "--base",
+                &base,
+                "--key",
+                &s("key_file"),
+                "--kid",
+                &s("kid"),
+                "--member",
+                &s("member"),
+                "--subsystem",
+                &s("subsystem"),
+                "--purpose",
+                &s("purpose"),
+                "--personal-id",
+                &id,
+                "--full-name",
+                &name,
+                "--birth-date",
+                &birth,
+                "--questions",
+                "living_resident,over_18",
+            ],
+        );
+        assert_eq!(code, 0, "{} calls: {out}", s("member"));
+        assert_eq!(answer["answer"]["living_resident"], true, "{answer}");
+        assert_eq!(answer["answer"]["over_18"], true, "{answer}");
+    }
+    let logged: i64 = sqlx::query("SELECT COUNT(*) FROM access_log WHERE subject_id = $1 AND channel = 'exchange'")
+        .bind(&id)
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(logged, 2, "each member's call is in the citizen's access log");
+
+    // The administrator's page lists both members, their rights and the log.
+    let accounts: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("demo-accounts.json")).unwrap()).unwrap();
+    let admin = accounts.as_array().unwrap().iter().find(|a| a["role"] == "admin").unwrap();
+    let http = reqwest::Client::new();
+    let page = |token: String| http.get(format!("{base}/admin/exchange")).bearer_auth(token).send();
+    let r = page(admin["api_token"].as_str().unwrap().to_string()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    for text in ["BHXH-08", "Ngân hàng Demo", "quan-ly-thu", "ekyc", "Bảo hiểm xã hội", "Còn hiệu lực"] {
+        assert!(html.contains(text), "the exchange page lacks {text}: {html}");
+    }
+    assert!(!html.contains(&id), "the page names no resident");
+    let leader = accounts.as_array().unwrap().iter().find(|a| a["role"] == "leader").unwrap();
+    assert_eq!(page(leader["api_token"].as_str().unwrap().to_string()).await.unwrap().status(), 403);
+}
