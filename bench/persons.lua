@@ -1,4 +1,5 @@
--- wrk script: GET /api/v1/persons/{id} for random ids of a file, with a bearer token.
+-- wrk script: GET /api/v1/persons/{id}?purpose=administration for random ids of a file, with a
+-- bearer token (a record is opened only for a stated purpose, see docs/API.md).
 -- Usage: DANCU_TOKEN=dct_... DANCU_IDS=ids.txt wrk -t2 -c64 -d20s -s bench/persons.lua http://127.0.0.1:8080
 local ids = {}
 for line in io.lines(os.getenv("DANCU_IDS")) do ids[#ids + 1] = line end
@@ -8,7 +9,7 @@ local n = 0
 request = function()
   n = n + 1
   local id = ids[(n * 7919) % #ids + 1]
-  return wrk.format("GET", "/api/v1/persons/" .. id, { ["Authorization"] = auth })
+  return wrk.format("GET", "/api/v1/persons/" .. id .. "?purpose=administration", { ["Authorization"] = auth })
 end
 
 done = function(summary, latency, requests)

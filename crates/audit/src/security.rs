@@ -48,8 +48,8 @@ pub enum Kind {
     AdminAction,
     /// An officer asked for data outside their jurisdiction.
     JurisdictionRefused,
-    /// A data-exchange request from another system was refused (for the exchange gateway; not
-    /// raised yet).
+    /// A data-exchange request from another system was refused (the exchange gateway: bad
+    /// signature, replay, no right, quota…).
     ExchangeRefused,
 }
 
