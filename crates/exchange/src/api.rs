@@ -80,6 +80,7 @@ pub async fn jwks(State(g): State<Gateway>) -> Json<serde_json::Value> {
 
 /// A signed tree head of the transparency log.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ExchangeTreeHead)]
 pub struct TreeHead {
     pub tree_size: u64,
     /// Base64.
@@ -114,6 +115,7 @@ pub struct InclusionParams {
 
 /// A Merkle audit path or consistency proof: hashes in base64, in the order of RFC 9162.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ExchangeProof)]
 pub struct Proof {
     pub hashes: Vec<String>,
 }
@@ -149,6 +151,7 @@ pub async fn log_consistency(
 
 /// One entry of the log: exchanges hold codes and digests only.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ExchangeLogEntryView)]
 pub struct LogEntryView {
     pub index: u64,
     /// The entry's bytes, base64 (a JSON document for exchanges).
@@ -166,6 +169,7 @@ pub async fn log_entry(State(g): State<Gateway>, ApiPath(index): ApiPath<u64>) -
 
 /// A new member.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ExchangeNewMember)]
 pub struct NewMember {
     pub code: String,
     pub name: String,
@@ -193,6 +197,7 @@ pub async fn list_members(State(g): State<Gateway>, user: CurrentUser) -> ApiRes
 
 /// A change of status.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ExchangeStatusChange)]
 pub struct StatusChange {
     pub status: Status,
     /// Required to suspend.
@@ -215,6 +220,7 @@ pub async fn member_status(
 
 /// A new subsystem.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ExchangeNewSubsystem)]
 pub struct NewSubsystem {
     pub code: String,
     pub name: String,
@@ -248,6 +254,7 @@ pub async fn subsystem_status(
 
 /// A public key for a subsystem.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ExchangeNewKey)]
 pub struct NewKey {
     /// The public JWK (no private parts).
     #[schema(value_type = Object)]
@@ -262,6 +269,7 @@ pub struct NewKey {
 
 /// The kid a key was registered under.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ExchangeKeyAdded)]
 pub struct KeyAdded {
     pub kid: String,
 }
@@ -293,6 +301,7 @@ pub async fn create_key(
 
 /// The end of a key's validity.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ExchangeRetireKey)]
 pub struct RetireKey {
     /// UTC milliseconds; default now.
     #[serde(default)]
@@ -333,6 +342,7 @@ pub async fn list_rights(
 
 /// The id of a granted right.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ExchangeGranted)]
 pub struct Granted {
     pub id: String,
 }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 /// A field of a service: for the yes/no verification service, a question it answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ExchangeField)]
 pub struct Field {
     pub code: &'static str,
     pub vi: &'static str,
@@ -18,6 +19,7 @@ pub struct Field {
 
 /// A service of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ExchangeService)]
 pub struct Service {
     pub code: &'static str,
     pub vi: &'static str,
@@ -61,6 +63,7 @@ impl Service {
 
 /// A legal basis a request names as its purpose (mục đích khai thác theo căn cứ pháp lý).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ExchangePurpose)]
 pub struct Purpose {
     pub code: &'static str,
     pub vi: &'static str,

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 /// What kind of organization a member is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ExchangeMemberClass)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberClass {
     Government,
@@ -37,6 +38,7 @@ impl MemberClass {
 
 /// Where a member or subsystem stands. Only `approved` ones may call services.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ExchangeStatus)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pending,
@@ -63,6 +65,7 @@ impl Status {
 
 /// A member as the administrator lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ExchangeMember)]
 pub struct Member {
     pub code: String,
     pub name: String,
@@ -75,6 +78,7 @@ pub struct Member {
 
 /// An information system of a member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ExchangeSubsystem)]
 pub struct Subsystem {
     pub code: String,
     pub name: String,
@@ -84,6 +88,7 @@ pub struct Subsystem {
 
 /// A public key of a subsystem, with its validity (UTC milliseconds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ExchangeSubsystemKey)]
 pub struct SubsystemKey {
     pub kid: String,
     #[schema(value_type = Object)]

@@ -15,6 +15,7 @@ use crate::members::{admin_event, require_admin};
 
 /// A right as granted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ExchangeGrant)]
 pub struct Grant {
     pub member: String,
     pub subsystem: String,
@@ -36,6 +37,7 @@ pub struct Grant {
 
 /// A stored right.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ExchangeRight)]
 pub struct Right {
     pub id: String,
     /// What was granted.

@@ -202,6 +202,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refusals_speak_one_language_each() {
+        for bad in ["31/02/1990", "1990-13", "12/1799", "hôm qua", "1990-1-1"] {
+            let e = PartialDate::parse_vn(bad).or_else(|_| PartialDate::parse(bad)).unwrap_err();
+            let vi = e.message_in(crate::Lang::Vi);
+            let en = e.message_in(crate::Lang::En);
+            assert!(vi.starts_with("Ngày") || vi.starts_with("Năm") || vi.starts_with("Tháng"), "{bad}: {vi}");
+            assert!(!vi.contains("expected") && !vi.contains("out of range"), "{bad}: English inside {vi:?}");
+            assert!(!en.contains("Ngày") && en != vi, "{bad}: {en}");
+        }
+    }
+
+    #[test]
     fn round_trips_every_precision() {
         for s in ["1948", "1961-07", "2003-02-28"] {
             let d = PartialDate::parse(s).unwrap();

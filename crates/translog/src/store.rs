@@ -212,6 +212,10 @@ pub struct StoredEntry {
 
 /// Entry `index`, if stored.
 pub async fn entry(db: &Db, index: u64) -> Result<Option<StoredEntry>, AppError> {
+    // No log reaches the end of the database's index range: such an index is simply not stored.
+    if i64::try_from(index).is_err() {
+        return Ok(None);
+    }
     Ok(entries(db, index, 1).await?.into_iter().next().filter(|e| e.index == index))
 }
 

@@ -331,6 +331,9 @@ async fn the_demos_members_call_with_the_keys_it_wrote() {
         assert!(html.contains(text), "the exchange page lacks {text}: {html}");
     }
     assert!(!html.contains(&id), "the page names no resident");
+    // An index past the database's range is an entry that does not exist, not a failure.
+    let far = http.get(format!("{base}/api/v1/exchange/log/entries/9223372036854775808")).send().await.unwrap();
+    assert_eq!(far.status(), 404);
     let leader = accounts.as_array().unwrap().iter().find(|a| a["role"] == "leader").unwrap();
     assert_eq!(page(leader["api_token"].as_str().unwrap().to_string()).await.unwrap().status(), 403);
 }
