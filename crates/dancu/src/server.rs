@@ -68,6 +68,8 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         kernel::clock::now_ms,
         std::time::Duration::from_secs(60),
     );
+    // Request ids are kept only as long as a replay could be accepted.
+    gateway.spawn_purge(kernel::clock::now_ms, std::time::Duration::from_secs(60));
     let hasher = identity::PasswordHasher::default();
     let sms: Arc<dyn identity::sms::SmsSender> =
         Arc::new(identity::sms::OutboxSender::new(db.clone(), kernel::clock::now_ms));

@@ -147,6 +147,34 @@ struct Checked {
 }
 
 impl Gateway {
+    /// Deletes the request ids that can no longer be replayed: those whose message expired more
+    /// than [`LEEWAY_SECS`] before `now` (UTC milliseconds), since such a message is refused as
+    /// expired before its id is looked at. Without it the replay guard would keep every id ever
+    /// seen. The exchange itself stays in the transparency log and the citizen's access log.
+    /// Returns how many were deleted.
+    pub async fn purge_expired(&self, now: i64) -> Result<u64, AppError> {
+        let before = now.saturating_sub(LEEWAY_SECS.saturating_mul(1000));
+        let done = sqlx::query("DELETE FROM exchange_requests WHERE expires_at < $1")
+            .bind(before)
+            .execute(self.stores.db.write())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Deletes expired request ids every `period`, for as long as the server runs.
+    pub fn spawn_purge(&self, clock: kernel::clock::Clock, period: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let gateway = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                if let Err(e) = gateway.purge_expired(clock()).await {
+                    tracing::warn!(error = %e, "purging expired exchange request ids failed; retrying at the next period");
+                }
+            }
+        })
+    }
+
     /// Handles one request for `service` (the service of the URL): `raw` is the request body, a
     /// compact JWS. `now` is UTC milliseconds.
     pub async fn call(&self, service: &str, raw: &[u8], now: i64) -> Result<Answered, Refused> {

@@ -370,4 +370,28 @@ async fn suspension_revocation_and_key_rotation(db: Db) {
     refused(&setup, "person.verify", &sign(&new_key, &new_kid, &claims("a-8")), ErrorCode::ExchangeNotGranted).await;
 }
 
-db::dual_tests!(crate::tests::migrations(); admin_configures_the_exchange, accepts_and_refuses, suspension_revocation_and_key_rotation);
+/// Request ids are deleted once their message could no longer be accepted, and not before: the
+/// same message sent after the purge is refused as expired, never taken as new.
+async fn expired_request_ids_are_purged(db: Db) {
+    let setup = setup(&db, 3).await;
+    let g = &setup.gateway;
+    let token = sign(&setup.key, &setup.kid, &claims("p-1"));
+    let now = now_ms();
+    g.call("person.verify", token.as_bytes(), now).await.unwrap();
+    assert_eq!(g.purge_expired(now).await.unwrap(), 0, "a live message's id stays");
+    assert_eq!(
+        g.call("person.verify", token.as_bytes(), now).await.unwrap_err().error.code,
+        ErrorCode::ExchangeReplayed
+    );
+    // `claims` expire 120 s after now; the gateway accepts them until LEEWAY_SECS later.
+    let later = now + (120 + crate::gateway::LEEWAY_SECS + 2) * 1000;
+    assert_eq!(g.purge_expired(later).await.unwrap(), 1);
+    assert_eq!(state(&db).await.0, 0, "the id is gone");
+    assert_eq!(
+        g.call("person.verify", token.as_bytes(), later).await.unwrap_err().error.code,
+        ErrorCode::ExchangeExpired
+    );
+    assert_eq!(state(&db).await.0, 0, "the refused message stored nothing");
+}
+
+db::dual_tests!(crate::tests::migrations(); admin_configures_the_exchange, accepts_and_refuses, suspension_revocation_and_key_rotation, expired_request_ids_are_purged);

@@ -66,6 +66,8 @@ CREATE TABLE logs.exchange_requests (
     expires_at BIGINT NOT NULL,
     PRIMARY KEY (member_code, request_id)
 );
+-- The purge of request ids that can no longer be replayed (Gateway::purge_expired).
+CREATE INDEX logs.exchange_requests_expiry ON exchange_requests (expires_at);
 -- Requests counted against each right per day (Vietnam time).
 CREATE TABLE logs.exchange_quota_use (
     right_id TEXT NOT NULL,
