@@ -317,6 +317,20 @@ async fn the_demos_members_call_with_the_keys_it_wrote() {
         .unwrap()
         .get(0);
     assert_eq!(logged, 2, "each member's call is in the citizen's access log");
+    // Monitoring: each member's answered calls are counted by service, without the resident.
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    for member in ["BHXH-08", "NHDEMO"] {
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with("dancu_exchange_requests_total{") && l.contains(&format!("member=\"{member}\"")))
+            .unwrap_or_else(|| panic!("no exchange count for {member}: {metrics}"));
+        assert!(line.contains("outcome=\"answered\"") && line.contains("service=\"person.verify\""), "{line}");
+        // Other tests of this process may have counted calls of the same member too.
+        let n: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(n >= 1.0, "{line}");
+    }
+    assert!(metrics.contains("dancu_exchange_request_duration_seconds"), "{metrics}");
+    assert!(!metrics.contains(&id), "no personal id in a metric");
 
     // The administrator's page lists both members, their rights and the log.
     let accounts: Value =
