@@ -13,22 +13,7 @@ use web::{Jurisdiction, Role};
 
 /// A leader of province 08 with an API token.
 async fn leader_token(w: &common::World) -> String {
-    let hasher = identity::PasswordHasher::new(2);
-    let a = identity::create_account(
-        &w.db,
-        &hasher,
-        identity::NewAccount {
-            login: "lanhdao.test".into(),
-            display_name: "Lãnh đạo thử nghiệm".into(),
-            role: Role::Leader,
-            jurisdiction: Jurisdiction::Province("08".into()),
-            password: common::PASSWORD.into(),
-        },
-        kernel::clock::now_ms(),
-    )
-    .await
-    .unwrap();
-    identity::issue_token(&w.db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1
+    w.staff_token("lanhdao.test", Role::Leader, Jurisdiction::Province("08".into())).await
 }
 
 fn figure<'a>(d: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {

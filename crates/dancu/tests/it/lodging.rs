@@ -33,16 +33,7 @@ async fn logged(w: &World, subject: &str, action: &str, purpose: Option<&str>) -
 
 /// An account with a bearer token.
 async fn account(w: &World, login: &str, role: Role, j: Jurisdiction) -> String {
-    let hasher = identity::PasswordHasher::new(2);
-    let new = identity::NewAccount {
-        login: login.into(),
-        display_name: login.into(),
-        role,
-        jurisdiction: j,
-        password: common::PASSWORD.into(),
-    };
-    let a = identity::create_account(&w.db, &hasher, new, kernel::clock::now_ms()).await.unwrap();
-    identity::issue_token(&w.db, &a.id, "test", kernel::clock::now_ms()).await.unwrap().1
+    w.staff_token(login, role, j).await
 }
 
 /// An organization and one staff member's token.
