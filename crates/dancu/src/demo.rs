@@ -50,9 +50,14 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let start = Instant::now();
     std::fs::create_dir_all(&s.data_dir)?;
-    // Bound first: the links the demo writes (the hotel owner's invitation) name the address the
-    // server is reached at.
-    let bound = crate::server::bind(&s, transport).await?;
+    // Bound first when serving: the links the demo writes (the hotel owner's invitation) name the
+    // address the server is reached at. With --no-serve nothing listens, so preparations can run
+    // side by side (the tests do), and the links name the configured address.
+    let bound = if no_serve { None } else { Some(crate::server::bind(&s, transport).await?) };
+    let public_url = match &bound {
+        Some(b) => b.public_url.clone(),
+        None => s.public_url.clone().unwrap_or_else(|| format!("http://{}", s.listen)),
+    };
     let db = crate::open_db(&s.database_url).await?;
     let existing = registry::meta::get(&db, "generated.province").await?;
     match existing {
@@ -72,7 +77,7 @@ pub async fn run(
     }
     let province_code = registry::meta::get(&db, "generated.province").await?.unwrap_or(province.province.clone());
     programs::init(&db, &province_code, kernel::clock::now_ms()).await?;
-    let accounts = ensure_accounts(&db, &s.data_dir, &province_code, &bound.public_url).await?;
+    let accounts = ensure_accounts(&db, &s.data_dir, &province_code, &public_url).await?;
     print!("Kiểm tra chất lượng dữ liệu / running data-quality rules… ");
     let run = registry::quality::run(&db, kernel::clock::now_ms()).await?;
     println!("{} findings over {} persons", run.findings, run.persons_checked);
@@ -91,10 +96,10 @@ pub async fn run(
     if s.services.payment_provider == services::payments::ProviderKind::None {
         s.services.payment_provider = services::payments::ProviderKind::Simulator;
     }
-    if no_serve {
+    let Some(bound) = bound else {
         println!("Sẵn sàng sau / ready after {:.1} s", start.elapsed().as_secs_f64());
         return Ok(());
-    }
+    };
     let certificate = bound.tls.as_ref().map(|t| (t.names.join(", "), t.fingerprint.clone()));
     let running = crate::server::serve_bound(db.clone(), &s, bound).await?;
     analytics::spawn_consumer(db.clone(), std::time::Duration::from_secs(2), kernel::clock::now_ms);

@@ -248,10 +248,15 @@ async fn the_demos_members_call_with_the_keys_it_wrote() {
         return;
     };
     let data = dir.path().join("demo");
+    // Preparing serves nothing, so it does not need its listen address free (other preparations
+    // run beside this one).
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
     let demo = |data: PathBuf| {
+        let listen = listen.clone();
         tokio::task::spawn_blocking(move || {
             Command::new(env!("CARGO_BIN_EXE_dancu"))
-                .args(["demo", "--no-serve", "--people", "300", "--data-dir"])
+                .args(["demo", "--no-serve", "--people", "300", "--listen", &listen, "--data-dir"])
                 .arg(&data)
                 .env("DANCU_LOG", "warn")
                 .output()
