@@ -10,6 +10,7 @@
 
 mod purpose;
 mod query;
+pub mod seal;
 pub mod security;
 mod writer;
 
@@ -36,6 +37,7 @@ pub const MIGRATIONS: &[db::Migration] = db::migrations!(
         (1, "access_log", per_backend),
         (2, "logs_file", per_backend),
         (3, "security_events", per_backend),
-        (4, "case_ref", per_backend)
+        (4, "case_ref", per_backend),
+        (5, "access_seals", per_backend)
     ]
 );

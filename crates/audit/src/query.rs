@@ -8,6 +8,8 @@ use serde::Serialize;
 /// One access as shown to the citizen or an auditor.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AccessRecord {
+    /// The row's id (its seal in the transparency log is found by it).
+    pub id: i64,
     pub at: i64,
     pub actor_id: String,
     pub actor_label: String,
@@ -20,19 +22,20 @@ pub struct AccessRecord {
     pub case_ref: Option<String>,
 }
 
-const COLUMNS: &str = "at, actor_id, actor_label, subject_id, action, purpose, released, channel, case_ref";
+const COLUMNS: &str = "id, at, actor_id, actor_label, subject_id, action, purpose, released, channel, case_ref";
 
 fn from_row(r: &db::Row) -> AccessRecord {
     AccessRecord {
-        at: r.get(0),
-        actor_id: r.get(1),
-        actor_label: r.get(2),
-        subject_id: r.get(3),
-        action: r.get(4),
-        purpose: r.get(5),
-        released: r.get(6),
-        channel: r.get(7),
-        case_ref: r.get(8),
+        id: r.get(0),
+        at: r.get(1),
+        actor_id: r.get(2),
+        actor_label: r.get(3),
+        subject_id: r.get(4),
+        action: r.get(5),
+        purpose: r.get(6),
+        released: r.get(7),
+        channel: r.get(8),
+        case_ref: r.get(9),
     }
 }
 
@@ -114,7 +117,7 @@ pub(crate) mod tests {
     use crate::{AccessEntry, AccessLog};
 
     pub(crate) fn migrations() -> db::MigrationSet {
-        db::MigrationSet::new().with(crate::MIGRATIONS)
+        db::MigrationSet::new().with(translog::MIGRATIONS).with(crate::MIGRATIONS)
     }
 
     fn entry(i: i64, subject: &str) -> AccessEntry {

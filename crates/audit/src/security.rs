@@ -51,6 +51,8 @@ pub enum Kind {
     /// A data-exchange request from another system was refused (the exchange gateway: bad
     /// signature, replay, no right, quota…).
     ExchangeRefused,
+    /// A check of the access log's seals found rows deleted, changed or slipped in (`audit::seal`).
+    AccessLogTampered,
 }
 
 /// RFC 5424 severities (section 6.2.1), most urgent first.
@@ -76,7 +78,7 @@ pub enum Outcome {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::SignInFailed,
         Kind::AccountLocked,
         Kind::PasswordChanged,
@@ -88,6 +90,7 @@ impl Kind {
         Kind::AdminAction,
         Kind::JurisdictionRefused,
         Kind::ExchangeRefused,
+        Kind::AccessLogTampered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +106,7 @@ impl Kind {
             Kind::AdminAction => "admin_action",
             Kind::JurisdictionRefused => "jurisdiction_refused",
             Kind::ExchangeRefused => "exchange_refused",
+            Kind::AccessLogTampered => "access_log_tampered",
         }
     }
 
@@ -114,6 +118,7 @@ impl Kind {
     /// forged or stolen request causes is a warning; the rest is notable routine.
     pub fn severity(self) -> Severity {
         match self {
+            Kind::AccessLogTampered => Severity::Alert,
             Kind::AccountLocked
             | Kind::CsrfRefused
             | Kind::ScopeRefused
@@ -149,6 +154,7 @@ impl Kind {
             Kind::AdminAction => ("Thao tác quản trị", "Administrator action"),
             Kind::JurisdictionRefused => ("Ngoài phạm vi quản lý", "Jurisdiction refused"),
             Kind::ExchangeRefused => ("Từ chối trao đổi dữ liệu", "Exchange refused"),
+            Kind::AccessLogTampered => ("Nhật ký truy cập bị can thiệp", "Access log tampered with"),
         }
     }
 }
@@ -221,6 +227,13 @@ pub struct Origin {
     /// The route template (`/admin/accounts/{id}/suspend`), never the raw path.
     pub route: String,
     pub request_id: String,
+}
+
+impl Origin {
+    /// An event the server notices by itself (a background check), with no request behind it.
+    pub fn system(at: i64) -> Origin {
+        Origin { at, client: String::new(), route: "system".into(), request_id: String::new() }
+    }
 }
 
 /// A stored event, as the page, the API and the exporters see it.
@@ -357,6 +370,11 @@ impl SecurityLog {
     /// The pseudonym an id is recorded under (to search the events of one account).
     pub fn pseudonym(&self, id: &str) -> String {
         self.pseudonyms.pseudonym(id)
+    }
+
+    /// The keyed pseudonymizer (the access log's seals use the same key).
+    pub fn pseudonymizer(&self) -> &Pseudonymizer {
+        &self.pseudonyms
     }
 
     /// Waits until everything recorded before this call is stored and exported.

@@ -67,11 +67,14 @@ impl Default for RetentionSettings {
 /// One table under retention: its name, time column, columns in archive order (`true` = an
 /// integer column, else text; text columns may be NULL), and the rows of other tables that go
 /// with a row and are deleted with it, not archived (table, column holding the row's id).
+/// `sealed`: the rows are sealed in the transparency log (`audit::seal`), whose seals are marked
+/// pruned in the deleting transaction, so the citizen's page does not report them as deleted.
 struct Table {
     name: &'static str,
     time: &'static str,
     columns: &'static [(&'static str, bool)],
     dependents: &'static [(&'static str, &'static str)],
+    sealed: bool,
 }
 
 const ACCESS_LOG: Table = Table {
@@ -90,6 +93,7 @@ const ACCESS_LOG: Table = Table {
         ("case_ref", false),
     ],
     dependents: &[],
+    sealed: true,
 };
 
 const VERIFICATIONS: Table = Table {
@@ -113,6 +117,7 @@ const VERIFICATIONS: Table = Table {
     // A notary's copy of the chip's face image never outlives its verification, and is not
     // archived: biometric data is kept only as long as the purpose needs it.
     dependents: &[("verification_faces", "verification_id")],
+    sealed: false,
 };
 
 /// Security events carry pseudonyms, not personal ids; they have no purpose column, so every row
@@ -133,6 +138,7 @@ const SECURITY_EVENTS: Table = Table {
         ("detail", false),
     ],
     dependents: &[],
+    sealed: false,
 };
 
 /// What one table's retention did.
@@ -302,6 +308,10 @@ async fn delete(db: &Db, table: &Table, ids: &[String]) -> anyhow::Result<()> {
                 d = d.bind(id.as_str());
             }
             d.execute(&mut *tx).await?;
+        }
+        if table.sealed {
+            let ids = chunk.iter().map(|id| id.parse::<i64>().context("archived id")).collect::<Result<Vec<_>, _>>()?;
+            audit::seal::mark_pruned(&mut tx, db.backend(), &ids).await?;
         }
         let sql = format!("DELETE FROM {} WHERE id IN ({marks})", table.name);
         let mut q = sqlx::query(&sql);

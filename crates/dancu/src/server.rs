@@ -68,6 +68,14 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         kernel::clock::now_ms,
         std::time::Duration::from_secs(60),
     );
+    // Every access-log row becomes a leaf of the same log within a second, and the whole access
+    // log is checked against its seals every ten minutes (a finding is a security event).
+    audit::seal::spawn(
+        ctx.stores.clone(),
+        kernel::clock::now_ms,
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(600),
+    );
     // Request ids are kept only as long as a replay could be accepted.
     gateway.spawn_purge(kernel::clock::now_ms, std::time::Duration::from_secs(60));
     let hasher = identity::PasswordHasher::default();

@@ -51,6 +51,7 @@ struct HeadRow {
 struct ExchangePage {
     chrome: Chrome,
     log_size: u64,
+    sealed: u64,
     head: Option<HeadRow>,
     members: Vec<MemberRow>,
     rights: Vec<RightRow>,
@@ -88,6 +89,7 @@ pub(crate) async fn admin(
     let members = members::list(db, &user).await.map_err(err)?;
     let rights = rights::list(db, &user, None).await.map_err(err)?;
     let log_size = translog::store::size(db).await.map_err(err)?;
+    let sealed = audit::seal::sealed_count(db).await.map_err(err)?;
     let head = translog::head::latest_head(db).await.map_err(err)?.map(|h| HeadRow {
         size: h.tree_size,
         when: kernel::clock::format_ms_vn(h.timestamp),
@@ -138,6 +140,7 @@ pub(crate) async fn admin(
     let page = ExchangePage {
         chrome: Chrome::new(lang, ("Trao đổi dữ liệu", "Data exchange"), Some(&user), "/admin/exchange"),
         log_size,
+        sealed,
         head,
         members,
         rights,

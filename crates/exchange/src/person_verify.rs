@@ -143,7 +143,7 @@ pub async fn answer(
             actor_id: caller.actor_id.clone(),
             actor_label: caller.actor_label.clone(),
             subject_id: p.personal_id.clone(),
-            action: "verification.exchange.person_verify".into(),
+            action: "exchange.person_verify".into(),
             purpose: caller.access_purpose.into(),
             released: q.released(),
             channel: "exchange".into(),

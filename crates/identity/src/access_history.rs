@@ -15,16 +15,20 @@ pub enum ActorKind {
     Service,
     /// An identity verification (card, QR or chip check).
     Verification,
+    /// An agency's or company's system asked through the data exchange.
+    Agency,
 }
 
 impl ActorKind {
-    pub const ALL: [ActorKind; 3] = [ActorKind::Officer, ActorKind::Service, ActorKind::Verification];
+    pub const ALL: [ActorKind; 4] =
+        [ActorKind::Officer, ActorKind::Service, ActorKind::Verification, ActorKind::Agency];
 
     pub fn code(self) -> &'static str {
         match self {
             ActorKind::Officer => "officer",
             ActorKind::Service => "service",
             ActorKind::Verification => "verification",
+            ActorKind::Agency => "agency",
         }
     }
 
@@ -37,12 +41,15 @@ impl ActorKind {
             ActorKind::Officer => ("Cán bộ tra cứu", "Officer read"),
             ActorKind::Service => ("Dịch vụ bạn đăng nhập", "Service you signed in to"),
             ActorKind::Verification => ("Xác thực danh tính", "Identity verification"),
+            ActorKind::Agency => ("Cơ quan qua trục liên thông", "Agency via the data exchange"),
         }
     }
 
     /// The kind of one log entry.
     pub fn of(r: &AccessRecord) -> ActorKind {
-        if r.action.starts_with(VERIFY_PREFIX) {
+        if r.channel == EXCHANGE_CHANNEL {
+            ActorKind::Agency
+        } else if r.action.starts_with(VERIFY_PREFIX) {
             ActorKind::Verification
         } else if r.channel == "oidc" {
             ActorKind::Service
@@ -59,9 +66,16 @@ impl ActorKind {
             }
             ActorKind::Service => f.channels = vec!["oidc".into()],
             ActorKind::Verification => f.action_prefix = Some(VERIFY_PREFIX.into()),
+            ActorKind::Agency => f.channels = vec![EXCHANGE_CHANNEL.into()],
         }
     }
 }
+
+/// The channel of reads made through the data exchange.
+const EXCHANGE_CHANNEL: &str = "exchange";
+
+/// Actions of exchange services that answer yes or no (`exchange.person_verify`).
+const EXCHANGE_VERIFY_PREFIX: &str = "exchange.person_verify";
 
 /// Actions the verification service writes (`verification.card_qr`, `…dynamic_qr`, `…chip`).
 const VERIFY_PREFIX: &str = "verification.";
@@ -171,6 +185,8 @@ pub const FOLD_WINDOW_MS: i64 = 10 * 60 * 1000;
 /// An entry of the log as the citizen reads it: one sentence, repeats folded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Told {
+    /// The access-log row of the latest access of the group (its seal proves the group's entry).
+    pub newest_id: i64,
     /// The latest access of the group (UTC milliseconds).
     pub at: i64,
     /// The earliest access of the group.
@@ -198,6 +214,7 @@ pub fn tell(records: &[AccessRecord], own_account: &str, vi: bool, window_ms: i6
             _ => {
                 let own = r.actor_id == own_account;
                 out.push(Told {
+                    newest_id: r.id,
                     at: r.at,
                     first_at: r.at,
                     count: 1,
@@ -254,6 +271,20 @@ fn sentence(r: &AccessRecord, own: bool, vi: bool) -> String {
         (false, ActorKind::Verification, false) => {
             format!("{who} verified your identity, checking your {data}, for {purpose}{case}.")
         }
+        (false, ActorKind::Agency, true) if r.action.starts_with(EXCHANGE_VERIFY_PREFIX) => {
+            format!(
+                "{who} đã đối chiếu {data} của bạn qua trục liên thông dữ liệu để {purpose}{case}, không nhận dữ liệu."
+            )
+        }
+        (false, ActorKind::Agency, false) if r.action.starts_with(EXCHANGE_VERIFY_PREFIX) => {
+            format!("{who} checked your {data} through the data exchange for {purpose}{case}, receiving no data.")
+        }
+        (false, ActorKind::Agency, true) => {
+            format!("{who} đã nhận {data} của bạn qua trục liên thông dữ liệu để {purpose}{case}.")
+        }
+        (false, ActorKind::Agency, false) => {
+            format!("{who} received your {data} through the data exchange for {purpose}{case}.")
+        }
     }
 }
 
@@ -290,6 +321,7 @@ mod tests {
 
     fn record(at: i64, actor: &str, purpose: &str, released: &str) -> AccessRecord {
         AccessRecord {
+            id: at,
             at,
             actor_id: actor.into(),
             actor_label: format!("Cán bộ {actor} (Công an xã)"),
@@ -322,6 +354,27 @@ mod tests {
         let mine = tell(&[record(5, "me", "administration", "residence_history")], "me", true, FOLD_WINDOW_MS);
         assert!(mine[0].own);
         assert_eq!(mine[0].sentence, "Bạn đã xem lịch sử cư trú của chính mình.");
+    }
+
+    #[test]
+    fn exchange_calls_are_told_as_an_agency_asking() {
+        let mut r = record(1_000, "exchange:BHXH-08/thu-chi", "public_service", "personal_id,full_name,status");
+        r.actor_label = "Bảo hiểm xã hội tỉnh – Hệ thống thu chi".into();
+        r.channel = "exchange".into();
+        r.action = "exchange.person_verify".into();
+        let told = tell(std::slice::from_ref(&r), "me", true, FOLD_WINDOW_MS);
+        assert_eq!(told[0].kind, ActorKind::Agency);
+        assert_eq!(
+            told[0].sentence,
+            "Bảo hiểm xã hội tỉnh – Hệ thống thu chi đã đối chiếu số định danh cá nhân, họ và tên và tình trạng (còn \
+             sống, đã mất) của bạn qua trục liên thông dữ liệu để giải quyết thủ tục hành chính, không nhận dữ liệu."
+        );
+        r.action = "exchange.person_lookup".into();
+        let en = tell(std::slice::from_ref(&r), "me", false, FOLD_WINDOW_MS);
+        assert!(en[0].sentence.contains("received your personal identification number"), "{}", en[0].sentence);
+        let mut f = AccessFilter::default();
+        ActorKind::Agency.filter(&mut f);
+        assert_eq!(f.channels, vec!["exchange".to_string()]);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The data exchange end to end on both backends: an administrator registers an agency over the
 //! API, the sample Python client (`examples/exchange_client.py`) signs a request, calls
 //! `person.verify` on the running server and verifies the signed response and its transparency-log
-//! proof; the citizen's access log shows the call; refusals change nothing; `dancu log verify`
-//! passes, then finds a deleted log row.
+//! proof; the citizen's access log shows the call with the proof of its seal, and a deleted
+//! access-log row is reported on the citizen's page and by `dancu log verify`; refusals change
+//! nothing; `dancu log verify` passes, then finds a deleted log row.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -155,7 +156,7 @@ async fn an_agency_calls_through_the_sample_client(db: Db) {
     assert_eq!(code, 0, "{out}");
     assert_eq!(v["answer"], json!({"living_resident": true, "lives_in_commune": true, "over_18": true}), "{out}");
     assert!(v["checks"].as_object().unwrap().values().all(|c| c == true), "{out}");
-    assert_eq!(v["log_index"], 0);
+    assert!(v["log_index"].is_u64(), "{out}");
 
     // The citizen's access log names the member, the purpose and what was checked.
     let row =
@@ -175,7 +176,33 @@ async fn an_agency_calls_through_the_sample_client(db: Db) {
     assert_eq!(code, 0, "{out}");
     assert_eq!(v["answer"], json!({"living_resident": false, "lives_in_commune": false, "over_18": false}));
 
+    // The citizen's page: the call told in words, its seal proven against a signed head.
+    seal_now(&db).await;
+    let citizen = w.staff_token("cong-dan.trao-doi", Role::Citizen, Jurisdiction::Own(id.clone())).await;
+    let head: Value =
+        w.http.get(format!("{}/api/v1/exchange/log/head", w.base)).send().await.unwrap().json().await.unwrap();
+    let page = citizen_page(&w, &citizen).await;
+    assert!(page.contains("Nhật ký toàn vẹn"), "{page}");
+    assert!(
+        page.contains("Bảo hiểm xã hội tỉnh – Hệ thống thu chi đã đối chiếu")
+            && page.contains("qua trục liên thông dữ liệu"),
+        "{page}"
+    );
+    assert!(page.contains("Đã kiểm chứng, mục #"), "{page}");
+    let proofs: Value = w
+        .http
+        .get(format!("{}/account/access-log/proofs.json", w.base))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    check_proofs(&w, &proofs, &head).await;
+
     // Refusals over HTTP: a purpose without a right, an unsigned body, a suspended member.
+    seal_now(&db).await;
     let before = state(&db).await;
     let (code, _, out) = tokio::task::spawn_blocking(call(name.clone(), "tax_administration")).await.unwrap();
     assert_eq!(code, 1, "{out}");
@@ -213,7 +240,30 @@ async fn an_agency_calls_through_the_sample_client(db: Db) {
         async move { http.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
     };
     assert_eq!(public("/api/v1/exchange/services").await[0]["code"], "person.verify");
-    assert_eq!(public("/api/v1/exchange/log/head").await["tree_size"], 2);
+    let size = state(&db).await[2];
+    assert_eq!(public("/api/v1/exchange/log/head").await["tree_size"], size);
+
+    // A row deleted from the access log: the citizen's page reports it, and so does the SOC.
+    let gone = sqlx::query(
+        "SELECT id, at, actor_id, actor_label, subject_id, action, purpose, released, channel, case_ref FROM access_log \
+         WHERE subject_id = $1 AND channel = 'exchange' ORDER BY id LIMIT 1",
+    )
+    .bind(&id)
+    .fetch_one(db.read())
+    .await
+    .unwrap();
+    let gone_id: i64 = gone.get(0);
+    sqlx::query("DELETE FROM access_log WHERE id = $1").bind(gone_id).execute(db.write()).await.unwrap();
+    let page = citizen_page(&w, &citizen).await;
+    assert!(page.contains("Phát hiện nhật ký bị can thiệp") && page.contains("đã bị XOÁ khỏi nhật ký"), "{page}");
+    assert!(!page.contains("Nhật ký toàn vẹn"), "{page}");
+    w.running.ctx.stores.security.flush().await;
+    let alerts: i64 = sqlx::query("SELECT COUNT(*) FROM security_events WHERE kind = 'access_log_tampered'")
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get(0);
+    assert!(alerts >= 1, "the administrators are told");
 
     // `dancu log verify` passes on the untouched log and finds a deleted row.
     let verify = || {
@@ -224,10 +274,30 @@ async fn an_agency_calls_through_the_sample_client(db: Db) {
             .output()
             .expect("run dancu log verify")
     };
+    let found = verify();
+    let text = String::from_utf8_lossy(&found.stdout).to_string();
+    assert!(!found.status.success(), "the deleted access-log row fails the check: {text}");
+    assert!(
+        text.contains(&format!("{size} entries read")) && text.contains(&format!("(latest: {size} entries")),
+        "{text}"
+    );
+    assert!(text.contains("ACCESS LOG: {\"finding\":\"deleted\""), "{text}");
+    // Put back as it was (the same id and columns), the row matches its seal again.
+    let overriding = if db.backend() == db::Backend::Postgres { "OVERRIDING SYSTEM VALUE" } else { "" };
+    let sql = format!(
+        "INSERT INTO access_log (id, at, actor_id, actor_label, subject_id, action, purpose, released, channel, \
+         case_ref) {overriding} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    );
+    let mut put_back = sqlx::query(&sql).bind(gone_id).bind(gone.get::<i64, _>(1));
+    for i in 2..9 {
+        put_back = put_back.bind(gone.get::<String, _>(i));
+    }
+    put_back = put_back.bind(gone.get::<Option<String>, _>(9));
+    put_back.execute(db.write()).await.unwrap();
     let ok = verify();
     let text = String::from_utf8_lossy(&ok.stdout).to_string();
     assert!(ok.status.success(), "{text} {}", String::from_utf8_lossy(&ok.stderr));
-    assert!(text.contains("2 entries read") && text.contains("(latest: 2 entries"), "{text}");
+    assert!(text.contains("the transparency log and the access log verify"), "{text}");
     sqlx::query("DELETE FROM translog_leaves WHERE idx = 0").execute(db.write()).await.unwrap();
     let bad = verify();
     let text = String::from_utf8_lossy(&bad.stdout).to_string();
@@ -236,6 +306,51 @@ async fn an_agency_calls_through_the_sample_client(db: Db) {
 }
 
 db::dual_tests!(crate::common::migrations(); an_agency_calls_through_the_sample_client);
+
+/// Seals every access-log row now, as the server's sealer does every second.
+async fn seal_now(db: &Db) {
+    let keys = audit::security::Pseudonymizer::new(&audit::security::stored_key(db).await.unwrap()).unwrap();
+    audit::seal::seal_pending(db, &keys, kernel::clock::now_ms()).await.unwrap();
+}
+
+async fn citizen_page(w: &common::World, token: &str) -> String {
+    let r = w.http.get(format!("{}/account/access-log", w.base)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
+/// Checks the citizen's proof file as an outside program would: the head's signature against the
+/// published keys, each sealed leaf's path to the head's root.
+async fn check_proofs(w: &common::World, proofs: &Value, head: &Value) {
+    use base64::Engine;
+    let b64 = |v: &Value| base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap();
+    let jwks: Value =
+        w.http.get(format!("{}/api/v1/exchange/jwks.json", w.base)).send().await.unwrap().json().await.unwrap();
+    let keys = keys::JwksVerifier::from_jwks(&jwks).unwrap();
+    let signed = translog::SignedHead::verify(proofs["tree_head"]["jws"].as_str().unwrap(), &keys).unwrap();
+    assert_eq!(signed.tree_size, head["tree_size"].as_u64().unwrap());
+    let entries = proofs["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "both calls: {proofs}");
+    for e in entries {
+        let seal = &e["seal"];
+        assert_eq!(seal["state"], "proven", "{e}");
+        let leaf = b64(&seal["leaf"]);
+        let path: Vec<translog::Hash> =
+            seal["path"].as_array().unwrap().iter().map(|h| b64(h).try_into().unwrap()).collect();
+        let index = seal["log_index"].as_u64().unwrap();
+        let hash = translog::merkle::leaf_hash(&leaf);
+        assert!(translog::merkle::verify_inclusion(index, signed.tree_size, &hash, &path, &signed.root_hash), "{e}");
+        let sealed: Value = serde_json::from_slice(&leaf).unwrap();
+        assert_eq!(sealed["type"], "dancu.access.v1");
+        assert_eq!(sealed["id"], e["access_id"]);
+        assert!(!String::from_utf8_lossy(&leaf).contains(e["actor"].as_str().unwrap()), "the leaf names nobody");
+        // A leaf altered by one byte no longer leads to the root.
+        let mut forged = leaf.clone();
+        forged[10] ^= 1;
+        let forged = translog::merkle::leaf_hash(&forged);
+        assert!(!translog::merkle::verify_inclusion(index, signed.tree_size, &forged, &path, &signed.root_hash));
+    }
+}
 
 /// `dancu demo` registers the social-insurance agency and the bank with a key and a right each:
 /// both call `person.verify` through the sample client at once, with the key the demo wrote, and

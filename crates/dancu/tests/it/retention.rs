@@ -74,6 +74,10 @@ async fn old_rows_are_archived_then_deleted(db: Db) {
     security_event(&db, "sign_in_failed", NOW - 400 * DAY).await;
     security_event(&db, "account_locked", NOW - 300 * DAY).await;
 
+    // The rows are sealed in the transparency log, as the server's sealer does.
+    let keys = audit::security::Pseudonymizer::new(&[9u8; 32]).unwrap();
+    assert_eq!(audit::seal::seal_pending(&db, &keys, NOW).await.unwrap(), 4);
+
     let dir = tempfile::tempdir().unwrap();
     let settings = RetentionSettings::default();
     let done = retention::run(&db, &settings, dir.path(), NOW).await.unwrap();
@@ -85,6 +89,12 @@ async fn old_rows_are_archived_then_deleted(db: Db) {
     // Within their period: kept (investigation reads are kept ten years).
     let kept = column(&db, "SELECT subject_id FROM access_log").await;
     assert_eq!(kept, BTreeSet::from(["old-investigation".to_string(), "recent-admin".to_string()]));
+    // Their seals are marked pruned, so the deletion is lawful, not tampering; the leaves stay.
+    let sealed = audit::seal::check_all(&db, &keys, &mut |_| {}).await.unwrap();
+    assert!(sealed.ok(), "{sealed:?}");
+    assert_eq!((sealed.verified, sealed.pruned), (2, 2));
+    let pruned = audit::seal::check_subject(&db, &keys, "old-admin").await.unwrap();
+    assert_eq!((pruned.verified, pruned.pruned, pruned.findings.len()), (0, 1, 0));
     assert_eq!(column(&db, "SELECT id FROM verifications").await, BTreeSet::from(["v-recent".to_string()]));
     assert_eq!(
         column(&db, "SELECT verification_id FROM verification_faces").await,

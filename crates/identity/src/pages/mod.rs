@@ -105,6 +105,7 @@ pub fn router(ctx: Ctx, hasher: PasswordHasher, config: IdentityConfig, sms: Arc
         .route("/static/identity/passkeys.js", get(passkeys::script))
         .route("/account/access-log", get(access_log::access_log_page))
         .route("/account/access-log.csv", get(access_log::access_log_csv))
+        .route("/account/access-log/proofs.json", get(access_log::access_log_proofs))
         .route("/officer/eid", get(officer::find))
         .route("/officer/eid/raise", post(officer::raise))
         .route("/admin/organizations", get(org::admin_orgs_page).post(org::admin_orgs_create))
