@@ -169,6 +169,8 @@ def call(args) -> int:
         "aud": args.audience or base,
         "body": body,
     }
+    if args.consent_id:
+        claims["consent_id"] = args.consent_id
     request = sign_es256(key, args.kid, claims)
     status, answer = http("POST", base + "/api/v1/exchange/services/person.verify", request.encode(), "application/jose")
     if status != 200:
@@ -239,6 +241,7 @@ def main() -> int:
     c.add_argument("--birth-date", required=True)
     c.add_argument("--questions", default="living_resident")
     c.add_argument("--commune-code")
+    c.add_argument("--consent-id", help="the code of the citizen's consent, for purposes that need one")
     args = parser.parse_args()
     return keygen(args) if args.command == "keygen" else call(args)
 

@@ -35,6 +35,8 @@ struct Spec {
     subsystem: &'static str,
     subsystem_name: &'static str,
     purpose: &'static str,
+    /// A purpose that needs the citizen's consent, granted too.
+    with_consent: Option<&'static str>,
 }
 
 fn specs(province: &str, province_name: &str) -> [Spec; 2] {
@@ -46,6 +48,7 @@ fn specs(province: &str, province_name: &str) -> [Spec; 2] {
             subsystem: "quan-ly-thu",
             subsystem_name: "Hệ thống quản lý thu, sổ thẻ",
             purpose: "social_insurance",
+            with_consent: None,
         },
         Spec {
             member: "NHDEMO".into(),
@@ -54,6 +57,7 @@ fn specs(province: &str, province_name: &str) -> [Spec; 2] {
             subsystem: "ekyc",
             subsystem_name: "Định danh khách hàng điện tử (eKYC)",
             purpose: "customer_identification",
+            with_consent: Some("credit_assessment"),
         },
     ]
 }
@@ -104,17 +108,19 @@ pub async fn prepare(db: &db::Db, dir: &Path, province: &str) -> anyhow::Result<
         .await?;
         let service = exchange::catalogue::Service::find(exchange::catalogue::PERSON_VERIFY)
             .context("person.verify is in the catalogue")?;
-        let grant = Grant {
-            member: spec.member.clone(),
-            subsystem: spec.subsystem.into(),
-            service: service.code.into(),
-            purpose: spec.purpose.into(),
-            fields: service.fields.iter().map(|f| f.code.to_string()).collect(),
-            valid_from: kernel::clock::today_vn(),
-            valid_to: None,
-            daily_quota: 10_000,
-        };
-        rights::grant(&stores, &admin, &grant, now).await?;
+        for purpose in std::iter::once(spec.purpose).chain(spec.with_consent) {
+            let grant = Grant {
+                member: spec.member.clone(),
+                subsystem: spec.subsystem.into(),
+                service: service.code.into(),
+                purpose: purpose.into(),
+                fields: service.fields.iter().map(|f| f.code.to_string()).collect(),
+                valid_from: kernel::clock::today_vn(),
+                valid_to: None,
+                daily_quota: 10_000,
+            };
+            rights::grant(&stores, &admin, &grant, now).await?;
+        }
         let key_file = keys_dir.join(format!("{}.pem", spec.member));
         crate::demo::write_private(&key_file, &key.serialize_pem())?;
         out.push(DemoMember {
@@ -158,6 +164,9 @@ pub fn print(members: &[DemoMember], public_url: &str) {
         );
     }
     println!("  (một công dân mẫu / a sample resident: demo-accounts.json)");
+    println!(
+        "  Ngân hàng Demo cũng được hỏi để thẩm định tín dụng khi công dân đồng ý / the demo bank may also ask for credit assessment with the citizen's consent: {public_url}/consents/new?member=NHDEMO&purpose=credit_assessment&fields=living_resident,over_18&days=30 → --purpose credit_assessment --consent-id DY-…"
+    );
 }
 
 #[cfg(test)]

@@ -73,10 +73,12 @@ pub struct Purpose {
     /// The access-log purpose the citizen reads for a call made for this purpose (a code of
     /// `audit::PURPOSES`).
     pub access_purpose: &'static str,
+    /// Requests must name a consent the citizen gave the member (`crate::consent`); statutory
+    /// purposes need none, and still show in the citizen's log.
+    pub needs_consent: bool,
 }
 
-/// The legal bases the province grants rights under. Purposes that need the citizen's consent
-/// (a bank's credit check) come with the consent flow.
+/// The legal bases the province grants rights under; the last ones need the citizen's consent.
 pub const PURPOSES: &[Purpose] = &[
     Purpose {
         code: "residence_management",
@@ -84,6 +86,7 @@ pub const PURPOSES: &[Purpose] = &[
         en: "Residence management",
         basis: "Luật Cư trú 2020",
         access_purpose: "administration",
+        needs_consent: false,
     },
     Purpose {
         code: "identification",
@@ -91,6 +94,7 @@ pub const PURPOSES: &[Purpose] = &[
         en: "Identification",
         basis: "Luật Căn cước 2023",
         access_purpose: "identity_verification",
+        needs_consent: false,
     },
     Purpose {
         code: "social_insurance",
@@ -98,6 +102,7 @@ pub const PURPOSES: &[Purpose] = &[
         en: "Social insurance benefits",
         basis: "Luật Bảo hiểm xã hội 2024",
         access_purpose: "public_service",
+        needs_consent: false,
     },
     Purpose {
         code: "health_insurance",
@@ -105,6 +110,7 @@ pub const PURPOSES: &[Purpose] = &[
         en: "Health insurance care",
         basis: "Luật Bảo hiểm y tế",
         access_purpose: "healthcare",
+        needs_consent: false,
     },
     Purpose {
         code: "tax_administration",
@@ -112,6 +118,7 @@ pub const PURPOSES: &[Purpose] = &[
         en: "Tax administration",
         basis: "Luật Quản lý thuế 2019",
         access_purpose: "public_service",
+        needs_consent: false,
     },
     Purpose {
         code: "customer_identification",
@@ -119,6 +126,23 @@ pub const PURPOSES: &[Purpose] = &[
         en: "Customer identification",
         basis: "Luật Phòng, chống rửa tiền 2022",
         access_purpose: "identity_verification",
+        needs_consent: false,
+    },
+    Purpose {
+        code: "credit_assessment",
+        vi: "Thẩm định cấp tín dụng",
+        en: "Credit assessment",
+        basis: "Nghị định 13/2023/NĐ-CP, có sự đồng ý của chủ thể dữ liệu",
+        access_purpose: "identity_verification",
+        needs_consent: true,
+    },
+    Purpose {
+        code: "private_healthcare",
+        vi: "Khám chữa bệnh tại cơ sở y tế tư nhân",
+        en: "Care at a private clinic",
+        basis: "Nghị định 13/2023/NĐ-CP, có sự đồng ý của chủ thể dữ liệu",
+        access_purpose: "healthcare",
+        needs_consent: true,
     },
 ];
 

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use translog::TransLog;
 
 use crate::catalogue::{Purpose, Service, PERSON_VERIFY};
+use crate::consent;
 use crate::members::{self, Status};
 use crate::person_verify;
 use crate::rights;
@@ -39,10 +40,8 @@ struct RequestClaims {
     subsystem: String,
     service: String,
     purpose: String,
-    /// Carried for the consent checks to come (purposes that need the citizen's consent); none of
-    /// today's purposes does, so it is read but not checked yet.
+    /// The citizen's consent (`crate::consent`), required for purposes that need one.
     #[serde(default)]
-    #[allow(dead_code, reason = "read for the consent checks to come")]
     consent_id: Option<String>,
     jti: String,
     iat: i64,
@@ -284,6 +283,16 @@ impl Gateway {
                 format!("no right covers {} for {} with fields {}", svc.code, purpose.code, fields.join(",")),
             )
         })?;
+        if purpose.needs_consent {
+            let asked = consent::Asked {
+                consent_id: claims.consent_id.as_deref(),
+                member: &claims.member,
+                purpose: purpose.code,
+                person_id: question.personal_id().as_str(),
+                fields: &fields,
+            };
+            consent::check(&self.stores.db, &asked, now).await?;
+        }
         Ok(Checked { claims, purpose, question, right, member_name, subsystem_name })
     }
 

@@ -10,6 +10,7 @@
 //! [`person_verify`]. The message format is in `docs/EXCHANGE.md`.
 
 pub mod catalogue;
+pub mod consent;
 pub mod gateway;
 pub mod members;
 pub mod person_verify;
@@ -17,6 +18,8 @@ pub mod rights;
 
 #[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
+#[allow(clippy::disallowed_methods, reason = "the pages read the clock for the consent's times")]
+mod consent_pages;
 #[allow(clippy::disallowed_methods, reason = "the page reads the clock to tell current keys")]
 mod pages;
 
@@ -26,7 +29,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 /// Migrations of the exchange's tables. The transparency log's are `translog::MIGRATIONS`.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("exchange", [(1, "exchange", per_backend)]);
+pub const MIGRATIONS: &[db::Migration] = db::migrations!("exchange", [(1, "exchange", per_backend), (2, "consents")]);
 
 /// The exchange routes.
 pub fn router(gateway: Gateway) -> Router {
@@ -48,6 +51,9 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/api/v1/exchange/rights", get(api::list_rights).post(api::grant_right))
         .route("/api/v1/exchange/rights/{id}/revoke", post(api::revoke_right))
         .route("/admin/exchange", get(pages::admin))
+        .route("/consents/new", get(consent_pages::ask).post(consent_pages::give))
+        .route("/account/consents", get(consent_pages::list))
+        .route("/account/consents/withdraw", post(consent_pages::withdraw))
         .with_state(gateway)
 }
 

@@ -46,10 +46,20 @@ struct HeadRow {
     root: String,
 }
 
+/// Consents per member and purpose.
+struct ConsentRow {
+    member: String,
+    purpose: String,
+    in_force: i64,
+    withdrawn: i64,
+    expired: i64,
+}
+
 #[derive(Template)]
 #[template(path = "admin_exchange.html")]
 struct ExchangePage {
     chrome: Chrome,
+    consents: Vec<ConsentRow>,
     log_size: u64,
     sealed: u64,
     head: Option<HeadRow>,
@@ -90,6 +100,18 @@ pub(crate) async fn admin(
     let rights = rights::list(db, &user, None).await.map_err(err)?;
     let log_size = translog::store::size(db).await.map_err(err)?;
     let sealed = audit::seal::sealed_count(db).await.map_err(err)?;
+    let consents = crate::consent::overview(db, now)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|(member, purpose, in_force, withdrawn, expired)| ConsentRow {
+            member,
+            purpose: Purpose::find(&purpose).map_or(purpose.clone(), |p| lang.pick(p.vi, p.en).to_string()),
+            in_force,
+            withdrawn,
+            expired,
+        })
+        .collect();
     let head = translog::head::latest_head(db).await.map_err(err)?.map(|h| HeadRow {
         size: h.tree_size,
         when: kernel::clock::format_ms_vn(h.timestamp),
@@ -139,6 +161,7 @@ pub(crate) async fn admin(
         .collect();
     let page = ExchangePage {
         chrome: Chrome::new(lang, ("Trao đổi dữ liệu", "Data exchange"), Some(&user), "/admin/exchange"),
+        consents,
         log_size,
         sealed,
         head,

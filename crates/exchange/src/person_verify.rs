@@ -73,6 +73,11 @@ impl Question {
         Ok(q)
     }
 
+    /// The person asked about.
+    pub fn personal_id(&self) -> &PersonalId {
+        &self.personal_id
+    }
+
     /// The fields (questions) asked, which the right must cover.
     pub fn fields(&self) -> Vec<&'static str> {
         let mut f = Vec::new();

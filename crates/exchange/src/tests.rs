@@ -395,3 +395,91 @@ async fn expired_request_ids_are_purged(db: Db) {
 }
 
 db::dual_tests!(crate::tests::migrations(); admin_configures_the_exchange, accepts_and_refuses, suspension_revocation_and_key_rotation, expired_request_ids_are_purged);
+
+/// A purpose that needs consent: refused without one, answered under the citizen's consent,
+/// refused once it is withdrawn or expired, or when it was given for another person, purpose or
+/// fields; each refusal changes nothing.
+async fn consent_is_checked_on_every_call(db: Db) {
+    let setup = setup(&db, 100).await;
+    let g = &setup.gateway;
+    let now = now_ms();
+    rights::grant(
+        &g.stores,
+        &admin(),
+        &Grant {
+            member: "BHXH-08".into(),
+            subsystem: "thu-chi".into(),
+            service: "person.verify".into(),
+            purpose: "credit_assessment".into(),
+            fields: vec!["living_resident".into(), "over_18".into()],
+            valid_from: kernel::clock::date_vn(now),
+            valid_to: None,
+            daily_quota: 100,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let person = "008090000001";
+    let ask = |fields: &[&str], days: u32| consent::Request {
+        member: "BHXH-08".into(),
+        purpose: "credit_assessment".into(),
+        fields: fields.iter().map(|f| f.to_string()).collect(),
+        days,
+    };
+    // The screen refuses what cannot be consented to.
+    let statutory = consent::Request { purpose: "social_insurance".into(), ..ask(&["over_18"], 30) };
+    assert!(consent::grant(&db, person, &statutory, now).await.is_err(), "statutory purposes need no consent");
+    assert!(consent::grant(&db, person, &ask(&["home_address"], 30), now).await.is_err());
+    assert!(consent::grant(&db, person, &ask(&["over_18"], 400), now).await.is_err());
+    assert!(consent::list_for_person(&db, person).await.unwrap().is_empty(), "refusals store nothing");
+
+    let given = consent::grant(&db, person, &ask(&["over_18", "living_resident"], 30), now).await.unwrap();
+    assert!(given.id.starts_with("DY-") && given.id.len() == 17, "{}", given.id);
+    let other = consent::grant(&db, "008090000002", &ask(&["over_18"], 30), now).await.unwrap();
+    let only_age = consent::grant(&db, person, &ask(&["over_18"], 30), now).await.unwrap();
+    let call = |jti: &str, consent: Option<&str>| {
+        let mut c = claims(jti);
+        c["purpose"] = "credit_assessment".into();
+        if let Some(id) = consent {
+            c["consent_id"] = id.into();
+        }
+        sign(&setup.key, &setup.kid, &c)
+    };
+    refused(&setup, "person.verify", &call("c-0", None), ErrorCode::ExchangeConsentRefused).await;
+    refused(&setup, "person.verify", &call("c-1", Some("DY-0000-0000-0000")), ErrorCode::ExchangeConsentRefused).await;
+    refused(&setup, "person.verify", &call("c-2", Some(&other.id)), ErrorCode::ExchangeConsentRefused).await;
+    refused(&setup, "person.verify", &call("c-3", Some(&only_age.id)), ErrorCode::ExchangeConsentRefused).await;
+    g.call("person.verify", call("c-4", Some(&given.id)).as_bytes(), now_ms()).await.unwrap();
+    // Statutory purposes still need none.
+    g.call("person.verify", sign(&setup.key, &setup.kid, &claims("c-5")).as_bytes(), now_ms()).await.unwrap();
+
+    // Expired: the same consent a day after its last.
+    let late = g.call("person.verify", call("c-6", Some(&given.id)).as_bytes(), given.expires_at + 1).await;
+    assert_eq!(late.unwrap_err().error.code, ErrorCode::ExchangeExpired, "the message itself is stale by then");
+    sqlx::query("UPDATE exchange_consents SET expires_at = $1 WHERE id = $2")
+        .bind(now_ms() - 1)
+        .bind(&only_age.id)
+        .execute(db.write())
+        .await
+        .unwrap();
+    let mut age = claims("c-7");
+    age["purpose"] = "credit_assessment".into();
+    age["consent_id"] = only_age.id.clone().into();
+    age["body"]["questions"] = json!(["over_18"]);
+    let r = g.call("person.verify", sign(&setup.key, &setup.kid, &age).as_bytes(), now_ms()).await.unwrap_err();
+    assert!(r.error.detail.contains("expired"), "{}", r.error.detail);
+
+    // Withdrawn: only by the citizen, once; the next call is refused.
+    assert!(consent::withdraw(&db, "008090000002", &given.id, now_ms()).await.is_err(), "not theirs");
+    consent::withdraw(&db, person, &given.id, now_ms()).await.unwrap();
+    assert!(consent::withdraw(&db, person, &given.id, now_ms()).await.is_err(), "withdrawn already");
+    refused(&setup, "person.verify", &call("c-8", Some(&given.id)), ErrorCode::ExchangeConsentRefused).await;
+    let mine = consent::list_for_person(&db, person).await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert!(mine.iter().all(|c| !c.in_force(now_ms())));
+    let overview = consent::overview(&db, now_ms()).await.unwrap();
+    assert_eq!(overview, vec![("BHXH-08".into(), "credit_assessment".into(), 1, 1, 1)]);
+}
+
+db::dual_tests!(crate::tests::migrations(); consent_is_checked_on_every_call);

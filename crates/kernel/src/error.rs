@@ -63,6 +63,10 @@ pub enum ErrorCode {
     ExchangeExpired,
     /// A data-exchange message was addressed to another receiver (`aud`).
     ExchangeWrongAudience,
+    /// A data-exchange request for a purpose that needs the citizen's consent came without a valid
+    /// consent: none named, unknown, withdrawn, expired, or given to another member, purpose,
+    /// person or fields.
+    ExchangeConsentRefused,
     /// A data-exchange request id (`jti`) was used before: each request is accepted once.
     ExchangeReplayed,
     /// A data-exchange message is larger than the receiver accepts.
@@ -80,7 +84,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation checks.
-    pub const ALL: [ErrorCode; 37] = [
+    pub const ALL: [ErrorCode; 38] = [
         ErrorCode::InvalidPersonalId,
         ErrorCode::InvalidDate,
         ErrorCode::InvalidInput,
@@ -112,6 +116,7 @@ impl ErrorCode {
         ErrorCode::ExchangeExpired,
         ErrorCode::ExchangeWrongAudience,
         ErrorCode::ExchangeReplayed,
+        ErrorCode::ExchangeConsentRefused,
         ErrorCode::ExchangeTooLarge,
         ErrorCode::ExchangeMemberNotApproved,
         ErrorCode::ExchangeNotGranted,
@@ -154,6 +159,7 @@ impl ErrorCode {
             ErrorCode::ExchangeExpired => "exchange.expired",
             ErrorCode::ExchangeWrongAudience => "exchange.wrong_audience",
             ErrorCode::ExchangeReplayed => "exchange.replayed",
+            ErrorCode::ExchangeConsentRefused => "exchange.consent_refused",
             ErrorCode::ExchangeTooLarge => "exchange.too_large",
             ErrorCode::ExchangeMemberNotApproved => "exchange.member_not_approved",
             ErrorCode::ExchangeNotGranted => "exchange.not_granted",
@@ -182,7 +188,8 @@ impl ErrorCode {
             | ErrorCode::CsrfFailed
             | ErrorCode::AccountUnavailable
             | ErrorCode::ExchangeMemberNotApproved
-            | ErrorCode::ExchangeNotGranted => 403,
+            | ErrorCode::ExchangeNotGranted
+            | ErrorCode::ExchangeConsentRefused => 403,
             ErrorCode::NotFound | ErrorCode::ExchangeUnknownService => 404,
             ErrorCode::ExchangeTooLarge => 413,
             ErrorCode::Conflict
@@ -244,6 +251,9 @@ impl ErrorCode {
             ErrorCode::ExchangeExpired => "Thông điệp trao đổi dữ liệu đã hết hạn hoặc chưa có hiệu lực",
             ErrorCode::ExchangeWrongAudience => "Thông điệp trao đổi dữ liệu không gửi tới hệ thống này",
             ErrorCode::ExchangeReplayed => "Mã yêu cầu đã được sử dụng; mỗi yêu cầu chỉ được chấp nhận một lần",
+            ErrorCode::ExchangeConsentRefused => {
+                "Mục đích này cần sự đồng ý của công dân; sự đồng ý không có, đã bị rút, đã hết hạn hoặc không khớp yêu cầu"
+            }
             ErrorCode::ExchangeTooLarge => "Thông điệp trao đổi dữ liệu quá lớn",
             ErrorCode::ExchangeMemberNotApproved => {
                 "Thành viên hoặc hệ thống thông tin chưa được phê duyệt hoặc đang bị tạm dừng"
@@ -295,6 +305,9 @@ impl ErrorCode {
             ErrorCode::ExchangeExpired => "The exchange message has expired or is not valid yet",
             ErrorCode::ExchangeWrongAudience => "The exchange message is not addressed to this system",
             ErrorCode::ExchangeReplayed => "This request id was used before; each request is accepted once",
+            ErrorCode::ExchangeConsentRefused => {
+                "This purpose needs the citizen's consent; the consent is missing, withdrawn, expired or does not match the request"
+            }
             ErrorCode::ExchangeTooLarge => "The exchange message is too large",
             ErrorCode::ExchangeMemberNotApproved => "The member or information system is not approved, or is suspended",
             ErrorCode::ExchangeNotGranted => "No right to this service for the stated purpose and fields",

@@ -470,4 +470,98 @@ async fn the_demos_members_call_with_the_keys_it_wrote() {
     assert_eq!(far.status(), 404);
     let leader = accounts.as_array().unwrap().iter().find(|a| a["role"] == "leader").unwrap();
     assert_eq!(page(leader["api_token"].as_str().unwrap().to_string()).await.unwrap().status(), 403);
+
+    // Consent: the bank asks for credit assessment only under the demo citizen's consent, given on
+    // the consent screen, and not once the citizen has withdrawn it.
+    let citizen = accounts.as_array().unwrap().iter().find(|a| a["role"] == "citizen").unwrap();
+    let token = citizen["api_token"].as_str().unwrap().to_string();
+    let pid = citizen["person_id"].as_str().unwrap().to_string();
+    let who = sqlx::query("SELECT full_name, birth_date FROM persons WHERE personal_id = $1")
+        .bind(&pid)
+        .fetch_one(db.read())
+        .await
+        .unwrap();
+    let (full_name, birth_date): (String, String) = (who.get(0), who.get(1));
+    let bank = members.as_array().unwrap().iter().find(|m| m["member"] == "NHDEMO").unwrap();
+    let ask = |consent: Option<String>| {
+        let s = |k: &str| bank[k].as_str().unwrap().to_string();
+        let mut args = vec![
+            "call".to_string(),
+            "--base".into(),
+            base.clone(),
+            "--key".into(),
+            s("key_file"),
+            "--kid".into(),
+            s("kid"),
+            "--member".into(),
+            "NHDEMO".into(),
+            "--subsystem".into(),
+            s("subsystem"),
+            "--purpose".into(),
+            "credit_assessment".into(),
+            "--personal-id".into(),
+            pid.clone(),
+            "--full-name".into(),
+            full_name.clone(),
+            "--birth-date".into(),
+            birth_date.clone(),
+            "--questions".into(),
+            "living_resident,over_18".into(),
+        ];
+        if let Some(c) = consent {
+            args.extend(["--consent-id".into(), c]);
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&py, &refs)
+    };
+    let (code, _, out) = ask(None);
+    assert!(code == 1 && out.contains("exchange.consent_refused"), "{out}");
+    let screen = http
+        .get(format!(
+            "{base}/consents/new?member=NHDEMO&purpose=credit_assessment&fields=over_18,living_resident&days=30"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(screen.status(), 200);
+    let html = screen.text().await.unwrap();
+    for text in ["Ngân hàng Demo", "Thẩm định cấp tín dụng", "Nghị định 13/2023/NĐ-CP", "30 ngày", "Tôi đồng ý"]
+    {
+        assert!(html.contains(text), "the consent screen lacks {text}: {html}");
+    }
+    let bad = http
+        .get(format!("{base}/consents/new?member=NHDEMO&purpose=customer_identification&fields=over_18"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400, "a statutory purpose is not consented to");
+    let form =
+        [("member", "NHDEMO"), ("purpose", "credit_assessment"), ("fields", "living_resident,over_18"), ("days", "30")];
+    let receipt = http.post(format!("{base}/consents/new")).bearer_auth(&token).form(&form).send().await.unwrap();
+    assert_eq!(receipt.status(), 201);
+    let html = receipt.text().await.unwrap();
+    let start = html.find("id=\"consent-id\">").expect("the receipt shows the code") + "id=\"consent-id\">".len();
+    let consent_id = html[start..start + 17].to_string();
+    assert!(consent_id.starts_with("DY-"), "{consent_id}");
+    let (code, answer, out) = ask(Some(consent_id.clone()));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(answer["answer"]["over_18"], true, "{answer}");
+    let list = http.get(format!("{base}/account/consents")).bearer_auth(&token).send().await.unwrap();
+    let html = list.text().await.unwrap();
+    assert!(html.contains(&consent_id) && html.contains("Còn hiệu lực"), "{html}");
+    let withdrawn = http
+        .post(format!("{base}/account/consents/withdraw"))
+        .bearer_auth(&token)
+        .form(&[("id", consent_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((withdrawn.status().as_u16(), withdrawn.url().path()), (200, "/account/consents"), "back to the list");
+    let (code, _, out) = ask(Some(consent_id.clone()));
+    assert!(code == 1 && out.contains("exchange.consent_refused") && out.contains("withdrew"), "{out}");
+    let html =
+        http.get(format!("{base}/account/consents")).bearer_auth(&token).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Đã rút"), "{html}");
 }
