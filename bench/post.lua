@@ -1,6 +1,6 @@
 -- wrk script: POST one body per request from a file (one body per line, each used once per
 -- pass; threads take disjoint lines, so single-use tokens are never replayed by the load itself),
--- with Authorization header values from a second file (one per line, cycled) and the content type
+-- with Authorization header values from a second file (one per line, cycled; none when it is empty) and the content type
 -- DANCU_CONTENT_TYPE (default application/json). A response counts as good only if
 -- its status is 2xx and, when DANCU_EXPECT is set, its body contains that text. With
 -- DANCU_IDEMPOTENCY_PREFIX set, every request carries a fresh `Idempotency-Key` (prefix, then the
@@ -32,8 +32,9 @@ end
 
 function request()
   local body = bodies[n % #bodies + 1]
-  local auth = auths[n % #auths + 1]
-  local headers = { ["Authorization"] = auth, ["Content-Type"] = content_type }
+  local headers = { ["Content-Type"] = content_type }
+  -- No Authorization file lines: requests that carry their own credential (signed messages).
+  if #auths > 0 then headers["Authorization"] = auths[n % #auths + 1] end
   if idempotency then headers["Idempotency-Key"] = idempotency .. n end
   n = n + stride
   return wrk.format("POST", path, headers, body)

@@ -70,6 +70,9 @@ pub enum BenchCommand {
     /// Online public services: form render with registry auto-fill, paced submissions, and
     /// paging an inbox of open applications.
     Services(crate::bench_services::ServicesArgs),
+    /// Data exchange: signed request/response pairs per second through the gateway over HTTP,
+    /// and the offline verification of a transparency log of millions of entries.
+    Exchange(crate::bench_exchange::ExchangeArgs),
 }
 
 /// A database for a benchmark: the given URL (must be empty) or a temporary SQLite file.
@@ -121,6 +124,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Verify(args) => crate::bench_verify::run(args).await,
         BenchCommand::Checkin(args) => crate::bench_checkin::run(args).await,
+        BenchCommand::Exchange(args) => crate::bench_exchange::run(args).await,
         BenchCommand::Services(args) => {
             let (db, _dir) = bench_db(args.database_url.clone()).await?;
             crate::bench_services::run(db, args).await

@@ -137,7 +137,7 @@ pub async fn prepare(db: &db::Db, dir: &Path, province: &str) -> anyhow::Result<
 }
 
 /// The public JWK of a P-256 key from its uncompressed point (`04 ‖ x ‖ y`).
-fn public_jwk(point: &[u8]) -> anyhow::Result<serde_json::Value> {
+pub(crate) fn public_jwk(point: &[u8]) -> anyhow::Result<serde_json::Value> {
     let (x, y) = match point {
         [4, rest @ ..] if rest.len() == 64 => rest.split_at(32),
         _ => anyhow::bail!("not an uncompressed P-256 point"),

@@ -15,6 +15,7 @@ pub mod analytics_cmd;
 pub mod backup_cmd;
 pub mod bench;
 pub mod bench_checkin;
+pub mod bench_exchange;
 mod bench_load;
 pub mod bench_oidc;
 pub mod bench_oidc_provider;

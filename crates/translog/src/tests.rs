@@ -149,6 +149,35 @@ async fn an_untouched_log_verifies(db: Db) {
     assert_eq!(report.latest_head.map(|h| h.tree_size), Some(25));
 }
 
+/// A live log verifies while it grows: entries appended after the size was read are neither
+/// checked nor reported, the heads signed meanwhile are not taken as truncations.
+async fn a_growing_log_verifies(db: Db) {
+    let ring = ring(&db).await;
+    fill(&db, 3_000).await;
+    sign_head(&db, &ring, NOW).await.unwrap();
+    let writer = {
+        let (db, ring) = (db.clone(), ring.clone());
+        tokio::spawn(async move {
+            for round in 0..40u64 {
+                let from = store::size(&db).await.unwrap();
+                let entries: Vec<NewEntry> = (from..from + 200).map(entry).collect();
+                store::append(&db, &entries).await.unwrap();
+                sign_head(&db, &ring, NOW + 1 + round as i64).await.unwrap();
+            }
+        })
+    };
+    let mut reports = Vec::new();
+    while !writer.is_finished() {
+        reports.push(verify_clean(&db, &ring).await);
+    }
+    writer.await.unwrap();
+    reports.push(verify_clean(&db, &ring).await);
+    for r in &reports {
+        assert!(r.ok(), "{:?}", r.problems);
+    }
+    assert_eq!(reports.last().map(|r| r.entries), Some(3_000 + 40 * 200));
+}
+
 async fn fill_more(db: &Db, from: u64, to: u64) {
     let entries: Vec<NewEntry> = (from..to).map(entry).collect();
     assert_eq!(store::append(db, &entries).await.unwrap(), from);
@@ -226,6 +255,7 @@ db::dual_tests!(crate::tests::migrations();
     concurrent_appends_get_distinct_indices,
     heads_are_signed_and_verify,
     an_untouched_log_verifies,
+    a_growing_log_verifies,
     a_deleted_entry_is_found,
     an_altered_entry_is_found,
     reordered_entries_are_found,

@@ -99,7 +99,12 @@ impl Report {
 /// Reads every entry in index order, recomputes every leaf hash and the tree, and checks each
 /// stored signed head: its signature against `keys` and its root against the recomputed tree at
 /// its size. `progress` is called with the number of entries read so far, after each page.
+///
+/// The log may grow while it is read (a live server): the heads are read first, then the size,
+/// and only the entries below that size are checked, so entries appended meanwhile are neither
+/// counted nor reported.
 pub async fn verify_log(db: &Db, keys: &JwksVerifier, progress: &mut dyn FnMut(u64)) -> Result<Report, AppError> {
+    let stored_heads = head::all_heads(db).await?;
     let recorded = store::size(db).await?;
     let mut report = Report {
         entries: 0,
@@ -111,7 +116,7 @@ pub async fn verify_log(db: &Db, keys: &JwksVerifier, progress: &mut dyn FnMut(u
         more_problems: false,
     };
     let mut heads: Vec<SignedHead> = Vec::new();
-    for h in head::all_heads(db).await? {
+    for h in stored_heads {
         match SignedHead::verify(&h.jws, keys) {
             Ok(claimed) if claimed.tree_size == h.tree_size && claimed.root_hash == h.root_hash => heads.push(claimed),
             Ok(_) => report.push(Problem::HeadSignature {
@@ -139,7 +144,12 @@ pub async fn verify_log(db: &Db, keys: &JwksVerifier, progress: &mut dyn FnMut(u
     loop {
         let page = store::entries(db, expected, PAGE).await?;
         let full = page.len() == PAGE as usize;
+        let mut reached = false;
         for e in page {
+            if e.index >= recorded {
+                reached = true;
+                break;
+            }
             if e.index != expected {
                 report.push(Problem::Missing { from: expected, to: e.index - 1 });
                 // The entries after a gap sit at other positions of the tree: what the signed heads
@@ -156,7 +166,7 @@ pub async fn verify_log(db: &Db, keys: &JwksVerifier, progress: &mut dyn FnMut(u
         }
         report.entries = tree.size();
         progress(report.entries);
-        if !full {
+        if !full || reached {
             break;
         }
     }
