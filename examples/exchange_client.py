@@ -154,14 +154,19 @@ def call(args) -> int:
         "personal_id": args.personal_id,
         "full_name": args.full_name,
         "birth_date": args.birth_date,
-        "questions": args.questions.split(","),
     }
-    if args.commune_code:
-        body["commune_code"] = args.commune_code
+    if args.service == "person.verify":
+        body["questions"] = args.questions.split(",")
+        if args.commune_code:
+            body["commune_code"] = args.commune_code
+    if args.fields:
+        body["fields"] = args.fields.split(",")
+    if args.card_number:
+        body["card_number"] = args.card_number
     claims = {
         "member": args.member,
         "subsystem": args.subsystem,
-        "service": "person.verify",
+        "service": args.service,
         "purpose": args.purpose,
         "jti": str(uuid.uuid4()),
         "iat": now,
@@ -172,7 +177,7 @@ def call(args) -> int:
     if args.consent_id:
         claims["consent_id"] = args.consent_id
     request = sign_es256(key, args.kid, claims)
-    status, answer = http("POST", base + "/api/v1/exchange/services/person.verify", request.encode(), "application/jose")
+    status, answer = http("POST", base + "/api/v1/exchange/services/" + args.service, request.encode(), "application/jose")
     if status != 200:
         print(answer.decode())
         return 1
@@ -228,7 +233,7 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     k = sub.add_parser("keygen", help="make an ES256 key pair; prints the public JWK and its kid")
     k.add_argument("--out", required=True, help="where to write the private key (PEM)")
-    c = sub.add_parser("call", help="call person.verify and verify the answer and its log proof")
+    c = sub.add_parser("call", help="call a service and verify the answer and its log proof")
     c.add_argument("--base", required=True, help="the platform's address, e.g. https://dancu.example.gov.vn")
     c.add_argument("--audience", help="the platform's public URL, if not --base")
     c.add_argument("--key", required=True)
@@ -239,7 +244,11 @@ def main() -> int:
     c.add_argument("--personal-id", required=True)
     c.add_argument("--full-name", required=True)
     c.add_argument("--birth-date", required=True)
-    c.add_argument("--questions", default="living_resident")
+    c.add_argument("--service", default="person.verify",
+                   help="person.verify, person.lookup, residence.confirm, household.members or card.validity")
+    c.add_argument("--questions", default="living_resident", help="person.verify: the yes/no questions")
+    c.add_argument("--fields", help="person.lookup: the fields declared, comma-separated")
+    c.add_argument("--card-number", help="card.validity: the card number")
     c.add_argument("--commune-code")
     c.add_argument("--consent-id", help="the code of the citizen's consent, for purposes that need one")
     args = parser.parse_args()

@@ -31,25 +31,76 @@ pub struct Service {
 /// The person verification service: answers yes or no, never releases data.
 pub const PERSON_VERIFY: &str = "person.verify";
 
+/// Person lookup with a declared field set.
+pub const PERSON_LOOKUP: &str = "person.lookup";
+/// Residence confirmation.
+pub const RESIDENCE_CONFIRM: &str = "residence.confirm";
+/// Household composition.
+pub const HOUSEHOLD_MEMBERS: &str = "household.members";
+/// Identity card validity.
+pub const CARD_VALIDITY: &str = "card.validity";
+
 /// The services dancu publishes.
-pub const SERVICES: &[Service] = &[Service {
-    code: PERSON_VERIFY,
-    vi: "Xác thực thông tin công dân (trả lời có/không)",
-    en: "Verify a person's attributes (yes/no answers)",
-    fields: &[
-        Field {
-            code: "living_resident",
-            vi: "Số định danh, họ tên và ngày sinh khớp với một công dân đang sinh sống",
-            en: "The personal id, name and birth date are those of a living resident",
-        },
-        Field {
-            code: "lives_in_commune",
-            vi: "Công dân đang cư trú tại xã đã nêu",
-            en: "The person lives in the commune given",
-        },
-        Field { code: "over_18", vi: "Công dân đủ 18 tuổi", en: "The person is 18 or over" },
-    ],
-}];
+pub const SERVICES: &[Service] = &[
+    Service {
+        code: PERSON_VERIFY,
+        vi: "Xác thực thông tin công dân (trả lời có/không)",
+        en: "Verify a person's attributes (yes/no answers)",
+        fields: &[
+            Field {
+                code: "living_resident",
+                vi: "Số định danh, họ tên và ngày sinh khớp với một công dân đang sinh sống",
+                en: "The personal id, name and birth date are those of a living resident",
+            },
+            Field {
+                code: "lives_in_commune",
+                vi: "Công dân đang cư trú tại xã đã nêu",
+                en: "The person lives in the commune given",
+            },
+            Field { code: "over_18", vi: "Công dân đủ 18 tuổi", en: "The person is 18 or over" },
+        ],
+    },
+    Service {
+        code: PERSON_LOOKUP,
+        vi: "Tra cứu thông tin công dân theo danh sách trường khai báo",
+        en: "Person lookup with a declared field set",
+        fields: &[
+            Field { code: "full_name", vi: "Họ và tên", en: "Full name" },
+            Field { code: "gender", vi: "Giới tính", en: "Gender" },
+            Field { code: "birth_date", vi: "Ngày sinh", en: "Date of birth" },
+            Field { code: "status", vi: "Tình trạng (còn sống, đã mất)", en: "Status (living, deceased)" },
+            Field { code: "nationality", vi: "Quốc tịch", en: "Nationality" },
+            Field { code: "ethnicity", vi: "Dân tộc", en: "Ethnic group" },
+            Field { code: "residence", vi: "Nơi cư trú hiện tại", en: "Current residence" },
+        ],
+    },
+    Service {
+        code: RESIDENCE_CONFIRM,
+        vi: "Xác nhận thông tin cư trú",
+        en: "Residence confirmation",
+        fields: &[Field { code: "residence", vi: "Nơi cư trú hiện tại", en: "Current residence" }],
+    },
+    Service {
+        code: HOUSEHOLD_MEMBERS,
+        vi: "Thành viên hộ gia đình",
+        en: "Household composition",
+        fields: &[Field {
+            code: "members",
+            vi: "Thành viên hộ: số định danh, họ tên, ngày sinh, quan hệ với chủ hộ",
+            en: "Household members: personal id, name, birth date, relationship to the head",
+        }],
+    },
+    Service {
+        code: CARD_VALIDITY,
+        vi: "Kiểm tra hiệu lực thẻ căn cước",
+        en: "Identity card validity",
+        fields: &[Field {
+            code: "status",
+            vi: "Thẻ là của công dân và còn hiệu lực",
+            en: "The card is the person's and valid",
+        }],
+    },
+];
 
 impl Service {
     pub fn find(code: &str) -> Option<&'static Service> {

@@ -18,8 +18,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use translog::TransLog;
 
-use crate::catalogue::{Purpose, Service, PERSON_VERIFY};
+use crate::catalogue::{
+    Purpose, Service, CARD_VALIDITY, HOUSEHOLD_MEMBERS, PERSON_LOOKUP, PERSON_VERIFY, RESIDENCE_CONFIRM,
+};
 use crate::consent;
+use crate::lookup;
 use crate::members::{self, Status};
 use crate::person_verify;
 use crate::rights;
@@ -49,8 +52,8 @@ struct RequestClaims {
     body: serde_json::Value,
 }
 
-/// The claims of a response. Fields are in a fixed order; `answer` is a sorted map, so its
-/// canonical form (RFC 8785) is what `answer_sha256` hashes.
+/// The claims of a response. Fields are in a fixed order; `answer` is a sorted map (and every
+/// object in it), so its canonical form (RFC 8785) is what `answer_sha256` hashes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ResponseClaims {
     /// The platform (its public URL).
@@ -65,7 +68,7 @@ pub struct ResponseClaims {
     /// Base64 of SHA-256 of the request exactly as received (the compact JWS).
     pub request_sha256: String,
     pub iat: i64,
-    pub answer: BTreeMap<String, bool>,
+    pub answer: BTreeMap<String, serde_json::Value>,
     /// Base64 of SHA-256 of the canonical JSON of `answer`.
     pub answer_sha256: String,
     /// The index of the exchange's entry in the transparency log.
@@ -135,11 +138,33 @@ fn b64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
+/// The body of a request, parsed for its service.
+enum Question {
+    Verify(person_verify::Question),
+    Lookup(lookup::Question),
+}
+
+impl Question {
+    fn fields(&self) -> Vec<&'static str> {
+        match self {
+            Question::Verify(q) => q.fields(),
+            Question::Lookup(q) => q.fields(),
+        }
+    }
+
+    fn personal_id(&self) -> &kernel::PersonalId {
+        match self {
+            Question::Verify(q) => q.personal_id(),
+            Question::Lookup(q) => q.personal_id(),
+        }
+    }
+}
+
 /// A request checked up to its right: who sent it, what it asks and under which right.
 struct Checked {
     claims: RequestClaims,
     purpose: &'static Purpose,
-    question: person_verify::Question,
+    question: Question,
     right: rights::Right,
     member_name: String,
     subsystem_name: String,
@@ -262,7 +287,10 @@ impl Gateway {
         let purpose = Purpose::find(&claims.purpose)
             .ok_or_else(|| refuse(ErrorCode::ExchangeNotGranted, format!("unknown purpose {}", claims.purpose)))?;
         let question = match svc.code {
-            PERSON_VERIFY => person_verify::Question::parse(&claims.body)?,
+            PERSON_VERIFY => Question::Verify(person_verify::Question::parse(&claims.body)?),
+            code @ (PERSON_LOOKUP | RESIDENCE_CONFIRM | HOUSEHOLD_MEMBERS | CARD_VALIDITY) => {
+                Question::Lookup(lookup::Question::parse(code, &claims.body)?)
+            }
             other => return Err(refuse(ErrorCode::ExchangeUnknownService, format!("no service {other}"))),
         };
         let fields = question.fields();
@@ -353,7 +381,14 @@ impl Gateway {
             access_purpose: c.purpose.access_purpose,
             request_id: &c.claims.jti,
         };
-        let answer = person_verify::answer(&self.stores, &who, &c.question, now, today).await?;
+        let answer = match &c.question {
+            Question::Verify(q) => person_verify::answer(&self.stores, &who, q, now, today)
+                .await?
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::Bool(v)))
+                .collect(),
+            Question::Lookup(q) => lookup::answer(&self.stores, &who, q, now, today).await?,
+        };
         let answer_sha256 = b64(&Sha256::digest(serde_json::to_vec(&answer)?));
         let request_sha256 = b64(&Sha256::digest(token.as_bytes()));
         let entry = LogEntry {

@@ -6,12 +6,14 @@
 //! agencies, businesses, banks, approved by the administrator), their subsystems and public keys,
 //! the catalogue of services and legal bases ([`catalogue`]) and the rights ([`rights`]). The
 //! [`gateway`] checks a request (signature, key validity, audience, expiry, replay, size, member
-//! status, right, quota), runs the service and signs the response; the first service is the yes/no
-//! [`person_verify`]. The message format is in `docs/EXCHANGE.md`.
+//! status, right, quota, consent), runs the service and signs the response: the yes/no
+//! [`person_verify`], and the [`lookup`] services that release data (person lookup by declared
+//! fields, residence confirmation, household composition, card validity). The message format is in `docs/EXCHANGE.md`.
 
 pub mod catalogue;
 pub mod consent;
 pub mod gateway;
+pub mod lookup;
 pub mod members;
 pub mod person_verify;
 pub mod rights;

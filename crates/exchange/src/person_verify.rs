@@ -121,7 +121,7 @@ pub struct Caller<'a> {
 
 /// Whether the registry's name matches up to letter case, spacing and, as cards and older systems
 /// often drop them, diacritics.
-fn same_name(presented: &str, registry: &str) -> bool {
+pub(crate) fn same_name(presented: &str, registry: &str) -> bool {
     let (p, r) = (kernel::text::normalize_name(presented), kernel::text::normalize_name(registry));
     p.to_lowercase() == r.to_lowercase() || kernel::text::fold(&p) == kernel::text::fold(&r)
 }

@@ -263,7 +263,10 @@ async fn accepts_and_refuses(db: Db) {
         published.verify(&answered.jws, &keys::Expect::new().audience("BHXH-08").without_required_exp()).unwrap();
     assert_eq!(back, answered.claims);
     assert_eq!(back.request_id, "r-1");
-    assert_eq!(back.answer, [("living_resident".to_string(), false), ("over_18".to_string(), false)].into());
+    assert_eq!(
+        back.answer,
+        [("living_resident".to_string(), false.into()), ("over_18".to_string(), false.into())].into()
+    );
     assert_eq!(back.request_sha256, STANDARD.encode(Sha256::digest(token.as_bytes())));
     // The log holds the exchange's digests at the index the response names.
     let entry = translog::store::entry(&db, back.log_index).await.unwrap().unwrap();
@@ -304,8 +307,13 @@ async fn accepts_and_refuses(db: Db) {
     c["body"]["commune_code"] = "00001".into();
     refused(&setup, "person.verify", &sign(&setup.key, &setup.kid, &c), ErrorCode::ExchangeNotGranted).await;
     let mut c = claims("r-12");
+    c["service"] = "person.secrets".into();
+    refused(&setup, "person.secrets", &sign(&setup.key, &setup.kid, &c), ErrorCode::ExchangeUnknownService).await;
+    let mut c = claims("r-15");
     c["service"] = "person.lookup".into();
-    refused(&setup, "person.lookup", &sign(&setup.key, &setup.kid, &c), ErrorCode::ExchangeUnknownService).await;
+    c["body"] = json!({"personal_id": "008090000001", "full_name": "Nguyễn Văn An", "birth_date": "1990-05-01",
+        "fields": ["full_name"]});
+    refused(&setup, "person.lookup", &sign(&setup.key, &setup.kid, &c), ErrorCode::ExchangeNotGranted).await;
     let mut c = claims("r-13");
     c["subsystem"] = "other".into();
     refused(&setup, "person.verify", &sign(&setup.key, &setup.kid, &c), ErrorCode::ExchangeBadSignature).await;

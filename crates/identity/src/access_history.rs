@@ -150,6 +150,8 @@ pub fn field_label(code: &str) -> (&'static str, &'static str) {
         "card_status" => ("Tình trạng thẻ", "Card status"),
         "person_status" => ("Tình trạng công dân", "Person status"),
         "age_over_18" => ("Đủ 18 tuổi hay chưa", "Whether aged 18 or over"),
+        "nationality" => ("Quốc tịch", "Nationality"),
+        "ethnicity" => ("Dân tộc", "Ethnic group"),
         _ => ("", ""),
     }
 }
