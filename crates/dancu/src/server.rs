@@ -76,6 +76,20 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
         std::time::Duration::from_secs(1),
         std::time::Duration::from_secs(600),
     );
+    // Deaths and moves go to the members' subscriptions every second, from their checkpoints.
+    let nats = match &settings.lodging.nats_url {
+        Some(url) => Some(exchange::subscriptions::jetstream(url).await?),
+        None => None,
+    };
+    exchange::subscriptions::Deliverer {
+        stores: ctx.stores.clone(),
+        ring: provider.keys.clone(),
+        issuer: public_url.to_string(),
+        http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?,
+        nats,
+        stream_ready: Arc::default(),
+    }
+    .spawn(kernel::clock::now_ms, std::time::Duration::from_secs(1));
     // Request ids are kept only as long as a replay could be accepted.
     gateway.spawn_purge(kernel::clock::now_ms, std::time::Duration::from_secs(60));
     let hasher = identity::PasswordHasher::default();

@@ -20,6 +20,7 @@ use crate::catalogue::{self, Purpose, Service};
 use crate::gateway::{Gateway, MAX_MESSAGE};
 use crate::members::{self, Member, MemberClass, Status};
 use crate::rights::{self, Grant, Right};
+use crate::subscriptions::{self, NewSubscription, Subscription};
 
 /// A signed call: the body is the request as a compact JWS (`application/jose`), the answer the
 /// response as a compact JWS signed by the platform key. Refusals are JSON errors with an
@@ -389,6 +390,46 @@ pub async fn revoke_right(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The id of a created subscription.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ExchangeSubscribed)]
+pub struct Subscribed {
+    pub id: String,
+}
+
+/// Subscribe a member's subsystem to deaths and moves (administrators): needs a right to
+/// `person.changes` for the purpose covering the kinds; delivery starts with the changes made from
+/// now on, over the HTTP callback or the NATS subject given.
+#[utoipa::path(post, operation_id = "exchange.subscriptions.create", path = "/api/v1/exchange/subscriptions", tag = "exchange",
+    request_body = NewSubscription, responses((status = 201, body = Subscribed), (status = 400), (status = 403)))]
+pub async fn create_subscription(
+    State(g): State<Gateway>,
+    user: CurrentUser,
+    ApiJson(b): ApiJson<NewSubscription>,
+) -> ApiResult<(StatusCode, Json<Subscribed>)> {
+    let id = subscriptions::create(&g.stores, &user, &b, kernel::clock::now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(Subscribed { id })))
+}
+
+/// Subscriptions with their checkpoint, deliveries and last failure (administrators).
+#[utoipa::path(get, operation_id = "exchange.subscriptions.list", path = "/api/v1/exchange/subscriptions", tag = "exchange",
+    responses((status = 200, body = [Subscription]), (status = 403)))]
+pub async fn list_subscriptions(State(g): State<Gateway>, user: CurrentUser) -> ApiResult<Json<Vec<Subscription>>> {
+    Ok(Json(subscriptions::list(&g.stores.db, &user).await?))
+}
+
+/// Cancel a subscription (administrators).
+#[utoipa::path(post, operation_id = "exchange.subscriptions.cancel", path = "/api/v1/exchange/subscriptions/{id}/cancel", tag = "exchange",
+    params(("id" = String, Path)), responses((status = 204), (status = 403), (status = 404)))]
+pub async fn cancel_subscription(
+    State(g): State<Gateway>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    subscriptions::cancel(&g.stores, &user, &id, kernel::clock::now_ms()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
@@ -409,7 +450,10 @@ pub async fn revoke_right(
         retire_key,
         list_rights,
         grant_right,
-        revoke_right
+        revoke_right,
+        create_subscription,
+        list_subscriptions,
+        cancel_subscription
     ),
     components(schemas(
         Service,
@@ -431,7 +475,11 @@ pub async fn revoke_right(
         RetireKey,
         Grant,
         Right,
-        Granted
+        Granted,
+        NewSubscription,
+        Subscription,
+        subscriptions::Transport,
+        Subscribed
     ))
 )]
 pub struct ApiDoc;

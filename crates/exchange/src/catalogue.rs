@@ -39,6 +39,8 @@ pub const RESIDENCE_CONFIRM: &str = "residence.confirm";
 pub const HOUSEHOLD_MEMBERS: &str = "household.members";
 /// Identity card validity.
 pub const CARD_VALIDITY: &str = "card.validity";
+/// Deaths and moves, delivered to a subscription.
+pub const PERSON_CHANGES: &str = "person.changes";
 
 /// The services dancu publishes.
 pub const SERVICES: &[Service] = &[
@@ -99,6 +101,19 @@ pub const SERVICES: &[Service] = &[
             vi: "Thẻ là của công dân và còn hiệu lực",
             en: "The card is the person's and valid",
         }],
+    },
+    Service {
+        code: PERSON_CHANGES,
+        vi: "Thông báo công dân qua đời, chuyển nơi cư trú (đăng ký nhận)",
+        en: "Death and move notifications (subscription)",
+        fields: &[
+            Field { code: "deceased", vi: "Công dân qua đời", en: "A person died" },
+            Field {
+                code: "moved",
+                vi: "Công dân chuyển nơi thường trú",
+                en: "A person moved their permanent residence",
+            },
+        ],
     },
 ];
 

@@ -291,6 +291,9 @@ impl Gateway {
             code @ (PERSON_LOOKUP | RESIDENCE_CONFIRM | HOUSEHOLD_MEMBERS | CARD_VALIDITY) => {
                 Question::Lookup(lookup::Question::parse(code, &claims.body)?)
             }
+            crate::catalogue::PERSON_CHANGES => {
+                return Err(AppError::invalid("person.changes is delivered to subscriptions, not called"));
+            }
             other => return Err(refuse(ErrorCode::ExchangeUnknownService, format!("no service {other}"))),
         };
         let fields = question.fields();

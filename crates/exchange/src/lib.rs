@@ -17,6 +17,7 @@ pub mod lookup;
 pub mod members;
 pub mod person_verify;
 pub mod rights;
+pub mod subscriptions;
 
 #[allow(clippy::disallowed_methods, reason = "handlers read the clock and pass it to the domain")]
 pub mod api;
@@ -31,7 +32,8 @@ use axum::routing::{get, post};
 use axum::Router;
 
 /// Migrations of the exchange's tables. The transparency log's are `translog::MIGRATIONS`.
-pub const MIGRATIONS: &[db::Migration] = db::migrations!("exchange", [(1, "exchange", per_backend), (2, "consents")]);
+pub const MIGRATIONS: &[db::Migration] =
+    db::migrations!("exchange", [(1, "exchange", per_backend), (2, "consents"), (3, "subscriptions")]);
 
 /// The exchange routes.
 pub fn router(gateway: Gateway) -> Router {
@@ -52,6 +54,8 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/api/v1/exchange/keys/{kid}/retire", post(api::retire_key))
         .route("/api/v1/exchange/rights", get(api::list_rights).post(api::grant_right))
         .route("/api/v1/exchange/rights/{id}/revoke", post(api::revoke_right))
+        .route("/api/v1/exchange/subscriptions", get(api::list_subscriptions).post(api::create_subscription))
+        .route("/api/v1/exchange/subscriptions/{id}/cancel", post(api::cancel_subscription))
         .route("/admin/exchange", get(pages::admin))
         .route("/consents/new", get(consent_pages::ask).post(consent_pages::give))
         .route("/account/consents", get(consent_pages::list))

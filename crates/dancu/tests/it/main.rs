@@ -22,6 +22,7 @@ mod demo_network;
 mod demo_output;
 mod error_codes;
 mod exchange;
+mod exchange_subscriptions;
 mod http_limits;
 mod idempotency;
 mod identity_accounts;

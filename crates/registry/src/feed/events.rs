@@ -77,3 +77,10 @@ pub async fn events_of_after(
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
 }
+
+/// The id of the newest event (`""` when there is none): where a reader that wants only the
+/// changes from now on starts.
+pub async fn last_event_id(conn: &mut AnyConnection) -> Result<String, AppError> {
+    let row = sqlx::query("SELECT MAX(id) FROM person_events").fetch_one(conn).await?;
+    Ok(row.try_get::<Option<String>, _>(0)?.unwrap_or_default())
+}

@@ -12,7 +12,7 @@ mod events;
 mod snapshot;
 
 pub use counts::{tallies, LifeEventCount, MoveCount, ProfileCount, RegistryTallies, TemporaryCount};
-pub use events::{events_after, events_of_after, ChangeEvent};
+pub use events::{events_after, events_of_after, last_event_id, ChangeEvent};
 pub use snapshot::{household_members, snapshots, PersonState, ResidenceState};
 
 /// Kind of the event that creates a person (birth registration): before it the person did not
