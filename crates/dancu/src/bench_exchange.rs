@@ -37,10 +37,14 @@ pub struct ExchangeArgs {
     /// Distinct residents the requests ask about.
     #[arg(long, default_value_t = 20_000)]
     pub sample: usize,
-    /// Phases, comma-separated: verify (signed pairs over HTTP), log (fill the transparency log
-    /// to --log-entries and time its offline verification).
-    #[arg(long, default_value = "verify,log")]
+    /// Phases, comma-separated: verify (signed pairs over HTTP), subscribe (deliver --events
+    /// changes to an HTTP subscriber), log (fill the transparency log to --log-entries and time
+    /// its offline verification).
+    #[arg(long, default_value = "verify,subscribe,log")]
     pub phases: String,
+    /// Changes delivered in the subscribe phase.
+    #[arg(long, default_value_t = 100_000)]
+    pub events: usize,
     /// Entries the transparency log is filled to before the log phase verifies it.
     #[arg(long, default_value_t = 10_000_000)]
     pub log_entries: u64,
@@ -123,9 +127,116 @@ pub async fn run(a: ExchangeArgs) -> anyhow::Result<()> {
         running.ctx.access_log.flush().await;
         running.shutdown.cancel();
     }
+    if wants("subscribe") {
+        subscribe_phase(&db, a.events).await?;
+    }
     if wants("log") {
         log_phase(&db, a.log_entries).await?;
     }
+    Ok(())
+}
+
+/// Records `n` moves in the change feed (as person events of existing residents, written directly:
+/// the phase measures delivery, not the registry's writes), subscribes an in-process HTTP
+/// subscriber that acknowledges every batch, and times delivering them all: each batch read from
+/// the feed, every change's access-log entry committed, the batch signed and posted.
+async fn subscribe_phase(db: &db::Db, n: usize) -> anyhow::Result<()> {
+    let stores = crate::demo_lodging::stores(db).await?;
+    let admin = Actor::new("bench", "admin", Role::Admin, Jurisdiction::Province("08".into()));
+    let now = kernel::clock::now_ms();
+    member(db).await?;
+    let service = exchange::catalogue::PERSON_CHANGES;
+    let right = Grant {
+        member: MEMBER.into(),
+        subsystem: SUBSYSTEM.into(),
+        service: service.into(),
+        purpose: "social_insurance".into(),
+        fields: vec!["deceased".into(), "moved".into()],
+        valid_from: kernel::clock::today_vn(),
+        valid_to: None,
+        daily_quota: 1,
+    };
+    rights::grant(&stores, &admin, &right, now).await?;
+    let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let target = format!("http://{}/changes", listener.local_addr()?);
+    let counter = received.clone();
+    let app = axum::Router::new().route(
+        "/changes",
+        axum::routing::post(move |body: String| {
+            let counter = counter.clone();
+            async move {
+                // Counts the batches acknowledged.
+                counter.fetch_add(usize::from(!body.is_empty()), std::sync::atomic::Ordering::Relaxed);
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let sub = exchange::subscriptions::create(
+        &stores,
+        &admin,
+        &exchange::subscriptions::NewSubscription {
+            member: MEMBER.into(),
+            subsystem: SUBSYSTEM.into(),
+            purpose: "social_insurance".into(),
+            kinds: vec!["moved".into()],
+            transport: exchange::subscriptions::Transport::Http,
+            target,
+        },
+        now,
+    )
+    .await?;
+    let people = registry::sample::residents(
+        db,
+        &registry::sample::Criteria { living: true, limit: Some(10_000), ..Default::default() },
+    )
+    .await?;
+    anyhow::ensure!(!people.is_empty(), "no residents");
+    let bar = crate::progress::bar(n as u64, "changes");
+    bar.set_message("recording changes");
+    let at = kernel::clock::now_ms() - exchange::subscriptions::SETTLE_MS - 1;
+    for start in (0..n).step_by(1_000) {
+        let end = (start + 1_000).min(n);
+        let mut tx = db.begin().await?;
+        for i in start..end {
+            let p = crate::bench::cyclic(&people, i).context("no residents")?;
+            let current = serde_json::json!({"current_commune": p.current_commune});
+            db::sqlx::query(
+                "INSERT INTO person_events (id, personal_id, kind, actor, reason, occurred_at, previous, current) \
+                 VALUES ($1, $2, 'moved', 'bench', 'bench', $3, '{}', $4)",
+            )
+            .bind(kernel::ids::new_id())
+            .bind(&p.personal_id)
+            .bind(at)
+            .bind(current.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        bar.set_position(end as u64);
+    }
+    bar.finish_and_clear();
+    let deliverer = exchange::subscriptions::Deliverer {
+        stores: stores.clone(),
+        ring: keys::KeyRing::load(db, kernel::clock::now_ms).await?,
+        issuer: "https://dancu.bench".into(),
+        http: reqwest::Client::new(),
+        nats: None,
+        stream_ready: Arc::default(),
+    };
+    let started = Instant::now();
+    let delivered = deliverer.deliver_pending(kernel::clock::now_ms()).await?;
+    let took = started.elapsed().as_secs_f64();
+    stores.access_log.flush().await;
+    println!(
+        "subscription delivery: {delivered} changes in {took:.2} s ({:.0}/s), {} batches acknowledged, \
+         each change's access-log entry committed before its batch left",
+        delivered as f64 / took,
+        received.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    exchange::subscriptions::cancel(&stores, &admin, &sub, kernel::clock::now_ms()).await?;
+    server.abort();
     Ok(())
 }
 
