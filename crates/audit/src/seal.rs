@@ -271,26 +271,6 @@ impl Report {
     }
 }
 
-/// Seals with their leaf and row, from `WHERE`-less SQL completed by the caller.
-const SEALS_SQL: &str = "SELECT s.access_id, s.log_index, s.pruned, l.entry, a.id, a.at, a.actor_id, a.actor_label, \
-                         a.subject_id, a.action, a.purpose, a.released, a.channel, a.case_ref FROM access_seals s \
-                         LEFT JOIN translog_leaves l ON l.idx = s.log_index LEFT JOIN access_log a ON a.id = s.access_id";
-
-fn compare_rows(report: &mut Report, keys: &Pseudonymizer, rows: &[db::Row]) -> Result<Option<i64>, AppError> {
-    let mut last = None;
-    for r in rows {
-        let access_id: i64 = r.try_get(0)?;
-        let log_index = u64::try_from(r.try_get::<i64, _>(1)?).map_err(|e| AppError::internal_from("log index", e))?;
-        let pruned: i64 = r.try_get(2)?;
-        let leaf: Option<Vec<u8>> = r.try_get(3)?;
-        let present: Option<i64> = r.try_get(4)?;
-        let row = present.map(|_| row_at(r, 4)).transpose()?;
-        report.compare(keys, (access_id, log_index, pruned != 0), leaf.as_deref(), row.as_ref())?;
-        last = Some(access_id);
-    }
-    Ok(last)
-}
-
 /// Rows below the sealer's mark with no seal (`subject` limits to one citizen).
 async fn unsealed(db: &Db, report: &mut Report, subject_id: Option<&str>) -> Result<(), AppError> {
     let mark: i64 =
@@ -337,11 +317,26 @@ async fn unsealed(db: &Db, report: &mut Report, subject_id: Option<&str>) -> Res
 /// Checks one citizen's rows against their seals.
 pub async fn check_subject(db: &Db, keys: &Pseudonymizer, subject_id: &str) -> Result<Report, AppError> {
     let mut report = Report::default();
-    let rows = sqlx::query(&format!("{SEALS_SQL} WHERE s.subject = $1 ORDER BY s.access_id"))
-        .bind(keys.pseudonym(subject_id))
-        .fetch_all(db.read())
-        .await?;
-    compare_rows(&mut report, keys, &rows)?;
+    let seals = sqlx::query(&format!(
+        "SELECT s.access_id, s.log_index, s.pruned, {ROW_COLUMNS} FROM access_seals s \
+         LEFT JOIN access_log a ON a.id = s.access_id WHERE s.subject = $1 ORDER BY s.access_id"
+    ))
+    .bind(keys.pseudonym(subject_id))
+    .fetch_all(db.read())
+    .await?;
+    let mut found = Vec::with_capacity(seals.len());
+    for r in &seals {
+        let log_index = u64::try_from(r.try_get::<i64, _>(1)?).map_err(|e| AppError::internal_from("log index", e))?;
+        let present: Option<i64> = r.try_get(3)?;
+        let row = present.map(|_| row_at(r, 3)).transpose()?;
+        found.push((r.try_get::<i64, _>(0)?, log_index, r.try_get::<i64, _>(2)? != 0, row));
+    }
+    let indexes: Vec<u64> = found.iter().map(|f| f.1).collect();
+    let leaves = translog::store::entries_at(db, &indexes).await?;
+    for (access_id, log_index, pruned, row) in &found {
+        let leaf = leaves.get(log_index).map(Vec::as_slice);
+        report.compare(keys, (*access_id, *log_index, *pruned), leaf, row.as_ref())?;
+    }
     unsealed(db, &mut report, Some(subject_id)).await?;
     Ok(report)
 }

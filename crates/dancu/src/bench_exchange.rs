@@ -136,8 +136,9 @@ pub async fn run(a: ExchangeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Records `n` moves in the change feed (as person events of existing residents, written directly:
-/// the phase measures delivery, not the registry's writes), subscribes an in-process HTTP
+/// Records `n` moves in the change feed (as person events of existing residents, through the
+/// registry's history without the residence rows: the phase measures delivery, not the registry's
+/// writes), subscribes an in-process HTTP
 /// subscriber that acknowledges every batch, and times delivering them all: each batch read from
 /// the feed, every change's access-log entry committed, the batch signed and posted.
 async fn subscribe_phase(db: &db::Db, n: usize) -> anyhow::Result<()> {
@@ -201,16 +202,18 @@ async fn subscribe_phase(db: &db::Db, n: usize) -> anyhow::Result<()> {
         let mut tx = db.begin().await?;
         for i in start..end {
             let p = crate::bench::cyclic(&people, i).context("no residents")?;
-            let current = serde_json::json!({"current_commune": p.current_commune});
-            db::sqlx::query(
-                "INSERT INTO person_events (id, personal_id, kind, actor, reason, occurred_at, previous, current) \
-                 VALUES ($1, $2, 'moved', 'bench', 'bench', $3, '{}', $4)",
+            let mut current = serde_json::Map::new();
+            current.insert("current_commune".into(), serde_json::json!(p.current_commune));
+            registry::history::record(
+                &mut tx,
+                &p.personal_id,
+                "moved",
+                "bench",
+                "bench",
+                &serde_json::Map::new(),
+                &current,
+                at,
             )
-            .bind(kernel::ids::new_id())
-            .bind(&p.personal_id)
-            .bind(at)
-            .bind(current.to_string())
-            .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;

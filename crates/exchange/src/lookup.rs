@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 
 use audit::{AccessEntry, Stores};
 use chrono::NaiveDate;
-use kernel::{AppError, Jurisdiction, PartialDate, PersonalId};
+use kernel::{AppError, Jurisdiction, PersonalId};
 use registry::queries::persons::PersonView;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::catalogue::{CARD_VALIDITY, HOUSEHOLD_MEMBERS, PERSON_LOOKUP, RESIDENCE_CONFIRM};
-use crate::person_verify::{same_name, Caller};
+use crate::person_verify::{Caller, Identifiers};
 
 /// The person a request names.
 #[derive(Debug, Clone, Deserialize)]
@@ -53,9 +53,7 @@ pub const LOOKUP_FIELDS: &[(&str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct Question {
     service: &'static str,
-    personal_id: PersonalId,
-    full_name: String,
-    birth_date: PartialDate,
+    who: Identifiers,
     /// The fields the right must cover.
     fields: Vec<&'static str>,
     card_number: Option<String>,
@@ -66,12 +64,7 @@ impl Question {
     pub fn parse(service: &'static str, body: &Value) -> Result<Question, AppError> {
         let b: Body =
             serde_json::from_value(body.clone()).map_err(|e| AppError::invalid(format!("{service} body: {e}")))?;
-        let personal_id = PersonalId::parse(&b.personal_id)?;
-        let birth_date = PartialDate::parse(&b.birth_date).or_else(|_| PartialDate::parse_vn(&b.birth_date))?;
-        let full_name = kernel::text::normalize_name(&b.full_name);
-        if full_name.is_empty() {
-            return Err(AppError::invalid("full_name is empty"));
-        }
+        let who = Identifiers::parse(&b.personal_id, &b.full_name, &b.birth_date)?;
         let only = |what: &str, present: bool| {
             if present {
                 Err(AppError::invalid(format!("{what} is not a field of {service}")))
@@ -117,14 +110,7 @@ impl Question {
             }
             other => return Err(AppError::invalid(format!("{other} is not a lookup service"))),
         };
-        Ok(Question {
-            service,
-            personal_id,
-            full_name,
-            birth_date,
-            fields,
-            card_number: b.card_number.map(|n| n.trim().to_owned()),
-        })
+        Ok(Question { service, who, fields, card_number: b.card_number.map(|n| n.trim().to_owned()) })
     }
 
     pub fn fields(&self) -> Vec<&'static str> {
@@ -132,20 +118,13 @@ impl Question {
     }
 
     pub fn personal_id(&self) -> &PersonalId {
-        &self.personal_id
+        &self.who.personal_id
     }
 }
 
 /// The access-log action of a service (`exchange.person_lookup`…).
 fn action(service: &str) -> String {
     format!("exchange.{}", service.replace('.', "_"))
-}
-
-/// Whether the record is the one the three identifiers name.
-fn identified(q: &Question, p: &PersonView) -> bool {
-    let record = p.birth_date.as_deref().and_then(|b| PartialDate::parse(b).ok());
-    same_name(&q.full_name, &p.full_name)
-        && record.is_some_and(|r| q.birth_date.earliest() >= r.earliest() && q.birth_date.latest() <= r.latest())
 }
 
 /// One access-log entry for a record consulted.
@@ -171,11 +150,11 @@ pub async fn answer(
     today: NaiveDate,
 ) -> Result<BTreeMap<String, Value>, AppError> {
     let mut out = BTreeMap::new();
-    let Some(p) = registry::queries::persons::get_self(&stores.db, &q.personal_id).await? else {
+    let Some(p) = registry::queries::persons::get_self(&stores.db, &q.who.personal_id).await? else {
         out.insert("found".into(), Value::Bool(false));
         return Ok(out);
     };
-    if !identified(q, &p) {
+    if !q.who.name(&p) {
         // Only the identifiers were compared; the record consulted is still in its citizen's log.
         let e = entry(caller, &p.personal_id, q.service, "personal_id,full_name,birth_date".into(), now);
         stores.access_log.record_for_case(vec![e], Some(caller.request_id.to_owned())).await?;

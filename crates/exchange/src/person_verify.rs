@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use audit::{AccessEntry, Stores};
 use chrono::NaiveDate;
 use kernel::{AppError, PartialDate, PersonalId};
+use registry::queries::persons::PersonView;
 use serde::Deserialize;
 
 /// The body of a `person.verify` request.
@@ -28,12 +29,41 @@ struct Body {
     commune_code: Option<String>,
 }
 
+/// The three identifiers every person service is asked with: personal id, name and birth date.
+#[derive(Debug, Clone)]
+pub(crate) struct Identifiers {
+    pub(crate) personal_id: PersonalId,
+    pub(crate) full_name: String,
+    pub(crate) birth_date: PartialDate,
+}
+
+impl Identifiers {
+    /// Checks the three as typed: a valid personal id, a name, a date (`YYYY-MM-DD` or
+    /// `dd/mm/yyyy`, any precision).
+    pub(crate) fn parse(personal_id: &str, full_name: &str, birth_date: &str) -> Result<Identifiers, AppError> {
+        let personal_id = PersonalId::parse(personal_id)?;
+        let birth_date = PartialDate::parse(birth_date).or_else(|_| PartialDate::parse_vn(birth_date))?;
+        let full_name = kernel::text::normalize_name(full_name);
+        if full_name.is_empty() {
+            return Err(AppError::invalid("full_name is empty"));
+        }
+        Ok(Identifiers { personal_id, full_name, birth_date })
+    }
+
+    /// Whether they name the record `p`: the same name (see [`same_name`]) and a birth date within
+    /// the record's (a record's `1960` covers every day of 1960).
+    pub(crate) fn name(&self, p: &PersonView) -> bool {
+        let record = p.birth_date.as_deref().and_then(|b| PartialDate::parse(b).ok());
+        same_name(&self.full_name, &p.full_name)
+            && record
+                .is_some_and(|r| self.birth_date.earliest() >= r.earliest() && self.birth_date.latest() <= r.latest())
+    }
+}
+
 /// A parsed request.
 #[derive(Debug, Clone)]
 pub struct Question {
-    personal_id: PersonalId,
-    full_name: String,
-    birth_date: PartialDate,
+    who: Identifiers,
     living_resident: bool,
     over_18: bool,
     commune: Option<String>,
@@ -44,17 +74,11 @@ impl Question {
     pub fn parse(body: &serde_json::Value) -> Result<Question, AppError> {
         let b: Body =
             serde_json::from_value(body.clone()).map_err(|e| AppError::invalid(format!("person.verify body: {e}")))?;
-        let personal_id = PersonalId::parse(&b.personal_id)?;
-        let birth_date = PartialDate::parse(&b.birth_date).or_else(|_| PartialDate::parse_vn(&b.birth_date))?;
-        let full_name = kernel::text::normalize_name(&b.full_name);
-        if full_name.is_empty() {
-            return Err(AppError::invalid("full_name is empty"));
-        }
+        let who = Identifiers::parse(&b.personal_id, &b.full_name, &b.birth_date)?;
         if b.questions.is_empty() {
             return Err(AppError::invalid("questions: ask at least one"));
         }
-        let mut q =
-            Question { personal_id, full_name, birth_date, living_resident: false, over_18: false, commune: None };
+        let mut q = Question { who, living_resident: false, over_18: false, commune: None };
         for code in &b.questions {
             match code.as_str() {
                 "living_resident" => q.living_resident = true,
@@ -75,7 +99,7 @@ impl Question {
 
     /// The person asked about.
     pub fn personal_id(&self) -> &PersonalId {
-        &self.personal_id
+        &self.who.personal_id
     }
 
     /// The fields (questions) asked, which the right must cover.
@@ -134,14 +158,10 @@ pub async fn answer(
     now: i64,
     today: NaiveDate,
 ) -> Result<BTreeMap<String, bool>, AppError> {
-    let person = registry::queries::persons::get_self(&stores.db, &q.personal_id).await?;
+    let person = registry::queries::persons::get_self(&stores.db, &q.who.personal_id).await?;
     let mut answer = BTreeMap::new();
     let record_birth = person.as_ref().and_then(|p| p.birth_date.as_deref()).and_then(|b| PartialDate::parse(b).ok());
-    let identified = person.as_ref().is_some_and(|p| {
-        same_name(&q.full_name, &p.full_name)
-            && record_birth
-                .is_some_and(|r| q.birth_date.earliest() >= r.earliest() && q.birth_date.latest() <= r.latest())
-    });
+    let identified = person.as_ref().is_some_and(|p| q.who.name(p));
     if let Some(p) = &person {
         let entry = AccessEntry {
             at: now,

@@ -219,6 +219,28 @@ pub async fn entry(db: &Db, index: u64) -> Result<Option<StoredEntry>, AppError>
     Ok(entries(db, index, 1).await?.into_iter().next().filter(|e| e.index == index))
 }
 
+/// The stored entries at the given indexes (missing ones are absent from the map), for readers
+/// that hold indexes of their own (the access log's seals).
+pub async fn entries_at(db: &Db, indexes: &[u64]) -> Result<HashMap<u64, Vec<u8>>, AppError> {
+    let mut out = HashMap::with_capacity(indexes.len());
+    for chunk in indexes.chunks(CHUNK) {
+        let marks = db::values(db.backend(), 1, chunk.len());
+        let sql = format!("SELECT idx, entry FROM translog_leaves WHERE idx IN {marks}");
+        let mut q = sqlx::query(&sql);
+        for i in chunk {
+            q = q.bind(to_i64(*i)?);
+        }
+        for r in q.fetch_all(db.read()).await? {
+            let idx: i64 = r.try_get(0)?;
+            out.insert(
+                u64::try_from(idx).map_err(|e| AppError::internal_from("negative log index", e))?,
+                r.try_get(1)?,
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Up to `limit` stored entries from index `from` on, in index order (a missing row is skipped,
 /// which is what the offline verifier looks for).
 pub async fn entries(db: &Db, from: u64, limit: u32) -> Result<Vec<StoredEntry>, AppError> {
