@@ -56,12 +56,12 @@ pub async fn app(db: db::Db, settings: &Settings, public_url: &str) -> anyhow::R
     .map_err(|e| anyhow::anyhow!("verification trust store: {e}"))?;
     // The data exchange answers with the platform key and writes each exchange to the
     // transparency log, whose heads are signed every minute when it has grown.
-    let gateway = exchange::Gateway {
-        stores: ctx.stores.clone(),
-        ring: provider.keys.clone(),
-        log: translog::TransLog::start(db.clone()),
-        audience: public_url.to_string(),
-    };
+    let gateway = exchange::Gateway::new(
+        ctx.stores.clone(),
+        provider.keys.clone(),
+        translog::TransLog::start(db.clone()),
+        public_url.to_string(),
+    );
     translog::head::spawn_publisher(
         db.clone(),
         provider.keys.clone(),

@@ -128,6 +128,8 @@ pub struct Gateway {
     pub log: TransLog,
     /// The platform's public URL: the `aud` requests must carry and the `iss` of responses.
     pub audience: String,
+    /// The group-commit writer of request ids and quota use.
+    reserver: crate::reserve::Reserver,
 }
 
 fn refuse(code: ErrorCode, detail: impl Into<String>) -> AppError {
@@ -171,6 +173,13 @@ struct Checked {
 }
 
 impl Gateway {
+    /// A gateway over `stores`, answering with `ring` under the public URL `audience`, logging to
+    /// `log`; starts its reservation writer on the current runtime.
+    pub fn new(stores: Stores, ring: Arc<KeyRing>, log: TransLog, audience: String) -> Gateway {
+        let reserver = crate::reserve::Reserver::start(stores.db.clone());
+        Gateway { stores, ring, log, audience, reserver }
+    }
+
     /// Deletes the request ids that can no longer be replayed: those whose message expired more
     /// than [`LEEWAY_SECS`] before `now` (UTC milliseconds), since such a message is refused as
     /// expired before its id is looked at. Without it the replay guard would keep every id ever
@@ -327,51 +336,23 @@ impl Gateway {
         Ok(Checked { claims, purpose, question, right, member_name, subsystem_name })
     }
 
-    /// Stores the request id and counts the request against the right's quota, in one
-    /// transaction: a replay or an exhausted quota rolls both back.
+    /// Stores the request id and counts the request against the right's quota, committed with the
+    /// other requests of the moment ([`crate::reserve`]): a replay or an exhausted quota leaves
+    /// nothing behind.
     async fn reserve(&self, c: &Checked, now: i64) -> Result<(), AppError> {
-        let day = kernel::clock::date_vn(now).to_string();
-        let mut tx = self.stores.db.begin().await?;
-        let fresh = sqlx::query(
-            "INSERT INTO exchange_requests (member_code, request_id, subsystem_code, service, right_id, received_at, \
-             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (member_code, request_id) DO NOTHING",
-        )
-        .bind(&c.claims.member)
-        .bind(&c.claims.jti)
-        .bind(&c.claims.subsystem)
-        .bind(&c.claims.service)
-        .bind(&c.right.id)
-        .bind(now)
-        .bind(c.claims.exp.saturating_mul(1000))
-        .execute(&mut *tx)
-        .await?;
-        if fresh.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Err(refuse(ErrorCode::ExchangeReplayed, "this request id was used before"));
-        }
-        sqlx::query(
-            "INSERT INTO exchange_quota_use (right_id, day, used) VALUES ($1, $2, 0) ON CONFLICT (right_id, day) DO NOTHING",
-        )
-        .bind(&c.right.id)
-        .bind(&day)
-        .execute(&mut *tx)
-        .await?;
-        let counted =
-            sqlx::query("UPDATE exchange_quota_use SET used = used + 1 WHERE right_id = $1 AND day = $2 AND used < $3")
-                .bind(&c.right.id)
-                .bind(&day)
-                .bind(c.right.grant.daily_quota)
-                .execute(&mut *tx)
-                .await?;
-        if counted.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Err(refuse(
-                ErrorCode::ExchangeQuotaExceeded,
-                format!("the right's {} requests of today are used", c.right.grant.daily_quota),
-            ));
-        }
-        tx.commit().await?;
-        Ok(())
+        self.reserver
+            .reserve(crate::reserve::Reservation {
+                member: c.claims.member.clone(),
+                request_id: c.claims.jti.clone(),
+                subsystem: c.claims.subsystem.clone(),
+                service: c.claims.service.clone(),
+                right_id: c.right.id.clone(),
+                daily_quota: c.right.grant.daily_quota,
+                day: kernel::clock::date_vn(now).to_string(),
+                received_at: now,
+                expires_at: c.claims.exp.saturating_mul(1000),
+            })
+            .await
     }
 
     /// Runs the service, records the citizen's access log entry and the log entry (both durable

@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod lookup;
 pub mod members;
 pub mod person_verify;
+mod reserve;
 pub mod rights;
 pub mod subscriptions;
 

@@ -213,12 +213,7 @@ async fn setup(db: &Db, quota: i64) -> Setup {
     )
     .await
     .unwrap();
-    let gateway = Gateway {
-        stores: s.clone(),
-        ring: Arc::clone(&ring),
-        log: translog::TransLog::start(db.clone()),
-        audience: AUD.into(),
-    };
+    let gateway = Gateway::new(s.clone(), Arc::clone(&ring), translog::TransLog::start(db.clone()), AUD.into());
     Setup { gateway, key, kid, right }
 }
 
@@ -491,3 +486,34 @@ async fn consent_is_checked_on_every_call(db: Db) {
 }
 
 db::dual_tests!(crate::tests::migrations(); consent_is_checked_on_every_call);
+
+/// Requests reserved together (group commit): of the same message sent twice at once one is
+/// answered and one refused as a replay; of many at once exactly the quota's number are answered,
+/// the rest refused, and nothing of a refused one is stored.
+async fn concurrent_requests_keep_replays_and_quotas(db: Db) {
+    let setup = Arc::new(setup(&db, 5).await);
+    let twice = sign(&setup.key, &setup.kid, &claims("same"));
+    let (a, b) = tokio::join!(
+        setup.gateway.call("person.verify", twice.as_bytes(), now_ms()),
+        setup.gateway.call("person.verify", twice.as_bytes(), now_ms())
+    );
+    let codes: Vec<Option<ErrorCode>> = [a, b].into_iter().map(|r| r.err().map(|e| e.error.code)).collect();
+    assert!(codes.contains(&None) && codes.contains(&Some(ErrorCode::ExchangeReplayed)), "{codes:?}");
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (setup, token) = (setup.clone(), sign(&setup.key, &setup.kid, &claims(&format!("c-{i}"))));
+        calls.spawn(async move {
+            setup.gateway.call("person.verify", token.as_bytes(), now_ms()).await.err().map(|e| e.error.code)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(r) = calls.join_next().await {
+        outcomes.push(r.unwrap());
+    }
+    assert_eq!(outcomes.iter().filter(|o| o.is_none()).count(), 4, "{outcomes:?}");
+    assert!(outcomes.iter().flatten().all(|c| *c == ErrorCode::ExchangeQuotaExceeded), "{outcomes:?}");
+    let (requests, used, _, _) = state(&db).await;
+    assert_eq!((requests, used), (5, 5), "only the answered requests are stored and counted");
+}
+
+db::dual_tests!(crate::tests::migrations(); concurrent_requests_keep_replays_and_quotas);
