@@ -37,7 +37,21 @@ struct RightRow {
     fields: String,
     valid: String,
     quota: i64,
+    /// Requests counted today.
+    used: i64,
     status: &'static str,
+}
+
+/// A subscription with its delivery state.
+struct SubscriptionRow {
+    member: String,
+    subsystem: String,
+    kinds: String,
+    target: String,
+    delivered: i64,
+    last: String,
+    state: String,
+    ok: bool,
 }
 
 struct HeadRow {
@@ -60,6 +74,7 @@ struct ConsentRow {
 struct ExchangePage {
     chrome: Chrome,
     consents: Vec<ConsentRow>,
+    subscriptions: Vec<SubscriptionRow>,
     log_size: u64,
     sealed: u64,
     head: Option<HeadRow>,
@@ -98,6 +113,42 @@ pub(crate) async fn admin(
     let db = &g.stores.db;
     let members = members::list(db, &user).await.map_err(err)?;
     let rights = rights::list(db, &user, None).await.map_err(err)?;
+    let used = rights::used_on(db, kernel::clock::date_vn(now)).await.map_err(err)?;
+    let subscriptions = crate::subscriptions::list(db, &user)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|s| {
+            let (state, ok) = match (s.cancelled_at, &s.last_error, s.failing_since) {
+                (Some(at), _, _) => {
+                    (format!("{} {}", lang.pick("Đã huỷ", "Cancelled"), kernel::clock::format_ms_vn(at)), true)
+                }
+                (None, Some(e), Some(since)) => (
+                    format!(
+                        "{} {}: {e}",
+                        lang.pick("Đang lỗi từ", "Failing since"),
+                        kernel::clock::format_ms_vn(since)
+                    ),
+                    false,
+                ),
+                _ => (lang.pick("Bình thường", "Healthy").to_string(), true),
+            };
+            SubscriptionRow {
+                member: s.member,
+                subsystem: s.subsystem,
+                kinds: s.kinds.join(", "),
+                target: format!(
+                    "{} {}",
+                    if s.transport == crate::subscriptions::Transport::Http { "HTTP" } else { "NATS" },
+                    s.target
+                ),
+                delivered: s.delivered,
+                last: s.last_delivered_at.map_or_else(|| "—".to_string(), kernel::clock::format_ms_vn),
+                state,
+                ok,
+            }
+        })
+        .collect();
     let log_size = translog::store::size(db).await.map_err(err)?;
     let sealed = audit::seal::sealed_count(db).await.map_err(err)?;
     let consents = crate::consent::overview(db, now)
@@ -151,6 +202,7 @@ pub(crate) async fn admin(
                 fields: g.fields.join(", "),
                 valid: format!("{} – {until}", day(g.valid_from)),
                 quota: g.daily_quota,
+                used: used.get(&r.id).copied().unwrap_or(0),
                 status: if r.revoked_at.is_some() {
                     lang.pick("Đã thu hồi", "Revoked")
                 } else {
@@ -162,6 +214,7 @@ pub(crate) async fn admin(
     let page = ExchangePage {
         chrome: Chrome::new(lang, ("Trao đổi dữ liệu", "Data exchange"), Some(&user), "/admin/exchange"),
         consents,
+        subscriptions,
         log_size,
         sealed,
         head,

@@ -208,3 +208,13 @@ pub(crate) async fn matching(
     }
     Ok(None)
 }
+
+/// Requests counted today against each right (Vietnam day `day`), by right id: the quota use the
+/// administrators' page shows beside each right.
+pub async fn used_on(db: &Db, day: NaiveDate) -> Result<std::collections::HashMap<String, i64>, AppError> {
+    let rows = sqlx::query("SELECT right_id, used FROM exchange_quota_use WHERE day = $1")
+        .bind(day.to_string())
+        .fetch_all(db.read())
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}

@@ -558,7 +558,8 @@ async fn the_demos_members_call_with_the_keys_it_wrote() {
     let r = page(admin["api_token"].as_str().unwrap().to_string()).await.unwrap();
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    for text in ["BHXH-08", "Ngân hàng Demo", "quan-ly-thu", "ekyc", "Bảo hiểm xã hội", "Còn hiệu lực"] {
+    for text in ["BHXH-08", "Ngân hàng Demo", "quan-ly-thu", "ekyc", "Bảo hiểm xã hội", "Còn hiệu lực", "1 / 10000"]
+    {
         assert!(html.contains(text), "the exchange page lacks {text}: {html}");
     }
     assert!(!html.contains(&id), "the page names no resident");

@@ -180,6 +180,14 @@ async fn changes_reach_the_subscriber(db: Db) {
     assert!(down["last_error"].as_str().unwrap().contains("503"), "{down}");
     assert!(down["failing_since"].is_i64(), "{down}");
 
+    let page = |token: String| {
+        let url = format!("{}/admin/exchange", w.base);
+        let http = w.http.clone();
+        async move { http.get(url).bearer_auth(token).send().await.unwrap().text().await.unwrap() }
+    };
+    let html = page(admin.clone()).await;
+    assert!(html.contains("Đang lỗi từ") && html.contains("503") && html.contains(&target), "{html}");
+
     // Back up, but the first acknowledgement is lost: the batch comes again.
     receiver.up.store(true, Ordering::SeqCst);
     receiver.lose_next_ack.store(true, Ordering::SeqCst);
@@ -194,6 +202,8 @@ async fn changes_reach_the_subscriber(db: Db) {
         "{up}"
     );
     assert!(up["last_error"].is_null(), "{up}");
+    let html = page(admin.clone()).await;
+    assert!(html.contains("Bình thường") && !html.contains("Đang lỗi từ"), "{html}");
 
     // Each batch is signed by the platform, for this member and subscription.
     let jwks: Value =
