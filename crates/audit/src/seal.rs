@@ -120,8 +120,7 @@ pub async fn seal_pending(db: &Db, keys: &Pseudonymizer, now: i64) -> Result<u64
 /// stored in one transaction. A second sealer racing on the same rows fails on the seals' key and
 /// rolls its leaves back with it.
 async fn seal_batch(db: &Db, keys: &Pseudonymizer, now: i64) -> Result<u64, AppError> {
-    let mark: i64 =
-        sqlx::query("SELECT COALESCE(MAX(access_id), 0) FROM access_seals").fetch_one(db.read()).await?.try_get(0)?;
+    let mark = sealed_mark(db).await?;
     let rows = sqlx::query(&format!("SELECT {ROW_COLUMNS} FROM access_log a WHERE a.id > $1 ORDER BY a.id LIMIT $2"))
         .bind(mark)
         .bind(BATCH)
@@ -154,6 +153,11 @@ async fn seal_batch(db: &Db, keys: &Pseudonymizer, now: i64) -> Result<u64, AppE
     tx.commit().await?;
     metrics::counter!("dancu_access_log_sealed_total").increment(leaves.len() as u64);
     Ok(leaves.len() as u64)
+}
+
+/// The highest row id sealed (0 before the first): the sealer takes the rows above it.
+async fn sealed_mark(db: &Db) -> Result<i64, AppError> {
+    Ok(sqlx::query("SELECT COALESCE(MAX(access_id), 0) FROM access_seals").fetch_one(db.read()).await?.try_get(0)?)
 }
 
 fn to_i64(n: u64) -> Result<i64, AppError> {
@@ -273,8 +277,7 @@ impl Report {
 
 /// Rows below the sealer's mark with no seal (`subject` limits to one citizen).
 async fn unsealed(db: &Db, report: &mut Report, subject_id: Option<&str>) -> Result<(), AppError> {
-    let mark: i64 =
-        sqlx::query("SELECT COALESCE(MAX(access_id), 0) FROM access_seals").fetch_one(db.read()).await?.try_get(0)?;
+    let mark = sealed_mark(db).await?;
     let base = "SELECT a.id, a.at FROM access_log a LEFT JOIN access_seals s ON s.access_id = a.id \
                 WHERE s.access_id IS NULL AND a.id <= $1";
     let rows = match subject_id {
@@ -383,19 +386,13 @@ pub async fn check_all(
     Ok(report)
 }
 
-/// `IN (…)` over `ids`, for a statement with no other parameters.
-fn id_list(backend: Backend, n: usize) -> String {
-    let marks = db::values(backend, 1, n);
-    marks.trim_start_matches('(').trim_end_matches(')').to_string()
-}
-
 /// The seals (log index, pruned) of the given rows.
 async fn seals_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, (u64, bool)>, AppError> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let sql = format!(
-            "SELECT access_id, log_index, pruned FROM access_seals WHERE access_id IN ({})",
-            id_list(db.backend(), chunk.len())
+            "SELECT access_id, log_index, pruned FROM access_seals WHERE access_id IN {}",
+            db::values(db.backend(), 1, chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for id in chunk {
@@ -417,8 +414,10 @@ async fn seals_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, (u64, bool)>, App
 async fn rows_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, SealedRow>, AppError> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let sql =
-            format!("SELECT {ROW_COLUMNS} FROM access_log a WHERE a.id IN ({})", id_list(db.backend(), chunk.len()));
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM access_log a WHERE a.id IN {}",
+            db::values(db.backend(), 1, chunk.len())
+        );
         let mut q = sqlx::query(&sql);
         for id in chunk {
             q = q.bind(id);
@@ -445,7 +444,8 @@ pub async fn mark_pruned(
     access_ids: &[i64],
 ) -> Result<(), AppError> {
     for chunk in access_ids.chunks(500) {
-        let sql = format!("UPDATE access_seals SET pruned = 1 WHERE access_id IN ({})", id_list(backend, chunk.len()));
+        let sql =
+            format!("UPDATE access_seals SET pruned = 1 WHERE access_id IN {}", db::values(backend, 1, chunk.len()));
         let mut q = sqlx::query(&sql);
         for id in chunk {
             q = q.bind(id);
@@ -500,12 +500,17 @@ pub async fn prove(
     head: Option<&translog::SignedHead>,
 ) -> Result<HashMap<i64, Sealed>, AppError> {
     let indexes = seals_of(db, access_ids).await?;
+    let covered: Vec<u64> = match head {
+        Some(h) => indexes.values().map(|(i, _)| *i).filter(|i| *i < h.tree_size).collect(),
+        None => Vec::new(),
+    };
+    let mut leaves = translog::store::entries_at(db, &covered).await?;
     let mut out = HashMap::with_capacity(access_ids.len());
     for id in access_ids {
         let state = match (indexes.get(id), head) {
             (None, _) => Sealed::Pending,
             (Some(&(log_index, _)), Some(h)) if log_index < h.tree_size => {
-                let leaf = translog::store::entry(db, log_index).await?.map(|e| e.data).unwrap_or_default();
+                let leaf = leaves.remove(&log_index).unwrap_or_default();
                 let path = translog::store::inclusion(db, log_index, h.tree_size).await?.unwrap_or_default();
                 let verified = !leaf.is_empty()
                     && translog::merkle::verify_inclusion(

@@ -10,7 +10,7 @@ use axum::Form;
 use kernel::AppError;
 use serde::Deserialize;
 use web::layout::render;
-use web::{Chrome, CurrentUser, Jurisdiction, Lang, PageError, PageUser, Role};
+use web::{Chrome, CurrentUser, Lang, PageError, PageUser};
 
 use crate::catalogue::Purpose;
 use crate::consent::{self, Consent, Request};
@@ -18,10 +18,9 @@ use crate::Gateway;
 
 /// The person a citizen's account is; consents are the citizen's own.
 fn person_of(user: &CurrentUser, lang: Lang) -> Result<String, PageError> {
-    match (&user.role, &user.jurisdiction) {
-        (Role::Citizen, Jurisdiction::Own(pid)) => Ok(pid.clone()),
-        _ => Err(PageError::new(AppError::forbidden("only citizens give consents"), lang)),
-    }
+    user.citizen_person()
+        .map(str::to_owned)
+        .ok_or_else(|| PageError::new(AppError::forbidden("only citizens give consents"), lang))
 }
 
 /// The words of a service's fields, in the reader's language.

@@ -155,6 +155,14 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The personal id of a citizen acting for themselves; `None` for every other role.
+    pub fn citizen_person(&self) -> Option<&str> {
+        match (self.role, &self.jurisdiction) {
+            (Role::Citizen, Jurisdiction::Own(p)) => Some(p),
+            _ => None,
+        }
+    }
+
     /// Label written to access logs and shown to citizens: who acted, in which capacity.
     pub fn actor_label(&self) -> String {
         format!("{} ({})", self.display_name, self.role.label().0)

@@ -89,10 +89,9 @@ fn query_string(q: &HistoryQuery, page: Option<u32>) -> String {
 }
 
 fn person_of(user: &web::CurrentUser, lang: Lang) -> Result<String, PageError> {
-    match (&user.role, &user.jurisdiction) {
-        (web::Role::Citizen, web::Jurisdiction::Own(pid)) => Ok(pid.clone()),
-        _ => Err(PageError::new(kernel::AppError::forbidden("only citizens have a personal access log"), lang)),
-    }
+    user.citizen_person()
+        .map(str::to_owned)
+        .ok_or_else(|| PageError::new(kernel::AppError::forbidden("only citizens have a personal access log"), lang))
 }
 
 pub(super) async fn access_log_page(

@@ -126,8 +126,5 @@ pub async fn mine(db: &Db, person_id: &str, page: PageRequest) -> Result<Page<Ap
 
 /// The person id of a citizen caller.
 pub fn citizen_person(user: &Actor) -> Result<&str, AppError> {
-    match (user.role, &user.jurisdiction) {
-        (Role::Citizen, Jurisdiction::Own(p)) => Ok(p),
-        _ => Err(AppError::new(ErrorCode::Forbidden, "citizens only")),
-    }
+    user.citizen_person().ok_or_else(|| AppError::new(ErrorCode::Forbidden, "citizens only"))
 }
